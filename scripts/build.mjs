@@ -1,0 +1,65 @@
+// Bundles src/index.ts (the action) and src/cli.ts (the CLI) into dist/. With --check, builds into a temporary
+// folder and fails when the committed dist/ differs (CI runs this through `npm test`).
+import { build } from 'esbuild';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const check = process.argv.includes('--check');
+
+async function bundle(outdir) {
+  await rm(outdir, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    chunkNames: 'chunks/[name]-[hash]',
+    // Bundled CommonJS dependencies may call require() for Node built-ins.
+    banner: { js: "import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);" },
+    legalComments: 'eof',
+    sourcemap: false,
+    logLevel: 'warning',
+  });
+}
+
+async function listFiles(dir) {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  } catch {
+    return [];
+  }
+}
+
+if (!check) {
+  await bundle(path.join(root, 'dist'));
+  console.log(`built dist/: ${(await listFiles(path.join(root, 'dist'))).join(', ')}`);
+} else {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'kubeplan-dist-'));
+  try {
+    await bundle(tmp);
+    const fresh = await listFiles(tmp);
+    const committed = await listFiles(path.join(root, 'dist'));
+    const problems = [];
+    for (const f of new Set([...fresh, ...committed])) {
+      if (!fresh.includes(f)) problems.push(`dist/${f} is not produced by the build any more`);
+      else if (!committed.includes(f)) problems.push(`dist/${f} is missing`);
+      else if (!(await readFile(path.join(tmp, f))).equals(await readFile(path.join(root, 'dist', f)))) problems.push(`dist/${f} is stale`);
+    }
+    if (problems.length > 0) {
+      console.error(`dist/ does not match the sources:\n  ${problems.join('\n  ')}\nrun \`npm run build\` and commit dist/`);
+      process.exitCode = 1;
+    } else {
+      console.log(`dist/ is up to date (${fresh.length} files)`);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

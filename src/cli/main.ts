@@ -1,0 +1,95 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import pkg from '../../package.json' with { type: 'json' };
+import { renderCommand } from '../core/commands/render.js';
+import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
+import { MAIN_HELP, RENDER_HELP } from './help.js';
+
+/** Where the CLI writes; the real process streams in production, buffers in tests. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const RENDER_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  target: { type: 'string', short: 't', multiple: true },
+  'out-dir': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'show-secrets': { type: 'boolean' },
+  helm: { type: 'string' },
+  kubectl: { type: 'string' },
+  kustomize: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+/** Runs the CLI; returns the exit code. Errors never escape: they are printed with what, where and what to do. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined) {
+      io.stderr(MAIN_HELP);
+      return EXIT_ERROR;
+    }
+    if (command === '-h' || command === '--help' || command === 'help') {
+      if (command === 'help' && rest[0] === 'render') io.stdout(RENDER_HELP);
+      else io.stdout(MAIN_HELP);
+      return 0;
+    }
+    if (command === '-v' || command === '--version' || command === 'version') {
+      io.stdout(`${pkg.version}\n`);
+      return 0;
+    }
+    if (command === 'render') return await render(rest, env, cwd, io);
+    throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
+  } catch (error) {
+    const errors = error instanceof ErrorList ? error.errors : [error];
+    for (const e of errors) io.stderr(`error: ${formatError(e)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, RENDER_OPTIONS, 'render');
+  if (values.help) {
+    io.stdout(RENDER_HELP);
+    return 0;
+  }
+  const format = values.output ?? 'yaml';
+  if (format !== 'yaml' && format !== 'json') {
+    throw new UsageError(`--output must be yaml or json, not "${format}"`, { hint: 'use -o yaml or -o json' });
+  }
+  const result = await renderCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    targets: values.target ?? [],
+    outDir: emptyToUndefined(values['out-dir']),
+    format,
+    showSecrets: values['show-secrets'] ?? false,
+    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    cwd,
+    env,
+  });
+  if (result.stdout !== undefined) io.stdout(result.stdout);
+  const summary = result.sets.map((s) => {
+    const hooks = s.manifests.filter((m) => m.hook).length;
+    return `${s.target}: ${s.manifests.length} object${s.manifests.length === 1 ? '' : 's'}${hooks ? ` (${hooks} hook${hooks === 1 ? '' : 's'})` : ''}`;
+  });
+  io.stderr(`rendered ${summary.join(', ')}\n`);
+  for (const file of result.files) io.stderr(`wrote ${file}\n`);
+  if (result.redacted > 0) {
+    io.stderr(`redacted ${result.redacted} Secret value${result.redacted === 1 ? '' : 's'} on stdout; pass --show-secrets to print them\n`);
+  }
+  return 0;
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
+  }
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import type { ManifestFormat } from '../manifests/serialize.js';
+import { serializeManifestSet, serializeManifestSets } from '../manifests/serialize.js';
+import type { ManifestSet } from '../manifests/types.js';
+import { renderTargets } from '../render/render-targets.js';
+import type { ToolOverrides } from '../render/tools.js';
+
+export interface RenderCommandOptions {
+  config: string;
+  targets: string[];
+  outDir: string | undefined;
+  format: ManifestFormat;
+  /** Print Secret values on stdout (files in --out-dir always hold the real objects). */
+  showSecrets: boolean;
+  tools: ToolOverrides;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RenderCommandResult {
+  sets: ManifestSet[];
+  /** Files written (with --out-dir), absolute. */
+  files: string[];
+  /** The stream for stdout (without --out-dir). */
+  stdout: string | undefined;
+  /** How many Secret values were replaced in stdout. */
+  redacted: number;
+}
+
+/**
+ * `kubeplan render`: loads and validates the config, renders every selected target, and only when all succeeded
+ * writes anything (one file per target with an output folder, else one stream).
+ */
+export async function renderCommand(options: RenderCommandOptions): Promise<RenderCommandResult> {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  if (options.outDir === undefined) {
+    const out = serializeManifestSets(sets, { format: options.format, redactSecrets: !options.showSecrets });
+    return { sets, files: [], stdout: out.text, redacted: out.redacted };
+  }
+  const dir = path.resolve(options.cwd, options.outDir);
+  await mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (const set of sets) {
+    const file = path.join(dir, `${set.target}.${options.format}`);
+    await writeFile(file, serializeManifestSet(set, { format: options.format, redactSecrets: false }).text);
+    files.push(file);
+  }
+  return { sets, files, stdout: undefined, redacted: 0 };
+}

@@ -1,0 +1,444 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import schema from '../../../kubeplan.schema.json' with { type: 'json' };
+import { ConfigError, ErrorList } from '../errors.js';
+import type { ChartRef, Config, HelmSource, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
+
+export const DEFAULT_CONFIG_FILE = 'kubeplan.yaml';
+
+/** The raw shape after schema validation (see kubeplan.schema.json). */
+interface RawHelm {
+  chart: string;
+  repo?: string;
+  version?: string;
+  releaseName?: string;
+  values?: string[];
+  set?: Record<string, unknown>;
+  kubeVersion?: string;
+  apiVersions?: string[];
+  includeCRDs?: boolean;
+}
+interface RawTarget {
+  name: string;
+  namespace?: string;
+  helm?: RawHelm;
+  kustomize?: string;
+  manifests?: string;
+}
+interface RawConfig {
+  targets: RawTarget[];
+  kustomize?: Partial<KustomizePolicy>;
+}
+
+/** Reads, parses and fully validates a kubeplan.yaml; every problem found is reported at once with its line. */
+export function loadConfig(configPath: string, cwd: string = process.cwd()): Config {
+  const file = path.resolve(cwd, configPath);
+  const shown = path.relative(cwd, file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`, {
+      where: shown,
+      hint:
+        code === 'ENOENT'
+          ? 'create kubeplan.yaml at the repository root (see the README) or pass --config PATH'
+          : 'check the path and its permissions',
+    });
+  }
+  return parseConfig(text, file, shown);
+}
+
+/** Parses config text; `file` is its absolute path (paths in it are relative to its folder). */
+export function parseConfig(text: string, file: string, shown: string = path.basename(file)): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lines.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    throw new ErrorList(
+      doc.errors.map(
+        (e) =>
+          new ConfigError(`YAML syntax error: ${firstLine(e.message)}`, {
+            where: `${shown}:${lineOf(e.pos[0])}`,
+            hint: 'fix the YAML syntax (indentation, quotes, colons) at that line',
+          }),
+      ),
+    );
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const locate = new Locator(doc, lineOf, shown);
+  if (raw === null || raw === undefined) {
+    throw new ConfigError('the config file is empty', { where: `${shown}:1`, hint: 'add a `targets:` list (see the README)' });
+  }
+  validateSchema(raw, locate);
+  const config = raw as RawConfig;
+
+  const repoRoot = findRepoRoot(path.dirname(file));
+  const errors: ConfigError[] = [];
+  const seen = new Map<string, number>();
+  const targets: Target[] = [];
+  config.targets.forEach((t, i) => {
+    const where = locate.where(['targets', i]);
+    const firstIndex = seen.get(t.name);
+    if (firstIndex !== undefined) {
+      errors.push(
+        new ConfigError(`duplicate target name "${t.name}" (first defined at ${locate.where(['targets', firstIndex])})`, {
+          where: locate.where(['targets', i, 'name']),
+          hint: 'give every target a unique name',
+        }),
+      );
+      return;
+    }
+    seen.set(t.name, i);
+    const resolver = new PathResolver(path.dirname(file), repoRoot, locate, ['targets', i], t.name);
+    const source = resolveSource(t, resolver, locate, i);
+    errors.push(...resolver.errors);
+    if (source) targets.push({ name: t.name, namespace: t.namespace, source, where });
+  });
+  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
+  return {
+    file,
+    repoRoot,
+    targets,
+    kustomize: {
+      allowExecPlugins: config.kustomize?.allowExecPlugins ?? false,
+      allowRemoteResources: config.kustomize?.allowRemoteResources ?? false,
+      allowHelmCharts: config.kustomize?.allowHelmCharts ?? false,
+    },
+  };
+}
+
+function resolveSource(t: RawTarget, paths: PathResolver, locate: Locator, i: number): TargetSource | undefined {
+  const at = (...rest: (string | number)[]) => locate.where(['targets', i, ...rest]);
+  const targetLabel = `target "${t.name}"`;
+  if (t.manifests !== undefined && (t.helm !== undefined || t.kustomize !== undefined)) {
+    paths.errors.push(
+      new ConfigError(`${targetLabel}: manifests cannot be combined with ${t.helm ? 'helm' : 'kustomize'}`, {
+        where: at('manifests'),
+        hint: 'split it into two targets, or list the folder as a resource of a kustomization',
+      }),
+    );
+    return undefined;
+  }
+  if (t.manifests !== undefined) {
+    const dir = paths.resolve(t.manifests, ['manifests'], 'dir');
+    return dir && { type: 'manifests', dir };
+  }
+  if (t.helm !== undefined) {
+    const h = t.helm;
+    const chart = resolveChart(h, paths, at, targetLabel);
+    const values = (h.values ?? []).map((v, j) => paths.resolve(v, ['helm', 'values', j], 'file'));
+    const postRender = t.kustomize === undefined ? undefined : paths.resolve(t.kustomize, ['kustomize'], 'kustomization');
+    if (!chart || values.some((v) => v === undefined) || (t.kustomize !== undefined && !postRender)) return undefined;
+    const source: HelmSource = {
+      type: 'helm',
+      chart,
+      releaseName: h.releaseName ?? t.name,
+      values: values as RepoPath[],
+      set: h.set ?? {},
+      kubeVersion: h.kubeVersion,
+      apiVersions: h.apiVersions ?? [],
+      includeCRDs: h.includeCRDs ?? true,
+      postRender,
+    };
+    return source;
+  }
+  if (t.kustomize !== undefined) {
+    const dir = paths.resolve(t.kustomize, ['kustomize'], 'kustomization');
+    return dir && { type: 'kustomize', dir };
+  }
+  paths.errors.push(
+    new ConfigError(`${targetLabel} has no source`, {
+      where: at(),
+      hint: 'set one of helm (a chart), kustomize (an overlay folder) or manifests (a folder of YAML/JSON files)',
+    }),
+  );
+  return undefined;
+}
+
+function resolveChart(
+  h: RawHelm,
+  paths: PathResolver,
+  at: (...rest: (string | number)[]) => string,
+  targetLabel: string,
+): ChartRef | undefined {
+  if (h.chart.startsWith('oci://')) {
+    if (h.repo !== undefined) {
+      paths.errors.push(
+        new ConfigError(`${targetLabel}: an oci:// chart cannot also have repo`, {
+          where: at('helm', 'repo'),
+          hint: 'remove repo; the oci:// reference names the registry',
+        }),
+      );
+      return undefined;
+    }
+    return { kind: 'oci', ref: h.chart, version: h.version };
+  }
+  if (h.repo !== undefined) {
+    if (h.chart.includes('/')) {
+      paths.errors.push(
+        new ConfigError(`${targetLabel}: with repo, chart must be a chart name, not "${h.chart}"`, {
+          where: at('helm', 'chart'),
+          hint: 'write the chart name only (for example chart: ingress-nginx) and the repository URL in repo',
+        }),
+      );
+      return undefined;
+    }
+    return { kind: 'repo', repo: h.repo, name: h.chart, version: h.version };
+  }
+  if (h.version !== undefined) {
+    paths.errors.push(
+      new ConfigError(`${targetLabel}: version applies to remote charts only`, {
+        where: at('helm', 'version'),
+        hint: 'remove version (a local chart is rendered as it is in git), or set repo / an oci:// chart',
+      }),
+    );
+    return undefined;
+  }
+  const chartPath = paths.resolve(h.chart, ['helm', 'chart'], 'chart');
+  return chartPath && { kind: 'local', path: chartPath };
+}
+
+type PathKind = 'file' | 'dir' | 'chart' | 'kustomization';
+
+/** Resolves paths relative to the config file and refuses any that leave the repository or do not exist. */
+class PathResolver {
+  readonly errors: ConfigError[] = [];
+  constructor(
+    private readonly base: string,
+    private readonly repoRoot: string,
+    private readonly locate: Locator,
+    private readonly prefix: (string | number)[],
+    private readonly targetName: string,
+  ) {}
+
+  resolve(value: string, at: (string | number)[], kind: PathKind): RepoPath | undefined {
+    const where = this.locate.where([...this.prefix, ...at]);
+    const label = `target "${this.targetName}"`;
+    const fail = (message: string, hint: string) => {
+      this.errors.push(new ConfigError(`${label}: ${message}`, { where, hint }));
+      return undefined;
+    };
+    if (path.isAbsolute(value) || /^[a-z]+:\/\//i.test(value)) {
+      return fail(`"${value}" must be a path relative to the config file`, 'write the path relative to kubeplan.yaml');
+    }
+    const abs = path.resolve(this.base, value);
+    if (!isInside(this.repoRoot, abs)) {
+      return fail(`"${value}" leaves the repository (${this.repoRoot})`, 'keep every path inside the repository that holds kubeplan.yaml');
+    }
+    if (!existsSync(abs)) {
+      return fail(`"${value}" does not exist`, `check the path; it is resolved from ${path.relative(process.cwd(), this.base) || '.'}`);
+    }
+    const real = realpathSync(abs);
+    if (!isInside(realpathSync(this.repoRoot), real)) {
+      return fail(`"${value}" is a symlink that leaves the repository`, 'replace the symlink with the files it points to');
+    }
+    const isDir = statSync(real).isDirectory();
+    if (kind === 'file' && isDir) return fail(`"${value}" is a folder, not a file`, 'name a values file');
+    if (kind !== 'file' && !isDir) return fail(`"${value}" is a file, not a folder`, kindHint(kind));
+    if (kind === 'chart' && !existsSync(path.join(abs, 'Chart.yaml'))) {
+      return fail(`"${value}" is not a Helm chart (no Chart.yaml)`, 'point chart at the folder that holds Chart.yaml, or use an oci:// reference or repo');
+    }
+    if (kind === 'kustomization' && !findKustomizationFile(abs)) {
+      return fail(`"${value}" has no kustomization.yaml`, 'point kustomize at a folder holding kustomization.yaml');
+    }
+    return { abs, rel: toPosix(path.relative(this.repoRoot, abs)) || '.' };
+  }
+}
+
+function kindHint(kind: PathKind): string {
+  switch (kind) {
+    case 'chart':
+      return 'point chart at the chart folder';
+    case 'kustomization':
+      return 'point kustomize at the folder holding kustomization.yaml';
+    default:
+      return 'point manifests at a folder';
+  }
+}
+
+export function findKustomizationFile(dir: string): string | undefined {
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    const candidate = path.join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function findRepoRoot(start: string): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start);
+    dir = parent;
+  }
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+/** Maps a path in the parsed config (['targets', 0, 'helm']) to `kubeplan.yaml:LINE`. */
+class Locator {
+  constructor(
+    private readonly doc: Document,
+    private readonly lineOf: (offset: number | undefined) => number,
+    readonly shown: string,
+  ) {}
+
+  line(pathSegments: (string | number)[]): number {
+    // Walk down as far as the path exists, so a missing leaf points at its parent.
+    for (let n = pathSegments.length; n >= 0; n--) {
+      const node = this.doc.getIn(pathSegments.slice(0, n), true) as Node | undefined;
+      if (node && typeof node === 'object' && 'range' in node && node.range) {
+        // For a key's value, prefer the key's line (a block value starts on the next line).
+        const keyLine = this.keyLine(pathSegments.slice(0, n));
+        return keyLine ?? this.lineOf(node.range[0]);
+      }
+    }
+    return 1;
+  }
+
+  keyLine(pathSegments: (string | number)[]): number | undefined {
+    const last = pathSegments.at(-1);
+    if (typeof last !== 'string') return undefined;
+    const parent = this.doc.getIn(pathSegments.slice(0, -1), true);
+    if (!isMap(parent)) return undefined;
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+    const key = pair?.key;
+    return isScalar(key) && key.range ? this.lineOf(key.range[0]) : undefined;
+  }
+
+  where(pathSegments: (string | number)[]): string {
+    return `${this.shown}:${this.line(pathSegments)}`;
+  }
+}
+
+const ajv = () => new Ajv({ allErrors: true, verbose: true, strict: false });
+let validator: ReturnType<ReturnType<typeof ajv>['compile']> | undefined;
+
+function validateSchema(raw: unknown, locate: Locator): void {
+  validator ??= ajv().compile(schema);
+  if (validator(raw)) return;
+  const errors = dedupe(validator.errors ?? []).map((e) => schemaError(e, raw, locate));
+  throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
+}
+
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError {
+  const segments = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const context = describeContext(segments, raw);
+  const field = segments.filter((s) => typeof s === 'string').at(-1);
+  const fieldPath = segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const guess = closest(key, allowed);
+      return new ConfigError(`${context}unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
+        where: `${locate.shown}:${locate.keyLine([...segments, key]) ?? locate.line(segments)}`,
+        hint: `allowed here: ${allowed.join(', ')}`,
+      });
+    }
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      return new ConfigError(`${context}missing required field "${missing}"`, {
+        where: locate.where(segments),
+        hint: missing === 'targets' ? 'add a `targets:` list (see the README)' : `add ${missing}: to ${fieldPath || 'the top level'}`,
+      });
+    }
+    case 'pattern':
+    case 'maxLength':
+      if (field === 'name' || field === 'namespace' || field === 'releaseName') {
+        return new ConfigError(`${context}${field} ${JSON.stringify(e.data)} is not valid`, {
+          where: locate.where(segments),
+          hint: `use lower-case letters, digits and dashes, starting and ending with a letter or digit, at most ${field === 'releaseName' ? 53 : 63} characters`,
+        });
+      }
+      if (field === 'kustomize' || field === 'manifests' || segments.includes('values')) {
+        return new ConfigError(`${context}"${String(e.data)}" must be a path relative to the config file`, {
+          where: locate.where(segments),
+          hint: 'write the path relative to kubeplan.yaml',
+        });
+      }
+      break;
+    case 'type':
+      return new ConfigError(`${context}${fieldPath || 'the config'} must be ${article((e.params as { type: string }).type)}`, {
+        where: locate.where(segments),
+        hint: 'see the config reference in the README or kubeplan.schema.json',
+      });
+    case 'minItems':
+      return new ConfigError(`${context}${fieldPath} must not be empty`, {
+        where: locate.where(segments),
+        hint: 'list at least one target',
+      });
+  }
+  return new ConfigError(`${context}${fieldPath || 'the config'} ${e.message ?? 'is invalid'}`, {
+    where: locate.where(segments),
+    hint: 'see the config reference in the README or kubeplan.schema.json',
+  });
+}
+
+function article(type: string): string {
+  return type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : `a ${type}`;
+}
+
+function describeContext(segments: (string | number)[], raw: unknown): string {
+  if (segments[0] !== 'targets' || typeof segments[1] !== 'number') return '';
+  const target = (raw as RawConfig).targets?.[segments[1]] as Partial<RawTarget> | undefined;
+  const name = target && typeof target === 'object' && typeof target.name === 'string' ? `"${target.name}"` : `#${segments[1] + 1}`;
+  return `target ${name}: `;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

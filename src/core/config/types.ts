@@ -1,0 +1,62 @@
+/** The validated, resolved form of kubeplan.yaml that the rest of the core consumes. */
+
+/** A path from kubeplan.yaml, resolved and checked to stay inside the repository. */
+export interface RepoPath {
+  /** Absolute path on disk. */
+  abs: string;
+  /** Path relative to the repository root, with forward slashes: what messages and reports show. */
+  rel: string;
+}
+
+export type ChartRef =
+  | { kind: 'local'; path: RepoPath }
+  | { kind: 'oci'; ref: string; version: string | undefined }
+  | { kind: 'repo'; repo: string; name: string; version: string | undefined };
+
+export interface HelmSource {
+  type: 'helm';
+  chart: ChartRef;
+  releaseName: string;
+  values: RepoPath[];
+  set: Record<string, unknown>;
+  kubeVersion: string | undefined;
+  apiVersions: string[];
+  includeCRDs: boolean;
+  /** A Kustomize Component applied to the chart's output. */
+  postRender: RepoPath | undefined;
+}
+
+export interface KustomizeSource {
+  type: 'kustomize';
+  dir: RepoPath;
+}
+
+export interface ManifestsSource {
+  type: 'manifests';
+  dir: RepoPath;
+}
+
+export type TargetSource = HelmSource | KustomizeSource | ManifestsSource;
+
+export interface Target {
+  name: string;
+  namespace: string | undefined;
+  source: TargetSource;
+  /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
+  where: string;
+}
+
+export interface KustomizePolicy {
+  allowExecPlugins: boolean;
+  allowRemoteResources: boolean;
+  allowHelmCharts: boolean;
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Repository root: the nearest folder above the config file holding .git, else the config file's folder. */
+  repoRoot: string;
+  targets: Target[];
+  kustomize: KustomizePolicy;
+}

@@ -1,0 +1,57 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ManifestsSource, Target } from '../config/types.js';
+import { RenderError } from '../errors.js';
+import { parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
+import type { Manifest } from '../manifests/types.js';
+
+const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Reads a folder of manifests: .yaml, .yml and .json files, recursively, in sorted order. */
+export async function renderPlain(_target: Target, source: ManifestsSource, repoRoot: string): Promise<Manifest[]> {
+  const files = await listManifestFiles(source.dir.abs);
+  const manifests: Manifest[] = [];
+  for (const file of files) {
+    const rel = path.relative(repoRoot, file).split(path.sep).join('/');
+    const text = await readFile(file, 'utf8');
+    if (file.endsWith('.json')) {
+      const where = `${rel}:1`;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        throw new RenderError(`invalid JSON: ${(error as Error).message}`, {
+          where: `${rel}:${jsonErrorLine(text, error as Error)}`,
+          hint: 'fix the JSON, or rename the file to .yaml if it is YAML',
+        });
+      }
+      for (const object of toObjects(value, { file: rel, line: 1 }, where)) manifests.push({ object, source: { file: rel, line: 1 } });
+      continue;
+    }
+    for (const doc of splitYamlStream(text)) {
+      const where = `${rel}:${doc.contentLine}`;
+      const value = parseDocument(doc, (line) => `${rel}:${line}`);
+      const src = { file: rel, line: doc.contentLine };
+      for (const object of toObjects(value, src, where)) manifests.push({ object, source: src });
+    }
+  }
+  return manifests;
+}
+
+async function listManifestFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+    .map((e) => path.join(e.parentPath, e.name))
+    // Hidden files and folders (.git, .github) are not manifests.
+    .filter((file) => !path.relative(dir, file).split(path.sep).some((part) => part.startsWith('.')))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function jsonErrorLine(text: string, error: Error): number {
+  const line = /line (\d+)/.exec(error.message);
+  if (line) return Number(line[1]);
+  const position = /position (\d+)/.exec(error.message);
+  if (position) return text.slice(0, Number(position[1])).split('\n').length;
+  return 1;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseDocument, splitYamlStream, toObjects } from '../../src/core/manifests/parse-stream.js';
+
+describe('splitYamlStream', () => {
+  it('splits on --- lines and keeps each document\'s first content line and Helm source', () => {
+    const docs = splitYamlStream('---\n# Source: app/templates/a.yaml\nkind: A\n---\n\n---\nkind: B\n...\n---   # trailing comment\n\nkind: C\n');
+    expect(docs.map((d) => [d.contentLine, d.helmSource])).toEqual([
+      [3, 'app/templates/a.yaml'],
+      [7, undefined],
+      [11, undefined],
+    ]);
+  });
+
+  it('does not split on --- inside a line', () => {
+    expect(splitYamlStream('a: "---"\nb: x---y\n')).toHaveLength(1);
+  });
+
+  it('reports YAML errors at the line in the file', () => {
+    const [, second] = splitYamlStream('a: 1\n---\nb: 2\nc: [\n');
+    expect(() => parseDocument(second!, (line) => `f.yaml:${line}`)).toThrow(/YAML syntax error/);
+    try {
+      parseDocument(second!, (line) => `f.yaml:${line}`);
+    } catch (error) {
+      expect((error as { where: string }).where).toMatch(/^f\.yaml:[45]$/);
+    }
+  });
+
+  it('keeps YAML 1.2 core types: dates and yes/no stay strings, merge keys work', () => {
+    const [doc] = splitYamlStream('a: 2024-01-01\nb: yes\nbase: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n');
+    expect(parseDocument(doc!, String)).toEqual({ a: '2024-01-01', b: 'yes', base: { x: 1 }, c: { x: 1, y: 2 } });
+  });
+});
+
+describe('toObjects', () => {
+  const src = { file: 'f.yaml', line: 1 };
+  it('skips empty documents and flattens any *List', () => {
+    expect(toObjects(null, src, 'f')).toEqual([]);
+    const list = { apiVersion: 'v1', kind: 'ConfigMapList', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }] };
+    expect(toObjects(list, src, 'f')).toHaveLength(1);
+  });
+
+  it('rejects documents that are not objects, naming what is missing', () => {
+    expect(() => toObjects('just text', src, 'f.yaml:3')).toThrow(/the text "just text", not a Kubernetes object/);
+    expect(() => toObjects({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'x-' } }, src, 'f')).toThrow(/generateName is not supported/);
+    expect(() => toObjects([1, 2], src, 'f')).toThrow(/a list, not a Kubernetes object/);
+  });
+});
