@@ -7,7 +7,7 @@ import {
   formatError,
   formatSource,
   renderCommand
-} from "./chunks/chunk-VZXU7IMQ.js";
+} from "./chunks/chunk-IBRCOZPG.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

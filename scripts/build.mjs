@@ -1,10 +1,11 @@
 // Bundles src/index.ts (the action) and src/cli.ts (the CLI) into dist/. With --check, builds into a temporary
 // folder and fails when the committed dist/ differs (CI runs this through `npm test`).
 import { build } from 'esbuild';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generatedFile, generateValidator } from './generate-validator.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -36,6 +37,15 @@ async function listFiles(dir) {
   } catch {
     return [];
   }
+}
+
+const validator = await generateValidator();
+if ((await readFile(generatedFile, 'utf8').catch(() => '')) !== validator) {
+  if (check) {
+    console.error(`${path.relative(root, generatedFile)} is stale: run \`npm run build\` and commit it`);
+    process.exit(1);
+  }
+  await writeFile(generatedFile, validator);
 }
 
 if (!check) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { main } from './cli/main.js';
+import { enableCompileCache } from 'node:module';
 
-// The bin entry: hand argv, env and the working folder to the CLI and exit with its code.
+// The bin entry. The V8 compile cache makes every run after the first start faster; the CLI is loaded after it is on.
+enableCompileCache?.();
+const { main } = await import('./cli/main.js');
 process.exitCode = await main(process.argv.slice(2), process.env, process.cwd(), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

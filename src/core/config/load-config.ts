@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import schema from '../../../kubeplan.schema.json' with { type: 'json' };
 import { ConfigError, ErrorList } from '../errors.js';
 import type { ChartRef, Config, HelmSource, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
+import { validate as validateConfig } from './validate-config.generated.js';
 
 export const DEFAULT_CONFIG_FILE = 'kubeplan.yaml';
 
@@ -327,13 +327,9 @@ class Locator {
   }
 }
 
-const ajv = () => new Ajv({ allErrors: true, verbose: true, strict: false });
-let validator: ReturnType<ReturnType<typeof ajv>['compile']> | undefined;
-
 function validateSchema(raw: unknown, locate: Locator): void {
-  validator ??= ajv().compile(schema);
-  if (validator(raw)) return;
-  const errors = dedupe(validator.errors ?? []).map((e) => schemaError(e, raw, locate));
+  if (validateConfig(raw)) return;
+  const errors = dedupe(validateConfig.errors ?? []).map((e) => schemaError(e, raw, locate));
   throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
 }
 

@@ -72,7 +72,7 @@ function chartLabel(source: HelmSource): string {
 }
 
 function helmFailure(target: Target, source: HelmSource, output: string, command: string): RenderError {
-  const message = output.trim().replace(/^Error:\s*/m, '');
+  const message = output.trim().replace(/^(?:Error|error):\s*/gm, '');
   const template =
     /template: ([^\s:()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(message) ??
     /error at \(([^\s:()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(message) ??
@@ -150,7 +150,7 @@ async function runKustomizeBuild(target: Target, dir: string, ctx: RenderContext
     env: ctx.env,
   });
   if (result.exitCode !== 0) {
-    throw new RenderError(`kustomize ${what} failed:\n${indent((result.stderr || result.stdout).trim().replace(/^Error:\s*/m, ''))}`, {
+    throw new RenderError(`kustomize ${what} failed:\n${indent((result.stderr || result.stdout).trim().replace(/^(?:Error|error):\s*/gm, ''))}`, {
       where: `target ${target.name}`,
       hint: 'check the Component: it must be `kind: Component` and its patches must match objects the chart renders',
     });

@@ -113,7 +113,11 @@ function originSource(origin: Origin, wrapperDir: string, repoRoot: string): Sou
 function kustomizeFailure(target: Target, source: KustomizeSource, output: string, wrapperDir: string, repoRoot: string): RenderError {
   // kustomize names files relative to our temporary wrapper; show them relative to the repository instead.
   const rel = path.relative(wrapperDir, repoRoot);
-  let message = output.trim().replace(/^Error:\s*/m, '');
+  let message = output
+    .trim()
+    .replace(/^(?:Error|error):\s*/gm, '')
+    // Drop the layer our wrapper kustomization adds, so the message reads as for a bare build of the overlay.
+    .replace(/accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': recursed accumulation of path '[^']*': /, '');
   if (rel) message = message.split(`${rel}/`).join('');
   let hint = `run \`kubectl kustomize ${source.dir.rel}\` by hand and fix the kustomization`;
   if (/plugins? (are )?disabled|--enable-alpha-plugins|unable to load external plugin|exec functions? (is|are) disabled/i.test(message)) {
