@@ -25,6 +25,7 @@ async function bundle(outdir) {
     // Bundled CommonJS dependencies may call require() for Node built-ins.
     banner: { js: "import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);" },
     legalComments: 'eof',
+    define: { __KUBEPLAN_VERSION__: JSON.stringify(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version) },
     sourcemap: false,
     logLevel: 'warning',
   });

