@@ -62,3 +62,23 @@ export function formatError(error: unknown): string {
   if (error instanceof Error) return `unexpected error: ${error.stack ?? error.message}\n  hint: this is a bug in kubeplan; please report it with the command you ran`;
   return `unexpected error: ${String(error)}`;
 }
+
+/** The apiserver refused or failed a request, or could not be reached. */
+export class ClusterError extends KubeplanError {
+  /** HTTP status (0 when the server was not reached). */
+  readonly status: number;
+  /** The Status object's reason (NotFound, Forbidden, Invalid, Conflict, …). */
+  readonly reason: string | undefined;
+  /** The Status object's details.causes, for field-level errors. */
+  readonly causes: { field?: string; message?: string; reason?: string }[];
+
+  constructor(
+    message: string,
+    details: ErrorDetails & { status: number; reason?: string | undefined; causes?: { field?: string; message?: string; reason?: string }[] },
+  ) {
+    super(message, details);
+    this.status = details.status;
+    this.reason = details.reason;
+    this.causes = details.causes ?? [];
+  }
+}

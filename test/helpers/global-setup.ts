@@ -1,7 +1,24 @@
+import type { TestProject } from 'vitest/node';
 import { setupTools } from '../../scripts/setup-tools.mjs';
+import { ensureBench } from '../bench/build.mjs';
+import { startApiserver } from '../bench/servers.mjs';
 
-/** Extracts helm and kubectl once per run (a no-op when already there) and tells every test where they are. */
-export default async function globalSetup(): Promise<void> {
-  const dir = await setupTools();
-  process.env.KUBEPLAN_TEST_TOOLS = dir;
+/**
+ * Once per test run: extract helm and kubectl, build (or reuse) the bench binaries, start one kube-apiserver, and
+ * hand its address and kubeconfigs to the tests. The returned teardown stops it, also when tests fail.
+ */
+export default async function globalSetup(project: TestProject): Promise<() => Promise<void>> {
+  const tools = await setupTools();
+  process.env.KUBEPLAN_TEST_TOOLS = tools;
+  const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+  const binaries = await ensureBench({ log });
+  const apiserver = await startApiserver(binaries.apiserver);
+  log(`kube-apiserver ready at ${apiserver.server} in ${apiserver.startupSeconds.toFixed(1)}s`);
+  const { stop, ...info } = apiserver;
+  project.provide('apiserver', info);
+  project.provide('toolsDir', tools);
+  project.provide('registryBinary', binaries.registry);
+  return async () => {
+    await stop();
+  };
 }

@@ -1,0 +1,251 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Dispatcher } from 'undici';
+import { ClusterError, UsageError } from '../errors.js';
+import { Limiter } from './limiter.js';
+
+export interface ConnectOptions {
+  /** --kubeconfig; else $KUBECONFIG (several files merged), else ~/.kube/config, else in-cluster. */
+  kubeconfig: string | undefined;
+  /** --context; else the kubeconfig's current context. */
+  context: string | undefined;
+  /** Requests in flight at once (default 16). */
+  concurrency: number;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+}
+
+export interface Response<T> {
+  status: number;
+  body: T;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The one place that talks HTTP to the apiserver: authentication from the kubeconfig (through @kubernetes/client-node,
+ * so exec plugins, OIDC and client certificates work as in kubectl), bodies sent and received as raw JSON, bounded
+ * concurrency, and retries with backoff on 429 and 5xx that honour Retry-After.
+ */
+export class ClusterClient {
+  private headers: Record<string, string> = {};
+  private readonly limiter: Limiter;
+  /** Counts requests by verb, for tests and benchmarks. */
+  readonly stats = { requests: 0, retries: 0 };
+
+  private constructor(
+    readonly server: string,
+    readonly contextName: string,
+    readonly namespace: string,
+    private readonly kc: import('@kubernetes/client-node').KubeConfig,
+    private dispatcher: Dispatcher | undefined,
+    private readonly undici: typeof import('undici'),
+    concurrency: number,
+  ) {
+    this.limiter = new Limiter(concurrency);
+  }
+
+  static async connect(options: ConnectOptions): Promise<ClusterClient> {
+    // Loaded here, not at import: commands that need no cluster (render) should not pay for it.
+    const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
+      import('@kubernetes/client-node/dist/config.js'),
+      import('undici'),
+      import('@kubernetes/client-node/dist/gen/http/http.js'),
+    ]);
+    const kc = new KubeConfig();
+    const source = loadKubeConfig(kc, options);
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) {
+        throw new UsageError(`context "${options.context}" is not in ${source}`, {
+          hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`,
+        });
+      }
+      kc.setCurrentContext(options.context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) {
+      throw new UsageError(`no cluster selected in ${source}`, { hint: 'set current-context in the kubeconfig or pass --context' });
+    }
+    const context = kc.getContextObject(kc.getCurrentContext());
+    const client = new ClusterClient(
+      cluster.server.replace(/\/+$/, ''),
+      kc.getCurrentContext(),
+      context?.namespace ?? 'default',
+      kc,
+      undefined,
+      undici,
+      Math.max(1, options.concurrency),
+    );
+    await client.authenticate(RequestContext, HttpMethod.GET);
+    return client;
+  }
+
+  private async authenticate(
+    RequestContextClass: typeof import('@kubernetes/client-node/dist/gen/http/http.js').RequestContext,
+    method: import('@kubernetes/client-node/dist/gen/http/http.js').HttpMethod,
+  ): Promise<void> {
+    const ctx = new RequestContextClass(this.server, method);
+    try {
+      await this.kc.applySecurityAuthentication(ctx);
+    } catch (error) {
+      throw new ClusterError(`cannot authenticate to ${this.server}: ${(error as Error).message}`, {
+        status: 0,
+        where: `context ${this.contextName}`,
+        hint: 'check the kubeconfig user (token, client certificate or exec plugin)',
+      });
+    }
+    this.headers = Object.fromEntries(Object.entries(ctx.getHeaders()).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    this.dispatcher = ctx.getDispatcher();
+  }
+
+  /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', urlPath: string, options: RequestOptions = {}): Promise<Response<T>> {
+    return this.limiter.run(() => this.send<T>(method, urlPath, options));
+  }
+
+  private async send<T>(method: string, urlPath: string, options: RequestOptions): Promise<Response<T>> {
+    const url = new URL(this.server + urlPath);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { ...this.headers, accept: options.accept ?? 'application/json' };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    for (let attempt = 1; ; attempt++) {
+      this.stats.requests++;
+      let status: number;
+      let text: string;
+      let retryAfter: string | undefined;
+      try {
+        const res = await this.undici.request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+        const ra = res.headers['retry-after'];
+        retryAfter = Array.isArray(ra) ? ra[0] : ra;
+      } catch (error) {
+        if (attempt < 3) {
+          this.stats.retries++;
+          await sleep(200 * attempt);
+          continue;
+        }
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
+          status: 0,
+          where: `context ${this.contextName}`,
+          hint: 'check that the cluster is running and the kubeconfig server URL and certificate are right',
+        });
+      }
+      if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+      if ((status === 429 || status >= 500) && status !== 501 && attempt < MAX_ATTEMPTS) {
+        this.stats.retries++;
+        await sleep(retryDelay(retryAfter, attempt));
+        continue;
+      }
+      throw statusError(status, text, method, url);
+    }
+  }
+}
+
+function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, options: ConnectOptions): string {
+  const explicit = options.kubeconfig ?? undefined;
+  const files = explicit
+    ? [path.resolve(options.cwd, explicit)]
+    : (options.env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '');
+  if (files.length === 0) {
+    const home = options.env.HOME ?? os.homedir();
+    const fallback = path.join(home, '.kube', 'config');
+    if (existsSync(fallback)) files.push(fallback);
+  }
+  if (files.length === 0) {
+    if (options.env.KUBERNETES_SERVICE_HOST) {
+      kc.loadFromCluster();
+      return 'the in-cluster service account';
+    }
+    throw new UsageError('no kubeconfig found', {
+      hint: 'pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config',
+    });
+  }
+  for (const [i, file] of files.entries()) {
+    if (!existsSync(file)) {
+      throw new UsageError(`kubeconfig ${file} does not exist`, { hint: explicit ? 'check --kubeconfig' : 'check KUBECONFIG' });
+    }
+    try {
+      if (i === 0) kc.loadFromFile(file);
+      else {
+        const more = new (kc.constructor as new () => typeof kc)();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } catch (error) {
+      throw new UsageError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, { hint: 'check the file is a valid kubeconfig' });
+    }
+  }
+  return files.join(path.delimiter);
+}
+
+function statusError(status: number, text: string, method: string, url: URL): ClusterError {
+  let message = text.trim() || `HTTP ${status}`;
+  let reason: string | undefined;
+  let causes: { field?: string; message?: string; reason?: string }[] = [];
+  try {
+    const parsed = JSON.parse(text) as { kind?: string; message?: string; reason?: string; details?: { causes?: typeof causes } };
+    if (parsed.kind === 'Status') {
+      message = parsed.message ?? message;
+      reason = parsed.reason;
+      causes = parsed.details?.causes ?? [];
+    }
+  } catch {
+    // not JSON: keep the text
+  }
+  return new ClusterError(message, {
+    status,
+    reason,
+    causes,
+    where: `${method} ${url.pathname}`,
+    hint: hintFor(status),
+  });
+}
+
+function hintFor(status: number): string {
+  switch (status) {
+    case 401:
+      return 'the credentials were rejected: check the kubeconfig user or token';
+    case 403:
+      return 'the credentials lack this permission: grant it with a Role/ClusterRole, or use read-only --mode client';
+    case 404:
+      return 'the resource or its kind does not exist in this cluster (a missing CRD or API?)';
+    case 409:
+      return 'another field manager owns these fields, or the object changed meanwhile';
+    case 422:
+      return 'the object is invalid: fix the manifest';
+    case 429:
+      return 'the apiserver is throttling: lower --concurrency';
+    default:
+      return status >= 500 ? 'the apiserver failed: check its health and retry' : 'see the server message above';
+  }
+}
+
+function retryDelay(retryAfter: string | undefined, attempt: number): number {
+  const seconds = retryAfter === undefined ? Number.NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1000;
+  const base = 200 * 2 ** (attempt - 1);
+  return base + Math.floor(Math.random() * base);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

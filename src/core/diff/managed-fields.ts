@@ -1,0 +1,77 @@
+import { isDeepStrictEqual } from 'node:util';
+
+/** A managedFields entry as the apiserver returns it. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  apiVersion?: string;
+  fieldsType?: string;
+  fieldsV1?: FieldsV1;
+  subresource?: string;
+}
+
+/** The FieldsV1 trie: `f:name` (field), `k:{...}` (list item by key), `v:...` (set item by value), `i:N`, `.` (self). */
+export type FieldsV1 = { [key: string]: FieldsV1 };
+
+export const FIELD_MANAGER = 'kubeplan';
+
+/** The fields a manager owns through server-side apply on the main resource (not status). */
+export function appliedFields(managedFields: unknown, manager: string = FIELD_MANAGER): FieldsV1 | undefined {
+  if (!Array.isArray(managedFields)) return undefined;
+  const entry = (managedFields as ManagedFieldsEntry[]).find(
+    (e) => e.manager === manager && e.operation === 'Apply' && (e.subresource === undefined || e.subresource === ''),
+  );
+  return entry?.fieldsV1;
+}
+
+/**
+ * Paths the manager owns that `rendered` no longer sets: fields removed from git, which server-side apply will remove
+ * from the cluster. Paths are written like `spec.template.spec.containers[name=web].env`.
+ */
+export function ownedButNotRendered(fields: FieldsV1, rendered: unknown, path: string[] = []): string[] {
+  const missing: string[] = [];
+  for (const [key, child] of Object.entries(fields)) {
+    if (key === '.') continue;
+    const kind = key.slice(0, 2);
+    const body = key.slice(2);
+    if (kind === 'f:') {
+      const value = isObject(rendered) ? rendered[body] : undefined;
+      if (value === undefined) missing.push(join([...path, body]));
+      else missing.push(...ownedButNotRendered(child, value, [...path, body]));
+    } else if (kind === 'k:') {
+      const keyFields = safeParse(body);
+      const item = Array.isArray(rendered) && isObject(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : undefined;
+      const label = `[${Object.entries(isObject(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(',')}]`;
+      if (item === undefined) missing.push(join(path) + label);
+      else missing.push(...ownedButNotRendered(child, item, [...path.slice(0, -1), `${path.at(-1) ?? ''}${label}`]));
+    } else if (kind === 'v:') {
+      const value = safeParse(body);
+      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path)}[${body}]`);
+    } else if (kind === 'i:') {
+      const index = Number(body);
+      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path)}[${index}]`);
+      else missing.push(...ownedButNotRendered(child, rendered[index], [...path.slice(0, -1), `${path.at(-1) ?? ''}[${index}]`]));
+    }
+  }
+  return missing;
+}
+
+function matchesKey(element: unknown, keyFields: Record<string, unknown>): boolean {
+  return isObject(element) && Object.entries(keyFields).every(([k, v]) => isDeepStrictEqual(element[k], v));
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function join(path: string[]): string {
+  return path.join('.');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
