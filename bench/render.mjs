@@ -97,14 +97,14 @@ const bashPipe = (cmd) => ({ argv: ['bash', '-c', cmd], cwd: examples });
 const q = (a) => `'${a}'`;
 
 const results = [
-  measure('helm chart (examples: shop-staging, 7 objects)', [{ argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--include-crds', '--values', 'envs/staging/values.yaml'], cwd: examples }], [kp('--target', 'shop-staging')]),
+  measure('helm chart (examples: shop-staging, 6 objects)', [{ argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], cwd: examples }], [kp('--target', 'shop-staging')]),
   measure('helm chart + Component post-render (examples: shop-prod, 8 objects)', [bashPipe(`${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`)], [kp('--target', 'shop-prod')]),
   measure('kustomize overlay (examples: api-prod, 4 objects)', [{ argv: [kubectl, 'kustomize', 'apps/api/overlays/prod'], cwd: examples }], [kp('--target', 'api-prod')]),
   measure('large chart (900 objects)', [{ argv: [helm, 'template', 'big', 'chart', '--namespace', 'big', '--include-crds'], cwd: big }], [{ argv: [process.execPath, cli, 'render', '--out-dir', path.join(scratch, 'out-big')], cwd: big }]),
   measure(
     'all 4 example targets (bare: one after another; kubeplan: concurrently)',
     [
-      { argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--include-crds', '--values', 'envs/staging/values.yaml'], cwd: examples },
+      { argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], cwd: examples },
       bashPipe(`${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`),
       { argv: [kubectl, 'kustomize', 'apps/api/overlays/prod'], cwd: examples },
     ],

@@ -1,13 +1,16 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   UsageError,
-  __commonJS,
-  __require,
-  __toESM,
   formatError,
   formatSource,
   renderCommand
-} from "./chunks/chunk-IBRCOZPG.js";
+} from "./chunks/chunk-6ULIBSU5.js";
+import "./chunks/chunk-GY6BXHYW.js";
+import {
+  __commonJS,
+  __require,
+  __toESM
+} from "./chunks/chunk-67KDASP7.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

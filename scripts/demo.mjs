@@ -1,18 +1,123 @@
-// `npm run demo`: the main job on the embedded default, examples/. Sets up helm and kubectl from the project's own
-// devDependencies, then renders every target of examples/kubeplan.yaml with the built CLI.
+// `npm run demo`: the main job on the embedded default. Builds (or reuses) the bench apiserver, starts it, puts the
+// "previous release" of examples/ in the cluster, and prints the plan of the current examples/ as a reviewer sees it:
+// the text report here, the pull-request markdown in a file it names. Then stops the cluster.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dump, loadAll } from 'js-yaml';
+import { ensureBench } from '../test/bench/build.mjs';
+import { startApiserver } from '../test/bench/servers.mjs';
 import { setupTools } from './setup-tools.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tools = await setupTools();
 const examples = path.join(root, 'examples');
-const args = [path.join(root, 'dist', 'cli.js'), 'render', '--config', 'kubeplan.yaml', ...process.argv.slice(2)];
-process.stderr.write(`\n$ kubeplan ${args.slice(1).join(' ')}   (in examples/)\n\n`);
-const result = spawnSync(process.execPath, args, {
-  cwd: examples,
-  stdio: 'inherit',
-  env: { ...process.env, KUBEPLAN_HELM: path.join(tools, 'helm'), KUBEPLAN_KUBECTL: path.join(tools, 'kubectl') },
-});
-process.exitCode = result.status ?? 1;
+const cli = path.join(root, 'dist', 'cli.js');
+const log = (message) => process.stderr.write(`${message}\n`);
+const step = (message) => process.stderr.write(`\n\u001b[1m▶ ${message}\u001b[0m\n`);
+
+const tools = await setupTools({ log });
+const { apiserver: binary } = await ensureBench({ log });
+const work = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-demo-'));
+const outDir = path.join(root, 'out');
+mkdirSync(outDir, { recursive: true });
+
+step('starting the bench cluster (kube-apiserver v1.35 + etcd)');
+const cluster = await startApiserver(binary, { dataDir: path.join(work, 'cluster') });
+log(`ready in ${cluster.startupSeconds.toFixed(1)}s at ${cluster.server}`);
+const env = { ...process.env, KUBECONFIG: cluster.adminKubeconfig, KUBEPLAN_HELM: path.join(tools, 'helm'), KUBEPLAN_KUBECTL: path.join(tools, 'kubectl') };
+
+/**
+ * The previous release, as a change to today's render: an older shop image, fewer replicas, a ConfigMap key that was
+ * since removed, no PodDisruptionBudget yet, and a Service that was since deleted.
+ */
+function previousRelease(object) {
+  if (object.kind === 'PodDisruptionBudget') return undefined;
+  const copy = structuredClone(object);
+  for (const c of copy.spec?.template?.spec?.containers ?? []) {
+    if (c.image === 'ghcr.io/example/shop:2.3.1') c.image = 'ghcr.io/example/shop:2.3.0';
+  }
+  if (copy.kind === 'Deployment' && copy.metadata.name === 'shop' && copy.metadata.namespace === 'shop') copy.spec.replicas = 2;
+  if (copy.kind === 'ConfigMap' && copy.metadata.name === 'shop-config' && copy.metadata.namespace === 'shop') {
+    copy.data = { ...copy.data, LEGACY_CHECKOUT: 'on' };
+  }
+  return copy;
+}
+
+/** Objects of the previous release that the current one no longer has: the plan deletes them. */
+function removedSince(target, namespace) {
+  if (target !== 'api-prod') return [];
+  return [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'prod-api-legacy', namespace }, spec: { selector: { 'app.kubernetes.io/name': 'api' }, ports: [{ port: 8080, targetPort: 8000 }] } }];
+}
+
+try {
+  step('applying the previous release of examples/ (server-side apply, field manager kubeplan)');
+  const render = run(process.execPath, [cli, 'render', '--out-dir', path.join(work, 'rendered')], { cwd: examples, env });
+  if (render.status !== 0) throw new Error('render failed');
+  // Per target, as `kubeplan apply` records it: server-side apply as field manager kubeplan, every object labelled
+  // as part of the target's ApplySet, and the parent ConfigMap kubeplan-<target> listing the kinds and namespaces.
+  // (Until `kubeplan apply` exists, the demo writes that inventory itself.)
+  const targets = { platform: undefined, 'shop-prod': 'shop', 'shop-staging': 'shop-staging', 'api-prod': 'api' };
+  let count = 0;
+  for (const [target, namespace] of Object.entries(targets)) {
+    const objects = loadAll(readFileSync(path.join(work, 'rendered', `${target}.yaml`), 'utf8')).filter(Boolean);
+    const previous = [...objects.filter((o) => !o.metadata?.annotations?.['helm.sh/hook']).map(previousRelease).filter(Boolean), ...removedSince(target, namespace)];
+    const parent = { name: `kubeplan-${target}`, namespace: namespace ?? 'default' };
+    const id = `applyset-${createHash('sha256').update([parent.name, parent.namespace, 'ConfigMap', ''].join('.')).digest('base64url')}-v1`;
+    for (const o of previous) o.metadata.labels = { ...o.metadata.labels, 'applyset.kubernetes.io/part-of': id };
+    const crds = previous.filter((o) => o.kind === 'CustomResourceDefinition');
+    if (crds.length) {
+      kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], crds);
+      kubectl(['wait', '--for=condition=established', '--timeout=30s', ...crds.map((c) => `crd/${c.metadata.name}`)]);
+    }
+    const groupKinds = [...new Set(previous.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
+    const namespaces = [...new Set(previous.map((o) => o.metadata.namespace).filter((ns) => ns && ns !== parent.namespace))].sort();
+    const parentObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        ...parent,
+        labels: { 'applyset.kubernetes.io/id': id },
+        annotations: {
+          'applyset.kubernetes.io/tooling': 'kubeplan/v0',
+          'applyset.kubernetes.io/contains-group-kinds': groupKinds.join(','),
+          ...(namespaces.length ? { 'applyset.kubernetes.io/additional-namespaces': namespaces.join(',') } : {}),
+        },
+      },
+    };
+    kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], [...previous.filter((o) => o.kind === 'Namespace'), parentObject]);
+    kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], previous);
+    count += previous.length;
+  }
+  log(`${count} objects applied`);
+
+  step('kubeplan diff: the plan of the current examples/ against the cluster');
+  const text = run(process.execPath, [cli, 'diff'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const md = run(process.execPath, [cli, 'diff', '-o', 'markdown'], { cwd: examples, env });
+  const mdFile = path.join(outDir, 'plan.md');
+  writeFileSync(mdFile, md.stdout);
+  step(`the pull-request comment body is in ${path.relative(process.cwd(), mdFile)}`);
+  process.exitCode = text.status === 0 ? 0 : text.status ?? 1;
+} finally {
+  step('stopping the cluster');
+  await cluster.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+function run(bin, args, options) {
+  const result = spawnSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...options });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function kubectl(args, objects) {
+  const input = objects ? objects.map((o) => `---\n${dump(o)}`).join('') : undefined;
+  const result = spawnSync(path.join(tools, 'kubectl'), ['--kubeconfig', cluster.adminKubeconfig, ...args], {
+    input,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${result.stderr}`);
+}
+

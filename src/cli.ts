@@ -7,4 +7,5 @@ const { main } = await import('./cli/main.js');
 process.exitCode = await main(process.argv.slice(2), process.env, process.cwd(), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
 });

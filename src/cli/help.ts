@@ -7,12 +7,14 @@ Usage: kubeplan <command> [options]
 Commands:
   render    Render Helm charts, Kustomize overlays and manifest folders to the
             exact objects kubeplan diffs and applies
+  diff      Plan: what applying the rendered targets would change in the cluster
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
   -v, --version    Print kubeplan's version
 
-Exit codes: 0 success, 2 bad input or any other error (nothing is written).
+Exit codes: 0 success, 2 bad input or any other error (nothing is written);
+kubeplan diff --exit-code also exits 1 when there are changes.
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
@@ -41,4 +43,33 @@ Examples:
   kubeplan render
   kubeplan render --target shop-prod -o json
   kubeplan render --out-dir rendered/
+`;
+
+export const DIFF_HELP = `Usage: kubeplan diff [options]
+
+Renders the targets and compares them with the live cluster. In server mode each
+object that may have changed gets a server-side apply dry-run (field manager
+kubeplan); objects whose rendered fields already match the cluster need no
+request. Client mode compares without write permission. Secret values never
+appear: changed keys are shown with salted fingerprints.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Plan only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --mode MODE          server, client or auto (default: auto: server when the
+                           credentials may patch every object, else client)
+  -o, --output FORMAT      text (default), markdown or json
+      --exit-code          Exit 1 when there are changes (0 none, 2 error)
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan diff
+  kubeplan diff --target shop-prod -o markdown > plan.md
+  kubeplan diff --mode client --exit-code
 `;

@@ -2,14 +2,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
+import { diffCommand } from '../core/commands/diff.js';
 import { renderCommand } from '../core/commands/render.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
-import { MAIN_HELP, RENDER_HELP } from './help.js';
+import { DIFF_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stdout is a terminal (colour). */
+  isTTY?: boolean;
 }
 
 const RENDER_OPTIONS = {
@@ -33,8 +36,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
       return EXIT_ERROR;
     }
     if (command === '-h' || command === '--help' || command === 'help') {
-      if (command === 'help' && rest[0] === 'render') io.stdout(RENDER_HELP);
-      else io.stdout(MAIN_HELP);
+      io.stdout(command === 'help' && rest[0] === 'render' ? RENDER_HELP : command === 'help' && rest[0] === 'diff' ? DIFF_HELP : MAIN_HELP);
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -42,6 +44,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
       return 0;
     }
     if (command === 'render') return await render(rest, env, cwd, io);
+    if (command === 'diff') return await diff(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -81,6 +84,58 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
     io.stderr(`redacted ${result.redacted} Secret value${result.redacted === 1 ? '' : 's'} on stdout; pass --show-secrets to print them\n`);
   }
   return 0;
+}
+
+const DIFF_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  target: { type: 'string', short: 't', multiple: true },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  mode: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'exit-code': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  helm: { type: 'string' },
+  kubectl: { type: 'string' },
+  kustomize: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO & { isTTY?: boolean }): Promise<number> {
+  const { values } = parse(args, DIFF_OPTIONS, 'diff');
+  if (values.help) {
+    io.stdout(DIFF_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'markdown' && output !== 'json') {
+    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, { hint: 'use -o text, -o markdown or -o json' });
+  }
+  const mode = values.mode ?? 'auto';
+  if (mode !== 'server' && mode !== 'client' && mode !== 'auto') {
+    throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: 'use --mode server (needs patch permission) or --mode client (read-only)' });
+  }
+  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: 'the default, 16, suits most clusters' });
+  }
+  const result = await diffCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    targets: values.target ?? [],
+    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    mode,
+    output,
+    exitCode: values['exit-code'] ?? false,
+    concurrency,
+    color: io.isTTY === true && env.NO_COLOR === undefined,
+    cwd,
+    env,
+  });
+  io.stdout(result.report);
+  if (result.plan.summary.error > 0) io.stderr(`error: ${result.plan.summary.error} object${result.plan.summary.error === 1 ? '' : 's'} could not be planned (see the report)\n`);
+  return result.exitCode;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {

@@ -1,7 +1,7 @@
 // Starts the bench servers as child processes. Shared by the test harness (vitest global set-up, test files) and by
 // `npm run cluster`, so both run the apiserver the same way. Plain ESM so scripts can use it without a build.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -54,6 +54,7 @@ export function startServerProcess(bin, args, { ready, logFile, timeoutMs, name 
  */
 export async function startApiserver(binary, { dataDir, extraFlags = [], timeoutMs = 60_000, keepData = false, logFile } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kubeplan-apiserver-'));
+  mkdirSync(dir, { recursive: true });
   const started = Date.now();
   const proc = await startServerProcess(
     binary,

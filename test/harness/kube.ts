@@ -65,10 +65,14 @@ export async function freshNamespace(prefix = 'test'): Promise<string> {
 }
 
 /** Runs the bench kubectl with a kubeconfig (admin by default). */
-export function kubectl(args: string[], options: { kubeconfig?: string; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function kubectl(
+  args: string[],
+  options: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const kubeconfig = options.kubeconfig ?? bench().adminKubeconfig;
   return new Promise((resolve) => {
-    const child = execFile(`${inject('toolsDir')}/kubectl`, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    const env = { ...process.env, ...options.env };
+    const child = execFile(`${inject('toolsDir')}/kubectl`, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20, env }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
     if (options.input !== undefined) child.stdin!.end(options.input);

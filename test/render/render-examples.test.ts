@@ -34,7 +34,7 @@ describe('render examples/ with --out-dir', () => {
   });
 
   it('renders a chart (vendored subchart, crds/, hooks, helpers, values per environment) exactly as helm template', () => {
-    const helm = bare(helmBin, ['template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--include-crds', '--values', 'envs/staging/values.yaml'], examplesDir);
+    const helm = bare(helmBin, ['template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], examplesDir);
     const expected = fillNamespace(parseStream(helm), 'shop-staging');
     expectSameObjects(rendered.get('shop-staging')!, expected);
     // The staging values disable the cache subchart; the prod values keep it.

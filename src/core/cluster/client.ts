@@ -39,7 +39,7 @@ export class ClusterClient {
   private headers: Record<string, string> = {};
   private readonly limiter: Limiter;
   /** Counts requests by verb, for tests and benchmarks. */
-  readonly stats = { requests: 0, retries: 0 };
+  readonly stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
 
   private constructor(
     readonly server: string,
@@ -47,7 +47,7 @@ export class ClusterClient {
     readonly namespace: string,
     private readonly kc: import('@kubernetes/client-node').KubeConfig,
     private dispatcher: Dispatcher | undefined,
-    private readonly undici: typeof import('undici'),
+    private readonly undiciRequest: typeof import('undici').request,
     concurrency: number,
   ) {
     this.limiter = new Limiter(concurrency);
@@ -81,7 +81,8 @@ export class ClusterClient {
       context?.namespace ?? 'default',
       kc,
       undefined,
-      undici,
+      // undici is CommonJS: bundled, its exports may sit on `default`.
+      undici.request ?? (undici as unknown as { default: typeof undici }).default.request,
       Math.max(1, options.concurrency),
     );
     await client.authenticate(RequestContext, HttpMethod.GET);
@@ -122,11 +123,13 @@ export class ClusterClient {
     }
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++;
+      if (method === 'GET' && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
+      if (url.searchParams.get('dryRun') === 'All' && attempt === 1) this.stats.dryRuns++;
       let status: number;
       let text: string;
       let retryAfter: string | undefined;
       try {
-        const res = await this.undici.request(url, {
+        const res = await this.undiciRequest(url, {
           method: method as Dispatcher.HttpMethod,
           headers,
           body,

@@ -56,8 +56,17 @@ export function ownedButNotRendered(fields: FieldsV1, rendered: unknown, path: s
   return missing;
 }
 
+/**
+ * Key fields the apiserver fills in when a list item leaves them out (a port's protocol): an item without the field
+ * still matches a key that holds its default. Only exact defaults count, so no other item can match by accident.
+ */
+const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
+
 function matchesKey(element: unknown, keyFields: Record<string, unknown>): boolean {
-  return isObject(element) && Object.entries(keyFields).every(([k, v]) => isDeepStrictEqual(element[k], v));
+  return (
+    isObject(element) &&
+    Object.entries(keyFields).every(([k, v]) => (element[k] === undefined && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v)))
+  );
 }
 
 function safeParse(text: string): unknown {

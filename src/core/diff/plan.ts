@@ -1,0 +1,442 @@
+import type { ClusterClient } from '../cluster/client.js';
+import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
+import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
+import { ClusterError } from '../errors.js';
+import { apiGroup } from '../manifests/scope.js';
+import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
+import { renderedMatchesLive } from './compare.js';
+import { digest } from './digest.js';
+import { changedPaths, unifiedDiff } from './field-diff.js';
+import { immutableChanges, isDestructiveDelete } from './immutable.js';
+import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
+import { appliedFields, ownedButNotRendered } from './managed-fields.js';
+import { stripNoise, type HiddenCounts } from './normalize.js';
+import { SecretMasker, secretKeyChanges } from './secrets.js';
+import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
+
+export interface PlanOptions {
+  mode: DiffMode;
+  modeReason: string;
+}
+
+/** A manifest with what the cluster says about its kind. */
+interface Resolved {
+  manifest: Manifest;
+  object: KubeObject;
+  info: ResourceInfo | undefined;
+  /** Its kind comes from a CRD this plan creates. */
+  pendingCRD: boolean;
+  error?: ObjectError;
+}
+
+/**
+ * Plans every target against the live cluster: one discovery, one LIST per kind and namespace, then per object either
+ * the fast path (nothing changed, no request) or a server-side dry-run (server mode) / a field comparison (client
+ * mode). Errors are recorded per object; the other objects are still planned.
+ */
+export async function planTargets(sets: ManifestSet[], client: ClusterClient, resources: ResourceMap, options: PlanOptions): Promise<Plan> {
+  const before = { ...client.stats };
+  const masker = new SecretMasker();
+  const all = sets.flatMap((s) => s.manifests.map((m) => m.object));
+  const pendingKinds = crdKindsIn(all, resources);
+  const resolved = sets.map((set) => {
+    const id = applySetId(applySetParent(set.target, set.namespace));
+    return set.manifests.filter((m) => !isTestHook(m)).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
+  });
+  const live = await listLive(client, resolved.flat());
+  const newNamespaces = new Set(
+    resolved
+      .flat()
+      .filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1' && !live.objects.has(objectKey(r.object)))
+      .map((r) => r.object.metadata.name),
+  );
+  const targets: TargetPlan[] = [];
+  for (const [i, set] of sets.entries()) {
+    const hidden: HiddenCounts = {};
+    const changes = await Promise.all(
+      resolved[i]!.map(async (r) => {
+        // Count hidden fields only for objects the report shows.
+        const own: HiddenCounts = {};
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode });
+        if (change.action !== 'unchanged') for (const [rule, n] of Object.entries(own)) hidden[rule] = (hidden[rule] ?? 0) + n;
+        return change;
+      }),
+    );
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
+    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden });
+  }
+  const changes = targets.flatMap((t) => t.changes);
+  return {
+    mode: options.mode,
+    modeReason: options.modeReason,
+    targets,
+    summary: countChanges(changes),
+    stats: {
+      objects: changes.length,
+      fastPath: changes.filter((c) => c.via === 'fast-path').length,
+      dryRuns: client.stats.dryRuns - before.dryRuns,
+      lists: client.stats.lists - before.lists,
+      requests: client.stats.requests - before.requests,
+    },
+  };
+}
+
+/** Objects in the target's inventory (its ApplySet) that the render no longer has: deletions. */
+async function planDeletions(
+  set: ManifestSet,
+  resolved: Resolved[],
+  client: ClusterClient,
+  resources: ResourceMap,
+  masker: SecretMasker,
+  hidden: HiddenCounts,
+): Promise<Change[]> {
+  const parent = applySetParent(set.target, set.namespace);
+  let inventory;
+  try {
+    inventory = await readInventory(client, resources, parent);
+  } catch (error) {
+    return [
+      {
+        action: 'error',
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: parent.namespace,
+        name: parent.name,
+        paths: [],
+        digest: ['the inventory of applied objects could not be read, so deletions are unknown'],
+        diff: '',
+        error: toObjectError(error),
+        via: 'intent',
+      },
+    ];
+  }
+  const rendered = new Set(resolved.map((r) => objectKey(r.object)));
+  return inventory.members
+    .filter((m) => !rendered.has(objectKey(m)))
+    .sort((a, b) => objectKey(a).localeCompare(objectKey(b)))
+    .map((m) => {
+      const before = masker.mask(stripNoise(m, hidden) as KubeObject);
+      const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
+      return {
+        action: 'delete' as const,
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+        name: m.metadata.name,
+        paths: [],
+        digest: [isDestructiveDelete(m) ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost` : 'no longer rendered'],
+        diff: unifiedDiff(label(m), before, undefined),
+        ...(secrets ? { secrets } : {}),
+        destructive: isDestructiveDelete(m),
+        via: 'intent' as const,
+      };
+    });
+}
+
+/** `helm test` hooks run only on demand, never as part of a release: not planned. */
+function isTestHook(m: Manifest): boolean {
+  return m.hook !== undefined && m.hook.events.every((e) => e.startsWith('test'));
+}
+
+/** Apply labels every object as part of its target's ApplySet; the plan models exactly what apply sends. */
+function withInventoryLabel(manifest: Manifest, id: string): Manifest {
+  const object = manifest.object;
+  return {
+    ...manifest,
+    object: { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [PART_OF]: id } } },
+  };
+}
+
+function crdKindsIn(objects: KubeObject[], resources: ResourceMap): Set<string> {
+  const kinds = new Set<string>();
+  for (const o of objects) {
+    if (o.kind !== 'CustomResourceDefinition' || apiGroup(o.apiVersion) !== 'apiextensions.k8s.io') continue;
+    const spec = o.spec as { group?: string; names?: { kind?: string }; versions?: { name?: string }[] } | undefined;
+    for (const v of spec?.versions ?? []) {
+      const apiVersion = `${spec?.group}/${v.name}`;
+      const kind = spec?.names?.kind ?? '';
+      if (!resources.lookup({ apiVersion, kind })) kinds.add(`${apiVersion}/${kind}`);
+    }
+  }
+  return kinds;
+}
+
+function resolveManifest(manifest: Manifest, resources: ResourceMap, pendingKinds: Set<string>, defaultNamespace: string): Resolved {
+  const object = manifest.object;
+  const info = resources.lookup(object);
+  if (!info) {
+    if (pendingKinds.has(`${object.apiVersion}/${object.kind}`)) return { manifest, object, info, pendingCRD: true };
+    const group = apiGroup(object.apiVersion);
+    const versions = resources.versionsOf(group, object.kind);
+    return {
+      manifest,
+      object,
+      info,
+      pendingCRD: false,
+      error: {
+        message: versions.length
+          ? `the cluster does not serve ${object.apiVersion} ${object.kind} (it serves ${versions.map((v) => (group ? `${group}/${v}` : v)).join(', ')})`
+          : `the cluster has no kind ${object.kind} in ${object.apiVersion}`,
+        hint: versions.length ? `change apiVersion to one the cluster serves` : 'install the CRD that defines it first, or add the CRD to this target',
+      },
+    };
+  }
+  // The scope the cluster knows beats the guess made while rendering.
+  let fixed = object;
+  if (!info.namespaced && object.metadata.namespace !== undefined) {
+    fixed = { ...object, metadata: { ...object.metadata } };
+    delete fixed.metadata.namespace;
+  } else if (info.namespaced && !object.metadata.namespace) {
+    fixed = { ...object, metadata: { ...object.metadata, namespace: defaultNamespace } };
+  }
+  return { manifest, object: fixed, info, pendingCRD: false };
+}
+
+interface LiveState {
+  objects: Map<string, KubeObject>;
+  /** LIST failures, by list key. */
+  errors: Map<string, ObjectError>;
+}
+
+function objectKey(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  return `${apiGroup(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+function listKey(info: ResourceInfo, namespace: string | undefined): string {
+  return `${info.group}/${info.version}/${info.resource}/${info.namespaced ? (namespace ?? '') : ''}`;
+}
+
+/** One LIST per kind and namespace, all in flight together (bounded by the client). */
+async function listLive(client: ClusterClient, resolved: Resolved[]): Promise<LiveState> {
+  const lists = new Map<string, { info: ResourceInfo; namespace: string | undefined }>();
+  for (const r of resolved) {
+    if (r.info) lists.set(listKey(r.info, r.object.metadata.namespace), { info: r.info, namespace: r.info.namespaced ? r.object.metadata.namespace : undefined });
+  }
+  const state: LiveState = { objects: new Map(), errors: new Map() };
+  await Promise.all(
+    [...lists].map(async ([key, { info, namespace }]) => {
+      try {
+        for (const o of await listLiveObjects(client, info, namespace)) state.objects.set(objectKey(o), o);
+      } catch (error) {
+        state.errors.set(key, toObjectError(error));
+      }
+    }),
+  );
+  return state;
+}
+
+interface ObjectContext {
+  client: ClusterClient;
+  live: LiveState;
+  newNamespaces: Set<string>;
+  masker: SecretMasker;
+  hidden: HiddenCounts;
+  mode: DiffMode;
+}
+
+async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
+  const change = await planObjectChange(r, ctx);
+  if (r.manifest.hook && change.action !== 'unchanged' && change.action !== 'error') {
+    change.notes = [...(change.notes ?? []), `Helm hook (${r.manifest.hook.events.join(', ')}): runs during apply`];
+  }
+  return change;
+}
+
+async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change> {
+  const base = describe(r);
+  if (r.error) return { ...base, action: 'error', error: r.error, via: 'intent' };
+  const liveObject = r.info ? ctx.live.objects.get(objectKey(r.object)) : undefined;
+  const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
+  if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
+  if (!liveObject) return planCreate(r, ctx);
+  if (renderedMatchesLive(r.object, liveObject) && ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0) {
+    return { ...base, action: 'unchanged', via: 'fast-path' };
+  }
+  return planUpdate(r, liveObject, ctx);
+}
+
+function describe(r: Resolved): Omit<Change, 'action' | 'via'> {
+  const o = r.object;
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    name: o.metadata.name,
+    source: r.manifest.source,
+    ...(r.manifest.hook ? { hook: r.manifest.hook } : {}),
+    paths: [],
+    digest: [],
+    diff: '',
+  };
+}
+
+async function planCreate(r: Resolved, ctx: ObjectContext): Promise<Change> {
+  const base = describe(r);
+  const notes: string[] = [];
+  const namespace = r.object.metadata.namespace;
+  if (r.pendingCRD) {
+    notes.push('its CustomResourceDefinition is created by this plan, so the server validates it only at apply');
+  } else if (namespace && r.info?.namespaced && ctx.newNamespaces.has(namespace)) {
+    notes.push(`namespace ${namespace} is created by this plan, so the server validates this object only at apply`);
+  } else if (ctx.mode === 'server' && r.info) {
+    try {
+      await serverSideApply(ctx.client, r.info, r.object, { dryRun: true, force: false });
+    } catch (error) {
+      return { ...base, action: 'error', error: toObjectError(error), via: 'dry-run' };
+    }
+  }
+  const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden) as KubeObject);
+  const secrets = isSecret(after) ? secretKeyChanges(undefined, after) : undefined;
+  return {
+    ...base,
+    action: 'create',
+    paths: [],
+    digest: digestForCreate(after),
+    diff: unifiedDiff(label(r.object), undefined, after),
+    ...(secrets ? { secrets } : {}),
+    ...(notes.length ? { notes } : {}),
+    via: ctx.mode === 'server' && notes.length === 0 ? 'dry-run' : 'client',
+  };
+}
+
+async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContext): Promise<Change> {
+  const base = describe(r);
+  const notes: string[] = [];
+  let planned: KubeObject;
+  if (ctx.mode === 'server') {
+    try {
+      planned = await dryRunWithConflicts(ctx.client, r.info!, r.object, notes);
+    } catch (error) {
+      const replace = immutableFieldsFromError(error);
+      if (replace) return planReplace(r, liveObject, ctx, replace);
+      return { ...base, action: 'error', error: toObjectError(error), via: 'dry-run' };
+    }
+  } else {
+    planned = mergeForClientMode(liveObject, r.object);
+    const immutable = immutableChanges(liveObject, planned);
+    if (immutable.length > 0) return planReplace(r, liveObject, ctx, immutable);
+  }
+  const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
+  const after = ctx.masker.mask(stripNoise(planned, ctx.hidden) as KubeObject);
+  const paths = changedPaths(before, after);
+  const via = ctx.mode === 'server' ? 'dry-run' : 'client';
+  if (paths.length === 0) return { ...base, action: 'unchanged', ...(notes.length ? { notes } : {}), via };
+  const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
+  return {
+    ...base,
+    action: 'update',
+    paths,
+    digest: digest(before, after, secrets),
+    diff: unifiedDiff(label(r.object), before, after),
+    ...(secrets ? { secrets } : {}),
+    ...(notes.length ? { notes } : {}),
+    via,
+  };
+}
+
+function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fields: string[]): Change {
+  const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
+  const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden) as KubeObject);
+  const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
+  return {
+    ...describe(r),
+    action: 'replace',
+    replaceFields: fields,
+    destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(r.object.kind),
+    paths: changedPaths(before, after).filter((p) => !p.startsWith('metadata.')),
+    digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
+    diff: unifiedDiff(label(r.object), before, after),
+    ...(secrets ? { secrets } : {}),
+    via: ctx.mode === 'server' ? 'dry-run' : 'client',
+  };
+}
+
+/** Dry-run without force first, so conflicts with other field managers are reported; then with force, as apply will. */
+async function dryRunWithConflicts(client: ClusterClient, info: ResourceInfo, object: KubeObject, notes: string[]): Promise<KubeObject> {
+  try {
+    return await serverSideApply(client, info, object, { dryRun: true, force: false });
+  } catch (error) {
+    if (!(error instanceof ClusterError) || error.status !== 409) throw error;
+    const fields = error.causes.map((c) => `${c.field ?? ''}${c.message ? ` (${c.message.replace(/^conflict with /, '')})` : ''}`).filter(Boolean);
+    notes.push(`conflicts with other field managers: ${fields.join('; ') || error.message}; apply takes these fields over`);
+    return serverSideApply(client, info, object, { dryRun: true, force: true });
+  }
+}
+
+function immutableFieldsFromError(error: unknown): string[] | undefined {
+  if (!(error instanceof ClusterError) || error.status !== 422) return undefined;
+  const immutable = /immutable|may not change once set|cannot be changed|field is not mutable/i;
+  const fields = error.causes.filter((c) => immutable.test(c.message ?? '')).map((c) => c.field ?? '');
+  if (fields.length > 0) return [...new Set(fields.filter(Boolean))];
+  return immutable.test(error.message) ? ['(immutable field)'] : undefined;
+}
+
+/**
+ * Client mode's estimate of what server-side apply would produce: the rendered fields laid over the live object
+ * (maps merged, lists of named items merged by name, other lists replaced), minus fields kubeplan owned that git no
+ * longer sets.
+ */
+export function mergeForClientMode(live: KubeObject, rendered: KubeObject): KubeObject {
+  const merged = overlay(structuredClone(live), rendered) as KubeObject;
+  const owned = appliedFields(live.metadata.managedFields);
+  if (owned) removeUnrendered(merged, owned, rendered);
+  if (isSecret(rendered) && rendered.stringData) {
+    const data = { ...((merged.data as Record<string, string> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(rendered.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
+    merged.data = data;
+    delete merged.stringData;
+  }
+  return merged;
+}
+
+function overlay(target: unknown, source: unknown): unknown {
+  if (Array.isArray(source)) {
+    if (Array.isArray(target) && source.every(isNamed) && target.every(isNamed)) {
+      return source.map((item) => {
+        const existing = target.find((t) => (t as { name: string }).name === (item as { name: string }).name);
+        return existing === undefined ? item : overlay(structuredClone(existing), item);
+      });
+    }
+    return structuredClone(source);
+  }
+  if (source !== null && typeof source === 'object') {
+    const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, unknown>) : {};
+    for (const [k, v] of Object.entries(source)) out[k] = overlay(out[k], v);
+    return out;
+  }
+  return source;
+}
+
+function removeUnrendered(merged: KubeObject, owned: Record<string, unknown>, rendered: KubeObject): void {
+  for (const path of ownedButNotRendered(owned as never, rendered)) {
+    if (/\[/.test(path)) continue; // list items: leave to the server; the diff still names the path
+    const parts = path.split('.');
+    let node: unknown = merged;
+    for (const p of parts.slice(0, -1)) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined;
+    if (node && typeof node === 'object') delete (node as Record<string, unknown>)[parts.at(-1)!];
+  }
+}
+
+function isNamed(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string';
+}
+
+function digestForCreate(after: KubeObject): string[] {
+  const images = JSON.stringify(after).match(/"image":"([^"]+)"/g)?.map((m) => m.slice(9, -1)) ?? [];
+  return images.length ? [`image ${[...new Set(images)].join(', ')}`] : [];
+}
+
+function isSecret(o: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  return o.apiVersion === 'v1' && o.kind === 'Secret';
+}
+
+function label(o: KubeObject): string {
+  return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+function toObjectError(error: unknown): ObjectError {
+  if (error instanceof ClusterError) {
+    return { message: error.message, status: error.status, ...(error.reason ? { reason: error.reason } : {}), ...(error.hint ? { hint: error.hint } : {}) };
+  }
+  return { message: (error as Error).message ?? String(error) };
+}

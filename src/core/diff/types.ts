@@ -1,0 +1,90 @@
+import type { HelmHook, SourceRef } from '../manifests/types.js';
+import type { HiddenCounts } from './normalize.js';
+import type { SecretKeyChange } from './secrets.js';
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'error';
+export const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete', 'unchanged', 'error'];
+
+export type DiffMode = 'server' | 'client';
+
+export interface ObjectError {
+  message: string;
+  status?: number;
+  reason?: string;
+  hint?: string;
+}
+
+/** What the plan does to one object. */
+export interface Change {
+  action: Action;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  source?: SourceRef;
+  hook?: HelmHook;
+  /** Changed field paths (`spec.replicas`, `spec.template.spec.containers[name=web].image`). */
+  paths: string[];
+  /** One-line summaries above the raw diff. */
+  digest: string[];
+  /** Unified diff of the YAML, live → planned; Secret values are fingerprints. Empty when unchanged. */
+  diff: string;
+  /** Per-key changes of a Secret (values never appear). */
+  secrets?: SecretKeyChange[];
+  /** For replace: the immutable fields that force delete and re-create. */
+  replaceFields?: string[];
+  /** Deleting or replacing destroys data or dependent objects (Namespace, CRD, PVC, PV). */
+  destructive?: boolean;
+  /** Extra facts a reviewer should know (conflicts, objects not validated because their namespace is new, …). */
+  notes?: string[];
+  error?: ObjectError;
+  /** How the change was found: the fast path (no request), a server-side dry-run, client-side comparison, or git alone. */
+  via: 'fast-path' | 'dry-run' | 'client' | 'intent';
+}
+
+export type Counts = Record<Action, number>;
+
+export interface TargetPlan {
+  target: string;
+  namespace: string | undefined;
+  changes: Change[];
+  summary: Counts;
+  /** Fields hidden from the diffs, by rule. */
+  hidden: HiddenCounts;
+}
+
+/** What planning cost: how many objects needed no request at all, and the requests sent. */
+export interface PlanStats {
+  objects: number;
+  /** Objects found unchanged without any request (the fast path). */
+  fastPath: number;
+  /** Server-side dry-runs sent. */
+  dryRuns: number;
+  /** LIST requests (one per kind and namespace, plus pages). */
+  lists: number;
+  /** All HTTP requests to the apiserver, retries included. */
+  requests: number;
+}
+
+export interface Plan {
+  mode: DiffMode;
+  stats: PlanStats;
+  /** Why this mode (for --mode auto). */
+  modeReason: string;
+  targets: TargetPlan[];
+  summary: Counts;
+}
+
+export function emptyCounts(): Counts {
+  return { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, error: 0 };
+}
+
+export function countChanges(changes: readonly Change[]): Counts {
+  const counts = emptyCounts();
+  for (const c of changes) counts[c.action]++;
+  return counts;
+}
+
+export function hasChanges(counts: Counts): boolean {
+  return counts.create + counts.update + counts.replace + counts.delete > 0;
+}

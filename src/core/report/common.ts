@@ -1,0 +1,23 @@
+import { formatSource } from '../manifests/manifest-set.js';
+import type { Action, Change, Counts } from '../diff/types.js';
+
+export const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=', error: '!' };
+
+/** `+3 ~5 -1 ±1` plus errors: the line that opens every report. */
+export function summaryLine(counts: Counts): string {
+  const parts = [`+${counts.create} to create`, `~${counts.update} to update`, `±${counts.replace} to replace`, `-${counts.delete} to delete`];
+  let line = `Plan: ${parts.join(', ')}, ${counts.unchanged} unchanged`;
+  if (counts.error) line += `, ${counts.error} error${counts.error === 1 ? '' : 's'}`;
+  return `${line}.`;
+}
+
+export function objectName(c: Pick<Change, 'kind' | 'namespace' | 'name'>): string {
+  return `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
+}
+
+export function sourceOf(c: Change): string | undefined {
+  return c.source && c.source.file ? formatSource(c.source) : undefined;
+}
+
+/** The order reviewers need: what destroys first, then what changes, then what is new, errors on top. */
+export const PRIORITY: Record<Action, number> = { error: 0, delete: 1, replace: 2, update: 3, create: 4, unchanged: 5 };

@@ -1,0 +1,45 @@
+import type { Plan } from '../diff/types.js';
+
+/** Version of the JSON report schema (README: "JSON report"). Bumped only for incompatible changes. */
+export const REPORT_VERSION = 1;
+
+/** The stable JSON report: summary counts, then per target the changes (unchanged objects are only counted). */
+export function formatPlanJson(plan: Plan): string {
+  return `${JSON.stringify(
+    {
+      version: REPORT_VERSION,
+      mode: plan.mode,
+      modeReason: plan.modeReason,
+      summary: plan.summary,
+      stats: plan.stats,
+      targets: plan.targets.map((t) => ({
+        name: t.target,
+        namespace: t.namespace ?? null,
+        summary: t.summary,
+        hidden: t.hidden,
+        changes: t.changes
+          .filter((c) => c.action !== 'unchanged')
+          .map((c) => ({
+            action: c.action,
+            apiVersion: c.apiVersion,
+            kind: c.kind,
+            namespace: c.namespace ?? null,
+            name: c.name,
+            source: c.source ?? null,
+            hook: c.hook ?? null,
+            paths: c.paths,
+            digest: c.digest,
+            diff: c.diff,
+            secrets: c.secrets ?? null,
+            replaceFields: c.replaceFields ?? null,
+            destructive: c.destructive ?? false,
+            notes: c.notes ?? [],
+            error: c.error ?? null,
+            via: c.via,
+          })),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}

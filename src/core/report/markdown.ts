@@ -1,0 +1,53 @@
+import type { Change, Plan } from '../diff/types.js';
+import { objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
+
+/**
+ * The pull-request body: summary line and a destroy/replace banner first, then a table per target, then one
+ * collapsible section per changed object (digest, notes, diff). Sections are ordered by priority.
+ */
+export function formatPlanMarkdown(plan: Plan): string {
+  const out: string[] = [`### kubeplan: ${summaryLine(plan.summary)}`, ''];
+  const destroys = plan.targets.flatMap((t) => t.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
+  if (destroys.length) {
+    out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
+  }
+  const errors = plan.summary.error;
+  if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
+  for (const target of plan.targets) {
+    const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
+    out.push(`#### ${target.target} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
+    if (changed.length === 0) continue;
+    out.push('| | object | what |', '| --- | --- | --- |');
+    for (const c of changed) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
+    out.push('');
+    for (const c of changed) out.push(...section(c));
+  }
+  out.push(`<sub>mode: ${plan.mode} (${plan.modeReason})</sub>`);
+  return `${out.join('\n')}\n`;
+}
+
+export function section(c: Change): string[] {
+  const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${c.digest.length ? ` — ${escapeHtml(c.digest[0]!)}` : ''}`;
+  const body: string[] = [];
+  if (sourceOf(c)) body.push(`Source: \`${sourceOf(c)}\``, '');
+  if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${escapeHtml(d)}`), '');
+  for (const n of c.notes ?? []) body.push(`> ${escapeHtml(n)}`, '');
+  if (c.error) body.push(`**Error:** ${escapeHtml(c.error.message)}${c.error.hint ? `<br>_${escapeHtml(c.error.hint)}_` : ''}`, '');
+  if (c.diff) body.push(fence(c.diff, 'diff'), '');
+  return ['<details>', `<summary>${head}</summary>`, '', ...body, '</details>', ''];
+}
+
+/** A code fence that cannot be closed early by backticks inside the diff. */
+function fence(text: string, lang: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${lang}\n${text}\n${ticks}`;
+}
+
+function escapeCell(text: string): string {
+  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,41 @@
+import type { Change, Plan } from '../diff/types.js';
+import { objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
+
+const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
+
+/** The terminal report: per target, every change with its digest and a unified diff; colour only for a TTY. */
+export function formatPlanText(plan: Plan, options: { color: boolean }): string {
+  const c = (code: keyof typeof COLOR, text: string) => (options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text);
+  const out: string[] = [];
+  for (const target of plan.targets) {
+    const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
+    out.push(c('bold', `── target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
+    for (const ch of changed) out.push(...formatChange(ch, c));
+    const hidden = Object.entries(target.hidden);
+    if (hidden.length) out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
+    out.push('');
+  }
+  out.push(c('bold', summaryLine(plan.summary)));
+  out.push(c('dim', `mode: ${plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`));
+  return `${out.join('\n')}\n`;
+}
+
+function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {
+  const color = ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : 'red';
+  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${ch.apiVersion} ${objectName(ch)}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
+  if (ch.hook) lines.push(c('dim', `    helm hook: ${ch.hook.events.join(', ')}`));
+  if (ch.destructive) lines.push(c('red', '    destructive: data or dependent objects are lost'));
+  for (const d of ch.digest) lines.push(`    ${d}`);
+  for (const n of ch.notes ?? []) lines.push(c('cyan', `    note: ${n}`));
+  if (ch.error) {
+    lines.push(c('red', `    error: ${ch.error.message}`));
+    if (ch.error.hint) lines.push(`    hint: ${ch.error.hint}`);
+  }
+  if (ch.diff) {
+    for (const line of ch.diff.split('\n')) {
+      const colored = line.startsWith('+') && !line.startsWith('+++') ? c('green', line) : line.startsWith('-') && !line.startsWith('---') ? c('red', line) : line.startsWith('@@') ? c('cyan', line) : line;
+      lines.push(`    ${colored}`);
+    }
+  }
+  return lines;
+}

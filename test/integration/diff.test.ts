@@ -1,0 +1,306 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
+import { api, bench, freshNamespace, kubectl } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+
+interface JsonChange {
+  action: string;
+  kind: string;
+  name: string;
+  namespace: string | null;
+  paths: string[];
+  digest: string[];
+  diff: string;
+  via: string;
+  notes: string[];
+  replaceFields: string[] | null;
+  secrets: { key: string; change: string }[] | null;
+  error: { message: string } | null;
+}
+interface JsonReport {
+  mode: string;
+  stats: { objects: number; fastPath: number; dryRuns: number; lists: number };
+  summary: Record<string, number>;
+  targets: { name: string; summary: Record<string, number>; changes: JsonChange[] }[];
+}
+
+const deployment = (ns: string, opts: { replicas?: number; image?: string; env?: Record<string, string>; cpu?: string; selector?: string } = {}) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: ns },
+  spec: {
+    replicas: opts.replicas ?? 1,
+    selector: { matchLabels: { app: opts.selector ?? 'web' } },
+    template: {
+      metadata: { labels: { app: opts.selector ?? 'web' } },
+      spec: {
+        containers: [
+          {
+            name: 'web',
+            image: opts.image ?? 'ghcr.io/example/web:1.0.0',
+            ...(opts.env ? { env: Object.entries(opts.env).map(([name, value]) => ({ name, value })) } : {}),
+            ...(opts.cpu ? { resources: { requests: { cpu: opts.cpu } } } : {}),
+          },
+        ],
+      },
+    },
+  },
+});
+
+/**
+ * Applies objects the way `kubeplan apply` will: server-side apply as field manager kubeplan, labelled as part of the
+ * target's ApplySet (target `app` in the object's namespace).
+ */
+async function applyAsKubeplan(...objects: Record<string, unknown>[]) {
+  for (const original of objects) {
+    const o = structuredClone(original);
+    const meta = o.metadata as { name: string; namespace: string; labels?: Record<string, string> };
+    meta.labels = { ...meta.labels, [PART_OF]: applySetId(applySetParent('app', meta.namespace)) };
+    const kind = o.kind as string;
+    const url =
+      kind === 'Deployment'
+        ? `/apis/apps/v1/namespaces/${meta.namespace}/deployments/${meta.name}`
+        : `/api/v1/namespaces/${meta.namespace}/${kind.toLowerCase()}s/${meta.name}`;
+    const res = await api('PATCH', `${url}?fieldManager=kubeplan&force=true`, { body: o, contentType: 'application/apply-patch+yaml' });
+    if (res.status >= 300) throw new Error(`apply ${kind}: ${JSON.stringify(res.body)}`);
+  }
+}
+
+/** A config repository with one plain-manifests target holding `objects`, in namespace `ns`. */
+function repoWith(ns: string, objects: Record<string, unknown>[]) {
+  return makeRepo({
+    'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+    'manifests/objects.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  });
+}
+
+async function diff(repo: string, args: string[] = [], kubeconfig = bench().adminKubeconfig) {
+  const run = await runCliAsync(['diff', '--kubeconfig', kubeconfig, ...args], { cwd: repo });
+  return run;
+}
+
+async function diffJson(repo: string, args: string[] = [], kubeconfig?: string) {
+  const run = await diff(repo, ['-o', 'json', ...args], kubeconfig);
+  expect(run.stdout, run.stderr).not.toBe('');
+  return { run, report: JSON.parse(run.stdout) as JsonReport };
+}
+
+const changeOf = (report: JsonReport, kind: string) => report.targets[0]!.changes.find((c) => c.kind === kind);
+
+describe('kubeplan diff (server mode, real apiserver)', () => {
+  it('reports creates, and objects in a namespace created by the same plan as creates with a note', async () => {
+    const ns = `new-${Date.now().toString(36)}`;
+    const repo = repoWith(ns, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { A: '1' } },
+    ]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code).toBe(1);
+    expect(report.summary).toMatchObject({ create: 2, update: 0, error: 0 });
+    expect(changeOf(report, 'ConfigMap')!.notes[0]).toContain(`namespace ${ns} is created by this plan`);
+  });
+
+  it('finds unchanged objects on the fast path, with quantities compared by value and defaults ignored', async () => {
+    const ns = await freshNamespace('fast');
+    const withPort = deployment(ns, { cpu: '500m' });
+    (withPort.spec.template.spec.containers[0] as Record<string, unknown>).ports = [{ containerPort: 8080 }];
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+    await applyAsKubeplan(withPort, service);
+    const rendered = deployment(ns, { cpu: '0.5' });
+    (rendered.spec.template.spec.containers[0] as Record<string, unknown>).ports = [{ containerPort: 8080 }];
+    const repo = repoWith(ns, [rendered, service]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(report.summary).toMatchObject({ unchanged: 2, update: 0 });
+    // Defaulted list keys (a port's protocol) do not defeat the fast path: no dry-run was needed.
+    expect(report.stats).toMatchObject({ objects: 2, fastPath: 2, dryRuns: 0 });
+    const text = await diff(repo);
+    expect(text.stdout).toContain('Plan: +0 to create, ~0 to update, ±0 to replace, -0 to delete, 2 unchanged.');
+  });
+
+  it('reports an update with its digest, field paths and a diff without noise', async () => {
+    const ns = await freshNamespace('update');
+    await applyAsKubeplan(deployment(ns, { replicas: 1, image: 'ghcr.io/example/web:1.0.0' }));
+    const repo = repoWith(ns, [deployment(ns, { replicas: 3, image: 'ghcr.io/example/web:1.1.0', env: { LOG_LEVEL: 'info' } })]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code).toBe(1);
+    const change = changeOf(report, 'Deployment')!;
+    expect(change.action).toBe('update');
+    expect(change.via).toBe('dry-run');
+    expect(change.digest).toEqual(expect.arrayContaining(['image web: web:1.0.0 → 1.1.0', 'env web: +LOG_LEVEL', 'replicas 1 → 3']));
+    expect(change.paths).toEqual(expect.arrayContaining(['spec.replicas', 'spec.template.spec.containers[name=web].image']));
+    expect(change.diff).toContain('-  replicas: 1');
+    expect(change.diff).toContain('+  replicas: 3');
+    for (const noise of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'status:']) expect(change.diff).not.toContain(noise);
+  });
+
+  it('sees a field removed from git (kubeplan owned it) even though every rendered field matches', async () => {
+    const ns = await freshNamespace('removed');
+    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns, labels: { team: 'shop', tier: 'web' } }, data: { A: '1', B: '2' } });
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', labels: { team: 'shop' } }, data: { A: '1' } }]);
+    const { report } = await diffJson(repo);
+    const change = changeOf(report, 'ConfigMap')!;
+    expect(change.action).toBe('update');
+    expect(change.paths.sort()).toEqual(['data.B', 'metadata.labels.tier']);
+    expect(change.digest).toEqual(expect.arrayContaining(['data: -B', 'labels: -tier']));
+  });
+
+  it('never takes the fast path when the rendered list order differs from the cluster', async () => {
+    const ns = await freshNamespace('reorder');
+    await applyAsKubeplan(deployment(ns, { env: { A: '1', B: '2' } }));
+    const swapped = deployment(ns);
+    (swapped.spec.template.spec.containers[0] as Record<string, unknown>).env = [
+      { name: 'B', value: '2' },
+      { name: 'A', value: '1' },
+    ];
+    const { report } = await diffJson(repoWith(ns, [swapped]));
+    const change = changeOf(report, 'Deployment');
+    // Whatever the server decides about the order, it decided it: the answer came from a dry-run.
+    expect(change === undefined || change.via === 'dry-run').toBe(true);
+    if (change) expect(change.paths.join()).toContain('env');
+  });
+
+  it('shows a field another manager changed by hand, with the conflict', async () => {
+    const ns = await freshNamespace('manual');
+    await applyAsKubeplan(deployment(ns, { replicas: 2 }));
+    const edit = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=kubectl-edit`, {
+      body: { spec: { replicas: 5 } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(edit.status).toBe(200);
+    const { report } = await diffJson(repoWith(ns, [deployment(ns, { replicas: 2 })]));
+    const change = changeOf(report, 'Deployment')!;
+    expect(change.action).toBe('update');
+    expect(change.digest).toContain('replicas 5 → 2');
+    expect(change.notes.join()).toContain('kubectl-edit');
+  });
+
+  it('reports a changed immutable field as replace, naming the field', async () => {
+    const ns = await freshNamespace('replace');
+    await applyAsKubeplan(deployment(ns, { selector: 'web' }));
+    const { report } = await diffJson(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]));
+    const change = changeOf(report, 'Deployment')!;
+    expect(change.action).toBe('replace');
+    expect(change.replaceFields!.join()).toContain('spec.selector');
+    const md = await diff(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['-o', 'markdown']);
+    expect(md.stdout).toContain('[!WARNING]');
+    expect(md.stdout).toContain('± replace');
+  });
+
+  it('reports per-object errors, still plans the rest, and exits 2', async () => {
+    const ns = await freshNamespace('errors');
+    const repo = repoWith(ns, [
+      { apiVersion: 'example.com/v1', kind: 'Gizmo', metadata: { name: 'g' }, spec: {} },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok' }, data: { A: '1' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'bad' }, spec: { ports: [{ port: 99999 }] } },
+    ]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code).toBe(2);
+    expect(report.summary).toMatchObject({ create: 1, error: 2 });
+    expect(changeOf(report, 'Gizmo')!.error!.message).toContain('no kind Gizmo in example.com/v1');
+    expect(changeOf(report, 'Service')!.error!.message).toMatch(/port/i);
+  });
+});
+
+describe('kubeplan diff: secrets', () => {
+  it('never prints a Secret value, old or new, plain or base64, in any format', async () => {
+    const ns = await freshNamespace('secrets');
+    const oldValue = 'old-seeded-password-7d1c';
+    const newValue = 'new-seeded-password-93fa';
+    const same = 'unchanged-seeded-value-51b2';
+    await applyAsKubeplan({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: ns },
+      data: { password: Buffer.from(oldValue).toString('base64'), user: Buffer.from(same).toString('base64'), gone: Buffer.from(oldValue).toString('base64') },
+    });
+    const repo = repoWith(ns, [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: newValue, user: same, token: newValue } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fresh' }, data: { key: Buffer.from(newValue).toString('base64') } },
+    ]);
+    const seeded = [oldValue, newValue, same].flatMap((v) => [v, Buffer.from(v).toString('base64')]);
+    for (const format of ['text', 'markdown', 'json']) {
+      const run = await diff(repo, ['-o', format]);
+      for (const s of seeded) {
+        expect(run.stdout, `${format} stdout`).not.toContain(s);
+        expect(run.stderr, `${format} stderr`).not.toContain(s);
+      }
+    }
+    const { report } = await diffJson(repo);
+    const db = report.targets[0]!.changes.find((c) => c.name === 'db')!;
+    expect(db.secrets).toEqual([
+      { key: 'gone', change: 'removed' },
+      { key: 'password', change: 'changed' },
+      { key: 'token', change: 'added' },
+      { key: 'user', change: 'unchanged' },
+    ]);
+    expect(db.digest).toContain('data: +token ~password -gone');
+  });
+});
+
+describe('kubeplan diff: modes and credentials', () => {
+  it('auto picks client mode for read-only credentials and still finds the change', async () => {
+    const ns = await freshNamespace('readonly');
+    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', B: '2' } });
+    await kubectl(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps', '-n', ns]);
+    await kubectl(['create', 'rolebinding', 'reader', '--role=reader', '--user=limited', '-n', ns]);
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '9' } }]);
+    const { run, report } = await diffJson(repo, ['--exit-code'], bench().limitedKubeconfig);
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.mode).toBe('client');
+    const change = changeOf(report, 'ConfigMap')!;
+    expect(change.action).toBe('update');
+    expect(change.paths.sort()).toEqual(['data.A', 'data.B']);
+    expect(change.via).toBe('client');
+  });
+
+  it('server mode without patch permission is a per-object Forbidden error', async () => {
+    const ns = await freshNamespace('forbidden');
+    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1' } });
+    await kubectl(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps', '-n', ns]);
+    await kubectl(['create', 'rolebinding', 'reader', '--role=reader', '--user=limited', '-n', ns]);
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '2' } }]);
+    const { run, report } = await diffJson(repo, ['--mode', 'server'], bench().limitedKubeconfig);
+    expect(run.code).toBe(2);
+    expect(changeOf(report, 'ConfigMap')!.error!.message).toContain('forbidden');
+  });
+
+  it('an unreachable cluster is one clear error', async () => {
+    const repo = repoWith('x', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' } }]);
+    const kubeconfig = path.join(repo, 'dead.kubeconfig');
+    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: dead, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: dead, context: {cluster: dead, user: u}}]\ncurrent-context: dead\n`);
+    const run = await diff(repo, [], kubeconfig);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot reach the apiserver at https://127.0.0.1:1');
+  });
+});
+
+describe('kubeplan diff: deletions from the inventory (ApplySet, as kubectl writes it)', () => {
+  it('reports objects of the target\'s ApplySet that git no longer renders as deletes, destructive ones flagged', async () => {
+    const ns = await freshNamespace('prune');
+    const objects = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', namespace: ns }, data: { A: '1' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dropped', namespace: ns }, data: { B: '2' } },
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    ];
+    // kubectl computes the same ApplySet id as kubeplan for the parent ConfigMap kubeplan-app.
+    const applied = await kubectl(
+      ['apply', '--server-side', '--field-manager=kubeplan', `--applyset=configmaps/kubeplan-app`, '--prune', '-n', ns, '-f', '-'],
+      { input: objects.map((o) => JSON.stringify(o)).join('\n'), env: { KUBECTL_APPLYSET: 'true' } },
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    const parent = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`);
+    expect(parent.body.metadata.labels['applyset.kubernetes.io/id']).toBe(applySetId(applySetParent('app', ns)));
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { A: '1' } }]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.summary).toMatchObject({ delete: 2, unchanged: 1 });
+    const deletes = report.targets[0]!.changes.filter((c) => c.action === 'delete');
+    expect(deletes.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(['ConfigMap/dropped', 'PersistentVolumeClaim/data']);
+    expect(deletes.find((c) => c.kind === 'PersistentVolumeClaim')).toMatchObject({ destructive: true });
+    expect(deletes.find((c) => c.name === 'dropped')!.diff).toContain('-  B: \'2\'');
+  });
+});
