@@ -4,7 +4,7 @@ import {
   formatError,
   formatSource,
   renderCommand
-} from "./chunks/chunk-6ULIBSU5.js";
+} from "./chunks/chunk-LFENO3FG.js";
 import "./chunks/chunk-GY6BXHYW.js";
 import {
   __commonJS,

@@ -60,6 +60,10 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
+      --base REF           Also render the targets at git REF: the report shows
+                           what this change does (base → working tree) and where
+                           the cluster already differs from REF (drift)
+      --offline            No cluster: with --base, only the intent diff
   -o, --output FORMAT      text (default), markdown or json
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --concurrency N      Requests in flight at once (default: 16)
@@ -72,4 +76,5 @@ Examples:
   kubeplan diff
   kubeplan diff --target shop-prod -o markdown > plan.md
   kubeplan diff --mode client --exit-code
+  kubeplan diff --base origin/main --offline
 `;

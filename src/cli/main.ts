@@ -92,6 +92,8 @@ const DIFF_OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   mode: { type: 'string' },
+  base: { type: 'string' },
+  offline: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
   concurrency: { type: 'string' },
@@ -126,6 +128,8 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     mode,
+    base: emptyToUndefined(values.base),
+    offline: values.offline ?? false,
     output,
     exitCode: values['exit-code'] ?? false,
     concurrency,
@@ -134,7 +138,8 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     env,
   });
   io.stdout(result.report);
-  if (result.plan.summary.error > 0) io.stderr(`error: ${result.plan.summary.error} object${result.plan.summary.error === 1 ? '' : 's'} could not be planned (see the report)\n`);
+  const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
+  if (errors > 0) io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
   return result.exitCode;
 }
 

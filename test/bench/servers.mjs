@@ -1,7 +1,7 @@
 // Starts the bench servers as child processes. Shared by the test harness (vitest global set-up, test files) and by
 // `npm run cluster`, so both run the apiserver the same way. Plain ESM so scripts can use it without a build.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,9 +11,11 @@ import path from 'node:path';
  */
 export function startServerProcess(bin, args, { ready, logFile, timeoutMs, name }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const log = createWriteStream(logFile);
-    child.stderr.pipe(log);
+    // stderr goes straight to the log file, not through this process: a caller that blocks its event loop (spawnSync)
+    // must never stall a chatty server on a full pipe.
+    const logFd = openSync(logFile, 'a');
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', logFd] });
+    closeSync(logFd);
     let buffered = '';
     let settled = false;
     const exited = new Promise((r) => child.once('exit', () => r()));

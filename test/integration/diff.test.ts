@@ -231,6 +231,11 @@ describe('kubeplan diff: secrets', () => {
     }
     const { report } = await diffJson(repo);
     const db = report.targets[0]!.changes.find((c) => c.name === 'db')!;
+    // An invalid Secret: the server's message may quote the value, kubeplan's never does.
+    const invalid = repoWith(ns, [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': newValue } }]);
+    const bad = await diff(invalid, ['-o', 'json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout + bad.stderr).not.toContain(newValue);
     expect(db.secrets).toEqual([
       { key: 'gone', change: 'removed' },
       { key: 'password', change: 'changed' },
@@ -302,5 +307,120 @@ describe('kubeplan diff: deletions from the inventory (ApplySet, as kubectl writ
     expect(deletes.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(['ConfigMap/dropped', 'PersistentVolumeClaim/data']);
     expect(deletes.find((c) => c.kind === 'PersistentVolumeClaim')).toMatchObject({ destructive: true });
     expect(deletes.find((c) => c.name === 'dropped')!.diff).toContain('-  B: \'2\'');
+  });
+});
+
+describe('kubeplan diff: ignore rules', () => {
+  it('does not report fields owned by named managers or named by JSON pointers, and says what it hid', async () => {
+    const ns = await freshNamespace('ignore');
+    await applyAsKubeplan(deployment(ns, { replicas: 2 }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', STAMP: 'a' } });
+    // An autoscaler owns replicas now.
+    const scaled = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=hpa-controller`, {
+      body: { spec: { replicas: 7 } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(scaled.status).toBe(200);
+    const repo = makeRepo({
+      'kubeplan.yaml': [
+        'targets:',
+        '  - name: app',
+        `    namespace: ${ns}`,
+        '    manifests: manifests',
+        '    ignore:',
+        '      - kind: Deployment',
+        '        managers: [hpa-controller]',
+        '      - kind: ConfigMap',
+        '        name: cfg',
+        '        paths: [/data/STAMP]',
+        '',
+      ].join('\n'),
+      'manifests/objects.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [deployment(ns, { replicas: 2 }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', STAMP: 'b' } }],
+      }),
+    });
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(report.summary).toMatchObject({ unchanged: 2, update: 0 });
+    const hidden = (report.targets[0] as unknown as { hidden: Record<string, number> }).hidden;
+    expect(hidden).toMatchObject({ 'ignore fields of hpa-controller': expect.any(Number), 'ignore /data/STAMP': expect.any(Number) });
+  });
+
+  it('rejects an ignore rule without paths or managers', async () => {
+    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    manifests: m\n    ignore:\n      - kind: Deployment\n', 'm/a.yaml': '' });
+    const run = await runCliAsync(['render'], { cwd: repo });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('kubeplan.yaml:5');
+  });
+});
+
+describe('kubeplan diff: objects changed on admission (a mutating policy, like a webhook)', () => {
+  it('neither hides a change nor reports the mutation as one', async () => {
+    const ns = await freshNamespace('mutate');
+    const label = `kubeplan-test/${ns}`;
+    await api('PATCH', `/api/v1/namespaces/${ns}?fieldManager=test`, { body: { metadata: { labels: { [label]: 'true' } } }, contentType: 'application/merge-patch+json' });
+    const policy = {
+      apiVersion: 'admissionregistration.k8s.io/v1beta1',
+      kind: 'MutatingAdmissionPolicy',
+      metadata: { name: ns },
+      spec: {
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }],
+          namespaceSelector: { matchLabels: { [label]: 'true' } },
+        },
+        failurePolicy: 'Fail',
+        reinvocationPolicy: 'Never',
+        mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: 'Object{ data: {"INJECTED": "by-policy"} }' } }],
+      },
+    };
+    expect((await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', { body: policy })).status).toBe(201);
+    const binding = { apiVersion: 'admissionregistration.k8s.io/v1beta1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name: ns }, spec: { policyName: ns } };
+    expect((await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings', { body: binding })).status).toBe(201);
+    // Policies load asynchronously: wait until a dry-run shows the mutation.
+    for (let i = 0; ; i++) {
+      const probe = await api<{ data?: Record<string, string> }>('POST', `/api/v1/namespaces/${ns}/configmaps?dryRun=All`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } } });
+      if (probe.body.data?.INJECTED === 'by-policy') break;
+      if (i > 50) throw new Error('the mutating policy never took effect');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', INJECTED: 'from-git' } });
+    const live = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${ns}/configmaps/cfg`);
+    expect(live.body.data).toEqual({ A: '1', INJECTED: 'by-policy' });
+
+    // Git unchanged: the rendered INJECTED differs from live, but applying changes nothing, so nothing is reported.
+    const same = await diffJson(repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', INJECTED: 'from-git' } }]));
+    expect(same.report.summary).toMatchObject({ unchanged: 1, update: 0 });
+    expect(same.report.stats.dryRuns).toBe(1);
+
+    // Git changes A: exactly that is reported, not the mutated field.
+    const changed = await diffJson(repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '2', INJECTED: 'from-git' } }]));
+    expect(changeOf(changed.report, 'ConfigMap')!.paths).toEqual(['data.A']);
+    await api('DELETE', `/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings/${ns}`);
+  });
+});
+
+describe('kubeplan diff: a CRD and its objects in the same plan', () => {
+  it('reports the custom objects as creates with a note instead of "unknown kind"', async () => {
+    const ns = await freshNamespace('crd');
+    const group = `${ns}.example.com`;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    const repo = repoWith(ns, [crd, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, spec: { size: 3 } }]);
+    const { run, report } = await diffJson(repo, ['--exit-code']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.summary).toMatchObject({ create: 2, error: 0 });
+    const kinds = report.targets[0]!.changes.map((c) => c.kind);
+    expect(kinds).toEqual(['CustomResourceDefinition', 'Widget']);
+    expect(changeOf(report, 'Widget')!.notes[0]).toContain('CustomResourceDefinition is created by this plan');
   });
 });

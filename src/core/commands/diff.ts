@@ -3,8 +3,13 @@ import { ResourceMap } from '../cluster/discovery.js';
 import { canI } from '../cluster/objects.js';
 import { loadConfig } from '../config/load-config.js';
 import { planTargets } from '../diff/plan.js';
-import { hasChanges, type DiffMode, type Plan } from '../diff/types.js';
-import { EXIT_ERROR } from '../errors.js';
+import { planIntent } from '../diff/intent.js';
+import { countChanges, hasChanges, type DiffMode, type Plan } from '../diff/types.js';
+import { ConfigError, EXIT_ERROR, UsageError } from '../errors.js';
+import type { Config } from '../config/types.js';
+import { withWorktree } from '../git/worktree.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ManifestSet } from '../manifests/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
@@ -21,6 +26,10 @@ export interface DiffCommandOptions {
   kubeconfig: string | undefined;
   context: string | undefined;
   mode: DiffMode | 'auto';
+  /** Also render this git ref and report the intent diff base → head (and, with a cluster, the drift from base). */
+  base: string | undefined;
+  /** No cluster: with --base, the intent diff only. */
+  offline: boolean;
   output: ReportFormat;
   /** 0 no changes, 1 changes, 2 error (kubectl's convention); without it 0 unless an error. */
   exitCode: boolean;
@@ -38,21 +47,74 @@ export interface DiffCommandResult {
 
 /** `kubeplan diff`: render, read the cluster, plan, and format the report. */
 export async function diffCommand(options: DiffCommandOptions): Promise<DiffCommandResult> {
+  if (options.offline && !options.base) {
+    throw new UsageError('--offline needs --base: without a cluster there is only the intent diff against a git ref', {
+      hint: 'pass --base REF (for example --base origin/main), or drop --offline',
+    });
+  }
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    concurrency: options.concurrency,
-    env: options.env,
-    cwd: options.cwd,
-  });
-  const resources = await ResourceMap.discover(client);
-  const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-  const plan = await planTargets(sets, client, resources, { mode, modeReason: reason });
+  const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
+  const sets = await renderTargets(config, render);
+  const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
+  let plan: Plan;
+  if (options.offline && baseSets) {
+    plan = intentPlan(baseSets, sets, options.base!);
+  } else {
+    const client = await ClusterClient.connect({
+      kubeconfig: options.kubeconfig,
+      context: options.context,
+      concurrency: options.concurrency,
+      env: options.env,
+      cwd: options.cwd,
+    });
+    const resources = await ResourceMap.discover(client);
+    const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+    if (baseSets) {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
+      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore });
+      plan = { ...intentPlan(baseSets, sets, options.base!), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
+    } else {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore });
+    }
+  }
   const report = options.output === 'json' ? formatPlanJson(plan) : options.output === 'markdown' ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });
-  const exitCode = plan.summary.error > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
+  const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
   return { plan, report, exitCode };
+}
+
+function intentPlan(baseSets: ManifestSet[], sets: ManifestSet[], base: string): Plan {
+  const targets = planIntent(baseSets, sets);
+  const changes = targets.flatMap((t) => t.changes);
+  return {
+    mode: 'intent',
+    modeReason: `git: ${base} → working tree`,
+    base,
+    targets,
+    summary: countChanges(changes),
+    stats: { objects: changes.length, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },
+  };
+}
+
+/** Renders the same config file and targets as they were at a git ref, in a temporary worktree. */
+async function renderAtRef(config: Config, ref: string, options: DiffCommandOptions): Promise<ManifestSet[]> {
+  return withWorktree(config.repoRoot, ref, options.env, async (dir) => {
+    const relConfig = path.relative(config.repoRoot, config.file);
+    const cwd = path.join(dir, path.relative(config.repoRoot, path.resolve(options.cwd)));
+    let baseConfig: Config;
+    try {
+      baseConfig = loadConfig(path.join(dir, relConfig), cwd);
+    } catch (error) {
+      // No config at the base (the repository adopts kubeplan in this change): everything is new.
+      if (error instanceof ConfigError && !existsSync(path.join(dir, relConfig))) return [];
+      throw error;
+    }
+    const known = new Set(baseConfig.targets.map((t) => t.name));
+    const targets = options.targets.filter((t) => known.has(t));
+    if (options.targets.length > 0 && targets.length === 0) return [];
+    return renderTargets(baseConfig, { targets, tools: options.tools, env: options.env, cwd });
+  });
 }
 
 /** `auto`: server mode when the credentials may patch every kind and namespace the plan touches, else client mode. */

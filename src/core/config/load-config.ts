@@ -23,6 +23,7 @@ interface RawHelm {
 interface RawTarget {
   name: string;
   namespace?: string;
+  ignore?: { group?: string; kind?: string; name?: string; namespace?: string; paths?: string[]; managers?: string[] }[];
   helm?: RawHelm;
   kustomize?: string;
   manifests?: string;
@@ -96,7 +97,8 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const resolver = new PathResolver(path.dirname(file), repoRoot, locate, ['targets', i], t.name);
     const source = resolveSource(t, resolver, locate, i);
     errors.push(...resolver.errors);
-    if (source) targets.push({ name: t.name, namespace: t.namespace, source, where });
+    const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
+    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, where });
   });
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {
@@ -329,7 +331,10 @@ class Locator {
 
 function validateSchema(raw: unknown, locate: Locator): void {
   if (validateConfig(raw)) return;
-  const errors = dedupe(validateConfig.errors ?? []).map((e) => schemaError(e, raw, locate));
+  const all = dedupe(validateConfig.errors ?? []);
+  // An anyOf explains itself; the failures of its branches would only repeat it.
+  const anyOfPaths = all.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  const errors = all.filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p))).map((e) => schemaError(e, raw, locate));
   throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
 }
 
@@ -389,6 +394,13 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         where: locate.where(segments),
         hint: 'see the config reference in the README or kubeplan.schema.json',
       });
+    case 'anyOf': {
+      const options = ((e.schema as { required?: string[] }[] | undefined) ?? []).flatMap((b) => b.required ?? []);
+      return new ConfigError(`${context}${fieldPath} needs ${options.map((o) => `"${o}"`).join(' or ')}`, {
+        where: locate.where(segments),
+        hint: `add ${options.join(' or ')} (see the config reference in the README)`,
+      });
+    }
     case 'minItems':
       return new ConfigError(`${context}${fieldPath} must not be empty`, {
         where: locate.where(segments),

@@ -38,10 +38,23 @@ export interface ManifestsSource {
 
 export type TargetSource = HelmSource | KustomizeSource | ManifestsSource;
 
+/** A difference the plan does not report (kubeplan.yaml `ignore`). */
+export interface IgnoreRule {
+  group?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** JSON pointers. */
+  paths: string[];
+  /** Field managers whose fields are ignored. */
+  managers: string[];
+}
+
 export interface Target {
   name: string;
   namespace: string | undefined;
   source: TargetSource;
+  ignore: IgnoreRule[];
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
   where: string;
 }

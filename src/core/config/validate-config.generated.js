@@ -3,13 +3,15 @@
 import runtime0 from "ajv/dist/runtime/ucs2length.js";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}}}};
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
+const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
 const func2 = runtime0.default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern4 = new RegExp("^[^/\\\\]", "u");
+const pattern8 = new RegExp("^(/.*)?$", "u");
 const schema15 = {"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}};
 const func4 = Object.prototype.hasOwnProperty;
 const pattern2 = new RegExp("^https?://", "u");
@@ -353,7 +355,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "namespace")) || (key0 === "helm")) || (key0 === "kustomize")) || (key0 === "manifests"))){
+if(!((((((key0 === "name") || (key0 === "namespace")) || (key0 === "helm")) || (key0 === "kustomize")) || (key0 === "manifests")) || (key0 === "ignore"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -510,14 +512,282 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data.ignore !== undefined){
+let data5 = data.ignore;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+const _errs20 = errors;
+let valid8 = false;
+const _errs21 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.paths === undefined){
+const err14 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/0/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'",schema:schema19.anyOf[0].required,parentSchema:schema19.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+var _valid0 = _errs21 === errors;
+valid8 = valid8 || _valid0;
+if(!valid8){
+const _errs22 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.managers === undefined){
+const err15 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/1/required",keyword:"required",params:{missingProperty: "managers"},message:"must have required property '"+"managers"+"'",schema:schema19.anyOf[1].required,parentSchema:schema19.anyOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+var _valid0 = _errs22 === errors;
+valid8 = valid8 || _valid0;
+}
+if(!valid8){
+const err16 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key1 in data6){
+if(!((((((key1 === "group") || (key1 === "kind")) || (key1 === "name")) || (key1 === "namespace")) || (key1 === "paths")) || (key1 === "managers"))){
+const err17 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.group !== undefined){
+let data7 = data6.group;
+if(typeof data7 !== "string"){
+const err18 = {instancePath:instancePath+"/ignore/" + i0+"/group",schemaPath:"#/definitions/ignoreRule/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.group.type,parentSchema:schema19.properties.group,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data6.kind !== undefined){
+let data8 = data6.kind;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err19 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.kind,data:data8};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.kind.type,parentSchema:schema19.properties.kind,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+let data9 = data6.name;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err21 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data9};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data9};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data6.namespace !== undefined){
+let data10 = data6.namespace;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err23 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.namespace,data:data10};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.namespace.type,parentSchema:schema19.properties.namespace,data:data10};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data6.paths !== undefined){
+let data11 = data6.paths;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+let data12 = data11[i1];
+if(typeof data12 === "string"){
+if(!pattern8.test(data12)){
+const err25 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\"",schema:"^(/.*)?$",parentSchema:schema19.properties.paths.items,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.paths.items.type,parentSchema:schema19.properties.paths.items,data:data12};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/ignore/" + i0+"/paths",schemaPath:"#/definitions/ignoreRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.paths.type,parentSchema:schema19.properties.paths,data:data11};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data6.managers !== undefined){
+let data13 = data6.managers;
+if(Array.isArray(data13)){
+const len2 = data13.length;
+for(let i2=0; i2<len2; i2++){
+let data14 = data13[i2];
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err28 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.managers.items,data:data14};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.managers.items.type,parentSchema:schema19.properties.managers.items,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/ignore/" + i0+"/managers",schemaPath:"#/definitions/ignoreRule/properties/managers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.managers.type,parentSchema:schema19.properties.managers,data:data13};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data6};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.ignore.type,parentSchema:schema12.properties.ignore,data:data5};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }

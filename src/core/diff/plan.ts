@@ -7,7 +7,9 @@ import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { renderedMatchesLive } from './compare.js';
 import { digest } from './digest.js';
 import { changedPaths, unifiedDiff } from './field-diff.js';
+import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
+import type { IgnoreRule } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
@@ -17,6 +19,8 @@ import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, 
 export interface PlanOptions {
   mode: DiffMode;
   modeReason: string;
+  /** Ignore rules per target name (kubeplan.yaml `ignore`). */
+  ignore?: ReadonlyMap<string, readonly IgnoreRule[]>;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -57,8 +61,10 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       resolved[i]!.map(async (r) => {
         // Count hidden fields only for objects the report shows.
         const own: HiddenCounts = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode });
-        if (change.action !== 'unchanged') for (const [rule, n] of Object.entries(own)) hidden[rule] = (hidden[rule] ?? 0) + n;
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [] });
+        for (const [rule, n] of Object.entries(own)) {
+          if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
+        }
         return change;
       }),
     );
@@ -232,10 +238,12 @@ interface ObjectContext {
   masker: SecretMasker;
   hidden: HiddenCounts;
   mode: DiffMode;
+  ignore: readonly IgnoreRule[];
 }
 
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const change = await planObjectChange(r, ctx);
+  if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
   if (r.manifest.hook && change.action !== 'unchanged' && change.action !== 'error') {
     change.notes = [...(change.notes ?? []), `Helm hook (${r.manifest.hook.events.join(', ')}): runs during apply`];
   }
@@ -318,6 +326,7 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   }
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
   const after = ctx.masker.mask(stripNoise(planned, ctx.hidden) as KubeObject);
+  applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
   const paths = changedPaths(before, after);
   const via = ctx.mode === 'server' ? 'dry-run' : 'client';
   if (paths.length === 0) return { ...base, action: 'unchanged', ...(notes.length ? { notes } : {}), via };
@@ -432,6 +441,23 @@ function isSecret(o: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
 
 function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/** Server messages about a Secret may quote its values; they never leave kubeplan. */
+function scrubSecretValues(error: ObjectError, secret: KubeObject): ObjectError {
+  const values = new Set<string>();
+  for (const [field, encoded] of [['data', true], ['stringData', false]] as const) {
+    const record = secret[field];
+    if (!record || typeof record !== 'object') continue;
+    for (const v of Object.values(record as Record<string, unknown>)) {
+      if (typeof v !== 'string' || v.length < 3) continue;
+      values.add(v);
+      values.add(encoded ? Buffer.from(v, 'base64').toString('utf8') : Buffer.from(v).toString('base64'));
+    }
+  }
+  let message = error.message;
+  for (const v of [...values].filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) message = message.split(v).join('(redacted)');
+  return { ...error, message };
 }
 
 function toObjectError(error: unknown): ObjectError {

@@ -67,8 +67,13 @@ export interface PlanStats {
 }
 
 export interface Plan {
-  mode: DiffMode;
+  /** `intent`: base render → head render, from git alone (--base). */
+  mode: DiffMode | 'intent';
   stats: PlanStats;
+  /** The git ref the intent diff starts from (--base). */
+  base?: string;
+  /** With --base and a cluster: where the live cluster already differs from the base render. */
+  drift?: { mode: DiffMode; targets: TargetPlan[]; summary: Counts };
   /** Why this mode (for --mode auto). */
   modeReason: string;
   targets: TargetPlan[];

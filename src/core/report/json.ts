@@ -1,4 +1,4 @@
-import type { Plan } from '../diff/types.js';
+import type { Plan, TargetPlan } from '../diff/types.js';
 
 /** Version of the JSON report schema (README: "JSON report"). Bumped only for incompatible changes. */
 export const REPORT_VERSION = 1;
@@ -10,9 +10,19 @@ export function formatPlanJson(plan: Plan): string {
       version: REPORT_VERSION,
       mode: plan.mode,
       modeReason: plan.modeReason,
+      base: plan.base ?? null,
       summary: plan.summary,
       stats: plan.stats,
-      targets: plan.targets.map((t) => ({
+      targets: targetsJson(plan.targets),
+      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+function targetsJson(targets: TargetPlan[]) {
+  return targets.map((t) => ({
         name: t.target,
         namespace: t.namespace ?? null,
         summary: t.summary,
@@ -37,9 +47,5 @@ export function formatPlanJson(plan: Plan): string {
             error: c.error ?? null,
             via: c.via,
           })),
-      })),
-    },
-    null,
-    2,
-  )}\n`;
+      }));
 }

@@ -1,4 +1,4 @@
-import type { Change, Plan } from '../diff/types.js';
+import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
 
 /**
@@ -11,9 +11,22 @@ export function formatPlanMarkdown(plan: Plan): string {
   if (destroys.length) {
     out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
   }
-  const errors = plan.summary.error;
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
-  for (const target of plan.targets) {
+  if (plan.base) out.push(`What this change does, \`${plan.base}\` → head:`, '');
+  out.push(...formatTargets(plan.targets));
+  if (plan.drift) {
+    const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged').length, 0);
+    out.push('<details>', `<summary><b>Drift:</b> ${n} object${n === 1 ? '' : 's'} in the cluster already differ from <code>${escapeHtml(plan.base ?? '')}</code></summary>`, '');
+    out.push(...formatTargets(plan.drift.targets), '</details>', '');
+  }
+  out.push(`<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`);
+  return `${out.join('\n')}\n`;
+}
+
+function formatTargets(targets: TargetPlan[]): string[] {
+  const out: string[] = [];
+  for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
     out.push(`#### ${target.target} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
     if (changed.length === 0) continue;
@@ -22,8 +35,7 @@ export function formatPlanMarkdown(plan: Plan): string {
     out.push('');
     for (const c of changed) out.push(...section(c));
   }
-  out.push(`<sub>mode: ${plan.mode} (${plan.modeReason})</sub>`);
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 export function section(c: Change): string[] {

@@ -1,4 +1,4 @@
-import type { Change, Plan } from '../diff/types.js';
+import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
 
 const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
@@ -7,7 +7,28 @@ const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cy
 export function formatPlanText(plan: Plan, options: { color: boolean }): string {
   const c = (code: keyof typeof COLOR, text: string) => (options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text);
   const out: string[] = [];
-  for (const target of plan.targets) {
+  if (plan.base) out.push(c('bold', `What this change does (${plan.base} → working tree):`), '');
+  out.push(...formatTargets(plan.targets, c));
+  out.push(c('bold', summaryLine(plan.summary)));
+  if (plan.drift) {
+    out.push('', c('bold', `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), '');
+    out.push(...formatTargets(plan.drift.targets, c));
+    out.push(c('bold', `Drift: ${summaryLine(plan.drift.summary)}`));
+  }
+  out.push(
+    c(
+      'dim',
+      plan.mode === 'intent' && !plan.drift
+        ? `mode: intent (${plan.modeReason}); no cluster was read`
+        : `mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`,
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text: string) => string): string[] {
+  const out: string[] = [];
+  for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
     out.push(c('bold', `── target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
     for (const ch of changed) out.push(...formatChange(ch, c));
@@ -15,9 +36,7 @@ export function formatPlanText(plan: Plan, options: { color: boolean }): string 
     if (hidden.length) out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
     out.push('');
   }
-  out.push(c('bold', summaryLine(plan.summary)));
-  out.push(c('dim', `mode: ${plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`));
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {

@@ -1,16 +1,18 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   ClusterError,
+  ConfigError,
   EXIT_ERROR,
   ErrorList,
   UsageError,
   apiGroup,
+  execa,
   formatError,
   formatSource,
   loadConfig,
   renderCommand,
   renderTargets
-} from "./chunk-6ULIBSU5.js";
+} from "./chunk-LFENO3FG.js";
 import {
   dump
 } from "./chunk-GY6BXHYW.js";
@@ -315,29 +317,29 @@ function appliedFields(managedFields, manager = FIELD_MANAGER) {
   );
   return entry?.fieldsV1;
 }
-function ownedButNotRendered(fields, rendered, path2 = []) {
+function ownedButNotRendered(fields, rendered, path4 = []) {
   const missing = [];
-  for (const [key2, child] of Object.entries(fields)) {
-    if (key2 === ".") continue;
-    const kind = key2.slice(0, 2);
-    const body = key2.slice(2);
+  for (const [key3, child] of Object.entries(fields)) {
+    if (key3 === ".") continue;
+    const kind = key3.slice(0, 2);
+    const body = key3.slice(2);
     if (kind === "f:") {
       const value = isObject(rendered) ? rendered[body] : void 0;
-      if (value === void 0) missing.push(join([...path2, body]));
-      else missing.push(...ownedButNotRendered(child, value, [...path2, body]));
+      if (value === void 0) missing.push(join([...path4, body]));
+      else missing.push(...ownedButNotRendered(child, value, [...path4, body]));
     } else if (kind === "k:") {
       const keyFields = safeParse(body);
       const item = Array.isArray(rendered) && isObject(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : void 0;
       const label2 = `[${Object.entries(isObject(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(",")}]`;
-      if (item === void 0) missing.push(join(path2) + label2);
-      else missing.push(...ownedButNotRendered(child, item, [...path2.slice(0, -1), `${path2.at(-1) ?? ""}${label2}`]));
+      if (item === void 0) missing.push(join(path4) + label2);
+      else missing.push(...ownedButNotRendered(child, item, [...path4.slice(0, -1), `${path4.at(-1) ?? ""}${label2}`]));
     } else if (kind === "v:") {
       const value = safeParse(body);
-      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path2)}[${body}]`);
+      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path4)}[${body}]`);
     } else if (kind === "i:") {
       const index = Number(body);
-      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path2)}[${index}]`);
-      else missing.push(...ownedButNotRendered(child, rendered[index], [...path2.slice(0, -1), `${path2.at(-1) ?? ""}[${index}]`]));
+      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path4)}[${index}]`);
+      else missing.push(...ownedButNotRendered(child, rendered[index], [...path4.slice(0, -1), `${path4.at(-1) ?? ""}[${index}]`]));
     }
   }
   return missing;
@@ -353,8 +355,8 @@ function safeParse(text) {
     return void 0;
   }
 }
-function join(path2) {
-  return path2.join(".");
+function join(path4) {
+  return path4.join(".");
 }
 function isObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -436,37 +438,37 @@ function quantitiesEqual(a, b) {
 }
 var QUANTITY_PARENTS = /* @__PURE__ */ new Set(["requests", "limits", "hard", "used", "capacity", "allocatable", "default", "defaultRequest", "max", "min", "maxLimitRequestRatio", "overhead"]);
 var QUANTITY_FIELDS = /* @__PURE__ */ new Set(["sizeLimit", "storage"]);
-function isQuantityPath(path2) {
-  const last = path2.at(-1);
-  const parent = path2.at(-2);
+function isQuantityPath(path4) {
+  const last = path4.at(-1);
+  const parent = path4.at(-2);
   return typeof last === "string" && QUANTITY_FIELDS.has(last) || typeof parent === "string" && QUANTITY_PARENTS.has(parent);
 }
 
 // src/core/diff/compare.ts
 function renderedMatchesLive(rendered, live) {
   const isSecret2 = rendered.apiVersion === "v1" && rendered.kind === "Secret";
-  for (const [key2, value] of Object.entries(rendered)) {
-    if (isSecret2 && key2 === "stringData") {
+  for (const [key3, value] of Object.entries(rendered)) {
+    if (isSecret2 && key3 === "stringData") {
       if (!stringDataMatches(value, live.data)) return false;
       continue;
     }
-    if (!matches(value, live[key2], [key2])) return false;
+    if (!matches(value, live[key3], [key3])) return false;
   }
   return true;
 }
-function matches(rendered, live, path2) {
+function matches(rendered, live, path4) {
   if (rendered === live) return true;
   if (rendered === null || live === null || rendered === void 0 || live === void 0) return false;
   if (Array.isArray(rendered)) {
     if (!Array.isArray(live) || live.length !== rendered.length) return false;
-    return rendered.every((item, i) => matches(item, live[i], [...path2, i]));
+    return rendered.every((item, i) => matches(item, live[i], [...path4, i]));
   }
   if (typeof rendered === "object") {
     if (typeof live !== "object" || Array.isArray(live)) return false;
     const liveObject = live;
-    return Object.entries(rendered).every(([k, v]) => matches(v, liveObject[k], [...path2, k]));
+    return Object.entries(rendered).every(([k, v]) => matches(v, liveObject[k], [...path4, k]));
   }
-  if (isQuantityPath(path2)) return quantitiesEqual(rendered, live);
+  if (isQuantityPath(path4)) return quantitiesEqual(rendered, live);
   return false;
 }
 function stringDataMatches(stringData, liveData) {
@@ -581,16 +583,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path2, added, removed, oldPosInc, options) {
-    const last = path2.lastComponent;
+  addToPath(path4, added, removed, oldPosInc, options) {
+    const last = path4.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path2.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path2.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -1019,8 +1021,8 @@ function toDiffYaml(object) {
   if (object === void 0) return "";
   return dump(object, { lineWidth: -1, noRefs: true, sortKeys: true });
 }
-function unifiedDiff(name, before, after, context = 3) {
-  const patch = createTwoFilesPatch(`live/${name}`, `planned/${name}`, toDiffYaml(before), toDiffYaml(after), void 0, void 0, { context });
+function unifiedDiff(name, before, after, labels = ["live", "planned"], context = 3) {
+  const patch = createTwoFilesPatch(`${labels[0]}/${name}`, `${labels[1]}/${name}`, toDiffYaml(before), toDiffYaml(after), void 0, void 0, { context });
   return patch.split("\n").filter((line, i) => !(i < 2 && (line.startsWith("Index:") || line.startsWith("===")))).join("\n").trimEnd();
 }
 
@@ -1122,6 +1124,80 @@ function imageChange(a, b) {
   return repoA === repoB ? `${repoA.split("/").pop()}:${tagA} \u2192 ${tagB}` : `${a} \u2192 ${b}`;
 }
 
+// src/core/diff/ignore.ts
+import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
+function ruleMatches(rule, object) {
+  return (rule.group === void 0 || rule.group === apiGroup(object.apiVersion)) && (rule.kind === void 0 || rule.kind === object.kind) && (rule.name === void 0 || rule.name === object.metadata.name) && (rule.namespace === void 0 || rule.namespace === object.metadata.namespace);
+}
+function applyIgnoreRules(rules, live, sides, hidden) {
+  for (const rule of rules) {
+    if (!ruleMatches(rule, live)) continue;
+    for (const pointer of rule.paths) {
+      let removed = false;
+      for (const side of sides) removed = removePointer(side, pointer) || removed;
+      if (removed) hidden[`ignore ${pointer}`] = (hidden[`ignore ${pointer}`] ?? 0) + 1;
+    }
+    const entries = Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields : [];
+    for (const entry of entries) {
+      if (!entry.manager || !rule.managers.includes(entry.manager) || !entry.fieldsV1) continue;
+      let removed = false;
+      for (const side of sides) removed = removeFields(side, entry.fieldsV1) || removed;
+      if (removed) hidden[`ignore fields of ${entry.manager}`] = (hidden[`ignore fields of ${entry.manager}`] ?? 0) + 1;
+    }
+  }
+}
+function removePointer(object, pointer) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (parts.length === 0) return false;
+  let node = object;
+  for (const part of parts.slice(0, -1)) {
+    if (Array.isArray(node)) node = node[Number(part)];
+    else if (node && typeof node === "object") node = node[part];
+    else return false;
+  }
+  const last = parts.at(-1);
+  if (Array.isArray(node)) {
+    const index = Number(last);
+    if (!Number.isInteger(index) || index >= node.length) return false;
+    node.splice(index, 1);
+    return true;
+  }
+  if (node && typeof node === "object" && last in node) {
+    delete node[last];
+    return true;
+  }
+  return false;
+}
+function isLeaf(fields) {
+  return Object.keys(fields).every((k) => k === ".");
+}
+function removeFields(node, fields) {
+  let removed = false;
+  for (const [key3, child] of Object.entries(fields)) {
+    if (key3 === ".") continue;
+    const body = key3.slice(2);
+    if (key3.startsWith("f:") && node && typeof node === "object" && !Array.isArray(node)) {
+      const record = node;
+      if (!(body in record)) continue;
+      if (isLeaf(child)) {
+        delete record[body];
+        removed = true;
+      } else removed = removeFields(record[body], child) || removed;
+    } else if ((key3.startsWith("k:") || key3.startsWith("v:")) && Array.isArray(node)) {
+      const match = JSON.parse(body);
+      const index = node.findIndex(
+        (el) => key3.startsWith("v:") ? isDeepStrictEqual3(el, match) : el && typeof el === "object" && Object.entries(match).every(([k, v]) => isDeepStrictEqual3(el[k], v))
+      );
+      if (index === -1) continue;
+      if (isLeaf(child) || key3.startsWith("v:")) {
+        node.splice(index, 1);
+        removed = true;
+      } else removed = removeFields(node[index], child) || removed;
+    }
+  }
+  return removed;
+}
+
 // src/core/diff/immutable.ts
 var IMMUTABLE = {
   "apps/Deployment": ["spec.selector"],
@@ -1152,8 +1228,8 @@ function immutableChanges(live, planned) {
 function isDestructiveDelete(object) {
   return ["/Namespace", "apiextensions.k8s.io/CustomResourceDefinition", "/PersistentVolumeClaim", "/PersistentVolume"].includes(key(object));
 }
-function get(object, path2) {
-  return path2.split(".").reduce((o, k) => o && typeof o === "object" ? o[k] : void 0, object);
+function get(object, path4) {
+  return path4.split(".").reduce((o, k) => o && typeof o === "object" ? o[k] : void 0, object);
 }
 
 // src/core/cluster/applyset.ts
@@ -1255,9 +1331,9 @@ function secretKeyChanges(before, after) {
   const a = asRecord(before?.data);
   const b = asRecord(after?.data);
   const keys = [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.map((key2) => ({
-    key: key2,
-    change: !(key2 in a) ? "added" : !(key2 in b) ? "removed" : a[key2] === b[key2] ? "unchanged" : "changed"
+  return keys.map((key3) => ({
+    key: key3,
+    change: !(key3 in a) ? "added" : !(key3 in b) ? "removed" : a[key3] === b[key3] ? "unchanged" : "changed"
   }));
 }
 function decode(value) {
@@ -1300,8 +1376,10 @@ async function planTargets(sets, client, resources, options) {
     const changes2 = await Promise.all(
       resolved[i].map(async (r) => {
         const own = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode });
-        if (change.action !== "unchanged") for (const [rule, n] of Object.entries(own)) hidden[rule] = (hidden[rule] ?? 0) + n;
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [] });
+        for (const [rule, n] of Object.entries(own)) {
+          if (change.action !== "unchanged" || rule.startsWith("ignore")) hidden[rule] = (hidden[rule] ?? 0) + n;
+        }
         return change;
       })
     );
@@ -1426,11 +1504,11 @@ async function listLive(client, resolved) {
   }
   const state = { objects: /* @__PURE__ */ new Map(), errors: /* @__PURE__ */ new Map() };
   await Promise.all(
-    [...lists].map(async ([key2, { info, namespace }]) => {
+    [...lists].map(async ([key3, { info, namespace }]) => {
       try {
         for (const o of await listLiveObjects(client, info, namespace)) state.objects.set(objectKey(o), o);
       } catch (error) {
-        state.errors.set(key2, toObjectError(error));
+        state.errors.set(key3, toObjectError(error));
       }
     })
   );
@@ -1438,6 +1516,7 @@ async function listLive(client, resolved) {
 }
 async function planObject(r, ctx) {
   const change = await planObjectChange(r, ctx);
+  if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
   if (r.manifest.hook && change.action !== "unchanged" && change.action !== "error") {
     change.notes = [...change.notes ?? [], `Helm hook (${r.manifest.hook.events.join(", ")}): runs during apply`];
   }
@@ -1516,6 +1595,7 @@ async function planUpdate(r, liveObject, ctx) {
   }
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden));
   const after = ctx.masker.mask(stripNoise(planned, ctx.hidden));
+  applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
   const paths = changedPaths(before, after);
   const via = ctx.mode === "server" ? "dry-run" : "client";
   if (paths.length === 0) return { ...base, action: "unchanged", ...notes.length ? { notes } : {}, via };
@@ -1594,9 +1674,9 @@ function overlay(target, source) {
   return source;
 }
 function removeUnrendered(merged, owned, rendered) {
-  for (const path2 of ownedButNotRendered(owned, rendered)) {
-    if (/\[/.test(path2)) continue;
-    const parts = path2.split(".");
+  for (const path4 of ownedButNotRendered(owned, rendered)) {
+    if (/\[/.test(path4)) continue;
+    const parts = path4.split(".");
     let node = merged;
     for (const p of parts.slice(0, -1)) node = node && typeof node === "object" ? node[p] : void 0;
     if (node && typeof node === "object") delete node[parts.at(-1)];
@@ -1615,12 +1695,106 @@ function isSecret(o) {
 function label(o) {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 }
+function scrubSecretValues(error, secret) {
+  const values = /* @__PURE__ */ new Set();
+  for (const [field, encoded] of [["data", true], ["stringData", false]]) {
+    const record = secret[field];
+    if (!record || typeof record !== "object") continue;
+    for (const v of Object.values(record)) {
+      if (typeof v !== "string" || v.length < 3) continue;
+      values.add(v);
+      values.add(encoded ? Buffer.from(v, "base64").toString("utf8") : Buffer.from(v).toString("base64"));
+    }
+  }
+  let message = error.message;
+  for (const v of [...values].filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) message = message.split(v).join("(redacted)");
+  return { ...error, message };
+}
 function toObjectError(error) {
   if (error instanceof ClusterError) {
     return { message: error.message, status: error.status, ...error.reason ? { reason: error.reason } : {}, ...error.hint ? { hint: error.hint } : {} };
   }
   return { message: error.message ?? String(error) };
 }
+
+// src/core/diff/intent.ts
+function planIntent(baseSets, headSets, masker = new SecretMasker()) {
+  const names = [.../* @__PURE__ */ new Set([...headSets.map((s) => s.target), ...baseSets.map((s) => s.target)])];
+  return names.map((name) => {
+    const head = headSets.find((s) => s.target === name);
+    const base = baseSets.find((s) => s.target === name);
+    const hidden = {};
+    const before = new Map((base?.manifests ?? []).map((m) => [key2(m.object), m]));
+    const after = new Map((head?.manifests ?? []).map((m) => [key2(m.object), m]));
+    const changes = [];
+    for (const [k, m] of after) changes.push(compare(before.get(k), m, masker, hidden));
+    for (const [k, m] of before) if (!after.has(k)) changes.push(compare(m, void 0, masker, hidden));
+    return { target: name, namespace: head?.namespace ?? base?.namespace, changes, summary: countChanges(changes), hidden };
+  });
+}
+function compare(base, head, masker, hidden) {
+  const m = head ?? base;
+  const o = m.object;
+  const before = base ? masker.mask(stripNoise(base.object, hidden)) : void 0;
+  const after = head ? masker.mask(stripNoise(head.object, hidden)) : void 0;
+  const paths = before && after ? changedPaths(before, after) : [];
+  const action = !before ? "create" : !after ? "delete" : paths.length ? "update" : "unchanged";
+  const isSecret2 = o.apiVersion === "v1" && o.kind === "Secret";
+  const secrets = isSecret2 && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
+  return {
+    action,
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    ...o.metadata.namespace ? { namespace: o.metadata.namespace } : {},
+    name: o.metadata.name,
+    source: m.source,
+    ...m.hook ? { hook: m.hook } : {},
+    paths,
+    digest: action === "update" ? digest(before, after, secrets) : [],
+    diff: action === "unchanged" ? "" : unifiedDiff(`${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`, before, after, ["base", "head"]),
+    ...secrets ? { secrets } : {},
+    via: "intent"
+  };
+}
+function key2(o) {
+  return `${apiGroup(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}
+
+// src/core/git/worktree.ts
+import { mkdtemp, rm } from "node:fs/promises";
+import os2 from "node:os";
+import path2 from "node:path";
+async function withWorktree(repoRoot, ref, env, fn) {
+  const git = (args, cwd = repoRoot) => execa("git", args, { cwd, env, extendEnv: false, reject: false, stdin: "ignore" });
+  const inside = await git(["rev-parse", "--show-toplevel"]);
+  if (inside.exitCode !== 0) {
+    throw new UsageError(`--base needs a git repository, and ${repoRoot} is not one`, { hint: "run kubeplan inside the clone of the config repository" });
+  }
+  const resolved = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  if (resolved.exitCode !== 0) {
+    throw new UsageError(`--base ${ref}: no such commit, branch or tag in ${repoRoot}`, {
+      hint: "fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin <branch>)"
+    });
+  }
+  const commit = String(resolved.stdout).trim();
+  const parent = await mkdtemp(path2.join(os2.tmpdir(), "kubeplan-base-"));
+  const dir = path2.join(parent, "worktree");
+  const added = await git(["worktree", "add", "--detach", "--quiet", dir, commit]);
+  if (added.exitCode !== 0) {
+    await rm(parent, { recursive: true, force: true });
+    throw new UsageError(`cannot check out ${ref} into a temporary worktree: ${String(added.stderr).trim()}`, { hint: "check the repository is not corrupt and the disk has space" });
+  }
+  try {
+    return await fn(dir);
+  } finally {
+    await git(["worktree", "remove", "--force", dir]);
+    await rm(parent, { recursive: true, force: true });
+  }
+}
+
+// src/core/commands/diff.ts
+import { existsSync as existsSync2 } from "node:fs";
+import path3 from "node:path";
 
 // src/core/report/json.ts
 var REPORT_VERSION = 1;
@@ -1630,37 +1804,42 @@ function formatPlanJson(plan) {
       version: REPORT_VERSION,
       mode: plan.mode,
       modeReason: plan.modeReason,
+      base: plan.base ?? null,
       summary: plan.summary,
       stats: plan.stats,
-      targets: plan.targets.map((t) => ({
-        name: t.target,
-        namespace: t.namespace ?? null,
-        summary: t.summary,
-        hidden: t.hidden,
-        changes: t.changes.filter((c) => c.action !== "unchanged").map((c) => ({
-          action: c.action,
-          apiVersion: c.apiVersion,
-          kind: c.kind,
-          namespace: c.namespace ?? null,
-          name: c.name,
-          source: c.source ?? null,
-          hook: c.hook ?? null,
-          paths: c.paths,
-          digest: c.digest,
-          diff: c.diff,
-          secrets: c.secrets ?? null,
-          replaceFields: c.replaceFields ?? null,
-          destructive: c.destructive ?? false,
-          notes: c.notes ?? [],
-          error: c.error ?? null,
-          via: c.via
-        }))
-      }))
+      targets: targetsJson(plan.targets),
+      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null
     },
     null,
     2
   )}
 `;
+}
+function targetsJson(targets) {
+  return targets.map((t) => ({
+    name: t.target,
+    namespace: t.namespace ?? null,
+    summary: t.summary,
+    hidden: t.hidden,
+    changes: t.changes.filter((c) => c.action !== "unchanged").map((c) => ({
+      action: c.action,
+      apiVersion: c.apiVersion,
+      kind: c.kind,
+      namespace: c.namespace ?? null,
+      name: c.name,
+      source: c.source ?? null,
+      hook: c.hook ?? null,
+      paths: c.paths,
+      digest: c.digest,
+      diff: c.diff,
+      secrets: c.secrets ?? null,
+      replaceFields: c.replaceFields ?? null,
+      destructive: c.destructive ?? false,
+      notes: c.notes ?? [],
+      error: c.error ?? null,
+      via: c.via
+    }))
+  }));
 }
 
 // src/core/report/common.ts
@@ -1686,9 +1865,22 @@ function formatPlanMarkdown(plan) {
   if (destroys.length) {
     out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? "" : "s"}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(", ")}${destroys.length > 5 ? ", \u2026" : ""}`, "");
   }
-  const errors = plan.summary.error;
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? "" : "s"} could not be planned; see below.`, "");
-  for (const target of plan.targets) {
+  if (plan.base) out.push(`What this change does, \`${plan.base}\` \u2192 head:`, "");
+  out.push(...formatTargets(plan.targets));
+  if (plan.drift) {
+    const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== "unchanged").length, 0);
+    out.push("<details>", `<summary><b>Drift:</b> ${n} object${n === 1 ? "" : "s"} in the cluster already differ from <code>${escapeHtml(plan.base ?? "")}</code></summary>`, "");
+    out.push(...formatTargets(plan.drift.targets), "</details>", "");
+  }
+  out.push(`<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`);
+  return `${out.join("\n")}
+`;
+}
+function formatTargets(targets) {
+  const out = [];
+  for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== "unchanged").sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
     out.push(`#### ${target.target} \u2014 ${changed.length ? `${changed.length} change${changed.length === 1 ? "" : "s"}` : "no changes"}, ${target.summary.unchanged} unchanged`, "");
     if (changed.length === 0) continue;
@@ -1697,9 +1889,7 @@ function formatPlanMarkdown(plan) {
     out.push("");
     for (const c of changed) out.push(...section(c));
   }
-  out.push(`<sub>mode: ${plan.mode} (${plan.modeReason})</sub>`);
-  return `${out.join("\n")}
-`;
+  return out;
 }
 function section(c) {
   const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${c.digest.length ? ` \u2014 ${escapeHtml(c.digest[0])}` : ""}`;
@@ -1730,7 +1920,26 @@ var COLOR = { red: "\x1B[31m", green: "\x1B[32m", yellow: "\x1B[33m", cyan: "\x1
 function formatPlanText(plan, options) {
   const c = (code, text) => options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text;
   const out = [];
-  for (const target of plan.targets) {
+  if (plan.base) out.push(c("bold", `What this change does (${plan.base} \u2192 working tree):`), "");
+  out.push(...formatTargets2(plan.targets, c));
+  out.push(c("bold", summaryLine(plan.summary)));
+  if (plan.drift) {
+    out.push("", c("bold", `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), "");
+    out.push(...formatTargets2(plan.drift.targets, c));
+    out.push(c("bold", `Drift: ${summaryLine(plan.drift.summary)}`));
+  }
+  out.push(
+    c(
+      "dim",
+      plan.mode === "intent" && !plan.drift ? `mode: intent (${plan.modeReason}); no cluster was read` : `mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`
+    )
+  );
+  return `${out.join("\n")}
+`;
+}
+function formatTargets2(targets, c) {
+  const out = [];
+  for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== "unchanged");
     out.push(c("bold", `\u2500\u2500 target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ""}: ${changed.length} change${changed.length === 1 ? "" : "s"}, ${target.summary.unchanged} unchanged`));
     for (const ch of changed) out.push(...formatChange(ch, c));
@@ -1738,10 +1947,7 @@ function formatPlanText(plan, options) {
     if (hidden.length) out.push(c("dim", `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(", ")}`));
     out.push("");
   }
-  out.push(c("bold", summaryLine(plan.summary)));
-  out.push(c("dim", `mode: ${plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`));
-  return `${out.join("\n")}
-`;
+  return out;
 }
 function formatChange(ch, c) {
   const color = ch.action === "create" ? "green" : ch.action === "update" ? "yellow" : "red";
@@ -1765,21 +1971,70 @@ function formatChange(ch, c) {
 
 // src/core/commands/diff.ts
 async function diffCommand(options) {
+  if (options.offline && !options.base) {
+    throw new UsageError("--offline needs --base: without a cluster there is only the intent diff against a git ref", {
+      hint: "pass --base REF (for example --base origin/main), or drop --offline"
+    });
+  }
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    concurrency: options.concurrency,
-    env: options.env,
-    cwd: options.cwd
-  });
-  const resources = await ResourceMap.discover(client);
-  const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-  const plan = await planTargets(sets, client, resources, { mode, modeReason: reason });
+  const render2 = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
+  const sets = await renderTargets(config, render2);
+  const baseSets = options.base ? await renderAtRef(config, options.base, options) : void 0;
+  let plan;
+  if (options.offline && baseSets) {
+    plan = intentPlan(baseSets, sets, options.base);
+  } else {
+    const client = await ClusterClient.connect({
+      kubeconfig: options.kubeconfig,
+      context: options.context,
+      concurrency: options.concurrency,
+      env: options.env,
+      cwd: options.cwd
+    });
+    const resources = await ResourceMap.discover(client);
+    const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+    if (baseSets) {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
+      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore });
+      plan = { ...intentPlan(baseSets, sets, options.base), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
+    } else {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore });
+    }
+  }
   const report = options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });
-  const exitCode = plan.summary.error > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
+  const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
   return { plan, report, exitCode };
+}
+function intentPlan(baseSets, sets, base) {
+  const targets = planIntent(baseSets, sets);
+  const changes = targets.flatMap((t) => t.changes);
+  return {
+    mode: "intent",
+    modeReason: `git: ${base} \u2192 working tree`,
+    base,
+    targets,
+    summary: countChanges(changes),
+    stats: { objects: changes.length, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 }
+  };
+}
+async function renderAtRef(config, ref, options) {
+  return withWorktree(config.repoRoot, ref, options.env, async (dir) => {
+    const relConfig = path3.relative(config.repoRoot, config.file);
+    const cwd = path3.join(dir, path3.relative(config.repoRoot, path3.resolve(options.cwd)));
+    let baseConfig;
+    try {
+      baseConfig = loadConfig(path3.join(dir, relConfig), cwd);
+    } catch (error) {
+      if (error instanceof ConfigError && !existsSync2(path3.join(dir, relConfig))) return [];
+      throw error;
+    }
+    const known = new Set(baseConfig.targets.map((t) => t.name));
+    const targets = options.targets.filter((t) => known.has(t));
+    if (options.targets.length > 0 && targets.length === 0) return [];
+    return renderTargets(baseConfig, { targets, tools: options.tools, env: options.env, cwd });
+  });
 }
 async function chooseMode(requested, client, resources, sets) {
   if (requested !== "auto") return { mode: requested, reason: `--mode ${requested}` };
@@ -1788,10 +2043,10 @@ async function chooseMode(requested, client, resources, sets) {
     const info = resources.lookup(m.object);
     if (!info) continue;
     const ns = info.namespaced ? m.object.metadata.namespace ?? client.namespace : void 0;
-    const key2 = `${info.group}/${info.resource}/${ns ?? ""}`;
-    if (!checks.has(key2)) checks.set(key2, canI(client, "patch", info, ns).catch(() => false));
+    const key3 = `${info.group}/${info.resource}/${ns ?? ""}`;
+    if (!checks.has(key3)) checks.set(key3, canI(client, "patch", info, ns).catch(() => false));
   }
-  const denied = (await Promise.all([...checks].map(async ([key2, allowed]) => await allowed ? void 0 : key2))).filter((k) => k !== void 0);
+  const denied = (await Promise.all([...checks].map(async ([key3, allowed]) => await allowed ? void 0 : key3))).filter((k) => k !== void 0);
   if (denied.length === 0) return { mode: "server", reason: "auto: the credentials may patch every object" };
   return { mode: "client", reason: `auto: no patch permission for ${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", \u2026" : ""}, so read-only comparison` };
 }
@@ -1855,6 +2110,10 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
+      --base REF           Also render the targets at git REF: the report shows
+                           what this change does (base \u2192 working tree) and where
+                           the cluster already differs from REF (drift)
+      --offline            No cluster: with --base, only the intent diff
   -o, --output FORMAT      text (default), markdown or json
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --concurrency N      Requests in flight at once (default: 16)
@@ -1867,6 +2126,7 @@ Examples:
   kubeplan diff
   kubeplan diff --target shop-prod -o markdown > plan.md
   kubeplan diff --mode client --exit-code
+  kubeplan diff --base origin/main --offline
 `;
 
 // src/cli/main.ts
@@ -1949,6 +2209,8 @@ var DIFF_OPTIONS = {
   kubeconfig: { type: "string" },
   context: { type: "string" },
   mode: { type: "string" },
+  base: { type: "string" },
+  offline: { type: "boolean" },
   output: { type: "string", short: "o" },
   "exit-code": { type: "boolean" },
   concurrency: { type: "string" },
@@ -1982,6 +2244,8 @@ async function diff(args, env, cwd, io) {
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     mode,
+    base: emptyToUndefined(values.base),
+    offline: values.offline ?? false,
     output,
     exitCode: values["exit-code"] ?? false,
     concurrency,
@@ -1990,7 +2254,8 @@ async function diff(args, env, cwd, io) {
     env
   });
   io.stdout(result.report);
-  if (result.plan.summary.error > 0) io.stderr(`error: ${result.plan.summary.error} object${result.plan.summary.error === 1 ? "" : "s"} could not be planned (see the report)
+  const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
+  if (errors > 0) io.stderr(`error: ${errors} object${errors === 1 ? "" : "s"} could not be planned (see the report)
 `);
   return result.exitCode;
 }
