@@ -1,11 +1,21 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   UsageError,
+  diffCommand,
   formatError,
+  formatPlanJson,
   formatSource,
-  renderCommand
-} from "./chunks/chunk-LFENO3FG.js";
-import "./chunks/chunk-GY6BXHYW.js";
+  objectName,
+  planFooter,
+  planHeader,
+  planSections,
+  renderCommand,
+  summaryLine
+} from "./chunks/chunk-LVZT7AEC.js";
+import {
+  CORE_SCHEMA,
+  load
+} from "./chunks/chunk-GY6BXHYW.js";
 import {
   __commonJS,
   __require,
@@ -1051,14 +1061,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path4 && path4[0] !== "/") {
+          path4 = `/${path4}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path4}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1509,39 +1519,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path4, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path4,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path4, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path4,
           error2.message
         );
       });
@@ -1590,9 +1600,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path4, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path4);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1655,7 +1665,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path3,
+        path: path4,
         method,
         body,
         headers,
@@ -1670,11 +1680,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path4 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path4)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1740,7 +1750,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path4, query) : path4;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6433,7 +6443,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path4, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6514,7 +6524,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path4} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7043,7 +7053,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7140,7 +7150,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path4;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7493,9 +7503,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const path4 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path4;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8734,10 +8744,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path4 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path4;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10709,20 +10719,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path4) {
+      if (typeof path4 !== "string") {
+        return path4;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path4.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path4;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path4);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10744,7 +10754,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10782,9 +10792,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path4, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path4,
         method,
         body,
         headers,
@@ -11247,10 +11257,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path4,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13584,7 +13594,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14539,7 +14549,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16129,9 +16139,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i = 0; i < path3.length; ++i) {
-        const code = path3.charCodeAt(i);
+    function validateCookiePath(path4) {
+      for (let i = 0; i < path4.length; ++i) {
+        const code = path4.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19051,11 +19061,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path4 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path4 = `/${path4}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path3);
+          url = new URL(util.parseOrigin(url).origin + path4);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19077,7 +19087,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19593,6 +19603,9 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function setSecret(secret) {
+  issueCommand("add-mask", {}, secret);
+}
 function getInput(name, options) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
@@ -19618,6 +19631,9 @@ function setFailed(message) {
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
@@ -19629,19 +19645,83 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path2 from "node:path";
+import path3 from "node:path";
+
+// src/platform/github/context.ts
+import { readFileSync } from "node:fs";
+function readGitHubContext(env) {
+  const [owner, name] = (env.GITHUB_REPOSITORY ?? "/").split("/");
+  let payload = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8"));
+    } catch (error2) {
+      throw new UsageError(`cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${error2.message}`, { hint: "run kubeplan as a step of a GitHub Actions workflow" });
+    }
+  }
+  const pr = payload.pull_request;
+  return {
+    event: env.GITHUB_EVENT_NAME ?? "",
+    repository: { owner: owner ?? "", name: name ?? "" },
+    sha: env.GITHUB_SHA ?? "",
+    ref: env.GITHUB_REF ?? "",
+    pullRequest: pr ? {
+      number: pr.number,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+      baseRef: pr.base.ref,
+      // A head repository other than the base one (or a deleted one) means a fork: its token cannot write here.
+      fromFork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name
+    } : void 0,
+    runUrl: env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0
+  };
+}
 
 // src/platform/github/inputs.ts
 import path from "node:path";
+var IMPLEMENTED = { render: "render", plan: "plan" };
 function readInputs(env) {
-  const command = getInput("command") || "render";
-  if (command !== "render") {
-    throw new UsageError(`input command must be render, not "${command}"`, { where: "action input command", hint: "set command: render" });
+  const requested = getInput("command") || "auto";
+  const event = env.GITHUB_EVENT_NAME ?? "";
+  let command;
+  if (requested === "auto") {
+    if (event !== "pull_request" && event !== "pull_request_target") {
+      throw new UsageError(`command auto plans pull requests; this run is a "${event || "unknown"}" event`, {
+        where: "action input command",
+        hint: "set command: plan or render explicitly (apply, bump and drift are not available in this version)"
+      });
+    }
+    command = "plan";
+  } else if (IMPLEMENTED[requested]) {
+    command = IMPLEMENTED[requested];
+  } else if (["apply", "bump", "drift"].includes(requested)) {
+    throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: "action input command", hint: "use plan or render" });
+  } else {
+    throw new UsageError(`input command must be auto, plan or render, not "${requested}"`, { where: "action input command" });
   }
   const format = getInput("output-format") || "yaml";
   if (format !== "yaml" && format !== "json") {
     throw new UsageError(`input output-format must be yaml or json, not "${format}"`, { where: "action input output-format" });
   }
+  const diffMode = getInput("diff-mode") || "auto";
+  if (diffMode !== "auto" && diffMode !== "server" && diffMode !== "client") {
+    throw new UsageError(`input diff-mode must be auto, server or client, not "${diffMode}"`, { where: "action input diff-mode" });
+  }
+  const failOn = getInput("fail-on") || "never";
+  if (!["never", "changes", "destroy", "replace"].includes(failOn)) {
+    throw new UsageError(`input fail-on must be never, changes, destroy or replace, not "${failOn}"`, { where: "action input fail-on" });
+  }
+  const concurrency = Number(getInput("concurrency") || "16");
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`input concurrency must be a whole number from 1 to 256`, { where: "action input concurrency" });
+  }
+  const commentInput = (getInput("comment") || "true").toLowerCase();
+  if (commentInput !== "true" && commentInput !== "false") {
+    throw new UsageError(`input comment must be true or false, not "${commentInput}"`, { where: "action input comment" });
+  }
+  const token = optional("github-token");
+  if (token) setSecret(token);
+  const kubeconfig = optional("kubeconfig");
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = path.resolve(workspace, optional("working-directory") ?? ".");
   const runnerTemp = env.RUNNER_TEMP ?? path.join(workingDirectory, ".kubeplan");
@@ -19649,10 +19729,17 @@ function readInputs(env) {
     command,
     config: optional("config") ?? "kubeplan.yaml",
     targets: (getInput("targets") || "").split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== ""),
+    workingDirectory,
+    tools: { helm: optional("helm"), kubectl: optional("kubectl"), kustomize: optional("kustomize") },
     outDir: path.resolve(workingDirectory, optional("out-dir") ?? path.join(runnerTemp, "kubeplan-render")),
     format,
-    workingDirectory,
-    tools: { helm: optional("helm"), kubectl: optional("kubectl"), kustomize: optional("kustomize") }
+    kubeconfig,
+    diffMode,
+    githubToken: token,
+    comment: commentInput === "true",
+    failOn,
+    concurrency,
+    reportFormat: "json"
   };
 }
 function optional(name) {
@@ -19660,10 +19747,324 @@ function optional(name) {
   return value === "" ? void 0 : value;
 }
 
+// src/platform/github/plan.ts
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path2 from "node:path";
+
+// src/core/report/comment-parts.ts
+var RESERVE = 300;
+function packCommentParts(plan, options) {
+  const budget = options.limit - RESERVE;
+  const header = planHeader(plan).join("\n");
+  const footer = planFooter(plan);
+  const bodies = [];
+  let current = header.length + footer.length + 2 > budget ? truncateText(header, budget - footer.length - 2, options.fullReportHint) : header;
+  for (const lines of planSections(plan)) {
+    let text = lines.join("\n");
+    if (text.length + 1 > budget) text = shrinkSection(lines, budget - 1, options.fullReportHint);
+    if (current.length + text.length + footer.length + 2 > budget) {
+      bodies.push(current);
+      current = "";
+    }
+    current = current ? `${current}
+${text}` : text;
+  }
+  bodies.push(current);
+  const total = bodies.length;
+  return bodies.map((body, i) => {
+    const part = total > 1 ? `<sub>part ${i + 1}/${total}${i > 0 ? " (continued)" : ""}</sub>
+
+` : "";
+    return `${options.marker(i + 1, total)}
+${part}${body}
+
+${footer}
+`;
+  });
+}
+function shrinkSection(lines, budget, hint) {
+  const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
+  const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
+  if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join("\n"), budget, hint);
+  const before = lines.slice(0, fenceStart + 1);
+  const after = lines.slice(fenceEnd);
+  const diff = lines.slice(fenceStart + 1, fenceEnd);
+  const note = (n) => `\u2026 ${n} more diff lines cut to fit the comment; ${hint}`;
+  let kept = diff.length;
+  const size = (k) => [...before, ...diff.slice(0, k), note(diff.length - k), ...after].join("\n").length;
+  while (kept > 0 && size(kept) > budget) kept = Math.floor(kept * 0.8);
+  return [...before, ...diff.slice(0, kept), note(diff.length - kept), ...after].join("\n");
+}
+function truncateText(text, budget, hint) {
+  const note = `
+
+\u2026 cut to fit; ${hint}`;
+  return text.length <= budget ? text : text.slice(0, Math.max(0, budget - note.length)) + note;
+}
+
+// src/platform/sticky-comments.ts
+function marker(kind, key, part) {
+  return `<!-- kubeplan:${kind}:${key}${part ? ` part:${part.index}/${part.total}` : ""} -->`;
+}
+function parse(body) {
+  const m = /^<!-- kubeplan:(plan|error):([\w-]+)(?: part:(\d+)\/\d+)? -->/.exec(body);
+  return m ? { kind: m[1], key: m[2], index: Number(m[3] ?? 1) } : void 0;
+}
+async function syncPlanComments(platform2, pr, key, parts) {
+  const all = await platform2.listComments(pr);
+  const mine = all.map((c) => ({ c, m: parse(c.body) })).filter((x) => x.m?.key === key);
+  const existing = mine.filter((x) => x.m.kind === "plan").sort((a, b) => a.m.index - b.m.index || a.c.id - b.c.id).map((x) => x.c);
+  const result = { urls: [], created: 0, updated: 0, deleted: 0, minimized: 0 };
+  for (const [i, body] of parts.entries()) {
+    const current = existing[i];
+    if (current && current.body === body) result.urls.push(current.url);
+    else if (current) {
+      result.urls.push((await platform2.updateComment(current.id, body)).url);
+      result.updated++;
+    } else {
+      result.urls.push((await platform2.createComment(pr, body)).url);
+      result.created++;
+    }
+  }
+  for (const extra of existing.slice(parts.length)) {
+    await platform2.deleteComment(extra.id);
+    result.deleted++;
+  }
+  for (const { c } of mine.filter((x) => x.m.kind === "error" && !x.c.minimized)) {
+    await platform2.minimizeComment(c);
+    result.minimized++;
+  }
+  return result;
+}
+async function upsertErrorComment(platform2, pr, key, body) {
+  const all = await platform2.listComments(pr);
+  const current = all.find((c) => {
+    const m = parse(c.body);
+    return m?.kind === "error" && m.key === key;
+  });
+  if (current?.body === body) return current;
+  return current ? platform2.updateComment(current.id, body) : platform2.createComment(pr, body);
+}
+
+// src/platform/github/api.ts
+var GitHubError = class extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+  status;
+};
+var GitHubApi = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  async request(method, url, body) {
+    const full = url.startsWith("http") ? url : `${this.options.apiUrl}${url}`;
+    for (let attempt = 1; ; attempt++) {
+      let res;
+      try {
+        res = await fetch(full, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept: "application/vnd.github+json",
+            "x-github-api-version": "2022-11-28",
+            "user-agent": "kubeplan",
+            ...body === void 0 ? {} : { "content-type": "application/json" }
+          },
+          body: body === void 0 ? void 0 : JSON.stringify(body)
+        });
+      } catch (error2) {
+        if (attempt < 3) {
+          await sleep(500 * attempt);
+          continue;
+        }
+        throw new GitHubError(`cannot reach ${full}: ${error2.message}`, 0);
+      }
+      const text = await res.text();
+      const limited = res.status === 429 || res.status === 403 && (res.headers.get("retry-after") !== null || res.headers.get("x-ratelimit-remaining") === "0");
+      if ((res.status >= 500 || limited) && attempt < 4) {
+        const after = Number(res.headers.get("retry-after"));
+        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1e3 : 1e3 * 2 ** (attempt - 1));
+        continue;
+      }
+      if (!res.ok) {
+        let message = text;
+        try {
+          const parsed = JSON.parse(text);
+          message = [parsed.message, ...(parsed.errors ?? []).map((e) => e.message)].filter(Boolean).join(": ");
+        } catch {
+        }
+        throw new GitHubError(`${method} ${new URL(full).pathname}: ${res.status} ${message}`, res.status);
+      }
+      return { data: text ? JSON.parse(text) : void 0, headers: res.headers };
+    }
+  }
+  repoPath() {
+    return `/repos/${encodeURIComponent(this.options.owner)}/${encodeURIComponent(this.options.repo)}`;
+  }
+  async listComments(pr) {
+    const out = [];
+    let url = `${this.repoPath()}/issues/${pr}/comments?per_page=100`;
+    while (url) {
+      const { data, headers } = await this.request("GET", url);
+      out.push(...data.map(toComment));
+      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
+    }
+    return out;
+  }
+  async createComment(pr, body) {
+    return toComment((await this.request("POST", `${this.repoPath()}/issues/${pr}/comments`, { body })).data);
+  }
+  async updateComment(id, body) {
+    return toComment((await this.request("PATCH", `${this.repoPath()}/issues/comments/${id}`, { body })).data);
+  }
+  async deleteComment(id) {
+    await this.request("DELETE", `${this.repoPath()}/issues/comments/${id}`);
+  }
+  async minimizeComment(comment) {
+    const { data } = await this.request("POST", this.options.graphqlUrl, {
+      query: "mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }",
+      variables: { id: comment.nodeId, classifier: "OUTDATED" }
+    });
+    if (data.errors?.length) throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join("; ")}`, 200);
+  }
+};
+function toComment(c) {
+  return { id: c.id, nodeId: c.node_id, body: c.body ?? "", url: c.html_url, minimized: false };
+}
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// src/platform/github/plan.ts
+var COMMENT_LIMIT = 65536;
+var SUMMARY_LIMIT = 1024 * 1024;
+async function runPlan(inputs, ctx, env) {
+  const runnerTemp = env.RUNNER_TEMP ?? path2.join(inputs.workingDirectory, ".kubeplan");
+  mkdirSync(runnerTemp, { recursive: true });
+  const key = createHash("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
+  const pr = ctx.pullRequest;
+  const canComment = inputs.comment && pr !== void 0 && !pr.fromFork && inputs.githubToken !== void 0;
+  const api = inputs.githubToken ? new GitHubApi({
+    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
+    token: inputs.githubToken,
+    owner: ctx.repository.owner,
+    repo: ctx.repository.name
+  }) : void 0;
+  if (pr?.fromFork) info("pull request from a fork: its token is read-only, so the plan goes to the job summary only");
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
+  const offline = kubeconfig === void 0 && !env.KUBECONFIG;
+  if (offline && !pr) throw new Error("no kubeconfig: set the kubeconfig input (a plan needs a cluster outside pull requests)");
+  let plan;
+  try {
+    const result = await diffCommand({
+      config: inputs.config,
+      targets: inputs.targets,
+      tools: inputs.tools,
+      kubeconfig,
+      context: void 0,
+      mode: inputs.diffMode,
+      base: offline ? pr.baseSha : void 0,
+      offline,
+      output: "json",
+      exitCode: false,
+      concurrency: inputs.concurrency,
+      color: false,
+      cwd: inputs.workingDirectory,
+      env
+    });
+    plan = result.plan;
+  } catch (error2) {
+    const message = formatError(error2);
+    if (canComment && api) {
+      await postOrWarn(() => upsertErrorComment(api, pr.number, key, `${marker("error", key)}
+### kubeplan: the plan failed
+
+\`\`\`
+${message}
+\`\`\`
+${ctx.runUrl ? `
+[Run log](${ctx.runUrl})
+` : ""}`));
+    }
+    throw error2;
+  }
+  if (offline) info(`no kubeconfig: intent diff against the pull request's base ${pr.baseSha.slice(0, 12)} (render only, no cluster)`);
+  const reportPath = path2.join(runnerTemp, "kubeplan-report.json");
+  writeFileSync(reportPath, formatPlanJson(plan));
+  for (const target of plan.targets) {
+    const changed2 = target.changes.filter((c) => c.action !== "unchanged");
+    startGroup(`${target.target}: ${changed2.length} change${changed2.length === 1 ? "" : "s"}, ${target.summary.unchanged} unchanged`);
+    for (const c of changed2) info(`${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}${c.digest.length ? `  ${c.digest.join("; ")}` : ""}${c.error ? `  error: ${c.error.message}` : ""}`);
+    endGroup();
+  }
+  info(summaryLine(plan.summary));
+  const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : "the full plan is in the job summary";
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path2.basename(reportPath)} (report-path output)` });
+  await summary.addRaw(summaryParts[0]).write();
+  let commentUrl = "";
+  if (canComment && api) {
+    const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker("plan", key, { index: i, total: n }), fullReportHint: hint });
+    const synced = await postOrWarn(() => syncPlanComments(api, pr.number, key, parts));
+    if (synced) {
+      commentUrl = synced.urls[0] ?? "";
+      info(`plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ""} (${parts.length} part${parts.length === 1 ? "" : "s"})`);
+    }
+  }
+  const changed = (p) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete > 0;
+  setOutput("has-changes", String(changed(plan)));
+  setOutput("summary", JSON.stringify(plan.summary));
+  setOutput("report-path", reportPath);
+  setOutput("comment-url", commentUrl);
+  setOutput("matrix", JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== "unchanged")).map((t) => t.target)));
+  if (plan.summary.error > 0) {
+    setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? "" : "s"} could not be planned; see the job summary`);
+    return;
+  }
+  const fail = inputs.failOn === "changes" && changed(plan) || inputs.failOn === "destroy" && plan.summary.delete + plan.summary.replace > 0 || inputs.failOn === "replace" && plan.summary.replace > 0;
+  if (fail) setFailed(`fail-on: ${inputs.failOn}: ${summaryLine(plan.summary)}`);
+}
+async function postOrWarn(fn) {
+  try {
+    return await fn();
+  } catch (error2) {
+    if (error2 instanceof GitHubError && (error2.status === 403 || error2.status === 404)) {
+      warning(`cannot write the plan comment (${error2.message}); the plan is in the job summary. Give the workflow \`permissions: pull-requests: write\`.`);
+      return void 0;
+    }
+    throw error2;
+  }
+}
+function writeKubeconfig(contents, dir) {
+  try {
+    const parsed = load(contents, { schema: CORE_SCHEMA });
+    for (const u of parsed?.users ?? []) {
+      for (const field of ["token", "password", "client-key-data", "client-certificate-data"]) {
+        const value = u.user?.[field];
+        if (typeof value === "string" && value !== "") setSecret(value);
+      }
+    }
+  } catch {
+    setSecret(contents);
+  }
+  const file = path2.join(dir, "kubeplan-kubeconfig");
+  writeFileSync(file, contents, { mode: 384 });
+  chmodSync(file, 384);
+  return file;
+}
+
 // src/platform/github/run.ts
 async function run(env) {
   try {
     const inputs = readInputs(env);
+    if (inputs.command === "plan") {
+      await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
     const result = await renderCommand({
       config: inputs.config,
       targets: inputs.targets,
@@ -19698,7 +20099,7 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path2.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path3.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     setFailed(formatError(error2));

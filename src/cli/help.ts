@@ -51,7 +51,7 @@ Renders the targets and compares them with the live cluster. In server mode each
 object that may have changed gets a server-side apply dry-run (field manager
 kubeplan); objects whose rendered fields already match the cluster need no
 request. Client mode compares without write permission. Secret values never
-appear: changed keys are shown with salted fingerprints.
+appear: the report says per key whether it was added, removed or changed.
 
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)

@@ -40,7 +40,7 @@ function parseOutputs(text: string): Record<string, string> {
 
 describe('the action (dist/index.js)', () => {
   it('renders the selected targets to out-dir and reports outputs, log groups and a job summary', () => {
-    const run = runAction({ 'working-directory': 'examples', targets: 'shop-prod\napi-prod', helm: helmBin, kubectl: kubectlBin }, repoRoot);
+    const run = runAction({ command: 'render', 'working-directory': 'examples', targets: 'shop-prod\napi-prod', helm: helmBin, kubectl: kubectlBin }, repoRoot);
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs['out-dir']).toBe(path.join(run.dir, 'kubeplan-render'));
     expect(run.outputs.objects).toBe('12');
@@ -58,7 +58,7 @@ describe('the action (dist/index.js)', () => {
 
   it('fails the step with the located message on a bad config, writing nothing', () => {
     const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: x\n    manifests: raw\n    nmespace: y\n', 'raw/a.yaml': '' });
-    const run = runAction({ 'out-dir': 'out' }, repo);
+    const run = runAction({ command: 'render', 'out-dir': 'out' }, repo);
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('::error::kubeplan.yaml:4: target "x": unknown field "nmespace" (did you mean "namespace"?)');
     expect(existsSync(path.join(repo, 'out'))).toBe(false);

@@ -3,7 +3,7 @@ import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { digest } from './digest.js';
 import { changedPaths, unifiedDiff } from './field-diff.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
-import { SecretMasker, secretKeyChanges } from './secrets.js';
+import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
 import { countChanges, type Change, type TargetPlan } from './types.js';
 
 /**
@@ -44,7 +44,7 @@ function compare(base: Manifest | undefined, head: Manifest | undefined, masker:
     ...(m.hook ? { hook: m.hook } : {}),
     paths,
     digest: action === 'update' ? digest(before, after, secrets) : [],
-    diff: action === 'unchanged' ? '' : unifiedDiff(`${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`, before, after, ['base', 'head']),
+    diff: action === 'unchanged' ? '' : unifiedDiff(`${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`, ...labelSecretPair(before, after), ['base', 'head']),
     ...(secrets ? { secrets } : {}),
     via: 'intent',
   };

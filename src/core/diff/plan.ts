@@ -13,7 +13,7 @@ import type { IgnoreRule } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
-import { SecretMasker, secretKeyChanges } from './secrets.js';
+import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
 import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
@@ -131,7 +131,7 @@ async function planDeletions(
         name: m.metadata.name,
         paths: [],
         digest: [isDestructiveDelete(m) ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost` : 'no longer rendered'],
-        diff: unifiedDiff(label(m), before, undefined),
+        diff: unifiedDiff(label(m), labelSecretPair(before, undefined)[0], undefined),
         ...(secrets ? { secrets } : {}),
         destructive: isDestructiveDelete(m),
         via: 'intent' as const,
@@ -300,7 +300,7 @@ async function planCreate(r: Resolved, ctx: ObjectContext): Promise<Change> {
     action: 'create',
     paths: [],
     digest: digestForCreate(after),
-    diff: unifiedDiff(label(r.object), undefined, after),
+    diff: unifiedDiff(label(r.object), undefined, labelSecretPair(undefined, after)[1]),
     ...(secrets ? { secrets } : {}),
     ...(notes.length ? { notes } : {}),
     via: ctx.mode === 'server' && notes.length === 0 ? 'dry-run' : 'client',
@@ -336,7 +336,7 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
     action: 'update',
     paths,
     digest: digest(before, after, secrets),
-    diff: unifiedDiff(label(r.object), before, after),
+    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
     ...(secrets ? { secrets } : {}),
     ...(notes.length ? { notes } : {}),
     via,
@@ -354,7 +354,7 @@ function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fi
     destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(r.object.kind),
     paths: changedPaths(before, after).filter((p) => !p.startsWith('metadata.')),
     digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
-    diff: unifiedDiff(label(r.object), before, after),
+    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
     ...(secrets ? { secrets } : {}),
     via: ctx.mode === 'server' ? 'dry-run' : 'client',
   };

@@ -52,3 +52,24 @@ function decode(value: unknown): string {
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
+
+/**
+ * Replaces fingerprints by stable labels for display: `(secret)` when a key's value is the same on both sides (or only
+ * on one), `(secret: old value)` / `(secret: new value)` when it changed. Reports then stay byte-identical across
+ * runs (a sticky comment is not rewritten for nothing) and say nothing about the values themselves.
+ */
+export function labelSecretPair<T extends KubeObject | undefined>(before: T, after: T): [T, T] {
+  const isSecret = (o: KubeObject | undefined) => o !== undefined && o.apiVersion === 'v1' && o.kind === 'Secret';
+  if (!isSecret(before) && !isSecret(after)) return [before, after];
+  const a = asRecord(before?.data);
+  const b = asRecord(after?.data);
+  const relabel = (o: T, own: Record<string, unknown>, other: Record<string, unknown>, side: 'old' | 'new'): T => {
+    if (!o) return o;
+    const copy = structuredClone(o) as KubeObject;
+    if (copy.data) {
+      copy.data = Object.fromEntries(Object.keys(own).map((k) => [k, k in other && other[k] !== own[k] ? `(secret: ${side} value)` : '(secret)']));
+    }
+    return copy as T;
+  };
+  return [relabel(before, a, b, 'old'), relabel(after, b, a, 'new')];
+}

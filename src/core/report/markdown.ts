@@ -6,7 +6,13 @@ import { objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js
  * collapsible section per changed object (digest, notes, diff). Sections are ordered by priority.
  */
 export function formatPlanMarkdown(plan: Plan): string {
+  return `${[...planHeader(plan), ...planSections(plan).flat(), planFooter(plan)].join('\n')}\n`;
+}
+
+/** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
+export function planHeader(plan: Plan): string[] {
   const out: string[] = [`### kubeplan: ${summaryLine(plan.summary)}`, ''];
+  if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match the cluster.`, '');
   const destroys = plan.targets.flatMap((t) => t.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
   if (destroys.length) {
     out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
@@ -14,17 +20,38 @@ export function formatPlanMarkdown(plan: Plan): string {
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
   if (plan.base) out.push(`What this change does, \`${plan.base}\` → head:`, '');
-  out.push(...formatTargets(plan.targets));
+  out.push(...tables(plan.targets));
   if (plan.drift) {
     const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged').length, 0);
-    out.push('<details>', `<summary><b>Drift:</b> ${n} object${n === 1 ? '' : 's'} in the cluster already differ from <code>${escapeHtml(plan.base ?? '')}</code></summary>`, '');
-    out.push(...formatTargets(plan.drift.targets), '</details>', '');
+    out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from \`${plan.base ?? ''}\`.`, '');
   }
-  out.push(`<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`);
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
-function formatTargets(targets: TargetPlan[]): string[] {
+function hasAnyChange(plan: Plan): boolean {
+  const s = plan.summary;
+  return s.create + s.update + s.replace + s.delete + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged')));
+}
+
+/** One collapsible section per changed object, most destructive first; drift sections last. Each is a list of lines. */
+export function planSections(plan: Plan): string[][] {
+  const ordered = (targets: TargetPlan[]) =>
+    targets
+      .flatMap((t) => t.changes.filter((c) => c.action !== 'unchanged').map((c) => ({ c, t: t.target })))
+      .sort((a, b) => PRIORITY[a.c.action] - PRIORITY[b.c.action]);
+  const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined));
+  if (plan.drift) {
+    const drift = ordered(plan.drift.targets);
+    if (drift.length) sections.push([`#### Drift from \`${plan.base ?? ''}\``, '', ...section(drift[0]!.c, drift[0]!.t)], ...drift.slice(1).map(({ c, t }) => section(c, t)));
+  }
+  return sections;
+}
+
+export function planFooter(plan: Plan): string {
+  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`;
+}
+
+function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
@@ -33,13 +60,12 @@ function formatTargets(targets: TargetPlan[]): string[] {
     out.push('| | object | what |', '| --- | --- | --- |');
     for (const c of changed) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
     out.push('');
-    for (const c of changed) out.push(...section(c));
   }
   return out;
 }
 
-export function section(c: Change): string[] {
-  const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${c.digest.length ? ` — ${escapeHtml(c.digest[0]!)}` : ''}`;
+export function section(c: Change, target?: string): string[] {
+  const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${target ? ` (${escapeHtml(target)})` : ''}${c.digest.length ? ` — ${escapeHtml(c.digest[0]!)}` : ''}`;
   const body: string[] = [];
   if (sourceOf(c)) body.push(`Source: \`${sourceOf(c)}\``, '');
   if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${escapeHtml(d)}`), '');
@@ -50,7 +76,7 @@ export function section(c: Change): string[] {
 }
 
 /** A code fence that cannot be closed early by backticks inside the diff. */
-function fence(text: string, lang: string): string {
+export function fence(text: string, lang: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}${lang}\n${text}\n${ticks}`;
@@ -60,6 +86,6 @@ function escapeCell(text: string): string {
   return escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,29 +1,77 @@
 import * as core from '@actions/core';
 import path from 'node:path';
+import type { ReportFormat } from '../../core/commands/diff.js';
 import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 
+export type ActionCommand = 'render' | 'plan';
+export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
+
 /** Everything the action needs, parsed and validated once. The only place that reads action inputs. */
 export interface ActionInputs {
-  command: 'render';
+  command: ActionCommand;
   config: string;
   targets: string[];
-  outDir: string;
-  format: ManifestFormat;
   workingDirectory: string;
   tools: ToolOverrides;
+  /** render */
+  outDir: string;
+  format: ManifestFormat;
+  /** plan */
+  kubeconfig: string | undefined;
+  diffMode: 'auto' | 'server' | 'client';
+  githubToken: string | undefined;
+  comment: boolean;
+  failOn: FailOn;
+  concurrency: number;
+  reportFormat: ReportFormat;
 }
 
+const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan' };
+
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
-  const command = core.getInput('command') || 'render';
-  if (command !== 'render') {
-    throw new UsageError(`input command must be render, not "${command}"`, { where: 'action input command', hint: 'set command: render' });
+  const requested = core.getInput('command') || 'auto';
+  const event = env.GITHUB_EVENT_NAME ?? '';
+  let command: ActionCommand;
+  if (requested === 'auto') {
+    if (event !== 'pull_request' && event !== 'pull_request_target') {
+      throw new UsageError(`command auto plans pull requests; this run is a "${event || 'unknown'}" event`, {
+        where: 'action input command',
+        hint: 'set command: plan or render explicitly (apply, bump and drift are not available in this version)',
+      });
+    }
+    command = 'plan';
+  } else if (IMPLEMENTED[requested]) {
+    command = IMPLEMENTED[requested];
+  } else if (['apply', 'bump', 'drift'].includes(requested)) {
+    throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: 'action input command', hint: 'use plan or render' });
+  } else {
+    throw new UsageError(`input command must be auto, plan or render, not "${requested}"`, { where: 'action input command' });
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {
     throw new UsageError(`input output-format must be yaml or json, not "${format}"`, { where: 'action input output-format' });
   }
+  const diffMode = core.getInput('diff-mode') || 'auto';
+  if (diffMode !== 'auto' && diffMode !== 'server' && diffMode !== 'client') {
+    throw new UsageError(`input diff-mode must be auto, server or client, not "${diffMode}"`, { where: 'action input diff-mode' });
+  }
+  const failOn = core.getInput('fail-on') || 'never';
+  if (!['never', 'changes', 'destroy', 'replace'].includes(failOn)) {
+    throw new UsageError(`input fail-on must be never, changes, destroy or replace, not "${failOn}"`, { where: 'action input fail-on' });
+  }
+  const concurrency = Number(core.getInput('concurrency') || '16');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`input concurrency must be a whole number from 1 to 256`, { where: 'action input concurrency' });
+  }
+  const commentInput = (core.getInput('comment') || 'true').toLowerCase();
+  if (commentInput !== 'true' && commentInput !== 'false') {
+    throw new UsageError(`input comment must be true or false, not "${commentInput}"`, { where: 'action input comment' });
+  }
+  const token = optional('github-token');
+  if (token) core.setSecret(token);
+  const kubeconfig = optional('kubeconfig');
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = path.resolve(workspace, optional('working-directory') ?? '.');
   const runnerTemp = env.RUNNER_TEMP ?? path.join(workingDirectory, '.kubeplan');
@@ -34,10 +82,17 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
       .split(/[\n,]/)
       .map((s) => s.trim())
       .filter((s) => s !== ''),
-    outDir: path.resolve(workingDirectory, optional('out-dir') ?? path.join(runnerTemp, 'kubeplan-render')),
-    format,
     workingDirectory,
     tools: { helm: optional('helm'), kubectl: optional('kubectl'), kustomize: optional('kustomize') },
+    outDir: path.resolve(workingDirectory, optional('out-dir') ?? path.join(runnerTemp, 'kubeplan-render')),
+    format,
+    kubeconfig,
+    diffMode,
+    githubToken: token,
+    comment: commentInput === 'true',
+    failOn: failOn as FailOn,
+    concurrency,
+    reportFormat: 'json',
   };
 }
 

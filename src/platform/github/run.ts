@@ -3,12 +3,18 @@ import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
 import { formatError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
+import { readGitHubContext } from './context.js';
 import { readInputs } from './inputs.js';
+import { runPlan } from './plan.js';
 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const inputs = readInputs(env);
+    if (inputs.command === 'plan') {
+      await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
     const result = await renderCommand({
       config: inputs.config,
       targets: inputs.targets,

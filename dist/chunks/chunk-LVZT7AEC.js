@@ -89,17 +89,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path12) {
-      const ctrl = callVisitor(key, node, visitor, path12);
+    function visit_(key3, node, visitor, path15) {
+      const ctrl = callVisitor(key3, node, visitor, path15);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visit_(key, ctrl, visitor, path12);
+        replaceNode(key3, path15, ctrl);
+        return visit_(key3, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path12);
+            const ci = visit_(i2, node.items[i2], visitor, path15);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -110,13 +110,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = visit_("key", node.key, visitor, path12);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = visit_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path12);
+          const cv = visit_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -137,17 +137,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path12) {
-      const ctrl = await callVisitor(key, node, visitor, path12);
+    async function visitAsync_(key3, node, visitor, path15) {
+      const ctrl = await callVisitor(key3, node, visitor, path15);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visitAsync_(key, ctrl, visitor, path12);
+        replaceNode(key3, path15, ctrl);
+        return visitAsync_(key3, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path12);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path15);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -158,13 +158,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path12);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path12);
+          const cv = await visitAsync_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -191,27 +191,27 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path12) {
+    function callVisitor(key3, node, visitor, path15) {
       if (typeof visitor === "function")
-        return visitor(key, node, path12);
+        return visitor(key3, node, path15);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path12);
+        return visitor.Map?.(key3, node, path15);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path12);
+        return visitor.Seq?.(key3, node, path15);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path12);
+        return visitor.Pair?.(key3, node, path15);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path12);
+        return visitor.Scalar?.(key3, node, path15);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path12);
+        return visitor.Alias?.(key3, node, path15);
       return void 0;
     }
-    function replaceNode(key, path12, node) {
-      const parent = path12[path12.length - 1];
+    function replaceNode(key3, path15, node) {
+      const parent = path15[path15.length - 1];
       if (identity3.isCollection(parent)) {
-        parent.items[key] = node;
+        parent.items[key3] = node;
       } else if (identity3.isPair(parent)) {
-        if (key === "key")
+        if (key3 === "key")
           parent.key = node;
         else
           parent.value = node;
@@ -472,7 +472,7 @@ var require_anchors = __commonJS({
 var require_applyReviver = __commonJS({
   "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
-    function applyReviver(reviver, obj, key, val) {
+    function applyReviver(reviver, obj, key3, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
           for (let i2 = 0, len = val.length; i2 < len; ++i2) {
@@ -512,7 +512,7 @@ var require_applyReviver = __commonJS({
           }
         }
       }
-      return reviver.call(obj, key, val);
+      return reviver.call(obj, key3, val);
     }
     exports.applyReviver = applyReviver;
   }
@@ -819,10 +819,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path12, value) {
+    function collectionFromPath(schema2, path15, value) {
       let v = value;
-      for (let i2 = path12.length - 1; i2 >= 0; --i2) {
-        const k = path12[i2];
+      for (let i2 = path15.length - 1; i2 >= 0; --i2) {
+        const k = path15[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -841,7 +841,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
+    var isEmptyPath = (path15) => path15 == null || typeof path15 === "object" && !!path15[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -871,42 +871,42 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value) {
-        if (isEmptyPath(path12))
+      addIn(path15, value) {
+        if (isEmptyPath(path15))
           this.add(value);
         else {
-          const [key, ...rest] = path12;
-          const node = this.get(key, true);
+          const [key3, ...rest] = path15;
+          const node = this.get(key3, true);
           if (identity3.isCollection(node))
             node.addIn(rest, value);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key3, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
         }
       }
       /**
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        const [key, ...rest] = path12;
+      deleteIn(path15) {
+        const [key3, ...rest] = path15;
         if (rest.length === 0)
-          return this.delete(key);
-        const node = this.get(key, true);
+          return this.delete(key3);
+        const node = this.get(key3, true);
         if (identity3.isCollection(node))
           return node.deleteIn(rest);
         else
-          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+          throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        const [key, ...rest] = path12;
-        const node = this.get(key, true);
+      getIn(path15, keepScalar) {
+        const [key3, ...rest] = path15;
+        const node = this.get(key3, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
         else
@@ -923,29 +923,29 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path12) {
-        const [key, ...rest] = path12;
+      hasIn(path15) {
+        const [key3, ...rest] = path15;
         if (rest.length === 0)
-          return this.has(key);
-        const node = this.get(key, true);
+          return this.has(key3);
+        const node = this.get(key3, true);
         return identity3.isCollection(node) ? node.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        const [key, ...rest] = path12;
+      setIn(path15, value) {
+        const [key3, ...rest] = path15;
         if (rest.length === 0) {
-          this.set(key, value);
+          this.set(key3, value);
         } else {
-          const node = this.get(key, true);
+          const node = this.get(key3, true);
           if (identity3.isCollection(node))
             node.setIn(rest, value);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key3, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
         }
       }
     };
@@ -1523,19 +1523,19 @@ var require_stringifyPair = __commonJS({
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key: key3, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent: indent2, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity3.isNode(key) && key.comment || null;
+      let keyComment = identity3.isNode(key3) && key3.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity3.isCollection(key) || !identity3.isNode(key) && typeof key === "object") {
+        if (identity3.isCollection(key3) || !identity3.isNode(key3) && typeof key3 === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key) || (identity3.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key3 || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key3) || (identity3.isScalar(key3) ? key3.type === Scalar.Scalar.BLOCK_FOLDED || key3.type === Scalar.Scalar.BLOCK_LITERAL : typeof key3 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -1543,7 +1543,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify.stringify(key3, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -1687,7 +1687,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity3.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key3) => (merge.identify(key3) || identity3.isScalar(key3) && (!key3.type || key3.type === Scalar.Scalar.PLAIN) && merge.identify(key3.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity3.isSeq(source))
@@ -1704,14 +1704,14 @@ var require_merge = __commonJS({
       if (!identity3.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key, value2] of srcMap) {
+      for (const [key3, value2] of srcMap) {
         if (map instanceof Map) {
-          if (!map.has(key))
-            map.set(key, value2);
+          if (!map.has(key3))
+            map.set(key3, value2);
         } else if (map instanceof Set) {
-          map.add(key);
-        } else if (!Object.prototype.hasOwnProperty.call(map, key)) {
-          Object.defineProperty(map, key, {
+          map.add(key3);
+        } else if (!Object.prototype.hasOwnProperty.call(map, key3)) {
+          Object.defineProperty(map, key3, {
             value: value2,
             writable: true,
             enumerable: true,
@@ -1739,19 +1739,19 @@ var require_addPairToJSMap = __commonJS({
     var stringify = require_stringify();
     var identity3 = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map, { key, value }) {
-      if (identity3.isNode(key) && key.addToJSMap)
-        key.addToJSMap(ctx, map, value);
-      else if (merge.isMergeKey(ctx, key))
+    function addPairToJSMap(ctx, map, { key: key3, value }) {
+      if (identity3.isNode(key3) && key3.addToJSMap)
+        key3.addToJSMap(ctx, map, value);
+      else if (merge.isMergeKey(ctx, key3))
         merge.addMergeToJSMap(ctx, map, value);
       else {
-        const jsKey = toJS.toJS(key, "", ctx);
+        const jsKey = toJS.toJS(key3, "", ctx);
         if (map instanceof Map) {
           map.set(jsKey, toJS.toJS(value, jsKey, ctx));
         } else if (map instanceof Set) {
           map.add(jsKey);
         } else {
-          const stringKey = stringifyKey(key, jsKey, ctx);
+          const stringKey = stringifyKey(key3, jsKey, ctx);
           const jsValue = toJS.toJS(value, stringKey, ctx);
           if (stringKey in map)
             Object.defineProperty(map, stringKey, {
@@ -1766,19 +1766,19 @@ var require_addPairToJSMap = __commonJS({
       }
       return map;
     }
-    function stringifyKey(key, jsKey, ctx) {
+    function stringifyKey(key3, jsKey, ctx) {
       if (jsKey === null)
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity3.isNode(key) && ctx?.doc) {
+      if (identity3.isNode(key3) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
-        const strKey = key.toString(strCtx);
+        const strKey = key3.toString(strCtx);
         if (!ctx.mapKeyWarned) {
           let jsonStr = JSON.stringify(strKey);
           if (jsonStr.length > 40)
@@ -1802,24 +1802,24 @@ var require_Pair = __commonJS({
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity3 = require_identity();
-    function createPair(key, value, ctx) {
-      const k = createNode.createNode(key, void 0, ctx);
+    function createPair(key3, value, ctx) {
+      const k = createNode.createNode(key3, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
       return new Pair(k, v);
     }
     var Pair = class _Pair {
-      constructor(key, value = null) {
+      constructor(key3, value = null) {
         Object.defineProperty(this, identity3.NODE_TYPE, { value: identity3.PAIR });
-        this.key = key;
+        this.key = key3;
         this.value = value;
       }
       clone(schema2) {
-        let { key, value } = this;
-        if (identity3.isNode(key))
-          key = key.clone(schema2);
+        let { key: key3, value } = this;
+        if (identity3.isNode(key3))
+          key3 = key3.clone(schema2);
         if (identity3.isNode(value))
           value = value.clone(schema2);
-        return new _Pair(key, value);
+        return new _Pair(key3, value);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -1995,11 +1995,11 @@ var require_YAMLMap = __commonJS({
     var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
-    function findPair(items, key) {
-      const k = identity3.isScalar(key) ? key.value : key;
+    function findPair(items, key3) {
+      const k = identity3.isScalar(key3) ? key3.value : key3;
       for (const it of items) {
         if (identity3.isPair(it)) {
-          if (it.key === key || it.key === k)
+          if (it.key === key3 || it.key === k)
             return it;
           if (identity3.isScalar(it.key) && it.key.value === k)
             return it;
@@ -2022,20 +2022,20 @@ var require_YAMLMap = __commonJS({
       static from(schema2, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map = new this(schema2);
-        const add = (key, value) => {
+        const add = (key3, value) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key, value);
-          else if (Array.isArray(replacer) && !replacer.includes(key))
+            value = replacer.call(obj, key3, value);
+          else if (Array.isArray(replacer) && !replacer.includes(key3))
             return;
           if (value !== void 0 || keepUndefined)
-            map.items.push(Pair.createPair(key, value, ctx));
+            map.items.push(Pair.createPair(key3, value, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key, value] of obj)
-            add(key, value);
+          for (const [key3, value] of obj)
+            add(key3, value);
         } else if (obj && typeof obj === "object") {
-          for (const key of Object.keys(obj))
-            add(key, obj[key]);
+          for (const key3 of Object.keys(obj))
+            add(key3, obj[key3]);
         }
         if (typeof schema2.sortMapEntries === "function") {
           map.items.sort(schema2.sortMapEntries);
@@ -2075,23 +2075,23 @@ var require_YAMLMap = __commonJS({
           this.items.push(_pair);
         }
       }
-      delete(key) {
-        const it = findPair(this.items, key);
+      delete(key3) {
+        const it = findPair(this.items, key3);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const it = findPair(this.items, key);
+      get(key3, keepScalar) {
+        const it = findPair(this.items, key3);
         const node = it?.value;
         return (!keepScalar && identity3.isScalar(node) ? node.value : node) ?? void 0;
       }
-      has(key) {
-        return !!findPair(this.items, key);
+      has(key3) {
+        return !!findPair(this.items, key3);
       }
-      set(key, value) {
-        this.add(new Pair.Pair(key, value), true);
+      set(key3, value) {
+        this.add(new Pair.Pair(key3, value), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -2180,15 +2180,15 @@ var require_YAMLSeq = __commonJS({
        *
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        const idx = asItemIndex(key);
+      delete(key3) {
+        const idx = asItemIndex(key3);
         if (typeof idx !== "number")
           return false;
         const del = this.items.splice(idx, 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const idx = asItemIndex(key);
+      get(key3, keepScalar) {
+        const idx = asItemIndex(key3);
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
@@ -2200,8 +2200,8 @@ var require_YAMLSeq = __commonJS({
        * `key` must contain a representation of an integer for this to succeed.
        * It may be wrapped in a `Scalar`.
        */
-      has(key) {
-        const idx = asItemIndex(key);
+      has(key3) {
+        const idx = asItemIndex(key3);
         return typeof idx === "number" && idx < this.items.length;
       }
       /**
@@ -2211,10 +2211,10 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key, value) {
-        const idx = asItemIndex(key);
+      set(key3, value) {
+        const idx = asItemIndex(key3);
         if (typeof idx !== "number")
-          throw new Error(`Expected a valid index, not ${key}.`);
+          throw new Error(`Expected a valid index, not ${key3}.`);
         const prev = this.items[idx];
         if (identity3.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
@@ -2248,8 +2248,8 @@ var require_YAMLSeq = __commonJS({
           let i2 = 0;
           for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it : String(i2++);
-              it = replacer.call(obj, key, it);
+              const key3 = obj instanceof Set ? it : String(i2++);
+              it = replacer.call(obj, key3, it);
             }
             seq.items.push(createNode.createNode(it, void 0, ctx));
           }
@@ -2257,8 +2257,8 @@ var require_YAMLSeq = __commonJS({
         return seq;
       }
     };
-    function asItemIndex(key) {
-      let idx = identity3.isScalar(key) ? key.value : key;
+    function asItemIndex(key3) {
+      let idx = identity3.isScalar(key3) ? key3.value : key3;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -2672,25 +2672,25 @@ ${cn.comment}` : item.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i2++), it);
-          let key, value;
+          let key3, value;
           if (Array.isArray(it)) {
             if (it.length === 2) {
-              key = it[0];
+              key3 = it[0];
               value = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
             const keys = Object.keys(it);
             if (keys.length === 1) {
-              key = keys[0];
-              value = it[key];
+              key3 = keys[0];
+              value = it[key3];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it;
+            key3 = it;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key3, value, ctx));
         }
       return pairs2;
     }
@@ -2737,16 +2737,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map);
         for (const pair of this.items) {
-          let key, value;
+          let key3, value;
           if (identity3.isPair(pair)) {
-            key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+            key3 = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key3, ctx);
           } else {
-            key = toJS.toJS(pair, "", ctx);
+            key3 = toJS.toJS(pair, "", ctx);
           }
-          if (map.has(key))
+          if (map.has(key3))
             throw new Error("Ordered maps must not include duplicate keys");
-          map.set(key, value);
+          map.set(key3, value);
         }
         return map;
       }
@@ -2767,12 +2767,12 @@ var require_omap = __commonJS({
       resolve(seq, onError) {
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
-        for (const { key } of pairs$1.items) {
-          if (identity3.isScalar(key)) {
-            if (seenKeys.includes(key.value)) {
-              onError(`Ordered maps must not include duplicate keys: ${key.value}`);
+        for (const { key: key3 } of pairs$1.items) {
+          if (identity3.isScalar(key3)) {
+            if (seenKeys.includes(key3.value)) {
+              onError(`Ordered maps must not include duplicate keys: ${key3.value}`);
             } else {
-              seenKeys.push(key.value);
+              seenKeys.push(key3.value);
             }
           }
         }
@@ -2957,14 +2957,14 @@ var require_set = __commonJS({
         super(schema2);
         this.tag = _YAMLSet.tag;
       }
-      add(key) {
+      add(key3) {
         let pair;
-        if (identity3.isPair(key))
-          pair = key;
-        else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
-          pair = new Pair.Pair(key.key, null);
+        if (identity3.isPair(key3))
+          pair = key3;
+        else if (key3 && typeof key3 === "object" && "key" in key3 && "value" in key3 && key3.value === null)
+          pair = new Pair.Pair(key3.key, null);
         else
-          pair = new Pair.Pair(key, null);
+          pair = new Pair.Pair(key3, null);
         const prev = YAMLMap.findPair(this.items, pair.key);
         if (!prev)
           this.items.push(pair);
@@ -2973,18 +2973,18 @@ var require_set = __commonJS({
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
-      get(key, keepPair) {
-        const pair = YAMLMap.findPair(this.items, key);
+      get(key3, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key3);
         return !keepPair && identity3.isPair(pair) ? identity3.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key, value) {
+      set(key3, value) {
         if (typeof value !== "boolean")
           throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
-        const prev = YAMLMap.findPair(this.items, key);
+        const prev = YAMLMap.findPair(this.items, key3);
         if (prev && !value) {
           this.items.splice(this.items.indexOf(prev), 1);
         } else if (!prev && value) {
-          this.items.push(new Pair.Pair(key));
+          this.items.push(new Pair.Pair(key3));
         }
       }
       toJSON(_, ctx) {
@@ -3231,7 +3231,7 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags = [];
         else {
-          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          const keys = Array.from(schemas.keys()).filter((key3) => key3 !== "yaml11").map((key3) => JSON.stringify(key3)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
@@ -3247,7 +3247,7 @@ var require_tags = __commonJS({
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
-          const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
+          const keys = Object.keys(tagsByName).map((key3) => JSON.stringify(key3)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
         if (!tags2.includes(tagObj))
@@ -3450,9 +3450,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path12, value) {
+      addIn(path15, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value);
+          this.contents.addIn(path15, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3511,8 +3511,8 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options = {}) {
-        const k = this.createNode(key, null, options);
+      createPair(key3, value, options = {}) {
+        const k = this.createNode(key3, null, options);
         const v = this.createNode(value, null, options);
         return new Pair.Pair(k, v);
       }
@@ -3520,76 +3520,76 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        return assertCollection(this.contents) ? this.contents.delete(key) : false;
+      delete(key3) {
+        return assertCollection(this.contents) ? this.contents.delete(key3) : false;
       }
       /**
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        if (Collection.isEmptyPath(path12)) {
+      deleteIn(path15) {
+        if (Collection.isEmptyPath(path15)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path15) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      get(key, keepScalar) {
-        return identity3.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+      get(key3, keepScalar) {
+        return identity3.isCollection(this.contents) ? this.contents.get(key3, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        if (Collection.isEmptyPath(path12))
+      getIn(path15, keepScalar) {
+        if (Collection.isEmptyPath(path15))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path15, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
-      has(key) {
-        return identity3.isCollection(this.contents) ? this.contents.has(key) : false;
+      has(key3) {
+        return identity3.isCollection(this.contents) ? this.contents.has(key3) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path12) {
-        if (Collection.isEmptyPath(path12))
+      hasIn(path15) {
+        if (Collection.isEmptyPath(path15))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path15) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key, value) {
+      set(key3, value) {
         if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection.collectionFromPath(this.schema, [key3], value);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key, value);
+          this.contents.set(key3, value);
         }
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        if (Collection.isEmptyPath(path12)) {
+      setIn(path15, value) {
+        if (Collection.isEmptyPath(path15)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path15), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value);
+          this.contents.setIn(path15, value);
         }
       }
       /**
@@ -3884,24 +3884,24 @@ var require_resolve_props = __commonJS({
 var require_util_contains_newline = __commonJS({
   "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
-    function containsNewline(key) {
-      if (!key)
+    function containsNewline(key3) {
+      if (!key3)
         return null;
-      switch (key.type) {
+      switch (key3.type) {
         case "alias":
         case "scalar":
         case "double-quoted-scalar":
         case "single-quoted-scalar":
-          if (key.source.includes("\n"))
+          if (key3.source.includes("\n"))
             return true;
-          if (key.end) {
-            for (const st of key.end)
+          if (key3.end) {
+            for (const st of key3.end)
               if (st.type === "newline")
                 return true;
           }
           return false;
         case "flow-collection":
-          for (const it of key.items) {
+          for (const it of key3.items) {
             for (const st of it.start)
               if (st.type === "newline")
                 return true;
@@ -3975,10 +3975,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key: key3, sep, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key3 ?? sep?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -3986,10 +3986,10 @@ var require_resolve_block_map = __commonJS({
         });
         const implicitKey = !keyProps.found;
         if (implicitKey) {
-          if (key) {
-            if (key.type === "block-seq")
+          if (key3) {
+            if (key3.type === "block-seq")
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key");
-            else if ("indent" in key && key.indent !== bm.indent)
+            else if ("indent" in key3 && key3.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
           if (!keyProps.anchor && !keyProps.tag && !sep) {
@@ -4002,17 +4002,17 @@ var require_resolve_block_map = __commonJS({
             }
             continue;
           }
-          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key3)) {
+            onError(key3 ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key3 ? composeNode(ctx, key3, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
+          utilFlowIndentCheck.flowIndentCheck(bm.indent, key3, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4022,7 +4022,7 @@ var require_resolve_block_map = __commonJS({
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
-          startOnNewline: !key || key.type === "block-scalar"
+          startOnNewline: !key3 || key3.type === "block-scalar"
         });
         offset = valueProps.end;
         if (valueProps.found) {
@@ -4186,11 +4186,11 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i2 = 0; i2 < fc.items.length; ++i2) {
         const collItem = fc.items[i2];
-        const { start, key, sep, value } = collItem;
+        const { start, key: key3, sep, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key3 ?? sep?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
@@ -4211,9 +4211,9 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key3))
             onError(
-              key,
+              key3,
               // checked by containsNewline()
               "MULTILINE_IMPLICIT_KEY",
               "Implicit keys of flow sequence pairs need to be on a single line"
@@ -4260,8 +4260,8 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
-          if (isBlock(key))
+          const keyNode = key3 ? composeNode(ctx, key3, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          if (isBlock(key3))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
           const valueProps = resolveProps.resolveProps(sep ?? [], {
@@ -4428,7 +4428,7 @@ var require_resolve_block_scalar = __commonJS({
       if (!header)
         return { value: "", type: null, comment: "", range: [start, start, start] };
       const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines(scalar.source) : [];
+      const lines = scalar.source ? splitLines2(scalar.source) : [];
       let chompStart = lines.length;
       for (let i2 = lines.length - 1; i2 >= 0; --i2) {
         const content = lines[i2][1];
@@ -4586,7 +4586,7 @@ var require_resolve_block_scalar = __commonJS({
       }
       return { mode, indent: indent2, chomp, comment, length };
     }
-    function splitLines(source) {
+    function splitLines2(source) {
       const split = source.split(/\n( *)/);
       const first = split[0];
       const m = first.match(/^( *)/);
@@ -5411,9 +5411,9 @@ var require_cst_scalar = __commonJS({
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
           props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
-        for (const key of Object.keys(token))
-          if (key !== "type" && key !== "offset")
-            delete token[key];
+        for (const key3 of Object.keys(token))
+          if (key3 !== "type" && key3 !== "offset")
+            delete token[key3];
         Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body });
       }
     }
@@ -5461,9 +5461,9 @@ var require_cst_scalar = __commonJS({
         default: {
           const indent2 = "indent" in token ? token.indent : -1;
           const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
-          for (const key of Object.keys(token))
-            if (key !== "type" && key !== "offset")
-              delete token[key];
+          for (const key3 of Object.keys(token))
+            if (key3 !== "type" && key3 !== "offset")
+              delete token[key3];
           Object.assign(token, { type, indent: indent2, source, end });
         }
       }
@@ -5518,12 +5518,12 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key: key3, sep, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
-      if (key)
-        res += stringifyToken(key);
+      if (key3)
+        res += stringifyToken(key3);
       if (sep)
         for (const st of sep)
           res += st.source;
@@ -5550,9 +5550,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path12) => {
+    visit.itemAtPath = (cst, path15) => {
       let item = cst;
-      for (const [field, index] of path12) {
+      for (const [field, index] of path15) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5561,23 +5561,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path12) => {
-      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
-      const field = path12[path12.length - 1][0];
+    visit.parentCollection = (cst, path15) => {
+      const parent = visit.itemAtPath(cst, path15.slice(0, -1));
+      const field = path15[path15.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path12, item, visitor) {
-      let ctrl = visitor(item, path12);
+    function _visit(path15, item, visitor) {
+      let ctrl = visitor(item, path15);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path12.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path15.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -5588,10 +5588,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path12);
+            ctrl = ctrl(item, path15);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path15) : ctrl;
     }
     exports.visit = visit;
   }
@@ -6855,7 +6855,7 @@ var require_parser = __commonJS({
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
-                  const key = it.key;
+                  const key3 = it.key;
                   const sep = it.sep;
                   sep.push(this.sourceToken);
                   delete it.key;
@@ -6864,7 +6864,7 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key: key3, sep }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7374,7 +7374,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path12, options) {
+    function checkPathExt(path15, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -7385,25 +7385,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path12.substr(-p.length).toLowerCase() === p) {
+        if (p && path15.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path12, options) {
+    function checkStat(stat, path15, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path12, options);
+      return checkPathExt(path15, options);
     }
-    function isexe(path12, options, cb) {
-      fs.stat(path12, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path12, options));
+    function isexe(path15, options, cb) {
+      fs.stat(path15, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path15, options));
       });
     }
-    function sync(path12, options) {
-      return checkStat(fs.statSync(path12), path12, options);
+    function sync(path15, options) {
+      return checkStat(fs.statSync(path15), path15, options);
     }
   }
 });
@@ -7414,13 +7414,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path12, options, cb) {
-      fs.stat(path12, function(er, stat) {
+    function isexe(path15, options, cb) {
+      fs.stat(path15, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path12, options) {
-      return checkStat(fs.statSync(path12), options);
+    function sync(path15, options) {
+      return checkStat(fs.statSync(path15), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -7453,7 +7453,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path12, options, cb) {
+    function isexe(path15, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -7463,7 +7463,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path12, options || {}, function(er, is) {
+          isexe(path15, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -7472,7 +7472,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path12, options || {}, function(er, is) {
+      core(path15, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -7482,9 +7482,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path12, options) {
+    function sync(path15, options) {
       try {
-        return core.sync(path12, options || {});
+        return core.sync(path15, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -7500,7 +7500,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path12 = __require("path");
+    var path15 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -7538,7 +7538,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path12.join(pathPart, cmd);
+        const pCmd = path15.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i2, 0));
       });
@@ -7565,7 +7565,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path12.join(pathPart, cmd);
+        const pCmd = path15.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -7602,7 +7602,7 @@ var require_path_key = __commonJS({
       if (platform2 !== "win32") {
         return "PATH";
       }
-      return Object.keys(environment).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+      return Object.keys(environment).reverse().find((key3) => key3.toUpperCase() === "PATH") || "Path";
     };
     module.exports = pathKey2;
     module.exports.default = pathKey2;
@@ -7613,7 +7613,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path12 = __require("path");
+    var path15 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -7631,7 +7631,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path12.delimiter : void 0
+          pathExt: withoutPathExt ? path15.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -7640,7 +7640,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path12.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path15.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -7694,8 +7694,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path12, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path12.split("/").pop();
+      const [path15, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path15.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -7730,7 +7730,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path12 = __require("path");
+    var path15 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -7755,7 +7755,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path12.normalize(parsed.command);
+        parsed.command = path15.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -8936,9 +8936,9 @@ var PathResolver = class {
   errors = [];
   resolve(value, at, kind) {
     const where = this.locate.where([...this.prefix, ...at]);
-    const label = `target "${this.targetName}"`;
+    const label2 = `target "${this.targetName}"`;
     const fail = (message, hint) => {
-      this.errors.push(new ConfigError(`${label}: ${message}`, { where, hint }));
+      this.errors.push(new ConfigError(`${label2}: ${message}`, { where, hint }));
       return void 0;
     };
     if (path.isAbsolute(value) || /^[a-z]+:\/\//i.test(value)) {
@@ -9028,8 +9028,8 @@ var Locator = class {
     const parent = this.doc.getIn(pathSegments.slice(0, -1), true);
     if (!(0, import_yaml.isMap)(parent)) return void 0;
     const pair = parent.items.find((p) => (0, import_yaml.isScalar)(p.key) && p.key.value === last);
-    const key = pair?.key;
-    return (0, import_yaml.isScalar)(key) && key.range ? this.lineOf(key.range[0]) : void 0;
+    const key3 = pair?.key;
+    return (0, import_yaml.isScalar)(key3) && key3.range ? this.lineOf(key3.range[0]) : void 0;
   }
   where(pathSegments) {
     return `${this.shown}:${this.line(pathSegments)}`;
@@ -9045,9 +9045,9 @@ function validateSchema(raw, locate) {
 function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => {
-    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const key3 = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key3)) return false;
+    seen.add(key3);
     return true;
   });
 }
@@ -9058,11 +9058,11 @@ function schemaError(e, raw, locate) {
   const fieldPath = segments.map((s) => typeof s === "number" ? `[${s}]` : `.${s}`).join("").replace(/^\./, "");
   switch (e.keyword) {
     case "additionalProperties": {
-      const key = String(e.params.additionalProperty);
+      const key3 = String(e.params.additionalProperty);
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      const guess = closest(key, allowed);
-      return new ConfigError(`${context}unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ""}`, {
-        where: `${locate.shown}:${locate.keyLine([...segments, key]) ?? locate.line(segments)}`,
+      const guess = closest(key3, allowed);
+      return new ConfigError(`${context}unknown field "${key3}"${guess ? ` (did you mean "${guess}"?)` : ""}`, {
+        where: `${locate.shown}:${locate.keyLine([...segments, key3]) ?? locate.line(segments)}`,
         hint: `allowed here: ${allowed.join(", ")}`
       });
     }
@@ -9194,13 +9194,13 @@ var ScopeTable = class {
     if (object.kind !== "CustomResourceDefinition" || apiGroup(object.apiVersion) !== "apiextensions.k8s.io") return;
     const spec = object.spec;
     if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") return;
-    const key = `${spec.names.kind}.${spec.group}`;
-    if (spec.scope === "Cluster") this.cluster.add(key);
-    else this.namespaced.add(key);
+    const key3 = `${spec.names.kind}.${spec.group}`;
+    if (spec.scope === "Cluster") this.cluster.add(key3);
+    else this.namespaced.add(key3);
   }
   isClusterScoped(object) {
-    const key = groupKind(object);
-    return this.cluster.has(key) && !this.namespaced.has(key);
+    const key3 = groupKind(object);
+    return this.cluster.has(key3) && !this.namespaced.has(key3);
   }
 };
 
@@ -9217,15 +9217,15 @@ function buildManifestSet(target, namespace, manifests) {
   }
   const seen = /* @__PURE__ */ new Map();
   for (const m of manifests) {
-    const key = objectKey(m);
-    const first = seen.get(key);
+    const key3 = objectKey(m);
+    const first = seen.get(key3);
     if (first) {
       throw new RenderError(`${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`, {
         where: `target ${target}`,
         hint: "remove one of them, or give them different names (an object can only be applied once)"
       });
     }
-    seen.set(key, m);
+    seen.set(key3, m);
   }
   return { target, namespace, manifests: [...manifests].sort(compareManifests) };
 }
@@ -9265,8 +9265,8 @@ function redactObject(object) {
     for (const field of ["data", "stringData"]) {
       const values = copy[field];
       if (values && typeof values === "object" && !Array.isArray(values)) {
-        for (const key of Object.keys(values)) {
-          values[key] = REDACTED;
+        for (const key3 of Object.keys(values)) {
+          values[key3] = REDACTED;
           redacted++;
         }
       }
@@ -10298,7 +10298,7 @@ function pathKey(options = {}) {
   if (platform2 !== "win32") {
     return "PATH";
   }
-  return Object.keys(env).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+  return Object.keys(env).reverse().find((key3) => key3.toUpperCase() === "PATH") || "Path";
 }
 
 // node_modules/unicorn-magic/node.js
@@ -10367,7 +10367,7 @@ var npmRunPathEnv = ({ env = process4.env, ...options } = {}) => {
 };
 
 // node_modules/execa/lib/terminate/kill.js
-import { setTimeout } from "node:timers/promises";
+import { setTimeout as setTimeout2 } from "node:timers/promises";
 
 // node_modules/execa/lib/return/final-error.js
 var getFinalError = (originalError, message, isSync) => {
@@ -10874,7 +10874,7 @@ var killOnTimeout = async ({ kill, forceKillAfterDelay, context, controllerSigna
     return;
   }
   try {
-    await setTimeout(forceKillAfterDelay, void 0, { signal: controllerSignal });
+    await setTimeout2(forceKillAfterDelay, void 0, { signal: controllerSignal });
     if (kill("SIGKILL")) {
       context.isForcefullyTerminated ??= true;
     }
@@ -11492,7 +11492,7 @@ var getReason = ({ reason }) => {
 };
 
 // node_modules/execa/lib/terminate/timeout.js
-import { setTimeout as setTimeout2 } from "node:timers/promises";
+import { setTimeout as setTimeout3 } from "node:timers/promises";
 var validateTimeout = ({ timeout }) => {
   if (timeout !== void 0 && (!Number.isFinite(timeout) || timeout < 0)) {
     throw new TypeError(`Expected the \`timeout\` option to be a non-negative integer, got \`${timeout}\` (${typeof timeout})`);
@@ -11500,7 +11500,7 @@ var validateTimeout = ({ timeout }) => {
 };
 var throwOnTimeout = (subprocess, timeout, context, controller) => timeout === 0 || timeout === void 0 ? [] : [killAfterTimeout(subprocess, timeout, context, controller)];
 var killAfterTimeout = async (subprocess, timeout, context, { signal }) => {
-  await setTimeout2(timeout, void 0, { signal });
+  await setTimeout3(timeout, void 0, { signal });
   context.terminationReason ??= "timeout";
   subprocess.kill();
   throw new DiscardedError();
@@ -12748,7 +12748,7 @@ var isSyncGenerator = (value) => Object.prototype.toString.call(value) === "[obj
 var isTransformOptions = (value) => isPlainObject(value) && (value.transform !== void 0 || value.final !== void 0);
 var isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
 var isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
-var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => FILE_PATH_KEYS.has(key)) && isFilePathString(value.file);
+var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key3) => FILE_PATH_KEYS.has(key3)) && isFilePathString(value.file);
 var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
 var isFilePathString = (file) => typeof file === "string";
 var isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
@@ -13819,13 +13819,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path12, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path12 === "string" ? path12 : path12.toString();
+  for (const { path: path15, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path15 === "string" ? path15 : path15.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path12, serializedResult);
+      appendFileSync(path15, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path12, serializedResult);
+      writeFileSync(path15, serializedResult);
     }
   }
 };
@@ -16400,7 +16400,7 @@ function helmTemplateArgs(target, source) {
   args.push("--namespace", target.namespace ?? "default");
   if (source.includeCRDs) args.push("--include-crds");
   for (const values of source.values) args.push("--values", values.abs);
-  for (const [key, value] of Object.entries(source.set)) args.push("--set-json", `${key}=${JSON.stringify(value)}`);
+  for (const [key3, value] of Object.entries(source.set)) args.push("--set-json", `${key3}=${JSON.stringify(value)}`);
   if (source.kubeVersion) args.push("--kube-version", source.kubeVersion);
   for (const apiVersion of source.apiVersions) args.push("--api-versions", apiVersion);
   return args;
@@ -16411,10 +16411,10 @@ async function renderHelm(target, source, ctx) {
   const result = await runTool(ctx.helm, args, { cwd: ctx.repoRoot, env: ctx.env });
   if (result.exitCode !== 0) throw helmFailure(target, source, result.stderr || result.stdout, formatCommand("helm", args));
   const docs = splitYamlStream(result.stdout);
-  const sourceOf = (doc) => templateSource(source, doc.helmSource);
-  if (source.postRender) return postRender(target, source, docs, sourceOf, ctx);
+  const sourceOf2 = (doc) => templateSource(source, doc.helmSource);
+  if (source.postRender) return postRender(target, source, docs, sourceOf2, ctx);
   return docs.flatMap((doc) => {
-    const src = sourceOf(doc);
+    const src = sourceOf2(doc);
     const where = `target ${target.name}: ${src.file}`;
     return toObjects(parseDocument2(doc, () => where), src, where).map((object) => withHook({ object, source: src }));
   });
@@ -16453,7 +16453,7 @@ function helmFailure(target, source, output, command) {
   return new RenderError(`helm template failed:
 ${indent(message)}`, { where, hint });
 }
-async function postRender(target, source, docs, sourceOf, ctx) {
+async function postRender(target, source, docs, sourceOf2, ctx) {
   const component = source.postRender;
   const kind = checkKustomizationTree(target, component.abs, ctx.repoRoot, ctx.policy).kind;
   if (kind !== "Component") {
@@ -16467,7 +16467,7 @@ async function postRender(target, source, docs, sourceOf, ctx) {
     const byFile = /* @__PURE__ */ new Map();
     const resources = [];
     for (const [i2, doc] of docs.entries()) {
-      const src = sourceOf(doc);
+      const src = sourceOf2(doc);
       const where = `target ${target.name}: ${src.file}`;
       if (toObjects(parseDocument2(doc, () => where), src, where).length === 0) continue;
       const name = `helm-${String(i2).padStart(4, "0")}.yaml`;
@@ -16688,17 +16688,2080 @@ async function renderCommand(options) {
   return { sets, files, stdout: void 0, redacted: 0 };
 }
 
+// src/core/cluster/client.ts
+import { existsSync as existsSync3 } from "node:fs";
+import os4 from "node:os";
+import path12 from "node:path";
+
+// src/core/cluster/limiter.ts
+var Limiter = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  active = 0;
+  waiting = [];
+  async run(task) {
+    if (this.active >= this.limit) await new Promise((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+};
+
+// src/core/cluster/client.ts
+var MAX_ATTEMPTS = 5;
+var ClusterClient = class _ClusterClient {
+  constructor(server, contextName, namespace, kc, dispatcher, undiciRequest, concurrency) {
+    this.server = server;
+    this.contextName = contextName;
+    this.namespace = namespace;
+    this.kc = kc;
+    this.dispatcher = dispatcher;
+    this.undiciRequest = undiciRequest;
+    this.limiter = new Limiter(concurrency);
+  }
+  server;
+  contextName;
+  namespace;
+  kc;
+  dispatcher;
+  undiciRequest;
+  headers = {};
+  limiter;
+  /** Counts requests by verb, for tests and benchmarks. */
+  stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
+  static async connect(options) {
+    const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
+      import("./config-BY7PVPB3.js"),
+      import("./undici-7Y7QUXAO.js"),
+      import("./http-RUOM3PFJ.js")
+    ]);
+    const kc = new KubeConfig();
+    const source = loadKubeConfig(kc, options);
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) {
+        throw new UsageError(`context "${options.context}" is not in ${source}`, {
+          hint: `contexts there: ${kc.getContexts().map((c3) => c3.name).join(", ") || "none"}`
+        });
+      }
+      kc.setCurrentContext(options.context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) {
+      throw new UsageError(`no cluster selected in ${source}`, { hint: "set current-context in the kubeconfig or pass --context" });
+    }
+    const context = kc.getContextObject(kc.getCurrentContext());
+    const client = new _ClusterClient(
+      cluster.server.replace(/\/+$/, ""),
+      kc.getCurrentContext(),
+      context?.namespace ?? "default",
+      kc,
+      void 0,
+      // undici is CommonJS: bundled, its exports may sit on `default`.
+      undici.request ?? undici.default.request,
+      Math.max(1, options.concurrency)
+    );
+    await client.authenticate(RequestContext, HttpMethod.GET);
+    return client;
+  }
+  async authenticate(RequestContextClass, method) {
+    const ctx = new RequestContextClass(this.server, method);
+    try {
+      await this.kc.applySecurityAuthentication(ctx);
+    } catch (error) {
+      throw new ClusterError(`cannot authenticate to ${this.server}: ${error.message}`, {
+        status: 0,
+        where: `context ${this.contextName}`,
+        hint: "check the kubeconfig user (token, client certificate or exec plugin)"
+      });
+    }
+    this.headers = Object.fromEntries(Object.entries(ctx.getHeaders()).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    this.dispatcher = ctx.getDispatcher();
+  }
+  /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
+  async request(method, urlPath, options = {}) {
+    return this.limiter.run(() => this.send(method, urlPath, options));
+  }
+  async send(method, urlPath, options) {
+    const url = new URL(this.server + urlPath);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== void 0) url.searchParams.set(k, String(v));
+    const headers = { ...this.headers, accept: options.accept ?? "application/json" };
+    let body;
+    if (options.body !== void 0) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = options.contentType ?? "application/json";
+    }
+    for (let attempt = 1; ; attempt++) {
+      this.stats.requests++;
+      if (method === "GET" && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
+      if (url.searchParams.get("dryRun") === "All" && attempt === 1) this.stats.dryRuns++;
+      let status;
+      let text;
+      let retryAfter;
+      try {
+        const res = await this.undiciRequest(url, {
+          method,
+          headers,
+          body,
+          ...this.dispatcher ? { dispatcher: this.dispatcher } : {}
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+        const ra = res.headers["retry-after"];
+        retryAfter = Array.isArray(ra) ? ra[0] : ra;
+      } catch (error) {
+        if (attempt < 3) {
+          this.stats.retries++;
+          await sleep(200 * attempt);
+          continue;
+        }
+        const code = error.code ?? error.message;
+        throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
+          status: 0,
+          where: `context ${this.contextName}`,
+          hint: "check that the cluster is running and the kubeconfig server URL and certificate are right"
+        });
+      }
+      if (status >= 200 && status < 300) return { status, body: text === "" ? void 0 : JSON.parse(text) };
+      if ((status === 429 || status >= 500) && status !== 501 && attempt < MAX_ATTEMPTS) {
+        this.stats.retries++;
+        await sleep(retryDelay(retryAfter, attempt));
+        continue;
+      }
+      throw statusError(status, text, method, url);
+    }
+  }
+};
+function loadKubeConfig(kc, options) {
+  const explicit = options.kubeconfig ?? void 0;
+  const files = explicit ? [path12.resolve(options.cwd, explicit)] : (options.env.KUBECONFIG ?? "").split(path12.delimiter).filter((f) => f !== "");
+  if (files.length === 0) {
+    const home = options.env.HOME ?? os4.homedir();
+    const fallback = path12.join(home, ".kube", "config");
+    if (existsSync3(fallback)) files.push(fallback);
+  }
+  if (files.length === 0) {
+    if (options.env.KUBERNETES_SERVICE_HOST) {
+      kc.loadFromCluster();
+      return "the in-cluster service account";
+    }
+    throw new UsageError("no kubeconfig found", {
+      hint: "pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config"
+    });
+  }
+  for (const [i2, file] of files.entries()) {
+    if (!existsSync3(file)) {
+      throw new UsageError(`kubeconfig ${file} does not exist`, { hint: explicit ? "check --kubeconfig" : "check KUBECONFIG" });
+    }
+    try {
+      if (i2 === 0) kc.loadFromFile(file);
+      else {
+        const more = new kc.constructor();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } catch (error) {
+      throw new UsageError(`cannot read kubeconfig ${file}: ${error.message}`, { hint: "check the file is a valid kubeconfig" });
+    }
+  }
+  return files.join(path12.delimiter);
+}
+function statusError(status, text, method, url) {
+  let message = text.trim() || `HTTP ${status}`;
+  let reason;
+  let causes = [];
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed.kind === "Status") {
+      message = parsed.message ?? message;
+      reason = parsed.reason;
+      causes = parsed.details?.causes ?? [];
+    }
+  } catch {
+  }
+  return new ClusterError(message, {
+    status,
+    reason,
+    causes,
+    where: `${method} ${url.pathname}`,
+    hint: hintFor(status)
+  });
+}
+function hintFor(status) {
+  switch (status) {
+    case 401:
+      return "the credentials were rejected: check the kubeconfig user or token";
+    case 403:
+      return "the credentials lack this permission: grant it with a Role/ClusterRole, or use read-only --mode client";
+    case 404:
+      return "the resource or its kind does not exist in this cluster (a missing CRD or API?)";
+    case 409:
+      return "another field manager owns these fields, or the object changed meanwhile";
+    case 422:
+      return "the object is invalid: fix the manifest";
+    case 429:
+      return "the apiserver is throttling: lower --concurrency";
+    default:
+      return status >= 500 ? "the apiserver failed: check its health and retry" : "see the server message above";
+  }
+}
+function retryDelay(retryAfter, attempt) {
+  const seconds = retryAfter === void 0 ? Number.NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1e3;
+  const base = 200 * 2 ** (attempt - 1);
+  return base + Math.floor(Math.random() * base);
+}
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// src/core/cluster/discovery.ts
+var AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9";
+var ResourceMap = class _ResourceMap {
+  byGVK = /* @__PURE__ */ new Map();
+  /** The first version discovery lists for a group/kind is the server's preferred one. */
+  preferredByGK = /* @__PURE__ */ new Map();
+  static async discover(client) {
+    const map = new _ResourceMap();
+    const [core, groups] = await Promise.all([
+      client.request("GET", "/api", { accept: AGGREGATED }),
+      client.request("GET", "/apis", { accept: AGGREGATED })
+    ]);
+    for (const list of [core.body, groups.body]) {
+      for (const group of list.items ?? []) {
+        const groupName = group.metadata?.name ?? "";
+        for (const version of group.versions ?? []) {
+          for (const r of version.resources ?? []) {
+            const kind = r.responseKind?.kind;
+            if (!kind || r.resource.includes("/")) continue;
+            const info = {
+              group: groupName,
+              version: version.version,
+              kind,
+              resource: r.resource,
+              namespaced: r.scope === "Namespaced",
+              verbs: r.verbs ?? []
+            };
+            map.byGVK.set(`${groupName}/${version.version}/${kind}`, info);
+            if (!map.preferredByGK.has(`${groupName}/${kind}`)) map.preferredByGK.set(`${groupName}/${kind}`, info);
+          }
+        }
+      }
+    }
+    return map;
+  }
+  lookup(object) {
+    const group = apiGroup(object.apiVersion);
+    const version = object.apiVersion.slice(object.apiVersion.indexOf("/") + 1);
+    return this.byGVK.get(`${group}/${version}/${object.kind}`);
+  }
+  preferred(group, kind) {
+    return this.preferredByGK.get(`${group}/${kind}`);
+  }
+  /** Whether the group/kind exists at any version (for "wrong apiVersion" messages). */
+  versionsOf(group, kind) {
+    return [...this.byGVK.values()].filter((r) => r.group === group && r.kind === kind).map((r) => r.version);
+  }
+};
+function resourcePath(info, namespace, name) {
+  const base = info.group === "" ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${base}${ns}/${info.resource}${name === void 0 ? "" : `/${encodeURIComponent(name)}`}`;
+}
+
+// src/core/diff/managed-fields.ts
+import { isDeepStrictEqual } from "node:util";
+var FIELD_MANAGER = "kubeplan";
+function appliedFields(managedFields, manager = FIELD_MANAGER) {
+  if (!Array.isArray(managedFields)) return void 0;
+  const entry = managedFields.find(
+    (e) => e.manager === manager && e.operation === "Apply" && (e.subresource === void 0 || e.subresource === "")
+  );
+  return entry?.fieldsV1;
+}
+function ownedButNotRendered(fields, rendered, path15 = []) {
+  const missing = [];
+  for (const [key3, child] of Object.entries(fields)) {
+    if (key3 === ".") continue;
+    const kind = key3.slice(0, 2);
+    const body = key3.slice(2);
+    if (kind === "f:") {
+      const value = isObject2(rendered) ? rendered[body] : void 0;
+      if (value === void 0) missing.push(join([...path15, body]));
+      else missing.push(...ownedButNotRendered(child, value, [...path15, body]));
+    } else if (kind === "k:") {
+      const keyFields = safeParse(body);
+      const item = Array.isArray(rendered) && isObject2(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : void 0;
+      const label2 = `[${Object.entries(isObject2(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(",")}]`;
+      if (item === void 0) missing.push(join(path15) + label2);
+      else missing.push(...ownedButNotRendered(child, item, [...path15.slice(0, -1), `${path15.at(-1) ?? ""}${label2}`]));
+    } else if (kind === "v:") {
+      const value = safeParse(body);
+      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path15)}[${body}]`);
+    } else if (kind === "i:") {
+      const index = Number(body);
+      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path15)}[${index}]`);
+      else missing.push(...ownedButNotRendered(child, rendered[index], [...path15.slice(0, -1), `${path15.at(-1) ?? ""}[${index}]`]));
+    }
+  }
+  return missing;
+}
+var KEY_DEFAULTS = { protocol: "TCP" };
+function matchesKey(element, keyFields) {
+  return isObject2(element) && Object.entries(keyFields).every(([k, v]) => element[k] === void 0 && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v));
+}
+function safeParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function join(path15) {
+  return path15.join(".");
+}
+function isObject2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// src/core/cluster/objects.ts
+async function listLiveObjects(client, info, namespace, labelSelector) {
+  const objects = [];
+  let token;
+  const apiVersion = info.group === "" ? info.version : `${info.group}/${info.version}`;
+  do {
+    const res = await client.request("GET", resourcePath(info, namespace), {
+      query: { limit: 500, continue: token, labelSelector }
+    });
+    for (const item of res.body.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind });
+    token = res.body.metadata?.continue || void 0;
+  } while (token);
+  return objects;
+}
+async function serverSideApply(client, info, object, options) {
+  const res = await client.request("PATCH", resourcePath(info, object.metadata.namespace, object.metadata.name), {
+    query: { fieldManager: FIELD_MANAGER, force: options.force, dryRun: options.dryRun ? "All" : void 0 },
+    body: object,
+    contentType: "application/apply-patch+yaml"
+  });
+  return res.body;
+}
+async function canI(client, verb, info, namespace) {
+  const res = await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      spec: { resourceAttributes: { verb, group: info.group, resource: info.resource, ...info.namespaced && namespace ? { namespace } : {} } }
+    }
+  });
+  return res.body.status?.allowed === true;
+}
+
+// src/core/diff/quantity.ts
+var BINARY = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+var DECIMAL = {
+  n: [1n, 1000000000n],
+  u: [1n, 1000000n],
+  m: [1n, 1000n],
+  "": [1n, 1n],
+  k: [1000n, 1n],
+  M: [1000000n, 1n],
+  G: [1000000000n, 1n],
+  T: [1000000000000n, 1n],
+  P: [1000000000000000n, 1n],
+  E: [1000000000000000000n, 1n]
+};
+var PATTERN = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
+function parseQuantity(value) {
+  const text = typeof value === "number" ? Number.isFinite(value) ? String(value) : "" : typeof value === "string" ? value.trim() : "";
+  const m = PATTERN.exec(text);
+  if (!m) return void 0;
+  const [, sign, digits, suffix, exponent] = m;
+  const [whole = "", fraction = ""] = digits.split(".");
+  let num = BigInt(`${whole || "0"}${fraction}`);
+  let den = 10n ** BigInt(fraction.length);
+  if (suffix !== void 0 && suffix in BINARY) num *= BINARY[suffix];
+  else if (suffix !== void 0) {
+    const [mul, div] = DECIMAL[suffix];
+    num *= mul;
+    den *= div;
+  } else if (exponent !== void 0) {
+    const e = BigInt(exponent);
+    if (e >= 0n) num *= 10n ** e;
+    else den *= 10n ** -e;
+  }
+  if (sign === "-") num = -num;
+  return [num, den];
+}
+function quantitiesEqual(a2, b) {
+  const x = parseQuantity(a2);
+  const y = parseQuantity(b);
+  return x !== void 0 && y !== void 0 && x[0] * y[1] === y[0] * x[1];
+}
+var QUANTITY_PARENTS = /* @__PURE__ */ new Set(["requests", "limits", "hard", "used", "capacity", "allocatable", "default", "defaultRequest", "max", "min", "maxLimitRequestRatio", "overhead"]);
+var QUANTITY_FIELDS = /* @__PURE__ */ new Set(["sizeLimit", "storage"]);
+function isQuantityPath(path15) {
+  const last = path15.at(-1);
+  const parent = path15.at(-2);
+  return typeof last === "string" && QUANTITY_FIELDS.has(last) || typeof parent === "string" && QUANTITY_PARENTS.has(parent);
+}
+
+// src/core/diff/compare.ts
+function renderedMatchesLive(rendered, live) {
+  const isSecret3 = rendered.apiVersion === "v1" && rendered.kind === "Secret";
+  for (const [key3, value] of Object.entries(rendered)) {
+    if (isSecret3 && key3 === "stringData") {
+      if (!stringDataMatches(value, live.data)) return false;
+      continue;
+    }
+    if (!matches(value, live[key3], [key3])) return false;
+  }
+  return true;
+}
+function matches(rendered, live, path15) {
+  if (rendered === live) return true;
+  if (rendered === null || live === null || rendered === void 0 || live === void 0) return false;
+  if (Array.isArray(rendered)) {
+    if (!Array.isArray(live) || live.length !== rendered.length) return false;
+    return rendered.every((item, i2) => matches(item, live[i2], [...path15, i2]));
+  }
+  if (typeof rendered === "object") {
+    if (typeof live !== "object" || Array.isArray(live)) return false;
+    const liveObject = live;
+    return Object.entries(rendered).every(([k, v]) => matches(v, liveObject[k], [...path15, k]));
+  }
+  if (isQuantityPath(path15)) return quantitiesEqual(rendered, live);
+  return false;
+}
+function stringDataMatches(stringData, liveData) {
+  if (typeof stringData !== "object" || stringData === null || Array.isArray(stringData)) return false;
+  if (typeof liveData !== "object" || liveData === null) return Object.keys(stringData).length === 0;
+  const data = liveData;
+  return Object.entries(stringData).every(
+    ([k, v]) => typeof v === "string" && typeof data[k] === "string" && Buffer.from(data[k], "base64").toString("utf8") === v
+  );
+}
+
+// src/core/diff/field-diff.ts
+import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path15, added, removed, oldPosInc, options) {
+    const last = path15.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path15.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path15.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array) {
+    const ret = [];
+    for (let i2 = 0; i2 < array.length; i2++) {
+      if (array[i2]) {
+        ret.push(array[i2]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars) {
+    return chars.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i2) {
+            const oldValue = oldTokens[oldPos + i2];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i2 = 0; i2 < linesAndNewlines.length; i2++) {
+    const line = linesAndNewlines[i2];
+    if (i2 % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s) {
+  for (let i2 = 0; i2 < s.length; i2++) {
+    if (s[i2] < " " || s[i2] > "~" || s[i2] === '"' || s[i2] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s) {
+  if (!needsQuoting(s)) {
+    return s;
+  }
+  let result = '"';
+  const bytes = new TextEncoder().encode(s);
+  let i2 = 0;
+  while (i2 < bytes.length) {
+    const b = bytes[i2];
+    if (b === 7) {
+      result += "\\a";
+    } else if (b === 8) {
+      result += "\\b";
+    } else if (b === 9) {
+      result += "\\t";
+    } else if (b === 10) {
+      result += "\\n";
+    } else if (b === 11) {
+      result += "\\v";
+    } else if (b === 12) {
+      result += "\\f";
+    } else if (b === 13) {
+      result += "\\r";
+    } else if (b === 34) {
+      result += '\\"';
+    } else if (b === 92) {
+      result += "\\\\";
+    } else if (b >= 32 && b <= 126) {
+      result += String.fromCharCode(b);
+    } else {
+      result += "\\" + b.toString(8).padStart(3, "0");
+    }
+    i2++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines) {
+      return lines.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i2 = 0; i2 < diff.length; i2++) {
+      const current = diff[i2], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i2 - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines.length;
+        } else {
+          oldLine += lines.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines.length <= context * 2 && i2 < diff.length - 2) {
+            for (const line of contextLines(lines)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines.length, context);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines.length;
+        newLine += lines.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i2 = 0; i2 < hunk.lines.length; i2++) {
+        if (hunk.lines[i2].endsWith("\n")) {
+          hunk.lines[i2] = hunk.lines[i2].slice(0, -1);
+        } else {
+          hunk.lines.splice(i2 + 1, 0, "\\ No newline at end of file");
+          i2++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a, _b, _c, _d, _e, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a = patch.oldMode) !== null && _a !== void 0 ? _a : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i2 = 0; i2 < patch.hunks.length; i2++) {
+    const hunk = patch.hunks[i2];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/core/diff/field-diff.ts
+function changedPaths(before, after, prefix = "") {
+  if (isDeepStrictEqual2(before, after)) return [];
+  if (isPlainObject2(before) && isPlainObject2(after)) {
+    const keys = [.../* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.flatMap((k) => changedPaths(before[k], after[k], prefix ? `${prefix}.${k}` : k));
+  }
+  if (Array.isArray(before) && Array.isArray(after) && isNamedList(before) && isNamedList(after)) {
+    const names = [...new Set([...before, ...after].map((i2) => i2.name))];
+    return names.flatMap(
+      (n2) => changedPaths(
+        before.find((i2) => i2.name === n2),
+        after.find((i2) => i2.name === n2),
+        `${prefix}[name=${n2}]`
+      )
+    );
+  }
+  return [prefix || "."];
+}
+function isNamedList(list) {
+  return list.every((i2) => isPlainObject2(i2) && typeof i2.name === "string");
+}
+function isPlainObject2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function toDiffYaml(object) {
+  if (object === void 0) return "";
+  return dump(object, { lineWidth: -1, noRefs: true, sortKeys: true });
+}
+function unifiedDiff(name, before, after, labels = ["live", "planned"], context = 3) {
+  const patch = createTwoFilesPatch(`${labels[0]}/${name}`, `${labels[1]}/${name}`, toDiffYaml(before), toDiffYaml(after), void 0, void 0, { context });
+  return patch.split("\n").filter((line, i2) => !(i2 < 2 && (line.startsWith("Index:") || line.startsWith("===")))).join("\n").trimEnd();
+}
+
+// src/core/diff/digest.ts
+function digest(before, after, secretKeys = []) {
+  const lines = [];
+  if (!before || !after) return lines;
+  const podA = podSpec(before);
+  const podB = podSpec(after);
+  if (podA && podB) {
+    for (const field of ["initContainers", "containers"]) {
+      const a2 = containers(podA[field]);
+      const b = containers(podB[field]);
+      for (const [name, cb] of b) {
+        const ca = a2.get(name);
+        if (!ca) {
+          lines.push(`${field === "containers" ? "container" : "init container"} +${name}${typeof cb.image === "string" ? ` (${cb.image})` : ""}`);
+          continue;
+        }
+        if (ca.image !== cb.image) lines.push(`image ${name}: ${imageChange(String(ca.image), String(cb.image))}`);
+        const env = keyedChanges(namedValues(ca.env), namedValues(cb.env));
+        if (env) lines.push(`env ${name}: ${env}`);
+        if (JSON.stringify(ca.resources ?? {}) !== JSON.stringify(cb.resources ?? {})) lines.push(`resources ${name} changed`);
+      }
+      for (const name of a2.keys()) if (!b.has(name)) lines.push(`${field === "containers" ? "container" : "init container"} -${name}`);
+    }
+  }
+  const replicasA = before.spec?.replicas;
+  const replicasB = after.spec?.replicas;
+  if (replicasA !== replicasB && (replicasA !== void 0 || replicasB !== void 0)) lines.push(`replicas ${String(replicasA ?? "-")} \u2192 ${String(replicasB ?? "-")}`);
+  if (after.kind === "Secret" && after.apiVersion === "v1") {
+    const order = { added: 0, changed: 1, removed: 2, unchanged: 3 };
+    const changed = secretKeys.filter((k) => k.change !== "unchanged").sort((a2, b) => order[a2.change] - order[b.change]);
+    if (changed.length) lines.push(`data: ${changed.map((k) => `${symbol(k.change)}${k.key}`).join(" ")}`);
+  } else if (after.kind === "ConfigMap" && after.apiVersion === "v1") {
+    const data = keyedChanges(asStrings(before.data), asStrings(after.data));
+    if (data) lines.push(`data: ${data}`);
+  }
+  const labels = keyedChanges(asStrings(before.metadata.labels), asStrings(after.metadata.labels));
+  if (labels) lines.push(`labels: ${labels}`);
+  if (lines.length === 0) {
+    const paths = changedPaths(before, after);
+    lines.push(...paths.slice(0, 5).map((p) => `${p} changed`));
+    if (paths.length > 5) lines.push(`\u2026 and ${paths.length - 5} more fields`);
+  }
+  return lines;
+}
+function podSpec(object) {
+  const spec = object.spec;
+  if (!spec) return void 0;
+  if (object.kind === "Pod") return spec;
+  if (object.kind === "CronJob") {
+    const job = spec.jobTemplate?.spec?.template?.spec;
+    return isPlainObject2(job) ? job : void 0;
+  }
+  const template = spec.template?.spec;
+  return isPlainObject2(template) ? template : void 0;
+}
+function containers(list) {
+  const map = /* @__PURE__ */ new Map();
+  if (Array.isArray(list)) {
+    for (const c3 of list) if (isPlainObject2(c3) && typeof c3.name === "string") map.set(c3.name, c3);
+  }
+  return map;
+}
+function namedValues(list) {
+  const out = {};
+  if (Array.isArray(list)) {
+    for (const e of list) if (isPlainObject2(e) && typeof e.name === "string") out[e.name] = JSON.stringify({ ...e, name: void 0 });
+  }
+  return out;
+}
+function asStrings(value) {
+  const out = {};
+  if (isPlainObject2(value)) for (const [k, v] of Object.entries(value)) out[k] = JSON.stringify(v);
+  return out;
+}
+function keyedChanges(a2, b) {
+  const parts = [];
+  for (const k of Object.keys(b)) if (!(k in a2)) parts.push(`+${k}`);
+  for (const k of Object.keys(b)) if (k in a2 && a2[k] !== b[k]) parts.push(`~${k}`);
+  for (const k of Object.keys(a2)) if (!(k in b)) parts.push(`-${k}`);
+  return parts.join(" ");
+}
+function symbol(change) {
+  return change === "added" ? "+" : change === "removed" ? "-" : "~";
+}
+function imageChange(a2, b) {
+  const split = (ref) => {
+    const at = ref.indexOf("@");
+    const colon = ref.lastIndexOf(":");
+    const slash = ref.lastIndexOf("/");
+    if (at !== -1) return [ref.slice(0, at), ref.slice(at)];
+    if (colon > slash) return [ref.slice(0, colon), ref.slice(colon + 1)];
+    return [ref, "latest"];
+  };
+  const [repoA, tagA] = split(a2);
+  const [repoB, tagB] = split(b);
+  return repoA === repoB ? `${repoA.split("/").pop()}:${tagA} \u2192 ${tagB}` : `${a2} \u2192 ${b}`;
+}
+
+// src/core/diff/ignore.ts
+import { isDeepStrictEqual as isDeepStrictEqual3 } from "node:util";
+function ruleMatches(rule, object) {
+  return (rule.group === void 0 || rule.group === apiGroup(object.apiVersion)) && (rule.kind === void 0 || rule.kind === object.kind) && (rule.name === void 0 || rule.name === object.metadata.name) && (rule.namespace === void 0 || rule.namespace === object.metadata.namespace);
+}
+function applyIgnoreRules(rules, live, sides, hidden2) {
+  for (const rule of rules) {
+    if (!ruleMatches(rule, live)) continue;
+    for (const pointer of rule.paths) {
+      let removed = false;
+      for (const side of sides) removed = removePointer(side, pointer) || removed;
+      if (removed) hidden2[`ignore ${pointer}`] = (hidden2[`ignore ${pointer}`] ?? 0) + 1;
+    }
+    const entries = Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields : [];
+    for (const entry of entries) {
+      if (!entry.manager || !rule.managers.includes(entry.manager) || !entry.fieldsV1) continue;
+      let removed = false;
+      for (const side of sides) removed = removeFields(side, entry.fieldsV1) || removed;
+      if (removed) hidden2[`ignore fields of ${entry.manager}`] = (hidden2[`ignore fields of ${entry.manager}`] ?? 0) + 1;
+    }
+  }
+}
+function removePointer(object, pointer) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (parts.length === 0) return false;
+  let node = object;
+  for (const part of parts.slice(0, -1)) {
+    if (Array.isArray(node)) node = node[Number(part)];
+    else if (node && typeof node === "object") node = node[part];
+    else return false;
+  }
+  const last = parts.at(-1);
+  if (Array.isArray(node)) {
+    const index = Number(last);
+    if (!Number.isInteger(index) || index >= node.length) return false;
+    node.splice(index, 1);
+    return true;
+  }
+  if (node && typeof node === "object" && last in node) {
+    delete node[last];
+    return true;
+  }
+  return false;
+}
+function isLeaf(fields) {
+  return Object.keys(fields).every((k) => k === ".");
+}
+function removeFields(node, fields) {
+  let removed = false;
+  for (const [key3, child] of Object.entries(fields)) {
+    if (key3 === ".") continue;
+    const body = key3.slice(2);
+    if (key3.startsWith("f:") && node && typeof node === "object" && !Array.isArray(node)) {
+      const record = node;
+      if (!(body in record)) continue;
+      if (isLeaf(child)) {
+        delete record[body];
+        removed = true;
+      } else removed = removeFields(record[body], child) || removed;
+    } else if ((key3.startsWith("k:") || key3.startsWith("v:")) && Array.isArray(node)) {
+      const match = JSON.parse(body);
+      const index = node.findIndex(
+        (el) => key3.startsWith("v:") ? isDeepStrictEqual3(el, match) : el && typeof el === "object" && Object.entries(match).every(([k, v]) => isDeepStrictEqual3(el[k], v))
+      );
+      if (index === -1) continue;
+      if (isLeaf(child) || key3.startsWith("v:")) {
+        node.splice(index, 1);
+        removed = true;
+      } else removed = removeFields(node[index], child) || removed;
+    }
+  }
+  return removed;
+}
+
+// src/core/diff/immutable.ts
+var IMMUTABLE = {
+  "apps/Deployment": ["spec.selector"],
+  "apps/ReplicaSet": ["spec.selector"],
+  "apps/DaemonSet": ["spec.selector"],
+  "apps/StatefulSet": ["spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy"],
+  "batch/Job": ["spec.selector", "spec.template", "spec.completions", "spec.completionMode"],
+  "/Service": ["spec.clusterIP", "spec.clusterIPs", "spec.ipFamilies"],
+  "/PersistentVolumeClaim": ["spec.storageClassName", "spec.accessModes", "spec.volumeName", "spec.volumeMode", "spec.selector", "spec.dataSource"],
+  "/ConfigMap": [],
+  "storage.k8s.io/StorageClass": ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
+  "rbac.authorization.k8s.io/RoleBinding": ["roleRef"],
+  "rbac.authorization.k8s.io/ClusterRoleBinding": ["roleRef"],
+  "policy/PodDisruptionBudget": []
+};
+function key(object) {
+  const slash = object.apiVersion.indexOf("/");
+  return `${slash === -1 ? "" : object.apiVersion.slice(0, slash)}/${object.kind}`;
+}
+function immutableChanges(live, planned) {
+  const fields = IMMUTABLE[key(planned)] ?? [];
+  const paths = changedPaths(live, planned);
+  return fields.filter((f) => {
+    const value = get(planned, f);
+    return value !== void 0 && paths.some((p) => p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`));
+  });
+}
+function isDestructiveDelete(object) {
+  return ["/Namespace", "apiextensions.k8s.io/CustomResourceDefinition", "/PersistentVolumeClaim", "/PersistentVolume"].includes(key(object));
+}
+function get(object, path15) {
+  return path15.split(".").reduce((o2, k) => o2 && typeof o2 === "object" ? o2[k] : void 0, object);
+}
+
+// src/core/cluster/applyset.ts
+import { createHash } from "node:crypto";
+var PART_OF = "applyset.kubernetes.io/part-of";
+var CONTAINS_GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds";
+var ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional-namespaces";
+function applySetParent(target, namespace) {
+  return { name: `kubeplan-${target}`, namespace: namespace ?? "default" };
+}
+function applySetId(parent) {
+  const hashed = createHash("sha256").update([parent.name, parent.namespace, "ConfigMap", ""].join(".")).digest("base64url");
+  return `applyset-${hashed}-v1`;
+}
+async function readInventory(client, resources, parent) {
+  const id = applySetId(parent);
+  let parentObject;
+  try {
+    parentObject = (await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return { id, parent, exists: false, members: [] };
+    throw error;
+  }
+  const annotations = parentObject.metadata.annotations ?? {};
+  const groupKinds = splitList2(annotations[CONTAINS_GROUP_KINDS]);
+  const namespaces = [parent.namespace, ...splitList2(annotations[ADDITIONAL_NAMESPACES])];
+  const lists = [];
+  for (const gk of groupKinds) {
+    const dot = gk.indexOf(".");
+    const kind = dot === -1 ? gk : gk.slice(0, dot);
+    const group = dot === -1 ? "" : gk.slice(dot + 1);
+    const info = resources.preferred(group, kind);
+    if (!info) continue;
+    const scopes = info.namespaced ? [...new Set(namespaces)] : [void 0];
+    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`));
+  }
+  const members = (await Promise.all(lists)).flat();
+  return { id, parent, exists: true, members };
+}
+function splitList2(value) {
+  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+// src/core/diff/normalize.ts
+var METADATA_NOISE = ["managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink"];
+var ANNOTATION_NOISE = ["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision"];
+function stripNoise(object, hidden2 = {}) {
+  const copy = structuredClone(object);
+  const count2 = (rule) => hidden2[rule] = (hidden2[rule] ?? 0) + 1;
+  if ("status" in copy) {
+    delete copy.status;
+    count2("status");
+  }
+  const metadata = copy.metadata;
+  if (metadata && typeof metadata === "object") {
+    for (const field of METADATA_NOISE) {
+      if (field in metadata) {
+        delete metadata[field];
+        count2(`metadata.${field}`);
+      }
+    }
+    const annotations = metadata.annotations;
+    if (annotations && typeof annotations === "object") {
+      for (const a2 of ANNOTATION_NOISE) {
+        if (a2 in annotations) {
+          delete annotations[a2];
+          count2(`annotation ${a2}`);
+        }
+      }
+      if (Object.keys(annotations).length === 0) delete metadata.annotations;
+    }
+  }
+  return copy;
+}
+
+// src/core/diff/secrets.ts
+import { createHmac, randomBytes } from "node:crypto";
+var SecretMasker = class {
+  salt = randomBytes(32);
+  fingerprint(value) {
+    return `(secret ${createHmac("sha256", this.salt).update(value).digest("hex").slice(0, 8)})`;
+  }
+  /**
+   * A copy of a Secret with `stringData` folded into `data` (as the apiserver does) and every value replaced by its
+   * fingerprint; any other object is returned as is.
+   */
+  mask(object) {
+    if (object.apiVersion !== "v1" || object.kind !== "Secret") return object;
+    const copy = structuredClone(object);
+    const data = {};
+    for (const [k, v] of Object.entries(asRecord(copy.data))) data[k] = this.fingerprint(decode(v));
+    for (const [k, v] of Object.entries(asRecord(copy.stringData))) data[k] = this.fingerprint(String(v));
+    delete copy.stringData;
+    if (Object.keys(data).length > 0 || copy.data !== void 0) copy.data = data;
+    return copy;
+  }
+};
+function secretKeyChanges(before, after) {
+  const a2 = asRecord(before?.data);
+  const b = asRecord(after?.data);
+  const keys = [.../* @__PURE__ */ new Set([...Object.keys(a2), ...Object.keys(b)])].sort();
+  return keys.map((key3) => ({
+    key: key3,
+    change: !(key3 in a2) ? "added" : !(key3 in b) ? "removed" : a2[key3] === b[key3] ? "unchanged" : "changed"
+  }));
+}
+function decode(value) {
+  return typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
+}
+function asRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
+}
+function labelSecretPair(before, after) {
+  const isSecret3 = (o2) => o2 !== void 0 && o2.apiVersion === "v1" && o2.kind === "Secret";
+  if (!isSecret3(before) && !isSecret3(after)) return [before, after];
+  const a2 = asRecord(before?.data);
+  const b = asRecord(after?.data);
+  const relabel = (o2, own, other, side) => {
+    if (!o2) return o2;
+    const copy = structuredClone(o2);
+    if (copy.data) {
+      copy.data = Object.fromEntries(Object.keys(own).map((k) => [k, k in other && other[k] !== own[k] ? `(secret: ${side} value)` : "(secret)"]));
+    }
+    return copy;
+  };
+  return [relabel(before, a2, b, "old"), relabel(after, b, a2, "new")];
+}
+
+// src/core/diff/types.ts
+function emptyCounts() {
+  return { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, error: 0 };
+}
+function countChanges(changes) {
+  const counts = emptyCounts();
+  for (const c3 of changes) counts[c3.action]++;
+  return counts;
+}
+function hasChanges(counts) {
+  return counts.create + counts.update + counts.replace + counts.delete > 0;
+}
+
+// src/core/diff/plan.ts
+async function planTargets(sets, client, resources, options) {
+  const before = { ...client.stats };
+  const masker = new SecretMasker();
+  const all = sets.flatMap((s) => s.manifests.map((m) => m.object));
+  const pendingKinds = crdKindsIn(all, resources);
+  const resolved = sets.map((set) => {
+    const id = applySetId(applySetParent(set.target, set.namespace));
+    return set.manifests.filter((m) => !isTestHook(m)).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
+  });
+  const live = await listLive(client, resolved.flat());
+  const newNamespaces = new Set(
+    resolved.flat().filter((r) => r.object.kind === "Namespace" && r.object.apiVersion === "v1" && !live.objects.has(objectKey2(r.object))).map((r) => r.object.metadata.name)
+  );
+  const targets = [];
+  for (const [i2, set] of sets.entries()) {
+    const hidden2 = {};
+    const changes2 = await Promise.all(
+      resolved[i2].map(async (r) => {
+        const own = {};
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [] });
+        for (const [rule, n2] of Object.entries(own)) {
+          if (change.action !== "unchanged" || rule.startsWith("ignore")) hidden2[rule] = (hidden2[rule] ?? 0) + n2;
+        }
+        return change;
+      })
+    );
+    changes2.push(...await planDeletions(set, resolved[i2], client, resources, masker, hidden2));
+    targets.push({ target: set.target, namespace: set.namespace, changes: changes2, summary: countChanges(changes2), hidden: hidden2 });
+  }
+  const changes = targets.flatMap((t) => t.changes);
+  return {
+    mode: options.mode,
+    modeReason: options.modeReason,
+    targets,
+    summary: countChanges(changes),
+    stats: {
+      objects: changes.length,
+      fastPath: changes.filter((c3) => c3.via === "fast-path").length,
+      dryRuns: client.stats.dryRuns - before.dryRuns,
+      lists: client.stats.lists - before.lists,
+      requests: client.stats.requests - before.requests
+    }
+  };
+}
+async function planDeletions(set, resolved, client, resources, masker, hidden2) {
+  const parent = applySetParent(set.target, set.namespace);
+  let inventory;
+  try {
+    inventory = await readInventory(client, resources, parent);
+  } catch (error) {
+    return [
+      {
+        action: "error",
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        namespace: parent.namespace,
+        name: parent.name,
+        paths: [],
+        digest: ["the inventory of applied objects could not be read, so deletions are unknown"],
+        diff: "",
+        error: toObjectError(error),
+        via: "intent"
+      }
+    ];
+  }
+  const rendered = new Set(resolved.map((r) => objectKey2(r.object)));
+  return inventory.members.filter((m) => !rendered.has(objectKey2(m))).sort((a2, b) => objectKey2(a2).localeCompare(objectKey2(b))).map((m) => {
+    const before = masker.mask(stripNoise(m, hidden2));
+    const secrets = isSecret2(before) ? secretKeyChanges(before, void 0) : void 0;
+    return {
+      action: "delete",
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      ...m.metadata.namespace ? { namespace: m.metadata.namespace } : {},
+      name: m.metadata.name,
+      paths: [],
+      digest: [isDestructiveDelete(m) ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost` : "no longer rendered"],
+      diff: unifiedDiff(label(m), labelSecretPair(before, void 0)[0], void 0),
+      ...secrets ? { secrets } : {},
+      destructive: isDestructiveDelete(m),
+      via: "intent"
+    };
+  });
+}
+function isTestHook(m) {
+  return m.hook !== void 0 && m.hook.events.every((e) => e.startsWith("test"));
+}
+function withInventoryLabel(manifest, id) {
+  const object = manifest.object;
+  return {
+    ...manifest,
+    object: { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [PART_OF]: id } } }
+  };
+}
+function crdKindsIn(objects, resources) {
+  const kinds = /* @__PURE__ */ new Set();
+  for (const o2 of objects) {
+    if (o2.kind !== "CustomResourceDefinition" || apiGroup(o2.apiVersion) !== "apiextensions.k8s.io") continue;
+    const spec = o2.spec;
+    for (const v of spec?.versions ?? []) {
+      const apiVersion = `${spec?.group}/${v.name}`;
+      const kind = spec?.names?.kind ?? "";
+      if (!resources.lookup({ apiVersion, kind })) kinds.add(`${apiVersion}/${kind}`);
+    }
+  }
+  return kinds;
+}
+function resolveManifest(manifest, resources, pendingKinds, defaultNamespace) {
+  const object = manifest.object;
+  const info = resources.lookup(object);
+  if (!info) {
+    if (pendingKinds.has(`${object.apiVersion}/${object.kind}`)) return { manifest, object, info, pendingCRD: true };
+    const group = apiGroup(object.apiVersion);
+    const versions = resources.versionsOf(group, object.kind);
+    return {
+      manifest,
+      object,
+      info,
+      pendingCRD: false,
+      error: {
+        message: versions.length ? `the cluster does not serve ${object.apiVersion} ${object.kind} (it serves ${versions.map((v) => group ? `${group}/${v}` : v).join(", ")})` : `the cluster has no kind ${object.kind} in ${object.apiVersion}`,
+        hint: versions.length ? `change apiVersion to one the cluster serves` : "install the CRD that defines it first, or add the CRD to this target"
+      }
+    };
+  }
+  let fixed = object;
+  if (!info.namespaced && object.metadata.namespace !== void 0) {
+    fixed = { ...object, metadata: { ...object.metadata } };
+    delete fixed.metadata.namespace;
+  } else if (info.namespaced && !object.metadata.namespace) {
+    fixed = { ...object, metadata: { ...object.metadata, namespace: defaultNamespace } };
+  }
+  return { manifest, object: fixed, info, pendingCRD: false };
+}
+function objectKey2(o2) {
+  return `${apiGroup(o2.apiVersion)}/${o2.kind}/${o2.metadata.namespace ?? ""}/${o2.metadata.name}`;
+}
+function listKey(info, namespace) {
+  return `${info.group}/${info.version}/${info.resource}/${info.namespaced ? namespace ?? "" : ""}`;
+}
+async function listLive(client, resolved) {
+  const lists = /* @__PURE__ */ new Map();
+  for (const r of resolved) {
+    if (r.info) lists.set(listKey(r.info, r.object.metadata.namespace), { info: r.info, namespace: r.info.namespaced ? r.object.metadata.namespace : void 0 });
+  }
+  const state = { objects: /* @__PURE__ */ new Map(), errors: /* @__PURE__ */ new Map() };
+  await Promise.all(
+    [...lists].map(async ([key3, { info, namespace }]) => {
+      try {
+        for (const o2 of await listLiveObjects(client, info, namespace)) state.objects.set(objectKey2(o2), o2);
+      } catch (error) {
+        state.errors.set(key3, toObjectError(error));
+      }
+    })
+  );
+  return state;
+}
+async function planObject(r, ctx) {
+  const change = await planObjectChange(r, ctx);
+  if (change.error && isSecret2(r.object)) change.error = scrubSecretValues(change.error, r.object);
+  if (r.manifest.hook && change.action !== "unchanged" && change.action !== "error") {
+    change.notes = [...change.notes ?? [], `Helm hook (${r.manifest.hook.events.join(", ")}): runs during apply`];
+  }
+  return change;
+}
+async function planObjectChange(r, ctx) {
+  const base = describe2(r);
+  if (r.error) return { ...base, action: "error", error: r.error, via: "intent" };
+  const liveObject = r.info ? ctx.live.objects.get(objectKey2(r.object)) : void 0;
+  const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : void 0;
+  if (listError) return { ...base, action: "error", error: listError, via: "intent" };
+  if (!liveObject) return planCreate(r, ctx);
+  if (renderedMatchesLive(r.object, liveObject) && ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0) {
+    return { ...base, action: "unchanged", via: "fast-path" };
+  }
+  return planUpdate(r, liveObject, ctx);
+}
+function describe2(r) {
+  const o2 = r.object;
+  return {
+    apiVersion: o2.apiVersion,
+    kind: o2.kind,
+    ...o2.metadata.namespace ? { namespace: o2.metadata.namespace } : {},
+    name: o2.metadata.name,
+    source: r.manifest.source,
+    ...r.manifest.hook ? { hook: r.manifest.hook } : {},
+    paths: [],
+    digest: [],
+    diff: ""
+  };
+}
+async function planCreate(r, ctx) {
+  const base = describe2(r);
+  const notes = [];
+  const namespace = r.object.metadata.namespace;
+  if (r.pendingCRD) {
+    notes.push("its CustomResourceDefinition is created by this plan, so the server validates it only at apply");
+  } else if (namespace && r.info?.namespaced && ctx.newNamespaces.has(namespace)) {
+    notes.push(`namespace ${namespace} is created by this plan, so the server validates this object only at apply`);
+  } else if (ctx.mode === "server" && r.info) {
+    try {
+      await serverSideApply(ctx.client, r.info, r.object, { dryRun: true, force: false });
+    } catch (error) {
+      return { ...base, action: "error", error: toObjectError(error), via: "dry-run" };
+    }
+  }
+  const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden));
+  const secrets = isSecret2(after) ? secretKeyChanges(void 0, after) : void 0;
+  return {
+    ...base,
+    action: "create",
+    paths: [],
+    digest: digestForCreate(after),
+    diff: unifiedDiff(label(r.object), void 0, labelSecretPair(void 0, after)[1]),
+    ...secrets ? { secrets } : {},
+    ...notes.length ? { notes } : {},
+    via: ctx.mode === "server" && notes.length === 0 ? "dry-run" : "client"
+  };
+}
+async function planUpdate(r, liveObject, ctx) {
+  const base = describe2(r);
+  const notes = [];
+  let planned;
+  if (ctx.mode === "server") {
+    try {
+      planned = await dryRunWithConflicts(ctx.client, r.info, r.object, notes);
+    } catch (error) {
+      const replace = immutableFieldsFromError(error);
+      if (replace) return planReplace(r, liveObject, ctx, replace);
+      return { ...base, action: "error", error: toObjectError(error), via: "dry-run" };
+    }
+  } else {
+    planned = mergeForClientMode(liveObject, r.object);
+    const immutable = immutableChanges(liveObject, planned);
+    if (immutable.length > 0) return planReplace(r, liveObject, ctx, immutable);
+  }
+  const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden));
+  const after = ctx.masker.mask(stripNoise(planned, ctx.hidden));
+  applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
+  const paths = changedPaths(before, after);
+  const via = ctx.mode === "server" ? "dry-run" : "client";
+  if (paths.length === 0) return { ...base, action: "unchanged", ...notes.length ? { notes } : {}, via };
+  const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
+  return {
+    ...base,
+    action: "update",
+    paths,
+    digest: digest(before, after, secrets),
+    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
+    ...secrets ? { secrets } : {},
+    ...notes.length ? { notes } : {},
+    via
+  };
+}
+function planReplace(r, liveObject, ctx, fields) {
+  const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden));
+  const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden));
+  const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
+  return {
+    ...describe2(r),
+    action: "replace",
+    replaceFields: fields,
+    destructive: ["PersistentVolumeClaim", "PersistentVolume", "Namespace", "CustomResourceDefinition"].includes(r.object.kind),
+    paths: changedPaths(before, after).filter((p) => !p.startsWith("metadata.")),
+    digest: [`replace: ${fields.join(", ")} cannot change in place; the object is deleted and created again`],
+    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
+    ...secrets ? { secrets } : {},
+    via: ctx.mode === "server" ? "dry-run" : "client"
+  };
+}
+async function dryRunWithConflicts(client, info, object, notes) {
+  try {
+    return await serverSideApply(client, info, object, { dryRun: true, force: false });
+  } catch (error) {
+    if (!(error instanceof ClusterError) || error.status !== 409) throw error;
+    const fields = error.causes.map((c3) => `${c3.field ?? ""}${c3.message ? ` (${c3.message.replace(/^conflict with /, "")})` : ""}`).filter(Boolean);
+    notes.push(`conflicts with other field managers: ${fields.join("; ") || error.message}; apply takes these fields over`);
+    return serverSideApply(client, info, object, { dryRun: true, force: true });
+  }
+}
+function immutableFieldsFromError(error) {
+  if (!(error instanceof ClusterError) || error.status !== 422) return void 0;
+  const immutable = /immutable|may not change once set|cannot be changed|field is not mutable/i;
+  const fields = error.causes.filter((c3) => immutable.test(c3.message ?? "")).map((c3) => c3.field ?? "");
+  if (fields.length > 0) return [...new Set(fields.filter(Boolean))];
+  return immutable.test(error.message) ? ["(immutable field)"] : void 0;
+}
+function mergeForClientMode(live, rendered) {
+  const merged = overlay(structuredClone(live), rendered);
+  const owned = appliedFields(live.metadata.managedFields);
+  if (owned) removeUnrendered(merged, owned, rendered);
+  if (isSecret2(rendered) && rendered.stringData) {
+    const data = { ...merged.data ?? {} };
+    for (const [k, v] of Object.entries(rendered.stringData)) data[k] = Buffer.from(String(v)).toString("base64");
+    merged.data = data;
+    delete merged.stringData;
+  }
+  return merged;
+}
+function overlay(target, source) {
+  if (Array.isArray(source)) {
+    if (Array.isArray(target) && source.every(isNamed) && target.every(isNamed)) {
+      return source.map((item) => {
+        const existing = target.find((t) => t.name === item.name);
+        return existing === void 0 ? item : overlay(structuredClone(existing), item);
+      });
+    }
+    return structuredClone(source);
+  }
+  if (source !== null && typeof source === "object") {
+    const out = target !== null && typeof target === "object" && !Array.isArray(target) ? target : {};
+    for (const [k, v] of Object.entries(source)) out[k] = overlay(out[k], v);
+    return out;
+  }
+  return source;
+}
+function removeUnrendered(merged, owned, rendered) {
+  for (const path15 of ownedButNotRendered(owned, rendered)) {
+    if (/\[/.test(path15)) continue;
+    const parts = path15.split(".");
+    let node = merged;
+    for (const p of parts.slice(0, -1)) node = node && typeof node === "object" ? node[p] : void 0;
+    if (node && typeof node === "object") delete node[parts.at(-1)];
+  }
+}
+function isNamed(value) {
+  return value !== null && typeof value === "object" && typeof value.name === "string";
+}
+function digestForCreate(after) {
+  const images = JSON.stringify(after).match(/"image":"([^"]+)"/g)?.map((m) => m.slice(9, -1)) ?? [];
+  return images.length ? [`image ${[...new Set(images)].join(", ")}`] : [];
+}
+function isSecret2(o2) {
+  return o2.apiVersion === "v1" && o2.kind === "Secret";
+}
+function label(o2) {
+  return `${o2.kind.toLowerCase()}/${o2.metadata.namespace ? `${o2.metadata.namespace}/` : ""}${o2.metadata.name}`;
+}
+function scrubSecretValues(error, secret) {
+  const values = /* @__PURE__ */ new Set();
+  for (const [field, encoded] of [["data", true], ["stringData", false]]) {
+    const record = secret[field];
+    if (!record || typeof record !== "object") continue;
+    for (const v of Object.values(record)) {
+      if (typeof v !== "string" || v.length < 3) continue;
+      values.add(v);
+      values.add(encoded ? Buffer.from(v, "base64").toString("utf8") : Buffer.from(v).toString("base64"));
+    }
+  }
+  let message = error.message;
+  for (const v of [...values].filter((x) => x.length >= 3).sort((a2, b) => b.length - a2.length)) message = message.split(v).join("(redacted)");
+  return { ...error, message };
+}
+function toObjectError(error) {
+  if (error instanceof ClusterError) {
+    return { message: error.message, status: error.status, ...error.reason ? { reason: error.reason } : {}, ...error.hint ? { hint: error.hint } : {} };
+  }
+  return { message: error.message ?? String(error) };
+}
+
+// src/core/diff/intent.ts
+function planIntent(baseSets, headSets, masker = new SecretMasker()) {
+  const names = [.../* @__PURE__ */ new Set([...headSets.map((s) => s.target), ...baseSets.map((s) => s.target)])];
+  return names.map((name) => {
+    const head = headSets.find((s) => s.target === name);
+    const base = baseSets.find((s) => s.target === name);
+    const hidden2 = {};
+    const before = new Map((base?.manifests ?? []).map((m) => [key2(m.object), m]));
+    const after = new Map((head?.manifests ?? []).map((m) => [key2(m.object), m]));
+    const changes = [];
+    for (const [k, m] of after) changes.push(compare2(before.get(k), m, masker, hidden2));
+    for (const [k, m] of before) if (!after.has(k)) changes.push(compare2(m, void 0, masker, hidden2));
+    return { target: name, namespace: head?.namespace ?? base?.namespace, changes, summary: countChanges(changes), hidden: hidden2 };
+  });
+}
+function compare2(base, head, masker, hidden2) {
+  const m = head ?? base;
+  const o2 = m.object;
+  const before = base ? masker.mask(stripNoise(base.object, hidden2)) : void 0;
+  const after = head ? masker.mask(stripNoise(head.object, hidden2)) : void 0;
+  const paths = before && after ? changedPaths(before, after) : [];
+  const action = !before ? "create" : !after ? "delete" : paths.length ? "update" : "unchanged";
+  const isSecret3 = o2.apiVersion === "v1" && o2.kind === "Secret";
+  const secrets = isSecret3 && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
+  return {
+    action,
+    apiVersion: o2.apiVersion,
+    kind: o2.kind,
+    ...o2.metadata.namespace ? { namespace: o2.metadata.namespace } : {},
+    name: o2.metadata.name,
+    source: m.source,
+    ...m.hook ? { hook: m.hook } : {},
+    paths,
+    digest: action === "update" ? digest(before, after, secrets) : [],
+    diff: action === "unchanged" ? "" : unifiedDiff(`${o2.kind.toLowerCase()}/${o2.metadata.namespace ? `${o2.metadata.namespace}/` : ""}${o2.metadata.name}`, ...labelSecretPair(before, after), ["base", "head"]),
+    ...secrets ? { secrets } : {},
+    via: "intent"
+  };
+}
+function key2(o2) {
+  return `${apiGroup(o2.apiVersion)}/${o2.kind}/${o2.metadata.namespace ?? ""}/${o2.metadata.name}`;
+}
+
+// src/core/git/worktree.ts
+import { mkdtemp as mkdtemp3, rm as rm3 } from "node:fs/promises";
+import os5 from "node:os";
+import path13 from "node:path";
+async function withWorktree(repoRoot, ref, env, fn) {
+  const git = (args, cwd = repoRoot) => execa("git", args, { cwd, env, extendEnv: false, reject: false, stdin: "ignore" });
+  const inside = await git(["rev-parse", "--show-toplevel"]);
+  if (inside.exitCode !== 0) {
+    throw new UsageError(`--base needs a git repository, and ${repoRoot} is not one`, { hint: "run kubeplan inside the clone of the config repository" });
+  }
+  const resolved = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  if (resolved.exitCode !== 0) {
+    throw new UsageError(`--base ${ref}: no such commit, branch or tag in ${repoRoot}`, {
+      hint: "fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin <branch>)"
+    });
+  }
+  const commit = String(resolved.stdout).trim();
+  const parent = await mkdtemp3(path13.join(os5.tmpdir(), "kubeplan-base-"));
+  const dir = path13.join(parent, "worktree");
+  const added = await git(["worktree", "add", "--detach", "--quiet", dir, commit]);
+  if (added.exitCode !== 0) {
+    await rm3(parent, { recursive: true, force: true });
+    throw new UsageError(`cannot check out ${ref} into a temporary worktree: ${String(added.stderr).trim()}`, { hint: "check the repository is not corrupt and the disk has space" });
+  }
+  try {
+    return await fn(dir);
+  } finally {
+    await git(["worktree", "remove", "--force", dir]);
+    await rm3(parent, { recursive: true, force: true });
+  }
+}
+
+// src/core/commands/diff.ts
+import { existsSync as existsSync4 } from "node:fs";
+import path14 from "node:path";
+
+// src/core/report/json.ts
+var REPORT_VERSION = 1;
+function formatPlanJson(plan) {
+  return `${JSON.stringify(
+    {
+      version: REPORT_VERSION,
+      mode: plan.mode,
+      modeReason: plan.modeReason,
+      base: plan.base ?? null,
+      summary: plan.summary,
+      stats: plan.stats,
+      targets: targetsJson(plan.targets),
+      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null
+    },
+    null,
+    2
+  )}
+`;
+}
+function targetsJson(targets) {
+  return targets.map((t) => ({
+    name: t.target,
+    namespace: t.namespace ?? null,
+    summary: t.summary,
+    hidden: t.hidden,
+    changes: t.changes.filter((c3) => c3.action !== "unchanged").map((c3) => ({
+      action: c3.action,
+      apiVersion: c3.apiVersion,
+      kind: c3.kind,
+      namespace: c3.namespace ?? null,
+      name: c3.name,
+      source: c3.source ?? null,
+      hook: c3.hook ?? null,
+      paths: c3.paths,
+      digest: c3.digest,
+      diff: c3.diff,
+      secrets: c3.secrets ?? null,
+      replaceFields: c3.replaceFields ?? null,
+      destructive: c3.destructive ?? false,
+      notes: c3.notes ?? [],
+      error: c3.error ?? null,
+      via: c3.via
+    }))
+  }));
+}
+
+// src/core/report/common.ts
+var SYMBOL = { create: "+", update: "~", replace: "\xB1", delete: "-", unchanged: "=", error: "!" };
+function summaryLine(counts) {
+  const parts = [`+${counts.create} to create`, `~${counts.update} to update`, `\xB1${counts.replace} to replace`, `-${counts.delete} to delete`];
+  let line = `Plan: ${parts.join(", ")}, ${counts.unchanged} unchanged`;
+  if (counts.error) line += `, ${counts.error} error${counts.error === 1 ? "" : "s"}`;
+  return `${line}.`;
+}
+function objectName(c3) {
+  return `${c3.kind} ${c3.namespace ? `${c3.namespace}/` : ""}${c3.name}`;
+}
+function sourceOf(c3) {
+  return c3.source && c3.source.file ? formatSource(c3.source) : void 0;
+}
+var PRIORITY = { error: 0, delete: 1, replace: 2, update: 3, create: 4, unchanged: 5 };
+
+// src/core/report/markdown.ts
+function formatPlanMarkdown(plan) {
+  return `${[...planHeader(plan), ...planSections(plan).flat(), planFooter(plan)].join("\n")}
+`;
+}
+function planHeader(plan) {
+  const out = [`### kubeplan: ${summaryLine(plan.summary)}`, ""];
+  if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match the cluster.`, "");
+  const destroys = plan.targets.flatMap((t) => t.changes).filter((c3) => c3.action === "delete" || c3.action === "replace");
+  if (destroys.length) {
+    out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? "" : "s"}: ${destroys.slice(0, 5).map((c3) => `\`${objectName(c3)}\``).join(", ")}${destroys.length > 5 ? ", \u2026" : ""}`, "");
+  }
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
+  if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? "" : "s"} could not be planned; see below.`, "");
+  if (plan.base) out.push(`What this change does, \`${plan.base}\` \u2192 head:`, "");
+  out.push(...tables(plan.targets));
+  if (plan.drift) {
+    const n2 = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c3) => c3.action !== "unchanged").length, 0);
+    out.push(`**Drift:** ${n2} object${n2 === 1 ? "" : "s"} in the cluster already differ from \`${plan.base ?? ""}\`.`, "");
+  }
+  return out;
+}
+function hasAnyChange(plan) {
+  const s = plan.summary;
+  return s.create + s.update + s.replace + s.delete + s.error > 0 || plan.drift !== void 0 && plan.drift.targets.some((t) => t.changes.some((c3) => c3.action !== "unchanged"));
+}
+function planSections(plan) {
+  const ordered = (targets) => targets.flatMap((t) => t.changes.filter((c3) => c3.action !== "unchanged").map((c3) => ({ c: c3, t: t.target }))).sort((a2, b) => PRIORITY[a2.c.action] - PRIORITY[b.c.action]);
+  const sections = ordered(plan.targets).map(({ c: c3, t }) => section(c3, plan.targets.length > 1 ? t : void 0));
+  if (plan.drift) {
+    const drift = ordered(plan.drift.targets);
+    if (drift.length) sections.push([`#### Drift from \`${plan.base ?? ""}\``, "", ...section(drift[0].c, drift[0].t)], ...drift.slice(1).map(({ c: c3, t }) => section(c3, t)));
+  }
+  return sections;
+}
+function planFooter(plan) {
+  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`;
+}
+function tables(targets) {
+  const out = [];
+  for (const target of targets) {
+    const changed = target.changes.filter((c3) => c3.action !== "unchanged").sort((a2, b) => PRIORITY[a2.action] - PRIORITY[b.action]);
+    out.push(`#### ${target.target} \u2014 ${changed.length ? `${changed.length} change${changed.length === 1 ? "" : "s"}` : "no changes"}, ${target.summary.unchanged} unchanged`, "");
+    if (changed.length === 0) continue;
+    out.push("| | object | what |", "| --- | --- | --- |");
+    for (const c3 of changed) out.push(`| ${SYMBOL[c3.action]} ${c3.action} | \`${escapeCell(objectName(c3))}\` | ${escapeCell(c3.error ? c3.error.message : c3.digest.join("; ") || " ")} |`);
+    out.push("");
+  }
+  return out;
+}
+function section(c3, target) {
+  const head = `${SYMBOL[c3.action]} ${c3.action} <code>${escapeHtml(objectName(c3))}</code>${target ? ` (${escapeHtml(target)})` : ""}${c3.digest.length ? ` \u2014 ${escapeHtml(c3.digest[0])}` : ""}`;
+  const body = [];
+  if (sourceOf(c3)) body.push(`Source: \`${sourceOf(c3)}\``, "");
+  if (c3.digest.length > 1) body.push(...c3.digest.map((d) => `- ${escapeHtml(d)}`), "");
+  for (const n2 of c3.notes ?? []) body.push(`> ${escapeHtml(n2)}`, "");
+  if (c3.error) body.push(`**Error:** ${escapeHtml(c3.error.message)}${c3.error.hint ? `<br>_${escapeHtml(c3.error.hint)}_` : ""}`, "");
+  if (c3.diff) body.push(fence(c3.diff, "diff"), "");
+  return ["<details>", `<summary>${head}</summary>`, "", ...body, "</details>", ""];
+}
+function fence(text, lang) {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = "`".repeat(longest + 1);
+  return `${ticks}${lang}
+${text}
+${ticks}`;
+}
+function escapeCell(text) {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// src/core/report/text.ts
+var COLOR = { red: "\x1B[31m", green: "\x1B[32m", yellow: "\x1B[33m", cyan: "\x1B[36m", bold: "\x1B[1m", dim: "\x1B[2m", reset: "\x1B[0m" };
+function formatPlanText(plan, options) {
+  const c3 = (code, text) => options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text;
+  const out = [];
+  if (plan.base) out.push(c3("bold", `What this change does (${plan.base} \u2192 working tree):`), "");
+  out.push(...formatTargets(plan.targets, c3));
+  out.push(c3("bold", summaryLine(plan.summary)));
+  if (plan.drift) {
+    out.push("", c3("bold", `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), "");
+    out.push(...formatTargets(plan.drift.targets, c3));
+    out.push(c3("bold", `Drift: ${summaryLine(plan.drift.summary)}`));
+  }
+  out.push(
+    c3(
+      "dim",
+      plan.mode === "intent" && !plan.drift ? `mode: intent (${plan.modeReason}); no cluster was read` : `mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${plan.modeReason}); ${plan.stats.objects} objects, ${plan.stats.fastPath} unchanged without a request, ${plan.stats.dryRuns} dry-runs, ${plan.stats.requests} requests`
+    )
+  );
+  return `${out.join("\n")}
+`;
+}
+function formatTargets(targets, c3) {
+  const out = [];
+  for (const target of targets) {
+    const changed = target.changes.filter((ch) => ch.action !== "unchanged");
+    out.push(c3("bold", `\u2500\u2500 target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ""}: ${changed.length} change${changed.length === 1 ? "" : "s"}, ${target.summary.unchanged} unchanged`));
+    for (const ch of changed) out.push(...formatChange(ch, c3));
+    const hidden2 = Object.entries(target.hidden);
+    if (hidden2.length) out.push(c3("dim", `  hidden from diffs: ${hidden2.map(([rule, n2]) => `${rule} (${n2})`).join(", ")}`));
+    out.push("");
+  }
+  return out;
+}
+function formatChange(ch, c3) {
+  const color = ch.action === "create" ? "green" : ch.action === "update" ? "yellow" : "red";
+  const lines = [`${c3(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${ch.apiVersion} ${objectName(ch)}${sourceOf(ch) ? c3("dim", `  \u2190 ${sourceOf(ch)}`) : ""}`];
+  if (ch.hook) lines.push(c3("dim", `    helm hook: ${ch.hook.events.join(", ")}`));
+  if (ch.destructive) lines.push(c3("red", "    destructive: data or dependent objects are lost"));
+  for (const d of ch.digest) lines.push(`    ${d}`);
+  for (const n2 of ch.notes ?? []) lines.push(c3("cyan", `    note: ${n2}`));
+  if (ch.error) {
+    lines.push(c3("red", `    error: ${ch.error.message}`));
+    if (ch.error.hint) lines.push(`    hint: ${ch.error.hint}`);
+  }
+  if (ch.diff) {
+    for (const line of ch.diff.split("\n")) {
+      const colored = line.startsWith("+") && !line.startsWith("+++") ? c3("green", line) : line.startsWith("-") && !line.startsWith("---") ? c3("red", line) : line.startsWith("@@") ? c3("cyan", line) : line;
+      lines.push(`    ${colored}`);
+    }
+  }
+  return lines;
+}
+
+// src/core/commands/diff.ts
+async function diffCommand(options) {
+  if (options.offline && !options.base) {
+    throw new UsageError("--offline needs --base: without a cluster there is only the intent diff against a git ref", {
+      hint: "pass --base REF (for example --base origin/main), or drop --offline"
+    });
+  }
+  const config = loadConfig(options.config, options.cwd);
+  const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
+  const sets = await renderTargets(config, render);
+  const baseSets = options.base ? await renderAtRef(config, options.base, options) : void 0;
+  let plan;
+  if (options.offline && baseSets) {
+    plan = intentPlan(baseSets, sets, options.base);
+  } else {
+    const client = await ClusterClient.connect({
+      kubeconfig: options.kubeconfig,
+      context: options.context,
+      concurrency: options.concurrency,
+      env: options.env,
+      cwd: options.cwd
+    });
+    const resources = await ResourceMap.discover(client);
+    const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+    if (baseSets) {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
+      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore });
+      plan = { ...intentPlan(baseSets, sets, options.base), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
+    } else {
+      const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore });
+    }
+  }
+  const report = options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });
+  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
+  const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
+  return { plan, report, exitCode };
+}
+function intentPlan(baseSets, sets, base) {
+  const targets = planIntent(baseSets, sets);
+  const changes = targets.flatMap((t) => t.changes);
+  return {
+    mode: "intent",
+    modeReason: `git: ${base} \u2192 working tree`,
+    base,
+    targets,
+    summary: countChanges(changes),
+    stats: { objects: changes.length, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 }
+  };
+}
+async function renderAtRef(config, ref, options) {
+  return withWorktree(config.repoRoot, ref, options.env, async (dir) => {
+    const relConfig = path14.relative(config.repoRoot, config.file);
+    const cwd = path14.join(dir, path14.relative(config.repoRoot, path14.resolve(options.cwd)));
+    let baseConfig;
+    try {
+      baseConfig = loadConfig(path14.join(dir, relConfig), cwd);
+    } catch (error) {
+      if (error instanceof ConfigError && !existsSync4(path14.join(dir, relConfig))) return [];
+      throw error;
+    }
+    const known = new Set(baseConfig.targets.map((t) => t.name));
+    const targets = options.targets.filter((t) => known.has(t));
+    if (options.targets.length > 0 && targets.length === 0) return [];
+    return renderTargets(baseConfig, { targets, tools: options.tools, env: options.env, cwd });
+  });
+}
+async function chooseMode(requested, client, resources, sets) {
+  if (requested !== "auto") return { mode: requested, reason: `--mode ${requested}` };
+  const checks = /* @__PURE__ */ new Map();
+  for (const m of sets.flatMap((s) => s.manifests)) {
+    const info = resources.lookup(m.object);
+    if (!info) continue;
+    const ns = info.namespaced ? m.object.metadata.namespace ?? client.namespace : void 0;
+    const key3 = `${info.group}/${info.resource}/${ns ?? ""}`;
+    if (!checks.has(key3)) checks.set(key3, canI(client, "patch", info, ns).catch(() => false));
+  }
+  const denied = (await Promise.all([...checks].map(async ([key3, allowed]) => await allowed ? void 0 : key3))).filter((k) => k !== void 0);
+  if (denied.length === 0) return { mode: "server", reason: "auto: the credentials may patch every object" };
+  return { mode: "client", reason: `auto: no patch permission for ${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", \u2026" : ""}, so read-only comparison` };
+}
+
 export {
   EXIT_ERROR,
-  ConfigError,
   UsageError,
   ErrorList,
   formatError,
-  ClusterError,
-  loadConfig,
-  apiGroup,
   formatSource,
-  execa,
-  renderTargets,
-  renderCommand
+  renderCommand,
+  formatPlanJson,
+  summaryLine,
+  objectName,
+  planHeader,
+  planSections,
+  planFooter,
+  diffCommand
 };

@@ -1,0 +1,62 @@
+import type { Plan } from '../diff/types.js';
+import { planFooter, planHeader, planSections } from './markdown.js';
+
+export interface PackOptions {
+  /** The forge's limit for one body (GitHub: 65,536 characters). */
+  limit: number;
+  /** The hidden marker that starts part `index` of `total`. */
+  marker: (index: number, total: number) => string;
+  /** Where the full report is, for truncated sections and continuation parts. */
+  fullReportHint: string;
+}
+
+/** Room kept for the marker and the "part N/M" line that are added once the number of parts is known. */
+const RESERVE = 300;
+
+/**
+ * Packs a plan into comment bodies within the limit: part 1 starts with the summary and tables; sections follow by
+ * priority; a body is split only between sections (never inside a code fence or <details>). A single section that is
+ * too big on its own has its diff cut, with a pointer to the full report.
+ */
+export function packCommentParts(plan: Plan, options: PackOptions): string[] {
+  const budget = options.limit - RESERVE;
+  const header = planHeader(plan).join('\n');
+  const footer = planFooter(plan);
+  const bodies: string[] = [];
+  let current = header.length + footer.length + 2 > budget ? truncateText(header, budget - footer.length - 2, options.fullReportHint) : header;
+  for (const lines of planSections(plan)) {
+    let text = lines.join('\n');
+    if (text.length + 1 > budget) text = shrinkSection(lines, budget - 1, options.fullReportHint);
+    if (current.length + text.length + footer.length + 2 > budget) {
+      bodies.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${text}` : text;
+  }
+  bodies.push(current);
+  const total = bodies.length;
+  return bodies.map((body, i) => {
+    const part = total > 1 ? `<sub>part ${i + 1}/${total}${i > 0 ? ' (continued)' : ''}</sub>\n\n` : '';
+    return `${options.marker(i + 1, total)}\n${part}${body}\n\n${footer}\n`;
+  });
+}
+
+/** Keeps a section's structure (details, summary, closing fence) and cuts its diff lines to fit. */
+function shrinkSection(lines: string[], budget: number, hint: string): string {
+  const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
+  const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
+  if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join('\n'), budget, hint);
+  const before = lines.slice(0, fenceStart + 1);
+  const after = lines.slice(fenceEnd);
+  const diff = lines.slice(fenceStart + 1, fenceEnd);
+  const note = (n: number) => `… ${n} more diff lines cut to fit the comment; ${hint}`;
+  let kept = diff.length;
+  const size = (k: number) => [...before, ...diff.slice(0, k), note(diff.length - k), ...after].join('\n').length;
+  while (kept > 0 && size(kept) > budget) kept = Math.floor(kept * 0.8);
+  return [...before, ...diff.slice(0, kept), note(diff.length - kept), ...after].join('\n');
+}
+
+function truncateText(text: string, budget: number, hint: string): string {
+  const note = `\n\n… cut to fit; ${hint}`;
+  return text.length <= budget ? text : text.slice(0, Math.max(0, budget - note.length)) + note;
+}

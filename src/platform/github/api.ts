@@ -1,0 +1,114 @@
+import type { PlatformComment, ReviewPlatform } from '../types.js';
+
+export class GitHubError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+interface RestComment {
+  id: number;
+  node_id: string;
+  body?: string;
+  html_url: string;
+}
+
+/**
+ * The one place that talks to GitHub: REST and GraphQL over fetch, with retries on 5xx, 429 and secondary rate
+ * limits (honouring Retry-After), and Link-header pagination.
+ */
+export class GitHubApi implements ReviewPlatform {
+  constructor(
+    private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string },
+  ) {}
+
+  async request<T>(method: string, url: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+    const full = url.startsWith('http') ? url : `${this.options.apiUrl}${url}`;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(full, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept: 'application/vnd.github+json',
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'kubeplan',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (error) {
+        if (attempt < 3) {
+          await sleep(500 * attempt);
+          continue;
+        }
+        throw new GitHubError(`cannot reach ${full}: ${(error as Error).message}`, 0);
+      }
+      const text = await res.text();
+      const limited = res.status === 429 || (res.status === 403 && (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0'));
+      if ((res.status >= 500 || limited) && attempt < 4) {
+        const after = Number(res.headers.get('retry-after'));
+        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : 1000 * 2 ** (attempt - 1));
+        continue;
+      }
+      if (!res.ok) {
+        let message = text;
+        try {
+          const parsed = JSON.parse(text) as { message?: string; errors?: { message?: string }[] };
+          message = [parsed.message, ...(parsed.errors ?? []).map((e) => e.message)].filter(Boolean).join(': ');
+        } catch {
+          // keep the raw text
+        }
+        throw new GitHubError(`${method} ${new URL(full).pathname}: ${res.status} ${message}`, res.status);
+      }
+      return { data: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+    }
+  }
+
+  private repoPath(): string {
+    return `/repos/${encodeURIComponent(this.options.owner)}/${encodeURIComponent(this.options.repo)}`;
+  }
+
+  async listComments(pr: number): Promise<PlatformComment[]> {
+    const out: PlatformComment[] = [];
+    let url: string | undefined = `${this.repoPath()}/issues/${pr}/comments?per_page=100`;
+    while (url) {
+      const { data, headers }: { data: RestComment[]; headers: Headers } = await this.request<RestComment[]>('GET', url);
+      out.push(...data.map(toComment));
+      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
+    }
+    return out;
+  }
+
+  async createComment(pr: number, body: string): Promise<PlatformComment> {
+    return toComment((await this.request<RestComment>('POST', `${this.repoPath()}/issues/${pr}/comments`, { body })).data);
+  }
+
+  async updateComment(id: number, body: string): Promise<PlatformComment> {
+    return toComment((await this.request<RestComment>('PATCH', `${this.repoPath()}/issues/comments/${id}`, { body })).data);
+  }
+
+  async deleteComment(id: number): Promise<void> {
+    await this.request('DELETE', `${this.repoPath()}/issues/comments/${id}`);
+  }
+
+  async minimizeComment(comment: PlatformComment): Promise<void> {
+    const { data } = await this.request<{ errors?: { message: string }[] }>('POST', this.options.graphqlUrl, {
+      query: 'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
+      variables: { id: comment.nodeId, classifier: 'OUTDATED' },
+    });
+    if (data.errors?.length) throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join('; ')}`, 200);
+  }
+}
+
+function toComment(c: RestComment): PlatformComment {
+  return { id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url, minimized: false };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,145 @@
+import * as core from '@actions/core';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CORE_SCHEMA, load } from 'js-yaml';
+import { diffCommand } from '../../core/commands/diff.js';
+import type { Plan } from '../../core/diff/types.js';
+import { formatError } from '../../core/errors.js';
+import { packCommentParts } from '../../core/report/comment-parts.js';
+import { objectName, summaryLine } from '../../core/report/common.js';
+import { formatPlanJson } from '../../core/report/json.js';
+import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
+import type { CiContext } from '../types.js';
+import { GitHubApi, GitHubError } from './api.js';
+import type { ActionInputs } from './inputs.js';
+
+export const COMMENT_LIMIT = 65_536;
+export const SUMMARY_LIMIT = 1024 * 1024;
+
+/**
+ * The plan on a pull request: render and diff, write the JSON report and the job summary, and keep one sticky comment
+ * (in parts when it must) on the pull request. Fork pull requests get the summary only.
+ */
+export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv): Promise<void> {
+  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  mkdirSync(runnerTemp, { recursive: true });
+  const key = createHash('sha256').update(`${inputs.config}|${[...inputs.targets].sort().join(',')}`).digest('hex').slice(0, 12);
+  const pr = ctx.pullRequest;
+  const canComment = inputs.comment && pr !== undefined && !pr.fromFork && inputs.githubToken !== undefined;
+  const api = inputs.githubToken
+    ? new GitHubApi({
+        apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+        graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
+        token: inputs.githubToken,
+        owner: ctx.repository.owner,
+        repo: ctx.repository.name,
+      })
+    : undefined;
+  if (pr?.fromFork) core.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
+
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
+  const offline = kubeconfig === undefined && !env.KUBECONFIG;
+  if (offline && !pr) throw new Error('no kubeconfig: set the kubeconfig input (a plan needs a cluster outside pull requests)');
+  let plan: Plan;
+  try {
+    const result = await diffCommand({
+      config: inputs.config,
+      targets: inputs.targets,
+      tools: inputs.tools,
+      kubeconfig,
+      context: undefined,
+      mode: inputs.diffMode,
+      base: offline ? pr!.baseSha : undefined,
+      offline,
+      output: 'json',
+      exitCode: false,
+      concurrency: inputs.concurrency,
+      color: false,
+      cwd: inputs.workingDirectory,
+      env,
+    });
+    plan = result.plan;
+  } catch (error) {
+    const message = formatError(error);
+    if (canComment && api) {
+      await postOrWarn(() => upsertErrorComment(api, pr!.number, key, `${marker('error', key)}\n### kubeplan: the plan failed\n\n\`\`\`\n${message}\n\`\`\`\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`));
+    }
+    throw error;
+  }
+  if (offline) core.info(`no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`);
+
+  const reportPath = path.join(runnerTemp, 'kubeplan-report.json');
+  writeFileSync(reportPath, formatPlanJson(plan));
+  for (const target of plan.targets) {
+    const changed = target.changes.filter((c) => c.action !== 'unchanged');
+    core.startGroup(`${target.target}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`);
+    for (const c of changed) core.info(`${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}${c.digest.length ? `  ${c.digest.join('; ')}` : ''}${c.error ? `  error: ${c.error.message}` : ''}`);
+    core.endGroup();
+  }
+  core.info(summaryLine(plan.summary));
+
+  const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : 'the full plan is in the job summary';
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)` });
+  await core.summary.addRaw(summaryParts[0]!).write();
+
+  let commentUrl = '';
+  if (canComment && api) {
+    const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker('plan', key, { index: i, total: n }), fullReportHint: hint });
+    const synced = await postOrWarn(() => syncPlanComments(api, pr!.number, key, parts));
+    if (synced) {
+      commentUrl = synced.urls[0] ?? '';
+      core.info(`plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`);
+    }
+  }
+
+  const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete > 0;
+  core.setOutput('has-changes', String(changed(plan)));
+  core.setOutput('summary', JSON.stringify(plan.summary));
+  core.setOutput('report-path', reportPath);
+  core.setOutput('comment-url', commentUrl);
+  core.setOutput('matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)));
+
+  if (plan.summary.error > 0) {
+    core.setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? '' : 's'} could not be planned; see the job summary`);
+    return;
+  }
+  const fail =
+    (inputs.failOn === 'changes' && changed(plan)) ||
+    (inputs.failOn === 'destroy' && plan.summary.delete + plan.summary.replace > 0) ||
+    (inputs.failOn === 'replace' && plan.summary.replace > 0);
+  if (fail) core.setFailed(`fail-on: ${inputs.failOn}: ${summaryLine(plan.summary)}`);
+}
+
+/** Writes back to the pull request; a read-only token is a warning, not a failure. */
+async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof GitHubError && (error.status === 403 || error.status === 404)) {
+      core.warning(`cannot write the plan comment (${error.message}); the plan is in the job summary. Give the workflow \`permissions: pull-requests: write\`.`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** Writes the kubeconfig input to a private file and masks every credential in it. */
+function writeKubeconfig(contents: string, dir: string): string {
+  try {
+    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
+    for (const u of parsed?.users ?? []) {
+      for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
+        const value = u.user?.[field];
+        if (typeof value === 'string' && value !== '') core.setSecret(value);
+      }
+    }
+  } catch {
+    // not YAML: the apiserver client reports it; mask the whole input anyway
+    core.setSecret(contents);
+  }
+  const file = path.join(dir, 'kubeplan-kubeconfig');
+  writeFileSync(file, contents, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}

@@ -1,0 +1,64 @@
+import type { PlatformComment, ReviewPlatform } from './types.js';
+
+/** `<!-- kubeplan:plan:KEY part:1/3 -->`: how kubeplan finds its own comments again. */
+export function marker(kind: 'plan' | 'error', key: string, part?: { index: number; total: number }): string {
+  return `<!-- kubeplan:${kind}:${key}${part ? ` part:${part.index}/${part.total}` : ''} -->`;
+}
+
+function parse(body: string): { kind: string; key: string; index: number } | undefined {
+  const m = /^<!-- kubeplan:(plan|error):([\w-]+)(?: part:(\d+)\/\d+)? -->/.exec(body);
+  return m ? { kind: m[1]!, key: m[2]!, index: Number(m[3] ?? 1) } : undefined;
+}
+
+export interface SyncResult {
+  urls: string[];
+  created: number;
+  updated: number;
+  deleted: number;
+  minimized: number;
+}
+
+/**
+ * Makes the pull request hold exactly `parts` as kubeplan's plan comments for `key`: unchanged parts are not touched
+ * (no API call), changed ones are edited in place, missing ones created, extra ones deleted. An error comment of an
+ * earlier run is minimized as outdated.
+ */
+export async function syncPlanComments(platform: ReviewPlatform, pr: number, key: string, parts: string[]): Promise<SyncResult> {
+  const all = await platform.listComments(pr);
+  const mine = all.map((c) => ({ c, m: parse(c.body) })).filter((x) => x.m?.key === key);
+  const existing = mine.filter((x) => x.m!.kind === 'plan').sort((a, b) => a.m!.index - b.m!.index || a.c.id - b.c.id).map((x) => x.c);
+  const result: SyncResult = { urls: [], created: 0, updated: 0, deleted: 0, minimized: 0 };
+  for (const [i, body] of parts.entries()) {
+    const current = existing[i];
+    if (current && current.body === body) result.urls.push(current.url);
+    else if (current) {
+      result.urls.push((await platform.updateComment(current.id, body)).url);
+      result.updated++;
+    } else {
+      result.urls.push((await platform.createComment(pr, body)).url);
+      result.created++;
+    }
+  }
+  for (const extra of existing.slice(parts.length)) {
+    await platform.deleteComment(extra.id);
+    result.deleted++;
+  }
+  for (const { c } of mine.filter((x) => x.m!.kind === 'error' && !x.c.minimized)) {
+    await platform.minimizeComment(c);
+    result.minimized++;
+  }
+  return result;
+}
+
+/** Posts (or updates) the error comment of this config and target set. */
+export async function upsertErrorComment(platform: ReviewPlatform, pr: number, key: string, body: string): Promise<PlatformComment> {
+  const all = await platform.listComments(pr);
+  const current = all.find((c) => {
+    const m = parse(c.body);
+    return m?.kind === 'error' && m.key === key;
+  });
+  if (current?.body === body) return current;
+  return current ? platform.updateComment(current.id, body) : platform.createComment(pr, body);
+}
+
+export type { PlatformComment };

@@ -1,0 +1,39 @@
+/** The small interface the core's callers need from a forge (GitHub now, GitLab later). */
+
+export interface PullRequestRef {
+  number: number;
+  baseSha: string;
+  headSha: string;
+  baseRef: string;
+  /** Opened from a fork: its token is read-only, so nothing is written back. */
+  fromFork: boolean;
+}
+
+export interface CiContext {
+  event: string;
+  repository: { owner: string; name: string };
+  sha: string;
+  ref: string;
+  pullRequest: PullRequestRef | undefined;
+  /** Link to this run's log, for reports. */
+  runUrl: string | undefined;
+}
+
+export interface PlatformComment {
+  id: number;
+  /** GraphQL node id (for minimizing). */
+  nodeId: string;
+  body: string;
+  url: string;
+  minimized: boolean;
+}
+
+/** Comments on a pull request / merge request. */
+export interface ReviewPlatform {
+  listComments(pr: number): Promise<PlatformComment[]>;
+  createComment(pr: number, body: string): Promise<PlatformComment>;
+  updateComment(id: number, body: string): Promise<PlatformComment>;
+  deleteComment(id: number): Promise<void>;
+  /** Collapses an outdated comment (GitHub: minimizeComment OUTDATED). */
+  minimizeComment(comment: PlatformComment): Promise<void>;
+}

@@ -1,0 +1,211 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startForge, type Forge, BODY_LIMIT } from '../forge/forge.js';
+import { bench, freshNamespace } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { repoRoot } from '../helpers/tools.js';
+
+// dist/index.js run the way the GitHub runner runs it, against the bench apiserver and the local forge.
+let forge: Forge;
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-plan-action-'));
+beforeAll(async () => {
+  forge = await startForge();
+});
+afterAll(async () => {
+  await forge.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const SECRET = 'seeded-secret-value-c0ffee42';
+
+function pullRequestEvent(number: number, fork: boolean) {
+  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false, default_branch: 'main' };
+  const head = fork ? { full_name: 'mallory/config', name: 'config', owner: { login: 'mallory' }, fork: true, default_branch: 'main' } : repo;
+  return {
+    action: 'synchronize',
+    number,
+    pull_request: {
+      number,
+      state: 'open',
+      title: 'Bump shop',
+      html_url: `https://github.com/acme/config/pull/${number}`,
+      base: { ref: 'main', sha: 'a'.repeat(40), repo },
+      head: { ref: fork ? 'mallory:patch-1' : 'bump-shop', sha: 'b'.repeat(40), repo: head },
+    },
+    repository: repo,
+    sender: { login: fork ? 'mallory' : 'alice', type: 'User' },
+  };
+}
+
+interface ActionRun {
+  code: number | null;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+async function runPlan(repo: string, options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string }): Promise<ActionRun> {
+  const dir = mkdtempSync(path.join(scratch, 'run-'));
+  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  writeFileSync(files.event, JSON.stringify(pullRequestEvent(options.pr, options.fork ?? false)));
+  const token = options.token ?? 'ghs_seededtoken0123456789';
+  if (options.fork) forge.readOnlyTokens.add(token);
+  const inputs: Record<string, string> = { kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': token, ...options.inputs };
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_REPOSITORY: 'acme/config',
+    GITHUB_SHA: 'b'.repeat(40),
+    GITHUB_REF: `refs/pull/${options.pr}/merge`,
+    GITHUB_API_URL: forge.url,
+    GITHUB_GRAPHQL_URL: forge.graphqlUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_WORKSPACE: repo,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: dir,
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const outputs: Record<string, string> = {};
+  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
+}
+
+function repoWith(ns: string, objects: object[]) {
+  return makeRepo({
+    'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+    'manifests/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  });
+}
+
+const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: SECRET } };
+const writes = () => forge.requests.filter((r) => r.method !== 'GET').length;
+const commentsOn = (pr: number) => forge.comments.get(pr) ?? [];
+
+describe('the action on a pull request (plan)', () => {
+  it('creates one comment, then makes no write when nothing changed, then edits the same comment', async () => {
+    const ns = await freshNamespace('pr');
+    const repo = repoWith(ns, [cm('settings', { LOG_LEVEL: 'info' }), secret]);
+    const first = await runPlan(repo, { pr: 1 });
+    expect(first.code, first.stdout).toBe(0);
+    expect(commentsOn(1)).toHaveLength(1);
+    const comment = commentsOn(1)[0]!;
+    expect(comment.body).toContain('### kubeplan: Plan: +2 to create');
+    expect(first.outputs).toMatchObject({ 'has-changes': 'true', matrix: '["app"]', 'comment-url': `https://github.com/acme/config/pull/1#issuecomment-${comment.id}` });
+    expect(JSON.parse(first.outputs.summary!)).toMatchObject({ create: 2 });
+    expect(JSON.parse(readFileSync(first.outputs['report-path']!, 'utf8'))).toMatchObject({ version: 1, summary: { create: 2 } });
+    expect(first.summary).toContain('### kubeplan: Plan: +2 to create');
+
+    const before = writes();
+    const second = await runPlan(repo, { pr: 1 });
+    expect(second.code).toBe(0);
+    expect(writes()).toBe(before);
+
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('settings', { LOG_LEVEL: 'debug' }), secret] }));
+    const third = await runPlan(repo, { pr: 1 });
+    expect(third.code).toBe(0);
+    expect(commentsOn(1)).toHaveLength(1);
+    expect(commentsOn(1)[0]!.id).toBe(comment.id);
+    expect(commentsOn(1)[0]!.body).toContain('LOG_LEVEL: debug');
+
+    for (const run of [first, second, third]) {
+      // The runner consumes ::add-mask:: lines (they register values to mask); they never appear in the log.
+      const log = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+      expect(run.stdout).toContain('::add-mask::ghs_seededtoken0123456789');
+      for (const text of [log, run.summary, JSON.stringify(run.outputs), readFileSync(run.outputs['report-path']!, 'utf8')]) {
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(Buffer.from(SECRET).toString('base64'));
+        expect(text).not.toContain('ghs_seededtoken0123456789');
+      }
+    }
+    for (const c of commentsOn(1)) expect(c.body).not.toContain(SECRET);
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('splits a large plan into parts within the limit, then deletes the parts a smaller plan no longer needs', async () => {
+    const ns = await freshNamespace('big');
+    const many = Array.from({ length: 300 }, (_, i) => cm(`config-${String(i).padStart(3, '0')}`, { PAYLOAD: `value-${i}-`.repeat(30), INDEX: String(i) }));
+    const repo = repoWith(ns, many);
+    const big = await runPlan(repo, { pr: 2 });
+    expect(big.code, big.stdout).toBe(0);
+    const parts = commentsOn(2);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(p.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    expect(parts[0]!.body).toContain('### kubeplan: Plan: +300 to create');
+    expect(parts[0]!.body).toContain(`part 1/${parts.length}`);
+    for (const p of parts) {
+      // Never split inside a fence or a <details>.
+      expect((p.body.match(/<details>/g) ?? []).length).toBe((p.body.match(/<\/details>/g) ?? []).length);
+      expect((p.body.match(/^```/gm) ?? []).length % 2).toBe(0);
+    }
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many.slice(0, 3) }));
+    const small = await runPlan(repo, { pr: 2 });
+    expect(small.code).toBe(0);
+    expect(commentsOn(2)).toHaveLength(1);
+    expect(commentsOn(2)[0]!.id).toBe(parts[0]!.id);
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('says "No changes" when the cluster already matches, so no stale diff stays', async () => {
+    const ns = await freshNamespace('nochange');
+    const repo = repoWith(ns, []);
+    const run = await runPlan(repo, { pr: 3 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(commentsOn(3)[0]!.body).toContain('### kubeplan: No changes.');
+    expect(run.outputs['has-changes']).toBe('false');
+  });
+
+  it('a fork pull request gets the job summary only and the step passes', async () => {
+    const ns = await freshNamespace('fork');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    const before = writes();
+    const run = await runPlan(repo, { pr: 4, fork: true, token: 'ghs_readonlyforktoken' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(writes()).toBe(before);
+    expect(commentsOn(4)).toHaveLength(0);
+    expect(run.summary).toContain('Plan: +1 to create');
+    expect(run.stdout).toContain('pull request from a fork');
+  });
+
+  it('a broken config fails the step with an error comment, which a later good run minimizes', async () => {
+    const ns = await freshNamespace('err');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`);
+    const bad = await runPlan(repo, { pr: 5 });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toContain('::error::kubeplan.yaml:5');
+    const error = commentsOn(5).find((c) => c.body.includes('the plan failed'))!;
+    expect(error.body).toContain('unknown field "nmespace"');
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`);
+    const good = await runPlan(repo, { pr: 5 });
+    expect(good.code, good.stdout).toBe(0);
+    expect(commentsOn(5).find((c) => c.id === error.id)!.minimized).toBe('OUTDATED');
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('fail-on: destroy fails the step when the plan deletes or replaces, not otherwise', async () => {
+    const ns = await freshNamespace('failon');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    const run = await runPlan(repo, { pr: 6, inputs: { 'fail-on': 'changes', comment: 'false' } });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain('fail-on: changes');
+    expect(commentsOn(6)).toHaveLength(0);
+    const ok = await runPlan(repo, { pr: 6, inputs: { 'fail-on': 'destroy', comment: 'false' } });
+    expect(ok.code).toBe(0);
+  });
+});

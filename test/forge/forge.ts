@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+
+/**
+ * A local, stateful stand-in for the GitHub API endpoints kubeplan uses, on 127.0.0.1. It keeps comments per issue,
+ * paginates like GitHub (per_page, page, Link), enforces the 65,536-character body limit and read-only tokens, answers
+ * GraphQL minimizeComment, and validates every request and response body against GitHub's OpenAPI description
+ * (test/forge/github-openapi.json): a mismatch is recorded in `violations`, which tests assert to be empty.
+ */
+
+interface Operation {
+  method: string;
+  route: string;
+  request: object | null;
+  responses: Record<string, object | null>;
+}
+const spec = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'github-openapi.json'), 'utf8')) as {
+  operations: Record<string, Operation>;
+};
+
+export const BODY_LIMIT = 65_536;
+
+export interface ForgeComment {
+  id: number;
+  node_id: string;
+  body: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+  minimized?: string;
+}
+
+export interface ForgeRequest {
+  method: string;
+  path: string;
+  operation: string;
+  status: number;
+}
+
+export interface Forge {
+  url: string;
+  graphqlUrl: string;
+  owner: string;
+  repo: string;
+  /** Comments per issue/PR number. */
+  comments: Map<number, ForgeComment[]>;
+  requests: ForgeRequest[];
+  violations: string[];
+  /** Tokens that may only read (fork pull requests). */
+  readOnlyTokens: Set<string>;
+  writes(): ForgeRequest[];
+  stop(): Promise<void>;
+}
+
+export async function startForge(options: { owner?: string; repo?: string } = {}): Promise<Forge> {
+  const owner = options.owner ?? 'acme';
+  const repo = options.repo ?? 'config';
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('date-time', true).addFormat('uri', true).addFormat('email', true).addFormat('uri-template', true);
+  const validators = new Map<string, ValidateFunction>();
+  const validatorFor = (key: string, schema: object) => {
+    let v = validators.get(key);
+    if (!v) validators.set(key, (v = ajv.compile(schema)));
+    return v;
+  };
+  const comments = new Map<number, ForgeComment[]>();
+  const requests: ForgeRequest[] = [];
+  const violations: string[] = [];
+  const readOnlyTokens = new Set<string>();
+  let nextId = 1000;
+  let base = '';
+
+  const check = (operation: string, what: 'request' | string, body: unknown) => {
+    const op = spec.operations[operation];
+    if (!op) return;
+    const schema = what === 'request' ? op.request : op.responses[what];
+    if (!schema) return;
+    const validate = validatorFor(`${operation} ${what}`, schema);
+    if (!validate(body)) violations.push(`${operation} ${what}: ${ajv.errorsText(validate.errors)}`);
+  };
+
+  const user = () => ({
+    login: 'github-actions[bot]',
+    id: 41898282,
+    node_id: 'MDM6Qm90NDE4OTgyODI=',
+    avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+    gravatar_id: '',
+    url: `${base}/users/github-actions%5Bbot%5D`,
+    html_url: 'https://github.com/apps/github-actions',
+    followers_url: `${base}/users/github-actions%5Bbot%5D/followers`,
+    following_url: `${base}/users/github-actions%5Bbot%5D/following{/other_user}`,
+    gists_url: `${base}/users/github-actions%5Bbot%5D/gists{/gist_id}`,
+    starred_url: `${base}/users/github-actions%5Bbot%5D/starred{/owner}{/repo}`,
+    subscriptions_url: `${base}/users/github-actions%5Bbot%5D/subscriptions`,
+    organizations_url: `${base}/users/github-actions%5Bbot%5D/orgs`,
+    repos_url: `${base}/users/github-actions%5Bbot%5D/repos`,
+    events_url: `${base}/users/github-actions%5Bbot%5D/events{/privacy}`,
+    received_events_url: `${base}/users/github-actions%5Bbot%5D/received_events`,
+    type: 'Bot',
+    site_admin: false,
+  });
+  const issueNumberOf = (c: ForgeComment) => [...comments].find(([, list]) => list.includes(c))![0];
+  const render = (c: ForgeComment) => ({
+    id: c.id,
+    node_id: c.node_id,
+    url: `${base}/repos/${owner}/${repo}/issues/comments/${c.id}`,
+    html_url: `https://github.com/${owner}/${repo}/pull/${issueNumberOf(c)}#issuecomment-${c.id}`,
+    issue_url: `${base}/repos/${owner}/${repo}/issues/${issueNumberOf(c)}`,
+    body: c.body,
+    user: user(),
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    author_association: 'NONE',
+    performed_via_github_app: null,
+  });
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8').on('data', (d: string) => (raw += d));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', base);
+      const token = (req.headers.authorization ?? '').replace(/^(token|Bearer)\s+/i, '');
+      let operation = 'unknown';
+      const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+        requests.push({ method: req.method ?? '', path: url.pathname, operation, status });
+        if (body !== undefined && status < 300) check(operation, String(status), body);
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        res.end(body === undefined ? undefined : JSON.stringify(body));
+      };
+      const fail = (status: number, message: string, errors?: object[]) =>
+        send(status, { message, documentation_url: 'https://docs.github.com/rest', ...(errors ? { errors } : {}), status: String(status) });
+      if (!token) return fail(401, 'Requires authentication');
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return fail(400, 'Problems parsing JSON');
+      }
+      const writing = req.method !== 'GET';
+      if (url.pathname === '/graphql') {
+        operation = 'graphql';
+        const { query, variables } = (body ?? {}) as { query?: string; variables?: Record<string, string> };
+        if (!query?.includes('minimizeComment')) return send(200, { errors: [{ message: 'unsupported query' }] });
+        if (readOnlyTokens.has(token)) return send(200, { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] });
+        const id = variables?.id;
+        const comment = [...comments.values()].flat().find((c) => c.node_id === id);
+        if (!comment) return send(200, { data: null, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }] });
+        comment.minimized = variables?.classifier ?? 'OUTDATED';
+        return send(200, { data: { minimizeComment: { minimizedComment: { isMinimized: true, minimizedReason: comment.minimized.toLowerCase() } } } });
+      }
+      const prefix = `/repos/${owner}/${repo}/issues/`;
+      if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
+      const rest = url.pathname.slice(prefix.length).split('/');
+      if (writing && readOnlyTokens.has(token)) {
+        operation = rest[0] === 'comments' ? `issues/${req.method === 'DELETE' ? 'delete' : 'update'}-comment` : 'issues/create-comment';
+        return fail(403, 'Resource not accessible by integration');
+      }
+      // /repos/o/r/issues/{n}/comments
+      if (rest.length === 2 && rest[1] === 'comments' && /^\d+$/.test(rest[0]!)) {
+        const number = Number(rest[0]);
+        const list = comments.get(number) ?? [];
+        if (req.method === 'GET') {
+          operation = 'issues/list-comments';
+          const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+          const page = Math.max(Number(url.searchParams.get('page') ?? 1), 1);
+          const last = Math.max(1, Math.ceil(list.length / perPage));
+          const links: string[] = [];
+          const link = (p: number, rel: string) => `<${base}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+          if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+          if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
+          return send(200, list.slice((page - 1) * perPage, page * perPage).map(render), links.length ? { link: links.join(', ') } : {});
+        }
+        if (req.method === 'POST') {
+          operation = 'issues/create-comment';
+          check(operation, 'request', body);
+          const text = (body as { body?: string })?.body ?? '';
+          if (text.length > BODY_LIMIT) return tooLong();
+          const now = new Date().toISOString();
+          const comment: ForgeComment = { id: nextId++, node_id: `IC_kwDO${nextId}`, body: text, user: 'github-actions[bot]', created_at: now, updated_at: now };
+          comments.set(number, [...list, comment]);
+          return send(201, render(comment), { location: `${base}/repos/${owner}/${repo}/issues/comments/${comment.id}` });
+        }
+      }
+      // /repos/o/r/issues/comments/{id}
+      if (rest.length === 2 && rest[0] === 'comments' && /^\d+$/.test(rest[1]!)) {
+        const id = Number(rest[1]);
+        const comment = [...comments.values()].flat().find((c) => c.id === id);
+        operation = req.method === 'GET' ? 'issues/get-comment' : req.method === 'PATCH' ? 'issues/update-comment' : 'issues/delete-comment';
+        if (!comment) return fail(404, 'Not Found');
+        if (req.method === 'GET') return send(200, render(comment));
+        if (req.method === 'PATCH') {
+          check(operation, 'request', body);
+          const text = (body as { body?: string })?.body ?? '';
+          if (text.length > BODY_LIMIT) return tooLong();
+          comment.body = text;
+          comment.updated_at = new Date().toISOString();
+          return send(200, render(comment));
+        }
+        if (req.method === 'DELETE') {
+          for (const [n, list] of comments) comments.set(n, list.filter((c) => c !== comment));
+          return send(204);
+        }
+      }
+      return fail(404, 'Not Found');
+
+      function tooLong() {
+        return fail(422, 'Validation Failed', [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }]);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    graphqlUrl: `${base}/graphql`,
+    owner,
+    repo,
+    comments,
+    requests,
+    violations,
+    readOnlyTokens,
+    writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql' ? true : r.operation === 'graphql'),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
