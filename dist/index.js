@@ -1,17 +1,23 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
+  ErrorList,
+  KubeplanError,
   UsageError,
+  checkKustomizationTree,
   diffCommand,
+  emptyCounts,
+  execa,
   formatError,
   formatPlanJson,
   formatSource,
+  loadConfig,
   objectName,
   planFooter,
   planHeader,
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-LVZT7AEC.js";
+} from "./chunks/chunk-P65RSOFT.js";
 import {
   CORE_SCHEMA,
   load
@@ -1061,14 +1067,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path4 && path4[0] !== "/") {
-          path4 = `/${path4}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path4}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1519,39 +1525,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path4);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path4,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path4);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path4,
+          path5,
           error2.message
         );
       });
@@ -1600,9 +1606,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path4, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path4);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1665,7 +1671,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -1680,11 +1686,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path4 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path4)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1750,7 +1756,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path4, query) : path4;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6443,7 +6449,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request;
+      const { method, path: path5, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6524,7 +6530,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7053,7 +7059,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7150,7 +7156,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path4;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7503,9 +7509,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path4 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path4;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8744,10 +8750,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path4 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path4;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10719,20 +10725,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path4) {
-      if (typeof path4 !== "string") {
-        return path4;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path4.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path4;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path4);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10754,7 +10760,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10792,9 +10798,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path4, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -11257,10 +11263,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path4,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16139,9 +16145,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path4) {
-      for (let i = 0; i < path4.length; ++i) {
-        const code = path4.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code = path5.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19061,11 +19067,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path4 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path4 = `/${path4}`;
+            path5 = `/${path5}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path4);
+          url = new URL(util.parseOrigin(url).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19645,7 +19651,8 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path3 from "node:path";
+import path4 from "node:path";
+import { existsSync as existsSync2 } from "node:fs";
 
 // src/platform/github/context.ts
 import { readFileSync } from "node:fs";
@@ -19737,10 +19744,16 @@ function readInputs(env) {
     diffMode,
     githubToken: token,
     comment: commentInput === "true",
+    onlyAffected: booleanInput("only-affected", true),
     failOn,
     concurrency,
     reportFormat: "json"
   };
+}
+function booleanInput(name, fallback) {
+  const value = (getInput(name) || String(fallback)).toLowerCase();
+  if (value !== "true" && value !== "false") throw new UsageError(`input ${name} must be true or false, not "${value}"`, { where: `action input ${name}` });
+  return value === "true";
 }
 function optional(name) {
   const value = getInput(name);
@@ -19750,7 +19763,55 @@ function optional(name) {
 // src/platform/github/plan.ts
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path3 from "node:path";
+
+// src/core/config/affected.ts
 import path2 from "node:path";
+function targetInputs(target, config) {
+  const rel = (abs) => path2.relative(config.repoRoot, abs).split(path2.sep).join("/");
+  const source = target.source;
+  const kustomizeFolders = (dir) => {
+    try {
+      return checkKustomizationTree(target, dir, config.repoRoot, { allowExecPlugins: true, allowHelmCharts: true, allowRemoteResources: true }).folders.map(rel);
+    } catch {
+      return void 0;
+    }
+  };
+  switch (source.type) {
+    case "manifests":
+      return [source.dir.rel];
+    case "kustomize":
+      return kustomizeFolders(source.dir.abs);
+    case "helm": {
+      const inputs = source.values.map((v) => v.rel);
+      if (source.chart.kind === "local") inputs.push(source.chart.path.rel);
+      if (source.postRender) {
+        const folders = kustomizeFolders(source.postRender.abs);
+        if (!folders) return void 0;
+        inputs.push(...folders);
+      }
+      return inputs;
+    }
+  }
+}
+function affectedTargets(config, changedFiles) {
+  const configFile = path2.relative(config.repoRoot, config.file).split(path2.sep).join("/");
+  if (changedFiles.includes(configFile)) return config.targets.map((t) => t.name);
+  return config.targets.filter((t) => {
+    const inputs = targetInputs(t, config);
+    if (!inputs) return true;
+    return changedFiles.some((f) => inputs.some((i) => i === "." || f === i || f.startsWith(`${i}/`)));
+  }).map((t) => t.name);
+}
+
+// src/core/git/changed-files.ts
+async function changedFilesSince(repoRoot, base, env) {
+  const result = await execa("git", ["diff", "--name-only", "--no-renames", `${base}`, "HEAD", "--"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  if (result.exitCode !== 0) return void 0;
+  const dirty = await execa("git", ["diff", "--name-only", "--no-renames", "HEAD", "--"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  const untracked = await execa("git", ["ls-files", "--others", "--exclude-standard"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return [...new Set([result.stdout, dirty.stdout, untracked.stdout].flatMap((o) => String(o).split("\n")).filter((l) => l !== ""))];
+}
 
 // src/core/report/comment-parts.ts
 var RESERVE = 300;
@@ -19943,7 +20004,7 @@ function sleep(ms) {
 var COMMENT_LIMIT = 65536;
 var SUMMARY_LIMIT = 1024 * 1024;
 async function runPlan(inputs, ctx, env) {
-  const runnerTemp = env.RUNNER_TEMP ?? path2.join(inputs.workingDirectory, ".kubeplan");
+  const runnerTemp = env.RUNNER_TEMP ?? path3.join(inputs.workingDirectory, ".kubeplan");
   mkdirSync(runnerTemp, { recursive: true });
   const key = createHash("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
   const pr = ctx.pullRequest;
@@ -19958,12 +20019,34 @@ async function runPlan(inputs, ctx, env) {
   if (pr?.fromFork) info("pull request from a fork: its token is read-only, so the plan goes to the job summary only");
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
   const offline = kubeconfig === void 0 && !env.KUBECONFIG;
-  if (offline && !pr) throw new Error("no kubeconfig: set the kubeconfig input (a plan needs a cluster outside pull requests)");
+  if (offline && !pr) {
+    throw new UsageError("no kubeconfig for the plan", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)" });
+  }
   let plan;
+  let unaffected = false;
   try {
+    let targets = inputs.targets;
+    if (inputs.onlyAffected && pr && targets.length === 0) {
+      const config = loadConfig(inputs.config, inputs.workingDirectory);
+      const changed = await changedFilesSince(config.repoRoot, pr.baseSha, env);
+      if (changed === void 0) {
+        info(`cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`);
+      } else {
+        targets = affectedTargets(config, changed);
+        const skipped = config.targets.length - targets.length;
+        info(`${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ""}`);
+        if (targets.length === 0) {
+          unaffected = true;
+        }
+      }
+    }
+    if (unaffected) {
+      await finish(inputs, ctx, runnerTemp, key, canComment ? api : void 0, unaffectedPlan());
+      return;
+    }
     const result = await diffCommand({
       config: inputs.config,
-      targets: inputs.targets,
+      targets,
       tools: inputs.tools,
       kubeconfig,
       context: void 0,
@@ -19994,7 +20077,20 @@ ${ctx.runUrl ? `
     throw error2;
   }
   if (offline) info(`no kubeconfig: intent diff against the pull request's base ${pr.baseSha.slice(0, 12)} (render only, no cluster)`);
-  const reportPath = path2.join(runnerTemp, "kubeplan-report.json");
+  await finish(inputs, ctx, runnerTemp, key, canComment ? api : void 0, plan);
+}
+function unaffectedPlan() {
+  return {
+    mode: "intent",
+    modeReason: "no target's files changed in this pull request",
+    targets: [],
+    summary: emptyCounts(),
+    stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 }
+  };
+}
+async function finish(inputs, ctx, runnerTemp, key, api, plan) {
+  const pr = ctx.pullRequest;
+  const reportPath = path3.join(runnerTemp, "kubeplan-report.json");
   writeFileSync(reportPath, formatPlanJson(plan));
   for (const target of plan.targets) {
     const changed2 = target.changes.filter((c) => c.action !== "unchanged");
@@ -20004,10 +20100,10 @@ ${ctx.runUrl ? `
   }
   info(summaryLine(plan.summary));
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : "the full plan is in the job summary";
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path2.basename(reportPath)} (report-path output)` });
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path3.basename(reportPath)} (report-path output)` });
   await summary.addRaw(summaryParts[0]).write();
   let commentUrl = "";
-  if (canComment && api) {
+  if (api && pr) {
     const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker("plan", key, { index: i, total: n }), fullReportHint: hint });
     const synced = await postOrWarn(() => syncPlanComments(api, pr.number, key, parts));
     if (synced) {
@@ -20025,8 +20121,8 @@ ${ctx.runUrl ? `
     setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? "" : "s"} could not be planned; see the job summary`);
     return;
   }
-  const fail = inputs.failOn === "changes" && changed(plan) || inputs.failOn === "destroy" && plan.summary.delete + plan.summary.replace > 0 || inputs.failOn === "replace" && plan.summary.replace > 0;
-  if (fail) setFailed(`fail-on: ${inputs.failOn}: ${summaryLine(plan.summary)}`);
+  const fail2 = inputs.failOn === "changes" && changed(plan) || inputs.failOn === "destroy" && plan.summary.delete + plan.summary.replace > 0 || inputs.failOn === "replace" && plan.summary.replace > 0;
+  if (fail2) setFailed(`fail-on: ${inputs.failOn}: ${summaryLine(plan.summary)}`);
 }
 async function postOrWarn(fn) {
   try {
@@ -20051,7 +20147,7 @@ function writeKubeconfig(contents, dir) {
   } catch {
     setSecret(contents);
   }
-  const file = path2.join(dir, "kubeplan-kubeconfig");
+  const file = path3.join(dir, "kubeplan-kubeconfig");
   writeFileSync(file, contents, { mode: 384 });
   chmodSync(file, 384);
   return file;
@@ -20099,11 +20195,33 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path3.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path4.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
-    setFailed(formatError(error2));
+    fail(error2, env);
   }
+}
+var MAX_ANNOTATIONS = 10;
+function fail(error2, env) {
+  const errors = error2 instanceof ErrorList ? error2.errors : [error2];
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const workingDirectory = path4.resolve(workspace, getInput("working-directory") || ".");
+  let annotated = 0;
+  for (const e of errors) {
+    const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
+    if (location && annotated < MAX_ANNOTATIONS) {
+      error(formatError(e), { file: location.file, startLine: location.line, title: "kubeplan" });
+      annotated++;
+    } else error(formatError(e));
+  }
+  setFailed(errors.length === 1 ? "kubeplan failed: see the error above" : `kubeplan failed with ${errors.length} errors: see above`);
+}
+function locate(where, workspace, workingDirectory) {
+  const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
+  if (!m) return void 0;
+  const fromWorkingDirectory = path4.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path4.resolve(workspace, m[1]);
+  return { file: path4.relative(workspace, abs).split(path4.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

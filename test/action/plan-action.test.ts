@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 const SECRET = 'seeded-secret-value-c0ffee42';
 
-function pullRequestEvent(number: number, fork: boolean) {
+function pullRequestEvent(number: number, fork: boolean, baseSha = 'a'.repeat(40)) {
   const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false, default_branch: 'main' };
   const head = fork ? { full_name: 'mallory/config', name: 'config', owner: { login: 'mallory' }, fork: true, default_branch: 'main' } : repo;
   return {
@@ -32,7 +32,7 @@ function pullRequestEvent(number: number, fork: boolean) {
       state: 'open',
       title: 'Bump shop',
       html_url: `https://github.com/acme/config/pull/${number}`,
-      base: { ref: 'main', sha: 'a'.repeat(40), repo },
+      base: { ref: 'main', sha: baseSha, repo },
       head: { ref: fork ? 'mallory:patch-1' : 'bump-shop', sha: 'b'.repeat(40), repo: head },
     },
     repository: repo,
@@ -47,12 +47,12 @@ interface ActionRun {
   summary: string;
 }
 
-async function runPlan(repo: string, options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string }): Promise<ActionRun> {
+async function runPlan(repo: string, options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string; baseSha?: string }): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(scratch, 'run-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
-  writeFileSync(files.event, JSON.stringify(pullRequestEvent(options.pr, options.fork ?? false)));
+  writeFileSync(files.event, JSON.stringify(pullRequestEvent(options.pr, options.fork ?? false, options.baseSha)));
   const token = options.token ?? 'ghs_seededtoken0123456789';
   if (options.fork) forge.readOnlyTokens.add(token);
   const inputs: Record<string, string> = { kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': token, ...options.inputs };
@@ -188,7 +188,7 @@ describe('the action on a pull request (plan)', () => {
     writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`);
     const bad = await runPlan(repo, { pr: 5 });
     expect(bad.code).not.toBe(0);
-    expect(bad.stdout).toContain('::error::kubeplan.yaml:5');
+    expect(bad.stdout).toContain('file=kubeplan.yaml,line=5::kubeplan.yaml:5');
     const error = commentsOn(5).find((c) => c.body.includes('the plan failed'))!;
     expect(error.body).toContain('unknown field "nmespace"');
     writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`);
@@ -207,5 +207,52 @@ describe('the action on a pull request (plan)', () => {
     expect(commentsOn(6)).toHaveLength(0);
     const ok = await runPlan(repo, { pr: 6, inputs: { 'fail-on': 'destroy', comment: 'false' } });
     expect(ok.code).toBe(0);
+  });
+});
+
+describe('the action plans only the targets a pull request touches', () => {
+  it('skips targets whose files did not change, and says so when none did', async () => {
+    const ns = await freshNamespace('affected');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n  - name: jobs\n    namespace: ${ns}\n    manifests: jobs\n`,
+      'web/cm.json': JSON.stringify(cm('web', { A: '1' })),
+      'jobs/cm.json': JSON.stringify(cm('jobs', { B: '1' })),
+      'README.md': 'docs\n',
+    });
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'web/cm.json'), JSON.stringify(cm('web', { A: '2' })));
+    git('commit', '-qam', 'change web');
+    const run = await runPlan(repo, { pr: 7, baseSha: base });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('1 of 2 targets affected by this pull request (1 skipped: none of their files changed)');
+    expect(run.outputs.matrix).toBe('["web"]');
+    expect(commentsOn(7)[0]!.body).toContain('#### web');
+    expect(commentsOn(7)[0]!.body).not.toContain('#### jobs');
+
+    writeFileSync(path.join(repo, 'README.md'), 'more docs\n');
+    git('commit', '-qam', 'docs only');
+    const docs = await runPlan(repo, { pr: 8, baseSha: git('rev-parse', 'HEAD~1') });
+    expect(docs.code, docs.stdout).toBe(0);
+    expect(commentsOn(8)[0]!.body).toContain("### kubeplan: No changes: no target's files changed in this pull request.");
+    expect(docs.outputs['has-changes']).toBe('false');
+  });
+
+  it('finds its comment among more than a page of others', async () => {
+    const ns = await freshNamespace('paged');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    forge.comments.set(9, Array.from({ length: 150 }, (_, i) => ({ id: 90_000 + i, node_id: `IC_x${i}`, body: `review remark ${i}`, user: 'alice', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' })));
+    await runPlan(repo, { pr: 9 });
+    const mine = commentsOn(9).filter((c) => c.body.includes('kubeplan:plan'));
+    expect(mine).toHaveLength(1);
+    const before = writes();
+    await runPlan(repo, { pr: 9 });
+    expect(writes()).toBe(before);
+    expect(forge.requests.some((r) => r.operation === 'issues/list-comments' && r.path.endsWith('/issues/9/comments'))).toBe(true);
   });
 });

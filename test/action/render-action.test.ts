@@ -60,7 +60,7 @@ describe('the action (dist/index.js)', () => {
     const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: x\n    manifests: raw\n    nmespace: y\n', 'raw/a.yaml': '' });
     const run = runAction({ command: 'render', 'out-dir': 'out' }, repo);
     expect(run.code).not.toBe(0);
-    expect(run.stdout).toContain('::error::kubeplan.yaml:4: target "x": unknown field "nmespace" (did you mean "namespace"?)');
+    expect(run.stdout).toContain('::error title=kubeplan,file=kubeplan.yaml,line=4::kubeplan.yaml:4: target "x": unknown field "nmespace" (did you mean "namespace"?)');
     expect(existsSync(path.join(repo, 'out'))).toBe(false);
   });
 });

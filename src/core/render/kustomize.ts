@@ -142,7 +142,7 @@ export function checkKustomizationTree(
   root: string,
   repoRoot: string,
   policy: KustomizePolicy,
-): { kind: string; keepsOrigin: boolean } {
+): { kind: string; keepsOrigin: boolean; folders: string[] } {
   const visited = new Set<string>();
   let top: { kind: string; keepsOrigin: boolean } | undefined;
   const visit = (dir: string) => {
@@ -192,5 +192,5 @@ export function checkKustomizationTree(
     }
   };
   visit(root);
-  return top ?? { kind: 'Kustomization', keepsOrigin: false };
+  return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false }), folders: [...visited] };
 }

@@ -12,7 +12,8 @@ export function formatPlanMarkdown(plan: Plan): string {
 /** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
 export function planHeader(plan: Plan): string[] {
   const out: string[] = [`### kubeplan: ${summaryLine(plan.summary)}`, ''];
-  if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match the cluster.`, '');
+  if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${plan.modeReason}.`, '');
+  else if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`, '');
   const destroys = plan.targets.flatMap((t) => t.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
   if (destroys.length) {
     out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');

@@ -23,6 +23,8 @@ export interface ActionInputs {
   diffMode: 'auto' | 'server' | 'client';
   githubToken: string | undefined;
   comment: boolean;
+  /** On pull requests, plan only the targets whose files changed. */
+  onlyAffected: boolean;
   failOn: FailOn;
   concurrency: number;
   reportFormat: ReportFormat;
@@ -90,10 +92,17 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     diffMode,
     githubToken: token,
     comment: commentInput === 'true',
+    onlyAffected: booleanInput('only-affected', true),
     failOn: failOn as FailOn,
     concurrency,
     reportFormat: 'json',
   };
+}
+
+function booleanInput(name: string, fallback: boolean): boolean {
+  const value = (core.getInput(name) || String(fallback)).toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new UsageError(`input ${name} must be true or false, not "${value}"`, { where: `action input ${name}` });
+  return value === 'true';
 }
 
 function optional(name: string): string | undefined {

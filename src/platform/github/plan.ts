@@ -4,8 +4,11 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { diffCommand } from '../../core/commands/diff.js';
-import type { Plan } from '../../core/diff/types.js';
-import { formatError } from '../../core/errors.js';
+import { affectedTargets } from '../../core/config/affected.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import { changedFilesSince } from '../../core/git/changed-files.js';
+import { emptyCounts, type Plan } from '../../core/diff/types.js';
+import { formatError, UsageError } from '../../core/errors.js';
 import { packCommentParts } from '../../core/report/comment-parts.js';
 import { objectName, summaryLine } from '../../core/report/common.js';
 import { formatPlanJson } from '../../core/report/json.js';
@@ -40,12 +43,34 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
 
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
   const offline = kubeconfig === undefined && !env.KUBECONFIG;
-  if (offline && !pr) throw new Error('no kubeconfig: set the kubeconfig input (a plan needs a cluster outside pull requests)');
+  if (offline && !pr) {
+    throw new UsageError('no kubeconfig for the plan', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)' });
+  }
   let plan: Plan;
+  let unaffected = false;
   try {
+    let targets = inputs.targets;
+    if (inputs.onlyAffected && pr && targets.length === 0) {
+      const config = loadConfig(inputs.config, inputs.workingDirectory);
+      const changed = await changedFilesSince(config.repoRoot, pr.baseSha, env);
+      if (changed === undefined) {
+        core.info(`cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`);
+      } else {
+        targets = affectedTargets(config, changed);
+        const skipped = config.targets.length - targets.length;
+        core.info(`${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ''}`);
+        if (targets.length === 0) {
+          unaffected = true;
+        }
+      }
+    }
+    if (unaffected) {
+      await finish(inputs, ctx, runnerTemp, key, canComment ? api : undefined, unaffectedPlan());
+      return;
+    }
     const result = await diffCommand({
       config: inputs.config,
-      targets: inputs.targets,
+      targets,
       tools: inputs.tools,
       kubeconfig,
       context: undefined,
@@ -68,7 +93,22 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
     throw error;
   }
   if (offline) core.info(`no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`);
+  await finish(inputs, ctx, runnerTemp, key, canComment ? api : undefined, plan);
+}
 
+function unaffectedPlan(): Plan {
+  return {
+    mode: 'intent',
+    modeReason: "no target's files changed in this pull request",
+    targets: [],
+    summary: emptyCounts(),
+    stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },
+  };
+}
+
+/** Report, comment, outputs and the fail-on verdict for a finished plan. */
+async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, key: string, api: GitHubApi | undefined, plan: Plan): Promise<void> {
+  const pr = ctx.pullRequest;
   const reportPath = path.join(runnerTemp, 'kubeplan-report.json');
   writeFileSync(reportPath, formatPlanJson(plan));
   for (const target of plan.targets) {
@@ -84,7 +124,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   await core.summary.addRaw(summaryParts[0]!).write();
 
   let commentUrl = '';
-  if (canComment && api) {
+  if (api && pr) {
     const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker('plan', key, { index: i, total: n }), fullReportHint: hint });
     const synced = await postOrWarn(() => syncPlanComments(api, pr!.number, key, parts));
     if (synced) {

@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
-import { formatError } from '../../core/errors.js';
+import { existsSync } from 'node:fs';
+import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
 import { readInputs } from './inputs.js';
@@ -55,6 +56,37 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       ])
       .write();
   } catch (error) {
-    core.setFailed(formatError(error));
+    fail(error, env);
   }
+}
+
+const MAX_ANNOTATIONS = 10;
+
+/**
+ * Fails the step. Errors that name a file and line become annotations on that line of the pull request's files (at
+ * most 10); the rest are plain error lines.
+ */
+function fail(error: unknown, env: NodeJS.ProcessEnv): void {
+  const errors = error instanceof ErrorList ? error.errors : [error];
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const workingDirectory = path.resolve(workspace, core.getInput('working-directory') || '.');
+  let annotated = 0;
+  for (const e of errors) {
+    const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : undefined;
+    if (location && annotated < MAX_ANNOTATIONS) {
+      core.error(formatError(e), { file: location.file, startLine: location.line, title: 'kubeplan' });
+      annotated++;
+    } else core.error(formatError(e));
+  }
+  core.setFailed(errors.length === 1 ? 'kubeplan failed: see the error above' : `kubeplan failed with ${errors.length} errors: see above`);
+}
+
+/** `kubeplan.yaml:5` or `target app: charts/x/templates/y.yaml:6` → a workspace-relative file and line. */
+function locate(where: string | undefined, workspace: string, workingDirectory: string): { file: string; line: number } | undefined {
+  const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? '');
+  if (!m) return undefined;
+  // Config errors name files from the working directory, render errors from the repository root.
+  const fromWorkingDirectory = path.resolve(workingDirectory, m[1]!);
+  const abs = existsSync(fromWorkingDirectory) ? fromWorkingDirectory : path.resolve(workspace, m[1]!);
+  return { file: path.relative(workspace, abs).split(path.sep).join('/'), line: Number(m[2]) };
 }

@@ -16378,7 +16378,7 @@ function checkKustomizationTree(target, root, repoRoot, policy) {
     }
   };
   visit(root);
-  return top ?? { kind: "Kustomization", keepsOrigin: false };
+  return { ...top ?? { kind: "Kustomization", keepsOrigin: false }, folders: [...visited] };
 }
 
 // src/core/render/helm.ts
@@ -18547,7 +18547,8 @@ function formatPlanMarkdown(plan) {
 }
 function planHeader(plan) {
   const out = [`### kubeplan: ${summaryLine(plan.summary)}`, ""];
-  if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match the cluster.`, "");
+  if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${plan.modeReason}.`, "");
+  else if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === "intent" ? "the base" : "the cluster"}.`, "");
   const destroys = plan.targets.flatMap((t) => t.changes).filter((c3) => c3.action === "delete" || c3.action === "replace");
   if (destroys.length) {
     out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? "" : "s"}: ${destroys.slice(0, 5).map((c3) => `\`${objectName(c3)}\``).join(", ")}${destroys.length > 5 ? ", \u2026" : ""}`, "");
@@ -18752,11 +18753,16 @@ async function chooseMode(requested, client, resources, sets) {
 
 export {
   EXIT_ERROR,
+  KubeplanError,
   UsageError,
   ErrorList,
   formatError,
+  loadConfig,
   formatSource,
+  execa,
+  checkKustomizationTree,
   renderCommand,
+  emptyCounts,
   formatPlanJson,
   summaryLine,
   objectName,

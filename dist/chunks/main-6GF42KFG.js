@@ -6,7 +6,7 @@ import {
   diffCommand,
   formatError,
   renderCommand
-} from "./chunk-LVZT7AEC.js";
+} from "./chunk-P65RSOFT.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
