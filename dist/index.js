@@ -17,7 +17,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-P65RSOFT.js";
+} from "./chunks/chunk-SEC4EOZO.js";
 import {
   CORE_SCHEMA,
   load

@@ -1,6 +1,7 @@
 // `npm run demo`: the main job on the embedded default. Builds (or reuses) the bench apiserver, starts it, puts the
-// "previous release" of examples/ in the cluster, and prints the plan of the current examples/ as a reviewer sees it:
-// the text report here, the pull-request markdown in a file it names. Then stops the cluster.
+// "previous release" of examples/ in the cluster, prints the plan of the current examples/ as a reviewer sees it (the
+// text report here, the pull-request markdown in a file it names), applies it, plans again (no changes), and stops
+// the cluster.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -99,7 +100,15 @@ try {
   const mdFile = path.join(outDir, 'plan.md');
   writeFileSync(mdFile, md.stdout);
   step(`the pull-request comment body is in ${path.relative(process.cwd(), mdFile)}`);
-  process.exitCode = text.status === 0 ? 0 : text.status ?? 1;
+  if (text.status !== 0) throw new Error(`kubeplan diff exited ${text.status}`);
+
+  step('kubeplan apply: make the cluster match examples/ (staged, then prune)');
+  const applied = run(process.execPath, [cli, 'apply'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (applied.status !== 0) throw new Error(`kubeplan apply exited ${applied.status}`);
+
+  step('kubeplan diff again: nothing left to do');
+  const again = run(process.execPath, [cli, 'diff'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  process.exitCode = again.status ?? 1;
 } finally {
   step('stopping the cluster');
   await cluster.stop();

@@ -8,6 +8,7 @@ Commands:
   render    Render Helm charts, Kustomize overlays and manifest folders to the
             exact objects kubeplan diffs and applies
   diff      Plan: what applying the rendered targets would change in the cluster
+  apply     Make the cluster match git: staged server-side apply, then prune
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -77,4 +78,33 @@ Examples:
   kubeplan diff --target shop-prod -o markdown > plan.md
   kubeplan diff --mode client --exit-code
   kubeplan diff --base origin/main --offline
+`;
+
+export const APPLY_HELP = `Usage: kubeplan apply [options]
+
+Plans every target (as kubeplan diff --mode server) and writes only what changed,
+with server-side apply as field manager kubeplan, in stages: CRDs, Namespaces and
+cluster-wide RBAC; then, once the CRDs are Established, everything else; webhooks
+and APIServices last. Objects applied before and no longer rendered are pruned
+(the target's ApplySet, a ConfigMap kubeplan-<target>, records them). Nothing is
+written when the plan has errors or replaces an object.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Apply only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --dry-run            Plan only; write nothing
+      --force-conflicts    Take over fields other field managers own
+      --allow-empty        Let a target that renders nothing prune everything
+  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan apply
+  kubeplan apply --target shop-prod --dry-run
 `;

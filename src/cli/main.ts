@@ -2,10 +2,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
+import { applyCommand } from '../core/commands/apply.js';
 import { diffCommand } from '../core/commands/diff.js';
 import { renderCommand } from '../core/commands/render.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
-import { DIFF_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
+import { APPLY_HELP, DIFF_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -36,7 +37,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
       return EXIT_ERROR;
     }
     if (command === '-h' || command === '--help' || command === 'help') {
-      io.stdout(command === 'help' && rest[0] === 'render' ? RENDER_HELP : command === 'help' && rest[0] === 'diff' ? DIFF_HELP : MAIN_HELP);
+      const topic = command === 'help' ? rest[0] : undefined;
+      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : MAIN_HELP);
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -45,6 +47,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === 'render') return await render(rest, env, cwd, io);
     if (command === 'diff') return await diff(rest, env, cwd, io);
+    if (command === 'apply') return await apply(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -141,6 +144,53 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
   if (errors > 0) io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
   return result.exitCode;
+}
+
+const APPLY_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  target: { type: 'string', short: 't', multiple: true },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'force-conflicts': { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  concurrency: { type: 'string' },
+  helm: { type: 'string' },
+  kubectl: { type: 'string' },
+  kustomize: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, APPLY_OPTIONS, 'apply');
+  if (values.help) {
+    io.stdout(APPLY_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: 'the default, 16, suits most clusters' });
+  }
+  const result = await applyCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    targets: values.target ?? [],
+    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    dryRun: values['dry-run'] ?? false,
+    forceConflicts: values['force-conflicts'] ?? false,
+    allowEmpty: values['allow-empty'] ?? false,
+    output,
+    concurrency,
+    tooling: `kubeplan/v${version}`,
+    cwd,
+    env,
+  });
+  io.stdout(result.report);
+  return 0;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {

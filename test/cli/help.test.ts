@@ -21,6 +21,14 @@ describe('CLI help', () => {
     expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);
   });
 
+  it('kubeplan diff --help and kubeplan apply --help are printed verbatim in README', () => {
+    for (const command of ['diff', 'apply']) {
+      const run = runCli([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);
+    }
+  });
+
   it('no command prints help on stderr and exits 2; an unknown command says so', () => {
     const none = runCli([]);
     expect(none.code).toBe(2);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ClusterError } from '../errors.js';
 import type { KubeObject } from '../manifests/types.js';
 import type { ClusterClient } from './client.js';
-import type { ResourceMap } from './discovery.js';
+import type { ResourceInfo, ResourceMap } from './discovery.js';
 import { listLiveObjects } from './objects.js';
 
 /**
@@ -38,8 +38,10 @@ export interface Inventory {
   parent: ApplySetParent;
   /** Whether the parent exists (nothing was ever applied otherwise). */
   exists: boolean;
-  /** Every live object labelled as part of the set. */
-  members: KubeObject[];
+  /** Every live object labelled as part of the set, with its kind's resource. */
+  members: { object: KubeObject; info: ResourceInfo }[];
+  /** The parent as it is, when it exists. */
+  parentObject?: KubeObject;
 }
 
 /** Reads the inventory: the parent, then one labelled LIST per recorded group-kind and namespace. */
@@ -55,7 +57,7 @@ export async function readInventory(client: ClusterClient, resources: ResourceMa
   const annotations = parentObject.metadata.annotations ?? {};
   const groupKinds = splitList(annotations[CONTAINS_GROUP_KINDS]);
   const namespaces = [parent.namespace, ...splitList(annotations[ADDITIONAL_NAMESPACES])];
-  const lists: Promise<KubeObject[]>[] = [];
+  const lists: Promise<{ object: KubeObject; info: ResourceInfo }[]>[] = [];
   for (const gk of groupKinds) {
     const dot = gk.indexOf('.');
     const kind = dot === -1 ? gk : gk.slice(0, dot);
@@ -63,10 +65,10 @@ export async function readInventory(client: ClusterClient, resources: ResourceMa
     const info = resources.preferred(group, kind);
     if (!info) continue; // the kind is gone from the cluster (its CRD was deleted): nothing left to delete
     const scopes = info.namespaced ? [...new Set(namespaces)] : [undefined];
-    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`));
+    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os) => os.map((object) => ({ object, info }))));
   }
   const members = (await Promise.all(lists)).flat();
-  return { id, parent, exists: true, members };
+  return { id, parent, exists: true, members, parentObject };
 }
 
 function splitList(value: string | undefined): string[] {

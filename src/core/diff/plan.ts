@@ -45,7 +45,8 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
-    return set.manifests.filter((m) => !isTestHook(m)).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
+    // Helm hooks run around an apply, which kubeplan does not do yet: they are counted, not planned.
+    return set.manifests.filter((m) => !m.hook).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
   });
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
@@ -69,6 +70,8 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       }),
     );
     changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
+    const hooks = set.manifests.filter((m) => m.hook).length;
+    if (hooks) hidden['Helm hooks (not planned: apply does not run hooks yet)'] = hooks;
     targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden });
   }
   const changes = targets.flatMap((t) => t.changes);
@@ -118,9 +121,9 @@ async function planDeletions(
   }
   const rendered = new Set(resolved.map((r) => objectKey(r.object)));
   return inventory.members
-    .filter((m) => !rendered.has(objectKey(m)))
-    .sort((a, b) => objectKey(a).localeCompare(objectKey(b)))
-    .map((m) => {
+    .filter(({ object }) => !rendered.has(objectKey(object)))
+    .sort((a, b) => objectKey(a.object).localeCompare(objectKey(b.object)))
+    .map(({ object: m, info }) => {
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
       return {
@@ -135,13 +138,10 @@ async function planDeletions(
         ...(secrets ? { secrets } : {}),
         destructive: isDestructiveDelete(m),
         via: 'intent' as const,
+        object: m,
+        resource: info,
       };
     });
-}
-
-/** `helm test` hooks run only on demand, never as part of a release: not planned. */
-function isTestHook(m: Manifest): boolean {
-  return m.hook !== undefined && m.hook.events.every((e) => e.startsWith('test'));
 }
 
 /** Apply labels every object as part of its target's ApplySet; the plan models exactly what apply sends. */
@@ -244,9 +244,6 @@ interface ObjectContext {
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const change = await planObjectChange(r, ctx);
   if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
-  if (r.manifest.hook && change.action !== 'unchanged' && change.action !== 'error') {
-    change.notes = [...(change.notes ?? []), `Helm hook (${r.manifest.hook.events.join(', ')}): runs during apply`];
-  }
   return change;
 }
 
@@ -275,6 +272,8 @@ function describe(r: Resolved): Omit<Change, 'action' | 'via'> {
     paths: [],
     digest: [],
     diff: '',
+    object: o,
+    ...(r.info ? { resource: r.info } : {}),
   };
 }
 

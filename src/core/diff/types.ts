@@ -1,4 +1,5 @@
-import type { HelmHook, SourceRef } from '../manifests/types.js';
+import type { ResourceInfo } from '../cluster/discovery.js';
+import type { HelmHook, KubeObject, SourceRef } from '../manifests/types.js';
 import type { HiddenCounts } from './normalize.js';
 import type { SecretKeyChange } from './secrets.js';
 
@@ -40,6 +41,10 @@ export interface Change {
   error?: ObjectError;
   /** How the change was found: the fast path (no request), a server-side dry-run, client-side comparison, or git alone. */
   via: 'fast-path' | 'dry-run' | 'client' | 'intent';
+  /** For apply, never reported: the object as it will be sent (rendered, labelled) or, for a delete, as it is live. */
+  object?: KubeObject;
+  /** For apply, never reported: how to reach the object's kind (undefined while its CRD is not yet created). */
+  resource?: ResourceInfo;
 }
 
 export type Counts = Record<Action, number>;

@@ -17902,8 +17902,10 @@ function get(object, path15) {
 // src/core/cluster/applyset.ts
 import { createHash } from "node:crypto";
 var PART_OF = "applyset.kubernetes.io/part-of";
+var APPLYSET_ID = "applyset.kubernetes.io/id";
 var CONTAINS_GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds";
 var ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional-namespaces";
+var TOOLING = "applyset.kubernetes.io/tooling";
 function applySetParent(target, namespace) {
   return { name: `kubeplan-${target}`, namespace: namespace ?? "default" };
 }
@@ -17931,10 +17933,10 @@ async function readInventory(client, resources, parent) {
     const info = resources.preferred(group, kind);
     if (!info) continue;
     const scopes = info.namespaced ? [...new Set(namespaces)] : [void 0];
-    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`));
+    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os6) => os6.map((object) => ({ object, info }))));
   }
   const members = (await Promise.all(lists)).flat();
-  return { id, parent, exists: true, members };
+  return { id, parent, exists: true, members, parentObject };
 }
 function splitList2(value) {
   return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -18046,7 +18048,7 @@ async function planTargets(sets, client, resources, options) {
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
-    return set.manifests.filter((m) => !isTestHook(m)).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
+    return set.manifests.filter((m) => !m.hook).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
   });
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
@@ -18066,6 +18068,8 @@ async function planTargets(sets, client, resources, options) {
       })
     );
     changes2.push(...await planDeletions(set, resolved[i2], client, resources, masker, hidden2));
+    const hooks = set.manifests.filter((m) => m.hook).length;
+    if (hooks) hidden2["Helm hooks (not planned: apply does not run hooks yet)"] = hooks;
     targets.push({ target: set.target, namespace: set.namespace, changes: changes2, summary: countChanges(changes2), hidden: hidden2 });
   }
   const changes = targets.flatMap((t) => t.changes);
@@ -18105,7 +18109,7 @@ async function planDeletions(set, resolved, client, resources, masker, hidden2) 
     ];
   }
   const rendered = new Set(resolved.map((r) => objectKey2(r.object)));
-  return inventory.members.filter((m) => !rendered.has(objectKey2(m))).sort((a2, b) => objectKey2(a2).localeCompare(objectKey2(b))).map((m) => {
+  return inventory.members.filter(({ object }) => !rendered.has(objectKey2(object))).sort((a2, b) => objectKey2(a2.object).localeCompare(objectKey2(b.object))).map(({ object: m, info }) => {
     const before = masker.mask(stripNoise(m, hidden2));
     const secrets = isSecret2(before) ? secretKeyChanges(before, void 0) : void 0;
     return {
@@ -18119,12 +18123,11 @@ async function planDeletions(set, resolved, client, resources, masker, hidden2) 
       diff: unifiedDiff(label(m), labelSecretPair(before, void 0)[0], void 0),
       ...secrets ? { secrets } : {},
       destructive: isDestructiveDelete(m),
-      via: "intent"
+      via: "intent",
+      object: m,
+      resource: info
     };
   });
-}
-function isTestHook(m) {
-  return m.hook !== void 0 && m.hook.events.every((e) => e.startsWith("test"));
 }
 function withInventoryLabel(manifest, id) {
   const object = manifest.object;
@@ -18199,9 +18202,6 @@ async function listLive(client, resolved) {
 async function planObject(r, ctx) {
   const change = await planObjectChange(r, ctx);
   if (change.error && isSecret2(r.object)) change.error = scrubSecretValues(change.error, r.object);
-  if (r.manifest.hook && change.action !== "unchanged" && change.action !== "error") {
-    change.notes = [...change.notes ?? [], `Helm hook (${r.manifest.hook.events.join(", ")}): runs during apply`];
-  }
   return change;
 }
 async function planObjectChange(r, ctx) {
@@ -18227,7 +18227,9 @@ function describe2(r) {
     ...r.manifest.hook ? { hook: r.manifest.hook } : {},
     paths: [],
     digest: [],
-    diff: ""
+    diff: "",
+    object: o2,
+    ...r.info ? { resource: r.info } : {}
   };
 }
 async function planCreate(r, ctx) {
@@ -18757,12 +18759,25 @@ export {
   UsageError,
   ErrorList,
   formatError,
+  ClusterError,
   loadConfig,
   formatSource,
   execa,
   checkKustomizationTree,
+  renderTargets,
   renderCommand,
+  ClusterClient,
+  ResourceMap,
+  resourcePath,
+  serverSideApply,
+  APPLYSET_ID,
+  CONTAINS_GROUP_KINDS,
+  ADDITIONAL_NAMESPACES,
+  TOOLING,
+  applySetParent,
+  applySetId,
   emptyCounts,
+  planTargets,
   formatPlanJson,
   summaryLine,
   objectName,

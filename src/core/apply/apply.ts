@@ -1,0 +1,203 @@
+import { ADDITIONAL_NAMESPACES, APPLYSET_ID, applySetId, applySetParent, CONTAINS_GROUP_KINDS, TOOLING } from '../cluster/applyset.js';
+import type { ClusterClient } from '../cluster/client.js';
+import { resourcePath, ResourceMap } from '../cluster/discovery.js';
+import { serverSideApply } from '../cluster/objects.js';
+import type { Change, TargetPlan } from '../diff/types.js';
+import { ClusterError, KubeplanError } from '../errors.js';
+import type { KubeObject } from '../manifests/types.js';
+import { objectName } from '../report/common.js';
+
+/** Apply refused or failed; names the object and what to do. */
+export class ApplyError extends KubeplanError {}
+
+export interface ApplyOptions {
+  /** Take fields owned by other field managers instead of failing. */
+  forceConflicts: boolean;
+  /** Allow a target that renders nothing to prune everything it applied before. */
+  allowEmpty: boolean;
+  /** `kubeplan/<version>`, recorded on the inventory parent. */
+  tooling: string;
+  /** Seconds to wait for CRDs to be Established. */
+  crdTimeoutSeconds: number;
+}
+
+export interface AppliedObject {
+  action: 'created' | 'updated' | 'pruned' | 'unchanged';
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface TargetApplyResult {
+  target: string;
+  created: number;
+  updated: number;
+  pruned: number;
+  unchanged: number;
+  objects: AppliedObject[];
+  /** Milliseconds per stage, in order. */
+  stages: { name: string; objects: number; ms: number }[];
+  notes: string[];
+}
+
+const FIRST = new Set(['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+const LAST = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+
+/** Which stage an object belongs to: CRDs, Namespaces and cluster RBAC first; webhooks and APIServices last. */
+export function stageOf(kind: string): 0 | 1 | 2 {
+  return FIRST.has(kind) ? 0 : LAST.has(kind) ? 2 : 1;
+}
+
+/**
+ * Makes the cluster match one target's plan, in stages: CRDs, Namespaces and cluster-wide RBAC → wait until the CRDs
+ * are Established → the inventory parent (recording every kind before anything else is written, so a crash can still
+ * prune) → everything else → webhooks and APIServices → prune what is no longer rendered (reverse stage order) → the
+ * parent's final contents. Only objects the plan found changed are written.
+ */
+export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
+  refuseUnsafe(plan, options);
+  const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  const hooks = plan.hidden['Helm hooks (not planned: apply does not run hooks yet)'] ?? 0;
+  if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? ' was' : 's were'} not run: apply does not run hooks yet`);
+  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update'));
+  const deletes = plan.changes.filter((c) => c.action === 'delete');
+  result.unchanged = plan.changes.filter((c) => c.action === 'unchanged').length;
+  for (const c of plan.changes.filter((x) => x.action === 'unchanged')) result.objects.push(record('unchanged', c));
+
+  const timed = async (name: string, changes: Change[], fn: () => Promise<void>) => {
+    const started = Date.now();
+    await fn();
+    result.stages.push({ name, objects: changes.length, ms: Date.now() - started });
+  };
+  const stage = (n: 0 | 1 | 2) => writes.filter((c) => stageOf(c.kind) === n);
+  await timed('crds, namespaces, cluster rbac', stage(0), () => applyChanges(stage(0), client, options, result));
+  const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition').map((c) => c.name);
+  if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds));
+  let current = resources;
+  if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
+  const parent = applySetParent(plan.target, plan.namespace);
+  const id = applySetId(parent);
+  const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
+  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling);
+  await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
+  await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
+  const pruneOrder = [...deletes].sort((a, b) => stageOf(b.kind) - stageOf(a.kind));
+  await timed('prune', pruneOrder, async () => {
+    for (const d of pruneOrder) {
+      await deleteObject(client, d);
+      result.pruned++;
+      result.objects.push(record('pruned', d));
+    }
+  });
+  await writeParent(client, parent, id, rendered, options.tooling);
+  return result;
+}
+
+function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
+  const errors = plan.changes.filter((c) => c.action === 'error');
+  if (errors.length) {
+    throw new ApplyError(`${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing was applied: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`, {
+      where: `target ${plan.target}`,
+      hint: 'run kubeplan diff to see the errors and fix them',
+    });
+  }
+  const replaces = plan.changes.filter((c) => c.action === 'replace');
+  if (replaces.length) {
+    const c = replaces[0]!;
+    throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: 'revert the field, or delete the object by hand first (recreating objects is not automated yet)',
+    });
+  }
+  const kept = plan.changes.filter((c) => c.action !== 'delete').length;
+  const deletes = plan.changes.filter((c) => c.action === 'delete').length;
+  if (kept === 0 && deletes > 0 && !options.allowEmpty) {
+    throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
+    });
+  }
+}
+
+async function applyChanges(changes: Change[], client: ClusterClient, options: ApplyOptions, result: TargetApplyResult, resources?: ResourceMap): Promise<void> {
+  await Promise.all(
+    changes.map(async (c) => {
+      const info = c.resource ?? resources?.lookup(c.object!);
+      if (!info) throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: 'install its CRD first' });
+      try {
+        await serverSideApply(client, info, c.object!, { dryRun: false, force: options.forceConflicts });
+      } catch (error) {
+        if (error instanceof ClusterError && error.status === 409) {
+          const fields = error.causes.map((x) => `${x.field ?? ''} (${(x.message ?? '').replace(/^conflict with /, 'owned by ')})`).join('; ');
+          throw new ApplyError(`conflicts with other field managers: ${fields || error.message}`, {
+            where: `${c.apiVersion} ${objectName(c)}`,
+            hint: 'let kubeplan take the fields over with --force-conflicts, or stop the other manager from setting them',
+          });
+        }
+        if (error instanceof ClusterError) throw new ApplyError(error.message, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+        throw error;
+      }
+      if (c.action === 'create') result.created++;
+      else result.updated++;
+      result.objects.push(record(c.action === 'create' ? 'created' : 'updated', c));
+    }),
+  );
+}
+
+async function waitEstablished(client: ClusterClient, names: string[], timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (const name of names) {
+    for (;;) {
+      const crd = (await client.request<{ status?: { conditions?: { type: string; status: string; message?: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`)).body;
+      const established = crd.status?.conditions?.find((c) => c.type === 'Established');
+      if (established?.status === 'True') break;
+      if (Date.now() > deadline) {
+        throw new ApplyError(`CustomResourceDefinition ${name} was not Established after ${timeoutSeconds}s${established?.message ? `: ${established.message}` : ''}`, {
+          where: `apiextensions.k8s.io/v1 CustomResourceDefinition ${name}`,
+          hint: 'check the CRD with kubectl describe crd',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The inventory parent: ConfigMap `kubeplan-<target>` with the ApplySet id, tooling, kinds and namespaces. */
+async function writeParent(client: ClusterClient, parent: { name: string; namespace: string }, id: string, objects: KubeObject[], tooling: string): Promise<void> {
+  const groupKinds = [...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
+  const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace))].sort();
+  const body: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: parent.name,
+      namespace: parent.namespace,
+      labels: { [APPLYSET_ID]: id },
+      annotations: {
+        [TOOLING]: tooling,
+        [CONTAINS_GROUP_KINDS]: groupKinds.join(','),
+        ...(namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(',') } : {}),
+      },
+    },
+  };
+  await client.request('PATCH', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`, {
+    query: { fieldManager: 'kubeplan', force: true },
+    body,
+    contentType: 'application/apply-patch+yaml',
+  });
+}
+
+async function deleteObject(client: ClusterClient, c: Change): Promise<void> {
+  try {
+    await client.request('DELETE', resourcePath(c.resource!, c.namespace, c.name), { query: { propagationPolicy: 'Background' } });
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return; // already gone
+    if (error instanceof ClusterError) throw new ApplyError(`cannot prune: ${error.message}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+    throw error;
+  }
+}
+
+function record(action: AppliedObject['action'], c: Change): AppliedObject {
+  return { action, apiVersion: c.apiVersion, kind: c.kind, ...(c.namespace ? { namespace: c.namespace } : {}), name: c.name };
+}

@@ -1,0 +1,75 @@
+import { applyTarget, type TargetApplyResult } from '../apply/apply.js';
+import { ClusterClient } from '../cluster/client.js';
+import { ResourceMap } from '../cluster/discovery.js';
+import { loadConfig } from '../config/load-config.js';
+import { planTargets } from '../diff/plan.js';
+import type { Plan } from '../diff/types.js';
+import { renderTargets } from '../render/render-targets.js';
+import type { ToolOverrides } from '../render/tools.js';
+import { objectName, summaryLine } from '../report/common.js';
+
+export interface ApplyCommandOptions {
+  config: string;
+  targets: string[];
+  tools: ToolOverrides;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  /** Plan only: report what would be applied, write nothing. */
+  dryRun: boolean;
+  forceConflicts: boolean;
+  allowEmpty: boolean;
+  output: 'text' | 'json';
+  concurrency: number;
+  tooling: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ApplyCommandResult {
+  plan: Plan;
+  results: TargetApplyResult[];
+  report: string;
+}
+
+/** `kubeplan apply`: render, plan (server mode), then apply target by target; a failing target stops the run. */
+export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore });
+  const results: TargetApplyResult[] = [];
+  if (!options.dryRun) {
+    for (const target of plan.targets) {
+      results.push(
+        await applyTarget(target, client, resources, {
+          forceConflicts: options.forceConflicts,
+          allowEmpty: options.allowEmpty,
+          tooling: options.tooling,
+          crdTimeoutSeconds: 60,
+        }),
+      );
+    }
+  }
+  return { plan, results, report: options.output === 'json' ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };
+}
+
+function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {
+  if (dryRun) return `Dry run, nothing written. ${summaryLine(plan.summary)}\n`;
+  const out: string[] = [];
+  for (const r of results) {
+    const changed = r.objects.filter((o) => o.action !== 'unchanged');
+    out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
+    for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+    for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
+    for (const n of r.notes) out.push(`  note: ${n}`);
+  }
+  const total = results.reduce((t, r) => t + r.created + r.updated + r.pruned, 0);
+  out.push('', total === 0 ? 'No changes: the cluster already matches git.' : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
+  return `${out.join('\n')}\n`;
+}
+
+function applyJson(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {
+  return `${JSON.stringify({ version: 1, dryRun, plan: plan.summary, targets: results }, null, 2)}\n`;
+}

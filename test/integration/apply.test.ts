@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
+import { api, bench } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+
+interface ApplyJson {
+  targets: { target: string; created: number; updated: number; pruned: number; unchanged: number; objects: { action: string; kind: string; name: string }[] }[];
+}
+
+const apply = async (repo: string, args: string[] = []) => {
+  const run = await runCliAsync(['apply', '--kubeconfig', bench().adminKubeconfig, '-o', 'json', ...args], { cwd: repo });
+  return { run, report: run.code === 0 ? (JSON.parse(run.stdout) as ApplyJson) : undefined };
+};
+
+function repoWith(ns: string, objects: object[]) {
+  return makeRepo({
+    'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+    'manifests/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  });
+}
+const write = (repo: string, objects: object[]) => writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const uniq = () => `apply-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('kubeplan apply (real apiserver)', () => {
+  it('creates a namespace, a CRD and its objects in stages, labels them into the ApplySet, and is idempotent', async () => {
+    const ns = uniq();
+    const group = `${ns}.example.com`;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `gadgets.${group}` },
+      spec: { group, scope: 'Namespaced', names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    };
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      crd,
+      { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'g' }, spec: { size: 1 } },
+      cm('settings', { A: '1' }),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'x' } },
+    ];
+    const repo = repoWith(ns, objects);
+    const first = await apply(repo);
+    expect(first.run.code, first.run.stderr).toBe(0);
+    expect(first.report!.targets[0]).toMatchObject({ created: 5, updated: 0, pruned: 0 });
+    const id = applySetId(applySetParent('app', ns));
+    const gadget = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/apis/${group}/v1/namespaces/${ns}/gadgets/g`);
+    expect(gadget.status).toBe(200);
+    expect(gadget.body.metadata.labels[PART_OF]).toBe(id);
+    const parent = await api<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`);
+    expect(parent.body.metadata.labels['applyset.kubernetes.io/id']).toBe(id);
+    expect(parent.body.metadata.annotations['applyset.kubernetes.io/contains-group-kinds']).toBe(`ConfigMap,CustomResourceDefinition.apiextensions.k8s.io,Gadget.${group},Namespace,Secret`);
+
+    const second = await apply(repo);
+    expect(second.run.code).toBe(0);
+    expect(second.report!.targets[0]).toMatchObject({ created: 0, updated: 0, pruned: 0, unchanged: 5 });
+    const text = await runCliAsync(['apply', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(text.stdout).toContain('No changes: the cluster already matches git.');
+  });
+
+  it('updates what changed and prunes what git no longer has; an empty render never prunes', async () => {
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' }), cm('b', { Y: '1' })]);
+    expect((await apply(repo)).run.code).toBe(0);
+    write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '2' })]);
+    const second = await apply(repo);
+    expect(second.run.code, second.run.stderr).toBe(0);
+    expect(second.report!.targets[0]).toMatchObject({ updated: 1, pruned: 1, unchanged: 1 });
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/b`)).status).toBe(404);
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('2');
+
+    write(repo, []);
+    const empty = await apply(repo);
+    expect(empty.run.code).toBe(2);
+    expect(empty.run.stderr).toContain('renders no objects');
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).status).toBe(200);
+  });
+
+  it('fails on conflicts with other managers, naming them, unless --force-conflicts', async () => {
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' })]);
+    expect((await apply(repo)).run.code).toBe(0);
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=someone-else&force=true`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: ns }, data: { X: 'theirs' } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    const refused = await apply(repo);
+    expect(refused.run.code).toBe(2);
+    expect(refused.run.stderr).toContain('someone-else');
+    expect(refused.run.stderr).toContain('--force-conflicts');
+    const forced = await apply(repo, ['--force-conflicts']);
+    expect(forced.run.code, forced.run.stderr).toBe(0);
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('1');
+  });
+
+  it('refuses an immutable change and writes nothing; --dry-run writes nothing either', async () => {
+    const ns = uniq();
+    const deploy = (app: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+    });
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy('web'), cm('a', { X: '1' })]);
+    expect((await apply(repo)).run.code).toBe(0);
+    write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy('web-v2'), cm('a', { X: '2' })]);
+    const refused = await apply(repo);
+    expect(refused.run.code).toBe(2);
+    expect(refused.run.stderr).toContain('spec.selector');
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('1');
+    write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy('web'), cm('a', { X: '3' })]);
+    const dry = await runCliAsync(['apply', '--dry-run', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Dry run, nothing written.');
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('1');
+  });
+});
