@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
-import { api, bench } from '../harness/kube.js';
+import { api, bench, kubectl } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
@@ -116,5 +116,31 @@ describe('kubeplan apply (real apiserver)', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Dry run, nothing written.');
     expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('1');
+  });
+});
+
+describe('kubeplan apply and kubectl ApplySets (KEP-3659)', () => {
+  it('kubectl recognises kubeplan\'s set as kubeplan\'s, and kubeplan refuses to take over kubectl\'s', async () => {
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' })]);
+    expect((await apply(repo)).run.code).toBe(0);
+    const theirs = await kubectl(['apply', '--server-side', '--applyset=configmaps/kubeplan-app', '--prune', '-n', ns, '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: ns }, data: { X: '1' } }),
+      env: { KUBECTL_APPLYSET: 'true' },
+    });
+    expect(theirs.code).not.toBe(0);
+    expect(theirs.stderr).toContain('managed by tooling "kubeplan"');
+
+    const other = uniq();
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } } });
+    const made = await kubectl(['apply', '--server-side', '--applyset=configmaps/kubeplan-app', '--prune', '-n', other, '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'k', namespace: other }, data: { K: '1' } }),
+      env: { KUBECTL_APPLYSET: 'true' },
+    });
+    expect(made.code, made.stderr).toBe(0);
+    const refused = await apply(repoWith(other, [cm('mine', { M: '1' })]));
+    expect(refused.run.code).toBe(2);
+    expect(refused.run.stderr).toMatch(/managed by "kubectl\/v1\.35/);
+    expect((await api('GET', `/api/v1/namespaces/${other}/configmaps/mine`)).status).toBe(404);
   });
 });

@@ -57,6 +57,7 @@ export function stageOf(kind: string): 0 | 1 | 2 {
  */
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
   refuseUnsafe(plan, options);
+  await refuseForeignInventory(client, plan);
   const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   const hooks = plan.hidden['Helm hooks (not planned: apply does not run hooks yet)'] ?? 0;
   if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? ' was' : 's were'} not run: apply does not run hooks yet`);
@@ -116,6 +117,25 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
     throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing was applied`, {
       where: `target ${plan.target}`,
       hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
+    });
+  }
+}
+
+/** An ApplySet belongs to the tool that made it (KEP-3659): kubeplan never takes over kubectl's, nor kubectl kubeplan's. */
+async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): Promise<void> {
+  const parent = applySetParent(plan.target, plan.namespace);
+  let existing: KubeObject;
+  try {
+    existing = (await client.request<KubeObject>('GET', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return;
+    throw error;
+  }
+  const tooling = existing.metadata.annotations?.[TOOLING];
+  if (tooling !== undefined && !tooling.startsWith('kubeplan/')) {
+    throw new ApplyError(`the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
     });
   }
 }
