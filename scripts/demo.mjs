@@ -103,7 +103,8 @@ try {
   if (text.status !== 0) throw new Error(`kubeplan diff exited ${text.status}`);
 
   step('kubeplan apply: make the cluster match examples/ (staged, then prune)');
-  const applied = run(process.execPath, [cli, 'apply'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // --no-wait: the bench runs no controllers, so nothing would ever report a finished rollout.
+  const applied = run(process.execPath, [cli, 'apply', '--no-wait'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (applied.status !== 0) throw new Error(`kubeplan apply exited ${applied.status}`);
 
   step('kubeplan diff again: nothing left to do');

@@ -95,6 +95,10 @@ Options:
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
       --dry-run            Plan only; write nothing
+      --wait, --no-wait    Wait until what was written is healthy before pruning
+                           (default: wait)
+      --timeout D          How long to wait, e.g. 90s, 5m (default: 5m; a
+                           Deployment's progressDeadlineSeconds wins if shorter)
       --force-conflicts    Take over fields other field managers own
       --allow-empty        Let a target that renders nothing prune everything
   -o, --output FORMAT      text (default) or json

@@ -154,6 +154,9 @@ const APPLY_OPTIONS = {
   'dry-run': { type: 'boolean' },
   'force-conflicts': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
+  wait: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
   output: { type: 'string', short: 'o' },
   concurrency: { type: 'string' },
   helm: { type: 'string' },
@@ -174,6 +177,8 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: 'the default, 16, suits most clusters' });
   }
+  if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait exclude each other', { hint: 'pass one of them (waiting is the default)' });
+  const timeoutMs = parseDuration(values.timeout ?? '5m');
   const result = await applyCommand({
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
@@ -183,6 +188,8 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     dryRun: values['dry-run'] ?? false,
     forceConflicts: values['force-conflicts'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,
+    waitTimeoutMs: values['no-wait'] ? undefined : timeoutMs,
+    onProgress: (message) => io.stderr(`${message}\n`),
     output,
     concurrency,
     tooling: `kubeplan/v${version}`,
@@ -200,6 +207,14 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
   }
+}
+
+/** `90s`, `5m`, `1h`, or plain seconds. */
+function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { hint: 'use a number with s, m or h' });
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -11,7 +11,8 @@ interface ApplyJson {
 }
 
 const apply = async (repo: string, args: string[] = []) => {
-  const run = await runCliAsync(['apply', '--kubeconfig', bench().adminKubeconfig, '-o', 'json', ...args], { cwd: repo });
+  // No controllers run on the bench: only the health tests wait.
+  const run = await runCliAsync(['apply', '--kubeconfig', bench().adminKubeconfig, '-o', 'json', ...(args.includes('--wait') ? [] : ['--no-wait']), ...args], { cwd: repo });
   return { run, report: run.code === 0 ? (JSON.parse(run.stdout) as ApplyJson) : undefined };
 };
 
@@ -142,5 +143,64 @@ describe('kubeplan apply and kubectl ApplySets (KEP-3659)', () => {
     expect(refused.run.code).toBe(2);
     expect(refused.run.stderr).toMatch(/managed by "kubectl\/v1\.35/);
     expect((await api('GET', `/api/v1/namespaces/${other}/configmaps/mine`)).status).toBe(404);
+  });
+});
+
+describe('kubeplan apply: health', () => {
+  const deploy = (replicas: number) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+  });
+
+  /** Plays the Deployment controller: reports the rollout done once the object exists. */
+  async function rollOut(ns: string, replicas: number) {
+    for (let i = 0; i < 100; i++) {
+      const got = await api<{ metadata: { generation: number } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`);
+      if (got.status === 200) {
+        const status = { replicas, updatedReplicas: replicas, availableReplicas: replicas, readyReplicas: replicas, observedGeneration: got.body.metadata.generation };
+        await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/status?fieldManager=test-controller&force=true`, {
+          body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, status },
+          contentType: 'application/apply-patch+yaml',
+        });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('waits until the rollout is done, printing what it waits for', async () => {
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy(2)]);
+    const running = runCliAsync(['apply', '--wait', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    await new Promise((r) => setTimeout(r, 6500));
+    await rollOut(ns, 2);
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/target app: waiting \d+s for Deployment \S+\/web \(waiting for the controller to observe the new generation\)/);
+    expect(run.stdout).toContain('stage wait until healthy');
+  });
+
+  it('fails fast on a failed rollout and names it; times out naming what is still pending', async () => {
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy(1)]);
+    const running = runCliAsync(['apply', '--wait', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    for (let i = 0; i < 100 && (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    const cond = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' };
+    await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/status?fieldManager=test-controller&force=true`, {
+      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, status: { observedGeneration: 1, conditions: [{ ...cond, lastUpdateTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    const failed = await running;
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain(`apps/v1 Deployment ${ns}/web: is unhealthy: ReplicaSet "web-1" has timed out progressing.`);
+
+    const ns2 = uniq();
+    const slow = await runCliAsync(['apply', '--wait', '--timeout', '2s', '--kubeconfig', bench().adminKubeconfig], {
+      cwd: repoWith(ns2, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns2 } }, deploy(1)]),
+    });
+    expect(slow.code).toBe(2);
+    expect(slow.stderr).toContain('was not healthy after 2s: waiting for the controller to observe the new generation');
   });
 });

@@ -3,12 +3,13 @@ import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
 import type { Change, TargetPlan } from '../diff/types.js';
-import { ClusterError, KubeplanError } from '../errors.js';
+import { ClusterError } from '../errors.js';
+import { ApplyError } from './apply-error.js';
+import { waitHealthy } from './health.js';
 import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 
-/** Apply refused or failed; names the object and what to do. */
-export class ApplyError extends KubeplanError {}
+export { ApplyError };
 
 export interface ApplyOptions {
   /** Take fields owned by other field managers instead of failing. */
@@ -19,6 +20,9 @@ export interface ApplyOptions {
   tooling: string;
   /** Seconds to wait for CRDs to be Established. */
   crdTimeoutSeconds: number;
+  /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
+  waitTimeoutMs: number | undefined;
+  onProgress?: (message: string) => void;
 }
 
 export interface AppliedObject {
@@ -83,6 +87,15 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
+  if (options.waitTimeoutMs !== undefined) {
+    const written = writes.map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) })).filter((c) => c.resource);
+    await timed('wait until healthy', written, () =>
+      waitHealthy(client, written, {
+        timeoutMs: options.waitTimeoutMs!,
+        onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`),
+      }),
+    );
+  }
   const pruneOrder = [...deletes].sort((a, b) => stageOf(b.kind) - stageOf(a.kind));
   await timed('prune', pruneOrder, async () => {
     for (const d of pruneOrder) {

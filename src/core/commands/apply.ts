@@ -18,6 +18,9 @@ export interface ApplyCommandOptions {
   dryRun: boolean;
   forceConflicts: boolean;
   allowEmpty: boolean;
+  /** Wait until written objects are healthy, at most this long (undefined: --no-wait). */
+  waitTimeoutMs: number | undefined;
+  onProgress?: (message: string) => void;
   output: 'text' | 'json';
   concurrency: number;
   tooling: string;
@@ -48,6 +51,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
           allowEmpty: options.allowEmpty,
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
+          waitTimeoutMs: options.waitTimeoutMs,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
       );
     }

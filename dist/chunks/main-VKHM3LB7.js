@@ -30,9 +30,110 @@ import "./chunk-67KDASP7.js";
 // src/cli/main.ts
 import { parseArgs } from "node:util";
 
-// src/core/apply/apply.ts
+// src/core/apply/apply-error.ts
 var ApplyError = class extends KubeplanError {
 };
+
+// src/core/apply/health.ts
+function assessHealth(o) {
+  const spec = o.spec ?? {};
+  const status = o.status ?? {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const condition = (type) => conditions.find((c) => c.type === type);
+  const generation = Number(o.metadata.generation ?? 0);
+  const observed = Number(status.observedGeneration ?? 0);
+  const stale = generation > 0 && observed < generation;
+  const n = (v) => typeof v === "number" ? v : 0;
+  switch (o.kind) {
+    case "Deployment": {
+      const progressing = condition("Progressing");
+      if (progressing?.status === "False" && progressing.reason === "ProgressDeadlineExceeded") return { state: "failed", reason: progressing.message ?? "progress deadline exceeded" };
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (n(status.updatedReplicas) < want) return { state: "pending", reason: `${n(status.updatedReplicas)}/${want} replicas updated` };
+      if (n(status.availableReplicas) < want) return { state: "pending", reason: `${n(status.availableReplicas)}/${want} replicas available` };
+      if (n(status.replicas) > want) return { state: "pending", reason: `${n(status.replicas) - want} old replicas terminating` };
+      return { state: "ready" };
+    }
+    case "StatefulSet": {
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (n(status.readyReplicas) < want) return { state: "pending", reason: `${n(status.readyReplicas)}/${want} replicas ready` };
+      if (status.updateRevision !== void 0 && status.currentRevision !== status.updateRevision) return { state: "pending", reason: "rolling update in progress" };
+      return { state: "ready" };
+    }
+    case "DaemonSet": {
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = n(status.desiredNumberScheduled);
+      if (n(status.updatedNumberScheduled) < want) return { state: "pending", reason: `${n(status.updatedNumberScheduled)}/${want} pods updated` };
+      if (n(status.numberAvailable) < want) return { state: "pending", reason: `${n(status.numberAvailable)}/${want} pods available` };
+      return { state: "ready" };
+    }
+    case "Job": {
+      const failed = condition("Failed");
+      if (failed?.status === "True") return { state: "failed", reason: failed.message ?? failed.reason ?? "the job failed" };
+      if (condition("Complete")?.status === "True") return { state: "ready" };
+      return { state: "pending", reason: `${n(status.succeeded)} succeeded, ${n(status.active)} active` };
+    }
+    case "PersistentVolumeClaim":
+      return status.phase === "Bound" ? { state: "ready" } : { state: "pending", reason: `phase ${String(status.phase ?? "Pending")}` };
+    case "CustomResourceDefinition":
+      return condition("Established")?.status === "True" ? { state: "ready" } : { state: "pending", reason: "not Established yet" };
+  }
+  for (const type of ["Ready", "Available"]) {
+    const c = condition(type);
+    if (c && c.status !== "True") {
+      if (c.status === "False" && /fail|error/i.test(c.reason ?? "")) return { state: "failed", reason: c.message ?? c.reason ?? `${type} is False` };
+      return { state: "pending", reason: c.message ?? `${type} is ${c.status}` };
+    }
+  }
+  return { state: "ready" };
+}
+async function waitHealthy(client, changes, options) {
+  const started = Date.now();
+  let pending = changes.filter((c) => c.resource);
+  let lastReport = Date.now();
+  const reasons = /* @__PURE__ */ new Map();
+  while (pending.length > 0) {
+    const next = [];
+    await Promise.all(
+      pending.map(async (c) => {
+        let live;
+        try {
+          live = (await client.request("GET", resourcePath(c.resource, c.namespace, c.name))).body;
+        } catch (error) {
+          if (error instanceof ClusterError) throw new ApplyError(`cannot read it back to check its health: ${error.message}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+          throw error;
+        }
+        const deadline = progressDeadline(live, options.timeoutMs);
+        const health = assessHealth(live);
+        if (health.state === "failed") throw new ApplyError(`is unhealthy: ${health.reason}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: "see its events (kubectl describe) and fix the manifest; the rest of the apply stopped here" });
+        if (health.state === "pending") {
+          if (Date.now() - started > deadline) {
+            throw new ApplyError(`was not healthy after ${Math.round(deadline / 1e3)}s: ${health.reason}`, {
+              where: `${c.apiVersion} ${objectName(c)}`,
+              hint: "check its pods and events; raise --timeout (or progressDeadlineSeconds) if it is just slow"
+            });
+          }
+          reasons.set(c, health.reason);
+          next.push(c);
+        }
+      })
+    );
+    pending = next;
+    if (pending.length && options.onProgress && Date.now() - lastReport >= 5e3) {
+      lastReport = Date.now();
+      options.onProgress(pending.map((c) => ({ name: objectName(c), reason: reasons.get(c) ?? "", seconds: Math.round((Date.now() - started) / 1e3) })));
+    }
+    if (pending.length) await new Promise((r) => setTimeout(r, options.pollMs ?? 1e3));
+  }
+}
+function progressDeadline(o, fallback) {
+  const seconds = o.spec?.progressDeadlineSeconds;
+  return o.kind === "Deployment" && typeof seconds === "number" ? Math.min(seconds * 1e3, fallback) : fallback;
+}
+
+// src/core/apply/apply.ts
 var FIRST = /* @__PURE__ */ new Set(["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding"]);
 var LAST = /* @__PURE__ */ new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService"]);
 function stageOf(kind) {
@@ -65,6 +166,17 @@ async function applyTarget(plan, client, resources, options) {
   await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object)], options.tooling);
   await timed("everything else", stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed("webhooks and api services", stage(2), () => applyChanges(stage(2), client, options, result, current));
+  if (options.waitTimeoutMs !== void 0) {
+    const written = writes.map((c) => c.resource ? c : { ...c, resource: current.lookup(c.object) }).filter((c) => c.resource);
+    await timed(
+      "wait until healthy",
+      written,
+      () => waitHealthy(client, written, {
+        timeoutMs: options.waitTimeoutMs,
+        onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0].seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(", ")}`)
+      })
+    );
+  }
   const pruneOrder = [...deletes].sort((a, b) => stageOf(b.kind) - stageOf(a.kind));
   await timed("prune", pruneOrder, async () => {
     for (const d of pruneOrder) {
@@ -211,7 +323,9 @@ async function applyCommand(options) {
           forceConflicts: options.forceConflicts,
           allowEmpty: options.allowEmpty,
           tooling: options.tooling,
-          crdTimeoutSeconds: 60
+          crdTimeoutSeconds: 60,
+          waitTimeoutMs: options.waitTimeoutMs,
+          ...options.onProgress ? { onProgress: options.onProgress } : {}
         })
       );
     }
@@ -332,6 +446,10 @@ Options:
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
       --dry-run            Plan only; write nothing
+      --wait, --no-wait    Wait until what was written is healthy before pruning
+                           (default: wait)
+      --timeout D          How long to wait, e.g. 90s, 5m (default: 5m; a
+                           Deployment's progressDeadlineSeconds wins if shorter)
       --force-conflicts    Take over fields other field managers own
       --allow-empty        Let a target that renders nothing prune everything
   -o, --output FORMAT      text (default) or json
@@ -486,6 +604,9 @@ var APPLY_OPTIONS = {
   "dry-run": { type: "boolean" },
   "force-conflicts": { type: "boolean" },
   "allow-empty": { type: "boolean" },
+  wait: { type: "boolean" },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
   output: { type: "string", short: "o" },
   concurrency: { type: "string" },
   helm: { type: "string" },
@@ -505,6 +626,8 @@ async function apply(args, env, cwd, io) {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: "the default, 16, suits most clusters" });
   }
+  if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
+  const timeoutMs = parseDuration(values.timeout ?? "5m");
   const result = await applyCommand({
     config: values.config ?? "kubeplan.yaml",
     targets: values.target ?? [],
@@ -514,6 +637,9 @@ async function apply(args, env, cwd, io) {
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
     allowEmpty: values["allow-empty"] ?? false,
+    waitTimeoutMs: values["no-wait"] ? void 0 : timeoutMs,
+    onProgress: (message) => io.stderr(`${message}
+`),
     output,
     concurrency,
     tooling: `kubeplan/v${version}`,
@@ -530,6 +656,12 @@ function parse(args, options, command) {
     const message = error.message.replace(/\. To specify a positional argument.*$/s, "");
     throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
   }
+}
+function parseDuration(text) {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { hint: "use a number with s, m or h" });
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"] ?? 1e3);
 }
 function emptyToUndefined(value) {
   return value === void 0 || value.trim() === "" ? void 0 : value;
