@@ -72,7 +72,7 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
     outDir: emptyToUndefined(values['out-dir']),
     format,
     showSecrets: values['show-secrets'] ?? false,
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     cwd,
     env,
   });
@@ -89,21 +89,26 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
   return 0;
 }
 
-const DIFF_OPTIONS = {
+/** Options every command that renders and talks to a cluster shares. */
+const CLUSTER_OPTIONS = {
   config: { type: 'string', short: 'c' },
   target: { type: 'string', short: 't', multiple: true },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
-  mode: { type: 'string' },
-  base: { type: 'string' },
-  offline: { type: 'boolean' },
-  output: { type: 'string', short: 'o' },
-  'exit-code': { type: 'boolean' },
   concurrency: { type: 'string' },
   helm: { type: 'string' },
   kubectl: { type: 'string' },
   kustomize: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+const DIFF_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  mode: { type: 'string' },
+  base: { type: 'string' },
+  offline: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  'exit-code': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO & { isTTY?: boolean }): Promise<number> {
@@ -120,14 +125,11 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   if (mode !== 'server' && mode !== 'client' && mode !== 'auto') {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: 'use --mode server (needs patch permission) or --mode client (read-only)' });
   }
-  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: 'the default, 16, suits most clusters' });
-  }
+  const concurrency = parseConcurrency(values.concurrency);
   const result = await diffCommand({
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     mode,
@@ -147,10 +149,7 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
 }
 
 const APPLY_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  target: { type: 'string', short: 't', multiple: true },
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
+  ...CLUSTER_OPTIONS,
   'dry-run': { type: 'boolean' },
   'force-conflicts': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
@@ -158,11 +157,6 @@ const APPLY_OPTIONS = {
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
   output: { type: 'string', short: 'o' },
-  concurrency: { type: 'string' },
-  helm: { type: 'string' },
-  kubectl: { type: 'string' },
-  kustomize: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
 async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
@@ -173,16 +167,13 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
-  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: 'the default, 16, suits most clusters' });
-  }
+  const concurrency = parseConcurrency(values.concurrency);
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait exclude each other', { hint: 'pass one of them (waiting is the default)' });
   const timeoutMs = parseDuration(values.timeout ?? '5m');
   const result = await applyCommand({
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     dryRun: values['dry-run'] ?? false,
@@ -207,6 +198,18 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
   }
+}
+
+function parseConcurrency(value: string | undefined): number {
+  const concurrency = value === undefined ? 16 : Number(value);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, { hint: 'the default, 16, suits most clusters' });
+  }
+  return concurrency;
+}
+
+function toolsFrom(values: { helm?: string | undefined; kubectl?: string | undefined; kustomize?: string | undefined }) {
+  return { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) };
 }
 
 /** `90s`, `5m`, `1h`, or plain seconds. */

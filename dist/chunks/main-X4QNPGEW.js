@@ -521,7 +521,7 @@ async function render(args, env, cwd, io) {
     outDir: emptyToUndefined(values["out-dir"]),
     format,
     showSecrets: values["show-secrets"] ?? false,
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     cwd,
     env
   });
@@ -540,21 +540,24 @@ async function render(args, env, cwd, io) {
   }
   return 0;
 }
-var DIFF_OPTIONS = {
+var CLUSTER_OPTIONS = {
   config: { type: "string", short: "c" },
   target: { type: "string", short: "t", multiple: true },
   kubeconfig: { type: "string" },
   context: { type: "string" },
-  mode: { type: "string" },
-  base: { type: "string" },
-  offline: { type: "boolean" },
-  output: { type: "string", short: "o" },
-  "exit-code": { type: "boolean" },
   concurrency: { type: "string" },
   helm: { type: "string" },
   kubectl: { type: "string" },
   kustomize: { type: "string" },
   help: { type: "boolean", short: "h" }
+};
+var DIFF_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  mode: { type: "string" },
+  base: { type: "string" },
+  offline: { type: "boolean" },
+  output: { type: "string", short: "o" },
+  "exit-code": { type: "boolean" }
 };
 async function diff(args, env, cwd, io) {
   const { values } = parse(args, DIFF_OPTIONS, "diff");
@@ -570,14 +573,11 @@ async function diff(args, env, cwd, io) {
   if (mode !== "server" && mode !== "client" && mode !== "auto") {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: "use --mode server (needs patch permission) or --mode client (read-only)" });
   }
-  const concurrency = values.concurrency === void 0 ? 16 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: "the default, 16, suits most clusters" });
-  }
+  const concurrency = parseConcurrency(values.concurrency);
   const result = await diffCommand({
     config: values.config ?? "kubeplan.yaml",
     targets: values.target ?? [],
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     mode,
@@ -597,22 +597,14 @@ async function diff(args, env, cwd, io) {
   return result.exitCode;
 }
 var APPLY_OPTIONS = {
-  config: { type: "string", short: "c" },
-  target: { type: "string", short: "t", multiple: true },
-  kubeconfig: { type: "string" },
-  context: { type: "string" },
+  ...CLUSTER_OPTIONS,
   "dry-run": { type: "boolean" },
   "force-conflicts": { type: "boolean" },
   "allow-empty": { type: "boolean" },
   wait: { type: "boolean" },
   "no-wait": { type: "boolean" },
   timeout: { type: "string" },
-  output: { type: "string", short: "o" },
-  concurrency: { type: "string" },
-  helm: { type: "string" },
-  kubectl: { type: "string" },
-  kustomize: { type: "string" },
-  help: { type: "boolean", short: "h" }
+  output: { type: "string", short: "o" }
 };
 async function apply(args, env, cwd, io) {
   const { values } = parse(args, APPLY_OPTIONS, "apply");
@@ -622,16 +614,13 @@ async function apply(args, env, cwd, io) {
   }
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
-  const concurrency = values.concurrency === void 0 ? 16 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`, { hint: "the default, 16, suits most clusters" });
-  }
+  const concurrency = parseConcurrency(values.concurrency);
   if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
   const timeoutMs = parseDuration(values.timeout ?? "5m");
   const result = await applyCommand({
     config: values.config ?? "kubeplan.yaml",
     targets: values.target ?? [],
-    tools: { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) },
+    tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     dryRun: values["dry-run"] ?? false,
@@ -656,6 +645,16 @@ function parse(args, options, command) {
     const message = error.message.replace(/\. To specify a positional argument.*$/s, "");
     throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
   }
+}
+function parseConcurrency(value) {
+  const concurrency = value === void 0 ? 16 : Number(value);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, { hint: "the default, 16, suits most clusters" });
+  }
+  return concurrency;
+}
+function toolsFrom(values) {
+  return { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) };
 }
 function parseDuration(text) {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
