@@ -60,7 +60,7 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
   const owner = options.owner ?? 'acme';
   const repo = options.repo ?? 'config';
   const ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addFormat('date-time', true).addFormat('uri', true).addFormat('email', true).addFormat('uri-template', true);
+  for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64']) ajv.addFormat(format, true);
   const validators = new Map<string, ValidateFunction>();
   const validatorFor = (key: string, schema: object) => {
     let v = validators.get(key);
