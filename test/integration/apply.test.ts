@@ -204,3 +204,31 @@ describe('kubeplan apply: health', () => {
     expect(slow.stderr).toContain('was not healthy after 2s: waiting for the controller to observe the new generation');
   });
 });
+
+describe('kubeplan apply: out-of-order merges', () => {
+  it('refuses to apply a commit older than the one already applied, and records commit and digest', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const ns = uniq();
+    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { V: '1' })]);
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'v1');
+    const v1 = git('rev-parse', 'HEAD');
+    write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { V: '2' })]);
+    git('commit', '-qam', 'v2');
+    const v2 = git('rev-parse', 'HEAD');
+    expect((await apply(repo)).run.code).toBe(0);
+    const parent = await api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`);
+    expect(parent.body.metadata.annotations['kubeplan.dev/commit']).toBe(v2);
+    expect(parent.body.metadata.annotations['kubeplan.dev/bundle-digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    git('checkout', '-q', v1);
+    const old = await apply(repo);
+    expect(old.run.code).toBe(2);
+    expect(old.run.stderr).toContain(`commit ${v1.slice(0, 12)} is older than ${v2.slice(0, 12)}, which is already applied`);
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.V).toBe('2');
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ADDITIONAL_NAMESPACES, APPLYSET_ID, applySetId, applySetParent, CONTAINS_GROUP_KINDS, TOOLING } from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, ResourceMap } from '../cluster/discovery.js';
@@ -20,6 +21,8 @@ export interface ApplyOptions {
   tooling: string;
   /** Seconds to wait for CRDs to be Established. */
   crdTimeoutSeconds: number;
+  /** The commit being applied (recorded on the inventory parent), and how to check it is not older than the last. */
+  commit?: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> };
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
   waitTimeoutMs: number | undefined;
   onProgress?: (message: string) => void;
@@ -61,8 +64,9 @@ export function stageOf(kind: string): 0 | 1 | 2 {
  */
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
   refuseUnsafe(plan, options);
-  await refuseForeignInventory(client, plan);
+  const previous = await refuseForeignInventory(client, plan);
   const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  await refuseOlderCommit(plan, previous, options, result);
   const hooks = plan.hidden['Helm hooks (not planned: apply does not run hooks yet)'] ?? 0;
   if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? ' was' : 's were'} not run: apply does not run hooks yet`);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update'));
@@ -84,7 +88,8 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
-  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling);
+  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered) };
+  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, stamp);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
   if (options.waitTimeoutMs !== undefined) {
@@ -104,7 +109,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
       result.objects.push(record('pruned', d));
     }
   });
-  await writeParent(client, parent, id, rendered, options.tooling);
+  await writeParent(client, parent, id, rendered, options.tooling, stamp);
   return result;
 }
 
@@ -135,13 +140,13 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
 }
 
 /** An ApplySet belongs to the tool that made it (KEP-3659): kubeplan never takes over kubectl's, nor kubectl kubeplan's. */
-async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): Promise<void> {
+async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): Promise<KubeObject | undefined> {
   const parent = applySetParent(plan.target, plan.namespace);
   let existing: KubeObject;
   try {
     existing = (await client.request<KubeObject>('GET', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
   } catch (error) {
-    if (error instanceof ClusterError && error.status === 404) return;
+    if (error instanceof ClusterError && error.status === 404) return undefined;
     throw error;
   }
   const tooling = existing.metadata.annotations?.[TOOLING];
@@ -151,6 +156,27 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
       hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
     });
   }
+  return existing;
+}
+
+export const COMMIT_ANNOTATION = 'kubeplan.dev/commit';
+export const DIGEST_ANNOTATION = 'kubeplan.dev/bundle-digest';
+
+/**
+ * Out-of-order merges: a pipeline for an older commit must not roll back what a newer one applied. The parent
+ * records the applied commit; applying a commit that is an ancestor of it is refused.
+ */
+async function refuseOlderCommit(plan: TargetPlan, parent: KubeObject | undefined, options: ApplyOptions, result: TargetApplyResult): Promise<void> {
+  const recorded = parent?.metadata.annotations?.[COMMIT_ANNOTATION];
+  if (!recorded || !options.commit || recorded === options.commit.sha) return;
+  const older = await options.commit.isAncestor(options.commit.sha, recorded);
+  if (older === true) {
+    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: 'a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)',
+    });
+  }
+  if (older === undefined) result.notes.push(`could not check that ${options.commit.sha.slice(0, 12)} is newer than the applied ${recorded.slice(0, 12)} (fetch full history to enable the guard)`);
 }
 
 async function applyChanges(changes: Change[], client: ClusterClient, options: ApplyOptions, result: TargetApplyResult, resources?: ResourceMap): Promise<void> {
@@ -197,7 +223,21 @@ async function waitEstablished(client: ClusterClient, names: string[], timeoutSe
 }
 
 /** The inventory parent: ConfigMap `kubeplan-<target>` with the ApplySet id, tooling, kinds and namespaces. */
-async function writeParent(client: ClusterClient, parent: { name: string; namespace: string }, id: string, objects: KubeObject[], tooling: string): Promise<void> {
+/** A digest of what the target renders, recorded with the commit so a later run can tell what was applied. */
+function bundleDigest(objects: KubeObject[]): string {
+  const hash = createHash('sha256');
+  for (const o of objects) hash.update(JSON.stringify(o)).update('\n');
+  return `sha256:${hash.digest('hex')}`;
+}
+
+async function writeParent(
+  client: ClusterClient,
+  parent: { name: string; namespace: string },
+  id: string,
+  objects: KubeObject[],
+  tooling: string,
+  record: { commit: string | undefined; digest: string },
+): Promise<void> {
   const groupKinds = [...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace))].sort();
   const body: KubeObject = {
@@ -211,6 +251,8 @@ async function writeParent(client: ClusterClient, parent: { name: string; namesp
         [TOOLING]: tooling,
         [CONTAINS_GROUP_KINDS]: groupKinds.join(','),
         ...(namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(',') } : {}),
+        ...(record.commit ? { [COMMIT_ANNOTATION]: record.commit } : {}),
+        [DIGEST_ANNOTATION]: record.digest,
       },
     },
   };

@@ -2,6 +2,7 @@ import { applyTarget, type TargetApplyResult } from '../apply/apply.js';
 import { ClusterClient } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import { loadConfig } from '../config/load-config.js';
+import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import type { Plan } from '../diff/types.js';
 import { renderTargets } from '../render/render-targets.js';
@@ -43,6 +44,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore });
   const results: TargetApplyResult[] = [];
+  const sha = await headCommit(config.repoRoot, options.env);
+  const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
   if (!options.dryRun) {
     for (const target of plan.targets) {
       results.push(
@@ -52,6 +55,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
+          ...(commit ? { commit } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
       );

@@ -14,6 +14,7 @@ import {
   applySetId,
   applySetParent,
   diffCommand,
+  execa,
   formatError,
   loadConfig,
   objectName,
@@ -29,6 +30,9 @@ import "./chunk-67KDASP7.js";
 
 // src/cli/main.ts
 import { parseArgs } from "node:util";
+
+// src/core/apply/apply.ts
+import { createHash } from "node:crypto";
 
 // src/core/apply/apply-error.ts
 var ApplyError = class extends KubeplanError {
@@ -141,8 +145,9 @@ function stageOf(kind) {
 }
 async function applyTarget(plan, client, resources, options) {
   refuseUnsafe(plan, options);
-  await refuseForeignInventory(client, plan);
+  const previous = await refuseForeignInventory(client, plan);
   const result = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  await refuseOlderCommit(plan, previous, options, result);
   const hooks = plan.hidden["Helm hooks (not planned: apply does not run hooks yet)"] ?? 0;
   if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? " was" : "s were"} not run: apply does not run hooks yet`);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === "create" || c.action === "update"));
@@ -163,7 +168,8 @@ async function applyTarget(plan, client, resources, options) {
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== "delete" && !c.hook).map((c) => c.object).filter(Boolean);
-  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object)], options.tooling);
+  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered) };
+  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object)], options.tooling, stamp);
   await timed("everything else", stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed("webhooks and api services", stage(2), () => applyChanges(stage(2), client, options, result, current));
   if (options.waitTimeoutMs !== void 0) {
@@ -185,7 +191,7 @@ async function applyTarget(plan, client, resources, options) {
       result.objects.push(record("pruned", d));
     }
   });
-  await writeParent(client, parent, id, rendered, options.tooling);
+  await writeParent(client, parent, id, rendered, options.tooling, stamp);
   return result;
 }
 function refuseUnsafe(plan, options) {
@@ -219,7 +225,7 @@ async function refuseForeignInventory(client, plan) {
   try {
     existing = (await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
   } catch (error) {
-    if (error instanceof ClusterError && error.status === 404) return;
+    if (error instanceof ClusterError && error.status === 404) return void 0;
     throw error;
   }
   const tooling = existing.metadata.annotations?.[TOOLING];
@@ -229,6 +235,21 @@ async function refuseForeignInventory(client, plan) {
       hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split("/")[0]} manages`
     });
   }
+  return existing;
+}
+var COMMIT_ANNOTATION = "kubeplan.dev/commit";
+var DIGEST_ANNOTATION = "kubeplan.dev/bundle-digest";
+async function refuseOlderCommit(plan, parent, options, result) {
+  const recorded = parent?.metadata.annotations?.[COMMIT_ANNOTATION];
+  if (!recorded || !options.commit || recorded === options.commit.sha) return;
+  const older = await options.commit.isAncestor(options.commit.sha, recorded);
+  if (older === true) {
+    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: "a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)"
+    });
+  }
+  if (older === void 0) result.notes.push(`could not check that ${options.commit.sha.slice(0, 12)} is newer than the applied ${recorded.slice(0, 12)} (fetch full history to enable the guard)`);
 }
 async function applyChanges(changes, client, options, result, resources) {
   await Promise.all(
@@ -271,7 +292,12 @@ async function waitEstablished(client, names, timeoutSeconds) {
     }
   }
 }
-async function writeParent(client, parent, id, objects, tooling) {
+function bundleDigest(objects) {
+  const hash = createHash("sha256");
+  for (const o of objects) hash.update(JSON.stringify(o)).update("\n");
+  return `sha256:${hash.digest("hex")}`;
+}
+async function writeParent(client, parent, id, objects, tooling, record2) {
   const groupKinds = [...new Set(objects.map((o) => o.apiVersion.includes("/") ? `${o.kind}.${o.apiVersion.split("/")[0]}` : o.kind))].sort();
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns) => !!ns && ns !== parent.namespace))].sort();
   const body = {
@@ -284,7 +310,9 @@ async function writeParent(client, parent, id, objects, tooling) {
       annotations: {
         [TOOLING]: tooling,
         [CONTAINS_GROUP_KINDS]: groupKinds.join(","),
-        ...namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(",") } : {}
+        ...namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(",") } : {},
+        ...record2.commit ? { [COMMIT_ANNOTATION]: record2.commit } : {},
+        [DIGEST_ANNOTATION]: record2.digest
       }
     }
   };
@@ -307,6 +335,16 @@ function record(action, c) {
   return { action, apiVersion: c.apiVersion, kind: c.kind, ...c.namespace ? { namespace: c.namespace } : {}, name: c.name };
 }
 
+// src/core/git/ancestry.ts
+async function headCommit(repoRoot, env) {
+  const r = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? String(r.stdout).trim() : void 0;
+}
+async function isAncestor(repoRoot, older, newer, env) {
+  const r = await execa("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? true : r.exitCode === 1 ? false : void 0;
+}
+
 // src/core/commands/apply.ts
 async function applyCommand(options) {
   const config = loadConfig(options.config, options.cwd);
@@ -316,6 +354,8 @@ async function applyCommand(options) {
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const plan = await planTargets(sets, client, resources, { mode: "server", modeReason: "apply plans with server-side dry-runs", ignore });
   const results = [];
+  const sha = await headCommit(config.repoRoot, options.env);
+  const commit = sha ? { sha, isAncestor: (older, newer) => isAncestor(config.repoRoot, older, newer, options.env) } : void 0;
   if (!options.dryRun) {
     for (const target of plan.targets) {
       results.push(
@@ -325,6 +365,7 @@ async function applyCommand(options) {
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
+          ...commit ? { commit } : {},
           ...options.onProgress ? { onProgress: options.onProgress } : {}
         })
       );
