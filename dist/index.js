@@ -17,7 +17,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-SEC4EOZO.js";
+} from "./chunks/chunk-YLT7YUSF.js";
 import {
   CORE_SCHEMA,
   load

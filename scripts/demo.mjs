@@ -103,8 +103,8 @@ try {
   if (text.status !== 0) throw new Error(`kubeplan diff exited ${text.status}`);
 
   step('kubeplan apply: make the cluster match examples/ (staged, then prune)');
-  // --no-wait: the bench runs no controllers, so nothing would ever report a finished rollout.
-  const applied = run(process.execPath, [cli, 'apply', '--no-wait'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // --no-wait --no-hooks: the bench runs no controllers, so no rollout or hook Job would ever report that it finished.
+  const applied = run(process.execPath, [cli, 'apply', '--no-wait', '--no-hooks'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (applied.status !== 0) throw new Error(`kubeplan apply exited ${applied.status}`);
 
   step('kubeplan diff again: nothing left to do');

@@ -85,9 +85,10 @@ export const APPLY_HELP = `Usage: kubeplan apply [options]
 Plans every target (as kubeplan diff --mode server) and writes only what changed,
 with server-side apply as field manager kubeplan, in stages: CRDs, Namespaces and
 cluster-wide RBAC; then, once the CRDs are Established, everything else; webhooks
-and APIServices last. Objects applied before and no longer rendered are pruned
-(the target's ApplySet, a ConfigMap kubeplan-<target>, records them). Nothing is
-written when the plan has errors or replaces an object.
+and APIServices last; Helm pre-/post- hooks around them. Objects applied before
+and no longer rendered are pruned (the target's ApplySet, a ConfigMap
+kubeplan-<target>, records them). Nothing is written when the plan has errors or
+replaces an object.
 
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
@@ -101,6 +102,8 @@ Options:
                            Deployment's progressDeadlineSeconds wins if shorter)
       --force-conflicts    Take over fields other field managers own
       --allow-empty        Let a target that renders nothing prune everything
+      --no-hooks           Do not run Helm hooks (pre-/post-install and -upgrade
+                           hooks run by weight around the stages; tests never)
   -o, --output FORMAT      text (default) or json
       --concurrency N      Requests in flight at once (default: 16)
       --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)

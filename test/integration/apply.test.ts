@@ -232,3 +232,80 @@ describe('kubeplan apply: out-of-order merges', () => {
     expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.V).toBe('2');
   });
 });
+
+describe('kubeplan apply: Helm hooks', () => {
+  it('runs pre-install hooks by weight before the release, waits for their Jobs, and deletes them as their policy says', async () => {
+    const ns = uniq();
+    const job = (name: string, weight: number, policy: string) =>
+      [
+        'apiVersion: batch/v1',
+        'kind: Job',
+        'metadata:',
+        `  name: ${name}`,
+        '  annotations:',
+        '    "helm.sh/hook": pre-install,pre-upgrade',
+        `    "helm.sh/hook-weight": "${weight}"`,
+        `    "helm.sh/hook-delete-policy": ${policy}`,
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      restartPolicy: Never',
+        '      containers: [{name: run, image: busybox:1.37, command: ["true"]}]',
+        '',
+      ].join('\n');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  v: "1"\n',
+      'chart/templates/migrate.yaml': job('migrate', 5, 'hook-succeeded'),
+      'chart/templates/backup.yaml': job('backup', -5, 'before-hook-creation'),
+      'chart/templates/test.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    "helm.sh/hook": test\nspec:\n  containers: [{name: t, image: busybox:1.37}]\n',
+    });
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const order: string[] = [];
+    let stop = false;
+    // Play the Job controller: complete each hook Job as it appears, remembering the order.
+    const controller = (async () => {
+      while (!stop) {
+        const jobs = await api<{ items: { metadata: { name: string }; status?: { conditions?: unknown[] } }[] }>('GET', `/apis/batch/v1/namespaces/${ns}/jobs`);
+        for (const j of jobs.body.items ?? []) {
+          if (j.status?.conditions?.length) continue;
+          const cm = await api('GET', `/api/v1/namespaces/${ns}/configmaps/app`);
+          order.push(`${j.metadata.name}${cm.status === 200 ? ' after release' : ' before release'}`);
+          const now = new Date().toISOString();
+          await api('PATCH', `/apis/batch/v1/namespaces/${ns}/jobs/${j.metadata.name}/status?fieldManager=test-controller&force=true`, {
+            body: {
+              apiVersion: 'batch/v1',
+              kind: 'Job',
+              metadata: { name: j.metadata.name, namespace: ns },
+              status: {
+                startTime: now,
+                completionTime: now,
+                succeeded: 1,
+                conditions: [
+                  { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
+                  { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
+                ],
+              },
+            },
+            contentType: 'application/apply-patch+yaml',
+          });
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const run = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    stop = true;
+    await controller;
+    expect(run.code, run.stderr).toBe(0);
+    expect(order).toEqual(['backup before release', 'migrate before release']);
+    expect(run.stdout).toContain('note: ran pre-install Job backup');
+    // hook-succeeded: deleted after it ran; before-hook-creation: kept until the next run.
+    expect((await api('GET', `/apis/batch/v1/namespaces/${ns}/jobs/migrate`)).status).toBe(404);
+    expect((await api('GET', `/apis/batch/v1/namespaces/${ns}/jobs/backup`)).status).toBe(200);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/pods/smoke`)).status).toBe(404);
+    // Hooks are not part of the inventory: the parent never lists Jobs.
+    const parent = await api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`);
+    expect(parent.body.metadata.annotations['applyset.kubernetes.io/contains-group-kinds']).toBe('ConfigMap');
+  });
+});

@@ -7,6 +7,7 @@ import type { Change, TargetPlan } from '../diff/types.js';
 import { ClusterError } from '../errors.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
+import { runHooks } from './hooks.js';
 import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 
@@ -23,6 +24,8 @@ export interface ApplyOptions {
   crdTimeoutSeconds: number;
   /** The commit being applied (recorded on the inventory parent), and how to check it is not older than the last. */
   commit?: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> };
+  /** Skip Helm hooks (helm --no-hooks). */
+  noHooks?: boolean;
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
   waitTimeoutMs: number | undefined;
   onProgress?: (message: string) => void;
@@ -67,10 +70,14 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const previous = await refuseForeignInventory(client, plan);
   const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
-  const hooks = plan.hidden['Helm hooks (not planned: apply does not run hooks yet)'] ?? 0;
-  if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? ' was' : 's were'} not run: apply does not run hooks yet`);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
+  const phase = previous === undefined ? 'install' : 'upgrade';
+  const hookTimeout = options.waitTimeoutMs ?? 5 * 60_000;
+  const hookProgress = options.onProgress ? { onProgress: options.onProgress } : {};
+  // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
+  const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
+  if (options.noHooks && plan.hooks?.length) result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? '' : 's'} skipped (--no-hooks)`);
   result.unchanged = plan.changes.filter((c) => c.action === 'unchanged').length;
   for (const c of plan.changes.filter((x) => x.action === 'unchanged')) result.objects.push(record('unchanged', c));
 
@@ -85,6 +92,11 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds));
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
+  if (runsHooks) {
+    await timed(`${phase} hooks (pre)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks!, `pre-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+    });
+  }
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
@@ -110,6 +122,11 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
     }
   });
   await writeParent(client, parent, id, rendered, options.tooling, stamp);
+  if (runsHooks) {
+    await timed(`${phase} hooks (post)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks!, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+    });
+  }
   return result;
 }
 

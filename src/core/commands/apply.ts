@@ -19,6 +19,7 @@ export interface ApplyCommandOptions {
   dryRun: boolean;
   forceConflicts: boolean;
   allowEmpty: boolean;
+  noHooks: boolean;
   /** Wait until written objects are healthy, at most this long (undefined: --no-wait). */
   waitTimeoutMs: number | undefined;
   onProgress?: (message: string) => void;
@@ -55,6 +56,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
+          noHooks: options.noHooks,
           ...(commit ? { commit } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),

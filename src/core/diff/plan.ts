@@ -45,7 +45,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
-    // Helm hooks run around an apply, which kubeplan does not do yet: they are counted, not planned.
+    // Helm hooks are not release objects: apply runs them around its stages; the plan only counts them.
     return set.manifests.filter((m) => !m.hook).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
   });
   const live = await listLive(client, resolved.flat());
@@ -70,9 +70,14 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       }),
     );
     changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
-    const hooks = set.manifests.filter((m) => m.hook).length;
-    if (hooks) hidden['Helm hooks (not planned: apply does not run hooks yet)'] = hooks;
-    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden });
+    const hooks = set.manifests
+      .filter((m) => m.hook)
+      .map((m) => {
+        const r = resolveManifest(m, resources, pendingKinds, client.namespace);
+        return { object: r.object, resource: r.info, hook: m.hook! };
+      });
+    if (hooks.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.length;
+    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks });
   }
   const changes = targets.flatMap((t) => t.changes);
   return {

@@ -56,6 +56,14 @@ export interface TargetPlan {
   summary: Counts;
   /** Fields hidden from the diffs, by rule. */
   hidden: HiddenCounts;
+  /** Helm hooks: not part of the plan or the inventory; apply runs them around its stages. Never reported. */
+  hooks?: PlannedHook[];
+}
+
+export interface PlannedHook {
+  object: KubeObject;
+  resource: ResourceInfo | undefined;
+  hook: HelmHook;
 }
 
 /** What planning cost: how many objects needed no request at all, and the requests sent. */

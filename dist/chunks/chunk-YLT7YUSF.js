@@ -18068,9 +18068,12 @@ async function planTargets(sets, client, resources, options) {
       })
     );
     changes2.push(...await planDeletions(set, resolved[i2], client, resources, masker, hidden2));
-    const hooks = set.manifests.filter((m) => m.hook).length;
-    if (hooks) hidden2["Helm hooks (not planned: apply does not run hooks yet)"] = hooks;
-    targets.push({ target: set.target, namespace: set.namespace, changes: changes2, summary: countChanges(changes2), hidden: hidden2 });
+    const hooks = set.manifests.filter((m) => m.hook).map((m) => {
+      const r = resolveManifest(m, resources, pendingKinds, client.namespace);
+      return { object: r.object, resource: r.info, hook: m.hook };
+    });
+    if (hooks.length) hidden2["Helm hooks (run by apply around its stages, not diffed)"] = hooks.length;
+    targets.push({ target: set.target, namespace: set.namespace, changes: changes2, summary: countChanges(changes2), hidden: hidden2, hooks });
   }
   const changes = targets.flatMap((t) => t.changes);
   return {

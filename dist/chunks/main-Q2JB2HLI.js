@@ -24,7 +24,7 @@ import {
   resourcePath,
   serverSideApply,
   summaryLine
-} from "./chunk-SEC4EOZO.js";
+} from "./chunk-YLT7YUSF.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -137,6 +137,64 @@ function progressDeadline(o, fallback) {
   return o.kind === "Deployment" && typeof seconds === "number" ? Math.min(seconds * 1e3, fallback) : fallback;
 }
 
+// src/core/apply/hooks.ts
+async function runHooks(hooks, phase, client, resources, options) {
+  const selected = hooks.filter((h) => h.hook.events.includes(phase)).sort((a, b) => a.hook.weight - b.hook.weight || a.object.metadata.name.localeCompare(b.object.metadata.name));
+  const ran = [];
+  for (const h of selected) {
+    const resource = h.resource ?? resources.lookup(h.object);
+    const change = {
+      action: "create",
+      apiVersion: h.object.apiVersion,
+      kind: h.object.kind,
+      ...h.object.metadata.namespace ? { namespace: h.object.metadata.namespace } : {},
+      name: h.object.metadata.name,
+      paths: [],
+      digest: [],
+      diff: "",
+      via: "intent",
+      object: h.object,
+      ...resource ? { resource } : {}
+    };
+    const where = `${phase} hook ${h.object.apiVersion} ${objectName(change)}`;
+    if (!resource) throw new ApplyError(`the cluster has no kind ${h.object.kind} in ${h.object.apiVersion}`, { where, hint: "install its CRD first" });
+    const policies = h.hook.deletePolicies.length ? h.hook.deletePolicies : ["before-hook-creation"];
+    if (policies.includes("before-hook-creation")) await deleteAndWait(client, change);
+    try {
+      await serverSideApply(client, resource, h.object, { dryRun: false, force: true });
+      options.onProgress?.(`running ${where}`);
+      await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, ...options.onProgress ? { onProgress: (p) => options.onProgress(`waiting ${p[0].seconds}s for ${where}: ${p[0].reason}`) } : {} });
+    } catch (error) {
+      if (policies.includes("hook-failed")) await deleteAndWait(client, change).catch(() => void 0);
+      if (error instanceof ApplyError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+      if (error instanceof ClusterError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+      throw error;
+    }
+    if (policies.includes("hook-succeeded")) await deleteAndWait(client, change);
+    ran.push(`${phase} ${h.object.kind} ${h.object.metadata.name}`);
+  }
+  return ran;
+}
+async function deleteAndWait(client, c) {
+  const url = resourcePath(c.resource, c.namespace, c.name);
+  try {
+    await client.request("DELETE", url, { query: { propagationPolicy: "Background" } });
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return;
+    throw error;
+  }
+  for (let i = 0; i < 600; i++) {
+    try {
+      await client.request("GET", url);
+    } catch (error) {
+      if (error instanceof ClusterError && error.status === 404) return;
+      throw error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ApplyError("was not deleted within 60s (a finalizer?)", { where: `${c.apiVersion} ${objectName(c)}`, hint: "check its finalizers" });
+}
+
 // src/core/apply/apply.ts
 var FIRST = /* @__PURE__ */ new Set(["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding"]);
 var LAST = /* @__PURE__ */ new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService"]);
@@ -148,10 +206,13 @@ async function applyTarget(plan, client, resources, options) {
   const previous = await refuseForeignInventory(client, plan);
   const result = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
-  const hooks = plan.hidden["Helm hooks (not planned: apply does not run hooks yet)"] ?? 0;
-  if (hooks) result.notes.push(`${hooks} Helm hook${hooks === 1 ? " was" : "s were"} not run: apply does not run hooks yet`);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === "create" || c.action === "update"));
   const deletes = plan.changes.filter((c) => c.action === "delete");
+  const phase = previous === void 0 ? "install" : "upgrade";
+  const hookTimeout = options.waitTimeoutMs ?? 5 * 6e4;
+  const hookProgress = options.onProgress ? { onProgress: options.onProgress } : {};
+  const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
+  if (options.noHooks && plan.hooks?.length) result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? "" : "s"} skipped (--no-hooks)`);
   result.unchanged = plan.changes.filter((c) => c.action === "unchanged").length;
   for (const c of plan.changes.filter((x) => x.action === "unchanged")) result.objects.push(record("unchanged", c));
   const timed = async (name, changes, fn) => {
@@ -165,6 +226,11 @@ async function applyTarget(plan, client, resources, options) {
   if (crds.length) await timed("wait for CRDs to be established", [], () => waitEstablished(client, crds, options.crdTimeoutSeconds));
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
+  if (runsHooks) {
+    await timed(`${phase} hooks (pre)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks, `pre-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+    });
+  }
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== "delete" && !c.hook).map((c) => c.object).filter(Boolean);
@@ -192,6 +258,11 @@ async function applyTarget(plan, client, resources, options) {
     }
   });
   await writeParent(client, parent, id, rendered, options.tooling, stamp);
+  if (runsHooks) {
+    await timed(`${phase} hooks (post)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+    });
+  }
   return result;
 }
 function refuseUnsafe(plan, options) {
@@ -365,6 +436,7 @@ async function applyCommand(options) {
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
+          noHooks: options.noHooks,
           ...commit ? { commit } : {},
           ...options.onProgress ? { onProgress: options.onProgress } : {}
         })
@@ -477,9 +549,10 @@ var APPLY_HELP = `Usage: kubeplan apply [options]
 Plans every target (as kubeplan diff --mode server) and writes only what changed,
 with server-side apply as field manager kubeplan, in stages: CRDs, Namespaces and
 cluster-wide RBAC; then, once the CRDs are Established, everything else; webhooks
-and APIServices last. Objects applied before and no longer rendered are pruned
-(the target's ApplySet, a ConfigMap kubeplan-<target>, records them). Nothing is
-written when the plan has errors or replaces an object.
+and APIServices last; Helm pre-/post- hooks around them. Objects applied before
+and no longer rendered are pruned (the target's ApplySet, a ConfigMap
+kubeplan-<target>, records them). Nothing is written when the plan has errors or
+replaces an object.
 
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
@@ -493,6 +566,8 @@ Options:
                            Deployment's progressDeadlineSeconds wins if shorter)
       --force-conflicts    Take over fields other field managers own
       --allow-empty        Let a target that renders nothing prune everything
+      --no-hooks           Do not run Helm hooks (pre-/post-install and -upgrade
+                           hooks run by weight around the stages; tests never)
   -o, --output FORMAT      text (default) or json
       --concurrency N      Requests in flight at once (default: 16)
       --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
@@ -642,6 +717,7 @@ var APPLY_OPTIONS = {
   "dry-run": { type: "boolean" },
   "force-conflicts": { type: "boolean" },
   "allow-empty": { type: "boolean" },
+  "no-hooks": { type: "boolean" },
   wait: { type: "boolean" },
   "no-wait": { type: "boolean" },
   timeout: { type: "string" },
@@ -667,6 +743,7 @@ async function apply(args, env, cwd, io) {
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
     allowEmpty: values["allow-empty"] ?? false,
+    noHooks: values["no-hooks"] ?? false,
     waitTimeoutMs: values["no-wait"] ? void 0 : timeoutMs,
     onProgress: (message) => io.stderr(`${message}
 `),
