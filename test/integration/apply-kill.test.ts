@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
+import { api, bench } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
+
+const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+
+describe('apply killed with SIGKILL at random points', () => {
+  it('always converges on rerun: exactly the git state, nothing outside the set touched, every member labelled', async () => {
+    const ns = `kill-${Math.random().toString(36).slice(2, 8)}`;
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    await api('POST', `/api/v1/namespaces/${ns}/configmaps`, { body: cm('outsider', { KEEP: 'me' }) });
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`, 'manifests/all.json': '{}' });
+    // Two bundles that overlap: switching between them creates, updates and prunes.
+    const bundles = [
+      Array.from({ length: 12 }, (_, i) => cm(`a${i}`, { V: 'one' })),
+      [...Array.from({ length: 6 }, (_, i) => cm(`a${i}`, { V: 'two' })), ...Array.from({ length: 6 }, (_, i) => cm(`b${i}`, { V: 'two' }))],
+    ];
+    const id = applySetId(applySetParent('app', ns));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: helmBin, KUBEPLAN_KUBECTL: kubectlBin };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 20; trial++) {
+      const bundle = bundles[trial % 2]!;
+      writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: bundle }));
+      const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo, env, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await new Promise((r) => setTimeout(r, 150 + random() * 900));
+      child.kill('SIGKILL');
+      await exited;
+      const rerun = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+      expect(rerun.code, `trial ${trial}: ${rerun.stderr}`).toBe(0);
+      const list = await api<{ items: { metadata: { name: string; labels?: Record<string, string> }; data?: Record<string, string> }[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`);
+      const members = list.body.items.filter((i) => i.metadata.labels?.[PART_OF] === id);
+      expect(members.map((m) => m.metadata.name).sort(), `trial ${trial}`).toEqual(bundle.map((o) => o.metadata.name).sort());
+      for (const m of members) expect(m.data?.V, `trial ${trial} ${m.metadata.name}`).toBe(trial % 2 === 0 ? 'one' : 'two');
+      const unlabelled = list.body.items.filter((i) => !i.metadata.labels?.[PART_OF]).map((i) => i.metadata.name).sort();
+      expect(unlabelled, `trial ${trial}`).toEqual(['kube-root-ca.crt', 'kubeplan-app', 'outsider'].filter((n) => list.body.items.some((i) => i.metadata.name === n)).sort());
+      expect(list.body.items.find((i) => i.metadata.name === 'outsider')!.data).toEqual({ KEEP: 'me' });
+    }
+  }, 180_000);
+});
