@@ -17,7 +17,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-YLT7YUSF.js";
+} from "./chunks/chunk-ALLAVMNG.js";
 import {
   CORE_SCHEMA,
   load

@@ -309,3 +309,35 @@ describe('kubeplan apply: Helm hooks', () => {
     expect(parent.body.metadata.annotations['applyset.kubernetes.io/contains-group-kinds']).toBe('ConfigMap');
   });
 });
+
+describe('kubeplan apply: per-target policy in kubeplan.yaml', () => {
+  it('recreates a kind on the recreate list when an immutable field changes', async () => {
+    const ns = uniq();
+    const deploy = (app: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+    });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    apply:\n      recreate: [Deployment]\n`,
+      'manifests/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy('web')] }),
+    });
+    expect((await apply(repo)).run.code).toBe(0);
+    const before = await api<{ metadata: { uid: string } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`);
+    write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy('web-v2')]);
+    const again = await apply(repo);
+    expect(again.run.code, again.run.stderr).toBe(0);
+    expect(again.report!.targets[0]).toMatchObject({ recreated: 1 });
+    const after = await api<{ metadata: { uid: string }; spec: { selector: { matchLabels: { app: string } } } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`);
+    expect(after.body.spec.selector.matchLabels.app).toBe('web-v2');
+    expect(after.body.metadata.uid).not.toBe(before.body.metadata.uid);
+  });
+
+  it('never allows recreating Namespaces, CRDs or PVCs', async () => {
+    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    manifests: m\n    apply:\n      recreate: [PersistentVolumeClaim]\n', 'm/a.yaml': '' });
+    const run = await runCliAsync(['render'], { cwd: repo });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('kubeplan.yaml:5');
+  });
+});

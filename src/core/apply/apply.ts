@@ -7,7 +7,7 @@ import type { Change, TargetPlan } from '../diff/types.js';
 import { ClusterError } from '../errors.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
-import { runHooks } from './hooks.js';
+import { deleteAndWait, runHooks } from './hooks.js';
 import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   crdTimeoutSeconds: number;
   /** The commit being applied (recorded on the inventory parent), and how to check it is not older than the last. */
   commit?: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> };
+  /** Kinds that may be deleted and created again when an immutable field changes. */
+  recreate?: string[];
   /** Skip Helm hooks (helm --no-hooks). */
   noHooks?: boolean;
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
@@ -32,7 +34,7 @@ export interface ApplyOptions {
 }
 
 export interface AppliedObject {
-  action: 'created' | 'updated' | 'pruned' | 'unchanged';
+  action: 'created' | 'updated' | 'recreated' | 'pruned' | 'unchanged';
   apiVersion: string;
   kind: string;
   namespace?: string;
@@ -43,6 +45,7 @@ export interface TargetApplyResult {
   target: string;
   created: number;
   updated: number;
+  recreated: number;
   pruned: number;
   unchanged: number;
   objects: AppliedObject[];
@@ -68,9 +71,9 @@ export function stageOf(kind: string): 0 | 1 | 2 {
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
   refuseUnsafe(plan, options);
   const previous = await refuseForeignInventory(client, plan);
-  const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
-  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update'));
+  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
   const hookTimeout = options.waitTimeoutMs ?? 5 * 60_000;
@@ -138,12 +141,15 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
       hint: 'run kubeplan diff to see the errors and fix them',
     });
   }
-  const replaces = plan.changes.filter((c) => c.action === 'replace');
+  const never = new Set(['CustomResourceDefinition', 'Namespace', 'PersistentVolumeClaim']);
+  const replaces = plan.changes.filter((c) => c.action === 'replace' && (never.has(c.kind) || !(options.recreate ?? []).includes(c.kind)));
   if (replaces.length) {
     const c = replaces[0]!;
     throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing was applied`, {
       where: `target ${plan.target}`,
-      hint: 'revert the field, or delete the object by hand first (recreating objects is not automated yet)',
+      hint: never.has(c.kind)
+        ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)`
+        : `revert the field, or allow it with \`apply: {recreate: [${c.kind}]}\` on the target in kubeplan.yaml`,
     });
   }
   const kept = plan.changes.filter((c) => c.action !== 'delete').length;
@@ -202,6 +208,7 @@ async function applyChanges(changes: Change[], client: ClusterClient, options: A
       const info = c.resource ?? resources?.lookup(c.object!);
       if (!info) throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: 'install its CRD first' });
       try {
+        if (c.action === 'replace') await deleteAndWait(client, { ...c, resource: info });
         await serverSideApply(client, info, c.object!, { dryRun: false, force: options.forceConflicts });
       } catch (error) {
         if (error instanceof ClusterError && error.status === 409) {
@@ -215,8 +222,9 @@ async function applyChanges(changes: Change[], client: ClusterClient, options: A
         throw error;
       }
       if (c.action === 'create') result.created++;
+      else if (c.action === 'replace') result.recreated++;
       else result.updated++;
-      result.objects.push(record(c.action === 'create' ? 'created' : 'updated', c));
+      result.objects.push(record(c.action === 'create' ? 'created' : c.action === 'replace' ? 'recreated' : 'updated', c));
     }),
   );
 }

@@ -60,7 +60,8 @@ export async function runHooks(
   return ran;
 }
 
-async function deleteAndWait(client: ClusterClient, c: Change): Promise<void> {
+/** Deletes an object and waits until it is gone (used for hook policies and for recreating). */
+export async function deleteAndWait(client: ClusterClient, c: Change): Promise<void> {
   const url = resourcePath(c.resource!, c.namespace, c.name);
   try {
     await client.request('DELETE', url, { query: { propagationPolicy: 'Background' } });

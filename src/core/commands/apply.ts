@@ -48,11 +48,14 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
   if (!options.dryRun) {
+    const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const target of plan.targets) {
+      const policy = policies.get(target.target);
       results.push(
         await applyTarget(target, client, resources, {
-          forceConflicts: options.forceConflicts,
-          allowEmpty: options.allowEmpty,
+          forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+          allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+          recreate: policy?.recreate ?? [],
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
@@ -71,12 +74,12 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): s
   const out: string[] = [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
-    out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
+    out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
     for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
     for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
     for (const n of r.notes) out.push(`  note: ${n}`);
   }
-  const total = results.reduce((t, r) => t + r.created + r.updated + r.pruned, 0);
+  const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
   out.push('', total === 0 ? 'No changes: the cluster already matches git.' : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
   return `${out.join('\n')}\n`;
 }

@@ -23,6 +23,7 @@ interface RawHelm {
 interface RawTarget {
   name: string;
   namespace?: string;
+  apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean };
   ignore?: { group?: string; kind?: string; name?: string; namespace?: string; paths?: string[]; managers?: string[] }[];
   helm?: RawHelm;
   kustomize?: string;
@@ -98,7 +99,8 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const source = resolveSource(t, resolver, locate, i);
     errors.push(...resolver.errors);
     const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
-    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, where });
+    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false };
+    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, where });
   });
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {
@@ -401,6 +403,13 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         hint: `add ${options.join(' or ')} (see the config reference in the README)`,
       });
     }
+    case 'not':
+      return new ConfigError(`${context}${fieldPath}: ${JSON.stringify(e.data)} is not allowed here`, {
+        where: locate.where(segments),
+        hint: segments.includes('recreate')
+          ? 'CustomResourceDefinitions, Namespaces and PersistentVolumeClaims are never recreated automatically: their data or dependants would be lost'
+          : 'see the config reference in the README or kubeplan.schema.json',
+      });
     case 'minItems':
       return new ConfigError(`${context}${fieldPath} must not be empty`, {
         where: locate.where(segments),

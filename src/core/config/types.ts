@@ -50,11 +50,20 @@ export interface IgnoreRule {
   managers: string[];
 }
 
+/** kubeplan.yaml `apply`: per-target apply policy. */
+export interface ApplyPolicy {
+  forceConflicts: boolean;
+  /** Kinds that may be deleted and created again on an immutable change. */
+  recreate: string[];
+  allowEmpty: boolean;
+}
+
 export interface Target {
   name: string;
   namespace: string | undefined;
   source: TargetSource;
   ignore: IgnoreRule[];
+  apply: ApplyPolicy;
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
   where: string;
 }

@@ -24,7 +24,7 @@ import {
   resourcePath,
   serverSideApply,
   summaryLine
-} from "./chunk-YLT7YUSF.js";
+} from "./chunk-ALLAVMNG.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -204,9 +204,9 @@ function stageOf(kind) {
 async function applyTarget(plan, client, resources, options) {
   refuseUnsafe(plan, options);
   const previous = await refuseForeignInventory(client, plan);
-  const result = { target: plan.target, created: 0, updated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  const result = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
-  const writes = plan.changes.filter((c) => !c.hook && (c.action === "create" || c.action === "update"));
+  const writes = plan.changes.filter((c) => !c.hook && (c.action === "create" || c.action === "update" || c.action === "replace"));
   const deletes = plan.changes.filter((c) => c.action === "delete");
   const phase = previous === void 0 ? "install" : "upgrade";
   const hookTimeout = options.waitTimeoutMs ?? 5 * 6e4;
@@ -273,12 +273,13 @@ function refuseUnsafe(plan, options) {
       hint: "run kubeplan diff to see the errors and fix them"
     });
   }
-  const replaces = plan.changes.filter((c) => c.action === "replace");
+  const never = /* @__PURE__ */ new Set(["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"]);
+  const replaces = plan.changes.filter((c) => c.action === "replace" && (never.has(c.kind) || !(options.recreate ?? []).includes(c.kind)));
   if (replaces.length) {
     const c = replaces[0];
     throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(", ")}, which cannot change in place; nothing was applied`, {
       where: `target ${plan.target}`,
-      hint: "revert the field, or delete the object by hand first (recreating objects is not automated yet)"
+      hint: never.has(c.kind) ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)` : `revert the field, or allow it with \`apply: {recreate: [${c.kind}]}\` on the target in kubeplan.yaml`
     });
   }
   const kept = plan.changes.filter((c) => c.action !== "delete").length;
@@ -328,6 +329,7 @@ async function applyChanges(changes, client, options, result, resources) {
       const info = c.resource ?? resources?.lookup(c.object);
       if (!info) throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: "install its CRD first" });
       try {
+        if (c.action === "replace") await deleteAndWait(client, { ...c, resource: info });
         await serverSideApply(client, info, c.object, { dryRun: false, force: options.forceConflicts });
       } catch (error) {
         if (error instanceof ClusterError && error.status === 409) {
@@ -341,8 +343,9 @@ async function applyChanges(changes, client, options, result, resources) {
         throw error;
       }
       if (c.action === "create") result.created++;
+      else if (c.action === "replace") result.recreated++;
       else result.updated++;
-      result.objects.push(record(c.action === "create" ? "created" : "updated", c));
+      result.objects.push(record(c.action === "create" ? "created" : c.action === "replace" ? "recreated" : "updated", c));
     })
   );
 }
@@ -428,11 +431,14 @@ async function applyCommand(options) {
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older, newer) => isAncestor(config.repoRoot, older, newer, options.env) } : void 0;
   if (!options.dryRun) {
+    const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const target of plan.targets) {
+      const policy = policies.get(target.target);
       results.push(
         await applyTarget(target, client, resources, {
-          forceConflicts: options.forceConflicts,
-          allowEmpty: options.allowEmpty,
+          forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+          allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+          recreate: policy?.recreate ?? [],
           tooling: options.tooling,
           crdTimeoutSeconds: 60,
           waitTimeoutMs: options.waitTimeoutMs,
@@ -451,12 +457,12 @@ function applyText(plan, results, dryRun) {
   const out = [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== "unchanged");
-    out.push(`\u2500\u2500 target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.pruned} pruned` : "no changes"}, ${r.unchanged} unchanged`);
+    out.push(`\u2500\u2500 target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ""}${r.pruned} pruned` : "no changes"}, ${r.unchanged} unchanged`);
     for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
     for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? "" : "s"} in ${s.ms} ms`);
     for (const n of r.notes) out.push(`  note: ${n}`);
   }
-  const total = results.reduce((t, r) => t + r.created + r.updated + r.pruned, 0);
+  const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
   out.push("", total === 0 ? "No changes: the cluster already matches git." : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
   return `${out.join("\n")}
 `;

@@ -7935,8 +7935,8 @@ import path from "node:path";
 // src/core/config/validate-config.generated.js
 var import_ucs2length = __toESM(require_ucs2length(), 1);
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] } } };
-var schema12 = { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false } } } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] } } };
+var schema12 = { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false } } } } };
 var schema13 = { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 };
 var schema16 = { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" };
 var schema19 = { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] };
@@ -8247,7 +8247,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "name" || key0 === "namespace" || key0 === "helm" || key0 === "kustomize" || key0 === "manifests" || key0 === "ignore")) {
+      if (!(key0 === "name" || key0 === "namespace" || key0 === "helm" || key0 === "kustomize" || key0 === "manifests" || key0 === "ignore" || key0 === "apply")) {
         const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema12, data };
         if (vErrors === null) {
           vErrors = [err1];
@@ -8625,12 +8625,126 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.apply !== void 0) {
+      let data15 = data.apply;
+      if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+        for (const key22 in data15) {
+          if (!(key22 === "forceConflicts" || key22 === "recreate" || key22 === "allowEmpty")) {
+            const err33 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema12.properties.apply, data: data15 };
+            if (vErrors === null) {
+              vErrors = [err33];
+            } else {
+              vErrors.push(err33);
+            }
+            errors++;
+          }
+        }
+        if (data15.forceConflicts !== void 0) {
+          let data16 = data15.forceConflicts;
+          if (typeof data16 !== "boolean") {
+            const err34 = { instancePath: instancePath + "/apply/forceConflicts", schemaPath: "#/properties/apply/properties/forceConflicts/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema12.properties.apply.properties.forceConflicts.type, parentSchema: schema12.properties.apply.properties.forceConflicts, data: data16 };
+            if (vErrors === null) {
+              vErrors = [err34];
+            } else {
+              vErrors.push(err34);
+            }
+            errors++;
+          }
+        }
+        if (data15.recreate !== void 0) {
+          let data17 = data15.recreate;
+          if (Array.isArray(data17)) {
+            const len3 = data17.length;
+            for (let i3 = 0; i3 < len3; i3++) {
+              let data18 = data17[i3];
+              const _errs49 = errors;
+              const _errs50 = errors;
+              if (!(data18 === "CustomResourceDefinition" || data18 === "Namespace" || data18 === "PersistentVolumeClaim")) {
+                const err35 = {};
+                if (vErrors === null) {
+                  vErrors = [err35];
+                } else {
+                  vErrors.push(err35);
+                }
+                errors++;
+              }
+              var valid17 = _errs50 === errors;
+              if (valid17) {
+                const err36 = { instancePath: instancePath + "/apply/recreate/" + i3, schemaPath: "#/properties/apply/properties/recreate/items/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema12.properties.apply.properties.recreate.items.not, parentSchema: schema12.properties.apply.properties.recreate.items, data: data18 };
+                if (vErrors === null) {
+                  vErrors = [err36];
+                } else {
+                  vErrors.push(err36);
+                }
+                errors++;
+              } else {
+                errors = _errs49;
+                if (vErrors !== null) {
+                  if (_errs49) {
+                    vErrors.length = _errs49;
+                  } else {
+                    vErrors = null;
+                  }
+                }
+              }
+              if (typeof data18 === "string") {
+                if (func2(data18) < 1) {
+                  const err37 = { instancePath: instancePath + "/apply/recreate/" + i3, schemaPath: "#/properties/apply/properties/recreate/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema12.properties.apply.properties.recreate.items, data: data18 };
+                  if (vErrors === null) {
+                    vErrors = [err37];
+                  } else {
+                    vErrors.push(err37);
+                  }
+                  errors++;
+                }
+              } else {
+                const err38 = { instancePath: instancePath + "/apply/recreate/" + i3, schemaPath: "#/properties/apply/properties/recreate/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema12.properties.apply.properties.recreate.items.type, parentSchema: schema12.properties.apply.properties.recreate.items, data: data18 };
+                if (vErrors === null) {
+                  vErrors = [err38];
+                } else {
+                  vErrors.push(err38);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err39 = { instancePath: instancePath + "/apply/recreate", schemaPath: "#/properties/apply/properties/recreate/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema12.properties.apply.properties.recreate.type, parentSchema: schema12.properties.apply.properties.recreate, data: data17 };
+            if (vErrors === null) {
+              vErrors = [err39];
+            } else {
+              vErrors.push(err39);
+            }
+            errors++;
+          }
+        }
+        if (data15.allowEmpty !== void 0) {
+          let data19 = data15.allowEmpty;
+          if (typeof data19 !== "boolean") {
+            const err40 = { instancePath: instancePath + "/apply/allowEmpty", schemaPath: "#/properties/apply/properties/allowEmpty/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema12.properties.apply.properties.allowEmpty.type, parentSchema: schema12.properties.apply.properties.allowEmpty, data: data19 };
+            if (vErrors === null) {
+              vErrors = [err40];
+            } else {
+              vErrors.push(err40);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err41 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.properties.apply.type, parentSchema: schema12.properties.apply, data: data15 };
+        if (vErrors === null) {
+          vErrors = [err41];
+        } else {
+          vErrors.push(err41);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err33 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
+    const err42 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
     if (vErrors === null) {
-      vErrors = [err33];
+      vErrors = [err42];
     } else {
-      vErrors.push(err33);
+      vErrors.push(err42);
     }
     errors++;
   }
@@ -8822,7 +8936,8 @@ function parseConfig(text, file, shown = path.basename(file)) {
     const source = resolveSource(t, resolver, locate, i2);
     errors.push(...resolver.errors);
     const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
-    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, where });
+    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false };
+    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, where });
   });
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new ErrorList(errors);
   return {
@@ -9100,6 +9215,11 @@ function schemaError(e, raw, locate) {
         hint: `add ${options.join(" or ")} (see the config reference in the README)`
       });
     }
+    case "not":
+      return new ConfigError(`${context}${fieldPath}: ${JSON.stringify(e.data)} is not allowed here`, {
+        where: locate.where(segments),
+        hint: segments.includes("recreate") ? "CustomResourceDefinitions, Namespaces and PersistentVolumeClaims are never recreated automatically: their data or dependants would be lost" : "see the config reference in the README or kubeplan.schema.json"
+      });
     case "minItems":
       return new ConfigError(`${context}${fieldPath} must not be empty`, {
         where: locate.where(segments),
