@@ -3,6 +3,7 @@ import {
   ErrorList,
   KubeplanError,
   UsageError,
+  applyCommand,
   checkKustomizationTree,
   diffCommand,
   emptyCounts,
@@ -17,7 +18,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-ALLAVMNG.js";
+} from "./chunks/chunk-57EXR3CS.js";
 import {
   CORE_SCHEMA,
   load
@@ -1067,14 +1068,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1525,39 +1526,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path5);
+        debuglog("sending request to %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path5,
+          path6,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path5);
+        debuglog("trailers received from %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path5,
+          path6,
           error2.message
         );
       });
@@ -1606,9 +1607,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path5);
+          debuglog("sending request to %s %s/%s", method, origin, path6);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1671,7 +1672,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -1686,11 +1687,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path5 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1756,7 +1757,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path5, query) : path5;
+        this.path = query ? buildURL(path6, query) : path6;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6449,7 +6450,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path5, host, upgrade, blocking, reset } = request;
+      const { method, path: path6, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6530,7 +6531,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path5} HTTP/1.1\r
+      let header = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7059,7 +7060,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7156,7 +7157,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7509,9 +7510,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
+        const path6 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8750,10 +8751,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10725,20 +10726,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path5.split("?");
+      const pathSegments = path6.split("?");
       if (pathSegments.length !== 2) {
-        return path5;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10760,7 +10761,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10798,9 +10799,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -11263,10 +11264,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16145,9 +16146,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code = path5.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19067,11 +19068,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path5);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19651,7 +19652,7 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path4 from "node:path";
+import path5 from "node:path";
 import { existsSync as existsSync2 } from "node:fs";
 
 // src/platform/github/context.ts
@@ -19680,31 +19681,37 @@ function readGitHubContext(env) {
       // A head repository other than the base one (or a deleted one) means a fork: its token cannot write here.
       fromFork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name
     } : void 0,
+    push: env.GITHUB_EVENT_NAME === "push" && payload.after ? {
+      before: payload.before ?? "",
+      after: payload.after,
+      toDefaultBranch: payload.repository?.default_branch !== void 0 && env.GITHUB_REF === `refs/heads/${payload.repository.default_branch}`
+    } : void 0,
     runUrl: env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0
   };
 }
 
 // src/platform/github/inputs.ts
 import path from "node:path";
-var IMPLEMENTED = { render: "render", plan: "plan" };
+var IMPLEMENTED = { render: "render", plan: "plan", apply: "apply" };
 function readInputs(env) {
   const requested = getInput("command") || "auto";
   const event = env.GITHUB_EVENT_NAME ?? "";
   let command;
   if (requested === "auto") {
-    if (event !== "pull_request" && event !== "pull_request_target") {
-      throw new UsageError(`command auto plans pull requests; this run is a "${event || "unknown"}" event`, {
+    if (event === "pull_request" || event === "pull_request_target") command = "plan";
+    else if (event === "push" && booleanInput("apply", false)) command = "apply";
+    else {
+      throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || "unknown"}" event`, {
         where: "action input command",
-        hint: "set command: plan or render explicitly (apply, bump and drift are not available in this version)"
+        hint: event === "push" ? "set apply: true to apply pushes to the default branch" : "set command: plan, apply or render explicitly (bump and drift are not available in this version)"
       });
     }
-    command = "plan";
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
-  } else if (["apply", "bump", "drift"].includes(requested)) {
+  } else if (["bump", "drift"].includes(requested)) {
     throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: "action input command", hint: "use plan or render" });
   } else {
-    throw new UsageError(`input command must be auto, plan or render, not "${requested}"`, { where: "action input command" });
+    throw new UsageError(`input command must be auto, plan, apply or render, not "${requested}"`, { where: "action input command" });
   }
   const format = getInput("output-format") || "yaml";
   if (format !== "yaml" && format !== "json") {
@@ -19745,10 +19752,18 @@ function readInputs(env) {
     githubToken: token,
     comment: commentInput === "true",
     onlyAffected: booleanInput("only-affected", true),
+    forceConflicts: booleanInput("force-conflicts", false),
+    wait: booleanInput("wait", true),
+    timeoutMs: parseTimeout(getInput("timeout") || "5m"),
     failOn,
     concurrency,
     reportFormat: "json"
   };
+}
+function parseTimeout(text) {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { where: "action input timeout" });
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"];
 }
 function booleanInput(name, fallback) {
   const value = (getInput(name) || String(fallback)).toLowerCase();
@@ -19760,10 +19775,10 @@ function optional(name) {
   return value === "" ? void 0 : value;
 }
 
-// src/platform/github/plan.ts
-import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import path3 from "node:path";
+// src/platform/github/apply.ts
+import { createHash as createHash2 } from "node:crypto";
+import { mkdirSync as mkdirSync2 } from "node:fs";
+import path4 from "node:path";
 
 // src/core/config/affected.ts
 import path2 from "node:path";
@@ -19811,57 +19826,6 @@ async function changedFilesSince(repoRoot, base, env) {
   const dirty = await execa("git", ["diff", "--name-only", "--no-renames", "HEAD", "--"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
   const untracked = await execa("git", ["ls-files", "--others", "--exclude-standard"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
   return [...new Set([result.stdout, dirty.stdout, untracked.stdout].flatMap((o) => String(o).split("\n")).filter((l) => l !== ""))];
-}
-
-// src/core/report/comment-parts.ts
-var RESERVE = 300;
-function packCommentParts(plan, options) {
-  const budget = options.limit - RESERVE;
-  const header = planHeader(plan).join("\n");
-  const footer = planFooter(plan);
-  const bodies = [];
-  let current = header.length + footer.length + 2 > budget ? truncateText(header, budget - footer.length - 2, options.fullReportHint) : header;
-  for (const lines of planSections(plan)) {
-    let text = lines.join("\n");
-    if (text.length + 1 > budget) text = shrinkSection(lines, budget - 1, options.fullReportHint);
-    if (current.length + text.length + footer.length + 2 > budget) {
-      bodies.push(current);
-      current = "";
-    }
-    current = current ? `${current}
-${text}` : text;
-  }
-  bodies.push(current);
-  const total = bodies.length;
-  return bodies.map((body, i) => {
-    const part = total > 1 ? `<sub>part ${i + 1}/${total}${i > 0 ? " (continued)" : ""}</sub>
-
-` : "";
-    return `${options.marker(i + 1, total)}
-${part}${body}
-
-${footer}
-`;
-  });
-}
-function shrinkSection(lines, budget, hint) {
-  const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
-  const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
-  if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join("\n"), budget, hint);
-  const before = lines.slice(0, fenceStart + 1);
-  const after = lines.slice(fenceEnd);
-  const diff = lines.slice(fenceStart + 1, fenceEnd);
-  const note = (n) => `\u2026 ${n} more diff lines cut to fit the comment; ${hint}`;
-  let kept = diff.length;
-  const size = (k) => [...before, ...diff.slice(0, k), note(diff.length - k), ...after].join("\n").length;
-  while (kept > 0 && size(kept) > budget) kept = Math.floor(kept * 0.8);
-  return [...before, ...diff.slice(0, kept), note(diff.length - kept), ...after].join("\n");
-}
-function truncateText(text, budget, hint) {
-  const note = `
-
-\u2026 cut to fit; ${hint}`;
-  return text.length <= budget ? text : text.slice(0, Math.max(0, budget - note.length)) + note;
 }
 
 // src/platform/sticky-comments.ts
@@ -19985,6 +19949,32 @@ var GitHubApi = class {
   async deleteComment(id) {
     await this.request("DELETE", `${this.repoPath()}/issues/comments/${id}`);
   }
+  /** A GitHub Deployment of `sha` to the environment named after the target; returns its id. */
+  async createDeployment(environment, sha, description) {
+    const { data } = await this.request("POST", `${this.repoPath()}/deployments`, {
+      ref: sha,
+      environment,
+      description,
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      production_environment: true
+    });
+    return data.id;
+  }
+  async setDeploymentStatus(id, state, description, logUrl) {
+    await this.request("POST", `${this.repoPath()}/deployments/${id}/statuses`, {
+      state,
+      description: description.slice(0, 140),
+      ...logUrl ? { log_url: logUrl } : {},
+      auto_inactive: true
+    });
+  }
+  /** The merged pull request a commit came from, if any. */
+  async mergedPullRequest(sha) {
+    const { data } = await this.request("GET", `${this.repoPath()}/commits/${sha}/pulls`);
+    return data.find((p) => p.merged_at !== null)?.number;
+  }
   async minimizeComment(comment) {
     const { data } = await this.request("POST", this.options.graphqlUrl, {
       query: "mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }",
@@ -19998,6 +19988,62 @@ function toComment(c) {
 }
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// src/platform/github/plan.ts
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path3 from "node:path";
+
+// src/core/report/comment-parts.ts
+var RESERVE = 300;
+function packCommentParts(plan, options) {
+  const budget = options.limit - RESERVE;
+  const header = planHeader(plan).join("\n");
+  const footer = planFooter(plan);
+  const bodies = [];
+  let current = header.length + footer.length + 2 > budget ? truncateText(header, budget - footer.length - 2, options.fullReportHint) : header;
+  for (const lines of planSections(plan)) {
+    let text = lines.join("\n");
+    if (text.length + 1 > budget) text = shrinkSection(lines, budget - 1, options.fullReportHint);
+    if (current.length + text.length + footer.length + 2 > budget) {
+      bodies.push(current);
+      current = "";
+    }
+    current = current ? `${current}
+${text}` : text;
+  }
+  bodies.push(current);
+  const total = bodies.length;
+  return bodies.map((body, i) => {
+    const part = total > 1 ? `<sub>part ${i + 1}/${total}${i > 0 ? " (continued)" : ""}</sub>
+
+` : "";
+    return `${options.marker(i + 1, total)}
+${part}${body}
+
+${footer}
+`;
+  });
+}
+function shrinkSection(lines, budget, hint) {
+  const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
+  const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
+  if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join("\n"), budget, hint);
+  const before = lines.slice(0, fenceStart + 1);
+  const after = lines.slice(fenceEnd);
+  const diff = lines.slice(fenceStart + 1, fenceEnd);
+  const note = (n) => `\u2026 ${n} more diff lines cut to fit the comment; ${hint}`;
+  let kept = diff.length;
+  const size = (k) => [...before, ...diff.slice(0, k), note(diff.length - k), ...after].join("\n").length;
+  while (kept > 0 && size(kept) > budget) kept = Math.floor(kept * 0.8);
+  return [...before, ...diff.slice(0, kept), note(diff.length - kept), ...after].join("\n");
+}
+function truncateText(text, budget, hint) {
+  const note = `
+
+\u2026 cut to fit; ${hint}`;
+  return text.length <= budget ? text : text.slice(0, Math.max(0, budget - note.length)) + note;
 }
 
 // src/platform/github/plan.ts
@@ -20153,12 +20199,146 @@ function writeKubeconfig(contents, dir) {
   return file;
 }
 
+// src/platform/github/apply.ts
+async function runApply(inputs, ctx, env, version) {
+  if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
+    throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
+  }
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
+  const runnerTemp = env.RUNNER_TEMP ?? path4.join(inputs.workingDirectory, ".kubeplan");
+  mkdirSync2(runnerTemp, { recursive: true });
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
+  const sha = ctx.push?.after ?? ctx.sha;
+  const api = inputs.githubToken ? new GitHubApi({
+    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
+    token: inputs.githubToken,
+    owner: ctx.repository.owner,
+    repo: ctx.repository.name
+  }) : void 0;
+  let targets = inputs.targets;
+  if (targets.length === 0 && ctx.push && !/^0+$/.test(ctx.push.before) && inputs.onlyAffected) {
+    const config = loadConfig(inputs.config, inputs.workingDirectory);
+    const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
+    if (changed) {
+      targets = affectedTargets(config, changed);
+      info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
+      if (targets.length === 0) {
+        setOutput("applied", "{}");
+        setOutput("failed-target", "");
+        await summary.addRaw("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n").write();
+        return;
+      }
+    }
+  }
+  const deployments = /* @__PURE__ */ new Map();
+  const results = [];
+  let failedTarget = "";
+  let failure;
+  const write = async (fn) => {
+    try {
+      await fn();
+    } catch (error2) {
+      warning(`cannot report to GitHub: ${error2.message}`);
+    }
+  };
+  try {
+    await applyCommand({
+      config: inputs.config,
+      targets,
+      tools: inputs.tools,
+      kubeconfig,
+      context: void 0,
+      dryRun: false,
+      forceConflicts: inputs.forceConflicts,
+      allowEmpty: false,
+      noHooks: false,
+      waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
+      onProgress: (m) => info(m),
+      output: "json",
+      concurrency: inputs.concurrency,
+      tooling: `kubeplan/v${version}`,
+      cwd: inputs.workingDirectory,
+      env,
+      around: {
+        before: async (target) => {
+          startGroup(`apply ${target}`);
+          if (api) await write(async () => {
+            const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+            deployments.set(target, id);
+            await api.setDeploymentStatus(id, "in_progress", `applying ${sha.slice(0, 7)}`, ctx.runUrl);
+          });
+        },
+        after: async (target, result, error2) => {
+          if (result) {
+            results.push(result);
+            for (const o of result.objects.filter((x) => x.action !== "unchanged")) info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const n of result.notes) info(`note: ${n}`);
+          }
+          endGroup();
+          const id = deployments.get(target);
+          if (api && id !== void 0) {
+            const description = result ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned` : error2 instanceof KubeplanError ? error2.format() : String(error2);
+            await write(() => api.setDeploymentStatus(id, result ? "success" : "failure", description, ctx.runUrl));
+          }
+          if (error2) failedTarget = target;
+        }
+      }
+    });
+  } catch (error2) {
+    failure = error2;
+  }
+  const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
+  setOutput("applied", JSON.stringify(applied));
+  setOutput("failed-target", failedTarget);
+  const summary2 = applySummary(sha, results, failedTarget, failure);
+  await summary.addRaw(summary2).write();
+  if (api) {
+    await write(async () => {
+      const pr = await api.mergedPullRequest(sha);
+      if (pr === void 0) return;
+      const key = createHash2("sha256").update(`${inputs.config}|${sha}`).digest("hex").slice(0, 12);
+      const body = `${marker("plan", `apply-${key}`)}
+${summary2}${ctx.runUrl ? `
+[Run log](${ctx.runUrl})
+` : ""}`;
+      const existing = (await api.listComments(pr)).find((c) => c.body.startsWith(marker("plan", `apply-${key}`)));
+      if (existing?.body === body) return;
+      if (existing) await api.updateComment(existing.id, body);
+      else await api.createComment(pr, body);
+    });
+  }
+  if (failure) throw failure;
+}
+function applySummary(sha, results, failedTarget, failure) {
+  const out = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${failedTarget}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ""];
+  if (failure) out.push("```", failure instanceof KubeplanError ? failure.format() : formatError(failure), "```", "");
+  if (results.length) {
+    out.push("| target | created | updated | recreated | pruned | unchanged |", "| --- | --- | --- | --- | --- | --- |");
+    for (const r of results) out.push(`| ${r.target} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
+    out.push("");
+    for (const r of results) {
+      const changed = r.objects.filter((o) => o.action !== "unchanged");
+      if (!changed.length && !r.stages.some((s) => s.objects)) continue;
+      out.push(`<details><summary>${r.target}: ${changed.length} object${changed.length === 1 ? "" : "s"} written</summary>`, "");
+      for (const o of changed) out.push(`- ${o.action} \`${o.apiVersion} ${objectName(o)}\``);
+      out.push("", ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), "", "</details>", "");
+    }
+  }
+  return `${out.join("\n")}
+`;
+}
+
 // src/platform/github/run.ts
 async function run(env) {
   try {
     const inputs = readInputs(env);
     if (inputs.command === "plan") {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === "apply") {
+      await runApply(inputs, readGitHubContext(env), env, true ? "0.1.0" : "0.0.0-dev");
       return;
     }
     const result = await renderCommand({
@@ -20195,7 +20375,7 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path4.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path5.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     fail(error2, env);
@@ -20205,7 +20385,7 @@ var MAX_ANNOTATIONS = 10;
 function fail(error2, env) {
   const errors = error2 instanceof ErrorList ? error2.errors : [error2];
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path4.resolve(workspace, getInput("working-directory") || ".");
+  const workingDirectory = path5.resolve(workspace, getInput("working-directory") || ".");
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
@@ -20219,9 +20399,9 @@ function fail(error2, env) {
 function locate(where, workspace, workingDirectory) {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
   if (!m) return void 0;
-  const fromWorkingDirectory = path4.resolve(workingDirectory, m[1]);
-  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path4.resolve(workspace, m[1]);
-  return { file: path4.relative(workspace, abs).split(path4.sep).join("/"), line: Number(m[2]) };
+  const fromWorkingDirectory = path5.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path5.resolve(workspace, m[1]);
+  return { file: path5.relative(workspace, abs).split(path5.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

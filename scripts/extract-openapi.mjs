@@ -16,6 +16,9 @@ const OPERATIONS = [
   'issues/update-comment',
   'issues/delete-comment',
   'pulls/get',
+  'repos/list-pull-requests-associated-with-commit',
+  'repos/create-deployment',
+  'repos/create-deployment-status',
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

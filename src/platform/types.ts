@@ -15,6 +15,8 @@ export interface CiContext {
   sha: string;
   ref: string;
   pullRequest: PullRequestRef | undefined;
+  /** For a push: the commits before and after, and whether it went to the default branch. */
+  push: { before: string; after: string; toDefaultBranch: boolean } | undefined;
   /** Link to this run's log, for reports. */
   runUrl: string | undefined;
 }

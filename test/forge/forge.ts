@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { merge, sampleFromSchema } from './sample.js';
 
 /**
  * A local, stateful stand-in for the GitHub API endpoints kubeplan uses, on 127.0.0.1. It keeps comments per issue,
@@ -41,7 +42,19 @@ export interface ForgeRequest {
   status: number;
 }
 
+export interface ForgeDeployment {
+  id: number;
+  ref: string;
+  environment: string;
+  description: string;
+  statuses: { state: string; description: string; log_url: string }[];
+}
+
 export interface Forge {
+  /** GitHub Deployments created, with their statuses in order. */
+  deployments: ForgeDeployment[];
+  /** Pull requests a commit belongs to (for commits/{sha}/pulls): sha → numbers. */
+  commitPulls: Map<string, number[]>;
   url: string;
   graphqlUrl: string;
   owner: string;
@@ -71,6 +84,8 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
   const requests: ForgeRequest[] = [];
   const violations: string[] = [];
   const readOnlyTokens = new Set<string>();
+  const deployments: ForgeDeployment[] = [];
+  const commitPulls = new Map<string, number[]>();
   let nextId = 1000;
   let base = '';
 
@@ -152,7 +167,74 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
         comment.minimized = variables?.classifier ?? 'OUTDATED';
         return send(200, { data: { minimizeComment: { minimizedComment: { isMinimized: true, minimizedReason: comment.minimized.toLowerCase() } } } });
       }
-      const prefix = `/repos/${owner}/${repo}/issues/`;
+      const repoPrefix = `/repos/${owner}/${repo}`;
+      const commitPullsMatch = new RegExp(`^${repoPrefix}/commits/([0-9a-f]{7,40})/pulls$`).exec(url.pathname);
+      if (commitPullsMatch && req.method === 'GET') {
+        operation = 'repos/list-pull-requests-associated-with-commit';
+        const op = spec.operations[operation]!;
+        const numbers = commitPulls.get(commitPullsMatch[1]!) ?? [];
+        const items = numbers.map((number) =>
+          merge(sampleFromSchema((op.responses['200'] as { items?: unknown } | null)?.items), {
+            number,
+            state: 'closed',
+            html_url: `https://github.com/${owner}/${repo}/pull/${number}`,
+            merged_at: '2026-01-01T00:00:00Z',
+            merge_commit_sha: commitPullsMatch[1],
+          }),
+        );
+        return send(200, items);
+      }
+      if (url.pathname === `${repoPrefix}/deployments` && req.method === 'POST') {
+        operation = 'repos/create-deployment';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const b = body as { ref: string; environment?: string; description?: string };
+        const d: ForgeDeployment = { id: nextId++, ref: b.ref, environment: b.environment ?? 'production', description: b.description ?? '', statuses: [] };
+        deployments.push(d);
+        const op = spec.operations[operation]!;
+        return send(
+          201,
+          merge(sampleFromSchema(op.responses['201']), {
+            id: d.id,
+            node_id: `DE_${d.id}`,
+            url: `${base}${repoPrefix}/deployments/${d.id}`,
+            sha: d.ref,
+            ref: d.ref,
+            environment: d.environment,
+            description: d.description,
+            creator: null,
+            statuses_url: `${base}${repoPrefix}/deployments/${d.id}/statuses`,
+            repository_url: `${base}${repoPrefix}`,
+          }),
+        );
+      }
+      const statusMatch = new RegExp(`^${repoPrefix}/deployments/(\\d+)/statuses$`).exec(url.pathname);
+      if (statusMatch && req.method === 'POST') {
+        operation = 'repos/create-deployment-status';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const d = deployments.find((x) => x.id === Number(statusMatch[1]));
+        if (!d) return fail(404, 'Not Found');
+        const b = body as { state: string; description?: string; log_url?: string };
+        d.statuses.push({ state: b.state, description: b.description ?? '', log_url: b.log_url ?? '' });
+        const op = spec.operations[operation]!;
+        return send(
+          201,
+          merge(sampleFromSchema(op.responses['201']), {
+            id: nextId++,
+            node_id: `DES_${nextId}`,
+            state: b.state,
+            description: b.description ?? '',
+            environment: d.environment,
+            creator: null,
+            url: `${base}${repoPrefix}/deployments/${d.id}/statuses/${nextId}`,
+            deployment_url: `${base}${repoPrefix}/deployments/${d.id}`,
+            repository_url: `${base}${repoPrefix}`,
+            log_url: b.log_url ?? '',
+          }),
+        );
+      }
+      const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
       const rest = url.pathname.slice(prefix.length).split('/');
       if (writing && readOnlyTokens.has(token)) {
@@ -220,6 +302,8 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
     owner,
     repo,
     comments,
+    deployments,
+    commitPulls,
     requests,
     violations,
     readOnlyTokens,

@@ -26,6 +26,11 @@ export interface ApplyCommandOptions {
   output: 'text' | 'json';
   concurrency: number;
   tooling: string;
+  /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
+  around?: {
+    before(target: string): Promise<void>;
+    after(target: string, result: TargetApplyResult | undefined, error: unknown): Promise<void>;
+  };
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -51,8 +56,10 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const target of plan.targets) {
       const policy = policies.get(target.target);
-      results.push(
-        await applyTarget(target, client, resources, {
+      await options.around?.before(target.target);
+      let result: TargetApplyResult;
+      try {
+        result = await applyTarget(target, client, resources, {
           forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
           allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
           recreate: policy?.recreate ?? [],
@@ -62,8 +69,13 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
           noHooks: options.noHooks,
           ...(commit ? { commit } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        }),
-      );
+        });
+      } catch (error) {
+        await options.around?.after(target.target, undefined, error);
+        throw error;
+      }
+      await options.around?.after(target.target, result, undefined);
+      results.push(result);
     }
   }
   return { plan, results, report: options.output === 'json' ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };

@@ -20,7 +20,7 @@ interface RestComment {
  * The one place that talks to GitHub: REST and GraphQL over fetch, with retries on 5xx, 429 and secondary rate
  * limits (honouring Retry-After), and Link-header pagination.
  */
-export class GitHubApi implements ReviewPlatform {
+export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   constructor(
     private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string },
   ) {}
@@ -96,6 +96,35 @@ export class GitHubApi implements ReviewPlatform {
     await this.request('DELETE', `${this.repoPath()}/issues/comments/${id}`);
   }
 
+  /** A GitHub Deployment of `sha` to the environment named after the target; returns its id. */
+  async createDeployment(environment: string, sha: string, description: string): Promise<number> {
+    const { data } = await this.request<{ id: number }>('POST', `${this.repoPath()}/deployments`, {
+      ref: sha,
+      environment,
+      description,
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      production_environment: true,
+    });
+    return data.id;
+  }
+
+  async setDeploymentStatus(id: number, state: 'in_progress' | 'success' | 'failure', description: string, logUrl: string | undefined): Promise<void> {
+    await this.request('POST', `${this.repoPath()}/deployments/${id}/statuses`, {
+      state,
+      description: description.slice(0, 140),
+      ...(logUrl ? { log_url: logUrl } : {}),
+      auto_inactive: true,
+    });
+  }
+
+  /** The merged pull request a commit came from, if any. */
+  async mergedPullRequest(sha: string): Promise<number | undefined> {
+    const { data } = await this.request<{ number: number; merged_at: string | null }[]>('GET', `${this.repoPath()}/commits/${sha}/pulls`);
+    return data.find((p) => p.merged_at !== null)?.number;
+  }
+
   async minimizeComment(comment: PlatformComment): Promise<void> {
     const { data } = await this.request<{ errors?: { message: string }[] }>('POST', this.options.graphqlUrl, {
       query: 'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
@@ -103,6 +132,12 @@ export class GitHubApi implements ReviewPlatform {
     });
     if (data.errors?.length) throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join('; ')}`, 200);
   }
+}
+
+export interface GitHubApiDeployments {
+  createDeployment(environment: string, sha: string, description: string): Promise<number>;
+  setDeploymentStatus(id: number, state: 'in_progress' | 'success' | 'failure', description: string, logUrl: string | undefined): Promise<void>;
+  mergedPullRequest(sha: string): Promise<number | undefined>;
 }
 
 function toComment(c: RestComment): PlatformComment {

@@ -11,7 +11,7 @@ interface PullRequestPayload {
 /** The run as the GitHub runner describes it: GITHUB_* variables and the event payload file. */
 export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
   const [owner, name] = (env.GITHUB_REPOSITORY ?? '/').split('/');
-  let payload: { pull_request?: PullRequestPayload } = {};
+  let payload: { pull_request?: PullRequestPayload; before?: string; after?: string; repository?: { default_branch?: string } } = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
       payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as typeof payload;
@@ -35,6 +35,14 @@ export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
           fromFork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name,
         }
       : undefined,
+    push:
+      env.GITHUB_EVENT_NAME === 'push' && payload.after
+        ? {
+            before: payload.before ?? '',
+            after: payload.after,
+            toDefaultBranch: payload.repository?.default_branch !== undefined && env.GITHUB_REF === `refs/heads/${payload.repository.default_branch}`,
+          }
+        : undefined,
     runUrl: env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
   };
 }

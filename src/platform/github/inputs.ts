@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 
-export type ActionCommand = 'render' | 'plan';
+export type ActionCommand = 'render' | 'plan' | 'apply';
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
 
 /** Everything the action needs, parsed and validated once. The only place that reads action inputs. */
@@ -25,31 +25,36 @@ export interface ActionInputs {
   comment: boolean;
   /** On pull requests, plan only the targets whose files changed. */
   onlyAffected: boolean;
+  /** apply */
+  forceConflicts: boolean;
+  wait: boolean;
+  timeoutMs: number;
   failOn: FailOn;
   concurrency: number;
   reportFormat: ReportFormat;
 }
 
-const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan' };
+const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply' };
 
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const requested = core.getInput('command') || 'auto';
   const event = env.GITHUB_EVENT_NAME ?? '';
   let command: ActionCommand;
   if (requested === 'auto') {
-    if (event !== 'pull_request' && event !== 'pull_request_target') {
-      throw new UsageError(`command auto plans pull requests; this run is a "${event || 'unknown'}" event`, {
+    if (event === 'pull_request' || event === 'pull_request_target') command = 'plan';
+    else if (event === 'push' && booleanInput('apply', false)) command = 'apply';
+    else {
+      throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`, {
         where: 'action input command',
-        hint: 'set command: plan or render explicitly (apply, bump and drift are not available in this version)',
+        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply or render explicitly (bump and drift are not available in this version)',
       });
     }
-    command = 'plan';
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
-  } else if (['apply', 'bump', 'drift'].includes(requested)) {
+  } else if (['bump', 'drift'].includes(requested)) {
     throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: 'action input command', hint: 'use plan or render' });
   } else {
-    throw new UsageError(`input command must be auto, plan or render, not "${requested}"`, { where: 'action input command' });
+    throw new UsageError(`input command must be auto, plan, apply or render, not "${requested}"`, { where: 'action input command' });
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {
@@ -93,10 +98,19 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     githubToken: token,
     comment: commentInput === 'true',
     onlyAffected: booleanInput('only-affected', true),
+    forceConflicts: booleanInput('force-conflicts', false),
+    wait: booleanInput('wait', true),
+    timeoutMs: parseTimeout(core.getInput('timeout') || '5m'),
     failOn: failOn as FailOn,
     concurrency,
     reportFormat: 'json',
   };
+}
+
+function parseTimeout(text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { where: 'action input timeout' });
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 function booleanInput(name: string, fallback: boolean): boolean {

@@ -165,7 +165,7 @@ async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** Writes the kubeconfig input to a private file and masks every credential in it. */
-function writeKubeconfig(contents: string, dir: string): string {
+export function writeKubeconfig(contents: string, dir: string): string {
   try {
     const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
     for (const u of parsed?.users ?? []) {

@@ -6,7 +6,10 @@ import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
 import { readInputs } from './inputs.js';
+import { runApply } from './apply.js';
 import { runPlan } from './plan.js';
+
+declare const __KUBEPLAN_VERSION__: string;
 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
@@ -14,6 +17,10 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     const inputs = readInputs(env);
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === 'apply') {
+      await runApply(inputs, readGitHubContext(env), env, typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev');
       return;
     }
     const result = await renderCommand({

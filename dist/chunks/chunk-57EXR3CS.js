@@ -16808,6 +16808,587 @@ async function renderCommand(options) {
   return { sets, files, stdout: void 0, redacted: 0 };
 }
 
+// src/core/apply/apply.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/core/cluster/applyset.ts
+import { createHash } from "node:crypto";
+
+// src/core/cluster/discovery.ts
+var AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9";
+var ResourceMap = class _ResourceMap {
+  byGVK = /* @__PURE__ */ new Map();
+  /** The first version discovery lists for a group/kind is the server's preferred one. */
+  preferredByGK = /* @__PURE__ */ new Map();
+  static async discover(client) {
+    const map = new _ResourceMap();
+    const [core, groups] = await Promise.all([
+      client.request("GET", "/api", { accept: AGGREGATED }),
+      client.request("GET", "/apis", { accept: AGGREGATED })
+    ]);
+    for (const list of [core.body, groups.body]) {
+      for (const group of list.items ?? []) {
+        const groupName = group.metadata?.name ?? "";
+        for (const version of group.versions ?? []) {
+          for (const r of version.resources ?? []) {
+            const kind = r.responseKind?.kind;
+            if (!kind || r.resource.includes("/")) continue;
+            const info = {
+              group: groupName,
+              version: version.version,
+              kind,
+              resource: r.resource,
+              namespaced: r.scope === "Namespaced",
+              verbs: r.verbs ?? []
+            };
+            map.byGVK.set(`${groupName}/${version.version}/${kind}`, info);
+            if (!map.preferredByGK.has(`${groupName}/${kind}`)) map.preferredByGK.set(`${groupName}/${kind}`, info);
+          }
+        }
+      }
+    }
+    return map;
+  }
+  lookup(object) {
+    const group = apiGroup(object.apiVersion);
+    const version = object.apiVersion.slice(object.apiVersion.indexOf("/") + 1);
+    return this.byGVK.get(`${group}/${version}/${object.kind}`);
+  }
+  preferred(group, kind) {
+    return this.preferredByGK.get(`${group}/${kind}`);
+  }
+  /** Whether the group/kind exists at any version (for "wrong apiVersion" messages). */
+  versionsOf(group, kind) {
+    return [...this.byGVK.values()].filter((r) => r.group === group && r.kind === kind).map((r) => r.version);
+  }
+};
+function resourcePath(info, namespace, name) {
+  const base = info.group === "" ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${base}${ns}/${info.resource}${name === void 0 ? "" : `/${encodeURIComponent(name)}`}`;
+}
+
+// src/core/diff/managed-fields.ts
+import { isDeepStrictEqual } from "node:util";
+var FIELD_MANAGER = "kubeplan";
+function appliedFields(managedFields, manager = FIELD_MANAGER) {
+  if (!Array.isArray(managedFields)) return void 0;
+  const entry = managedFields.find(
+    (e) => e.manager === manager && e.operation === "Apply" && (e.subresource === void 0 || e.subresource === "")
+  );
+  return entry?.fieldsV1;
+}
+function ownedButNotRendered(fields, rendered, path15 = []) {
+  const missing = [];
+  for (const [key3, child] of Object.entries(fields)) {
+    if (key3 === ".") continue;
+    const kind = key3.slice(0, 2);
+    const body = key3.slice(2);
+    if (kind === "f:") {
+      const value = isObject2(rendered) ? rendered[body] : void 0;
+      if (value === void 0) missing.push(join([...path15, body]));
+      else missing.push(...ownedButNotRendered(child, value, [...path15, body]));
+    } else if (kind === "k:") {
+      const keyFields = safeParse(body);
+      const item = Array.isArray(rendered) && isObject2(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : void 0;
+      const label2 = `[${Object.entries(isObject2(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(",")}]`;
+      if (item === void 0) missing.push(join(path15) + label2);
+      else missing.push(...ownedButNotRendered(child, item, [...path15.slice(0, -1), `${path15.at(-1) ?? ""}${label2}`]));
+    } else if (kind === "v:") {
+      const value = safeParse(body);
+      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path15)}[${body}]`);
+    } else if (kind === "i:") {
+      const index = Number(body);
+      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path15)}[${index}]`);
+      else missing.push(...ownedButNotRendered(child, rendered[index], [...path15.slice(0, -1), `${path15.at(-1) ?? ""}[${index}]`]));
+    }
+  }
+  return missing;
+}
+var KEY_DEFAULTS = { protocol: "TCP" };
+function matchesKey(element, keyFields) {
+  return isObject2(element) && Object.entries(keyFields).every(([k, v]) => element[k] === void 0 && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v));
+}
+function safeParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function join(path15) {
+  return path15.join(".");
+}
+function isObject2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// src/core/cluster/objects.ts
+async function listLiveObjects(client, info, namespace, labelSelector) {
+  const objects = [];
+  let token;
+  const apiVersion = info.group === "" ? info.version : `${info.group}/${info.version}`;
+  do {
+    const res = await client.request("GET", resourcePath(info, namespace), {
+      query: { limit: 500, continue: token, labelSelector }
+    });
+    for (const item of res.body.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind });
+    token = res.body.metadata?.continue || void 0;
+  } while (token);
+  return objects;
+}
+async function serverSideApply(client, info, object, options) {
+  const res = await client.request("PATCH", resourcePath(info, object.metadata.namespace, object.metadata.name), {
+    query: { fieldManager: FIELD_MANAGER, force: options.force, dryRun: options.dryRun ? "All" : void 0 },
+    body: object,
+    contentType: "application/apply-patch+yaml"
+  });
+  return res.body;
+}
+async function canI(client, verb, info, namespace) {
+  const res = await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      spec: { resourceAttributes: { verb, group: info.group, resource: info.resource, ...info.namespaced && namespace ? { namespace } : {} } }
+    }
+  });
+  return res.body.status?.allowed === true;
+}
+
+// src/core/cluster/applyset.ts
+var PART_OF = "applyset.kubernetes.io/part-of";
+var APPLYSET_ID = "applyset.kubernetes.io/id";
+var CONTAINS_GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds";
+var ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional-namespaces";
+var TOOLING = "applyset.kubernetes.io/tooling";
+function applySetParent(target, namespace) {
+  return { name: `kubeplan-${target}`, namespace: namespace ?? "default" };
+}
+function applySetId(parent) {
+  const hashed = createHash("sha256").update([parent.name, parent.namespace, "ConfigMap", ""].join(".")).digest("base64url");
+  return `applyset-${hashed}-v1`;
+}
+async function readInventory(client, resources, parent) {
+  const id = applySetId(parent);
+  let parentObject;
+  try {
+    parentObject = (await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return { id, parent, exists: false, members: [] };
+    throw error;
+  }
+  const annotations = parentObject.metadata.annotations ?? {};
+  const groupKinds = splitList2(annotations[CONTAINS_GROUP_KINDS]);
+  const namespaces = [parent.namespace, ...splitList2(annotations[ADDITIONAL_NAMESPACES])];
+  const lists = [];
+  for (const gk of groupKinds) {
+    const dot = gk.indexOf(".");
+    const kind = dot === -1 ? gk : gk.slice(0, dot);
+    const group = dot === -1 ? "" : gk.slice(dot + 1);
+    const info = resources.preferred(group, kind);
+    if (!info) continue;
+    const scopes = info.namespaced ? [...new Set(namespaces)] : [void 0];
+    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os6) => os6.map((object) => ({ object, info }))));
+  }
+  const members = (await Promise.all(lists)).flat();
+  return { id, parent, exists: true, members, parentObject };
+}
+function splitList2(value) {
+  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+// src/core/apply/apply-error.ts
+var ApplyError = class extends KubeplanError {
+};
+
+// src/core/report/common.ts
+var SYMBOL = { create: "+", update: "~", replace: "\xB1", delete: "-", unchanged: "=", error: "!" };
+function summaryLine(counts) {
+  const parts = [`+${counts.create} to create`, `~${counts.update} to update`, `\xB1${counts.replace} to replace`, `-${counts.delete} to delete`];
+  let line = `Plan: ${parts.join(", ")}, ${counts.unchanged} unchanged`;
+  if (counts.error) line += `, ${counts.error} error${counts.error === 1 ? "" : "s"}`;
+  return `${line}.`;
+}
+function objectName(c3) {
+  return `${c3.kind} ${c3.namespace ? `${c3.namespace}/` : ""}${c3.name}`;
+}
+function sourceOf(c3) {
+  return c3.source && c3.source.file ? formatSource(c3.source) : void 0;
+}
+var PRIORITY = { error: 0, delete: 1, replace: 2, update: 3, create: 4, unchanged: 5 };
+
+// src/core/apply/health.ts
+function assessHealth(o2) {
+  const spec = o2.spec ?? {};
+  const status = o2.status ?? {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const condition = (type) => conditions.find((c3) => c3.type === type);
+  const generation = Number(o2.metadata.generation ?? 0);
+  const observed = Number(status.observedGeneration ?? 0);
+  const stale = generation > 0 && observed < generation;
+  const n2 = (v) => typeof v === "number" ? v : 0;
+  switch (o2.kind) {
+    case "Deployment": {
+      const progressing = condition("Progressing");
+      if (progressing?.status === "False" && progressing.reason === "ProgressDeadlineExceeded") return { state: "failed", reason: progressing.message ?? "progress deadline exceeded" };
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (n2(status.updatedReplicas) < want) return { state: "pending", reason: `${n2(status.updatedReplicas)}/${want} replicas updated` };
+      if (n2(status.availableReplicas) < want) return { state: "pending", reason: `${n2(status.availableReplicas)}/${want} replicas available` };
+      if (n2(status.replicas) > want) return { state: "pending", reason: `${n2(status.replicas) - want} old replicas terminating` };
+      return { state: "ready" };
+    }
+    case "StatefulSet": {
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (n2(status.readyReplicas) < want) return { state: "pending", reason: `${n2(status.readyReplicas)}/${want} replicas ready` };
+      if (status.updateRevision !== void 0 && status.currentRevision !== status.updateRevision) return { state: "pending", reason: "rolling update in progress" };
+      return { state: "ready" };
+    }
+    case "DaemonSet": {
+      if (stale) return { state: "pending", reason: "waiting for the controller to observe the new generation" };
+      const want = n2(status.desiredNumberScheduled);
+      if (n2(status.updatedNumberScheduled) < want) return { state: "pending", reason: `${n2(status.updatedNumberScheduled)}/${want} pods updated` };
+      if (n2(status.numberAvailable) < want) return { state: "pending", reason: `${n2(status.numberAvailable)}/${want} pods available` };
+      return { state: "ready" };
+    }
+    case "Job": {
+      const failed = condition("Failed");
+      if (failed?.status === "True") return { state: "failed", reason: failed.message ?? failed.reason ?? "the job failed" };
+      if (condition("Complete")?.status === "True") return { state: "ready" };
+      return { state: "pending", reason: `${n2(status.succeeded)} succeeded, ${n2(status.active)} active` };
+    }
+    case "PersistentVolumeClaim":
+      return status.phase === "Bound" ? { state: "ready" } : { state: "pending", reason: `phase ${String(status.phase ?? "Pending")}` };
+    case "CustomResourceDefinition":
+      return condition("Established")?.status === "True" ? { state: "ready" } : { state: "pending", reason: "not Established yet" };
+  }
+  for (const type of ["Ready", "Available"]) {
+    const c3 = condition(type);
+    if (c3 && c3.status !== "True") {
+      if (c3.status === "False" && /fail|error/i.test(c3.reason ?? "")) return { state: "failed", reason: c3.message ?? c3.reason ?? `${type} is False` };
+      return { state: "pending", reason: c3.message ?? `${type} is ${c3.status}` };
+    }
+  }
+  return { state: "ready" };
+}
+async function waitHealthy(client, changes, options) {
+  const started = Date.now();
+  let pending = changes.filter((c3) => c3.resource);
+  let lastReport = Date.now();
+  const reasons = /* @__PURE__ */ new Map();
+  while (pending.length > 0) {
+    const next = [];
+    await Promise.all(
+      pending.map(async (c3) => {
+        let live;
+        try {
+          live = (await client.request("GET", resourcePath(c3.resource, c3.namespace, c3.name))).body;
+        } catch (error) {
+          if (error instanceof ClusterError) throw new ApplyError(`cannot read it back to check its health: ${error.message}`, { where: `${c3.apiVersion} ${objectName(c3)}`, hint: error.hint });
+          throw error;
+        }
+        const deadline = progressDeadline(live, options.timeoutMs);
+        const health = assessHealth(live);
+        if (health.state === "failed") throw new ApplyError(`is unhealthy: ${health.reason}`, { where: `${c3.apiVersion} ${objectName(c3)}`, hint: "see its events (kubectl describe) and fix the manifest; the rest of the apply stopped here" });
+        if (health.state === "pending") {
+          if (Date.now() - started > deadline) {
+            throw new ApplyError(`was not healthy after ${Math.round(deadline / 1e3)}s: ${health.reason}`, {
+              where: `${c3.apiVersion} ${objectName(c3)}`,
+              hint: "check its pods and events; raise --timeout (or progressDeadlineSeconds) if it is just slow"
+            });
+          }
+          reasons.set(c3, health.reason);
+          next.push(c3);
+        }
+      })
+    );
+    pending = next;
+    if (pending.length && options.onProgress && Date.now() - lastReport >= 5e3) {
+      lastReport = Date.now();
+      options.onProgress(pending.map((c3) => ({ name: objectName(c3), reason: reasons.get(c3) ?? "", seconds: Math.round((Date.now() - started) / 1e3) })));
+    }
+    if (pending.length) await new Promise((r) => setTimeout(r, options.pollMs ?? 1e3));
+  }
+}
+function progressDeadline(o2, fallback) {
+  const seconds = o2.spec?.progressDeadlineSeconds;
+  return o2.kind === "Deployment" && typeof seconds === "number" ? Math.min(seconds * 1e3, fallback) : fallback;
+}
+
+// src/core/apply/hooks.ts
+async function runHooks(hooks, phase, client, resources, options) {
+  const selected = hooks.filter((h2) => h2.hook.events.includes(phase)).sort((a2, b) => a2.hook.weight - b.hook.weight || a2.object.metadata.name.localeCompare(b.object.metadata.name));
+  const ran = [];
+  for (const h2 of selected) {
+    const resource = h2.resource ?? resources.lookup(h2.object);
+    const change = {
+      action: "create",
+      apiVersion: h2.object.apiVersion,
+      kind: h2.object.kind,
+      ...h2.object.metadata.namespace ? { namespace: h2.object.metadata.namespace } : {},
+      name: h2.object.metadata.name,
+      paths: [],
+      digest: [],
+      diff: "",
+      via: "intent",
+      object: h2.object,
+      ...resource ? { resource } : {}
+    };
+    const where = `${phase} hook ${h2.object.apiVersion} ${objectName(change)}`;
+    if (!resource) throw new ApplyError(`the cluster has no kind ${h2.object.kind} in ${h2.object.apiVersion}`, { where, hint: "install its CRD first" });
+    const policies = h2.hook.deletePolicies.length ? h2.hook.deletePolicies : ["before-hook-creation"];
+    if (policies.includes("before-hook-creation")) await deleteAndWait(client, change);
+    try {
+      await serverSideApply(client, resource, h2.object, { dryRun: false, force: true });
+      options.onProgress?.(`running ${where}`);
+      await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, ...options.onProgress ? { onProgress: (p) => options.onProgress(`waiting ${p[0].seconds}s for ${where}: ${p[0].reason}`) } : {} });
+    } catch (error) {
+      if (policies.includes("hook-failed")) await deleteAndWait(client, change).catch(() => void 0);
+      if (error instanceof ApplyError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+      if (error instanceof ClusterError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+      throw error;
+    }
+    if (policies.includes("hook-succeeded")) await deleteAndWait(client, change);
+    ran.push(`${phase} ${h2.object.kind} ${h2.object.metadata.name}`);
+  }
+  return ran;
+}
+async function deleteAndWait(client, c3) {
+  const url = resourcePath(c3.resource, c3.namespace, c3.name);
+  try {
+    await client.request("DELETE", url, { query: { propagationPolicy: "Background" } });
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return;
+    throw error;
+  }
+  for (let i2 = 0; i2 < 600; i2++) {
+    try {
+      await client.request("GET", url);
+    } catch (error) {
+      if (error instanceof ClusterError && error.status === 404) return;
+      throw error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ApplyError("was not deleted within 60s (a finalizer?)", { where: `${c3.apiVersion} ${objectName(c3)}`, hint: "check its finalizers" });
+}
+
+// src/core/apply/apply.ts
+var FIRST = /* @__PURE__ */ new Set(["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding"]);
+var LAST = /* @__PURE__ */ new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService"]);
+function stageOf(kind) {
+  return FIRST.has(kind) ? 0 : LAST.has(kind) ? 2 : 1;
+}
+async function applyTarget(plan, client, resources, options) {
+  refuseUnsafe(plan, options);
+  const previous = await refuseForeignInventory(client, plan);
+  const result = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+  await refuseOlderCommit(plan, previous, options, result);
+  const writes = plan.changes.filter((c3) => !c3.hook && (c3.action === "create" || c3.action === "update" || c3.action === "replace"));
+  const deletes = plan.changes.filter((c3) => c3.action === "delete");
+  const phase = previous === void 0 ? "install" : "upgrade";
+  const hookTimeout = options.waitTimeoutMs ?? 5 * 6e4;
+  const hookProgress = options.onProgress ? { onProgress: options.onProgress } : {};
+  const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
+  if (options.noHooks && plan.hooks?.length) result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? "" : "s"} skipped (--no-hooks)`);
+  result.unchanged = plan.changes.filter((c3) => c3.action === "unchanged").length;
+  for (const c3 of plan.changes.filter((x) => x.action === "unchanged")) result.objects.push(record("unchanged", c3));
+  const timed = async (name, changes, fn) => {
+    const started = Date.now();
+    await fn();
+    result.stages.push({ name, objects: changes.length, ms: Date.now() - started });
+  };
+  const stage = (n2) => writes.filter((c3) => stageOf(c3.kind) === n2);
+  await timed("crds, namespaces, cluster rbac", stage(0), () => applyChanges(stage(0), client, options, result));
+  const crds = writes.filter((c3) => c3.kind === "CustomResourceDefinition").map((c3) => c3.name);
+  if (crds.length) await timed("wait for CRDs to be established", [], () => waitEstablished(client, crds, options.crdTimeoutSeconds));
+  let current = resources;
+  if (writes.some((c3) => !c3.resource)) current = await ResourceMap.discover(client);
+  if (runsHooks) {
+    await timed(`${phase} hooks (pre)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks, `pre-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h2) => `ran ${h2}`));
+    });
+  }
+  const parent = applySetParent(plan.target, plan.namespace);
+  const id = applySetId(parent);
+  const rendered = plan.changes.filter((c3) => c3.action !== "delete" && !c3.hook).map((c3) => c3.object).filter(Boolean);
+  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered) };
+  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object)], options.tooling, stamp);
+  await timed("everything else", stage(1), () => applyChanges(stage(1), client, options, result, current));
+  await timed("webhooks and api services", stage(2), () => applyChanges(stage(2), client, options, result, current));
+  if (options.waitTimeoutMs !== void 0) {
+    const written = writes.map((c3) => c3.resource ? c3 : { ...c3, resource: current.lookup(c3.object) }).filter((c3) => c3.resource);
+    await timed(
+      "wait until healthy",
+      written,
+      () => waitHealthy(client, written, {
+        timeoutMs: options.waitTimeoutMs,
+        onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0].seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(", ")}`)
+      })
+    );
+  }
+  const pruneOrder = [...deletes].sort((a2, b) => stageOf(b.kind) - stageOf(a2.kind));
+  await timed("prune", pruneOrder, async () => {
+    for (const d of pruneOrder) {
+      await deleteObject(client, d);
+      result.pruned++;
+      result.objects.push(record("pruned", d));
+    }
+  });
+  await writeParent(client, parent, id, rendered, options.tooling, stamp);
+  if (runsHooks) {
+    await timed(`${phase} hooks (post)`, [], async () => {
+      result.notes.push(...(await runHooks(plan.hooks, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h2) => `ran ${h2}`));
+    });
+  }
+  return result;
+}
+function refuseUnsafe(plan, options) {
+  const errors = plan.changes.filter((c3) => c3.action === "error");
+  if (errors.length) {
+    throw new ApplyError(`${errors.length} object${errors.length === 1 ? "" : "s"} could not be planned, so nothing was applied: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join("; ")}`, {
+      where: `target ${plan.target}`,
+      hint: "run kubeplan diff to see the errors and fix them"
+    });
+  }
+  const never = /* @__PURE__ */ new Set(["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"]);
+  const replaces = plan.changes.filter((c3) => c3.action === "replace" && (never.has(c3.kind) || !(options.recreate ?? []).includes(c3.kind)));
+  if (replaces.length) {
+    const c3 = replaces[0];
+    throw new ApplyError(`${c3.apiVersion} ${objectName(c3)} changes ${c3.replaceFields?.join(", ")}, which cannot change in place; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: never.has(c3.kind) ? `revert the field: a ${c3.kind} is never recreated automatically (its data or dependants would be lost)` : `revert the field, or allow it with \`apply: {recreate: [${c3.kind}]}\` on the target in kubeplan.yaml`
+    });
+  }
+  const kept = plan.changes.filter((c3) => c3.action !== "delete").length;
+  const deletes = plan.changes.filter((c3) => c3.action === "delete").length;
+  if (kept === 0 && deletes > 0 && !options.allowEmpty) {
+    throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: "check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty"
+    });
+  }
+}
+async function refuseForeignInventory(client, plan) {
+  const parent = applySetParent(plan.target, plan.namespace);
+  let existing;
+  try {
+    existing = (await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return void 0;
+    throw error;
+  }
+  const tooling = existing.metadata.annotations?.[TOOLING];
+  if (tooling !== void 0 && !tooling.startsWith("kubeplan/")) {
+    throw new ApplyError(`the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split("/")[0]} manages`
+    });
+  }
+  return existing;
+}
+var COMMIT_ANNOTATION = "kubeplan.dev/commit";
+var DIGEST_ANNOTATION = "kubeplan.dev/bundle-digest";
+async function refuseOlderCommit(plan, parent, options, result) {
+  const recorded = parent?.metadata.annotations?.[COMMIT_ANNOTATION];
+  if (!recorded || !options.commit || recorded === options.commit.sha) return;
+  const older = await options.commit.isAncestor(options.commit.sha, recorded);
+  if (older === true) {
+    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing was applied`, {
+      where: `target ${plan.target}`,
+      hint: "a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)"
+    });
+  }
+  if (older === void 0) result.notes.push(`could not check that ${options.commit.sha.slice(0, 12)} is newer than the applied ${recorded.slice(0, 12)} (fetch full history to enable the guard)`);
+}
+async function applyChanges(changes, client, options, result, resources) {
+  await Promise.all(
+    changes.map(async (c3) => {
+      const info = c3.resource ?? resources?.lookup(c3.object);
+      if (!info) throw new ApplyError(`the cluster has no kind ${c3.kind} in ${c3.apiVersion}`, { where: `${c3.apiVersion} ${objectName(c3)}`, hint: "install its CRD first" });
+      try {
+        if (c3.action === "replace") await deleteAndWait(client, { ...c3, resource: info });
+        await serverSideApply(client, info, c3.object, { dryRun: false, force: options.forceConflicts });
+      } catch (error) {
+        if (error instanceof ClusterError && error.status === 409) {
+          const fields = error.causes.map((x) => `${x.field ?? ""} (${(x.message ?? "").replace(/^conflict with /, "owned by ")})`).join("; ");
+          throw new ApplyError(`conflicts with other field managers: ${fields || error.message}`, {
+            where: `${c3.apiVersion} ${objectName(c3)}`,
+            hint: "let kubeplan take the fields over with --force-conflicts, or stop the other manager from setting them"
+          });
+        }
+        if (error instanceof ClusterError) throw new ApplyError(error.message, { where: `${c3.apiVersion} ${objectName(c3)}`, hint: error.hint });
+        throw error;
+      }
+      if (c3.action === "create") result.created++;
+      else if (c3.action === "replace") result.recreated++;
+      else result.updated++;
+      result.objects.push(record(c3.action === "create" ? "created" : c3.action === "replace" ? "recreated" : "updated", c3));
+    })
+  );
+}
+async function waitEstablished(client, names, timeoutSeconds) {
+  const deadline = Date.now() + timeoutSeconds * 1e3;
+  for (const name of names) {
+    for (; ; ) {
+      const crd = (await client.request("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`)).body;
+      const established = crd.status?.conditions?.find((c3) => c3.type === "Established");
+      if (established?.status === "True") break;
+      if (Date.now() > deadline) {
+        throw new ApplyError(`CustomResourceDefinition ${name} was not Established after ${timeoutSeconds}s${established?.message ? `: ${established.message}` : ""}`, {
+          where: `apiextensions.k8s.io/v1 CustomResourceDefinition ${name}`,
+          hint: "check the CRD with kubectl describe crd"
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+function bundleDigest(objects) {
+  const hash = createHash2("sha256");
+  for (const o2 of objects) hash.update(JSON.stringify(o2)).update("\n");
+  return `sha256:${hash.digest("hex")}`;
+}
+async function writeParent(client, parent, id, objects, tooling, record2) {
+  const groupKinds = [...new Set(objects.map((o2) => o2.apiVersion.includes("/") ? `${o2.kind}.${o2.apiVersion.split("/")[0]}` : o2.kind))].sort();
+  const namespaces = [...new Set(objects.map((o2) => o2.metadata.namespace).filter((ns) => !!ns && ns !== parent.namespace))].sort();
+  const body = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: parent.name,
+      namespace: parent.namespace,
+      labels: { [APPLYSET_ID]: id },
+      annotations: {
+        [TOOLING]: tooling,
+        [CONTAINS_GROUP_KINDS]: groupKinds.join(","),
+        ...namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(",") } : {},
+        ...record2.commit ? { [COMMIT_ANNOTATION]: record2.commit } : {},
+        [DIGEST_ANNOTATION]: record2.digest
+      }
+    }
+  };
+  await client.request("PATCH", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`, {
+    query: { fieldManager: "kubeplan", force: true },
+    body,
+    contentType: "application/apply-patch+yaml"
+  });
+}
+async function deleteObject(client, c3) {
+  try {
+    await client.request("DELETE", resourcePath(c3.resource, c3.namespace, c3.name), { query: { propagationPolicy: "Background" } });
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return;
+    if (error instanceof ClusterError) throw new ApplyError(`cannot prune: ${error.message}`, { where: `${c3.apiVersion} ${objectName(c3)}`, hint: error.hint });
+    throw error;
+  }
+}
+function record(action, c3) {
+  return { action, apiVersion: c3.apiVersion, kind: c3.kind, ...c3.namespace ? { namespace: c3.namespace } : {}, name: c3.name };
+}
+
 // src/core/cluster/client.ts
 import { existsSync as existsSync3 } from "node:fs";
 import os4 from "node:os";
@@ -17040,146 +17621,14 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// src/core/cluster/discovery.ts
-var AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;q=0.9";
-var ResourceMap = class _ResourceMap {
-  byGVK = /* @__PURE__ */ new Map();
-  /** The first version discovery lists for a group/kind is the server's preferred one. */
-  preferredByGK = /* @__PURE__ */ new Map();
-  static async discover(client) {
-    const map = new _ResourceMap();
-    const [core, groups] = await Promise.all([
-      client.request("GET", "/api", { accept: AGGREGATED }),
-      client.request("GET", "/apis", { accept: AGGREGATED })
-    ]);
-    for (const list of [core.body, groups.body]) {
-      for (const group of list.items ?? []) {
-        const groupName = group.metadata?.name ?? "";
-        for (const version of group.versions ?? []) {
-          for (const r of version.resources ?? []) {
-            const kind = r.responseKind?.kind;
-            if (!kind || r.resource.includes("/")) continue;
-            const info = {
-              group: groupName,
-              version: version.version,
-              kind,
-              resource: r.resource,
-              namespaced: r.scope === "Namespaced",
-              verbs: r.verbs ?? []
-            };
-            map.byGVK.set(`${groupName}/${version.version}/${kind}`, info);
-            if (!map.preferredByGK.has(`${groupName}/${kind}`)) map.preferredByGK.set(`${groupName}/${kind}`, info);
-          }
-        }
-      }
-    }
-    return map;
-  }
-  lookup(object) {
-    const group = apiGroup(object.apiVersion);
-    const version = object.apiVersion.slice(object.apiVersion.indexOf("/") + 1);
-    return this.byGVK.get(`${group}/${version}/${object.kind}`);
-  }
-  preferred(group, kind) {
-    return this.preferredByGK.get(`${group}/${kind}`);
-  }
-  /** Whether the group/kind exists at any version (for "wrong apiVersion" messages). */
-  versionsOf(group, kind) {
-    return [...this.byGVK.values()].filter((r) => r.group === group && r.kind === kind).map((r) => r.version);
-  }
-};
-function resourcePath(info, namespace, name) {
-  const base = info.group === "" ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
-  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
-  return `${base}${ns}/${info.resource}${name === void 0 ? "" : `/${encodeURIComponent(name)}`}`;
+// src/core/git/ancestry.ts
+async function headCommit(repoRoot, env) {
+  const r = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? String(r.stdout).trim() : void 0;
 }
-
-// src/core/diff/managed-fields.ts
-import { isDeepStrictEqual } from "node:util";
-var FIELD_MANAGER = "kubeplan";
-function appliedFields(managedFields, manager = FIELD_MANAGER) {
-  if (!Array.isArray(managedFields)) return void 0;
-  const entry = managedFields.find(
-    (e) => e.manager === manager && e.operation === "Apply" && (e.subresource === void 0 || e.subresource === "")
-  );
-  return entry?.fieldsV1;
-}
-function ownedButNotRendered(fields, rendered, path15 = []) {
-  const missing = [];
-  for (const [key3, child] of Object.entries(fields)) {
-    if (key3 === ".") continue;
-    const kind = key3.slice(0, 2);
-    const body = key3.slice(2);
-    if (kind === "f:") {
-      const value = isObject2(rendered) ? rendered[body] : void 0;
-      if (value === void 0) missing.push(join([...path15, body]));
-      else missing.push(...ownedButNotRendered(child, value, [...path15, body]));
-    } else if (kind === "k:") {
-      const keyFields = safeParse(body);
-      const item = Array.isArray(rendered) && isObject2(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : void 0;
-      const label2 = `[${Object.entries(isObject2(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(",")}]`;
-      if (item === void 0) missing.push(join(path15) + label2);
-      else missing.push(...ownedButNotRendered(child, item, [...path15.slice(0, -1), `${path15.at(-1) ?? ""}${label2}`]));
-    } else if (kind === "v:") {
-      const value = safeParse(body);
-      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path15)}[${body}]`);
-    } else if (kind === "i:") {
-      const index = Number(body);
-      if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path15)}[${index}]`);
-      else missing.push(...ownedButNotRendered(child, rendered[index], [...path15.slice(0, -1), `${path15.at(-1) ?? ""}[${index}]`]));
-    }
-  }
-  return missing;
-}
-var KEY_DEFAULTS = { protocol: "TCP" };
-function matchesKey(element, keyFields) {
-  return isObject2(element) && Object.entries(keyFields).every(([k, v]) => element[k] === void 0 && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v));
-}
-function safeParse(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function join(path15) {
-  return path15.join(".");
-}
-function isObject2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-// src/core/cluster/objects.ts
-async function listLiveObjects(client, info, namespace, labelSelector) {
-  const objects = [];
-  let token;
-  const apiVersion = info.group === "" ? info.version : `${info.group}/${info.version}`;
-  do {
-    const res = await client.request("GET", resourcePath(info, namespace), {
-      query: { limit: 500, continue: token, labelSelector }
-    });
-    for (const item of res.body.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind });
-    token = res.body.metadata?.continue || void 0;
-  } while (token);
-  return objects;
-}
-async function serverSideApply(client, info, object, options) {
-  const res = await client.request("PATCH", resourcePath(info, object.metadata.namespace, object.metadata.name), {
-    query: { fieldManager: FIELD_MANAGER, force: options.force, dryRun: options.dryRun ? "All" : void 0 },
-    body: object,
-    contentType: "application/apply-patch+yaml"
-  });
-  return res.body;
-}
-async function canI(client, verb, info, namespace) {
-  const res = await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
-    body: {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SelfSubjectAccessReview",
-      spec: { resourceAttributes: { verb, group: info.group, resource: info.resource, ...info.namespaced && namespace ? { namespace } : {} } }
-    }
-  });
-  return res.body.status?.allowed === true;
+async function isAncestor(repoRoot, older, newer, env) {
+  const r = await execa("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? true : r.exitCode === 1 ? false : void 0;
 }
 
 // src/core/diff/quantity.ts
@@ -17964,12 +18413,12 @@ function removeFields(node, fields) {
     if (key3 === ".") continue;
     const body = key3.slice(2);
     if (key3.startsWith("f:") && node && typeof node === "object" && !Array.isArray(node)) {
-      const record = node;
-      if (!(body in record)) continue;
+      const record2 = node;
+      if (!(body in record2)) continue;
       if (isLeaf(child)) {
-        delete record[body];
+        delete record2[body];
         removed = true;
-      } else removed = removeFields(record[body], child) || removed;
+      } else removed = removeFields(record2[body], child) || removed;
     } else if ((key3.startsWith("k:") || key3.startsWith("v:")) && Array.isArray(node)) {
       const match = JSON.parse(body);
       const index = node.findIndex(
@@ -18017,49 +18466,6 @@ function isDestructiveDelete(object) {
 }
 function get(object, path15) {
   return path15.split(".").reduce((o2, k) => o2 && typeof o2 === "object" ? o2[k] : void 0, object);
-}
-
-// src/core/cluster/applyset.ts
-import { createHash } from "node:crypto";
-var PART_OF = "applyset.kubernetes.io/part-of";
-var APPLYSET_ID = "applyset.kubernetes.io/id";
-var CONTAINS_GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds";
-var ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional-namespaces";
-var TOOLING = "applyset.kubernetes.io/tooling";
-function applySetParent(target, namespace) {
-  return { name: `kubeplan-${target}`, namespace: namespace ?? "default" };
-}
-function applySetId(parent) {
-  const hashed = createHash("sha256").update([parent.name, parent.namespace, "ConfigMap", ""].join(".")).digest("base64url");
-  return `applyset-${hashed}-v1`;
-}
-async function readInventory(client, resources, parent) {
-  const id = applySetId(parent);
-  let parentObject;
-  try {
-    parentObject = (await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
-  } catch (error) {
-    if (error instanceof ClusterError && error.status === 404) return { id, parent, exists: false, members: [] };
-    throw error;
-  }
-  const annotations = parentObject.metadata.annotations ?? {};
-  const groupKinds = splitList2(annotations[CONTAINS_GROUP_KINDS]);
-  const namespaces = [parent.namespace, ...splitList2(annotations[ADDITIONAL_NAMESPACES])];
-  const lists = [];
-  for (const gk of groupKinds) {
-    const dot = gk.indexOf(".");
-    const kind = dot === -1 ? gk : gk.slice(0, dot);
-    const group = dot === -1 ? "" : gk.slice(dot + 1);
-    const info = resources.preferred(group, kind);
-    if (!info) continue;
-    const scopes = info.namespaced ? [...new Set(namespaces)] : [void 0];
-    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os6) => os6.map((object) => ({ object, info }))));
-  }
-  const members = (await Promise.all(lists)).flat();
-  return { id, parent, exists: true, members, parentObject };
-}
-function splitList2(value) {
-  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 // src/core/diff/normalize.ts
@@ -18505,9 +18911,9 @@ function label(o2) {
 function scrubSecretValues(error, secret) {
   const values = /* @__PURE__ */ new Set();
   for (const [field, encoded] of [["data", true], ["stringData", false]]) {
-    const record = secret[field];
-    if (!record || typeof record !== "object") continue;
-    for (const v of Object.values(record)) {
+    const record2 = secret[field];
+    if (!record2 || typeof record2 !== "object") continue;
+    for (const v of Object.values(record2)) {
       if (typeof v !== "string" || v.length < 3) continue;
       values.add(v);
       values.add(encoded ? Buffer.from(v, "base64").toString("utf8") : Buffer.from(v).toString("base64"));
@@ -18522,6 +18928,66 @@ function toObjectError(error) {
     return { message: error.message, status: error.status, ...error.reason ? { reason: error.reason } : {}, ...error.hint ? { hint: error.hint } : {} };
   }
   return { message: error.message ?? String(error) };
+}
+
+// src/core/commands/apply.ts
+async function applyCommand(options) {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const plan = await planTargets(sets, client, resources, { mode: "server", modeReason: "apply plans with server-side dry-runs", ignore });
+  const results = [];
+  const sha = await headCommit(config.repoRoot, options.env);
+  const commit = sha ? { sha, isAncestor: (older, newer) => isAncestor(config.repoRoot, older, newer, options.env) } : void 0;
+  if (!options.dryRun) {
+    const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
+    for (const target of plan.targets) {
+      const policy = policies.get(target.target);
+      await options.around?.before(target.target);
+      let result;
+      try {
+        result = await applyTarget(target, client, resources, {
+          forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+          allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+          recreate: policy?.recreate ?? [],
+          tooling: options.tooling,
+          crdTimeoutSeconds: 60,
+          waitTimeoutMs: options.waitTimeoutMs,
+          noHooks: options.noHooks,
+          ...commit ? { commit } : {},
+          ...options.onProgress ? { onProgress: options.onProgress } : {}
+        });
+      } catch (error) {
+        await options.around?.after(target.target, void 0, error);
+        throw error;
+      }
+      await options.around?.after(target.target, result, void 0);
+      results.push(result);
+    }
+  }
+  return { plan, results, report: options.output === "json" ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };
+}
+function applyText(plan, results, dryRun) {
+  if (dryRun) return `Dry run, nothing written. ${summaryLine(plan.summary)}
+`;
+  const out = [];
+  for (const r of results) {
+    const changed = r.objects.filter((o2) => o2.action !== "unchanged");
+    out.push(`\u2500\u2500 target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ""}${r.pruned} pruned` : "no changes"}, ${r.unchanged} unchanged`);
+    for (const o2 of changed) out.push(`  ${o2.action.padEnd(9)} ${o2.apiVersion} ${objectName(o2)}`);
+    for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? "" : "s"} in ${s.ms} ms`);
+    for (const n2 of r.notes) out.push(`  note: ${n2}`);
+  }
+  const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
+  out.push("", total === 0 ? "No changes: the cluster already matches git." : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
+  return `${out.join("\n")}
+`;
+}
+function applyJson(plan, results, dryRun) {
+  return `${JSON.stringify({ version: 1, dryRun, plan: plan.summary, targets: results }, null, 2)}
+`;
 }
 
 // src/core/diff/intent.ts
@@ -18648,22 +19114,6 @@ function targetsJson(targets) {
     }))
   }));
 }
-
-// src/core/report/common.ts
-var SYMBOL = { create: "+", update: "~", replace: "\xB1", delete: "-", unchanged: "=", error: "!" };
-function summaryLine(counts) {
-  const parts = [`+${counts.create} to create`, `~${counts.update} to update`, `\xB1${counts.replace} to replace`, `-${counts.delete} to delete`];
-  let line = `Plan: ${parts.join(", ")}, ${counts.unchanged} unchanged`;
-  if (counts.error) line += `, ${counts.error} error${counts.error === 1 ? "" : "s"}`;
-  return `${line}.`;
-}
-function objectName(c3) {
-  return `${c3.kind} ${c3.namespace ? `${c3.namespace}/` : ""}${c3.name}`;
-}
-function sourceOf(c3) {
-  return c3.source && c3.source.file ? formatSource(c3.source) : void 0;
-}
-var PRIORITY = { error: 0, delete: 1, replace: 2, update: 3, create: 4, unchanged: 5 };
 
 // src/core/report/markdown.ts
 function formatPlanMarkdown(plan) {
@@ -18882,28 +19332,16 @@ export {
   UsageError,
   ErrorList,
   formatError,
-  ClusterError,
   loadConfig,
   formatSource,
   execa,
   checkKustomizationTree,
-  renderTargets,
   renderCommand,
-  ClusterClient,
-  ResourceMap,
-  resourcePath,
-  serverSideApply,
-  APPLYSET_ID,
-  CONTAINS_GROUP_KINDS,
-  ADDITIONAL_NAMESPACES,
-  TOOLING,
-  applySetParent,
-  applySetId,
-  emptyCounts,
-  planTargets,
-  formatPlanJson,
   summaryLine,
   objectName,
+  emptyCounts,
+  applyCommand,
+  formatPlanJson,
   planHeader,
   planSections,
   planFooter,

@@ -1,0 +1,336 @@
+import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
+import {
+  EXIT_ERROR,
+  ErrorList,
+  UsageError,
+  applyCommand,
+  diffCommand,
+  formatError,
+  renderCommand
+} from "./chunk-57EXR3CS.js";
+import "./chunk-GY6BXHYW.js";
+import "./chunk-67KDASP7.js";
+
+// src/cli/main.ts
+import { parseArgs } from "node:util";
+
+// src/cli/help.ts
+var MAIN_HELP = `kubeplan: push-based GitOps as one CI step
+
+Usage: kubeplan <command> [options]
+
+Commands:
+  render    Render Helm charts, Kustomize overlays and manifest folders to the
+            exact objects kubeplan diffs and applies
+  diff      Plan: what applying the rendered targets would change in the cluster
+  apply     Make the cluster match git: staged server-side apply, then prune
+
+Options:
+  -h, --help       Show help (kubeplan <command> --help for a command's options)
+  -v, --version    Print kubeplan's version
+
+Exit codes: 0 success, 2 bad input or any other error (nothing is written);
+kubeplan diff --exit-code also exits 1 when there are changes.
+`;
+var RENDER_HELP = `Usage: kubeplan render [options]
+
+Renders the targets of kubeplan.yaml: Helm charts with \`helm template\`, Kustomize
+overlays with \`kubectl kustomize\`, folders of YAML/JSON files as they are. Namespaced
+objects without a namespace get the target's; output is sorted (Namespaces, CRDs,
+then kind, namespace, name) and every object is preceded by its source.
+
+Options:
+  -c, --config FILE      Config file (default: kubeplan.yaml)
+  -t, --target NAME      Render only this target; repeat for several
+      --out-dir DIR      Write DIR/<target>.yaml (or .json) per target instead of
+                         printing one stream
+  -o, --output FORMAT    yaml (default) or json
+      --show-secrets     Print Secret values on stdout (redacted by default; files
+                         in --out-dir always hold the real values)
+      --helm PATH        helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH     kubectl binary for \`kubectl kustomize\` (default:
+                         $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH   Use a standalone kustomize instead of \`kubectl kustomize\`
+                         (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help             Show this help
+
+Examples:
+  kubeplan render
+  kubeplan render --target shop-prod -o json
+  kubeplan render --out-dir rendered/
+`;
+var DIFF_HELP = `Usage: kubeplan diff [options]
+
+Renders the targets and compares them with the live cluster. In server mode each
+object that may have changed gets a server-side apply dry-run (field manager
+kubeplan); objects whose rendered fields already match the cluster need no
+request. Client mode compares without write permission. Secret values never
+appear: the report says per key whether it was added, removed or changed.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Plan only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --mode MODE          server, client or auto (default: auto: server when the
+                           credentials may patch every object, else client)
+      --base REF           Also render the targets at git REF: the report shows
+                           what this change does (base \u2192 working tree) and where
+                           the cluster already differs from REF (drift)
+      --offline            No cluster: with --base, only the intent diff
+  -o, --output FORMAT      text (default), markdown or json
+      --exit-code          Exit 1 when there are changes (0 none, 2 error)
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan diff
+  kubeplan diff --target shop-prod -o markdown > plan.md
+  kubeplan diff --mode client --exit-code
+  kubeplan diff --base origin/main --offline
+`;
+var APPLY_HELP = `Usage: kubeplan apply [options]
+
+Plans every target (as kubeplan diff --mode server) and writes only what changed,
+with server-side apply as field manager kubeplan, in stages: CRDs, Namespaces and
+cluster-wide RBAC; then, once the CRDs are Established, everything else; webhooks
+and APIServices last; Helm pre-/post- hooks around them. Objects applied before
+and no longer rendered are pruned (the target's ApplySet, a ConfigMap
+kubeplan-<target>, records them). Nothing is written when the plan has errors or
+replaces an object.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Apply only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --dry-run            Plan only; write nothing
+      --wait, --no-wait    Wait until what was written is healthy before pruning
+                           (default: wait)
+      --timeout D          How long to wait, e.g. 90s, 5m (default: 5m; a
+                           Deployment's progressDeadlineSeconds wins if shorter)
+      --force-conflicts    Take over fields other field managers own
+      --allow-empty        Let a target that renders nothing prune everything
+      --no-hooks           Do not run Helm hooks (pre-/post-install and -upgrade
+                           hooks run by weight around the stages; tests never)
+  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan apply
+  kubeplan apply --target shop-prod --dry-run
+`;
+
+// src/cli/main.ts
+var version = true ? "0.1.0" : "0.0.0-dev";
+var RENDER_OPTIONS = {
+  config: { type: "string", short: "c" },
+  target: { type: "string", short: "t", multiple: true },
+  "out-dir": { type: "string" },
+  output: { type: "string", short: "o" },
+  "show-secrets": { type: "boolean" },
+  helm: { type: "string" },
+  kubectl: { type: "string" },
+  kustomize: { type: "string" },
+  help: { type: "boolean", short: "h" }
+};
+async function main(argv, env, cwd, io) {
+  try {
+    const [command, ...rest] = argv;
+    if (command === void 0) {
+      io.stderr(MAIN_HELP);
+      return EXIT_ERROR;
+    }
+    if (command === "-h" || command === "--help" || command === "help") {
+      const topic = command === "help" ? rest[0] : void 0;
+      io.stdout(topic === "render" ? RENDER_HELP : topic === "diff" ? DIFF_HELP : topic === "apply" ? APPLY_HELP : MAIN_HELP);
+      return 0;
+    }
+    if (command === "-v" || command === "--version" || command === "version") {
+      io.stdout(`${version}
+`);
+      return 0;
+    }
+    if (command === "render") return await render(rest, env, cwd, io);
+    if (command === "diff") return await diff(rest, env, cwd, io);
+    if (command === "apply") return await apply(rest, env, cwd, io);
+    throw new UsageError(`unknown command "${command}"`, { hint: "run `kubeplan --help` to see the commands" });
+  } catch (error) {
+    const errors = error instanceof ErrorList ? error.errors : [error];
+    for (const e of errors) io.stderr(`error: ${formatError(e)}
+`);
+    return EXIT_ERROR;
+  }
+}
+async function render(args, env, cwd, io) {
+  const { values } = parse(args, RENDER_OPTIONS, "render");
+  if (values.help) {
+    io.stdout(RENDER_HELP);
+    return 0;
+  }
+  const format = values.output ?? "yaml";
+  if (format !== "yaml" && format !== "json") {
+    throw new UsageError(`--output must be yaml or json, not "${format}"`, { hint: "use -o yaml or -o json" });
+  }
+  const result = await renderCommand({
+    config: values.config ?? "kubeplan.yaml",
+    targets: values.target ?? [],
+    outDir: emptyToUndefined(values["out-dir"]),
+    format,
+    showSecrets: values["show-secrets"] ?? false,
+    tools: toolsFrom(values),
+    cwd,
+    env
+  });
+  if (result.stdout !== void 0) io.stdout(result.stdout);
+  const summary = result.sets.map((s) => {
+    const hooks = s.manifests.filter((m) => m.hook).length;
+    return `${s.target}: ${s.manifests.length} object${s.manifests.length === 1 ? "" : "s"}${hooks ? ` (${hooks} hook${hooks === 1 ? "" : "s"})` : ""}`;
+  });
+  io.stderr(`rendered ${summary.join(", ")}
+`);
+  for (const file of result.files) io.stderr(`wrote ${file}
+`);
+  if (result.redacted > 0) {
+    io.stderr(`redacted ${result.redacted} Secret value${result.redacted === 1 ? "" : "s"} on stdout; pass --show-secrets to print them
+`);
+  }
+  return 0;
+}
+var CLUSTER_OPTIONS = {
+  config: { type: "string", short: "c" },
+  target: { type: "string", short: "t", multiple: true },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  concurrency: { type: "string" },
+  helm: { type: "string" },
+  kubectl: { type: "string" },
+  kustomize: { type: "string" },
+  help: { type: "boolean", short: "h" }
+};
+var DIFF_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  mode: { type: "string" },
+  base: { type: "string" },
+  offline: { type: "boolean" },
+  output: { type: "string", short: "o" },
+  "exit-code": { type: "boolean" }
+};
+async function diff(args, env, cwd, io) {
+  const { values } = parse(args, DIFF_OPTIONS, "diff");
+  if (values.help) {
+    io.stdout(DIFF_HELP);
+    return 0;
+  }
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "markdown" && output !== "json") {
+    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, { hint: "use -o text, -o markdown or -o json" });
+  }
+  const mode = values.mode ?? "auto";
+  if (mode !== "server" && mode !== "client" && mode !== "auto") {
+    throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: "use --mode server (needs patch permission) or --mode client (read-only)" });
+  }
+  const concurrency = parseConcurrency(values.concurrency);
+  const result = await diffCommand({
+    config: values.config ?? "kubeplan.yaml",
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    mode,
+    base: emptyToUndefined(values.base),
+    offline: values.offline ?? false,
+    output,
+    exitCode: values["exit-code"] ?? false,
+    concurrency,
+    color: io.isTTY === true && env.NO_COLOR === void 0,
+    cwd,
+    env
+  });
+  io.stdout(result.report);
+  const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
+  if (errors > 0) io.stderr(`error: ${errors} object${errors === 1 ? "" : "s"} could not be planned (see the report)
+`);
+  return result.exitCode;
+}
+var APPLY_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  "dry-run": { type: "boolean" },
+  "force-conflicts": { type: "boolean" },
+  "allow-empty": { type: "boolean" },
+  "no-hooks": { type: "boolean" },
+  wait: { type: "boolean" },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+  output: { type: "string", short: "o" }
+};
+async function apply(args, env, cwd, io) {
+  const { values } = parse(args, APPLY_OPTIONS, "apply");
+  if (values.help) {
+    io.stdout(APPLY_HELP);
+    return 0;
+  }
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
+  const concurrency = parseConcurrency(values.concurrency);
+  if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
+  const timeoutMs = parseDuration(values.timeout ?? "5m");
+  const result = await applyCommand({
+    config: values.config ?? "kubeplan.yaml",
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    dryRun: values["dry-run"] ?? false,
+    forceConflicts: values["force-conflicts"] ?? false,
+    allowEmpty: values["allow-empty"] ?? false,
+    noHooks: values["no-hooks"] ?? false,
+    waitTimeoutMs: values["no-wait"] ? void 0 : timeoutMs,
+    onProgress: (message) => io.stderr(`${message}
+`),
+    output,
+    concurrency,
+    tooling: `kubeplan/v${version}`,
+    cwd,
+    env
+  });
+  io.stdout(result.report);
+  return 0;
+}
+function parse(args, options, command) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    const message = error.message.replace(/\. To specify a positional argument.*$/s, "");
+    throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
+  }
+}
+function parseConcurrency(value) {
+  const concurrency = value === void 0 ? 16 : Number(value);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, { hint: "the default, 16, suits most clusters" });
+  }
+  return concurrency;
+}
+function toolsFrom(values) {
+  return { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) };
+}
+function parseDuration(text) {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { hint: "use a number with s, m or h" });
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"] ?? 1e3);
+}
+function emptyToUndefined(value) {
+  return value === void 0 || value.trim() === "" ? void 0 : value;
+}
+export {
+  main
+};

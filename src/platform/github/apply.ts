@@ -1,0 +1,151 @@
+import * as core from '@actions/core';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { TargetApplyResult } from '../../core/apply/apply.js';
+import { applyCommand } from '../../core/commands/apply.js';
+import { affectedTargets } from '../../core/config/affected.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import { formatError, KubeplanError, UsageError } from '../../core/errors.js';
+import { changedFilesSince } from '../../core/git/changed-files.js';
+import { objectName } from '../../core/report/common.js';
+import { marker } from '../sticky-comments.js';
+import type { CiContext } from '../types.js';
+import { GitHubApi } from './api.js';
+import type { ActionInputs } from './inputs.js';
+import { writeKubeconfig } from './plan.js';
+
+/**
+ * Apply on a push to the default branch: apply every affected target, one GitHub Deployment per target (in_progress →
+ * success / failure), the job summary per target and stage, outputs, and a comment on the merged pull request.
+ */
+export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, version: string): Promise<void> {
+  if (ctx.pullRequest || ctx.event.startsWith('pull_request')) {
+    throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
+  }
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
+  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  mkdirSync(runnerTemp, { recursive: true });
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
+  const sha = ctx.push?.after ?? ctx.sha;
+  const api = inputs.githubToken
+    ? new GitHubApi({
+        apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+        graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
+        token: inputs.githubToken,
+        owner: ctx.repository.owner,
+        repo: ctx.repository.name,
+      })
+    : undefined;
+
+  let targets = inputs.targets;
+  if (targets.length === 0 && ctx.push && !/^0+$/.test(ctx.push.before) && inputs.onlyAffected) {
+    const config = loadConfig(inputs.config, inputs.workingDirectory);
+    const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
+    if (changed) {
+      targets = affectedTargets(config, changed);
+      core.info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
+      if (targets.length === 0) {
+        core.setOutput('applied', '{}');
+        core.setOutput('failed-target', '');
+        await core.summary.addRaw("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n").write();
+        return;
+      }
+    }
+  }
+
+  const deployments = new Map<string, number>();
+  const results: TargetApplyResult[] = [];
+  let failedTarget = '';
+  let failure: unknown;
+  const write = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (error) {
+      core.warning(`cannot report to GitHub: ${(error as Error).message}`);
+    }
+  };
+  try {
+    await applyCommand({
+      config: inputs.config,
+      targets,
+      tools: inputs.tools,
+      kubeconfig,
+      context: undefined,
+      dryRun: false,
+      forceConflicts: inputs.forceConflicts,
+      allowEmpty: false,
+      noHooks: false,
+      waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
+      onProgress: (m) => core.info(m),
+      output: 'json',
+      concurrency: inputs.concurrency,
+      tooling: `kubeplan/v${version}`,
+      cwd: inputs.workingDirectory,
+      env,
+      around: {
+        before: async (target) => {
+          core.startGroup(`apply ${target}`);
+          if (api) await write(async () => {
+            const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+            deployments.set(target, id);
+            await api.setDeploymentStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
+          });
+        },
+        after: async (target, result, error) => {
+          if (result) {
+            results.push(result);
+            for (const o of result.objects.filter((x) => x.action !== 'unchanged')) core.info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const n of result.notes) core.info(`note: ${n}`);
+          }
+          core.endGroup();
+          const id = deployments.get(target);
+          if (api && id !== undefined) {
+            const description = result ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned` : error instanceof KubeplanError ? error.format() : String(error);
+            await write(() => api.setDeploymentStatus(id, result ? 'success' : 'failure', description, ctx.runUrl));
+          }
+          if (error) failedTarget = target;
+        },
+      },
+    });
+  } catch (error) {
+    failure = error;
+  }
+
+  const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
+  core.setOutput('applied', JSON.stringify(applied));
+  core.setOutput('failed-target', failedTarget);
+  const summary = applySummary(sha, results, failedTarget, failure);
+  await core.summary.addRaw(summary).write();
+  if (api) {
+    await write(async () => {
+      const pr = await api.mergedPullRequest(sha);
+      if (pr === undefined) return;
+      const key = createHash('sha256').update(`${inputs.config}|${sha}`).digest('hex').slice(0, 12);
+      const body = `${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
+      const existing = (await api.listComments(pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
+      if (existing?.body === body) return;
+      if (existing) await api.updateComment(existing.id, body);
+      else await api.createComment(pr, body);
+    });
+  }
+  if (failure) throw failure;
+}
+
+function applySummary(sha: string, results: TargetApplyResult[], failedTarget: string, failure: unknown): string {
+  const out: string[] = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${failedTarget}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ''];
+  if (failure) out.push('```', failure instanceof KubeplanError ? failure.format() : formatError(failure), '```', '');
+  if (results.length) {
+    out.push('| target | created | updated | recreated | pruned | unchanged |', '| --- | --- | --- | --- | --- | --- |');
+    for (const r of results) out.push(`| ${r.target} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
+    out.push('');
+    for (const r of results) {
+      const changed = r.objects.filter((o) => o.action !== 'unchanged');
+      if (!changed.length && !r.stages.some((s) => s.objects)) continue;
+      out.push(`<details><summary>${r.target}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`, '');
+      for (const o of changed) out.push(`- ${o.action} \`${o.apiVersion} ${objectName(o)}\``);
+      out.push('', ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), '', '</details>', '');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

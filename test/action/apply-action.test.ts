@@ -1,0 +1,134 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startForge, type Forge } from '../forge/forge.js';
+import { api, bench } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { repoRoot } from '../helpers/tools.js';
+
+let forge: Forge;
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-apply-action-'));
+beforeAll(async () => {
+  forge = await startForge();
+});
+afterAll(async () => {
+  await forge.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const uniq = () => `act-${Math.random().toString(36).slice(2, 8)}`;
+
+async function runAction(repo: string, event: string, payload: object, inputs: Record<string, string>) {
+  const dir = mkdtempSync(path.join(scratch, 'run-'));
+  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  writeFileSync(files.event, JSON.stringify(payload));
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: event,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_REPOSITORY: 'acme/config',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: (payload as { after?: string }).after ?? 'b'.repeat(40),
+    GITHUB_API_URL: forge.url,
+    GITHUB_GRAPHQL_URL: forge.graphqlUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '777',
+    GITHUB_WORKSPACE: repo,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: dir,
+  };
+  for (const [k, v] of Object.entries({ kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': 'ghs_applytoken', wait: 'false', ...inputs })) env[`INPUT_${k.toUpperCase()}`] = v;
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const outputs: Record<string, string> = {};
+  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
+}
+
+function gitRepo(files: Record<string, string>) {
+  const repo = makeRepo(files);
+  rmSync(path.join(repo, '.git'), { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  return { repo, git };
+}
+
+const pushEvent = (before: string, after: string) => ({ ref: 'refs/heads/main', before, after, repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' }, pusher: { name: 'alice' } });
+
+describe('the action on a push to the default branch (apply)', () => {
+  it('applies the affected targets with a GitHub Deployment each, a summary, outputs and a comment on the merged PR', async () => {
+    const ns = uniq();
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n  - name: jobs\n    namespace: ${ns}\n    manifests: jobs\n`,
+      'web/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })] }),
+      'jobs/cm.json': JSON.stringify(cm('jobs', { V: '1' })),
+    });
+    const before = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '2' })] }));
+    git('commit', '-qam', 'web v2 (#42)');
+    const after = git('rev-parse', 'HEAD');
+    forge.commitPulls.set(after, [42]);
+    const run = await runAction(repo, 'push', pushEvent(before, after), { apply: 'true' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('1 of 2 targets affected');
+    expect(JSON.parse(run.outputs.applied!)).toEqual({ web: { created: 2, updated: 0, recreated: 0, pruned: 0, unchanged: 0 } });
+    expect(run.outputs['failed-target']).toBe('');
+    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/web`)).body as { data: Record<string, string> }).data.V).toBe('2');
+    const deployment = forge.deployments.find((d) => d.ref === after)!;
+    expect(deployment).toMatchObject({ environment: 'web' });
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(deployment.statuses[0]!.log_url).toBe('https://github.com/acme/config/actions/runs/777');
+    expect(run.summary).toContain(`### kubeplan applied \`${after.slice(0, 7)}\``);
+    expect(forge.comments.get(42)![0]!.body).toContain(`kubeplan applied \`${after.slice(0, 7)}\``);
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('reports a failing target: failure status, failed-target, the object named on the PR, and a failed step', async () => {
+    const ns = uniq();
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`,
+      'web/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })] }),
+    });
+    const sha = git('rev-parse', 'HEAD');
+    forge.commitPulls.set(sha, [43]);
+    expect((await runAction(repo, 'push', pushEvent('0'.repeat(40), sha), { command: 'apply' })).code).toBe(0);
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/web?fieldManager=hand-edit&force=true`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: ns }, data: { V: 'by-hand' } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '3' })] }));
+    git('commit', '-qam', 'v3');
+    const next = git('rev-parse', 'HEAD');
+    forge.commitPulls.set(next, [44]);
+    const run = await runAction(repo, 'push', pushEvent(sha, next), { command: 'apply' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs['failed-target']).toBe('web');
+    const deployment = forge.deployments.find((d) => d.ref === next)!;
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(forge.comments.get(44)![0]!.body).toContain(`v1 ConfigMap ${ns}/web`);
+    expect(forge.comments.get(44)![0]!.body).toContain('hand-edit');
+  });
+
+  it('never applies from a pull request event', async () => {
+    const ns = uniq();
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`, 'web/cm.json': JSON.stringify(cm('x', { A: '1' })) });
+    const run = await runAction(repo, 'pull_request', { pull_request: { number: 5, base: { sha: 'a'.repeat(40), ref: 'main', repo: { full_name: 'acme/config' } }, head: { sha: 'b'.repeat(40), ref: 'x', repo: { full_name: 'acme/config' } } } }, { command: 'apply' });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain('kubeplan never applies from a pull request event');
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/x`)).status).toBe(404);
+  });
+});
