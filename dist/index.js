@@ -18,7 +18,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-57EXR3CS.js";
+} from "./chunks/chunk-A4K736CE.js";
 import {
   CORE_SCHEMA,
   load

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = '429' | '500' | '503' | 'reset';
+export type Fault = '409' | '429' | '500' | '503' | 'reset';
 
 /**
  * A plain-HTTP proxy in front of the bench apiserver that injects faults: each request draws a fault from `plan`
@@ -12,7 +12,7 @@ export type Fault = '429' | '500' | '503' | 'reset';
 export async function startFaultProxy(target: { server: string; caFile: string }, plan: (n: number, req: http.IncomingMessage) => Fault | undefined) {
   const ca = readFileSync(target.caFile);
   const upstream = new URL(target.server);
-  const injected: Record<Fault, number> = { '429': 0, '500': 0, '503': 0, reset: 0 };
+  const injected: Record<Fault, number> = { '409': 0, '429': 0, '500': 0, '503': 0, reset: 0 };
   let n = 0;
   const server = http.createServer((req, res) => {
     const fault = plan(++n, req);
@@ -24,7 +24,8 @@ export async function startFaultProxy(target: { server: string; caFile: string }
     if (fault) {
       req.resume();
       res.writeHead(Number(fault), { 'content-type': 'application/json', ...(fault === '429' ? { 'retry-after': '1' } : {}) });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `injected ${fault}`, code: Number(fault) }));
+      const message = fault === '409' ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected 409)' : `injected ${fault}`;
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: fault === '409' ? 'Conflict' : undefined, code: Number(fault) }));
       return;
     }
     const forward = https.request(

@@ -15,12 +15,21 @@ function repoWith(ns: string, objects: object[]) {
   });
 }
 
-describe('apply through a faulty network (429 with Retry-After, 500, 503, connection resets)', () => {
+describe('apply through a faulty network (409 optimistic conflicts, 429 with Retry-After, 500, 503, connection resets)', () => {
   it('retries with backoff and converges to exactly the git state', async () => {
     const ns = `faults-${Math.random().toString(36).slice(2, 8)}`;
-    const faults: Fault[] = ['429', '500', '503', 'reset'];
-    // Every third request fails, cycling through the faults; never twice in a row for the same request.
-    const proxy = await startFaultProxy(bench(), (n) => (n % 3 === 0 ? faults[(n / 3) % faults.length] : undefined));
+    const faults: Fault[] = ['409', '429', '500', '503', 'reset'];
+    // Every third request fails, cycling through the faults; the same request fails at most twice, so the client's
+    // retries (five attempts) always get through and the test is deterministic in its outcome.
+    const seen = new Map<string, number>();
+    const proxy = await startFaultProxy(bench(), (n, req) => {
+      if (n % 3 !== 0) return undefined;
+      const key = `${req.method} ${req.url}`;
+      const count = seen.get(key) ?? 0;
+      if (count >= 2) return undefined;
+      seen.set(key, count + 1);
+      return faults[(n / 3) % faults.length];
+    });
     try {
       const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...Array.from({ length: 20 }, (_, i) => cm(`c${i}`, { I: String(i) }))];
       const repo = repoWith(ns, objects);

@@ -116,6 +116,7 @@ describe('kubeplan apply (real apiserver)', () => {
     const dry = await runCliAsync(['apply', '--dry-run', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Dry run, nothing written.');
+    expect(dry.stdout).toContain(`  stage everything else:\n    update  v1 ConfigMap ${ns}/a`);
     expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).body as { data: Record<string, string> }).data.X).toBe('1');
   });
 });

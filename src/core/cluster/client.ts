@@ -140,9 +140,10 @@ export class ClusterClient {
         const ra = res.headers['retry-after'];
         retryAfter = Array.isArray(ra) ? ra[0] : ra;
       } catch (error) {
-        if (attempt < 3) {
+        // Every request kubeplan sends is safe to repeat (reads, server-side apply, deletes).
+        if (attempt < MAX_ATTEMPTS) {
           this.stats.retries++;
-          await sleep(200 * attempt);
+          await sleep(retryDelay(undefined, attempt));
           continue;
         }
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -153,7 +154,7 @@ export class ClusterClient {
         });
       }
       if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-      if ((status === 429 || status >= 500) && status !== 501 && attempt < MAX_ATTEMPTS) {
+      if ((status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) && attempt < MAX_ATTEMPTS) {
         this.stats.retries++;
         await sleep(retryDelay(retryAfter, attempt));
         continue;
@@ -198,6 +199,19 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
     }
   }
   return files.join(path.delimiter);
+}
+
+/**
+ * A 409 is retried only when it is an optimistic-concurrency conflict ("the object has been modified"); a conflict
+ * with another field manager (causes of type FieldManagerConflict) is an answer, not a transient failure.
+ */
+function isOptimisticConflict(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as { details?: { causes?: { reason?: string }[] } };
+    return !(parsed.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
+  } catch {
+    return false;
+  }
 }
 
 function statusError(status: number, text: string, method: string, url: URL): ClusterError {

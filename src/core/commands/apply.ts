@@ -1,4 +1,4 @@
-import { applyTarget, type TargetApplyResult } from '../apply/apply.js';
+import { applyTarget, stageOf, type TargetApplyResult } from '../apply/apply.js';
 import { ClusterClient } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import { loadConfig } from '../config/load-config.js';
@@ -82,7 +82,23 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
 }
 
 function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {
-  if (dryRun) return `Dry run, nothing written. ${summaryLine(plan.summary)}\n`;
+  if (dryRun) {
+    // What apply would write, stage by stage (every change was validated by a server-side dry-run).
+    const out: string[] = [];
+    const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
+    for (const t of plan.targets) {
+      out.push(`── target ${t.target}`);
+      for (const [n, name] of stages.entries()) {
+        const changes = t.changes.filter((c) => (c.action === 'create' || c.action === 'update' || c.action === 'replace') && stageOf(c.kind) === n);
+        if (changes.length) out.push(`  stage ${name}:`, ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`));
+      }
+      const prunes = t.changes.filter((c) => c.action === 'delete');
+      if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
+      for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
+    }
+    out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
+    return `${out.join('\n')}\n`;
+  }
   const out: string[] = [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
@@ -94,6 +110,10 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): s
   const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
   out.push('', total === 0 ? 'No changes: the cluster already matches git.' : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
   return `${out.join('\n')}\n`;
+}
+
+function describeError(c: { apiVersion: string; kind: string; namespace?: string; name: string; error?: { message: string } }): string {
+  return `${c.apiVersion} ${objectName(c)}: ${c.error?.message ?? ''}`;
 }
 
 function applyJson(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {

@@ -17516,9 +17516,9 @@ var ClusterClient = class _ClusterClient {
         const ra = res.headers["retry-after"];
         retryAfter = Array.isArray(ra) ? ra[0] : ra;
       } catch (error) {
-        if (attempt < 3) {
+        if (attempt < MAX_ATTEMPTS) {
           this.stats.retries++;
-          await sleep(200 * attempt);
+          await sleep(retryDelay(void 0, attempt));
           continue;
         }
         const code = error.code ?? error.message;
@@ -17529,7 +17529,7 @@ var ClusterClient = class _ClusterClient {
         });
       }
       if (status >= 200 && status < 300) return { status, body: text === "" ? void 0 : JSON.parse(text) };
-      if ((status === 429 || status >= 500) && status !== 501 && attempt < MAX_ATTEMPTS) {
+      if ((status === 429 || status >= 500 && status !== 501 || status === 409 && isOptimisticConflict(text)) && attempt < MAX_ATTEMPTS) {
         this.stats.retries++;
         await sleep(retryDelay(retryAfter, attempt));
         continue;
@@ -17571,6 +17571,14 @@ function loadKubeConfig(kc, options) {
     }
   }
   return files.join(path12.delimiter);
+}
+function isOptimisticConflict(text) {
+  try {
+    const parsed = JSON.parse(text);
+    return !(parsed.details?.causes ?? []).some((c3) => c3.reason === "FieldManagerConflict");
+  } catch {
+    return false;
+  }
 }
 function statusError(status, text, method, url) {
   let message = text.trim() || `HTTP ${status}`;
@@ -18970,8 +18978,23 @@ async function applyCommand(options) {
   return { plan, results, report: options.output === "json" ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };
 }
 function applyText(plan, results, dryRun) {
-  if (dryRun) return `Dry run, nothing written. ${summaryLine(plan.summary)}
+  if (dryRun) {
+    const out2 = [];
+    const stages = ["crds, namespaces, cluster rbac", "everything else", "webhooks and api services"];
+    for (const t of plan.targets) {
+      out2.push(`\u2500\u2500 target ${t.target}`);
+      for (const [n2, name] of stages.entries()) {
+        const changes = t.changes.filter((c3) => (c3.action === "create" || c3.action === "update" || c3.action === "replace") && stageOf(c3.kind) === n2);
+        if (changes.length) out2.push(`  stage ${name}:`, ...changes.map((c3) => `    ${c3.action.padEnd(7)} ${c3.apiVersion} ${objectName(c3)}`));
+      }
+      const prunes = t.changes.filter((c3) => c3.action === "delete");
+      if (prunes.length) out2.push("  prune:", ...prunes.map((c3) => `    delete  ${c3.apiVersion} ${objectName(c3)}`));
+      for (const e of t.changes.filter((c3) => c3.action === "error")) out2.push(`  error: ${describeError(e)}`);
+    }
+    out2.push("", `Dry run, nothing written. ${summaryLine(plan.summary)}`);
+    return `${out2.join("\n")}
 `;
+  }
   const out = [];
   for (const r of results) {
     const changed = r.objects.filter((o2) => o2.action !== "unchanged");
@@ -18984,6 +19007,9 @@ function applyText(plan, results, dryRun) {
   out.push("", total === 0 ? "No changes: the cluster already matches git." : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
   return `${out.join("\n")}
 `;
+}
+function describeError(c3) {
+  return `${c3.apiVersion} ${objectName(c3)}: ${c3.error?.message ?? ""}`;
 }
 function applyJson(plan, results, dryRun) {
   return `${JSON.stringify({ version: 1, dryRun, plan: plan.summary, targets: results }, null, 2)}

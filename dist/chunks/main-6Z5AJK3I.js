@@ -7,7 +7,7 @@ import {
   diffCommand,
   formatError,
   renderCommand
-} from "./chunk-57EXR3CS.js";
+} from "./chunk-A4K736CE.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
