@@ -18,7 +18,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-A4K736CE.js";
+} from "./chunks/chunk-LC5IJP7A.js";
 import {
   CORE_SCHEMA,
   load

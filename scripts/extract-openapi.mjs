@@ -19,6 +19,9 @@ const OPERATIONS = [
   'repos/list-pull-requests-associated-with-commit',
   'repos/create-deployment',
   'repos/create-deployment-status',
+  'issues/list-for-repo',
+  'issues/create',
+  'issues/update',
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

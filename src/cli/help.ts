@@ -9,13 +9,15 @@ Commands:
             exact objects kubeplan diffs and applies
   diff      Plan: what applying the rendered targets would change in the cluster
   apply     Make the cluster match git: staged server-side apply, then prune
+  drift     Where the live cluster differs from git (read-only), for schedules
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
   -v, --version    Print kubeplan's version
 
 Exit codes: 0 success, 2 bad input or any other error (nothing is written);
-kubeplan diff --exit-code also exits 1 when there are changes.
+kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
+changes or drift.
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
@@ -114,4 +116,31 @@ Options:
 Examples:
   kubeplan apply
   kubeplan apply --target shop-prod --dry-run
+`;
+
+export const DRIFT_HELP = `Usage: kubeplan drift [options]
+
+Compares the checked-out commit with the live cluster, read-only (client mode:
+get and list rights are enough), and reports objects edited by hand (the fields
+named), objects missing from the cluster, and objects the target applied that git
+no longer has. Meant for a schedule; Secret values never appear.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Check only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+  -o, --output FORMAT      text (default), markdown, json or openmetrics
+                           (kubeplan_drift_objects, _first_seen_timestamp_seconds
+                           and _check_success per target)
+      --exit-code          Exit 1 when there is drift (0 none, 2 error)
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan drift --exit-code
+  kubeplan drift -o openmetrics > /var/lib/node_exporter/kubeplan.prom
 `;

@@ -4,9 +4,10 @@ declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import { applyCommand } from '../core/commands/apply.js';
 import { diffCommand } from '../core/commands/diff.js';
+import { driftCommand } from '../core/commands/drift.js';
 import { renderCommand } from '../core/commands/render.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
-import { APPLY_HELP, DIFF_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
+import { APPLY_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -38,7 +39,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === '-h' || command === '--help' || command === 'help') {
       const topic = command === 'help' ? rest[0] : undefined;
-      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : MAIN_HELP);
+      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : MAIN_HELP);
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -48,6 +49,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     if (command === 'render') return await render(rest, env, cwd, io);
     if (command === 'diff') return await diff(rest, env, cwd, io);
     if (command === 'apply') return await apply(rest, env, cwd, io);
+    if (command === 'drift') return await drift(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -191,6 +193,39 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   });
   io.stdout(result.report);
   return 0;
+}
+
+const DRIFT_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  output: { type: 'string', short: 'o' },
+  'exit-code': { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, DRIFT_OPTIONS, 'drift');
+  if (values.help) {
+    io.stdout(DRIFT_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'markdown' && output !== 'json' && output !== 'openmetrics') {
+    throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: 'use -o openmetrics for a textfile collector or a Pushgateway' });
+  }
+  const result = await driftCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    output,
+    exitCode: values['exit-code'] ?? false,
+    concurrency: parseConcurrency(values.concurrency),
+    color: io.isTTY === true && env.NO_COLOR === undefined,
+    cwd,
+    env,
+  });
+  io.stdout(result.report);
+  return result.exitCode;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {

@@ -21,8 +21,8 @@ describe('CLI help', () => {
     expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);
   });
 
-  it('kubeplan diff --help and kubeplan apply --help are printed verbatim in README', () => {
-    for (const command of ['diff', 'apply']) {
+  it('the help of diff, apply and drift is printed verbatim in README', () => {
+    for (const command of ['diff', 'apply', 'drift']) {
       const run = runCli([command, '--help']);
       expect(run.code).toBe(0);
       expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);

@@ -337,6 +337,7 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
   return {
     ...base,
+    live: liveObject,
     action: 'update',
     paths,
     digest: digest(before, after, secrets),
@@ -353,6 +354,7 @@ function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fi
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
   return {
     ...describe(r),
+    live: liveObject,
     action: 'replace',
     replaceFields: fields,
     destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(r.object.kind),

@@ -43,6 +43,8 @@ export interface Change {
   via: 'fast-path' | 'dry-run' | 'client' | 'intent';
   /** For apply, never reported: the object as it will be sent (rendered, labelled) or, for a delete, as it is live. */
   object?: KubeObject;
+  /** Never reported: the live object the change was computed against (update, replace), for drift timing. */
+  live?: KubeObject;
   /** For apply, never reported: how to reach the object's kind (undefined while its CRD is not yet created). */
   resource?: ResourceInfo;
 }

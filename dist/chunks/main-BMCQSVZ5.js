@@ -1,18 +1,98 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
+  ClusterClient,
   EXIT_ERROR,
   ErrorList,
+  FIELD_MANAGER,
+  ResourceMap,
   UsageError,
   applyCommand,
   diffCommand,
+  escapeHtml,
   formatError,
-  renderCommand
-} from "./chunk-A4K736CE.js";
+  formatPlanJson,
+  formatPlanText,
+  loadConfig,
+  objectName,
+  planTargets,
+  renderCommand,
+  renderTargets,
+  section
+} from "./chunk-LC5IJP7A.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
 // src/cli/main.ts
 import { parseArgs } from "node:util";
+
+// src/core/commands/drift.ts
+async function driftCommand(options) {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const plan = await planTargets(sets, client, resources, { mode: "client", modeReason: "drift is read-only", ignore });
+  const targets = plan.targets.map(driftOf);
+  const now = (options.now ?? (() => /* @__PURE__ */ new Date()))();
+  const report = options.output === "openmetrics" ? formatOpenMetrics(targets, now) : options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? targets.map((t) => formatDriftMarkdown(t)).join("\n") : formatPlanText(plan, { color: options.color });
+  const errors = targets.some((t) => t.errors.length > 0);
+  const drifted = targets.some((t) => t.drifted.length > 0);
+  return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
+}
+function driftOf(t) {
+  const drifted = t.changes.filter((c) => c.action === "update" || c.action === "create" || c.action === "delete" || c.action === "replace");
+  let firstSeen;
+  for (const c of drifted) {
+    const live = c.action === "delete" ? c.object : c.live;
+    const entries = live?.metadata.managedFields ?? [];
+    let edited;
+    for (const e of entries) {
+      if (e.manager === FIELD_MANAGER || !e.time || (e.subresource ?? "") !== "") continue;
+      const time = new Date(e.time);
+      if (!edited || time > edited) edited = time;
+    }
+    if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
+  }
+  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c) => c.action === "error") };
+}
+function describeDrift(c) {
+  switch (c.action) {
+    case "create":
+      return "missing from the cluster";
+    case "delete":
+      return "in the cluster, no longer in git";
+    default:
+      return c.paths.length ? `differs: ${c.paths.slice(0, 5).join(", ")}${c.paths.length > 5 ? ", \u2026" : ""}` : "differs";
+  }
+}
+function formatDriftMarkdown(t) {
+  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.
+`;
+  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? "" : "s"} differ from git`, ""];
+  for (const c of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c.apiVersion} ${objectName(c)}`)}\`: ${escapeHtml(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
+  out.push("");
+  for (const c of t.drifted) out.push(...section(c));
+  return `${out.join("\n")}
+`;
+}
+function formatOpenMetrics(targets, now) {
+  const label = (t) => `target="${t.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const out = [
+    "# TYPE kubeplan_drift_objects gauge",
+    "# HELP kubeplan_drift_objects Objects that differ from git, are missing, or are no longer in git.",
+    ...targets.map((t) => `kubeplan_drift_objects{${label(t.target)}} ${t.drifted.length}`),
+    "# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge",
+    "# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).",
+    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1e3)}`),
+    "# TYPE kubeplan_drift_check_success gauge",
+    "# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.",
+    ...targets.map((t) => `kubeplan_drift_check_success{${label(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
+    "# EOF"
+  ];
+  return `${out.join("\n")}
+`;
+}
 
 // src/cli/help.ts
 var MAIN_HELP = `kubeplan: push-based GitOps as one CI step
@@ -24,13 +104,15 @@ Commands:
             exact objects kubeplan diffs and applies
   diff      Plan: what applying the rendered targets would change in the cluster
   apply     Make the cluster match git: staged server-side apply, then prune
+  drift     Where the live cluster differs from git (read-only), for schedules
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
   -v, --version    Print kubeplan's version
 
 Exit codes: 0 success, 2 bad input or any other error (nothing is written);
-kubeplan diff --exit-code also exits 1 when there are changes.
+kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
+changes or drift.
 `;
 var RENDER_HELP = `Usage: kubeplan render [options]
 
@@ -127,6 +209,32 @@ Examples:
   kubeplan apply
   kubeplan apply --target shop-prod --dry-run
 `;
+var DRIFT_HELP = `Usage: kubeplan drift [options]
+
+Compares the checked-out commit with the live cluster, read-only (client mode:
+get and list rights are enough), and reports objects edited by hand (the fields
+named), objects missing from the cluster, and objects the target applied that git
+no longer has. Meant for a schedule; Secret values never appear.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Check only this target; repeat for several
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+  -o, --output FORMAT      text (default), markdown, json or openmetrics
+                           (kubeplan_drift_objects, _first_seen_timestamp_seconds
+                           and _check_success per target)
+      --exit-code          Exit 1 when there is drift (0 none, 2 error)
+      --concurrency N      Requests in flight at once (default: 16)
+      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan drift --exit-code
+  kubeplan drift -o openmetrics > /var/lib/node_exporter/kubeplan.prom
+`;
 
 // src/cli/main.ts
 var version = true ? "0.1.0" : "0.0.0-dev";
@@ -150,7 +258,7 @@ async function main(argv, env, cwd, io) {
     }
     if (command === "-h" || command === "--help" || command === "help") {
       const topic = command === "help" ? rest[0] : void 0;
-      io.stdout(topic === "render" ? RENDER_HELP : topic === "diff" ? DIFF_HELP : topic === "apply" ? APPLY_HELP : MAIN_HELP);
+      io.stdout(topic === "render" ? RENDER_HELP : topic === "diff" ? DIFF_HELP : topic === "apply" ? APPLY_HELP : topic === "drift" ? DRIFT_HELP : MAIN_HELP);
       return 0;
     }
     if (command === "-v" || command === "--version" || command === "version") {
@@ -161,6 +269,7 @@ async function main(argv, env, cwd, io) {
     if (command === "render") return await render(rest, env, cwd, io);
     if (command === "diff") return await diff(rest, env, cwd, io);
     if (command === "apply") return await apply(rest, env, cwd, io);
+    if (command === "drift") return await drift(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: "run `kubeplan --help` to see the commands" });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -303,6 +412,37 @@ async function apply(args, env, cwd, io) {
   });
   io.stdout(result.report);
   return 0;
+}
+var DRIFT_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  output: { type: "string", short: "o" },
+  "exit-code": { type: "boolean" }
+};
+async function drift(args, env, cwd, io) {
+  const { values } = parse(args, DRIFT_OPTIONS, "drift");
+  if (values.help) {
+    io.stdout(DRIFT_HELP);
+    return 0;
+  }
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "markdown" && output !== "json" && output !== "openmetrics") {
+    throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: "use -o openmetrics for a textfile collector or a Pushgateway" });
+  }
+  const result = await driftCommand({
+    config: values.config ?? "kubeplan.yaml",
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    output,
+    exitCode: values["exit-code"] ?? false,
+    concurrency: parseConcurrency(values.concurrency),
+    color: io.isTTY === true && env.NO_COLOR === void 0,
+    cwd,
+    env
+  });
+  io.stdout(result.report);
+  return result.exitCode;
 }
 function parse(args, options, command) {
   try {

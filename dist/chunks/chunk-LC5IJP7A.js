@@ -18823,6 +18823,7 @@ async function planUpdate(r, liveObject, ctx) {
   const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
   return {
     ...base,
+    live: liveObject,
     action: "update",
     paths,
     digest: digest(before, after, secrets),
@@ -18838,6 +18839,7 @@ function planReplace(r, liveObject, ctx, fields) {
   const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
   return {
     ...describe2(r),
+    live: liveObject,
     action: "replace",
     replaceFields: fields,
     destructive: ["PersistentVolumeClaim", "PersistentVolume", "Namespace", "CustomResourceDefinition"].includes(r.object.kind),
@@ -19362,14 +19364,22 @@ export {
   formatSource,
   execa,
   checkKustomizationTree,
+  renderTargets,
   renderCommand,
+  ResourceMap,
+  FIELD_MANAGER,
   summaryLine,
   objectName,
+  ClusterClient,
   emptyCounts,
+  planTargets,
   applyCommand,
   formatPlanJson,
   planHeader,
   planSections,
   planFooter,
+  section,
+  escapeHtml,
+  formatPlanText,
   diffCommand
 };

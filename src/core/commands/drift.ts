@@ -1,0 +1,133 @@
+import { ClusterClient } from '../cluster/client.js';
+import { ResourceMap } from '../cluster/discovery.js';
+import { loadConfig } from '../config/load-config.js';
+import type { ManagedFieldsEntry } from '../diff/managed-fields.js';
+import { FIELD_MANAGER } from '../diff/managed-fields.js';
+import { planTargets } from '../diff/plan.js';
+import type { Change, Plan, TargetPlan } from '../diff/types.js';
+import { EXIT_ERROR } from '../errors.js';
+import { renderTargets } from '../render/render-targets.js';
+import type { ToolOverrides } from '../render/tools.js';
+import { objectName } from '../report/common.js';
+import { escapeHtml, section } from '../report/markdown.js';
+import { formatPlanJson } from '../report/json.js';
+import { formatPlanText } from '../report/text.js';
+
+export type DriftFormat = 'text' | 'markdown' | 'json' | 'openmetrics';
+
+export interface DriftOptions {
+  config: string;
+  targets: string[];
+  tools: ToolOverrides;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  output: DriftFormat;
+  exitCode: boolean;
+  concurrency: number;
+  color: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+export interface TargetDrift {
+  target: string;
+  /** Objects that differ from git, are missing from the cluster, or are applied but no longer in git. */
+  drifted: Change[];
+  /** Earliest time the drift was made (from the other managers' managedFields times), when known. */
+  firstSeen: Date | undefined;
+  /** Objects that could not be checked. */
+  errors: Change[];
+}
+
+export interface DriftResult {
+  plan: Plan;
+  targets: TargetDrift[];
+  report: string;
+  exitCode: number;
+}
+
+/**
+ * `kubeplan drift`: the checked-out commit against the live cluster, read-only (client mode): objects edited by hand,
+ * missing from the cluster, or still in the inventory after git dropped them.
+ */
+export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore });
+  const targets = plan.targets.map(driftOf);
+  const now = (options.now ?? (() => new Date()))();
+  const report =
+    options.output === 'openmetrics'
+      ? formatOpenMetrics(targets, now)
+      : options.output === 'json'
+        ? formatPlanJson(plan)
+        : options.output === 'markdown'
+          ? targets.map((t) => formatDriftMarkdown(t)).join('\n')
+          : formatPlanText(plan, { color: options.color });
+  const errors = targets.some((t) => t.errors.length > 0);
+  const drifted = targets.some((t) => t.drifted.length > 0);
+  return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
+}
+
+function driftOf(t: TargetPlan): TargetDrift {
+  const drifted = t.changes.filter((c) => c.action === 'update' || c.action === 'create' || c.action === 'delete' || c.action === 'replace');
+  // Per object: the last write by anyone but kubeplan (on the object, not its status) is when it drifted; the target's
+  // drift is as old as its oldest drifted object.
+  let firstSeen: Date | undefined;
+  for (const c of drifted) {
+    const live = c.action === 'delete' ? c.object : c.live;
+    const entries = (live?.metadata.managedFields ?? []) as (ManagedFieldsEntry & { time?: string })[];
+    let edited: Date | undefined;
+    for (const e of entries) {
+      if (e.manager === FIELD_MANAGER || !e.time || (e.subresource ?? '') !== '') continue;
+      const time = new Date(e.time);
+      if (!edited || time > edited) edited = time;
+    }
+    if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
+  }
+  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c) => c.action === 'error') };
+}
+
+export function describeDrift(c: Change): string {
+  switch (c.action) {
+    case 'create':
+      return 'missing from the cluster';
+    case 'delete':
+      return 'in the cluster, no longer in git';
+    default:
+      return c.paths.length ? `differs: ${c.paths.slice(0, 5).join(', ')}${c.paths.length > 5 ? ', …' : ''}` : 'differs';
+  }
+}
+
+/** The tracking-issue body for one target: a summary list, then one section per drifted object. */
+export function formatDriftMarkdown(t: TargetDrift): string {
+  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.\n`;
+  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
+  for (const c of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c.apiVersion} ${objectName(c)}`)}\`: ${escapeHtml(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
+  out.push('');
+  for (const c of t.drifted) out.push(...section(c));
+  return `${out.join('\n')}\n`;
+}
+
+/** OpenMetrics for a textfile collector or a Pushgateway. */
+export function formatOpenMetrics(targets: TargetDrift[], now: Date): string {
+  const label = (t: string) => `target="${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const out = [
+    '# TYPE kubeplan_drift_objects gauge',
+    '# HELP kubeplan_drift_objects Objects that differ from git, are missing, or are no longer in git.',
+    ...targets.map((t) => `kubeplan_drift_objects{${label(t.target)}} ${t.drifted.length}`),
+    '# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge',
+    '# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).',
+    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1000)}`),
+    '# TYPE kubeplan_drift_check_success gauge',
+    '# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.',
+    ...targets.map((t) => `kubeplan_drift_check_success{${label(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
+    '# EOF',
+  ];
+  return `${out.join('\n')}\n`;
+}
