@@ -6,8 +6,10 @@ import {
   applyCommand,
   checkKustomizationTree,
   diffCommand,
+  driftCommand,
   emptyCounts,
   execa,
+  formatDriftMarkdown,
   formatError,
   formatPlanJson,
   formatSource,
@@ -18,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-LC5IJP7A.js";
+} from "./chunks/chunk-2HGAKVUY.js";
 import {
   CORE_SCHEMA,
   load
@@ -1068,14 +1070,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1526,39 +1528,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path7,
           error2.message
         );
       });
@@ -1607,9 +1609,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1672,7 +1674,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -1687,11 +1689,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1757,7 +1759,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6450,7 +6452,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6531,7 +6533,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7060,7 +7062,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7157,7 +7159,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7510,9 +7512,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8751,10 +8753,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10726,20 +10728,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10761,7 +10763,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10799,9 +10801,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -11264,10 +11266,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16146,9 +16148,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code = path6.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code = path7.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19068,11 +19070,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19652,7 +19654,7 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path5 from "node:path";
+import path6 from "node:path";
 import { existsSync as existsSync2 } from "node:fs";
 
 // src/platform/github/context.ts
@@ -19692,7 +19694,7 @@ function readGitHubContext(env) {
 
 // src/platform/github/inputs.ts
 import path from "node:path";
-var IMPLEMENTED = { render: "render", plan: "plan", apply: "apply" };
+var IMPLEMENTED = { render: "render", plan: "plan", apply: "apply", drift: "drift" };
 function readInputs(env) {
   const requested = getInput("command") || "auto";
   const event = env.GITHUB_EVENT_NAME ?? "";
@@ -19700,18 +19702,19 @@ function readInputs(env) {
   if (requested === "auto") {
     if (event === "pull_request" || event === "pull_request_target") command = "plan";
     else if (event === "push" && booleanInput("apply", false)) command = "apply";
+    else if ((event === "schedule" || event === "workflow_dispatch") && (getInput("schedule-command") || "drift") === "drift") command = "drift";
     else {
       throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || "unknown"}" event`, {
         where: "action input command",
-        hint: event === "push" ? "set apply: true to apply pushes to the default branch" : "set command: plan, apply or render explicitly (bump and drift are not available in this version)"
+        hint: event === "push" ? "set apply: true to apply pushes to the default branch" : "set command: plan, apply, drift or render explicitly (bump is not available in this version)"
       });
     }
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
-  } else if (["bump", "drift"].includes(requested)) {
+  } else if (["bump"].includes(requested)) {
     throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: "action input command", hint: "use plan or render" });
   } else {
-    throw new UsageError(`input command must be auto, plan, apply or render, not "${requested}"`, { where: "action input command" });
+    throw new UsageError(`input command must be auto, plan, apply, drift or render, not "${requested}"`, { where: "action input command" });
   }
   const format = getInput("output-format") || "yaml";
   if (format !== "yaml" && format !== "json") {
@@ -19974,6 +19977,23 @@ var GitHubApi = class {
   async mergedPullRequest(sha) {
     const { data } = await this.request("GET", `${this.repoPath()}/commits/${sha}/pulls`);
     return data.find((p) => p.merged_at !== null)?.number;
+  }
+  /** Open issues with a label (the drift tracking issues), all pages. */
+  async listOpenIssues(label) {
+    const out = [];
+    let url = `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
+    while (url) {
+      const { data, headers } = await this.request("GET", url);
+      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? "" })));
+      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
+    }
+    return out;
+  }
+  async createIssue(title, body, labels) {
+    return (await this.request("POST", `${this.repoPath()}/issues`, { title, body, labels })).data.number;
+  }
+  async updateIssue(number, fields) {
+    await this.request("PATCH", `${this.repoPath()}/issues/${number}`, fields);
   }
   async minimizeComment(comment) {
     const { data } = await this.request("POST", this.options.graphqlUrl, {
@@ -20329,12 +20349,86 @@ function applySummary(sha, results, failedTarget, failure) {
 `;
 }
 
+// src/platform/github/drift.ts
+import { mkdirSync as mkdirSync3 } from "node:fs";
+import path5 from "node:path";
+var DRIFT_LABEL = "kubeplan:drift";
+var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
+async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
+  const runnerTemp = env.RUNNER_TEMP ?? path5.join(inputs.workingDirectory, ".kubeplan");
+  mkdirSync3(runnerTemp, { recursive: true });
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
+  const result = await driftCommand({
+    config: inputs.config,
+    targets: inputs.targets,
+    tools: inputs.tools,
+    kubeconfig,
+    context: void 0,
+    output: "json",
+    exitCode: false,
+    concurrency: inputs.concurrency,
+    color: false,
+    cwd: inputs.workingDirectory,
+    env
+  });
+  const drifted = result.targets.filter((t) => t.drifted.length > 0);
+  setOutput("drifted-targets", JSON.stringify(drifted.map((t) => t.target)));
+  await summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join("\n")).write();
+  for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : "matches git"}`);
+  if (inputs.githubToken && inputs.comment) {
+    const api = new GitHubApi({
+      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
+      token: inputs.githubToken,
+      owner: ctx.repository.owner,
+      repo: ctx.repository.name
+    });
+    const open2 = await api.listOpenIssues(DRIFT_LABEL);
+    for (const t of result.targets) await trackTarget(api, open2, t, ctx, now);
+  }
+  const failed = result.targets.filter((t) => t.errors.length > 0);
+  if (failed.length) setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(", ")}; see the job summary`);
+}
+async function trackTarget(api, open2, t, ctx, now) {
+  const issue2 = open2.find((i) => MARKER.exec(i.body)?.[1] === t.target);
+  if (t.errors.length > 0) return;
+  if (t.drifted.length === 0) {
+    if (!issue2) return;
+    await api.createComment(issue2.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ""}). Closing.`);
+    await api.updateIssue(issue2.number, { state: "closed", state_reason: "completed" });
+    info(`${t.target}: closed drift issue #${issue2.number}`);
+    return;
+  }
+  const recorded = issue2 ? MARKER.exec(issue2.body)?.[2] : void 0;
+  const firstSeen = recorded ?? (t.firstSeen ?? now).toISOString();
+  const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 864e5));
+  const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
+  const body = [
+    `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
+    `Drifting for ${days === 0 ? "less than a day" : `${days} day${days === 1 ? "" : "s"}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
+    "",
+    formatDriftMarkdown(t)
+  ].join("\n");
+  if (!issue2) {
+    const number = await api.createIssue(title, body, [DRIFT_LABEL]);
+    info(`${t.target}: opened drift issue #${number}`);
+  } else if (issue2.body !== body || issue2.title !== title) {
+    await api.updateIssue(issue2.number, { title, body });
+    info(`${t.target}: updated drift issue #${issue2.number}`);
+  }
+}
+
 // src/platform/github/run.ts
 async function run(env) {
   try {
     const inputs = readInputs(env);
     if (inputs.command === "plan") {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === "drift") {
+      await runDrift(inputs, readGitHubContext(env), env);
       return;
     }
     if (inputs.command === "apply") {
@@ -20375,7 +20469,7 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path5.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path6.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     fail(error2, env);
@@ -20385,7 +20479,7 @@ var MAX_ANNOTATIONS = 10;
 function fail(error2, env) {
   const errors = error2 instanceof ErrorList ? error2.errors : [error2];
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path5.resolve(workspace, getInput("working-directory") || ".");
+  const workingDirectory = path6.resolve(workspace, getInput("working-directory") || ".");
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
@@ -20399,9 +20493,9 @@ function fail(error2, env) {
 function locate(where, workspace, workingDirectory) {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
   if (!m) return void 0;
-  const fromWorkingDirectory = path5.resolve(workingDirectory, m[1]);
-  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path5.resolve(workspace, m[1]);
-  return { file: path5.relative(workspace, abs).split(path5.sep).join("/"), line: Number(m[2]) };
+  const fromWorkingDirectory = path6.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path6.resolve(workspace, m[1]);
+  return { file: path6.relative(workspace, abs).split(path6.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

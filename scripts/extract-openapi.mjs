@@ -62,7 +62,10 @@ function prune(schema) {
   if (Array.isArray(schema)) return schema.map(prune);
   if (!schema || typeof schema !== 'object') return schema;
   const out = {};
+  // OpenAPI 3.0's nullable only means something next to a type (JSON Schema validators reject it alone).
+  const dropNullable = 'nullable' in schema && !('type' in schema);
   for (const [k, v] of Object.entries(schema)) {
+    if (k === 'nullable' && dropNullable) continue;
     if (['description', 'example', 'examples', 'title', 'externalDocs'].includes(k)) continue;
     out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, prune(s)])) : prune(v);
   }

@@ -1,12 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
-import { api, bench } from '../harness/kube.js';
+import { api } from '../harness/kube.js';
+import { runAction as runActionHelper } from '../helpers/run-action.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
-import { repoRoot } from '../helpers/tools.js';
 
 let forge: Forge;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-apply-action-'));
@@ -21,40 +21,7 @@ afterAll(async () => {
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 const uniq = () => `act-${Math.random().toString(36).slice(2, 8)}`;
 
-async function runAction(repo: string, event: string, payload: object, inputs: Record<string, string>) {
-  const dir = mkdtempSync(path.join(scratch, 'run-'));
-  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
-  writeFileSync(files.output, '');
-  writeFileSync(files.summary, '');
-  writeFileSync(files.event, JSON.stringify(payload));
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: event,
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_REPOSITORY: 'acme/config',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_SHA: (payload as { after?: string }).after ?? 'b'.repeat(40),
-    GITHUB_API_URL: forge.url,
-    GITHUB_GRAPHQL_URL: forge.graphqlUrl,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '777',
-    GITHUB_WORKSPACE: repo,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: dir,
-  };
-  for (const [k, v] of Object.entries({ kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': 'ghs_applytoken', wait: 'false', ...inputs })) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
-}
+const runAction = (repo: string, event: string, payload: object, inputs: Record<string, string>) => runActionHelper({ repo, forge, event, payload, inputs, scratch });
 
 function gitRepo(files: Record<string, string>) {
   const repo = makeRepo(files);

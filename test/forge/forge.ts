@@ -50,7 +50,17 @@ export interface ForgeDeployment {
   statuses: { state: string; description: string; log_url: string }[];
 }
 
+export interface ForgeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+}
+
 export interface Forge {
+  /** Issues (not pull requests), by number. */
+  issues: Map<number, ForgeIssue>;
   /** GitHub Deployments created, with their statuses in order. */
   deployments: ForgeDeployment[];
   /** Pull requests a commit belongs to (for commits/{sha}/pulls): sha → numbers. */
@@ -86,6 +96,8 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
   const readOnlyTokens = new Set<string>();
   const deployments: ForgeDeployment[] = [];
   const commitPulls = new Map<string, number[]>();
+  const issues = new Map<number, ForgeIssue>();
+  let nextIssue = 500;
   let nextId = 1000;
   let base = '';
 
@@ -94,8 +106,12 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
     if (!op) return;
     const schema = what === 'request' ? op.request : op.responses[what];
     if (!schema) return;
-    const validate = validatorFor(`${operation} ${what}`, schema);
-    if (!validate(body)) violations.push(`${operation} ${what}: ${ajv.errorsText(validate.errors)}`);
+    try {
+      const validate = validatorFor(`${operation} ${what}`, schema);
+      if (!validate(body)) violations.push(`${operation} ${what}: ${ajv.errorsText(validate.errors)}`);
+    } catch (error) {
+      violations.push(`${operation} ${what}: the schema does not compile: ${(error as Error).message}`);
+    }
   };
 
   const user = () => ({
@@ -234,6 +250,56 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
           }),
         );
       }
+      const renderIssue = (i: ForgeIssue) => {
+        const op = spec.operations['issues/create']!;
+        return merge(sampleFromSchema(op.responses['201']), {
+          id: 700_000 + i.number,
+          node_id: `I_${i.number}`,
+          number: i.number,
+          title: i.title,
+          body: i.body,
+          state: i.state,
+          labels: i.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
+          url: `${base}${repoPrefix}/issues/${i.number}`,
+          html_url: `https://github.com/${owner}/${repo}/issues/${i.number}`,
+          user: null,
+          assignee: null,
+          milestone: null,
+          closed_at: i.state === 'closed' ? '2026-01-01T00:00:00Z' : null,
+          comments: (comments.get(i.number) ?? []).length,
+        });
+      };
+      if (url.pathname === `${repoPrefix}/issues`) {
+        if (req.method === 'GET') {
+          operation = 'issues/list-for-repo';
+          const state = url.searchParams.get('state') ?? 'open';
+          const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+          const list = [...issues.values()].filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
+          return send(200, list.map(renderIssue));
+        }
+        if (req.method === 'POST') {
+          operation = 'issues/create';
+          if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+          check(operation, 'request', body);
+          const b = body as { title: string; body?: string; labels?: string[] };
+          const issue: ForgeIssue = { number: nextIssue++, title: b.title, body: b.body ?? '', state: 'open', labels: b.labels ?? [] };
+          issues.set(issue.number, issue);
+          return send(201, renderIssue(issue));
+        }
+      }
+      const issueMatch = new RegExp(`^${repoPrefix}/issues/(\\d+)$`).exec(url.pathname);
+      if (issueMatch && req.method === 'PATCH') {
+        operation = 'issues/update';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const issue = issues.get(Number(issueMatch[1]));
+        if (!issue) return fail(404, 'Not Found');
+        const b = body as { title?: string; body?: string; state?: 'open' | 'closed' };
+        if (b.title !== undefined) issue.title = b.title;
+        if (b.body !== undefined) issue.body = b.body;
+        if (b.state !== undefined) issue.state = b.state;
+        return send(200, renderIssue(issue));
+      }
       const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
       const rest = url.pathname.slice(prefix.length).split('/');
@@ -302,6 +368,7 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
     owner,
     repo,
     comments,
+    issues,
     deployments,
     commitPulls,
     requests,

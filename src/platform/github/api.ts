@@ -125,6 +125,26 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     return data.find((p) => p.merged_at !== null)?.number;
   }
 
+  /** Open issues with a label (the drift tracking issues), all pages. */
+  async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string }[]> {
+    const out: { number: number; title: string; body: string }[] = [];
+    let url: string | undefined = `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
+    while (url) {
+      const { data, headers }: { data: { number: number; title: string; body?: string | null; pull_request?: unknown }[]; headers: Headers } = await this.request('GET', url);
+      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '' })));
+      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
+    }
+    return out;
+  }
+
+  async createIssue(title: string, body: string, labels: string[]): Promise<number> {
+    return (await this.request<{ number: number }>('POST', `${this.repoPath()}/issues`, { title, body, labels })).data.number;
+  }
+
+  async updateIssue(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' }): Promise<void> {
+    await this.request('PATCH', `${this.repoPath()}/issues/${number}`, fields);
+  }
+
   async minimizeComment(comment: PlatformComment): Promise<void> {
     const { data } = await this.request<{ errors?: { message: string }[] }>('POST', this.options.graphqlUrl, {
       query: 'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',

@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 
-export type ActionCommand = 'render' | 'plan' | 'apply';
+export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift';
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
 
 /** Everything the action needs, parsed and validated once. The only place that reads action inputs. */
@@ -34,7 +34,7 @@ export interface ActionInputs {
   reportFormat: ReportFormat;
 }
 
-const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply' };
+const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift' };
 
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const requested = core.getInput('command') || 'auto';
@@ -43,18 +43,19 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   if (requested === 'auto') {
     if (event === 'pull_request' || event === 'pull_request_target') command = 'plan';
     else if (event === 'push' && booleanInput('apply', false)) command = 'apply';
+    else if ((event === 'schedule' || event === 'workflow_dispatch') && (core.getInput('schedule-command') || 'drift') === 'drift') command = 'drift';
     else {
       throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`, {
         where: 'action input command',
-        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply or render explicitly (bump and drift are not available in this version)',
+        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply, drift or render explicitly (bump is not available in this version)',
       });
     }
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
-  } else if (['bump', 'drift'].includes(requested)) {
+  } else if (['bump'].includes(requested)) {
     throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: 'action input command', hint: 'use plan or render' });
   } else {
-    throw new UsageError(`input command must be auto, plan, apply or render, not "${requested}"`, { where: 'action input command' });
+    throw new UsageError(`input command must be auto, plan, apply, drift or render, not "${requested}"`, { where: 'action input command' });
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {

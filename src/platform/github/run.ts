@@ -7,6 +7,7 @@ import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
 import { readInputs } from './inputs.js';
 import { runApply } from './apply.js';
+import { runDrift } from './drift.js';
 import { runPlan } from './plan.js';
 
 declare const __KUBEPLAN_VERSION__: string;
@@ -17,6 +18,10 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     const inputs = readInputs(env);
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === 'drift') {
+      await runDrift(inputs, readGitHubContext(env), env);
       return;
     }
     if (inputs.command === 'apply') {

@@ -19354,6 +19354,75 @@ async function chooseMode(requested, client, resources, sets) {
   return { mode: "client", reason: `auto: no patch permission for ${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", \u2026" : ""}, so read-only comparison` };
 }
 
+// src/core/commands/drift.ts
+async function driftCommand(options) {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const plan = await planTargets(sets, client, resources, { mode: "client", modeReason: "drift is read-only", ignore });
+  const targets = plan.targets.map(driftOf);
+  const now = (options.now ?? (() => /* @__PURE__ */ new Date()))();
+  const report = options.output === "openmetrics" ? formatOpenMetrics(targets, now) : options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? targets.map((t) => formatDriftMarkdown(t)).join("\n") : formatPlanText(plan, { color: options.color });
+  const errors = targets.some((t) => t.errors.length > 0);
+  const drifted = targets.some((t) => t.drifted.length > 0);
+  return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
+}
+function driftOf(t) {
+  const drifted = t.changes.filter((c3) => c3.action === "update" || c3.action === "create" || c3.action === "delete" || c3.action === "replace");
+  let firstSeen;
+  for (const c3 of drifted) {
+    const live = c3.action === "delete" ? c3.object : c3.live;
+    const entries = live?.metadata.managedFields ?? [];
+    let edited;
+    for (const e of entries) {
+      if (e.manager === FIELD_MANAGER || !e.time || (e.subresource ?? "") !== "") continue;
+      const time = new Date(e.time);
+      if (!edited || time > edited) edited = time;
+    }
+    if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
+  }
+  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c3) => c3.action === "error") };
+}
+function describeDrift(c3) {
+  switch (c3.action) {
+    case "create":
+      return "missing from the cluster";
+    case "delete":
+      return "in the cluster, no longer in git";
+    default:
+      return c3.paths.length ? `differs: ${c3.paths.slice(0, 5).join(", ")}${c3.paths.length > 5 ? ", \u2026" : ""}` : "differs";
+  }
+}
+function formatDriftMarkdown(t) {
+  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.
+`;
+  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? "" : "s"} differ from git`, ""];
+  for (const c3 of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c3.apiVersion} ${objectName(c3)}`)}\`: ${escapeHtml(c3.error ? `could not be checked: ${c3.error.message}` : describeDrift(c3))}`);
+  out.push("");
+  for (const c3 of t.drifted) out.push(...section(c3));
+  return `${out.join("\n")}
+`;
+}
+function formatOpenMetrics(targets, now) {
+  const label2 = (t) => `target="${t.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const out = [
+    "# TYPE kubeplan_drift_objects gauge",
+    "# HELP kubeplan_drift_objects Objects that differ from git, are missing, or are no longer in git.",
+    ...targets.map((t) => `kubeplan_drift_objects{${label2(t.target)}} ${t.drifted.length}`),
+    "# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge",
+    "# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).",
+    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label2(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1e3)}`),
+    "# TYPE kubeplan_drift_check_success gauge",
+    "# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.",
+    ...targets.map((t) => `kubeplan_drift_check_success{${label2(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
+    "# EOF"
+  ];
+  return `${out.join("\n")}
+`;
+}
+
 export {
   EXIT_ERROR,
   KubeplanError,
@@ -19364,22 +19433,16 @@ export {
   formatSource,
   execa,
   checkKustomizationTree,
-  renderTargets,
   renderCommand,
-  ResourceMap,
-  FIELD_MANAGER,
   summaryLine,
   objectName,
-  ClusterClient,
   emptyCounts,
-  planTargets,
   applyCommand,
   formatPlanJson,
   planHeader,
   planSections,
   planFooter,
-  section,
-  escapeHtml,
-  formatPlanText,
-  diffCommand
+  diffCommand,
+  driftCommand,
+  formatDriftMarkdown
 };

@@ -1,0 +1,83 @@
+import * as core from '@actions/core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/commands/drift.js';
+import { UsageError } from '../../core/errors.js';
+import type { CiContext } from '../types.js';
+import { GitHubApi } from './api.js';
+import type { ActionInputs } from './inputs.js';
+import { writeKubeconfig } from './plan.js';
+
+export const DRIFT_LABEL = 'kubeplan:drift';
+const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
+
+/**
+ * Drift on a schedule: one tracking issue per drifting target (label kubeplan:drift), opened on first drift, edited
+ * in place while it lasts (no write when nothing changed), closed with a comment once the cluster matches git again.
+ */
+export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<void> {
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
+  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  mkdirSync(runnerTemp, { recursive: true });
+  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
+  const result = await driftCommand({
+    config: inputs.config,
+    targets: inputs.targets,
+    tools: inputs.tools,
+    kubeconfig,
+    context: undefined,
+    output: 'json',
+    exitCode: false,
+    concurrency: inputs.concurrency,
+    color: false,
+    cwd: inputs.workingDirectory,
+    env,
+  });
+  const drifted = result.targets.filter((t) => t.drifted.length > 0);
+  core.setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)));
+  await core.summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join('\n')).write();
+  for (const t of result.targets) core.info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
+
+  if (inputs.githubToken && inputs.comment) {
+    const api = new GitHubApi({
+      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
+      token: inputs.githubToken,
+      owner: ctx.repository.owner,
+      repo: ctx.repository.name,
+    });
+    const open = await api.listOpenIssues(DRIFT_LABEL);
+    for (const t of result.targets) await trackTarget(api, open, t, ctx, now);
+  }
+  const failed = result.targets.filter((t) => t.errors.length > 0);
+  if (failed.length) core.setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(', ')}; see the job summary`);
+}
+
+async function trackTarget(api: GitHubApi, open: { number: number; title: string; body: string }[], t: TargetDrift, ctx: CiContext, now: Date): Promise<void> {
+  const issue = open.find((i) => MARKER.exec(i.body)?.[1] === t.target);
+  if (t.errors.length > 0) return; // unsure: leave the issue as it is
+  if (t.drifted.length === 0) {
+    if (!issue) return;
+    await api.createComment(issue.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ''}). Closing.`);
+    await api.updateIssue(issue.number, { state: 'closed', state_reason: 'completed' });
+    core.info(`${t.target}: closed drift issue #${issue.number}`);
+    return;
+  }
+  const recorded = issue ? MARKER.exec(issue.body)?.[2] : undefined;
+  const firstSeen = recorded ?? (t.firstSeen ?? now).toISOString();
+  const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 86_400_000));
+  const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
+  const body = [
+    `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
+    `Drifting for ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
+    '',
+    formatDriftMarkdown(t),
+  ].join('\n');
+  if (!issue) {
+    const number = await api.createIssue(title, body, [DRIFT_LABEL]);
+    core.info(`${t.target}: opened drift issue #${number}`);
+  } else if (issue.body !== body || issue.title !== title) {
+    await api.updateIssue(issue.number, { title, body });
+    core.info(`${t.target}: updated drift issue #${issue.number}`);
+  }
+}
