@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-2HGAKVUY.js";
+} from "./chunks/chunk-D2DCVEEX.js";
 import {
   CORE_SCHEMA,
   load

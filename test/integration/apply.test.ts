@@ -342,3 +342,31 @@ describe('kubeplan apply: per-target policy in kubeplan.yaml', () => {
     expect(run.stderr).toContain('kubeplan.yaml:5');
   });
 });
+
+describe('kubeplan apply: RBAC preflight', () => {
+  it('lists every missing right and the Role that grants them, writes nothing; with the Role applied the same apply succeeds', async () => {
+    const ns = uniq();
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    // The limited user may read ConfigMaps and Secrets there, nothing more.
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list'] }] },
+    });
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }] },
+    });
+    const repo = repoWith(ns, [cm('a', { X: '1' }), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: 'v' } }]);
+    const refused = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('the credentials (limited) lack');
+    for (const right of [`create configmaps in namespace ${ns}`, `patch configmaps in namespace ${ns}`, `create secrets in namespace ${ns}`, `patch secrets in namespace ${ns}`]) {
+      expect(refused.stderr).toContain(`- ${right}`);
+    }
+    expect((await api<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`)).body.items).toHaveLength(0);
+    const yaml = refused.stderr.slice(refused.stderr.indexOf('this grants exactly them:') + 'this grants exactly them:'.length, refused.stderr.indexOf('  hint:')).replace(/^ {4}/gm, '');
+    const granted = await kubectl(['apply', '-f', '-'], { input: yaml });
+    expect(granted.code, granted.stderr).toBe(0);
+    const ok = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).status).toBe(200);
+  });
+});

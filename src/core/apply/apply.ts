@@ -8,6 +8,7 @@ import { ClusterError } from '../errors.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
 import { deleteAndWait, runHooks } from './hooks.js';
+import { preflightAccess } from './preflight.js';
 import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 
@@ -69,7 +70,11 @@ export function stageOf(kind: string): 0 | 1 | 2 {
  * parent's final contents. Only objects the plan found changed are written.
  */
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
+  // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
+  const errors = plan.changes.filter((c) => c.action === 'error');
+  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined);
   refuseUnsafe(plan, options);
+  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined);
   const previous = await refuseForeignInventory(client, plan);
   const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);

@@ -1,0 +1,111 @@
+import { dump } from 'js-yaml';
+import { applySetParent } from '../cluster/applyset.js';
+import type { ClusterClient } from '../cluster/client.js';
+import type { ResourceInfo } from '../cluster/discovery.js';
+import type { TargetPlan } from '../diff/types.js';
+import { ApplyError } from './apply-error.js';
+
+interface Need {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace: string | undefined;
+}
+
+const CONFIGMAPS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'configmaps', namespaced: true };
+
+/** Every (verb, group, resource, namespace) applying this plan needs: create/patch to write, delete to prune, get to wait. */
+export function requiredAccess(plan: TargetPlan, waits: boolean): Need[] {
+  const needs = new Map<string, Need>();
+  const add = (verb: string, info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>, namespace: string | undefined) => {
+    const n: Need = { verb, group: info.group, resource: info.resource, namespace: info.namespaced ? namespace : undefined };
+    needs.set(`${n.verb}|${n.group}|${n.resource}|${n.namespace ?? ''}`, n);
+  };
+  for (const c of plan.changes) {
+    if (!c.resource) continue;
+    // An object the plan could not dry-run (Forbidden) may have to be created.
+    if (c.action === 'create' || c.action === 'error') ['create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
+    if (c.action === 'update') add('patch', c.resource, c.namespace);
+    if (c.action === 'replace') ['delete', 'create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
+    if (c.action === 'delete') add('delete', c.resource, c.namespace);
+    if (waits && ['create', 'update', 'replace', 'error'].includes(c.action)) add('get', c.resource, c.namespace);
+  }
+  const parent = applySetParent(plan.target, plan.namespace);
+  for (const verb of ['get', 'create', 'patch']) add(verb, CONFIGMAPS, parent.namespace);
+  return [...needs.values()];
+}
+
+/**
+ * Asks the apiserver (SelfSubjectAccessReviews) for every right the apply needs before writing anything; when some
+ * are missing, lists them all and prints the Role / ClusterRole and binding that would grant exactly them.
+ */
+export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean): Promise<void> {
+  const needs = requiredAccess(plan, waits);
+  const results = await Promise.all(
+    needs.map(async (n) => {
+      const res = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { verb: n.verb, group: n.group, resource: n.resource, ...(n.namespace ? { namespace: n.namespace } : {}) } },
+        },
+      });
+      return { need: n, allowed: res.body.status?.allowed === true };
+    }),
+  );
+  const missing = results.filter((r) => !r.allowed).map((r) => r.need);
+  if (missing.length === 0) return;
+  const user = await whoAmI(client);
+  const lines = missing.map((n) => `${n.verb} ${n.group ? `${n.resource}.${n.group}` : n.resource}${n.namespace ? ` in namespace ${n.namespace}` : ' (cluster-wide)'}`);
+  throw new ApplyError(`the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(grantYaml(plan.target, missing, user))}`, {
+    where: `target ${plan.target}`,
+    hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
+  });
+}
+
+async function whoAmI(client: ClusterClient): Promise<string | undefined> {
+  try {
+    const res = await client.request<{ status?: { userInfo?: { username?: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    return res.body.status?.userInfo?.username;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Role per namespace and a ClusterRole for cluster-wide rights, each bound to the user. */
+export function grantYaml(target: string, missing: Need[], user: string | undefined): string {
+  const rules = (needs: Need[]) => {
+    const byResource = new Map<string, { apiGroups: string[]; resources: string[]; verbs: string[] }>();
+    for (const n of needs) {
+      const key = `${n.group}|${n.resource}`;
+      const rule = byResource.get(key) ?? { apiGroups: [n.group], resources: [n.resource], verbs: [] };
+      if (!rule.verbs.includes(n.verb)) rule.verbs.push(n.verb);
+      byResource.set(key, rule);
+    }
+    return [...byResource.values()].map((r) => ({ ...r, verbs: r.verbs.sort() }));
+  };
+  const name = `kubeplan-${target}`;
+  const subject = { kind: 'User', name: user ?? 'REPLACE-WITH-THE-CI-USER', apiGroup: 'rbac.authorization.k8s.io' };
+  const docs: object[] = [];
+  const namespaces = [...new Set(missing.map((n) => n.namespace).filter((n): n is string => n !== undefined))].sort();
+  for (const ns of namespaces) {
+    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: ns }, rules: rules(missing.filter((n) => n.namespace === ns)) });
+    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [subject] });
+  }
+  const cluster = missing.filter((n) => n.namespace === undefined);
+  if (cluster.length) {
+    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: rules(cluster) });
+    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [subject] });
+  }
+  return docs.map((d) => `---\n${dump(d, { lineWidth: -1 })}`).join('');
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
