@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-D2DCVEEX.js";
+} from "./chunks/chunk-BBMKIS7B.js";
 import {
   CORE_SCHEMA,
   load

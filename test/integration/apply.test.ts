@@ -370,3 +370,32 @@ describe('kubeplan apply: RBAC preflight', () => {
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).status).toBe(200);
   });
 });
+
+describe('policy in kubeplan.yaml', () => {
+  it('shows objects outside the allowed namespaces and cluster-scoped kinds in the plan, and apply writes nothing', async () => {
+    const ns = `team-${Math.random().toString(36).slice(2, 8)}`;
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const repo = makeRepo({
+      'kubeplan.yaml': `policy:\n  namespaces: [team-*]\n  clusterScoped: []\ntargets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
+      'm/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          cm('ok', { A: '1' }),
+          { ...cm('elsewhere', { A: '1' }), metadata: { name: 'elsewhere', namespace: 'kube-system' } },
+          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${ns}-admin` }, rules: [] },
+        ],
+      }),
+    });
+    const plan = await runCliAsync(['diff', '-o', 'json', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(plan.code).toBe(2);
+    const report = JSON.parse(plan.stdout) as { targets: { changes: { action: string; name: string; error: { message: string } | null }[] }[] };
+    const errors = report.targets[0]!.changes.filter((c) => c.action === 'error');
+    expect(errors.map((e) => `${e.name}: ${e.error!.message}`).sort()).toEqual(
+      [`${ns}-admin: cluster-scoped ClusterRole is outside the target's policy (allowed: none)`, "elsewhere: namespace kube-system is outside the target's policy (allowed: team-*)"].sort(),
+    );
+    const applied = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(applied.code).toBe(2);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/ok`)).status).toBe(404);
+  });
+});

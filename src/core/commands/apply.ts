@@ -48,7 +48,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore });
+  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;

@@ -69,13 +69,14 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     });
     const resources = await ResourceMap.discover(client);
     const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
-      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore });
+      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy });
       plan = { ...intentPlan(baseSets, sets, options.base!), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore });
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy });
     }
   }
   const report = options.output === 'json' ? formatPlanJson(plan) : options.output === 'markdown' ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });

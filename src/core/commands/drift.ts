@@ -58,7 +58,8 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
   const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore });
+  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy });
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();
   const report =

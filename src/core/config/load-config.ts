@@ -24,6 +24,7 @@ interface RawTarget {
   name: string;
   namespace?: string;
   apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean };
+  policy?: { namespaces?: string[]; clusterScoped?: string[] };
   ignore?: { group?: string; kind?: string; name?: string; namespace?: string; paths?: string[]; managers?: string[] }[];
   helm?: RawHelm;
   kustomize?: string;
@@ -31,6 +32,7 @@ interface RawTarget {
 }
 interface RawConfig {
   targets: RawTarget[];
+  policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
 }
 
@@ -100,7 +102,9 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     errors.push(...resolver.errors);
     const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
     const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false };
-    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, where });
+    const policySource = t.policy ?? config.policy;
+    const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
+    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
   });
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {

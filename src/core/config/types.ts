@@ -50,6 +50,12 @@ export interface IgnoreRule {
   managers: string[];
 }
 
+/** kubeplan.yaml `policy`: what a target may touch (undefined lists: no restriction). */
+export interface TargetPolicy {
+  namespaces: string[] | undefined;
+  clusterScoped: string[] | undefined;
+}
+
 /** kubeplan.yaml `apply`: per-target apply policy. */
 export interface ApplyPolicy {
   forceConflicts: boolean;
@@ -64,6 +70,7 @@ export interface Target {
   source: TargetSource;
   ignore: IgnoreRule[];
   apply: ApplyPolicy;
+  policy: TargetPolicy;
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
   where: string;
 }

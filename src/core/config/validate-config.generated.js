@@ -3,8 +3,9 @@
 import runtime0 from "ajv/dist/runtime/ucs2length.js";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false}}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]}}};
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}}}};
+const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
 const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
@@ -355,7 +356,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "name") || (key0 === "namespace")) || (key0 === "helm")) || (key0 === "kustomize")) || (key0 === "manifests")) || (key0 === "ignore")) || (key0 === "apply"))){
+if(!((((((((key0 === "name") || (key0 === "namespace")) || (key0 === "helm")) || (key0 === "kustomize")) || (key0 === "manifests")) || (key0 === "ignore")) || (key0 === "apply")) || (key0 === "policy"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -908,14 +909,123 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data.policy !== undefined){
+let data20 = data.policy;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key3 in data20){
+if(!((key3 === "namespaces") || (key3 === "clusterScoped"))){
+const err42 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data20.namespaces !== undefined){
+let data21 = data20.namespaces;
+if(Array.isArray(data21)){
+const len4 = data21.length;
+for(let i4=0; i4<len4; i4++){
+let data22 = data21[i4];
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err43 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data22};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data22};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data20.clusterScoped !== undefined){
+let data23 = data20.clusterScoped;
+if(Array.isArray(data23)){
+const len5 = data23.length;
+for(let i5=0; i5<len5; i5++){
+let data24 = data23[i5];
+if(typeof data24 === "string"){
+if(func2(data24) < 1){
+const err46 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data24};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data24};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data23};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data20};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -940,7 +1050,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "targets") || (key0 === "kustomize"))){
+if(!(((key0 === "targets") || (key0 === "kustomize")) || (key0 === "policy"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1049,14 +1159,123 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data.policy !== undefined){
+let data6 = data.policy;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key2 in data6){
+if(!((key2 === "namespaces") || (key2 === "clusterScoped"))){
+const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data6.namespaces !== undefined){
+let data7 = data6.namespaces;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err10 = {instancePath:instancePath+"/policy/namespaces/" + i1,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data8};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/policy/namespaces/" + i1,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data8};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data7};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data6.clusterScoped !== undefined){
+let data9 = data6.clusterScoped;
+if(Array.isArray(data9)){
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+let data10 = data9[i2];
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err13 = {instancePath:instancePath+"/policy/clusterScoped/" + i2,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data10};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/policy/clusterScoped/" + i2,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data10};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data9};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }

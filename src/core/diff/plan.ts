@@ -9,7 +9,7 @@ import { digest } from './digest.js';
 import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
-import type { IgnoreRule } from '../config/types.js';
+import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
@@ -21,6 +21,8 @@ export interface PlanOptions {
   modeReason: string;
   /** Ignore rules per target name (kubeplan.yaml `ignore`). */
   ignore?: ReadonlyMap<string, readonly IgnoreRule[]>;
+  /** What each target may touch (kubeplan.yaml `policy`). */
+  policy?: ReadonlyMap<string, TargetPolicy>;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -46,7 +48,10 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
     // Helm hooks are not release objects: apply runs them around its stages; the plan only counts them.
-    return set.manifests.filter((m) => !m.hook).map((m) => resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace));
+    const policy = options.policy?.get(set.target);
+    return set.manifests
+      .filter((m) => !m.hook)
+      .map((m) => enforcePolicy(resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace), policy));
   });
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
@@ -147,6 +152,27 @@ async function planDeletions(
         resource: info,
       };
     });
+}
+
+/** An object outside the target's policy becomes an error: the plan shows it, and apply writes nothing. */
+function enforcePolicy(r: Resolved, policy: TargetPolicy | undefined): Resolved {
+  if (!policy || r.error) return r;
+  const namespaced = r.info ? r.info.namespaced : r.object.metadata.namespace !== undefined;
+  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, r.object.metadata.namespace ?? ''))) {
+    return { ...r, error: { message: `namespace ${r.object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' } };
+  }
+  if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(r.object.kind)) {
+    return {
+      ...r,
+      error: { message: `cluster-scoped ${r.object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' },
+    };
+  }
+  return r;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(value);
 }
 
 /** Apply labels every object as part of its target's ApplySet; the plan models exactly what apply sends. */

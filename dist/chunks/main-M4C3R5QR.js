@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-D2DCVEEX.js";
+} from "./chunk-BBMKIS7B.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
