@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-BBMKIS7B.js";
+} from "./chunks/chunk-WF7ZTF2W.js";
 import {
   CORE_SCHEMA,
   load
@@ -19755,6 +19755,7 @@ function readInputs(env) {
     githubToken: token,
     comment: commentInput === "true",
     onlyAffected: booleanInput("only-affected", true),
+    pin: { server: optional("cluster-server"), caSha256: optional("cluster-ca-sha256") },
     forceConflicts: booleanInput("force-conflicts", false),
     wait: booleanInput("wait", true),
     timeoutMs: parseTimeout(getInput("timeout") || "5m"),
@@ -20116,6 +20117,7 @@ async function runPlan(inputs, ctx, env) {
       tools: inputs.tools,
       kubeconfig,
       context: void 0,
+      pin: inputs.pin,
       mode: inputs.diffMode,
       base: offline ? pr.baseSha : void 0,
       offline,
@@ -20269,6 +20271,7 @@ async function runApply(inputs, ctx, env, version) {
       tools: inputs.tools,
       kubeconfig,
       context: void 0,
+      pin: inputs.pin,
       dryRun: false,
       forceConflicts: inputs.forceConflicts,
       allowEmpty: false,
@@ -20365,6 +20368,7 @@ async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
     tools: inputs.tools,
     kubeconfig,
     context: void 0,
+    pin: inputs.pin,
     output: "json",
     exitCode: false,
     concurrency: inputs.concurrency,

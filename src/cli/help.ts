@@ -61,6 +61,8 @@ Options:
   -t, --target NAME        Plan only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
@@ -97,6 +99,8 @@ Options:
   -t, --target NAME        Apply only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
       --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until what was written is healthy before pruning
                            (default: wait)
@@ -130,6 +134,8 @@ Options:
   -t, --target NAME        Check only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
   -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)

@@ -98,11 +98,17 @@ const CLUSTER_OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   concurrency: { type: 'string' },
+  'expect-server': { type: 'string' },
+  'expect-ca-sha256': { type: 'string' },
   helm: { type: 'string' },
   kubectl: { type: 'string' },
   kustomize: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
+
+function pinFrom(values: { 'expect-server'?: string | undefined; 'expect-ca-sha256'?: string | undefined }) {
+  return { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) };
+}
 
 const DIFF_OPTIONS = {
   ...CLUSTER_OPTIONS,
@@ -134,6 +140,7 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -179,6 +186,7 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     dryRun: values['dry-run'] ?? false,
     forceConflicts: values['force-conflicts'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,
@@ -217,6 +225,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     output,
     exitCode: values['exit-code'] ?? false,
     concurrency: parseConcurrency(values.concurrency),

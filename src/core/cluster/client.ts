@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
@@ -14,6 +15,8 @@ export interface ConnectOptions {
   concurrency: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Cluster pinning: refuse, before any request carries a credential, a server or CA other than these. */
+  pin?: { server?: string | undefined; caSha256?: string | undefined };
 }
 
 export interface RequestOptions {
@@ -74,6 +77,7 @@ export class ClusterClient {
     if (!cluster) {
       throw new UsageError(`no cluster selected in ${source}`, { hint: 'set current-context in the kubeconfig or pass --context' });
     }
+    checkPin(cluster, options.pin, kc.getCurrentContext());
     const context = kc.getContextObject(kc.getCurrentContext());
     const client = new ClusterClient(
       cluster.server.replace(/\/+$/, ''),
@@ -160,6 +164,35 @@ export class ClusterClient {
         continue;
       }
       throw statusError(status, text, method, url);
+    }
+  }
+}
+
+/** The sha256 of the cluster's CA certificate (DER), as `openssl x509 -fingerprint -sha256` prints it without colons. */
+export function caFingerprint(pem: string): string | undefined {
+  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  if (!body) return undefined;
+  return createHash('sha256').update(Buffer.from(body.replace(/\s+/g, ''), 'base64')).digest('hex');
+}
+
+function checkPin(cluster: { server: string; caData?: string; caFile?: string }, pin: ConnectOptions['pin'], context: string): void {
+  if (!pin) return;
+  const normalize = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+  if (pin.server && normalize(pin.server) !== normalize(cluster.server)) {
+    throw new UsageError(`the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`, {
+      where: `context ${context}`,
+      hint: 'check which kubeconfig or secret this job uses, or update the pinned server',
+    });
+  }
+  if (pin.caSha256) {
+    const pem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : cluster.caFile && existsSync(cluster.caFile) ? readFileSync(cluster.caFile, 'utf8') : '';
+    const actual = caFingerprint(pem);
+    const wanted = pin.caSha256.replace(/[:\s]/g, '').toLowerCase();
+    if (actual !== wanted) {
+      throw new UsageError(`the cluster CA ${actual ? `has sha256 ${actual}` : 'is missing from the kubeconfig'}, not the pinned ${wanted}; nothing was sent`, {
+        where: `context ${context}`,
+        hint: 'a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it',
+      });
     }
   }
 }

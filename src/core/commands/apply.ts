@@ -15,6 +15,8 @@ export interface ApplyCommandOptions {
   tools: ToolOverrides;
   kubeconfig: string | undefined;
   context: string | undefined;
+  /** Cluster pinning (expected server URL and CA sha256). */
+  pin?: { server?: string | undefined; caSha256?: string | undefined };
   /** Plan only: report what would be applied, write nothing. */
   dryRun: boolean;
   forceConflicts: boolean;
@@ -45,7 +47,7 @@ export interface ApplyCommandResult {
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...(options.pin ? { pin: options.pin } : {}), concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));

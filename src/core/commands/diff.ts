@@ -25,6 +25,8 @@ export interface DiffCommandOptions {
   tools: ToolOverrides;
   kubeconfig: string | undefined;
   context: string | undefined;
+  /** Cluster pinning (expected server URL and CA sha256). */
+  pin?: { server?: string | undefined; caSha256?: string | undefined };
   mode: DiffMode | 'auto';
   /** Also render this git ref and report the intent diff base → head (and, with a cluster, the drift from base). */
   base: string | undefined;
@@ -63,6 +65,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     const client = await ClusterClient.connect({
       kubeconfig: options.kubeconfig,
       context: options.context,
+      ...(options.pin ? { pin: options.pin } : {}),
       concurrency: options.concurrency,
       env: options.env,
       cwd: options.cwd,

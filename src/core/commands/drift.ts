@@ -21,6 +21,8 @@ export interface DriftOptions {
   tools: ToolOverrides;
   kubeconfig: string | undefined;
   context: string | undefined;
+  /** Cluster pinning (expected server URL and CA sha256). */
+  pin?: { server?: string | undefined; caSha256?: string | undefined };
   output: DriftFormat;
   exitCode: boolean;
   concurrency: number;
@@ -55,7 +57,7 @@ export interface DriftResult {
 export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...(options.pin ? { pin: options.pin } : {}), concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));

@@ -72,6 +72,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       tools: inputs.tools,
       kubeconfig,
       context: undefined,
+    pin: inputs.pin,
       dryRun: false,
       forceConflicts: inputs.forceConflicts,
       allowEmpty: false,

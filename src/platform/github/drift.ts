@@ -26,6 +26,7 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     tools: inputs.tools,
     kubeconfig,
     context: undefined,
+    pin: inputs.pin,
     output: 'json',
     exitCode: false,
     concurrency: inputs.concurrency,

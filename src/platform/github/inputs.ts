@@ -25,6 +25,8 @@ export interface ActionInputs {
   comment: boolean;
   /** On pull requests, plan only the targets whose files changed. */
   onlyAffected: boolean;
+  /** Cluster pinning: expected server URL and CA sha256. */
+  pin: { server: string | undefined; caSha256: string | undefined };
   /** apply */
   forceConflicts: boolean;
   wait: boolean;
@@ -99,6 +101,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     githubToken: token,
     comment: commentInput === 'true',
     onlyAffected: booleanInput('only-affected', true),
+    pin: { server: optional('cluster-server'), caSha256: optional('cluster-ca-sha256') },
     forceConflicts: booleanInput('force-conflicts', false),
     wait: booleanInput('wait', true),
     timeoutMs: parseTimeout(core.getInput('timeout') || '5m'),

@@ -74,6 +74,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       tools: inputs.tools,
       kubeconfig,
       context: undefined,
+    pin: inputs.pin,
       mode: inputs.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,

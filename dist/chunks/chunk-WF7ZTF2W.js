@@ -17675,7 +17675,8 @@ function record(action, c3) {
 }
 
 // src/core/cluster/client.ts
-import { existsSync as existsSync3 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync3, readFileSync as readFileSync5 } from "node:fs";
 import os4 from "node:os";
 import path12 from "node:path";
 
@@ -17741,6 +17742,7 @@ var ClusterClient = class _ClusterClient {
     if (!cluster) {
       throw new UsageError(`no cluster selected in ${source}`, { hint: "set current-context in the kubeconfig or pass --context" });
     }
+    checkPin(cluster, options.pin, kc.getCurrentContext());
     const context = kc.getContextObject(kc.getCurrentContext());
     const client = new _ClusterClient(
       cluster.server.replace(/\/+$/, ""),
@@ -17823,6 +17825,32 @@ var ClusterClient = class _ClusterClient {
     }
   }
 };
+function caFingerprint(pem) {
+  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  if (!body) return void 0;
+  return createHash3("sha256").update(Buffer.from(body.replace(/\s+/g, ""), "base64")).digest("hex");
+}
+function checkPin(cluster, pin, context) {
+  if (!pin) return;
+  const normalize = (u2) => u2.replace(/\/+$/, "").toLowerCase();
+  if (pin.server && normalize(pin.server) !== normalize(cluster.server)) {
+    throw new UsageError(`the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`, {
+      where: `context ${context}`,
+      hint: "check which kubeconfig or secret this job uses, or update the pinned server"
+    });
+  }
+  if (pin.caSha256) {
+    const pem = cluster.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : cluster.caFile && existsSync3(cluster.caFile) ? readFileSync5(cluster.caFile, "utf8") : "";
+    const actual = caFingerprint(pem);
+    const wanted = pin.caSha256.replace(/[:\s]/g, "").toLowerCase();
+    if (actual !== wanted) {
+      throw new UsageError(`the cluster CA ${actual ? `has sha256 ${actual}` : "is missing from the kubeconfig"}, not the pinned ${wanted}; nothing was sent`, {
+        where: `context ${context}`,
+        hint: "a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it"
+      });
+    }
+  }
+}
 function loadKubeConfig(kc, options) {
   const explicit = options.kubeconfig ?? void 0;
   const files = explicit ? [path12.resolve(options.cwd, explicit)] : (options.env.KUBECONFIG ?? "").split(path12.delimiter).filter((f) => f !== "");
@@ -19248,7 +19276,7 @@ function toObjectError(error) {
 async function applyCommand(options) {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...options.pin ? { pin: options.pin } : {}, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
@@ -19595,6 +19623,7 @@ async function diffCommand(options) {
     const client = await ClusterClient.connect({
       kubeconfig: options.kubeconfig,
       context: options.context,
+      ...options.pin ? { pin: options.pin } : {},
       concurrency: options.concurrency,
       env: options.env,
       cwd: options.cwd
@@ -19664,7 +19693,7 @@ async function chooseMode(requested, client, resources, sets) {
 async function driftCommand(options) {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
+  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...options.pin ? { pin: options.pin } : {}, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
   const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));

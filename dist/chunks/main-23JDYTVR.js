@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-BBMKIS7B.js";
+} from "./chunk-WF7ZTF2W.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -75,6 +75,8 @@ Options:
   -t, --target NAME        Plan only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
@@ -110,6 +112,8 @@ Options:
   -t, --target NAME        Apply only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
       --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until what was written is healthy before pruning
                            (default: wait)
@@ -142,6 +146,8 @@ Options:
   -t, --target NAME        Check only this target; repeat for several
       --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
   -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)
@@ -240,11 +246,16 @@ var CLUSTER_OPTIONS = {
   kubeconfig: { type: "string" },
   context: { type: "string" },
   concurrency: { type: "string" },
+  "expect-server": { type: "string" },
+  "expect-ca-sha256": { type: "string" },
   helm: { type: "string" },
   kubectl: { type: "string" },
   kustomize: { type: "string" },
   help: { type: "boolean", short: "h" }
 };
+function pinFrom(values) {
+  return { server: emptyToUndefined(values["expect-server"]), caSha256: emptyToUndefined(values["expect-ca-sha256"]) };
+}
 var DIFF_OPTIONS = {
   ...CLUSTER_OPTIONS,
   mode: { type: "string" },
@@ -274,6 +285,7 @@ async function diff(args, env, cwd, io) {
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -318,6 +330,7 @@ async function apply(args, env, cwd, io) {
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
     allowEmpty: values["allow-empty"] ?? false,
@@ -355,6 +368,7 @@ async function drift(args, env, cwd, io) {
     tools: toolsFrom(values),
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
+    pin: pinFrom(values),
     output,
     exitCode: values["exit-code"] ?? false,
     concurrency: parseConcurrency(values.concurrency),
