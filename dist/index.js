@@ -1070,14 +1070,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path7 && path7[0] !== "/") {
-          path7 = `/${path7}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path7}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1528,39 +1528,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path7);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path7,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path7);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path5, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path7,
+          path5,
           error2.message
         );
       });
@@ -1609,9 +1609,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path7);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1674,7 +1674,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path7,
+        path: path5,
         method,
         body,
         headers,
@@ -1689,11 +1689,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path7 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path7)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1759,7 +1759,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path7, query) : path7;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6452,7 +6452,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path7, host, upgrade, blocking, reset } = request;
+      const { method, path: path5, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6533,7 +6533,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path7} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7062,7 +7062,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7159,7 +7159,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path7;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7512,9 +7512,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path7 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path7;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8753,10 +8753,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path7 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path7;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10728,20 +10728,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path7) {
-      if (typeof path7 !== "string") {
-        return path7;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path7.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path7;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path7);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10763,7 +10763,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10801,9 +10801,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path7, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path7,
+        path: path5,
         method,
         body,
         headers,
@@ -11266,10 +11266,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path7,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16148,9 +16148,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path7) {
-      for (let i = 0; i < path7.length; ++i) {
-        const code = path7.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code = path5.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19070,11 +19070,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path7 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path7 = `/${path7}`;
+            path5 = `/${path5}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path7);
+          url = new URL(util.parseOrigin(url).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19654,8 +19654,8 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path6 from "node:path";
-import { existsSync as existsSync2 } from "node:fs";
+import path4 from "node:path";
+import { existsSync as existsSync2, rmSync } from "node:fs";
 
 // src/platform/github/context.ts
 import { readFileSync } from "node:fs";
@@ -19764,6 +19764,9 @@ function readInputs(env) {
     reportFormat: "json"
   };
 }
+function runnerTempOf(inputs, env) {
+  return env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, ".kubeplan");
+}
 function parseTimeout(text) {
   const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
   if (!m) throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { where: "action input timeout" });
@@ -19782,7 +19785,6 @@ function optional(name) {
 // src/platform/github/apply.ts
 import { createHash as createHash2 } from "node:crypto";
 import { mkdirSync as mkdirSync2 } from "node:fs";
-import path4 from "node:path";
 
 // src/core/config/affected.ts
 import path2 from "node:path";
@@ -20071,7 +20073,7 @@ function truncateText(text, budget, hint) {
 var COMMENT_LIMIT = 65536;
 var SUMMARY_LIMIT = 1024 * 1024;
 async function runPlan(inputs, ctx, env) {
-  const runnerTemp = env.RUNNER_TEMP ?? path3.join(inputs.workingDirectory, ".kubeplan");
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync(runnerTemp, { recursive: true });
   const key = createHash("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
   const pr = ctx.pullRequest;
@@ -20203,6 +20205,9 @@ async function postOrWarn(fn) {
     throw error2;
   }
 }
+function kubeconfigPath(dir) {
+  return path3.join(dir, "kubeplan-kubeconfig");
+}
 function writeKubeconfig(contents, dir) {
   try {
     const parsed = load(contents, { schema: CORE_SCHEMA });
@@ -20215,7 +20220,7 @@ function writeKubeconfig(contents, dir) {
   } catch {
     setSecret(contents);
   }
-  const file = path3.join(dir, "kubeplan-kubeconfig");
+  const file = kubeconfigPath(dir);
   writeFileSync(file, contents, { mode: 384 });
   chmodSync(file, 384);
   return file;
@@ -20227,7 +20232,7 @@ async function runApply(inputs, ctx, env, version) {
     throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
   }
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
-  const runnerTemp = env.RUNNER_TEMP ?? path4.join(inputs.workingDirectory, ".kubeplan");
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync2(runnerTemp, { recursive: true });
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
   const sha = ctx.push?.after ?? ctx.sha;
@@ -20354,12 +20359,11 @@ function applySummary(sha, results, failedTarget, failure) {
 
 // src/platform/github/drift.ts
 import { mkdirSync as mkdirSync3 } from "node:fs";
-import path5 from "node:path";
 var DRIFT_LABEL = "kubeplan:drift";
 var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
 async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
-  const runnerTemp = env.RUNNER_TEMP ?? path5.join(inputs.workingDirectory, ".kubeplan");
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync3(runnerTemp, { recursive: true });
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
   const result = await driftCommand({
@@ -20425,8 +20429,10 @@ async function trackTarget(api, open2, t, ctx, now) {
 
 // src/platform/github/run.ts
 async function run(env) {
+  let kubeconfigFile;
   try {
     const inputs = readInputs(env);
+    kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === "plan") {
       await runPlan(inputs, readGitHubContext(env), env);
       return;
@@ -20473,17 +20479,19 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path6.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path4.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     fail(error2, env);
+  } finally {
+    if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
   }
 }
 var MAX_ANNOTATIONS = 10;
 function fail(error2, env) {
   const errors = error2 instanceof ErrorList ? error2.errors : [error2];
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path6.resolve(workspace, getInput("working-directory") || ".");
+  const workingDirectory = path4.resolve(workspace, getInput("working-directory") || ".");
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
@@ -20497,9 +20505,9 @@ function fail(error2, env) {
 function locate(where, workspace, workingDirectory) {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
   if (!m) return void 0;
-  const fromWorkingDirectory = path6.resolve(workingDirectory, m[1]);
-  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path6.resolve(workspace, m[1]);
-  return { file: path6.relative(workspace, abs).split(path6.sep).join("/"), line: Number(m[2]) };
+  const fromWorkingDirectory = path4.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path4.resolve(workspace, m[1]);
+  return { file: path4.relative(workspace, abs).split(path4.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -80,6 +80,8 @@ async function runPlan(repo: string, options: { pr: number; fork?: boolean; inpu
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // The kubeconfig written for the step is gone afterwards, whatever happened.
+  expect(existsSync(path.join(dir, 'kubeplan-kubeconfig'))).toBe(false);
   const outputs: Record<string, string> = {};
   for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
   return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };

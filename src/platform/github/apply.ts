@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { TargetApplyResult } from '../../core/apply/apply.js';
 import { applyCommand } from '../../core/commands/apply.js';
 import { affectedTargets } from '../../core/config/affected.js';
@@ -12,7 +11,7 @@ import { objectName } from '../../core/report/common.js';
 import { marker } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import type { ActionInputs } from './inputs.js';
+import { runnerTempOf, type ActionInputs } from './inputs.js';
 import { writeKubeconfig } from './plan.js';
 
 /**
@@ -24,7 +23,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
   }
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
-  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync(runnerTemp, { recursive: true });
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
   const sha = ctx.push?.after ?? ctx.sha;

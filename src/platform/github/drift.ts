@@ -1,11 +1,10 @@
 import * as core from '@actions/core';
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/commands/drift.js';
 import { UsageError } from '../../core/errors.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import type { ActionInputs } from './inputs.js';
+import { runnerTempOf, type ActionInputs } from './inputs.js';
 import { writeKubeconfig } from './plan.js';
 
 export const DRIFT_LABEL = 'kubeplan:drift';
@@ -17,7 +16,7 @@ const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
  */
 export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<void> {
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
-  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync(runnerTemp, { recursive: true });
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
   const result = await driftCommand({

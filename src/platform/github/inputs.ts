@@ -111,6 +111,11 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   };
 }
 
+/** Where the action keeps its files: RUNNER_TEMP, or .kubeplan in the working directory outside a runner. */
+export function runnerTempOf(inputs: Pick<ActionInputs, 'workingDirectory'>, env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+}
+
 function parseTimeout(text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
   if (!m) throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { where: 'action input timeout' });

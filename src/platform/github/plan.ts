@@ -15,7 +15,7 @@ import { formatPlanJson } from '../../core/report/json.js';
 import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi, GitHubError } from './api.js';
-import type { ActionInputs } from './inputs.js';
+import { runnerTempOf, type ActionInputs } from './inputs.js';
 
 export const COMMENT_LIMIT = 65_536;
 export const SUMMARY_LIMIT = 1024 * 1024;
@@ -25,7 +25,7 @@ export const SUMMARY_LIMIT = 1024 * 1024;
  * (in parts when it must) on the pull request. Fork pull requests get the summary only.
  */
 export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv): Promise<void> {
-  const runnerTemp = env.RUNNER_TEMP ?? path.join(inputs.workingDirectory, '.kubeplan');
+  const runnerTemp = runnerTempOf(inputs, env);
   mkdirSync(runnerTemp, { recursive: true });
   const key = createHash('sha256').update(`${inputs.config}|${[...inputs.targets].sort().join(',')}`).digest('hex').slice(0, 12);
   const pr = ctx.pullRequest;
@@ -166,6 +166,10 @@ async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** Writes the kubeconfig input to a private file and masks every credential in it. */
+export function kubeconfigPath(dir: string): string {
+  return path.join(dir, 'kubeplan-kubeconfig');
+}
+
 export function writeKubeconfig(contents: string, dir: string): string {
   try {
     const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
@@ -179,7 +183,7 @@ export function writeKubeconfig(contents: string, dir: string): string {
     // not YAML: the apiserver client reports it; mask the whole input anyway
     core.setSecret(contents);
   }
-  const file = path.join(dir, 'kubeplan-kubeconfig');
+  const file = kubeconfigPath(dir);
   writeFileSync(file, contents, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;

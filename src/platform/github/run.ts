@@ -1,21 +1,23 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
-import { readInputs } from './inputs.js';
+import { readInputs, runnerTempOf } from './inputs.js';
 import { runApply } from './apply.js';
 import { runDrift } from './drift.js';
-import { runPlan } from './plan.js';
+import { kubeconfigPath, runPlan } from './plan.js';
 
 declare const __KUBEPLAN_VERSION__: string;
 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
+  let kubeconfigFile: string | undefined;
   try {
     const inputs = readInputs(env);
+    kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
       return;
@@ -69,6 +71,9 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       .write();
   } catch (error) {
     fail(error, env);
+  } finally {
+    // The credentials written for this step never outlive it, also when it failed.
+    if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
   }
 }
 
