@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-WF7ZTF2W.js";
+} from "./chunks/chunk-HRQQTEYY.js";
 import {
   CORE_SCHEMA,
   load
@@ -19886,11 +19886,21 @@ var GitHubError = class extends Error {
   }
   status;
 };
-var GitHubApi = class {
+var GitHubApi = class _GitHubApi {
   constructor(options) {
     this.options = options;
   }
   options;
+  /** The API of this run's repository, at the URLs the runner gives (GitHub Enterprise Server included). */
+  static forRun(token, repository, env) {
+    return new _GitHubApi({
+      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
+      token,
+      owner: repository.owner,
+      repo: repository.name
+    });
+  }
   async request(method, url, body) {
     const full = url.startsWith("http") ? url : `${this.options.apiUrl}${url}`;
     for (let attempt = 1; ; attempt++) {
@@ -20078,13 +20088,7 @@ async function runPlan(inputs, ctx, env) {
   const key = createHash("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== void 0 && !pr.fromFork && inputs.githubToken !== void 0;
-  const api = inputs.githubToken ? new GitHubApi({
-    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-    graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
-    token: inputs.githubToken,
-    owner: ctx.repository.owner,
-    repo: ctx.repository.name
-  }) : void 0;
+  const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
   if (pr?.fromFork) info("pull request from a fork: its token is read-only, so the plan goes to the job summary only");
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
   const offline = kubeconfig === void 0 && !env.KUBECONFIG;
@@ -20236,13 +20240,7 @@ async function runApply(inputs, ctx, env, version) {
   mkdirSync2(runnerTemp, { recursive: true });
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
   const sha = ctx.push?.after ?? ctx.sha;
-  const api = inputs.githubToken ? new GitHubApi({
-    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-    graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
-    token: inputs.githubToken,
-    owner: ctx.repository.owner,
-    repo: ctx.repository.name
-  }) : void 0;
+  const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
   let targets = inputs.targets;
   if (targets.length === 0 && ctx.push && !/^0+$/.test(ctx.push.before) && inputs.onlyAffected) {
     const config = loadConfig(inputs.config, inputs.workingDirectory);
@@ -20385,13 +20383,7 @@ async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
   await summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join("\n")).write();
   for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : "matches git"}`);
   if (inputs.githubToken && inputs.comment) {
-    const api = new GitHubApi({
-      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
-      token: inputs.githubToken,
-      owner: ctx.repository.owner,
-      repo: ctx.repository.name
-    });
+    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env);
     const open2 = await api.listOpenIssues(DRIFT_LABEL);
     for (const t of result.targets) await trackTarget(api, open2, t, ctx, now);
   }

@@ -1,6 +1,5 @@
 import { applyTarget, stageOf, type TargetApplyResult } from '../apply/apply.js';
-import { ClusterClient } from '../cluster/client.js';
-import { ResourceMap } from '../cluster/discovery.js';
+import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
@@ -9,14 +8,10 @@ import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { objectName, summaryLine } from '../report/common.js';
 
-export interface ApplyCommandOptions {
+export interface ApplyCommandOptions extends ClusterOptions {
   config: string;
   targets: string[];
   tools: ToolOverrides;
-  kubeconfig: string | undefined;
-  context: string | undefined;
-  /** Cluster pinning (expected server URL and CA sha256). */
-  pin?: { server?: string | undefined; caSha256?: string | undefined };
   /** Plan only: report what would be applied, write nothing. */
   dryRun: boolean;
   forceConflicts: boolean;
@@ -26,15 +21,12 @@ export interface ApplyCommandOptions {
   waitTimeoutMs: number | undefined;
   onProgress?: (message: string) => void;
   output: 'text' | 'json';
-  concurrency: number;
   tooling: string;
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string): Promise<void>;
     after(target: string, result: TargetApplyResult | undefined, error: unknown): Promise<void>;
   };
-  cwd: string;
-  env: NodeJS.ProcessEnv;
 }
 
 export interface ApplyCommandResult {
@@ -47,10 +39,7 @@ export interface ApplyCommandResult {
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...(options.pin ? { pin: options.pin } : {}), concurrency: options.concurrency, env: options.env, cwd: options.cwd });
-  const resources = await ResourceMap.discover(client);
-  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const { client, resources, ignore, policy } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);

@@ -1,5 +1,6 @@
-import { ClusterClient } from '../cluster/client.js';
-import { ResourceMap } from '../cluster/discovery.js';
+import type { ClusterClient } from '../cluster/client.js';
+import type { ResourceMap } from '../cluster/discovery.js';
+import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { canI } from '../cluster/objects.js';
 import { loadConfig } from '../config/load-config.js';
 import { planTargets } from '../diff/plan.js';
@@ -19,14 +20,10 @@ import { formatPlanText } from '../report/text.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
-export interface DiffCommandOptions {
+export interface DiffCommandOptions extends ClusterOptions {
   config: string;
   targets: string[];
   tools: ToolOverrides;
-  kubeconfig: string | undefined;
-  context: string | undefined;
-  /** Cluster pinning (expected server URL and CA sha256). */
-  pin?: { server?: string | undefined; caSha256?: string | undefined };
   mode: DiffMode | 'auto';
   /** Also render this git ref and report the intent diff base → head (and, with a cluster, the drift from base). */
   base: string | undefined;
@@ -35,10 +32,7 @@ export interface DiffCommandOptions {
   output: ReportFormat;
   /** 0 no changes, 1 changes, 2 error (kubectl's convention); without it 0 unless an error. */
   exitCode: boolean;
-  concurrency: number;
   color: boolean;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
 }
 
 export interface DiffCommandResult {
@@ -62,17 +56,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
-    const client = await ClusterClient.connect({
-      kubeconfig: options.kubeconfig,
-      context: options.context,
-      ...(options.pin ? { pin: options.pin } : {}),
-      concurrency: options.concurrency,
-      env: options.env,
-      cwd: options.cwd,
-    });
-    const resources = await ResourceMap.discover(client);
-    const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+    const { client, resources, ignore, policy } = await openCluster(config, options);
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
       const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy });

@@ -1,5 +1,4 @@
-import { ClusterClient } from '../cluster/client.js';
-import { ResourceMap } from '../cluster/discovery.js';
+import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ManagedFieldsEntry } from '../diff/managed-fields.js';
 import { FIELD_MANAGER } from '../diff/managed-fields.js';
@@ -15,20 +14,13 @@ import { formatPlanText } from '../report/text.js';
 
 export type DriftFormat = 'text' | 'markdown' | 'json' | 'openmetrics';
 
-export interface DriftOptions {
+export interface DriftOptions extends ClusterOptions {
   config: string;
   targets: string[];
   tools: ToolOverrides;
-  kubeconfig: string | undefined;
-  context: string | undefined;
-  /** Cluster pinning (expected server URL and CA sha256). */
-  pin?: { server?: string | undefined; caSha256?: string | undefined };
   output: DriftFormat;
   exitCode: boolean;
-  concurrency: number;
   color: boolean;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -57,10 +49,7 @@ export interface DriftResult {
 export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...(options.pin ? { pin: options.pin } : {}), concurrency: options.concurrency, env: options.env, cwd: options.cwd });
-  const resources = await ResourceMap.discover(client);
-  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const { client, resources, ignore, policy } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy });
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();

@@ -25,6 +25,17 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string },
   ) {}
 
+  /** The API of this run's repository, at the URLs the runner gives (GitHub Enterprise Server included). */
+  static forRun(token: string, repository: { owner: string; name: string }, env: NodeJS.ProcessEnv): GitHubApi {
+    return new GitHubApi({
+      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
+      token,
+      owner: repository.owner,
+      repo: repository.name,
+    });
+  }
+
   async request<T>(method: string, url: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
     const full = url.startsWith('http') ? url : `${this.options.apiUrl}${url}`;
     for (let attempt = 1; ; attempt++) {

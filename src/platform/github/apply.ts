@@ -28,13 +28,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken
-    ? new GitHubApi({
-        apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-        graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
-        token: inputs.githubToken,
-        owner: ctx.repository.owner,
-        repo: ctx.repository.name,
-      })
+    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)
     : undefined;
 
   let targets = inputs.targets;

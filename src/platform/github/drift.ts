@@ -39,13 +39,7 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   for (const t of result.targets) core.info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
 
   if (inputs.githubToken && inputs.comment) {
-    const api = new GitHubApi({
-      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
-      token: inputs.githubToken,
-      owner: ctx.repository.owner,
-      repo: ctx.repository.name,
-    });
+    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env);
     const open = await api.listOpenIssues(DRIFT_LABEL);
     for (const t of result.targets) await trackTarget(api, open, t, ctx, now);
   }

@@ -31,13 +31,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== undefined && !pr.fromFork && inputs.githubToken !== undefined;
   const api = inputs.githubToken
-    ? new GitHubApi({
-        apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-        graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
-        token: inputs.githubToken,
-        owner: ctx.repository.owner,
-        repo: ctx.repository.name,
-      })
+    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)
     : undefined;
   if (pr?.fromFork) core.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
 

@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-WF7ZTF2W.js";
+} from "./chunk-HRQQTEYY.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 

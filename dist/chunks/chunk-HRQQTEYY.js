@@ -17942,6 +17942,22 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// src/core/commands/cluster-run.ts
+async function openCluster(config, options) {
+  const client = await ClusterClient.connect({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    ...options.pin ? { pin: options.pin } : {},
+    concurrency: options.concurrency,
+    env: options.env,
+    cwd: options.cwd
+  });
+  const resources = await ResourceMap.discover(client);
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  return { client, resources, ignore, policy };
+}
+
 // src/core/git/ancestry.ts
 async function headCommit(repoRoot, env) {
   const r = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
@@ -19276,10 +19292,7 @@ function toObjectError(error) {
 async function applyCommand(options) {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...options.pin ? { pin: options.pin } : {}, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
-  const resources = await ResourceMap.discover(client);
-  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const { client, resources, ignore, policy } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: "server", modeReason: "apply plans with server-side dry-runs", ignore, policy });
   const results = [];
   const sha = await headCommit(config.repoRoot, options.env);
@@ -19620,17 +19633,7 @@ async function diffCommand(options) {
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base);
   } else {
-    const client = await ClusterClient.connect({
-      kubeconfig: options.kubeconfig,
-      context: options.context,
-      ...options.pin ? { pin: options.pin } : {},
-      concurrency: options.concurrency,
-      env: options.env,
-      cwd: options.cwd
-    });
-    const resources = await ResourceMap.discover(client);
-    const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-    const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+    const { client, resources, ignore, policy } = await openCluster(config, options);
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
       const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy });
@@ -19693,10 +19696,7 @@ async function chooseMode(requested, client, resources, sets) {
 async function driftCommand(options) {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const client = await ClusterClient.connect({ kubeconfig: options.kubeconfig, context: options.context, ...options.pin ? { pin: options.pin } : {}, concurrency: options.concurrency, env: options.env, cwd: options.cwd });
-  const resources = await ResourceMap.discover(client);
-  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const { client, resources, ignore, policy } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: "client", modeReason: "drift is read-only", ignore, policy });
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => /* @__PURE__ */ new Date()))();

@@ -1,0 +1,30 @@
+import { ClusterClient } from '../cluster/client.js';
+import { ResourceMap } from '../cluster/discovery.js';
+import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
+
+/** What every command that reads the cluster takes: which cluster, and how hard to push it. */
+export interface ClusterOptions {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  /** Cluster pinning (expected server URL and CA sha256). */
+  pin?: { server?: string | undefined; caSha256?: string | undefined };
+  concurrency: number;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Connects, discovers the cluster's kinds once, and collects each target's ignore rules and policy for the planner. */
+export async function openCluster(config: Config, options: ClusterOptions) {
+  const client = await ClusterClient.connect({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    ...(options.pin ? { pin: options.pin } : {}),
+    concurrency: options.concurrency,
+    env: options.env,
+    cwd: options.cwd,
+  });
+  const resources = await ResourceMap.discover(client);
+  const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
+  return { client, resources, ignore, policy };
+}
