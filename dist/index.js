@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-HRQQTEYY.js";
+} from "./chunks/chunk-UJ3WZVFI.js";
 import {
   CORE_SCHEMA,
   load

@@ -424,3 +424,17 @@ describe('kubeplan diff: a CRD and its objects in the same plan', () => {
     expect(changeOf(report, 'Widget')!.notes[0]).toContain('CustomResourceDefinition is created by this plan');
   });
 });
+
+describe('kubeplan diff: one object in two targets', () => {
+  it('is an error that names both targets', async () => {
+    const ns = await freshNamespace('shared');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: one\n    namespace: ${ns}\n    manifests: one\n  - name: two\n    namespace: ${ns}\n    manifests: two\n`,
+      'one/cm.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { A: '1' } }),
+      'two/cm.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { A: '2' } }),
+    });
+    const { run, report } = await diffJson(repo);
+    expect(run.code).toBe(2);
+    expect(report.targets[1]!.changes[0]!.error!.message).toBe('is also rendered by target one; an object can belong to one target only');
+  });
+});

@@ -53,6 +53,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       .filter((m) => !m.hook)
       .map((m) => enforcePolicy(resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace), policy));
   });
+  rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
     resolved
@@ -152,6 +153,24 @@ async function planDeletions(
         resource: info,
       };
     });
+}
+
+/**
+ * An object belongs to one target: two targets applying it would fight over it and prune it from each other. Every
+ * copy after the first becomes an error naming both targets.
+ */
+function rejectSharedObjects(resolved: Resolved[][], sets: ManifestSet[]): void {
+  const owner = new Map<string, string>();
+  resolved.forEach((list, i) => {
+    list.forEach((r, j) => {
+      const key = objectKey(r.object);
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, sets[i]!.target);
+      else if (first !== sets[i]!.target && !r.error) {
+        list[j] = { ...r, error: { message: `is also rendered by target ${first}; an object can belong to one target only`, hint: `render it in one of ${first} and ${sets[i]!.target} (for chart CRDs: includeCRDs: false on the other)` } };
+      }
+    });
+  });
 }
 
 /** An object outside the target's policy becomes an error: the plan shows it, and apply writes nothing. */

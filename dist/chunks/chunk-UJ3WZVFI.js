@@ -18914,6 +18914,7 @@ async function planTargets(sets, client, resources, options) {
     const policy = options.policy?.get(set.target);
     return set.manifests.filter((m) => !m.hook).map((m) => enforcePolicy(resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace), policy));
   });
+  rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
     resolved.flat().filter((r) => r.object.kind === "Namespace" && r.object.apiVersion === "v1" && !live.objects.has(objectKey2(r.object))).map((r) => r.object.metadata.name)
@@ -18994,6 +18995,19 @@ async function planDeletions(set, resolved, client, resources, masker, hidden2) 
       object: m,
       resource: info
     };
+  });
+}
+function rejectSharedObjects(resolved, sets) {
+  const owner = /* @__PURE__ */ new Map();
+  resolved.forEach((list, i2) => {
+    list.forEach((r, j) => {
+      const key3 = objectKey2(r.object);
+      const first = owner.get(key3);
+      if (first === void 0) owner.set(key3, sets[i2].target);
+      else if (first !== sets[i2].target && !r.error) {
+        list[j] = { ...r, error: { message: `is also rendered by target ${first}; an object can belong to one target only`, hint: `render it in one of ${first} and ${sets[i2].target} (for chart CRDs: includeCRDs: false on the other)` } };
+      }
+    });
   });
 }
 function enforcePolicy(r, policy) {
