@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-UJ3WZVFI.js";
+} from "./chunks/chunk-EJHYEXLR.js";
 import {
   CORE_SCHEMA,
   load
@@ -20059,7 +20059,8 @@ ${footer}
 `;
   });
 }
-function shrinkSection(lines, budget, hint) {
+function shrinkSection(sectionLines, budget, hint) {
+  const lines = sectionLines.join("\n").split("\n");
   const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
   const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
   if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join("\n"), budget, hint);

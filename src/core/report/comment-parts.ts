@@ -42,7 +42,9 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
 }
 
 /** Keeps a section's structure (details, summary, closing fence) and cuts its diff lines to fit. */
-function shrinkSection(lines: string[], budget: number, hint: string): string {
+function shrinkSection(sectionLines: string[], budget: number, hint: string): string {
+  // Section entries may hold several lines (the fenced diff is one entry).
+  const lines = sectionLines.join('\n').split('\n');
   const fenceStart = lines.findIndex((l) => /^`{3,}diff$/.test(l));
   const fenceEnd = fenceStart === -1 ? -1 : lines.findIndex((l, i) => i > fenceStart && /^`{3,}$/.test(l));
   if (fenceStart === -1 || fenceEnd === -1) return truncateText(lines.join('\n'), budget, hint);

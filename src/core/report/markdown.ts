@@ -52,6 +52,8 @@ export function planFooter(plan: Plan): string {
   return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`;
 }
 
+const TABLE_ROWS = 100;
+
 function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
@@ -59,7 +61,9 @@ function tables(targets: TargetPlan[]): string[] {
     out.push(`#### ${target.target} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
     if (changed.length === 0) continue;
     out.push('| | object | what |', '| --- | --- | --- |');
-    for (const c of changed) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
+    // Long tables would crowd out the sections; the rest of the objects still get their sections below.
+    for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
+    if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
     out.push('');
   }
   return out;

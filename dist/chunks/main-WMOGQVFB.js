@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-UJ3WZVFI.js";
+} from "./chunk-EJHYEXLR.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 

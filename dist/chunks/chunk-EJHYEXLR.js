@@ -19542,6 +19542,7 @@ function planSections(plan) {
 function planFooter(plan) {
   return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`;
 }
+var TABLE_ROWS = 100;
 function tables(targets) {
   const out = [];
   for (const target of targets) {
@@ -19549,7 +19550,8 @@ function tables(targets) {
     out.push(`#### ${target.target} \u2014 ${changed.length ? `${changed.length} change${changed.length === 1 ? "" : "s"}` : "no changes"}, ${target.summary.unchanged} unchanged`, "");
     if (changed.length === 0) continue;
     out.push("| | object | what |", "| --- | --- | --- |");
-    for (const c3 of changed) out.push(`| ${SYMBOL[c3.action]} ${c3.action} | \`${escapeCell(objectName(c3))}\` | ${escapeCell(c3.error ? c3.error.message : c3.digest.join("; ") || " ")} |`);
+    for (const c3 of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c3.action]} ${c3.action} | \`${escapeCell(objectName(c3))}\` | ${escapeCell(c3.error ? c3.error.message : c3.digest.join("; ") || " ")} |`);
+    if (changed.length > TABLE_ROWS) out.push(`| | \u2026 and ${changed.length - TABLE_ROWS} more | |`);
     out.push("");
   }
   return out;

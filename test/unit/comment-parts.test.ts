@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { countChanges, type Change, type Plan } from '../../src/core/diff/types.js';
+import { packCommentParts } from '../../src/core/report/comment-parts.js';
+
+function planOf(n: number, diffLines = 20): Plan {
+  const changes: Change[] = Array.from({ length: n }, (_, i) => ({
+    action: i % 10 === 0 ? 'delete' : 'update',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: 'ns',
+    name: `cm-${i}`,
+    paths: ['data.A'],
+    digest: ['data: ~A'],
+    diff: Array.from({ length: diffLines }, (_, k) => `-  A${k}: old\n+  A${k}: new`).join('\n'),
+    via: 'dry-run',
+  }));
+  return {
+    mode: 'server',
+    modeReason: 'test',
+    targets: [{ target: 't', namespace: 'ns', changes, summary: countChanges(changes), hidden: {} }],
+    summary: countChanges(changes),
+    stats: { objects: n, fastPath: 0, dryRuns: n, lists: 1, requests: n },
+  };
+}
+
+describe('packCommentParts', () => {
+  const marker = (i: number, n: number) => `<!-- kubeplan:plan:k part:${i}/${n} -->`;
+
+  it('keeps every part within the limit, the summary and a capped table first, deletes before updates', () => {
+    const parts = packCommentParts(planOf(1200), { limit: 65_536, marker, fullReportHint: 'see the job summary' });
+    expect(parts.length).toBeGreaterThan(5);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(65_536);
+    expect(parts[0]).toContain('### kubeplan: Plan:');
+    expect(parts[0]).toContain('| | … and 1100 more | |');
+    const all = parts.join('\n');
+    expect(all.lastIndexOf('- delete <code>')).toBeLessThan(all.indexOf('~ update <code>'));
+    expect(parts.map((p) => /part:(\d+)\/(\d+)/.exec(p)!.slice(1).join('/'))).toEqual(parts.map((_, i) => `${i + 1}/${parts.length}`));
+  });
+
+  it('cuts the diff of a single section that alone exceeds the limit, keeping the fences closed', () => {
+    const parts = packCommentParts(planOf(1, 5000), { limit: 65_536, marker, fullReportHint: 'see the job summary' });
+    expect(parts.join('')).toMatch(/… \d+ more diff lines cut to fit the comment; see the job summary/);
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(65_536);
+      expect((p.match(/^```/gm) ?? []).length % 2).toBe(0);
+    }
+  });
+});
