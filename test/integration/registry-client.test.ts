@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseImageRef, RegistryClient, RegistryError } from '../../src/core/images/registry.js';
+import { OciTestClient } from '../harness/oci.js';
+import { startRegistry, type RegistryAuth, type RunningRegistry } from '../harness/registry.js';
+
+describe('parseImageRef', () => {
+  it('reads references the way Docker does', () => {
+    expect(parseImageRef('nginx')).toEqual({ registry: 'registry-1.docker.io', repository: 'library/nginx', tag: undefined, digest: undefined });
+    expect(parseImageRef('bitnami/redis:7.2')).toMatchObject({ registry: 'registry-1.docker.io', repository: 'bitnami/redis', tag: '7.2' });
+    expect(parseImageRef('ghcr.io/acme/shop:2.4.0@sha256:abc')).toEqual({ registry: 'ghcr.io', repository: 'acme/shop', tag: '2.4.0', digest: 'sha256:abc' });
+    expect(parseImageRef('localhost:5000/app')).toMatchObject({ registry: 'localhost:5000', repository: 'app', tag: undefined });
+  });
+});
+
+describe.each<RegistryAuth>(['anonymous', 'htpasswd', 'token'])('RegistryClient against the bench registry, %s auth', (auth) => {
+  let registry: RunningRegistry;
+  const digests: Record<string, string> = {};
+  beforeAll(async () => {
+    registry = await startRegistry(inject('registryBinary'), auth);
+    const pusher = new OciTestClient(registry);
+    for (const tag of ['2.3.0', '2.3.1', '2.4.0', '2.5.0-rc.1', 'main-abc123']) digests[tag] = await pusher.pushImage('acme/shop', tag);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('lists every tag through the pages and reads a digest with one HEAD', async () => {
+    const client = new RegistryClient(new Map([[registry.host, { username: registry.username, password: registry.password }]]));
+    const image = parseImageRef(`${registry.host}/acme/shop`);
+    expect((await client.listTags(image, 2)).sort()).toEqual(Object.keys(digests).sort());
+    const before = client.stats.requests;
+    expect(await client.digestOf(image, '2.4.0')).toBe(digests['2.4.0']);
+    expect(client.stats.requests - before).toBe(1);
+    expect(await client.digestOf(image, 'nope')).toBeUndefined();
+  });
+
+  it('without credentials, a protected registry is a clear error', async () => {
+    const client = new RegistryClient();
+    const result = client.listTags(parseImageRef(`${registry.host}/acme/shop`)).catch((e: unknown) => e);
+    if (auth === 'anonymous') {
+      expect(await result).toHaveLength(5);
+    } else {
+      const error = await result;
+      expect(error).toBeInstanceOf(RegistryError);
+      expect((error as RegistryError).format()).toContain(`give kubeplan credentials for ${registry.host}`);
+    }
+  });
+});
