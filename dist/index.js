@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-EJHYEXLR.js";
+} from "./chunks/chunk-WJVCPB3G.js";
 import {
   CORE_SCHEMA,
   load

@@ -1,3 +1,5 @@
+import { isSecret } from '../manifests/redact.js';
+import type { KubeObject } from '../manifests/types.js';
 import { isQuantityPath, quantitiesEqual } from './quantity.js';
 
 type Path = (string | number)[];
@@ -9,9 +11,9 @@ type Path = (string | number)[];
  * anything unusual answers `false`.
  */
 export function renderedMatchesLive(rendered: Record<string, unknown>, live: Record<string, unknown>): boolean {
-  const isSecret = rendered.apiVersion === 'v1' && rendered.kind === 'Secret';
+  const secret = isSecret(rendered as Pick<KubeObject, 'apiVersion' | 'kind'>);
   for (const [key, value] of Object.entries(rendered)) {
-    if (isSecret && key === 'stringData') {
+    if (secret && key === 'stringData') {
       if (!stringDataMatches(value, live.data)) return false;
       continue;
     }

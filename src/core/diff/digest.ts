@@ -1,3 +1,4 @@
+import { isSecret } from '../manifests/redact.js';
 import type { KubeObject } from '../manifests/types.js';
 import { changedPaths, isPlainObject } from './field-diff.js';
 import type { SecretKeyChange } from './secrets.js';
@@ -32,7 +33,7 @@ export function digest(before: KubeObject | undefined, after: KubeObject | undef
   const replicasA = (before.spec as { replicas?: unknown } | undefined)?.replicas;
   const replicasB = (after.spec as { replicas?: unknown } | undefined)?.replicas;
   if (replicasA !== replicasB && (replicasA !== undefined || replicasB !== undefined)) lines.push(`replicas ${String(replicasA ?? '-')} → ${String(replicasB ?? '-')}`);
-  if (after.kind === 'Secret' && after.apiVersion === 'v1') {
+  if (isSecret(after)) {
     const order = { added: 0, changed: 1, removed: 2, unchanged: 3 };
     const changed = secretKeys.filter((k) => k.change !== 'unchanged').sort((a, b) => order[a.change] - order[b.change]);
     if (changed.length) lines.push(`data: ${changed.map((k) => `${symbol(k.change)}${k.key}`).join(' ')}`);

@@ -1,4 +1,5 @@
-import { apiGroup } from '../manifests/scope.js';
+import { isSecret } from '../manifests/redact.js';
+import { objectIdentity } from '../manifests/scope.js';
 import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { digest } from './digest.js';
 import { changedPaths, unifiedDiff } from './field-diff.js';
@@ -16,8 +17,8 @@ export function planIntent(baseSets: ManifestSet[], headSets: ManifestSet[], mas
     const head = headSets.find((s) => s.target === name);
     const base = baseSets.find((s) => s.target === name);
     const hidden: HiddenCounts = {};
-    const before = new Map((base?.manifests ?? []).map((m) => [key(m.object), m]));
-    const after = new Map((head?.manifests ?? []).map((m) => [key(m.object), m]));
+    const before = new Map((base?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
+    const after = new Map((head?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
     const changes: Change[] = [];
     for (const [k, m] of after) changes.push(compare(before.get(k), m, masker, hidden));
     for (const [k, m] of before) if (!after.has(k)) changes.push(compare(m, undefined, masker, hidden));
@@ -32,8 +33,7 @@ function compare(base: Manifest | undefined, head: Manifest | undefined, masker:
   const after = head ? masker.mask(stripNoise(head.object, hidden) as KubeObject) : undefined;
   const paths = before && after ? changedPaths(before, after) : [];
   const action = !before ? 'create' : !after ? 'delete' : paths.length ? 'update' : 'unchanged';
-  const isSecret = o.apiVersion === 'v1' && o.kind === 'Secret';
-  const secrets = isSecret && action !== 'unchanged' ? secretKeyChanges(before, after) : undefined;
+  const secrets = isSecret(o) && action !== 'unchanged' ? secretKeyChanges(before, after) : undefined;
   return {
     action,
     apiVersion: o.apiVersion,
@@ -48,8 +48,4 @@ function compare(base: Manifest | undefined, head: Manifest | undefined, masker:
     ...(secrets ? { secrets } : {}),
     via: 'intent',
   };
-}
-
-function key(o: KubeObject): string {
-  return `${apiGroup(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }

@@ -2,7 +2,8 @@ import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
-import { apiGroup } from '../manifests/scope.js';
+import { apiGroup, objectIdentity } from '../manifests/scope.js';
+import { isSecret } from '../manifests/redact.js';
 import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { renderedMatchesLive } from './compare.js';
 import { digest } from './digest.js';
@@ -58,7 +59,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const newNamespaces = new Set(
     resolved
       .flat()
-      .filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1' && !live.objects.has(objectKey(r.object)))
+      .filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1' && !live.objects.has(objectIdentity(r.object)))
       .map((r) => r.object.metadata.name),
   );
   const targets: TargetPlan[] = [];
@@ -130,10 +131,10 @@ async function planDeletions(
       },
     ];
   }
-  const rendered = new Set(resolved.map((r) => objectKey(r.object)));
+  const rendered = new Set(resolved.map((r) => objectIdentity(r.object)));
   return inventory.members
-    .filter(({ object }) => !rendered.has(objectKey(object)))
-    .sort((a, b) => objectKey(a.object).localeCompare(objectKey(b.object)))
+    .filter(({ object }) => !rendered.has(objectIdentity(object)))
+    .sort((a, b) => objectIdentity(a.object).localeCompare(objectIdentity(b.object)))
     .map(({ object: m, info }) => {
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
@@ -163,7 +164,7 @@ function rejectSharedObjects(resolved: Resolved[][], sets: ManifestSet[]): void 
   const owner = new Map<string, string>();
   resolved.forEach((list, i) => {
     list.forEach((r, j) => {
-      const key = objectKey(r.object);
+      const key = objectIdentity(r.object);
       const first = owner.get(key);
       if (first === undefined) owner.set(key, sets[i]!.target);
       else if (first !== sets[i]!.target && !r.error) {
@@ -254,9 +255,6 @@ interface LiveState {
   errors: Map<string, ObjectError>;
 }
 
-function objectKey(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  return `${apiGroup(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
 
 function listKey(info: ResourceInfo, namespace: string | undefined): string {
   return `${info.group}/${info.version}/${info.resource}/${info.namespaced ? (namespace ?? '') : ''}`;
@@ -272,7 +270,7 @@ async function listLive(client: ClusterClient, resolved: Resolved[]): Promise<Li
   await Promise.all(
     [...lists].map(async ([key, { info, namespace }]) => {
       try {
-        for (const o of await listLiveObjects(client, info, namespace)) state.objects.set(objectKey(o), o);
+        for (const o of await listLiveObjects(client, info, namespace)) state.objects.set(objectIdentity(o), o);
       } catch (error) {
         state.errors.set(key, toObjectError(error));
       }
@@ -300,7 +298,7 @@ async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
 async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const base = describe(r);
   if (r.error) return { ...base, action: 'error', error: r.error, via: 'intent' };
-  const liveObject = r.info ? ctx.live.objects.get(objectKey(r.object)) : undefined;
+  const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
   if (!liveObject) return planCreate(r, ctx);
@@ -486,9 +484,6 @@ function digestForCreate(after: KubeObject): string[] {
   return images.length ? [`image ${[...new Set(images)].join(', ')}`] : [];
 }
 
-function isSecret(o: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
-  return o.apiVersion === 'v1' && o.kind === 'Secret';
-}
 
 function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { isSecret } from '../manifests/redact.js';
 import type { KubeObject } from '../manifests/types.js';
 
 /** What happened to one Secret key. Values never leave this module: only a salted fingerprint does. */
@@ -23,7 +24,7 @@ export class SecretMasker {
    * fingerprint; any other object is returned as is.
    */
   mask(object: KubeObject): KubeObject {
-    if (object.apiVersion !== 'v1' || object.kind !== 'Secret') return object;
+    if (!isSecret(object)) return object;
     const copy = structuredClone(object);
     const data: Record<string, string> = {};
     for (const [k, v] of Object.entries(asRecord(copy.data))) data[k] = this.fingerprint(decode(v));
@@ -59,8 +60,7 @@ function asRecord(value: unknown): Record<string, unknown> {
  * runs (a sticky comment is not rewritten for nothing) and say nothing about the values themselves.
  */
 export function labelSecretPair<T extends KubeObject | undefined>(before: T, after: T): [T, T] {
-  const isSecret = (o: KubeObject | undefined) => o !== undefined && o.apiVersion === 'v1' && o.kind === 'Secret';
-  if (!isSecret(before) && !isSecret(after)) return [before, after];
+  if (!(before && isSecret(before)) && !(after && isSecret(after))) return [before, after];
   const a = asRecord(before?.data);
   const b = asRecord(after?.data);
   const relabel = (o: T, own: Record<string, unknown>, other: Record<string, unknown>, side: 'old' | 'new'): T => {

@@ -1,5 +1,5 @@
 import { RenderError } from '../errors.js';
-import { groupKind, ScopeTable } from './scope.js';
+import { objectIdentity, ScopeTable } from './scope.js';
 import type { Manifest, ManifestSet, SourceRef } from './types.js';
 
 /**
@@ -18,7 +18,7 @@ export function buildManifestSet(target: string, namespace: string | undefined, 
   }
   const seen = new Map<string, Manifest>();
   for (const m of manifests) {
-    const key = objectKey(m);
+    const key = objectIdentity(m.object);
     const first = seen.get(key);
     if (first) {
       throw new RenderError(`${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`, {
@@ -29,10 +29,6 @@ export function buildManifestSet(target: string, namespace: string | undefined, 
     seen.set(key, m);
   }
   return { target, namespace, manifests: [...manifests].sort(compareManifests) };
-}
-
-function objectKey(m: Manifest): string {
-  return `${groupKind(m.object)}|${m.object.metadata.namespace ?? ''}|${m.object.metadata.name}`;
 }
 
 function rank(m: Manifest): number {

@@ -39,6 +39,11 @@ export function groupKind(object: Pick<KubeObject, 'apiVersion' | 'kind'>): stri
   return group === '' ? object.kind : `${object.kind}.${group}`;
 }
 
+/** Who an object is, independently of the API version it is written in: group, kind, namespace and name. */
+export function objectIdentity(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  return `${groupKind(object)}|${object.metadata.namespace ?? ''}|${object.metadata.name}`;
+}
+
 /**
  * Knows which kinds are cluster-scoped: the built-in table plus CRDs found in the same manifest set. Kinds it has never
  * heard of are taken as namespaced (most custom resources are); the cluster's discovery settles it at plan time.

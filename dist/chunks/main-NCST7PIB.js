@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-EJHYEXLR.js";
+} from "./chunk-WJVCPB3G.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 

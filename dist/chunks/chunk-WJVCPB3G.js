@@ -89,11 +89,11 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key3, node, visitor, path15) {
-      const ctrl = callVisitor(key3, node, visitor, path15);
+    function visit_(key2, node, visitor, path15) {
+      const ctrl = callVisitor(key2, node, visitor, path15);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key3, path15, ctrl);
-        return visit_(key3, ctrl, visitor, path15);
+        replaceNode(key2, path15, ctrl);
+        return visit_(key2, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
@@ -137,11 +137,11 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key3, node, visitor, path15) {
-      const ctrl = await callVisitor(key3, node, visitor, path15);
+    async function visitAsync_(key2, node, visitor, path15) {
+      const ctrl = await callVisitor(key2, node, visitor, path15);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key3, path15, ctrl);
-        return visitAsync_(key3, ctrl, visitor, path15);
+        replaceNode(key2, path15, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
@@ -191,27 +191,27 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key3, node, visitor, path15) {
+    function callVisitor(key2, node, visitor, path15) {
       if (typeof visitor === "function")
-        return visitor(key3, node, path15);
+        return visitor(key2, node, path15);
       if (identity3.isMap(node))
-        return visitor.Map?.(key3, node, path15);
+        return visitor.Map?.(key2, node, path15);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key3, node, path15);
+        return visitor.Seq?.(key2, node, path15);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key3, node, path15);
+        return visitor.Pair?.(key2, node, path15);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key3, node, path15);
+        return visitor.Scalar?.(key2, node, path15);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key3, node, path15);
+        return visitor.Alias?.(key2, node, path15);
       return void 0;
     }
-    function replaceNode(key3, path15, node) {
+    function replaceNode(key2, path15, node) {
       const parent = path15[path15.length - 1];
       if (identity3.isCollection(parent)) {
-        parent.items[key3] = node;
+        parent.items[key2] = node;
       } else if (identity3.isPair(parent)) {
-        if (key3 === "key")
+        if (key2 === "key")
           parent.key = node;
         else
           parent.value = node;
@@ -472,7 +472,7 @@ var require_anchors = __commonJS({
 var require_applyReviver = __commonJS({
   "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
-    function applyReviver(reviver, obj, key3, val) {
+    function applyReviver(reviver, obj, key2, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
           for (let i2 = 0, len = val.length; i2 < len; ++i2) {
@@ -512,7 +512,7 @@ var require_applyReviver = __commonJS({
           }
         }
       }
-      return reviver.call(obj, key3, val);
+      return reviver.call(obj, key2, val);
     }
     exports.applyReviver = applyReviver;
   }
@@ -875,14 +875,14 @@ var require_Collection = __commonJS({
         if (isEmptyPath(path15))
           this.add(value);
         else {
-          const [key3, ...rest] = path15;
-          const node = this.get(key3, true);
+          const [key2, ...rest] = path15;
+          const node = this.get(key2, true);
           if (identity3.isCollection(node))
             node.addIn(rest, value);
           else if (node === void 0 && this.schema)
-            this.set(key3, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
       /**
@@ -890,14 +890,14 @@ var require_Collection = __commonJS({
        * @returns `true` if the item was found and removed.
        */
       deleteIn(path15) {
-        const [key3, ...rest] = path15;
+        const [key2, ...rest] = path15;
         if (rest.length === 0)
-          return this.delete(key3);
-        const node = this.get(key3, true);
+          return this.delete(key2);
+        const node = this.get(key2, true);
         if (identity3.isCollection(node))
           return node.deleteIn(rest);
         else
-          throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
+          throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -905,8 +905,8 @@ var require_Collection = __commonJS({
        * `true` (collections are always returned intact).
        */
       getIn(path15, keepScalar) {
-        const [key3, ...rest] = path15;
-        const node = this.get(key3, true);
+        const [key2, ...rest] = path15;
+        const node = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
         else
@@ -924,10 +924,10 @@ var require_Collection = __commonJS({
        * Checks if the collection includes a value with the key `key`.
        */
       hasIn(path15) {
-        const [key3, ...rest] = path15;
+        const [key2, ...rest] = path15;
         if (rest.length === 0)
-          return this.has(key3);
-        const node = this.get(key3, true);
+          return this.has(key2);
+        const node = this.get(key2, true);
         return identity3.isCollection(node) ? node.hasIn(rest) : false;
       }
       /**
@@ -935,17 +935,17 @@ var require_Collection = __commonJS({
        * boolean to add/remove the item from the set.
        */
       setIn(path15, value) {
-        const [key3, ...rest] = path15;
+        const [key2, ...rest] = path15;
         if (rest.length === 0) {
-          this.set(key3, value);
+          this.set(key2, value);
         } else {
-          const node = this.get(key3, true);
+          const node = this.get(key2, true);
           if (identity3.isCollection(node))
             node.setIn(rest, value);
           else if (node === void 0 && this.schema)
-            this.set(key3, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key3}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
     };
@@ -1523,19 +1523,19 @@ var require_stringifyPair = __commonJS({
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key: key3, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent: indent3, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity3.isNode(key3) && key3.comment || null;
+      let keyComment = identity3.isNode(key2) && key2.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity3.isCollection(key3) || !identity3.isNode(key3) && typeof key3 === "object") {
+        if (identity3.isCollection(key2) || !identity3.isNode(key2) && typeof key2 === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key3 || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key3) || (identity3.isScalar(key3) ? key3.type === Scalar.Scalar.BLOCK_FOLDED || key3.type === Scalar.Scalar.BLOCK_LITERAL : typeof key3 === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key2) || (identity3.isScalar(key2) ? key2.type === Scalar.Scalar.BLOCK_FOLDED || key2.type === Scalar.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -1543,7 +1543,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key3, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -1687,7 +1687,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key3) => (merge.identify(key3) || identity3.isScalar(key3) && (!key3.type || key3.type === Scalar.Scalar.PLAIN) && merge.identify(key3.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge.identify(key2) || identity3.isScalar(key2) && (!key2.type || key2.type === Scalar.Scalar.PLAIN) && merge.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity3.isSeq(source))
@@ -1704,14 +1704,14 @@ var require_merge = __commonJS({
       if (!identity3.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key3, value2] of srcMap) {
+      for (const [key2, value2] of srcMap) {
         if (map instanceof Map) {
-          if (!map.has(key3))
-            map.set(key3, value2);
+          if (!map.has(key2))
+            map.set(key2, value2);
         } else if (map instanceof Set) {
-          map.add(key3);
-        } else if (!Object.prototype.hasOwnProperty.call(map, key3)) {
-          Object.defineProperty(map, key3, {
+          map.add(key2);
+        } else if (!Object.prototype.hasOwnProperty.call(map, key2)) {
+          Object.defineProperty(map, key2, {
             value: value2,
             writable: true,
             enumerable: true,
@@ -1739,19 +1739,19 @@ var require_addPairToJSMap = __commonJS({
     var stringify = require_stringify();
     var identity3 = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map, { key: key3, value }) {
-      if (identity3.isNode(key3) && key3.addToJSMap)
-        key3.addToJSMap(ctx, map, value);
-      else if (merge.isMergeKey(ctx, key3))
+    function addPairToJSMap(ctx, map, { key: key2, value }) {
+      if (identity3.isNode(key2) && key2.addToJSMap)
+        key2.addToJSMap(ctx, map, value);
+      else if (merge.isMergeKey(ctx, key2))
         merge.addMergeToJSMap(ctx, map, value);
       else {
-        const jsKey = toJS.toJS(key3, "", ctx);
+        const jsKey = toJS.toJS(key2, "", ctx);
         if (map instanceof Map) {
           map.set(jsKey, toJS.toJS(value, jsKey, ctx));
         } else if (map instanceof Set) {
           map.add(jsKey);
         } else {
-          const stringKey = stringifyKey(key3, jsKey, ctx);
+          const stringKey = stringifyKey(key2, jsKey, ctx);
           const jsValue = toJS.toJS(value, stringKey, ctx);
           if (stringKey in map)
             Object.defineProperty(map, stringKey, {
@@ -1766,19 +1766,19 @@ var require_addPairToJSMap = __commonJS({
       }
       return map;
     }
-    function stringifyKey(key3, jsKey, ctx) {
+    function stringifyKey(key2, jsKey, ctx) {
       if (jsKey === null)
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity3.isNode(key3) && ctx?.doc) {
+      if (identity3.isNode(key2) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
-        const strKey = key3.toString(strCtx);
+        const strKey = key2.toString(strCtx);
         if (!ctx.mapKeyWarned) {
           let jsonStr = JSON.stringify(strKey);
           if (jsonStr.length > 40)
@@ -1802,24 +1802,24 @@ var require_Pair = __commonJS({
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity3 = require_identity();
-    function createPair(key3, value, ctx) {
-      const k = createNode.createNode(key3, void 0, ctx);
+    function createPair(key2, value, ctx) {
+      const k = createNode.createNode(key2, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
       return new Pair(k, v);
     }
     var Pair = class _Pair {
-      constructor(key3, value = null) {
+      constructor(key2, value = null) {
         Object.defineProperty(this, identity3.NODE_TYPE, { value: identity3.PAIR });
-        this.key = key3;
+        this.key = key2;
         this.value = value;
       }
       clone(schema2) {
-        let { key: key3, value } = this;
-        if (identity3.isNode(key3))
-          key3 = key3.clone(schema2);
+        let { key: key2, value } = this;
+        if (identity3.isNode(key2))
+          key2 = key2.clone(schema2);
         if (identity3.isNode(value))
           value = value.clone(schema2);
-        return new _Pair(key3, value);
+        return new _Pair(key2, value);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -1995,11 +1995,11 @@ var require_YAMLMap = __commonJS({
     var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
-    function findPair(items, key3) {
-      const k = identity3.isScalar(key3) ? key3.value : key3;
+    function findPair(items, key2) {
+      const k = identity3.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
         if (identity3.isPair(it)) {
-          if (it.key === key3 || it.key === k)
+          if (it.key === key2 || it.key === k)
             return it;
           if (identity3.isScalar(it.key) && it.key.value === k)
             return it;
@@ -2022,20 +2022,20 @@ var require_YAMLMap = __commonJS({
       static from(schema2, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map = new this(schema2);
-        const add = (key3, value) => {
+        const add = (key2, value) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key3, value);
-          else if (Array.isArray(replacer) && !replacer.includes(key3))
+            value = replacer.call(obj, key2, value);
+          else if (Array.isArray(replacer) && !replacer.includes(key2))
             return;
           if (value !== void 0 || keepUndefined)
-            map.items.push(Pair.createPair(key3, value, ctx));
+            map.items.push(Pair.createPair(key2, value, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key3, value] of obj)
-            add(key3, value);
+          for (const [key2, value] of obj)
+            add(key2, value);
         } else if (obj && typeof obj === "object") {
-          for (const key3 of Object.keys(obj))
-            add(key3, obj[key3]);
+          for (const key2 of Object.keys(obj))
+            add(key2, obj[key2]);
         }
         if (typeof schema2.sortMapEntries === "function") {
           map.items.sort(schema2.sortMapEntries);
@@ -2075,23 +2075,23 @@ var require_YAMLMap = __commonJS({
           this.items.push(_pair);
         }
       }
-      delete(key3) {
-        const it = findPair(this.items, key3);
+      delete(key2) {
+        const it = findPair(this.items, key2);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
-      get(key3, keepScalar) {
-        const it = findPair(this.items, key3);
+      get(key2, keepScalar) {
+        const it = findPair(this.items, key2);
         const node = it?.value;
         return (!keepScalar && identity3.isScalar(node) ? node.value : node) ?? void 0;
       }
-      has(key3) {
-        return !!findPair(this.items, key3);
+      has(key2) {
+        return !!findPair(this.items, key2);
       }
-      set(key3, value) {
-        this.add(new Pair.Pair(key3, value), true);
+      set(key2, value) {
+        this.add(new Pair.Pair(key2, value), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -2180,15 +2180,15 @@ var require_YAMLSeq = __commonJS({
        *
        * @returns `true` if the item was found and removed.
        */
-      delete(key3) {
-        const idx = asItemIndex(key3);
+      delete(key2) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return false;
         const del = this.items.splice(idx, 1);
         return del.length > 0;
       }
-      get(key3, keepScalar) {
-        const idx = asItemIndex(key3);
+      get(key2, keepScalar) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
@@ -2200,8 +2200,8 @@ var require_YAMLSeq = __commonJS({
        * `key` must contain a representation of an integer for this to succeed.
        * It may be wrapped in a `Scalar`.
        */
-      has(key3) {
-        const idx = asItemIndex(key3);
+      has(key2) {
+        const idx = asItemIndex(key2);
         return typeof idx === "number" && idx < this.items.length;
       }
       /**
@@ -2211,10 +2211,10 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key3, value) {
-        const idx = asItemIndex(key3);
+      set(key2, value) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
-          throw new Error(`Expected a valid index, not ${key3}.`);
+          throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
         if (identity3.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
@@ -2248,8 +2248,8 @@ var require_YAMLSeq = __commonJS({
           let i2 = 0;
           for (let it of obj) {
             if (typeof replacer === "function") {
-              const key3 = obj instanceof Set ? it : String(i2++);
-              it = replacer.call(obj, key3, it);
+              const key2 = obj instanceof Set ? it : String(i2++);
+              it = replacer.call(obj, key2, it);
             }
             seq.items.push(createNode.createNode(it, void 0, ctx));
           }
@@ -2257,8 +2257,8 @@ var require_YAMLSeq = __commonJS({
         return seq;
       }
     };
-    function asItemIndex(key3) {
-      let idx = identity3.isScalar(key3) ? key3.value : key3;
+    function asItemIndex(key2) {
+      let idx = identity3.isScalar(key2) ? key2.value : key2;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -2672,25 +2672,25 @@ ${cn.comment}` : item.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i2++), it);
-          let key3, value;
+          let key2, value;
           if (Array.isArray(it)) {
             if (it.length === 2) {
-              key3 = it[0];
+              key2 = it[0];
               value = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
             const keys = Object.keys(it);
             if (keys.length === 1) {
-              key3 = keys[0];
-              value = it[key3];
+              key2 = keys[0];
+              value = it[key2];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key3 = it;
+            key2 = it;
           }
-          pairs2.items.push(Pair.createPair(key3, value, ctx));
+          pairs2.items.push(Pair.createPair(key2, value, ctx));
         }
       return pairs2;
     }
@@ -2737,16 +2737,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map);
         for (const pair of this.items) {
-          let key3, value;
+          let key2, value;
           if (identity3.isPair(pair)) {
-            key3 = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key3, ctx);
+            key2 = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key2, ctx);
           } else {
-            key3 = toJS.toJS(pair, "", ctx);
+            key2 = toJS.toJS(pair, "", ctx);
           }
-          if (map.has(key3))
+          if (map.has(key2))
             throw new Error("Ordered maps must not include duplicate keys");
-          map.set(key3, value);
+          map.set(key2, value);
         }
         return map;
       }
@@ -2767,12 +2767,12 @@ var require_omap = __commonJS({
       resolve(seq, onError) {
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
-        for (const { key: key3 } of pairs$1.items) {
-          if (identity3.isScalar(key3)) {
-            if (seenKeys.includes(key3.value)) {
-              onError(`Ordered maps must not include duplicate keys: ${key3.value}`);
+        for (const { key: key2 } of pairs$1.items) {
+          if (identity3.isScalar(key2)) {
+            if (seenKeys.includes(key2.value)) {
+              onError(`Ordered maps must not include duplicate keys: ${key2.value}`);
             } else {
-              seenKeys.push(key3.value);
+              seenKeys.push(key2.value);
             }
           }
         }
@@ -2957,14 +2957,14 @@ var require_set = __commonJS({
         super(schema2);
         this.tag = _YAMLSet.tag;
       }
-      add(key3) {
+      add(key2) {
         let pair;
-        if (identity3.isPair(key3))
-          pair = key3;
-        else if (key3 && typeof key3 === "object" && "key" in key3 && "value" in key3 && key3.value === null)
-          pair = new Pair.Pair(key3.key, null);
+        if (identity3.isPair(key2))
+          pair = key2;
+        else if (key2 && typeof key2 === "object" && "key" in key2 && "value" in key2 && key2.value === null)
+          pair = new Pair.Pair(key2.key, null);
         else
-          pair = new Pair.Pair(key3, null);
+          pair = new Pair.Pair(key2, null);
         const prev = YAMLMap.findPair(this.items, pair.key);
         if (!prev)
           this.items.push(pair);
@@ -2973,18 +2973,18 @@ var require_set = __commonJS({
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
-      get(key3, keepPair) {
-        const pair = YAMLMap.findPair(this.items, key3);
+      get(key2, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key2);
         return !keepPair && identity3.isPair(pair) ? identity3.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key3, value) {
+      set(key2, value) {
         if (typeof value !== "boolean")
           throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
-        const prev = YAMLMap.findPair(this.items, key3);
+        const prev = YAMLMap.findPair(this.items, key2);
         if (prev && !value) {
           this.items.splice(this.items.indexOf(prev), 1);
         } else if (!prev && value) {
-          this.items.push(new Pair.Pair(key3));
+          this.items.push(new Pair.Pair(key2));
         }
       }
       toJSON(_, ctx) {
@@ -3231,7 +3231,7 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags = [];
         else {
-          const keys = Array.from(schemas.keys()).filter((key3) => key3 !== "yaml11").map((key3) => JSON.stringify(key3)).join(", ");
+          const keys = Array.from(schemas.keys()).filter((key2) => key2 !== "yaml11").map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
@@ -3247,7 +3247,7 @@ var require_tags = __commonJS({
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
-          const keys = Object.keys(tagsByName).map((key3) => JSON.stringify(key3)).join(", ");
+          const keys = Object.keys(tagsByName).map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
         if (!tags2.includes(tagObj))
@@ -3511,8 +3511,8 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key3, value, options = {}) {
-        const k = this.createNode(key3, null, options);
+      createPair(key2, value, options = {}) {
+        const k = this.createNode(key2, null, options);
         const v = this.createNode(value, null, options);
         return new Pair.Pair(k, v);
       }
@@ -3520,8 +3520,8 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      delete(key3) {
-        return assertCollection(this.contents) ? this.contents.delete(key3) : false;
+      delete(key2) {
+        return assertCollection(this.contents) ? this.contents.delete(key2) : false;
       }
       /**
        * Removes a value from the document.
@@ -3541,8 +3541,8 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      get(key3, keepScalar) {
-        return identity3.isCollection(this.contents) ? this.contents.get(key3, keepScalar) : void 0;
+      get(key2, keepScalar) {
+        return identity3.isCollection(this.contents) ? this.contents.get(key2, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -3557,8 +3557,8 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value with the key `key`.
        */
-      has(key3) {
-        return identity3.isCollection(this.contents) ? this.contents.has(key3) : false;
+      has(key2) {
+        return identity3.isCollection(this.contents) ? this.contents.has(key2) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -3572,11 +3572,11 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key3, value) {
+      set(key2, value) {
         if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, [key3], value);
+          this.contents = Collection.collectionFromPath(this.schema, [key2], value);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key3, value);
+          this.contents.set(key2, value);
         }
       }
       /**
@@ -3884,24 +3884,24 @@ var require_resolve_props = __commonJS({
 var require_util_contains_newline = __commonJS({
   "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
-    function containsNewline(key3) {
-      if (!key3)
+    function containsNewline(key2) {
+      if (!key2)
         return null;
-      switch (key3.type) {
+      switch (key2.type) {
         case "alias":
         case "scalar":
         case "double-quoted-scalar":
         case "single-quoted-scalar":
-          if (key3.source.includes("\n"))
+          if (key2.source.includes("\n"))
             return true;
-          if (key3.end) {
-            for (const st of key3.end)
+          if (key2.end) {
+            for (const st of key2.end)
               if (st.type === "newline")
                 return true;
           }
           return false;
         case "flow-collection":
-          for (const it of key3.items) {
+          for (const it of key2.items) {
             for (const st of it.start)
               if (st.type === "newline")
                 return true;
@@ -3975,10 +3975,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key: key3, sep, value } = collItem;
+        const { start, key: key2, sep, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key3 ?? sep?.[0],
+          next: key2 ?? sep?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -3986,10 +3986,10 @@ var require_resolve_block_map = __commonJS({
         });
         const implicitKey = !keyProps.found;
         if (implicitKey) {
-          if (key3) {
-            if (key3.type === "block-seq")
+          if (key2) {
+            if (key2.type === "block-seq")
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key");
-            else if ("indent" in key3 && key3.indent !== bm.indent)
+            else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
           if (!keyProps.anchor && !keyProps.tag && !sep) {
@@ -4002,17 +4002,17 @@ var require_resolve_block_map = __commonJS({
             }
             continue;
           }
-          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key3)) {
-            onError(key3 ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key2)) {
+            onError(key2 ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key3 ? composeNode(ctx, key3, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key2 ? composeNode(ctx, key2, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bm.indent, key3, onError);
+          utilFlowIndentCheck.flowIndentCheck(bm.indent, key2, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4022,7 +4022,7 @@ var require_resolve_block_map = __commonJS({
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
-          startOnNewline: !key3 || key3.type === "block-scalar"
+          startOnNewline: !key2 || key2.type === "block-scalar"
         });
         offset = valueProps.end;
         if (valueProps.found) {
@@ -4186,11 +4186,11 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i2 = 0; i2 < fc.items.length; ++i2) {
         const collItem = fc.items[i2];
-        const { start, key: key3, sep, value } = collItem;
+        const { start, key: key2, sep, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key3 ?? sep?.[0],
+          next: key2 ?? sep?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
@@ -4211,9 +4211,9 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key3))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
-              key3,
+              key2,
               // checked by containsNewline()
               "MULTILINE_IMPLICIT_KEY",
               "Implicit keys of flow sequence pairs need to be on a single line"
@@ -4260,8 +4260,8 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key3 ? composeNode(ctx, key3, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
-          if (isBlock(key3))
+          const keyNode = key2 ? composeNode(ctx, key2, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
           const valueProps = resolveProps.resolveProps(sep ?? [], {
@@ -5411,9 +5411,9 @@ var require_cst_scalar = __commonJS({
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
           props.push({ type: "newline", offset: -1, indent: indent3, source: "\n" });
-        for (const key3 of Object.keys(token))
-          if (key3 !== "type" && key3 !== "offset")
-            delete token[key3];
+        for (const key2 of Object.keys(token))
+          if (key2 !== "type" && key2 !== "offset")
+            delete token[key2];
         Object.assign(token, { type: "block-scalar", indent: indent3, props, source: body });
       }
     }
@@ -5461,9 +5461,9 @@ var require_cst_scalar = __commonJS({
         default: {
           const indent3 = "indent" in token ? token.indent : -1;
           const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
-          for (const key3 of Object.keys(token))
-            if (key3 !== "type" && key3 !== "offset")
-              delete token[key3];
+          for (const key2 of Object.keys(token))
+            if (key2 !== "type" && key2 !== "offset")
+              delete token[key2];
           Object.assign(token, { type, indent: indent3, source, end });
         }
       }
@@ -5518,12 +5518,12 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key: key3, sep, value }) {
+    function stringifyItem({ start, key: key2, sep, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
-      if (key3)
-        res += stringifyToken(key3);
+      if (key2)
+        res += stringifyToken(key2);
       if (sep)
         for (const st of sep)
           res += st.source;
@@ -6855,7 +6855,7 @@ var require_parser = __commonJS({
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
-                  const key3 = it.key;
+                  const key2 = it.key;
                   const sep = it.sep;
                   sep.push(this.sourceToken);
                   delete it.key;
@@ -6864,7 +6864,7 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key: key3, sep }]
+                    items: [{ start: start2, key: key2, sep }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7602,7 +7602,7 @@ var require_path_key = __commonJS({
       if (platform2 !== "win32") {
         return "PATH";
       }
-      return Object.keys(environment).reverse().find((key3) => key3.toUpperCase() === "PATH") || "Path";
+      return Object.keys(environment).reverse().find((key2) => key2.toUpperCase() === "PATH") || "Path";
     };
     module.exports = pathKey2;
     module.exports.default = pathKey2;
@@ -8629,9 +8629,9 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.apply !== void 0) {
       let data15 = data.apply;
       if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
-        for (const key22 in data15) {
-          if (!(key22 === "forceConflicts" || key22 === "recreate" || key22 === "allowEmpty")) {
-            const err33 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema12.properties.apply, data: data15 };
+        for (const key2 in data15) {
+          if (!(key2 === "forceConflicts" || key2 === "recreate" || key2 === "allowEmpty")) {
+            const err33 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema12.properties.apply, data: data15 };
             if (vErrors === null) {
               vErrors = [err33];
             } else {
@@ -8965,9 +8965,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.policy !== void 0) {
       let data6 = data.policy;
       if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
-        for (const key22 in data6) {
-          if (!(key22 === "namespaces" || key22 === "clusterScoped")) {
-            const err9 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema20, data: data6 };
+        for (const key2 in data6) {
+          if (!(key2 === "namespaces" || key2 === "clusterScoped")) {
+            const err9 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema20, data: data6 };
             if (vErrors === null) {
               vErrors = [err9];
             } else {
@@ -9338,8 +9338,8 @@ var Locator = class {
     const parent = this.doc.getIn(pathSegments.slice(0, -1), true);
     if (!(0, import_yaml.isMap)(parent)) return void 0;
     const pair = parent.items.find((p) => (0, import_yaml.isScalar)(p.key) && p.key.value === last);
-    const key3 = pair?.key;
-    return (0, import_yaml.isScalar)(key3) && key3.range ? this.lineOf(key3.range[0]) : void 0;
+    const key2 = pair?.key;
+    return (0, import_yaml.isScalar)(key2) && key2.range ? this.lineOf(key2.range[0]) : void 0;
   }
   where(pathSegments) {
     return `${this.shown}:${this.line(pathSegments)}`;
@@ -9355,9 +9355,9 @@ function validateSchema(raw, locate) {
 function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => {
-    const key3 = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (seen.has(key3)) return false;
-    seen.add(key3);
+    const key2 = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key2)) return false;
+    seen.add(key2);
     return true;
   });
 }
@@ -9368,11 +9368,11 @@ function schemaError(e, raw, locate) {
   const fieldPath = segments.map((s) => typeof s === "number" ? `[${s}]` : `.${s}`).join("").replace(/^\./, "");
   switch (e.keyword) {
     case "additionalProperties": {
-      const key3 = String(e.params.additionalProperty);
+      const key2 = String(e.params.additionalProperty);
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      const guess = closest(key3, allowed);
-      return new ConfigError(`${context}unknown field "${key3}"${guess ? ` (did you mean "${guess}"?)` : ""}`, {
-        where: `${locate.shown}:${locate.keyLine([...segments, key3]) ?? locate.line(segments)}`,
+      const guess = closest(key2, allowed);
+      return new ConfigError(`${context}unknown field "${key2}"${guess ? ` (did you mean "${guess}"?)` : ""}`, {
+        where: `${locate.shown}:${locate.keyLine([...segments, key2]) ?? locate.line(segments)}`,
         hint: `allowed here: ${allowed.join(", ")}`
       });
     }
@@ -9496,6 +9496,9 @@ function groupKind(object) {
   const group = apiGroup(object.apiVersion);
   return group === "" ? object.kind : `${object.kind}.${group}`;
 }
+function objectIdentity(object) {
+  return `${groupKind(object)}|${object.metadata.namespace ?? ""}|${object.metadata.name}`;
+}
 var ScopeTable = class {
   cluster = /* @__PURE__ */ new Set();
   namespaced = /* @__PURE__ */ new Set();
@@ -9509,13 +9512,13 @@ var ScopeTable = class {
     if (object.kind !== "CustomResourceDefinition" || apiGroup(object.apiVersion) !== "apiextensions.k8s.io") return;
     const spec = object.spec;
     if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") return;
-    const key3 = `${spec.names.kind}.${spec.group}`;
-    if (spec.scope === "Cluster") this.cluster.add(key3);
-    else this.namespaced.add(key3);
+    const key2 = `${spec.names.kind}.${spec.group}`;
+    if (spec.scope === "Cluster") this.cluster.add(key2);
+    else this.namespaced.add(key2);
   }
   isClusterScoped(object) {
-    const key3 = groupKind(object);
-    return this.cluster.has(key3) && !this.namespaced.has(key3);
+    const key2 = groupKind(object);
+    return this.cluster.has(key2) && !this.namespaced.has(key2);
   }
 };
 
@@ -9532,20 +9535,17 @@ function buildManifestSet(target, namespace, manifests) {
   }
   const seen = /* @__PURE__ */ new Map();
   for (const m of manifests) {
-    const key3 = objectKey(m);
-    const first = seen.get(key3);
+    const key2 = objectIdentity(m.object);
+    const first = seen.get(key2);
     if (first) {
       throw new RenderError(`${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`, {
         where: `target ${target}`,
         hint: "remove one of them, or give them different names (an object can only be applied once)"
       });
     }
-    seen.set(key3, m);
+    seen.set(key2, m);
   }
   return { target, namespace, manifests: [...manifests].sort(compareManifests) };
-}
-function objectKey(m) {
-  return `${groupKind(m.object)}|${m.object.metadata.namespace ?? ""}|${m.object.metadata.name}`;
 }
 function rank(m) {
   if (m.object.kind === "Namespace" && m.object.apiVersion === "v1") return 0;
@@ -9580,8 +9580,8 @@ function redactObject(object) {
     for (const field of ["data", "stringData"]) {
       const values = copy[field];
       if (values && typeof values === "object" && !Array.isArray(values)) {
-        for (const key3 of Object.keys(values)) {
-          values[key3] = REDACTED;
+        for (const key2 of Object.keys(values)) {
+          values[key2] = REDACTED;
           redacted++;
         }
       }
@@ -10613,7 +10613,7 @@ function pathKey(options = {}) {
   if (platform2 !== "win32") {
     return "PATH";
   }
-  return Object.keys(env).reverse().find((key3) => key3.toUpperCase() === "PATH") || "Path";
+  return Object.keys(env).reverse().find((key2) => key2.toUpperCase() === "PATH") || "Path";
 }
 
 // node_modules/unicorn-magic/node.js
@@ -13063,7 +13063,7 @@ var isSyncGenerator = (value) => Object.prototype.toString.call(value) === "[obj
 var isTransformOptions = (value) => isPlainObject(value) && (value.transform !== void 0 || value.final !== void 0);
 var isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
 var isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
-var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key3) => FILE_PATH_KEYS.has(key3)) && isFilePathString(value.file);
+var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key2) => FILE_PATH_KEYS.has(key2)) && isFilePathString(value.file);
 var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
 var isFilePathString = (file) => typeof file === "string";
 var isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
@@ -16715,7 +16715,7 @@ function helmTemplateArgs(target, source) {
   args.push("--namespace", target.namespace ?? "default");
   if (source.includeCRDs) args.push("--include-crds");
   for (const values of source.values) args.push("--values", values.abs);
-  for (const [key3, value] of Object.entries(source.set)) args.push("--set-json", `${key3}=${JSON.stringify(value)}`);
+  for (const [key2, value] of Object.entries(source.set)) args.push("--set-json", `${key2}=${JSON.stringify(value)}`);
   if (source.kubeVersion) args.push("--kube-version", source.kubeVersion);
   for (const apiVersion of source.apiVersions) args.push("--api-versions", apiVersion);
   return args;
@@ -17075,10 +17075,10 @@ function appliedFields(managedFields, manager = FIELD_MANAGER) {
 }
 function ownedButNotRendered(fields, rendered, path15 = []) {
   const missing = [];
-  for (const [key3, child] of Object.entries(fields)) {
-    if (key3 === ".") continue;
-    const kind = key3.slice(0, 2);
-    const body = key3.slice(2);
+  for (const [key2, child] of Object.entries(fields)) {
+    if (key2 === ".") continue;
+    const kind = key2.slice(0, 2);
+    const body = key2.slice(2);
     if (kind === "f:") {
       const value = isObject2(rendered) ? rendered[body] : void 0;
       if (value === void 0) missing.push(join([...path15, body]));
@@ -17430,10 +17430,10 @@ function grantYaml(target, missing, user) {
   const rules = (needs) => {
     const byResource = /* @__PURE__ */ new Map();
     for (const n2 of needs) {
-      const key3 = `${n2.group}|${n2.resource}`;
-      const rule = byResource.get(key3) ?? { apiGroups: [n2.group], resources: [n2.resource], verbs: [] };
+      const key2 = `${n2.group}|${n2.resource}`;
+      const rule = byResource.get(key2) ?? { apiGroups: [n2.group], resources: [n2.resource], verbs: [] };
       if (!rule.verbs.includes(n2.verb)) rule.verbs.push(n2.verb);
-      byResource.set(key3, rule);
+      byResource.set(key2, rule);
     }
     return [...byResource.values()].map((r) => ({ ...r, verbs: r.verbs.sort() }));
   };
@@ -18019,13 +18019,13 @@ function isQuantityPath(path15) {
 
 // src/core/diff/compare.ts
 function renderedMatchesLive(rendered, live) {
-  const isSecret3 = rendered.apiVersion === "v1" && rendered.kind === "Secret";
-  for (const [key3, value] of Object.entries(rendered)) {
-    if (isSecret3 && key3 === "stringData") {
+  const secret = isSecret(rendered);
+  for (const [key2, value] of Object.entries(rendered)) {
+    if (secret && key2 === "stringData") {
       if (!stringDataMatches(value, live.data)) return false;
       continue;
     }
-    if (!matches(value, live[key3], [key3])) return false;
+    if (!matches(value, live[key2], [key2])) return false;
   }
   return true;
 }
@@ -18626,7 +18626,7 @@ function digest(before, after, secretKeys = []) {
   const replicasA = before.spec?.replicas;
   const replicasB = after.spec?.replicas;
   if (replicasA !== replicasB && (replicasA !== void 0 || replicasB !== void 0)) lines.push(`replicas ${String(replicasA ?? "-")} \u2192 ${String(replicasB ?? "-")}`);
-  if (after.kind === "Secret" && after.apiVersion === "v1") {
+  if (isSecret(after)) {
     const order = { added: 0, changed: 1, removed: 2, unchanged: 3 };
     const changed = secretKeys.filter((k) => k.change !== "unchanged").sort((a2, b) => order[a2.change] - order[b.change]);
     if (changed.length) lines.push(`data: ${changed.map((k) => `${symbol(k.change)}${k.key}`).join(" ")}`);
@@ -18746,23 +18746,23 @@ function isLeaf(fields) {
 }
 function removeFields(node, fields) {
   let removed = false;
-  for (const [key3, child] of Object.entries(fields)) {
-    if (key3 === ".") continue;
-    const body = key3.slice(2);
-    if (key3.startsWith("f:") && node && typeof node === "object" && !Array.isArray(node)) {
+  for (const [key2, child] of Object.entries(fields)) {
+    if (key2 === ".") continue;
+    const body = key2.slice(2);
+    if (key2.startsWith("f:") && node && typeof node === "object" && !Array.isArray(node)) {
       const record2 = node;
       if (!(body in record2)) continue;
       if (isLeaf(child)) {
         delete record2[body];
         removed = true;
       } else removed = removeFields(record2[body], child) || removed;
-    } else if ((key3.startsWith("k:") || key3.startsWith("v:")) && Array.isArray(node)) {
+    } else if ((key2.startsWith("k:") || key2.startsWith("v:")) && Array.isArray(node)) {
       const match = JSON.parse(body);
       const index = node.findIndex(
-        (el) => key3.startsWith("v:") ? isDeepStrictEqual3(el, match) : el && typeof el === "object" && Object.entries(match).every(([k, v]) => isDeepStrictEqual3(el[k], v))
+        (el) => key2.startsWith("v:") ? isDeepStrictEqual3(el, match) : el && typeof el === "object" && Object.entries(match).every(([k, v]) => isDeepStrictEqual3(el[k], v))
       );
       if (index === -1) continue;
-      if (isLeaf(child) || key3.startsWith("v:")) {
+      if (isLeaf(child) || key2.startsWith("v:")) {
         node.splice(index, 1);
         removed = true;
       } else removed = removeFields(node[index], child) || removed;
@@ -18849,7 +18849,7 @@ var SecretMasker = class {
    * fingerprint; any other object is returned as is.
    */
   mask(object) {
-    if (object.apiVersion !== "v1" || object.kind !== "Secret") return object;
+    if (!isSecret(object)) return object;
     const copy = structuredClone(object);
     const data = {};
     for (const [k, v] of Object.entries(asRecord(copy.data))) data[k] = this.fingerprint(decode(v));
@@ -18863,9 +18863,9 @@ function secretKeyChanges(before, after) {
   const a2 = asRecord(before?.data);
   const b = asRecord(after?.data);
   const keys = [.../* @__PURE__ */ new Set([...Object.keys(a2), ...Object.keys(b)])].sort();
-  return keys.map((key3) => ({
-    key: key3,
-    change: !(key3 in a2) ? "added" : !(key3 in b) ? "removed" : a2[key3] === b[key3] ? "unchanged" : "changed"
+  return keys.map((key2) => ({
+    key: key2,
+    change: !(key2 in a2) ? "added" : !(key2 in b) ? "removed" : a2[key2] === b[key2] ? "unchanged" : "changed"
   }));
 }
 function decode(value) {
@@ -18875,8 +18875,7 @@ function asRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
 }
 function labelSecretPair(before, after) {
-  const isSecret3 = (o2) => o2 !== void 0 && o2.apiVersion === "v1" && o2.kind === "Secret";
-  if (!isSecret3(before) && !isSecret3(after)) return [before, after];
+  if (!(before && isSecret(before)) && !(after && isSecret(after))) return [before, after];
   const a2 = asRecord(before?.data);
   const b = asRecord(after?.data);
   const relabel = (o2, own, other, side) => {
@@ -18917,7 +18916,7 @@ async function planTargets(sets, client, resources, options) {
   rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
   const newNamespaces = new Set(
-    resolved.flat().filter((r) => r.object.kind === "Namespace" && r.object.apiVersion === "v1" && !live.objects.has(objectKey2(r.object))).map((r) => r.object.metadata.name)
+    resolved.flat().filter((r) => r.object.kind === "Namespace" && r.object.apiVersion === "v1" && !live.objects.has(objectIdentity(r.object))).map((r) => r.object.metadata.name)
   );
   const targets = [];
   for (const [i2, set] of sets.entries()) {
@@ -18976,10 +18975,10 @@ async function planDeletions(set, resolved, client, resources, masker, hidden2) 
       }
     ];
   }
-  const rendered = new Set(resolved.map((r) => objectKey2(r.object)));
-  return inventory.members.filter(({ object }) => !rendered.has(objectKey2(object))).sort((a2, b) => objectKey2(a2.object).localeCompare(objectKey2(b.object))).map(({ object: m, info }) => {
+  const rendered = new Set(resolved.map((r) => objectIdentity(r.object)));
+  return inventory.members.filter(({ object }) => !rendered.has(objectIdentity(object))).sort((a2, b) => objectIdentity(a2.object).localeCompare(objectIdentity(b.object))).map(({ object: m, info }) => {
     const before = masker.mask(stripNoise(m, hidden2));
-    const secrets = isSecret2(before) ? secretKeyChanges(before, void 0) : void 0;
+    const secrets = isSecret(before) ? secretKeyChanges(before, void 0) : void 0;
     return {
       action: "delete",
       apiVersion: m.apiVersion,
@@ -19001,9 +19000,9 @@ function rejectSharedObjects(resolved, sets) {
   const owner = /* @__PURE__ */ new Map();
   resolved.forEach((list, i2) => {
     list.forEach((r, j) => {
-      const key3 = objectKey2(r.object);
-      const first = owner.get(key3);
-      if (first === void 0) owner.set(key3, sets[i2].target);
+      const key2 = objectIdentity(r.object);
+      const first = owner.get(key2);
+      if (first === void 0) owner.set(key2, sets[i2].target);
       else if (first !== sets[i2].target && !r.error) {
         list[j] = { ...r, error: { message: `is also rendered by target ${first}; an object can belong to one target only`, hint: `render it in one of ${first} and ${sets[i2].target} (for chart CRDs: includeCRDs: false on the other)` } };
       }
@@ -19075,9 +19074,6 @@ function resolveManifest(manifest, resources, pendingKinds, defaultNamespace) {
   }
   return { manifest, object: fixed, info, pendingCRD: false };
 }
-function objectKey2(o2) {
-  return `${apiGroup(o2.apiVersion)}/${o2.kind}/${o2.metadata.namespace ?? ""}/${o2.metadata.name}`;
-}
 function listKey(info, namespace) {
   return `${info.group}/${info.version}/${info.resource}/${info.namespaced ? namespace ?? "" : ""}`;
 }
@@ -19088,11 +19084,11 @@ async function listLive(client, resolved) {
   }
   const state = { objects: /* @__PURE__ */ new Map(), errors: /* @__PURE__ */ new Map() };
   await Promise.all(
-    [...lists].map(async ([key3, { info, namespace }]) => {
+    [...lists].map(async ([key2, { info, namespace }]) => {
       try {
-        for (const o2 of await listLiveObjects(client, info, namespace)) state.objects.set(objectKey2(o2), o2);
+        for (const o2 of await listLiveObjects(client, info, namespace)) state.objects.set(objectIdentity(o2), o2);
       } catch (error) {
-        state.errors.set(key3, toObjectError(error));
+        state.errors.set(key2, toObjectError(error));
       }
     })
   );
@@ -19100,13 +19096,13 @@ async function listLive(client, resolved) {
 }
 async function planObject(r, ctx) {
   const change = await planObjectChange(r, ctx);
-  if (change.error && isSecret2(r.object)) change.error = scrubSecretValues(change.error, r.object);
+  if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
   return change;
 }
 async function planObjectChange(r, ctx) {
   const base = describe2(r);
   if (r.error) return { ...base, action: "error", error: r.error, via: "intent" };
-  const liveObject = r.info ? ctx.live.objects.get(objectKey2(r.object)) : void 0;
+  const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : void 0;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : void 0;
   if (listError) return { ...base, action: "error", error: listError, via: "intent" };
   if (!liveObject) return planCreate(r, ctx);
@@ -19147,7 +19143,7 @@ async function planCreate(r, ctx) {
     }
   }
   const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden));
-  const secrets = isSecret2(after) ? secretKeyChanges(void 0, after) : void 0;
+  const secrets = isSecret(after) ? secretKeyChanges(void 0, after) : void 0;
   return {
     ...base,
     action: "create",
@@ -19182,7 +19178,7 @@ async function planUpdate(r, liveObject, ctx) {
   const paths = changedPaths(before, after);
   const via = ctx.mode === "server" ? "dry-run" : "client";
   if (paths.length === 0) return { ...base, action: "unchanged", ...notes.length ? { notes } : {}, via };
-  const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
+  const secrets = isSecret(after) ? secretKeyChanges(before, after) : void 0;
   return {
     ...base,
     live: liveObject,
@@ -19198,7 +19194,7 @@ async function planUpdate(r, liveObject, ctx) {
 function planReplace(r, liveObject, ctx, fields) {
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden));
   const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden));
-  const secrets = isSecret2(after) ? secretKeyChanges(before, after) : void 0;
+  const secrets = isSecret(after) ? secretKeyChanges(before, after) : void 0;
   return {
     ...describe2(r),
     live: liveObject,
@@ -19233,7 +19229,7 @@ function mergeForClientMode(live, rendered) {
   const merged = overlay(structuredClone(live), rendered);
   const owned = appliedFields(live.metadata.managedFields);
   if (owned) removeUnrendered(merged, owned, rendered);
-  if (isSecret2(rendered) && rendered.stringData) {
+  if (isSecret(rendered) && rendered.stringData) {
     const data = { ...merged.data ?? {} };
     for (const [k, v] of Object.entries(rendered.stringData)) data[k] = Buffer.from(String(v)).toString("base64");
     merged.data = data;
@@ -19273,9 +19269,6 @@ function isNamed(value) {
 function digestForCreate(after) {
   const images = JSON.stringify(after).match(/"image":"([^"]+)"/g)?.map((m) => m.slice(9, -1)) ?? [];
   return images.length ? [`image ${[...new Set(images)].join(", ")}`] : [];
-}
-function isSecret2(o2) {
-  return o2.apiVersion === "v1" && o2.kind === "Secret";
 }
 function label(o2) {
   return `${o2.kind.toLowerCase()}/${o2.metadata.namespace ? `${o2.metadata.namespace}/` : ""}${o2.metadata.name}`;
@@ -19385,8 +19378,8 @@ function planIntent(baseSets, headSets, masker = new SecretMasker()) {
     const head = headSets.find((s) => s.target === name);
     const base = baseSets.find((s) => s.target === name);
     const hidden2 = {};
-    const before = new Map((base?.manifests ?? []).map((m) => [key2(m.object), m]));
-    const after = new Map((head?.manifests ?? []).map((m) => [key2(m.object), m]));
+    const before = new Map((base?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
+    const after = new Map((head?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
     const changes = [];
     for (const [k, m] of after) changes.push(compare2(before.get(k), m, masker, hidden2));
     for (const [k, m] of before) if (!after.has(k)) changes.push(compare2(m, void 0, masker, hidden2));
@@ -19400,8 +19393,7 @@ function compare2(base, head, masker, hidden2) {
   const after = head ? masker.mask(stripNoise(head.object, hidden2)) : void 0;
   const paths = before && after ? changedPaths(before, after) : [];
   const action = !before ? "create" : !after ? "delete" : paths.length ? "update" : "unchanged";
-  const isSecret3 = o2.apiVersion === "v1" && o2.kind === "Secret";
-  const secrets = isSecret3 && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
+  const secrets = isSecret(o2) && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
   return {
     action,
     apiVersion: o2.apiVersion,
@@ -19416,9 +19408,6 @@ function compare2(base, head, masker, hidden2) {
     ...secrets ? { secrets } : {},
     via: "intent"
   };
-}
-function key2(o2) {
-  return `${apiGroup(o2.apiVersion)}/${o2.kind}/${o2.metadata.namespace ?? ""}/${o2.metadata.name}`;
 }
 
 // src/core/git/worktree.ts
@@ -19700,10 +19689,10 @@ async function chooseMode(requested, client, resources, sets) {
     const info = resources.lookup(m.object);
     if (!info) continue;
     const ns = info.namespaced ? m.object.metadata.namespace ?? client.namespace : void 0;
-    const key3 = `${info.group}/${info.resource}/${ns ?? ""}`;
-    if (!checks.has(key3)) checks.set(key3, canI(client, "patch", info, ns).catch(() => false));
+    const key2 = `${info.group}/${info.resource}/${ns ?? ""}`;
+    if (!checks.has(key2)) checks.set(key2, canI(client, "patch", info, ns).catch(() => false));
   }
-  const denied = (await Promise.all([...checks].map(async ([key3, allowed]) => await allowed ? void 0 : key3))).filter((k) => k !== void 0);
+  const denied = (await Promise.all([...checks].map(async ([key2, allowed]) => await allowed ? void 0 : key2))).filter((k) => k !== void 0);
   if (denied.length === 0) return { mode: "server", reason: "auto: the credentials may patch every object" };
   return { mode: "client", reason: `auto: no patch permission for ${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", \u2026" : ""}, so read-only comparison` };
 }
