@@ -20,7 +20,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-WJVCPB3G.js";
+} from "./chunks/chunk-VW5GALZK.js";
 import {
   CORE_SCHEMA,
   load
@@ -1070,14 +1070,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1528,39 +1528,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path5);
+        debuglog("sending request to %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path5,
+          path6,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path5);
+        debuglog("trailers received from %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path5,
+          path6,
           error2.message
         );
       });
@@ -1609,9 +1609,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path5);
+          debuglog("sending request to %s %s/%s", method, origin, path6);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1674,7 +1674,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -1689,11 +1689,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path5 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1759,7 +1759,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path5, query) : path5;
+        this.path = query ? buildURL(path6, query) : path6;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6452,7 +6452,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path5, host, upgrade, blocking, reset } = request;
+      const { method, path: path6, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6533,7 +6533,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path5} HTTP/1.1\r
+      let header = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7062,7 +7062,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7159,7 +7159,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7512,9 +7512,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
+        const path6 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8753,10 +8753,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10728,20 +10728,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path5.split("?");
+      const pathSegments = path6.split("?");
       if (pathSegments.length !== 2) {
-        return path5;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10763,7 +10763,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10801,9 +10801,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -11266,10 +11266,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16148,9 +16148,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code = path5.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19070,11 +19070,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path5);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19654,7 +19654,7 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path4 from "node:path";
+import path5 from "node:path";
 import { existsSync as existsSync2, rmSync } from "node:fs";
 
 // src/platform/github/context.ts
@@ -19783,8 +19783,7 @@ function optional(name) {
 }
 
 // src/platform/github/apply.ts
-import { createHash as createHash2 } from "node:crypto";
-import { mkdirSync as mkdirSync2 } from "node:fs";
+import { createHash } from "node:crypto";
 
 // src/core/config/affected.ts
 import path2 from "node:path";
@@ -20023,10 +20022,219 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// src/platform/github/plan.ts
-import { createHash } from "node:crypto";
+// src/platform/github/cluster.ts
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path3 from "node:path";
+function clusterOptions(inputs, env) {
+  const dir = runnerTempOf(inputs, env);
+  mkdirSync(dir, { recursive: true });
+  return {
+    kubeconfig: inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, dir) : void 0,
+    context: void 0,
+    pin: inputs.pin,
+    concurrency: inputs.concurrency,
+    cwd: inputs.workingDirectory,
+    env
+  };
+}
+function kubeconfigPath(dir) {
+  return path3.join(dir, "kubeplan-kubeconfig");
+}
+function writeKubeconfig(contents, dir) {
+  try {
+    const parsed = load(contents, { schema: CORE_SCHEMA });
+    for (const u of parsed?.users ?? []) {
+      for (const field of ["token", "password", "client-key-data", "client-certificate-data"]) {
+        const value = u.user?.[field];
+        if (typeof value === "string" && value !== "") setSecret(value);
+      }
+    }
+  } catch {
+    setSecret(contents);
+  }
+  const file = kubeconfigPath(dir);
+  writeFileSync(file, contents, { mode: 384 });
+  chmodSync(file, 384);
+  return file;
+}
+
+// src/platform/github/apply.ts
+async function runApply(inputs, ctx, env, version) {
+  if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
+    throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
+  }
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
+  const cluster = clusterOptions(inputs, env);
+  const sha = ctx.push?.after ?? ctx.sha;
+  const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
+  let targets = inputs.targets;
+  if (targets.length === 0 && ctx.push && !/^0+$/.test(ctx.push.before) && inputs.onlyAffected) {
+    const config = loadConfig(inputs.config, inputs.workingDirectory);
+    const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
+    if (changed) {
+      targets = affectedTargets(config, changed);
+      info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
+      if (targets.length === 0) {
+        setOutput("applied", "{}");
+        setOutput("failed-target", "");
+        await summary.addRaw("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n").write();
+        return;
+      }
+    }
+  }
+  const deployments = /* @__PURE__ */ new Map();
+  const results = [];
+  let failedTarget = "";
+  let failure;
+  const write = async (fn) => {
+    try {
+      await fn();
+    } catch (error2) {
+      warning(`cannot report to GitHub: ${error2.message}`);
+    }
+  };
+  try {
+    await applyCommand({
+      config: inputs.config,
+      targets,
+      tools: inputs.tools,
+      ...cluster,
+      dryRun: false,
+      forceConflicts: inputs.forceConflicts,
+      allowEmpty: false,
+      noHooks: false,
+      waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
+      onProgress: (m) => info(m),
+      output: "json",
+      tooling: `kubeplan/v${version}`,
+      around: {
+        before: async (target) => {
+          startGroup(`apply ${target}`);
+          if (api) await write(async () => {
+            const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+            deployments.set(target, id);
+            await api.setDeploymentStatus(id, "in_progress", `applying ${sha.slice(0, 7)}`, ctx.runUrl);
+          });
+        },
+        after: async (target, result, error2) => {
+          if (result) {
+            results.push(result);
+            for (const o of result.objects.filter((x) => x.action !== "unchanged")) info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const n of result.notes) info(`note: ${n}`);
+          }
+          endGroup();
+          const id = deployments.get(target);
+          if (api && id !== void 0) {
+            const description = result ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned` : error2 instanceof KubeplanError ? error2.format() : String(error2);
+            await write(() => api.setDeploymentStatus(id, result ? "success" : "failure", description, ctx.runUrl));
+          }
+          if (error2) failedTarget = target;
+        }
+      }
+    });
+  } catch (error2) {
+    failure = error2;
+  }
+  const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
+  setOutput("applied", JSON.stringify(applied));
+  setOutput("failed-target", failedTarget);
+  const summary2 = applySummary(sha, results, failedTarget, failure);
+  await summary.addRaw(summary2).write();
+  if (api) {
+    await write(async () => {
+      const pr = await api.mergedPullRequest(sha);
+      if (pr === void 0) return;
+      const key = createHash("sha256").update(`${inputs.config}|${sha}`).digest("hex").slice(0, 12);
+      const body = `${marker("plan", `apply-${key}`)}
+${summary2}${ctx.runUrl ? `
+[Run log](${ctx.runUrl})
+` : ""}`;
+      const existing = (await api.listComments(pr)).find((c) => c.body.startsWith(marker("plan", `apply-${key}`)));
+      if (existing?.body === body) return;
+      if (existing) await api.updateComment(existing.id, body);
+      else await api.createComment(pr, body);
+    });
+  }
+  if (failure) throw failure;
+}
+function applySummary(sha, results, failedTarget, failure) {
+  const out = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${failedTarget}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ""];
+  if (failure) out.push("```", failure instanceof KubeplanError ? failure.format() : formatError(failure), "```", "");
+  if (results.length) {
+    out.push("| target | created | updated | recreated | pruned | unchanged |", "| --- | --- | --- | --- | --- | --- |");
+    for (const r of results) out.push(`| ${r.target} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
+    out.push("");
+    for (const r of results) {
+      const changed = r.objects.filter((o) => o.action !== "unchanged");
+      if (!changed.length && !r.stages.some((s) => s.objects)) continue;
+      out.push(`<details><summary>${r.target}: ${changed.length} object${changed.length === 1 ? "" : "s"} written</summary>`, "");
+      for (const o of changed) out.push(`- ${o.action} \`${o.apiVersion} ${objectName(o)}\``);
+      out.push("", ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), "", "</details>", "");
+    }
+  }
+  return `${out.join("\n")}
+`;
+}
+
+// src/platform/github/drift.ts
+var DRIFT_LABEL = "kubeplan:drift";
+var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
+async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
+  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
+  const result = await driftCommand({
+    config: inputs.config,
+    targets: inputs.targets,
+    tools: inputs.tools,
+    ...clusterOptions(inputs, env),
+    output: "json",
+    exitCode: false,
+    color: false
+  });
+  const drifted = result.targets.filter((t) => t.drifted.length > 0);
+  setOutput("drifted-targets", JSON.stringify(drifted.map((t) => t.target)));
+  await summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join("\n")).write();
+  for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : "matches git"}`);
+  if (inputs.githubToken && inputs.comment) {
+    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env);
+    const open2 = await api.listOpenIssues(DRIFT_LABEL);
+    for (const t of result.targets) await trackTarget(api, open2, t, ctx, now);
+  }
+  const failed = result.targets.filter((t) => t.errors.length > 0);
+  if (failed.length) setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(", ")}; see the job summary`);
+}
+async function trackTarget(api, open2, t, ctx, now) {
+  const issue2 = open2.find((i) => MARKER.exec(i.body)?.[1] === t.target);
+  if (t.errors.length > 0) return;
+  if (t.drifted.length === 0) {
+    if (!issue2) return;
+    await api.createComment(issue2.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ""}). Closing.`);
+    await api.updateIssue(issue2.number, { state: "closed", state_reason: "completed" });
+    info(`${t.target}: closed drift issue #${issue2.number}`);
+    return;
+  }
+  const recorded = issue2 ? MARKER.exec(issue2.body)?.[2] : void 0;
+  const firstSeen = recorded ?? (t.firstSeen ?? now).toISOString();
+  const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 864e5));
+  const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
+  const body = [
+    `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
+    `Drifting for ${days === 0 ? "less than a day" : `${days} day${days === 1 ? "" : "s"}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
+    "",
+    formatDriftMarkdown(t)
+  ].join("\n");
+  if (!issue2) {
+    const number = await api.createIssue(title, body, [DRIFT_LABEL]);
+    info(`${t.target}: opened drift issue #${number}`);
+  } else if (issue2.body !== body || issue2.title !== title) {
+    await api.updateIssue(issue2.number, { title, body });
+    info(`${t.target}: updated drift issue #${issue2.number}`);
+  }
+}
+
+// src/platform/github/plan.ts
+import { createHash as createHash2 } from "node:crypto";
+import { writeFileSync as writeFileSync2 } from "node:fs";
+import path4 from "node:path";
 
 // src/core/report/comment-parts.ts
 var RESERVE = 300;
@@ -20085,14 +20293,13 @@ var COMMENT_LIMIT = 65536;
 var SUMMARY_LIMIT = 1024 * 1024;
 async function runPlan(inputs, ctx, env) {
   const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync(runnerTemp, { recursive: true });
-  const key = createHash("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
+  const key = createHash2("sha256").update(`${inputs.config}|${[...inputs.targets].sort().join(",")}`).digest("hex").slice(0, 12);
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== void 0 && !pr.fromFork && inputs.githubToken !== void 0;
   const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
   if (pr?.fromFork) info("pull request from a fork: its token is read-only, so the plan goes to the job summary only");
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
-  const offline = kubeconfig === void 0 && !env.KUBECONFIG;
+  const cluster = clusterOptions(inputs, env);
+  const offline = cluster.kubeconfig === void 0 && !env.KUBECONFIG;
   if (offline && !pr) {
     throw new UsageError("no kubeconfig for the plan", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)" });
   }
@@ -20122,18 +20329,13 @@ async function runPlan(inputs, ctx, env) {
       config: inputs.config,
       targets,
       tools: inputs.tools,
-      kubeconfig,
-      context: void 0,
-      pin: inputs.pin,
+      ...cluster,
       mode: inputs.diffMode,
       base: offline ? pr.baseSha : void 0,
       offline,
       output: "json",
       exitCode: false,
-      concurrency: inputs.concurrency,
-      color: false,
-      cwd: inputs.workingDirectory,
-      env
+      color: false
     });
     plan = result.plan;
   } catch (error2) {
@@ -20165,8 +20367,8 @@ function unaffectedPlan() {
 }
 async function finish(inputs, ctx, runnerTemp, key, api, plan) {
   const pr = ctx.pullRequest;
-  const reportPath = path3.join(runnerTemp, "kubeplan-report.json");
-  writeFileSync(reportPath, formatPlanJson(plan));
+  const reportPath = path4.join(runnerTemp, "kubeplan-report.json");
+  writeFileSync2(reportPath, formatPlanJson(plan));
   for (const target of plan.targets) {
     const changed2 = target.changes.filter((c) => c.action !== "unchanged");
     startGroup(`${target.target}: ${changed2.length} change${changed2.length === 1 ? "" : "s"}, ${target.summary.unchanged} unchanged`);
@@ -20175,7 +20377,7 @@ async function finish(inputs, ctx, runnerTemp, key, api, plan) {
   }
   info(summaryLine(plan.summary));
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : "the full plan is in the job summary";
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path3.basename(reportPath)} (report-path output)` });
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path4.basename(reportPath)} (report-path output)` });
   await summary.addRaw(summaryParts[0]).write();
   let commentUrl = "";
   if (api && pr) {
@@ -20208,215 +20410,6 @@ async function postOrWarn(fn) {
       return void 0;
     }
     throw error2;
-  }
-}
-function kubeconfigPath(dir) {
-  return path3.join(dir, "kubeplan-kubeconfig");
-}
-function writeKubeconfig(contents, dir) {
-  try {
-    const parsed = load(contents, { schema: CORE_SCHEMA });
-    for (const u of parsed?.users ?? []) {
-      for (const field of ["token", "password", "client-key-data", "client-certificate-data"]) {
-        const value = u.user?.[field];
-        if (typeof value === "string" && value !== "") setSecret(value);
-      }
-    }
-  } catch {
-    setSecret(contents);
-  }
-  const file = kubeconfigPath(dir);
-  writeFileSync(file, contents, { mode: 384 });
-  chmodSync(file, 384);
-  return file;
-}
-
-// src/platform/github/apply.ts
-async function runApply(inputs, ctx, env, version) {
-  if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
-    throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
-  }
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
-  const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync2(runnerTemp, { recursive: true });
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
-  const sha = ctx.push?.after ?? ctx.sha;
-  const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
-  let targets = inputs.targets;
-  if (targets.length === 0 && ctx.push && !/^0+$/.test(ctx.push.before) && inputs.onlyAffected) {
-    const config = loadConfig(inputs.config, inputs.workingDirectory);
-    const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
-    if (changed) {
-      targets = affectedTargets(config, changed);
-      info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
-      if (targets.length === 0) {
-        setOutput("applied", "{}");
-        setOutput("failed-target", "");
-        await summary.addRaw("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n").write();
-        return;
-      }
-    }
-  }
-  const deployments = /* @__PURE__ */ new Map();
-  const results = [];
-  let failedTarget = "";
-  let failure;
-  const write = async (fn) => {
-    try {
-      await fn();
-    } catch (error2) {
-      warning(`cannot report to GitHub: ${error2.message}`);
-    }
-  };
-  try {
-    await applyCommand({
-      config: inputs.config,
-      targets,
-      tools: inputs.tools,
-      kubeconfig,
-      context: void 0,
-      pin: inputs.pin,
-      dryRun: false,
-      forceConflicts: inputs.forceConflicts,
-      allowEmpty: false,
-      noHooks: false,
-      waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
-      onProgress: (m) => info(m),
-      output: "json",
-      concurrency: inputs.concurrency,
-      tooling: `kubeplan/v${version}`,
-      cwd: inputs.workingDirectory,
-      env,
-      around: {
-        before: async (target) => {
-          startGroup(`apply ${target}`);
-          if (api) await write(async () => {
-            const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
-            deployments.set(target, id);
-            await api.setDeploymentStatus(id, "in_progress", `applying ${sha.slice(0, 7)}`, ctx.runUrl);
-          });
-        },
-        after: async (target, result, error2) => {
-          if (result) {
-            results.push(result);
-            for (const o of result.objects.filter((x) => x.action !== "unchanged")) info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
-            for (const n of result.notes) info(`note: ${n}`);
-          }
-          endGroup();
-          const id = deployments.get(target);
-          if (api && id !== void 0) {
-            const description = result ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned` : error2 instanceof KubeplanError ? error2.format() : String(error2);
-            await write(() => api.setDeploymentStatus(id, result ? "success" : "failure", description, ctx.runUrl));
-          }
-          if (error2) failedTarget = target;
-        }
-      }
-    });
-  } catch (error2) {
-    failure = error2;
-  }
-  const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
-  setOutput("applied", JSON.stringify(applied));
-  setOutput("failed-target", failedTarget);
-  const summary2 = applySummary(sha, results, failedTarget, failure);
-  await summary.addRaw(summary2).write();
-  if (api) {
-    await write(async () => {
-      const pr = await api.mergedPullRequest(sha);
-      if (pr === void 0) return;
-      const key = createHash2("sha256").update(`${inputs.config}|${sha}`).digest("hex").slice(0, 12);
-      const body = `${marker("plan", `apply-${key}`)}
-${summary2}${ctx.runUrl ? `
-[Run log](${ctx.runUrl})
-` : ""}`;
-      const existing = (await api.listComments(pr)).find((c) => c.body.startsWith(marker("plan", `apply-${key}`)));
-      if (existing?.body === body) return;
-      if (existing) await api.updateComment(existing.id, body);
-      else await api.createComment(pr, body);
-    });
-  }
-  if (failure) throw failure;
-}
-function applySummary(sha, results, failedTarget, failure) {
-  const out = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${failedTarget}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ""];
-  if (failure) out.push("```", failure instanceof KubeplanError ? failure.format() : formatError(failure), "```", "");
-  if (results.length) {
-    out.push("| target | created | updated | recreated | pruned | unchanged |", "| --- | --- | --- | --- | --- | --- |");
-    for (const r of results) out.push(`| ${r.target} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
-    out.push("");
-    for (const r of results) {
-      const changed = r.objects.filter((o) => o.action !== "unchanged");
-      if (!changed.length && !r.stages.some((s) => s.objects)) continue;
-      out.push(`<details><summary>${r.target}: ${changed.length} object${changed.length === 1 ? "" : "s"} written</summary>`, "");
-      for (const o of changed) out.push(`- ${o.action} \`${o.apiVersion} ${objectName(o)}\``);
-      out.push("", ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), "", "</details>", "");
-    }
-  }
-  return `${out.join("\n")}
-`;
-}
-
-// src/platform/github/drift.ts
-import { mkdirSync as mkdirSync3 } from "node:fs";
-var DRIFT_LABEL = "kubeplan:drift";
-var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
-async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
-  const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync3(runnerTemp, { recursive: true });
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : void 0;
-  const result = await driftCommand({
-    config: inputs.config,
-    targets: inputs.targets,
-    tools: inputs.tools,
-    kubeconfig,
-    context: void 0,
-    pin: inputs.pin,
-    output: "json",
-    exitCode: false,
-    concurrency: inputs.concurrency,
-    color: false,
-    cwd: inputs.workingDirectory,
-    env
-  });
-  const drifted = result.targets.filter((t) => t.drifted.length > 0);
-  setOutput("drifted-targets", JSON.stringify(drifted.map((t) => t.target)));
-  await summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join("\n")).write();
-  for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : "matches git"}`);
-  if (inputs.githubToken && inputs.comment) {
-    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env);
-    const open2 = await api.listOpenIssues(DRIFT_LABEL);
-    for (const t of result.targets) await trackTarget(api, open2, t, ctx, now);
-  }
-  const failed = result.targets.filter((t) => t.errors.length > 0);
-  if (failed.length) setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(", ")}; see the job summary`);
-}
-async function trackTarget(api, open2, t, ctx, now) {
-  const issue2 = open2.find((i) => MARKER.exec(i.body)?.[1] === t.target);
-  if (t.errors.length > 0) return;
-  if (t.drifted.length === 0) {
-    if (!issue2) return;
-    await api.createComment(issue2.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ""}). Closing.`);
-    await api.updateIssue(issue2.number, { state: "closed", state_reason: "completed" });
-    info(`${t.target}: closed drift issue #${issue2.number}`);
-    return;
-  }
-  const recorded = issue2 ? MARKER.exec(issue2.body)?.[2] : void 0;
-  const firstSeen = recorded ?? (t.firstSeen ?? now).toISOString();
-  const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 864e5));
-  const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
-  const body = [
-    `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
-    `Drifting for ${days === 0 ? "less than a day" : `${days} day${days === 1 ? "" : "s"}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
-    "",
-    formatDriftMarkdown(t)
-  ].join("\n");
-  if (!issue2) {
-    const number = await api.createIssue(title, body, [DRIFT_LABEL]);
-    info(`${t.target}: opened drift issue #${number}`);
-  } else if (issue2.body !== body || issue2.title !== title) {
-    await api.updateIssue(issue2.number, { title, body });
-    info(`${t.target}: updated drift issue #${issue2.number}`);
   }
 }
 
@@ -20472,7 +20465,7 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path4.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path5.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     fail(error2, env);
@@ -20484,7 +20477,7 @@ var MAX_ANNOTATIONS = 10;
 function fail(error2, env) {
   const errors = error2 instanceof ErrorList ? error2.errors : [error2];
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path4.resolve(workspace, getInput("working-directory") || ".");
+  const workingDirectory = path5.resolve(workspace, getInput("working-directory") || ".");
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
@@ -20498,9 +20491,9 @@ function fail(error2, env) {
 function locate(where, workspace, workingDirectory) {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
   if (!m) return void 0;
-  const fromWorkingDirectory = path4.resolve(workingDirectory, m[1]);
-  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path4.resolve(workspace, m[1]);
-  return { file: path4.relative(workspace, abs).split(path4.sep).join("/"), line: Number(m[2]) };
+  const fromWorkingDirectory = path5.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path5.resolve(workspace, m[1]);
+  return { file: path5.relative(workspace, abs).split(path5.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

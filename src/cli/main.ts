@@ -106,8 +106,32 @@ const CLUSTER_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-function pinFrom(values: { 'expect-server'?: string | undefined; 'expect-ca-sha256'?: string | undefined }) {
-  return { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) };
+type ClusterValues = {
+  config?: string | undefined;
+  target?: string[] | undefined;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  concurrency?: string | undefined;
+  'expect-server'?: string | undefined;
+  'expect-ca-sha256'?: string | undefined;
+  helm?: string | undefined;
+  kubectl?: string | undefined;
+  kustomize?: string | undefined;
+};
+
+/** What diff, apply and drift take alike: which config and targets, which tools, and which cluster. */
+function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv) {
+  return {
+    config: values.config ?? 'kubeplan.yaml',
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    pin: { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) },
+    concurrency: parseConcurrency(values.concurrency),
+    cwd,
+    env,
+  };
 }
 
 const DIFF_OPTIONS = {
@@ -133,23 +157,14 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   if (mode !== 'server' && mode !== 'client' && mode !== 'auto') {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: 'use --mode server (needs patch permission) or --mode client (read-only)' });
   }
-  const concurrency = parseConcurrency(values.concurrency);
   const result = await diffCommand({
-    config: values.config ?? 'kubeplan.yaml',
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
     output,
     exitCode: values['exit-code'] ?? false,
-    concurrency,
     color: io.isTTY === true && env.NO_COLOR === undefined,
-    cwd,
-    env,
   });
   io.stdout(result.report);
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
@@ -177,16 +192,10 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
-  const concurrency = parseConcurrency(values.concurrency);
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait exclude each other', { hint: 'pass one of them (waiting is the default)' });
   const timeoutMs = parseDuration(values.timeout ?? '5m');
   const result = await applyCommand({
-    config: values.config ?? 'kubeplan.yaml',
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     dryRun: values['dry-run'] ?? false,
     forceConflicts: values['force-conflicts'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,
@@ -194,10 +203,7 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     waitTimeoutMs: values['no-wait'] ? undefined : timeoutMs,
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
-    concurrency,
     tooling: `kubeplan/v${version}`,
-    cwd,
-    env,
   });
   io.stdout(result.report);
   return 0;
@@ -220,18 +226,10 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: 'use -o openmetrics for a textfile collector or a Pushgateway' });
   }
   const result = await driftCommand({
-    config: values.config ?? 'kubeplan.yaml',
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     output,
     exitCode: values['exit-code'] ?? false,
-    concurrency: parseConcurrency(values.concurrency),
     color: io.isTTY === true && env.NO_COLOR === undefined,
-    cwd,
-    env,
   });
   io.stdout(result.report);
   return result.exitCode;

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { TargetApplyResult } from '../../core/apply/apply.js';
 import { applyCommand } from '../../core/commands/apply.js';
 import { affectedTargets } from '../../core/config/affected.js';
@@ -11,8 +10,8 @@ import { objectName } from '../../core/report/common.js';
 import { marker } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import { runnerTempOf, type ActionInputs } from './inputs.js';
-import { writeKubeconfig } from './plan.js';
+import { clusterOptions } from './cluster.js';
+import type { ActionInputs } from './inputs.js';
 
 /**
  * Apply on a push to the default branch: apply every affected target, one GitHub Deployment per target (in_progress →
@@ -23,9 +22,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
   }
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
-  const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync(runnerTemp, { recursive: true });
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
+  const cluster = clusterOptions(inputs, env);
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken
     ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)
@@ -63,9 +60,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       config: inputs.config,
       targets,
       tools: inputs.tools,
-      kubeconfig,
-      context: undefined,
-    pin: inputs.pin,
+      ...cluster,
       dryRun: false,
       forceConflicts: inputs.forceConflicts,
       allowEmpty: false,
@@ -73,10 +68,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
       onProgress: (m) => core.info(m),
       output: 'json',
-      concurrency: inputs.concurrency,
       tooling: `kubeplan/v${version}`,
-      cwd: inputs.workingDirectory,
-      env,
       around: {
         before: async (target) => {
           core.startGroup(`apply ${target}`);

@@ -1,11 +1,10 @@
 import * as core from '@actions/core';
-import { mkdirSync } from 'node:fs';
 import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/commands/drift.js';
 import { UsageError } from '../../core/errors.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import { runnerTempOf, type ActionInputs } from './inputs.js';
-import { writeKubeconfig } from './plan.js';
+import { clusterOptions } from './cluster.js';
+import type { ActionInputs } from './inputs.js';
 
 export const DRIFT_LABEL = 'kubeplan:drift';
 const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
@@ -16,22 +15,14 @@ const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
  */
 export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<void> {
   if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
-  const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync(runnerTemp, { recursive: true });
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
   const result = await driftCommand({
     config: inputs.config,
     targets: inputs.targets,
     tools: inputs.tools,
-    kubeconfig,
-    context: undefined,
-    pin: inputs.pin,
+    ...clusterOptions(inputs, env),
     output: 'json',
     exitCode: false,
-    concurrency: inputs.concurrency,
     color: false,
-    cwd: inputs.workingDirectory,
-    env,
   });
   const drifted = result.targets.filter((t) => t.drifted.length > 0);
   core.setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)));

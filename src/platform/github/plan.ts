@@ -1,8 +1,7 @@
 import * as core from '@actions/core';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
 import { diffCommand } from '../../core/commands/diff.js';
 import { affectedTargets } from '../../core/config/affected.js';
 import { loadConfig } from '../../core/config/load-config.js';
@@ -15,6 +14,7 @@ import { formatPlanJson } from '../../core/report/json.js';
 import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi, GitHubError } from './api.js';
+import { clusterOptions } from './cluster.js';
 import { runnerTempOf, type ActionInputs } from './inputs.js';
 
 export const COMMENT_LIMIT = 65_536;
@@ -26,7 +26,6 @@ export const SUMMARY_LIMIT = 1024 * 1024;
  */
 export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv): Promise<void> {
   const runnerTemp = runnerTempOf(inputs, env);
-  mkdirSync(runnerTemp, { recursive: true });
   const key = createHash('sha256').update(`${inputs.config}|${[...inputs.targets].sort().join(',')}`).digest('hex').slice(0, 12);
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== undefined && !pr.fromFork && inputs.githubToken !== undefined;
@@ -35,8 +34,8 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
     : undefined;
   if (pr?.fromFork) core.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
 
-  const kubeconfig = inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, runnerTemp) : undefined;
-  const offline = kubeconfig === undefined && !env.KUBECONFIG;
+  const cluster = clusterOptions(inputs, env);
+  const offline = cluster.kubeconfig === undefined && !env.KUBECONFIG;
   if (offline && !pr) {
     throw new UsageError('no kubeconfig for the plan', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)' });
   }
@@ -66,18 +65,13 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       config: inputs.config,
       targets,
       tools: inputs.tools,
-      kubeconfig,
-      context: undefined,
-    pin: inputs.pin,
+      ...cluster,
       mode: inputs.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,
       output: 'json',
       exitCode: false,
-      concurrency: inputs.concurrency,
       color: false,
-      cwd: inputs.workingDirectory,
-      env,
     });
     plan = result.plan;
   } catch (error) {
@@ -159,26 +153,3 @@ async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Writes the kubeconfig input to a private file and masks every credential in it. */
-export function kubeconfigPath(dir: string): string {
-  return path.join(dir, 'kubeplan-kubeconfig');
-}
-
-export function writeKubeconfig(contents: string, dir: string): string {
-  try {
-    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
-    for (const u of parsed?.users ?? []) {
-      for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-        const value = u.user?.[field];
-        if (typeof value === 'string' && value !== '') core.setSecret(value);
-      }
-    }
-  } catch {
-    // not YAML: the apiserver client reports it; mask the whole input anyway
-    core.setSecret(contents);
-  }
-  const file = kubeconfigPath(dir);
-  writeFileSync(file, contents, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return file;
-}

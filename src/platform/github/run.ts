@@ -8,7 +8,8 @@ import { readGitHubContext } from './context.js';
 import { readInputs, runnerTempOf } from './inputs.js';
 import { runApply } from './apply.js';
 import { runDrift } from './drift.js';
-import { kubeconfigPath, runPlan } from './plan.js';
+import { kubeconfigPath } from './cluster.js';
+import { runPlan } from './plan.js';
 
 declare const __KUBEPLAN_VERSION__: string;
 

@@ -8,7 +8,7 @@ import {
   driftCommand,
   formatError,
   renderCommand
-} from "./chunk-WJVCPB3G.js";
+} from "./chunk-VW5GALZK.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -253,8 +253,18 @@ var CLUSTER_OPTIONS = {
   kustomize: { type: "string" },
   help: { type: "boolean", short: "h" }
 };
-function pinFrom(values) {
-  return { server: emptyToUndefined(values["expect-server"]), caSha256: emptyToUndefined(values["expect-ca-sha256"]) };
+function clusterArgs(values, cwd, env) {
+  return {
+    config: values.config ?? "kubeplan.yaml",
+    targets: values.target ?? [],
+    tools: toolsFrom(values),
+    kubeconfig: emptyToUndefined(values.kubeconfig),
+    context: emptyToUndefined(values.context),
+    pin: { server: emptyToUndefined(values["expect-server"]), caSha256: emptyToUndefined(values["expect-ca-sha256"]) },
+    concurrency: parseConcurrency(values.concurrency),
+    cwd,
+    env
+  };
 }
 var DIFF_OPTIONS = {
   ...CLUSTER_OPTIONS,
@@ -278,23 +288,14 @@ async function diff(args, env, cwd, io) {
   if (mode !== "server" && mode !== "client" && mode !== "auto") {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: "use --mode server (needs patch permission) or --mode client (read-only)" });
   }
-  const concurrency = parseConcurrency(values.concurrency);
   const result = await diffCommand({
-    config: values.config ?? "kubeplan.yaml",
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
     output,
     exitCode: values["exit-code"] ?? false,
-    concurrency,
-    color: io.isTTY === true && env.NO_COLOR === void 0,
-    cwd,
-    env
+    color: io.isTTY === true && env.NO_COLOR === void 0
   });
   io.stdout(result.report);
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
@@ -321,16 +322,10 @@ async function apply(args, env, cwd, io) {
   }
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
-  const concurrency = parseConcurrency(values.concurrency);
   if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
   const timeoutMs = parseDuration(values.timeout ?? "5m");
   const result = await applyCommand({
-    config: values.config ?? "kubeplan.yaml",
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
     allowEmpty: values["allow-empty"] ?? false,
@@ -339,10 +334,7 @@ async function apply(args, env, cwd, io) {
     onProgress: (message) => io.stderr(`${message}
 `),
     output,
-    concurrency,
-    tooling: `kubeplan/v${version}`,
-    cwd,
-    env
+    tooling: `kubeplan/v${version}`
   });
   io.stdout(result.report);
   return 0;
@@ -363,18 +355,10 @@ async function drift(args, env, cwd, io) {
     throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: "use -o openmetrics for a textfile collector or a Pushgateway" });
   }
   const result = await driftCommand({
-    config: values.config ?? "kubeplan.yaml",
-    targets: values.target ?? [],
-    tools: toolsFrom(values),
-    kubeconfig: emptyToUndefined(values.kubeconfig),
-    context: emptyToUndefined(values.context),
-    pin: pinFrom(values),
+    ...clusterArgs(values, cwd, env),
     output,
     exitCode: values["exit-code"] ?? false,
-    concurrency: parseConcurrency(values.concurrency),
-    color: io.isTTY === true && env.NO_COLOR === void 0,
-    cwd,
-    env
+    color: io.isTTY === true && env.NO_COLOR === void 0
   });
   io.stdout(result.report);
   return result.exitCode;

@@ -19371,127 +19371,6 @@ function applyJson(plan, results, dryRun) {
 `;
 }
 
-// src/core/diff/intent.ts
-function planIntent(baseSets, headSets, masker = new SecretMasker()) {
-  const names = [.../* @__PURE__ */ new Set([...headSets.map((s) => s.target), ...baseSets.map((s) => s.target)])];
-  return names.map((name) => {
-    const head = headSets.find((s) => s.target === name);
-    const base = baseSets.find((s) => s.target === name);
-    const hidden2 = {};
-    const before = new Map((base?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
-    const after = new Map((head?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
-    const changes = [];
-    for (const [k, m] of after) changes.push(compare2(before.get(k), m, masker, hidden2));
-    for (const [k, m] of before) if (!after.has(k)) changes.push(compare2(m, void 0, masker, hidden2));
-    return { target: name, namespace: head?.namespace ?? base?.namespace, changes, summary: countChanges(changes), hidden: hidden2 };
-  });
-}
-function compare2(base, head, masker, hidden2) {
-  const m = head ?? base;
-  const o2 = m.object;
-  const before = base ? masker.mask(stripNoise(base.object, hidden2)) : void 0;
-  const after = head ? masker.mask(stripNoise(head.object, hidden2)) : void 0;
-  const paths = before && after ? changedPaths(before, after) : [];
-  const action = !before ? "create" : !after ? "delete" : paths.length ? "update" : "unchanged";
-  const secrets = isSecret(o2) && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
-  return {
-    action,
-    apiVersion: o2.apiVersion,
-    kind: o2.kind,
-    ...o2.metadata.namespace ? { namespace: o2.metadata.namespace } : {},
-    name: o2.metadata.name,
-    source: m.source,
-    ...m.hook ? { hook: m.hook } : {},
-    paths,
-    digest: action === "update" ? digest(before, after, secrets) : [],
-    diff: action === "unchanged" ? "" : unifiedDiff(`${o2.kind.toLowerCase()}/${o2.metadata.namespace ? `${o2.metadata.namespace}/` : ""}${o2.metadata.name}`, ...labelSecretPair(before, after), ["base", "head"]),
-    ...secrets ? { secrets } : {},
-    via: "intent"
-  };
-}
-
-// src/core/git/worktree.ts
-import { mkdtemp as mkdtemp3, rm as rm3 } from "node:fs/promises";
-import os5 from "node:os";
-import path13 from "node:path";
-async function withWorktree(repoRoot, ref, env, fn) {
-  const git = (args, cwd = repoRoot) => execa("git", args, { cwd, env, extendEnv: false, reject: false, stdin: "ignore" });
-  const inside = await git(["rev-parse", "--show-toplevel"]);
-  if (inside.exitCode !== 0) {
-    throw new UsageError(`--base needs a git repository, and ${repoRoot} is not one`, { hint: "run kubeplan inside the clone of the config repository" });
-  }
-  const resolved = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  if (resolved.exitCode !== 0) {
-    throw new UsageError(`--base ${ref}: no such commit, branch or tag in ${repoRoot}`, {
-      hint: "fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin <branch>)"
-    });
-  }
-  const commit = String(resolved.stdout).trim();
-  const parent = await mkdtemp3(path13.join(os5.tmpdir(), "kubeplan-base-"));
-  const dir = path13.join(parent, "worktree");
-  const added = await git(["worktree", "add", "--detach", "--quiet", dir, commit]);
-  if (added.exitCode !== 0) {
-    await rm3(parent, { recursive: true, force: true });
-    throw new UsageError(`cannot check out ${ref} into a temporary worktree: ${String(added.stderr).trim()}`, { hint: "check the repository is not corrupt and the disk has space" });
-  }
-  try {
-    return await fn(dir);
-  } finally {
-    await git(["worktree", "remove", "--force", dir]);
-    await rm3(parent, { recursive: true, force: true });
-  }
-}
-
-// src/core/commands/diff.ts
-import { existsSync as existsSync4 } from "node:fs";
-import path14 from "node:path";
-
-// src/core/report/json.ts
-var REPORT_VERSION = 1;
-function formatPlanJson(plan) {
-  return `${JSON.stringify(
-    {
-      version: REPORT_VERSION,
-      mode: plan.mode,
-      modeReason: plan.modeReason,
-      base: plan.base ?? null,
-      summary: plan.summary,
-      stats: plan.stats,
-      targets: targetsJson(plan.targets),
-      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null
-    },
-    null,
-    2
-  )}
-`;
-}
-function targetsJson(targets) {
-  return targets.map((t) => ({
-    name: t.target,
-    namespace: t.namespace ?? null,
-    summary: t.summary,
-    hidden: t.hidden,
-    changes: t.changes.filter((c3) => c3.action !== "unchanged").map((c3) => ({
-      action: c3.action,
-      apiVersion: c3.apiVersion,
-      kind: c3.kind,
-      namespace: c3.namespace ?? null,
-      name: c3.name,
-      source: c3.source ?? null,
-      hook: c3.hook ?? null,
-      paths: c3.paths,
-      digest: c3.digest,
-      diff: c3.diff,
-      secrets: c3.secrets ?? null,
-      replaceFields: c3.replaceFields ?? null,
-      destructive: c3.destructive ?? false,
-      notes: c3.notes ?? [],
-      error: c3.error ?? null,
-      via: c3.via
-    }))
-  }));
-}
-
 // src/core/report/markdown.ts
 function formatPlanMarkdown(plan) {
   return `${[...planHeader(plan), ...planSections(plan).flat(), planFooter(plan)].join("\n")}
@@ -19569,6 +19448,52 @@ function escapeHtml(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+// src/core/report/json.ts
+var REPORT_VERSION = 1;
+function formatPlanJson(plan) {
+  return `${JSON.stringify(
+    {
+      version: REPORT_VERSION,
+      mode: plan.mode,
+      modeReason: plan.modeReason,
+      base: plan.base ?? null,
+      summary: plan.summary,
+      stats: plan.stats,
+      targets: targetsJson(plan.targets),
+      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null
+    },
+    null,
+    2
+  )}
+`;
+}
+function targetsJson(targets) {
+  return targets.map((t) => ({
+    name: t.target,
+    namespace: t.namespace ?? null,
+    summary: t.summary,
+    hidden: t.hidden,
+    changes: t.changes.filter((c3) => c3.action !== "unchanged").map((c3) => ({
+      action: c3.action,
+      apiVersion: c3.apiVersion,
+      kind: c3.kind,
+      namespace: c3.namespace ?? null,
+      name: c3.name,
+      source: c3.source ?? null,
+      hook: c3.hook ?? null,
+      paths: c3.paths,
+      digest: c3.digest,
+      diff: c3.diff,
+      secrets: c3.secrets ?? null,
+      replaceFields: c3.replaceFields ?? null,
+      destructive: c3.destructive ?? false,
+      notes: c3.notes ?? [],
+      error: c3.error ?? null,
+      via: c3.via
+    }))
+  }));
+}
+
 // src/core/report/text.ts
 var COLOR = { red: "\x1B[31m", green: "\x1B[32m", yellow: "\x1B[33m", cyan: "\x1B[36m", bold: "\x1B[1m", dim: "\x1B[2m", reset: "\x1B[0m" };
 function formatPlanText(plan, options) {
@@ -19623,7 +19548,147 @@ function formatChange(ch, c3) {
   return lines;
 }
 
+// src/core/commands/drift.ts
+async function driftCommand(options) {
+  const config = loadConfig(options.config, options.cwd);
+  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const { client, resources, ignore, policy } = await openCluster(config, options);
+  const plan = await planTargets(sets, client, resources, { mode: "client", modeReason: "drift is read-only", ignore, policy });
+  const targets = plan.targets.map(driftOf);
+  const now = (options.now ?? (() => /* @__PURE__ */ new Date()))();
+  const report = options.output === "openmetrics" ? formatOpenMetrics(targets, now) : options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? targets.map((t) => formatDriftMarkdown(t)).join("\n") : formatPlanText(plan, { color: options.color });
+  const errors = targets.some((t) => t.errors.length > 0);
+  const drifted = targets.some((t) => t.drifted.length > 0);
+  return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
+}
+function driftOf(t) {
+  const drifted = t.changes.filter((c3) => c3.action === "update" || c3.action === "create" || c3.action === "delete" || c3.action === "replace");
+  let firstSeen;
+  for (const c3 of drifted) {
+    const live = c3.action === "delete" ? c3.object : c3.live;
+    const entries = live?.metadata.managedFields ?? [];
+    let edited;
+    for (const e of entries) {
+      if (e.manager === FIELD_MANAGER || !e.time || (e.subresource ?? "") !== "") continue;
+      const time = new Date(e.time);
+      if (!edited || time > edited) edited = time;
+    }
+    if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
+  }
+  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c3) => c3.action === "error") };
+}
+function describeDrift(c3) {
+  switch (c3.action) {
+    case "create":
+      return "missing from the cluster";
+    case "delete":
+      return "in the cluster, no longer in git";
+    default:
+      return c3.paths.length ? `differs: ${c3.paths.slice(0, 5).join(", ")}${c3.paths.length > 5 ? ", \u2026" : ""}` : "differs";
+  }
+}
+function formatDriftMarkdown(t) {
+  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.
+`;
+  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? "" : "s"} differ from git`, ""];
+  for (const c3 of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c3.apiVersion} ${objectName(c3)}`)}\`: ${escapeHtml(c3.error ? `could not be checked: ${c3.error.message}` : describeDrift(c3))}`);
+  out.push("");
+  for (const c3 of t.drifted) out.push(...section(c3));
+  return `${out.join("\n")}
+`;
+}
+function formatOpenMetrics(targets, now) {
+  const label2 = (t) => `target="${t.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const out = [
+    "# TYPE kubeplan_drift_objects gauge",
+    "# HELP kubeplan_drift_objects Objects that differ from git, are missing, or are no longer in git.",
+    ...targets.map((t) => `kubeplan_drift_objects{${label2(t.target)}} ${t.drifted.length}`),
+    "# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge",
+    "# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).",
+    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label2(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1e3)}`),
+    "# TYPE kubeplan_drift_check_success gauge",
+    "# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.",
+    ...targets.map((t) => `kubeplan_drift_check_success{${label2(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
+    "# EOF"
+  ];
+  return `${out.join("\n")}
+`;
+}
+
+// src/core/diff/intent.ts
+function planIntent(baseSets, headSets, masker = new SecretMasker()) {
+  const names = [.../* @__PURE__ */ new Set([...headSets.map((s) => s.target), ...baseSets.map((s) => s.target)])];
+  return names.map((name) => {
+    const head = headSets.find((s) => s.target === name);
+    const base = baseSets.find((s) => s.target === name);
+    const hidden2 = {};
+    const before = new Map((base?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
+    const after = new Map((head?.manifests ?? []).map((m) => [objectIdentity(m.object), m]));
+    const changes = [];
+    for (const [k, m] of after) changes.push(compare2(before.get(k), m, masker, hidden2));
+    for (const [k, m] of before) if (!after.has(k)) changes.push(compare2(m, void 0, masker, hidden2));
+    return { target: name, namespace: head?.namespace ?? base?.namespace, changes, summary: countChanges(changes), hidden: hidden2 };
+  });
+}
+function compare2(base, head, masker, hidden2) {
+  const m = head ?? base;
+  const o2 = m.object;
+  const before = base ? masker.mask(stripNoise(base.object, hidden2)) : void 0;
+  const after = head ? masker.mask(stripNoise(head.object, hidden2)) : void 0;
+  const paths = before && after ? changedPaths(before, after) : [];
+  const action = !before ? "create" : !after ? "delete" : paths.length ? "update" : "unchanged";
+  const secrets = isSecret(o2) && action !== "unchanged" ? secretKeyChanges(before, after) : void 0;
+  return {
+    action,
+    apiVersion: o2.apiVersion,
+    kind: o2.kind,
+    ...o2.metadata.namespace ? { namespace: o2.metadata.namespace } : {},
+    name: o2.metadata.name,
+    source: m.source,
+    ...m.hook ? { hook: m.hook } : {},
+    paths,
+    digest: action === "update" ? digest(before, after, secrets) : [],
+    diff: action === "unchanged" ? "" : unifiedDiff(`${o2.kind.toLowerCase()}/${o2.metadata.namespace ? `${o2.metadata.namespace}/` : ""}${o2.metadata.name}`, ...labelSecretPair(before, after), ["base", "head"]),
+    ...secrets ? { secrets } : {},
+    via: "intent"
+  };
+}
+
+// src/core/git/worktree.ts
+import { mkdtemp as mkdtemp3, rm as rm3 } from "node:fs/promises";
+import os5 from "node:os";
+import path13 from "node:path";
+async function withWorktree(repoRoot, ref, env, fn) {
+  const git = (args, cwd = repoRoot) => execa("git", args, { cwd, env, extendEnv: false, reject: false, stdin: "ignore" });
+  const inside = await git(["rev-parse", "--show-toplevel"]);
+  if (inside.exitCode !== 0) {
+    throw new UsageError(`--base needs a git repository, and ${repoRoot} is not one`, { hint: "run kubeplan inside the clone of the config repository" });
+  }
+  const resolved = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  if (resolved.exitCode !== 0) {
+    throw new UsageError(`--base ${ref}: no such commit, branch or tag in ${repoRoot}`, {
+      hint: "fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin <branch>)"
+    });
+  }
+  const commit = String(resolved.stdout).trim();
+  const parent = await mkdtemp3(path13.join(os5.tmpdir(), "kubeplan-base-"));
+  const dir = path13.join(parent, "worktree");
+  const added = await git(["worktree", "add", "--detach", "--quiet", dir, commit]);
+  if (added.exitCode !== 0) {
+    await rm3(parent, { recursive: true, force: true });
+    throw new UsageError(`cannot check out ${ref} into a temporary worktree: ${String(added.stderr).trim()}`, { hint: "check the repository is not corrupt and the disk has space" });
+  }
+  try {
+    return await fn(dir);
+  } finally {
+    await git(["worktree", "remove", "--force", dir]);
+    await rm3(parent, { recursive: true, force: true });
+  }
+}
+
 // src/core/commands/diff.ts
+import { existsSync as existsSync4 } from "node:fs";
+import path14 from "node:path";
 async function diffCommand(options) {
   if (options.offline && !options.base) {
     throw new UsageError("--offline needs --base: without a cluster there is only the intent diff against a git ref", {
@@ -19697,73 +19762,6 @@ async function chooseMode(requested, client, resources, sets) {
   return { mode: "client", reason: `auto: no patch permission for ${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", \u2026" : ""}, so read-only comparison` };
 }
 
-// src/core/commands/drift.ts
-async function driftCommand(options) {
-  const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const { client, resources, ignore, policy } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: "client", modeReason: "drift is read-only", ignore, policy });
-  const targets = plan.targets.map(driftOf);
-  const now = (options.now ?? (() => /* @__PURE__ */ new Date()))();
-  const report = options.output === "openmetrics" ? formatOpenMetrics(targets, now) : options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? targets.map((t) => formatDriftMarkdown(t)).join("\n") : formatPlanText(plan, { color: options.color });
-  const errors = targets.some((t) => t.errors.length > 0);
-  const drifted = targets.some((t) => t.drifted.length > 0);
-  return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
-}
-function driftOf(t) {
-  const drifted = t.changes.filter((c3) => c3.action === "update" || c3.action === "create" || c3.action === "delete" || c3.action === "replace");
-  let firstSeen;
-  for (const c3 of drifted) {
-    const live = c3.action === "delete" ? c3.object : c3.live;
-    const entries = live?.metadata.managedFields ?? [];
-    let edited;
-    for (const e of entries) {
-      if (e.manager === FIELD_MANAGER || !e.time || (e.subresource ?? "") !== "") continue;
-      const time = new Date(e.time);
-      if (!edited || time > edited) edited = time;
-    }
-    if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
-  }
-  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c3) => c3.action === "error") };
-}
-function describeDrift(c3) {
-  switch (c3.action) {
-    case "create":
-      return "missing from the cluster";
-    case "delete":
-      return "in the cluster, no longer in git";
-    default:
-      return c3.paths.length ? `differs: ${c3.paths.slice(0, 5).join(", ")}${c3.paths.length > 5 ? ", \u2026" : ""}` : "differs";
-  }
-}
-function formatDriftMarkdown(t) {
-  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.
-`;
-  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? "" : "s"} differ from git`, ""];
-  for (const c3 of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c3.apiVersion} ${objectName(c3)}`)}\`: ${escapeHtml(c3.error ? `could not be checked: ${c3.error.message}` : describeDrift(c3))}`);
-  out.push("");
-  for (const c3 of t.drifted) out.push(...section(c3));
-  return `${out.join("\n")}
-`;
-}
-function formatOpenMetrics(targets, now) {
-  const label2 = (t) => `target="${t.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-  const out = [
-    "# TYPE kubeplan_drift_objects gauge",
-    "# HELP kubeplan_drift_objects Objects that differ from git, are missing, or are no longer in git.",
-    ...targets.map((t) => `kubeplan_drift_objects{${label2(t.target)}} ${t.drifted.length}`),
-    "# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge",
-    "# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).",
-    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label2(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1e3)}`),
-    "# TYPE kubeplan_drift_check_success gauge",
-    "# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.",
-    ...targets.map((t) => `kubeplan_drift_check_success{${label2(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
-    "# EOF"
-  ];
-  return `${out.join("\n")}
-`;
-}
-
 export {
   EXIT_ERROR,
   KubeplanError,
@@ -19779,11 +19777,11 @@ export {
   objectName,
   emptyCounts,
   applyCommand,
-  formatPlanJson,
   planHeader,
   planSections,
   planFooter,
-  diffCommand,
+  formatPlanJson,
   driftCommand,
-  formatDriftMarkdown
+  formatDriftMarkdown,
+  diffCommand
 };
