@@ -1,12 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge, BODY_LIMIT } from '../forge/forge.js';
-import { bench, freshNamespace } from '../harness/kube.js';
+import { freshNamespace } from '../harness/kube.js';
+import { runAction, type ActionRun } from '../helpers/run-action.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
-import { repoRoot } from '../helpers/tools.js';
 
 // dist/index.js run the way the GitHub runner runs it, against the bench apiserver and the local forge.
 let forge: Forge;
@@ -40,51 +40,17 @@ function pullRequestEvent(number: number, fork: boolean, baseSha = 'a'.repeat(40
   };
 }
 
-interface ActionRun {
-  code: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
 async function runPlan(repo: string, options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string; baseSha?: string }): Promise<ActionRun> {
-  const dir = mkdtempSync(path.join(scratch, 'run-'));
-  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
-  writeFileSync(files.output, '');
-  writeFileSync(files.summary, '');
-  writeFileSync(files.event, JSON.stringify(pullRequestEvent(options.pr, options.fork ?? false, options.baseSha)));
   const token = options.token ?? 'ghs_seededtoken0123456789';
   if (options.fork) forge.readOnlyTokens.add(token);
-  const inputs: Record<string, string> = { kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': token, ...options.inputs };
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_REPOSITORY: 'acme/config',
-    GITHUB_SHA: 'b'.repeat(40),
-    GITHUB_REF: `refs/pull/${options.pr}/merge`,
-    GITHUB_API_URL: forge.url,
-    GITHUB_GRAPHQL_URL: forge.graphqlUrl,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '4242',
-    GITHUB_WORKSPACE: repo,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: dir,
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  // The kubeconfig written for the step is gone afterwards, whatever happened.
-  expect(existsSync(path.join(dir, 'kubeplan-kubeconfig'))).toBe(false);
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
+  return runAction({
+    repo,
+    forge,
+    event: 'pull_request',
+    payload: pullRequestEvent(options.pr, options.fork ?? false, options.baseSha),
+    inputs: { 'github-token': token, ...options.inputs },
+    scratch,
+  });
 }
 
 function repoWith(ns: string, objects: object[]) {

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import type { Forge } from '../forge/forge.js';
 import { bench } from '../harness/kube.js';
 import { repoRoot } from './tools.js';
@@ -20,7 +19,7 @@ export interface ActionRun {
  * GITHUB_STEP_SUMMARY, the API pointed at the local forge, the bench admin kubeconfig as the kubeconfig input.
  */
 export async function runAction(options: { repo: string; forge: Forge; event: string; payload: object; inputs: Record<string, string>; scratch: string }): Promise<ActionRun> {
-  const dir = mkdtempSync(path.join(options.scratch ?? os.tmpdir(), 'run-'));
+  const dir = mkdtempSync(path.join(options.scratch, 'run-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
@@ -50,6 +49,8 @@ export async function runAction(options: { repo: string; forge: Forge; event: st
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // The kubeconfig written for the step is gone afterwards, whatever happened.
+  expect(existsSync(path.join(dir, 'kubeplan-kubeconfig'))).toBe(false);
   const outputs: Record<string, string> = {};
   for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
   return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
