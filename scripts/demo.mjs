@@ -3,12 +3,11 @@
 // text report here, the pull-request markdown in a file it names), applies it, plans again (no changes), and stops
 // the cluster.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dump, loadAll } from 'js-yaml';
+import { loadAll } from 'js-yaml';
 import { ensureBench } from '../test/bench/build.mjs';
 import { startApiserver } from '../test/bench/servers.mjs';
 import { setupTools } from './setup-tools.mjs';
@@ -57,41 +56,23 @@ try {
   step('applying the previous release of examples/ (server-side apply, field manager kubeplan)');
   const render = run(process.execPath, [cli, 'render', '--out-dir', path.join(work, 'rendered')], { cwd: examples, env });
   if (render.status !== 0) throw new Error('render failed');
-  // Per target, as `kubeplan apply` records it: server-side apply as field manager kubeplan, every object labelled
-  // as part of the target's ApplySet, and the parent ConfigMap kubeplan-<target> listing the kinds and namespaces.
-  // (Until `kubeplan apply` exists, the demo writes that inventory itself.)
+  // The previous release is applied by kubeplan itself, from a repository with the same targets (so the same
+  // inventories) holding the edited objects: exactly what a merge of that release would have done.
   const targets = { platform: undefined, 'shop-prod': 'shop', 'shop-staging': 'shop-staging', 'api-prod': 'api' };
+  const previousRepo = path.join(work, 'previous');
+  const config = ['targets:'];
   let count = 0;
   for (const [target, namespace] of Object.entries(targets)) {
     const objects = loadAll(readFileSync(path.join(work, 'rendered', `${target}.yaml`), 'utf8')).filter(Boolean);
     const previous = [...objects.filter((o) => !o.metadata?.annotations?.['helm.sh/hook']).map(previousRelease).filter(Boolean), ...removedSince(target, namespace)];
-    const parent = { name: `kubeplan-${target}`, namespace: namespace ?? 'default' };
-    const id = `applyset-${createHash('sha256').update([parent.name, parent.namespace, 'ConfigMap', ''].join('.')).digest('base64url')}-v1`;
-    for (const o of previous) o.metadata.labels = { ...o.metadata.labels, 'applyset.kubernetes.io/part-of': id };
-    const crds = previous.filter((o) => o.kind === 'CustomResourceDefinition');
-    if (crds.length) {
-      kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], crds);
-      kubectl(['wait', '--for=condition=established', '--timeout=30s', ...crds.map((c) => `crd/${c.metadata.name}`)]);
-    }
-    const groupKinds = [...new Set(previous.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
-    const namespaces = [...new Set(previous.map((o) => o.metadata.namespace).filter((ns) => ns && ns !== parent.namespace))].sort();
-    const parentObject = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        ...parent,
-        labels: { 'applyset.kubernetes.io/id': id },
-        annotations: {
-          'applyset.kubernetes.io/tooling': 'kubeplan/v0',
-          'applyset.kubernetes.io/contains-group-kinds': groupKinds.join(','),
-          ...(namespaces.length ? { 'applyset.kubernetes.io/additional-namespaces': namespaces.join(',') } : {}),
-        },
-      },
-    };
-    kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], [...previous.filter((o) => o.kind === 'Namespace'), parentObject]);
-    kubectl(['apply', '--server-side', '--field-manager=kubeplan', '--force-conflicts', '-f', '-'], previous);
+    mkdirSync(path.join(previousRepo, target), { recursive: true });
+    writeFileSync(path.join(previousRepo, target, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: previous }));
+    config.push(`  - name: ${target}`, ...(namespace ? [`    namespace: ${namespace}`] : []), `    manifests: ${target}`);
     count += previous.length;
   }
+  writeFileSync(path.join(previousRepo, 'kubeplan.yaml'), `${config.join('\n')}\n`);
+  const previousApply = run(process.execPath, [cli, 'apply', '--no-wait', '--no-hooks'], { cwd: previousRepo, env });
+  if (previousApply.status !== 0) throw new Error('applying the previous release failed');
   log(`${count} objects applied`);
 
   step('kubeplan diff: the plan of the current examples/ against the cluster');
@@ -120,14 +101,5 @@ function run(bin, args, options) {
   const result = spawnSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...options });
   if (result.error) throw result.error;
   return result;
-}
-
-function kubectl(args, objects) {
-  const input = objects ? objects.map((o) => `---\n${dump(o)}`).join('') : undefined;
-  const result = spawnSync(path.join(tools, 'kubectl'), ['--kubeconfig', cluster.adminKubeconfig, ...args], {
-    input,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${result.stderr}`);
 }
 
