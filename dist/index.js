@@ -1,16 +1,15 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  ErrorList,
-  KubeplanError,
-  UsageError,
+  GitHubApi,
+  GitHubError
+} from "./chunks/chunk-DXM7VX3L.js";
+import {
+  affectedTargets,
   applyCommand,
-  checkKustomizationTree,
   diffCommand,
   driftCommand,
   emptyCounts,
-  execa,
   formatDriftMarkdown,
-  formatError,
   formatPlanJson,
   formatSource,
   loadConfig,
@@ -20,11 +19,18 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-VW5GALZK.js";
+} from "./chunks/chunk-ZXDPYN2Z.js";
 import {
   CORE_SCHEMA,
   load
 } from "./chunks/chunk-GY6BXHYW.js";
+import {
+  ErrorList,
+  KubeplanError,
+  UsageError,
+  execa,
+  formatError
+} from "./chunks/chunk-XH3CUVPE.js";
 import {
   __commonJS,
   __require,
@@ -1070,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1528,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path5, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path5,
           error2.message
         );
       });
@@ -1609,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1674,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path5,
         method,
         body,
         headers,
@@ -1689,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1759,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6452,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path5, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6533,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7062,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7159,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7512,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8753,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10728,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10763,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10801,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path5,
         method,
         body,
         headers,
@@ -11266,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13603,7 +13609,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14558,7 +14564,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16148,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code = path6.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code = path5.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19070,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path5 = `/${path5}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19096,7 +19102,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19654,7 +19660,7 @@ function endGroup() {
 }
 
 // src/platform/github/run.ts
-import path5 from "node:path";
+import path4 from "node:path";
 import { existsSync as existsSync2, rmSync } from "node:fs";
 
 // src/platform/github/context.ts
@@ -19785,45 +19791,6 @@ function optional(name) {
 // src/platform/github/apply.ts
 import { createHash } from "node:crypto";
 
-// src/core/config/affected.ts
-import path2 from "node:path";
-function targetInputs(target, config) {
-  const rel = (abs) => path2.relative(config.repoRoot, abs).split(path2.sep).join("/");
-  const source = target.source;
-  const kustomizeFolders = (dir) => {
-    try {
-      return checkKustomizationTree(target, dir, config.repoRoot, { allowExecPlugins: true, allowHelmCharts: true, allowRemoteResources: true }).folders.map(rel);
-    } catch {
-      return void 0;
-    }
-  };
-  switch (source.type) {
-    case "manifests":
-      return [source.dir.rel];
-    case "kustomize":
-      return kustomizeFolders(source.dir.abs);
-    case "helm": {
-      const inputs = source.values.map((v) => v.rel);
-      if (source.chart.kind === "local") inputs.push(source.chart.path.rel);
-      if (source.postRender) {
-        const folders = kustomizeFolders(source.postRender.abs);
-        if (!folders) return void 0;
-        inputs.push(...folders);
-      }
-      return inputs;
-    }
-  }
-}
-function affectedTargets(config, changedFiles) {
-  const configFile = path2.relative(config.repoRoot, config.file).split(path2.sep).join("/");
-  if (changedFiles.includes(configFile)) return config.targets.map((t) => t.name);
-  return config.targets.filter((t) => {
-    const inputs = targetInputs(t, config);
-    if (!inputs) return true;
-    return changedFiles.some((f) => inputs.some((i) => i === "." || f === i || f.startsWith(`${i}/`)));
-  }).map((t) => t.name);
-}
-
 // src/core/git/changed-files.ts
 async function changedFilesSince(repoRoot, base, env) {
   const result = await execa("git", ["diff", "--name-only", "--no-renames", `${base}`, "HEAD", "--"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
@@ -19877,154 +19844,9 @@ async function upsertErrorComment(platform2, pr, key, body) {
   return current ? platform2.updateComment(current.id, body) : platform2.createComment(pr, body);
 }
 
-// src/platform/github/api.ts
-var GitHubError = class extends Error {
-  constructor(message, status) {
-    super(message);
-    this.status = status;
-  }
-  status;
-};
-var GitHubApi = class _GitHubApi {
-  constructor(options) {
-    this.options = options;
-  }
-  options;
-  /** The API of this run's repository, at the URLs the runner gives (GitHub Enterprise Server included). */
-  static forRun(token, repository, env) {
-    return new _GitHubApi({
-      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? "https://api.github.com/graphql",
-      token,
-      owner: repository.owner,
-      repo: repository.name
-    });
-  }
-  async request(method, url, body) {
-    const full = url.startsWith("http") ? url : `${this.options.apiUrl}${url}`;
-    for (let attempt = 1; ; attempt++) {
-      let res;
-      try {
-        res = await fetch(full, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.options.token}`,
-            accept: "application/vnd.github+json",
-            "x-github-api-version": "2022-11-28",
-            "user-agent": "kubeplan",
-            ...body === void 0 ? {} : { "content-type": "application/json" }
-          },
-          body: body === void 0 ? void 0 : JSON.stringify(body)
-        });
-      } catch (error2) {
-        if (attempt < 3) {
-          await sleep(500 * attempt);
-          continue;
-        }
-        throw new GitHubError(`cannot reach ${full}: ${error2.message}`, 0);
-      }
-      const text = await res.text();
-      const limited = res.status === 429 || res.status === 403 && (res.headers.get("retry-after") !== null || res.headers.get("x-ratelimit-remaining") === "0");
-      if ((res.status >= 500 || limited) && attempt < 4) {
-        const after = Number(res.headers.get("retry-after"));
-        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1e3 : 1e3 * 2 ** (attempt - 1));
-        continue;
-      }
-      if (!res.ok) {
-        let message = text;
-        try {
-          const parsed = JSON.parse(text);
-          message = [parsed.message, ...(parsed.errors ?? []).map((e) => e.message)].filter(Boolean).join(": ");
-        } catch {
-        }
-        throw new GitHubError(`${method} ${new URL(full).pathname}: ${res.status} ${message}`, res.status);
-      }
-      return { data: text ? JSON.parse(text) : void 0, headers: res.headers };
-    }
-  }
-  repoPath() {
-    return `/repos/${encodeURIComponent(this.options.owner)}/${encodeURIComponent(this.options.repo)}`;
-  }
-  async listComments(pr) {
-    const out = [];
-    let url = `${this.repoPath()}/issues/${pr}/comments?per_page=100`;
-    while (url) {
-      const { data, headers } = await this.request("GET", url);
-      out.push(...data.map(toComment));
-      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
-    }
-    return out;
-  }
-  async createComment(pr, body) {
-    return toComment((await this.request("POST", `${this.repoPath()}/issues/${pr}/comments`, { body })).data);
-  }
-  async updateComment(id, body) {
-    return toComment((await this.request("PATCH", `${this.repoPath()}/issues/comments/${id}`, { body })).data);
-  }
-  async deleteComment(id) {
-    await this.request("DELETE", `${this.repoPath()}/issues/comments/${id}`);
-  }
-  /** A GitHub Deployment of `sha` to the environment named after the target; returns its id. */
-  async createDeployment(environment, sha, description) {
-    const { data } = await this.request("POST", `${this.repoPath()}/deployments`, {
-      ref: sha,
-      environment,
-      description,
-      auto_merge: false,
-      required_contexts: [],
-      transient_environment: false,
-      production_environment: true
-    });
-    return data.id;
-  }
-  async setDeploymentStatus(id, state, description, logUrl) {
-    await this.request("POST", `${this.repoPath()}/deployments/${id}/statuses`, {
-      state,
-      description: description.slice(0, 140),
-      ...logUrl ? { log_url: logUrl } : {},
-      auto_inactive: true
-    });
-  }
-  /** The merged pull request a commit came from, if any. */
-  async mergedPullRequest(sha) {
-    const { data } = await this.request("GET", `${this.repoPath()}/commits/${sha}/pulls`);
-    return data.find((p) => p.merged_at !== null)?.number;
-  }
-  /** Open issues with a label (the drift tracking issues), all pages. */
-  async listOpenIssues(label) {
-    const out = [];
-    let url = `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
-    while (url) {
-      const { data, headers } = await this.request("GET", url);
-      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? "" })));
-      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
-    }
-    return out;
-  }
-  async createIssue(title, body, labels) {
-    return (await this.request("POST", `${this.repoPath()}/issues`, { title, body, labels })).data.number;
-  }
-  async updateIssue(number, fields) {
-    await this.request("PATCH", `${this.repoPath()}/issues/${number}`, fields);
-  }
-  async minimizeComment(comment) {
-    const { data } = await this.request("POST", this.options.graphqlUrl, {
-      query: "mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }",
-      variables: { id: comment.nodeId, classifier: "OUTDATED" }
-    });
-    if (data.errors?.length) throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join("; ")}`, 200);
-  }
-};
-function toComment(c) {
-  return { id: c.id, nodeId: c.node_id, body: c.body ?? "", url: c.html_url, minimized: false };
-}
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // src/platform/github/cluster.ts
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import path3 from "node:path";
+import path2 from "node:path";
 function clusterOptions(inputs, env) {
   const dir = runnerTempOf(inputs, env);
   mkdirSync(dir, { recursive: true });
@@ -20038,7 +19860,7 @@ function clusterOptions(inputs, env) {
   };
 }
 function kubeconfigPath(dir) {
-  return path3.join(dir, "kubeplan-kubeconfig");
+  return path2.join(dir, "kubeplan-kubeconfig");
 }
 function writeKubeconfig(contents, dir) {
   try {
@@ -20234,7 +20056,7 @@ async function trackTarget(api, open2, t, ctx, now) {
 // src/platform/github/plan.ts
 import { createHash as createHash2 } from "node:crypto";
 import { writeFileSync as writeFileSync2 } from "node:fs";
-import path4 from "node:path";
+import path3 from "node:path";
 
 // src/core/report/comment-parts.ts
 var RESERVE = 300;
@@ -20367,7 +20189,7 @@ function unaffectedPlan() {
 }
 async function finish(inputs, ctx, runnerTemp, key, api, plan) {
   const pr = ctx.pullRequest;
-  const reportPath = path4.join(runnerTemp, "kubeplan-report.json");
+  const reportPath = path3.join(runnerTemp, "kubeplan-report.json");
   writeFileSync2(reportPath, formatPlanJson(plan));
   for (const target of plan.targets) {
     const changed2 = target.changes.filter((c) => c.action !== "unchanged");
@@ -20377,7 +20199,7 @@ async function finish(inputs, ctx, runnerTemp, key, api, plan) {
   }
   info(summaryLine(plan.summary));
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : "the full plan is in the job summary";
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path4.basename(reportPath)} (report-path output)` });
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => "", fullReportHint: `the full report is ${path3.basename(reportPath)} (report-path output)` });
   await summary.addRaw(summaryParts[0]).write();
   let commentUrl = "";
   if (api && pr) {
@@ -20465,7 +20287,7 @@ async function run(env) {
         { data: "Hooks", header: true },
         { data: "File", header: true }
       ],
-      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path5.relative(inputs.workingDirectory, r.file)])
+      ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path4.relative(inputs.workingDirectory, r.file)])
     ]).write();
   } catch (error2) {
     fail(error2, env);
@@ -20477,7 +20299,7 @@ var MAX_ANNOTATIONS = 10;
 function fail(error2, env) {
   const errors = error2 instanceof ErrorList ? error2.errors : [error2];
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path5.resolve(workspace, getInput("working-directory") || ".");
+  const workingDirectory = path4.resolve(workspace, getInput("working-directory") || ".");
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : void 0;
@@ -20491,9 +20313,9 @@ function fail(error2, env) {
 function locate(where, workspace, workingDirectory) {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? "");
   if (!m) return void 0;
-  const fromWorkingDirectory = path5.resolve(workingDirectory, m[1]);
-  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path5.resolve(workspace, m[1]);
-  return { file: path5.relative(workspace, abs).split(path5.sep).join("/"), line: Number(m[2]) };
+  const fromWorkingDirectory = path4.resolve(workingDirectory, m[1]);
+  const abs = existsSync2(fromWorkingDirectory) ? fromWorkingDirectory : path4.resolve(workspace, m[1]);
+  return { file: path4.relative(workspace, abs).split(path4.sep).join("/"), line: Number(m[2]) };
 }
 
 // src/index.ts

@@ -10,6 +10,8 @@ Commands:
   diff      Plan: what applying the rendered targets would change in the cluster
   apply     Make the cluster match git: staged server-side apply, then prune
   drift     Where the live cluster differs from git (read-only), for schedules
+  bump      Move image references to the newest tags their policy allows, as
+            pull requests (or local edits)
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -149,4 +151,36 @@ Options:
 Examples:
   kubeplan drift --exit-code
   kubeplan drift -o openmetrics > /var/lib/node_exporter/kubeplan.prom
+`;
+
+export const BUMP_HELP = `Usage: kubeplan bump [options]
+
+Finds every image reference in the targets' source files (values files, Kustomize
+images, manifests, Flux and Renovate markers), asks the registries for their tags,
+picks the newest each image's policy allows and edits the files byte for byte
+(comments, quotes and layout kept). By default it opens or updates one pull request
+per image (or group) on a stable branch; that needs GITHUB_TOKEN and
+GITHUB_REPOSITORY. Registry credentials come from Docker's config.json.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+      --image NAME         Only this image (as written, without tag); repeat
+      --tag TAG            With one --image: move it to this tag, as app CI
+                           announces it (one HEAD request, no tag listing)
+      --digest DIGEST      With --tag: the sha256 digest the tag must have
+      --local              Edit the working tree only: no git, no pull requests
+      --dry-run            Write nothing; print the edits as unified diffs
+      --explain            List every tag and why it was not chosen
+  -o, --output FORMAT      text (default) or json (schema in the README)
+      --registry-endpoint HOST=URL
+                           Reach HOST's registry at URL (a mirror); repeat
+  -h, --help               Show this help
+
+Exit codes: 0 done (with or without bumps), 2 bad input or an image whose
+registry failed (the other images still move).
+
+Examples:
+  kubeplan bump --dry-run --explain
+  kubeplan bump --local --image ghcr.io/acme/shop
+  kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0 --digest sha256:...
 `;

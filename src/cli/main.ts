@@ -3,11 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import { applyCommand } from '../core/commands/apply.js';
+import { bumpCommand } from '../core/commands/bump.js';
 import { diffCommand } from '../core/commands/diff.js';
 import { driftCommand } from '../core/commands/drift.js';
 import { renderCommand } from '../core/commands/render.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
-import { APPLY_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
+import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -39,7 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === '-h' || command === '--help' || command === 'help') {
       const topic = command === 'help' ? rest[0] : undefined;
-      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : MAIN_HELP);
+      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : topic === 'bump' ? BUMP_HELP : MAIN_HELP);
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -50,6 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     if (command === 'diff') return await diff(rest, env, cwd, io);
     if (command === 'apply') return await apply(rest, env, cwd, io);
     if (command === 'drift') return await drift(rest, env, cwd, io);
+    if (command === 'bump') return await bump(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -233,6 +235,71 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   });
   io.stdout(result.report);
   return result.exitCode;
+}
+
+const BUMP_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  image: { type: 'string', multiple: true },
+  tag: { type: 'string' },
+  digest: { type: 'string' },
+  local: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  explain: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  'registry-endpoint': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, BUMP_OPTIONS, 'bump');
+  if (values.help) {
+    io.stdout(BUMP_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o json for the documented schema' });
+  if (values.local && values['dry-run']) throw new UsageError('--local and --dry-run cannot be combined', { hint: '--dry-run writes nothing; --local edits the working tree' });
+  const images = values.image ?? [];
+  const tag = emptyToUndefined(values.tag);
+  const digest = emptyToUndefined(values.digest);
+  if ((tag || digest) && images.length !== 1) {
+    throw new UsageError('--tag and --digest need exactly one --image', { hint: 'kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0' });
+  }
+  if (digest && !tag) throw new UsageError('--digest needs --tag', { hint: 'name the tag the digest belongs to' });
+  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest)) throw new UsageError(`--digest must be sha256: and 64 hex digits, not "${digest}"`, { hint: 'copy the digest docker push printed' });
+  const endpoints = (values['registry-endpoint'] ?? []).map((e) => {
+    const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(https?:\/\/[^/]+)\/?$/.exec(e);
+    if (!m) throw new UsageError(`--registry-endpoint must be HOST=URL, not "${e}"`, { hint: 'for example ghcr.io=http://127.0.0.1:5000' });
+    return { host: m[1]!, endpoint: m[2]! };
+  });
+  const mode = values.local ? 'local' : values['dry-run'] ? 'dry-run' : 'pull-requests';
+  const publisher = mode === 'pull-requests' ? await cliPublisher(env, cwd) : undefined;
+  const result = await bumpCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    cwd,
+    env,
+    request: { only: tag ? [] : images, dispatch: tag ? { image: images[0]!, tag, digest } : undefined, explain: values.explain ?? false },
+    mode,
+    output,
+    endpoints,
+    ...(publisher ? { publisher } : {}),
+  });
+  io.stdout(result.output);
+  return result.exitCode;
+}
+
+/** Pull requests from the CLI: GitHub, from the same variables a workflow has (GITHUB_TOKEN, GITHUB_REPOSITORY). */
+async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
+  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
+  const repository = env.GITHUB_REPOSITORY;
+  if (!token || !repository) {
+    throw new UsageError('opening pull requests needs GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)', {
+      where: 'kubeplan bump',
+      hint: 'set them, or pass --local to edit the working tree or --dry-run to only print the edits',
+    });
+  }
+  const { githubBumpPublisher } = await import('../platform/github/bump.js');
+  return githubBumpPublisher({ token, repository, env, cwd });
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {

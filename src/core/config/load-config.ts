@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError, ErrorList } from '../errors.js';
-import type { ChartRef, Config, HelmSource, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
+import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
+import { parseImageRef } from '../images/registry.js';
+import type { ChartRef, Config, HelmSource, ImageConfig, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
 import { validate as validateConfig } from './validate-config.generated.js';
 
 export const DEFAULT_CONFIG_FILE = 'kubeplan.yaml';
@@ -34,6 +36,9 @@ interface RawConfig {
   targets: RawTarget[];
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
+  images?: { name: string; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
+  registries?: { host: string; insecure?: boolean; endpoint?: string }[];
+  bump?: { labels?: string[]; branchPrefix?: string };
 }
 
 /** Reads, parses and fully validates a kubeplan.yaml; every problem found is reported at once with its line. */
@@ -106,6 +111,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
   });
+  const images = readImages(config, locate, errors);
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {
     file,
@@ -116,7 +122,37 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       allowRemoteResources: config.kustomize?.allowRemoteResources ?? false,
       allowHelmCharts: config.kustomize?.allowHelmCharts ?? false,
     },
+    images,
+    registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, '') })),
+    bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
   };
+}
+
+function readImages(config: RawConfig, locate: Locator, errors: ConfigError[]): ImageConfig[] {
+  const seen = new Map<string, number>();
+  return (config.images ?? []).flatMap((image, i) => {
+    const where = locate.where(['images', i]);
+    const ref = parseImageRef(image.name);
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      errors.push(new ConfigError(`image "${image.name}" has a tag or digest`, { where: locate.where(['images', i, 'name']), hint: 'write the image name only; the policy chooses the tag' }));
+      return [];
+    }
+    const key = `${ref.registry}/${ref.repository}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push(new ConfigError(`image "${image.name}" is listed twice (first at ${locate.where(['images', first])})`, { where, hint: 'merge the two entries' }));
+      return [];
+    }
+    seen.set(key, i);
+    const exclude = image.exclude ?? [];
+    const problem = image.policy || exclude.length > 0 ? policyProblem(image.policy ?? DEFAULT_POLICY, exclude) : undefined;
+    if (problem) {
+      errors.push(new ConfigError(`image "${image.name}": ${problem}`, { where: locate.where(['images', i, image.policy ? 'policy' : 'exclude']), hint: 'fix the policy (see the README, Image bumps)' }));
+      return [];
+    }
+    const rules = image.policy || exclude.length > 0 ? { policy: image.policy ?? DEFAULT_POLICY, exclude } : undefined;
+    return [{ name: image.name, key, rules, pin: image.pin === 'digest', group: image.group, skip: image.skip ?? false, where }];
+  });
 }
 
 function resolveSource(t: RawTarget, paths: PathResolver, locate: Locator, i: number): TargetSource | undefined {

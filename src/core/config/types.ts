@@ -1,4 +1,6 @@
 /** The validated, resolved form of kubeplan.yaml that the rest of the core consumes. */
+import type { ImageRules } from '../images/policy.js';
+
 
 /** A path from kubeplan.yaml, resolved and checked to stay inside the repository. */
 export interface RepoPath {
@@ -81,6 +83,25 @@ export interface KustomizePolicy {
   allowHelmCharts: boolean;
 }
 
+/** kubeplan.yaml `images[]`: how one image's bumps are chosen. */
+export interface ImageConfig {
+  name: string;
+  /** `registry/repository`, the way references are matched. */
+  key: string;
+  rules: ImageRules | undefined;
+  pin: boolean;
+  group: string | undefined;
+  skip: boolean;
+  where: string;
+}
+
+/** kubeplan.yaml `registries[]`. */
+export interface RegistryConfig {
+  host: string;
+  insecure: boolean;
+  endpoint: string | undefined;
+}
+
 export interface Config {
   /** Absolute path of the config file. */
   file: string;
@@ -88,4 +109,7 @@ export interface Config {
   repoRoot: string;
   targets: Target[];
   kustomize: KustomizePolicy;
+  images: ImageConfig[];
+  registries: RegistryConfig[];
+  bump: { labels: string[]; branchPrefix: string };
 }

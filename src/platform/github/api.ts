@@ -9,6 +9,16 @@ export class GitHubError extends Error {
   }
 }
 
+export interface RestPull {
+  number: number;
+  html_url: string;
+  state: 'open' | 'closed';
+  title: string;
+  body: string | null;
+  merged_at: string | null;
+  head: { ref: string; repo: { full_name: string } | null };
+}
+
 interface RestComment {
   id: number;
   node_id: string;
@@ -154,6 +164,34 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
 
   async updateIssue(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' }): Promise<void> {
     await this.request('PATCH', `${this.repoPath()}/issues/${number}`, fields);
+  }
+
+  /** Pull requests matching a query (`state=open`, `head=owner:branch`), all pages. */
+  async listPulls(query: string): Promise<RestPull[]> {
+    const out: RestPull[] = [];
+    let url: string | undefined = `${this.repoPath()}/pulls?per_page=100&${query}`;
+    while (url) {
+      const { data, headers }: { data: RestPull[]; headers: Headers } = await this.request<RestPull[]>('GET', url);
+      out.push(...data);
+      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
+    }
+    return out;
+  }
+
+  async createPull(fields: { title: string; head: string; base: string; body: string }): Promise<RestPull> {
+    return (await this.request<RestPull>('POST', `${this.repoPath()}/pulls`, { ...fields, maintainer_can_modify: false })).data;
+  }
+
+  async updatePull(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+    await this.request('PATCH', `${this.repoPath()}/pulls/${number}`, fields);
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    await this.request('POST', `${this.repoPath()}/issues/${number}/labels`, { labels });
+  }
+
+  get repository(): { owner: string; repo: string } {
+    return { owner: this.options.owner, repo: this.options.repo };
   }
 
   async minimizeComment(comment: PlatformComment): Promise<void> {

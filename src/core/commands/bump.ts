@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { EXIT_ERROR } from '../errors.js';
+import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
+import { dockerCredentials, RegistryClient } from '../images/registry.js';
+import { formatBumpJson, formatBumpText, type BumpMode, type BumpReport, type PullRequestOutcome } from '../report/bump.js';
+import { publishBumps, type BumpPublisher } from '../images/publish.js';
+
+export interface BumpOptions {
+  config: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  request: BumpRequest;
+  mode: BumpMode;
+  output: 'text' | 'json';
+  /** `--registry-endpoint HOST=URL`: reach HOST's registry API at URL (a mirror); wins over kubeplan.yaml. */
+  endpoints: { host: string; endpoint: string }[];
+  /** Opens the pull requests (mode pull-requests). */
+  publisher?: BumpPublisher;
+}
+
+export interface BumpResult {
+  report: BumpReport;
+  output: string;
+  exitCode: number;
+}
+
+/**
+ * `kubeplan bump`: finds the image references of every target's source files, asks the registries, applies the
+ * policies and then writes nothing (dry-run), edits the working tree (local), or opens one pull request per image or
+ * group (pull-requests). An image whose registry fails is reported and the others still move; the exit code is then 2.
+ */
+export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
+  const config = loadConfig(options.config, options.cwd);
+  const registries = [
+    ...options.endpoints.map((e) => ({ host: e.host, insecure: false, endpoint: e.endpoint })),
+    ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host)),
+  ];
+  const registry = new RegistryClient({ credentials: dockerCredentials(options.env), registries });
+  const plan = await planBumps(config, options.request, registry);
+  const moving = plan.images.filter((i) => i.status === 'bump');
+  const edits = editsOf(moving, plan.textOf);
+  const written: string[] = [];
+  let pullRequests: PullRequestOutcome[] = [];
+  if (options.mode === 'local') {
+    for (const e of edits) {
+      writeFileSync(path.join(config.repoRoot, e.file), e.after);
+      written.push(e.file);
+    }
+  } else if (options.mode === 'pull-requests') {
+    if (!options.publisher) throw new Error('pull-requests mode needs a publisher');
+    pullRequests = await publishBumps(plan, config, options.publisher, { closeStale: options.request.dispatch === undefined });
+  }
+  const report: BumpReport = { mode: options.mode, plan, edits, written, pullRequests };
+  const output = options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
+  const failed = plan.images.some((i) => i.status === 'error') || pullRequests.some((p) => p.action === 'error');
+  return { report, output, exitCode: failed ? EXIT_ERROR : 0 };
+}

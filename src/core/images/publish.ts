@@ -1,0 +1,191 @@
+import type { Config } from '../config/types.js';
+import { KubeplanError } from '../errors.js';
+import type { PullRequestOutcome } from '../report/bump.js';
+import { describePolicy } from '../report/bump.js';
+import { editsOf, type BumpPlan, type FileEdit, type ImageBump } from './bump.js';
+import { parseImageRef } from './registry.js';
+
+/** What a bump pull request records about itself, in a hidden marker of its body. */
+export interface BumpState {
+  images: { key: string; to: string }[];
+}
+
+export interface ExistingPull {
+  number: number;
+  url: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  branch: string;
+  title: string;
+  body: string;
+}
+
+/** One pull request kubeplan wants: a branch holding base + these edits. */
+export interface BumpChange {
+  branch: string;
+  title: string;
+  body: string;
+  commitMessage: string;
+  files: FileEdit[];
+  labels: string[];
+  state: BumpState;
+}
+
+/** The forge and git operations bump pull requests need (GitHub today; GitLab through the same interface). */
+export interface BumpPublisher {
+  /** Open pull requests whose head branch starts with `prefix`, and every pull request (any state) of `branches`. */
+  findPulls(prefix: string, branches: string[]): Promise<ExistingPull[]>;
+  /** Points `branch` at one commit holding base + files; `unchanged` when it already does. */
+  pushBranch(branch: string, files: FileEdit[], message: string): Promise<'pushed' | 'unchanged'>;
+  createPull(change: BumpChange): Promise<{ number: number; url: string }>;
+  updatePull(number: number, change: BumpChange): Promise<void>;
+  closePull(number: number, comment: string): Promise<void>;
+}
+
+const MARKER = /<!-- kubeplan:bump (\{.*?\}) -->/;
+
+export function readState(body: string): BumpState | undefined {
+  const m = MARKER.exec(body);
+  if (!m) return undefined;
+  try {
+    const state = JSON.parse(m[1]!) as BumpState;
+    return Array.isArray(state.images) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sameState = (a: BumpState | undefined, b: BumpState) =>
+  a !== undefined && JSON.stringify([...a.images].sort((x, y) => x.key.localeCompare(y.key))) === JSON.stringify([...b.images].sort((x, y) => x.key.localeCompare(y.key)));
+
+/** `ghcr.io/acme/shop` → `ghcr.io-acme-shop`: stable across versions, so one branch follows an image. */
+export function branchSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+}
+
+/** The changes a plan asks for: one per image, or per group of images. */
+export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
+  const groups = new Map<string, ImageBump[]>();
+  for (const image of plan.images.filter((i) => i.status === 'bump')) {
+    const name = image.group ?? branchSlug(image.image);
+    groups.set(name, [...(groups.get(name) ?? []), image]);
+  }
+  return [...groups].map(([name, images]) => {
+    const files = editsOf(images, plan.textOf);
+    const state: BumpState = { images: images.map((i) => ({ key: i.key, to: versionText(i) })) };
+    const title =
+      images.length === 1
+        ? `Bump ${images[0]!.image} from ${images[0]!.from} to ${images[0]!.to!.tag}`
+        : `Bump ${name}: ${images.map((i) => `${shortName(i.image)} ${i.to!.tag}`).join(', ')}`;
+    return { branch: `${config.bump.branchPrefix}${name}`, title, body: pullBody(images, files, state), commitMessage: `${title}\n\nOpened by kubeplan bump.`, files, labels: config.bump.labels, state };
+  });
+}
+
+function versionText(i: ImageBump): string {
+  return `${i.to!.tag}${i.to!.digest ? `@${i.to!.digest}` : ''}`;
+}
+
+function shortName(name: string): string {
+  return name.split('/').at(-1)!;
+}
+
+function registryLink(key: string): string {
+  const ref = parseImageRef(key);
+  if (ref.registry === 'registry-1.docker.io') {
+    return ref.repository.startsWith('library/') ? `https://hub.docker.com/_/${ref.repository.slice(8)}` : `https://hub.docker.com/r/${ref.repository}`;
+  }
+  const loopback = /^(localhost|127\.|\[::1\])/.test(ref.registry);
+  return `${loopback ? 'http' : 'https'}://${ref.registry}/${ref.repository}`;
+}
+
+function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): string {
+  const rows = images.map((i) => {
+    const where = i.references.filter((r) => r.to).map((r) => `\`${r.file}:${r.line}\``);
+    return `| [${i.image}](${registryLink(i.key)}) | \`${i.from}\` | \`${i.to!.tag}\` | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
+  });
+  const policies = images.map((i) => `\`${i.image}\`: ${describePolicy(i.policy.rules.policy)}${i.policy.source === 'default' ? ' (the default)' : i.policy.source === 'flux' ? ' (Flux ImagePolicy)' : ''}`);
+  const diff = files.map((f) => f.diff.replace(/^=+\n/, '')).join('');
+  const fence = '`'.repeat(Math.max(3, ...[...diff.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return [
+    `kubeplan found newer image versions:`,
+    '',
+    '| Image | From | To | Where | Digest |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Policy: ${policies.join('; ')}. A newer version updates this pull request in place; closing it without merging skips this version.`,
+    '',
+    `<details><summary>Edits (${files.length} file${files.length === 1 ? '' : 's'})</summary>`,
+    '',
+    `${fence}diff`,
+    diff.replace(/\n$/, ''),
+    fence,
+    '',
+    '</details>',
+    '',
+    `<!-- kubeplan:bump ${JSON.stringify(state)} -->`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Opens, updates, skips and closes bump pull requests so that each image (or group) has at most one, on a stable
+ * branch: a newer version updates the same branch and pull request; a pull request closed without merging means "skip
+ * this version"; an open one whose images need no bump any more (someone moved them, or they joined a group) is
+ * closed with a comment saying why.
+ */
+export async function publishBumps(plan: BumpPlan, config: Config, publisher: BumpPublisher, options: { closeStale: boolean }): Promise<PullRequestOutcome[]> {
+  const changes = bumpChanges(plan, config);
+  const pulls = await publisher.findPulls(config.bump.branchPrefix, changes.map((c) => c.branch));
+  const outcomes: PullRequestOutcome[] = [];
+  for (const change of changes) {
+    const images = change.state.images.map((i) => i.key);
+    try {
+      const mine = pulls.filter((p) => p.branch === change.branch);
+      const open = mine.find((p) => p.state === 'open');
+      const declined = mine.find((p) => p.state === 'closed' && !p.merged && sameState(readState(p.body), change.state));
+      if (!open && declined) {
+        outcomes.push({ branch: change.branch, images, action: 'skipped', number: declined.number, url: declined.url, reason: `#${declined.number} for these versions was closed without merging` });
+        continue;
+      }
+      const pushed = await publisher.pushBranch(change.branch, change.files, change.commitMessage);
+      if (open) {
+        const same = open.title === change.title && open.body === change.body;
+        if (!same) await publisher.updatePull(open.number, change);
+        outcomes.push({ branch: change.branch, images, action: same && pushed === 'unchanged' ? 'unchanged' : 'updated', number: open.number, url: open.url });
+      } else {
+        const created = await publisher.createPull(change);
+        outcomes.push({ branch: change.branch, images, action: 'created', ...created });
+      }
+    } catch (error) {
+      if (!(error instanceof KubeplanError)) throw error;
+      outcomes.push({ branch: change.branch, images, action: 'error', reason: `${error.message}${error.hint ? ` (${error.hint})` : ''}` });
+    }
+  }
+  // Open pull requests this run makes stale: every image they bump was looked at, and none is bumped there now.
+  // A dispatch run looks at one version of one image, so it never decides that others are stale.
+  const looked = new Map(plan.images.map((i) => [i.key, i]));
+  for (const pull of pulls.filter((p) => options.closeStale && p.state === 'open' && !changes.some((c) => c.branch === p.branch))) {
+    const state = readState(pull.body);
+    if (!state || state.images.length === 0) continue;
+    const images = state.images.map((i) => looked.get(i.key));
+    const elsewhere = changes.find((c) => state.images.some((s) => c.state.images.some((x) => x.key === s.key)));
+    const settled = images.every((i) => i !== undefined && (i.status === 'current' || (i.status === 'bump' && elsewhere !== undefined)));
+    if (!settled) continue;
+    const successor = elsewhere && outcomes.find((o) => o.branch === elsewhere.branch && o.number !== undefined);
+    const why = successor
+      ? `Superseded by #${successor.number} (${elsewhere.title}).`
+      : `No longer needed: ${images.map((i) => `${i!.image} is at ${i!.from}, the newest version its policy allows`).join('; ')}.`;
+    try {
+      await publisher.closePull(pull.number, `${why} Closed by kubeplan bump.`);
+      outcomes.push({ branch: pull.branch, images: state.images.map((i) => i.key), action: 'closed', number: pull.number, url: pull.url, reason: why });
+    } catch (error) {
+      if (!(error instanceof KubeplanError)) throw error;
+      outcomes.push({ branch: pull.branch, images: state.images.map((i) => i.key), action: 'error', number: pull.number, reason: error.message });
+    }
+  }
+  return outcomes;
+}

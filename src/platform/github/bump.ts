@@ -1,0 +1,89 @@
+import { execa } from 'execa';
+import { KubeplanError, UsageError } from '../../core/errors.js';
+import { BranchWriter } from '../../core/git/branch.js';
+import type { FileEdit } from '../../core/images/bump.js';
+import type { BumpChange, BumpPublisher, ExistingPull } from '../../core/images/publish.js';
+import { GitHubApi, GitHubError, type RestPull } from './api.js';
+
+/** The commit identity Actions users know from actions/checkout's examples. */
+const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+
+/**
+ * Bump pull requests on GitHub: branches pushed with git over HTTPS (the token in an extra header, never in argv or
+ * .git/config), pull requests, labels and comments through the REST API.
+ */
+export async function githubBumpPublisher(options: { token: string; repository: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<BumpPublisher> {
+  const [owner, name] = options.repository.split('/');
+  if (!owner || !name) throw new UsageError(`GITHUB_REPOSITORY must be owner/name, not "${options.repository}"`, { hint: 'set it to the config repository' });
+  const api = GitHubApi.forRun(options.token, { owner, name }, options.env);
+  const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: options.cwd, reject: false, stdin: 'ignore' });
+  if (top.exitCode !== 0) {
+    throw new UsageError(`${options.cwd} is not a git clone; bump pull requests are made from one`, { hint: 'check out the config repository first (actions/checkout), or pass --local / --dry-run' });
+  }
+  const repoRoot = String(top.stdout).trim();
+  const server = (options.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+  const remote = { url: `${server}/${owner}/${name}.git`, authHeader: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}` };
+  const git = new BranchWriter(repoRoot, remote, BOT, options.env);
+  const base = await baseBranch(options.env, repoRoot);
+  const toPull = (p: RestPull): ExistingPull => ({
+    number: p.number,
+    url: p.html_url,
+    state: p.state,
+    merged: p.merged_at !== null,
+    branch: p.head.ref,
+    title: p.title,
+    body: p.body ?? '',
+  });
+  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof GitHubError)) throw error;
+      throw new KubeplanError(`${what}: ${error.message}`, {
+        where: options.repository,
+        hint: error.status === 403 || error.status === 401 ? 'give the token contents: write and pull-requests: write' : 'retry; GitHub failed',
+      });
+    }
+  };
+  return {
+    findPulls: (prefix, branches) =>
+      guard('listing pull requests', async () => {
+        const open = (await api.listPulls('state=open')).filter((p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${owner}/${name}`);
+        const byBranch = await Promise.all(branches.map((b) => api.listPulls(`state=all&head=${encodeURIComponent(`${owner}:${b}`)}`)));
+        const all = new Map<number, RestPull>();
+        for (const p of [...open, ...byBranch.flat()]) all.set(p.number, p);
+        return [...all.values()].sort((a, b) => b.number - a.number).map(toPull);
+      }),
+    pushBranch: async (branch: string, files: FileEdit[], message: string) => {
+      const head = await git.head();
+      const { commit, tree } = await git.commit(head, files, message);
+      const existing = await git.remoteBranch(branch);
+      if (existing && existing.tree === tree && existing.parent === head) return 'unchanged';
+      await git.push(branch, commit);
+      return 'pushed';
+    },
+    createPull: (change: BumpChange) =>
+      guard(`opening a pull request for ${change.branch}`, async () => {
+        const pull = await api.createPull({ title: change.title, head: change.branch, base, body: change.body });
+        if (change.labels.length > 0) await api.addLabels(pull.number, change.labels);
+        return { number: pull.number, url: pull.html_url };
+      }),
+    updatePull: (number: number, change: BumpChange) => guard(`updating pull request #${number}`, () => api.updatePull(number, { title: change.title, body: change.body })),
+    closePull: (number: number, comment: string) =>
+      guard(`closing pull request #${number}`, async () => {
+        await api.createComment(number, comment);
+        await api.updatePull(number, { state: 'closed' });
+      }),
+  };
+}
+
+/** The branch bump pull requests go into: the branch the workflow runs on, else the checked-out branch. */
+async function baseBranch(env: NodeJS.ProcessEnv, repoRoot: string): Promise<string> {
+  if (env.GITHUB_REF?.startsWith('refs/heads/')) return env.GITHUB_REF.slice('refs/heads/'.length);
+  const r = await execa('git', ['symbolic-ref', '--short', '-q', 'HEAD'], { cwd: repoRoot, reject: false, stdin: 'ignore' });
+  const branch = String(r.stdout).trim();
+  if (r.exitCode !== 0 || !branch) {
+    throw new UsageError('cannot tell which branch bump pull requests go into (HEAD is detached)', { where: repoRoot, hint: 'run on a branch (GITHUB_REF=refs/heads/main), or check out the default branch' });
+  }
+  return branch;
+}
