@@ -22,6 +22,10 @@ const OPERATIONS = [
   'issues/list-for-repo',
   'issues/create',
   'issues/update',
+  'issues/add-labels',
+  'pulls/list',
+  'pulls/create',
+  'pulls/update',
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,7 +59,22 @@ export interface ForgeIssue {
   labels: string[];
 }
 
+export interface ForgePull {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  labels: string[];
+}
+
 export interface Forge {
+  /** Pull requests, by number (numbers are shared with issues, as on GitHub). */
+  pulls: Map<number, ForgePull>;
+  /** Where bare repositories live (`<gitRoot>/<owner>/<repo>.git`), served over `git http-backend` at `<url>/<owner>/<repo>.git`. */
+  gitRoot: string | undefined;
   /** Issues (not pull requests), by number. */
   issues: Map<number, ForgeIssue>;
   /** GitHub Deployments created, with their statuses in order. */
@@ -79,9 +95,11 @@ export interface Forge {
   stop(): Promise<void>;
 }
 
-export async function startForge(options: { owner?: string; repo?: string } = {}): Promise<Forge> {
+export async function startForge(options: { owner?: string; repo?: string; gitRoot?: string } = {}): Promise<Forge> {
   const owner = options.owner ?? 'acme';
   const repo = options.repo ?? 'config';
+  const gitRoot = options.gitRoot;
+  const pulls = new Map<number, ForgePull>();
   const ajv = new Ajv({ strict: false, allErrors: true });
   for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64']) ajv.addFormat(format, true);
   const validators = new Map<string, ValidateFunction>();
@@ -150,6 +168,7 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
   });
 
   const server = http.createServer((req, res) => {
+    if (gitRoot && (req.url ?? '').startsWith(`/${owner}/${repo}.git/`)) return serveGit(req, res);
     let raw = '';
     req.setEncoding('utf8').on('data', (d: string) => (raw += d));
     req.on('end', () => {
@@ -300,6 +319,99 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
         if (b.state !== undefined) issue.state = b.state;
         return send(200, renderIssue(issue));
       }
+      const renderPull = (p: ForgePull) => {
+        const op = spec.operations['pulls/create']!;
+        const repoObject = { ...(sampleFromSchema((op.responses['201'] as { properties: { head: { properties: { repo: object } } } }).properties.head.properties.repo) as object), full_name: `${owner}/${repo}`, name: repo };
+        const branch = (ref: string) => ({
+          label: `${owner}:${ref}`,
+          ref,
+          sha: headSha(ref) ?? '0'.repeat(40),
+          user: user(),
+          repo: repoObject,
+        });
+        return merge(sampleFromSchema(op.responses['201']), {
+          id: 800_000 + p.number,
+          node_id: `PR_${p.number}`,
+          number: p.number,
+          title: p.title,
+          body: p.body,
+          state: p.state,
+          locked: false,
+          url: `${base}${repoPrefix}/pulls/${p.number}`,
+          html_url: `https://github.com/${owner}/${repo}/pull/${p.number}`,
+          // pulls/list's label schema wants a string description where issues' allows null.
+          labels: p.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: '' })),
+          head: branch(p.head),
+          base: branch(p.base),
+          merged: p.merged,
+          merged_at: p.merged ? '2026-01-01T00:00:00Z' : null,
+          closed_at: p.state === 'closed' ? '2026-01-01T00:00:00Z' : null,
+          user: user(),
+          assignee: null,
+          milestone: null,
+          merged_by: null,
+          auto_merge: null,
+          active_lock_reason: null,
+          draft: false,
+        });
+      };
+      if (url.pathname === `${repoPrefix}/pulls`) {
+        if (req.method === 'GET') {
+          operation = 'pulls/list';
+          const state = url.searchParams.get('state') ?? 'open';
+          const head = url.searchParams.get('head');
+          const list = [...pulls.values()]
+            .filter((p) => (state === 'all' || p.state === state) && (!head || `${owner}:${p.head}` === head))
+            .sort((a, b) => b.number - a.number);
+          const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+          const page = Math.max(Number(url.searchParams.get('page') ?? 1), 1);
+          const more = list.length > page * perPage;
+          const next = new URL(url);
+          next.searchParams.set('page', String(page + 1));
+          // pulls/list returns the "simple" shape; the full one validates against it too, so one renderer serves.
+          return send(200, list.slice((page - 1) * perPage, page * perPage).map(renderPull), more ? { link: `<${next.href}>; rel="next"` } : {});
+        }
+        if (req.method === 'POST') {
+          operation = 'pulls/create';
+          if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+          check(operation, 'request', body);
+          const b = body as { title: string; head: string; base: string; body?: string };
+          if (gitRoot && !headSha(b.head)) return fail(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+          if ([...pulls.values()].some((p) => p.state === 'open' && p.head === b.head)) {
+            return fail(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${b.head}.` }]);
+          }
+          const pull: ForgePull = { number: nextIssue++, title: b.title, body: b.body ?? '', head: b.head, base: b.base, state: 'open', merged: false, labels: [] };
+          pulls.set(pull.number, pull);
+          return send(201, renderPull(pull));
+        }
+      }
+      const pullMatch = new RegExp(`^${repoPrefix}/pulls/(\\d+)$`).exec(url.pathname);
+      if (pullMatch && req.method === 'PATCH') {
+        operation = 'pulls/update';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const pull = pulls.get(Number(pullMatch[1]));
+        if (!pull) return fail(404, 'Not Found');
+        const b = body as { title?: string; body?: string; state?: 'open' | 'closed' };
+        if (b.title !== undefined) pull.title = b.title;
+        if (b.body !== undefined) pull.body = b.body;
+        if (b.state !== undefined) pull.state = b.state;
+        return send(200, renderPull(pull));
+      }
+      const labelsMatch = new RegExp(`^${repoPrefix}/issues/(\\d+)/labels$`).exec(url.pathname);
+      if (labelsMatch && req.method === 'POST') {
+        operation = 'issues/add-labels';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const target = pulls.get(Number(labelsMatch[1])) ?? issues.get(Number(labelsMatch[1]));
+        if (!target) return fail(404, 'Not Found');
+        const names = ((body as { labels?: (string | { name: string })[] }).labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+        target.labels = [...new Set([...target.labels, ...names])];
+        return send(
+          200,
+          target.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
+        );
+      }
       const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
       const rest = url.pathname.slice(prefix.length).split('/');
@@ -360,6 +472,74 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
       }
     });
   });
+  /** The commit a branch of the served repository points at, or undefined. */
+  function headSha(branch: string): string | undefined {
+    if (!gitRoot) return undefined;
+    const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: path.join(gitRoot, owner, `${repo}.git`), encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Smart HTTP through `git http-backend` (CGI), behind GitHub's auth: Basic x-access-token:<token>; read-only tokens cannot push. */
+  function serveGit(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', base);
+    const auth = req.headers.authorization ?? '';
+    const decoded = /^basic\s+/i.test(auth) ? Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8') : '';
+    const token = decoded.slice(decoded.indexOf(':') + 1);
+    const pushing = url.searchParams.get('service') === 'git-receive-pack' || url.pathname.endsWith('/git-receive-pack');
+    const record = (status: number) => requests.push({ method: req.method ?? '', path: url.pathname, operation: pushing ? 'git push' : 'git fetch', status });
+    if (!token) {
+      record(401);
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' });
+      return void res.end();
+    }
+    if (pushing && readOnlyTokens.has(token)) {
+      record(403);
+      res.writeHead(403);
+      return void res.end('Permission denied');
+    }
+    const child = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH,
+        GIT_PROJECT_ROOT: gitRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method,
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        REMOTE_USER: 'x-access-token',
+        REMOTE_ADDR: '127.0.0.1',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    req.pipe(child.stdin);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.resume();
+    child.on('close', () => {
+      const out = Buffer.concat(chunks);
+      let split = out.indexOf('\r\n\r\n');
+      let sep = 4;
+      if (split === -1) {
+        split = out.indexOf('\n\n');
+        sep = 2;
+      }
+      const headers: Record<string, string> = {};
+      let status = 200;
+      for (const line of out.subarray(0, split).toString('utf8').split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon === -1) continue;
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'status') status = Number(value.split(' ')[0]);
+        else headers[name] = value;
+      }
+      record(status);
+      res.writeHead(status, headers);
+      res.end(out.subarray(split + sep));
+    });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -368,6 +548,8 @@ export async function startForge(options: { owner?: string; repo?: string } = {}
     owner,
     repo,
     comments,
+    pulls,
+    gitRoot,
     issues,
     deployments,
     commitPulls,

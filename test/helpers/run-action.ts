@@ -18,7 +18,7 @@ export interface ActionRun {
  * Runs dist/index.js the way the GitHub runner does: INPUT_* variables, the event payload file, GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY, the API pointed at the local forge, the bench admin kubeconfig as the kubeconfig input.
  */
-export async function runAction(options: { repo: string; forge: Forge; event: string; payload: object; inputs: Record<string, string>; scratch: string }): Promise<ActionRun> {
+export async function runAction(options: { repo: string; forge: Forge; event: string; payload: object; inputs: Record<string, string>; scratch: string; env?: Record<string, string> }): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(options.scratch, 'run-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
   writeFileSync(files.output, '');
@@ -41,6 +41,7 @@ export async function runAction(options: { repo: string; forge: Forge; event: st
     GITHUB_OUTPUT: files.output,
     GITHUB_STEP_SUMMARY: files.summary,
     RUNNER_TEMP: dir,
+    ...options.env,
   };
   const inputs = { kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': 'ghs_actiontoken', wait: 'false', ...options.inputs };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;

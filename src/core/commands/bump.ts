@@ -16,6 +16,8 @@ export interface BumpOptions {
   output: 'text' | 'json';
   /** `--registry-endpoint HOST=URL`: reach HOST's registry API at URL (a mirror); wins over kubeplan.yaml. */
   endpoints: { host: string; endpoint: string }[];
+  /** Registry credentials given directly (the action's registry-auth); they win over Docker's config.json. */
+  credentials?: ReadonlyMap<string, { username: string; password: string }>;
   /** Opens the pull requests (mode pull-requests). */
   publisher?: BumpPublisher;
 }
@@ -37,7 +39,7 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     ...options.endpoints.map((e) => ({ host: e.host, insecure: false, endpoint: e.endpoint })),
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host)),
   ];
-  const registry = new RegistryClient({ credentials: dockerCredentials(options.env), registries });
+  const registry = new RegistryClient({ credentials: new Map([...dockerCredentials(options.env), ...(options.credentials ?? [])]), registries });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');
   const edits = editsOf(moving, plan.textOf);

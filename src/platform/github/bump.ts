@@ -1,4 +1,8 @@
+import * as core from '@actions/core';
 import { execa } from 'execa';
+import { bumpCommand } from '../../core/commands/bump.js';
+import type { BumpReport } from '../../core/report/bump.js';
+import type { ActionInputs } from './inputs.js';
 import { KubeplanError, UsageError } from '../../core/errors.js';
 import { BranchWriter } from '../../core/git/branch.js';
 import type { FileEdit } from '../../core/images/bump.js';
@@ -86,4 +90,55 @@ async function baseBranch(env: NodeJS.ProcessEnv, repoRoot: string): Promise<str
     throw new UsageError('cannot tell which branch bump pull requests go into (HEAD is detached)', { where: repoRoot, hint: 'run on a branch (GITHUB_REF=refs/heads/main), or check out the default branch' });
   }
   return branch;
+}
+
+/**
+ * The action's bump: pull requests with the workflow's token, the job summary, and the outputs `bumps` and
+ * `pull-requests`. Fails the step when an image's registry failed or a pull request could not be written (the
+ * others are still done).
+ */
+export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<void> {
+  const { image, tag, digest, registryAuth } = inputs.bump;
+  if ((tag || digest) && !image) throw new UsageError('inputs tag and digest need the image input', { where: 'action input image', hint: 'pass image, tag (and digest) from the dispatch payload' });
+  if (digest && !tag) throw new UsageError('input digest needs the tag input', { where: 'action input tag' });
+  if (!inputs.githubToken) throw new UsageError('bump opens pull requests and needs a token', { where: 'action input github-token', hint: 'keep the default github-token, and give the job permissions contents: write and pull-requests: write' });
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const publisher = await githubBumpPublisher({ token: inputs.githubToken, repository, env, cwd: inputs.workingDirectory });
+  const result = await bumpCommand({
+    config: inputs.config,
+    cwd: inputs.workingDirectory,
+    env,
+    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : undefined, explain: true },
+    mode: 'pull-requests',
+    output: 'text',
+    endpoints: [],
+    credentials: registryAuth,
+    publisher,
+  });
+  core.info(result.output);
+  const { plan, pullRequests } = result.report;
+  const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
+  core.setOutput(
+    'bumps',
+    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.key)?.url ?? null }))),
+  );
+  core.setOutput('pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)));
+  await core.summary.addRaw(bumpSummaryMarkdown(result.report)).write();
+  const failed = [...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`), ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`)];
+  for (const f of failed) core.error(f);
+  if (failed.length > 0) core.setFailed(`kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`);
+}
+
+function bumpSummaryMarkdown(report: BumpReport): string {
+  const rows = report.plan.images.map((i) => {
+    const pr = report.pullRequests.find((p) => p.images.includes(i.key) && p.action !== 'closed');
+    const state = i.status === 'bump' ? `${i.from} → ${i.to!.tag}` : i.status === 'current' ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? '')}`;
+    return `| \`${i.image}\` | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
+  });
+  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${p.reason}`);
+  return ['### kubeplan bump', '', '| Image | Version | Pull request | Registry requests |', '|---|---|---|---|', ...rows, '', ...closed, ''].join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 }

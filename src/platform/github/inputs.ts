@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 
-export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift';
+export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift' | 'bump';
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
 
 /** Everything the action needs, parsed and validated once. The only place that reads action inputs. */
@@ -34,9 +34,11 @@ export interface ActionInputs {
   failOn: FailOn;
   concurrency: number;
   reportFormat: ReportFormat;
+  /** bump */
+  bump: { image: string | undefined; tag: string | undefined; digest: string | undefined; registryAuth: Map<string, { username: string; password: string }> };
 }
 
-const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift' };
+const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift', bump: 'bump' };
 
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const requested = core.getInput('command') || 'auto';
@@ -45,19 +47,21 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   if (requested === 'auto') {
     if (event === 'pull_request' || event === 'pull_request_target') command = 'plan';
     else if (event === 'push' && booleanInput('apply', false)) command = 'apply';
-    else if ((event === 'schedule' || event === 'workflow_dispatch') && (core.getInput('schedule-command') || 'drift') === 'drift') command = 'drift';
-    else {
+    else if (event === 'repository_dispatch') command = 'bump';
+    else if (event === 'schedule' || event === 'workflow_dispatch') {
+      const scheduled = core.getInput('schedule-command') || 'drift';
+      if (scheduled !== 'drift' && scheduled !== 'bump') throw new UsageError(`input schedule-command must be drift or bump, not "${scheduled}"`, { where: 'action input schedule-command' });
+      command = scheduled;
+    } else {
       throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`, {
         where: 'action input command',
-        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply, drift or render explicitly (bump is not available in this version)',
+        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply, drift, bump or render explicitly',
       });
     }
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
-  } else if (['bump'].includes(requested)) {
-    throw new UsageError(`command ${requested} is not available in this version of kubeplan`, { where: 'action input command', hint: 'use plan or render' });
   } else {
-    throw new UsageError(`input command must be auto, plan, apply, drift or render, not "${requested}"`, { where: 'action input command' });
+    throw new UsageError(`input command must be auto, plan, apply, drift, bump or render, not "${requested}"`, { where: 'action input command' });
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {
@@ -108,7 +112,27 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     failOn: failOn as FailOn,
     concurrency,
     reportFormat: 'json',
+    bump: { image: optional('image'), tag: optional('tag'), digest: optional('digest'), registryAuth: registryAuth(core.getInput('registry-auth')) },
   };
+}
+
+/** `host=username:password` lines; every password is masked before anything is logged. */
+function registryAuth(text: string): Map<string, { username: string; password: string }> {
+  const out = new Map<string, { username: string; password: string }>();
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const m = /^([A-Za-z0-9.-]+(?::\d+)?)=([^:]+):(.+)$/.exec(line);
+    if (m) core.setSecret(m[3]!);
+    else {
+      const colon = line.lastIndexOf(':');
+      if (colon !== -1) core.setSecret(line.slice(colon + 1));
+      throw new UsageError(`input registry-auth line ${i + 1} must be host=username:password`, { where: 'action input registry-auth', hint: 'for example ghcr.io=bot:${{ secrets.GHCR_TOKEN }}' });
+    }
+    const host = m[1] === 'docker.io' || m[1] === 'index.docker.io' ? 'registry-1.docker.io' : m[1]!;
+    out.set(host, { username: m[2]!, password: m[3]! });
+  });
+  return out;
 }
 
 /** Where the action keeps its files: RUNNER_TEMP, or .kubeplan in the working directory outside a runner. */

@@ -7,6 +7,7 @@ import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
 import { readInputs, runnerTempOf } from './inputs.js';
 import { runApply } from './apply.js';
+import { runBump } from './bump.js';
 import { runDrift } from './drift.js';
 import { kubeconfigPath } from './cluster.js';
 import { runPlan } from './plan.js';
@@ -21,6 +22,10 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === 'bump') {
+      await runBump(inputs, env);
       return;
     }
     if (inputs.command === 'drift') {

@@ -1,0 +1,12 @@
+import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
+import {
+  githubBumpPublisher,
+  runBump
+} from "./chunk-AXKXP372.js";
+import "./chunk-SFI56CDU.js";
+import "./chunk-GY6BXHYW.js";
+import "./chunk-67KDASP7.js";
+export {
+  githubBumpPublisher,
+  runBump
+};
