@@ -1,7 +1,7 @@
 // `npm run demo`: the main job on the embedded default. Builds (or reuses) the bench apiserver, starts it, puts the
 // "previous release" of examples/ in the cluster, prints the plan of the current examples/ as a reviewer sees it (the
-// text report here, the pull-request markdown in a file it names), applies it, plans again (no changes), and stops
-// the cluster.
+// text report here, the pull-request markdown in a file it names), applies it, plans again (no changes), shows the
+// edit an image bump would make after a newer image is pushed to the bench registry, and stops the cluster.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import { ensureBench } from '../test/bench/build.mjs';
-import { startApiserver } from '../test/bench/servers.mjs';
+import { pushTags } from '../test/bench/oci-push.mjs';
+import { startApiserver, startBenchRegistry } from '../test/bench/servers.mjs';
 import { setupTools } from './setup-tools.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,7 +20,7 @@ const log = (message) => process.stderr.write(`${message}\n`);
 const step = (message) => process.stderr.write(`\n\u001b[1m▶ ${message}\u001b[0m\n`);
 
 const tools = await setupTools({ log });
-const { apiserver: binary } = await ensureBench({ log });
+const { apiserver: binary, registry: registryBinary } = await ensureBench({ log });
 const work = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-demo-'));
 const outDir = path.join(root, 'out');
 mkdirSync(outDir, { recursive: true });
@@ -90,7 +91,24 @@ try {
 
   step('kubeplan diff again: nothing left to do');
   const again = run(process.execPath, [cli, 'diff'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  process.exitCode = again.status ?? 1;
+
+  step('kubeplan bump: app CI pushed a newer shop image; the edit a bump pull request would make');
+  // The bench registry stands in for ghcr.io (--registry-endpoint); --dry-run prints the edit and writes nothing.
+  const registry = await startBenchRegistry(registryBinary, { dir: path.join(work, 'registry') });
+  let bumped;
+  try {
+    const tags = ['2.3.0', '2.3.1', '2.4.0-rc.1', '2.4.0', '3.0.0'];
+    await pushTags(registry.url, 'example/shop', tags);
+    log(`pushed ghcr.io/example/shop ${tags.join(', ')} to the bench registry at ${registry.url}`);
+    bumped = run(process.execPath, [cli, 'bump', '--dry-run', '--explain', '--image', 'ghcr.io/example/shop', '--registry-endpoint', `ghcr.io=${registry.url}`], {
+      cwd: examples,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } finally {
+    await registry.stop();
+  }
+  process.exitCode = again.status || bumped.status || 0;
 } finally {
   step('stopping the cluster');
   await cluster.stop();

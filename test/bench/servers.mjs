@@ -85,3 +85,19 @@ export async function startApiserver(binary, { dataDir, extraFlags = [], timeout
     },
   };
 }
+
+/**
+ * Starts the bench registry (CNCF Distribution v3) anonymously on a free loopback port, storage in `dir`. The test
+ * harness (test/harness/registry.ts) adds the htpasswd and token modes; the demo and the benchmarks need neither.
+ */
+export async function startBenchRegistry(binary, { dir }) {
+  mkdirSync(dir, { recursive: true });
+  const proc = await startServerProcess(binary, ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', 'anonymous', '--exit-on-stdin-eof'], {
+    ready: /registry listening on (http\S+)/,
+    logFile: path.join(dir, 'registry.log'),
+    timeoutMs: 30_000,
+    name: 'registry',
+  });
+  const url = proc.match[1];
+  return { url, host: new URL(url).host, stop: proc.stop };
+}

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 export type Fault = '409' | '429' | '500' | '503' | 'reset';
 
 /**
- * A plain-HTTP proxy in front of the bench apiserver that injects faults: each request draws a fault from `plan`
+ * A plain-HTTP proxy in front of the bench apiserver (or the bench registry) that injects faults: each request draws a fault from `plan`
  * (a function of the request number), else passes through. Counts what it injected.
  */
-export async function startFaultProxy(target: { server: string; caFile: string }, plan: (n: number, req: http.IncomingMessage) => Fault | undefined) {
-  const ca = readFileSync(target.caFile);
+export async function startFaultProxy(target: { server: string; caFile?: string }, plan: (n: number, req: http.IncomingMessage) => Fault | undefined) {
+  const ca = target.caFile ? readFileSync(target.caFile) : undefined;
   const upstream = new URL(target.server);
   const injected: Record<Fault, number> = { '409': 0, '429': 0, '500': 0, '503': 0, reset: 0 };
   let n = 0;
@@ -28,8 +28,8 @@ export async function startFaultProxy(target: { server: string; caFile: string }
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: fault === '409' ? 'Conflict' : undefined, code: Number(fault) }));
       return;
     }
-    const forward = https.request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, ca },
+    const forward = (upstream.protocol === 'https:' ? https : http).request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, ...(ca ? { ca } : {}) },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

@@ -1,5 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseImageRef, RegistryClient, RegistryError } from '../../src/core/images/registry.js';
+import { startFaultProxy, type Fault } from '../harness/fault-proxy.js';
 import { OciTestClient } from '../harness/oci.js';
 import { startRegistry, type RegistryAuth, type RunningRegistry } from '../harness/registry.js';
 
@@ -43,6 +46,46 @@ describe.each<RegistryAuth>(['anonymous', 'htpasswd', 'token'])('RegistryClient 
       const error = await result;
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).format()).toContain(`give kubeplan credentials for ${registry.host}`);
+    }
+  });
+});
+
+describe('RegistryClient on a faulty registry', () => {
+  it('retries 429 (honouring Retry-After), 500, 503 and resets, and still lists every page and digest', async () => {
+    const registry = await startRegistry(inject('registryBinary'), 'anonymous');
+    const pusher = new OciTestClient(registry);
+    const tags = Array.from({ length: 7 }, (_, i) => `1.${i}.0`);
+    for (const tag of tags) await pusher.pushImage('acme/flaky', tag);
+    const faults: Fault[] = ['429', '500', '503', 'reset'];
+    // Every other request fails, cycling through the faults; the client retries each request up to four times.
+    const proxy = await startFaultProxy({ server: registry.url }, (n) => (n % 2 === 0 ? faults[(n / 2) % faults.length] : undefined));
+    try {
+      const client = new RegistryClient();
+      const image = parseImageRef(`${new URL(proxy.url).host}/acme/flaky`);
+      expect((await client.listTags(image, 2)).sort()).toEqual(tags);
+      expect(await client.digestOf(image, '1.3.0')).toMatch(/^sha256:/);
+      expect(Object.values(proxy.injected).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
+      expect(proxy.injected['429']).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+      await registry.stop();
+    }
+  });
+
+  it('follows tag pages on the same origin only', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/v2/') return res.writeHead(200).end('{}');
+      res.writeHead(200, { 'content-type': 'application/json', link: '<http://127.0.0.2:9/v2/acme/x/tags/list?n=1&last=a>; rel="next"' });
+      res.end(JSON.stringify({ name: 'acme/x', tags: ['a'] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await new RegistryClient().listTags(parseImageRef(`${host}/acme/x`)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RegistryError);
+      expect((error as RegistryError).message).toContain('the tag list links to another origin (http://127.0.0.2:9)');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
