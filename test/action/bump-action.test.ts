@@ -7,6 +7,7 @@ import { startForge, type Forge } from '../forge/forge.js';
 import { OciTestClient } from '../harness/oci.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry.js';
 import { runAction } from '../helpers/run-action.js';
+import { runCliAsync } from '../helpers/run-cli.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -119,8 +120,13 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(JSON.parse(run.outputs['pull-requests']!)).toHaveLength(2);
     expect(JSON.parse(run.outputs.bumps!)).toContainEqual({ image: `${registry.host}/acme/shop`, status: 'bump', from: '2.4.0', to: '2.5.0', pullRequest: `https://github.com/acme/config/pull/${shop!.number}` });
     expect(run.summary).toContain(`| \`${registry.host}/acme/shop\` | 2.4.0 → 2.5.0 | [#${shop!.number}]`);
-    // The registry password never reaches the log, the summary, the outputs or the pull requests.
-    for (const text of [run.stdout.replaceAll(`::add-mask::${password()}`, ''), run.summary, JSON.stringify(run.outputs), ...pulls().map((p) => p.body)]) expect(text).not.toContain(password());
+    // The registry password and the GitHub token never reach the log, the summary, the outputs, the pull requests or
+    // the repository's git config.
+    for (const secret of [password(), 'ghs_actiontoken']) {
+      for (const text of [run.stdout.replaceAll(`::add-mask::${secret}`, ''), run.summary, JSON.stringify(run.outputs), ...pulls().map((p) => `${p.title}${p.body}`), readFileSync(path.join(work, '.git', 'config'), 'utf8')]) {
+        expect(text).not.toContain(secret);
+      }
+    }
   });
 
   it('a second run with nothing new writes nothing: no push, no API write', async () => {
@@ -199,5 +205,39 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(run.code).not.toBe(0);
     expect(run.stdout).toMatch(/git push kubeplan\/bump\/backend failed.*may push branches/);
     expect(pulls()).toHaveLength(before);
+  });
+
+  it('the CLI opens pull requests too, from GITHUB_TOKEN and GITHUB_REPOSITORY, into the checked-out branch', async () => {
+    await pusher.pushImage('acme/shop', '2.8.0');
+    const docker = path.join(scratch, 'docker');
+    mkdirSync(docker, { recursive: true });
+    writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: password() } } }));
+    const run = await runCliAsync(['bump', '--image', `${registry.host}/acme/shop`], {
+      cwd: work,
+      env: { GITHUB_TOKEN: 'ghs_clitoken', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url, GITHUB_SERVER_URL: forge.url, DOCKER_CONFIG: docker },
+    });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const shop = pullOf(shopBranch());
+    expect(shop).toMatchObject({ state: 'open', base: 'main', title: `Bump ${registry.host}/acme/shop from 2.4.0 to 2.8.0` });
+    expect(run.stdout).toContain(`${shopBranch()}: updated https://github.com/acme/config/pull/${shop.number}`);
+    expect(run.stdout + run.stderr).not.toContain('ghs_clitoken');
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('an image that joins a group moves to the group pull request; its own is closed as superseded', async () => {
+    const seed = path.join(scratch, 'seed');
+    const config = path.join(seed, 'kubeplan.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('bump:\n', `  - name: ${registry.host}/acme/shop\n    group: backend\nbump:\n`));
+    git(seed, 'commit', '--quiet', '-am', 'shop joins the backend group');
+    git(seed, 'push', '--quiet', bare, 'main');
+    git(work, 'pull', '--quiet', '--ff-only');
+    const own = pullOf(shopBranch());
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    const group = pulls().find((p) => p.state === 'open' && p.head === 'kubeplan/bump/backend')!;
+    expect(group.body).toContain(`${registry.host}/acme/shop`);
+    expect(own.state).toBe('closed');
+    expect(forge.comments.get(own.number)!.at(-1)!.body).toContain(`Superseded by #${group.number}`);
+    expect(forge.violations).toEqual([]);
   });
 });
