@@ -4,6 +4,7 @@ import {
   GitHubError,
   endGroup,
   error,
+  getIDToken,
   getInput,
   info,
   runBump,
@@ -13,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-AXKXP372.js";
+} from "./chunks/chunk-ZU2EASOH.js";
 import {
   applyCommand,
   diffCommand,
@@ -28,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-7YZSEUOL.js";
+} from "./chunks/chunk-T3KPWIB2.js";
 import {
   ErrorList,
   KubeplanError,
@@ -132,6 +133,8 @@ function readInputs(env) {
   const token = optional("github-token");
   if (token) setSecret(token);
   const kubeconfig = optional("kubeconfig");
+  const clusterToken = optional("cluster-token");
+  if (clusterToken) setSecret(clusterToken);
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = path.resolve(workspace, optional("working-directory") ?? ".");
   const runnerTemp = env.RUNNER_TEMP ?? path.join(workingDirectory, ".kubeplan");
@@ -149,6 +152,7 @@ function readInputs(env) {
     comment: commentInput === "true",
     onlyAffected: booleanInput("only-affected", true),
     pin: { server: optional("cluster-server"), caSha256: optional("cluster-ca-sha256") },
+    cluster: { server: optional("cluster-server"), ca: optional("cluster-ca"), token: clusterToken, oidcAudience: optional("oidc-audience") },
     forceConflicts: booleanInput("force-conflicts", false),
     wait: booleanInput("wait", true),
     timeoutMs: parseTimeout(getInput("timeout") || "5m"),
@@ -252,17 +256,40 @@ async function upsertErrorComment(platform, pr, key, body) {
 // src/platform/github/cluster.ts
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path2 from "node:path";
-function clusterOptions(inputs, env) {
-  const dir = runnerTempOf(inputs, env);
-  mkdirSync(dir, { recursive: true });
-  return {
-    kubeconfig: inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, dir) : void 0,
-    context: void 0,
-    pin: inputs.pin,
-    concurrency: inputs.concurrency,
-    cwd: inputs.workingDirectory,
-    env
-  };
+async function clusterOptions(inputs, env) {
+  const direct = await directCredentials(inputs, env);
+  let kubeconfig;
+  if (!direct && inputs.kubeconfig) {
+    const dir = runnerTempOf(inputs, env);
+    mkdirSync(dir, { recursive: true });
+    kubeconfig = writeKubeconfig(inputs.kubeconfig, dir);
+  }
+  if (!direct && !kubeconfig && !env.KUBECONFIG) return void 0;
+  return { kubeconfig, context: void 0, pin: inputs.pin, direct, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env };
+}
+var CLUSTER_INPUTS = "kubeconfig, or cluster-server with oidc-audience (GitHub OIDC) or cluster-token";
+async function directCredentials(inputs, env) {
+  const { server, ca, token, oidcAudience } = inputs.cluster;
+  const where = oidcAudience ? "action input oidc-audience" : token ? "action input cluster-token" : "action input cluster-ca";
+  if (!oidcAudience && !token) return void 0;
+  if (!server) throw new UsageError(`${oidcAudience ? "oidc-audience" : "cluster-token"} needs cluster-server, the apiserver URL`, { where, hint: "set cluster-server (and cluster-ca unless the server has a publicly trusted certificate)" });
+  if (oidcAudience) {
+    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+      throw new UsageError("GitHub OIDC needs the id-token permission, and this job does not have it", {
+        where,
+        hint: "add `permissions: id-token: write` to the job (a pull request from a fork never gets it)"
+      });
+    }
+    let idToken;
+    try {
+      idToken = await getIDToken(oidcAudience);
+    } catch (error2) {
+      throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${error2.message}`, { where, hint: "retry; check the job has `permissions: id-token: write`" });
+    }
+    setSecret(idToken);
+    return { server, token: idToken, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };
+  }
+  return { server, token, caPem: ca, source: "the cluster-token input" };
 }
 function kubeconfigPath(dir) {
   return path2.join(dir, "kubeplan-kubeconfig");
@@ -290,8 +317,8 @@ async function runApply(inputs, ctx, env, version) {
   if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
     throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
   }
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
-  const cluster = clusterOptions(inputs, env);
+  const cluster = await clusterOptions(inputs, env);
+  if (!cluster) throw new UsageError("apply needs a cluster", { where: "action input kubeconfig", hint: `pass ${CLUSTER_INPUTS}` });
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
   let targets = inputs.targets;
@@ -407,12 +434,13 @@ function applySummary(sha, results, failedTarget, failure) {
 var DRIFT_LABEL = "kubeplan:drift";
 var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
 async function runDrift(inputs, ctx, env, now = /* @__PURE__ */ new Date()) {
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret" });
+  const cluster = await clusterOptions(inputs, env);
+  if (!cluster) throw new UsageError("drift needs a cluster (read-only rights are enough)", { where: "action input kubeconfig", hint: `pass ${CLUSTER_INPUTS}` });
   const result = await driftCommand({
     config: inputs.config,
     targets: inputs.targets,
     tools: inputs.tools,
-    ...clusterOptions(inputs, env),
+    ...cluster,
     output: "json",
     exitCode: false,
     color: false
@@ -525,10 +553,10 @@ async function runPlan(inputs, ctx, env) {
   const canComment = inputs.comment && pr !== void 0 && !pr.fromFork && inputs.githubToken !== void 0;
   const api = inputs.githubToken ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env) : void 0;
   if (pr?.fromFork) info("pull request from a fork: its token is read-only, so the plan goes to the job summary only");
-  const cluster = clusterOptions(inputs, env);
-  const offline = cluster.kubeconfig === void 0 && !env.KUBECONFIG;
+  const cluster = await clusterOptions(inputs, env);
+  const offline = cluster === void 0;
   if (offline && !pr) {
-    throw new UsageError("no kubeconfig for the plan", { where: "action input kubeconfig", hint: "pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)" });
+    throw new UsageError("no cluster for the plan", { where: "action input kubeconfig", hint: `pass ${CLUSTER_INPUTS} (outside pull requests a plan needs a cluster)` });
   }
   let plan;
   let unaffected = false;
@@ -556,7 +584,8 @@ async function runPlan(inputs, ctx, env) {
       config: inputs.config,
       targets,
       tools: inputs.tools,
-      ...cluster,
+      // Offline (a pull request without cluster credentials): the intent diff against the base commit, no cluster.
+      ...cluster ?? { kubeconfig: void 0, context: void 0, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env },
       mode: inputs.diffMode,
       base: offline ? pr.baseSha : void 0,
       offline,

@@ -65,6 +65,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
@@ -103,6 +108,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
       --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until what was written is healthy before pruning
                            (default: wait)
@@ -138,6 +148,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
   -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)

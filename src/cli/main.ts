@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import { applyCommand } from '../core/commands/apply.js';
 import { bumpCommand } from '../core/commands/bump.js';
+import type { DirectCredentials } from '../core/cluster/client.js';
 import { diffCommand } from '../core/commands/diff.js';
 import { driftCommand } from '../core/commands/drift.js';
 import { renderCommand } from '../core/commands/render.js';
@@ -102,6 +105,9 @@ const CLUSTER_OPTIONS = {
   concurrency: { type: 'string' },
   'expect-server': { type: 'string' },
   'expect-ca-sha256': { type: 'string' },
+  server: { type: 'string' },
+  'token-env': { type: 'string' },
+  'certificate-authority': { type: 'string' },
   helm: { type: 'string' },
   kubectl: { type: 'string' },
   kustomize: { type: 'string' },
@@ -109,6 +115,9 @@ const CLUSTER_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 type ClusterValues = {
+  server?: string | undefined;
+  'token-env'?: string | undefined;
+  'certificate-authority'?: string | undefined;
   config?: string | undefined;
   target?: string[] | undefined;
   kubeconfig?: string | undefined;
@@ -130,6 +139,7 @@ function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv)
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     pin: { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) },
+    direct: directCredentials(values, cwd, env),
     concurrency: parseConcurrency(values.concurrency),
     cwd,
     env,
@@ -300,6 +310,34 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
   }
   const { githubBumpPublisher } = await import('../platform/github/bump.js');
   return githubBumpPublisher({ token, repository, env, cwd });
+}
+
+/** `--server` + `--token-env` (+ `--certificate-authority`): a bearer token from a variable, no kubeconfig. */
+function directCredentials(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv): DirectCredentials | undefined {
+  const server = emptyToUndefined(values.server);
+  const tokenEnv = emptyToUndefined(values['token-env']);
+  const caFile = emptyToUndefined(values['certificate-authority']);
+  if (!server) {
+    if (tokenEnv || caFile) throw new UsageError(`--${tokenEnv ? 'token-env' : 'certificate-authority'} needs --server`, { hint: 'pass --server URL with --token-env NAME, or use a kubeconfig' });
+    return undefined;
+  }
+  if (values.kubeconfig || values.context) throw new UsageError('--server cannot be combined with --kubeconfig or --context', { hint: 'use either a kubeconfig, or --server with --token-env' });
+  if (!tokenEnv) throw new UsageError('--server needs --token-env NAME, the environment variable that holds the bearer token', { hint: 'in GitLab CI: id_tokens: {KUBEPLAN_ID_TOKEN: {aud: ...}} and --token-env KUBEPLAN_ID_TOKEN' });
+  const token = env[tokenEnv]?.trim();
+  if (!token) {
+    throw new UsageError(`the variable ${tokenEnv} (--token-env) is empty or not set`, {
+      hint: 'in GitLab CI declare it under id_tokens with the audience the cluster expects; elsewhere export it before running kubeplan',
+    });
+  }
+  let caPem: string | undefined;
+  if (caFile) {
+    try {
+      caPem = readFileSync(path.resolve(cwd, caFile), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --certificate-authority ${caFile} (${(error as NodeJS.ErrnoException).code})`, { hint: 'pass the path of the CA certificate (PEM)' });
+    }
+  }
+  return { server, token, caPem, source: `the token in $${tokenEnv}` };
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {

@@ -10,6 +10,7 @@ declare module 'vitest' {
     apiserver: ApiserverInfo;
     toolsDir: string;
     registryBinary: string;
+    apiserverBinary: string;
   }
 }
 

@@ -21,6 +21,7 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   project.provide('apiserver', info);
   project.provide('toolsDir', tools);
   project.provide('registryBinary', binaries.registry);
+  project.provide('apiserverBinary', binaries.apiserver);
   return async () => {
     await stop();
   };

@@ -17,6 +17,18 @@ export interface ConnectOptions {
   cwd: string;
   /** Cluster pinning: refuse, before any request carries a credential, a server or CA other than these. */
   pin?: { server?: string | undefined; caSha256?: string | undefined };
+  /** A server, bearer token and CA given directly (OIDC ID tokens, CI variables): no kubeconfig is read. */
+  direct?: DirectCredentials | undefined;
+}
+
+/** Credentials without a kubeconfig: what the token is tells the hint when the cluster refuses it. */
+export interface DirectCredentials {
+  server: string;
+  token: string;
+  /** PEM of the CA that signed the server's certificate; undefined trusts the system's CAs. */
+  caPem: string | undefined;
+  /** Where the token came from, for messages: `GitHub OIDC (audience kubeplan)`, `$KUBEPLAN_ID_TOKEN`. */
+  source: string;
 }
 
 export interface RequestOptions {
@@ -198,6 +210,22 @@ function checkPin(cluster: { server: string; caData?: string; caFile?: string },
 }
 
 function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, options: ConnectOptions): string {
+  if (options.direct) {
+    const d = options.direct;
+    if (!/^https:\/\//.test(d.server)) {
+      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, { hint: 'write the apiserver URL as kubectl cluster-info prints it' });
+    }
+    if (d.caPem !== undefined && !d.caPem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new UsageError('the cluster CA is not a PEM certificate', { hint: 'pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint' });
+    }
+    kc.loadFromOptions({
+      clusters: [{ name: 'kubeplan', server: d.server, skipTLSVerify: false, ...(d.caPem ? { caData: Buffer.from(d.caPem).toString('base64') } : {}) }],
+      users: [{ name: 'kubeplan', token: d.token }],
+      contexts: [{ name: 'kubeplan', cluster: 'kubeplan', user: 'kubeplan' }],
+      currentContext: 'kubeplan',
+    });
+    return `the server ${d.server} with ${d.source}`;
+  }
   const explicit = options.kubeconfig ?? undefined;
   const files = explicit
     ? [path.resolve(options.cwd, explicit)]

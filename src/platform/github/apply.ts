@@ -10,7 +10,7 @@ import { objectName } from '../../core/report/common.js';
 import { marker } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import { clusterOptions } from './cluster.js';
+import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import type { ActionInputs } from './inputs.js';
 
 /**
@@ -21,8 +21,8 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   if (ctx.pullRequest || ctx.event.startsWith('pull_request')) {
     throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
   }
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
-  const cluster = clusterOptions(inputs, env);
+  const cluster = await clusterOptions(inputs, env);
+  if (!cluster) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken
     ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)

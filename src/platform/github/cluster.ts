@@ -2,24 +2,54 @@ import * as core from '@actions/core';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
+import type { DirectCredentials } from '../../core/cluster/client.js';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
+import { UsageError } from '../../core/errors.js';
 import { runnerTempOf, type ActionInputs } from './inputs.js';
 
 /**
- * How every action command reaches the cluster: the kubeconfig input written to a private file under RUNNER_TEMP
- * (removed by run() after the step), pinning, concurrency, and the working directory.
+ * How every action command reaches the cluster, in this order of preference: a GitHub OIDC ID token (oidc-audience),
+ * a token input (cluster-token), both with cluster-server and cluster-ca and no file at all; else the kubeconfig input
+ * written to a private file under RUNNER_TEMP (removed by run() after the step); else $KUBECONFIG. Undefined when
+ * there is no cluster at all.
  */
-export function clusterOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv): ClusterOptions {
-  const dir = runnerTempOf(inputs, env);
-  mkdirSync(dir, { recursive: true });
-  return {
-    kubeconfig: inputs.kubeconfig ? writeKubeconfig(inputs.kubeconfig, dir) : undefined,
-    context: undefined,
-    pin: inputs.pin,
-    concurrency: inputs.concurrency,
-    cwd: inputs.workingDirectory,
-    env,
-  };
+export async function clusterOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<ClusterOptions | undefined> {
+  const direct = await directCredentials(inputs, env);
+  let kubeconfig: string | undefined;
+  if (!direct && inputs.kubeconfig) {
+    const dir = runnerTempOf(inputs, env);
+    mkdirSync(dir, { recursive: true });
+    kubeconfig = writeKubeconfig(inputs.kubeconfig, dir);
+  }
+  if (!direct && !kubeconfig && !env.KUBECONFIG) return undefined;
+  return { kubeconfig, context: undefined, pin: inputs.pin, direct, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env };
+}
+
+/** The names of the inputs that give a cluster, for messages. */
+export const CLUSTER_INPUTS = 'kubeconfig, or cluster-server with oidc-audience (GitHub OIDC) or cluster-token';
+
+async function directCredentials(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<DirectCredentials | undefined> {
+  const { server, ca, token, oidcAudience } = inputs.cluster;
+  const where = oidcAudience ? 'action input oidc-audience' : token ? 'action input cluster-token' : 'action input cluster-ca';
+  if (!oidcAudience && !token) return undefined;
+  if (!server) throw new UsageError(`${oidcAudience ? 'oidc-audience' : 'cluster-token'} needs cluster-server, the apiserver URL`, { where, hint: 'set cluster-server (and cluster-ca unless the server has a publicly trusted certificate)' });
+  if (oidcAudience) {
+    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+      throw new UsageError('GitHub OIDC needs the id-token permission, and this job does not have it', {
+        where,
+        hint: 'add `permissions: id-token: write` to the job (a pull request from a fork never gets it)',
+      });
+    }
+    let idToken: string;
+    try {
+      idToken = await core.getIDToken(oidcAudience);
+    } catch (error) {
+      throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`, { where, hint: 'retry; check the job has `permissions: id-token: write`' });
+    }
+    core.setSecret(idToken);
+    return { server, token: idToken, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };
+  }
+  return { server, token: token!, caPem: ca, source: 'the cluster-token input' };
 }
 
 export function kubeconfigPath(dir: string): string {

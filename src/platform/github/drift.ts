@@ -3,7 +3,7 @@ import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/
 import { UsageError } from '../../core/errors.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi } from './api.js';
-import { clusterOptions } from './cluster.js';
+import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import type { ActionInputs } from './inputs.js';
 
 export const DRIFT_LABEL = 'kubeplan:drift';
@@ -14,12 +14,13 @@ const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
  * in place while it lasts (no write when nothing changed), closed with a comment once the cluster matches git again.
  */
 export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<void> {
-  if (!inputs.kubeconfig && !env.KUBECONFIG) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret' });
+  const cluster = await clusterOptions(inputs, env);
+  if (!cluster) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
   const result = await driftCommand({
     config: inputs.config,
     targets: inputs.targets,
     tools: inputs.tools,
-    ...clusterOptions(inputs, env),
+    ...cluster,
     output: 'json',
     exitCode: false,
     color: false,

@@ -27,6 +27,8 @@ export interface ActionInputs {
   onlyAffected: boolean;
   /** Cluster pinning: expected server URL and CA sha256. */
   pin: { server: string | undefined; caSha256: string | undefined };
+  /** Credentials without a kubeconfig: the server, its CA (PEM), and a token or the audience of a GitHub OIDC token. */
+  cluster: { server: string | undefined; ca: string | undefined; token: string | undefined; oidcAudience: string | undefined };
   /** apply */
   forceConflicts: boolean;
   wait: boolean;
@@ -86,6 +88,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const token = optional('github-token');
   if (token) core.setSecret(token);
   const kubeconfig = optional('kubeconfig');
+  const clusterToken = optional('cluster-token');
+  if (clusterToken) core.setSecret(clusterToken);
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = path.resolve(workspace, optional('working-directory') ?? '.');
   const runnerTemp = env.RUNNER_TEMP ?? path.join(workingDirectory, '.kubeplan');
@@ -106,6 +110,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     comment: commentInput === 'true',
     onlyAffected: booleanInput('only-affected', true),
     pin: { server: optional('cluster-server'), caSha256: optional('cluster-ca-sha256') },
+    cluster: { server: optional('cluster-server'), ca: optional('cluster-ca'), token: clusterToken, oidcAudience: optional('oidc-audience') },
     forceConflicts: booleanInput('force-conflicts', false),
     wait: booleanInput('wait', true),
     timeoutMs: parseTimeout(core.getInput('timeout') || '5m'),

@@ -14,7 +14,7 @@ import { formatPlanJson } from '../../core/report/json.js';
 import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
 import { GitHubApi, GitHubError } from './api.js';
-import { clusterOptions } from './cluster.js';
+import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import { runnerTempOf, type ActionInputs } from './inputs.js';
 
 export const COMMENT_LIMIT = 65_536;
@@ -34,10 +34,10 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
     : undefined;
   if (pr?.fromFork) core.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
 
-  const cluster = clusterOptions(inputs, env);
-  const offline = cluster.kubeconfig === undefined && !env.KUBECONFIG;
+  const cluster = await clusterOptions(inputs, env);
+  const offline = cluster === undefined;
   if (offline && !pr) {
-    throw new UsageError('no kubeconfig for the plan', { where: 'action input kubeconfig', hint: 'pass the kubeconfig input from a secret (outside pull requests a plan needs a cluster)' });
+    throw new UsageError('no cluster for the plan', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS} (outside pull requests a plan needs a cluster)` });
   }
   let plan: Plan;
   let unaffected = false;
@@ -65,7 +65,8 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       config: inputs.config,
       targets,
       tools: inputs.tools,
-      ...cluster,
+      // Offline (a pull request without cluster credentials): the intent diff against the base commit, no cluster.
+      ...(cluster ?? { kubeconfig: undefined, context: undefined, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env }),
       mode: inputs.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,

@@ -4,7 +4,7 @@ import {
   diffCommand,
   driftCommand,
   renderCommand
-} from "./chunk-7YZSEUOL.js";
+} from "./chunk-T3KPWIB2.js";
 import {
   EXIT_ERROR,
   ErrorList,
@@ -16,6 +16,8 @@ import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
 // src/cli/main.ts
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 
 // src/cli/help.ts
@@ -82,6 +84,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
       --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
@@ -119,6 +126,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
       --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until what was written is healthy before pruning
                            (default: wait)
@@ -153,6 +165,11 @@ Options:
       --context NAME       Kubeconfig context (default: its current context)
       --expect-server URL  Refuse a kubeconfig whose server is not this one
       --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
   -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)
@@ -285,6 +302,9 @@ var CLUSTER_OPTIONS = {
   concurrency: { type: "string" },
   "expect-server": { type: "string" },
   "expect-ca-sha256": { type: "string" },
+  server: { type: "string" },
+  "token-env": { type: "string" },
+  "certificate-authority": { type: "string" },
   helm: { type: "string" },
   kubectl: { type: "string" },
   kustomize: { type: "string" },
@@ -298,6 +318,7 @@ function clusterArgs(values, cwd, env) {
     kubeconfig: emptyToUndefined(values.kubeconfig),
     context: emptyToUndefined(values.context),
     pin: { server: emptyToUndefined(values["expect-server"]), caSha256: emptyToUndefined(values["expect-ca-sha256"]) },
+    direct: directCredentials(values, cwd, env),
     concurrency: parseConcurrency(values.concurrency),
     cwd,
     env
@@ -458,8 +479,34 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-EV37GXSM.js");
+  const { githubBumpPublisher } = await import("./bump-3J3KDN42.js");
   return githubBumpPublisher({ token, repository, env, cwd });
+}
+function directCredentials(values, cwd, env) {
+  const server = emptyToUndefined(values.server);
+  const tokenEnv = emptyToUndefined(values["token-env"]);
+  const caFile = emptyToUndefined(values["certificate-authority"]);
+  if (!server) {
+    if (tokenEnv || caFile) throw new UsageError(`--${tokenEnv ? "token-env" : "certificate-authority"} needs --server`, { hint: "pass --server URL with --token-env NAME, or use a kubeconfig" });
+    return void 0;
+  }
+  if (values.kubeconfig || values.context) throw new UsageError("--server cannot be combined with --kubeconfig or --context", { hint: "use either a kubeconfig, or --server with --token-env" });
+  if (!tokenEnv) throw new UsageError("--server needs --token-env NAME, the environment variable that holds the bearer token", { hint: "in GitLab CI: id_tokens: {KUBEPLAN_ID_TOKEN: {aud: ...}} and --token-env KUBEPLAN_ID_TOKEN" });
+  const token = env[tokenEnv]?.trim();
+  if (!token) {
+    throw new UsageError(`the variable ${tokenEnv} (--token-env) is empty or not set`, {
+      hint: "in GitLab CI declare it under id_tokens with the audience the cluster expects; elsewhere export it before running kubeplan"
+    });
+  }
+  let caPem;
+  if (caFile) {
+    try {
+      caPem = readFileSync(path.resolve(cwd, caFile), "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --certificate-authority ${caFile} (${error.code})`, { hint: "pass the path of the CA certificate (PEM)" });
+    }
+  }
+  return { server, token, caPem, source: `the token in $${tokenEnv}` };
 }
 function parse(args, options, command) {
   try {

@@ -1338,6 +1338,22 @@ function checkPin(cluster, pin, context) {
   }
 }
 function loadKubeConfig(kc, options) {
+  if (options.direct) {
+    const d = options.direct;
+    if (!/^https:\/\//.test(d.server)) {
+      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, { hint: "write the apiserver URL as kubectl cluster-info prints it" });
+    }
+    if (d.caPem !== void 0 && !d.caPem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError("the cluster CA is not a PEM certificate", { hint: "pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint" });
+    }
+    kc.loadFromOptions({
+      clusters: [{ name: "kubeplan", server: d.server, skipTLSVerify: false, ...d.caPem ? { caData: Buffer.from(d.caPem).toString("base64") } : {} }],
+      users: [{ name: "kubeplan", token: d.token }],
+      contexts: [{ name: "kubeplan", cluster: "kubeplan", user: "kubeplan" }],
+      currentContext: "kubeplan"
+    });
+    return `the server ${d.server} with ${d.source}`;
+  }
   const explicit = options.kubeconfig ?? void 0;
   const files = explicit ? [path5.resolve(options.cwd, explicit)] : (options.env.KUBECONFIG ?? "").split(path5.delimiter).filter((f) => f !== "");
   if (files.length === 0) {
@@ -1434,11 +1450,24 @@ async function openCluster(config, options) {
     kubeconfig: options.kubeconfig,
     context: options.context,
     ...options.pin ? { pin: options.pin } : {},
+    direct: options.direct,
     concurrency: options.concurrency,
     env: options.env,
     cwd: options.cwd
   });
-  const resources = await ResourceMap.discover(client);
+  let resources;
+  try {
+    resources = await ResourceMap.discover(client);
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 401 && options.direct) {
+      throw new ClusterError(`${options.direct.server} refused ${options.direct.source} (401 Unauthorized)`, {
+        status: 401,
+        where: options.direct.server,
+        hint: options.direct.source.includes("OIDC") ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref" : "check that the token is current and that the apiserver trusts its issuer"
+      });
+    }
+    throw error;
+  }
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
   return { client, resources, ignore, policy };

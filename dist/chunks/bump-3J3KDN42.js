@@ -2,7 +2,7 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-AXKXP372.js";
+} from "./chunk-ZU2EASOH.js";
 import "./chunk-SFI56CDU.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
