@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-T3KPWIB2.js";
+} from "./chunks/chunk-AYQGTBY4.js";
 import {
   ErrorList,
   KubeplanError,

@@ -371,6 +371,36 @@ describe('kubeplan apply: RBAC preflight', () => {
   });
 });
 
+describe('kubeplan diff: the rights the predicted apply needs', () => {
+  it('shows in the plan (text, markdown, json) the right a prune needs and the credentials lack, with the grant', async () => {
+    const ns = uniq();
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    // The limited user may do everything with ConfigMaps there but delete them: server mode, and a prune it cannot do.
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'writer' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] }] },
+    });
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'writer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'writer' }, subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }] },
+    });
+    const applied = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repoWith(ns, [cm('a', { X: '1' }), cm('b', { Y: '1' })]) });
+    expect(applied.code, applied.stderr).toBe(0);
+    const repo = repoWith(ns, [cm('a', { X: '2' })]);
+    const args = ['diff', '--kubeconfig', bench().limitedKubeconfig];
+    const text = await runCliAsync(args, { cwd: repo });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`apply would refuse to start: the credentials (limited) lack delete configmaps in namespace ${ns}`);
+    const md = await runCliAsync([...args, '-o', 'markdown'], { cwd: repo });
+    expect(md.stdout).toContain(`> Applying target \`app\` needs 1 right these credentials (\`limited\`) lack, so apply would refuse to start:\n> - delete configmaps in namespace ${ns}`);
+    const json = JSON.parse((await runCliAsync([...args, '-o', 'json'], { cwd: repo })).stdout);
+    const access = json.targets[0].missingAccess;
+    expect(access.rights).toEqual([{ verb: 'delete', group: '', resource: 'configmaps', namespace: ns }]);
+    // The grant, applied, clears it.
+    expect((await kubectl(['apply', '-f', '-'], { input: access.grant })).code).toBe(0);
+    const clear = await runCliAsync([...args, '-o', 'json'], { cwd: repo });
+    expect(JSON.parse(clear.stdout).targets[0].missingAccess).toBeNull();
+  });
+});
+
 describe('policy in kubeplan.yaml', () => {
   it('shows objects outside the allowed namespaces and cluster-scoped kinds in the plan, and apply writes nothing', async () => {
     const ns = `team-${Math.random().toString(36).slice(2, 8)}`;

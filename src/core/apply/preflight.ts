@@ -5,7 +5,7 @@ import type { ResourceInfo } from '../cluster/discovery.js';
 import type { TargetPlan } from '../diff/types.js';
 import { ApplyError } from './apply-error.js';
 
-interface Need {
+export interface Need {
   verb: string;
   group: string;
   resource: string;
@@ -40,6 +40,26 @@ export function requiredAccess(plan: TargetPlan, waits: boolean): Need[] {
  * are missing, lists them all and prints the Role / ClusterRole and binding that would grant exactly them.
  */
 export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean): Promise<void> {
+  const access = await missingAccess(client, plan, waits);
+  if (!access) return;
+  const { missing, user } = access;
+  const lines = missing.map(describeNeed);
+  throw new ApplyError(`the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(access.grant)}`, {
+    where: `target ${plan.target}`,
+    hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
+  });
+}
+
+export interface MissingAccess {
+  missing: Need[];
+  /** The user the apiserver sees (SelfSubjectReview), when it says. */
+  user: string | undefined;
+  /** Role / ClusterRole and bindings that grant exactly the missing rights. */
+  grant: string;
+}
+
+/** The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. */
+export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean): Promise<MissingAccess | undefined> {
   const needs = requiredAccess(plan, waits);
   const results = await Promise.all(
     needs.map(async (n) => {
@@ -54,13 +74,14 @@ export async function preflightAccess(client: ClusterClient, plan: TargetPlan, w
     }),
   );
   const missing = results.filter((r) => !r.allowed).map((r) => r.need);
-  if (missing.length === 0) return;
+  if (missing.length === 0) return undefined;
   const user = await whoAmI(client);
-  const lines = missing.map((n) => `${n.verb} ${n.group ? `${n.resource}.${n.group}` : n.resource}${n.namespace ? ` in namespace ${n.namespace}` : ' (cluster-wide)'}`);
-  throw new ApplyError(`the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(grantYaml(plan.target, missing, user))}`, {
-    where: `target ${plan.target}`,
-    hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
-  });
+  return { missing, user, grant: grantYaml(plan.target, missing, user) };
+}
+
+/** `delete deployments.apps in namespace shop`, `create namespaces (cluster-wide)`. */
+export function describeNeed(n: Need): string {
+  return `${n.verb} ${n.group ? `${n.resource}.${n.group}` : n.resource}${n.namespace ? ` in namespace ${n.namespace}` : ' (cluster-wide)'}`;
 }
 
 async function whoAmI(client: ClusterClient): Promise<string | undefined> {

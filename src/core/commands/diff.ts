@@ -2,6 +2,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap } from '../cluster/discovery.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { canI } from '../cluster/objects.js';
+import { missingAccess } from '../apply/preflight.js';
 import { loadConfig } from '../config/load-config.js';
 import { planTargets } from '../diff/plan.js';
 import { planIntent } from '../diff/intent.js';
@@ -64,6 +65,15 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
       plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy });
+      // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
+      // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
+      if (mode === 'server') {
+        for (const t of plan.targets) {
+          if (!t.changes.some((c) => c.action !== 'unchanged')) continue;
+          const access = await missingAccess(client, t, true);
+          if (access) t.missingAccess = access;
+        }
+      }
     }
   }
   const report = options.output === 'json' ? formatPlanJson(plan) : options.output === 'markdown' ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });

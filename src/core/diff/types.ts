@@ -60,6 +60,8 @@ export interface TargetPlan {
   hidden: HiddenCounts;
   /** Helm hooks: not part of the plan or the inventory; apply runs them around its stages. Never reported. */
   hooks?: PlannedHook[];
+  /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
+  missingAccess?: { missing: { verb: string; group: string; resource: string; namespace: string | undefined }[]; user: string | undefined; grant: string };
 }
 
 export interface PlannedHook {

@@ -27,6 +27,7 @@ function targetsJson(targets: TargetPlan[]) {
         namespace: t.namespace ?? null,
         summary: t.summary,
         hidden: t.hidden,
+        missingAccess: t.missingAccess ? { rights: t.missingAccess.missing.map((m) => ({ ...m, namespace: m.namespace ?? null })), user: t.missingAccess.user ?? null, grant: t.missingAccess.grant } : null,
         changes: t.changes
           .filter((c) => c.action !== 'unchanged')
           .map((c) => ({

@@ -1,4 +1,5 @@
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
+import { describeNeed } from '../apply/preflight.js';
 import { objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
 
 /**
@@ -22,9 +23,35 @@ export function planHeader(plan: Plan): string[] {
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
   if (plan.base) out.push(`What this change does, \`${plan.base}\` → head:`, '');
   out.push(...tables(plan.targets));
+  out.push(...missingRights(plan.targets));
   if (plan.drift) {
     const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged').length, 0);
     out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from \`${plan.base ?? ''}\`.`, '');
+  }
+  return out;
+}
+
+/** The apply this plan predicts would be refused: the rights it lacks, and the YAML that grants exactly them. */
+function missingRights(targets: TargetPlan[]): string[] {
+  const out: string[] = [];
+  for (const t of targets) {
+    const access = t.missingAccess;
+    if (!access) continue;
+    const n = access.missing.length;
+    out.push(
+      '> [!CAUTION]',
+      `> Applying target \`${t.target}\` needs ${n} right${n === 1 ? '' : 's'} these credentials${access.user ? ` (\`${escapeHtml(access.user)}\`)` : ''} lack, so apply would refuse to start:`,
+      ...access.missing.map((m) => `> - ${describeNeed(m)}`),
+      '',
+      `<details><summary>Role and binding that grant exactly ${n === 1 ? 'it' : 'them'}</summary>`,
+      '',
+      '```yaml',
+      access.grant.trimEnd(),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
   return out;
 }

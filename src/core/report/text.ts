@@ -1,3 +1,4 @@
+import { describeNeed } from '../apply/preflight.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
 
@@ -34,6 +35,11 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
     for (const ch of changed) out.push(...formatChange(ch, c));
     const hidden = Object.entries(target.hidden);
     if (hidden.length) out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
+    const access = target.missingAccess;
+    if (access) {
+      out.push(c('red', `  ! apply would refuse to start: the credentials${access.user ? ` (${access.user})` : ''} lack ${access.missing.map(describeNeed).join('; ')}`));
+      out.push(c('dim', '    this grants exactly them:'), ...access.grant.trimEnd().split('\n').map((l) => c('dim', `    ${l}`)));
+    }
     out.push('');
   }
   return out;

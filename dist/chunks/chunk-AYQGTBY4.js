@@ -899,6 +899,19 @@ function requiredAccess(plan, waits) {
   return [...needs.values()];
 }
 async function preflightAccess(client, plan, waits) {
+  const access = await missingAccess(client, plan, waits);
+  if (!access) return;
+  const { missing, user } = access;
+  const lines = missing.map(describeNeed);
+  throw new ApplyError(`the credentials${user ? ` (${user})` : ""} lack ${missing.length} right${missing.length === 1 ? "" : "s"} this apply needs, so nothing was written:
+${lines.map((l) => `    - ${l}`).join("\n")}
+  this grants exactly them:
+${indent2(access.grant)}`, {
+    where: `target ${plan.target}`,
+    hint: "have a cluster admin apply the YAML above (or grant the rights another way), then run again"
+  });
+}
+async function missingAccess(client, plan, waits) {
   const needs = requiredAccess(plan, waits);
   const results = await Promise.all(
     needs.map(async (n) => {
@@ -913,16 +926,12 @@ async function preflightAccess(client, plan, waits) {
     })
   );
   const missing = results.filter((r) => !r.allowed).map((r) => r.need);
-  if (missing.length === 0) return;
+  if (missing.length === 0) return void 0;
   const user = await whoAmI(client);
-  const lines = missing.map((n) => `${n.verb} ${n.group ? `${n.resource}.${n.group}` : n.resource}${n.namespace ? ` in namespace ${n.namespace}` : " (cluster-wide)"}`);
-  throw new ApplyError(`the credentials${user ? ` (${user})` : ""} lack ${missing.length} right${missing.length === 1 ? "" : "s"} this apply needs, so nothing was written:
-${lines.map((l) => `    - ${l}`).join("\n")}
-  this grants exactly them:
-${indent2(grantYaml(plan.target, missing, user))}`, {
-    where: `target ${plan.target}`,
-    hint: "have a cluster admin apply the YAML above (or grant the rights another way), then run again"
-  });
+  return { missing, user, grant: grantYaml(plan.target, missing, user) };
+}
+function describeNeed(n) {
+  return `${n.verb} ${n.group ? `${n.resource}.${n.group}` : n.resource}${n.namespace ? ` in namespace ${n.namespace}` : " (cluster-wide)"}`;
 }
 async function whoAmI(client) {
   try {
@@ -2392,9 +2401,33 @@ function planHeader(plan) {
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? "" : "s"} could not be planned; see below.`, "");
   if (plan.base) out.push(`What this change does, \`${plan.base}\` \u2192 head:`, "");
   out.push(...tables(plan.targets));
+  out.push(...missingRights(plan.targets));
   if (plan.drift) {
     const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== "unchanged").length, 0);
     out.push(`**Drift:** ${n} object${n === 1 ? "" : "s"} in the cluster already differ from \`${plan.base ?? ""}\`.`, "");
+  }
+  return out;
+}
+function missingRights(targets) {
+  const out = [];
+  for (const t of targets) {
+    const access = t.missingAccess;
+    if (!access) continue;
+    const n = access.missing.length;
+    out.push(
+      "> [!CAUTION]",
+      `> Applying target \`${t.target}\` needs ${n} right${n === 1 ? "" : "s"} these credentials${access.user ? ` (\`${escapeHtml(access.user)}\`)` : ""} lack, so apply would refuse to start:`,
+      ...access.missing.map((m) => `> - ${describeNeed(m)}`),
+      "",
+      `<details><summary>Role and binding that grant exactly ${n === 1 ? "it" : "them"}</summary>`,
+      "",
+      "```yaml",
+      access.grant.trimEnd(),
+      "```",
+      "",
+      "</details>",
+      ""
+    );
   }
   return out;
 }
@@ -2477,6 +2510,7 @@ function targetsJson(targets) {
     namespace: t.namespace ?? null,
     summary: t.summary,
     hidden: t.hidden,
+    missingAccess: t.missingAccess ? { rights: t.missingAccess.missing.map((m) => ({ ...m, namespace: m.namespace ?? null })), user: t.missingAccess.user ?? null, grant: t.missingAccess.grant } : null,
     changes: t.changes.filter((c) => c.action !== "unchanged").map((c) => ({
       action: c.action,
       apiVersion: c.apiVersion,
@@ -2528,6 +2562,11 @@ function formatTargets(targets, c) {
     for (const ch of changed) out.push(...formatChange(ch, c));
     const hidden = Object.entries(target.hidden);
     if (hidden.length) out.push(c("dim", `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(", ")}`));
+    const access = target.missingAccess;
+    if (access) {
+      out.push(c("red", `  ! apply would refuse to start: the credentials${access.user ? ` (${access.user})` : ""} lack ${access.missing.map(describeNeed).join("; ")}`));
+      out.push(c("dim", "    this grants exactly them:"), ...access.grant.trimEnd().split("\n").map((l) => c("dim", `    ${l}`)));
+    }
     out.push("");
   }
   return out;
@@ -2715,6 +2754,13 @@ async function diffCommand(options) {
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
       plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy });
+      if (mode === "server") {
+        for (const t of plan.targets) {
+          if (!t.changes.some((c) => c.action !== "unchanged")) continue;
+          const access = await missingAccess(client, t, true);
+          if (access) t.missingAccess = access;
+        }
+      }
     }
   }
   const report = options.output === "json" ? formatPlanJson(plan) : options.output === "markdown" ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });

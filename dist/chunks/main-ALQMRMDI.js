@@ -4,7 +4,7 @@ import {
   diffCommand,
   driftCommand,
   renderCommand
-} from "./chunk-T3KPWIB2.js";
+} from "./chunk-AYQGTBY4.js";
 import {
   EXIT_ERROR,
   ErrorList,
