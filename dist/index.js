@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-ZU2EASOH.js";
+} from "./chunks/chunk-YG63SSWF.js";
 import {
   applyCommand,
   diffCommand,
@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-AYQGTBY4.js";
+} from "./chunks/chunk-I452D5KA.js";
 import {
   ErrorList,
   KubeplanError,
@@ -38,7 +38,7 @@ import {
   execa,
   formatError,
   loadConfig
-} from "./chunks/chunk-SFI56CDU.js";
+} from "./chunks/chunk-ETM4ZQHI.js";
 import {
   CORE_SCHEMA,
   load

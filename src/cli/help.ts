@@ -12,6 +12,7 @@ Commands:
   drift     Where the live cluster differs from git (read-only), for schedules
   bump      Move image references to the newest tags their policy allows, as
             pull requests (or local edits)
+  rollback  Re-apply a stored revision of a target (apply: {rollback: true})
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -198,4 +199,39 @@ Examples:
   kubeplan bump --dry-run --explain
   kubeplan bump --local --image ghcr.io/acme/shop
   kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0 --digest sha256:...
+`;
+
+export const ROLLBACK_HELP = `Usage: kubeplan rollback --target NAME [options]
+
+Re-applies a stored revision of a target: by default the one before the newest,
+through the same plan and staged server-side apply as kubeplan apply (objects
+added since are pruned), and records it as a new revision. Revisions are kept for
+targets with apply: {rollback: true} in kubeplan.yaml, which also makes a failed
+apply roll back to the last good one by itself. Hooks do not run.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        The target (exactly one)
+      --list               List the stored revisions instead
+      --to-revision N      Roll back to revision N (default: the previous one)
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
+      --force-conflicts    Take over fields other field managers own
+      --no-wait            Do not wait until the restored objects are healthy
+      --timeout DURATION   How long to wait (default: 5m)
+  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan rollback --target shop-prod --list
+  kubeplan rollback --target shop-prod
+  kubeplan rollback --target shop-prod --to-revision 7
 `;

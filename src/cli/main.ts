@@ -10,8 +10,9 @@ import type { DirectCredentials } from '../core/cluster/client.js';
 import { diffCommand } from '../core/commands/diff.js';
 import { driftCommand } from '../core/commands/drift.js';
 import { renderCommand } from '../core/commands/render.js';
+import { rollbackCommand } from '../core/commands/rollback.js';
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
-import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP } from './help.js';
+import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -43,7 +44,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === '-h' || command === '--help' || command === 'help') {
       const topic = command === 'help' ? rest[0] : undefined;
-      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : topic === 'bump' ? BUMP_HELP : MAIN_HELP);
+      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : topic === 'bump' ? BUMP_HELP : topic === 'rollback' ? ROLLBACK_HELP : MAIN_HELP);
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -55,6 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     if (command === 'apply') return await apply(rest, env, cwd, io);
     if (command === 'drift') return await drift(rest, env, cwd, io);
     if (command === 'bump') return await bump(rest, env, cwd, io);
+    if (command === 'rollback') return await rollback(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -216,6 +218,44 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
+  });
+  io.stdout(result.report);
+  return 0;
+}
+
+const ROLLBACK_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  'to-revision': { type: 'string' },
+  list: { type: 'boolean' },
+  'force-conflicts': { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} satisfies ParseArgsConfig['options'];
+
+async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, ROLLBACK_OPTIONS, 'rollback');
+  if (values.help) {
+    io.stdout(ROLLBACK_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+  const targets = values.target ?? [];
+  if (targets.length !== 1) throw new UsageError('rollback needs exactly one --target', { where: 'kubeplan rollback', hint: 'kubeplan rollback --target NAME [--to-revision N], or --list to see the revisions' });
+  const to = values['to-revision'];
+  if (to !== undefined && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: 'see them with --list' });
+  if (to !== undefined && values.list) throw new UsageError('--list and --to-revision exclude each other', { hint: 'list first, then roll back' });
+  const result = await rollbackCommand({
+    ...clusterArgs(values, cwd, env),
+    target: targets[0]!,
+    toRevision: to === undefined ? undefined : Number(to),
+    list: values.list ?? false,
+    forceConflicts: values['force-conflicts'] ?? false,
+    waitTimeoutMs: values['no-wait'] ? undefined : parseDuration(values.timeout ?? '5m'),
+    output,
+    tooling: `kubeplan/v${version}`,
+    onProgress: (message) => io.stderr(`${message}\n`),
   });
   io.stdout(result.report);
   return 0;

@@ -32,6 +32,8 @@ export interface ApplyOptions {
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
   waitTimeoutMs: number | undefined;
   onProgress?: (message: string) => void;
+  /** The target keeps revisions (apply.rollback): the preflight also checks the rights on their Secrets. */
+  revisions?: boolean;
 }
 
 export interface AppliedObject {
@@ -69,14 +71,20 @@ export function stageOf(kind: string): 0 | 1 | 2 {
  * prune) → everything else → webhooks and APIServices → prune what is no longer rendered (reverse stage order) → the
  * parent's final contents. Only objects the plan found changed are written.
  */
-export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions): Promise<TargetApplyResult> {
+export function emptyResult(target: string): TargetApplyResult {
+  return { target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+}
+
+/**
+ * `result` may be passed in to see what was written even when the apply fails part-way (rollback reports from it).
+ */
+export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions, result: TargetApplyResult = emptyResult(plan.target)): Promise<TargetApplyResult> {
   // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
   const errors = plan.changes.filter((c) => c.action === 'error');
-  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined);
+  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
   refuseUnsafe(plan, options);
-  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined);
+  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
   const previous = await refuseForeignInventory(client, plan);
-  const result: TargetApplyResult = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
@@ -254,7 +262,7 @@ async function waitEstablished(client: ClusterClient, names: string[], timeoutSe
 
 /** The inventory parent: ConfigMap `kubeplan-<target>` with the ApplySet id, tooling, kinds and namespaces. */
 /** A digest of what the target renders, recorded with the commit so a later run can tell what was applied. */
-function bundleDigest(objects: KubeObject[]): string {
+export function bundleDigest(objects: KubeObject[]): string {
   const hash = createHash('sha256');
   for (const o of objects) hash.update(JSON.stringify(o)).update('\n');
   return `sha256:${hash.digest('hex')}`;

@@ -13,9 +13,10 @@ export interface Need {
 }
 
 const CONFIGMAPS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'configmaps', namespaced: true };
+const SECRETS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'secrets', namespaced: true };
 
 /** Every (verb, group, resource, namespace) applying this plan needs: create/patch to write, delete to prune, get to wait. */
-export function requiredAccess(plan: TargetPlan, waits: boolean): Need[] {
+export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = false): Need[] {
   const needs = new Map<string, Need>();
   const add = (verb: string, info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>, namespace: string | undefined) => {
     const n: Need = { verb, group: info.group, resource: info.resource, namespace: info.namespaced ? namespace : undefined };
@@ -32,6 +33,8 @@ export function requiredAccess(plan: TargetPlan, waits: boolean): Need[] {
   }
   const parent = applySetParent(plan.target, plan.namespace);
   for (const verb of ['get', 'create', 'patch']) add(verb, CONFIGMAPS, parent.namespace);
+  // Revisions (apply.rollback) are Secrets next to the parent: listed, read, created, and the oldest deleted.
+  if (revisions) for (const verb of ['list', 'get', 'create', 'delete']) add(verb, SECRETS, parent.namespace);
   return [...needs.values()];
 }
 
@@ -39,8 +42,8 @@ export function requiredAccess(plan: TargetPlan, waits: boolean): Need[] {
  * Asks the apiserver (SelfSubjectAccessReviews) for every right the apply needs before writing anything; when some
  * are missing, lists them all and prints the Role / ClusterRole and binding that would grant exactly them.
  */
-export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean): Promise<void> {
-  const access = await missingAccess(client, plan, waits);
+export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false): Promise<void> {
+  const access = await missingAccess(client, plan, waits, revisions);
   if (!access) return;
   const { missing, user } = access;
   const lines = missing.map(describeNeed);
@@ -59,8 +62,8 @@ export interface MissingAccess {
 }
 
 /** The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. */
-export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean): Promise<MissingAccess | undefined> {
-  const needs = requiredAccess(plan, waits);
+export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false): Promise<MissingAccess | undefined> {
+  const needs = requiredAccess(plan, waits, revisions);
   const results = await Promise.all(
     needs.map(async (n) => {
       const res = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {

@@ -1,4 +1,8 @@
-import { applyTarget, stageOf, type TargetApplyResult } from '../apply/apply.js';
+import { applyTarget, bundleDigest, emptyResult, stageOf, type TargetApplyResult } from '../apply/apply.js';
+import { ApplyError } from '../apply/apply-error.js';
+import { RevisionStore } from '../apply/revisions.js';
+import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
+import { KubeplanError } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
@@ -39,8 +43,8 @@ export interface ApplyCommandResult {
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const { client, resources, ignore, policy } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy });
+  const { client, resources, ignore, policy: policyMap } = await openCluster(config, options);
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
@@ -50,21 +54,46 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       const policy = policies.get(target.target);
       await options.around?.before(target.target);
       let result: TargetApplyResult;
+      const rollback = policy?.rollback ?? false;
+      const applyOptions = {
+        forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+        allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+        recreate: policy?.recreate ?? [],
+        tooling: options.tooling,
+        crdTimeoutSeconds: 60,
+        waitTimeoutMs: options.waitTimeoutMs,
+        noHooks: options.noHooks,
+        revisions: rollback,
+        ...(commit ? { commit } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      };
+      const partial = emptyResult(target.target);
       try {
-        result = await applyTarget(target, client, resources, {
-          forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
-          allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
-          recreate: policy?.recreate ?? [],
-          tooling: options.tooling,
-          crdTimeoutSeconds: 60,
-          waitTimeoutMs: options.waitTimeoutMs,
-          noHooks: options.noHooks,
-          ...(commit ? { commit } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        });
+        result = await applyTarget(target, client, resources, applyOptions, partial);
+        if (rollback) {
+          // The revision a later failure rolls back to: what this apply made the cluster hold.
+          const objects = target.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!);
+          const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, { commit: sha, digest: bundleDigest(objects) });
+          if (saved.number !== undefined) result.notes.push(`stored as revision ${saved.number}`);
+          if (saved.note) result.notes.push(saved.note);
+        }
       } catch (error) {
-        await options.around?.after(target.target, undefined, error);
-        throw error;
+        let failure = error;
+        const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
+        if (rollback && wrote && error instanceof KubeplanError) {
+          options.onProgress?.(`target ${target.target}: apply failed; rolling back to the last successful revision`);
+          try {
+            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, record: false });
+            failure = rolledBackError(error, outcome, partial);
+          } catch (rollbackError) {
+            failure = new ApplyError(`${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`, {
+              where: error.where,
+              hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
+            });
+          }
+        }
+        await options.around?.after(target.target, undefined, failure);
+        throw failure;
       }
       await options.around?.after(target.target, result, undefined);
       results.push(result);

@@ -70,7 +70,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       if (mode === 'server') {
         for (const t of plan.targets) {
           if (!t.changes.some((c) => c.action !== 'unchanged')) continue;
-          const access = await missingAccess(client, t, true);
+          const access = await missingAccess(client, t, true, config.targets.find((x) => x.name === t.target)?.apply.rollback ?? false);
           if (access) t.missingAccess = access;
         }
       }

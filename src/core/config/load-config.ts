@@ -25,7 +25,7 @@ interface RawHelm {
 interface RawTarget {
   name: string;
   namespace?: string;
-  apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean };
+  apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean; rollback?: boolean };
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   ignore?: { group?: string; kind?: string; name?: string; namespace?: string; paths?: string[]; managers?: string[] }[];
   helm?: RawHelm;
@@ -106,7 +106,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const source = resolveSource(t, resolver, locate, i);
     errors.push(...resolver.errors);
     const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
-    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false };
+    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false, rollback: t.apply?.rollback ?? false };
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });

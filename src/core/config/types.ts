@@ -64,6 +64,8 @@ export interface ApplyPolicy {
   /** Kinds that may be deleted and created again on an immutable change. */
   recreate: string[];
   allowEmpty: boolean;
+  /** Store revisions and re-apply the last good one when an apply fails (kubeplan.yaml `apply.rollback`). */
+  rollback: boolean;
 }
 
 export interface Target {

@@ -4,7 +4,7 @@ import {
   UsageError,
   bumpCommand,
   execa
-} from "./chunk-SFI56CDU.js";
+} from "./chunk-ETM4ZQHI.js";
 import {
   __commonJS,
   __require,

@@ -17371,9 +17371,9 @@ function dockerCredentials(env = process.env) {
 var import_ucs2length = __toESM(require_ucs2length(), 1);
 var runtime0 = import_ucs2length.default.default ? import_ucs2length.default : { default: import_ucs2length.default };
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy", "description": "The default policy of every target (a target's own policy replaces it)." }, "images": { "description": "How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).", "type": "array", "items": { "$ref": "#/definitions/image" } }, "registries": { "description": "How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.", "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "description": "The registry host as image references spell it (ghcr.io, registry.acme.io:5000).", "type": "string", "pattern": "^[a-zA-Z0-9.-]+(:[0-9]+)?$" }, "insecure": { "description": "Speak plain HTTP to this host.", "type": "boolean", "default": false }, "endpoint": { "description": "Reach this host's registry API at this URL instead (http:// or https://).", "type": "string", "pattern": "^https?://[^/]+/?$" } } } }, "bump": { "description": "Image-bump pull requests.", "type": "object", "additionalProperties": false, "properties": { "labels": { "description": "Labels every bump pull request gets.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "branchPrefix": { "description": "Branch names are <branchPrefix><image-slug or group>.", "type": "string", "default": "kubeplan/bump/", "pattern": "^[A-Za-z0-9._/-]+/$" } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] }, "policy": { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "image": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy", "description": "The default policy of every target (a target's own policy replaces it)." }, "images": { "description": "How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).", "type": "array", "items": { "$ref": "#/definitions/image" } }, "registries": { "description": "How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.", "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "description": "The registry host as image references spell it (ghcr.io, registry.acme.io:5000).", "type": "string", "pattern": "^[a-zA-Z0-9.-]+(:[0-9]+)?$" }, "insecure": { "description": "Speak plain HTTP to this host.", "type": "boolean", "default": false }, "endpoint": { "description": "Reach this host's registry API at this URL instead (http:// or https://).", "type": "string", "pattern": "^https?://[^/]+/?$" } } } }, "bump": { "description": "Image-bump pull requests.", "type": "object", "additionalProperties": false, "properties": { "labels": { "description": "Labels every bump pull request gets.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "branchPrefix": { "description": "Branch names are <branchPrefix><image-slug or group>.", "type": "string", "default": "kubeplan/bump/", "pattern": "^[A-Za-z0-9._/-]+/$" } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false }, "rollback": { "description": "Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] }, "policy": { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "image": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } } } } };
 var schema20 = { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } };
-var schema12 = { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } };
+var schema12 = { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false }, "rollback": { "description": "Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } };
 var schema13 = { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 };
 var schema16 = { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" };
 var schema19 = { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] };
@@ -18066,7 +18066,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
       let data15 = data.apply;
       if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
         for (const key2 in data15) {
-          if (!(key2 === "forceConflicts" || key2 === "recreate" || key2 === "allowEmpty")) {
+          if (!(key2 === "forceConflicts" || key2 === "recreate" || key2 === "allowEmpty" || key2 === "rollback")) {
             const err33 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema12.properties.apply, data: data15 };
             if (vErrors === null) {
               vErrors = [err33];
@@ -18166,118 +18166,130 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
+        if (data15.rollback !== void 0) {
+          let data20 = data15.rollback;
+          if (typeof data20 !== "boolean") {
+            const err41 = { instancePath: instancePath + "/apply/rollback", schemaPath: "#/properties/apply/properties/rollback/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema12.properties.apply.properties.rollback.type, parentSchema: schema12.properties.apply.properties.rollback, data: data20 };
+            if (vErrors === null) {
+              vErrors = [err41];
+            } else {
+              vErrors.push(err41);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err41 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.properties.apply.type, parentSchema: schema12.properties.apply, data: data15 };
+        const err42 = { instancePath: instancePath + "/apply", schemaPath: "#/properties/apply/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.properties.apply.type, parentSchema: schema12.properties.apply, data: data15 };
         if (vErrors === null) {
-          vErrors = [err41];
+          vErrors = [err42];
         } else {
-          vErrors.push(err41);
+          vErrors.push(err42);
         }
         errors++;
       }
     }
     if (data.policy !== void 0) {
-      let data20 = data.policy;
-      if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
-        for (const key3 in data20) {
+      let data21 = data.policy;
+      if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
+        for (const key3 in data21) {
           if (!(key3 === "namespaces" || key3 === "clusterScoped")) {
-            const err42 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema20, data: data20 };
+            const err43 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema20, data: data21 };
             if (vErrors === null) {
-              vErrors = [err42];
+              vErrors = [err43];
             } else {
-              vErrors.push(err42);
+              vErrors.push(err43);
             }
             errors++;
           }
         }
-        if (data20.namespaces !== void 0) {
-          let data21 = data20.namespaces;
-          if (Array.isArray(data21)) {
-            const len4 = data21.length;
+        if (data21.namespaces !== void 0) {
+          let data22 = data21.namespaces;
+          if (Array.isArray(data22)) {
+            const len4 = data22.length;
             for (let i4 = 0; i4 < len4; i4++) {
-              let data22 = data21[i4];
-              if (typeof data22 === "string") {
-                if (func2(data22) < 1) {
-                  const err43 = { instancePath: instancePath + "/policy/namespaces/" + i4, schemaPath: "#/definitions/policy/properties/namespaces/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema20.properties.namespaces.items, data: data22 };
+              let data23 = data22[i4];
+              if (typeof data23 === "string") {
+                if (func2(data23) < 1) {
+                  const err44 = { instancePath: instancePath + "/policy/namespaces/" + i4, schemaPath: "#/definitions/policy/properties/namespaces/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema20.properties.namespaces.items, data: data23 };
                   if (vErrors === null) {
-                    vErrors = [err43];
+                    vErrors = [err44];
                   } else {
-                    vErrors.push(err43);
+                    vErrors.push(err44);
                   }
                   errors++;
                 }
               } else {
-                const err44 = { instancePath: instancePath + "/policy/namespaces/" + i4, schemaPath: "#/definitions/policy/properties/namespaces/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema20.properties.namespaces.items.type, parentSchema: schema20.properties.namespaces.items, data: data22 };
+                const err45 = { instancePath: instancePath + "/policy/namespaces/" + i4, schemaPath: "#/definitions/policy/properties/namespaces/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema20.properties.namespaces.items.type, parentSchema: schema20.properties.namespaces.items, data: data23 };
                 if (vErrors === null) {
-                  vErrors = [err44];
+                  vErrors = [err45];
                 } else {
-                  vErrors.push(err44);
+                  vErrors.push(err45);
                 }
                 errors++;
               }
             }
           } else {
-            const err45 = { instancePath: instancePath + "/policy/namespaces", schemaPath: "#/definitions/policy/properties/namespaces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema20.properties.namespaces.type, parentSchema: schema20.properties.namespaces, data: data21 };
+            const err46 = { instancePath: instancePath + "/policy/namespaces", schemaPath: "#/definitions/policy/properties/namespaces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema20.properties.namespaces.type, parentSchema: schema20.properties.namespaces, data: data22 };
             if (vErrors === null) {
-              vErrors = [err45];
+              vErrors = [err46];
             } else {
-              vErrors.push(err45);
+              vErrors.push(err46);
             }
             errors++;
           }
         }
-        if (data20.clusterScoped !== void 0) {
-          let data23 = data20.clusterScoped;
-          if (Array.isArray(data23)) {
-            const len5 = data23.length;
+        if (data21.clusterScoped !== void 0) {
+          let data24 = data21.clusterScoped;
+          if (Array.isArray(data24)) {
+            const len5 = data24.length;
             for (let i5 = 0; i5 < len5; i5++) {
-              let data24 = data23[i5];
-              if (typeof data24 === "string") {
-                if (func2(data24) < 1) {
-                  const err46 = { instancePath: instancePath + "/policy/clusterScoped/" + i5, schemaPath: "#/definitions/policy/properties/clusterScoped/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema20.properties.clusterScoped.items, data: data24 };
+              let data25 = data24[i5];
+              if (typeof data25 === "string") {
+                if (func2(data25) < 1) {
+                  const err47 = { instancePath: instancePath + "/policy/clusterScoped/" + i5, schemaPath: "#/definitions/policy/properties/clusterScoped/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema20.properties.clusterScoped.items, data: data25 };
                   if (vErrors === null) {
-                    vErrors = [err46];
+                    vErrors = [err47];
                   } else {
-                    vErrors.push(err46);
+                    vErrors.push(err47);
                   }
                   errors++;
                 }
               } else {
-                const err47 = { instancePath: instancePath + "/policy/clusterScoped/" + i5, schemaPath: "#/definitions/policy/properties/clusterScoped/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema20.properties.clusterScoped.items.type, parentSchema: schema20.properties.clusterScoped.items, data: data24 };
+                const err48 = { instancePath: instancePath + "/policy/clusterScoped/" + i5, schemaPath: "#/definitions/policy/properties/clusterScoped/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema20.properties.clusterScoped.items.type, parentSchema: schema20.properties.clusterScoped.items, data: data25 };
                 if (vErrors === null) {
-                  vErrors = [err47];
+                  vErrors = [err48];
                 } else {
-                  vErrors.push(err47);
+                  vErrors.push(err48);
                 }
                 errors++;
               }
             }
           } else {
-            const err48 = { instancePath: instancePath + "/policy/clusterScoped", schemaPath: "#/definitions/policy/properties/clusterScoped/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema20.properties.clusterScoped.type, parentSchema: schema20.properties.clusterScoped, data: data23 };
+            const err49 = { instancePath: instancePath + "/policy/clusterScoped", schemaPath: "#/definitions/policy/properties/clusterScoped/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema20.properties.clusterScoped.type, parentSchema: schema20.properties.clusterScoped, data: data24 };
             if (vErrors === null) {
-              vErrors = [err48];
+              vErrors = [err49];
             } else {
-              vErrors.push(err48);
+              vErrors.push(err49);
             }
             errors++;
           }
         }
       } else {
-        const err49 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema20.type, parentSchema: schema20, data: data20 };
+        const err50 = { instancePath: instancePath + "/policy", schemaPath: "#/definitions/policy/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema20.type, parentSchema: schema20, data: data21 };
         if (vErrors === null) {
-          vErrors = [err49];
+          vErrors = [err50];
         } else {
-          vErrors.push(err49);
+          vErrors.push(err50);
         }
         errors++;
       }
     }
   } else {
-    const err50 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
+    const err51 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
     if (vErrors === null) {
-      vErrors = [err50];
+      vErrors = [err51];
     } else {
-      vErrors.push(err50);
+      vErrors.push(err51);
     }
     errors++;
   }
@@ -19082,7 +19094,7 @@ function parseConfig(text, file, shown = path7.basename(file)) {
     const source = resolveSource(t, resolver, locate, i2);
     errors.push(...resolver.errors);
     const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
-    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false };
+    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false, rollback: t.apply?.rollback ?? false };
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });

@@ -19,7 +19,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-SFI56CDU.js";
+} from "./chunk-ETM4ZQHI.js";
 import {
   dump
 } from "./chunk-GY6BXHYW.js";
@@ -880,7 +880,8 @@ async function deleteAndWait(client, c) {
 
 // src/core/apply/preflight.ts
 var CONFIGMAPS = { group: "", resource: "configmaps", namespaced: true };
-function requiredAccess(plan, waits) {
+var SECRETS = { group: "", resource: "secrets", namespaced: true };
+function requiredAccess(plan, waits, revisions = false) {
   const needs = /* @__PURE__ */ new Map();
   const add = (verb, info, namespace) => {
     const n = { verb, group: info.group, resource: info.resource, namespace: info.namespaced ? namespace : void 0 };
@@ -896,10 +897,11 @@ function requiredAccess(plan, waits) {
   }
   const parent = applySetParent(plan.target, plan.namespace);
   for (const verb of ["get", "create", "patch"]) add(verb, CONFIGMAPS, parent.namespace);
+  if (revisions) for (const verb of ["list", "get", "create", "delete"]) add(verb, SECRETS, parent.namespace);
   return [...needs.values()];
 }
-async function preflightAccess(client, plan, waits) {
-  const access = await missingAccess(client, plan, waits);
+async function preflightAccess(client, plan, waits, revisions = false) {
+  const access = await missingAccess(client, plan, waits, revisions);
   if (!access) return;
   const { missing, user } = access;
   const lines = missing.map(describeNeed);
@@ -911,8 +913,8 @@ ${indent2(access.grant)}`, {
     hint: "have a cluster admin apply the YAML above (or grant the rights another way), then run again"
   });
 }
-async function missingAccess(client, plan, waits) {
-  const needs = requiredAccess(plan, waits);
+async function missingAccess(client, plan, waits, revisions = false) {
+  const needs = requiredAccess(plan, waits, revisions);
   const results = await Promise.all(
     needs.map(async (n) => {
       const res = await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
@@ -980,13 +982,15 @@ var LAST = /* @__PURE__ */ new Set(["MutatingWebhookConfiguration", "ValidatingW
 function stageOf(kind) {
   return FIRST.has(kind) ? 0 : LAST.has(kind) ? 2 : 1;
 }
-async function applyTarget(plan, client, resources, options) {
+function emptyResult(target) {
+  return { target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
+}
+async function applyTarget(plan, client, resources, options, result = emptyResult(plan.target)) {
   const errors = plan.changes.filter((c) => c.action === "error");
-  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== void 0);
+  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== void 0, options.revisions);
   refuseUnsafe(plan, options);
-  await preflightAccess(client, plan, options.waitTimeoutMs !== void 0);
+  await preflightAccess(client, plan, options.waitTimeoutMs !== void 0, options.revisions);
   const previous = await refuseForeignInventory(client, plan);
-  const result = { target: plan.target, created: 0, updated: 0, recreated: 0, pruned: 0, unchanged: 0, objects: [], stages: [], notes: [] };
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === "create" || c.action === "update" || c.action === "replace"));
   const deletes = plan.changes.filter((c) => c.action === "delete");
@@ -1191,306 +1195,99 @@ function record(action, c) {
   return { action, apiVersion: c.apiVersion, kind: c.kind, ...c.namespace ? { namespace: c.namespace } : {}, name: c.name };
 }
 
-// src/core/cluster/client.ts
-import { createHash as createHash3 } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import os3 from "node:os";
-import path5 from "node:path";
-var MAX_ATTEMPTS = 5;
-var ClusterClient = class _ClusterClient {
-  constructor(server, contextName, namespace, kc, dispatcher, undiciRequest, concurrency) {
-    this.server = server;
-    this.contextName = contextName;
-    this.namespace = namespace;
-    this.kc = kc;
-    this.dispatcher = dispatcher;
-    this.undiciRequest = undiciRequest;
-    this.limiter = new Limiter(concurrency);
+// src/core/apply/revisions.ts
+import { gunzipSync, gzipSync } from "node:zlib";
+var REVISION_LIMIT_BYTES = 900 * 1024;
+var REVISIONS_KEPT = 10;
+var OF = "kubeplan.dev/revision-of";
+var NUMBER = "kubeplan.dev/revision";
+var COMMIT = "kubeplan.dev/commit";
+var DIGEST = "kubeplan.dev/bundle-digest";
+var APPLIED_AT = "kubeplan.dev/applied-at";
+var OBJECTS = "kubeplan.dev/objects";
+var ROLLBACK_OF = "kubeplan.dev/rollback-of";
+var TYPE = "kubeplan.dev/revision";
+var RevisionStore = class {
+  constructor(client, target, namespace) {
+    this.client = client;
+    this.target = target;
+    this.parent = applySetParent(target, namespace);
   }
-  server;
-  contextName;
-  namespace;
-  kc;
-  dispatcher;
-  undiciRequest;
-  headers = {};
-  limiter;
-  /** Counts requests by verb, for tests and benchmarks. */
-  stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
-  static async connect(options) {
-    const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
-      import("./config-BY7PVPB3.js"),
-      import("./undici-7Y7QUXAO.js"),
-      import("./http-RUOM3PFJ.js")
-    ]);
-    const kc = new KubeConfig();
-    const source = loadKubeConfig(kc, options);
-    if (options.context) {
-      if (!kc.getContextObject(options.context)) {
-        throw new UsageError(`context "${options.context}" is not in ${source}`, {
-          hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`
-        });
+  client;
+  target;
+  parent;
+  path(name) {
+    return `/api/v1/namespaces/${encodeURIComponent(this.parent.namespace)}/secrets${name ? `/${encodeURIComponent(name)}` : ""}`;
+  }
+  /** Every stored revision, oldest first. */
+  async list() {
+    const res = await this.client.request("GET", this.path(), { query: { labelSelector: `${OF}=${this.parent.name}` } });
+    return res.body.items.map((s) => {
+      const a = s.metadata.annotations ?? {};
+      return {
+        number: Number(a[NUMBER]),
+        commit: a[COMMIT] || void 0,
+        digest: a[DIGEST] ?? "",
+        appliedAt: a[APPLIED_AT] ?? "",
+        objects: Number(a[OBJECTS] ?? 0),
+        bytes: Buffer.from(String(s.data?.bundle ?? ""), "base64").length,
+        rollbackOf: a[ROLLBACK_OF] ? Number(a[ROLLBACK_OF]) : void 0,
+        secretName: s.metadata.name
+      };
+    }).filter((r) => Number.isInteger(r.number)).sort((a, b) => a.number - b.number);
+  }
+  /** The objects a revision applied. */
+  async load(revision) {
+    const secret = (await this.client.request("GET", this.path(revision.secretName))).body;
+    const data = String(secret.data?.bundle ?? "");
+    const bundle = JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8"));
+    return bundle.objects;
+  }
+  /**
+   * Records a successful apply. Returns a note when it was not stored (unchanged since the newest revision, or too
+   * big), else the new revision number.
+   */
+  async save(objects, record2) {
+    const existing = await this.list();
+    const newest = existing.at(-1);
+    if (newest && newest.digest === record2.digest && record2.rollbackOf === void 0) return {};
+    const bundle = gzipSync(JSON.stringify({ target: this.target, objects }));
+    if (bundle.length > REVISION_LIMIT_BYTES) {
+      return { note: `revision not stored: the bundle is ${Math.round(bundle.length / 1024)} KiB compressed, over the ${REVISION_LIMIT_BYTES / 1024} KiB a rollback can keep` };
+    }
+    const number = (newest?.number ?? 0) + 1;
+    const name = `${this.parent.name}-rev-${number}`;
+    await this.client.request("POST", this.path(), {
+      body: {
+        apiVersion: "v1",
+        kind: "Secret",
+        type: TYPE,
+        metadata: {
+          name,
+          namespace: this.parent.namespace,
+          labels: { [OF]: this.parent.name },
+          annotations: {
+            [NUMBER]: String(number),
+            [COMMIT]: record2.commit ?? "",
+            [DIGEST]: record2.digest,
+            [APPLIED_AT]: (/* @__PURE__ */ new Date()).toISOString(),
+            [OBJECTS]: String(objects.length),
+            ...record2.rollbackOf !== void 0 ? { [ROLLBACK_OF]: String(record2.rollbackOf) } : {}
+          }
+        },
+        data: { bundle: bundle.toString("base64") }
       }
-      kc.setCurrentContext(options.context);
-    }
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) {
-      throw new UsageError(`no cluster selected in ${source}`, { hint: "set current-context in the kubeconfig or pass --context" });
-    }
-    checkPin(cluster, options.pin, kc.getCurrentContext());
-    const context = kc.getContextObject(kc.getCurrentContext());
-    const client = new _ClusterClient(
-      cluster.server.replace(/\/+$/, ""),
-      kc.getCurrentContext(),
-      context?.namespace ?? "default",
-      kc,
-      void 0,
-      // undici is CommonJS: bundled, its exports may sit on `default`.
-      undici.request ?? undici.default.request,
-      Math.max(1, options.concurrency)
-    );
-    await client.authenticate(RequestContext, HttpMethod.GET);
-    return client;
-  }
-  async authenticate(RequestContextClass, method) {
-    const ctx = new RequestContextClass(this.server, method);
-    try {
-      await this.kc.applySecurityAuthentication(ctx);
-    } catch (error) {
-      throw new ClusterError(`cannot authenticate to ${this.server}: ${error.message}`, {
-        status: 0,
-        where: `context ${this.contextName}`,
-        hint: "check the kubeconfig user (token, client certificate or exec plugin)"
-      });
-    }
-    this.headers = Object.fromEntries(Object.entries(ctx.getHeaders()).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    this.dispatcher = ctx.getDispatcher();
-  }
-  /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
-  async request(method, urlPath, options = {}) {
-    return this.limiter.run(() => this.send(method, urlPath, options));
-  }
-  async send(method, urlPath, options) {
-    const url = new URL(this.server + urlPath);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== void 0) url.searchParams.set(k, String(v));
-    const headers = { ...this.headers, accept: options.accept ?? "application/json" };
-    let body;
-    if (options.body !== void 0) {
-      body = JSON.stringify(options.body);
-      headers["content-type"] = options.contentType ?? "application/json";
-    }
-    for (let attempt = 1; ; attempt++) {
-      this.stats.requests++;
-      if (method === "GET" && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
-      if (url.searchParams.get("dryRun") === "All" && attempt === 1) this.stats.dryRuns++;
-      let status;
-      let text;
-      let retryAfter;
+    });
+    for (const old of existing.slice(0, Math.max(0, existing.length + 1 - REVISIONS_KEPT))) {
       try {
-        const res = await this.undiciRequest(url, {
-          method,
-          headers,
-          body,
-          ...this.dispatcher ? { dispatcher: this.dispatcher } : {}
-        });
-        status = res.statusCode;
-        text = await res.body.text();
-        const ra = res.headers["retry-after"];
-        retryAfter = Array.isArray(ra) ? ra[0] : ra;
+        await this.client.request("DELETE", this.path(old.secretName));
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS) {
-          this.stats.retries++;
-          await sleep(retryDelay(void 0, attempt));
-          continue;
-        }
-        const code = error.code ?? error.message;
-        throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
-          status: 0,
-          where: `context ${this.contextName}`,
-          hint: "check that the cluster is running and the kubeconfig server URL and certificate are right"
-        });
+        if (!(error instanceof ClusterError && error.status === 404)) throw error;
       }
-      if (status >= 200 && status < 300) return { status, body: text === "" ? void 0 : JSON.parse(text) };
-      if ((status === 429 || status >= 500 && status !== 501 || status === 409 && isOptimisticConflict(text)) && attempt < MAX_ATTEMPTS) {
-        this.stats.retries++;
-        await sleep(retryDelay(retryAfter, attempt));
-        continue;
-      }
-      throw statusError(status, text, method, url);
     }
+    return { number };
   }
 };
-function caFingerprint(pem) {
-  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
-  if (!body) return void 0;
-  return createHash3("sha256").update(Buffer.from(body.replace(/\s+/g, ""), "base64")).digest("hex");
-}
-function checkPin(cluster, pin, context) {
-  if (!pin) return;
-  const normalize = (u) => u.replace(/\/+$/, "").toLowerCase();
-  if (pin.server && normalize(pin.server) !== normalize(cluster.server)) {
-    throw new UsageError(`the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`, {
-      where: `context ${context}`,
-      hint: "check which kubeconfig or secret this job uses, or update the pinned server"
-    });
-  }
-  if (pin.caSha256) {
-    const pem = cluster.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : cluster.caFile && existsSync(cluster.caFile) ? readFileSync(cluster.caFile, "utf8") : "";
-    const actual = caFingerprint(pem);
-    const wanted = pin.caSha256.replace(/[:\s]/g, "").toLowerCase();
-    if (actual !== wanted) {
-      throw new UsageError(`the cluster CA ${actual ? `has sha256 ${actual}` : "is missing from the kubeconfig"}, not the pinned ${wanted}; nothing was sent`, {
-        where: `context ${context}`,
-        hint: "a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it"
-      });
-    }
-  }
-}
-function loadKubeConfig(kc, options) {
-  if (options.direct) {
-    const d = options.direct;
-    if (!/^https:\/\//.test(d.server)) {
-      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, { hint: "write the apiserver URL as kubectl cluster-info prints it" });
-    }
-    if (d.caPem !== void 0 && !d.caPem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new UsageError("the cluster CA is not a PEM certificate", { hint: "pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint" });
-    }
-    kc.loadFromOptions({
-      clusters: [{ name: "kubeplan", server: d.server, skipTLSVerify: false, ...d.caPem ? { caData: Buffer.from(d.caPem).toString("base64") } : {} }],
-      users: [{ name: "kubeplan", token: d.token }],
-      contexts: [{ name: "kubeplan", cluster: "kubeplan", user: "kubeplan" }],
-      currentContext: "kubeplan"
-    });
-    return `the server ${d.server} with ${d.source}`;
-  }
-  const explicit = options.kubeconfig ?? void 0;
-  const files = explicit ? [path5.resolve(options.cwd, explicit)] : (options.env.KUBECONFIG ?? "").split(path5.delimiter).filter((f) => f !== "");
-  if (files.length === 0) {
-    const home = options.env.HOME ?? os3.homedir();
-    const fallback = path5.join(home, ".kube", "config");
-    if (existsSync(fallback)) files.push(fallback);
-  }
-  if (files.length === 0) {
-    if (options.env.KUBERNETES_SERVICE_HOST) {
-      kc.loadFromCluster();
-      return "the in-cluster service account";
-    }
-    throw new UsageError("no kubeconfig found", {
-      hint: "pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config"
-    });
-  }
-  for (const [i, file] of files.entries()) {
-    if (!existsSync(file)) {
-      throw new UsageError(`kubeconfig ${file} does not exist`, { hint: explicit ? "check --kubeconfig" : "check KUBECONFIG" });
-    }
-    try {
-      if (i === 0) kc.loadFromFile(file);
-      else {
-        const more = new kc.constructor();
-        more.loadFromFile(file);
-        kc.mergeConfig(more, true);
-      }
-    } catch (error) {
-      throw new UsageError(`cannot read kubeconfig ${file}: ${error.message}`, { hint: "check the file is a valid kubeconfig" });
-    }
-  }
-  return files.join(path5.delimiter);
-}
-function isOptimisticConflict(text) {
-  try {
-    const parsed = JSON.parse(text);
-    return !(parsed.details?.causes ?? []).some((c) => c.reason === "FieldManagerConflict");
-  } catch {
-    return false;
-  }
-}
-function statusError(status, text, method, url) {
-  let message = text.trim() || `HTTP ${status}`;
-  let reason;
-  let causes = [];
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed.kind === "Status") {
-      message = parsed.message ?? message;
-      reason = parsed.reason;
-      causes = parsed.details?.causes ?? [];
-    }
-  } catch {
-  }
-  return new ClusterError(message, {
-    status,
-    reason,
-    causes,
-    where: `${method} ${url.pathname}`,
-    hint: hintFor(status)
-  });
-}
-function hintFor(status) {
-  switch (status) {
-    case 401:
-      return "the credentials were rejected: check the kubeconfig user or token";
-    case 403:
-      return "the credentials lack this permission: grant it with a Role/ClusterRole, or use read-only --mode client";
-    case 404:
-      return "the resource or its kind does not exist in this cluster (a missing CRD or API?)";
-    case 409:
-      return "another field manager owns these fields, or the object changed meanwhile";
-    case 422:
-      return "the object is invalid: fix the manifest";
-    case 429:
-      return "the apiserver is throttling: lower --concurrency";
-    default:
-      return status >= 500 ? "the apiserver failed: check its health and retry" : "see the server message above";
-  }
-}
-function retryDelay(retryAfter, attempt) {
-  const seconds = retryAfter === void 0 ? Number.NaN : Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1e3;
-  const base = 200 * 2 ** (attempt - 1);
-  return base + Math.floor(Math.random() * base);
-}
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// src/core/commands/cluster-run.ts
-async function openCluster(config, options) {
-  const client = await ClusterClient.connect({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    ...options.pin ? { pin: options.pin } : {},
-    direct: options.direct,
-    concurrency: options.concurrency,
-    env: options.env,
-    cwd: options.cwd
-  });
-  let resources;
-  try {
-    resources = await ResourceMap.discover(client);
-  } catch (error) {
-    if (error instanceof ClusterError && error.status === 401 && options.direct) {
-      throw new ClusterError(`${options.direct.server} refused ${options.direct.source} (401 Unauthorized)`, {
-        status: 401,
-        where: options.direct.server,
-        hint: options.direct.source.includes("OIDC") ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref" : "check that the token is current and that the apiserver trusts its issuer"
-      });
-    }
-    throw error;
-  }
-  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
-  return { client, resources, ignore, policy };
-}
-
-// src/core/git/ancestry.ts
-async function headCommit(repoRoot, env) {
-  const r = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
-  return r.exitCode === 0 ? String(r.stdout).trim() : void 0;
-}
-async function isAncestor(repoRoot, older, newer, env) {
-  const r = await execa("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
-  return r.exitCode === 0 ? true : r.exitCode === 1 ? false : void 0;
-}
 
 // src/core/diff/quantity.ts
 var BINARY = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
@@ -2308,36 +2105,410 @@ function toObjectError(error) {
   return { message: error.message ?? String(error) };
 }
 
+// src/core/apply/rollback.ts
+async function rollbackTarget(target, namespace, client, resources, options) {
+  const store = new RevisionStore(client, target, namespace);
+  const revisions = await store.list();
+  const to = typeof options.to === "number" ? revisions.find((r) => r.number === options.to) : options.to === "newest" ? revisions.at(-1) : revisions.at(-2);
+  if (!to) {
+    const known = revisions.map((r) => r.number).join(", ") || "none";
+    throw new ApplyError(
+      typeof options.to === "number" ? `target ${target} has no revision ${options.to}` : options.to === "newest" ? `target ${target} has no stored revision to roll back to` : `target ${target} has no revision before the current one`,
+      { where: `target ${target}`, hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}` }
+    );
+  }
+  const objects = await store.load(to);
+  const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
+  const plan = await planTargets([set], client, resources, { mode: "server", modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy });
+  const targetPlan = plan.targets[0];
+  const commit = to.commit ? { sha: to.commit, isAncestor: async () => false } : void 0;
+  const result = await applyTarget(targetPlan, client, resources, { ...options, noHooks: true, allowEmpty: true, revisions: true, ...commit ? { commit } : { commit: void 0 } });
+  let stored;
+  if (options.record) {
+    const saved = await store.save(objects, { commit: to.commit, digest: bundleDigest(objects), rollbackOf: to.number });
+    stored = saved.number;
+    if (saved.note) result.notes.push(saved.note);
+  }
+  return { to, result, stored };
+}
+function notUndone(failed) {
+  const out = [];
+  for (const o of failed.objects) {
+    const name = `${o.apiVersion} ${objectName(o)}`;
+    if (o.action === "recreated") out.push(`${name} was deleted and created again: what it held before is gone`);
+    if (o.action === "pruned") out.push(`${name} was deleted: the revision creates it again, but not its data (volumes, status, generated values)`);
+    if ((o.action === "created" || o.action === "updated" || o.action === "recreated") && o.kind === "Job") out.push(`${name} ran: what it did stays`);
+  }
+  for (const n of failed.notes.filter((x) => x.startsWith("ran "))) out.push(`hook ${n.slice(4)}: what it did stays`);
+  return out;
+}
+function rolledBackError(error, outcome, failed) {
+  const undone = notUndone(failed);
+  const r = outcome.result;
+  const lines = [
+    `${error.message}`,
+    `  rolled back to revision ${outcome.to.number}${outcome.to.commit ? ` (commit ${outcome.to.commit.slice(0, 12)})` : ""}: ${r.created} created, ${r.updated} updated, ${r.pruned} pruned`,
+    ...undone.length ? ["  could not be undone:", ...undone.map((u) => `    - ${u}`)] : []
+  ];
+  return new ApplyError(lines.join("\n"), { where: error.where, hint: `fix the cause and apply again; the cluster is back at revision ${outcome.to.number}${error.hint ? ` (${error.hint})` : ""}` });
+}
+
+// src/core/cluster/client.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import os3 from "node:os";
+import path5 from "node:path";
+var MAX_ATTEMPTS = 5;
+var ClusterClient = class _ClusterClient {
+  constructor(server, contextName, namespace, kc, dispatcher, undiciRequest, concurrency) {
+    this.server = server;
+    this.contextName = contextName;
+    this.namespace = namespace;
+    this.kc = kc;
+    this.dispatcher = dispatcher;
+    this.undiciRequest = undiciRequest;
+    this.limiter = new Limiter(concurrency);
+  }
+  server;
+  contextName;
+  namespace;
+  kc;
+  dispatcher;
+  undiciRequest;
+  headers = {};
+  limiter;
+  /** Counts requests by verb, for tests and benchmarks. */
+  stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
+  static async connect(options) {
+    const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
+      import("./config-BY7PVPB3.js"),
+      import("./undici-7Y7QUXAO.js"),
+      import("./http-RUOM3PFJ.js")
+    ]);
+    const kc = new KubeConfig();
+    const source = loadKubeConfig(kc, options);
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) {
+        throw new UsageError(`context "${options.context}" is not in ${source}`, {
+          hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`
+        });
+      }
+      kc.setCurrentContext(options.context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) {
+      throw new UsageError(`no cluster selected in ${source}`, { hint: "set current-context in the kubeconfig or pass --context" });
+    }
+    checkPin(cluster, options.pin, kc.getCurrentContext());
+    const context = kc.getContextObject(kc.getCurrentContext());
+    const client = new _ClusterClient(
+      cluster.server.replace(/\/+$/, ""),
+      kc.getCurrentContext(),
+      context?.namespace ?? "default",
+      kc,
+      void 0,
+      // undici is CommonJS: bundled, its exports may sit on `default`.
+      undici.request ?? undici.default.request,
+      Math.max(1, options.concurrency)
+    );
+    await client.authenticate(RequestContext, HttpMethod.GET);
+    return client;
+  }
+  async authenticate(RequestContextClass, method) {
+    const ctx = new RequestContextClass(this.server, method);
+    try {
+      await this.kc.applySecurityAuthentication(ctx);
+    } catch (error) {
+      throw new ClusterError(`cannot authenticate to ${this.server}: ${error.message}`, {
+        status: 0,
+        where: `context ${this.contextName}`,
+        hint: "check the kubeconfig user (token, client certificate or exec plugin)"
+      });
+    }
+    this.headers = Object.fromEntries(Object.entries(ctx.getHeaders()).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    this.dispatcher = ctx.getDispatcher();
+  }
+  /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
+  async request(method, urlPath, options = {}) {
+    return this.limiter.run(() => this.send(method, urlPath, options));
+  }
+  async send(method, urlPath, options) {
+    const url = new URL(this.server + urlPath);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== void 0) url.searchParams.set(k, String(v));
+    const headers = { ...this.headers, accept: options.accept ?? "application/json" };
+    let body;
+    if (options.body !== void 0) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = options.contentType ?? "application/json";
+    }
+    for (let attempt = 1; ; attempt++) {
+      this.stats.requests++;
+      if (method === "GET" && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
+      if (url.searchParams.get("dryRun") === "All" && attempt === 1) this.stats.dryRuns++;
+      let status;
+      let text;
+      let retryAfter;
+      try {
+        const res = await this.undiciRequest(url, {
+          method,
+          headers,
+          body,
+          ...this.dispatcher ? { dispatcher: this.dispatcher } : {}
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+        const ra = res.headers["retry-after"];
+        retryAfter = Array.isArray(ra) ? ra[0] : ra;
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS) {
+          this.stats.retries++;
+          await sleep(retryDelay(void 0, attempt));
+          continue;
+        }
+        const code = error.code ?? error.message;
+        throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
+          status: 0,
+          where: `context ${this.contextName}`,
+          hint: "check that the cluster is running and the kubeconfig server URL and certificate are right"
+        });
+      }
+      if (status >= 200 && status < 300) return { status, body: text === "" ? void 0 : JSON.parse(text) };
+      if ((status === 429 || status >= 500 && status !== 501 || status === 409 && isOptimisticConflict(text)) && attempt < MAX_ATTEMPTS) {
+        this.stats.retries++;
+        await sleep(retryDelay(retryAfter, attempt));
+        continue;
+      }
+      throw statusError(status, text, method, url);
+    }
+  }
+};
+function caFingerprint(pem) {
+  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  if (!body) return void 0;
+  return createHash3("sha256").update(Buffer.from(body.replace(/\s+/g, ""), "base64")).digest("hex");
+}
+function checkPin(cluster, pin, context) {
+  if (!pin) return;
+  const normalize = (u) => u.replace(/\/+$/, "").toLowerCase();
+  if (pin.server && normalize(pin.server) !== normalize(cluster.server)) {
+    throw new UsageError(`the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`, {
+      where: `context ${context}`,
+      hint: "check which kubeconfig or secret this job uses, or update the pinned server"
+    });
+  }
+  if (pin.caSha256) {
+    const pem = cluster.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : cluster.caFile && existsSync(cluster.caFile) ? readFileSync(cluster.caFile, "utf8") : "";
+    const actual = caFingerprint(pem);
+    const wanted = pin.caSha256.replace(/[:\s]/g, "").toLowerCase();
+    if (actual !== wanted) {
+      throw new UsageError(`the cluster CA ${actual ? `has sha256 ${actual}` : "is missing from the kubeconfig"}, not the pinned ${wanted}; nothing was sent`, {
+        where: `context ${context}`,
+        hint: "a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it"
+      });
+    }
+  }
+}
+function loadKubeConfig(kc, options) {
+  if (options.direct) {
+    const d = options.direct;
+    if (!/^https:\/\//.test(d.server)) {
+      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, { hint: "write the apiserver URL as kubectl cluster-info prints it" });
+    }
+    if (d.caPem !== void 0 && !d.caPem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError("the cluster CA is not a PEM certificate", { hint: "pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint" });
+    }
+    kc.loadFromOptions({
+      clusters: [{ name: "kubeplan", server: d.server, skipTLSVerify: false, ...d.caPem ? { caData: Buffer.from(d.caPem).toString("base64") } : {} }],
+      users: [{ name: "kubeplan", token: d.token }],
+      contexts: [{ name: "kubeplan", cluster: "kubeplan", user: "kubeplan" }],
+      currentContext: "kubeplan"
+    });
+    return `the server ${d.server} with ${d.source}`;
+  }
+  const explicit = options.kubeconfig ?? void 0;
+  const files = explicit ? [path5.resolve(options.cwd, explicit)] : (options.env.KUBECONFIG ?? "").split(path5.delimiter).filter((f) => f !== "");
+  if (files.length === 0) {
+    const home = options.env.HOME ?? os3.homedir();
+    const fallback = path5.join(home, ".kube", "config");
+    if (existsSync(fallback)) files.push(fallback);
+  }
+  if (files.length === 0) {
+    if (options.env.KUBERNETES_SERVICE_HOST) {
+      kc.loadFromCluster();
+      return "the in-cluster service account";
+    }
+    throw new UsageError("no kubeconfig found", {
+      hint: "pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config"
+    });
+  }
+  for (const [i, file] of files.entries()) {
+    if (!existsSync(file)) {
+      throw new UsageError(`kubeconfig ${file} does not exist`, { hint: explicit ? "check --kubeconfig" : "check KUBECONFIG" });
+    }
+    try {
+      if (i === 0) kc.loadFromFile(file);
+      else {
+        const more = new kc.constructor();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } catch (error) {
+      throw new UsageError(`cannot read kubeconfig ${file}: ${error.message}`, { hint: "check the file is a valid kubeconfig" });
+    }
+  }
+  return files.join(path5.delimiter);
+}
+function isOptimisticConflict(text) {
+  try {
+    const parsed = JSON.parse(text);
+    return !(parsed.details?.causes ?? []).some((c) => c.reason === "FieldManagerConflict");
+  } catch {
+    return false;
+  }
+}
+function statusError(status, text, method, url) {
+  let message = text.trim() || `HTTP ${status}`;
+  let reason;
+  let causes = [];
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed.kind === "Status") {
+      message = parsed.message ?? message;
+      reason = parsed.reason;
+      causes = parsed.details?.causes ?? [];
+    }
+  } catch {
+  }
+  return new ClusterError(message, {
+    status,
+    reason,
+    causes,
+    where: `${method} ${url.pathname}`,
+    hint: hintFor(status)
+  });
+}
+function hintFor(status) {
+  switch (status) {
+    case 401:
+      return "the credentials were rejected: check the kubeconfig user or token";
+    case 403:
+      return "the credentials lack this permission: grant it with a Role/ClusterRole, or use read-only --mode client";
+    case 404:
+      return "the resource or its kind does not exist in this cluster (a missing CRD or API?)";
+    case 409:
+      return "another field manager owns these fields, or the object changed meanwhile";
+    case 422:
+      return "the object is invalid: fix the manifest";
+    case 429:
+      return "the apiserver is throttling: lower --concurrency";
+    default:
+      return status >= 500 ? "the apiserver failed: check its health and retry" : "see the server message above";
+  }
+}
+function retryDelay(retryAfter, attempt) {
+  const seconds = retryAfter === void 0 ? Number.NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1e3;
+  const base = 200 * 2 ** (attempt - 1);
+  return base + Math.floor(Math.random() * base);
+}
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// src/core/commands/cluster-run.ts
+async function openCluster(config, options) {
+  const client = await ClusterClient.connect({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    ...options.pin ? { pin: options.pin } : {},
+    direct: options.direct,
+    concurrency: options.concurrency,
+    env: options.env,
+    cwd: options.cwd
+  });
+  let resources;
+  try {
+    resources = await ResourceMap.discover(client);
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 401 && options.direct) {
+      throw new ClusterError(`${options.direct.server} refused ${options.direct.source} (401 Unauthorized)`, {
+        status: 401,
+        where: options.direct.server,
+        hint: options.direct.source.includes("OIDC") ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref" : "check that the token is current and that the apiserver trusts its issuer"
+      });
+    }
+    throw error;
+  }
+  const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
+  return { client, resources, ignore, policy };
+}
+
+// src/core/git/ancestry.ts
+async function headCommit(repoRoot, env) {
+  const r = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? String(r.stdout).trim() : void 0;
+}
+async function isAncestor(repoRoot, older, newer, env) {
+  const r = await execa("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repoRoot, env, extendEnv: false, reject: false, stdin: "ignore" });
+  return r.exitCode === 0 ? true : r.exitCode === 1 ? false : void 0;
+}
+
 // src/core/commands/apply.ts
 async function applyCommand(options) {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const { client, resources, ignore, policy } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: "server", modeReason: "apply plans with server-side dry-runs", ignore, policy });
+  const { client, resources, ignore, policy: policyMap } = await openCluster(config, options);
+  const plan = await planTargets(sets, client, resources, { mode: "server", modeReason: "apply plans with server-side dry-runs", ignore, policy: policyMap });
   const results = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older, newer) => isAncestor(config.repoRoot, older, newer, options.env) } : void 0;
   if (!options.dryRun) {
     const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const target of plan.targets) {
-      const policy2 = policies.get(target.target);
+      const policy = policies.get(target.target);
       await options.around?.before(target.target);
       let result;
+      const rollback = policy?.rollback ?? false;
+      const applyOptions = {
+        forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+        allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+        recreate: policy?.recreate ?? [],
+        tooling: options.tooling,
+        crdTimeoutSeconds: 60,
+        waitTimeoutMs: options.waitTimeoutMs,
+        noHooks: options.noHooks,
+        revisions: rollback,
+        ...commit ? { commit } : {},
+        ...options.onProgress ? { onProgress: options.onProgress } : {}
+      };
+      const partial = emptyResult(target.target);
       try {
-        result = await applyTarget(target, client, resources, {
-          forceConflicts: options.forceConflicts || (policy2?.forceConflicts ?? false),
-          allowEmpty: options.allowEmpty || (policy2?.allowEmpty ?? false),
-          recreate: policy2?.recreate ?? [],
-          tooling: options.tooling,
-          crdTimeoutSeconds: 60,
-          waitTimeoutMs: options.waitTimeoutMs,
-          noHooks: options.noHooks,
-          ...commit ? { commit } : {},
-          ...options.onProgress ? { onProgress: options.onProgress } : {}
-        });
+        result = await applyTarget(target, client, resources, applyOptions, partial);
+        if (rollback) {
+          const objects = target.changes.filter((c) => c.action !== "delete" && !c.hook && c.object).map((c) => c.object);
+          const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, { commit: sha, digest: bundleDigest(objects) });
+          if (saved.number !== void 0) result.notes.push(`stored as revision ${saved.number}`);
+          if (saved.note) result.notes.push(saved.note);
+        }
       } catch (error) {
-        await options.around?.after(target.target, void 0, error);
-        throw error;
+        let failure = error;
+        const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
+        if (rollback && wrote && error instanceof KubeplanError) {
+          options.onProgress?.(`target ${target.target}: apply failed; rolling back to the last successful revision`);
+          try {
+            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: "newest", ignore, policy: policyMap, record: false });
+            failure = rolledBackError(error, outcome, partial);
+          } catch (rollbackError) {
+            failure = new ApplyError(`${error.message}
+  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`, {
+              where: error.where,
+              hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`
+            });
+          }
+        }
+        await options.around?.after(target.target, void 0, failure);
+        throw failure;
       }
       await options.around?.after(target.target, result, void 0);
       results.push(result);
@@ -2757,7 +2928,7 @@ async function diffCommand(options) {
       if (mode === "server") {
         for (const t of plan.targets) {
           if (!t.changes.some((c) => c.action !== "unchanged")) continue;
-          const access = await missingAccess(client, t, true);
+          const access = await missingAccess(client, t, true, config.targets.find((x) => x.name === t.target)?.apply.rollback ?? false);
           if (access) t.missingAccess = access;
         }
       }
@@ -2817,7 +2988,10 @@ export {
   renderCommand,
   summaryLine,
   objectName,
+  RevisionStore,
   emptyCounts,
+  rollbackTarget,
+  openCluster,
   applyCommand,
   planHeader,
   planSections,

@@ -1,17 +1,22 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
+  RevisionStore,
   applyCommand,
   diffCommand,
   driftCommand,
-  renderCommand
-} from "./chunk-AYQGTBY4.js";
+  objectName,
+  openCluster,
+  renderCommand,
+  rollbackTarget
+} from "./chunk-I452D5KA.js";
 import {
   EXIT_ERROR,
   ErrorList,
   UsageError,
   bumpCommand,
-  formatError
-} from "./chunk-SFI56CDU.js";
+  formatError,
+  loadConfig
+} from "./chunk-ETM4ZQHI.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -19,6 +24,56 @@ import "./chunk-67KDASP7.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+
+// src/core/commands/rollback.ts
+async function rollbackCommand(options) {
+  const config = loadConfig(options.config, options.cwd);
+  const target = config.targets.find((t) => t.name === options.target);
+  if (!target) {
+    throw new UsageError(`no target "${options.target}" in ${config.file}`, { where: "kubeplan rollback --target", hint: `targets: ${config.targets.map((t) => t.name).join(", ")}` });
+  }
+  const { client, resources, ignore, policy } = await openCluster(config, options);
+  const store = new RevisionStore(client, target.name, target.namespace);
+  if (options.list) {
+    const revisions2 = await store.list();
+    return { revisions: revisions2, report: options.output === "json" ? `${JSON.stringify({ version: 1, target: target.name, revisions: revisions2 }, null, 2)}
+` : listText(target.name, revisions2, target.apply.rollback) };
+  }
+  const outcome = await rollbackTarget(target.name, target.namespace, client, resources, {
+    to: options.toRevision ?? "previous",
+    record: true,
+    ignore,
+    policy,
+    forceConflicts: options.forceConflicts || target.apply.forceConflicts,
+    allowEmpty: true,
+    recreate: target.apply.recreate,
+    tooling: options.tooling,
+    crdTimeoutSeconds: 60,
+    waitTimeoutMs: options.waitTimeoutMs,
+    ...options.onProgress ? { onProgress: options.onProgress } : {}
+  });
+  const r = outcome.result;
+  const revisions = await store.list();
+  if (options.output === "json") return { revisions, result: r, report: `${JSON.stringify({ version: 1, target: target.name, to: outcome.to, stored: outcome.stored ?? null, result: r }, null, 2)}
+` };
+  const lines = [
+    `\u2500\u2500 target ${target.name}: rolled back to revision ${outcome.to.number}${outcome.to.commit ? ` (commit ${outcome.to.commit.slice(0, 12)})` : ""}: ${r.created} created, ${r.updated} updated, ${r.pruned} pruned, ${r.unchanged} unchanged`,
+    ...r.objects.filter((o) => o.action !== "unchanged").map((o) => `  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`),
+    ...r.notes.map((n) => `  note: ${n}`),
+    ...outcome.stored !== void 0 ? [`  recorded as revision ${outcome.stored}`] : []
+  ];
+  return { revisions, result: r, report: `${lines.join("\n")}
+` };
+}
+function listText(target, revisions, enabled) {
+  if (revisions.length === 0) return `target ${target}: no stored revisions${enabled ? " yet" : " (set apply: {rollback: true} on the target in kubeplan.yaml to keep them)"}
+`;
+  const rows = revisions.map((r, i) => [String(r.number), r.commit ? r.commit.slice(0, 12) : "-", r.appliedAt, String(r.objects), `${Math.max(1, Math.round(r.bytes / 1024))} KiB`, `${r.rollbackOf !== void 0 ? `rollback to ${r.rollbackOf}` : ""}${i === revisions.length - 1 ? `${r.rollbackOf !== void 0 ? ", " : ""}current` : ""}`]);
+  const head = ["REVISION", "COMMIT", "APPLIED", "OBJECTS", "SIZE", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return `${[head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n")}
+`;
+}
 
 // src/cli/help.ts
 var MAIN_HELP = `kubeplan: push-based GitOps as one CI step
@@ -33,6 +88,7 @@ Commands:
   drift     Where the live cluster differs from git (read-only), for schedules
   bump      Move image references to the newest tags their policy allows, as
             pull requests (or local edits)
+  rollback  Re-apply a stored revision of a target (apply: {rollback: true})
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -215,6 +271,40 @@ Examples:
   kubeplan bump --local --image ghcr.io/acme/shop
   kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0 --digest sha256:...
 `;
+var ROLLBACK_HELP = `Usage: kubeplan rollback --target NAME [options]
+
+Re-applies a stored revision of a target: by default the one before the newest,
+through the same plan and staged server-side apply as kubeplan apply (objects
+added since are pruned), and records it as a new revision. Revisions are kept for
+targets with apply: {rollback: true} in kubeplan.yaml, which also makes a failed
+apply roll back to the last good one by itself. Hooks do not run.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        The target (exactly one)
+      --list               List the stored revisions instead
+      --to-revision N      Roll back to revision N (default: the previous one)
+      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
+      --force-conflicts    Take over fields other field managers own
+      --no-wait            Do not wait until the restored objects are healthy
+      --timeout DURATION   How long to wait (default: 5m)
+  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+  -h, --help               Show this help
+
+Examples:
+  kubeplan rollback --target shop-prod --list
+  kubeplan rollback --target shop-prod
+  kubeplan rollback --target shop-prod --to-revision 7
+`;
 
 // src/cli/main.ts
 var version = true ? "0.1.0" : "0.0.0-dev";
@@ -238,7 +328,7 @@ async function main(argv, env, cwd, io) {
     }
     if (command === "-h" || command === "--help" || command === "help") {
       const topic = command === "help" ? rest[0] : void 0;
-      io.stdout(topic === "render" ? RENDER_HELP : topic === "diff" ? DIFF_HELP : topic === "apply" ? APPLY_HELP : topic === "drift" ? DRIFT_HELP : topic === "bump" ? BUMP_HELP : MAIN_HELP);
+      io.stdout(topic === "render" ? RENDER_HELP : topic === "diff" ? DIFF_HELP : topic === "apply" ? APPLY_HELP : topic === "drift" ? DRIFT_HELP : topic === "bump" ? BUMP_HELP : topic === "rollback" ? ROLLBACK_HELP : MAIN_HELP);
       return 0;
     }
     if (command === "-v" || command === "--version" || command === "version") {
@@ -251,6 +341,7 @@ async function main(argv, env, cwd, io) {
     if (command === "apply") return await apply(rest, env, cwd, io);
     if (command === "drift") return await drift(rest, env, cwd, io);
     if (command === "bump") return await bump(rest, env, cwd, io);
+    if (command === "rollback") return await rollback(rest, env, cwd, io);
     throw new UsageError(`unknown command "${command}"`, { hint: "run `kubeplan --help` to see the commands" });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -397,6 +488,43 @@ async function apply(args, env, cwd, io) {
   io.stdout(result.report);
   return 0;
 }
+var ROLLBACK_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  "to-revision": { type: "string" },
+  list: { type: "boolean" },
+  "force-conflicts": { type: "boolean" },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+  output: { type: "string", short: "o" }
+};
+async function rollback(args, env, cwd, io) {
+  const { values } = parse(args, ROLLBACK_OPTIONS, "rollback");
+  if (values.help) {
+    io.stdout(ROLLBACK_HELP);
+    return 0;
+  }
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
+  const targets = values.target ?? [];
+  if (targets.length !== 1) throw new UsageError("rollback needs exactly one --target", { where: "kubeplan rollback", hint: "kubeplan rollback --target NAME [--to-revision N], or --list to see the revisions" });
+  const to = values["to-revision"];
+  if (to !== void 0 && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: "see them with --list" });
+  if (to !== void 0 && values.list) throw new UsageError("--list and --to-revision exclude each other", { hint: "list first, then roll back" });
+  const result = await rollbackCommand({
+    ...clusterArgs(values, cwd, env),
+    target: targets[0],
+    toRevision: to === void 0 ? void 0 : Number(to),
+    list: values.list ?? false,
+    forceConflicts: values["force-conflicts"] ?? false,
+    waitTimeoutMs: values["no-wait"] ? void 0 : parseDuration(values.timeout ?? "5m"),
+    output,
+    tooling: `kubeplan/v${version}`,
+    onProgress: (message) => io.stderr(`${message}
+`)
+  });
+  io.stdout(result.report);
+  return 0;
+}
 var DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
   output: { type: "string", short: "o" },
@@ -479,7 +607,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-3J3KDN42.js");
+  const { githubBumpPublisher } = await import("./bump-QYP75QFX.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

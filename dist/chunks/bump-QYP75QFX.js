@@ -2,8 +2,8 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-ZU2EASOH.js";
-import "./chunk-SFI56CDU.js";
+} from "./chunk-YG63SSWF.js";
+import "./chunk-ETM4ZQHI.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 export {
