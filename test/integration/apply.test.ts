@@ -371,6 +371,33 @@ describe('kubeplan apply: RBAC preflight', () => {
   });
 });
 
+describe('kubeplan apply: a namespace Role', () => {
+  it('applies in its namespace, and is refused before any write elsewhere: the cluster is byte for byte unchanged', async () => {
+    const mine = uniq();
+    const other = uniq();
+    for (const name of [mine, other]) await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${mine}/roles`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] }] },
+    });
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${mine}/rolebindings`, {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }] },
+    });
+    const repo = repoWith(mine, [cm('a', { X: '1' })]);
+    const limited = ['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig];
+    const ok = await runCliAsync(limited, { cwd: repo });
+    expect(ok.code, ok.stderr).toBe(0);
+    const snapshot = async () => JSON.stringify(await Promise.all([mine, other].map(async (ns) => (await api('GET', `/api/v1/namespaces/${ns}/configmaps`)).body.items)));
+    const before = await snapshot();
+    write(repo, [cm('a', { X: '2' }), { ...cm('b', { Y: '1' }), metadata: { name: 'b', namespace: other } }]);
+    const refused = await runCliAsync(limited, { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`- create configmaps in namespace ${other}`);
+    expect(refused.stderr).not.toContain(`in namespace ${mine}`);
+    // Nothing was written: every ConfigMap in both namespaces, resourceVersions included, is as it was.
+    expect(await snapshot()).toBe(before);
+  });
+});
+
 describe('kubeplan diff: the rights the predicted apply needs', () => {
   it('shows in the plan (text, markdown, json) the right a prune needs and the credentials lack, with the grant', async () => {
     const ns = uniq();
