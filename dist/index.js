@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-YG63SSWF.js";
+} from "./chunks/chunk-2D5JPWQT.js";
 import {
   applyCommand,
   diffCommand,

@@ -208,10 +208,21 @@ describe('action command bump: pull requests through git http-backend and the lo
   });
 
   it('the CLI opens pull requests too, from GITHUB_TOKEN and GITHUB_REPOSITORY, into the checked-out branch', async () => {
-    await pusher.pushImage('acme/shop', '2.8.0');
     const docker = path.join(scratch, 'docker');
     mkdirSync(docker, { recursive: true });
     writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: password() } } }));
+    // An uncommitted change in a file the bump edits is refused: it would not be in the branch made from HEAD.
+    const values = path.join(work, 'chart/values.yaml');
+    const committed = readFileSync(values, 'utf8');
+    writeFileSync(values, committed.replace('# shop', '# shop, edited by hand'));
+    const dirty = await runCliAsync(['bump', '--image', `${registry.host}/acme/shop`], {
+      cwd: work,
+      env: { GITHUB_TOKEN: 'ghs_clitoken', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url, GITHUB_SERVER_URL: forge.url, DOCKER_CONFIG: path.join(scratch, 'docker') },
+    });
+    writeFileSync(values, committed);
+    expect(dirty.code).toBe(2);
+    expect(dirty.stdout).toContain('chart/values.yaml differs from the committed file (uncommitted changes?)');
+    await pusher.pushImage('acme/shop', '2.8.0');
     const run = await runCliAsync(['bump', '--image', `${registry.host}/acme/shop`], {
       cwd: work,
       env: { GITHUB_TOKEN: 'ghs_clitoken', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url, GITHUB_SERVER_URL: forge.url, DOCKER_CONFIG: docker },

@@ -108,7 +108,7 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
     config: inputs.config,
     cwd: inputs.workingDirectory,
     env,
-    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : undefined, explain: true },
+    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : undefined, explain: false },
     mode: 'pull-requests',
     output: 'text',
     endpoints: [],

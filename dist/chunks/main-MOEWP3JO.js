@@ -607,7 +607,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-QYP75QFX.js");
+  const { githubBumpPublisher } = await import("./bump-NJECMD55.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

@@ -20505,8 +20505,20 @@ var BranchWriter = class {
   head() {
     return this.must(["rev-parse", "HEAD"], "rev-parse HEAD");
   }
-  /** One commit on `base` holding these files (repository-relative paths, new contents). */
+  /**
+   * One commit on `base` holding these files (repository-relative paths, new contents). The edits were computed from
+   * the working tree, so each file's `before` must be what `base` holds: uncommitted changes never ride along.
+   */
   async commit(base, files, message) {
+    for (const f of files) {
+      const committed = await this.git(["show", `${base}:${f.file}`]);
+      if (committed.exitCode !== 0 || String(committed.stdout).replace(/\r?\n$/, "") !== f.before.replace(/\r?\n$/, "")) {
+        throw new KubeplanError(`${f.file} differs from the committed file (uncommitted changes?), so a bump branch made from ${base.slice(0, 12)} would not hold what was planned`, {
+          where: f.file,
+          hint: "commit or stash the changes first, or use --local to edit the working tree"
+        });
+      }
+    }
     const dir = await mkdtemp(path.join(os5.tmpdir(), "kubeplan-index-"));
     const env = { GIT_INDEX_FILE: path.join(dir, "index") };
     try {
@@ -20796,7 +20808,7 @@ async function runBump(inputs, env) {
     config: inputs.config,
     cwd: inputs.workingDirectory,
     env,
-    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : void 0, explain: true },
+    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : void 0, explain: false },
     mode: "pull-requests",
     output: "text",
     endpoints: [],

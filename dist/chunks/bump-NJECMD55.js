@@ -2,7 +2,7 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-YG63SSWF.js";
+} from "./chunk-2D5JPWQT.js";
 import "./chunk-ETM4ZQHI.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
