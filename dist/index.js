@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-I452D5KA.js";
+} from "./chunks/chunk-LFOIU225.js";
 import {
   ErrorList,
   KubeplanError,
@@ -238,7 +238,8 @@ async function syncPlanComments(platform, pr, key, parts) {
     result.deleted++;
   }
   for (const { c } of mine.filter((x) => x.m.kind === "error" && !x.c.minimized)) {
-    await platform.minimizeComment(c);
+    const outdated = await platform.updateComment(c.id, c.body.replace(/^<!-- kubeplan:error:/, "<!-- kubeplan:outdated-error:"));
+    await platform.minimizeComment(outdated);
     result.minimized++;
   }
   return result;

@@ -21,7 +21,7 @@ export interface SyncResult {
 /**
  * Makes the pull request hold exactly `parts` as kubeplan's plan comments for `key`: unchanged parts are not touched
  * (no API call), changed ones are edited in place, missing ones created, extra ones deleted. An error comment of an
- * earlier run is minimized as outdated.
+ * earlier run is marked outdated and minimized.
  */
 export async function syncPlanComments(platform: ReviewPlatform, pr: number, key: string, parts: string[]): Promise<SyncResult> {
   const all = await platform.listComments(pr);
@@ -43,8 +43,11 @@ export async function syncPlanComments(platform: ReviewPlatform, pr: number, key
     await platform.deleteComment(extra.id);
     result.deleted++;
   }
+  // Once: its marker is renamed so later runs neither minimize it again nor edit it when an error comes back (a new
+  // error comment is posted instead, so it is never hidden).
   for (const { c } of mine.filter((x) => x.m!.kind === 'error' && !x.c.minimized)) {
-    await platform.minimizeComment(c);
+    const outdated = await platform.updateComment(c.id, c.body.replace(/^<!-- kubeplan:error:/, '<!-- kubeplan:outdated-error:'));
+    await platform.minimizeComment(outdated);
     result.minimized++;
   }
   return result;

@@ -163,6 +163,16 @@ describe('the action on a pull request (plan)', () => {
     const good = await runPlan(repo, { pr: 5 });
     expect(good.code, good.stdout).toBe(0);
     expect(commentsOn(5).find((c) => c.id === error.id)!.minimized).toBe('OUTDATED');
+    // Another good run does not touch it again.
+    const writesBefore = writes();
+    expect((await runPlan(repo, { pr: 5 })).code).toBe(0);
+    expect(writes()).toBe(writesBefore);
+    // The error comes back: a new, visible error comment; the outdated one stays as it was.
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`);
+    expect((await runPlan(repo, { pr: 5 })).code).not.toBe(0);
+    const errors = commentsOn(5).filter((c) => c.body.includes('the plan failed'));
+    expect(errors).toHaveLength(2);
+    expect(errors.find((c) => c.id !== error.id)!.minimized).toBeUndefined();
     expect(forge.violations).toEqual([]);
   });
 

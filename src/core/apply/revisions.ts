@@ -53,7 +53,7 @@ export class RevisionStore {
 
   /** Every stored revision, oldest first. */
   async list(): Promise<Revision[]> {
-    const res = await this.client.request<{ items: KubeObject[] }>('GET', this.path(), { query: { labelSelector: `${OF}=${this.parent.name}` } });
+    const res = await this.client.request<{ items: KubeObject[] }>('GET', this.path(), { list: true, query: { labelSelector: `${OF}=${this.parent.name}` } });
     return res.body.items
       .map((s) => {
         const a = s.metadata.annotations ?? {};

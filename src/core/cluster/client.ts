@@ -36,6 +36,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** A LIST of a collection (counted in stats.lists; single-object GETs are not). */
+  list?: boolean;
 }
 
 export interface Response<T> {
@@ -139,7 +141,7 @@ export class ClusterClient {
     }
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++;
-      if (method === 'GET' && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
+      if (method === 'GET' && attempt === 1 && options.list) this.stats.lists++;
       if (url.searchParams.get('dryRun') === 'All' && attempt === 1) this.stats.dryRuns++;
       let status: number;
       let text: string;

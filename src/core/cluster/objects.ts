@@ -15,6 +15,7 @@ export async function listLiveObjects(client: ClusterClient, info: ResourceInfo,
   const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
   do {
     const res = await client.request<ObjectList>('GET', resourcePath(info, namespace), {
+      list: true,
       query: { limit: 500, continue: token, labelSelector },
     });
     for (const item of res.body.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind } as KubeObject);

@@ -633,6 +633,7 @@ async function listLiveObjects(client, info, namespace, labelSelector) {
   const apiVersion = info.group === "" ? info.version : `${info.group}/${info.version}`;
   do {
     const res = await client.request("GET", resourcePath(info, namespace), {
+      list: true,
       query: { limit: 500, continue: token, labelSelector }
     });
     for (const item of res.body.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind });
@@ -1221,7 +1222,7 @@ var RevisionStore = class {
   }
   /** Every stored revision, oldest first. */
   async list() {
-    const res = await this.client.request("GET", this.path(), { query: { labelSelector: `${OF}=${this.parent.name}` } });
+    const res = await this.client.request("GET", this.path(), { list: true, query: { labelSelector: `${OF}=${this.parent.name}` } });
     return res.body.items.map((s) => {
       const a = s.metadata.annotations ?? {};
       return {
@@ -2243,7 +2244,7 @@ var ClusterClient = class _ClusterClient {
     }
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++;
-      if (method === "GET" && attempt === 1 && !/\/api(s)?$/.test(url.pathname)) this.stats.lists++;
+      if (method === "GET" && attempt === 1 && options.list) this.stats.lists++;
       if (url.searchParams.get("dryRun") === "All" && attempt === 1) this.stats.dryRuns++;
       let status;
       let text;

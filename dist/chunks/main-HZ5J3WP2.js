@@ -8,7 +8,7 @@ import {
   openCluster,
   renderCommand,
   rollbackTarget
-} from "./chunk-I452D5KA.js";
+} from "./chunk-LFOIU225.js";
 import {
   EXIT_ERROR,
   ErrorList,
