@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const VERSION = '23.0.2';
+/** How many object levels of a response schema are kept (see prune). */
+const RESPONSE_DEPTH = 4;
 const OPERATIONS = [
   'issues/list-comments',
   'issues/create-comment',
@@ -41,7 +43,7 @@ try {
       const responses = {};
       for (const [status, res] of Object.entries(op.responses)) {
         const schema = res.content?.['application/json']?.schema;
-        if (schema && status.startsWith('2')) responses[status] = prune(schema);
+        if (schema && status.startsWith('2')) responses[status] = prune(schema, RESPONSE_DEPTH);
         else if (status.startsWith('2')) responses[status] = null;
       }
       operations[op.operationId] = {
@@ -55,23 +57,30 @@ try {
   const missing = OPERATIONS.filter((o) => !operations[o]);
   if (missing.length) throw new Error(`not in the OpenAPI description: ${missing.join(', ')}`);
   const out = path.join(root, 'test/forge/github-openapi.json');
-  writeFileSync(out, `${JSON.stringify({ source: `@octokit/openapi@${VERSION} generated/api.github.com.deref.json`, operations }, null, 1)}\n`);
+  // One operation per line: small, and a regenerated file diffs by operation.
+  const lines = Object.entries(operations).map(([id, op]) => `  ${JSON.stringify(id)}: ${JSON.stringify(op)}`);
+  writeFileSync(out, `{\n "source": ${JSON.stringify(`@octokit/openapi@${VERSION} generated/api.github.com.deref.json`)},\n "operations": {\n${lines.join(',\n')}\n }\n}\n`);
   console.log(`wrote ${path.relative(root, out)}: ${Object.keys(operations).join(', ')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-/** Drops documentation-only keywords, keeping what validation needs. */
-function prune(schema) {
-  if (Array.isArray(schema)) return schema.map(prune);
+/**
+ * Drops documentation-only keywords, keeping what validation needs. Response schemas are cut below `depth` object
+ * levels (deeper values are accepted as they are): kubeplan reads nothing that deep, and GitHub's nested repository
+ * and user objects would make the file ten times larger. Request schemas are kept whole.
+ */
+function prune(schema, depth = Infinity) {
+  if (Array.isArray(schema)) return schema.map((s) => prune(s, depth));
   if (!schema || typeof schema !== 'object') return schema;
+  if (depth <= 0) return {};
   const out = {};
   // OpenAPI 3.0's nullable only means something next to a type (JSON Schema validators reject it alone).
   const dropNullable = 'nullable' in schema && !('type' in schema);
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'nullable' && dropNullable) continue;
     if (['description', 'example', 'examples', 'title', 'externalDocs'].includes(k)) continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, prune(s)])) : prune(v);
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, prune(s, depth - 1)])) : prune(v, k === 'items' ? depth - 1 : depth);
   }
   return out;
 }
