@@ -2,7 +2,7 @@
 // "previous release" of examples/ in the cluster, prints the plan of the current examples/ as a reviewer sees it (the
 // text report here, the pull-request markdown in a file it names), applies it, plans again (no changes), shows the
 // edit an image bump would make after a newer image is pushed to the bench registry, and stops the cluster.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { loadAll } from 'js-yaml';
 import { ensureBench } from '../test/bench/build.mjs';
 import { pushTags } from '../test/bench/oci-push.mjs';
 import { startApiserver, startBenchRegistry } from '../test/bench/servers.mjs';
+import { startDemoControllers } from './demo-controllers.mjs';
 import { setupTools } from './setup-tools.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,10 +85,12 @@ try {
   step(`the pull-request comment body is in ${path.relative(process.cwd(), mdFile)}`);
   if (text.status !== 0) throw new Error(`kubeplan diff exited ${text.status}`);
 
-  step('kubeplan apply: make the cluster match examples/ (staged, then prune)');
-  // --no-wait --no-hooks: the bench runs no controllers, so no rollout or hook Job would ever report that it finished.
-  const applied = run(process.execPath, [cli, 'apply', '--no-wait', '--no-hooks'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (applied.status !== 0) throw new Error(`kubeplan apply exited ${applied.status}`);
+  step('kubeplan apply: make the cluster match examples/ (staged, hooks, health waits, then prune)');
+  // The bench runs no controllers: the demo plays them (rollouts finish, Jobs complete) while apply waits.
+  const stopControllers = startDemoControllers({ server: cluster.server, caFile: cluster.caFile, token: cluster.adminToken });
+  const applied = await runAsync(process.execPath, [cli, 'apply', '--timeout', '2m'], { cwd: examples, env });
+  await stopControllers();
+  if (applied !== 0) throw new Error(`kubeplan apply exited ${applied}`);
 
   step('kubeplan diff again: nothing left to do');
   const again = run(process.execPath, [cli, 'diff'], { cwd: examples, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -113,6 +116,15 @@ try {
   step('stopping the cluster');
   await cluster.stop();
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Like run, without blocking this process (the demo's controllers keep working while the child runs). */
+function runAsync(bin, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { ...options, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 }
 
 function run(bin, args, options) {
