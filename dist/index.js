@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-2D5JPWQT.js";
+} from "./chunks/chunk-DE53TVI6.js";
 import {
   applyCommand,
   diffCommand,
@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-LFOIU225.js";
+} from "./chunks/chunk-PGF5FRCU.js";
 import {
   ErrorList,
   KubeplanError,
@@ -38,7 +38,7 @@ import {
   execa,
   formatError,
   loadConfig
-} from "./chunks/chunk-ETM4ZQHI.js";
+} from "./chunks/chunk-763EXLYV.js";
 import {
   CORE_SCHEMA,
   load

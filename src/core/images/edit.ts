@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, parse, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, parse, parseAllDocuments, visit, type Document } from 'yaml';
 import { KubeplanError } from '../errors.js';
 import type { ImageReference, Slot, ValuePath } from './references.js';
 
@@ -86,10 +86,18 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
   if (broken) throw new EditError(`the edit would break the YAML: ${broken.errors[0]!.message.split('\n')[0]}`, { where: file, hint: 'report this as a kubeplan bug with the file attached; nothing was written' });
   const after = afterDocs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
   // The expectation: the original documents with only the intended scalars changed in place (so an alias of a
-  // changed anchor follows it, as it does in the file).
-  const model = parseAllDocuments(text);
-  for (const s of ordered) setAt(model, s.path, s.value);
-  const expected = model.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  // changed anchor follows it, as it does in the file). Without aliases the original's plain values, read once per
+  // file text, serve; with them the document model is edited so aliases follow.
+  const original = originalOf(text);
+  let expected: unknown[];
+  if (original.aliases) {
+    const model = parseAllDocuments(text);
+    for (const s of ordered) setAt(model, s.path, s.value);
+    expected = model.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  } else {
+    expected = structuredClone(original.values);
+    for (const s of ordered) setPlain(expected, s.path, s.value);
+  }
   const normalize = (docs: unknown[]) => JSON.parse(JSON.stringify(docs, (_k, v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v))) as unknown;
   if (!isDeepStrictEqual(normalize(after), normalize(expected))) {
     throw new EditError('the edit would change more than the image version (an anchor or alias shares the value?)', {
@@ -109,6 +117,40 @@ function dedupeSplices(splices: Splice[]): Splice[] {
     seen.set(key, s);
   }
   return [...seen.values()];
+}
+
+const originals = new Map<string, { values: unknown[]; aliases: boolean }>();
+
+/** A file's documents as plain values, and whether any alias refers to an anchor (read once per text). */
+function originalOf(text: string): { values: unknown[]; aliases: boolean } {
+  let o = originals.get(text);
+  if (!o) {
+    const docs = parseAllDocuments(text);
+    let aliases = false;
+    for (const d of docs) {
+      visit(d, {
+        Alias() {
+          aliases = true;
+          return visit.BREAK;
+        },
+      });
+    }
+    o = { values: docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown), aliases };
+    if (originals.size > 1000) originals.clear();
+    originals.set(text, o);
+  }
+  return o;
+}
+
+function setPlain(docs: unknown[], at: ValuePath, value: string): void {
+  const [index, ...keys] = at;
+  if (keys.length === 0) {
+    docs[Number(index)] = value;
+    return;
+  }
+  let node = docs[Number(index)] as Record<string | number, unknown>;
+  for (const k of keys.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+  node[keys.at(-1)!] = value;
 }
 
 function setAt(docs: Document.Parsed[], at: ValuePath, value: string): void {

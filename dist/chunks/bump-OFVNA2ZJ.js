@@ -2,8 +2,8 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-2D5JPWQT.js";
-import "./chunk-ETM4ZQHI.js";
+} from "./chunk-DE53TVI6.js";
+import "./chunk-763EXLYV.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 export {

@@ -4,7 +4,7 @@ import {
   UsageError,
   bumpCommand,
   execa
-} from "./chunk-ETM4ZQHI.js";
+} from "./chunk-763EXLYV.js";
 import {
   __commonJS,
   __require,

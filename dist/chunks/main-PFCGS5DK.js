@@ -8,7 +8,7 @@ import {
   openCluster,
   renderCommand,
   rollbackTarget
-} from "./chunk-LFOIU225.js";
+} from "./chunk-PGF5FRCU.js";
 import {
   EXIT_ERROR,
   ErrorList,
@@ -16,7 +16,7 @@ import {
   bumpCommand,
   formatError,
   loadConfig
-} from "./chunk-ETM4ZQHI.js";
+} from "./chunk-763EXLYV.js";
 import "./chunk-GY6BXHYW.js";
 import "./chunk-67KDASP7.js";
 
@@ -607,7 +607,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-NJECMD55.js");
+  const { githubBumpPublisher } = await import("./bump-OFVNA2ZJ.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

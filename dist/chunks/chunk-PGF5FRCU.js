@@ -19,7 +19,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-ETM4ZQHI.js";
+} from "./chunk-763EXLYV.js";
 import {
   dump
 } from "./chunk-GY6BXHYW.js";

@@ -573,7 +573,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity3.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -582,9 +582,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node, visitor, path13) {
       const ctrl = callVisitor(key, node, visitor, path13);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
@@ -718,7 +718,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -728,7 +728,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -872,7 +872,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity3.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity3.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -899,7 +899,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -910,7 +910,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -1090,7 +1090,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity3 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -1116,7 +1116,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity3.isAlias(node) || identity3.hasAnchor(node))
                 nodes.push(node);
@@ -6038,15 +6038,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path13) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path13) => {
       let item = cst;
       for (const [field, index] of path13) {
         const tok = item?.[field];
@@ -6057,8 +6057,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path13) => {
-      const parent = visit.itemAtPath(cst, path13.slice(0, -1));
+    visit2.parentCollection = (cst, path13) => {
+      const parent = visit2.itemAtPath(cst, path13.slice(0, -1));
       const field = path13[path13.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -6089,7 +6089,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -7805,7 +7805,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -7833,8 +7833,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -20025,9 +20025,16 @@ function applySplices(file, text, splices) {
   const broken = afterDocs.find((d) => d.errors.length > 0);
   if (broken) throw new EditError(`the edit would break the YAML: ${broken.errors[0].message.split("\n")[0]}`, { where: file, hint: "report this as a kubeplan bug with the file attached; nothing was written" });
   const after = afterDocs.map((d) => d.toJS({ maxAliasCount: 100 }));
-  const model = (0, import_yaml2.parseAllDocuments)(text);
-  for (const s of ordered) setAt(model, s.path, s.value);
-  const expected = model.map((d) => d.toJS({ maxAliasCount: 100 }));
+  const original = originalOf(text);
+  let expected;
+  if (original.aliases) {
+    const model = (0, import_yaml2.parseAllDocuments)(text);
+    for (const s of ordered) setAt(model, s.path, s.value);
+    expected = model.map((d) => d.toJS({ maxAliasCount: 100 }));
+  } else {
+    expected = structuredClone(original.values);
+    for (const s of ordered) setPlain(expected, s.path, s.value);
+  }
   const normalize = (docs) => JSON.parse(JSON.stringify(docs, (_k, v) => typeof v === "number" || typeof v === "boolean" ? String(v) : v));
   if (!isDeepStrictEqual(normalize(after), normalize(expected))) {
     throw new EditError("the edit would change more than the image version (an anchor or alias shares the value?)", {
@@ -20046,6 +20053,36 @@ function dedupeSplices(splices) {
     seen.set(key, s);
   }
   return [...seen.values()];
+}
+var originals = /* @__PURE__ */ new Map();
+function originalOf(text) {
+  let o2 = originals.get(text);
+  if (!o2) {
+    const docs = (0, import_yaml2.parseAllDocuments)(text);
+    let aliases = false;
+    for (const d of docs) {
+      (0, import_yaml2.visit)(d, {
+        Alias() {
+          aliases = true;
+          return import_yaml2.visit.BREAK;
+        }
+      });
+    }
+    o2 = { values: docs.map((d) => d.toJS({ maxAliasCount: 100 })), aliases };
+    if (originals.size > 1e3) originals.clear();
+    originals.set(text, o2);
+  }
+  return o2;
+}
+function setPlain(docs, at, value) {
+  const [index, ...keys] = at;
+  if (keys.length === 0) {
+    docs[Number(index)] = value;
+    return;
+  }
+  let node = docs[Number(index)];
+  for (const k of keys.slice(0, -1)) node = node[k];
+  node[keys.at(-1)] = value;
 }
 function setAt(docs, at, value) {
   const [index, ...keys] = at;
@@ -20274,7 +20311,7 @@ var REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbuc
 function checkKustomizationTree(target, root, repoRoot, policy) {
   const visited = /* @__PURE__ */ new Set();
   let top;
-  const visit = (dir) => {
+  const visit2 = (dir) => {
     if (visited.has(dir)) return;
     visited.add(dir);
     const file = findKustomizationFile(dir);
@@ -20316,11 +20353,11 @@ function checkKustomizationTree(target, root, repoRoot, policy) {
             hint: "keep every kustomization resource inside the repository"
           });
         }
-        if (existsSync2(local) && statSync3(local).isDirectory()) visit(local);
+        if (existsSync2(local) && statSync3(local).isDirectory()) visit2(local);
       }
     }
   };
-  visit(root);
+  visit2(root);
   return { ...top ?? { kind: "Kustomization", keepsOrigin: false }, folders: [...visited] };
 }
 
