@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-PGF5FRCU.js";
+} from "./chunks/chunk-KBOI6MYC.js";
 import {
   ErrorList,
   KubeplanError,

@@ -262,6 +262,34 @@ describe('kubeplan diff: modes and credentials', () => {
     expect(change.via).toBe('client');
   });
 
+  it('client mode finds removals inside list items (an env var, a resource) as server mode does', async () => {
+    const ns = await freshNamespace('client-items');
+    const before = deployment(ns, { env: { A: '1', B: '2' }, cpu: '100m' });
+    await applyAsKubeplan(before);
+    // Git drops env B and the resources of the container: server-side apply removes both, since kubeplan owned them.
+    const repo = repoWith(ns, [{ ...deployment(ns, { env: { A: '1' } }), metadata: { name: 'web' } }]);
+    const client = (await diffJson(repo, ['--mode', 'client'])).report;
+    const server = (await diffJson(repo, ['--mode', 'server'])).report;
+    const paths = (r: JsonReport) => changeOf(r, 'Deployment')!.paths.sort();
+    expect(paths(server)).toEqual(['spec.template.spec.containers[name=web].env[name=B]', 'spec.template.spec.containers[name=web].resources.requests']);
+    // The estimate removes the resources map whole; the server keeps an empty one (a Go struct): the same change.
+    expect(paths(client)).toEqual(['spec.template.spec.containers[name=web].env[name=B]', 'spec.template.spec.containers[name=web].resources']);
+    expect(changeOf(client, 'Deployment')!.diff).toMatch(/-\s+cpu: 100m/);
+  });
+
+  it('client mode keeps list items another manager added (an injected sidecar), as server-side apply does', async () => {
+    const ns = await freshNamespace('client-sidecar');
+    await applyAsKubeplan(deployment(ns, { env: { A: '1' } }));
+    const sidecar = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { template: { spec: { containers: [{ name: 'proxy', image: 'ghcr.io/example/proxy:1.0.0' }] } } } };
+    const res = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=injector`, { body: sidecar, contentType: 'application/apply-patch+yaml' });
+    expect(res.status).toBe(200);
+    const repo = repoWith(ns, [{ ...deployment(ns, { env: { A: '1' } }), metadata: { name: 'web' } }]);
+    for (const mode of ['client', 'server']) {
+      const { report } = await diffJson(repo, ['--mode', mode]);
+      expect(changeOf(report, 'Deployment'), mode).toBeUndefined();
+    }
+  });
+
   it('server mode without patch permission is a per-object Forbidden error', async () => {
     const ns = await freshNamespace('forbidden');
     await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1' } });

@@ -57,6 +57,37 @@ export function ownedButNotRendered(fields: FieldsV1, rendered: unknown, path: s
 }
 
 /**
+ * Removes from `live` (in place) what the manager owns and `rendered` no longer sets, as server-side apply will: map
+ * fields, list items by their keys (`k:`) or values (`v:`), at any depth, including fields inside list items.
+ */
+export function removeOwnedUnrendered(live: unknown, fields: FieldsV1, rendered: unknown): void {
+  for (const [key, child] of Object.entries(fields)) {
+    if (key === '.') continue;
+    const kind = key.slice(0, 2);
+    const body = key.slice(2);
+    if (kind === 'f:') {
+      if (!isObject(live) || !(body in live)) continue;
+      const value = isObject(rendered) ? rendered[body] : undefined;
+      if (value === undefined) delete live[body];
+      else removeOwnedUnrendered(live[body], child, value);
+    } else if (kind === 'k:') {
+      const keyFields = safeParse(body);
+      if (!Array.isArray(live) || !isObject(keyFields)) continue;
+      const index = live.findIndex((el) => matchesKey(el, keyFields));
+      if (index === -1) continue;
+      const item = Array.isArray(rendered) ? rendered.find((el) => matchesKey(el, keyFields)) : undefined;
+      if (item === undefined) live.splice(index, 1);
+      else removeOwnedUnrendered(live[index], child, item);
+    } else if (kind === 'v:') {
+      const value = safeParse(body);
+      if (!Array.isArray(live) || (Array.isArray(rendered) && rendered.some((el) => isDeepStrictEqual(el, value)))) continue;
+      const index = live.findIndex((el) => isDeepStrictEqual(el, value));
+      if (index !== -1) live.splice(index, 1);
+    }
+  }
+}
+
+/**
  * Key fields the apiserver fills in when a list item leaves them out (a port's protocol): an item without the field
  * still matches a key that holds its default. Only exact defaults count, so no other item can match by accident.
  */

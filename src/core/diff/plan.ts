@@ -12,7 +12,7 @@ import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
-import { appliedFields, ownedButNotRendered } from './managed-fields.js';
+import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
 import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
@@ -431,13 +431,13 @@ function immutableFieldsFromError(error: unknown): string[] | undefined {
 
 /**
  * Client mode's estimate of what server-side apply would produce: the rendered fields laid over the live object
- * (maps merged, lists of named items merged by name, other lists replaced), minus fields kubeplan owned that git no
- * longer sets.
+ * (maps merged, lists of named items merged by name, other lists replaced), minus fields and list items kubeplan owned
+ * that git no longer sets, at any depth.
  */
 export function mergeForClientMode(live: KubeObject, rendered: KubeObject): KubeObject {
   const merged = overlay(structuredClone(live), rendered) as KubeObject;
   const owned = appliedFields(live.metadata.managedFields);
-  if (owned) removeUnrendered(merged, owned, rendered);
+  if (owned) removeOwnedUnrendered(merged, owned, rendered);
   if (isSecret(rendered) && rendered.stringData) {
     const data = { ...((merged.data as Record<string, string> | undefined) ?? {}) };
     for (const [k, v] of Object.entries(rendered.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
@@ -450,10 +450,15 @@ export function mergeForClientMode(live: KubeObject, rendered: KubeObject): Kube
 function overlay(target: unknown, source: unknown): unknown {
   if (Array.isArray(source)) {
     if (Array.isArray(target) && source.every(isNamed) && target.every(isNamed)) {
-      return source.map((item) => {
-        const existing = target.find((t) => (t as { name: string }).name === (item as { name: string }).name);
-        return existing === undefined ? item : overlay(structuredClone(existing), item);
-      });
+      // Items other managers added stay (a sidecar someone injects); kubeplan's own unrendered ones are removed after.
+      const named = (x: unknown) => (x as { name: string }).name;
+      return [
+        ...source.map((item) => {
+          const existing = target.find((t) => named(t) === named(item));
+          return existing === undefined ? item : overlay(structuredClone(existing), item);
+        }),
+        ...target.filter((t) => !source.some((item) => named(item) === named(t))),
+      ];
     }
     return structuredClone(source);
   }
@@ -463,16 +468,6 @@ function overlay(target: unknown, source: unknown): unknown {
     return out;
   }
   return source;
-}
-
-function removeUnrendered(merged: KubeObject, owned: Record<string, unknown>, rendered: KubeObject): void {
-  for (const path of ownedButNotRendered(owned as never, rendered)) {
-    if (/\[/.test(path)) continue; // list items: leave to the server; the diff still names the path
-    const parts = path.split('.');
-    let node: unknown = merged;
-    for (const p of parts.slice(0, -1)) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined;
-    if (node && typeof node === 'object') delete (node as Record<string, unknown>)[parts.at(-1)!];
-  }
 }
 
 function isNamed(value: unknown): boolean {

@@ -8,7 +8,7 @@ import {
   openCluster,
   renderCommand,
   rollbackTarget
-} from "./chunk-PGF5FRCU.js";
+} from "./chunk-KBOI6MYC.js";
 import {
   EXIT_ERROR,
   ErrorList,

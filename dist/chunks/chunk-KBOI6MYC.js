@@ -608,6 +608,32 @@ function ownedButNotRendered(fields, rendered, path8 = []) {
   }
   return missing;
 }
+function removeOwnedUnrendered(live, fields, rendered) {
+  for (const [key2, child] of Object.entries(fields)) {
+    if (key2 === ".") continue;
+    const kind = key2.slice(0, 2);
+    const body = key2.slice(2);
+    if (kind === "f:") {
+      if (!isObject(live) || !(body in live)) continue;
+      const value = isObject(rendered) ? rendered[body] : void 0;
+      if (value === void 0) delete live[body];
+      else removeOwnedUnrendered(live[body], child, value);
+    } else if (kind === "k:") {
+      const keyFields = safeParse(body);
+      if (!Array.isArray(live) || !isObject(keyFields)) continue;
+      const index = live.findIndex((el) => matchesKey(el, keyFields));
+      if (index === -1) continue;
+      const item = Array.isArray(rendered) ? rendered.find((el) => matchesKey(el, keyFields)) : void 0;
+      if (item === void 0) live.splice(index, 1);
+      else removeOwnedUnrendered(live[index], child, item);
+    } else if (kind === "v:") {
+      const value = safeParse(body);
+      if (!Array.isArray(live) || Array.isArray(rendered) && rendered.some((el) => isDeepStrictEqual(el, value))) continue;
+      const index = live.findIndex((el) => isDeepStrictEqual(el, value));
+      if (index !== -1) live.splice(index, 1);
+    }
+  }
+}
 var KEY_DEFAULTS = { protocol: "TCP" };
 function matchesKey(element, keyFields) {
   return isObject(element) && Object.entries(keyFields).every(([k, v]) => element[k] === void 0 && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v));
@@ -2039,7 +2065,7 @@ function immutableFieldsFromError(error) {
 function mergeForClientMode(live, rendered) {
   const merged = overlay(structuredClone(live), rendered);
   const owned = appliedFields(live.metadata.managedFields);
-  if (owned) removeUnrendered(merged, owned, rendered);
+  if (owned) removeOwnedUnrendered(merged, owned, rendered);
   if (isSecret(rendered) && rendered.stringData) {
     const data = { ...merged.data ?? {} };
     for (const [k, v] of Object.entries(rendered.stringData)) data[k] = Buffer.from(String(v)).toString("base64");
@@ -2051,10 +2077,14 @@ function mergeForClientMode(live, rendered) {
 function overlay(target, source) {
   if (Array.isArray(source)) {
     if (Array.isArray(target) && source.every(isNamed) && target.every(isNamed)) {
-      return source.map((item) => {
-        const existing = target.find((t) => t.name === item.name);
-        return existing === void 0 ? item : overlay(structuredClone(existing), item);
-      });
+      const named = (x) => x.name;
+      return [
+        ...source.map((item) => {
+          const existing = target.find((t) => named(t) === named(item));
+          return existing === void 0 ? item : overlay(structuredClone(existing), item);
+        }),
+        ...target.filter((t) => !source.some((item) => named(item) === named(t)))
+      ];
     }
     return structuredClone(source);
   }
@@ -2064,15 +2094,6 @@ function overlay(target, source) {
     return out;
   }
   return source;
-}
-function removeUnrendered(merged, owned, rendered) {
-  for (const path8 of ownedButNotRendered(owned, rendered)) {
-    if (/\[/.test(path8)) continue;
-    const parts = path8.split(".");
-    let node = merged;
-    for (const p of parts.slice(0, -1)) node = node && typeof node === "object" ? node[p] : void 0;
-    if (node && typeof node === "object") delete node[parts.at(-1)];
-  }
 }
 function isNamed(value) {
   return value !== null && typeof value === "object" && typeof value.name === "string";
