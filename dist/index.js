@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-DE53TVI6.js";
+} from "./chunks/chunk-RV66CMFW.js";
 import {
   applyCommand,
   diffCommand,
@@ -29,7 +29,7 @@ import {
   planSections,
   renderCommand,
   summaryLine
-} from "./chunks/chunk-KBOI6MYC.js";
+} from "./chunks/chunk-YF6O4PQG.js";
 import {
   ErrorList,
   KubeplanError,
@@ -38,11 +38,11 @@ import {
   execa,
   formatError,
   loadConfig
-} from "./chunks/chunk-763EXLYV.js";
+} from "./chunks/chunk-JITSQ7NI.js";
 import {
   CORE_SCHEMA,
   load
-} from "./chunks/chunk-GY6BXHYW.js";
+} from "./chunks/chunk-SGIW2ZLB.js";
 import "./chunks/chunk-67KDASP7.js";
 
 // src/platform/github/run.ts

@@ -25,9 +25,11 @@ describe('splitYamlStream', () => {
     }
   });
 
-  it('keeps YAML 1.2 core types: dates and yes/no stay strings, merge keys work', () => {
-    const [doc] = splitYamlStream('a: 2024-01-01\nb: yes\nbase: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n');
-    expect(parseDocument(doc!, String)).toEqual({ a: '2024-01-01', b: 'yes', base: { x: 1 }, c: { x: 1, y: 2 } });
+  it('reads plain scalars as Kubernetes does (go-yaml v2): 0644 is octal, yes/on are true; dates and quoted text stay strings; merge keys work', () => {
+    const [doc] = splitYamlStream("a: 2024-01-01\nb: yes\nmode: 0644\nq: '0644'\nnum: 1_000\nf: 1e3\no: off\nbase: &b {x: 1}\nc:\n  <<: *b\n  z: 2\n");
+    expect(parseDocument(doc!, String)).toEqual({ a: '2024-01-01', b: true, mode: 420, q: '0644', num: 1000, f: 1000, o: false, base: { x: 1 }, c: { x: 1, z: 2 } });
+    // A key that YAML 1.1 reads as a boolean becomes "true", as kubectl makes it.
+    expect(parseDocument(splitYamlStream('y: 1\n')[0]!, String)).toEqual({ true: 1 });
   });
 });
 

@@ -1,8 +1,7 @@
-import { CORE_SCHEMA, load, mergeTag, YAMLException } from 'js-yaml';
+import { load, YAMLException } from 'js-yaml';
 import { RenderError } from '../errors.js';
+import { KUBE_YAML_SCHEMA as schema } from './kube-yaml.js';
 import type { KubeObject, SourceRef } from './types.js';
-
-const schema = CORE_SCHEMA.withTags(mergeTag);
 
 /** One YAML document of a stream, with the 1-based line it starts on and the `# Source:` comment before it, if any. */
 export interface RawDocument {

@@ -19,10 +19,10 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-763EXLYV.js";
+} from "./chunk-JITSQ7NI.js";
 import {
   dump
-} from "./chunk-GY6BXHYW.js";
+} from "./chunk-SGIW2ZLB.js";
 
 // src/core/commands/render.ts
 import { mkdir, writeFile as writeFile2 } from "node:fs/promises";
@@ -2203,7 +2203,7 @@ var ClusterClient = class _ClusterClient {
   stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
   static async connect(options) {
     const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
-      import("./config-BY7PVPB3.js"),
+      import("./config-NWHLZ4SX.js"),
       import("./undici-7Y7QUXAO.js"),
       import("./http-RUOM3PFJ.js")
     ]);

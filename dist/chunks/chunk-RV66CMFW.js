@@ -4,7 +4,7 @@ import {
   UsageError,
   bumpCommand,
   execa
-} from "./chunk-763EXLYV.js";
+} from "./chunk-JITSQ7NI.js";
 import {
   __commonJS,
   __require,

@@ -3157,7 +3157,14 @@ var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
 var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
 
 export {
+  NOT_RESOLVED,
+  defineScalarTag,
+  strTag,
+  nullCoreTag,
   mergeTag,
+  seqTag,
+  mapTag,
+  Schema,
   CORE_SCHEMA,
   YAMLException,
   load,

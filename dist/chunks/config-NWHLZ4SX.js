@@ -10,7 +10,7 @@ import {
 } from "./chunk-HEYGFD4T.js";
 import {
   load
-} from "./chunk-GY6BXHYW.js";
+} from "./chunk-SGIW2ZLB.js";
 import {
   __commonJS,
   __require,

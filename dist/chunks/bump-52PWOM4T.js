@@ -2,9 +2,9 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-DE53TVI6.js";
-import "./chunk-763EXLYV.js";
-import "./chunk-GY6BXHYW.js";
+} from "./chunk-RV66CMFW.js";
+import "./chunk-JITSQ7NI.js";
+import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
   githubBumpPublisher,

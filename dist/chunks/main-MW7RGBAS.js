@@ -8,7 +8,7 @@ import {
   openCluster,
   renderCommand,
   rollbackTarget
-} from "./chunk-KBOI6MYC.js";
+} from "./chunk-YF6O4PQG.js";
 import {
   EXIT_ERROR,
   ErrorList,
@@ -16,8 +16,8 @@ import {
   bumpCommand,
   formatError,
   loadConfig
-} from "./chunk-763EXLYV.js";
-import "./chunk-GY6BXHYW.js";
+} from "./chunk-JITSQ7NI.js";
+import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 
 // src/cli/main.ts
@@ -607,7 +607,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-OFVNA2ZJ.js");
+  const { githubBumpPublisher } = await import("./bump-52PWOM4T.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {
