@@ -28,8 +28,9 @@ import {
   planHeader,
   planSections,
   renderCommand,
+  rollbackCommand,
   summaryLine
-} from "./chunks/chunk-YF6O4PQG.js";
+} from "./chunks/chunk-JZS64QWL.js";
 import {
   ErrorList,
   KubeplanError,
@@ -86,7 +87,7 @@ function readGitHubContext(env) {
 
 // src/platform/github/inputs.ts
 import path from "node:path";
-var IMPLEMENTED = { render: "render", plan: "plan", apply: "apply", drift: "drift", bump: "bump" };
+var IMPLEMENTED = { render: "render", plan: "plan", apply: "apply", drift: "drift", bump: "bump", rollback: "rollback" };
 function readInputs(env) {
   const requested = getInput("command") || "auto";
   const event = env.GITHUB_EVENT_NAME ?? "";
@@ -108,7 +109,7 @@ function readInputs(env) {
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
   } else {
-    throw new UsageError(`input command must be auto, plan, apply, drift, bump or render, not "${requested}"`, { where: "action input command" });
+    throw new UsageError(`input command must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, { where: "action input command" });
   }
   const format = getInput("output-format") || "yaml";
   if (format !== "yaml" && format !== "json") {
@@ -159,6 +160,7 @@ function readInputs(env) {
     failOn,
     concurrency,
     reportFormat: "json",
+    rollback: { toRevision: optional("to-revision") },
     bump: { image: optional("image"), tag: optional("tag"), digest: optional("digest"), registryAuth: registryAuth(getInput("registry-auth")) }
   };
 }
@@ -431,6 +433,41 @@ function applySummary(sha, results, failedTarget, failure) {
 `;
 }
 
+// src/platform/github/rollback.ts
+async function runRollback(inputs, ctx, env, version) {
+  if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
+    throw new UsageError("kubeplan never rolls back from a pull request event", { where: "action input command", hint: "run rollback from workflow_dispatch" });
+  }
+  if (inputs.targets.length !== 1) throw new UsageError("rollback needs exactly one target", { where: "action input targets", hint: "set targets to the one target to roll back" });
+  const cluster = await clusterOptions(inputs, env);
+  if (!cluster) throw new UsageError("rollback needs a cluster", { where: "action input kubeconfig", hint: `pass ${CLUSTER_INPUTS}` });
+  const to = inputs.rollback.toRevision;
+  if (to !== void 0 && to !== "list" && !/^[1-9]\d*$/.test(to)) {
+    throw new UsageError(`input to-revision must be a revision number or list, not "${to}"`, { where: "action input to-revision" });
+  }
+  const list = to === "list";
+  const result = await rollbackCommand({
+    ...cluster,
+    config: inputs.config,
+    target: inputs.targets[0],
+    toRevision: to === void 0 || list ? void 0 : Number(to),
+    list,
+    forceConflicts: inputs.forceConflicts,
+    waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
+    output: "text",
+    tooling: `kubeplan/v${version}`,
+    onProgress: (message) => info(message)
+  });
+  info(result.report);
+  const newest = result.revisions.at(-1);
+  setOutput("rolled-back", list ? "" : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }));
+  await summary.addRaw(`### kubeplan rollback: ${inputs.targets[0]}
+
+\`\`\`text
+${result.report}\`\`\`
+`).write();
+}
+
 // src/platform/github/drift.ts
 var DRIFT_LABEL = "kubeplan:drift";
 var MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
@@ -678,6 +715,10 @@ async function run(env) {
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === "plan") {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === "rollback") {
+      await runRollback(inputs, readGitHubContext(env), env, true ? "0.1.0" : "0.0.0-dev");
       return;
     }
     if (inputs.command === "bump") {

@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 
-export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift' | 'bump';
+export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift' | 'bump' | 'rollback';
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
 
 /** Everything the action needs, parsed and validated once. The only place that reads action inputs. */
@@ -36,11 +36,13 @@ export interface ActionInputs {
   failOn: FailOn;
   concurrency: number;
   reportFormat: ReportFormat;
+  /** rollback: a revision number, `list`, or undefined (the previous revision). */
+  rollback: { toRevision: string | undefined };
   /** bump */
   bump: { image: string | undefined; tag: string | undefined; digest: string | undefined; registryAuth: Map<string, { username: string; password: string }> };
 }
 
-const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift', bump: 'bump' };
+const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift', bump: 'bump', rollback: 'rollback' };
 
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const requested = core.getInput('command') || 'auto';
@@ -63,7 +65,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
   } else {
-    throw new UsageError(`input command must be auto, plan, apply, drift, bump or render, not "${requested}"`, { where: 'action input command' });
+    throw new UsageError(`input command must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, { where: 'action input command' });
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {
@@ -117,6 +119,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     failOn: failOn as FailOn,
     concurrency,
     reportFormat: 'json',
+    rollback: { toRevision: optional('to-revision') },
     bump: { image: optional('image'), tag: optional('tag'), digest: optional('digest'), registryAuth: registryAuth(core.getInput('registry-auth')) },
   };
 }

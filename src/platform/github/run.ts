@@ -8,6 +8,7 @@ import { readGitHubContext } from './context.js';
 import { readInputs, runnerTempOf } from './inputs.js';
 import { runApply } from './apply.js';
 import { runBump } from './bump.js';
+import { runRollback } from './rollback.js';
 import { runDrift } from './drift.js';
 import { kubeconfigPath } from './cluster.js';
 import { runPlan } from './plan.js';
@@ -22,6 +23,10 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
+      return;
+    }
+    if (inputs.command === 'rollback') {
+      await runRollback(inputs, readGitHubContext(env), env, typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev');
       return;
     }
     if (inputs.command === 'bump') {
