@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-RV66CMFW.js";
+} from "./chunks/chunk-F5C44NQ4.js";
 import {
   applyCommand,
   diffCommand,

@@ -73,6 +73,10 @@ describe('action command bump: pull requests through git http-backend and the lo
     git(seed, 'push', '--quiet', bare, 'main');
     work = path.join(scratch, 'work');
     git(scratch, 'clone', '--quiet', bare, work);
+    // What actions/checkout leaves behind: its own token in a URL-scoped extra header. Here it may not push, so the
+    // pushes below only succeed if git sends the token kubeplan was given.
+    forge.readOnlyTokens.add('ghs_checkouttoken');
+    git(work, 'config', '--local', `http.${forge.url}/.extraheader`, `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_checkouttoken').toString('base64')}`);
   });
   afterAll(async () => {
     await forge?.stop();

@@ -29,16 +29,23 @@ export class BranchWriter {
   ) {}
 
   private git(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-    const auth: Record<string, string> = this.remote.authHeader
-      ? {
-          // An empty value first resets headers a checkout persisted (actions/checkout writes its own).
-          GIT_CONFIG_COUNT: '2',
-          GIT_CONFIG_KEY_0: 'http.extraheader',
-          GIT_CONFIG_VALUE_0: '',
-          GIT_CONFIG_KEY_1: 'http.extraheader',
-          GIT_CONFIG_VALUE_1: this.remote.authHeader,
+    const auth: Record<string, string> = {};
+    if (this.remote.authHeader) {
+      // An empty value first resets headers a checkout persisted. actions/checkout writes its own under the server's
+      // URL (http.https://github.com/.extraheader), which outranks the plain key, so both are set: the token given to
+      // kubeplan (a PAT, so the pull request triggers workflows) is the one git sends.
+      const keys = ['http.extraheader'];
+      if (/^https?:\/\//.test(this.remote.url)) keys.push(`http.${new URL(this.remote.url).origin}/.extraheader`);
+      let n = 0;
+      for (const key of keys) {
+        for (const value of ['', this.remote.authHeader]) {
+          auth[`GIT_CONFIG_KEY_${n}`] = key;
+          auth[`GIT_CONFIG_VALUE_${n}`] = value;
+          n++;
         }
-      : {};
+      }
+      auth.GIT_CONFIG_COUNT = String(n);
+    }
     return execa('git', args, {
       cwd: this.repoRoot,
       env: { ...this.env, GIT_TERMINAL_PROMPT: '0', ...auth, ...options.env },

@@ -2,7 +2,7 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-RV66CMFW.js";
+} from "./chunk-F5C44NQ4.js";
 import "./chunk-JITSQ7NI.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";

@@ -553,7 +553,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-52PWOM4T.js");
+  const { githubBumpPublisher } = await import("./bump-MBZEY2IO.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

@@ -20475,14 +20475,20 @@ var BranchWriter = class {
   author;
   env;
   git(args, options = {}) {
-    const auth = this.remote.authHeader ? {
-      // An empty value first resets headers a checkout persisted (actions/checkout writes its own).
-      GIT_CONFIG_COUNT: "2",
-      GIT_CONFIG_KEY_0: "http.extraheader",
-      GIT_CONFIG_VALUE_0: "",
-      GIT_CONFIG_KEY_1: "http.extraheader",
-      GIT_CONFIG_VALUE_1: this.remote.authHeader
-    } : {};
+    const auth = {};
+    if (this.remote.authHeader) {
+      const keys = ["http.extraheader"];
+      if (/^https?:\/\//.test(this.remote.url)) keys.push(`http.${new URL(this.remote.url).origin}/.extraheader`);
+      let n = 0;
+      for (const key of keys) {
+        for (const value of ["", this.remote.authHeader]) {
+          auth[`GIT_CONFIG_KEY_${n}`] = key;
+          auth[`GIT_CONFIG_VALUE_${n}`] = value;
+          n++;
+        }
+      }
+      auth.GIT_CONFIG_COUNT = String(n);
+    }
     return execa("git", args, {
       cwd: this.repoRoot,
       env: { ...this.env, GIT_TERMINAL_PROMPT: "0", ...auth, ...options.env },
