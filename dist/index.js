@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-F5C44NQ4.js";
+} from "./chunks/chunk-KQ2RTKDJ.js";
 import {
   applyCommand,
   diffCommand,
@@ -30,7 +30,7 @@ import {
   renderCommand,
   rollbackCommand,
   summaryLine
-} from "./chunks/chunk-JZS64QWL.js";
+} from "./chunks/chunk-IYFGDHJT.js";
 import {
   ErrorList,
   KubeplanError,
@@ -39,7 +39,7 @@ import {
   execa,
   formatError,
   loadConfig
-} from "./chunks/chunk-JITSQ7NI.js";
+} from "./chunks/chunk-WNVVMTWD.js";
 import {
   CORE_SCHEMA,
   load

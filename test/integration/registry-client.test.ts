@@ -46,6 +46,9 @@ describe.each<RegistryAuth>(['anonymous', 'htpasswd', 'token'])('RegistryClient 
       const error = await result;
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).format()).toContain(`give kubeplan credentials for ${registry.host}`);
+      // A config.json that hands the registry to a credential helper says so: kubeplan does not run helpers.
+      const helped = await new RegistryClient({ helpers: new Map([[registry.host, 'ecr-login']]) }).listTags(parseImageRef(`${registry.host}/acme/shop`)).catch((e: unknown) => e);
+      expect((helped as RegistryError).format()).toContain(`leaves ${registry.host} to docker-credential-ecr-login, which kubeplan does not run`);
     }
   });
 });

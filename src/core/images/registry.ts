@@ -59,6 +59,8 @@ export interface RegistryClientOptions {
   registries?: readonly { host: string; insecure: boolean; endpoint: string | undefined }[];
   /** Requests in flight per registry (default 8). */
   concurrency?: number;
+  /** Docker credential helpers config.json names per host (`*` for credsStore): kubeplan does not run them. */
+  helpers?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class RegistryClient {
   private readonly credentials: ReadonlyMap<string, Credentials>;
   private readonly registries: NonNullable<RegistryClientOptions['registries']>;
   private readonly concurrency: number;
+  private readonly helpers: ReadonlyMap<string, string>;
   /** Requests made, in total and per `registry/repository` (token requests included). */
   readonly stats = { requests: 0, byImage: new Map<string, number>() };
 
@@ -84,6 +87,15 @@ export class RegistryClient {
     this.credentials = o.credentials ?? new Map();
     this.registries = o.registries ?? [];
     this.concurrency = o.concurrency ?? 8;
+    this.helpers = o.helpers ?? new Map();
+  }
+
+  /** What to do when a registry wants credentials kubeplan does not have. */
+  private credentialsHint(registry: string): string {
+    const helper = this.credentials.has(registry) ? undefined : (this.helpers.get(registry) ?? this.helpers.get('*'));
+    return helper
+      ? `Docker's config.json leaves ${registry} to docker-credential-${helper}, which kubeplan does not run: give the credentials in registry-auth, or log in with a config that stores them (DOCKER_CONFIG pointing at one without credsStore)`
+      : `give kubeplan credentials for ${registry} (a docker config.json auths entry or the registry-auth input)`;
   }
 
   /** Requests made for one image so far. */
@@ -218,7 +230,7 @@ export class RegistryClient {
         where,
         hint:
           res.status === 401 || res.status === 403
-            ? `give kubeplan credentials for ${image.registry} (a docker config.json auths entry or the registry inputs)`
+            ? this.credentialsHint(image.registry)
             : res.status === 404
               ? 'check the image name'
               : 'retry later; the registry failed',
@@ -241,7 +253,7 @@ export class RegistryClient {
     const scheme = challenge.split(' ')[0]?.toLowerCase();
     const creds = this.credentials.get(registry);
     if (scheme === 'basic') {
-      if (!creds) throw new RegistryError('the registry wants a user and password', { where, hint: `give kubeplan credentials for ${registry}` });
+      if (!creds) throw new RegistryError('the registry wants a user and password', { where, hint: this.credentialsHint(registry) });
       this.basicOnly.add(registry);
       return;
     }
@@ -260,7 +272,7 @@ export class RegistryClient {
       throw new RegistryError(`cannot reach the token service ${realm.origin}: ${(error as Error).message}`, { where, hint: 'check the network access to the token service' });
     }
     if (!res.ok) {
-      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: creds ? 'check the credentials' : `give kubeplan credentials for ${registry}` });
+      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: creds ? 'check the credentials' : this.credentialsHint(registry) });
     }
     const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
     const token = body.token ?? body.access_token;
@@ -298,6 +310,21 @@ export function dockerCredentials(env: NodeJS.ProcessEnv = process.env): Map<str
       }
     }
     if (username !== undefined && password !== undefined) out.set(host, { username, password });
+  }
+  return out;
+}
+
+/** The credential helpers Docker's config.json names (`credHelpers` per host, `credsStore` as `*`). */
+export function dockerCredentialHelpers(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
+  const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, '.docker') : undefined);
+  const out = new Map<string, string>();
+  if (!dir) return out;
+  try {
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { credsStore?: string; credHelpers?: Record<string, string> };
+    if (config.credsStore) out.set('*', config.credsStore);
+    for (const [host, helper] of Object.entries(config.credHelpers ?? {})) out.set(host === 'docker.io' || host === 'index.docker.io' ? 'registry-1.docker.io' : host, helper);
+  } catch {
+    // dockerCredentials reports an unreadable file
   }
   return out;
 }

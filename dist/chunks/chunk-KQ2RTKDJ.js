@@ -4,7 +4,7 @@ import {
   UsageError,
   bumpCommand,
   execa
-} from "./chunk-JITSQ7NI.js";
+} from "./chunk-WNVVMTWD.js";
 import {
   __commonJS,
   __require,

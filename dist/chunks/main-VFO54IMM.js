@@ -5,14 +5,14 @@ import {
   driftCommand,
   renderCommand,
   rollbackCommand
-} from "./chunk-JZS64QWL.js";
+} from "./chunk-IYFGDHJT.js";
 import {
   EXIT_ERROR,
   ErrorList,
   UsageError,
   bumpCommand,
   formatError
-} from "./chunk-JITSQ7NI.js";
+} from "./chunk-WNVVMTWD.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 
@@ -553,7 +553,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-MBZEY2IO.js");
+  const { githubBumpPublisher } = await import("./bump-DSZQDJU5.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

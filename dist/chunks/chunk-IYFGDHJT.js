@@ -19,7 +19,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-JITSQ7NI.js";
+} from "./chunk-WNVVMTWD.js";
 import {
   dump
 } from "./chunk-SGIW2ZLB.js";

@@ -17174,6 +17174,7 @@ var RegistryClient = class {
   credentials;
   registries;
   concurrency;
+  helpers;
   /** Requests made, in total and per `registry/repository` (token requests included). */
   stats = { requests: 0, byImage: /* @__PURE__ */ new Map() };
   constructor(options = {}) {
@@ -17181,6 +17182,12 @@ var RegistryClient = class {
     this.credentials = o2.credentials ?? /* @__PURE__ */ new Map();
     this.registries = o2.registries ?? [];
     this.concurrency = o2.concurrency ?? 8;
+    this.helpers = o2.helpers ?? /* @__PURE__ */ new Map();
+  }
+  /** What to do when a registry wants credentials kubeplan does not have. */
+  credentialsHint(registry) {
+    const helper = this.credentials.has(registry) ? void 0 : this.helpers.get(registry) ?? this.helpers.get("*");
+    return helper ? `Docker's config.json leaves ${registry} to docker-credential-${helper}, which kubeplan does not run: give the credentials in registry-auth, or log in with a config that stores them (DOCKER_CONFIG pointing at one without credsStore)` : `give kubeplan credentials for ${registry} (a docker config.json auths entry or the registry-auth input)`;
   }
   /** Requests made for one image so far. */
   requestsFor(image) {
@@ -17302,7 +17309,7 @@ var RegistryClient = class {
       const text = await res.text();
       throw new RegistryError(`${method} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`, {
         where,
-        hint: res.status === 401 || res.status === 403 ? `give kubeplan credentials for ${image.registry} (a docker config.json auths entry or the registry inputs)` : res.status === 404 ? "check the image name" : "retry later; the registry failed"
+        hint: res.status === 401 || res.status === 403 ? this.credentialsHint(image.registry) : res.status === 404 ? "check the image name" : "retry later; the registry failed"
       });
     }
   }
@@ -17319,7 +17326,7 @@ var RegistryClient = class {
     const scheme = challenge.split(" ")[0]?.toLowerCase();
     const creds = this.credentials.get(registry);
     if (scheme === "basic") {
-      if (!creds) throw new RegistryError("the registry wants a user and password", { where, hint: `give kubeplan credentials for ${registry}` });
+      if (!creds) throw new RegistryError("the registry wants a user and password", { where, hint: this.credentialsHint(registry) });
       this.basicOnly.add(registry);
       return;
     }
@@ -17337,7 +17344,7 @@ var RegistryClient = class {
       throw new RegistryError(`cannot reach the token service ${realm.origin}: ${error.message}`, { where, hint: "check the network access to the token service" });
     }
     if (!res.ok) {
-      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: creds ? "check the credentials" : `give kubeplan credentials for ${registry}` });
+      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: creds ? "check the credentials" : this.credentialsHint(registry) });
     }
     const body = await res.json();
     const token = body.token ?? body.access_token;
@@ -17370,6 +17377,18 @@ function dockerCredentials(env = process.env) {
       }
     }
     if (username !== void 0 && password !== void 0) out.set(host, { username, password });
+  }
+  return out;
+}
+function dockerCredentialHelpers(env = process.env) {
+  const dir = env.DOCKER_CONFIG ?? (env.HOME ? path6.join(env.HOME, ".docker") : void 0);
+  const out = /* @__PURE__ */ new Map();
+  if (!dir) return out;
+  try {
+    const config = JSON.parse(readFileSync3(path6.join(dir, "config.json"), "utf8"));
+    if (config.credsStore) out.set("*", config.credsStore);
+    for (const [host, helper] of Object.entries(config.credHelpers ?? {})) out.set(host === "docker.io" || host === "index.docker.io" ? "registry-1.docker.io" : host, helper);
+  } catch {
   }
   return out;
 }
@@ -21105,7 +21124,7 @@ async function bumpCommand(options) {
     ...options.endpoints.map((e) => ({ host: e.host, insecure: false, endpoint: e.endpoint })),
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host))
   ];
-  const registry = new RegistryClient({ credentials: new Map([...dockerCredentials(options.env), ...options.credentials ?? []]), registries });
+  const registry = new RegistryClient({ credentials: new Map([...dockerCredentials(options.env), ...options.credentials ?? []]), registries, helpers: dockerCredentialHelpers(options.env) });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i2) => i2.status === "bump");
   const edits = editsOf(moving, plan.textOf);

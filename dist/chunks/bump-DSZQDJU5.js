@@ -2,8 +2,8 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-F5C44NQ4.js";
-import "./chunk-JITSQ7NI.js";
+} from "./chunk-KQ2RTKDJ.js";
+import "./chunk-WNVVMTWD.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
