@@ -22,6 +22,16 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 // src/cli/help.ts
+var CLUSTER_HELP = `      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME       Kubeconfig context (default: its current context)
+      --expect-server URL  Refuse a kubeconfig whose server is not this one
+      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
+      --server URL         No kubeconfig: this apiserver, with a bearer token from
+      --token-env NAME     this environment variable (an OIDC ID token, such as
+                           GitLab id_tokens; never put the token in argv)
+      --certificate-authority FILE
+                           The CA of --server (default: the system's CAs)
+`;
 var MAIN_HELP = `kubeplan: push-based GitOps as one CI step
 
 Usage: kubeplan <command> [options]
@@ -82,16 +92,7 @@ appear: the report says per key whether it was added, removed or changed.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Plan only this target; repeat for several
-      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-      --context NAME       Kubeconfig context (default: its current context)
-      --expect-server URL  Refuse a kubeconfig whose server is not this one
-      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
-      --server URL         No kubeconfig: this apiserver, with a bearer token from
-      --token-env NAME     this environment variable (an OIDC ID token, such as
-                           GitLab id_tokens; never put the token in argv)
-      --certificate-authority FILE
-                           The CA of --server (default: the system's CAs)
-      --mode MODE          server, client or auto (default: auto: server when the
+${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
                            what this change does (base \u2192 working tree) and where
@@ -124,16 +125,7 @@ replaces an object.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Apply only this target; repeat for several
-      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-      --context NAME       Kubeconfig context (default: its current context)
-      --expect-server URL  Refuse a kubeconfig whose server is not this one
-      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
-      --server URL         No kubeconfig: this apiserver, with a bearer token from
-      --token-env NAME     this environment variable (an OIDC ID token, such as
-                           GitLab id_tokens; never put the token in argv)
-      --certificate-authority FILE
-                           The CA of --server (default: the system's CAs)
-      --dry-run            Plan only; write nothing
+${CLUSTER_HELP}      --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until what was written is healthy before pruning
                            (default: wait)
       --timeout D          How long to wait, e.g. 90s, 5m (default: 5m; a
@@ -163,16 +155,7 @@ no longer has. Meant for a schedule; Secret values never appear.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Check only this target; repeat for several
-      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-      --context NAME       Kubeconfig context (default: its current context)
-      --expect-server URL  Refuse a kubeconfig whose server is not this one
-      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
-      --server URL         No kubeconfig: this apiserver, with a bearer token from
-      --token-env NAME     this environment variable (an OIDC ID token, such as
-                           GitLab id_tokens; never put the token in argv)
-      --certificate-authority FILE
-                           The CA of --server (default: the system's CAs)
-  -o, --output FORMAT      text (default), markdown, json or openmetrics
+${CLUSTER_HELP}  -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)
       --exit-code          Exit 1 when there is drift (0 none, 2 error)
@@ -230,16 +213,7 @@ Options:
   -t, --target NAME        The target (exactly one)
       --list               List the stored revisions instead
       --to-revision N      Roll back to revision N (default: the previous one)
-      --kubeconfig FILE    Kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-      --context NAME       Kubeconfig context (default: its current context)
-      --expect-server URL  Refuse a kubeconfig whose server is not this one
-      --expect-ca-sha256 H Refuse a cluster CA with another sha256 fingerprint
-      --server URL         No kubeconfig: this apiserver, with a bearer token from
-      --token-env NAME     this environment variable (an OIDC ID token, such as
-                           GitLab id_tokens; never put the token in argv)
-      --certificate-authority FILE
-                           The CA of --server (default: the system's CAs)
-      --force-conflicts    Take over fields other field managers own
+${CLUSTER_HELP}      --force-conflicts    Take over fields other field managers own
       --no-wait            Do not wait until the restored objects are healthy
       --timeout DURATION   How long to wait (default: 5m)
   -o, --output FORMAT      text (default) or json
