@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-KQ2RTKDJ.js";
+} from "./chunks/chunk-4GGGCJFX.js";
 import {
   applyCommand,
   diffCommand,
@@ -30,7 +30,7 @@ import {
   renderCommand,
   rollbackCommand,
   summaryLine
-} from "./chunks/chunk-IYFGDHJT.js";
+} from "./chunks/chunk-XS72QFUQ.js";
 import {
   ErrorList,
   KubeplanError,
@@ -39,7 +39,7 @@ import {
   execa,
   formatError,
   loadConfig
-} from "./chunks/chunk-WNVVMTWD.js";
+} from "./chunks/chunk-Q2KPVAWC.js";
 import {
   CORE_SCHEMA,
   load

@@ -174,5 +174,39 @@ describe('kubeplan bump --local / --dry-run (bench registry)', () => {
     expect(badPolicy.stderr).toMatch(/kubeplan\.yaml:\d+: image "ghcr.io\/acme\/worker": exclude "\(4" is not a regular expression/);
     expect(readFileSync(path.join(repo, 'chart/values.yaml'), 'utf8')).toBe(readFileSync(path.join(golden, 'repo/chart/values.yaml'), 'utf8'));
   });
-});
 
+  it('an images entry with files moves those references on their own policy: staging on prereleases, prod on releases', async () => {
+    const pusher = new OciTestClient(registry);
+    for (const tag of ['3.4.0', '3.4.1', '3.5.0-rc.1', '3.5.0-rc.2']) await pusher.pushImage('acme/scoped', tag);
+    const repo = makeRepo({
+      'kubeplan.yaml': [
+        'targets:',
+        '  - {name: prod, namespace: prod, helm: {chart: chart, values: [envs/prod.yaml]}}',
+        '  - {name: staging, namespace: staging, helm: {chart: chart, values: [envs/staging.yaml]}}',
+        'images:',
+        '  - name: ghcr.io/acme/scoped',
+        "    files: ['envs/staging.yaml']",
+        "    policy: {semver: '>=3.5.0-rc.0'}",
+        '',
+      ].join('\n'),
+      'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 0.1.0\n',
+      'chart/values.yaml': 'image:\n  repository: ghcr.io/acme/scoped\n  tag: 3.4.0\n',
+      'envs/prod.yaml': 'image: {tag: 3.4.0}\n',
+      'envs/staging.yaml': 'image: {tag: 3.5.0-rc.1}\n',
+    });
+    mkdirSync(path.join(repo, '..', 'docker'), { recursive: true });
+    writeFileSync(path.join(repo, '..', 'docker', 'config.json'), JSON.stringify({ auths: { 'ghcr.io': { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }));
+    const run = await runCliAsync(['bump', '--local', '-o', 'json', '--registry-endpoint', `ghcr.io=${registry.url}`], { cwd: repo, env: env(repo) });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.images.map((i: { files: string[] | null; from: string; to: { tag: string } }) => [i.files, i.from, i.to.tag])).toEqual(
+      expect.arrayContaining([
+        [null, '3.4.0', '3.4.1'],
+        [['envs/staging.yaml'], '3.5.0-rc.1', '3.5.0-rc.2'],
+      ]),
+    );
+    expect(readFileSync(path.join(repo, 'envs/staging.yaml'), 'utf8')).toBe('image: {tag: 3.5.0-rc.2}\n');
+    expect(readFileSync(path.join(repo, 'envs/prod.yaml'), 'utf8')).toBe('image: {tag: 3.4.1}\n');
+    expect(readFileSync(path.join(repo, 'chart/values.yaml'), 'utf8')).toContain('tag: 3.4.1');
+  });
+});

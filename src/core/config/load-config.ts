@@ -36,7 +36,7 @@ interface RawConfig {
   targets: RawTarget[];
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
-  images?: { name: string; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
+  images?: { name: string; files?: string[]; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string }[];
   bump?: { labels?: string[]; branchPrefix?: string };
 }
@@ -111,7 +111,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
   });
-  const images = readImages(config, locate, errors);
+  const images = readImages(config, locate, errors, path.relative(repoRoot, path.dirname(file)).split(path.sep).join('/'));
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {
     file,
@@ -128,7 +128,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
   };
 }
 
-function readImages(config: RawConfig, locate: Locator, errors: ConfigError[]): ImageConfig[] {
+function readImages(config: RawConfig, locate: Locator, errors: ConfigError[], base: string): ImageConfig[] {
   const seen = new Map<string, number>();
   return (config.images ?? []).flatMap((image, i) => {
     const where = locate.where(['images', i]);
@@ -138,12 +138,14 @@ function readImages(config: RawConfig, locate: Locator, errors: ConfigError[]): 
       return [];
     }
     const key = `${ref.registry}/${ref.repository}`;
-    const first = seen.get(key);
+    const scope = `${key} ${JSON.stringify(image.files ?? null)}`;
+    const first = seen.get(scope);
     if (first !== undefined) {
-      errors.push(new ConfigError(`image "${image.name}" is listed twice (first at ${locate.where(['images', first])})`, { where, hint: 'merge the two entries' }));
+      errors.push(new ConfigError(`image "${image.name}" is listed twice${image.files ? ' with the same files' : ' without files'} (first at ${locate.where(['images', first])})`, { where, hint: image.files ? 'merge the two entries' : 'merge the two entries, or give one of them files' }));
       return [];
     }
-    seen.set(key, i);
+    seen.set(scope, i);
+    const files = image.files ? { globs: image.files, match: image.files.map((g) => globToRegExp(base && base !== '' ? `${base}/${g}` : g)) } : undefined;
     const exclude = image.exclude ?? [];
     const problem = image.policy || exclude.length > 0 ? policyProblem(image.policy ?? DEFAULT_POLICY, exclude) : undefined;
     if (problem) {
@@ -151,8 +153,24 @@ function readImages(config: RawConfig, locate: Locator, errors: ConfigError[]): 
       return [];
     }
     const rules = image.policy || exclude.length > 0 ? { policy: image.policy ?? DEFAULT_POLICY, exclude } : undefined;
-    return [{ name: image.name, key, rules, pin: image.pin === 'digest', group: image.group, skip: image.skip ?? false, where }];
+    return [{ name: image.name, key, files, rules, pin: image.pin === 'digest', group: image.group, skip: image.skip ?? false, where }];
   });
+}
+
+/** `values/*.yaml`, `envs/**` → a regular expression over repository-relative paths. */
+function globToRegExp(pattern: string): RegExp {
+  const glob = pattern.replace(/(^|\/)\.\//g, '$1');
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      out += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
 }
 
 function resolveSource(t: RawTarget, paths: PathResolver, locate: Locator, i: number): TargetSource | undefined {

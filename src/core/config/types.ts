@@ -90,6 +90,8 @@ export interface ImageConfig {
   name: string;
   /** `registry/repository`, the way references are matched. */
   key: string;
+  /** Only references in files matching these (repository-relative regular expressions made from the globs). */
+  files: { globs: string[]; match: RegExp[] } | undefined;
   rules: ImageRules | undefined;
   pin: boolean;
   group: string | undefined;

@@ -4,7 +4,7 @@ import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = runtime0Module.default ? runtime0Module : { default: runtime0Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://).","type":"string","pattern":"^https?://[^/]+/?$"}}}},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://).","type":"string","pattern":"^https?://[^/]+/?$"}}}},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
 const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
@@ -1047,7 +1047,7 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}}};
+const schema22 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1064,7 +1064,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "name") || (key0 === "policy")) || (key0 === "exclude")) || (key0 === "pin")) || (key0 === "group")) || (key0 === "skip"))){
+if(!(((((((key0 === "name") || (key0 === "files")) || (key0 === "policy")) || (key0 === "exclude")) || (key0 === "pin")) || (key0 === "group")) || (key0 === "skip"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1100,15 +1100,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data1 = data.policy;
-const _errs5 = errors;
-let valid1 = false;
-let passing0 = null;
-const _errs6 = errors;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.semver === undefined){
-const err4 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema22.properties.policy.oneOf[0].required,parentSchema:schema22.properties.policy.oneOf[0],data:data1};
+if(data.files !== undefined){
+let data1 = data.files;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema22.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1117,9 +1113,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!(key1 === "semver")){
-const err5 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[0],data:data1};
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1129,11 +1128,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data1.semver !== undefined){
-let data2 = data1.semver;
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err6 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data2};
+else {
+const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.files.items.type,parentSchema:schema22.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1143,8 +1139,9 @@ vErrors.push(err6);
 errors++;
 }
 }
+}
 else {
-const err7 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data2};
+const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.files.type,parentSchema:schema22.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1154,9 +1151,15 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[0].type,parentSchema:schema22.properties.policy.oneOf[0],data:data1};
+if(data.policy !== undefined){
+let data3 = data.policy;
+const _errs9 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs10 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.semver === undefined){
+const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema22.properties.policy.oneOf[0].required,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1165,15 +1168,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
-if(_valid0){
-valid1 = true;
-passing0 = 0;
-}
-const _errs11 = errors;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.pattern === undefined){
-const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema22.properties.policy.oneOf[1].required,parentSchema:schema22.properties.policy.oneOf[1],data:data1};
+for(const key1 in data3){
+if(!(key1 === "semver")){
+const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1182,9 +1179,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key2 in data1){
-if(!(((key2 === "pattern") || (key2 === "extract")) || (key2 === "order"))){
-const err10 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[1],data:data1};
+}
+if(data3.semver !== undefined){
+let data4 = data3.semver;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1194,11 +1194,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data1.pattern !== undefined){
-let data3 = data1.pattern;
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-const err11 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data3};
+else {
+const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1208,8 +1205,9 @@ vErrors.push(err11);
 errors++;
 }
 }
+}
 else {
-const err12 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data3};
+const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[0].type,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1218,11 +1216,15 @@ vErrors.push(err12);
 }
 errors++;
 }
+var _valid0 = _errs10 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
 }
-if(data1.extract !== undefined){
-let data4 = data1.extract;
-if(typeof data4 !== "string"){
-const err13 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema22.properties.policy.oneOf[1].properties.extract,data:data4};
+const _errs15 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.pattern === undefined){
+const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema22.properties.policy.oneOf[1].required,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1231,11 +1233,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data1.order !== undefined){
-let data5 = data1.order;
-if(!((data5 === "numerical") || (data5 === "alphabetical"))){
-const err14 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema22.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema22.properties.policy.oneOf[1].properties.order,data:data5};
+for(const key2 in data3){
+if(!(((key2 === "pattern") || (key2 === "extract")) || (key2 === "order"))){
+const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1245,9 +1245,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[1].type,parentSchema:schema22.properties.policy.oneOf[1],data:data1};
+if(data3.pattern !== undefined){
+let data5 = data3.pattern;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1256,19 +1258,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs11 === errors;
-if(_valid0 && valid1){
-valid1 = false;
-passing0 = [passing0, 1];
 }
 else {
-if(_valid0){
-valid1 = true;
-passing0 = 1;
-}
-}
-if(!valid1){
-const err16 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema22.properties.policy.oneOf,parentSchema:schema22.properties.policy,data:data1};
+const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1277,26 +1269,11 @@ vErrors.push(err16);
 }
 errors++;
 }
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.exclude !== undefined){
-let data6 = data.exclude;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-if(typeof data7 !== "string"){
-const err17 = {instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.exclude.items.type,parentSchema:schema22.properties.exclude.items,data:data7};
+if(data3.extract !== undefined){
+let data6 = data3.extract;
+if(typeof data6 !== "string"){
+const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema22.properties.policy.oneOf[1].properties.extract,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1306,9 +1283,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.exclude.type,parentSchema:schema22.properties.exclude,data:data6};
+if(data3.order !== undefined){
+let data7 = data3.order;
+if(!((data7 === "numerical") || (data7 === "alphabetical"))){
+const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema22.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema22.properties.policy.oneOf[1].properties.order,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1318,10 +1296,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.pin !== undefined){
-let data8 = data.pin;
-if(!(data8 === "digest")){
-const err19 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema22.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.pin.enum,parentSchema:schema22.properties.pin,data:data8};
+}
+else {
+const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[1].type,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1330,12 +1307,19 @@ vErrors.push(err19);
 }
 errors++;
 }
+var _valid0 = _errs15 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
 }
-if(data.group !== undefined){
-let data9 = data.group;
-if(typeof data9 === "string"){
-if(func2(data9) > 63){
-const err20 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data9};
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema22.properties.policy.oneOf,parentSchema:schema22.properties.policy,data:data3};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1344,8 +1328,26 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern0.test(data9)){
-const err21 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data9};
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.exclude !== undefined){
+let data8 = data.exclude;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(typeof data9 !== "string"){
+const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.exclude.items.type,parentSchema:schema22.properties.exclude.items,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1355,8 +1357,9 @@ vErrors.push(err21);
 errors++;
 }
 }
+}
 else {
-const err22 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data9};
+const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.exclude.type,parentSchema:schema22.properties.exclude,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1366,10 +1369,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.skip !== undefined){
-let data10 = data.skip;
-if(typeof data10 !== "boolean"){
-const err23 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.skip.type,parentSchema:schema22.properties.skip,data:data10};
+if(data.pin !== undefined){
+let data10 = data.pin;
+if(!(data10 === "digest")){
+const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema22.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.pin.enum,parentSchema:schema22.properties.pin,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1379,14 +1382,62 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+if(data.group !== undefined){
+let data11 = data.group;
+if(typeof data11 === "string"){
+if(func2(data11) > 63){
+const err24 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+if(!pattern0.test(data11)){
+const err25 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data11};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data11};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.skip !== undefined){
+let data12 = data.skip;
+if(typeof data12 !== "boolean"){
+const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.skip.type,parentSchema:schema22.properties.skip,data:data12};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -31,6 +32,10 @@ export interface ImageBump {
   image: string;
   /** `registry/repository`. */
   key: string;
+  /** What moves together: the key, or the key and the files of a scoped `images` entry. */
+  id: string;
+  /** The files globs of a scoped `images` entry. */
+  files: string[] | undefined;
   group: string | undefined;
   policy: { source: 'kubeplan.yaml' | 'flux' | 'default'; rules: ImageRules };
   pin: boolean;
@@ -62,24 +67,33 @@ export interface BumpPlan {
 /** Finds references, asks the registries, applies the policies and computes the edits. Writes nothing. */
 export async function planBumps(config: Config, request: BumpRequest, registry: RegistryClient): Promise<BumpPlan> {
   const scan = findReferences(config);
-  const byKey = new Map<string, ImageReference[]>();
-  for (const ref of scan.references) byKey.set(ref.key, [...(byKey.get(ref.key) ?? []), ref]);
-
+  // References move in units: an image's references in the files of an `images` entry with `files`, or the rest.
+  const units = new Map<string, { key: string; entry: ImageConfig | undefined; refs: ImageReference[] }>();
+  for (const ref of scan.references) {
+    const entries = config.images.filter((i) => i.key === ref.key);
+    const entry = entries.find((e) => e.files?.match.some((re) => re.test(ref.file))) ?? entries.find((e) => !e.files);
+    const id = entry?.files ? `${ref.key}#${createHash('sha256').update(entry.files.globs.join('\n')).digest('hex').slice(0, 8)}` : ref.key;
+    const unit = units.get(id) ?? { key: ref.key, entry, refs: [] };
+    unit.refs.push(ref);
+    units.set(id, unit);
+  }
   const keyOf = (name: string) => {
     const r = parseImageRef(name);
     return `${r.registry}/${r.repository}`;
   };
-  let keys = [...byKey.keys()];
+  const known = new Set(scan.references.map((r) => r.key));
+  let ids = [...units.keys()];
   const wanted = request.dispatch ? [request.dispatch.image] : request.only;
   if (wanted.length > 0) {
-    const missing = wanted.filter((w) => !byKey.has(keyOf(w)));
+    const missing = wanted.filter((w) => !known.has(keyOf(w)));
     if (missing.length > 0) {
       throw new KubeplanError(`no reference to ${missing.join(', ')} in the files of ${path.relative(process.cwd(), config.file) || config.file}'s targets`, {
         where: missing.join(', '),
         hint: `check the image name (the repository finds: ${[...new Set(scan.references.map((r) => r.name))].sort().join(', ') || 'no images'})`,
       });
     }
-    keys = wanted.map(keyOf);
+    const keys = new Set(wanted.map(keyOf));
+    ids = ids.filter((id) => keys.has(units.get(id)!.key));
   }
   const texts = new Map<string, string>();
   const textOf = (file: string) => {
@@ -87,11 +101,12 @@ export async function planBumps(config: Config, request: BumpRequest, registry: 
     if (text === undefined) texts.set(file, (text = readFileSync(path.join(config.repoRoot, file), 'utf8')));
     return text;
   };
-  const images = await Promise.all(keys.sort().map((key) => planImage(key, byKey.get(key)!, config.images.find((i) => i.key === key), request, registry, textOf)));
+  const images = await Promise.all(ids.sort().map((id) => planImage(id, units.get(id)!.key, units.get(id)!.refs, units.get(id)!.entry, request, registry, textOf)));
   return { images, skippedFiles: scan.skipped, filesScanned: scan.files.length, textOf };
 }
 
 async function planImage(
+  id: string,
   key: string,
   refs: ImageReference[],
   configured: ImageConfig | undefined,
@@ -112,6 +127,8 @@ async function planImage(
   const bump: ImageBump = {
     image: configured?.name ?? refs[0]!.name,
     key,
+    id,
+    files: configured?.files?.globs,
     group: configured?.group,
     policy,
     pin,

@@ -70,12 +70,12 @@ export function branchSlug(name: string): string {
 export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
   const groups = new Map<string, ImageBump[]>();
   for (const image of plan.images.filter((i) => i.status === 'bump')) {
-    const name = image.group ?? branchSlug(image.image);
+    const name = image.group ?? (image.id === image.key ? branchSlug(image.image) : `${branchSlug(image.image)}-${image.id.split('#')[1]}`);
     groups.set(name, [...(groups.get(name) ?? []), image]);
   }
   return [...groups].map(([name, images]) => {
     const files = editsOf(images, plan.textOf);
-    const state: BumpState = { images: images.map((i) => ({ key: i.key, to: versionText(i) })) };
+    const state: BumpState = { images: images.map((i) => ({ key: i.id, to: versionText(i) })) };
     const title =
       images.length === 1
         ? `Bump ${images[0]!.image} from ${images[0]!.from} to ${images[0]!.to!.tag}`
@@ -167,7 +167,7 @@ export async function publishBumps(plan: BumpPlan, config: Config, publisher: Bu
   }
   // Open pull requests this run makes stale: every image they bump was looked at, and none is bumped there now.
   // A dispatch run looks at one version of one image, so it never decides that others are stale.
-  const looked = new Map(plan.images.map((i) => [i.key, i]));
+  const looked = new Map(plan.images.map((i) => [i.id, i]));
   for (const pull of pulls.filter((p) => options.closeStale && p.state === 'open' && !changes.some((c) => c.branch === p.branch))) {
     const state = readState(pull.body);
     if (!state || state.images.length === 0) continue;

@@ -43,6 +43,7 @@ export function formatBumpJson(report: BumpReport): string {
       images: plan.images.map((i) => ({
         image: i.image,
         key: i.key,
+        files: i.files ?? null,
         group: i.group ?? null,
         status: i.status,
         reason: i.reason ?? null,
@@ -78,7 +79,7 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
           : i.status === 'skipped'
             ? `skipped: ${i.reason}`
             : `error: ${i.reason}`;
-    out.push(`${i.image}: ${head}  [${policy}; ${requests}]`);
+    out.push(`${i.image}${i.files ? ` (in ${i.files.join(', ')})` : ''}: ${head}  [${policy}; ${requests}]`);
     for (const r of i.references) {
       out.push(`  ${`${r.file}:${r.line}`.padEnd(width)}  ${r.kind.padEnd(16)} ${r.current}${r.to ? ` → ${r.to}` : ''}`);
     }

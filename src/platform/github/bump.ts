@@ -120,7 +120,7 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
   const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
   core.setOutput(
     'bumps',
-    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.key)?.url ?? null }))),
+    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.id)?.url ?? null }))),
   );
   core.setOutput('pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)));
   await core.summary.addRaw(bumpSummaryMarkdown(result.report)).write();
@@ -131,7 +131,7 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
 
 function bumpSummaryMarkdown(report: BumpReport): string {
   const rows = report.plan.images.map((i) => {
-    const pr = report.pullRequests.find((p) => p.images.includes(i.key) && p.action !== 'closed');
+    const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== 'closed');
     const state = i.status === 'bump' ? `${i.from} → ${i.to!.tag}` : i.status === 'current' ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? '')}`;
     return `| \`${i.image}\` | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });

@@ -17397,7 +17397,7 @@ function dockerCredentialHelpers(env = process.env) {
 var import_ucs2length = __toESM(require_ucs2length(), 1);
 var runtime0 = import_ucs2length.default.default ? import_ucs2length.default : { default: import_ucs2length.default };
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy", "description": "The default policy of every target (a target's own policy replaces it)." }, "images": { "description": "How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).", "type": "array", "items": { "$ref": "#/definitions/image" } }, "registries": { "description": "How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.", "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "description": "The registry host as image references spell it (ghcr.io, registry.acme.io:5000).", "type": "string", "pattern": "^[a-zA-Z0-9.-]+(:[0-9]+)?$" }, "insecure": { "description": "Speak plain HTTP to this host.", "type": "boolean", "default": false }, "endpoint": { "description": "Reach this host's registry API at this URL instead (http:// or https://).", "type": "string", "pattern": "^https?://[^/]+/?$" } } } }, "bump": { "description": "Image-bump pull requests.", "type": "object", "additionalProperties": false, "properties": { "labels": { "description": "Labels every bump pull request gets.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "branchPrefix": { "description": "Branch names are <branchPrefix><image-slug or group>.", "type": "string", "default": "kubeplan/bump/", "pattern": "^[A-Za-z0-9._/-]+/$" } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false }, "rollback": { "description": "Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] }, "policy": { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "image": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://kubeplan.dev/kubeplan.schema.json", "title": "kubeplan.yaml", "description": "What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.", "type": "object", "additionalProperties": false, "required": ["targets"], "properties": { "targets": { "description": "The units kubeplan renders, diffs and applies, each from one source.", "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/target" } }, "kustomize": { "description": "Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.", "type": "object", "additionalProperties": false, "properties": { "allowExecPlugins": { "description": "Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).", "type": "boolean", "default": false }, "allowRemoteResources": { "description": "Allow resources, bases and components fetched from git or HTTP URLs.", "type": "boolean", "default": false }, "allowHelmCharts": { "description": "Pass --enable-helm so kustomizations may inflate helmCharts.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy", "description": "The default policy of every target (a target's own policy replaces it)." }, "images": { "description": "How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).", "type": "array", "items": { "$ref": "#/definitions/image" } }, "registries": { "description": "How to reach registries: plain HTTP for registries without TLS, or another endpoint (a mirror or pull-through cache) for a host. Loopback registries are always spoken to over HTTP.", "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "description": "The registry host as image references spell it (ghcr.io, registry.acme.io:5000).", "type": "string", "pattern": "^[a-zA-Z0-9.-]+(:[0-9]+)?$" }, "insecure": { "description": "Speak plain HTTP to this host.", "type": "boolean", "default": false }, "endpoint": { "description": "Reach this host's registry API at this URL instead (http:// or https://).", "type": "string", "pattern": "^https?://[^/]+/?$" } } } }, "bump": { "description": "Image-bump pull requests.", "type": "object", "additionalProperties": false, "properties": { "labels": { "description": "Labels every bump pull request gets.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "branchPrefix": { "description": "Branch names are <branchPrefix><image-slug or group>.", "type": "string", "default": "kubeplan/bump/", "pattern": "^[A-Za-z0-9._/-]+/$" } } } }, "definitions": { "dnsLabel": { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 }, "relativePath": { "type": "string", "minLength": 1, "pattern": "^[^/\\\\]" }, "target": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false }, "rollback": { "description": "Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } }, "helm": { "type": "object", "additionalProperties": false, "required": ["chart"], "description": "A Helm chart rendered with helm template.", "properties": { "chart": { "description": "A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.", "type": "string", "minLength": 1 }, "repo": { "description": "Chart repository URL (https://\u2026) that holds `chart`.", "type": "string", "pattern": "^https?://" }, "version": { "description": "Chart version or semver range for remote charts (oci:// or repo).", "type": "string", "minLength": 1 }, "releaseName": { "description": "Helm release name; defaults to the target name.", "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 53 }, "values": { "description": "Values files, applied in order (helm -f).", "type": "array", "items": { "$ref": "#/definitions/relativePath" } }, "set": { "description": 'Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: "9090" is a string, 9090 a number (helm --set-json).', "type": "object", "propertyNames": { "minLength": 1 } }, "kubeVersion": { "description": "Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.", "type": "string", "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, "apiVersions": { "description": "Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.", "type": "array", "items": { "type": "string", "minLength": 1 } }, "includeCRDs": { "description": "Render the chart's crds/ folder (helm --include-crds).", "type": "boolean", "default": true } } }, "ignoreRule": { "type": "object", "additionalProperties": false, "description": "Which objects (all fields optional: an empty match is every object) and what to ignore in them.", "properties": { "group": { "description": 'API group; "" is the core group.', "type": "string" }, "kind": { "type": "string", "minLength": 1 }, "name": { "type": "string", "minLength": 1 }, "namespace": { "type": "string", "minLength": 1 }, "paths": { "description": "JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.", "type": "array", "items": { "type": "string", "pattern": "^(/.*)?$" } }, "managers": { "description": "Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).", "type": "array", "items": { "type": "string", "minLength": 1 } } }, "anyOf": [{ "required": ["paths"] }, { "required": ["managers"] }] }, "policy": { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } }, "image": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "files": { "description": "Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } }, "description": "How one image (or, with files, some of its references) is bumped." } } };
 var schema20 = { "type": "object", "additionalProperties": false, "description": "What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.", "properties": { "namespaces": { "description": "Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).", "type": "array", "items": { "type": "string", "minLength": 1 } }, "clusterScoped": { "description": "Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, \u2026); an empty list allows none.", "type": "array", "items": { "type": "string", "minLength": 1 } } } };
 var schema12 = { "type": "object", "additionalProperties": false, "required": ["name"], "description": "One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.", "properties": { "name": { "description": "Unique name, lower-case letters, digits and dashes.", "$ref": "#/definitions/dnsLabel" }, "namespace": { "description": "Namespaced objects without a namespace get this one; also Helm's --namespace.", "$ref": "#/definitions/dnsLabel" }, "helm": { "$ref": "#/definitions/helm" }, "kustomize": { "description": "Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.", "$ref": "#/definitions/relativePath" }, "manifests": { "description": "A folder of .yaml, .yml and .json files, read recursively in sorted order.", "$ref": "#/definitions/relativePath" }, "ignore": { "description": "Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.", "type": "array", "items": { "$ref": "#/definitions/ignoreRule" } }, "apply": { "description": "How kubeplan apply treats this target.", "type": "object", "additionalProperties": false, "properties": { "forceConflicts": { "description": "Take over fields other field managers own instead of failing.", "type": "boolean", "default": false }, "recreate": { "description": "Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).", "type": "array", "items": { "type": "string", "minLength": 1, "not": { "enum": ["CustomResourceDefinition", "Namespace", "PersistentVolumeClaim"] } } }, "allowEmpty": { "description": "Let the target render nothing and prune everything it applied before.", "type": "boolean", "default": false }, "rollback": { "description": "Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.", "type": "boolean", "default": false } } }, "policy": { "$ref": "#/definitions/policy" } } };
 var schema13 = { "type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63 };
@@ -18322,7 +18322,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
   validate11.errors = vErrors;
   return errors === 0;
 }
-var schema22 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } } };
+var schema22 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "description": "The image as references spell it, without tag (ghcr.io/acme/shop, nginx).", "type": "string", "minLength": 1 }, "files": { "description": "Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.", "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }, "policy": { "description": "Which tags are candidates and which is newest.", "oneOf": [{ "type": "object", "additionalProperties": false, "required": ["semver"], "properties": { "semver": { "description": "A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).", "type": "string", "minLength": 1 } } }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "description": "A regular expression tags must match; named groups may be extracted.", "type": "string", "minLength": 1 }, "extract": { "description": "What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).", "type": "string" }, "order": { "description": "How extracted values are ordered (newest is the largest).", "enum": ["numerical", "alphabetical"], "default": "numerical" } } }] }, "exclude": { "description": "Regular expressions: tags any of them matches are never chosen.", "type": "array", "items": { "type": "string" } }, "pin": { "description": "digest: write tag@sha256:... (one HEAD request per bump).", "enum": ["digest"] }, "group": { "description": "Images with the same group move in one pull request.", "$ref": "#/definitions/dnsLabel" }, "skip": { "description": "Never bump this image.", "type": "boolean", "default": false } }, "description": "How one image (or, with files, some of its references) is bumped." };
 function validate15(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -18337,7 +18337,7 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "name" || key0 === "policy" || key0 === "exclude" || key0 === "pin" || key0 === "group" || key0 === "skip")) {
+      if (!(key0 === "name" || key0 === "files" || key0 === "policy" || key0 === "exclude" || key0 === "pin" || key0 === "group" || key0 === "skip")) {
         const err1 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema22, data };
         if (vErrors === null) {
           vErrors = [err1];
@@ -18369,15 +18369,11 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.policy !== void 0) {
-      let data1 = data.policy;
-      const _errs5 = errors;
-      let valid1 = false;
-      let passing0 = null;
-      const _errs6 = errors;
-      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
-        if (data1.semver === void 0) {
-          const err4 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/required", keyword: "required", params: { missingProperty: "semver" }, message: "must have required property 'semver'", schema: schema22.properties.policy.oneOf[0].required, parentSchema: schema22.properties.policy.oneOf[0], data: data1 };
+    if (data.files !== void 0) {
+      let data1 = data.files;
+      if (Array.isArray(data1)) {
+        if (data1.length < 1) {
+          const err4 = { instancePath: instancePath + "/files", schemaPath: "#/properties/files/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema22.properties.files, data: data1 };
           if (vErrors === null) {
             vErrors = [err4];
           } else {
@@ -18385,113 +18381,116 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        for (const key1 in data1) {
-          if (!(key1 === "semver")) {
-            const err5 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema22.properties.policy.oneOf[0], data: data1 };
-            if (vErrors === null) {
-              vErrors = [err5];
-            } else {
-              vErrors.push(err5);
-            }
-            errors++;
-          }
-        }
-        if (data1.semver !== void 0) {
-          let data2 = data1.semver;
+        const len0 = data1.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data2 = data1[i0];
           if (typeof data2 === "string") {
             if (func2(data2) < 1) {
-              const err6 = { instancePath: instancePath + "/policy/semver", schemaPath: "#/properties/policy/oneOf/0/properties/semver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema22.properties.policy.oneOf[0].properties.semver, data: data2 };
+              const err5 = { instancePath: instancePath + "/files/" + i0, schemaPath: "#/properties/files/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema22.properties.files.items, data: data2 };
               if (vErrors === null) {
-                vErrors = [err6];
+                vErrors = [err5];
               } else {
-                vErrors.push(err6);
+                vErrors.push(err5);
               }
               errors++;
             }
           } else {
-            const err7 = { instancePath: instancePath + "/policy/semver", schemaPath: "#/properties/policy/oneOf/0/properties/semver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[0].properties.semver.type, parentSchema: schema22.properties.policy.oneOf[0].properties.semver, data: data2 };
+            const err6 = { instancePath: instancePath + "/files/" + i0, schemaPath: "#/properties/files/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.files.items.type, parentSchema: schema22.properties.files.items, data: data2 };
             if (vErrors === null) {
-              vErrors = [err7];
+              vErrors = [err6];
             } else {
-              vErrors.push(err7);
+              vErrors.push(err6);
             }
             errors++;
           }
         }
       } else {
-        const err8 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.properties.policy.oneOf[0].type, parentSchema: schema22.properties.policy.oneOf[0], data: data1 };
+        const err7 = { instancePath: instancePath + "/files", schemaPath: "#/properties/files/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema22.properties.files.type, parentSchema: schema22.properties.files, data: data1 };
         if (vErrors === null) {
-          vErrors = [err8];
+          vErrors = [err7];
         } else {
-          vErrors.push(err8);
+          vErrors.push(err7);
         }
         errors++;
       }
-      var _valid0 = _errs6 === errors;
-      if (_valid0) {
-        valid1 = true;
-        passing0 = 0;
-      }
-      const _errs11 = errors;
-      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
-        if (data1.pattern === void 0) {
-          const err9 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'", schema: schema22.properties.policy.oneOf[1].required, parentSchema: schema22.properties.policy.oneOf[1], data: data1 };
+    }
+    if (data.policy !== void 0) {
+      let data3 = data.policy;
+      const _errs9 = errors;
+      let valid3 = false;
+      let passing0 = null;
+      const _errs10 = errors;
+      if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+        if (data3.semver === void 0) {
+          const err8 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/required", keyword: "required", params: { missingProperty: "semver" }, message: "must have required property 'semver'", schema: schema22.properties.policy.oneOf[0].required, parentSchema: schema22.properties.policy.oneOf[0], data: data3 };
           if (vErrors === null) {
-            vErrors = [err9];
+            vErrors = [err8];
           } else {
-            vErrors.push(err9);
+            vErrors.push(err8);
           }
           errors++;
         }
-        for (const key2 in data1) {
-          if (!(key2 === "pattern" || key2 === "extract" || key2 === "order")) {
-            const err10 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema22.properties.policy.oneOf[1], data: data1 };
+        for (const key1 in data3) {
+          if (!(key1 === "semver")) {
+            const err9 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema22.properties.policy.oneOf[0], data: data3 };
             if (vErrors === null) {
-              vErrors = [err10];
+              vErrors = [err9];
             } else {
-              vErrors.push(err10);
+              vErrors.push(err9);
             }
             errors++;
           }
         }
-        if (data1.pattern !== void 0) {
-          let data3 = data1.pattern;
-          if (typeof data3 === "string") {
-            if (func2(data3) < 1) {
-              const err11 = { instancePath: instancePath + "/policy/pattern", schemaPath: "#/properties/policy/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema22.properties.policy.oneOf[1].properties.pattern, data: data3 };
+        if (data3.semver !== void 0) {
+          let data4 = data3.semver;
+          if (typeof data4 === "string") {
+            if (func2(data4) < 1) {
+              const err10 = { instancePath: instancePath + "/policy/semver", schemaPath: "#/properties/policy/oneOf/0/properties/semver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema22.properties.policy.oneOf[0].properties.semver, data: data4 };
               if (vErrors === null) {
-                vErrors = [err11];
+                vErrors = [err10];
               } else {
-                vErrors.push(err11);
+                vErrors.push(err10);
               }
               errors++;
             }
           } else {
-            const err12 = { instancePath: instancePath + "/policy/pattern", schemaPath: "#/properties/policy/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[1].properties.pattern.type, parentSchema: schema22.properties.policy.oneOf[1].properties.pattern, data: data3 };
+            const err11 = { instancePath: instancePath + "/policy/semver", schemaPath: "#/properties/policy/oneOf/0/properties/semver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[0].properties.semver.type, parentSchema: schema22.properties.policy.oneOf[0].properties.semver, data: data4 };
             if (vErrors === null) {
-              vErrors = [err12];
+              vErrors = [err11];
             } else {
-              vErrors.push(err12);
+              vErrors.push(err11);
             }
             errors++;
           }
         }
-        if (data1.extract !== void 0) {
-          let data4 = data1.extract;
-          if (typeof data4 !== "string") {
-            const err13 = { instancePath: instancePath + "/policy/extract", schemaPath: "#/properties/policy/oneOf/1/properties/extract/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[1].properties.extract.type, parentSchema: schema22.properties.policy.oneOf[1].properties.extract, data: data4 };
-            if (vErrors === null) {
-              vErrors = [err13];
-            } else {
-              vErrors.push(err13);
-            }
-            errors++;
-          }
+      } else {
+        const err12 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/0/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.properties.policy.oneOf[0].type, parentSchema: schema22.properties.policy.oneOf[0], data: data3 };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
         }
-        if (data1.order !== void 0) {
-          let data5 = data1.order;
-          if (!(data5 === "numerical" || data5 === "alphabetical")) {
-            const err14 = { instancePath: instancePath + "/policy/order", schemaPath: "#/properties/policy/oneOf/1/properties/order/enum", keyword: "enum", params: { allowedValues: schema22.properties.policy.oneOf[1].properties.order.enum }, message: "must be equal to one of the allowed values", schema: schema22.properties.policy.oneOf[1].properties.order.enum, parentSchema: schema22.properties.policy.oneOf[1].properties.order, data: data5 };
+        errors++;
+      }
+      var _valid0 = _errs10 === errors;
+      if (_valid0) {
+        valid3 = true;
+        passing0 = 0;
+      }
+      const _errs15 = errors;
+      if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+        if (data3.pattern === void 0) {
+          const err13 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'", schema: schema22.properties.policy.oneOf[1].required, parentSchema: schema22.properties.policy.oneOf[1], data: data3 };
+          if (vErrors === null) {
+            vErrors = [err13];
+          } else {
+            vErrors.push(err13);
+          }
+          errors++;
+        }
+        for (const key2 in data3) {
+          if (!(key2 === "pattern" || key2 === "extract" || key2 === "order")) {
+            const err14 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema22.properties.policy.oneOf[1], data: data3 };
             if (vErrors === null) {
               vErrors = [err14];
             } else {
@@ -18500,52 +18499,32 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-      } else {
-        const err15 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.properties.policy.oneOf[1].type, parentSchema: schema22.properties.policy.oneOf[1], data: data1 };
-        if (vErrors === null) {
-          vErrors = [err15];
-        } else {
-          vErrors.push(err15);
-        }
-        errors++;
-      }
-      var _valid0 = _errs11 === errors;
-      if (_valid0 && valid1) {
-        valid1 = false;
-        passing0 = [passing0, 1];
-      } else {
-        if (_valid0) {
-          valid1 = true;
-          passing0 = 1;
-        }
-      }
-      if (!valid1) {
-        const err16 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf", keyword: "oneOf", params: { passingSchemas: passing0 }, message: "must match exactly one schema in oneOf", schema: schema22.properties.policy.oneOf, parentSchema: schema22.properties.policy, data: data1 };
-        if (vErrors === null) {
-          vErrors = [err16];
-        } else {
-          vErrors.push(err16);
-        }
-        errors++;
-      } else {
-        errors = _errs5;
-        if (vErrors !== null) {
-          if (_errs5) {
-            vErrors.length = _errs5;
+        if (data3.pattern !== void 0) {
+          let data5 = data3.pattern;
+          if (typeof data5 === "string") {
+            if (func2(data5) < 1) {
+              const err15 = { instancePath: instancePath + "/policy/pattern", schemaPath: "#/properties/policy/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema22.properties.policy.oneOf[1].properties.pattern, data: data5 };
+              if (vErrors === null) {
+                vErrors = [err15];
+              } else {
+                vErrors.push(err15);
+              }
+              errors++;
+            }
           } else {
-            vErrors = null;
+            const err16 = { instancePath: instancePath + "/policy/pattern", schemaPath: "#/properties/policy/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[1].properties.pattern.type, parentSchema: schema22.properties.policy.oneOf[1].properties.pattern, data: data5 };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
           }
         }
-      }
-    }
-    if (data.exclude !== void 0) {
-      let data6 = data.exclude;
-      if (Array.isArray(data6)) {
-        const len0 = data6.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data7 = data6[i0];
-          if (typeof data7 !== "string") {
-            const err17 = { instancePath: instancePath + "/exclude/" + i0, schemaPath: "#/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.exclude.items.type, parentSchema: schema22.properties.exclude.items, data: data7 };
+        if (data3.extract !== void 0) {
+          let data6 = data3.extract;
+          if (typeof data6 !== "string") {
+            const err17 = { instancePath: instancePath + "/policy/extract", schemaPath: "#/properties/policy/oneOf/1/properties/extract/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.policy.oneOf[1].properties.extract.type, parentSchema: schema22.properties.policy.oneOf[1].properties.extract, data: data6 };
             if (vErrors === null) {
               vErrors = [err17];
             } else {
@@ -18554,20 +18533,20 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-      } else {
-        const err18 = { instancePath: instancePath + "/exclude", schemaPath: "#/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema22.properties.exclude.type, parentSchema: schema22.properties.exclude, data: data6 };
-        if (vErrors === null) {
-          vErrors = [err18];
-        } else {
-          vErrors.push(err18);
+        if (data3.order !== void 0) {
+          let data7 = data3.order;
+          if (!(data7 === "numerical" || data7 === "alphabetical")) {
+            const err18 = { instancePath: instancePath + "/policy/order", schemaPath: "#/properties/policy/oneOf/1/properties/order/enum", keyword: "enum", params: { allowedValues: schema22.properties.policy.oneOf[1].properties.order.enum }, message: "must be equal to one of the allowed values", schema: schema22.properties.policy.oneOf[1].properties.order.enum, parentSchema: schema22.properties.policy.oneOf[1].properties.order, data: data7 };
+            if (vErrors === null) {
+              vErrors = [err18];
+            } else {
+              vErrors.push(err18);
+            }
+            errors++;
+          }
         }
-        errors++;
-      }
-    }
-    if (data.pin !== void 0) {
-      let data8 = data.pin;
-      if (!(data8 === "digest")) {
-        const err19 = { instancePath: instancePath + "/pin", schemaPath: "#/properties/pin/enum", keyword: "enum", params: { allowedValues: schema22.properties.pin.enum }, message: "must be equal to one of the allowed values", schema: schema22.properties.pin.enum, parentSchema: schema22.properties.pin, data: data8 };
+      } else {
+        const err19 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.properties.policy.oneOf[1].type, parentSchema: schema22.properties.policy.oneOf[1], data: data3 };
         if (vErrors === null) {
           vErrors = [err19];
         } else {
@@ -18575,30 +18554,53 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-    }
-    if (data.group !== void 0) {
-      let data9 = data.group;
-      if (typeof data9 === "string") {
-        if (func2(data9) > 63) {
-          const err20 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema13, data: data9 };
-          if (vErrors === null) {
-            vErrors = [err20];
-          } else {
-            vErrors.push(err20);
-          }
-          errors++;
+      var _valid0 = _errs15 === errors;
+      if (_valid0 && valid3) {
+        valid3 = false;
+        passing0 = [passing0, 1];
+      } else {
+        if (_valid0) {
+          valid3 = true;
+          passing0 = 1;
         }
-        if (!pattern0.test(data9)) {
-          const err21 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema13, data: data9 };
-          if (vErrors === null) {
-            vErrors = [err21];
+      }
+      if (!valid3) {
+        const err20 = { instancePath: instancePath + "/policy", schemaPath: "#/properties/policy/oneOf", keyword: "oneOf", params: { passingSchemas: passing0 }, message: "must match exactly one schema in oneOf", schema: schema22.properties.policy.oneOf, parentSchema: schema22.properties.policy, data: data3 };
+        if (vErrors === null) {
+          vErrors = [err20];
+        } else {
+          vErrors.push(err20);
+        }
+        errors++;
+      } else {
+        errors = _errs9;
+        if (vErrors !== null) {
+          if (_errs9) {
+            vErrors.length = _errs9;
           } else {
-            vErrors.push(err21);
+            vErrors = null;
           }
-          errors++;
+        }
+      }
+    }
+    if (data.exclude !== void 0) {
+      let data8 = data.exclude;
+      if (Array.isArray(data8)) {
+        const len1 = data8.length;
+        for (let i1 = 0; i1 < len1; i1++) {
+          let data9 = data8[i1];
+          if (typeof data9 !== "string") {
+            const err21 = { instancePath: instancePath + "/exclude/" + i1, schemaPath: "#/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema22.properties.exclude.items.type, parentSchema: schema22.properties.exclude.items, data: data9 };
+            if (vErrors === null) {
+              vErrors = [err21];
+            } else {
+              vErrors.push(err21);
+            }
+            errors++;
+          }
         }
       } else {
-        const err22 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema13.type, parentSchema: schema13, data: data9 };
+        const err22 = { instancePath: instancePath + "/exclude", schemaPath: "#/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema22.properties.exclude.type, parentSchema: schema22.properties.exclude, data: data8 };
         if (vErrors === null) {
           vErrors = [err22];
         } else {
@@ -18607,10 +18609,10 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.skip !== void 0) {
-      let data10 = data.skip;
-      if (typeof data10 !== "boolean") {
-        const err23 = { instancePath: instancePath + "/skip", schemaPath: "#/properties/skip/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema22.properties.skip.type, parentSchema: schema22.properties.skip, data: data10 };
+    if (data.pin !== void 0) {
+      let data10 = data.pin;
+      if (!(data10 === "digest")) {
+        const err23 = { instancePath: instancePath + "/pin", schemaPath: "#/properties/pin/enum", keyword: "enum", params: { allowedValues: schema22.properties.pin.enum }, message: "must be equal to one of the allowed values", schema: schema22.properties.pin.enum, parentSchema: schema22.properties.pin, data: data10 };
         if (vErrors === null) {
           vErrors = [err23];
         } else {
@@ -18619,12 +18621,55 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.group !== void 0) {
+      let data11 = data.group;
+      if (typeof data11 === "string") {
+        if (func2(data11) > 63) {
+          const err24 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema13, data: data11 };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data11)) {
+          const err25 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema13, data: data11 };
+          if (vErrors === null) {
+            vErrors = [err25];
+          } else {
+            vErrors.push(err25);
+          }
+          errors++;
+        }
+      } else {
+        const err26 = { instancePath: instancePath + "/group", schemaPath: "#/definitions/dnsLabel/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema13.type, parentSchema: schema13, data: data11 };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (data.skip !== void 0) {
+      let data12 = data.skip;
+      if (typeof data12 !== "boolean") {
+        const err27 = { instancePath: instancePath + "/skip", schemaPath: "#/properties/skip/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema22.properties.skip.type, parentSchema: schema22.properties.skip, data: data12 };
+        if (vErrors === null) {
+          vErrors = [err27];
+        } else {
+          vErrors.push(err27);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.type, parentSchema: schema22, data };
+    const err28 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema22.type, parentSchema: schema22, data };
     if (vErrors === null) {
-      vErrors = [err24];
+      vErrors = [err28];
     } else {
-      vErrors.push(err24);
+      vErrors.push(err28);
     }
     errors++;
   }
@@ -19125,7 +19170,7 @@ function parseConfig(text, file, shown = path7.basename(file)) {
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
   });
-  const images = readImages(config, locate, errors);
+  const images = readImages(config, locate, errors, path7.relative(repoRoot, path7.dirname(file)).split(path7.sep).join("/"));
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new ErrorList(errors);
   return {
     file,
@@ -19141,7 +19186,7 @@ function parseConfig(text, file, shown = path7.basename(file)) {
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? "kubeplan/bump/" }
   };
 }
-function readImages(config, locate, errors) {
+function readImages(config, locate, errors, base) {
   const seen = /* @__PURE__ */ new Map();
   return (config.images ?? []).flatMap((image, i2) => {
     const where = locate.where(["images", i2]);
@@ -19151,12 +19196,14 @@ function readImages(config, locate, errors) {
       return [];
     }
     const key = `${ref.registry}/${ref.repository}`;
-    const first = seen.get(key);
+    const scope = `${key} ${JSON.stringify(image.files ?? null)}`;
+    const first = seen.get(scope);
     if (first !== void 0) {
-      errors.push(new ConfigError(`image "${image.name}" is listed twice (first at ${locate.where(["images", first])})`, { where, hint: "merge the two entries" }));
+      errors.push(new ConfigError(`image "${image.name}" is listed twice${image.files ? " with the same files" : " without files"} (first at ${locate.where(["images", first])})`, { where, hint: image.files ? "merge the two entries" : "merge the two entries, or give one of them files" }));
       return [];
     }
-    seen.set(key, i2);
+    seen.set(scope, i2);
+    const files = image.files ? { globs: image.files, match: image.files.map((g) => globToRegExp(base && base !== "" ? `${base}/${g}` : g)) } : void 0;
     const exclude = image.exclude ?? [];
     const problem = image.policy || exclude.length > 0 ? policyProblem(image.policy ?? DEFAULT_POLICY, exclude) : void 0;
     if (problem) {
@@ -19164,8 +19211,22 @@ function readImages(config, locate, errors) {
       return [];
     }
     const rules = image.policy || exclude.length > 0 ? { policy: image.policy ?? DEFAULT_POLICY, exclude } : void 0;
-    return [{ name: image.name, key, rules, pin: image.pin === "digest", group: image.group, skip: image.skip ?? false, where }];
+    return [{ name: image.name, key, files, rules, pin: image.pin === "digest", group: image.group, skip: image.skip ?? false, where }];
   });
+}
+function globToRegExp(pattern) {
+  const glob = pattern.replace(/(^|\/)\.\//g, "$1");
+  let out = "";
+  for (let i2 = 0; i2 < glob.length; i2++) {
+    const c3 = glob[i2];
+    if (c3 === "*" && glob[i2 + 1] === "*") {
+      out += glob[i2 + 2] === "/" ? "(?:.*/)?" : ".*";
+      i2 += glob[i2 + 2] === "/" ? 2 : 1;
+    } else if (c3 === "*") out += "[^/]*";
+    else if (c3 === "?") out += "[^/]";
+    else out += c3.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`);
 }
 function resolveSource(t, paths, locate, i2) {
   const at = (...rest) => locate.where(["targets", i2, ...rest]);
@@ -19483,6 +19544,7 @@ function levenshtein(a2, b) {
 }
 
 // src/core/images/bump.ts
+import { createHash } from "node:crypto";
 import { readFileSync as readFileSync7 } from "node:fs";
 import path11 from "node:path";
 
@@ -20810,23 +20872,32 @@ function lookup(layers, at, key) {
 // src/core/images/bump.ts
 async function planBumps(config, request, registry) {
   const scan = findReferences(config);
-  const byKey = /* @__PURE__ */ new Map();
-  for (const ref of scan.references) byKey.set(ref.key, [...byKey.get(ref.key) ?? [], ref]);
+  const units = /* @__PURE__ */ new Map();
+  for (const ref of scan.references) {
+    const entries = config.images.filter((i2) => i2.key === ref.key);
+    const entry = entries.find((e) => e.files?.match.some((re) => re.test(ref.file))) ?? entries.find((e) => !e.files);
+    const id = entry?.files ? `${ref.key}#${createHash("sha256").update(entry.files.globs.join("\n")).digest("hex").slice(0, 8)}` : ref.key;
+    const unit = units.get(id) ?? { key: ref.key, entry, refs: [] };
+    unit.refs.push(ref);
+    units.set(id, unit);
+  }
   const keyOf2 = (name) => {
     const r = parseImageRef(name);
     return `${r.registry}/${r.repository}`;
   };
-  let keys = [...byKey.keys()];
+  const known = new Set(scan.references.map((r) => r.key));
+  let ids = [...units.keys()];
   const wanted = request.dispatch ? [request.dispatch.image] : request.only;
   if (wanted.length > 0) {
-    const missing = wanted.filter((w) => !byKey.has(keyOf2(w)));
+    const missing = wanted.filter((w) => !known.has(keyOf2(w)));
     if (missing.length > 0) {
       throw new KubeplanError(`no reference to ${missing.join(", ")} in the files of ${path11.relative(process.cwd(), config.file) || config.file}'s targets`, {
         where: missing.join(", "),
         hint: `check the image name (the repository finds: ${[...new Set(scan.references.map((r) => r.name))].sort().join(", ") || "no images"})`
       });
     }
-    keys = wanted.map(keyOf2);
+    const keys = new Set(wanted.map(keyOf2));
+    ids = ids.filter((id) => keys.has(units.get(id).key));
   }
   const texts = /* @__PURE__ */ new Map();
   const textOf = (file) => {
@@ -20834,10 +20905,10 @@ async function planBumps(config, request, registry) {
     if (text === void 0) texts.set(file, text = readFileSync7(path11.join(config.repoRoot, file), "utf8"));
     return text;
   };
-  const images = await Promise.all(keys.sort().map((key) => planImage(key, byKey.get(key), config.images.find((i2) => i2.key === key), request, registry, textOf)));
+  const images = await Promise.all(ids.sort().map((id) => planImage(id, units.get(id).key, units.get(id).refs, units.get(id).entry, request, registry, textOf)));
   return { images, skippedFiles: scan.skipped, filesScanned: scan.files.length, textOf };
 }
-async function planImage(key, refs, configured, request, registry, textOf) {
+async function planImage(id, key, refs, configured, request, registry, textOf) {
   const flux = refs.find((r) => r.policy)?.policy;
   const policy = configured?.rules ? { source: "kubeplan.yaml", rules: configured.rules } : flux ? { source: "flux", rules: { policy: flux, exclude: [] } } : { source: "default", rules: { policy: DEFAULT_POLICY, exclude: [] } };
   const ref = parseImageRef(key);
@@ -20847,6 +20918,8 @@ async function planImage(key, refs, configured, request, registry, textOf) {
   const bump = {
     image: configured?.name ?? refs[0].name,
     key,
+    id,
+    files: configured?.files?.globs,
     group: configured?.group,
     policy,
     pin,
@@ -20939,6 +21012,7 @@ function formatBumpJson(report) {
       images: plan.images.map((i2) => ({
         image: i2.image,
         key: i2.key,
+        files: i2.files ?? null,
         group: i2.group ?? null,
         status: i2.status,
         reason: i2.reason ?? null,
@@ -20967,7 +21041,7 @@ function formatBumpText(report, options) {
     const requests = `${i2.requests} registry request${i2.requests === 1 ? "" : "s"}`;
     const policy = `${describePolicy(i2.policy.rules.policy)}${i2.policy.source === "default" ? ", the default" : i2.policy.source === "flux" ? ", from a Flux ImagePolicy" : ""}`;
     const head = i2.status === "bump" ? `${i2.from} \u2192 ${i2.to.tag}${i2.to.digest ? `@${i2.to.digest}` : ""}` : i2.status === "current" ? `current (${i2.from})` : i2.status === "skipped" ? `skipped: ${i2.reason}` : `error: ${i2.reason}`;
-    out.push(`${i2.image}: ${head}  [${policy}; ${requests}]`);
+    out.push(`${i2.image}${i2.files ? ` (in ${i2.files.join(", ")})` : ""}: ${head}  [${policy}; ${requests}]`);
     for (const r of i2.references) {
       out.push(`  ${`${r.file}:${r.line}`.padEnd(width)}  ${r.kind.padEnd(16)} ${r.current}${r.to ? ` \u2192 ${r.to}` : ""}`);
     }
@@ -21013,12 +21087,12 @@ function branchSlug(name) {
 function bumpChanges(plan, config) {
   const groups = /* @__PURE__ */ new Map();
   for (const image of plan.images.filter((i2) => i2.status === "bump")) {
-    const name = image.group ?? branchSlug(image.image);
+    const name = image.group ?? (image.id === image.key ? branchSlug(image.image) : `${branchSlug(image.image)}-${image.id.split("#")[1]}`);
     groups.set(name, [...groups.get(name) ?? [], image]);
   }
   return [...groups].map(([name, images]) => {
     const files = editsOf(images, plan.textOf);
-    const state = { images: images.map((i2) => ({ key: i2.key, to: versionText(i2) })) };
+    const state = { images: images.map((i2) => ({ key: i2.id, to: versionText(i2) })) };
     const title = images.length === 1 ? `Bump ${images[0].image} from ${images[0].from} to ${images[0].to.tag}` : `Bump ${name}: ${images.map((i2) => `${shortName(i2.image)} ${i2.to.tag}`).join(", ")}`;
     return { branch: `${config.bump.branchPrefix}${name}`, title, body: pullBody(images, files, state), commitMessage: `${title}
 
@@ -21096,7 +21170,7 @@ async function publishBumps(plan, config, publisher, options) {
       outcomes.push({ branch: change.branch, images, action: "error", reason: `${error.message}${error.hint ? ` (${error.hint})` : ""}` });
     }
   }
-  const looked = new Map(plan.images.map((i2) => [i2.key, i2]));
+  const looked = new Map(plan.images.map((i2) => [i2.id, i2]));
   for (const pull of pulls.filter((p) => options.closeStale && p.state === "open" && !changes.some((c3) => c3.branch === p.branch))) {
     const state = readState(pull.body);
     if (!state || state.images.length === 0) continue;

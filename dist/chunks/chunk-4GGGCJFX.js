@@ -4,7 +4,7 @@ import {
   UsageError,
   bumpCommand,
   execa
-} from "./chunk-WNVVMTWD.js";
+} from "./chunk-Q2KPVAWC.js";
 import {
   __commonJS,
   __require,
@@ -20826,7 +20826,7 @@ async function runBump(inputs, env) {
   const pullOf = (key) => pullRequests.find((p) => p.images.includes(key) && p.action !== "closed");
   setOutput(
     "bumps",
-    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.key)?.url ?? null })))
+    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.id)?.url ?? null })))
   );
   setOutput("pull-requests", JSON.stringify(pullRequests.filter((p) => p.url && (p.action === "created" || p.action === "updated" || p.action === "unchanged")).map((p) => p.url)));
   await summary.addRaw(bumpSummaryMarkdown(result.report)).write();
@@ -20836,7 +20836,7 @@ async function runBump(inputs, env) {
 }
 function bumpSummaryMarkdown(report) {
   const rows = report.plan.images.map((i) => {
-    const pr = report.pullRequests.find((p) => p.images.includes(i.key) && p.action !== "closed");
+    const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== "closed");
     const state = i.status === "bump" ? `${i.from} \u2192 ${i.to.tag}` : i.status === "current" ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? "")}`;
     return `| \`${i.image}\` | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ""}` : "\u2013"} | ${i.requests} |`;
   });

@@ -5,14 +5,14 @@ import {
   driftCommand,
   renderCommand,
   rollbackCommand
-} from "./chunk-IYFGDHJT.js";
+} from "./chunk-XS72QFUQ.js";
 import {
   EXIT_ERROR,
   ErrorList,
   UsageError,
   bumpCommand,
   formatError
-} from "./chunk-WNVVMTWD.js";
+} from "./chunk-Q2KPVAWC.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 
@@ -527,7 +527,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-DSZQDJU5.js");
+  const { githubBumpPublisher } = await import("./bump-2LXDUIRJ.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

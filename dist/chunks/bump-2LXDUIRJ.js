@@ -2,8 +2,8 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   githubBumpPublisher,
   runBump
-} from "./chunk-KQ2RTKDJ.js";
-import "./chunk-WNVVMTWD.js";
+} from "./chunk-4GGGCJFX.js";
+import "./chunk-Q2KPVAWC.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {

@@ -19,7 +19,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-WNVVMTWD.js";
+} from "./chunk-Q2KPVAWC.js";
 import {
   dump
 } from "./chunk-SGIW2ZLB.js";
