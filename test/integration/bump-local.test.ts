@@ -173,6 +173,10 @@ describe('kubeplan bump --local / --dry-run (bench registry)', () => {
     expect(badPolicy.code).toBe(2);
     expect(badPolicy.stderr).toMatch(/kubeplan\.yaml:\d+: image "ghcr.io\/acme\/worker": exclude "\(4" is not a regular expression/);
     expect(readFileSync(path.join(repo, 'chart/values.yaml'), 'utf8')).toBe(readFileSync(path.join(golden, 'repo/chart/values.yaml'), 'utf8'));
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `${readFileSync(path.join(golden, 'repo/kubeplan.yaml'), 'utf8')}  - name: nginx\n`);
+    const twice = await runCliAsync(['bump', '--dry-run', ...endpoints], { cwd: repo, env: env(repo) });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/kubeplan\.yaml:\d+: image "nginx" is listed twice without files \(first at kubeplan\.yaml:\d+\)/);
   });
 
   it('an images entry with files moves those references on their own policy: staging on prereleases, prod on releases', async () => {
