@@ -101,7 +101,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const gitRoot = options.gitRoot;
   const pulls = new Map<number, ForgePull>();
   const ajv = new Ajv({ strict: false, allErrors: true });
-  for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64']) ajv.addFormat(format, true);
+  for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64', 'repo.nwo']) ajv.addFormat(format, true);
   const validators = new Map<string, ValidateFunction>();
   const validatorFor = (key: string, schema: object) => {
     let v = validators.get(key);
