@@ -49,4 +49,15 @@ describe('rendered YAML is read as Kubernetes reads it', () => {
     expect(pick(kube)).toEqual({ replicas: 3, grace: 10, tty: true, stdin: true, quoted: '0644', mode: 420 });
     expect(pick(ours)).toEqual(pick(kube));
   });
+
+  it('dates stay strings, keys YAML 1.1 reads as booleans become "true"/"false", 1e3 is a number: as kubectl has them', async () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scalars, namespace: yaml-semantics}\ndata:\n  date: 2024-01-01\n  n: 1e3\n  mode: 0644\n';
+    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: yaml-semantics\n    manifests: m\n', 'm/cm.yaml': configMap });
+    const rendered = await runCliAsync(['render', '-o', 'json'], { cwd: repo });
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const theirs = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], { input: configMap });
+    expect(theirs.code, theirs.stderr).toBe(0);
+    expect(JSON.parse(theirs.stdout).data).toEqual({ date: '2024-01-01', false: 1000, mode: 420 });
+    expect(JSON.parse(rendered.stdout).targets[0].objects[0].object.data).toEqual(JSON.parse(theirs.stdout).data);
+  });
 });
