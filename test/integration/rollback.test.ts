@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +96,21 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
 
     // The revisions hold the target's Secret as the cluster does; no output shows its value.
     for (const run of [v1, failed, list, back, forward]) expect(run.stdout + run.stderr).not.toContain(SECRET_VALUE);
+  });
+
+  it('a bundle over the size cap is applied but not stored, and the apply says so', async () => {
+    const ns = `rb-big-${Math.random().toString(36).slice(2, 8)}`;
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    // Random data does not compress: two ConfigMaps of 700 KB are over the 900 KiB a revision may take.
+    const big = (name: string) => cm(name, { blob: randomBytes(525_000).toString('base64') });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply: {rollback: true}\n`,
+      'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [big('a'), big('b')] }),
+    });
+    const run = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/note: revision not stored: the bundle is \d+ KiB compressed, over the 900 KiB a rollback can keep/);
+    const list = await runCliAsync(['rollback', '--target', 'app', '--list', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(list.stdout).toContain('target app: no stored revisions yet');
   });
 });
