@@ -30,7 +30,7 @@ import {
   renderCommand,
   rollbackCommand,
   summaryLine
-} from "./chunks/chunk-XS72QFUQ.js";
+} from "./chunks/chunk-MYDGEKVN.js";
 import {
   ErrorList,
   KubeplanError,

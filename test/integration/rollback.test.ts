@@ -38,35 +38,7 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
 
     // v2 changes the ConfigMap, adds one, and adds a Job that fails: the health check fails and the apply rolls back.
     write([cm('settings', { V: '2' }), cm('extra', { E: '1' }), secret, job]);
-    let stop = false;
-    const controller = (async () => {
-      while (!stop) {
-        const res = await api<{ status?: { conditions?: unknown[] } }>('GET', `/apis/batch/v1/namespaces/${ns}/jobs/migrate`);
-        if (res.status === 200 && !res.body.status?.conditions?.length) {
-          const now = new Date().toISOString();
-          await api('PATCH', `/apis/batch/v1/namespaces/${ns}/jobs/migrate/status?fieldManager=test-controller&force=true`, {
-            body: {
-              apiVersion: 'batch/v1',
-              kind: 'Job',
-              metadata: { name: 'migrate', namespace: ns },
-              status: {
-                startTime: now,
-                failed: 1,
-                conditions: [
-                  { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-                  { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-                ],
-              },
-            },
-            contentType: 'application/apply-patch+yaml',
-          });
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    const failed = await runCliAsync(['apply', '--timeout', '60s', ...kubeconfig], { cwd: repo });
-    stop = true;
-    await controller;
+    const failed = await withFailingJob(ns, () => runCliAsync(['apply', '--timeout', '60s', ...kubeconfig], { cwd: repo }));
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('is unhealthy: Job has reached the specified backoff limit');
     expect(failed.stderr).toContain('rolled back to revision 1');
@@ -113,4 +85,53 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
     const list = await runCliAsync(['rollback', '--target', 'app', '--list', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
     expect(list.stdout).toContain('target app: no stored revisions yet');
   });
+
+  it('a first apply that fails has nothing to roll back to, and says so', async () => {
+    const ns = `rb-first-${Math.random().toString(36).slice(2, 8)}`;
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply: {rollback: true}\n`,
+      'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('settings', { V: '1' }), job] }),
+    });
+    const failed = await withFailingJob(ns, () => runCliAsync(['apply', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo }));
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('is unhealthy: Job has reached the specified backoff limit');
+    expect(failed.stderr).toContain('no earlier revision to roll back to');
+  });
 });
+
+/** Plays the Job controller while `run` runs: the Job `migrate` fails at once. */
+async function withFailingJob<T>(ns: string, run: () => Promise<T>): Promise<T> {
+  let stop = false;
+  const controller = (async () => {
+    while (!stop) {
+      const res = await api<{ status?: { conditions?: unknown[] } }>('GET', `/apis/batch/v1/namespaces/${ns}/jobs/migrate`);
+      if (res.status === 200 && !res.body.status?.conditions?.length) {
+        const now = new Date().toISOString();
+        await api('PATCH', `/apis/batch/v1/namespaces/${ns}/jobs/migrate/status?fieldManager=test-controller&force=true`, {
+          body: {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name: 'migrate', namespace: ns },
+            status: {
+              startTime: now,
+              failed: 1,
+              conditions: [
+                { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+                { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+              ],
+            },
+          },
+          contentType: 'application/apply-patch+yaml',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    return await run();
+  } finally {
+    stop = true;
+    await controller;
+  }
+}

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { applySetParent } from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
-import { ClusterError } from '../errors.js';
+import { ClusterError, KubeplanError } from '../errors.js';
 import type { KubeObject } from '../manifests/types.js';
 
 /** A revision is stored only while its compressed bundle stays under this (a Secret holds at most 1 MiB). */
@@ -76,8 +76,16 @@ export class RevisionStore {
   async load(revision: Revision): Promise<KubeObject[]> {
     const secret = (await this.client.request<KubeObject>('GET', this.path(revision.secretName))).body;
     const data = String((secret.data as Record<string, string> | undefined)?.bundle ?? '');
-    const bundle = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as { objects: KubeObject[] };
-    return bundle.objects;
+    try {
+      const bundle = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as { objects?: KubeObject[] };
+      if (!Array.isArray(bundle.objects)) throw new Error('no objects in the bundle');
+      return bundle.objects;
+    } catch (error) {
+      throw new KubeplanError(`revision ${revision.number} of target ${this.target} cannot be read: ${(error as Error).message}`, {
+        where: `Secret ${this.parent.namespace}/${revision.secretName}`,
+        hint: 'roll back to another revision (--to-revision), or delete this Secret if it was edited by hand',
+      });
+    }
   }
 
   /**

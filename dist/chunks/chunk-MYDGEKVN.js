@@ -1267,8 +1267,16 @@ var RevisionStore = class {
   async load(revision) {
     const secret = (await this.client.request("GET", this.path(revision.secretName))).body;
     const data = String(secret.data?.bundle ?? "");
-    const bundle = JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8"));
-    return bundle.objects;
+    try {
+      const bundle = JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8"));
+      if (!Array.isArray(bundle.objects)) throw new Error("no objects in the bundle");
+      return bundle.objects;
+    } catch (error) {
+      throw new KubeplanError(`revision ${revision.number} of target ${this.target} cannot be read: ${error.message}`, {
+        where: `Secret ${this.parent.namespace}/${revision.secretName}`,
+        hint: "roll back to another revision (--to-revision), or delete this Secret if it was edited by hand"
+      });
+    }
   }
   /**
    * Records a successful apply. Returns a note when it was not stored (unchanged since the newest revision, or too
@@ -2516,7 +2524,11 @@ async function applyCommand(options) {
       } catch (error) {
         let failure = error;
         const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
-        if (rollback && wrote && error instanceof KubeplanError) {
+        const stored = rollback && wrote && error instanceof KubeplanError ? await new RevisionStore(client, target.target, target.namespace).list().catch(() => []) : [];
+        if (rollback && wrote && error instanceof KubeplanError && stored.length === 0) {
+          failure = new ApplyError(`${error.message}
+  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
+        } else if (rollback && wrote && error instanceof KubeplanError) {
           options.onProgress?.(`target ${target.target}: apply failed; rolling back to the last successful revision`);
           try {
             const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: "newest", ignore, policy: policyMap, record: false });

@@ -5,7 +5,7 @@ import {
   driftCommand,
   renderCommand,
   rollbackCommand
-} from "./chunk-XS72QFUQ.js";
+} from "./chunk-MYDGEKVN.js";
 import {
   EXIT_ERROR,
   ErrorList,
