@@ -14,32 +14,55 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-4GGGCJFX.js";
+} from "./chunks/chunk-BQGPGRPT.js";
 import {
-  applyCommand,
-  diffCommand,
+  rollbackCommand
+} from "./chunks/chunk-CRZHLZQE.js";
+import {
   driftCommand,
-  emptyCounts,
-  formatDriftMarkdown,
+  formatDriftMarkdown
+} from "./chunks/chunk-DK67WL44.js";
+import {
+  diffCommand
+} from "./chunks/chunk-G4WDPCTD.js";
+import {
   formatPlanJson,
-  formatSource,
-  objectName,
   planFooter,
   planHeader,
-  planSections,
-  renderCommand,
-  rollbackCommand,
+  planSections
+} from "./chunks/chunk-I4NTMRHS.js";
+import {
+  renderCommand
+} from "./chunks/chunk-IBRKGHRC.js";
+import {
+  applyCommand
+} from "./chunks/chunk-H3FMB67P.js";
+import "./chunks/chunk-QLZK2ZJG.js";
+import {
+  emptyCounts,
+  objectName,
   summaryLine
-} from "./chunks/chunk-MYDGEKVN.js";
+} from "./chunks/chunk-ZMHOWF7G.js";
+import "./chunks/chunk-PR2G2M7M.js";
+import {
+  formatSource
+} from "./chunks/chunk-TZ2ZTMWF.js";
+import {
+  affectedTargets
+} from "./chunks/chunk-PUOHBCCK.js";
+import "./chunks/chunk-TYIG3YVF.js";
+import {
+  execa
+} from "./chunks/chunk-XJF5CGWH.js";
+import {
+  loadConfig
+} from "./chunks/chunk-DR2PG2AQ.js";
 import {
   ErrorList,
   KubeplanError,
   UsageError,
-  affectedTargets,
-  execa,
-  formatError,
-  loadConfig
-} from "./chunks/chunk-Q2KPVAWC.js";
+  formatError
+} from "./chunks/chunk-4PR4VSOE.js";
 import {
   CORE_SCHEMA,
   load

@@ -4,13 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
-import { applyCommand } from '../core/commands/apply.js';
-import { bumpCommand } from '../core/commands/bump.js';
 import type { DirectCredentials } from '../core/cluster/client.js';
-import { diffCommand } from '../core/commands/diff.js';
-import { driftCommand } from '../core/commands/drift.js';
-import { renderCommand } from '../core/commands/render.js';
-import { rollbackCommand } from '../core/commands/rollback.js';
+// Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
 import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
 
@@ -75,7 +70,7 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
   if (format !== 'yaml' && format !== 'json') {
     throw new UsageError(`--output must be yaml or json, not "${format}"`, { hint: 'use -o yaml or -o json' });
   }
-  const result = await renderCommand({
+  const result = await (await import('../core/commands/render.js')).renderCommand({
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
     outDir: emptyToUndefined(values['out-dir']),
@@ -171,7 +166,7 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   if (mode !== 'server' && mode !== 'client' && mode !== 'auto') {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: 'use --mode server (needs patch permission) or --mode client (read-only)' });
   }
-  const result = await diffCommand({
+  const result = await (await import('../core/commands/diff.js')).diffCommand({
     ...clusterArgs(values, cwd, env),
     mode,
     base: emptyToUndefined(values.base),
@@ -208,7 +203,7 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait exclude each other', { hint: 'pass one of them (waiting is the default)' });
   const timeoutMs = parseDuration(values.timeout ?? '5m');
-  const result = await applyCommand({
+  const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env),
     dryRun: values['dry-run'] ?? false,
     forceConflicts: values['force-conflicts'] ?? false,
@@ -246,7 +241,7 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
   const to = values['to-revision'];
   if (to !== undefined && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: 'see them with --list' });
   if (to !== undefined && values.list) throw new UsageError('--list and --to-revision exclude each other', { hint: 'list first, then roll back' });
-  const result = await rollbackCommand({
+  const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
     ...clusterArgs(values, cwd, env),
     target: targets[0]!,
     toRevision: to === undefined ? undefined : Number(to),
@@ -277,7 +272,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   if (output !== 'text' && output !== 'markdown' && output !== 'json' && output !== 'openmetrics') {
     throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: 'use -o openmetrics for a textfile collector or a Pushgateway' });
   }
-  const result = await driftCommand({
+  const result = await (await import('../core/commands/drift.js')).driftCommand({
     ...clusterArgs(values, cwd, env),
     output,
     exitCode: values['exit-code'] ?? false,
@@ -324,7 +319,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   });
   const mode = values.local ? 'local' : values['dry-run'] ? 'dry-run' : 'pull-requests';
   const publisher = mode === 'pull-requests' ? await cliPublisher(env, cwd) : undefined;
-  const result = await bumpCommand({
+  const result = await (await import('../core/commands/bump.js')).bumpCommand({
     config: values.config ?? 'kubeplan.yaml',
     cwd,
     env,

@@ -1,10 +1,14 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  KubeplanError,
-  UsageError,
-  bumpCommand,
+  bumpCommand
+} from "./chunk-PUOHBCCK.js";
+import {
   execa
-} from "./chunk-Q2KPVAWC.js";
+} from "./chunk-XJF5CGWH.js";
+import {
+  KubeplanError,
+  UsageError
+} from "./chunk-4PR4VSOE.js";
 import {
   __commonJS,
   __require,
