@@ -14,49 +14,49 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-BQGPGRPT.js";
+} from "./chunks/chunk-GG576RXU.js";
 import {
   rollbackCommand
-} from "./chunks/chunk-CRZHLZQE.js";
+} from "./chunks/chunk-YFDGY2Z7.js";
 import {
   driftCommand,
   formatDriftMarkdown
-} from "./chunks/chunk-DK67WL44.js";
+} from "./chunks/chunk-OS2D745M.js";
 import {
   diffCommand
-} from "./chunks/chunk-G4WDPCTD.js";
+} from "./chunks/chunk-TQLZDCMF.js";
 import {
   formatPlanJson,
   planFooter,
   planHeader,
   planSections
-} from "./chunks/chunk-I4NTMRHS.js";
+} from "./chunks/chunk-TLE5QVZY.js";
 import {
   renderCommand
-} from "./chunks/chunk-IBRKGHRC.js";
+} from "./chunks/chunk-M6HOPMGA.js";
 import {
   applyCommand
-} from "./chunks/chunk-H3FMB67P.js";
-import "./chunks/chunk-QLZK2ZJG.js";
+} from "./chunks/chunk-54ZG4ULO.js";
+import "./chunks/chunk-YM3LGLOU.js";
 import {
   emptyCounts,
   objectName,
   summaryLine
-} from "./chunks/chunk-ZMHOWF7G.js";
-import "./chunks/chunk-PR2G2M7M.js";
+} from "./chunks/chunk-KKKP6CVM.js";
+import "./chunks/chunk-J5LJPIFJ.js";
 import {
   formatSource
 } from "./chunks/chunk-TZ2ZTMWF.js";
 import {
   affectedTargets
-} from "./chunks/chunk-PUOHBCCK.js";
+} from "./chunks/chunk-YXX7TS6D.js";
 import "./chunks/chunk-TYIG3YVF.js";
 import {
   execa
-} from "./chunks/chunk-XJF5CGWH.js";
+} from "./chunks/chunk-7LT3ICTO.js";
 import {
   loadConfig
-} from "./chunks/chunk-DR2PG2AQ.js";
+} from "./chunks/chunk-EHOOPVY2.js";
 import {
   ErrorList,
   KubeplanError,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { EXIT_ERROR } from '../errors.js';
 import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
-import { dockerCredentialHelpers, dockerCredentials, RegistryClient } from '../images/registry.js';
+import { dockerConfig, RegistryClient } from '../images/registry.js';
 import { formatBumpJson, formatBumpText, type BumpMode, type BumpReport, type PullRequestOutcome } from '../report/bump.js';
 import { publishBumps, type BumpPublisher } from '../images/publish.js';
 
@@ -39,7 +39,8 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     ...options.endpoints.map((e) => ({ host: e.host, insecure: false, endpoint: e.endpoint })),
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host)),
   ];
-  const registry = new RegistryClient({ credentials: new Map([...dockerCredentials(options.env), ...(options.credentials ?? [])]), registries, helpers: dockerCredentialHelpers(options.env) });
+  const docker = dockerConfig(options.env);
+  const registry = new RegistryClient({ credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]), registries, helpers: docker.helpers });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');
   const edits = editsOf(moving, plan.textOf);

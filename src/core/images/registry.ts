@@ -41,6 +41,10 @@ export function parseImageRef(ref: string): ImageRef {
   return { registry, repository, tag, digest };
 }
 
+function basic(creds: Credentials): string {
+  return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+}
+
 export interface Credentials {
   username: string;
   password: string;
@@ -242,7 +246,7 @@ export class RegistryClient {
     const token = this.tokens.get(`${registry} ${scope}`);
     if (token && token.expires > Date.now()) return `Bearer ${token.token}`;
     const creds = this.credentials.get(registry);
-    if (creds && this.basicOnly.has(registry)) return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    if (creds && this.basicOnly.has(registry)) return basic(creds);
     return undefined;
   }
 
@@ -267,7 +271,7 @@ export class RegistryClient {
     this.count(image);
     let res: Response;
     try {
-      res = await fetch(realm, { headers: creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {} });
+      res = await fetch(realm, { headers: creds ? { authorization: basic(creds) } : {} });
     } catch (error) {
       throw new RegistryError(`cannot reach the token service ${realm.origin}: ${(error as Error).message}`, { where, hint: 'check the network access to the token service' });
     }
@@ -282,23 +286,31 @@ export class RegistryClient {
 }
 
 /**
- * Registry credentials from Docker's config.json (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`): the
- * `auths` entries written by `docker login` and docker/login-action. Credential helpers are not run.
+ * What Docker's config.json (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) says about registries: the
+ * `auths` entries written by `docker login` and docker/login-action, and the credential helpers it names
+ * (`credHelpers` per host, `credsStore` as `*`), which kubeplan does not run. Read once per run.
  */
-export function dockerCredentials(env: NodeJS.ProcessEnv = process.env): Map<string, Credentials> {
+export function dockerConfig(env: NodeJS.ProcessEnv = process.env): { credentials: Map<string, Credentials>; helpers: Map<string, string> } {
   const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, '.docker') : undefined);
-  const out = new Map<string, Credentials>();
-  if (!dir) return out;
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }> };
+  const credentials = new Map<string, Credentials>();
+  const helpers = new Map<string, string>();
+  if (!dir) return { credentials, helpers };
+  let config: {
+    auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+    credsStore?: string;
+    credHelpers?: Record<string, string>;
+  };
   try {
     config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers };
     throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, { hint: 'fix or remove the Docker config file' });
   }
+  const hostOf = (key: string) => {
+    const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    return host === 'index.docker.io' || host === 'docker.io' ? 'registry-1.docker.io' : host;
+  };
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    let host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    if (host === 'index.docker.io' || host === 'docker.io') host = 'registry-1.docker.io';
     let username = entry.username;
     let password = entry.password;
     if (entry.auth) {
@@ -309,22 +321,9 @@ export function dockerCredentials(env: NodeJS.ProcessEnv = process.env): Map<str
         password = decoded.slice(colon + 1);
       }
     }
-    if (username !== undefined && password !== undefined) out.set(host, { username, password });
+    if (username !== undefined && password !== undefined) credentials.set(hostOf(key), { username, password });
   }
-  return out;
-}
-
-/** The credential helpers Docker's config.json names (`credHelpers` per host, `credsStore` as `*`). */
-export function dockerCredentialHelpers(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
-  const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, '.docker') : undefined);
-  const out = new Map<string, string>();
-  if (!dir) return out;
-  try {
-    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { credsStore?: string; credHelpers?: Record<string, string> };
-    if (config.credsStore) out.set('*', config.credsStore);
-    for (const [host, helper] of Object.entries(config.credHelpers ?? {})) out.set(host === 'docker.io' || host === 'index.docker.io' ? 'registry-1.docker.io' : host, helper);
-  } catch {
-    // dockerCredentials reports an unreadable file
-  }
-  return out;
+  if (config.credsStore) helpers.set('*', config.credsStore);
+  for (const [key, helper] of Object.entries(config.credHelpers ?? {})) helpers.set(hostOf(key), helper);
+  return { credentials, helpers };
 }

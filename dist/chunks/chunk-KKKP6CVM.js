@@ -10,7 +10,7 @@ import {
 } from "./chunk-TYIG3YVF.js";
 import {
   Limiter
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   ClusterError,
   KubeplanError,

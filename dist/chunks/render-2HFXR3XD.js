@@ -1,17 +1,14 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  applyCommand
-} from "./chunk-H3FMB67P.js";
-import "./chunk-QLZK2ZJG.js";
-import "./chunk-ZMHOWF7G.js";
-import "./chunk-PR2G2M7M.js";
+  renderCommand
+} from "./chunk-M6HOPMGA.js";
+import "./chunk-J5LJPIFJ.js";
 import "./chunk-TZ2ZTMWF.js";
-import "./chunk-TYIG3YVF.js";
-import "./chunk-XJF5CGWH.js";
-import "./chunk-DR2PG2AQ.js";
+import "./chunk-7LT3ICTO.js";
+import "./chunk-EHOOPVY2.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  applyCommand
+  renderCommand
 };

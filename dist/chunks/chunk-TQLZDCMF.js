@@ -3,7 +3,7 @@ import {
   formatPlanJson,
   formatPlanMarkdown,
   formatPlanText
-} from "./chunk-I4NTMRHS.js";
+} from "./chunk-TLE5QVZY.js";
 import {
   SecretMasker,
   canI,
@@ -18,20 +18,20 @@ import {
   secretKeyChanges,
   stripNoise,
   unifiedDiff
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 import {
   renderTargets
-} from "./chunk-PR2G2M7M.js";
+} from "./chunk-J5LJPIFJ.js";
 import {
   isSecret,
   objectIdentity
 } from "./chunk-TZ2ZTMWF.js";
 import {
   execa
-} from "./chunk-XJF5CGWH.js";
+} from "./chunk-7LT3ICTO.js";
 import {
   loadConfig
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   ConfigError,
   EXIT_ERROR,

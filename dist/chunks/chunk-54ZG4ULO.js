@@ -7,23 +7,23 @@ import {
   rollbackTarget,
   rolledBackError,
   stageOf
-} from "./chunk-QLZK2ZJG.js";
+} from "./chunk-YM3LGLOU.js";
 import {
   ApplyError,
   objectName,
   openCluster,
   planTargets,
   summaryLine
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 import {
   renderTargets
-} from "./chunk-PR2G2M7M.js";
+} from "./chunk-J5LJPIFJ.js";
 import {
   execa
-} from "./chunk-XJF5CGWH.js";
+} from "./chunk-7LT3ICTO.js";
 import {
   loadConfig
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   KubeplanError
 } from "./chunk-4PR4VSOE.js";

@@ -13,7 +13,7 @@ import {
   preflightAccess,
   resourcePath,
   serverSideApply
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 import {
   ClusterError,
   KubeplanError

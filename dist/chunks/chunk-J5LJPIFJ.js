@@ -11,7 +11,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-XJF5CGWH.js";
+} from "./chunk-7LT3ICTO.js";
 import {
   RenderError,
   ToolError,

@@ -1,7 +1,7 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   findKustomizationFile
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   RenderError,
   ToolError

@@ -4,14 +4,14 @@ import {
   driftCommand,
   formatDriftMarkdown,
   formatOpenMetrics
-} from "./chunk-DK67WL44.js";
-import "./chunk-I4NTMRHS.js";
-import "./chunk-ZMHOWF7G.js";
-import "./chunk-PR2G2M7M.js";
+} from "./chunk-OS2D745M.js";
+import "./chunk-TLE5QVZY.js";
+import "./chunk-KKKP6CVM.js";
+import "./chunk-J5LJPIFJ.js";
 import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
-import "./chunk-XJF5CGWH.js";
-import "./chunk-DR2PG2AQ.js";
+import "./chunk-7LT3ICTO.js";
+import "./chunk-EHOOPVY2.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";

@@ -6,7 +6,7 @@ import {
   objectName,
   sourceOf,
   summaryLine
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 
 // src/core/report/markdown.ts
 function formatPlanMarkdown(plan) {

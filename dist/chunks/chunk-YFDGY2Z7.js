@@ -2,14 +2,14 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   RevisionStore,
   rollbackTarget
-} from "./chunk-QLZK2ZJG.js";
+} from "./chunk-YM3LGLOU.js";
 import {
   objectName,
   openCluster
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 import {
   loadConfig
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   UsageError
 } from "./chunk-4PR4VSOE.js";

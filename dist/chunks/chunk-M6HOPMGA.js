@@ -1,14 +1,14 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   renderTargets
-} from "./chunk-PR2G2M7M.js";
+} from "./chunk-J5LJPIFJ.js";
 import {
   formatSource,
   redactObject
 } from "./chunk-TZ2ZTMWF.js";
 import {
   loadConfig
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   dump
 } from "./chunk-SGIW2ZLB.js";

@@ -9631,6 +9631,9 @@ function parseImageRef(ref) {
   }
   return { registry, repository, tag, digest };
 }
+function basic(creds) {
+  return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+}
 var MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
@@ -9788,7 +9791,7 @@ var RegistryClient = class {
     const token = this.tokens.get(`${registry} ${scope}`);
     if (token && token.expires > Date.now()) return `Bearer ${token.token}`;
     const creds = this.credentials.get(registry);
-    if (creds && this.basicOnly.has(registry)) return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+    if (creds && this.basicOnly.has(registry)) return basic(creds);
     return void 0;
   }
   basicOnly = /* @__PURE__ */ new Set();
@@ -9810,7 +9813,7 @@ var RegistryClient = class {
     this.count(image);
     let res;
     try {
-      res = await fetch(realm, { headers: creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` } : {} });
+      res = await fetch(realm, { headers: creds ? { authorization: basic(creds) } : {} });
     } catch (error) {
       throw new RegistryError(`cannot reach the token service ${realm.origin}: ${error.message}`, { where, hint: "check the network access to the token service" });
     }
@@ -9823,20 +9826,23 @@ var RegistryClient = class {
     this.tokens.set(`${registry} ${scope}`, { token, expires: Date.now() + Math.max(30, (body.expires_in ?? 60) - 10) * 1e3 });
   }
 };
-function dockerCredentials(env = process.env) {
+function dockerConfig(env = process.env) {
   const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, ".docker") : void 0);
-  const out = /* @__PURE__ */ new Map();
-  if (!dir) return out;
+  const credentials = /* @__PURE__ */ new Map();
+  const helpers = /* @__PURE__ */ new Map();
+  if (!dir) return { credentials, helpers };
   let config;
   try {
     config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
   } catch (error) {
-    if (error.code === "ENOENT") return out;
+    if (error.code === "ENOENT") return { credentials, helpers };
     throw new RegistryError(`cannot read ${path.join(dir, "config.json")}: ${error.message}`, { hint: "fix or remove the Docker config file" });
   }
+  const hostOf = (key) => {
+    const host = key.replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+    return host === "index.docker.io" || host === "docker.io" ? "registry-1.docker.io" : host;
+  };
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    let host = key.replace(/^https?:\/\//, "").replace(/\/.*$/, "");
-    if (host === "index.docker.io" || host === "docker.io") host = "registry-1.docker.io";
     let username = entry.username;
     let password = entry.password;
     if (entry.auth) {
@@ -9847,21 +9853,11 @@ function dockerCredentials(env = process.env) {
         password = decoded.slice(colon + 1);
       }
     }
-    if (username !== void 0 && password !== void 0) out.set(host, { username, password });
+    if (username !== void 0 && password !== void 0) credentials.set(hostOf(key), { username, password });
   }
-  return out;
-}
-function dockerCredentialHelpers(env = process.env) {
-  const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, ".docker") : void 0);
-  const out = /* @__PURE__ */ new Map();
-  if (!dir) return out;
-  try {
-    const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
-    if (config.credsStore) out.set("*", config.credsStore);
-    for (const [host, helper] of Object.entries(config.credHelpers ?? {})) out.set(host === "docker.io" || host === "index.docker.io" ? "registry-1.docker.io" : host, helper);
-  } catch {
-  }
-  return out;
+  if (config.credsStore) helpers.set("*", config.credsStore);
+  for (const [key, helper] of Object.entries(config.credHelpers ?? {})) helpers.set(hostOf(key), helper);
+  return { credentials, helpers };
 }
 
 // src/core/config/load-config.ts
@@ -12183,8 +12179,7 @@ export {
   Limiter,
   parseImageRef,
   RegistryClient,
-  dockerCredentials,
-  dockerCredentialHelpers,
+  dockerConfig,
   loadConfig,
   findKustomizationFile
 };

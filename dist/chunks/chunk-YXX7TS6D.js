@@ -4,18 +4,17 @@ import {
 } from "./chunk-TYIG3YVF.js";
 import {
   checkKustomizationTree
-} from "./chunk-XJF5CGWH.js";
+} from "./chunk-7LT3ICTO.js";
 import {
   DEFAULT_POLICY,
   RegistryClient,
   chooseTag,
-  dockerCredentialHelpers,
-  dockerCredentials,
+  dockerConfig,
   loadConfig,
   newestTag,
   parseImageRef,
   require_dist
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   EXIT_ERROR,
   KubeplanError
@@ -880,7 +879,8 @@ async function bumpCommand(options) {
     ...options.endpoints.map((e) => ({ host: e.host, insecure: false, endpoint: e.endpoint })),
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host))
   ];
-  const registry = new RegistryClient({ credentials: new Map([...dockerCredentials(options.env), ...options.credentials ?? []]), registries, helpers: dockerCredentialHelpers(options.env) });
+  const docker = dockerConfig(options.env);
+  const registry = new RegistryClient({ credentials: new Map([...docker.credentials, ...options.credentials ?? []]), registries, helpers: docker.helpers });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === "bump");
   const edits = editsOf(moving, plan.textOf);

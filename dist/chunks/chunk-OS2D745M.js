@@ -4,19 +4,19 @@ import {
   formatPlanJson,
   formatPlanText,
   section
-} from "./chunk-I4NTMRHS.js";
+} from "./chunk-TLE5QVZY.js";
 import {
   FIELD_MANAGER,
   objectName,
   openCluster,
   planTargets
-} from "./chunk-ZMHOWF7G.js";
+} from "./chunk-KKKP6CVM.js";
 import {
   renderTargets
-} from "./chunk-PR2G2M7M.js";
+} from "./chunk-J5LJPIFJ.js";
 import {
   loadConfig
-} from "./chunk-DR2PG2AQ.js";
+} from "./chunk-EHOOPVY2.js";
 import {
   EXIT_ERROR
 } from "./chunk-4PR4VSOE.js";

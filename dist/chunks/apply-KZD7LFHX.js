@@ -1,13 +1,17 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  bumpCommand
-} from "./chunk-PUOHBCCK.js";
+  applyCommand
+} from "./chunk-54ZG4ULO.js";
+import "./chunk-YM3LGLOU.js";
+import "./chunk-KKKP6CVM.js";
+import "./chunk-J5LJPIFJ.js";
+import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
-import "./chunk-XJF5CGWH.js";
-import "./chunk-DR2PG2AQ.js";
+import "./chunk-7LT3ICTO.js";
+import "./chunk-EHOOPVY2.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  bumpCommand
+  applyCommand
 };

@@ -1,10 +1,10 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   bumpCommand
-} from "./chunk-PUOHBCCK.js";
+} from "./chunk-YXX7TS6D.js";
 import {
   execa
-} from "./chunk-XJF5CGWH.js";
+} from "./chunk-7LT3ICTO.js";
 import {
   KubeplanError,
   UsageError
