@@ -14,49 +14,49 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-GG576RXU.js";
+} from "./chunks/chunk-4QVFSBV4.js";
 import {
   rollbackCommand
-} from "./chunks/chunk-YFDGY2Z7.js";
+} from "./chunks/chunk-VLNALQR3.js";
 import {
   driftCommand,
   formatDriftMarkdown
-} from "./chunks/chunk-OS2D745M.js";
+} from "./chunks/chunk-4GA2UXCA.js";
 import {
   diffCommand
-} from "./chunks/chunk-TQLZDCMF.js";
+} from "./chunks/chunk-BWBXGNKO.js";
 import {
   formatPlanJson,
   planFooter,
   planHeader,
   planSections
-} from "./chunks/chunk-TLE5QVZY.js";
+} from "./chunks/chunk-ZJUL6CUY.js";
 import {
   renderCommand
-} from "./chunks/chunk-M6HOPMGA.js";
+} from "./chunks/chunk-SUXQHBOJ.js";
 import {
   applyCommand
-} from "./chunks/chunk-54ZG4ULO.js";
-import "./chunks/chunk-YM3LGLOU.js";
+} from "./chunks/chunk-HMVCJ2UL.js";
+import "./chunks/chunk-WN4LHA6G.js";
 import {
   emptyCounts,
   objectName,
   summaryLine
-} from "./chunks/chunk-KKKP6CVM.js";
-import "./chunks/chunk-J5LJPIFJ.js";
+} from "./chunks/chunk-BHBOCI37.js";
+import "./chunks/chunk-PN44SHZJ.js";
 import {
   formatSource
 } from "./chunks/chunk-TZ2ZTMWF.js";
 import {
   affectedTargets
-} from "./chunks/chunk-YXX7TS6D.js";
+} from "./chunks/chunk-RYGADIT4.js";
 import "./chunks/chunk-TYIG3YVF.js";
 import {
   execa
-} from "./chunks/chunk-7LT3ICTO.js";
+} from "./chunks/chunk-4NJ2LQN2.js";
 import {
   loadConfig
-} from "./chunks/chunk-EHOOPVY2.js";
+} from "./chunks/chunk-Z65K4BBT.js";
 import {
   ErrorList,
   KubeplanError,

@@ -121,16 +121,7 @@ export function chooseTag(current: string, tags: readonly string[], rules: Image
   const unique = [...new Set(tags)];
 
   if ('pattern' in policy) {
-    const re = new RegExp(policy.pattern);
-    const numerical = (policy.order ?? 'numerical') === 'numerical';
-    const keyOf = (tag: string): string | number | undefined => {
-      if (!re.test(tag)) return undefined;
-      const key = policy.extract ? tag.replace(re, goTemplate(policy.extract)) : tag;
-      if (!numerical) return key;
-      const n = Number(key);
-      return key.trim() === '' || !Number.isFinite(n) ? undefined : n;
-    };
-    const compare = (a: string | number, b: string | number) => (numerical ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0);
+    const { keyOf, compare } = patternOrder(policy);
     const currentKey = keyOf(current);
     const keyed: { candidate: Candidate; key: string | number }[] = [];
     for (const tag of unique) {
@@ -198,6 +189,24 @@ export function chooseTag(current: string, tags: readonly string[], rules: Image
   return { tag: best?.[0].tag, candidates: finish(candidates, current) };
 }
 
+/**
+ * A pattern policy's order: the key a tag sorts by (the `extract` of its match, a number when ordering numerically;
+ * undefined when the tag does not match or the key is not a number) and how two keys compare.
+ */
+function patternOrder(policy: Extract<TagPolicy, { pattern: string }>) {
+  const re = new RegExp(policy.pattern);
+  const numerical = (policy.order ?? 'numerical') === 'numerical';
+  const keyOf = (tag: string): string | number | undefined => {
+    if (!re.test(tag)) return undefined;
+    const key = policy.extract ? tag.replace(re, goTemplate(policy.extract)) : tag;
+    if (!numerical) return key;
+    const n = Number(key);
+    return key.trim() === '' || !Number.isFinite(n) ? undefined : n;
+  };
+  const compare = (a: string | number, b: string | number) => (numerical ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0);
+  return { keyOf, compare };
+}
+
 /** Flux and Go write `$ts`, `${ts}` and `$1`; JavaScript's replace wants `$<ts>` and `$1`. */
 function goTemplate(extract: string): string {
   return extract.replace(/\$(?:\{(\w+)\}|(\d+|[A-Za-z_]\w*))/g, (_, braced: string | undefined, bare: string | undefined) => {
@@ -217,15 +226,10 @@ function finish(candidates: Candidate[], current: string): Candidate[] {
 export function newestTag(tags: readonly string[], policy: TagPolicy): string | undefined {
   const unique = [...new Set(tags)];
   if ('pattern' in policy) {
-    const re = new RegExp(policy.pattern);
-    const numerical = (policy.order ?? 'numerical') === 'numerical';
-    const key = (t: string) => (re.test(t) ? (policy.extract ? t.replace(re, goTemplate(policy.extract)) : t) : undefined);
+    const { keyOf, compare } = patternOrder(policy);
     const ranked = unique
-      .map((t) => ({ t, k: key(t) }))
-      .sort((a, b) => {
-        if (a.k === undefined || b.k === undefined) return a.k === undefined ? (b.k === undefined ? 0 : 1) : -1;
-        return numerical ? Number(b.k) - Number(a.k) : b.k < a.k ? -1 : b.k > a.k ? 1 : 0;
-      });
+      .map((t) => ({ t, k: keyOf(t) }))
+      .sort((a, b) => (a.k === undefined || b.k === undefined ? (a.k === undefined ? (b.k === undefined ? 0 : 1) : -1) : compare(b.k, a.k)));
     return ranked[0]?.t;
   }
   const ranked = unique.map((t) => ({ t, v: readTag(t) })).sort((a, b) => (a.v && b.v ? b.v.version.compare(a.v.version) : a.v ? -1 : b.v ? 1 : 0));

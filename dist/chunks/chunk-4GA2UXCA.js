@@ -4,19 +4,19 @@ import {
   formatPlanJson,
   formatPlanText,
   section
-} from "./chunk-TLE5QVZY.js";
+} from "./chunk-ZJUL6CUY.js";
 import {
   FIELD_MANAGER,
   objectName,
   openCluster,
   planTargets
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 import {
   renderTargets
-} from "./chunk-J5LJPIFJ.js";
+} from "./chunk-PN44SHZJ.js";
 import {
   loadConfig
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   EXIT_ERROR
 } from "./chunk-4PR4VSOE.js";

@@ -1,10 +1,10 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   bumpCommand
-} from "./chunk-YXX7TS6D.js";
+} from "./chunk-RYGADIT4.js";
 import {
   execa
-} from "./chunk-7LT3ICTO.js";
+} from "./chunk-4NJ2LQN2.js";
 import {
   KubeplanError,
   UsageError

@@ -6,7 +6,7 @@ import {
   objectName,
   sourceOf,
   summaryLine
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 
 // src/core/report/markdown.ts
 function formatPlanMarkdown(plan) {

@@ -1,14 +1,14 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   renderTargets
-} from "./chunk-J5LJPIFJ.js";
+} from "./chunk-PN44SHZJ.js";
 import {
   formatSource,
   redactObject
 } from "./chunk-TZ2ZTMWF.js";
 import {
   loadConfig
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   dump
 } from "./chunk-SGIW2ZLB.js";

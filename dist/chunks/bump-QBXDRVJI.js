@@ -1,14 +1,13 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  renderCommand
-} from "./chunk-M6HOPMGA.js";
-import "./chunk-J5LJPIFJ.js";
-import "./chunk-TZ2ZTMWF.js";
-import "./chunk-7LT3ICTO.js";
-import "./chunk-EHOOPVY2.js";
+  bumpCommand
+} from "./chunk-RYGADIT4.js";
+import "./chunk-TYIG3YVF.js";
+import "./chunk-4NJ2LQN2.js";
+import "./chunk-Z65K4BBT.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  renderCommand
+  bumpCommand
 };

@@ -11,7 +11,7 @@ import {
   runTool,
   splitYamlStream,
   toObjects
-} from "./chunk-7LT3ICTO.js";
+} from "./chunk-4NJ2LQN2.js";
 import {
   RenderError,
   ToolError,

@@ -271,7 +271,7 @@ async function render(args, env, cwd, io) {
   if (format !== "yaml" && format !== "json") {
     throw new UsageError(`--output must be yaml or json, not "${format}"`, { hint: "use -o yaml or -o json" });
   }
-  const result = await (await import("./render-2HFXR3XD.js")).renderCommand({
+  const result = await (await import("./render-472KPS5O.js")).renderCommand({
     config: values.config ?? "kubeplan.yaml",
     targets: values.target ?? [],
     outDir: emptyToUndefined(values["out-dir"]),
@@ -348,7 +348,7 @@ async function diff(args, env, cwd, io) {
   if (mode !== "server" && mode !== "client" && mode !== "auto") {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: "use --mode server (needs patch permission) or --mode client (read-only)" });
   }
-  const result = await (await import("./diff-IEYEKICD.js")).diffCommand({
+  const result = await (await import("./diff-OBQ3HV24.js")).diffCommand({
     ...clusterArgs(values, cwd, env),
     mode,
     base: emptyToUndefined(values.base),
@@ -384,7 +384,7 @@ async function apply(args, env, cwd, io) {
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
   if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
   const timeoutMs = parseDuration(values.timeout ?? "5m");
-  const result = await (await import("./apply-KZD7LFHX.js")).applyCommand({
+  const result = await (await import("./apply-GRR37C2F.js")).applyCommand({
     ...clusterArgs(values, cwd, env),
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
@@ -421,7 +421,7 @@ async function rollback(args, env, cwd, io) {
   const to = values["to-revision"];
   if (to !== void 0 && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: "see them with --list" });
   if (to !== void 0 && values.list) throw new UsageError("--list and --to-revision exclude each other", { hint: "list first, then roll back" });
-  const result = await (await import("./rollback-Y6JID6BM.js")).rollbackCommand({
+  const result = await (await import("./rollback-SYCHGXLY.js")).rollbackCommand({
     ...clusterArgs(values, cwd, env),
     target: targets[0],
     toRevision: to === void 0 ? void 0 : Number(to),
@@ -451,7 +451,7 @@ async function drift(args, env, cwd, io) {
   if (output !== "text" && output !== "markdown" && output !== "json" && output !== "openmetrics") {
     throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: "use -o openmetrics for a textfile collector or a Pushgateway" });
   }
-  const result = await (await import("./drift-GBGMRUNN.js")).driftCommand({
+  const result = await (await import("./drift-JY3HILSH.js")).driftCommand({
     ...clusterArgs(values, cwd, env),
     output,
     exitCode: values["exit-code"] ?? false,
@@ -496,7 +496,7 @@ async function bump(args, env, cwd, io) {
   });
   const mode = values.local ? "local" : values["dry-run"] ? "dry-run" : "pull-requests";
   const publisher = mode === "pull-requests" ? await cliPublisher(env, cwd) : void 0;
-  const result = await (await import("./bump-VV7FLNW4.js")).bumpCommand({
+  const result = await (await import("./bump-QBXDRVJI.js")).bumpCommand({
     config: values.config ?? "kubeplan.yaml",
     cwd,
     env,
@@ -518,7 +518,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-5BJQKJPU.js");
+  const { githubBumpPublisher } = await import("./bump-BQLFECPW.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {

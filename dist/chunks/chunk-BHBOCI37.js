@@ -10,7 +10,7 @@ import {
 } from "./chunk-TYIG3YVF.js";
 import {
   Limiter
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   ClusterError,
   KubeplanError,

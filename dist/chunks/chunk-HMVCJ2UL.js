@@ -7,23 +7,23 @@ import {
   rollbackTarget,
   rolledBackError,
   stageOf
-} from "./chunk-YM3LGLOU.js";
+} from "./chunk-WN4LHA6G.js";
 import {
   ApplyError,
   objectName,
   openCluster,
   planTargets,
   summaryLine
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 import {
   renderTargets
-} from "./chunk-J5LJPIFJ.js";
+} from "./chunk-PN44SHZJ.js";
 import {
   execa
-} from "./chunk-7LT3ICTO.js";
+} from "./chunk-4NJ2LQN2.js";
 import {
   loadConfig
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   KubeplanError
 } from "./chunk-4PR4VSOE.js";

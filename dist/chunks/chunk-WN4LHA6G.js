@@ -13,7 +13,7 @@ import {
   preflightAccess,
   resourcePath,
   serverSideApply
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 import {
   ClusterError,
   KubeplanError

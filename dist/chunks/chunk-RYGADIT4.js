@@ -4,7 +4,7 @@ import {
 } from "./chunk-TYIG3YVF.js";
 import {
   checkKustomizationTree
-} from "./chunk-7LT3ICTO.js";
+} from "./chunk-4NJ2LQN2.js";
 import {
   DEFAULT_POLICY,
   RegistryClient,
@@ -14,7 +14,7 @@ import {
   newestTag,
   parseImageRef,
   require_dist
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   EXIT_ERROR,
   KubeplanError

@@ -1,7 +1,7 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   findKustomizationFile
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   RenderError,
   ToolError

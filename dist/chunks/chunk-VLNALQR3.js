@@ -2,14 +2,14 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   RevisionStore,
   rollbackTarget
-} from "./chunk-YM3LGLOU.js";
+} from "./chunk-WN4LHA6G.js";
 import {
   objectName,
   openCluster
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 import {
   loadConfig
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   UsageError
 } from "./chunk-4PR4VSOE.js";

@@ -1,12 +1,12 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   rollbackCommand
-} from "./chunk-YFDGY2Z7.js";
-import "./chunk-YM3LGLOU.js";
-import "./chunk-KKKP6CVM.js";
+} from "./chunk-VLNALQR3.js";
+import "./chunk-WN4LHA6G.js";
+import "./chunk-BHBOCI37.js";
 import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
-import "./chunk-EHOOPVY2.js";
+import "./chunk-Z65K4BBT.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";

@@ -9923,16 +9923,7 @@ function chooseTag(current, tags, rules) {
   const policy = rules.policy;
   const unique = [...new Set(tags)];
   if ("pattern" in policy) {
-    const re = new RegExp(policy.pattern);
-    const numerical = (policy.order ?? "numerical") === "numerical";
-    const keyOf = (tag) => {
-      if (!re.test(tag)) return void 0;
-      const key = policy.extract ? tag.replace(re, goTemplate(policy.extract)) : tag;
-      if (!numerical) return key;
-      const n = Number(key);
-      return key.trim() === "" || !Number.isFinite(n) ? void 0 : n;
-    };
-    const compare = (a, b) => numerical ? a - b : a < b ? -1 : a > b ? 1 : 0;
+    const { keyOf, compare } = patternOrder(policy);
     const currentKey = keyOf(current);
     const keyed = [];
     for (const tag of unique) {
@@ -9996,6 +9987,19 @@ function chooseTag(current, tags, rules) {
   for (const [candidate, t] of ranked.slice(1)) candidate.rejected = t.version.compare(best[1].version) === 0 ? "same version" : "older";
   return { tag: best?.[0].tag, candidates: finish(candidates, current) };
 }
+function patternOrder(policy) {
+  const re = new RegExp(policy.pattern);
+  const numerical = (policy.order ?? "numerical") === "numerical";
+  const keyOf = (tag) => {
+    if (!re.test(tag)) return void 0;
+    const key = policy.extract ? tag.replace(re, goTemplate(policy.extract)) : tag;
+    if (!numerical) return key;
+    const n = Number(key);
+    return key.trim() === "" || !Number.isFinite(n) ? void 0 : n;
+  };
+  const compare = (a, b) => numerical ? a - b : a < b ? -1 : a > b ? 1 : 0;
+  return { keyOf, compare };
+}
 function goTemplate(extract) {
   return extract.replace(/\$(?:\{(\w+)\}|(\d+|[A-Za-z_]\w*))/g, (_, braced, bare) => {
     const name = braced ?? bare;
@@ -10008,13 +10012,8 @@ function finish(candidates, current) {
 function newestTag(tags, policy) {
   const unique = [...new Set(tags)];
   if ("pattern" in policy) {
-    const re = new RegExp(policy.pattern);
-    const numerical = (policy.order ?? "numerical") === "numerical";
-    const key = (t) => re.test(t) ? policy.extract ? t.replace(re, goTemplate(policy.extract)) : t : void 0;
-    const ranked2 = unique.map((t) => ({ t, k: key(t) })).sort((a, b) => {
-      if (a.k === void 0 || b.k === void 0) return a.k === void 0 ? b.k === void 0 ? 0 : 1 : -1;
-      return numerical ? Number(b.k) - Number(a.k) : b.k < a.k ? -1 : b.k > a.k ? 1 : 0;
-    });
+    const { keyOf, compare } = patternOrder(policy);
+    const ranked2 = unique.map((t) => ({ t, k: keyOf(t) })).sort((a, b) => a.k === void 0 || b.k === void 0 ? a.k === void 0 ? b.k === void 0 ? 0 : 1 : -1 : compare(b.k, a.k));
     return ranked2[0]?.t;
   }
   const ranked = unique.map((t) => ({ t, v: readTag(t) })).sort((a, b) => a.v && b.v ? b.v.version.compare(a.v.version) : a.v ? -1 : b.v ? 1 : 0);

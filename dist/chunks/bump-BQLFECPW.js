@@ -1,17 +1,16 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  applyCommand
-} from "./chunk-54ZG4ULO.js";
-import "./chunk-YM3LGLOU.js";
-import "./chunk-KKKP6CVM.js";
-import "./chunk-J5LJPIFJ.js";
-import "./chunk-TZ2ZTMWF.js";
+  githubBumpPublisher,
+  runBump
+} from "./chunk-4QVFSBV4.js";
+import "./chunk-RYGADIT4.js";
 import "./chunk-TYIG3YVF.js";
-import "./chunk-7LT3ICTO.js";
-import "./chunk-EHOOPVY2.js";
+import "./chunk-4NJ2LQN2.js";
+import "./chunk-Z65K4BBT.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  applyCommand
+  githubBumpPublisher,
+  runBump
 };

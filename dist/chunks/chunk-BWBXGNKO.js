@@ -3,7 +3,7 @@ import {
   formatPlanJson,
   formatPlanMarkdown,
   formatPlanText
-} from "./chunk-TLE5QVZY.js";
+} from "./chunk-ZJUL6CUY.js";
 import {
   SecretMasker,
   canI,
@@ -18,20 +18,20 @@ import {
   secretKeyChanges,
   stripNoise,
   unifiedDiff
-} from "./chunk-KKKP6CVM.js";
+} from "./chunk-BHBOCI37.js";
 import {
   renderTargets
-} from "./chunk-J5LJPIFJ.js";
+} from "./chunk-PN44SHZJ.js";
 import {
   isSecret,
   objectIdentity
 } from "./chunk-TZ2ZTMWF.js";
 import {
   execa
-} from "./chunk-7LT3ICTO.js";
+} from "./chunk-4NJ2LQN2.js";
 import {
   loadConfig
-} from "./chunk-EHOOPVY2.js";
+} from "./chunk-Z65K4BBT.js";
 import {
   ConfigError,
   EXIT_ERROR,
