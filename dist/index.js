@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-4QVFSBV4.js";
+} from "./chunks/chunk-W66HDLUA.js";
 import {
   rollbackCommand
 } from "./chunks/chunk-VLNALQR3.js";
@@ -49,7 +49,7 @@ import {
 } from "./chunks/chunk-TZ2ZTMWF.js";
 import {
   affectedTargets
-} from "./chunks/chunk-RYGADIT4.js";
+} from "./chunks/chunk-U2ZZPKCO.js";
 import "./chunks/chunk-TYIG3YVF.js";
 import {
   execa

@@ -135,6 +135,8 @@ export function findReferences(config: Config): ScanResult {
 interface ParsedFile {
   text: string;
   docs: Document.Parsed[];
+  /** The documents as plain values (read once: Flux objects and chart defaults look them up). */
+  values: unknown[];
   lines: LineCounter;
 }
 
@@ -150,7 +152,7 @@ function parseFile(abs: string): ParsedFile | string {
   if (!Array.isArray(docs)) return 'empty';
   const broken = docs.find((d) => d.errors.length > 0);
   if (broken) return `not YAML: ${broken.errors[0]!.message.split('\n')[0]}`;
-  return { text, docs, lines };
+  return { text, docs, values: docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown), lines };
 }
 
 function slotOf(node: Scalar, p: ParsedFile, at: ValuePath): Slot | undefined {
@@ -213,8 +215,8 @@ function readFluxPolicies(parsed: Map<string, ParsedFile>): Map<string, FluxPoli
   const repos = new Map<string, string>();
   const policies: { id: string; namespace: string; repo: string; spec: Record<string, any> }[] = [];
   for (const p of parsed.values()) {
-    for (const doc of p.docs) {
-      const o = doc.toJS({ maxAliasCount: 100 }) as Record<string, any> | null;
+    for (const value of p.values) {
+      const o = value as Record<string, any> | null;
       if (!o || typeof o !== 'object' || !String(o.apiVersion ?? '').startsWith('image.toolkit.fluxcd.io/')) continue;
       const namespace = o.metadata?.namespace ?? 'flux-system';
       if (o.kind === 'ImageRepository' && typeof o.spec?.image === 'string') repos.set(`${namespace}:${o.metadata?.name}`, o.spec.image);
@@ -408,7 +410,7 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
     // ImageRepository the policy points at.
     let name: string | undefined = known?.image;
     for (const [line, entries] of byLine) {
-      const text = p.text.split('\n')[line - 1] ?? '';
+      const text = lines[line - 1] ?? '';
       const m = FLUX_MARKER.exec(text);
       if (m && m[0] !== marker[0] && splitFluxPolicy(m[1]!)[0] === id && splitFluxPolicy(m[1]!)[1] === 'name') name = String(entries.at(-1)!.node.value);
     }
@@ -451,7 +453,7 @@ function dedupe(found: ImageReference[]): ImageReference[] {
 /** The value at the same path in the chart's values (or an earlier values file), for partial overrides. */
 function lookup(layers: ParsedFile[], at: ValuePath, key: string): unknown {
   for (const layer of [...layers].reverse()) {
-    let value: unknown = layer.docs[0]?.toJS({ maxAliasCount: 100 });
+    let value: unknown = layer.values[0];
     for (const k of [...at.slice(1), key]) value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k] : undefined;
     if (value !== undefined) return value;
   }

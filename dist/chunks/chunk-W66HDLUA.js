@@ -1,7 +1,7 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   bumpCommand
-} from "./chunk-RYGADIT4.js";
+} from "./chunk-U2ZZPKCO.js";
 import {
   execa
 } from "./chunk-4NJ2LQN2.js";

@@ -284,7 +284,7 @@ function parseFile(abs) {
   if (!Array.isArray(docs)) return "empty";
   const broken = docs.find((d) => d.errors.length > 0);
   if (broken) return `not YAML: ${broken.errors[0].message.split("\n")[0]}`;
-  return { text, docs, lines };
+  return { text, docs, values: docs.map((d) => d.toJS({ maxAliasCount: 100 })), lines };
 }
 function slotOf(node, p, at) {
   if (!node.range || node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") return void 0;
@@ -332,8 +332,8 @@ function readFluxPolicies(parsed) {
   const repos = /* @__PURE__ */ new Map();
   const policies = [];
   for (const p of parsed.values()) {
-    for (const doc of p.docs) {
-      const o = doc.toJS({ maxAliasCount: 100 });
+    for (const value of p.values) {
+      const o = value;
       if (!o || typeof o !== "object" || !String(o.apiVersion ?? "").startsWith("image.toolkit.fluxcd.io/")) continue;
       const namespace = o.metadata?.namespace ?? "flux-system";
       if (o.kind === "ImageRepository" && typeof o.spec?.image === "string") repos.set(`${namespace}:${o.metadata?.name}`, o.spec.image);
@@ -506,7 +506,7 @@ function scanFile(file, p, defaults, flux) {
     }
     let name = known?.image;
     for (const [line, entries] of byLine) {
-      const text = p2.text.split("\n")[line - 1] ?? "";
+      const text = lines[line - 1] ?? "";
       const m = FLUX_MARKER.exec(text);
       if (m && m[0] !== marker[0] && splitFluxPolicy(m[1])[0] === id && splitFluxPolicy(m[1])[1] === "name") name = String(entries.at(-1).node.value);
     }
@@ -543,7 +543,7 @@ function dedupe(found) {
 }
 function lookup(layers, at, key) {
   for (const layer of [...layers].reverse()) {
-    let value = layer.docs[0]?.toJS({ maxAliasCount: 100 });
+    let value = layer.values[0];
     for (const k of [...at.slice(1), key]) value = value && typeof value === "object" ? value[k] : void 0;
     if (value !== void 0) return value;
   }
