@@ -339,7 +339,7 @@ function writeKubeconfig(contents, dir) {
 }
 
 // src/platform/github/apply.ts
-async function runApply(inputs, ctx, env, version) {
+async function runApply(inputs, ctx, env, version2) {
   if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
     throw new UsageError("kubeplan never applies from a pull request event", { where: "action input command", hint: "apply on push to the default branch; plan on pull requests" });
   }
@@ -386,7 +386,7 @@ async function runApply(inputs, ctx, env, version) {
       waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
       onProgress: (m) => info(m),
       output: "json",
-      tooling: `kubeplan/v${version}`,
+      tooling: `kubeplan/v${version2}`,
       around: {
         before: async (target) => {
           startGroup(`apply ${target}`);
@@ -457,7 +457,7 @@ function applySummary(sha, results, failedTarget, failure) {
 }
 
 // src/platform/github/rollback.ts
-async function runRollback(inputs, ctx, env, version) {
+async function runRollback(inputs, ctx, env, version2) {
   if (ctx.pullRequest || ctx.event.startsWith("pull_request")) {
     throw new UsageError("kubeplan never rolls back from a pull request event", { where: "action input command", hint: "run rollback from workflow_dispatch" });
   }
@@ -478,7 +478,7 @@ async function runRollback(inputs, ctx, env, version) {
     forceConflicts: inputs.forceConflicts,
     waitTimeoutMs: inputs.wait ? inputs.timeoutMs : void 0,
     output: "text",
-    tooling: `kubeplan/v${version}`,
+    tooling: `kubeplan/v${version2}`,
     onProgress: (message) => info(message)
   });
   info(result.report);
@@ -731,6 +731,7 @@ async function postOrWarn(fn) {
 }
 
 // src/platform/github/run.ts
+var version = true ? "0.1.0" : "0.0.0-dev";
 async function run(env) {
   let kubeconfigFile;
   try {
@@ -741,7 +742,7 @@ async function run(env) {
       return;
     }
     if (inputs.command === "rollback") {
-      await runRollback(inputs, readGitHubContext(env), env, true ? "0.1.0" : "0.0.0-dev");
+      await runRollback(inputs, readGitHubContext(env), env, version);
       return;
     }
     if (inputs.command === "bump") {
@@ -753,7 +754,7 @@ async function run(env) {
       return;
     }
     if (inputs.command === "apply") {
-      await runApply(inputs, readGitHubContext(env), env, true ? "0.1.0" : "0.0.0-dev");
+      await runApply(inputs, readGitHubContext(env), env, version);
       return;
     }
     const result = await renderCommand({

@@ -14,6 +14,7 @@ import { kubeconfigPath } from './cluster.js';
 import { runPlan } from './plan.js';
 
 declare const __KUBEPLAN_VERSION__: string;
+const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
@@ -26,7 +27,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       return;
     }
     if (inputs.command === 'rollback') {
-      await runRollback(inputs, readGitHubContext(env), env, typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev');
+      await runRollback(inputs, readGitHubContext(env), env, version);
       return;
     }
     if (inputs.command === 'bump') {
@@ -38,7 +39,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       return;
     }
     if (inputs.command === 'apply') {
-      await runApply(inputs, readGitHubContext(env), env, typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev');
+      await runApply(inputs, readGitHubContext(env), env, version);
       return;
     }
     const result = await renderCommand({
