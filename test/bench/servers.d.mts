@@ -31,3 +31,8 @@ export function startApiserver(
   binary: string,
   options?: { dataDir?: string; extraFlags?: string[]; timeoutMs?: number; keepData?: boolean; logFile?: string },
 ): Promise<RunningApiserver>;
+
+export function startBenchRegistry(
+  binary: string,
+  options: { dir: string; auth?: 'anonymous' | 'htpasswd' | 'token'; authArgs?: string[] },
+): Promise<{ url: string; host: string; stop(): Promise<void> }>;

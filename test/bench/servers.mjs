@@ -87,12 +87,12 @@ export async function startApiserver(binary, { dataDir, extraFlags = [], timeout
 }
 
 /**
- * Starts the bench registry (CNCF Distribution v3) anonymously on a free loopback port, storage in `dir`. The test
- * harness (test/harness/registry.ts) adds the htpasswd and token modes; the demo and the benchmarks need neither.
+ * Starts the bench registry (CNCF Distribution v3) on a free loopback port, storage in `dir`: anonymous by default;
+ * the test harness (test/harness/registry.ts) passes the htpasswd and token modes with their flags.
  */
-export async function startBenchRegistry(binary, { dir }) {
+export async function startBenchRegistry(binary, { dir, auth = 'anonymous', authArgs = [] }) {
   mkdirSync(dir, { recursive: true });
-  const proc = await startServerProcess(binary, ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', 'anonymous', '--exit-on-stdin-eof'], {
+  const proc = await startServerProcess(binary, ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', auth, ...authArgs, '--exit-on-stdin-eof'], {
     ready: /registry listening on (http\S+)/,
     logFile: path.join(dir, 'registry.log'),
     timeoutMs: 30_000,

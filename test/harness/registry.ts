@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startServerProcess } from '../bench/servers.mjs';
+import { startBenchRegistry } from '../bench/servers.mjs';
 
 export type RegistryAuth = 'anonymous' | 'htpasswd' | 'token';
 
@@ -31,38 +31,33 @@ export async function startRegistry(binary: string, auth: RegistryAuth = 'anonym
   const dir = mkdtempSync(path.join(os.tmpdir(), `kubeplan-registry-${auth}-`));
   const username = 'bench';
   const password = randomBytes(12).toString('hex');
-  const args = ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', auth, '--exit-on-stdin-eof'];
+  const authArgs: string[] = [];
   let tokenServer: http.Server | undefined;
   let tokenRealm: string | undefined;
   if (auth === 'htpasswd') {
-    args.push('--htpasswd', path.join(dir, 'htpasswd'), '--user', username, '--password', password);
+    authArgs.push('--htpasswd', path.join(dir, 'htpasswd'), '--user', username, '--password', password);
   }
   if (auth === 'token') {
     const bundle = path.join(dir, 'token-ca.pem');
     tokenServer = startTokenServer(bundle, username, password);
     await new Promise<void>((resolve) => tokenServer!.listen(0, '127.0.0.1', resolve));
     tokenRealm = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
-    args.push('--token-realm', tokenRealm, '--token-service', 'kubeplan-bench-registry', '--token-issuer', 'kubeplan-bench-auth', '--token-rootcertbundle', bundle);
+    authArgs.push('--token-realm', tokenRealm, '--token-service', 'kubeplan-bench-registry', '--token-issuer', 'kubeplan-bench-auth', '--token-rootcertbundle', bundle);
   }
-  const proc = await startServerProcess(binary, args, {
-    ready: /registry listening on (http\S+)/,
-    logFile: path.join(dir, 'registry.log'),
-    timeoutMs: 30_000,
-    name: 'registry',
-  }).catch((error: unknown) => {
+  const registry = await startBenchRegistry(binary, { dir, auth, authArgs }).catch((error: unknown) => {
     tokenServer?.close();
     throw error;
   });
-  const url = proc.match[1]!;
+  const url = registry.url;
   return {
     url,
-    host: new URL(url).host,
+    host: registry.host,
     auth,
     username,
     password,
     tokenRealm,
     async stop() {
-      await proc.stop();
+      await registry.stop();
       if (tokenServer) await new Promise<void>((resolve) => tokenServer!.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
