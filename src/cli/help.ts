@@ -12,6 +12,12 @@ const CLUSTER_HELP = `      --kubeconfig FILE    Kubeconfig (default: $KUBECONFI
                            The CA of --server (default: the system's CAs)
 `;
 
+/** Which render tools diff, apply and drift run. */
+const TOOLS_HELP = `      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
+      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
+      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
+`;
+
 export const MAIN_HELP = `kubeplan: push-based GitOps as one CI step
 
 Usage: kubeplan <command> [options]
@@ -83,10 +89,7 @@ ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto:
   -o, --output FORMAT      text (default), markdown or json
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --concurrency N      Requests in flight at once (default: 16)
-      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
-      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
-      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
-  -h, --help               Show this help
+${TOOLS_HELP}  -h, --help               Show this help
 
 Examples:
   kubeplan diff
@@ -119,10 +122,7 @@ ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
                            hooks run by weight around the stages; tests never)
   -o, --output FORMAT      text (default) or json
       --concurrency N      Requests in flight at once (default: 16)
-      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
-      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
-      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
-  -h, --help               Show this help
+${TOOLS_HELP}  -h, --help               Show this help
 
 Examples:
   kubeplan apply
@@ -144,10 +144,7 @@ ${CLUSTER_HELP}  -o, --output FORMAT      text (default), markdown, json or open
                            and _check_success per target)
       --exit-code          Exit 1 when there is drift (0 none, 2 error)
       --concurrency N      Requests in flight at once (default: 16)
-      --helm PATH          helm binary (default: $KUBEPLAN_HELM, then PATH)
-      --kubectl PATH       kubectl binary (default: $KUBEPLAN_KUBECTL, then PATH)
-      --kustomize PATH     Use a standalone kustomize (default: $KUBEPLAN_KUSTOMIZE)
-  -h, --help               Show this help
+${TOOLS_HELP}  -h, --help               Show this help
 
 Examples:
   kubeplan drift --exit-code
