@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-W66HDLUA.js";
 import {
   rollbackCommand
-} from "./chunks/chunk-VLNALQR3.js";
+} from "./chunks/chunk-CPFRFYLA.js";
 import {
   driftCommand,
   formatDriftMarkdown
@@ -36,8 +36,8 @@ import {
 } from "./chunks/chunk-SUXQHBOJ.js";
 import {
   applyCommand
-} from "./chunks/chunk-HMVCJ2UL.js";
-import "./chunks/chunk-WN4LHA6G.js";
+} from "./chunks/chunk-PGZ6QMXC.js";
+import "./chunks/chunk-A4MAC3QO.js";
 import {
   emptyCounts,
   objectName,

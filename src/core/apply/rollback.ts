@@ -26,13 +26,17 @@ export interface RollbackOptions extends ApplyOptions {
 
 /**
  * Re-applies a stored revision of a target, through the same plan and staged apply as a normal apply (so objects
- * the failed apply added are pruned and changed ones are set back). Hooks do not run.
+ * the failed apply added are pruned and changed ones are set back). Hooks do not run. With `to: 'newest'` (after a
+ * failed apply) and no revision stored yet, there is nothing to return to: undefined.
  */
-export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions): Promise<RollbackOutcome> {
+export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions & { to: 'newest' }): Promise<RollbackOutcome | undefined>;
+export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions): Promise<RollbackOutcome>;
+export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions): Promise<RollbackOutcome | undefined> {
   const store = new RevisionStore(client, target, namespace);
   const revisions = await store.list();
   const to =
     typeof options.to === 'number' ? revisions.find((r) => r.number === options.to) : options.to === 'newest' ? revisions.at(-1) : revisions.at(-2);
+  if (!to && options.to === 'newest' && revisions.length === 0) return undefined;
   if (!to) {
     const known = revisions.map((r) => r.number).join(', ') || 'none';
     throw new ApplyError(
@@ -40,6 +44,7 @@ export async function rollbackTarget(target: string, namespace: string | undefin
       { where: `target ${target}`, hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}` },
     );
   }
+  options.onProgress?.(`target ${target}: rolling back to revision ${to.number}`);
   const objects = await store.load(to);
   const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
   const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy });

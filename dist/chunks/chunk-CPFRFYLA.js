@@ -2,7 +2,7 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   RevisionStore,
   rollbackTarget
-} from "./chunk-WN4LHA6G.js";
+} from "./chunk-A4MAC3QO.js";
 import {
   objectName,
   openCluster

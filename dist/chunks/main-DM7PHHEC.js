@@ -379,7 +379,7 @@ async function apply(args, env, cwd, io) {
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
   if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
   const timeoutMs = parseDuration(values.timeout ?? "5m");
-  const result = await (await import("./apply-GRR37C2F.js")).applyCommand({
+  const result = await (await import("./apply-CFJROFJG.js")).applyCommand({
     ...clusterArgs(values, cwd, env),
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
@@ -416,7 +416,7 @@ async function rollback(args, env, cwd, io) {
   const to = values["to-revision"];
   if (to !== void 0 && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: "see them with --list" });
   if (to !== void 0 && values.list) throw new UsageError("--list and --to-revision exclude each other", { hint: "list first, then roll back" });
-  const result = await (await import("./rollback-SYCHGXLY.js")).rollbackCommand({
+  const result = await (await import("./rollback-MUY3GCGU.js")).rollbackCommand({
     ...clusterArgs(values, cwd, env),
     target: targets[0],
     toRevision: to === void 0 ? void 0 : Number(to),

@@ -7,7 +7,7 @@ import {
   rollbackTarget,
   rolledBackError,
   stageOf
-} from "./chunk-WN4LHA6G.js";
+} from "./chunk-A4MAC3QO.js";
 import {
   ApplyError,
   objectName,
@@ -78,15 +78,11 @@ async function applyCommand(options) {
       } catch (error) {
         let failure = error;
         const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
-        const stored = rollback && wrote && error instanceof KubeplanError ? await new RevisionStore(client, target.target, target.namespace).list().catch(() => []) : [];
-        if (rollback && wrote && error instanceof KubeplanError && stored.length === 0) {
-          failure = new ApplyError(`${error.message}
-  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
-        } else if (rollback && wrote && error instanceof KubeplanError) {
-          options.onProgress?.(`target ${target.target}: apply failed; rolling back to the last successful revision`);
+        if (rollback && wrote && error instanceof KubeplanError) {
           try {
             const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: "newest", ignore, policy: policyMap, record: false });
-            failure = rolledBackError(error, outcome, partial);
+            failure = outcome ? rolledBackError(error, outcome, partial) : new ApplyError(`${error.message}
+  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
           } catch (rollbackError) {
             failure = new ApplyError(`${error.message}
   the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`, {

@@ -505,6 +505,7 @@ async function rollbackTarget(target, namespace, client, resources, options) {
   const store = new RevisionStore(client, target, namespace);
   const revisions = await store.list();
   const to = typeof options.to === "number" ? revisions.find((r) => r.number === options.to) : options.to === "newest" ? revisions.at(-1) : revisions.at(-2);
+  if (!to && options.to === "newest" && revisions.length === 0) return void 0;
   if (!to) {
     const known = revisions.map((r) => r.number).join(", ") || "none";
     throw new ApplyError(
@@ -512,6 +513,7 @@ async function rollbackTarget(target, namespace, client, resources, options) {
       { where: `target ${target}`, hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}` }
     );
   }
+  options.onProgress?.(`target ${target}: rolling back to revision ${to.number}`);
   const objects = await store.load(to);
   const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
   const plan = await planTargets([set], client, resources, { mode: "server", modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy });
