@@ -14,7 +14,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunks/chunk-W66HDLUA.js";
+} from "./chunks/chunk-FDDIUGUZ.js";
 import {
   rollbackCommand
 } from "./chunks/chunk-CPFRFYLA.js";
@@ -49,7 +49,7 @@ import {
 } from "./chunks/chunk-TZ2ZTMWF.js";
 import {
   affectedTargets
-} from "./chunks/chunk-U2ZZPKCO.js";
+} from "./chunks/chunk-2TODC6UY.js";
 import "./chunks/chunk-TYIG3YVF.js";
 import {
   execa

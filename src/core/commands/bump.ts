@@ -43,7 +43,8 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
   const registry = new RegistryClient({ credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]), registries, helpers: docker.helpers });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');
-  const edits = editsOf(moving, plan.textOf);
+  // All images' edits together, for --local to write and the text report to show; pull requests edit per image or group.
+  const edits = options.mode === 'pull-requests' ? [] : editsOf(moving, plan.textOf);
   const written: string[] = [];
   let pullRequests: PullRequestOutcome[] = [];
   if (options.mode === 'local') {

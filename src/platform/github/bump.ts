@@ -28,6 +28,8 @@ export async function githubBumpPublisher(options: { token: string; repository: 
   const server = (options.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
   const remote = { url: `${server}/${owner}/${name}.git`, authHeader: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}` };
   const git = new BranchWriter(repoRoot, remote, BOT, options.env);
+  // Every bump branch is one commit on the checked-out commit, which does not move during the run.
+  let head: Promise<string> | undefined;
   const base = await baseBranch(options.env, repoRoot);
   const toPull = (p: RestPull): ExistingPull => ({
     number: p.number,
@@ -59,10 +61,10 @@ export async function githubBumpPublisher(options: { token: string; repository: 
         return [...all.values()].sort((a, b) => b.number - a.number).map(toPull);
       }),
     pushBranch: async (branch: string, files: FileEdit[], message: string) => {
-      const head = await git.head();
-      const { commit, tree } = await git.commit(head, files, message);
+      const base = await (head ??= git.head());
+      const { commit, tree } = await git.commit(base, files, message);
       const existing = await git.remoteBranch(branch);
-      if (existing && existing.tree === tree && existing.parent === head) return 'unchanged';
+      if (existing && existing.tree === tree && existing.parent === base) return 'unchanged';
       await git.push(branch, commit);
       return 'pushed';
     },

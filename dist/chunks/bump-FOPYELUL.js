@@ -1,9 +1,7 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  githubBumpPublisher,
-  runBump
-} from "./chunk-W66HDLUA.js";
-import "./chunk-U2ZZPKCO.js";
+  bumpCommand
+} from "./chunk-2TODC6UY.js";
 import "./chunk-TYIG3YVF.js";
 import "./chunk-4NJ2LQN2.js";
 import "./chunk-Z65K4BBT.js";
@@ -11,6 +9,5 @@ import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  githubBumpPublisher,
-  runBump
+  bumpCommand
 };

@@ -1,7 +1,7 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
   bumpCommand
-} from "./chunk-U2ZZPKCO.js";
+} from "./chunk-2TODC6UY.js";
 import {
   execa
 } from "./chunk-4NJ2LQN2.js";
@@ -20749,6 +20749,7 @@ async function githubBumpPublisher(options) {
   const server = (options.env.GITHUB_SERVER_URL ?? "https://github.com").replace(/\/$/, "");
   const remote = { url: `${server}/${owner}/${name}.git`, authHeader: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString("base64")}` };
   const git = new BranchWriter(repoRoot, remote, BOT, options.env);
+  let head;
   const base = await baseBranch(options.env, repoRoot);
   const toPull = (p) => ({
     number: p.number,
@@ -20779,10 +20780,10 @@ async function githubBumpPublisher(options) {
       return [...all.values()].sort((a, b) => b.number - a.number).map(toPull);
     }),
     pushBranch: async (branch, files, message) => {
-      const head = await git.head();
-      const { commit, tree } = await git.commit(head, files, message);
+      const base2 = await (head ??= git.head());
+      const { commit, tree } = await git.commit(base2, files, message);
       const existing = await git.remoteBranch(branch);
-      if (existing && existing.tree === tree && existing.parent === head) return "unchanged";
+      if (existing && existing.tree === tree && existing.parent === base2) return "unchanged";
       await git.push(branch, commit);
       return "pushed";
     },

@@ -1,7 +1,9 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  bumpCommand
-} from "./chunk-U2ZZPKCO.js";
+  githubBumpPublisher,
+  runBump
+} from "./chunk-FDDIUGUZ.js";
+import "./chunk-2TODC6UY.js";
 import "./chunk-TYIG3YVF.js";
 import "./chunk-4NJ2LQN2.js";
 import "./chunk-Z65K4BBT.js";
@@ -9,5 +11,6 @@ import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  bumpCommand
+  githubBumpPublisher,
+  runBump
 };

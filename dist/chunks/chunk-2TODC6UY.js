@@ -883,7 +883,7 @@ async function bumpCommand(options) {
   const registry = new RegistryClient({ credentials: new Map([...docker.credentials, ...options.credentials ?? []]), registries, helpers: docker.helpers });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === "bump");
-  const edits = editsOf(moving, plan.textOf);
+  const edits = options.mode === "pull-requests" ? [] : editsOf(moving, plan.textOf);
   const written = [];
   let pullRequests = [];
   if (options.mode === "local") {

@@ -491,7 +491,7 @@ async function bump(args, env, cwd, io) {
   });
   const mode = values.local ? "local" : values["dry-run"] ? "dry-run" : "pull-requests";
   const publisher = mode === "pull-requests" ? await cliPublisher(env, cwd) : void 0;
-  const result = await (await import("./bump-XDJZ37VV.js")).bumpCommand({
+  const result = await (await import("./bump-FOPYELUL.js")).bumpCommand({
     config: values.config ?? "kubeplan.yaml",
     cwd,
     env,
@@ -513,7 +513,7 @@ async function cliPublisher(env, cwd) {
       hint: "set them, or pass --local to edit the working tree or --dry-run to only print the edits"
     });
   }
-  const { githubBumpPublisher } = await import("./bump-ADCLEAW4.js");
+  const { githubBumpPublisher } = await import("./bump-CQSDF55U.js");
   return githubBumpPublisher({ token, repository, env, cwd });
 }
 function directCredentials(values, cwd, env) {
