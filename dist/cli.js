@@ -4,7 +4,7 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 // src/cli.ts
 import { enableCompileCache } from "node:module";
 enableCompileCache?.();
-var { main } = await import("./chunks/main-BDGRDCZV.js");
+var { main } = await import("./chunks/main-GFNO2BRQ.js");
 process.exitCode = await main(process.argv.slice(2), process.env, process.cwd(), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -17,32 +17,32 @@ import {
 } from "./chunks/chunk-FDDIUGUZ.js";
 import {
   rollbackCommand
-} from "./chunks/chunk-CPFRFYLA.js";
+} from "./chunks/chunk-4OMGPE3F.js";
 import {
   driftCommand,
   formatDriftMarkdown
-} from "./chunks/chunk-4GA2UXCA.js";
+} from "./chunks/chunk-MRZMDYDM.js";
 import {
   diffCommand
-} from "./chunks/chunk-BWBXGNKO.js";
+} from "./chunks/chunk-6KMZQFPM.js";
 import {
   formatPlanJson,
   planFooter,
   planHeader,
   planSections
-} from "./chunks/chunk-ZJUL6CUY.js";
+} from "./chunks/chunk-OFIMP4AG.js";
 import {
   renderCommand
 } from "./chunks/chunk-SUXQHBOJ.js";
 import {
   applyCommand
-} from "./chunks/chunk-PGZ6QMXC.js";
-import "./chunks/chunk-A4MAC3QO.js";
+} from "./chunks/chunk-ERRDTNE5.js";
+import "./chunks/chunk-L333WWOV.js";
 import {
   emptyCounts,
   objectName,
   summaryLine
-} from "./chunks/chunk-BHBOCI37.js";
+} from "./chunks/chunk-FC6XUUJ6.js";
 import "./chunks/chunk-PN44SHZJ.js";
 import {
   formatSource

@@ -70,6 +70,9 @@ export class ClusterClient {
     this.limiter = new Limiter(concurrency);
   }
 
+  /** Where a token given without a kubeconfig came from (`a GitHub OIDC token (audience …)`): a 401 names it. */
+  private credentialSource: string | undefined;
+
   static async connect(options: ConnectOptions): Promise<ClusterClient> {
     // Loaded here, not at import: commands that need no cluster (render) should not pay for it.
     const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
@@ -103,6 +106,7 @@ export class ClusterClient {
       undici.request ?? (undici as unknown as { default: typeof undici }).default.request,
       Math.max(1, options.concurrency),
     );
+    client.credentialSource = options.direct?.source;
     await client.authenticate(RequestContext, HttpMethod.GET);
     return client;
   }
@@ -177,6 +181,7 @@ export class ClusterClient {
         await sleep(retryDelay(retryAfter, attempt));
         continue;
       }
+      if (status === 401 && this.credentialSource) throw refusedCredentials(this.server, this.credentialSource);
       throw statusError(status, text, method, url);
     }
   }
@@ -275,6 +280,17 @@ function isOptimisticConflict(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A token given without a kubeconfig was refused: with OIDC the cause is in the cluster's trust setup. */
+function refusedCredentials(server: string, source: string): ClusterError {
+  return new ClusterError(`${server} refused ${source} (401 Unauthorized)`, {
+    status: 401,
+    where: server,
+    hint: source.includes('OIDC')
+      ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref"
+      : 'check that the token is current and that the apiserver trusts its issuer',
+  });
 }
 
 function statusError(status: number, text: string, method: string, url: URL): ClusterError {

@@ -1,5 +1,4 @@
 import { ClusterClient, type DirectCredentials } from '../cluster/client.js';
-import { ClusterError } from '../errors.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
 
@@ -27,22 +26,7 @@ export async function openCluster(config: Config, options: ClusterOptions) {
     env: options.env,
     cwd: options.cwd,
   });
-  let resources: ResourceMap;
-  try {
-    resources = await ResourceMap.discover(client);
-  } catch (error) {
-    // The first request: a refused token is a credential problem, and with OIDC the cause is in the trust setup.
-    if (error instanceof ClusterError && error.status === 401 && options.direct) {
-      throw new ClusterError(`${options.direct.server} refused ${options.direct.source} (401 Unauthorized)`, {
-        status: 401,
-        where: options.direct.server,
-        hint: options.direct.source.includes('OIDC')
-          ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref"
-          : 'check that the token is current and that the apiserver trusts its issuer',
-      });
-    }
-    throw error;
-  }
+  const resources = await ResourceMap.discover(client);
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
   return { client, resources, ignore, policy };

@@ -7,14 +7,14 @@ import {
   rollbackTarget,
   rolledBackError,
   stageOf
-} from "./chunk-A4MAC3QO.js";
+} from "./chunk-L333WWOV.js";
 import {
   ApplyError,
   objectName,
   openCluster,
   planTargets,
   summaryLine
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 import {
   renderTargets
 } from "./chunk-PN44SHZJ.js";

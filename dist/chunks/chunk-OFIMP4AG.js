@@ -6,7 +6,7 @@ import {
   objectName,
   sourceOf,
   summaryLine
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 
 // src/core/report/markdown.ts
 function formatPlanMarkdown(plan) {

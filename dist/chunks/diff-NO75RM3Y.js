@@ -1,12 +1,9 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  describeDrift,
-  driftCommand,
-  formatDriftMarkdown,
-  formatOpenMetrics
-} from "./chunk-4GA2UXCA.js";
-import "./chunk-ZJUL6CUY.js";
-import "./chunk-BHBOCI37.js";
+  diffCommand
+} from "./chunk-6KMZQFPM.js";
+import "./chunk-OFIMP4AG.js";
+import "./chunk-FC6XUUJ6.js";
 import "./chunk-PN44SHZJ.js";
 import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
@@ -16,8 +13,5 @@ import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  describeDrift,
-  driftCommand,
-  formatDriftMarkdown,
-  formatOpenMetrics
+  diffCommand
 };

@@ -4,13 +4,13 @@ import {
   formatPlanJson,
   formatPlanText,
   section
-} from "./chunk-ZJUL6CUY.js";
+} from "./chunk-OFIMP4AG.js";
 import {
   FIELD_MANAGER,
   objectName,
   openCluster,
   planTargets
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 import {
   renderTargets
 } from "./chunk-PN44SHZJ.js";

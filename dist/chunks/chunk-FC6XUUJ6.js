@@ -1187,6 +1187,8 @@ var ClusterClient = class _ClusterClient {
   limiter;
   /** Counts requests by verb, for tests and benchmarks. */
   stats = { requests: 0, retries: 0, lists: 0, dryRuns: 0 };
+  /** Where a token given without a kubeconfig came from (`a GitHub OIDC token (audience …)`): a 401 names it. */
+  credentialSource;
   static async connect(options) {
     const [{ KubeConfig }, undici, { RequestContext, HttpMethod }] = await Promise.all([
       import("./config-NWHLZ4SX.js"),
@@ -1219,6 +1221,7 @@ var ClusterClient = class _ClusterClient {
       undici.request ?? undici.default.request,
       Math.max(1, options.concurrency)
     );
+    client.credentialSource = options.direct?.source;
     await client.authenticate(RequestContext, HttpMethod.GET);
     return client;
   }
@@ -1286,6 +1289,7 @@ var ClusterClient = class _ClusterClient {
         await sleep(retryDelay(retryAfter, attempt));
         continue;
       }
+      if (status === 401 && this.credentialSource) throw refusedCredentials(this.server, this.credentialSource);
       throw statusError(status, text, method, url);
     }
   }
@@ -1374,6 +1378,13 @@ function isOptimisticConflict(text) {
     return false;
   }
 }
+function refusedCredentials(server, source) {
+  return new ClusterError(`${server} refused ${source} (401 Unauthorized)`, {
+    status: 401,
+    where: server,
+    hint: source.includes("OIDC") ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref" : "check that the token is current and that the apiserver trusts its issuer"
+  });
+}
 function statusError(status, text, method, url) {
   let message = text.trim() || `HTTP ${status}`;
   let reason;
@@ -1434,19 +1445,7 @@ async function openCluster(config, options) {
     env: options.env,
     cwd: options.cwd
   });
-  let resources;
-  try {
-    resources = await ResourceMap.discover(client);
-  } catch (error) {
-    if (error instanceof ClusterError && error.status === 401 && options.direct) {
-      throw new ClusterError(`${options.direct.server} refused ${options.direct.source} (401 Unauthorized)`, {
-        status: 401,
-        where: options.direct.server,
-        hint: options.direct.source.includes("OIDC") ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref" : "check that the token is current and that the apiserver trusts its issuer"
-      });
-    }
-    throw error;
-  }
+  const resources = await ResourceMap.discover(client);
   const ignore = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy = new Map(config.targets.map((t) => [t.name, t.policy]));
   return { client, resources, ignore, policy };

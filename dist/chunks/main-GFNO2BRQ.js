@@ -343,7 +343,7 @@ async function diff(args, env, cwd, io) {
   if (mode !== "server" && mode !== "client" && mode !== "auto") {
     throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: "use --mode server (needs patch permission) or --mode client (read-only)" });
   }
-  const result = await (await import("./diff-OBQ3HV24.js")).diffCommand({
+  const result = await (await import("./diff-NO75RM3Y.js")).diffCommand({
     ...clusterArgs(values, cwd, env),
     mode,
     base: emptyToUndefined(values.base),
@@ -379,7 +379,7 @@ async function apply(args, env, cwd, io) {
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not "${output}"`, { hint: "use -o text or -o json" });
   if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait exclude each other", { hint: "pass one of them (waiting is the default)" });
   const timeoutMs = parseDuration(values.timeout ?? "5m");
-  const result = await (await import("./apply-CFJROFJG.js")).applyCommand({
+  const result = await (await import("./apply-MGQRPZ4V.js")).applyCommand({
     ...clusterArgs(values, cwd, env),
     dryRun: values["dry-run"] ?? false,
     forceConflicts: values["force-conflicts"] ?? false,
@@ -416,7 +416,7 @@ async function rollback(args, env, cwd, io) {
   const to = values["to-revision"];
   if (to !== void 0 && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: "see them with --list" });
   if (to !== void 0 && values.list) throw new UsageError("--list and --to-revision exclude each other", { hint: "list first, then roll back" });
-  const result = await (await import("./rollback-MUY3GCGU.js")).rollbackCommand({
+  const result = await (await import("./rollback-Q2EDN3MM.js")).rollbackCommand({
     ...clusterArgs(values, cwd, env),
     target: targets[0],
     toRevision: to === void 0 ? void 0 : Number(to),
@@ -446,7 +446,7 @@ async function drift(args, env, cwd, io) {
   if (output !== "text" && output !== "markdown" && output !== "json" && output !== "openmetrics") {
     throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: "use -o openmetrics for a textfile collector or a Pushgateway" });
   }
-  const result = await (await import("./drift-JY3HILSH.js")).driftCommand({
+  const result = await (await import("./drift-S2BKLGOT.js")).driftCommand({
     ...clusterArgs(values, cwd, env),
     output,
     exitCode: values["exit-code"] ?? false,

@@ -2,11 +2,11 @@ import { createRequire as __kubeplanCreateRequire } from 'node:module'; const re
 import {
   RevisionStore,
   rollbackTarget
-} from "./chunk-A4MAC3QO.js";
+} from "./chunk-L333WWOV.js";
 import {
   objectName,
   openCluster
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 import {
   loadConfig
 } from "./chunk-Z65K4BBT.js";

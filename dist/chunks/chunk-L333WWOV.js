@@ -13,7 +13,7 @@ import {
   preflightAccess,
   resourcePath,
   serverSideApply
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 import {
   ClusterError,
   KubeplanError

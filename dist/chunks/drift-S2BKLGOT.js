@@ -1,9 +1,12 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  diffCommand
-} from "./chunk-BWBXGNKO.js";
-import "./chunk-ZJUL6CUY.js";
-import "./chunk-BHBOCI37.js";
+  describeDrift,
+  driftCommand,
+  formatDriftMarkdown,
+  formatOpenMetrics
+} from "./chunk-MRZMDYDM.js";
+import "./chunk-OFIMP4AG.js";
+import "./chunk-FC6XUUJ6.js";
 import "./chunk-PN44SHZJ.js";
 import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
@@ -13,5 +16,8 @@ import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  diffCommand
+  describeDrift,
+  driftCommand,
+  formatDriftMarkdown,
+  formatOpenMetrics
 };

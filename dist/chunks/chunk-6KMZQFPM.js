@@ -3,7 +3,7 @@ import {
   formatPlanJson,
   formatPlanMarkdown,
   formatPlanText
-} from "./chunk-ZJUL6CUY.js";
+} from "./chunk-OFIMP4AG.js";
 import {
   SecretMasker,
   canI,
@@ -18,7 +18,7 @@ import {
   secretKeyChanges,
   stripNoise,
   unifiedDiff
-} from "./chunk-BHBOCI37.js";
+} from "./chunk-FC6XUUJ6.js";
 import {
   renderTargets
 } from "./chunk-PN44SHZJ.js";

@@ -1,17 +1,15 @@
 import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);
 import {
-  applyCommand
-} from "./chunk-PGZ6QMXC.js";
-import "./chunk-A4MAC3QO.js";
-import "./chunk-BHBOCI37.js";
-import "./chunk-PN44SHZJ.js";
+  rollbackCommand
+} from "./chunk-4OMGPE3F.js";
+import "./chunk-L333WWOV.js";
+import "./chunk-FC6XUUJ6.js";
 import "./chunk-TZ2ZTMWF.js";
 import "./chunk-TYIG3YVF.js";
-import "./chunk-4NJ2LQN2.js";
 import "./chunk-Z65K4BBT.js";
 import "./chunk-4PR4VSOE.js";
 import "./chunk-SGIW2ZLB.js";
 import "./chunk-67KDASP7.js";
 export {
-  applyCommand
+  rollbackCommand
 };
