@@ -17,11 +17,12 @@ async function bundle(outdir) {
     entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
     outdir,
     bundle: true,
-    splitting: true,
+    // One self-contained file per entry, no shared chunks: content-hashed chunk names renamed megabytes of dist/ in
+    // every commit. Lazy command imports are still deferred: esbuild turns them into functions run on first use.
+    splitting: false,
     format: 'esm',
     platform: 'node',
     target: 'node24',
-    chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS dependencies may call require() for Node built-ins.
     banner: { js: "import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);" },
     legalComments: 'eof',
