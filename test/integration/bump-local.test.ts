@@ -199,7 +199,8 @@ describe('kubeplan bump --local / --dry-run (bench registry)', () => {
       'envs/staging.yaml': 'image: {tag: 3.5.0-rc.1}\n',
     });
     mkdirSync(path.join(repo, '..', 'docker'), { recursive: true });
-    writeFileSync(path.join(repo, '..', 'docker', 'config.json'), JSON.stringify({ auths: { 'ghcr.io': { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }));
+    // The endpoint gets the credentials given for its own host (a mirror never gets ghcr.io's).
+    writeFileSync(path.join(repo, '..', 'docker', 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }));
     const run = await runCliAsync(['bump', '--local', '-o', 'json', '--registry-endpoint', `ghcr.io=${registry.url}`], { cwd: repo, env: env(repo) });
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const report = JSON.parse(run.stdout);

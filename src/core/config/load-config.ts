@@ -37,7 +37,7 @@ interface RawConfig {
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
   images?: { name: string; files?: string[]; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
-  registries?: { host: string; insecure?: boolean; endpoint?: string }[];
+  registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
   bump?: { labels?: string[]; branchPrefix?: string };
 }
 
@@ -123,7 +123,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       allowHelmCharts: config.kustomize?.allowHelmCharts ?? false,
     },
     images,
-    registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, '') })),
+    registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, ''), tokenRealm: r.tokenRealm })),
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
   };
 }
@@ -440,6 +440,12 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         return new ConfigError(`${context}${field} ${JSON.stringify(e.data)} is not valid`, {
           where: locate.where(segments),
           hint: `use lower-case letters, digits and dashes, starting and ending with a letter or digit, at most ${field === 'releaseName' ? 53 : 63} characters`,
+        });
+      }
+      if (field === 'tokenRealm') {
+        return new ConfigError(`${fieldPath} ${JSON.stringify(e.data)} is not a token service URL kubeplan sends credentials to`, {
+          where: locate.where(segments),
+          hint: 'write the https:// URL of the realm the registry names in its WWW-Authenticate challenge, without a query (http:// only for localhost or 127.x)',
         });
       }
       if (field === 'kustomize' || field === 'manifests' || segments.includes('values')) {

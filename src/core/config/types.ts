@@ -104,6 +104,8 @@ export interface RegistryConfig {
   host: string;
   insecure: boolean;
   endpoint: string | undefined;
+  /** A token service on another host that may receive the registry's credentials. */
+  tokenRealm: string | undefined;
 }
 
 export interface Config {

@@ -57,10 +57,38 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
+/** At most this many tag pages per repository: a registry whose `Link` pages never end fails its image, not the run. */
+export const MAX_TAG_PAGES = 1000;
+/** At most this many tags per repository (over all pages). */
+export const MAX_TAGS = 100_000;
+/** The largest response body kubeplan reads from a registry or token service (a tag page, a token). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Token services on another host that kubeplan sends a registry's credentials to without being told: Docker Hub's
+ * registry answers with a realm on auth.docker.io, GitLab.com's with one on gitlab.com.
+ */
+const KNOWN_TOKEN_REALMS: ReadonlyMap<string, string> = new Map([
+  ['registry-1.docker.io', 'https://auth.docker.io/token'],
+  ['registry.gitlab.com', 'https://gitlab.com/jwt/auth'],
+]);
+
+/** OCI distribution-spec grammar of a tag and of a digest. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
+}
+
 export interface RegistryClientOptions {
+  /** Per host kubeplan talks to: the registry's own host, or a mirror endpoint's host (never the upstream's for a mirror). */
   credentials?: ReadonlyMap<string, Credentials>;
-  /** kubeplan.yaml `registries`: plain HTTP hosts and other endpoints (mirrors) per host. */
-  registries?: readonly { host: string; insecure: boolean; endpoint: string | undefined }[];
+  /**
+   * kubeplan.yaml `registries`: plain HTTP hosts, other endpoints (mirrors) per host, and a token service on another
+   * host that may receive the credentials.
+   */
+  registries?: readonly { host: string; insecure: boolean; endpoint: string | undefined; tokenRealm?: string | undefined }[];
   /** Requests in flight per registry (default 8). */
   concurrency?: number;
   /** Docker credential helpers config.json names per host (`*` for credsStore): kubeplan does not run them. */
@@ -73,6 +101,12 @@ export interface RegistryClientOptions {
  * and 5xx honouring Retry-After; tag lists followed through their same-origin `Link` pages and cached for the run; at
  * most `concurrency` requests in flight per registry. Once a registry has challenged, the token for a new repository
  * is fetched before its first request, so an image costs 1 token + its tag pages (+1 HEAD).
+ *
+ * What a registry answers is checked before it is used: tag pages are bounded (MAX_TAG_PAGES, MAX_TAGS,
+ * MAX_BODY_BYTES, a `Link` back to a page already read), bodies must be the JSON shape the API documents, and tags and
+ * digests must follow the OCI grammar; anything else is a RegistryError naming the image. Credentials go only to the
+ * host they were given for (a mirror endpoint gets its own host's credentials, never the upstream's), and to a token
+ * realm only on that same host (not downgraded to plain HTTP) or one kubeplan.yaml names (`tokenRealm`).
  */
 export class RegistryClient {
   private readonly tokens = new Map<string, { token: string; expires: number }>();
@@ -83,6 +117,8 @@ export class RegistryClient {
   private readonly registries: NonNullable<RegistryClientOptions['registries']>;
   private readonly concurrency: number;
   private readonly helpers: ReadonlyMap<string, string>;
+  /** Token realms on another host that asked for credentials kubeplan kept (per registry), for the hint. */
+  private readonly withheld = new Map<string, string>();
   /** Requests made, in total and per `registry/repository` (token requests included). */
   readonly stats = { requests: 0, byImage: new Map<string, number>() };
 
@@ -94,12 +130,20 @@ export class RegistryClient {
     this.helpers = o.helpers ?? new Map();
   }
 
-  /** What to do when a registry wants credentials kubeplan does not have. */
+  /** What to do when a registry wants credentials kubeplan does not have (or would not send). */
   private credentialsHint(registry: string): string {
-    const helper = this.credentials.has(registry) ? undefined : (this.helpers.get(registry) ?? this.helpers.get('*'));
+    const realm = this.withheld.get(registry);
+    if (realm) {
+      return `the registry sends clients to the token service ${realm}, on another host; kubeplan gives it the credentials of ${this.host(registry)} only when kubeplan.yaml names it (registries: - host: ${registry}, tokenRealm: ${realm})`;
+    }
+    const host = this.host(registry);
+    if (host !== registry && !this.credentials.has(host)) {
+      return `${registry} is reached through the endpoint ${host}, which gets only credentials given for ${host} itself (a docker config.json auths entry or the registry-auth input for ${host}); the credentials of ${registry} are not sent to a mirror`;
+    }
+    const helper = this.credentials.has(host) ? undefined : (this.helpers.get(host) ?? this.helpers.get('*'));
     return helper
-      ? `Docker's config.json leaves ${registry} to docker-credential-${helper}, which kubeplan does not run: give the credentials in registry-auth, or log in with a config that stores them (DOCKER_CONFIG pointing at one without credsStore)`
-      : `give kubeplan credentials for ${registry} (a docker config.json auths entry or the registry-auth input)`;
+      ? `Docker's config.json leaves ${host} to docker-credential-${helper}, which kubeplan does not run: give the credentials in registry-auth, or log in with a config that stores them (DOCKER_CONFIG pointing at one without credsStore)`
+      : `give kubeplan credentials for ${host} (a docker config.json auths entry or the registry-auth input)`;
   }
 
   /** Requests made for one image so far. */
@@ -112,7 +156,7 @@ export class RegistryClient {
     const key = `${image.registry}/${image.repository} ${pageSize}`;
     let cached = this.tagCache.get(key);
     if (!cached) {
-      cached = this.fetchTags(image, pageSize);
+      cached = this.unexpectedAsRegistryError(image, this.fetchTags(image, pageSize));
       cached.catch(() => this.tagCache.delete(key));
       this.tagCache.set(key, cached);
     }
@@ -121,37 +165,123 @@ export class RegistryClient {
 
   private async fetchTags(image: Pick<ImageRef, 'registry' | 'repository'>, pageSize: number): Promise<string[]> {
     const tags: string[] = [];
+    const where = `${image.registry}/${image.repository}`;
     const origin = new URL(this.base(image.registry)).origin;
-    let next: string | undefined = `/v2/${image.repository}/tags/list?n=${pageSize}`;
-    while (next) {
-      const res = await this.request(image, 'GET', next, 'application/json');
-      const body = (await res.json()) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
+    const fetched = new Set<string>();
+    let next = new URL(`${origin}/v2/${image.repository}/tags/list?n=${pageSize}`);
+    for (;;) {
+      fetched.add(next.href);
+      const res = await this.request(image, 'GET', next.href, 'application/json');
+      const body = await readJson(res, `the tag list page ${next.pathname}${next.search}`, where);
+      const listed = (body as { tags?: unknown } | null)?.tags;
+      if (body === null || typeof body !== 'object' || Array.isArray(body) || !(listed === undefined || listed === null || Array.isArray(listed))) {
+        throw new RegistryError(`the tag list page ${next.pathname}${next.search} is not a tag list (JSON without a "tags" array)`, { where, hint: notRegistryHint });
+      }
+      // One by one: a page of millions of tags must not become millions of arguments (push(...page) overflows the stack).
+      for (const tag of (listed ?? []) as unknown[]) {
+        if (typeof tag !== 'string' || !TAG.test(tag)) {
+          throw new RegistryError(`the tag list names ${JSON.stringify(tag).slice(0, 80)}, which is not a tag`, { where, hint: notRegistryHint });
+        }
+        if (tags.length === MAX_TAGS) {
+          throw new RegistryError(`the registry lists more than ${MAX_TAGS.toLocaleString('en')} tags for ${image.repository}; kubeplan stopped reading`, {
+            where,
+            hint: 'delete old tags from the repository, or set skip: true for this image in kubeplan.yaml',
+          });
+        }
+        tags.push(tag);
+      }
       const link = res.headers.get('link');
       const target = link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
       if (!target) break;
-      const url = new URL(target, `${origin}/`);
-      if (url.origin !== origin) {
-        throw new RegistryError(`the tag list links to another origin (${url.origin})`, { where: `${image.registry}/${image.repository}`, hint: 'kubeplan follows tag pages on the same registry only; check the registry' });
+      let url: URL;
+      try {
+        url = new URL(target, `${origin}/`);
+      } catch {
+        throw new RegistryError(`the tag list links to "${target.slice(0, 200)}", which is not a URL`, { where, hint: notRegistryHint });
       }
-      next = url.href;
+      if (url.origin !== origin) {
+        throw new RegistryError(`the tag list links to another origin (${url.origin})`, { where, hint: 'kubeplan follows tag pages on the same registry only; check the registry' });
+      }
+      if (fetched.has(url.href)) {
+        throw new RegistryError(`the tag list links back to a page it already gave (${url.pathname}${url.search}) after ${fetched.size} page(s); kubeplan stopped reading`, {
+          where,
+          hint: "the registry's tag pagination loops: report it to the registry's operator, or set skip: true for this image in kubeplan.yaml",
+        });
+      }
+      if (fetched.size === MAX_TAG_PAGES) {
+        throw new RegistryError(`the tag list has more than ${MAX_TAG_PAGES} pages; kubeplan stopped reading`, {
+          where,
+          hint: "delete old tags from the repository, or check the registry's pagination; set skip: true for this image in kubeplan.yaml to leave it out",
+        });
+      }
+      next = url;
     }
     return tags;
   }
 
   /** The digest a tag points at (one HEAD request), or undefined when the tag does not exist. */
-  async digestOf(image: Pick<ImageRef, 'registry' | 'repository'>, tag: string): Promise<string | undefined> {
-    const res = await this.request(image, 'HEAD', `/v2/${image.repository}/manifests/${encodeURIComponent(tag)}`, MANIFEST_TYPES, [404]);
-    if (res.status === 404) return undefined;
-    return res.headers.get('docker-content-digest') ?? undefined;
+  digestOf(image: Pick<ImageRef, 'registry' | 'repository'>, tag: string): Promise<string | undefined> {
+    return this.unexpectedAsRegistryError(
+      image,
+      (async () => {
+        const res = await this.request(image, 'HEAD', `/v2/${image.repository}/manifests/${encodeURIComponent(tag)}`, MANIFEST_TYPES, [404]);
+        if (res.status === 404) return undefined;
+        const digest = res.headers.get('docker-content-digest') ?? undefined;
+        if (digest !== undefined && !DIGEST.test(digest)) {
+          throw new RegistryError(`the manifest of ${tag} answered the digest ${JSON.stringify(digest.slice(0, 100))}, which is not a digest`, { where: `${image.registry}/${image.repository}`, hint: notRegistryHint });
+        }
+        return digest;
+      })(),
+    );
+  }
+
+  /**
+   * Whatever a server makes go wrong below (a body cut off, a header fetch refuses) is that image's RegistryError, so
+   * it fails the image and not the run.
+   */
+  private async unexpectedAsRegistryError<T>(image: Pick<ImageRef, 'registry' | 'repository'>, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (error instanceof RegistryError) throw error;
+      throw new RegistryError(`the registry's answer cannot be read: ${(error as Error).message}`, { where: `${image.registry}/${image.repository}`, hint: notRegistryHint });
+    }
+  }
+
+  private configured(registry: string) {
+    return this.registries.find((r) => r.host === registry || (registry === 'registry-1.docker.io' && r.host === 'docker.io'));
   }
 
   private base(registry: string): string {
-    const configured = this.registries.find((r) => r.host === registry || (registry === 'registry-1.docker.io' && r.host === 'docker.io'));
+    const configured = this.configured(registry);
     if (configured?.endpoint) return configured.endpoint;
     const host = registry.replace(/:\d+$/, '');
-    const loopback = host === 'localhost' || /^127\./.test(host) || host === '[::1]';
-    return `${loopback || configured?.insecure ? 'http' : 'https'}://${registry}`;
+    return `${isLoopback(host) || configured?.insecure ? 'http' : 'https'}://${registry}`;
+  }
+
+  /** The host kubeplan talks to for a registry: its own, or its mirror endpoint's. Credentials are looked up by it. */
+  private host(registry: string): string {
+    return this.configured(registry)?.endpoint ? new URL(this.base(registry)).host : registry;
+  }
+
+  private credentialsFor(registry: string): Credentials | undefined {
+    return this.credentials.get(this.host(registry));
+  }
+
+  /**
+   * Whether a token realm may receive the registry's credentials: on the host kubeplan talks to (any port) and not
+   * over plain HTTP unless that host is spoken to over plain HTTP anyway (loopback, insecure), or the realm
+   * kubeplan.yaml names for the registry, or Docker Hub's and GitLab.com's own.
+   */
+  private trustsRealm(registry: string, realm: URL): boolean {
+    const base = new URL(this.base(registry));
+    const named = this.configured(registry)?.tokenRealm ?? (this.configured(registry)?.endpoint ? undefined : KNOWN_TOKEN_REALMS.get(registry));
+    if (named) {
+      const n = new URL(named);
+      if (n.origin === realm.origin && n.pathname === realm.pathname) return true;
+    }
+    if (realm.hostname !== base.hostname) return false;
+    return realm.protocol === 'https:' || (realm.protocol === 'http:' && base.protocol === 'http:');
   }
 
   private readonly pings = new Map<string, Promise<void>>();
@@ -168,7 +298,7 @@ export class RegistryClient {
         this.stats.requests++;
         try {
           const res = await fetch(`${this.base(registry)}/v2/`, { headers: { 'user-agent': 'kubeplan' } });
-          await res.arrayBuffer();
+          await res.body?.cancel();
           const challenge = res.headers.get('www-authenticate');
           if (res.status === 401 && challenge) this.challenges.set(registry, challenge);
         } catch {
@@ -217,7 +347,7 @@ export class RegistryClient {
       if (res.ok || okStatuses.includes(res.status)) return res;
       if (res.status === 401 && !challenged) {
         challenged = true;
-        await res.arrayBuffer();
+        await res.body?.cancel();
         const challenge = res.headers.get('www-authenticate') ?? '';
         this.challenges.set(image.registry, challenge);
         await this.answerChallenge(challenge, image, scope, where);
@@ -225,11 +355,11 @@ export class RegistryClient {
       }
       if ((res.status === 429 || res.status >= 500) && attempt < 5) {
         const after = Number(res.headers.get('retry-after'));
-        await res.arrayBuffer();
+        await res.body?.cancel();
         await new Promise((r) => setTimeout(r, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : 250 * 2 ** attempt));
         continue;
       }
-      const text = await res.text();
+      const text = await readText(res, `the answer to ${method} ${new URL(url).pathname}`, where).catch(() => '');
       throw new RegistryError(`${method} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`, {
         where,
         hint:
@@ -245,7 +375,7 @@ export class RegistryClient {
   private authorization(registry: string, scope: string): string | undefined {
     const token = this.tokens.get(`${registry} ${scope}`);
     if (token && token.expires > Date.now()) return `Bearer ${token.token}`;
-    const creds = this.credentials.get(registry);
+    const creds = this.credentialsFor(registry);
     if (creds && this.basicOnly.has(registry)) return basic(creds);
     return undefined;
   }
@@ -255,33 +385,90 @@ export class RegistryClient {
   private async answerChallenge(challenge: string, image: Pick<ImageRef, 'registry' | 'repository'>, scope: string, where: string): Promise<void> {
     const registry = image.registry;
     const scheme = challenge.split(' ')[0]?.toLowerCase();
-    const creds = this.credentials.get(registry);
+    const creds = this.credentialsFor(registry);
     if (scheme === 'basic') {
       if (!creds) throw new RegistryError('the registry wants a user and password', { where, hint: this.credentialsHint(registry) });
       this.basicOnly.add(registry);
       return;
     }
-    if (scheme !== 'bearer') throw new RegistryError(`unsupported authentication challenge "${challenge}"`, { where, hint: 'use a registry that speaks Basic or Bearer tokens' });
+    if (scheme !== 'bearer') throw new RegistryError(`unsupported authentication challenge "${challenge.slice(0, 200)}"`, { where, hint: 'use a registry that speaks Basic or Bearer tokens' });
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     if (!params.realm) throw new RegistryError('the Bearer challenge has no realm', { where, hint: 'check the registry configuration' });
-    const realm = new URL(params.realm);
+    let realm: URL;
+    try {
+      realm = new URL(params.realm);
+    } catch {
+      realm = new URL('invalid:');
+    }
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
+      throw new RegistryError(`the Bearer challenge's realm "${params.realm.slice(0, 200)}" is not an http(s) URL`, { where, hint: 'check the registry configuration' });
+    }
     if (params.service) realm.searchParams.set('service', params.service);
     // The challenge's scope names the repository that was asked first; a token for another one asks for its own.
     realm.searchParams.set('scope', scope);
+    const send = creds !== undefined && this.trustsRealm(registry, realm);
+    if (creds && !send) this.withheld.set(registry, `${realm.origin}${realm.pathname}`);
     this.count(image);
     let res: Response;
     try {
-      res = await fetch(realm, { headers: creds ? { authorization: basic(creds) } : {} });
+      res = await fetch(realm, { headers: send ? { authorization: basic(creds) } : {} });
     } catch (error) {
       throw new RegistryError(`cannot reach the token service ${realm.origin}: ${(error as Error).message}`, { where, hint: 'check the network access to the token service' });
     }
     if (!res.ok) {
-      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: creds ? 'check the credentials' : this.credentialsHint(registry) });
+      await res.body?.cancel();
+      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: send ? 'check the credentials' : this.credentialsHint(registry) });
     }
-    const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError('the token service returned no token', { where, hint: 'check the registry configuration' });
-    this.tokens.set(`${registry} ${scope}`, { token, expires: Date.now() + Math.max(30, (body.expires_in ?? 60) - 10) * 1000 });
+    const body = (await readJson(res, `the token service ${realm.origin}`, where)) as { token?: unknown; access_token?: unknown; expires_in?: unknown } | null;
+    const token = body?.token ?? body?.access_token;
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) {
+      throw new RegistryError(`the token service ${realm.origin} returned no token`, { where, hint: 'check the registry configuration' });
+    }
+    const expiresIn = typeof body?.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : 60;
+    this.tokens.set(`${registry} ${scope}`, { token, expires: Date.now() + Math.max(30, expiresIn - 10) * 1000 });
+  }
+}
+
+const notRegistryHint = 'check that the registry address (or its endpoint in kubeplan.yaml / --registry-endpoint) is an OCI registry API, not a web page, proxy or login portal';
+
+/** A response body as text, read up to MAX_BODY_BYTES (a larger one is an error, not an out-of-memory). */
+async function readText(res: Response, what: string, where: string): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  const tooLarge = () =>
+    new RegistryError(`${what} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`, {
+      where,
+      hint: 'a registry answers far less; check the registry, or set skip: true for this image in kubeplan.yaml',
+    });
+  if (declared > MAX_BODY_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A response body as JSON; an HTML page or broken JSON is an error naming what was asked and what came back. */
+async function readJson(res: Response, what: string, where: string): Promise<unknown> {
+  const text = await readText(res, what, where);
+  try {
+    return JSON.parse(text);
+  } catch {
+    const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
+    const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    throw new RegistryError(`${what} is not JSON (${type}${start ? `, starting "${start}"` : ', empty'})`, { where, hint: notRegistryHint });
   }
 }
 
