@@ -12,7 +12,8 @@ import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
-import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
+import { appliedFields, ownedButNotRendered } from './managed-fields.js';
+import { mergeForClientMode } from './client-mode.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
 import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
@@ -427,51 +428,6 @@ function immutableFieldsFromError(error: unknown): string[] | undefined {
   const fields = error.causes.filter((c) => immutable.test(c.message ?? '')).map((c) => c.field ?? '');
   if (fields.length > 0) return [...new Set(fields.filter(Boolean))];
   return immutable.test(error.message) ? ['(immutable field)'] : undefined;
-}
-
-/**
- * Client mode's estimate of what server-side apply would produce: the rendered fields laid over the live object
- * (maps merged, lists of named items merged by name, other lists replaced), minus fields and list items kubeplan owned
- * that git no longer sets, at any depth.
- */
-export function mergeForClientMode(live: KubeObject, rendered: KubeObject): KubeObject {
-  const merged = overlay(structuredClone(live), rendered) as KubeObject;
-  const owned = appliedFields(live.metadata.managedFields);
-  if (owned) removeOwnedUnrendered(merged, owned, rendered);
-  if (isSecret(rendered) && rendered.stringData) {
-    const data = { ...((merged.data as Record<string, string> | undefined) ?? {}) };
-    for (const [k, v] of Object.entries(rendered.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
-    merged.data = data;
-    delete merged.stringData;
-  }
-  return merged;
-}
-
-function overlay(target: unknown, source: unknown): unknown {
-  if (Array.isArray(source)) {
-    if (Array.isArray(target) && source.every(isNamed) && target.every(isNamed)) {
-      // Items other managers added stay (a sidecar someone injects); kubeplan's own unrendered ones are removed after.
-      const named = (x: unknown) => (x as { name: string }).name;
-      return [
-        ...source.map((item) => {
-          const existing = target.find((t) => named(t) === named(item));
-          return existing === undefined ? item : overlay(structuredClone(existing), item);
-        }),
-        ...target.filter((t) => !source.some((item) => named(item) === named(t))),
-      ];
-    }
-    return structuredClone(source);
-  }
-  if (source !== null && typeof source === 'object') {
-    const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as Record<string, unknown>) : {};
-    for (const [k, v] of Object.entries(source)) out[k] = overlay(out[k], v);
-    return out;
-  }
-  return source;
-}
-
-function isNamed(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string';
 }
 
 function digestForCreate(after: KubeObject): string[] {
