@@ -175,6 +175,9 @@ describe('kubeplan apply: health', () => {
     const ns = uniq();
     const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, deploy(2)]);
     const running = runCliAsync(['apply', '--wait', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    // The wait starts once the Deployment is written; progress is printed every 5 s of waiting (a loaded machine may
+    // take seconds to get there, so the clock starts at the write, not at the start of the process).
+    for (let i = 0; i < 300 && (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 6500));
     await rollOut(ns, 2);
     const run = await running;

@@ -185,6 +185,13 @@ describe('kubeplan diff (server mode, real apiserver)', () => {
     const change = changeOf(report, 'Deployment')!;
     expect(change.action).toBe('replace');
     expect(change.replaceFields!.join()).toContain('spec.selector');
+    // The diff shows what changes, not the server's defaults the bare rendered object lacks.
+    const selectorPaths = ['spec.selector.matchLabels.app', 'spec.template.metadata.labels.app'];
+    expect(change.paths.sort()).toEqual(selectorPaths);
+    expect(change.diff).not.toMatch(/^-\s+(progressDeadlineSeconds|revisionHistoryLimit|terminationMessagePath|dnsPolicy):/m);
+    const client = changeOf((await diffJson(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['--mode', 'client'])).report, 'Deployment')!;
+    expect(client.action).toBe('replace');
+    expect(client.paths.sort()).toEqual(selectorPaths);
     const md = await diff(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['-o', 'markdown']);
     expect(md.stdout).toContain('[!WARNING]');
     expect(md.stdout).toContain('± replace');

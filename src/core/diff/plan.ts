@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
@@ -364,13 +365,13 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
       planned = await dryRunWithConflicts(ctx.client, r.info!, r.object, notes);
     } catch (error) {
       const replace = immutableFieldsFromError(error);
-      if (replace) return planReplace(r, liveObject, ctx, replace);
+      if (replace) return await planReplace(r, liveObject, ctx, replace);
       return { ...base, action: 'error', error: toObjectError(error), via: 'dry-run' };
     }
   } else {
     planned = mergeForClientMode(liveObject, r.object);
     const immutable = immutableChanges(liveObject, planned);
-    if (immutable.length > 0) return planReplace(r, liveObject, ctx, immutable);
+    if (immutable.length > 0) return await planReplace(r, liveObject, ctx, immutable);
   }
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
   const after = ctx.masker.mask(stripNoise(planned, ctx.hidden) as KubeObject);
@@ -392,9 +393,27 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   };
 }
 
-function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fields: string[]): Change {
+/**
+ * A replace deletes the object and creates it again, so the diff compares the live object with what the new one will
+ * look like: in server mode a dry-run create under a temporary name (the server's defaults applied), in client mode
+ * the rendered fields over the live ones. Diffing against the bare rendered object would list every default as removed.
+ */
+async function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fields: string[]): Promise<Change> {
+  const notes: string[] = [];
+  let recreated: KubeObject;
+  if (ctx.mode === 'server' && r.info) {
+    try {
+      recreated = await dryRunCreate(ctx.client, r.info, r.object);
+    } catch (error) {
+      recreated = mergeForClientMode(liveObject, r.object);
+      notes.push(`the server could not show the recreated object (${toObjectError(error).message}); fields git does not set are shown with their live values`);
+    }
+  } else {
+    recreated = mergeForClientMode(liveObject, r.object);
+  }
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
-  const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden) as KubeObject);
+  const after = ctx.masker.mask(stripNoise(recreated, ctx.hidden) as KubeObject);
+  applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
   return {
     ...describe(r),
@@ -406,8 +425,21 @@ function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectContext, fi
     digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
     diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
     ...(secrets ? { secrets } : {}),
+    ...(notes.length ? { notes } : {}),
     via: ctx.mode === 'server' ? 'dry-run' : 'client',
   };
+}
+
+/**
+ * What the server would create from `object`: a server-side apply dry-run under a temporary name (the real name is
+ * taken by the live object), with the name put back and the server-generated identity removed.
+ */
+async function dryRunCreate(client: ClusterClient, info: ResourceInfo, object: KubeObject): Promise<KubeObject> {
+  const temporary = `kubeplan-replace-${createHash('sha256').update(objectIdentity(object)).digest('hex').slice(0, 10)}`;
+  const created = await serverSideApply(client, info, { ...object, metadata: { ...object.metadata, name: temporary } }, { dryRun: true, force: true });
+  const metadata: Record<string, unknown> = { ...created.metadata, name: object.metadata.name };
+  for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[field];
+  return { ...created, metadata } as KubeObject;
 }
 
 /** Dry-run without force first, so conflicts with other field managers are reported; then with force, as apply will. */
