@@ -125,10 +125,13 @@ describe('kubeplan bump --local / --dry-run (bench registry)', () => {
   it('a registry that is down fails its images only: the others still move, and the run exits 2', async () => {
     const repo = repoCopy();
     credentialsForMappedHosts(repo);
-    const down = ['--registry-endpoint', 'ghcr.io=' + registry.url, '--registry-endpoint', 'mirror.acme.io=' + registry.url, '--registry-endpoint', 'docker.io=http://127.0.0.1:9'];
+    const closed = await closedPort();
+    const down = ['--registry-endpoint', 'ghcr.io=' + registry.url, '--registry-endpoint', 'mirror.acme.io=' + registry.url, '--registry-endpoint', `docker.io=http://127.0.0.1:${closed}`];
     const run = await runCliAsync(['bump', '--local', ...down], { cwd: repo, env: env(repo) });
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/^nginx: error: cannot reach the registry/m);
+    // The unreachable host and the system's reason are named, not fetch's bare "fetch failed".
+    expect(run.stdout).toMatch(/^nginx: error: cannot reach the registry at 127\.0\.0\.1:\d+ \(ECONNREFUSED: nothing listens there\)/m);
+    expect(run.stdout).not.toContain('fetch failed');
     expect(run.stdout).toMatch(/^busybox: error: cannot reach the registry/m);
     expect(run.stdout).toMatch(/^ghcr\.io\/acme\/shop: 2\.4\.1 → 2\.5\.0/m);
     expect(readFileSync(path.join(repo, 'values/prod.yaml'), 'utf8')).toBe('image: {tag: "2.5.0"}\n');
@@ -215,3 +218,13 @@ describe('kubeplan bump --local / --dry-run (bench registry)', () => {
     expect(readFileSync(path.join(repo, 'chart/values.yaml'), 'utf8')).toContain('tag: 3.4.1');
   });
 });
+
+/** A port on 127.0.0.1 where nothing listens (one the system just handed out and took back). */
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -342,7 +342,10 @@ export class RegistryClient {
         res = await fetch(url, { method, headers });
       } catch (error) {
         if (attempt < 3) continue;
-        throw new RegistryError(`cannot reach the registry: ${(error as Error).message}`, { where, hint: 'check the registry address and network access' });
+        throw new RegistryError(`cannot reach the registry at ${new URL(url).host} (${networkReason(error)})`, {
+          where,
+          hint: 'check the registry address (kubeplan.yaml registries, --registry-endpoint), DNS and network access from this runner, and HTTPS_PROXY/NO_PROXY',
+        });
       }
       if (res.ok || okStatuses.includes(res.status)) return res;
       if (res.status === 401 && !challenged) {
@@ -413,7 +416,7 @@ export class RegistryClient {
     try {
       res = await fetch(realm, { headers: send ? { authorization: basic(creds) } : {} });
     } catch (error) {
-      throw new RegistryError(`cannot reach the token service ${realm.origin}: ${(error as Error).message}`, { where, hint: 'check the network access to the token service' });
+      throw new RegistryError(`cannot reach the token service ${realm.origin} (${networkReason(error)})`, { where, hint: 'check the network access to the token service' });
     }
     if (!res.ok) {
       await res.body?.cancel();
@@ -513,4 +516,21 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): { credential
   if (config.credsStore) helpers.set('*', config.credsStore);
   for (const [key, helper] of Object.entries(config.credHelpers ?? {})) helpers.set(hostOf(key), helper);
   return { credentials, helpers };
+}
+
+/**
+ * Why a request never got an answer, in the system's words: fetch says only "fetch failed" and keeps the reason
+ * (ECONNREFUSED, ENOTFOUND, a certificate error) in its cause.
+ */
+export function networkReason(error: unknown): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
+    const { code, hostname } = cause as NodeJS.ErrnoException & { hostname?: string };
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: the name ${hostname ?? ''} does not resolve`.replace('  ', ' ');
+    if (code === 'ECONNREFUSED') return 'ECONNREFUSED: nothing listens there';
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET' && cause !== error) return `${code}: ${cause.message}`;
+    if (!(cause as { cause?: unknown }).cause) return cause.message;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
