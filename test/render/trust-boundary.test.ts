@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -262,5 +263,71 @@ describe('helm and kubectl run without the runner\'s credentials', () => {
         expect(names, `${tool} ${name}`).not.toContain(name);
       }
     }
+  });
+});
+
+describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => {
+  let server: http.Server;
+  let url: string;
+  const requests: string[] = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function gitRepo(files: Record<string, string>) {
+    const repo = makeRepo(files);
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    return { repo, git };
+  }
+
+  it('a change cannot turn an opt-in on for itself, and is told so', async () => {
+    const config = 'targets:\n  - name: ov\n    kustomize: ov\n';
+    const { repo, git } = gitRepo({ 'kubeplan.yaml': config, 'ov/kustomization.yaml': 'resources: [cm.yaml]\n', 'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n' });
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `${config}kustomize:\n  allowRemoteResources: true\n`);
+    writeFileSync(path.join(repo, 'ov/kustomization.yaml'), `resources: [cm.yaml, ${url}/remote.yaml]\n`);
+    git('commit', '-qam', 'fetch something');
+
+    const refused = await runCliAsync(['render', '--opt-ins-from', base], { cwd: repo });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`ov/kustomization.yaml lists the remote resource "${url}/remote.yaml"`);
+    expect(refused.stderr).toContain(`note: This change sets kustomize.allowRemoteResources from false to true in kubeplan.yaml. Opt-ins are read from the base commit ${base.slice(0, 12)}`);
+    expect(requests).toEqual([]);
+
+    // Once merged (the base has the opt-in), the same render may fetch.
+    const merged = git('rev-parse', 'HEAD');
+    const allowed = await runCliAsync(['render', '--opt-ins-from', merged], { cwd: repo });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).not.toContain('note:');
+    expect(parseStream(allowed.stdout).map((o) => o.metadata.name).sort()).toEqual(['cm', 'fetched']);
+    expect(requests).toEqual(['GET /remote.yaml']);
+  });
+
+  it('a base commit without the config means every opt-in is off; an unknown ref is a usage error', async () => {
+    const { repo, git } = gitRepo({ 'README.md': 'docs\n' });
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n`);
+    const before = requests.length;
+    const run = await runCliAsync(['render', '--opt-ins-from', base], { cwd: repo });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`pulls its chart from ${url}, which is not an allowed chart repository`);
+    expect(run.stderr).toContain(`adds \`${url}\``.replace(/`/g, ''));
+    expect(run.stderr).toContain('which has no kubeplan.yaml: everything off');
+    expect(requests.length).toBe(before);
+
+    const unknown = await runCliAsync(['render', '--opt-ins-from', 'no-such-branch'], { cwd: repo });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--opt-ins-from no-such-branch: no such commit, branch or tag');
   });
 });
