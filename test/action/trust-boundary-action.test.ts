@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
-import { bench, freshNamespace } from '../harness/kube.js';
+import { api, bench, freshNamespace } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 
@@ -121,5 +121,34 @@ describe('helm and kubectl run without the runner\'s credentials', () => {
       expect(env, tool).not.toMatch(/^(?:INPUT_|ACTIONS_|RUNNER_|GITHUB_)/m);
       for (const secret of [TOKEN, RUNTIME, credential]) if (secret) expect(env, tool).not.toContain(secret);
     }
+  });
+});
+
+describe('after merge, the apply reads nothing outside the repository either', () => {
+  it('a chart file linked to the kubeconfig fails the apply, and the credential reaches neither the cluster nor any output', async () => {
+    const ns = await freshNamespace('applylink');
+    const { repo, git } = gitRepo({
+      'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      'charts/app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  kc: {{ .Files.Get "files/kc" | quote }}\n',
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: charts/app\n`,
+    });
+    const kubeconfigFile = bench().adminKubeconfig;
+    mkdirSync(path.join(repo, 'charts/app/files'));
+    symlinkSync(kubeconfigFile, path.join(repo, 'charts/app/files/kc'));
+    git('add', '-A');
+    git('commit', '-qm', 'read the kubeconfig (#51)');
+    const after = git('rev-parse', 'HEAD');
+    const payload = { ref: 'refs/heads/main', before: '0'.repeat(40), after, repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' }, pusher: { name: 'alice' } };
+    const run = await runAction({ repo, forge, event: 'push', payload, inputs: { command: 'apply', 'github-token': TOKEN }, scratch });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain('charts/app/files/kc is a symlink to');
+    const live = await api('GET', `/api/v1/namespaces/${ns}/configmaps`);
+    expect((live.body as { items: unknown[] }).items.filter((o) => JSON.stringify(o).includes('"leak"'))).toEqual([]);
+    const kubeconfig = readFileSync(kubeconfigFile, 'utf8');
+    const credential = /(?:token|client-key-data|password): *(\S+)/.exec(kubeconfig)?.[1];
+    expect(credential).toBeTruthy();
+    // The runner consumes ::add-mask:: lines (they register values to mask); they never appear in the log.
+    const log = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const text of [log, run.summary, JSON.stringify(run.outputs), JSON.stringify(live.body)]) expect(text).not.toContain(credential!);
   });
 });
