@@ -123,9 +123,9 @@ function kustomizeFailure(target: Target, source: KustomizeSource, output: strin
   if (rel) message = message.split(`${rel}/`).join('');
   let hint = `run \`kubectl kustomize ${source.dir.rel}\` by hand and fix the kustomization`;
   if (/plugins? (are )?disabled|--enable-alpha-plugins|unable to load external plugin|exec functions? (is|are) disabled/i.test(message)) {
-    hint = 'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml';
+    hint = 'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml (read from the base branch on pull requests)';
   } else if (/--enable-helm|helmCharts/i.test(message)) {
-    hint = 'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml, or make it a helm target';
+    hint = 'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml (read from the base branch on pull requests), or make it a helm target';
   }
   return new RenderError(`kustomize build of ${source.dir.rel} failed:\n${message.split('\n').map((l) => `    ${l}`).join('\n')}`, {
     where: `target ${target.name}`,
