@@ -154,6 +154,12 @@ describe('a kustomization reads nothing outside the repository', () => {
         'ov/kc.txt) is a symlink',
       ],
       ['linked patch', { 'ov/kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: p.yaml\n' }, [['../../outside/cm.yaml', 'ov/p.yaml']], 'ov/p.yaml) is a symlink'],
+      [
+        'linked file of a builtin generator config',
+        { 'ov/kustomization.yaml': 'generators: [gen.yaml]\n', 'ov/gen.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: cfg\nfiles: [kc.txt]\n' },
+        [['../../outside/kubeconfig', 'ov/kc.txt']],
+        'ov/kc.txt) is a symlink',
+      ],
     ];
     for (const [name, files, links, message] of cases) {
       const repo = makeRepo({ ...base, ...files });
@@ -210,6 +216,15 @@ describe('nothing is fetched during render unless the base branch allows it', ()
           'kubeplan.yaml': `targets:\n  - name: ov\n    kustomize: ov\nkustomize:\n  allowHelmCharts: true\nhelm:\n  allowRepositories: ["${url}/charts-other"]\n`,
         },
         `ov/kustomization.yaml inflates the chart "caps" from ${url}/charts, which is not an allowed chart repository`,
+      ],
+      [
+        'HelmChartInflationGenerator config',
+        {
+          'ov/kustomization.yaml': 'generators: [helm.yaml]\n',
+          'ov/helm.yaml': `apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n  name: caps\nname: caps\nrepo: ${url}/charts\nversion: 0.1.0\n`,
+          'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\nkustomize:\n  allowHelmCharts: true\n',
+        },
+        `ov/helm.yaml inflates the chart "caps" from ${url}/charts, which is not an allowed chart repository`,
       ],
     ];
     for (const [name, files, message] of cases) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
 import { findKustomizationFile } from '../config/load-config.js';
 import type { KustomizePolicy, KustomizeSource, Target } from '../config/types.js';
 import { RenderError } from '../errors.js';
@@ -209,36 +209,58 @@ export function checkKustomizationTree(
     const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
     const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
 
+    const generatorFiles = (generator: unknown, what: string) => {
+      for (const value of list(field(generator, 'files'))) entry(typeof value === 'string' ? value.replace(/^[^=]*=/, '') : value, what);
+      for (const value of [...list(field(generator, 'envs')), field(generator, 'env')]) entry(value, what);
+    };
+    const inflate = (chart: unknown, where: string) => {
+      const repo = field(chart, 'repo') ?? field(chart, 'chartRepoUrl');
+      if (typeof repo === 'string' && repo !== '' && !repositoryAllowed(repo, allowRepositories)) {
+        throw new RenderError(`${where} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`, {
+          where: `target ${target.name}`,
+          hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
+        });
+      }
+      for (const value of [field(chart, 'valuesFile'), field(chart, 'values'), ...list(field(chart, 'additionalValuesFiles'))]) entry(value, 'Helm values file');
+      const home = entry(field(chart, 'chartHome'), 'chart home');
+      if (home) bounds.checkTree(home);
+    };
+    /** A plugin's configuration (a file, or inline YAML): kustomize's builtin plugins name files and charts too. */
+    const pluginConfig = (text: string, where: string) => {
+      let docs: unknown[];
+      try {
+        docs = loadAll(text, null, { schema: CORE_SCHEMA });
+      } catch {
+        return; // kustomize reports the YAML error
+      }
+      for (const doc of docs) {
+        if (!isRecord(doc)) continue;
+        const what = `file in ${where}`;
+        generatorFiles(doc, what);
+        for (const value of [field(doc, 'path'), ...list(field(doc, 'paths'))]) entry(value, what);
+        for (const value of list(field(doc, 'replacements'))) entry(field(value, 'path'), what);
+        if (doc.kind === 'HelmChartInflationGenerator' && policy.allowHelmCharts) inflate(doc, where);
+      }
+    };
+
     for (const name of TREE_FIELDS) {
       for (const value of list(k[name])) {
+        const plugin = name === 'generators' || name === 'transformers' || name === 'validators';
+        if (plugin && typeof value === 'string' && value.includes('\n')) pluginConfig(value, `${relFile} (inline ${name.replace(/s$/, '')})`);
         const local = entry(value, name.replace(/s$/, ''));
-        if (local && statSync(local).isDirectory()) visit(local);
+        if (!local) continue;
+        if (statSync(local).isDirectory()) visit(local);
+        else if (plugin) pluginConfig(readFileSync(local, 'utf8'), bounds.rel(local));
       }
     }
     for (const name of ['crds', 'configurations']) for (const value of list(k[name])) entry(value, `file in ${name}`);
     for (const value of list(k.patchesStrategicMerge)) entry(value, 'patch');
     for (const name of ['patches', 'patchesJson6902', 'replacements']) for (const value of list(k[name])) entry(field(value, 'path'), `file in ${name}`);
     entry(field(k.openapi, 'path'), 'openapi file');
-    for (const name of ['configMapGenerator', 'secretGenerator']) {
-      for (const generator of list(k[name])) {
-        for (const value of list(field(generator, 'files'))) entry(typeof value === 'string' ? value.replace(/^[^=]*=/, '') : value, `file in ${name}`);
-        for (const value of [...list(field(generator, 'envs')), field(generator, 'env')]) entry(value, `file in ${name}`);
-      }
-    }
+    for (const name of ['configMapGenerator', 'secretGenerator']) for (const generator of list(k[name])) generatorFiles(generator, `file in ${name}`);
     const charts = [...list(k.helmCharts), ...list(k.helmChartInflationGenerator)];
     if (charts.length > 0 && policy.allowHelmCharts) {
-      for (const chart of charts) {
-        const repo = field(chart, 'repo') ?? field(chart, 'chartRepoUrl');
-        if (typeof repo === 'string' && repo !== '' && !repositoryAllowed(repo, allowRepositories)) {
-          throw new RenderError(`${relFile} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`, {
-            where: `target ${target.name}`,
-            hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
-          });
-        }
-        for (const value of [field(chart, 'valuesFile'), field(chart, 'values'), ...list(field(chart, 'additionalValuesFiles'))]) entry(value, 'Helm values file');
-        const home = entry(field(chart, 'chartHome'), 'chart home');
-        if (home) bounds.checkTree(home);
-      }
+      for (const chart of charts) inflate(chart, relFile);
       for (const key of ['chartHome', 'configHome']) {
         const home = entry(field(k.helmGlobals, key), `helmGlobals.${key}`);
         if (home) bounds.checkTree(home);
