@@ -56,6 +56,8 @@ Options:
   -o, --output FORMAT    yaml (default) or json
       --show-secrets     Print Secret values on stdout (redacted by default; files
                          in --out-dir always hold the real values)
+      --opt-ins-from REF Take kustomize.allow* and helm.allowRepositories from the
+                         config as committed at git REF (for untrusted changes)
       --helm PATH        helm binary (default: $KUBEPLAN_HELM, then PATH)
       --kubectl PATH     kubectl binary for \`kubectl kustomize\` (default:
                          $KUBEPLAN_KUBECTL, then PATH)
@@ -86,6 +88,10 @@ ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto:
                            what this change does (base → working tree) and where
                            the cluster already differs from REF (drift)
       --offline            No cluster: with --base, only the intent diff
+      --opt-ins-from REF   Take kustomize.allow* and helm.allowRepositories from
+                           the config as committed at git REF, so the change being
+                           planned cannot turn them on for itself (the report
+                           notes a change to them)
   -o, --output FORMAT      text (default), markdown or json
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --concurrency N      Requests in flight at once (default: 16)

@@ -23,6 +23,7 @@ const RENDER_OPTIONS = {
   'out-dir': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'show-secrets': { type: 'boolean' },
+  'opt-ins-from': { type: 'string' },
   helm: { type: 'string' },
   kubectl: { type: 'string' },
   kustomize: { type: 'string' },
@@ -79,6 +80,8 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
     tools: toolsFrom(values),
     cwd,
     env,
+    optInsFrom: emptyToUndefined(values['opt-ins-from']),
+    onNotice: (notice) => io.stderr(`note: ${notice.replace(/`/g, '')}\n`),
   });
   if (result.stdout !== undefined) io.stdout(result.stdout);
   const summary = result.sets.map((s) => {
@@ -148,6 +151,7 @@ const DIFF_OPTIONS = {
   mode: { type: 'string' },
   base: { type: 'string' },
   offline: { type: 'boolean' },
+  'opt-ins-from': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -171,6 +175,8 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
+    optInsFrom: emptyToUndefined(values['opt-ins-from']),
+    onNotice: (notice) => io.stderr(`note: ${notice.replace(/`/g, '')}\n`),
     output,
     exitCode: values['exit-code'] ?? false,
     color: io.isTTY === true && env.NO_COLOR === undefined,

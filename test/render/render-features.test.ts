@@ -71,7 +71,7 @@ describe('remote charts from a chart repository', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('pulls chart + repo + version with helm and renders it', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    namespace: r\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\n` });
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    namespace: r\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n` });
     const run = await runCliAsync(['render', '-o', 'json'], { cwd: repo, env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') } });
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout) as { targets: { objects: { source: { file: string; template: string }; object: { metadata: { namespace: string } } }[] }[] };
@@ -81,7 +81,7 @@ describe('remote charts from a chart repository', () => {
   });
 
   it('a version that does not exist fails with helm\'s message', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 9.9.9\n` });
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 9.9.9\nhelm:\n  allowRepositories: ["${url}"]\n` });
     const run = await runCliAsync(['render'], { cwd: repo, env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('target remote');

@@ -4,6 +4,7 @@ import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { canI } from '../cluster/objects.js';
 import { missingAccess } from '../apply/preflight.js';
 import { loadConfig } from '../config/load-config.js';
+import { withOptInsFrom } from '../config/opt-ins.js';
 import { planTargets } from '../diff/plan.js';
 import { planIntent } from '../diff/intent.js';
 import { countChanges, hasChanges, type DiffMode, type Plan } from '../diff/types.js';
@@ -30,6 +31,15 @@ export interface DiffCommandOptions extends ClusterOptions {
   base: string | undefined;
   /** No cluster: with --base, the intent diff only. */
   offline: boolean;
+  /**
+   * Take the opt-ins (kustomize.allow*, helm.allowRepositories) from the config as committed at this git ref (a pull
+   * request's base), so the change being planned cannot turn them on for itself.
+   */
+  optInsFrom?: string | undefined;
+  /** With optInsFrom: fetch the commit from origin when the clone lacks it; if that fails, opt-ins are off. */
+  fetchOptIns?: boolean;
+  /** Called with each notice as soon as it is known, before rendering (which may fail). */
+  onNotice?: (notice: string) => void;
   output: ReportFormat;
   /** 0 no changes, 1 changes, 2 error (kubectl's convention); without it 0 unless an error. */
   exitCode: boolean;
@@ -49,7 +59,9 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       hint: 'pass --base REF (for example --base origin/main), or drop --offline',
     });
   }
-  const config = loadConfig(options.config, options.cwd);
+  const loaded = loadConfig(options.config, options.cwd);
+  const { config, notices } = options.optInsFrom ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false }) : { config: loaded, notices: [] };
+  for (const notice of notices) options.onNotice?.(notice);
   const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
   const sets = await renderTargets(config, render);
   const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
@@ -76,6 +88,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       }
     }
   }
+  if (notices.length > 0) plan.notices = notices;
   const report = options.output === 'json' ? formatPlanJson(plan) : options.output === 'markdown' ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;

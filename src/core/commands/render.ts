@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { withOptInsFrom } from '../config/opt-ins.js';
 import type { ManifestFormat } from '../manifests/serialize.js';
 import { serializeManifestSet, serializeManifestSets } from '../manifests/serialize.js';
 import type { ManifestSet } from '../manifests/types.js';
@@ -17,6 +18,12 @@ export interface RenderCommandOptions {
   tools: ToolOverrides;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Take the opt-ins from the config as committed at this git ref (see DiffCommandOptions.optInsFrom). */
+  optInsFrom?: string | undefined;
+  /** With optInsFrom: fetch the commit from origin when the clone lacks it; if that fails, opt-ins are off. */
+  fetchOptIns?: boolean;
+  /** Called with each notice as soon as it is known, before rendering (which may fail). */
+  onNotice?: (notice: string) => void;
 }
 
 export interface RenderCommandResult {
@@ -27,6 +34,8 @@ export interface RenderCommandResult {
   stdout: string | undefined;
   /** How many Secret values were replaced in stdout. */
   redacted: number;
+  /** What the user should know (a change to an opt-in that this render did not use). */
+  notices: string[];
 }
 
 /**
@@ -34,11 +43,13 @@ export interface RenderCommandResult {
  * writes anything (one file per target with an output folder, else one stream).
  */
 export async function renderCommand(options: RenderCommandOptions): Promise<RenderCommandResult> {
-  const config = loadConfig(options.config, options.cwd);
+  const loaded = loadConfig(options.config, options.cwd);
+  const { config, notices } = options.optInsFrom ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false }) : { config: loaded, notices: [] };
+  for (const notice of notices) options.onNotice?.(notice);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
   if (options.outDir === undefined) {
     const out = serializeManifestSets(sets, { format: options.format, redactSecrets: !options.showSecrets });
-    return { sets, files: [], stdout: out.text, redacted: out.redacted };
+    return { sets, files: [], stdout: out.text, redacted: out.redacted, notices };
   }
   const dir = path.resolve(options.cwd, options.outDir);
   await mkdir(dir, { recursive: true });
@@ -48,5 +59,5 @@ export async function renderCommand(options: RenderCommandOptions): Promise<Rend
     await writeFile(file, serializeManifestSet(set, { format: options.format, redactSecrets: false }).text);
     files.push(file);
   }
-  return { sets, files, stdout: undefined, redacted: 0 };
+  return { sets, files, stdout: undefined, redacted: 0, notices };
 }

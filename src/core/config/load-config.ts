@@ -36,6 +36,7 @@ interface RawConfig {
   targets: RawTarget[];
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
+  helm?: { allowRepositories?: string[] };
   images?: { name: string; files?: string[]; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
   bump?: { labels?: string[]; branchPrefix?: string };
@@ -122,6 +123,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       allowRemoteResources: config.kustomize?.allowRemoteResources ?? false,
       allowHelmCharts: config.kustomize?.allowHelmCharts ?? false,
     },
+    helm: { allowRepositories: config.helm?.allowRepositories ?? [] },
     images,
     registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, ''), tokenRealm: r.tokenRealm })),
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },

@@ -85,6 +85,12 @@ export interface KustomizePolicy {
   allowHelmCharts: boolean;
 }
 
+/** kubeplan.yaml `helm`: where remote charts may come from. */
+export interface HelmPolicy {
+  /** Chart repository URLs and oci:// locations; a chart is allowed when its reference is one of them or below one. */
+  allowRepositories: string[];
+}
+
 /** kubeplan.yaml `images[]`: how one image's bumps are chosen. */
 export interface ImageConfig {
   name: string;
@@ -115,6 +121,7 @@ export interface Config {
   repoRoot: string;
   targets: Target[];
   kustomize: KustomizePolicy;
+  helm: HelmPolicy;
   images: ImageConfig[];
   registries: RegistryConfig[];
   bump: { labels: string[]; branchPrefix: string };

@@ -4,7 +4,7 @@ import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = runtime0Module.default ? runtime0Module : { default: runtime0Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request).","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow resources, bases and components fetched from git or HTTP URLs.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
 const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
@@ -1445,10 +1445,11 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const pattern10 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
-const pattern11 = new RegExp("^https?://[^/]+/?$", "u");
-const pattern12 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
-const pattern13 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
+const pattern9 = new RegExp("^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$", "u");
+const pattern11 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
+const pattern12 = new RegExp("^https?://[^/]+/?$", "u");
+const pattern13 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://kubeplan.dev/kubeplan.schema.json" */;
@@ -1466,7 +1467,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "targets") || (key0 === "kustomize")) || (key0 === "policy")) || (key0 === "images")) || (key0 === "registries")) || (key0 === "bump"))){
+if(!(((((((key0 === "targets") || (key0 === "kustomize")) || (key0 === "helm")) || (key0 === "policy")) || (key0 === "images")) || (key0 === "registries")) || (key0 === "bump"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1575,12 +1576,12 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data6 = data.policy;
+if(data.helm !== undefined){
+let data6 = data.helm;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key2 in data6){
-if(!((key2 === "namespaces") || (key2 === "clusterScoped"))){
-const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data6};
+if(!(key2 === "allowRepositories")){
+const err9 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.helm,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1590,15 +1591,15 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data6.namespaces !== undefined){
-let data7 = data6.namespaces;
+if(data6.allowRepositories !== undefined){
+let data7 = data6.allowRepositories;
 if(Array.isArray(data7)){
 const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
 let data8 = data7[i1];
 if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err10 = {instancePath:instancePath+"/policy/namespaces/" + i1,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data8};
+if(!pattern9.test(data8)){
+const err10 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/pattern",keyword:"pattern",params:{pattern: "^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"},message:"must match pattern \""+"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"+"\"",schema:"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$",parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1609,7 +1610,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/policy/namespaces/" + i1,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data8};
+const err11 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.helm.properties.allowRepositories.items.type,parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1621,7 +1622,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data7};
+const err12 = {instancePath:instancePath+"/helm/allowRepositories",schemaPath:"#/properties/helm/properties/allowRepositories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.helm.properties.allowRepositories.type,parentSchema:schema11.properties.helm.properties.allowRepositories,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1631,15 +1632,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data6.clusterScoped !== undefined){
-let data9 = data6.clusterScoped;
-if(Array.isArray(data9)){
-const len2 = data9.length;
-for(let i2=0; i2<len2; i2++){
-let data10 = data9[i2];
-if(typeof data10 === "string"){
-if(func2(data10) < 1){
-const err13 = {instancePath:instancePath+"/policy/clusterScoped/" + i2,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data10};
+}
+else {
+const err13 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.helm.type,parentSchema:schema11.properties.helm,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1649,8 +1644,12 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/policy/clusterScoped/" + i2,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data10};
+if(data.policy !== undefined){
+let data9 = data.policy;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+if(!((key3 === "namespaces") || (key3 === "clusterScoped"))){
+const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1660,9 +1659,15 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data9};
+if(data9.namespaces !== undefined){
+let data10 = data9.namespaces;
+if(Array.isArray(data10)){
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+let data11 = data10[i2];
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err15 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data11};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1672,9 +1677,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
 else {
-const err16 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data6};
+const err16 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1684,19 +1688,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.images !== undefined){
-let data11 = data.images;
-if(Array.isArray(data11)){
-const len3 = data11.length;
-for(let i3=0; i3<len3; i3++){
-if(!(validate15(data11[i3], {instancePath:instancePath+"/images/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err17 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.images.type,parentSchema:schema11.properties.images,data:data11};
+const err17 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1706,15 +1700,15 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.registries !== undefined){
-let data13 = data.registries;
-if(Array.isArray(data13)){
-const len4 = data13.length;
-for(let i4=0; i4<len4; i4++){
-let data14 = data13[i4];
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.host === undefined){
-const err18 = {instancePath:instancePath+"/registries/" + i4,schemaPath:"#/properties/registries/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.registries.items.required,parentSchema:schema11.properties.registries.items,data:data14};
+if(data9.clusterScoped !== undefined){
+let data12 = data9.clusterScoped;
+if(Array.isArray(data12)){
+const len3 = data12.length;
+for(let i3=0; i3<len3; i3++){
+let data13 = data12[i3];
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err18 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1723,9 +1717,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-for(const key3 in data14){
-if(!((((key3 === "host") || (key3 === "insecure")) || (key3 === "endpoint")) || (key3 === "tokenRealm"))){
-const err19 = {instancePath:instancePath+"/registries/" + i4,schemaPath:"#/properties/registries/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.registries.items,data:data14};
+}
+else {
+const err19 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data13};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1735,11 +1729,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data14.host !== undefined){
-let data15 = data14.host;
-if(typeof data15 === "string"){
-if(!pattern10.test(data15)){
-const err20 = {instancePath:instancePath+"/registries/" + i4+"/host",schemaPath:"#/properties/registries/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]+(:[0-9]+)?$"+"\"",schema:"^[a-zA-Z0-9.-]+(:[0-9]+)?$",parentSchema:schema11.properties.registries.items.properties.host,data:data15};
+}
+else {
+const err20 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1749,8 +1741,9 @@ vErrors.push(err20);
 errors++;
 }
 }
+}
 else {
-const err21 = {instancePath:instancePath+"/registries/" + i4+"/host",schemaPath:"#/properties/registries/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.host.type,parentSchema:schema11.properties.registries.items.properties.host,data:data15};
+const err21 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1760,10 +1753,19 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data14.insecure !== undefined){
-let data16 = data14.insecure;
-if(typeof data16 !== "boolean"){
-const err22 = {instancePath:instancePath+"/registries/" + i4+"/insecure",schemaPath:"#/properties/registries/items/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.registries.items.properties.insecure.type,parentSchema:schema11.properties.registries.items.properties.insecure,data:data16};
+if(data.images !== undefined){
+let data14 = data.images;
+if(Array.isArray(data14)){
+const len4 = data14.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate15(data14[i4], {instancePath:instancePath+"/images/" + i4,parentData:data14,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.images.type,parentSchema:schema11.properties.images,data:data14};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1773,11 +1775,15 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data14.endpoint !== undefined){
-let data17 = data14.endpoint;
-if(typeof data17 === "string"){
-if(!pattern11.test(data17)){
-const err23 = {instancePath:instancePath+"/registries/" + i4+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/]+/?$"},message:"must match pattern \""+"^https?://[^/]+/?$"+"\"",schema:"^https?://[^/]+/?$",parentSchema:schema11.properties.registries.items.properties.endpoint,data:data17};
+if(data.registries !== undefined){
+let data16 = data.registries;
+if(Array.isArray(data16)){
+const len5 = data16.length;
+for(let i5=0; i5<len5; i5++){
+let data17 = data16[i5];
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.host === undefined){
+const err23 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.registries.items.required,parentSchema:schema11.properties.registries.items,data:data17};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1786,9 +1792,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/registries/" + i4+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.endpoint.type,parentSchema:schema11.properties.registries.items.properties.endpoint,data:data17};
+for(const key4 in data17){
+if(!((((key4 === "host") || (key4 === "insecure")) || (key4 === "endpoint")) || (key4 === "tokenRealm"))){
+const err24 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.registries.items,data:data17};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1798,11 +1804,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data14.tokenRealm !== undefined){
-let data18 = data14.tokenRealm;
+if(data17.host !== undefined){
+let data18 = data17.host;
 if(typeof data18 === "string"){
-if(!pattern12.test(data18)){
-const err25 = {instancePath:instancePath+"/registries/" + i4+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/pattern",keyword:"pattern",params:{pattern: "^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"},message:"must match pattern \""+"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"+"\"",schema:"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$",parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data18};
+if(!pattern11.test(data18)){
+const err25 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]+(:[0-9]+)?$"+"\"",schema:"^[a-zA-Z0-9.-]+(:[0-9]+)?$",parentSchema:schema11.properties.registries.items.properties.host,data:data18};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1813,7 +1819,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/registries/" + i4+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.tokenRealm.type,parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data18};
+const err26 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.host.type,parentSchema:schema11.properties.registries.items.properties.host,data:data18};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1823,9 +1829,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/registries/" + i4,schemaPath:"#/properties/registries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.registries.items.type,parentSchema:schema11.properties.registries.items,data:data14};
+if(data17.insecure !== undefined){
+let data19 = data17.insecure;
+if(typeof data19 !== "boolean"){
+const err27 = {instancePath:instancePath+"/registries/" + i5+"/insecure",schemaPath:"#/properties/registries/items/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.registries.items.properties.insecure.type,parentSchema:schema11.properties.registries.items.properties.insecure,data:data19};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1835,9 +1842,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/registries",schemaPath:"#/properties/registries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.registries.type,parentSchema:schema11.properties.registries,data:data13};
+if(data17.endpoint !== undefined){
+let data20 = data17.endpoint;
+if(typeof data20 === "string"){
+if(!pattern12.test(data20)){
+const err28 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/]+/?$"},message:"must match pattern \""+"^https?://[^/]+/?$"+"\"",schema:"^https?://[^/]+/?$",parentSchema:schema11.properties.registries.items.properties.endpoint,data:data20};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1847,12 +1856,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.bump !== undefined){
-let data19 = data.bump;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key4 in data19){
-if(!((key4 === "labels") || (key4 === "branchPrefix"))){
-const err29 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.bump,data:data19};
+else {
+const err29 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.endpoint.type,parentSchema:schema11.properties.registries.items.properties.endpoint,data:data20};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1862,15 +1867,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data19.labels !== undefined){
-let data20 = data19.labels;
-if(Array.isArray(data20)){
-const len5 = data20.length;
-for(let i5=0; i5<len5; i5++){
-let data21 = data20[i5];
+if(data17.tokenRealm !== undefined){
+let data21 = data17.tokenRealm;
 if(typeof data21 === "string"){
-if(func2(data21) < 1){
-const err30 = {instancePath:instancePath+"/bump/labels/" + i5,schemaPath:"#/properties/bump/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.bump.properties.labels.items,data:data21};
+if(!pattern13.test(data21)){
+const err30 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/pattern",keyword:"pattern",params:{pattern: "^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"},message:"must match pattern \""+"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"+"\"",schema:"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$",parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data21};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1881,7 +1882,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/bump/labels/" + i5,schemaPath:"#/properties/bump/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.labels.items.type,parentSchema:schema11.properties.bump.properties.labels.items,data:data21};
+const err31 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.tokenRealm.type,parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data21};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1893,7 +1894,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/bump/labels",schemaPath:"#/properties/bump/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.bump.properties.labels.type,parentSchema:schema11.properties.bump.properties.labels,data:data20};
+const err32 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.registries.items.type,parentSchema:schema11.properties.registries.items,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1903,11 +1904,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data19.branchPrefix !== undefined){
-let data22 = data19.branchPrefix;
-if(typeof data22 === "string"){
-if(!pattern13.test(data22)){
-const err33 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._/-]+/$"},message:"must match pattern \""+"^[A-Za-z0-9._/-]+/$"+"\"",schema:"^[A-Za-z0-9._/-]+/$",parentSchema:schema11.properties.bump.properties.branchPrefix,data:data22};
+}
+else {
+const err33 = {instancePath:instancePath+"/registries",schemaPath:"#/properties/registries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.registries.type,parentSchema:schema11.properties.registries,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1917,8 +1916,12 @@ vErrors.push(err33);
 errors++;
 }
 }
-else {
-const err34 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.branchPrefix.type,parentSchema:schema11.properties.bump.properties.branchPrefix,data:data22};
+if(data.bump !== undefined){
+let data22 = data.bump;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!((key5 === "labels") || (key5 === "branchPrefix"))){
+const err34 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.bump,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1928,9 +1931,15 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.bump.type,parentSchema:schema11.properties.bump,data:data19};
+if(data22.labels !== undefined){
+let data23 = data22.labels;
+if(Array.isArray(data23)){
+const len6 = data23.length;
+for(let i6=0; i6<len6; i6++){
+let data24 = data23[i6];
+if(typeof data24 === "string"){
+if(func2(data24) < 1){
+const err35 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.bump.properties.labels.items,data:data24};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1940,14 +1949,74 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err36 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.labels.items.type,parentSchema:schema11.properties.bump.properties.labels.items,data:data24};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/bump/labels",schemaPath:"#/properties/bump/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.bump.properties.labels.type,parentSchema:schema11.properties.bump.properties.labels,data:data23};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data22.branchPrefix !== undefined){
+let data25 = data22.branchPrefix;
+if(typeof data25 === "string"){
+if(!pattern14.test(data25)){
+const err38 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._/-]+/$"},message:"must match pattern \""+"^[A-Za-z0-9._/-]+/$"+"\"",schema:"^[A-Za-z0-9._/-]+/$",parentSchema:schema11.properties.bump.properties.branchPrefix,data:data25};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.branchPrefix.type,parentSchema:schema11.properties.bump.properties.branchPrefix,data:data25};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.bump.type,parentSchema:schema11.properties.bump,data:data22};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }

@@ -93,6 +93,8 @@ export interface Plan {
   drift?: { mode: DiffMode; targets: TargetPlan[]; summary: Counts };
   /** Why this mode (for --mode auto). */
   modeReason: string;
+  /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */
+  notices?: string[];
   targets: TargetPlan[];
   summary: Counts;
 }

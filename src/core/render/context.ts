@@ -1,4 +1,4 @@
-import type { KustomizePolicy } from '../config/types.js';
+import type { HelmPolicy, KustomizePolicy } from '../config/types.js';
 
 /** Everything a renderer needs besides the target itself; passed in, never read from globals. */
 export interface RenderContext {
@@ -8,4 +8,6 @@ export interface RenderContext {
   /** How to run Kustomize: `kubectl kustomize` or a standalone `kustomize build`. */
   kustomize: { kind: 'kubectl' | 'kustomize'; path: string } | undefined;
   policy: KustomizePolicy;
+  /** Where remote charts may come from (helm targets and kustomize helmCharts). */
+  allowRepositories: HelmPolicy['allowRepositories'];
 }

@@ -7,6 +7,8 @@ import { parseDocument, splitYamlStream, toObjects, type RawDocument } from '../
 import type { HelmHook, Manifest, SourceRef } from '../manifests/types.js';
 import type { RenderContext } from './context.js';
 import { buildKustomizeArgs, checkKustomizationTree, readOrigins } from './kustomize.js';
+import { repositoryAllowed } from './allowed-repositories.js';
+import { RepoBounds } from './repo-bounds.js';
 import { runTool } from './run-tool.js';
 
 /** The `helm template` arguments for a target (exported for tests and for the benchmark's anchor). */
@@ -38,6 +40,7 @@ export function helmTemplateArgs(target: Pick<Target, 'name' | 'namespace'>, sou
 /** Renders a Helm target with `helm template`, then the post-render Component if the target has one. */
 export async function renderHelm(target: Target, source: HelmSource, ctx: RenderContext): Promise<Manifest[]> {
   if (!ctx.helm) throw new Error('renderHelm called without a helm binary');
+  checkChartOrigin(target, source, ctx);
   const args = helmTemplateArgs(target, source);
   const result = await runTool(ctx.helm, args, { cwd: ctx.repoRoot, env: ctx.env });
   if (result.exitCode !== 0) throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args));
@@ -49,6 +52,26 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
     const where = `target ${target.name}: ${src.file}`;
     return toObjects(parseDocument(doc, () => where), src, where).map((object) => withHook({ object, source: src }));
   });
+}
+
+/**
+ * Before helm reads anything: a local chart (subcharts, templates, files, values.yaml) must really lie inside the
+ * repository, since `.Files.Get` puts any file it can reach into the output; a remote chart must come from a
+ * repository the config allows, since pulling it is a request from CI to wherever the pull request says.
+ */
+function checkChartOrigin(target: Target, source: HelmSource, ctx: RenderContext): void {
+  const chart = source.chart;
+  if (chart.kind === 'local') {
+    new RepoBounds(ctx.repoRoot, `target ${target.name}`).checkTree(chart.path.abs);
+    return;
+  }
+  const ref = chart.kind === 'oci' ? chart.ref : chart.repo;
+  if (!repositoryAllowed(ref, ctx.allowRepositories)) {
+    throw new RenderError(`target "${target.name}" pulls its chart from ${ref}, which is not an allowed chart repository`, {
+      where: target.where,
+      hint: `list it under \`helm: {allowRepositories: [${ref}]}\` at the top of kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
+    });
+  }
 }
 
 /** Maps Helm's `# Source: shop/charts/cache/templates/x.yaml` to the file in the repository. */
@@ -104,7 +127,7 @@ async function postRender(
   ctx: RenderContext,
 ): Promise<Manifest[]> {
   const component = source.postRender!;
-  const kind = checkKustomizationTree(target, component.abs, ctx.repoRoot, ctx.policy).kind;
+  const kind = checkKustomizationTree(target, component.abs, ctx.repoRoot, ctx.policy, ctx.allowRepositories).kind;
   if (kind !== 'Component') {
     throw new RenderError(`${component.rel} is a ${kind}, but post-rendering a chart needs a Kustomize Component`, {
       where: `target ${target.name}`,

@@ -2,13 +2,15 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
 import { findKustomizationFile } from '../config/load-config.js';
 import type { KustomizePolicy, KustomizeSource, Target } from '../config/types.js';
 import { RenderError } from '../errors.js';
 import { isRecord, parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest, SourceRef } from '../manifests/types.js';
 import type { RenderContext } from './context.js';
+import { repositoryAllowed } from './allowed-repositories.js';
+import { isInside, RepoBounds } from './repo-bounds.js';
 import { runTool } from './run-tool.js';
 
 const ORIGIN = 'config.kubernetes.io/origin';
@@ -28,7 +30,7 @@ export function buildKustomizeArgs(
 /** Builds a Kustomize overlay. A wrapper kustomization asks for origin annotations so each object keeps its file. */
 export async function renderKustomize(target: Target, source: KustomizeSource, ctx: RenderContext): Promise<Manifest[]> {
   if (!ctx.kustomize) throw new Error('renderKustomize called without a kustomize binary');
-  const own = checkKustomizationTree(target, source.dir.abs, ctx.repoRoot, ctx.policy);
+  const own = checkKustomizationTree(target, source.dir.abs, ctx.repoRoot, ctx.policy, ctx.allowRepositories);
   if (own.kind === 'Component') {
     throw new RenderError(`${source.dir.rel} is a Kustomize Component, which cannot be built on its own`, {
       where: `target ${target.name}`,
@@ -121,9 +123,9 @@ function kustomizeFailure(target: Target, source: KustomizeSource, output: strin
   if (rel) message = message.split(`${rel}/`).join('');
   let hint = `run \`kubectl kustomize ${source.dir.rel}\` by hand and fix the kustomization`;
   if (/plugins? (are )?disabled|--enable-alpha-plugins|unable to load external plugin|exec functions? (is|are) disabled/i.test(message)) {
-    hint = 'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml';
+    hint = 'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml (read from the base branch on pull requests)';
   } else if (/--enable-helm|helmCharts/i.test(message)) {
-    hint = 'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml, or make it a helm target';
+    hint = 'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml (read from the base branch on pull requests), or make it a helm target';
   }
   return new RenderError(`kustomize build of ${source.dir.rel} failed:\n${message.split('\n').map((l) => `    ${l}`).join('\n')}`, {
     where: `target ${target.name}`,
@@ -131,26 +133,43 @@ function kustomizeFailure(target: Target, source: KustomizeSource, output: strin
   });
 }
 
-const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\/\/.*\?/i;
+/**
+ * A reference kustomize would fetch instead of reading from the repository: any scheme or `::` form before the first
+ * slash (`https:`, `git::http:`, `oci:`, `file:`, `git@host:`, `host:port/`), a `?ref=` or `//path?query`.
+ */
+const REMOTE = /^[^/]*:|::|\?ref=|\/\/.*\?/;
+/** `github.com/org/repo`: a host name as first segment; remote when no such folder exists in the repository. */
+const HOST_LIKE = /^[\w-]+(?:\.[\w-]+)+\//;
+
+/** Fields whose entries are kustomizations (folders), resource files or remote references. */
+const TREE_FIELDS = ['resources', 'bases', 'components', 'generators', 'transformers', 'validators'] as const;
 
 /**
- * Walks the kustomization tree before kustomize runs, because rendering runs on pull-request code: refuses remote
- * resources (unless allowed) and local folders outside the repository. Returns the top kustomization's kind.
+ * Walks the kustomization tree before kustomize runs, because rendering runs on pull-request code. Every field that
+ * names a file, folder or URL is followed: remote references are refused unless allowed, Helm chart repositories must
+ * be listed in `helm.allowRepositories`, and every local path must really (symlinks resolved) stay inside the
+ * repository. Returns the top kustomization's kind and the folders reached.
  */
 export function checkKustomizationTree(
   target: Target,
   root: string,
   repoRoot: string,
   policy: KustomizePolicy,
+  allowRepositories: readonly string[] | 'any' = [],
 ): { kind: string; keepsOrigin: boolean; folders: string[] } {
+  const bounds = new RepoBounds(repoRoot, `target ${target.name}`);
   const visited = new Set<string>();
+  const folders: string[] = [];
   let top: { kind: string; keepsOrigin: boolean } | undefined;
   const visit = (dir: string) => {
-    if (visited.has(dir)) return;
-    visited.add(dir);
+    const realDir = bounds.check(dir);
+    if (realDir === undefined || visited.has(realDir)) return;
+    visited.add(realDir);
+    folders.push(dir);
     const file = findKustomizationFile(dir);
     if (!file) return;
-    const relFile = path.relative(repoRoot, file).split(path.sep).join('/');
+    const relFile = bounds.rel(file);
+    bounds.check(file);
     let parsed: unknown;
     try {
       parsed = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA });
@@ -165,32 +184,91 @@ export function checkKustomizationTree(
       kind: typeof k.kind === 'string' ? k.kind : 'Kustomization',
       keepsOrigin: Array.isArray(k.buildMetadata) && k.buildMetadata.includes('originAnnotations'),
     };
-    for (const field of ['resources', 'bases', 'components']) {
-      const entries = k[field];
-      if (!Array.isArray(entries)) continue;
-      for (const entry of entries) {
-        if (typeof entry !== 'string') continue;
-        const local = path.resolve(dir, entry);
-        if (REMOTE.test(entry) && !existsSync(local)) {
-          if (!policy.allowRemoteResources) {
-            throw new RenderError(`${relFile} lists the remote ${field.replace(/s$/, '')} "${entry}"`, {
-              where: `target ${target.name}`,
-              hint: 'remote resources are refused for pull-request code: vendor them into the repository, or opt in with `kustomize: {allowRemoteResources: true}` in kubeplan.yaml',
-            });
-          }
-          continue;
-        }
-        const rel = path.relative(repoRoot, local);
-        if (rel.startsWith('..') || path.isAbsolute(rel)) {
-          throw new RenderError(`${relFile} lists "${entry}", which leaves the repository`, {
+    /** Checks one path or URL the kustomization names; returns the local path when it is an existing one. */
+    const entry = (value: unknown, what: string): string | undefined => {
+      if (typeof value !== 'string' || value === '' || value.includes('\n')) return undefined; // inline YAML
+      const local = path.resolve(dir, value);
+      if (REMOTE.test(value) || (HOST_LIKE.test(value) && !existsSync(local))) {
+        if (!policy.allowRemoteResources) {
+          throw new RenderError(`${relFile} lists the remote ${what} "${value}"`, {
             where: `target ${target.name}`,
-            hint: 'keep every kustomization resource inside the repository',
+            hint: 'remote resources are refused for pull-request code: vendor them into the repository, or opt in with `kustomize: {allowRemoteResources: true}` in kubeplan.yaml (read from the base branch on pull requests)',
           });
         }
-        if (existsSync(local) && statSync(local).isDirectory()) visit(local);
+        return undefined;
       }
+      if (!isInside(repoRoot, local)) {
+        throw new RenderError(`${relFile} lists "${value}", which leaves the repository`, {
+          where: `target ${target.name}`,
+          hint: 'keep every file and folder a kustomization names inside the repository',
+        });
+      }
+      const real = bounds.check(local, `${relFile}: ${value} (${bounds.rel(local)})`);
+      return real === undefined ? undefined : local;
+    };
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+    const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
+
+    const generatorFiles = (generator: unknown, what: string) => {
+      for (const value of list(field(generator, 'files'))) entry(typeof value === 'string' ? value.replace(/^[^=]*=/, '') : value, what);
+      for (const value of [...list(field(generator, 'envs')), field(generator, 'env')]) entry(value, what);
+    };
+    const inflate = (chart: unknown, where: string) => {
+      const repo = field(chart, 'repo') ?? field(chart, 'chartRepoUrl');
+      if (typeof repo === 'string' && repo !== '' && !repositoryAllowed(repo, allowRepositories)) {
+        throw new RenderError(`${where} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`, {
+          where: `target ${target.name}`,
+          hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
+        });
+      }
+      for (const value of [field(chart, 'valuesFile'), field(chart, 'values'), ...list(field(chart, 'additionalValuesFiles'))]) entry(value, 'Helm values file');
+      const home = entry(field(chart, 'chartHome'), 'chart home');
+      if (home) bounds.checkTree(home);
+    };
+    /** A plugin's configuration (a file, or inline YAML): kustomize's builtin plugins name files and charts too. */
+    const pluginConfig = (text: string, where: string) => {
+      let docs: unknown[];
+      try {
+        docs = loadAll(text, null, { schema: CORE_SCHEMA });
+      } catch {
+        return; // kustomize reports the YAML error
+      }
+      for (const doc of docs) {
+        if (!isRecord(doc)) continue;
+        const what = `file in ${where}`;
+        generatorFiles(doc, what);
+        for (const value of [field(doc, 'path'), ...list(field(doc, 'paths'))]) entry(value, what);
+        for (const value of list(field(doc, 'replacements'))) entry(field(value, 'path'), what);
+        if (doc.kind === 'HelmChartInflationGenerator' && policy.allowHelmCharts) inflate(doc, where);
+      }
+    };
+
+    for (const name of TREE_FIELDS) {
+      for (const value of list(k[name])) {
+        const plugin = name === 'generators' || name === 'transformers' || name === 'validators';
+        if (plugin && typeof value === 'string' && value.includes('\n')) pluginConfig(value, `${relFile} (inline ${name.replace(/s$/, '')})`);
+        const local = entry(value, name.replace(/s$/, ''));
+        if (!local) continue;
+        if (statSync(local).isDirectory()) visit(local);
+        else if (plugin) pluginConfig(readFileSync(local, 'utf8'), bounds.rel(local));
+      }
+    }
+    for (const name of ['crds', 'configurations']) for (const value of list(k[name])) entry(value, `file in ${name}`);
+    for (const value of list(k.patchesStrategicMerge)) entry(value, 'patch');
+    for (const name of ['patches', 'patchesJson6902', 'replacements']) for (const value of list(k[name])) entry(field(value, 'path'), `file in ${name}`);
+    entry(field(k.openapi, 'path'), 'openapi file');
+    for (const name of ['configMapGenerator', 'secretGenerator']) for (const generator of list(k[name])) generatorFiles(generator, `file in ${name}`);
+    const charts = [...list(k.helmCharts), ...list(k.helmChartInflationGenerator)];
+    if (charts.length > 0 && policy.allowHelmCharts) {
+      for (const chart of charts) inflate(chart, relFile);
+      for (const key of ['chartHome', 'configHome']) {
+        const home = entry(field(k.helmGlobals, key), `helmGlobals.${key}`);
+        if (home) bounds.checkTree(home);
+      }
+      // Without helmGlobals.chartHome, kustomize looks for the charts in ./charts.
+      if (field(k.helmGlobals, 'chartHome') === undefined && existsSync(path.join(dir, 'charts'))) bounds.checkTree(path.join(dir, 'charts'));
     }
   };
   visit(root);
-  return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false }), folders: [...visited] };
+  return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false }), folders };
 }

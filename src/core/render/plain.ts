@@ -1,15 +1,17 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestsSource, Target } from '../config/types.js';
 import { RenderError } from '../errors.js';
 import { parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest } from '../manifests/types.js';
+import { RepoBounds } from './repo-bounds.js';
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** Reads a folder of manifests: .yaml, .yml and .json files, recursively, in sorted order. */
-export async function renderPlain(_target: Target, source: ManifestsSource, repoRoot: string): Promise<Manifest[]> {
-  const files = await listManifestFiles(source.dir.abs);
+export async function renderPlain(target: Target, source: ManifestsSource, repoRoot: string): Promise<Manifest[]> {
+  const files = listManifestFiles(source.dir.abs, repoRoot, target);
   const manifests: Manifest[] = [];
   for (const file of files) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
@@ -38,14 +40,35 @@ export async function renderPlain(_target: Target, source: ManifestsSource, repo
   return manifests;
 }
 
-async function listManifestFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-    .map((e) => path.join(e.parentPath, e.name))
-    // Hidden files and folders (.git, .github) are not manifests.
-    .filter((file) => !path.relative(dir, file).split(path.sep).some((part) => part.startsWith('.')))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/**
+ * The manifest files below `dir`, with the path they are found under (a link keeps its own name). Links are followed
+ * to files and folders inside the repository; a link out of it, into .git, or to nothing is an error, because a
+ * skipped file would make apply prune its objects.
+ */
+function listManifestFiles(dir: string, repoRoot: string, target: Target): string[] {
+  const bounds = new RepoBounds(repoRoot, `target ${target.name}`);
+  const files: string[] = [];
+  const onPath = new Set<string>();
+  const walk = (shownDir: string, realDir: string) => {
+    // A folder linked into itself would never end; the same folder reached twice by different paths is read twice.
+    if (onPath.has(realDir)) return;
+    onPath.add(realDir);
+    for (const entry of readdirSync(realDir, { withFileTypes: true })) {
+      // Hidden files and folders (.git, .github) are not manifests.
+      if (entry.name.startsWith('.')) continue;
+      const shown = path.join(shownDir, entry.name);
+      const isDir = entry.isDirectory();
+      if (!isDir && !entry.isSymbolicLink() && !entry.isFile()) continue;
+      if (!isDir && !EXTENSIONS.has(path.extname(entry.name).toLowerCase()) && !entry.isSymbolicLink()) continue;
+      const real = bounds.check(path.join(realDir, entry.name), bounds.rel(shown))!;
+      const stat = statSync(real);
+      if (stat.isDirectory()) walk(shown, real);
+      else if (stat.isFile() && EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.push(shown);
+    }
+    onPath.delete(realDir);
+  };
+  walk(dir, bounds.check(dir)!);
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function jsonErrorLine(text: string, error: Error): number {

@@ -44,7 +44,7 @@ export function prepareRenderContext(config: Config, targets: Target[], options:
     if (standalone && standalone.via !== 'PATH') kustomize = { kind: 'kustomize', path: standalone.path };
     else kustomize = { kind: 'kubectl', path: findTool('kubectl', options.tools, options.env, { required: true, cwd: options.cwd })!.path };
   }
-  return { repoRoot: config.repoRoot, env: options.env, helm, kustomize, policy: config.kustomize };
+  return { repoRoot: config.repoRoot, env: options.env, helm, kustomize, policy: config.kustomize, allowRepositories: config.helm.allowRepositories };
 }
 
 /** Renders one target to its manifest set. */

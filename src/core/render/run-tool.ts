@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { ToolError } from '../errors.js';
+import { toolEnv } from './tool-env.js';
 
 export interface ToolResult {
   stdout: string;
@@ -7,7 +8,10 @@ export interface ToolResult {
   exitCode: number;
 }
 
-/** Runs helm / kubectl / kustomize with an argument array (never a shell string) and captures its output. */
+/**
+ * Runs helm / kubectl / kustomize with an argument array (never a shell string) and captures its output. The tool gets
+ * a minimal environment (toolEnv): it renders pull-request content, which must not see the runner's tokens.
+ */
 export async function runTool(
   file: string,
   args: readonly string[],
@@ -15,7 +19,7 @@ export async function runTool(
 ): Promise<ToolResult> {
   const result = await execa(file, args, {
     cwd: options.cwd,
-    env: options.env,
+    env: toolEnv(options.env),
     extendEnv: false,
     reject: false,
     stdin: 'ignore',

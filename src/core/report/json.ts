@@ -11,6 +11,7 @@ export function formatPlanJson(plan: Plan): string {
       mode: plan.mode,
       modeReason: plan.modeReason,
       base: plan.base ?? null,
+      notices: plan.notices ?? [],
       summary: plan.summary,
       stats: plan.stats,
       targets: targetsJson(plan.targets),

@@ -8,6 +8,7 @@ const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cy
 export function formatPlanText(plan: Plan, options: { color: boolean }): string {
   const c = (code: keyof typeof COLOR, text: string) => (options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text);
   const out: string[] = [];
+  for (const notice of plan.notices ?? []) out.push(c('yellow', `note: ${notice.replace(/`/g, '')}`), '');
   if (plan.base) out.push(c('bold', `What this change does (${plan.base} → working tree):`), '');
   out.push(...formatTargets(plan.targets, c));
   out.push(c('bold', summaryLine(plan.summary)));

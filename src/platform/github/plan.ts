@@ -41,6 +41,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   }
   let plan: Plan;
   let unaffected = false;
+  const notices: string[] = [];
   try {
     let targets = inputs.targets;
     if (inputs.onlyAffected && pr && targets.length === 0) {
@@ -70,6 +71,13 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       mode: inputs.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,
+      // The pull request's own kubeplan.yaml must not turn on what runs or fetches code while its content renders.
+      optInsFrom: pr?.baseSha,
+      fetchOptIns: true,
+      onNotice: (notice) => {
+        notices.push(notice);
+        core.notice(notice.replace(/`/g, ''));
+      },
       output: 'json',
       exitCode: false,
       color: false,
@@ -78,7 +86,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   } catch (error) {
     const message = formatError(error);
     if (canComment && api) {
-      await postOrWarn(() => upsertErrorComment(api, pr!.number, key, `${marker('error', key)}\n### kubeplan: the plan failed\n\n\`\`\`\n${message}\n\`\`\`\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`));
+      await postOrWarn(() => upsertErrorComment(api, pr!.number, key, `${marker('error', key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('')}\`\`\`\n${message}\n\`\`\`\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`));
     }
     throw error;
   }

@@ -51,6 +51,10 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       tools: inputs.tools,
       cwd: inputs.workingDirectory,
       env,
+      // On a pull request, its own kubeplan.yaml must not turn on what runs or fetches code while its content renders.
+      optInsFrom: readGitHubContext(env).pullRequest?.baseSha,
+      fetchOptIns: true,
+      onNotice: (notice) => core.notice(notice.replace(/`/g, '')),
     });
     const rows = result.sets.map((set, i) => ({
       name: set.target,
