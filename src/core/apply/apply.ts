@@ -81,9 +81,10 @@ export function emptyResult(target: string): TargetApplyResult {
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions, result: TargetApplyResult = emptyResult(plan.target)): Promise<TargetApplyResult> {
   // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
   const errors = plan.changes.filter((c) => c.action === 'error');
-  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
+  const hooks = !options.noHooks;
+  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   refuseUnsafe(plan, options);
-  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
+  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   const previous = await refuseForeignInventory(client, plan);
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));

@@ -17,6 +17,33 @@ export const CONTAINS_GROUP_KINDS = 'applyset.kubernetes.io/contains-group-kinds
 export const ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespaces';
 export const TOOLING = 'applyset.kubernetes.io/tooling';
 
+/**
+ * Labels a Helm hook object kubeplan creates with the ApplySet id of its target. Hooks are not members of the set (they
+ * are never pruned), but `before-hook-creation` and re-running a hook may delete or overwrite only such an object.
+ */
+export const HOOK_OF = 'kubeplan.dev/hook-of';
+
+/**
+ * Whether a live object is a hook this target created. Hooks written before kubeplan labelled them (no label, a
+ * `helm.sh/hook` annotation, fields owned by kubeplan, in no ApplySet) count as this target's too.
+ */
+export function isHookOf(live: KubeObject, id: string): boolean {
+  const labels = live.metadata.labels ?? {};
+  if (labels[HOOK_OF] !== undefined) return labels[HOOK_OF] === id;
+  const managers = (live.metadata.managedFields as { manager?: string }[] | undefined) ?? [];
+  return labels[PART_OF] === undefined && live.metadata.annotations?.['helm.sh/hook'] !== undefined && managers.some((m) => m.manager === 'kubeplan');
+}
+
+/** What to say about a live object in a hook's place that is not a hook of this target. */
+export function foreignHookError(live: KubeObject): { message: string; hint: string } {
+  const labels = live.metadata.labels ?? {};
+  const owner = labels[HOOK_OF] ? `a hook of another target (ApplySet ${labels[HOOK_OF]})` : labels[PART_OF] ? `part of ApplySet ${labels[PART_OF]}` : 'not a hook of this target';
+  return {
+    message: `a ${live.kind} with this name already exists and is ${owner}; the hook would overwrite or delete it (before-hook-creation), so it does not run`,
+    hint: 'rename the hook in the chart; if the object is a leftover you want gone, delete it by hand',
+  };
+}
+
 export interface ApplySetParent {
   name: string;
   namespace: string;

@@ -10,7 +10,7 @@ import { planTargets } from '../diff/plan.js';
 import type { Plan } from '../diff/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
-import { objectName, summaryLine } from '../report/common.js';
+import { hookRows, objectName, summaryLine } from '../report/common.js';
 
 export interface ApplyCommandOptions extends ClusterOptions {
   config: string;
@@ -116,6 +116,8 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): s
       }
       const prunes = t.changes.filter((c) => c.action === 'delete');
       if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
+      const hooks = hookRows(t);
+      if (hooks.length) out.push('  helm hooks (run around the stages when something changes):', ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`));
       for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
     }
     out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);

@@ -1,5 +1,5 @@
 import type { ClusterClient } from '../cluster/client.js';
-import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
+import { resourcePath, type ResourceMap, type ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
 import { apiGroup, objectIdentity } from '../manifests/scope.js';
@@ -11,11 +11,11 @@ import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
-import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
+import { applySetId, applySetParent, foreignHookError, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
-import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
+import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
   mode: DiffMode;
@@ -48,7 +48,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
-    // Helm hooks are not release objects: apply runs them around its stages; the plan only counts them.
+    // Helm hooks are not release objects: apply runs them around its stages (planHooks holds them to the policy).
     const policy = options.policy?.get(set.target);
     return set.manifests
       .filter((m) => !m.hook)
@@ -76,15 +76,11 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
-    const hooks = set.manifests
-      .filter((m) => m.hook)
-      .map((m) => {
-        const r = resolveManifest(m, resources, pendingKinds, client.namespace);
-        return { object: r.object, resource: r.info, hook: m.hook! };
-      });
-    if (hooks.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.length;
-    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks });
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target))));
+    const hooks = await planHooks(set, resources, pendingKinds, client, options.policy?.get(set.target));
+    changes.push(...hooks.errors);
+    if (hooks.planned.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.planned.length;
+    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned });
   }
   const changes = targets.flatMap((t) => t.changes);
   return {
@@ -102,6 +98,51 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   };
 }
 
+/** The hook events apply runs (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */
+export const HOOK_PHASES = ['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade'] as const;
+
+/**
+ * The Helm hooks apply will run, each labelled as a hook of this target ({@link HOOK_OF}) and held to the same policy as
+ * the release: a hook outside it, or one that would overwrite or delete (`before-hook-creation`) an object that is not
+ * a hook of this target, is an error in the plan, so apply writes nothing.
+ */
+async function planHooks(
+  set: ManifestSet,
+  resources: ResourceMap,
+  pendingKinds: Set<string>,
+  client: ClusterClient,
+  policy: TargetPolicy | undefined,
+): Promise<{ planned: PlannedHook[]; errors: Change[] }> {
+  const id = applySetId(applySetParent(set.target, set.namespace));
+  const planned: PlannedHook[] = [];
+  const errors: Change[] = [];
+  const runs = set.manifests.filter((m) => m.hook && m.hook.events.some((e) => (HOOK_PHASES as readonly string[]).includes(e)));
+  await Promise.all(
+    runs.map(async (m) => {
+      const labelled = { ...m, object: { ...m.object, metadata: { ...m.object.metadata, labels: { ...m.object.metadata.labels, [HOOK_OF]: id } } } };
+      const r = enforcePolicy(resolveManifest(labelled, resources, pendingKinds, client.namespace), policy);
+      const error = r.error ?? (r.info ? await foreignHookObject(client, r.info, r.object, id) : undefined);
+      if (error) errors.push({ ...describe(r), action: 'error', error, via: 'intent' });
+      else planned.push({ object: r.object, resource: r.info, hook: m.hook! });
+    }),
+  );
+  const order = (o: KubeObject) => objectIdentity(o);
+  planned.sort((a, b) => order(a.object).localeCompare(order(b.object)));
+  errors.sort((a, b) => order(a.object!).localeCompare(order(b.object!)));
+  return { planned, errors };
+}
+
+/** A live object in a hook's place that is not a hook of this target: apply would overwrite or delete it. */
+async function foreignHookObject(client: ClusterClient, info: ResourceInfo, object: KubeObject, id: string): Promise<ObjectError | undefined> {
+  let live: KubeObject;
+  try {
+    live = (await client.request<KubeObject>('GET', resourcePath(info, object.metadata.namespace, object.metadata.name))).body;
+  } catch {
+    return undefined; // absent (404), or not readable here: apply checks again before it writes
+  }
+  return isHookOf(live, id) ? undefined : foreignHookError(live);
+}
+
 /** Objects in the target's inventory (its ApplySet) that the render no longer has: deletions. */
 async function planDeletions(
   set: ManifestSet,
@@ -110,6 +151,7 @@ async function planDeletions(
   resources: ResourceMap,
   masker: SecretMasker,
   hidden: HiddenCounts,
+  policy: TargetPolicy | undefined,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
   let inventory;
@@ -135,7 +177,26 @@ async function planDeletions(
   return inventory.members
     .filter(({ object }) => !rendered.has(objectIdentity(object)))
     .sort((a, b) => objectIdentity(a.object).localeCompare(objectIdentity(b.object)))
-    .map(({ object: m, info }) => {
+    .map(({ object: m, info }): Change => {
+      // Every delete goes through the policy: an inventory edited to reach further prunes nothing.
+      const outside = policy ? policyViolation(m, info.namespaced, policy) : undefined;
+      if (outside) {
+        return {
+          action: 'error',
+          apiVersion: m.apiVersion,
+          kind: m.kind,
+          ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+          name: m.metadata.name,
+          paths: [],
+          digest: ['in the inventory but outside the policy: not pruned'],
+          diff: '',
+          error: {
+            message: `would be pruned (it is labelled as part of this target's ApplySet), but ${outside.message}; nothing is deleted`,
+            hint: `if it does not belong to this target, remove its label ${PART_OF} (an inventory edited by hand?); if it does, widen the policy in kubeplan.yaml`,
+          },
+          via: 'intent',
+        };
+      }
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
       return {
@@ -178,16 +239,29 @@ function rejectSharedObjects(resolved: Resolved[][], sets: ManifestSet[]): void 
 function enforcePolicy(r: Resolved, policy: TargetPolicy | undefined): Resolved {
   if (!policy || r.error) return r;
   const namespaced = r.info ? r.info.namespaced : r.object.metadata.namespace !== undefined;
-  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, r.object.metadata.namespace ?? ''))) {
-    return { ...r, error: { message: `namespace ${r.object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' } };
+  const error = policyViolation(r.object, namespaced, policy);
+  return error ? { ...r, error } : r;
+}
+
+/**
+ * Why the policy does not allow the target to write or delete this object, or undefined. A Namespace is an object in
+ * the namespace it names: a target may create, adopt and prune only the Namespaces `policy.namespaces` allows.
+ */
+function policyViolation(object: KubeObject, namespaced: boolean, policy: TargetPolicy): ObjectError | undefined {
+  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.namespace ?? ''))) {
+    return { message: `namespace ${object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' };
   }
-  if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(r.object.kind)) {
-    return {
-      ...r,
-      error: { message: `cluster-scoped ${r.object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' },
-    };
+  if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(object.kind)) {
+    return { message: `cluster-scoped ${object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' };
   }
-  return r;
+  if (isNamespaceObject(object) && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.name))) {
+    return { message: `Namespace ${object.metadata.name} is outside the target's policy (allowed namespaces: ${policy.namespaces.join(', ')})`, hint: 'a target may only create, adopt and prune the Namespaces policy.namespaces allows: rename it, or widen policy.namespaces in kubeplan.yaml' };
+  }
+  return undefined;
+}
+
+function isNamespaceObject(object: KubeObject): boolean {
+  return object.kind === 'Namespace' && object.apiVersion === 'v1';
 }
 
 function globMatch(pattern: string, value: string): boolean {
