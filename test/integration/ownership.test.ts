@@ -80,3 +80,45 @@ describe('ownership: prunes go through the policy', () => {
     expect(await versions([`/api/v1/namespaces/${team}/configmaps`, `/api/v1/namespaces/${victim}/configmaps`])).toEqual(before);
   });
 });
+
+describe('ownership: objects of another ApplySet', () => {
+  it('a target planned alone does not take over another target\'s object: an error naming the other set, unless git adopts it explicitly', async () => {
+    const team = uniq('team');
+    await api('POST', '/api/v1/namespaces', { body: ns(team) });
+    const config = `targets:\n  - name: one\n    namespace: ${team}\n    manifests: one\n  - name: two\n    namespace: ${team}\n    manifests: two\n`;
+    const first = makeRepo({ 'kubeplan.yaml': config, 'one/all.json': list([cm('shared', { S: '1' }), cm('a', { A: '1' })]), 'two/all.json': list([cm('b', { B: '1' })]) });
+    expect((await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: first })).code).toBe(0);
+    const idOne = applySetId(applySetParent('one', team));
+    const idTwo = applySetId(applySetParent('two', team));
+
+    // A commit moves `shared` to target two without saying so; two is planned and applied alone.
+    const moved = makeRepo({ 'kubeplan.yaml': config, 'one/all.json': list([cm('a', { A: '1' })]), 'two/all.json': list([cm('b', { B: '1' }), cm('shared', { S: '1' })]) });
+    const before = await versions([`/api/v1/namespaces/${team}/configmaps`]);
+    const plan = await runCliAsync(['diff', '-o', 'json', '--target', 'two', ...admin()], { cwd: moved });
+    expect(plan.code).toBe(2);
+    const errors = errorsOf(plan.stdout);
+    expect(errors.map((e) => `${e.name}: ${e.error!.message}`)).toEqual([
+      `shared: belongs to ApplySet ${idOne} of target one (namespace ${team}); kubeplan takes an object over from another set only when asked`,
+    ]);
+    expect(errors[0]!.error!.hint).toContain('kubeplan.dev/adopt: "true"');
+    const refused = await runCliAsync(['apply', '--no-wait', '--target', 'two', ...admin()], { cwd: moved });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`of target one (namespace ${team})`);
+    expect(await versions([`/api/v1/namespaces/${team}/configmaps`])).toEqual(before);
+
+    // Adopted explicitly: two takes it over, and one's next apply no longer prunes it.
+    const adopted = makeRepo({
+      'kubeplan.yaml': config,
+      'one/all.json': list([cm('a', { A: '1' })]),
+      'two/all.json': list([cm('b', { B: '1' }), { ...cm('shared', { S: '1' }), metadata: { name: 'shared', annotations: { 'kubeplan.dev/adopt': 'true' } } }]),
+    });
+    const taken = await runCliAsync(['apply', '--no-wait', '--target', 'two', ...admin()], { cwd: adopted });
+    expect(taken.code, taken.stderr).toBe(0);
+    const one = await runCliAsync(['apply', '--no-wait', '-o', 'json', '--target', 'one', ...admin()], { cwd: adopted });
+    expect(one.code, one.stderr).toBe(0);
+    expect((JSON.parse(one.stdout) as { targets: { pruned: number }[] }).targets[0]!.pruned).toBe(0);
+    const live = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/shared`);
+    expect(live.status).toBe(200);
+    expect(live.body.metadata.labels[PART_OF]).toBe(idTwo);
+  });
+});

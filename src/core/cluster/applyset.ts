@@ -18,6 +18,30 @@ export const ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespac
 export const TOOLING = 'applyset.kubernetes.io/tooling';
 
 /**
+ * On an object in git: this target may take the object over from another ApplySet (it is relabelled into this target's
+ * set, and the other set no longer prunes it). Without it, an object of another set is an error.
+ */
+export const ADOPT = 'kubeplan.dev/adopt';
+
+/** Who owns an ApplySet, for messages: `target NAME (namespace NS)` for kubeplan's, else the parent and its tooling. */
+export async function describeApplySet(client: ClusterClient, id: string): Promise<string> {
+  try {
+    const res = await client.request<{ items?: KubeObject[] }>('GET', '/api/v1/configmaps', { query: { labelSelector: `${APPLYSET_ID}=${id}` } });
+    const parent = res.body.items?.[0];
+    if (parent) {
+      const tooling = parent.metadata.annotations?.[TOOLING] ?? '';
+      if (tooling.startsWith('kubeplan/') && parent.metadata.name.startsWith('kubeplan-')) {
+        return `ApplySet ${id} of target ${parent.metadata.name.slice('kubeplan-'.length)} (namespace ${parent.metadata.namespace})`;
+      }
+      return `ApplySet ${id} (ConfigMap ${parent.metadata.namespace}/${parent.metadata.name}${tooling ? `, managed by ${tooling}` : ''})`;
+    }
+  } catch {
+    // Listing ConfigMaps in every namespace may be forbidden: the id alone still names the set.
+  }
+  return `ApplySet ${id}`;
+}
+
+/**
  * Labels a Helm hook object kubeplan creates with the ApplySet id of its target. Hooks are not members of the set (they
  * are never pruned), but `before-hook-creation` and re-running a hook may delete or overwrite only such an object.
  */

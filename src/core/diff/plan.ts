@@ -11,7 +11,7 @@ import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
-import { applySetId, applySetParent, foreignHookError, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
+import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
@@ -63,13 +63,15 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       .map((r) => r.object.metadata.name),
   );
   const targets: TargetPlan[] = [];
+  const owners = new Map<string, Promise<string>>();
+  const describeSet = (id: string) => owners.get(id) ?? owners.set(id, describeApplySet(client, id)).get(id)!;
   for (const [i, set] of sets.entries()) {
     const hidden: HiddenCounts = {};
     const changes = await Promise.all(
       resolved[i]!.map(async (r) => {
         // Count hidden fields only for objects the report shows.
         const own: HiddenCounts = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [] });
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [], describeSet });
         for (const [rule, n] of Object.entries(own)) {
           if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
         }
@@ -361,6 +363,8 @@ interface ObjectContext {
   hidden: HiddenCounts;
   mode: DiffMode;
   ignore: readonly IgnoreRule[];
+  /** Names the owner of another ApplySet (cached per run). */
+  describeSet: (id: string) => Promise<string>;
 }
 
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
@@ -376,6 +380,18 @@ async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
   if (!liveObject) return planCreate(r, ctx);
+  // An object of another ApplySet is taken over only when git asks for it: otherwise two targets would relabel it
+  // back and forth, and the one that lost it would prune it.
+  const owner = liveObject.metadata.labels?.[PART_OF];
+  if (owner !== undefined && owner !== r.object.metadata.labels?.[PART_OF]) {
+    const other = await ctx.describeSet(owner);
+    if (r.object.metadata.annotations?.[ADOPT] !== 'true') {
+      const error = { message: `belongs to ${other}; kubeplan takes an object over from another set only when asked`, hint: `if this target should own it from now on, add the annotation ${ADOPT}: "true" to it in git (the other set then no longer prunes it); otherwise remove it from this target` };
+      return { ...base, action: 'error', error, via: 'intent' };
+    }
+    const change = await planUpdate(r, liveObject, ctx);
+    return { ...change, notes: [...(change.notes ?? []), `taken over from ${other} (${ADOPT})`] };
+  }
   if (renderedMatchesLive(r.object, liveObject) && ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0) {
     return { ...base, action: 'unchanged', via: 'fast-path' };
   }
