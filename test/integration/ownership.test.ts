@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
 import { api, bench } from '../harness/kube.js';
@@ -120,5 +123,60 @@ describe('ownership: objects of another ApplySet', () => {
     const live = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/shared`);
     expect(live.status).toBe(200);
     expect(live.body.metadata.labels[PART_OF]).toBe(idTwo);
+  });
+});
+
+describe('ownership: the repository an inventory belongs to', () => {
+  it('two repositories with a target of the same name: the second is refused, naming the first, and nothing of the first is pruned', async () => {
+    const team = uniq('team');
+    const config = `targets:\n  - name: app\n    namespace: ${team}\n    manifests: m\n`;
+    // Repository A: identified by its git remote (the token in the URL is never recorded).
+    const a = makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([ns(team), cm('a', { A: '1' })]) });
+    rmSync(path.join(a, '.git'), { recursive: true });
+    execFileSync('git', ['init', '-q'], { cwd: a });
+    execFileSync('git', ['remote', 'add', 'origin', 'https://x-access-token:tok-SEEKRIT-123@GitHub.com/Team-A/deploy.git'], { cwd: a });
+    const first = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: a });
+    expect(first.code, first.stderr).toBe(0);
+    const parent = await api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/kubeplan-app`);
+    expect(parent.body.metadata.annotations['kubeplan.dev/repository']).toBe('github.com/Team-A/deploy');
+    expect(JSON.stringify(parent.body)).not.toContain('SEEKRIT');
+
+    // Repository B, in GitHub Actions, has a target of the same name in the same namespace that renders other objects.
+    const b = makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([cm('b', { B: '1' })]) });
+    const actions = { GITHUB_REPOSITORY: 'team-b/deploy', GITHUB_SERVER_URL: 'https://github.com' };
+    const watched = [`/api/v1/namespaces/${team}/configmaps`];
+    const before = { ...(await versions(watched)), ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata.resourceVersion };
+    const plan = await runCliAsync(['diff', '-o', 'json', ...admin()], { cwd: b, env: actions });
+    expect(plan.code).toBe(2);
+    const errors = errorsOf(plan.stdout);
+    expect(errors.map((e) => `${e.kind} ${e.namespace}/${e.name}: ${e.error!.message}`)).toEqual([
+      `ConfigMap ${team}/kubeplan-app: the inventory ConfigMap ${team}/kubeplan-app belongs to repository github.com/Team-A/deploy, not to github.com/team-b/deploy; nothing of target app is applied or pruned from here`,
+    ]);
+    expect(errors[0]!.error!.hint).toContain('rename this target');
+    expect(plan.stdout).not.toMatch(/"action": "delete"/);
+    const refused = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: b, env: actions });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('belongs to repository github.com/Team-A/deploy');
+    expect(refused.stderr).not.toContain('shallow');
+    const after = { ...(await versions(watched)), ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata.resourceVersion };
+    expect(after).toEqual(before);
+
+    // Repository A, moved: its new identity is overridden in kubeplan.yaml, and it owns the inventory again.
+    const movedConfig = makeRepo({ 'kubeplan.yaml': `repository: github.com/team-a/deploy\n${config}`, 'm/all.json': list([ns(team), cm('a', { A: '2' })]) });
+    const moved = await runCliAsync(['apply', '--no-wait', '-o', 'json', ...admin()], { cwd: movedConfig, env: { GITHUB_REPOSITORY: 'new-org/deploy' } });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect((JSON.parse(moved.stdout) as { targets: { updated: number; pruned: number }[] }).targets[0]).toMatchObject({ updated: 1, pruned: 0 });
+  });
+
+  it('an inventory written before kubeplan recorded repositories is taken over and gets the record', async () => {
+    const team = uniq('team');
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${team}\n    manifests: m\n`, 'm/all.json': list([ns(team), cm('a', { A: '1' })]) });
+    expect((await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo })).code).toBe(0);
+    const parent = () => api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/kubeplan-app`);
+    expect((await parent()).body.metadata.annotations['kubeplan.dev/repository']).toBeUndefined();
+    const env = { GITHUB_REPOSITORY: 'acme/deploy' };
+    const again = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await parent()).body.metadata.annotations['kubeplan.dev/repository']).toBe('github.com/acme/deploy');
   });
 });

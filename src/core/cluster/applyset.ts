@@ -16,6 +16,8 @@ export const APPLYSET_ID = 'applyset.kubernetes.io/id';
 export const CONTAINS_GROUP_KINDS = 'applyset.kubernetes.io/contains-group-kinds';
 export const ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespaces';
 export const TOOLING = 'applyset.kubernetes.io/tooling';
+/** On the parent: the repository that applies the set (see `repositoryIdentity`). */
+export const REPOSITORY = 'kubeplan.dev/repository';
 
 /**
  * On an object in git: this target may take the object over from another ApplySet (it is relabelled into this target's
@@ -127,4 +129,20 @@ function splitList(value: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/**
+ * Another repository's inventory: the parent records a repository that is not this one (or this run cannot say which
+ * repository it is). Parents without the record (older kubeplan) are taken over and get it.
+ */
+export function foreignRepository(parentObject: KubeObject | undefined, repository: string | undefined, target: string): { message: string; hint: string } | undefined {
+  const recorded = parentObject?.metadata.annotations?.[REPOSITORY];
+  if (!recorded || (repository && recorded.toLowerCase() === repository.toLowerCase())) return undefined;
+  const where = `${parentObject!.metadata.namespace}/${parentObject!.metadata.name}`;
+  return {
+    message: `the inventory ConfigMap ${where} belongs to repository ${recorded}, ${repository ? `not to ${repository}` : 'and this run cannot tell which repository it is'}; nothing of target ${target} is applied or pruned from here`,
+    hint: repository
+      ? `two repositories have a target named ${target} in namespace ${parentObject!.metadata.namespace}: rename this target or give it another namespace; if this repository was moved or renamed, set repository: ${recorded} in kubeplan.yaml`
+      : `set repository: in kubeplan.yaml (or run where GITHUB_REPOSITORY or the git remote origin names the repository); if this is ${recorded}, set repository: ${recorded}`,
+  };
 }

@@ -11,7 +11,7 @@ import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
-import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
+import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, foreignRepository, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
@@ -24,6 +24,8 @@ export interface PlanOptions {
   ignore?: ReadonlyMap<string, readonly IgnoreRule[]>;
   /** What each target may touch (kubeplan.yaml `policy`). */
   policy?: ReadonlyMap<string, TargetPolicy>;
+  /** This repository's identity: recorded on inventories, another repository's inventory is an error. */
+  repository?: string | undefined;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -78,11 +80,11 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target))));
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target), options.repository)));
     const hooks = await planHooks(set, resources, pendingKinds, client, options.policy?.get(set.target));
     changes.push(...hooks.errors);
     if (hooks.planned.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.planned.length;
-    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned });
+    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned, ...(options.repository ? { repository: options.repository } : {}) });
   }
   const changes = targets.flatMap((t) => t.changes);
   return {
@@ -154,6 +156,7 @@ async function planDeletions(
   masker: SecretMasker,
   hidden: HiddenCounts,
   policy: TargetPolicy | undefined,
+  repository: string | undefined,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
   let inventory;
@@ -174,6 +177,10 @@ async function planDeletions(
         via: 'intent',
       },
     ];
+  }
+  const foreign = foreignRepository(inventory.parentObject, repository, set.target);
+  if (foreign) {
+    return [{ action: 'error', apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name, paths: [], digest: ["another repository's inventory: nothing is pruned"], diff: '', error: foreign, via: 'intent' }];
   }
   const rendered = new Set(resolved.map((r) => objectIdentity(r.object)));
   return inventory.members

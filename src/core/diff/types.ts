@@ -63,6 +63,8 @@ export interface TargetPlan {
    * kind, namespace, name, phases, weight and delete policies, never their contents.
    */
   hooks?: PlannedHook[];
+  /** Never reported: the repository identity apply records on the inventory. */
+  repository?: string;
   /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
   missingAccess?: { missing: { verb: string; group: string; resource: string; namespace: string | undefined }[]; user: string | undefined; grant: string };
 }
