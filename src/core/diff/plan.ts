@@ -15,7 +15,7 @@ import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, 
 import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
-import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
+import { countChanges, HOOK_PHASES, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
   mode: DiffMode;
@@ -101,9 +101,6 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
     },
   };
 }
-
-/** The hook events apply runs (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */
-export const HOOK_PHASES = ['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade'] as const;
 
 /**
  * The Helm hooks apply will run, each labelled as a hook of this target ({@link HOOK_OF}) and held to the same policy as

@@ -69,6 +69,9 @@ export interface TargetPlan {
   missingAccess?: { missing: { verb: string; group: string; resource: string; namespace: string | undefined }[]; user: string | undefined; grant: string };
 }
 
+/** The hook events apply runs, in order (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */
+export const HOOK_PHASES = ['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade'] as const;
+
 export interface PlannedHook {
   object: KubeObject;
   resource: ResourceInfo | undefined;

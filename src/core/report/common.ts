@@ -1,5 +1,5 @@
 import { formatSource } from '../manifests/manifest-set.js';
-import type { Action, Change, Counts, TargetPlan } from '../diff/types.js';
+import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
 
 export const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=', error: '!' };
 
@@ -35,18 +35,18 @@ export interface HookRow {
   deletePolicies: string[];
 }
 
-const PHASE_ORDER = ['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade'];
 
 /** The hooks apply runs for a target, in the order they run: by phase, then weight, then name. */
 export function hookRows(target: TargetPlan): HookRow[] {
-  const first = (events: string[]) => Math.min(...events.map((e) => PHASE_ORDER.indexOf(e)).filter((i) => i >= 0), PHASE_ORDER.length);
+  const phases: readonly string[] = HOOK_PHASES;
+  const first = (events: string[]) => Math.min(...events.map((e) => phases.indexOf(e)).filter((i) => i >= 0), phases.length);
   return (target.hooks ?? [])
     .map((h) => ({
       apiVersion: h.object.apiVersion,
       kind: h.object.kind,
       ...(h.object.metadata.namespace ? { namespace: h.object.metadata.namespace } : {}),
       name: h.object.metadata.name,
-      events: h.hook.events.filter((e) => PHASE_ORDER.includes(e)),
+      events: h.hook.events.filter((e) => phases.includes(e)),
       weight: h.hook.weight,
       deletePolicies: h.hook.deletePolicies,
     }))
