@@ -119,6 +119,9 @@ describe('Helm hooks and the policy', () => {
     expect(md.stdout).toContain(`| pre-install | -2 | \`v1 ConfigMap ${team}/first\` | hook-succeeded |`);
     expect(md.stdout).toContain(`| post-install, pre-upgrade | 3 | \`v1 ConfigMap ${team}/marker\` | before-hook-creation |`);
 
+    const dry = await runCliAsync(['apply', '--dry-run', ...admin()], { cwd: repo });
+    expect(dry.stdout).toContain(`  helm hooks (run around the stages when something changes):\n    pre-install weight -2: v1 ConfigMap ${team}/first\n    post-install,pre-upgrade weight 3: v1 ConfigMap ${team}/marker\n`);
+
     const first = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo });
     expect(first.code, first.stderr).toBe(0);
     const marker = await api<{ metadata: { uid: string } }>('GET', `/api/v1/namespaces/${team}/configmaps/marker`);
