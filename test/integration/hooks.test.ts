@@ -149,6 +149,25 @@ describe('Helm hooks and the policy', () => {
   });
 });
 
+describe('Helm hooks written before kubeplan labelled them', () => {
+  it('are still recognised as the target\'s own (helm.sh/hook annotation, kubeplan\'s field manager) and replaced', async () => {
+    const team = uniq('team');
+    await createNamespace(team);
+    // What an older kubeplan left behind: the hook as applied by field manager kubeplan, without the hook-of label.
+    const legacy = await api<{ metadata: { uid: string } }>('PATCH', `/api/v1/namespaces/${team}/configmaps/marker?fieldManager=kubeplan&force=true`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'marker', namespace: team, annotations: { 'helm.sh/hook': 'pre-install' } }, data: { v: '0' } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    expect(legacy.status).toBe(201);
+    const repo = chartRepo(team, { 'app.yaml': configMap('app'), 'marker.yaml': configMap('marker', { hook: 'pre-install' }) });
+    const run = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo });
+    expect(run.code, run.stderr).toBe(0);
+    const now = await api<{ metadata: { uid: string; labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/marker`);
+    expect(now.body.metadata.uid).not.toBe(legacy.body.metadata.uid);
+    expect(now.body.metadata.labels['kubeplan.dev/hook-of']).toMatch(/^applyset-/);
+  });
+});
+
 describe('Helm hooks and the RBAC preflight', () => {
   it('counts the rights hooks need: apply lists them before writing anything, and the plan shows them', async () => {
     const team = uniq('team');
