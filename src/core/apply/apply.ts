@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ADDITIONAL_NAMESPACES, APPLYSET_ID, applySetId, applySetParent, CONTAINS_GROUP_KINDS, TOOLING } from '../cluster/applyset.js';
+import { ADDITIONAL_NAMESPACES, APPLYSET_ID, applySetId, applySetParent, CONTAINS_GROUP_KINDS, foreignRepository, REPOSITORY, TOOLING } from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
@@ -81,9 +81,10 @@ export function emptyResult(target: string): TargetApplyResult {
 export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions, result: TargetApplyResult = emptyResult(plan.target)): Promise<TargetApplyResult> {
   // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
   const errors = plan.changes.filter((c) => c.action === 'error');
-  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
+  const hooks = !options.noHooks;
+  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   refuseUnsafe(plan, options);
-  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions);
+  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   const previous = await refuseForeignInventory(client, plan);
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
@@ -116,7 +117,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
-  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered) };
+  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered), repository: plan.repository };
   await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, stamp);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
@@ -192,6 +193,9 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
       hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
     });
   }
+  // The plan said so already, unless another repository applied in between.
+  const foreign = foreignRepository(existing, plan.repository, plan.target);
+  if (foreign) throw new ApplyError(foreign.message, { where: `target ${plan.target}`, hint: foreign.hint });
   return existing;
 }
 
@@ -274,7 +278,7 @@ async function writeParent(
   id: string,
   objects: KubeObject[],
   tooling: string,
-  record: { commit: string | undefined; digest: string },
+  record: { commit: string | undefined; digest: string; repository: string | undefined },
 ): Promise<void> {
   const groupKinds = [...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace))].sort();
@@ -290,6 +294,7 @@ async function writeParent(
         [CONTAINS_GROUP_KINDS]: groupKinds.join(','),
         ...(namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(',') } : {}),
         ...(record.commit ? { [COMMIT_ANNOTATION]: record.commit } : {}),
+        ...(record.repository ? { [REPOSITORY]: record.repository } : {}),
         [DIGEST_ANNOTATION]: record.digest,
       },
     },

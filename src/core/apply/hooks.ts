@@ -1,8 +1,10 @@
+import { foreignHookError, HOOK_OF, isHookOf } from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, type ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
 import type { Change, PlannedHook } from '../diff/types.js';
 import { ClusterError } from '../errors.js';
+import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
@@ -43,6 +45,7 @@ export async function runHooks(
     const where = `${phase} hook ${h.object.apiVersion} ${objectName(change)}`;
     if (!resource) throw new ApplyError(`the cluster has no kind ${h.object.kind} in ${h.object.apiVersion}`, { where, hint: 'install its CRD first' });
     const policies = h.hook.deletePolicies.length ? h.hook.deletePolicies : ['before-hook-creation'];
+    await refuseForeignObject(client, change, h.object.metadata.labels?.[HOOK_OF] ?? '', where);
     if (policies.includes('before-hook-creation')) await deleteAndWait(client, change);
     try {
       await serverSideApply(client, resource, h.object, { dryRun: false, force: true });
@@ -58,6 +61,21 @@ export async function runHooks(
     ran.push(`${phase} ${h.object.kind} ${h.object.metadata.name}`);
   }
   return ran;
+}
+
+/** The plan checked this too; the cluster may have changed since. Nothing but this target's own hook is replaced. */
+async function refuseForeignObject(client: ClusterClient, c: Change, id: string, where: string): Promise<void> {
+  let live: KubeObject;
+  try {
+    live = (await client.request<KubeObject>('GET', resourcePath(c.resource!, c.namespace, c.name))).body;
+  } catch (error) {
+    if (error instanceof ClusterError && error.status === 404) return;
+    if (error instanceof ClusterError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+    throw error;
+  }
+  if (isHookOf(live, id)) return;
+  const { message, hint } = foreignHookError(live);
+  throw new ApplyError(message, { where, hint });
 }
 
 /** Deletes an object and waits until it is gone (used for hook policies and for recreating). */

@@ -16,7 +16,7 @@ const CONFIGMAPS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { gr
 const SECRETS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'secrets', namespaced: true };
 
 /** Every (verb, group, resource, namespace) applying this plan needs: create/patch to write, delete to prune, get to wait. */
-export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = false): Need[] {
+export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Need[] {
   const needs = new Map<string, Need>();
   const add = (verb: string, info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>, namespace: string | undefined) => {
     const n: Need = { verb, group: info.group, resource: info.resource, namespace: info.namespaced ? namespace : undefined };
@@ -31,6 +31,10 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
     if (c.action === 'delete') add('delete', c.resource, c.namespace);
     if (waits && ['create', 'update', 'replace', 'error'].includes(c.action)) add('get', c.resource, c.namespace);
   }
+  // Hooks are written like release objects and waited for; every delete policy (the default too) deletes them.
+  if (hooks) {
+    for (const h of plan.hooks ?? []) if (h.resource) ['create', 'patch', 'get', 'delete'].forEach((v) => add(v, h.resource!, h.object.metadata.namespace));
+  }
   const parent = applySetParent(plan.target, plan.namespace);
   for (const verb of ['get', 'create', 'patch']) add(verb, CONFIGMAPS, parent.namespace);
   // Revisions (apply.rollback) are Secrets next to the parent: listed, read, created, and the oldest deleted.
@@ -42,8 +46,8 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
  * Asks the apiserver (SelfSubjectAccessReviews) for every right the apply needs before writing anything; when some
  * are missing, lists them all and prints the Role / ClusterRole and binding that would grant exactly them.
  */
-export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false): Promise<void> {
-  const access = await missingAccess(client, plan, waits, revisions);
+export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Promise<void> {
+  const access = await missingAccess(client, plan, waits, revisions, hooks);
   if (!access) return;
   const { missing, user } = access;
   const lines = missing.map(describeNeed);
@@ -62,8 +66,8 @@ export interface MissingAccess {
 }
 
 /** The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. */
-export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false): Promise<MissingAccess | undefined> {
-  const needs = requiredAccess(plan, waits, revisions);
+export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Promise<MissingAccess | undefined> {
+  const needs = requiredAccess(plan, waits, revisions, hooks);
   const results = await Promise.all(
     needs.map(async (n) => {
       const res = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {

@@ -20,6 +20,8 @@ export interface RollbackOptions extends ApplyOptions {
   to: 'newest' | 'previous' | number;
   ignore: ReadonlyMap<string, readonly IgnoreRule[]>;
   policy: ReadonlyMap<string, TargetPolicy>;
+  /** This repository's identity (recorded on the inventory; another repository's inventory is refused). */
+  repository: string | undefined;
   /** Record the rollback as a new revision (by hand; an automatic rollback restores the newest one as it is). */
   record: boolean;
 }
@@ -47,7 +49,7 @@ export async function rollbackTarget(target: string, namespace: string | undefin
   options.onProgress?.(`target ${target}: rolling back to revision ${to.number}`);
   const objects = await store.load(to);
   const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
-  const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy });
+  const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy, repository: options.repository });
   const targetPlan = plan.targets[0]!;
   // The revision's commit is older than the one that failed: the out-of-order guard must let it through.
   const commit = to.commit ? { sha: to.commit, isAncestor: async () => false } : undefined;

@@ -16,6 +16,59 @@ export const APPLYSET_ID = 'applyset.kubernetes.io/id';
 export const CONTAINS_GROUP_KINDS = 'applyset.kubernetes.io/contains-group-kinds';
 export const ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespaces';
 export const TOOLING = 'applyset.kubernetes.io/tooling';
+/** On the parent: the repository that applies the set (see `repositoryIdentity`). */
+export const REPOSITORY = 'kubeplan.dev/repository';
+
+/**
+ * On an object in git: this target may take the object over from another ApplySet (it is relabelled into this target's
+ * set, and the other set no longer prunes it). Without it, an object of another set is an error.
+ */
+export const ADOPT = 'kubeplan.dev/adopt';
+
+/** Who owns an ApplySet, for messages: `target NAME (namespace NS)` for kubeplan's, else the parent and its tooling. */
+export async function describeApplySet(client: ClusterClient, id: string): Promise<string> {
+  try {
+    const res = await client.request<{ items?: KubeObject[] }>('GET', '/api/v1/configmaps', { query: { labelSelector: `${APPLYSET_ID}=${id}` } });
+    const parent = res.body.items?.[0];
+    if (parent) {
+      const tooling = parent.metadata.annotations?.[TOOLING] ?? '';
+      if (tooling.startsWith('kubeplan/') && parent.metadata.name.startsWith('kubeplan-')) {
+        return `ApplySet ${id} of target ${parent.metadata.name.slice('kubeplan-'.length)} (namespace ${parent.metadata.namespace})`;
+      }
+      return `ApplySet ${id} (ConfigMap ${parent.metadata.namespace}/${parent.metadata.name}${tooling ? `, managed by ${tooling}` : ''})`;
+    }
+  } catch {
+    // Listing ConfigMaps in every namespace may be forbidden: the id alone still names the set.
+  }
+  return `ApplySet ${id}`;
+}
+
+/**
+ * Labels a Helm hook object kubeplan creates with the ApplySet id of its target. Hooks are not members of the set (they
+ * are never pruned), but `before-hook-creation` and re-running a hook may delete or overwrite only such an object.
+ */
+export const HOOK_OF = 'kubeplan.dev/hook-of';
+
+/**
+ * Whether a live object is a hook this target created. Hooks written before kubeplan labelled them (no label, a
+ * `helm.sh/hook` annotation, fields owned by kubeplan, in no ApplySet) count as this target's too.
+ */
+export function isHookOf(live: KubeObject, id: string): boolean {
+  const labels = live.metadata.labels ?? {};
+  if (labels[HOOK_OF] !== undefined) return labels[HOOK_OF] === id;
+  const managers = (live.metadata.managedFields as { manager?: string }[] | undefined) ?? [];
+  return labels[PART_OF] === undefined && live.metadata.annotations?.['helm.sh/hook'] !== undefined && managers.some((m) => m.manager === 'kubeplan');
+}
+
+/** What to say about a live object in a hook's place that is not a hook of this target. */
+export function foreignHookError(live: KubeObject): { message: string; hint: string } {
+  const labels = live.metadata.labels ?? {};
+  const owner = labels[HOOK_OF] ? `a hook of another target (ApplySet ${labels[HOOK_OF]})` : labels[PART_OF] ? `part of ApplySet ${labels[PART_OF]}` : 'not a hook of this target';
+  return {
+    message: `a ${live.kind} with this name already exists and is ${owner}; the hook would overwrite or delete it (before-hook-creation), so it does not run`,
+    hint: 'rename the hook in the chart; if the object is a leftover you want gone, delete it by hand',
+  };
+}
 
 export interface ApplySetParent {
   name: string;
@@ -76,4 +129,20 @@ function splitList(value: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/**
+ * Another repository's inventory: the parent records a repository that is not this one (or this run cannot say which
+ * repository it is). Parents without the record (older kubeplan) are taken over and get it.
+ */
+export function foreignRepository(parentObject: KubeObject | undefined, repository: string | undefined, target: string): { message: string; hint: string } | undefined {
+  const recorded = parentObject?.metadata.annotations?.[REPOSITORY];
+  if (!recorded || (repository && recorded.toLowerCase() === repository.toLowerCase())) return undefined;
+  const where = `${parentObject!.metadata.namespace}/${parentObject!.metadata.name}`;
+  return {
+    message: `the inventory ConfigMap ${where} belongs to repository ${recorded}, ${repository ? `not to ${repository}` : 'and this run cannot tell which repository it is'}; nothing of target ${target} is applied or pruned from here`,
+    hint: repository
+      ? `two repositories have a target named ${target} in namespace ${parentObject!.metadata.namespace}: rename this target or give it another namespace; if this repository was moved or renamed, set repository: ${recorded} in kubeplan.yaml`
+      : `set repository: in kubeplan.yaml (or run where GITHUB_REPOSITORY or the git remote origin names the repository); if this is ${recorded}, set repository: ${recorded}`,
+  };
 }

@@ -10,7 +10,7 @@ import { planTargets } from '../diff/plan.js';
 import type { Plan } from '../diff/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
-import { objectName, summaryLine } from '../report/common.js';
+import { hookRows, objectName, summaryLine } from '../report/common.js';
 
 export interface ApplyCommandOptions extends ClusterOptions {
   config: string;
@@ -43,8 +43,8 @@ export interface ApplyCommandResult {
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const { client, resources, ignore, policy: policyMap } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap });
+  const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
@@ -82,7 +82,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
         if (rollback && wrote && error instanceof KubeplanError) {
           try {
-            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, record: false });
+            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, repository, record: false });
             failure = outcome
               ? rolledBackError(error, outcome, partial)
               : new ApplyError(`${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
@@ -116,6 +116,8 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): s
       }
       const prunes = t.changes.filter((c) => c.action === 'delete');
       if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
+      const hooks = hookRows(t);
+      if (hooks.length) out.push('  helm hooks (run around the stages when something changes):', ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`));
       for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
     }
     out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);

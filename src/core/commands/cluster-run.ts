@@ -1,6 +1,7 @@
 import { ClusterClient, type DirectCredentials } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
+import { repositoryIdentity } from '../git/repository.js';
 
 /** What every command that reads the cluster takes: which cluster, and how hard to push it. */
 export interface ClusterOptions {
@@ -15,7 +16,10 @@ export interface ClusterOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Connects, discovers the cluster's kinds once, and collects each target's ignore rules and policy for the planner. */
+/**
+ * Connects, discovers the cluster's kinds once, and collects each target's ignore rules and policy, and this
+ * repository's identity (recorded on inventories), for the planner.
+ */
 export async function openCluster(config: Config, options: ClusterOptions) {
   const client = await ClusterClient.connect({
     kubeconfig: options.kubeconfig,
@@ -29,5 +33,6 @@ export async function openCluster(config: Config, options: ClusterOptions) {
   const resources = await ResourceMap.discover(client);
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
-  return { client, resources, ignore, policy };
+  const repository = await repositoryIdentity(config, options.env);
+  return { client, resources, ignore, policy, repository };
 }

@@ -69,14 +69,14 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
-    const { client, resources, ignore, policy } = await openCluster(config, options);
+    const { client, resources, ignore, policy, repository } = await openCluster(config, options);
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
-      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy });
+      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy, repository });
       plan = { ...intentPlan(baseSets, sets, options.base!), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy });
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy, repository });
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
       // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
       if (mode === 'server') {

@@ -49,8 +49,8 @@ export interface DriftResult {
 export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
-  const { client, resources, ignore, policy } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy });
+  const { client, resources, ignore, policy, repository } = await openCluster(config, options);
+  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy, repository });
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();
   const report =

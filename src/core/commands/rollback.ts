@@ -29,7 +29,7 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   if (!target) {
     throw new UsageError(`no target "${options.target}" in ${config.file}`, { where: 'kubeplan rollback --target', hint: `targets: ${config.targets.map((t) => t.name).join(', ')}` });
   }
-  const { client, resources, ignore, policy } = await openCluster(config, options);
+  const { client, resources, ignore, policy, repository } = await openCluster(config, options);
   const store = new RevisionStore(client, target.name, target.namespace);
   if (options.list) {
     const revisions = await store.list();
@@ -40,6 +40,7 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
     record: true,
     ignore,
     policy,
+    repository,
     forceConflicts: options.forceConflicts || target.apply.forceConflicts,
     allowEmpty: true,
     recreate: target.apply.recreate,

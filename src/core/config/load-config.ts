@@ -40,6 +40,7 @@ interface RawConfig {
   images?: { name: string; files?: string[]; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
   bump?: { labels?: string[]; branchPrefix?: string };
+  repository?: string;
 }
 
 /** Reads, parses and fully validates a kubeplan.yaml; every problem found is reported at once with its line. */
@@ -127,6 +128,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     images,
     registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, ''), tokenRealm: r.tokenRealm })),
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
+    ...(config.repository ? { repository: config.repository } : {}),
   };
 }
 

@@ -125,4 +125,6 @@ export interface Config {
   images: ImageConfig[];
   registries: RegistryConfig[];
   bump: { labels: string[]; branchPrefix: string };
+  /** kubeplan.yaml `repository`: this repository's identity, overriding the CI context and the git remote. */
+  repository?: string | undefined;
 }

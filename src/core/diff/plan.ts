@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClusterClient } from '../cluster/client.js';
-import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
+import { resourcePath, type ResourceMap, type ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
 import { apiGroup, objectIdentity } from '../manifests/scope.js';
@@ -12,12 +12,12 @@ import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
-import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
+import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, foreignRepository, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { mergeForClientMode } from './client-mode.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
-import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
+import { countChanges, HOOK_PHASES, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
   mode: DiffMode;
@@ -26,6 +26,8 @@ export interface PlanOptions {
   ignore?: ReadonlyMap<string, readonly IgnoreRule[]>;
   /** What each target may touch (kubeplan.yaml `policy`). */
   policy?: ReadonlyMap<string, TargetPolicy>;
+  /** This repository's identity: recorded on inventories, another repository's inventory is an error. */
+  repository?: string | undefined;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -50,7 +52,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
-    // Helm hooks are not release objects: apply runs them around its stages; the plan only counts them.
+    // Helm hooks are not release objects: apply runs them around its stages (planHooks holds them to the policy).
     const policy = options.policy?.get(set.target);
     return set.manifests
       .filter((m) => !m.hook)
@@ -65,28 +67,26 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       .map((r) => r.object.metadata.name),
   );
   const targets: TargetPlan[] = [];
+  const owners = new Map<string, Promise<string>>();
+  const describeSet = (id: string) => owners.get(id) ?? owners.set(id, describeApplySet(client, id)).get(id)!;
   for (const [i, set] of sets.entries()) {
     const hidden: HiddenCounts = {};
     const changes = await Promise.all(
       resolved[i]!.map(async (r) => {
         // Count hidden fields only for objects the report shows.
         const own: HiddenCounts = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [] });
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [], describeSet });
         for (const [rule, n] of Object.entries(own)) {
           if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
         }
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
-    const hooks = set.manifests
-      .filter((m) => m.hook)
-      .map((m) => {
-        const r = resolveManifest(m, resources, pendingKinds, client.namespace);
-        return { object: r.object, resource: r.info, hook: m.hook! };
-      });
-    if (hooks.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.length;
-    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks });
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target), options.repository)));
+    const hooks = await planHooks(set, resources, pendingKinds, client, options.policy?.get(set.target));
+    changes.push(...hooks.errors);
+    if (hooks.planned.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.planned.length;
+    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned, ...(options.repository ? { repository: options.repository } : {}) });
   }
   const changes = targets.flatMap((t) => t.changes);
   return {
@@ -104,6 +104,48 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   };
 }
 
+/**
+ * The Helm hooks apply will run, each labelled as a hook of this target ({@link HOOK_OF}) and held to the same policy as
+ * the release: a hook outside it, or one that would overwrite or delete (`before-hook-creation`) an object that is not
+ * a hook of this target, is an error in the plan, so apply writes nothing.
+ */
+async function planHooks(
+  set: ManifestSet,
+  resources: ResourceMap,
+  pendingKinds: Set<string>,
+  client: ClusterClient,
+  policy: TargetPolicy | undefined,
+): Promise<{ planned: PlannedHook[]; errors: Change[] }> {
+  const id = applySetId(applySetParent(set.target, set.namespace));
+  const planned: PlannedHook[] = [];
+  const errors: Change[] = [];
+  const runs = set.manifests.filter((m) => m.hook && m.hook.events.some((e) => (HOOK_PHASES as readonly string[]).includes(e)));
+  await Promise.all(
+    runs.map(async (m) => {
+      const labelled = { ...m, object: { ...m.object, metadata: { ...m.object.metadata, labels: { ...m.object.metadata.labels, [HOOK_OF]: id } } } };
+      const r = enforcePolicy(resolveManifest(labelled, resources, pendingKinds, client.namespace), policy);
+      const error = r.error ?? (r.info ? await foreignHookObject(client, r.info, r.object, id) : undefined);
+      if (error) errors.push({ ...describe(r), action: 'error', error, via: 'intent' });
+      else planned.push({ object: r.object, resource: r.info, hook: m.hook! });
+    }),
+  );
+  const order = (o: KubeObject) => objectIdentity(o);
+  planned.sort((a, b) => order(a.object).localeCompare(order(b.object)));
+  errors.sort((a, b) => order(a.object!).localeCompare(order(b.object!)));
+  return { planned, errors };
+}
+
+/** A live object in a hook's place that is not a hook of this target: apply would overwrite or delete it. */
+async function foreignHookObject(client: ClusterClient, info: ResourceInfo, object: KubeObject, id: string): Promise<ObjectError | undefined> {
+  let live: KubeObject;
+  try {
+    live = (await client.request<KubeObject>('GET', resourcePath(info, object.metadata.namespace, object.metadata.name))).body;
+  } catch {
+    return undefined; // absent (404), or not readable here: apply checks again before it writes
+  }
+  return isHookOf(live, id) ? undefined : foreignHookError(live);
+}
+
 /** Objects in the target's inventory (its ApplySet) that the render no longer has: deletions. */
 async function planDeletions(
   set: ManifestSet,
@@ -112,6 +154,8 @@ async function planDeletions(
   resources: ResourceMap,
   masker: SecretMasker,
   hidden: HiddenCounts,
+  policy: TargetPolicy | undefined,
+  repository: string | undefined,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
   let inventory;
@@ -133,11 +177,34 @@ async function planDeletions(
       },
     ];
   }
+  const foreign = foreignRepository(inventory.parentObject, repository, set.target);
+  if (foreign) {
+    return [{ action: 'error', apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name, paths: [], digest: ["another repository's inventory: nothing is pruned"], diff: '', error: foreign, via: 'intent' }];
+  }
   const rendered = new Set(resolved.map((r) => objectIdentity(r.object)));
   return inventory.members
     .filter(({ object }) => !rendered.has(objectIdentity(object)))
     .sort((a, b) => objectIdentity(a.object).localeCompare(objectIdentity(b.object)))
-    .map(({ object: m, info }) => {
+    .map(({ object: m, info }): Change => {
+      // Every delete goes through the policy: an inventory edited to reach further prunes nothing.
+      const outside = policy ? policyViolation(m, info.namespaced, policy) : undefined;
+      if (outside) {
+        return {
+          action: 'error',
+          apiVersion: m.apiVersion,
+          kind: m.kind,
+          ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+          name: m.metadata.name,
+          paths: [],
+          digest: ['in the inventory but outside the policy: not pruned'],
+          diff: '',
+          error: {
+            message: `would be pruned (it is labelled as part of this target's ApplySet), but ${outside.message}; nothing is deleted`,
+            hint: `if it does not belong to this target, remove its label ${PART_OF} (an inventory edited by hand?); if it does, widen the policy in kubeplan.yaml`,
+          },
+          via: 'intent',
+        };
+      }
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
       return {
@@ -180,16 +247,29 @@ function rejectSharedObjects(resolved: Resolved[][], sets: ManifestSet[]): void 
 function enforcePolicy(r: Resolved, policy: TargetPolicy | undefined): Resolved {
   if (!policy || r.error) return r;
   const namespaced = r.info ? r.info.namespaced : r.object.metadata.namespace !== undefined;
-  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, r.object.metadata.namespace ?? ''))) {
-    return { ...r, error: { message: `namespace ${r.object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' } };
+  const error = policyViolation(r.object, namespaced, policy);
+  return error ? { ...r, error } : r;
+}
+
+/**
+ * Why the policy does not allow the target to write or delete this object, or undefined. A Namespace is an object in
+ * the namespace it names: a target may create, adopt and prune only the Namespaces `policy.namespaces` allows.
+ */
+function policyViolation(object: KubeObject, namespaced: boolean, policy: TargetPolicy): ObjectError | undefined {
+  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.namespace ?? ''))) {
+    return { message: `namespace ${object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' };
   }
-  if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(r.object.kind)) {
-    return {
-      ...r,
-      error: { message: `cluster-scoped ${r.object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' },
-    };
+  if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(object.kind)) {
+    return { message: `cluster-scoped ${object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' };
   }
-  return r;
+  if (isNamespaceObject(object) && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.name))) {
+    return { message: `Namespace ${object.metadata.name} is outside the target's policy (allowed namespaces: ${policy.namespaces.join(', ')})`, hint: 'a target may only create, adopt and prune the Namespaces policy.namespaces allows: rename it, or widen policy.namespaces in kubeplan.yaml' };
+  }
+  return undefined;
+}
+
+function isNamespaceObject(object: KubeObject): boolean {
+  return object.kind === 'Namespace' && object.apiVersion === 'v1';
 }
 
 function globMatch(pattern: string, value: string): boolean {
@@ -289,6 +369,8 @@ interface ObjectContext {
   hidden: HiddenCounts;
   mode: DiffMode;
   ignore: readonly IgnoreRule[];
+  /** Names the owner of another ApplySet (cached per run). */
+  describeSet: (id: string) => Promise<string>;
 }
 
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
@@ -304,6 +386,18 @@ async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
   if (!liveObject) return planCreate(r, ctx);
+  // An object of another ApplySet is taken over only when git asks for it: otherwise two targets would relabel it
+  // back and forth, and the one that lost it would prune it.
+  const owner = liveObject.metadata.labels?.[PART_OF];
+  if (owner !== undefined && owner !== r.object.metadata.labels?.[PART_OF]) {
+    const other = await ctx.describeSet(owner);
+    if (r.object.metadata.annotations?.[ADOPT] !== 'true') {
+      const error = { message: `belongs to ${other}; kubeplan takes an object over from another set only when asked`, hint: `if this target should own it from now on, add the annotation ${ADOPT}: "true" to it in git (the other set then no longer prunes it); otherwise remove it from this target` };
+      return { ...base, action: 'error', error, via: 'intent' };
+    }
+    const change = await planUpdate(r, liveObject, ctx);
+    return { ...change, notes: [...(change.notes ?? []), `taken over from ${other} (${ADOPT})`] };
+  }
   if (renderedMatchesLive(r.object, liveObject) && ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0) {
     return { ...base, action: 'unchanged', via: 'fast-path' };
   }

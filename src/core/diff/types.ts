@@ -58,11 +58,19 @@ export interface TargetPlan {
   summary: Counts;
   /** Fields hidden from the diffs, by rule. */
   hidden: HiddenCounts;
-  /** Helm hooks: not part of the plan or the inventory; apply runs them around its stages. Never reported. */
+  /**
+   * Helm hooks apply runs around its stages (not part of the inventory), each within the policy. Reports list their
+   * kind, namespace, name, phases, weight and delete policies, never their contents.
+   */
   hooks?: PlannedHook[];
+  /** Never reported: the repository identity apply records on the inventory. */
+  repository?: string;
   /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
   missingAccess?: { missing: { verb: string; group: string; resource: string; namespace: string | undefined }[]; user: string | undefined; grant: string };
 }
+
+/** The hook events apply runs, in order (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */
+export const HOOK_PHASES = ['pre-install', 'pre-upgrade', 'post-install', 'post-upgrade'] as const;
 
 export interface PlannedHook {
   object: KubeObject;

@@ -1,5 +1,5 @@
 import { formatSource } from '../manifests/manifest-set.js';
-import type { Action, Change, Counts } from '../diff/types.js';
+import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
 
 export const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=', error: '!' };
 
@@ -21,3 +21,34 @@ export function sourceOf(c: Change): string | undefined {
 
 /** The order reviewers need: what destroys first, then what changes, then what is new, errors on top. */
 export const PRIORITY: Record<Action, number> = { error: 0, delete: 1, replace: 2, update: 3, create: 4, unchanged: 5 };
+
+/** A Helm hook as reports list it: never its contents. */
+export interface HookRow {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The phases it runs in (`pre-install`, `post-upgrade`, …). */
+  events: string[];
+  weight: number;
+  /** `helm.sh/hook-delete-policy` (empty: `before-hook-creation`, as Helm). */
+  deletePolicies: string[];
+}
+
+
+/** The hooks apply runs for a target, in the order they run: by phase, then weight, then name. */
+export function hookRows(target: TargetPlan): HookRow[] {
+  const phases: readonly string[] = HOOK_PHASES;
+  const first = (events: string[]) => Math.min(...events.map((e) => phases.indexOf(e)).filter((i) => i >= 0), phases.length);
+  return (target.hooks ?? [])
+    .map((h) => ({
+      apiVersion: h.object.apiVersion,
+      kind: h.object.kind,
+      ...(h.object.metadata.namespace ? { namespace: h.object.metadata.namespace } : {}),
+      name: h.object.metadata.name,
+      events: h.hook.events.filter((e) => phases.includes(e)),
+      weight: h.hook.weight,
+      deletePolicies: h.hook.deletePolicies,
+    }))
+    .sort((a, b) => first(a.events) - first(b.events) || a.weight - b.weight || a.name.localeCompare(b.name));
+}

@@ -1,4 +1,5 @@
 import type { Plan, TargetPlan } from '../diff/types.js';
+import { hookRows } from './common.js';
 
 /** Version of the JSON report schema (README: "JSON report"). Bumped only for incompatible changes. */
 export const REPORT_VERSION = 1;
@@ -49,5 +50,6 @@ function targetsJson(targets: TargetPlan[]) {
             error: c.error ?? null,
             via: c.via,
           })),
+        hooks: hookRows(t).map((h) => ({ ...h, namespace: h.namespace ?? null })),
       }));
 }

@@ -1,6 +1,6 @@
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
-import { objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
 
 /**
  * The pull-request body: summary line and a destroy/replace banner first, then a table per target, then one
@@ -87,14 +87,30 @@ function tables(targets: TargetPlan[]): string[] {
   for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
     out.push(`#### ${target.target} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
-    if (changed.length === 0) continue;
-    out.push('| | object | what |', '| --- | --- | --- |');
-    // Long tables would crowd out the sections; the rest of the objects still get their sections below.
-    for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
-    if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
-    out.push('');
+    if (changed.length > 0) {
+      out.push('| | object | what |', '| --- | --- | --- |');
+      // Long tables would crowd out the sections; the rest of the objects still get their sections below.
+      for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
+      if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
+      out.push('');
+    }
+    out.push(...hookTable(target));
   }
   return out;
+}
+
+/** Every Helm hook apply runs around the target's changes, in the order it runs them. */
+function hookTable(target: TargetPlan): string[] {
+  const hooks = hookRows(target);
+  if (hooks.length === 0) return [];
+  return [
+    `Helm hooks apply runs when \`${escapeCell(target.target)}\` changes:`,
+    '',
+    '| phase | weight | hook | deleted |',
+    '| --- | --- | --- | --- |',
+    ...hooks.map((h) => `| ${escapeCell(h.events.join(', '))} | ${h.weight} | \`${escapeCell(`${h.apiVersion} ${objectName(h)}`)}\` | ${escapeCell((h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', '))} |`),
+    '',
+  ];
 }
 
 export function section(c: Change, target?: string): string[] {

@@ -1,6 +1,6 @@
 import { describeNeed } from '../apply/preflight.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
-import { objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { hookRows, objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
 
 const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 
@@ -34,6 +34,13 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
     out.push(c('bold', `── target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
     for (const ch of changed) out.push(...formatChange(ch, c));
+    const hooks = hookRows(target);
+    if (hooks.length) {
+      out.push(c('bold', `  Helm hooks apply runs when the target changes (${hooks.length}):`));
+      for (const h of hooks) {
+        out.push(`    ${h.events.join(',')}  weight ${h.weight}  ${h.apiVersion} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`);
+      }
+    }
     const hidden = Object.entries(target.hidden);
     if (hidden.length) out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
     const access = target.missingAccess;
