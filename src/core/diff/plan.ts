@@ -1,4 +1,4 @@
-import type { ClusterClient } from '../cluster/client.js';
+import { MAX_REQUEST_BYTES, tooLarge, type ClusterClient } from '../cluster/client.js';
 import type { ResourceMap, ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
@@ -14,7 +14,7 @@ import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { applySetId, applySetParent, PART_OF, readInventory } from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered, removeOwnedUnrendered } from './managed-fields.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
-import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
+import { labelSecretPair, SecretMasker, secretKeyChanges, SecretScrubber } from './secrets.js';
 import { countChanges, type Change, type DiffMode, type ObjectError, type Plan, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
@@ -24,6 +24,11 @@ export interface PlanOptions {
   ignore?: ReadonlyMap<string, readonly IgnoreRule[]>;
   /** What each target may touch (kubeplan.yaml `policy`). */
   policy?: ReadonlyMap<string, TargetPolicy>;
+  /**
+   * Learns the values of every rendered and live Secret the plan sees, and scrubs them from the plan's errors; pass
+   * one in to scrub later errors (apply, hooks) of the same run too.
+   */
+  scrubber?: SecretScrubber;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -44,7 +49,9 @@ interface Resolved {
 export async function planTargets(sets: ManifestSet[], client: ClusterClient, resources: ResourceMap, options: PlanOptions): Promise<Plan> {
   const before = { ...client.stats };
   const masker = new SecretMasker();
+  const scrubber = options.scrubber ?? new SecretScrubber();
   const all = sets.flatMap((s) => s.manifests.map((m) => m.object));
+  for (const o of all) scrubber.add(o);
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
@@ -56,6 +63,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   });
   rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
+  for (const o of live.objects.values()) scrubber.add(o);
   const newNamespaces = new Set(
     resolved
       .flat()
@@ -76,7 +84,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden)));
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, scrubber)));
     const hooks = set.manifests
       .filter((m) => m.hook)
       .map((m) => {
@@ -87,6 +95,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
     targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks });
   }
   const changes = targets.flatMap((t) => t.changes);
+  for (const c of changes) scrubChange(c, scrubber);
   return {
     mode: options.mode,
     modeReason: options.modeReason,
@@ -110,11 +119,13 @@ async function planDeletions(
   resources: ResourceMap,
   masker: SecretMasker,
   hidden: HiddenCounts,
+  scrubber: SecretScrubber,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
   let inventory;
   try {
     inventory = await readInventory(client, resources, parent);
+    for (const { object } of inventory.members) scrubber.add(object);
   } catch (error) {
     return [
       {
@@ -290,14 +301,11 @@ interface ObjectContext {
 }
 
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
-  const change = await planObjectChange(r, ctx);
-  if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
-  return change;
-}
-
-async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const base = describe(r);
   if (r.error) return { ...base, action: 'error', error: r.error, via: 'intent' };
+  // Sent as JSON by dry-run and apply: a body the apiserver cannot take is an error of this object, found before any request.
+  const bytes = Buffer.byteLength(JSON.stringify(r.object));
+  if (bytes > MAX_REQUEST_BYTES) return { ...base, action: 'error', error: toObjectError(tooLarge(bytes, '')), via: 'intent' };
   const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
@@ -484,21 +492,12 @@ function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
-/** Server messages about a Secret may quote its values; they never leave kubeplan. */
-function scrubSecretValues(error: ObjectError, secret: KubeObject): ObjectError {
-  const values = new Set<string>();
-  for (const [field, encoded] of [['data', true], ['stringData', false]] as const) {
-    const record = secret[field];
-    if (!record || typeof record !== 'object') continue;
-    for (const v of Object.values(record as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v.length < 3) continue;
-      values.add(v);
-      values.add(encoded ? Buffer.from(v, 'base64').toString('utf8') : Buffer.from(v).toString('base64'));
-    }
+/** Server messages may quote Secret values (an admission policy echoing the object): they never leave kubeplan. */
+function scrubChange(change: Change, scrubber: SecretScrubber): void {
+  if (change.error) {
+    change.error = { ...change.error, message: scrubber.scrub(change.error.message), ...(change.error.hint ? { hint: scrubber.scrub(change.error.hint) } : {}) };
   }
-  let message = error.message;
-  for (const v of [...values].filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) message = message.split(v).join('(redacted)');
-  return { ...error, message };
+  if (change.notes) change.notes = change.notes.map((n) => scrubber.scrub(n));
 }
 
 function toObjectError(error: unknown): ObjectError {
