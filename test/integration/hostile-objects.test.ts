@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, bench, freshNamespace } from '../harness/kube.js';
+import { MAX_DEPTH } from '../../src/core/manifests/input-limits.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync, type CliRun } from '../helpers/run-cli.js';
 
@@ -46,6 +47,47 @@ describe('an object too large for the apiserver', () => {
     expect(apply.stderr).toContain(`${ns}/big: the object is 4.`);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/small`)).status).toBe(404);
   });
+});
+
+describe('an object nested as deep as kubeplan accepts', () => {
+  it('goes through every plan mode, every report format and apply', async () => {
+    const ns = await freshNamespace('deep');
+    const group = `${ns}.example.com`;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `deeps.${group}` },
+      spec: { group, scope: 'Namespaced', names: { kind: 'Deep', plural: 'deeps', singular: 'deep', listKind: 'DeepList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    };
+    expect((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+    const deep = (leaf: string) => {
+      // The object and spec are two levels: the rest of the limit nests inside spec.
+      let value: unknown = leaf;
+      for (let i = 0; i < MAX_DEPTH - 2; i++) value = { k: value };
+      return JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Deep', metadata: { name: 'd', namespace: ns }, spec: value });
+    };
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`, 'raw/d.json': deep('one') });
+    for (let i = 0; ; i++) {
+      // Until the CRD is served the answer is a plain-text 404, which the JSON helper refuses.
+      const ready = await api('GET', `/apis/${group}/v1/namespaces/${ns}/deeps`).catch(() => undefined);
+      if (ready?.status === 200) break;
+      if (i > 100) throw new Error('the CRD was never served');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const first = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
+    expect(first.code, first.stderr).toBe(0);
+    writeFileSync(path.join(repo, 'raw/d.json'), deep('two'));
+    for (const args of [['-o', 'json'], ['-o', 'markdown'], ['-o', 'text'], ['--mode', 'client']]) {
+      const run = await runCliAsync(['diff', ...kubeconfig(), '--exit-code', ...args], { cwd: repo });
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(1);
+      expect(run.stdout).toContain('two');
+    }
+    const drift = await runCliAsync(['drift', ...kubeconfig()], { cwd: repo });
+    expect(drift.stderr).not.toMatch(/bug in kubeplan|Maximum call stack/);
+    const second = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('1 updated');
+  }, 240_000);
 });
 
 describe('Secret values in errors', () => {
