@@ -164,3 +164,20 @@ describe('bytes that are not UTF-8', () => {
     expect(existsSync(path.join(repo, 'out'))).toBe(false);
   });
 });
+
+describe('files an image bump reads', () => {
+  it('are left alone, with the reason, when they hold an alias bomb or bytes that are not UTF-8', () => {
+    const config = `${CONFIG}images:\n  - name: ghcr.io/acme/shop\n`;
+    const repo = makeRepo({ 'kubeplan.yaml': config, 'raw/bomb.yaml': `${BOMB}\nimage: ghcr.io/acme/shop:1.0.0\n` });
+    const latin1 = Buffer.concat([Buffer.from(`${CM}image: ghcr.io/acme/shop:1.0.0\ncity: caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
+    writeFileSync(path.join(repo, 'raw/latin1.yaml'), latin1);
+    // No reference is read from either file, so no registry is asked (the endpoint would refuse anyway).
+    const run = runWithin(20_000, ['bump', '--dry-run', '--explain', '--registry-endpoint', 'ghcr.io=http://127.0.0.1:9'], repo);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.seconds).toBeLessThan(10);
+    expect(run.stdout + run.stderr).not.toContain('bug in kubeplan');
+    expect(run.stdout).toContain('raw/bomb.yaml: the document contains excessive aliasing');
+    expect(run.stdout).toContain('raw/latin1.yaml: not UTF-8 (line 6, column 10)');
+    expect(readFileSync(path.join(repo, 'raw/latin1.yaml')).equals(latin1)).toBe(true);
+  });
+});
