@@ -2,6 +2,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap } from '../cluster/discovery.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
+import type { SecretScrubber } from '../diff/secrets.js';
 import { KubeplanError } from '../errors.js';
 import { objectName } from '../report/common.js';
 import { applyTarget, bundleDigest, type ApplyOptions, type TargetApplyResult } from './apply.js';
@@ -24,6 +25,8 @@ export interface RollbackOptions extends ApplyOptions {
   repository: string | undefined;
   /** Record the rollback as a new revision (by hand; an automatic rollback restores the newest one as it is). */
   record: boolean;
+  /** Learns the revision's Secret values, so errors of the run can be scrubbed of them (see planTargets). */
+  scrubber?: SecretScrubber;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function rollbackTarget(target: string, namespace: string | undefin
   options.onProgress?.(`target ${target}: rolling back to revision ${to.number}`);
   const objects = await store.load(to);
   const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
-  const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy, repository: options.repository });
+  const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy, repository: options.repository, ...(options.scrubber ? { scrubber: options.scrubber } : {}) });
   const targetPlan = plan.targets[0]!;
   // The revision's commit is older than the one that failed: the out-of-order guard must let it through.
   const commit = to.commit ? { sha: to.commit, isAncestor: async () => false } : undefined;

@@ -48,6 +48,13 @@ export interface Response<T> {
 const MAX_ATTEMPTS = 5;
 
 /**
+ * The largest request body the apiserver reads (k8s.io/apiserver MaxRequestBodyBytes: 3 MiB, twice etcd's default
+ * 1.5 MiB request limit, as JSON becomes smaller protobuf in storage). A larger one is answered with 413 and the
+ * connection closed mid-upload, which would look like an unreachable server: such a body is never sent.
+ */
+export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+/**
  * The one place that talks HTTP to the apiserver: authentication from the kubeconfig (through @kubernetes/client-node,
  * so exec plugins, OIDC and client certificates work as in kubectl), bodies sent and received as raw JSON, bounded
  * concurrency, and retries with backoff on 429 and 5xx that honour Retry-After.
@@ -142,6 +149,8 @@ export class ClusterClient {
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
+      const bytes = Buffer.byteLength(body);
+      if (bytes > MAX_REQUEST_BYTES) throw tooLarge(bytes, `${method} ${url.pathname}`);
     }
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++;
@@ -316,8 +325,20 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
   });
 }
 
+/** An object too large for one apiserver request (checked before sending; 413 is the apiserver's answer). */
+export function tooLarge(bytes: number, where: string): ClusterError {
+  return new ClusterError(`the object is ${(bytes / 1024 / 1024).toFixed(1)} MiB as JSON, more than the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB the apiserver accepts in one request`, {
+    status: 413,
+    reason: 'RequestEntityTooLarge',
+    where,
+    hint: hintFor(413),
+  });
+}
+
 function hintFor(status: number): string {
   switch (status) {
+    case 413:
+      return 'make the object smaller: split its data over several objects, or ship large files in the image or a volume (a ConfigMap or Secret holds at most 1 MiB)';
     case 401:
       return 'the credentials were rejected: check the kubeconfig user or token';
     case 403:

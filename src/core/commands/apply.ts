@@ -7,6 +7,7 @@ import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
+import { SecretScrubber } from '../diff/secrets.js';
 import type { Plan } from '../diff/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
@@ -44,7 +45,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const config = loadConfig(options.config, options.cwd);
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
   const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository });
+  // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
+  const scrubber = new SecretScrubber();
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
@@ -82,7 +85,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
         if (rollback && wrote && error instanceof KubeplanError) {
           try {
-            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, repository, record: false });
+            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, repository, record: false, scrubber });
             failure = outcome
               ? rolledBackError(error, outcome, partial)
               : new ApplyError(`${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
@@ -93,6 +96,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
             });
           }
         }
+        scrubber.scrubError(failure);
         await options.around?.after(target.target, undefined, failure);
         throw failure;
       }

@@ -2,6 +2,7 @@ import type { TargetApplyResult } from '../apply/apply.js';
 import { RevisionStore, type Revision } from '../apply/revisions.js';
 import { rollbackTarget } from '../apply/rollback.js';
 import { loadConfig } from '../config/load-config.js';
+import { SecretScrubber } from '../diff/secrets.js';
 import { UsageError } from '../errors.js';
 import { objectName } from '../report/common.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
@@ -35,7 +36,9 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
     const revisions = await store.list();
     return { revisions, report: options.output === 'json' ? `${JSON.stringify({ version: 1, target: target.name, revisions }, null, 2)}\n` : listText(target.name, revisions, target.apply.rollback) };
   }
+  const scrubber = new SecretScrubber();
   const outcome = await rollbackTarget(target.name, target.namespace, client, resources, {
+    scrubber,
     to: options.toRevision ?? 'previous',
     record: true,
     ignore,
@@ -48,6 +51,8 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
     crdTimeoutSeconds: 60,
     waitTimeoutMs: options.waitTimeoutMs,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  }).catch((error: unknown) => {
+    throw scrubber.scrubError(error);
   });
   const r = outcome.result;
   const revisions = await store.list();

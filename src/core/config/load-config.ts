@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError, ErrorList } from '../errors.js';
 import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
+import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../manifests/input-limits.js';
 import { parseImageRef } from '../images/registry.js';
 import type { ChartRef, Config, HelmSource, ImageConfig, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
 import { validate as validateConfig } from './validate-config.generated.js';
@@ -47,9 +48,9 @@ interface RawConfig {
 export function loadConfig(configPath: string, cwd: string = process.cwd()): Config {
   const file = path.resolve(cwd, configPath);
   const shown = path.relative(cwd, file) || file;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`, {
@@ -60,7 +61,11 @@ export function loadConfig(configPath: string, cwd: string = process.cwd()): Con
           : 'check the path and its permissions',
     });
   }
-  return parseConfig(text, file, shown);
+  const decoded = decodeUtf8(bytes);
+  if ('invalid' in decoded) {
+    throw new ConfigError('the config file is not valid UTF-8', { where: `${shown}:${decoded.invalid.line}:${decoded.invalid.column}`, hint: UTF8_HINT });
+  }
+  return parseConfig(decoded.text, file, shown);
 }
 
 /** Parses config text; `file` is its absolute path (paths in it are relative to its folder). */
@@ -68,7 +73,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lines.linePos(offset).line);
-  if (doc.errors.length > 0) {
+  if (doc.errors.length > 0 && tooDeepToParse(doc) === undefined) {
     throw new ErrorList(
       doc.errors.map(
         (e) =>
@@ -79,7 +84,9 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       ),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const limited = limitedYamlValue(doc);
+  if ('problem' in limited) throw new ConfigError(limited.problem.message, { where: `${shown}:${lineOf(limited.offset)}`, hint: limited.problem.hint });
+  const raw = limited.value;
   const locate = new Locator(doc, lineOf, shown);
   if (raw === null || raw === undefined) {
     throw new ConfigError('the config file is empty', { where: `${shown}:1`, hint: 'add a `targets:` list (see the README)' });

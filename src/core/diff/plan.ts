@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClusterClient } from '../cluster/client.js';
+import { MAX_REQUEST_BYTES, tooLarge, type ClusterClient } from '../cluster/client.js';
 import { resourcePath, type ResourceMap, type ResourceInfo } from '../cluster/discovery.js';
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
@@ -16,7 +16,7 @@ import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, 
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { mergeForClientMode } from './client-mode.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
-import { labelSecretPair, SecretMasker, secretKeyChanges } from './secrets.js';
+import { labelSecretPair, SecretMasker, secretKeyChanges, SecretScrubber } from './secrets.js';
 import { countChanges, HOOK_PHASES, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
 
 export interface PlanOptions {
@@ -28,6 +28,11 @@ export interface PlanOptions {
   policy?: ReadonlyMap<string, TargetPolicy>;
   /** This repository's identity: recorded on inventories, another repository's inventory is an error. */
   repository?: string | undefined;
+  /**
+   * Learns the values of every rendered and live Secret the plan sees, and scrubs them from the plan's errors; pass
+   * one in to scrub later errors (apply, hooks) of the same run too.
+   */
+  scrubber?: SecretScrubber;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -48,7 +53,9 @@ interface Resolved {
 export async function planTargets(sets: ManifestSet[], client: ClusterClient, resources: ResourceMap, options: PlanOptions): Promise<Plan> {
   const before = { ...client.stats };
   const masker = new SecretMasker();
+  const scrubber = options.scrubber ?? new SecretScrubber();
   const all = sets.flatMap((s) => s.manifests.map((m) => m.object));
+  for (const o of all) scrubber.add(o);
   const pendingKinds = crdKindsIn(all, resources);
   const resolved = sets.map((set) => {
     const id = applySetId(applySetParent(set.target, set.namespace));
@@ -60,6 +67,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   });
   rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
+  for (const o of live.objects.values()) scrubber.add(o);
   const newNamespaces = new Set(
     resolved
       .flat()
@@ -82,13 +90,14 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target), options.repository)));
+    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target), options.repository, scrubber)));
     const hooks = await planHooks(set, resources, pendingKinds, client, options.policy?.get(set.target));
     changes.push(...hooks.errors);
     if (hooks.planned.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.planned.length;
     targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned, ...(options.repository ? { repository: options.repository } : {}) });
   }
   const changes = targets.flatMap((t) => t.changes);
+  for (const c of changes) scrubChange(c, scrubber);
   return {
     mode: options.mode,
     modeReason: options.modeReason,
@@ -156,11 +165,13 @@ async function planDeletions(
   hidden: HiddenCounts,
   policy: TargetPolicy | undefined,
   repository: string | undefined,
+  scrubber: SecretScrubber,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
   let inventory;
   try {
     inventory = await readInventory(client, resources, parent);
+    for (const { object } of inventory.members) scrubber.add(object);
   } catch (error) {
     return [
       {
@@ -374,14 +385,11 @@ interface ObjectContext {
 }
 
 async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
-  const change = await planObjectChange(r, ctx);
-  if (change.error && isSecret(r.object)) change.error = scrubSecretValues(change.error, r.object);
-  return change;
-}
-
-async function planObjectChange(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const base = describe(r);
   if (r.error) return { ...base, action: 'error', error: r.error, via: 'intent' };
+  // Sent as JSON by dry-run and apply: a body the apiserver cannot take is an error of this object, found before any request.
+  const bytes = Buffer.byteLength(JSON.stringify(r.object));
+  if (bytes > MAX_REQUEST_BYTES) return { ...base, action: 'error', error: toObjectError(tooLarge(bytes, '')), via: 'intent' };
   const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
@@ -566,21 +574,12 @@ function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
-/** Server messages about a Secret may quote its values; they never leave kubeplan. */
-function scrubSecretValues(error: ObjectError, secret: KubeObject): ObjectError {
-  const values = new Set<string>();
-  for (const [field, encoded] of [['data', true], ['stringData', false]] as const) {
-    const record = secret[field];
-    if (!record || typeof record !== 'object') continue;
-    for (const v of Object.values(record as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v.length < 3) continue;
-      values.add(v);
-      values.add(encoded ? Buffer.from(v, 'base64').toString('utf8') : Buffer.from(v).toString('base64'));
-    }
+/** Server messages may quote Secret values (an admission policy echoing the object): they never leave kubeplan. */
+function scrubChange(change: Change, scrubber: SecretScrubber): void {
+  if (change.error) {
+    change.error = { ...change.error, message: scrubber.scrub(change.error.message), ...(change.error.hint ? { hint: scrubber.scrub(change.error.hint) } : {}) };
   }
-  let message = error.message;
-  for (const v of [...values].filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) message = message.split(v).join('(redacted)');
-  return { ...error, message };
+  if (change.notes) change.notes = change.notes.map((n) => scrubber.scrub(n));
 }
 
 function toObjectError(error: unknown): ObjectError {

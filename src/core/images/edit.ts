@@ -84,7 +84,8 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
   const afterDocs = parseAllDocuments(out);
   const broken = afterDocs.find((d) => d.errors.length > 0);
   if (broken) throw new EditError(`the edit would break the YAML: ${broken.errors[0]!.message.split('\n')[0]}`, { where: file, hint: 'report this as a kubeplan bug with the file attached; nothing was written' });
-  const after = afterDocs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  // Aliases were checked when the file was read (input-limits); an edit changes scalars only, never the structure.
+  const after = afterDocs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
   // The expectation: the original documents with only the intended scalars changed in place (so an alias of a
   // changed anchor follows it, as it does in the file). Without aliases the original's plain values, read once per
   // file text, serve; with them the document model is edited so aliases follow.
@@ -93,7 +94,7 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
   if (original.aliases) {
     const model = parseAllDocuments(text);
     for (const s of ordered) setAt(model, s.path, s.value);
-    expected = model.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+    expected = model.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
   } else {
     expected = structuredClone(original.values);
     for (const s of ordered) setPlain(expected, s.path, s.value);
@@ -135,7 +136,7 @@ function originalOf(text: string): { values: unknown[]; aliases: boolean } {
         },
       });
     }
-    o = { values: docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown), aliases };
+    o = { values: docs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown), aliases };
     if (originals.size > 1000) originals.clear();
     originals.set(text, o);
   }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { decodeUtf8, limitedYamlValue, tooDeepToParse } from '../manifests/input-limits.js';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { targetInputs } from '../config/affected.js';
 import type { Config } from '../config/types.js';
@@ -141,18 +142,28 @@ interface ParsedFile {
 }
 
 function parseFile(abs: string): ParsedFile | string {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(abs, 'utf8');
+    bytes = readFileSync(abs);
   } catch (error) {
     return `cannot read (${(error as NodeJS.ErrnoException).code})`;
   }
+  // A file kubeplan might edit is read exactly: text that is not UTF-8 would be rewritten by the edit.
+  const decoded = decodeUtf8(bytes);
+  if ('invalid' in decoded) return `not UTF-8 (line ${decoded.invalid.line}, column ${decoded.invalid.column})`;
+  const text = decoded.text;
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
   if (!Array.isArray(docs)) return 'empty';
-  const broken = docs.find((d) => d.errors.length > 0);
+  const broken = docs.find((d) => d.errors.length > 0 && tooDeepToParse(d) === undefined);
   if (broken) return `not YAML: ${broken.errors[0]!.message.split('\n')[0]}`;
-  return { text, docs, values: docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown), lines };
+  const values: unknown[] = [];
+  for (const doc of docs) {
+    const limited = limitedYamlValue(doc);
+    if ('problem' in limited) return `${limited.problem.message} (line ${lines.linePos(limited.offset).line})`;
+    values.push(limited.value);
+  }
+  return { text, docs, values, lines };
 }
 
 function slotOf(node: Scalar, p: ParsedFile, at: ValuePath): Slot | undefined {

@@ -1,5 +1,6 @@
 import { load, YAMLException } from 'js-yaml';
 import { RenderError } from '../errors.js';
+import { depthProblem, MAX_DEPTH, valueLimitProblem } from './input-limits.js';
 import { KUBE_YAML_SCHEMA as schema } from './kube-yaml.js';
 import type { KubeObject, SourceRef } from './types.js';
 
@@ -52,13 +53,18 @@ export function splitYamlStream(text: string): RawDocument[] {
   return docs;
 }
 
-/** Parses one document; YAML errors name the file and the line. */
+/**
+ * Parses one document; YAML errors name the file and the line. A document nesting deeper than MAX_DEPTH or expanding
+ * to far more than it is through aliases (an alias bomb) is refused, as Kubernetes' YAML reader refuses it.
+ */
 export function parseDocument(doc: RawDocument, where: (line: number) => string): unknown {
+  let value: unknown;
   try {
-    return load(doc.text, { schema });
+    value = load(doc.text, { schema, maxDepth: MAX_DEPTH });
   } catch (error) {
     if (error instanceof YAMLException) {
       const line = doc.line + (error.mark?.line ?? 0);
+      if (/^nesting exceeded maxDepth/.test(error.reason)) throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint });
       throw new RenderError(`YAML syntax error: ${error.reason}`, {
         where: where(line),
         hint: 'fix the YAML at that line',
@@ -66,6 +72,9 @@ export function parseDocument(doc: RawDocument, where: (line: number) => string)
     }
     throw error;
   }
+  const problem = valueLimitProblem(value);
+  if (problem) throw new RenderError(problem.message, { where: where(doc.contentLine), hint: problem.hint });
+  return value;
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestsSource, Target } from '../config/types.js';
 import { RenderError } from '../errors.js';
+import { decodeUtf8, jsonTooDeepAt, depthProblem, UTF8_HINT } from '../manifests/input-limits.js';
 import { parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest } from '../manifests/types.js';
 import { RepoBounds } from './repo-bounds.js';
@@ -15,9 +16,15 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
   const manifests: Manifest[] = [];
   for (const file of files) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
-    const text = await readFile(file, 'utf8');
+    const decoded = decodeUtf8(await readFile(file));
+    if ('invalid' in decoded) {
+      throw new RenderError('the file is not valid UTF-8', { where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`, hint: UTF8_HINT });
+    }
+    const text = decoded.text;
     if (file.endsWith('.json')) {
       const where = `${rel}:1`;
+      const deep = jsonTooDeepAt(text);
+      if (deep) throw new RenderError(depthProblem().message, { where: `${rel}:${deep.line}:${deep.column}`, hint: depthProblem().hint });
       let value: unknown;
       try {
         value = JSON.parse(text);
