@@ -401,3 +401,33 @@ describe('text from the pull request cannot inject workflow commands or markdown
     expect(error!.body).toContain('INJECTED');
   });
 });
+
+describe('a huge plan does not flood the pull request', () => {
+  it('stops at 5 comment parts, the last saying how many objects are left out and where the full plan is', async () => {
+    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: flood\n    manifests: manifests\n', 'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}' });
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD');
+    const many = Array.from({ length: 2500 }, (_, i) => cm(`config-${String(i).padStart(4, '0')}`, { PAYLOAD: `value-${i}-`.repeat(20) }));
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many }));
+    git('commit', '-qam', 'flood');
+    // No cluster: the intent diff against the base, which is quick for thousands of objects.
+    const run = await runPlan(repo, { pr: 14, baseSha: base, inputs: { kubeconfig: '' } });
+    expect(run.code, run.stdout).toBe(0);
+    const parts = commentsOn(14);
+    expect(parts).toHaveLength(5);
+    for (const p of parts) expect(p.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    const shown = parts.map((p) => (p.body.match(/<summary>/g) ?? []).length).reduce((a, b) => a + b, 0);
+    const note = /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the \[job summary\]\(https:\/\/github\.com\/acme\/config\/actions\/runs\/777\)\./.exec(parts[4]!.body);
+    expect(note, parts[4]!.body.slice(-600)).not.toBeNull();
+    expect(shown + Number(note![1])).toBe(2500);
+    // The job summary holds more, and says where the rest is.
+    expect(run.summary).toMatch(/\d+ more changed objects are not shown here; the full report is kubeplan-report\.json \(report-path output\)\./);
+    expect(JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')).summary.create).toBe(2500);
+    expect(forge.violations).toEqual([]);
+  });
+});

@@ -54,7 +54,7 @@ describe('packCommentParts', () => {
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(65_536);
     const shown = parts.join('\n').match(/<summary>/g)!.length;
     expect(shown).toBeGreaterThan(100);
-    const note = /(\d+) more changed objects are not shown: this report stops after 5 parts; the full plan is in the job summary\./.exec(parts[4]!);
+    const note = /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the job summary\./.exec(parts[4]!);
     expect(note, parts[4]!.slice(-500)).not.toBeNull();
     expect(Number(note![1]) + shown).toBe(20_000);
     expect(parts[4]).toContain('part:5/5');
@@ -71,6 +71,6 @@ describe('packCommentParts', () => {
     const parts = packCommentParts(planOf(5000), { limit: 65_536, marker, fullReportHint: 'the full report is kubeplan-report.json', maxParts: 1 });
     expect(parts).toHaveLength(1);
     expect(parts[0]!.length).toBeLessThanOrEqual(65_536);
-    expect(parts[0]).toMatch(/\d+ more changed objects are not shown: this report stops after 1 part; the full report is kubeplan-report\.json\./);
+    expect(parts[0]).toMatch(/\d+ more changed objects are not shown here; the full report is kubeplan-report\.json\./);
   });
 });

@@ -52,7 +52,8 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
     current = current ? `${current}\n${text}` : text;
   }
   if (omitted > 0) {
-    current += `\n\n> [!NOTE]\n> ${omitted} more changed object${omitted === 1 ? ' is' : 's are'} not shown: this report stops after ${maxParts} part${maxParts === 1 ? '' : 's'}; ${options.fullReportHint}.`;
+    const cap = maxParts > 1 ? ` (a plan gets at most ${maxParts} comments)` : '';
+    current += `\n\n> [!NOTE]\n> ${omitted} more changed object${omitted === 1 ? ' is' : 's are'} not shown here${cap}; ${options.fullReportHint}.`;
   }
   bodies.push(current);
   const total = bodies.length;
