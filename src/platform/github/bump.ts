@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { bumpCommand } from '../../core/commands/bump.js';
 import type { BumpReport } from '../../core/report/bump.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
+import { inlineCode, markdownText } from '../../core/report/escape.js';
 import type { ActionInputs } from './inputs.js';
 import { KubeplanError, UsageError } from '../../core/errors.js';
 import { BranchWriter } from '../../core/git/branch.js';
@@ -139,12 +140,12 @@ function bumpSummaryMarkdown(report: BumpReport): string {
   const rows = report.plan.images.map((i) => {
     const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== 'closed');
     const state = i.status === 'bump' ? `${i.from} → ${i.to!.tag}` : i.status === 'current' ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? '')}`;
-    return `| \`${i.image}\` | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
+    return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });
-  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${p.reason}`);
+  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
   return ['### kubeplan bump', '', '| Image | Version | Pull request | Registry requests |', '|---|---|---|---|', ...rows, '', ...closed, ''].join('\n');
 }
 
 function escapeCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return markdownText(text);
 }
