@@ -1,3 +1,5 @@
+import { CORE_SCHEMA, load } from 'js-yaml';
+
 /** What every masked credential becomes, as in the runner's log. */
 export const MASKED = '***';
 
@@ -35,5 +37,27 @@ export class SecretMask {
 
   get size(): number {
     return this.values.size;
+  }
+}
+
+/**
+ * The credentials in a kubeconfig: tokens, passwords, client keys and certificates, the base64 ones also decoded (a
+ * chart could hold either form). Text that is not YAML is one credential as a whole.
+ */
+export function kubeconfigCredentials(contents: string): string[] {
+  try {
+    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
+    const out: string[] = [];
+    for (const u of parsed?.users ?? []) {
+      for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
+        const value = u.user?.[field];
+        if (typeof value !== 'string' || value === '') continue;
+        out.push(value);
+        if (field.endsWith('-data')) out.push(Buffer.from(value, 'base64').toString('utf8'));
+      }
+    }
+    return out;
+  } catch {
+    return [contents];
   }
 }

@@ -1,11 +1,10 @@
 import * as core from '@actions/core';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
 import type { DirectCredentials } from '../../core/cluster/client.js';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
 import { UsageError } from '../../core/errors.js';
-import type { SecretMask } from '../../core/report/secret-mask.js';
+import { kubeconfigCredentials, type SecretMask } from '../../core/report/secret-mask.js';
 import { addSecret, runnerTempOf, type ActionInputs } from './inputs.js';
 
 /**
@@ -69,20 +68,7 @@ export function kubeconfigPath(dir: string): string {
 
 /** Masks every credential in a kubeconfig: tokens, passwords, client keys (also decoded, as a chart could hold them). */
 function maskKubeconfig(contents: string, secrets: SecretMask): void {
-  try {
-    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
-    for (const u of parsed?.users ?? []) {
-      for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-        const value = u.user?.[field];
-        if (typeof value !== 'string' || value === '') continue;
-        addSecret(secrets, value);
-        if (field.endsWith('-data')) secrets.add(Buffer.from(value, 'base64').toString('utf8'));
-      }
-    }
-  } catch {
-    // not YAML: the apiserver client reports it; mask the whole input anyway
-    addSecret(secrets, contents);
-  }
+  for (const value of kubeconfigCredentials(contents)) addSecret(secrets, value);
 }
 
 /** Writes the kubeconfig input to a private file. */
