@@ -7,6 +7,7 @@ const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ 
 import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
 import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
+import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
@@ -31,7 +32,10 @@ const RENDER_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 /** Runs the CLI; returns the exit code. Errors never escape: they are printed with what, where and what to do. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, rawIO: CliIO): Promise<number> {
+  // What the CLI prints can become a merge-request comment or a CI log that nobody masks: no credential it knows.
+  const secrets = knownCredentials(argv, env, cwd);
+  const io: CliIO = { ...rawIO, stdout: (text) => rawIO.stdout(secrets.mask(text)), stderr: (text) => rawIO.stderr(secrets.mask(text)) };
   try {
     const [command, ...rest] = argv;
     if (command === undefined) {
@@ -412,4 +416,29 @@ function parseDuration(text: string): number {
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * The credentials this run can know: the kubeconfig it reads (--kubeconfig, else $KUBECONFIG, else ~/.kube/config),
+ * the token of --token-env, and the GitHub token bump uses.
+ */
+function knownCredentials(argv: string[], env: NodeJS.ProcessEnv, cwd: string): SecretMask {
+  const secrets = new SecretMask();
+  const flag = (name: string) => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i === -1) return undefined;
+    return argv[i]!.includes('=') ? argv[i]!.slice(argv[i]!.indexOf('=') + 1) : argv[i + 1];
+  };
+  const kubeconfig = flag('kubeconfig');
+  const files = kubeconfig ? [path.resolve(cwd, kubeconfig)] : env.KUBECONFIG ? env.KUBECONFIG.split(path.delimiter).filter(Boolean) : env.HOME ? [path.join(env.HOME, '.kube', 'config')] : [];
+  for (const file of files) {
+    try {
+      for (const value of kubeconfigCredentials(readFileSync(file, 'utf8'))) secrets.add(value);
+    } catch {
+      // missing or unreadable: the command that needs it says so
+    }
+  }
+  const tokenEnv = flag('token-env');
+  for (const value of [tokenEnv ? env[tokenEnv] : undefined, env.GITHUB_TOKEN, env.GH_TOKEN]) secrets.add(value?.trim());
+  return secrets;
 }

@@ -10,6 +10,15 @@ function parse(body: string): { kind: string; key: string; index: number } | und
   return m ? { kind: m[1]!, key: m[2]!, index: Number(m[3] ?? 1) } : undefined;
 }
 
+/**
+ * The comments on a pull request that this token wrote. A marker is public and predictable, so anyone can post a
+ * comment that carries it; only the token's own comments are candidates for editing, deleting or minimizing.
+ */
+export async function ownComments(platform: ReviewPlatform, pr: number): Promise<PlatformComment[]> {
+  const [all, me] = await Promise.all([platform.listComments(pr), platform.identity()]);
+  return all.filter((c) => c.author === me);
+}
+
 export interface SyncResult {
   urls: string[];
   created: number;
@@ -19,12 +28,12 @@ export interface SyncResult {
 }
 
 /**
- * Makes the pull request hold exactly `parts` as kubeplan's plan comments for `key`: unchanged parts are not touched
+ * Makes the pull request hold exactly `parts` as kubeplan's plan comments (among the token's own comments) for `key`: unchanged parts are not touched
  * (no API call), changed ones are edited in place, missing ones created, extra ones deleted. An error comment of an
  * earlier run is marked outdated and minimized.
  */
 export async function syncPlanComments(platform: ReviewPlatform, pr: number, key: string, parts: string[]): Promise<SyncResult> {
-  const all = await platform.listComments(pr);
+  const all = await ownComments(platform, pr);
   const mine = all.map((c) => ({ c, m: parse(c.body) })).filter((x) => x.m?.key === key);
   const existing = mine.filter((x) => x.m!.kind === 'plan').sort((a, b) => a.m!.index - b.m!.index || a.c.id - b.c.id).map((x) => x.c);
   const result: SyncResult = { urls: [], created: 0, updated: 0, deleted: 0, minimized: 0 };
@@ -55,7 +64,7 @@ export async function syncPlanComments(platform: ReviewPlatform, pr: number, key
 
 /** Posts (or updates) the error comment of this config and target set. */
 export async function upsertErrorComment(platform: ReviewPlatform, pr: number, key: string, body: string): Promise<PlatformComment> {
-  const all = await platform.listComments(pr);
+  const all = await ownComments(platform, pr);
   const current = all.find((c) => {
     const m = parse(c.body);
     return m?.kind === 'error' && m.key === key;

@@ -28,10 +28,14 @@ export interface PlatformComment {
   body: string;
   url: string;
   minimized: boolean;
+  /** The login that wrote it. */
+  author: string;
 }
 
 /** Comments on a pull request / merge request. */
 export interface ReviewPlatform {
+  /** The login this platform's token writes as: only its comments are kubeplan's to edit, delete or minimize. */
+  identity(): Promise<string>;
   listComments(pr: number): Promise<PlatformComment[]>;
   createComment(pr: number, body: string): Promise<PlatformComment>;
   updateComment(id: number, body: string): Promise<PlatformComment>;

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge, BODY_LIMIT } from '../forge/forge.js';
-import { freshNamespace } from '../harness/kube.js';
+import { bench, freshNamespace } from '../harness/kube.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 
@@ -62,7 +63,7 @@ function repoWith(ns: string, objects: object[]) {
 
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: SECRET } };
-const writes = () => forge.requests.filter((r) => r.method !== 'GET').length;
+const writes = () => forge.writes().length;
 const commentsOn = (pr: number) => forge.comments.get(pr) ?? [];
 
 describe('the action on a pull request (plan)', () => {
@@ -232,5 +233,201 @@ describe('the action plans only the targets a pull request touches', () => {
     await runPlan(repo, { pr: 9 });
     expect(writes()).toBe(before);
     expect(forge.requests.some((r) => r.operation === 'issues/list-comments' && r.path.endsWith('/issues/9/comments'))).toBe(true);
+  });
+});
+
+describe('the action edits only its own comments', () => {
+  it("leaves other people's comments that carry kubeplan's marker untouched", async () => {
+    const ns = await freshNamespace('hijack');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    // The marker key of the default config and target set is public: anyone can post a comment that carries it.
+    const key = createHash('sha256').update('kubeplan.yaml|').digest('hex').slice(0, 12);
+    const planted = (id: number, body: string) => ({ id, node_id: `IC_m${id}`, body, user: 'mallory', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
+    const theirs = [
+      planted(95_001, `<!-- kubeplan:plan:${key} part:1/2 -->\nLooks good to me, merge away`),
+      planted(95_002, `<!-- kubeplan:plan:${key} part:2/2 -->\nsecond part`),
+      planted(95_003, `<!-- kubeplan:error:${key} -->\nan error that is not kubeplan's`),
+    ];
+    forge.comments.set(11, theirs.map((c) => ({ ...c })));
+    // A personal token that writes as alice: alice's own marker comments are kubeplan's, mallory's are not.
+    forge.identities.set('ghp_alicetoken', 'alice');
+    const run = await runPlan(repo, { pr: 11, token: 'ghp_alicetoken' });
+    expect(run.code, run.stdout).toBe(0);
+    for (const c of theirs) expect(commentsOn(11).find((x) => x.id === c.id)).toEqual(c);
+    const mine = commentsOn(11).filter((c) => c.user === 'alice');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body).toContain('Plan: +1 to create');
+    // A later run edits alice's comment, still not mallory's.
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }));
+    expect((await runPlan(repo, { pr: 11, token: 'ghp_alicetoken' })).code).toBe(0);
+    expect(commentsOn(11).filter((c) => c.user === 'alice').map((c) => c.id)).toEqual([mine[0]!.id]);
+    for (const c of theirs) expect(commentsOn(11).find((x) => x.id === c.id)).toEqual(c);
+    // The workflow's GITHUB_TOKEN writes as github-actions[bot]: it neither takes over alice's comment nor mallory's.
+    expect((await runPlan(repo, { pr: 11 })).code).toBe(0);
+    expect(commentsOn(11).filter((c) => c.user === 'github-actions[bot]')).toHaveLength(1);
+    expect(commentsOn(11).filter((c) => c.user === 'alice')).toHaveLength(1);
+    expect(forge.violations).toEqual([]);
+  });
+});
+
+describe('the action never writes a credential it knows', () => {
+  it('masks the GitHub token and the kubeconfig token that a chart reads into an object, in comments, summary, outputs and report', async () => {
+    const ns = await freshNamespace('mask');
+    const githubToken = 'ghs_maskedtoken0123456789abcdef';
+    const clusterToken = bench().adminToken;
+    // `.Files.Get` reads anything in the chart, and a pull request can add a file holding what it wants to leak (a
+    // workflow that writes the token into the workspace, a values file typed by a user).
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm: {chart: chart}\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: leak\nversion: 0.1.0\n',
+      'chart/files/creds.txt': `github=${githubToken}\ncluster=${clusterToken}\n`,
+      'chart/templates/cm.yaml': [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: creds}',
+        'data:',
+        '  creds: {{ .Files.Get "files/creds.txt" | quote }}',
+        '  encoded: {{ .Files.Get "files/creds.txt" | b64enc | quote }}',
+        `  github: {{ "${githubToken}" | quote }}`,
+        `  github64: {{ "${githubToken}" | b64enc | quote }}`,
+        `  cluster64: {{ "${clusterToken}" | b64enc | quote }}`,
+        '',
+      ].join('\n'),
+    });
+    const run = await runPlan(repo, { pr: 12, token: githubToken });
+    expect(run.code, run.stdout).toBe(0);
+    const comments = commentsOn(12);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('github: ***');
+    const report = readFileSync(run.outputs['report-path']!, 'utf8');
+    for (const [where, text] of [
+      ['comment', comments.map((c) => c.body).join('\n')],
+      ['job summary', run.summary],
+      ['outputs', JSON.stringify(run.outputs)],
+      ['JSON report', report],
+    ] as const) {
+      for (const secret of [githubToken, clusterToken]) {
+        expect(text, where).not.toContain(secret);
+        expect(text, where).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+    }
+
+    // A chart that fails with the credential in its message: the error comment is masked too.
+    writeFileSync(path.join(repo, 'chart/templates/fail.yaml'), '{{ fail (.Files.Get "files/creds.txt") }}\n');
+    const failed = await runPlan(repo, { pr: 12, token: githubToken });
+    expect(failed.code).not.toBe(0);
+    const error = commentsOn(12).find((c) => c.body.includes('the plan failed'));
+    expect(error, JSON.stringify(commentsOn(12).map((c) => c.body.slice(0, 200)))).toBeDefined();
+    expect(error!.body).toContain('github=***');
+    for (const secret of [githubToken, clusterToken]) {
+      expect(error!.body).not.toContain(secret);
+      expect(failed.summary).not.toContain(secret);
+    }
+    expect(forge.violations).toEqual([]);
+  });
+});
+
+/** Lines a runner would take for workflow commands (it trims blanks first); kubeplan's own come from @actions/core. */
+function injectedCommands(log: string): string[] {
+  return log.split('\n').filter((l) => /^\s*(::|##\[)/.test(l) && /INJECTED|stop-commands/.test(l) && !/^::(error|warning|notice|debug|group)[^:]*::.*%0A/.test(l.trim()));
+}
+
+/** The inline code spans of a markdown line, as CommonMark finds them (a run of n backticks closes on the next run of n). */
+function codeSpans(line: string): [number, number][] {
+  const runs = [...line.matchAll(/`+/g)].map((m) => ({ at: m.index, n: m[0].length }));
+  const spans: [number, number][] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const close = runs.findIndex((r, k) => k > i && r.n === runs[i]!.n);
+    if (close === -1) continue;
+    spans.push([runs[i]!.at, runs[close]!.at + runs[close]!.n]);
+    i = close;
+  }
+  return spans;
+}
+
+/** What a pull request put in: outside code it may only appear escaped, on a line that kubeplan started. */
+function markdownProblems(body: string): string[] {
+  const problems: string[] = [];
+  let fence: string | undefined;
+  for (const line of body.split('\n')) {
+    if (fence) {
+      if (line.startsWith(fence) && /^`+$/.test(line) && line.length >= fence.length) fence = undefined;
+      continue;
+    }
+    const open = /^(`{3,})/.exec(line);
+    if (open) {
+      fence = open[1];
+      continue;
+    }
+    if (/^\s*(::|#+ *INJECTED|@|<img|INJECTED)/.test(line)) problems.push(`a line starts with pull-request text: ${line}`);
+    if (line.startsWith('<summary>') && !line.endsWith('</summary>')) problems.push(`a <summary> is left open: ${line}`);
+    const spans = codeSpans(line);
+    const inCode = (i: number) => spans.some(([a, b]) => i >= a && i < b) || /<code>[^<]*$/.test(line.slice(0, i));
+    for (const m of line.matchAll(/@octocat/g)) if (!inCode(m.index)) problems.push(`a mention outside code: ${line}`);
+    for (const m of line.matchAll(/<(img|b)\b/g)) if (!inCode(m.index)) problems.push(`raw HTML: ${line}`);
+    if (/^Source: /.test(line) && !spans.some(([a, b]) => a === 'Source: '.length && b === line.length)) problems.push(`the file name leaves its code span: ${line}`);
+  }
+  if (fence) problems.push('a fence is left open');
+  return problems;
+}
+
+describe('text from the pull request cannot inject workflow commands or markdown', () => {
+  it('kinds, names, keys and file names with newlines, backticks, HTML and mentions', async () => {
+    const ns = await freshNamespace('inject');
+    const evilFile = 'manifests/evil```\n::warning::INJECTED-FILE @octocat <img src=x>.yaml';
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+      [evilFile]: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata:\n  note: "line one\\n::warning::INJECTED-VALUE\\n```\\n# INJECTED heading"\n',
+      'manifests/keys.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys}\ndata:\n  "a\\n::warning::INJECTED-KEY @octocat <b>x</b>": "1"\n',
+      'manifests/kind.yaml': 'apiVersion: example.com/v1\nkind: "Widget\\n::stop-commands::INJECTED-KIND"\nmetadata: {name: w}\n',
+      'manifests/name.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "n\\n::warning::INJECTED-NAME `x` @octocat"}\n',
+    });
+    const run = await runPlan(repo, { pr: 13 });
+    expect(injectedCommands(run.stdout)).toEqual([]);
+    const comments = commentsOn(13);
+    expect(comments.length, run.stdout).toBeGreaterThan(0);
+    for (const c of comments) expect(markdownProblems(c.body), c.body).toEqual([]);
+    expect(markdownProblems(run.summary), run.summary).toEqual([]);
+    expect(comments.map((c) => c.body).join('\n')).toContain('INJECTED');
+
+    // A config key can hold a fence: the error comment's fence is longer than anything inside it.
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    "x\\n\`\`\`\\n# INJECTED @octocat\\n::warning::INJECTED-CONFIG": 1\n`);
+    const bad = await runPlan(repo, { pr: 13 });
+    expect(bad.code).not.toBe(0);
+    expect(injectedCommands(bad.stdout)).toEqual([]);
+    const error = commentsOn(13).find((c) => c.body.includes('the plan failed'));
+    expect(error, bad.stdout).toBeDefined();
+    expect(markdownProblems(error!.body), error!.body).toEqual([]);
+    expect(error!.body).toContain('INJECTED');
+  });
+});
+
+describe('a huge plan does not flood the pull request', () => {
+  it('stops at 5 comment parts, the last saying how many objects are left out and where the full plan is', async () => {
+    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: flood\n    manifests: manifests\n', 'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}' });
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD');
+    const many = Array.from({ length: 2500 }, (_, i) => cm(`config-${String(i).padStart(4, '0')}`, { PAYLOAD: `value-${i}-`.repeat(20) }));
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many }));
+    git('commit', '-qam', 'flood');
+    // No cluster: the intent diff against the base, which is quick for thousands of objects.
+    const run = await runPlan(repo, { pr: 14, baseSha: base, inputs: { kubeconfig: '' } });
+    expect(run.code, run.stdout).toBe(0);
+    const parts = commentsOn(14);
+    expect(parts).toHaveLength(5);
+    for (const p of parts) expect(p.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    const shown = parts.map((p) => (p.body.match(/<summary>/g) ?? []).length).reduce((a, b) => a + b, 0);
+    const note = /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the \[job summary\]\(https:\/\/github\.com\/acme\/config\/actions\/runs\/777\)\./.exec(parts[4]!.body);
+    expect(note, parts[4]!.body.slice(-600)).not.toBeNull();
+    expect(shown + Number(note![1])).toBe(2500);
+    // The job summary holds more, and says where the rest is.
+    expect(run.summary).toMatch(/\d+ more changed objects are not shown here; the full report is kubeplan-report\.json \(report-path output\)\./);
+    expect(JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')).summary.create).toBe(2500);
+    expect(forge.violations).toEqual([]);
   });
 });

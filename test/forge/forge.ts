@@ -91,6 +91,8 @@ export interface Forge {
   violations: string[];
   /** Tokens that may only read (fork pull requests). */
   readOnlyTokens: Set<string>;
+  /** Who a token acts as (its comments' author, GraphQL `viewer`); any other token is `github-actions[bot]`. */
+  identities: Map<string, string>;
   writes(): ForgeRequest[];
   stop(): Promise<void>;
 }
@@ -112,6 +114,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const requests: ForgeRequest[] = [];
   const violations: string[] = [];
   const readOnlyTokens = new Set<string>();
+  const identities = new Map<string, string>();
+  const loginOf = (token: string) => identities.get(token) ?? 'github-actions[bot]';
   const deployments: ForgeDeployment[] = [];
   const commitPulls = new Map<string, number[]>();
   const issues = new Map<number, ForgeIssue>();
@@ -132,24 +136,27 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     }
   };
 
-  const user = () => ({
-    login: 'github-actions[bot]',
-    id: 41898282,
-    node_id: 'MDM6Qm90NDE4OTgyODI=',
+  const userFields = (login: string) => ({
+    login,
+    id: login === 'github-actions[bot]' ? 41898282 : 5_000_000 + [...login].reduce((n, ch) => n + ch.charCodeAt(0), 0),
+    node_id: login === 'github-actions[bot]' ? 'MDM6Qm90NDE4OTgyODI=' : `U_${Buffer.from(login).toString('base64')}`,
     avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
     gravatar_id: '',
-    url: `${base}/users/github-actions%5Bbot%5D`,
+    url: `${base}/users/${encodeURIComponent(login)}`,
     html_url: 'https://github.com/apps/github-actions',
-    followers_url: `${base}/users/github-actions%5Bbot%5D/followers`,
-    following_url: `${base}/users/github-actions%5Bbot%5D/following{/other_user}`,
-    gists_url: `${base}/users/github-actions%5Bbot%5D/gists{/gist_id}`,
-    starred_url: `${base}/users/github-actions%5Bbot%5D/starred{/owner}{/repo}`,
-    subscriptions_url: `${base}/users/github-actions%5Bbot%5D/subscriptions`,
-    organizations_url: `${base}/users/github-actions%5Bbot%5D/orgs`,
-    repos_url: `${base}/users/github-actions%5Bbot%5D/repos`,
-    events_url: `${base}/users/github-actions%5Bbot%5D/events{/privacy}`,
-    received_events_url: `${base}/users/github-actions%5Bbot%5D/received_events`,
-    type: 'Bot',
+    followers_url: `${base}/users/${encodeURIComponent(login)}/followers`,
+    following_url: `${base}/users/${encodeURIComponent(login)}/following{/other_user}`,
+    gists_url: `${base}/users/${encodeURIComponent(login)}/gists{/gist_id}`,
+    starred_url: `${base}/users/${encodeURIComponent(login)}/starred{/owner}{/repo}`,
+    subscriptions_url: `${base}/users/${encodeURIComponent(login)}/subscriptions`,
+    organizations_url: `${base}/users/${encodeURIComponent(login)}/orgs`,
+    repos_url: `${base}/users/${encodeURIComponent(login)}/repos`,
+    events_url: `${base}/users/${encodeURIComponent(login)}/events{/privacy}`,
+    received_events_url: `${base}/users/${encodeURIComponent(login)}/received_events`,
+    type: login.endsWith('[bot]') ? 'Bot' : 'User',
+  });
+  const user = (login = 'github-actions[bot]') => ({
+    ...userFields(login),
     site_admin: false,
   });
   const issueNumberOf = (c: ForgeComment) => [...comments].find(([, list]) => list.includes(c))![0];
@@ -160,7 +167,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     html_url: `https://github.com/${owner}/${repo}/pull/${issueNumberOf(c)}#issuecomment-${c.id}`,
     issue_url: `${base}/repos/${owner}/${repo}/issues/${issueNumberOf(c)}`,
     body: c.body,
-    user: user(),
+    user: user(c.user),
     created_at: c.created_at,
     updated_at: c.updated_at,
     author_association: 'NONE',
@@ -194,6 +201,11 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
       if (url.pathname === '/graphql') {
         operation = 'graphql';
         const { query, variables } = (body ?? {}) as { query?: string; variables?: Record<string, string> };
+        if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query ?? '')) {
+          // A read, though a POST: it is not counted among the writes.
+          operation = 'graphql query';
+          return send(200, { data: { viewer: { login: loginOf(token) } } });
+        }
         if (!query?.includes('minimizeComment')) return send(200, { errors: [{ message: 'unsupported query' }] });
         if (readOnlyTokens.has(token)) return send(200, { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] });
         const id = variables?.id;
@@ -440,7 +452,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           const text = (body as { body?: string })?.body ?? '';
           if (text.length > BODY_LIMIT) return tooLong();
           const now = new Date().toISOString();
-          const comment: ForgeComment = { id: nextId++, node_id: `IC_kwDO${nextId}`, body: text, user: 'github-actions[bot]', created_at: now, updated_at: now };
+          const comment: ForgeComment = { id: nextId++, node_id: `IC_kwDO${nextId}`, body: text, user: loginOf(token), created_at: now, updated_at: now };
           comments.set(number, [...list, comment]);
           return send(201, render(comment), { location: `${base}/repos/${owner}/${repo}/issues/comments/${comment.id}` });
         }
@@ -556,7 +568,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     requests,
     violations,
     readOnlyTokens,
-    writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql' ? true : r.operation === 'graphql'),
+    identities,
+    writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql query'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

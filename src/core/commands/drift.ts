@@ -8,7 +8,8 @@ import { EXIT_ERROR } from '../errors.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { objectName } from '../report/common.js';
-import { escapeHtml, section } from '../report/markdown.js';
+import { section } from '../report/markdown.js';
+import { inlineCode, markdownText } from '../report/escape.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanText } from '../report/text.js';
 
@@ -100,7 +101,7 @@ export function describeDrift(c: Change): string {
 export function formatDriftMarkdown(t: TargetDrift): string {
   if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.\n`;
   const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
-  for (const c of [...t.errors, ...t.drifted]) out.push(`- \`${escapeHtml(`${c.apiVersion} ${objectName(c)}`)}\`: ${escapeHtml(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
+  for (const c of [...t.errors, ...t.drifted]) out.push(`- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
   out.push('');
   for (const c of t.drifted) out.push(...section(c));
   return `${out.join('\n')}\n`;

@@ -8,6 +8,11 @@ export interface PackOptions {
   marker: (index: number, total: number) => string;
   /** Where the full report is, for truncated sections and continuation parts. */
   fullReportHint: string;
+  /**
+   * At most this many bodies: a huge plan is not worth hundreds of comments. The last body says how many objects it
+   * leaves out and points to the full report.
+   */
+  maxParts: number;
 }
 
 /** Room kept for the marker and the "part N/M" line that are added once the number of parts is known. */
@@ -22,16 +27,33 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   const budget = options.limit - RESERVE;
   const header = planHeader(plan).join('\n');
   const footer = planFooter(plan);
+  const maxParts = Math.max(1, options.maxParts);
   const bodies: string[] = [];
-  let current = header.length + footer.length + 2 > budget ? truncateText(header, budget - footer.length - 2, options.fullReportHint) : header;
-  for (const lines of planSections(plan)) {
+  const sections = planSections(plan);
+  // Room kept in the last allowed body for the note on what was left out.
+  const noteRoom = 200 + options.fullReportHint.length;
+  // The last allowed body keeps room for the note, in case sections are left out.
+  const room = () => (bodies.length + 1 >= maxParts ? budget - noteRoom : budget);
+  let current = header.length + footer.length + 2 > room() ? truncateText(header, room() - footer.length - 2, options.fullReportHint) : header;
+  let omitted = 0;
+  for (const [i, lines] of sections.entries()) {
     let text = lines.join('\n');
-    if (text.length + 1 > budget) text = shrinkSection(lines, budget - 1, options.fullReportHint);
-    if (current.length + text.length + footer.length + 2 > budget) {
+    // Small enough to fit a body of its own, also the last one with its note.
+    const most = budget - noteRoom - footer.length - 2;
+    if (text.length > most) text = shrinkSection(lines, most, options.fullReportHint);
+    if (current.length + text.length + footer.length + 2 > room()) {
+      if (bodies.length + 1 >= maxParts) {
+        omitted = sections.length - i;
+        break;
+      }
       bodies.push(current);
       current = '';
     }
     current = current ? `${current}\n${text}` : text;
+  }
+  if (omitted > 0) {
+    const cap = maxParts > 1 ? ` (a plan gets at most ${maxParts} comments)` : '';
+    current += `\n\n> [!NOTE]\n> ${omitted} more changed object${omitted === 1 ? ' is' : 's are'} not shown here${cap}; ${options.fullReportHint}.`;
   }
   bodies.push(current);
   const total = bodies.length;

@@ -1,5 +1,6 @@
 import { formatSource } from '../manifests/manifest-set.js';
 import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
+import { oneLine } from './escape.js';
 
 export const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=', error: '!' };
 
@@ -11,12 +12,14 @@ export function summaryLine(counts: Counts): string {
   return `${line}.`;
 }
 
+/** `Kind namespace/name` on one line: a kind or name from the pull request can hold a newline (a quoted YAML key). */
 export function objectName(c: Pick<Change, 'kind' | 'namespace' | 'name'>): string {
-  return `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
+  return oneLine(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`);
 }
 
+/** The file (and line) an object came from, on one line: file names can hold newlines and backticks. */
 export function sourceOf(c: Change): string | undefined {
-  return c.source && c.source.file ? formatSource(c.source) : undefined;
+  return c.source && c.source.file ? oneLine(formatSource(c.source)) : undefined;
 }
 
 /** The order reviewers need: what destroys first, then what changes, then what is new, errors on top. */

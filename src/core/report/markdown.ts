@@ -1,6 +1,11 @@
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
 import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
+
+// Everything from the pull request (kinds, names, file names, keys, messages) goes through escape.ts: inlineCode,
+// htmlText (inside <summary>/<sub>), markdownText (cells, list items, notes) or a fence longer than its content.
+export { escapeHtml };
 
 /**
  * The pull-request body: summary line and a destroy/replace banner first, then a table per target, then one
@@ -17,17 +22,17 @@ export function planHeader(plan: Plan): string[] {
   else if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`, '');
   const destroys = plan.targets.flatMap((t) => t.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
   if (destroys.length) {
-    out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => `\`${objectName(c)}\``).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
+    out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => inlineCode(objectName(c))).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
   }
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
-  for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${notice}`, '');
-  if (plan.base) out.push(`What this change does, \`${plan.base}\` → head:`, '');
+  for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${markdownText(notice)}`, '');
+  if (plan.base) out.push(`What this change does, ${inlineCode(plan.base)} → head:`, '');
   out.push(...tables(plan.targets));
   out.push(...missingRights(plan.targets));
   if (plan.drift) {
     const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged').length, 0);
-    out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from \`${plan.base ?? ''}\`.`, '');
+    out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from ${inlineCode(plan.base ?? '')}.`, '');
   }
   return out;
 }
@@ -41,14 +46,12 @@ function missingRights(targets: TargetPlan[]): string[] {
     const n = access.missing.length;
     out.push(
       '> [!CAUTION]',
-      `> Applying target \`${t.target}\` needs ${n} right${n === 1 ? '' : 's'} these credentials${access.user ? ` (\`${escapeHtml(access.user)}\`)` : ''} lack, so apply would refuse to start:`,
-      ...access.missing.map((m) => `> - ${describeNeed(m)}`),
+      `> Applying target ${inlineCode(t.target)} needs ${n} right${n === 1 ? '' : 's'} these credentials${access.user ? ` (${inlineCode(access.user)})` : ''} lack, so apply would refuse to start:`,
+      ...access.missing.map((m) => `> - ${markdownText(describeNeed(m))}`),
       '',
       `<details><summary>Role and binding that grant exactly ${n === 1 ? 'it' : 'them'}</summary>`,
       '',
-      '```yaml',
-      access.grant.trimEnd(),
-      '```',
+      fencedBlock(access.grant.trimEnd(), 'yaml'),
       '',
       '</details>',
       '',
@@ -71,13 +74,13 @@ export function planSections(plan: Plan): string[][] {
   const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined));
   if (plan.drift) {
     const drift = ordered(plan.drift.targets);
-    if (drift.length) sections.push([`#### Drift from \`${plan.base ?? ''}\``, '', ...section(drift[0]!.c, drift[0]!.t)], ...drift.slice(1).map(({ c, t }) => section(c, t)));
+    if (drift.length) sections.push([`#### Drift from ${inlineCode(plan.base ?? '')}`, '', ...section(drift[0]!.c, drift[0]!.t)], ...drift.slice(1).map(({ c, t }) => section(c, t)));
   }
   return sections;
 }
 
 export function planFooter(plan: Plan): string {
-  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${escapeHtml(plan.modeReason)})</sub>`;
+  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${htmlText(plan.modeReason)})</sub>`;
 }
 
 const TABLE_ROWS = 100;
@@ -86,11 +89,11 @@ function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
-    out.push(`#### ${target.target} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
+    out.push(`#### ${markdownText(target.target)} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
     if (changed.length > 0) {
       out.push('| | object | what |', '| --- | --- | --- |');
       // Long tables would crowd out the sections; the rest of the objects still get their sections below.
-      for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | \`${escapeCell(objectName(c))}\` | ${escapeCell(c.error ? c.error.message : c.digest.join('; ') || ' ')} |`);
+      for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | ${inlineCode(objectName(c), { table: true })} | ${markdownText(c.error ? c.error.message : c.digest.join('; ')) || ' '} |`);
       if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
       out.push('');
     }
@@ -104,37 +107,28 @@ function hookTable(target: TargetPlan): string[] {
   const hooks = hookRows(target);
   if (hooks.length === 0) return [];
   return [
-    `Helm hooks apply runs when \`${escapeCell(target.target)}\` changes:`,
+    `Helm hooks apply runs when ${inlineCode(target.target)} changes:`,
     '',
     '| phase | weight | hook | deleted |',
     '| --- | --- | --- | --- |',
-    ...hooks.map((h) => `| ${escapeCell(h.events.join(', '))} | ${h.weight} | \`${escapeCell(`${h.apiVersion} ${objectName(h)}`)}\` | ${escapeCell((h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', '))} |`),
+    ...hooks.map((h) => `| ${markdownText(h.events.join(', '))} | ${h.weight} | ${inlineCode(`${h.apiVersion} ${objectName(h)}`, { table: true })} | ${markdownText((h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', '))} |`),
     '',
   ];
 }
 
 export function section(c: Change, target?: string): string[] {
-  const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${target ? ` (${escapeHtml(target)})` : ''}${c.digest.length ? ` — ${escapeHtml(c.digest[0]!)}` : ''}`;
+  const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${target ? ` (${htmlText(target)})` : ''}${c.digest.length ? ` — ${htmlText(c.digest[0]!)}` : ''}`;
   const body: string[] = [];
-  if (sourceOf(c)) body.push(`Source: \`${sourceOf(c)}\``, '');
-  if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${escapeHtml(d)}`), '');
-  for (const n of c.notes ?? []) body.push(`> ${escapeHtml(n)}`, '');
-  if (c.error) body.push(`**Error:** ${escapeHtml(c.error.message)}${c.error.hint ? `<br>_${escapeHtml(c.error.hint)}_` : ''}`, '');
+  const source = sourceOf(c);
+  if (source) body.push(`Source: ${inlineCode(source)}`, '');
+  if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${markdownText(d)}`), '');
+  for (const n of c.notes ?? []) body.push(`> ${markdownText(n)}`, '');
+  if (c.error) body.push(`**Error:** ${markdownText(c.error.message)}${c.error.hint ? `<br>_${markdownText(c.error.hint)}_` : ''}`, '');
   if (c.diff) body.push(fence(c.diff, 'diff'), '');
   return ['<details>', `<summary>${head}</summary>`, '', ...body, '</details>', ''];
 }
 
 /** A code fence that cannot be closed early by backticks inside the diff. */
 export function fence(text: string, lang: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(longest + 1);
-  return `${ticks}${lang}\n${text}\n${ticks}`;
-}
-
-function escapeCell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return fencedBlock(text, lang);
 }

@@ -1,6 +1,7 @@
 import { describeNeed } from '../apply/preflight.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { hookRows, objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { oneLine } from './escape.js';
 
 const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 
@@ -32,13 +33,13 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
-    out.push(c('bold', `── target ${target.target}${target.namespace ? ` (namespace ${target.namespace})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
+    out.push(c('bold', `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
     for (const ch of changed) out.push(...formatChange(ch, c));
     const hooks = hookRows(target);
     if (hooks.length) {
       out.push(c('bold', `  Helm hooks apply runs when the target changes (${hooks.length}):`));
       for (const h of hooks) {
-        out.push(`    ${h.events.join(',')}  weight ${h.weight}  ${h.apiVersion} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`);
+        out.push(`    ${h.events.join(',')}  weight ${h.weight}  ${oneLine(h.apiVersion)} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`);
       }
     }
     const hidden = Object.entries(target.hidden);
@@ -55,17 +56,19 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
 
 function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {
   const color = ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : 'red';
-  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${ch.apiVersion} ${objectName(ch)}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
+  // Kinds, names, keys and messages come from the pull request: one line each, no control characters (a GitLab
+  // section marker needs ESC), so none can start a line of the log.
+  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${oneLine(ch.apiVersion)} ${objectName(ch)}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
   if (ch.hook) lines.push(c('dim', `    helm hook: ${ch.hook.events.join(', ')}`));
   if (ch.destructive) lines.push(c('red', '    destructive: data or dependent objects are lost'));
-  for (const d of ch.digest) lines.push(`    ${d}`);
-  for (const n of ch.notes ?? []) lines.push(c('cyan', `    note: ${n}`));
+  for (const d of ch.digest) lines.push(`    ${oneLine(d)}`);
+  for (const n of ch.notes ?? []) lines.push(c('cyan', `    note: ${oneLine(n)}`));
   if (ch.error) {
-    lines.push(c('red', `    error: ${ch.error.message}`));
-    if (ch.error.hint) lines.push(`    hint: ${ch.error.hint}`);
+    lines.push(c('red', `    error: ${oneLine(ch.error.message)}`));
+    if (ch.error.hint) lines.push(`    hint: ${oneLine(ch.error.hint)}`);
   }
   if (ch.diff) {
-    for (const line of ch.diff.split('\n')) {
+    for (const line of ch.diff.split('\n').map(oneLine)) {
       const colored = line.startsWith('+') && !line.startsWith('+++') ? c('green', line) : line.startsWith('-') && !line.startsWith('---') ? c('red', line) : line.startsWith('@@') ? c('cyan', line) : line;
       lines.push(`    ${colored}`);
     }

@@ -1,3 +1,4 @@
+import type { SecretMask } from '../../core/report/secret-mask.js';
 import type { PlatformComment, ReviewPlatform } from '../types.js';
 
 export class GitHubError extends Error {
@@ -24,7 +25,11 @@ interface RestComment {
   node_id: string;
   body?: string;
   html_url: string;
+  user?: { login: string } | null;
 }
+
+/** Who a GITHUB_TOKEN writes as: the installation token of the GitHub Actions app (github.com and GHES alike). */
+export const ACTIONS_BOT = 'github-actions[bot]';
 
 /**
  * The one place that talks to GitHub: REST and GraphQL over fetch, with retries on 5xx, 429 and secondary rate
@@ -32,12 +37,28 @@ interface RestComment {
  */
 export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   constructor(
-    private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string },
+    private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string; secrets?: SecretMask | undefined },
   ) {}
 
+  private identityOf: Promise<string> | undefined;
+
+  /**
+   * The login this token writes as. GraphQL `viewer` answers for personal tokens and app installation tokens alike
+   * (REST GET /user refuses installation tokens); when it cannot answer, the token is taken for the workflow's
+   * GITHUB_TOKEN, whose comments are github-actions[bot]'s.
+   */
+  identity(): Promise<string> {
+    this.identityOf ??= this.request<{ data?: { viewer?: { login?: string } } }>('POST', this.options.graphqlUrl, { query: 'query { viewer { login } }' }).then(
+      ({ data }) => data?.data?.viewer?.login || ACTIONS_BOT,
+      () => ACTIONS_BOT,
+    );
+    return this.identityOf;
+  }
+
   /** The API of this run's repository, at the URLs the runner gives (GitHub Enterprise Server included). */
-  static forRun(token: string, repository: { owner: string; name: string }, env: NodeJS.ProcessEnv): GitHubApi {
+  static forRun(token: string, repository: { owner: string; name: string }, env: NodeJS.ProcessEnv, secrets?: SecretMask): GitHubApi {
     return new GitHubApi({
+      secrets,
       apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
       graphqlUrl: env.GITHUB_GRAPHQL_URL ?? 'https://api.github.com/graphql',
       token,
@@ -60,7 +81,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
             'user-agent': 'kubeplan',
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          // Whatever kubeplan writes to GitHub (comments, issues, pull requests, statuses) never carries a credential.
+          body: body === undefined ? undefined : JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' && this.options.secrets ? this.options.secrets.mask(value) : value)),
         });
       } catch (error) {
         if (attempt < 3) {
@@ -210,7 +232,7 @@ export interface GitHubApiDeployments {
 }
 
 function toComment(c: RestComment): PlatformComment {
-  return { id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url, minimized: false };
+  return { id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url, minimized: false, author: c.user?.login ?? '' };
 }
 
 function sleep(ms: number): Promise<void> {

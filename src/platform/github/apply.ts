@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { info } from './log.js';
 import { createHash } from 'node:crypto';
 import type { TargetApplyResult } from '../../core/apply/apply.js';
 import { applyCommand } from '../../core/commands/apply.js';
@@ -7,8 +8,10 @@ import { loadConfig } from '../../core/config/load-config.js';
 import { formatError, KubeplanError, UsageError } from '../../core/errors.js';
 import { changedFilesSince } from '../../core/git/changed-files.js';
 import { objectName } from '../../core/report/common.js';
-import { marker } from '../sticky-comments.js';
+import { fencedBlock, htmlText, inlineCode, markdownText } from '../../core/report/escape.js';
+import { marker, ownComments } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
+import { setOutput, writeSummary } from './outputs.js';
 import { GitHubApi } from './api.js';
 import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import type { ActionInputs } from './inputs.js';
@@ -25,7 +28,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   if (!cluster) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken
-    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)
+    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets)
     : undefined;
 
   let targets = inputs.targets;
@@ -34,11 +37,11 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
     if (changed) {
       targets = affectedTargets(config, changed);
-      core.info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
+      info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
       if (targets.length === 0) {
-        core.setOutput('applied', '{}');
-        core.setOutput('failed-target', '');
-        await core.summary.addRaw("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n").write();
+        setOutput(inputs.secrets, 'applied', '{}');
+        setOutput(inputs.secrets, 'failed-target', '');
+        await writeSummary(inputs.secrets, "### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n");
         return;
       }
     }
@@ -66,7 +69,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       allowEmpty: false,
       noHooks: false,
       waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
-      onProgress: (m) => core.info(m),
+      onProgress: (m) => info(m),
       output: 'json',
       tooling: `kubeplan/v${version}`,
       around: {
@@ -81,8 +84,8 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
         after: async (target, result, error) => {
           if (result) {
             results.push(result);
-            for (const o of result.objects.filter((x) => x.action !== 'unchanged')) core.info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
-            for (const n of result.notes) core.info(`note: ${n}`);
+            for (const o of result.objects.filter((x) => x.action !== 'unchanged')) info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const n of result.notes) info(`note: ${n}`);
           }
           core.endGroup();
           const id = deployments.get(target);
@@ -99,17 +102,17 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   }
 
   const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
-  core.setOutput('applied', JSON.stringify(applied));
-  core.setOutput('failed-target', failedTarget);
+  setOutput(inputs.secrets, 'applied', JSON.stringify(applied));
+  setOutput(inputs.secrets, 'failed-target', failedTarget);
   const summary = applySummary(sha, results, failedTarget, failure);
-  await core.summary.addRaw(summary).write();
+  await writeSummary(inputs.secrets, summary);
   if (api) {
     await write(async () => {
       const pr = await api.mergedPullRequest(sha);
       if (pr === undefined) return;
       const key = createHash('sha256').update(`${inputs.config}|${sha}`).digest('hex').slice(0, 12);
       const body = `${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
-      const existing = (await api.listComments(pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
+      const existing = (await ownComments(api, pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
       if (existing?.body === body) return;
       if (existing) await api.updateComment(existing.id, body);
       else await api.createComment(pr, body);
@@ -119,17 +122,17 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
 }
 
 function applySummary(sha: string, results: TargetApplyResult[], failedTarget: string, failure: unknown): string {
-  const out: string[] = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${failedTarget}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ''];
-  if (failure) out.push('```', failure instanceof KubeplanError ? failure.format() : formatError(failure), '```', '');
+  const out: string[] = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ''];
+  if (failure) out.push(fencedBlock(failure instanceof KubeplanError ? failure.format() : formatError(failure)), '');
   if (results.length) {
     out.push('| target | created | updated | recreated | pruned | unchanged |', '| --- | --- | --- | --- | --- | --- |');
-    for (const r of results) out.push(`| ${r.target} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
+    for (const r of results) out.push(`| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
     out.push('');
     for (const r of results) {
       const changed = r.objects.filter((o) => o.action !== 'unchanged');
       if (!changed.length && !r.stages.some((s) => s.objects)) continue;
-      out.push(`<details><summary>${r.target}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`, '');
-      for (const o of changed) out.push(`- ${o.action} \`${o.apiVersion} ${objectName(o)}\``);
+      out.push(`<details><summary>${htmlText(r.target)}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`, '');
+      for (const o of changed) out.push(`- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`);
       out.push('', ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), '', '</details>', '');
     }
   }

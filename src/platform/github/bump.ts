@@ -1,7 +1,11 @@
 import * as core from '@actions/core';
+import { info } from './log.js';
+import { setOutput, writeSummary } from './outputs.js';
 import { execa } from 'execa';
 import { bumpCommand } from '../../core/commands/bump.js';
 import type { BumpReport } from '../../core/report/bump.js';
+import type { SecretMask } from '../../core/report/secret-mask.js';
+import { inlineCode, markdownText } from '../../core/report/escape.js';
 import type { ActionInputs } from './inputs.js';
 import { KubeplanError, UsageError } from '../../core/errors.js';
 import { BranchWriter } from '../../core/git/branch.js';
@@ -16,10 +20,10 @@ const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@
  * Bump pull requests on GitHub: branches pushed with git over HTTPS (the token in an extra header, never in argv or
  * .git/config), pull requests, labels and comments through the REST API.
  */
-export async function githubBumpPublisher(options: { token: string; repository: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<BumpPublisher> {
+export async function githubBumpPublisher(options: { token: string; repository: string; env: NodeJS.ProcessEnv; cwd: string; secrets?: SecretMask }): Promise<BumpPublisher> {
   const [owner, name] = options.repository.split('/');
   if (!owner || !name) throw new UsageError(`GITHUB_REPOSITORY must be owner/name, not "${options.repository}"`, { hint: 'set it to the config repository' });
-  const api = GitHubApi.forRun(options.token, { owner, name }, options.env);
+  const api = GitHubApi.forRun(options.token, { owner, name }, options.env, options.secrets);
   const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: options.cwd, reject: false, stdin: 'ignore' });
   if (top.exitCode !== 0) {
     throw new UsageError(`${options.cwd} is not a git clone; bump pull requests are made from one`, { hint: 'check out the config repository first (actions/checkout), or pass --local / --dry-run' });
@@ -105,7 +109,7 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
   if (digest && !tag) throw new UsageError('input digest needs the tag input', { where: 'action input tag' });
   if (!inputs.githubToken) throw new UsageError('bump opens pull requests and needs a token', { where: 'action input github-token', hint: 'keep the default github-token, and give the job permissions contents: write and pull-requests: write' });
   const repository = env.GITHUB_REPOSITORY ?? '';
-  const publisher = await githubBumpPublisher({ token: inputs.githubToken, repository, env, cwd: inputs.workingDirectory });
+  const publisher = await githubBumpPublisher({ token: inputs.githubToken, repository, env, cwd: inputs.workingDirectory, secrets: inputs.secrets });
   const result = await bumpCommand({
     config: inputs.config,
     cwd: inputs.workingDirectory,
@@ -117,15 +121,16 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
     credentials: registryAuth,
     publisher,
   });
-  core.info(result.output);
+  info(result.output);
   const { plan, pullRequests } = result.report;
   const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
-  core.setOutput(
+  setOutput(
+    inputs.secrets,
     'bumps',
     JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.id)?.url ?? null }))),
   );
-  core.setOutput('pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)));
-  await core.summary.addRaw(bumpSummaryMarkdown(result.report)).write();
+  setOutput(inputs.secrets, 'pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)));
+  await writeSummary(inputs.secrets, bumpSummaryMarkdown(result.report));
   const failed = [...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`), ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`)];
   for (const f of failed) core.error(f);
   if (failed.length > 0) core.setFailed(`kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`);
@@ -135,12 +140,12 @@ function bumpSummaryMarkdown(report: BumpReport): string {
   const rows = report.plan.images.map((i) => {
     const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== 'closed');
     const state = i.status === 'bump' ? `${i.from} → ${i.to!.tag}` : i.status === 'current' ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? '')}`;
-    return `| \`${i.image}\` | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
+    return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });
-  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${p.reason}`);
+  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
   return ['### kubeplan bump', '', '| Image | Version | Pull request | Registry requests |', '|---|---|---|---|', ...rows, '', ...closed, ''].join('\n');
 }
 
 function escapeCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return markdownText(text);
 }

@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
 import type { DirectCredentials } from '../../core/cluster/client.js';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
 import { UsageError } from '../../core/errors.js';
-import { runnerTempOf, type ActionInputs } from './inputs.js';
+import { kubeconfigCredentials, type SecretMask } from '../../core/report/secret-mask.js';
+import { addSecret, runnerTempOf, type ActionInputs } from './inputs.js';
 
 /**
  * How every action command reaches the cluster, in this order of preference: a GitHub OIDC ID token (oidc-audience),
@@ -16,10 +16,20 @@ import { runnerTempOf, type ActionInputs } from './inputs.js';
 export async function clusterOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<ClusterOptions | undefined> {
   const direct = await directCredentials(inputs, env);
   let kubeconfig: string | undefined;
+  if (inputs.kubeconfig) maskKubeconfig(inputs.kubeconfig, inputs.secrets);
   if (!direct && inputs.kubeconfig) {
     const dir = runnerTempOf(inputs, env);
     mkdirSync(dir, { recursive: true });
     kubeconfig = writeKubeconfig(inputs.kubeconfig, dir);
+  } else if (!direct && env.KUBECONFIG) {
+    // The runner's own kubeconfig (set by an earlier step): its credentials are as secret as the input's.
+    for (const file of env.KUBECONFIG.split(path.delimiter).filter(Boolean)) {
+      try {
+        maskKubeconfig(readFileSync(file, 'utf8'), inputs.secrets);
+      } catch {
+        // unreadable: the cluster client says so
+      }
+    }
   }
   if (!direct && !kubeconfig && !env.KUBECONFIG) return undefined;
   return { kubeconfig, context: undefined, pin: inputs.pin, direct, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env };
@@ -46,7 +56,7 @@ async function directCredentials(inputs: ActionInputs, env: NodeJS.ProcessEnv): 
     } catch (error) {
       throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`, { where, hint: 'retry; check the job has `permissions: id-token: write`' });
     }
-    core.setSecret(idToken);
+    addSecret(inputs.secrets, idToken);
     return { server, token: idToken, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };
   }
   return { server, token: token!, caPem: ca, source: 'the cluster-token input' };
@@ -56,20 +66,13 @@ export function kubeconfigPath(dir: string): string {
   return path.join(dir, 'kubeplan-kubeconfig');
 }
 
-/** Writes the kubeconfig input to a private file and masks every credential in it. */
+/** Masks every credential in a kubeconfig: tokens, passwords, client keys (also decoded, as a chart could hold them). */
+function maskKubeconfig(contents: string, secrets: SecretMask): void {
+  for (const value of kubeconfigCredentials(contents)) addSecret(secrets, value);
+}
+
+/** Writes the kubeconfig input to a private file. */
 function writeKubeconfig(contents: string, dir: string): string {
-  try {
-    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
-    for (const u of parsed?.users ?? []) {
-      for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-        const value = u.user?.[field];
-        if (typeof value === 'string' && value !== '') core.setSecret(value);
-      }
-    }
-  } catch {
-    // not YAML: the apiserver client reports it; mask the whole input anyway
-    core.setSecret(contents);
-  }
   const file = kubeconfigPath(dir);
   writeFileSync(file, contents, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
+import { info } from './log.js';
 import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/commands/drift.js';
 import { UsageError } from '../../core/errors.js';
 import type { CiContext } from '../types.js';
+import { setOutput, writeSummary } from './outputs.js';
 import { GitHubApi } from './api.js';
 import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import type { ActionInputs } from './inputs.js';
@@ -26,12 +28,12 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     color: false,
   });
   const drifted = result.targets.filter((t) => t.drifted.length > 0);
-  core.setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)));
-  await core.summary.addRaw(result.targets.map((t) => formatDriftMarkdown(t)).join('\n')).write();
-  for (const t of result.targets) core.info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
+  setOutput(inputs.secrets, 'drifted-targets', JSON.stringify(drifted.map((t) => t.target)));
+  await writeSummary(inputs.secrets, result.targets.map((t) => formatDriftMarkdown(t)).join('\n'));
+  for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
 
   if (inputs.githubToken && inputs.comment) {
-    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env);
+    const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets);
     const open = await api.listOpenIssues(DRIFT_LABEL);
     for (const t of result.targets) await trackTarget(api, open, t, ctx, now);
   }
@@ -46,7 +48,7 @@ async function trackTarget(api: GitHubApi, open: { number: number; title: string
     if (!issue) return;
     await api.createComment(issue.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ''}). Closing.`);
     await api.updateIssue(issue.number, { state: 'closed', state_reason: 'completed' });
-    core.info(`${t.target}: closed drift issue #${issue.number}`);
+    info(`${t.target}: closed drift issue #${issue.number}`);
     return;
   }
   const recorded = issue ? MARKER.exec(issue.body)?.[2] : undefined;
@@ -61,9 +63,9 @@ async function trackTarget(api: GitHubApi, open: { number: number; title: string
   ].join('\n');
   if (!issue) {
     const number = await api.createIssue(title, body, [DRIFT_LABEL]);
-    core.info(`${t.target}: opened drift issue #${number}`);
+    info(`${t.target}: opened drift issue #${number}`);
   } else if (issue.body !== body || issue.title !== title) {
     await api.updateIssue(issue.number, { title, body });
-    core.info(`${t.target}: updated drift issue #${issue.number}`);
+    info(`${t.target}: updated drift issue #${issue.number}`);
   }
 }

@@ -4,6 +4,7 @@ import type { ReportFormat } from '../../core/commands/diff.js';
 import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
+import { SecretMask } from '../../core/report/secret-mask.js';
 
 export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift' | 'bump' | 'rollback';
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
@@ -40,6 +41,15 @@ export interface ActionInputs {
   rollback: { toRevision: string | undefined };
   /** bump */
   bump: { image: string | undefined; tag: string | undefined; digest: string | undefined; registryAuth: Map<string, { username: string; password: string }> };
+  /** Every credential of this run, masked in the log and replaced in comments, issues, the summary, outputs and reports. */
+  secrets: SecretMask;
+}
+
+/** Masks a credential in the runner's log and in everything kubeplan writes. */
+export function addSecret(secrets: SecretMask, value: string | undefined): void {
+  if (!value) return;
+  core.setSecret(value);
+  secrets.add(value);
 }
 
 const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift', bump: 'bump', rollback: 'rollback' };
@@ -87,11 +97,12 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   if (commentInput !== 'true' && commentInput !== 'false') {
     throw new UsageError(`input comment must be true or false, not "${commentInput}"`, { where: 'action input comment' });
   }
+  const secrets = new SecretMask();
   const token = optional('github-token');
-  if (token) core.setSecret(token);
+  addSecret(secrets, token);
   const kubeconfig = optional('kubeconfig');
   const clusterToken = optional('cluster-token');
-  if (clusterToken) core.setSecret(clusterToken);
+  addSecret(secrets, clusterToken);
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const workingDirectory = path.resolve(workspace, optional('working-directory') ?? '.');
   const runnerTemp = env.RUNNER_TEMP ?? path.join(workingDirectory, '.kubeplan');
@@ -120,21 +131,22 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     concurrency,
     reportFormat: 'json',
     rollback: { toRevision: optional('to-revision') },
-    bump: { image: optional('image'), tag: optional('tag'), digest: optional('digest'), registryAuth: registryAuth(core.getInput('registry-auth')) },
+    bump: { image: optional('image'), tag: optional('tag'), digest: optional('digest'), registryAuth: registryAuth(core.getInput('registry-auth'), secrets) },
+    secrets,
   };
 }
 
 /** `host=username:password` lines; every password is masked before anything is logged. */
-function registryAuth(text: string): Map<string, { username: string; password: string }> {
+function registryAuth(text: string, secrets: SecretMask): Map<string, { username: string; password: string }> {
   const out = new Map<string, { username: string; password: string }>();
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const m = /^([A-Za-z0-9.-]+(?::\d+)?)=([^:]+):(.+)$/.exec(line);
-    if (m) core.setSecret(m[3]!);
+    if (m) addSecret(secrets, m[3]!);
     else {
       const colon = line.lastIndexOf(':');
-      if (colon !== -1) core.setSecret(line.slice(colon + 1));
+      if (colon !== -1) addSecret(secrets, line.slice(colon + 1));
       throw new UsageError(`input registry-auth line ${i + 1} must be host=username:password`, { where: 'action input registry-auth', hint: 'for example ghcr.io=bot:${{ secrets.GHCR_TOKEN }}' });
     }
     const host = m[1] === 'docker.io' || m[1] === 'index.docker.io' ? 'registry-1.docker.io' : m[1]!;

@@ -10,15 +10,20 @@ import { emptyCounts, type Plan } from '../../core/diff/types.js';
 import { formatError, UsageError } from '../../core/errors.js';
 import { packCommentParts } from '../../core/report/comment-parts.js';
 import { objectName, summaryLine } from '../../core/report/common.js';
+import { fencedBlock, markdownText, oneLine } from '../../core/report/escape.js';
+import { info } from './log.js';
 import { formatPlanJson } from '../../core/report/json.js';
 import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
 import type { CiContext } from '../types.js';
+import { setOutput, writeSummary } from './outputs.js';
 import { GitHubApi, GitHubError } from './api.js';
 import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import { runnerTempOf, type ActionInputs } from './inputs.js';
 
 export const COMMENT_LIMIT = 65_536;
 export const SUMMARY_LIMIT = 1024 * 1024;
+/** A plan of thousands of objects is read in the job summary and the JSON report, not in hundreds of comments. */
+export const MAX_COMMENT_PARTS = 5;
 
 /**
  * The plan on a pull request: render and diff, write the JSON report and the job summary, and keep one sticky comment
@@ -30,9 +35,9 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== undefined && !pr.fromFork && inputs.githubToken !== undefined;
   const api = inputs.githubToken
-    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env)
+    ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets)
     : undefined;
-  if (pr?.fromFork) core.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
+  if (pr?.fromFork) info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
 
   const cluster = await clusterOptions(inputs, env);
   const offline = cluster === undefined;
@@ -48,11 +53,11 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       const config = loadConfig(inputs.config, inputs.workingDirectory);
       const changed = await changedFilesSince(config.repoRoot, pr.baseSha, env);
       if (changed === undefined) {
-        core.info(`cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`);
+        info(`cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`);
       } else {
         targets = affectedTargets(config, changed);
         const skipped = config.targets.length - targets.length;
-        core.info(`${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ''}`);
+        info(`${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ''}`);
         if (targets.length === 0) {
           unaffected = true;
         }
@@ -86,11 +91,12 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   } catch (error) {
     const message = formatError(error);
     if (canComment && api) {
-      await postOrWarn(() => upsertErrorComment(api, pr!.number, key, `${marker('error', key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('')}\`\`\`\n${message}\n\`\`\`\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`));
+      const body = `${marker('error', key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${markdownText(n)}\n\n`).join('')}${fencedBlock(message)}\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
+      await postOrWarn(() => upsertErrorComment(api, pr!.number, key, inputs.secrets.mask(body)));
     }
     throw error;
   }
-  if (offline) core.info(`no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`);
+  if (offline) info(`no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`);
   await finish(inputs, ctx, runnerTemp, key, canComment ? api : undefined, plan);
 }
 
@@ -108,35 +114,37 @@ function unaffectedPlan(): Plan {
 async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, key: string, api: GitHubApi | undefined, plan: Plan): Promise<void> {
   const pr = ctx.pullRequest;
   const reportPath = path.join(runnerTemp, 'kubeplan-report.json');
-  writeFileSync(reportPath, formatPlanJson(plan));
+  writeFileSync(reportPath, inputs.secrets.mask(formatPlanJson(plan)));
   for (const target of plan.targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged');
     core.startGroup(`${target.target}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`);
-    for (const c of changed) core.info(`${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}${c.digest.length ? `  ${c.digest.join('; ')}` : ''}${c.error ? `  error: ${c.error.message}` : ''}`);
+    for (const c of changed) info(`${c.action.padEnd(7)} ${oneLine(c.apiVersion)} ${objectName(c)}${c.digest.length ? `  ${oneLine(c.digest.join('; '))}` : ''}${c.error ? `  error: ${oneLine(c.error.message)}` : ''}`);
     core.endGroup();
   }
-  core.info(summaryLine(plan.summary));
+  info(summaryLine(plan.summary));
 
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : 'the full plan is in the job summary';
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)` });
-  await core.summary.addRaw(summaryParts[0]!).write();
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`, maxParts: 1 });
+  await writeSummary(inputs.secrets, summaryParts[0]!);
 
   let commentUrl = '';
   if (api && pr) {
-    const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker('plan', key, { index: i, total: n }), fullReportHint: hint });
+    const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker('plan', key, { index: i, total: n }), fullReportHint: hint, maxParts: MAX_COMMENT_PARTS }).map((part) =>
+      inputs.secrets.mask(part),
+    );
     const synced = await postOrWarn(() => syncPlanComments(api, pr!.number, key, parts));
     if (synced) {
       commentUrl = synced.urls[0] ?? '';
-      core.info(`plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`);
+      info(`plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`);
     }
   }
 
   const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete > 0;
-  core.setOutput('has-changes', String(changed(plan)));
-  core.setOutput('summary', JSON.stringify(plan.summary));
-  core.setOutput('report-path', reportPath);
-  core.setOutput('comment-url', commentUrl);
-  core.setOutput('matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)));
+  setOutput(inputs.secrets, 'has-changes', String(changed(plan)));
+  setOutput(inputs.secrets, 'summary', JSON.stringify(plan.summary));
+  setOutput(inputs.secrets, 'report-path', reportPath);
+  setOutput(inputs.secrets, 'comment-url', commentUrl);
+  setOutput(inputs.secrets, 'matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)));
 
   if (plan.summary.error > 0) {
     core.setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? '' : 's'} could not be planned; see the job summary`);

@@ -1,7 +1,8 @@
-import * as core from '@actions/core';
+import { info } from './log.js';
 import { rollbackCommand } from '../../core/commands/rollback.js';
 import { UsageError } from '../../core/errors.js';
 import type { CiContext } from '../types.js';
+import { setOutput, writeSummary } from './outputs.js';
 import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
 import type { ActionInputs } from './inputs.js';
 
@@ -32,10 +33,10 @@ export async function runRollback(inputs: ActionInputs, ctx: CiContext, env: Nod
     waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
     output: 'text',
     tooling: `kubeplan/v${version}`,
-    onProgress: (message) => core.info(message),
+    onProgress: (message) => info(message),
   });
-  core.info(result.report);
+  info(result.report);
   const newest = result.revisions.at(-1);
-  core.setOutput('rolled-back', list ? '' : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }));
-  await core.summary.addRaw(`### kubeplan rollback: ${inputs.targets[0]}\n\n\`\`\`text\n${result.report}\`\`\`\n`).write();
+  setOutput(inputs.secrets, 'rolled-back', list ? '' : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }));
+  await writeSummary(inputs.secrets, `### kubeplan rollback: ${inputs.targets[0]}\n\n\`\`\`text\n${result.report}\`\`\`\n`);
 }

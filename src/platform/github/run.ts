@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
+import { info } from './log.js';
 import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
 import { existsSync, rmSync } from 'node:fs';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
+import { oneLine } from '../../core/report/escape.js';
 import { readGitHubContext } from './context.js';
 import { readInputs, runnerTempOf } from './inputs.js';
 import { runApply } from './apply.js';
@@ -66,7 +68,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       core.startGroup(`${set.target}: ${set.manifests.length} objects`);
       for (const m of set.manifests) {
         const o = m.object;
-        core.info(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}  ← ${formatSource(m.source)}${m.hook ? '  [hook]' : ''}`);
+        info(`${oneLine(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)}  ← ${oneLine(formatSource(m.source))}${m.hook ? '  [hook]' : ''}`);
       }
       core.endGroup();
     }
