@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
 import { existsSync, rmSync } from 'node:fs';
+import { abortOnSignals, CancelledError } from '../../core/cancel.js';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
 import { readGitHubContext } from './context.js';
@@ -19,8 +20,22 @@ const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   let kubeconfigFile: string | undefined;
+  let command: string | undefined;
+  // A cancelled workflow: the runner sends SIGINT, SIGTERM 7.5 s later, then SIGKILL. The credentials file goes at
+  // once (the cluster client read it when it connected); apply stops before its next write and reports; any other
+  // command, or a second signal, ends the step right away.
+  const cancel = abortOnSignals((name, count, exitCode) => {
+    if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
+    if (count === 1 && command === 'apply') {
+      core.warning(`${name}: the run was cancelled; kubeplan stops before its next write and reports what it wrote`);
+      return;
+    }
+    core.setFailed(`${name}: the run was cancelled; kubeplan stopped`);
+    process.exit(exitCode);
+  });
   try {
     const inputs = readInputs(env);
+    command = inputs.command;
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
@@ -39,7 +54,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       return;
     }
     if (inputs.command === 'apply') {
-      await runApply(inputs, readGitHubContext(env), env, version);
+      await runApply(inputs, readGitHubContext(env), env, version, cancel.signal);
       return;
     }
     const result = await renderCommand({
@@ -83,9 +98,11 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       .write();
   } catch (error) {
     fail(error, env);
+    if (error instanceof CancelledError) process.exitCode = error.exitCode;
   } finally {
     // The credentials written for this step never outlive it, also when it failed.
     if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
+    cancel.dispose();
   }
 }
 
