@@ -4,8 +4,26 @@ import { enableCompileCache } from 'node:module';
 // The bin entry. The V8 compile cache makes every run after the first start faster; the CLI is loaded after it is on.
 enableCompileCache?.();
 const { main } = await import('./cli/main.js');
-process.exitCode = await main(process.argv.slice(2), process.env, process.cwd(), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  isTTY: process.stdout.isTTY === true,
+const { abortOnSignals } = await import('./core/cancel.js');
+// Ctrl-C (or SIGTERM) during `kubeplan apply` stops it before its next write, with a report of what it wrote; a
+// second one, or one during any other command, quits at once.
+const command = process.argv[2];
+const cancel = abortOnSignals((name, count, exitCode) => {
+  if (count === 1 && command === 'apply') {
+    process.stderr.write(`\n${name}: stopping before the next write (again to quit at once)\n`);
+    return;
+  }
+  process.exit(exitCode);
 });
+process.exitCode = await main(
+  process.argv.slice(2),
+  process.env,
+  process.cwd(),
+  {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: process.stdout.isTTY === true,
+  },
+  cancel.signal,
+);
+cancel.dispose();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,4 +44,49 @@ describe('apply killed with SIGKILL at random points', () => {
       expect(list.body.items.find((i) => i.metadata.name === 'outsider')!.data).toEqual({ KEEP: 'me' });
     }
   }, 180_000);
+});
+
+describe('apply interrupted with Ctrl-C (SIGINT)', () => {
+  it('stops before the next write, says what it wrote, exits 130, and the inventory keeps the finished commit', async () => {
+    const ns = `int-${Math.random().toString(36).slice(2, 8)}`;
+    const deployment = (image: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+    });
+    const bundle = (...items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...items] });
+    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`, 'manifests/all.json': bundle(deployment('nginx:1'), cm('old', { V: '1' })) });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    execFileSync('rm', ['-rf', path.join(repo, '.git')]);
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'one');
+    const first = git('rev-parse', 'HEAD');
+    const applied = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(applied.code, applied.stderr).toBe(0);
+    // The next commit rolls out a new image (the health wait never ends: no controller runs on the bench) and drops `old`.
+    writeFileSync(path.join(repo, 'manifests/all.json'), bundle(deployment('nginx:2')));
+    git('commit', '-qam', 'two');
+    const next = git('rev-parse', 'HEAD');
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: helmBin, KUBEPLAN_KUBECTL: kubectlBin };
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', '--timeout', '5m', '--kubeconfig', bench().adminKubeconfig], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const image = async () => (await api<{ spec?: { template: { spec: { containers: { image: string }[] } } } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body.spec?.template.spec.containers[0]!.image;
+    for (let i = 0; i < 300 && (await image()) !== 'nginx:2'; i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('cancelled (SIGINT)');
+    expect(stderr).toContain('updated apps/v1 Deployment');
+    expect(stderr).toContain('not written: 1 prune');
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/old`)).status).toBe(200);
+    const annotations = (await api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`)).body.metadata.annotations;
+    expect(annotations['kubeplan.dev/commit']).toBe(first);
+    expect(annotations['kubeplan.dev/applying-commit']).toBe(next);
+  }, 60_000);
 });
