@@ -150,6 +150,34 @@ describe('the action on a pull request (plan)', () => {
     expect(run.stdout).toContain('pull request from a fork');
   });
 
+  it('on pull_request_target, warns when the pull request\'s head is checked out (untrusted code with secrets), not when the base is', async () => {
+    const ns = await freshNamespace('prt');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }));
+    git('commit', '-qam', 'from the pull request');
+    const head = git('rev-parse', 'HEAD');
+    const payload = pullRequestEvent(6, true, base);
+    payload.pull_request.head.sha = head;
+    const plan = () => runAction({ repo, forge, event: 'pull_request_target', payload, inputs: { 'github-token': 'ghs_seededtoken0123456789' }, scratch });
+    const warning = /::warning title=kubeplan::pull_request_target run with the pull request's head .* checked out/;
+    const onHead = await plan();
+    expect(onHead.code, onHead.stdout).toBe(0);
+    expect(onHead.stdout).toMatch(warning);
+    expect(onHead.stdout).toContain(head.slice(0, 12));
+    expect(onHead.stdout).toMatch(/check out the base branch .*or plan on the pull_request event/);
+    git('checkout', '-q', base);
+    const onBase = await plan();
+    expect(onBase.code, onBase.stdout).toBe(0);
+    expect(onBase.stdout).not.toMatch(/pull_request_target run/);
+  });
+
   it('a broken config fails the step with an error comment, which a later good run minimizes', async () => {
     const ns = await freshNamespace('err');
     const repo = repoWith(ns, [cm('x', { A: '1' })]);

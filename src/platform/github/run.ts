@@ -13,6 +13,7 @@ import { runRollback } from './rollback.js';
 import { runDrift } from './drift.js';
 import { kubeconfigPath } from './cluster.js';
 import { runPlan } from './plan.js';
+import { warnIfPullRequestHeadCheckedOut } from './untrusted-checkout.js';
 
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
@@ -37,6 +38,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     const inputs = readInputs(env);
     command = inputs.command;
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
+    if (env.GITHUB_EVENT_NAME === 'pull_request_target') await warnIfPullRequestHeadCheckedOut(readGitHubContext(env), inputs.workingDirectory, env);
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
       return;
