@@ -89,4 +89,34 @@ describe('apply interrupted with Ctrl-C (SIGINT)', () => {
     expect(annotations['kubeplan.dev/commit']).toBe(first);
     expect(annotations['kubeplan.dev/applying-commit']).toBe(next);
   }, 60_000);
+
+  it('while a pre-install hook Job runs: stops the hooks and writes no release and no inventory', async () => {
+    const ns = `int-${Math.random().toString(36).slice(2, 8)}`;
+    const job = (name: string, weight: number) =>
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  annotations:\n    "helm.sh/hook": pre-install\n    "helm.sh/hook-weight": "${weight}"\n` +
+      'spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: run, image: busybox:1.37, command: ["true"]}]\n';
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  v: "1"\n',
+      'chart/templates/first.yaml': job('first', -5),
+      'chart/templates/second.yaml': job('second', 5),
+    });
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: helmBin, KUBEPLAN_KUBECTL: kubectlBin };
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // No Job controller runs on the bench: the first hook waits until the signal.
+    for (let i = 0; i < 300 && (await api('GET', `/apis/batch/v1/namespaces/${ns}/jobs/first`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('cancelled (SIGINT)');
+    expect(stderr).toContain('not written: 1 object');
+    expect((await api('GET', `/apis/batch/v1/namespaces/${ns}/jobs/second`)).status).toBe(404);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/app`)).status).toBe(404);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`)).status).toBe(404);
+  }, 60_000);
 });

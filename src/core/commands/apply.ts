@@ -43,7 +43,14 @@ export interface ApplyCommandResult {
 /** `kubeplan apply`: render, plan (server mode), then apply target by target; a failing target stops the run. */
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  let sets: Awaited<ReturnType<typeof renderTargets>>;
+  try {
+    sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  } catch (error) {
+    // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error.
+    throwIfCancelled(options.signal, 'the render finished; nothing was written');
+    throw error;
+  }
   throwIfCancelled(options.signal, 'connecting to the cluster; nothing was written');
   const { client, resources, ignore, policy: policyMap } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap });
