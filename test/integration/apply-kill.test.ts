@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
@@ -118,5 +118,32 @@ describe('apply interrupted with Ctrl-C (SIGINT)', () => {
     expect((await api('GET', `/apis/batch/v1/namespaces/${ns}/jobs/second`)).status).toBe(404);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/app`)).status).toBe(404);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`)).status).toBe(404);
+  }, 60_000);
+
+  it('in a terminal, while helm renders: Ctrl-C reaches helm too, and kubeplan reports the cancellation, not a helm error', async () => {
+    const ns = `int-${Math.random().toString(36).slice(2, 8)}`;
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
+    });
+    // A helm that takes long to render, and says when it started.
+    const started = path.join(repo, '..', 'helm-started');
+    const slowHelm = path.join(repo, '..', 'slow-helm');
+    writeFileSync(slowHelm, `#!/bin/sh\ntouch '${started}'\nexec sleep 30\n`, { mode: 0o755 });
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: slowHelm, KUBEPLAN_KUBECTL: kubectlBin };
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 300 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 100));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('cancelled (SIGINT)');
+    expect(stderr).toContain('nothing was written');
+    expect(stderr).not.toMatch(/helm.*failed|RenderError/i);
+    expect((await api('GET', `/api/v1/namespaces/${ns}`)).status).toBe(404);
   }, 60_000);
 });
