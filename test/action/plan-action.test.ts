@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +176,32 @@ describe('the action on a pull request (plan)', () => {
     const onBase = await plan();
     expect(onBase.code, onBase.stdout).toBe(0);
     expect(onBase.stdout).not.toMatch(/pull_request_target run/);
+  });
+
+  it('a cancelled plan (SIGTERM from the runner) removes the kubeconfig file and ends the step at once', async () => {
+    const ns = await freshNamespace('cancel');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+    });
+    // A helm that takes long to render, and says when it started.
+    const started = path.join(repo, '..', 'helm-started');
+    const slowHelm = path.join(repo, '..', 'slow-helm');
+    writeFileSync(slowHelm, `#!/bin/sh\ntouch '${started}'\nexec sleep 10\n`, { mode: 0o755 });
+    const startedAt = Date.now();
+    const run = await runAction({
+      repo,
+      forge,
+      event: 'pull_request',
+      payload: pullRequestEvent(7, false),
+      inputs: { 'github-token': 'ghs_seededtoken0123456789', helm: slowHelm },
+      scratch,
+      interrupt: { signal: 'SIGTERM', when: () => existsSync(started) },
+    });
+    // (runAction checks that the kubeconfig file is gone from RUNNER_TEMP.)
+    expect(run.code, run.stdout).toBe(143);
+    expect(run.stdout).toContain('SIGTERM: the run was cancelled');
+    expect(Date.now() - startedAt).toBeLessThan(9000); // did not wait for helm
   });
 
   it('a broken config fails the step with an error comment, which a later good run minimizes', async () => {
