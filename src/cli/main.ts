@@ -6,7 +6,7 @@ declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
-import { ErrorList, EXIT_ERROR, formatError, UsageError } from '../core/errors.js';
+import { ErrorList, EXIT_ERROR, formatError, KubeplanError, UsageError } from '../core/errors.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
 
@@ -32,7 +32,7 @@ const RENDER_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 /** Runs the CLI; returns the exit code. Errors never escape: they are printed with what, where and what to do. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, rawIO: CliIO): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, rawIO: CliIO, signal?: AbortSignal): Promise<number> {
   // What the CLI prints can become a merge-request comment or a CI log that nobody masks: no credential it knows.
   const secrets = knownCredentials(argv, env, cwd);
   const io: CliIO = { ...rawIO, stdout: (text) => rawIO.stdout(secrets.mask(text)), stderr: (text) => rawIO.stderr(secrets.mask(text)) };
@@ -53,7 +53,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === 'render') return await render(rest, env, cwd, io);
     if (command === 'diff') return await diff(rest, env, cwd, io);
-    if (command === 'apply') return await apply(rest, env, cwd, io);
+    if (command === 'apply') return await apply(rest, env, cwd, io, signal);
     if (command === 'drift') return await drift(rest, env, cwd, io);
     if (command === 'bump') return await bump(rest, env, cwd, io);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
@@ -61,7 +61,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
     for (const e of errors) io.stderr(`error: ${formatError(e)}\n`);
-    return EXIT_ERROR;
+    // A cancelled apply exits as a process stopped by its signal does (130 for Ctrl-C); every other error with 2.
+    return error instanceof KubeplanError ? error.exitCode : EXIT_ERROR;
   }
 }
 
@@ -203,7 +204,7 @@ const APPLY_OPTIONS = {
   output: { type: 'string', short: 'o' },
 } satisfies ParseArgsConfig['options'];
 
-async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO, signal: AbortSignal | undefined): Promise<number> {
   const { values } = parse(args, APPLY_OPTIONS, 'apply');
   if (values.help) {
     io.stdout(APPLY_HELP);
@@ -215,6 +216,7 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   const timeoutMs = parseDuration(values.timeout ?? '5m');
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env),
+    signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: values['force-conflicts'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,

@@ -90,6 +90,59 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(forge.comments.get(44)![0]!.body).toContain('hand-edit');
   });
 
+  it('on SIGTERM (a cancelled workflow) stops writing, removes the kubeconfig, fails the deployment, and keeps the finished commit', async () => {
+    const ns = uniq();
+    const deployment = (image: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+    });
+    const bundle = (...items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...items] });
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`,
+      'web/all.json': bundle(deployment('nginx:1'), cm('old', { V: '1' })),
+    });
+    const first = git('rev-parse', 'HEAD');
+    expect((await runAction(repo, 'push', pushEvent('0'.repeat(40), first), { command: 'apply' })).code).toBe(0);
+    // The next commit rolls out a new image (which waits for health: no controller runs on the bench) and drops `old`.
+    writeFileSync(path.join(repo, 'web/all.json'), bundle(deployment('nginx:2')));
+    git('commit', '-qam', 'web nginx:2');
+    const next = git('rev-parse', 'HEAD');
+    const image = async () => ((await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+    const run = await runActionHelper({
+      repo,
+      forge,
+      event: 'push',
+      payload: pushEvent(first, next),
+      inputs: { command: 'apply', wait: 'true', timeout: '5m' },
+      scratch,
+      interrupt: { signal: 'SIGTERM', when: async () => (await image()) === 'nginx:2' },
+    });
+    // (runAction also checks that the kubeconfig file is gone from RUNNER_TEMP.)
+    expect(run.code, run.stdout).not.toBe(0);
+    expect(run.code).not.toBeNull(); // exited by itself, not killed by the signal
+    expect(run.stdout).toMatch(/cancelled \(SIGTERM\)/);
+    expect(run.stdout).toContain('not written: 1 prune');
+    const status = forge.deployments.find((d) => d.ref === next)!.statuses;
+    expect(status.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(status[1]!.description).toMatch(/^cancelled/);
+    expect(run.outputs['failed-target']).toBe('web');
+    // Nothing was written after the signal: `old` was not pruned, and the inventory still records the finished commit.
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/old`)).status).toBe(200);
+    const parent = async () => ((await api('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-web`)).body as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+    expect((await parent())['kubeplan.dev/commit']).toBe(first);
+    // Played by the test: the controller rolls the Deployment out; then the same commit applies to the end.
+    const live = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as { metadata: { generation: number } };
+    await api('PUT', `/apis/apps/v1/namespaces/${ns}/deployments/web/status`, {
+      body: { ...live, status: { observedGeneration: live.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } },
+    });
+    const rerun = await runAction(repo, 'push', pushEvent(first, next), { command: 'apply', wait: 'true', timeout: '1m' });
+    expect(rerun.code, rerun.stdout).toBe(0);
+    expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/old`)).status).toBe(404);
+    expect((await parent())['kubeplan.dev/commit']).toBe(next);
+  });
+
   it('never applies from a pull request event', async () => {
     const ns = uniq();
     const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`, 'web/cm.json': JSON.stringify(cm('x', { A: '1' })) });

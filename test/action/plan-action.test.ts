@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,60 @@ describe('the action on a pull request (plan)', () => {
     expect(commentsOn(4)).toHaveLength(0);
     expect(run.summary).toContain('Plan: +1 to create');
     expect(run.stdout).toContain('pull request from a fork');
+  });
+
+  it('on pull_request_target, warns when the pull request\'s head is checked out (untrusted code with secrets), not when the base is', async () => {
+    const ns = await freshNamespace('prt');
+    const repo = repoWith(ns, [cm('x', { A: '1' })]);
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }));
+    git('commit', '-qam', 'from the pull request');
+    const head = git('rev-parse', 'HEAD');
+    const payload = pullRequestEvent(6, true, base);
+    payload.pull_request.head.sha = head;
+    const plan = () => runAction({ repo, forge, event: 'pull_request_target', payload, inputs: { 'github-token': 'ghs_seededtoken0123456789' }, scratch });
+    const warning = /::warning title=kubeplan::pull_request_target run with the pull request's head .* checked out/;
+    const onHead = await plan();
+    expect(onHead.code, onHead.stdout).toBe(0);
+    expect(onHead.stdout).toMatch(warning);
+    expect(onHead.stdout).toContain(head.slice(0, 12));
+    expect(onHead.stdout).toMatch(/check out the base branch .*or plan on the pull_request event/);
+    git('checkout', '-q', base);
+    const onBase = await plan();
+    expect(onBase.code, onBase.stdout).toBe(0);
+    expect(onBase.stdout).not.toMatch(/pull_request_target run/);
+  });
+
+  it('a cancelled plan (SIGTERM from the runner) removes the kubeconfig file and ends the step at once', async () => {
+    const ns = await freshNamespace('cancel');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+    });
+    // A helm that takes long to render, and says when it started.
+    const started = path.join(repo, '..', 'helm-started');
+    const slowHelm = path.join(repo, '..', 'slow-helm');
+    writeFileSync(slowHelm, `#!/bin/sh\ntouch '${started}'\nexec sleep 10\n`, { mode: 0o755 });
+    const startedAt = Date.now();
+    const run = await runAction({
+      repo,
+      forge,
+      event: 'pull_request',
+      payload: pullRequestEvent(7, false),
+      inputs: { 'github-token': 'ghs_seededtoken0123456789', helm: slowHelm },
+      scratch,
+      interrupt: { signal: 'SIGTERM', when: () => existsSync(started) },
+    });
+    // (runAction checks that the kubeconfig file is gone from RUNNER_TEMP.)
+    expect(run.code, run.stdout).toBe(143);
+    expect(run.stdout).toContain('SIGTERM: the run was cancelled');
+    expect(Date.now() - startedAt).toBeLessThan(9000); // did not wait for helm
   });
 
   it('a broken config fails the step with an error comment, which a later good run minimizes', async () => {

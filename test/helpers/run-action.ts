@@ -18,7 +18,17 @@ export interface ActionRun {
  * Runs dist/index.js the way the GitHub runner does: INPUT_* variables, the event payload file, GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY, the API pointed at the local forge, the bench admin kubeconfig as the kubeconfig input.
  */
-export async function runAction(options: { repo: string; forge: Forge; event: string; payload: object; inputs: Record<string, string>; scratch: string; env?: Record<string, string> }): Promise<ActionRun> {
+export async function runAction(options: {
+  repo: string;
+  forge: Forge;
+  event: string;
+  payload: object;
+  inputs: Record<string, string>;
+  scratch: string;
+  env?: Record<string, string>;
+  /** Cancels the run the way the runner does: `signal` once `when` (polled with the log so far) holds. */
+  interrupt?: { signal: NodeJS.Signals; when: (log: string) => boolean | Promise<boolean> };
+}): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(options.scratch, 'run-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
   writeFileSync(files.output, '');
@@ -49,10 +59,17 @@ export async function runAction(options: { repo: string; forge: Forge; event: st
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (options.interrupt) {
+    let exited = false;
+    void code.then(() => (exited = true));
+    while (!exited && !(await options.interrupt.when(stdout))) await new Promise((r) => setTimeout(r, 100));
+    if (!exited) child.kill(options.interrupt.signal);
+  }
+  await code;
   // The kubeconfig written for the step is gone afterwards, whatever happened.
   expect(existsSync(path.join(dir, 'kubeplan-kubeconfig'))).toBe(false);
   const outputs: Record<string, string> = {};
   for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
+  return { code: await code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
 }

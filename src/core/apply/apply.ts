@@ -4,6 +4,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
 import type { Change, TargetPlan } from '../diff/types.js';
+import { sleepUnlessCancelled, throwIfCancelled } from '../cancel.js';
 import { ClusterError } from '../errors.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
@@ -34,6 +35,8 @@ export interface ApplyOptions {
   onProgress?: (message: string) => void;
   /** The target keeps revisions (apply.rollback): the preflight also checks the rights on their Secrets. */
   revisions?: boolean;
+  /** Aborted on SIGINT/SIGTERM: no further write starts, waits stop, and the apply throws a CancelledError. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AppliedObject {
@@ -91,7 +94,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
   const hookTimeout = options.waitTimeoutMs ?? 5 * 60_000;
-  const hookProgress = options.onProgress ? { onProgress: options.onProgress } : {};
+  const hookProgress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), signal: options.signal };
   // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
   const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
   if (options.noHooks && plan.hooks?.length) result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? '' : 's'} skipped (--no-hooks)`);
@@ -99,6 +102,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   for (const c of plan.changes.filter((x) => x.action === 'unchanged')) result.objects.push(record('unchanged', c));
 
   const timed = async (name: string, changes: Change[], fn: () => Promise<void>) => {
+    throwIfCancelled(options.signal, `stage ${name}`);
     const started = Date.now();
     await fn();
     result.stages.push({ name, objects: changes.length, ms: Date.now() - started });
@@ -106,7 +110,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const stage = (n: 0 | 1 | 2) => writes.filter((c) => stageOf(c.kind) === n);
   await timed('crds, namespaces, cluster rbac', stage(0), () => applyChanges(stage(0), client, options, result));
   const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition').map((c) => c.name);
-  if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds));
+  if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds, options.signal));
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
   if (runsHooks) {
@@ -118,7 +122,12 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const id = applySetId(parent);
   const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
   const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered), repository: plan.repository };
-  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, stamp);
+  // Until the apply finishes, the parent keeps the last finished commit (an interrupted apply must not look done, and
+  // the out-of-order guard must not refuse re-applying that commit); the one under way is recorded as pending.
+  const recorded = previous?.metadata.annotations ?? {};
+  const unfinished = { commit: recorded[COMMIT_ANNOTATION], digest: recorded[DIGEST_ANNOTATION], applying: options.commit?.sha, repository: plan.repository };
+  throwIfCancelled(options.signal, 'writing the inventory');
+  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, unfinished);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
   if (options.waitTimeoutMs !== undefined) {
@@ -127,17 +136,20 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
       waitHealthy(client, written, {
         timeoutMs: options.waitTimeoutMs!,
         onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`),
+        signal: options.signal,
       }),
     );
   }
   const pruneOrder = [...deletes].sort((a, b) => stageOf(b.kind) - stageOf(a.kind));
   await timed('prune', pruneOrder, async () => {
     for (const d of pruneOrder) {
+      throwIfCancelled(options.signal, `pruning ${d.apiVersion} ${objectName(d)}`);
       await deleteObject(client, d);
       result.pruned++;
       result.objects.push(record('pruned', d));
     }
   });
+  throwIfCancelled(options.signal, 'recording the commit in the inventory');
   await writeParent(client, parent, id, rendered, options.tooling, stamp);
   if (runsHooks) {
     await timed(`${phase} hooks (post)`, [], async () => {
@@ -201,6 +213,8 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
 
 export const COMMIT_ANNOTATION = 'kubeplan.dev/commit';
 export const DIGEST_ANNOTATION = 'kubeplan.dev/bundle-digest';
+/** The commit an apply under way (or interrupted) is writing; removed when it finishes and records COMMIT_ANNOTATION. */
+export const APPLYING_ANNOTATION = 'kubeplan.dev/applying-commit';
 
 /**
  * Out-of-order merges: a pipeline for an older commit must not roll back what a newer one applied. The parent
@@ -220,7 +234,8 @@ async function refuseOlderCommit(plan: TargetPlan, parent: KubeObject | undefine
 }
 
 async function applyChanges(changes: Change[], client: ClusterClient, options: ApplyOptions, result: TargetApplyResult, resources?: ResourceMap): Promise<void> {
-  await Promise.all(
+  // Every write settles before the first error is thrown, so the result counts each object that was written.
+  const settled = await Promise.allSettled(
     changes.map(async (c) => {
       const info = c.resource ?? resources?.lookup(c.object!);
       if (!info) throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: 'install its CRD first' });
@@ -244,9 +259,11 @@ async function applyChanges(changes: Change[], client: ClusterClient, options: A
       result.objects.push(record(c.action === 'create' ? 'created' : c.action === 'replace' ? 'recreated' : 'updated', c));
     }),
   );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
-async function waitEstablished(client: ClusterClient, names: string[], timeoutSeconds: number): Promise<void> {
+async function waitEstablished(client: ClusterClient, names: string[], timeoutSeconds: number, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (const name of names) {
     for (;;) {
@@ -259,7 +276,7 @@ async function waitEstablished(client: ClusterClient, names: string[], timeoutSe
           hint: 'check the CRD with kubectl describe crd',
         });
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleepUnlessCancelled(250, signal, `CustomResourceDefinition ${name} was Established`);
     }
   }
 }
@@ -278,7 +295,7 @@ async function writeParent(
   id: string,
   objects: KubeObject[],
   tooling: string,
-  record: { commit: string | undefined; digest: string; repository: string | undefined },
+  record: { commit: string | undefined; digest: string | undefined; repository: string | undefined; applying?: string | undefined },
 ): Promise<void> {
   const groupKinds = [...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace))].sort();
@@ -295,7 +312,8 @@ async function writeParent(
         ...(namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(',') } : {}),
         ...(record.commit ? { [COMMIT_ANNOTATION]: record.commit } : {}),
         ...(record.repository ? { [REPOSITORY]: record.repository } : {}),
-        [DIGEST_ANNOTATION]: record.digest,
+        ...(record.digest ? { [DIGEST_ANNOTATION]: record.digest } : {}),
+        ...(record.applying ? { [APPLYING_ANNOTATION]: record.applying } : {}),
       },
     },
   };

@@ -1,3 +1,4 @@
+import { sleepUnlessCancelled } from '../cancel.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath } from '../cluster/discovery.js';
 import type { Change } from '../diff/types.js';
@@ -80,6 +81,8 @@ export interface WaitOptions {
   pollMs?: number;
   /** Called about every 5 s with what is still pending. */
   onProgress?: (pending: { name: string; reason: string; seconds: number }[]) => void;
+  /** Stops the wait with a CancelledError once aborted (SIGINT/SIGTERM). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Polls the written objects until every one is healthy; fails fast on a failed one, and names the laggards on timeout. */
@@ -119,7 +122,7 @@ export async function waitHealthy(client: ClusterClient, changes: Change[], opti
       lastReport = Date.now();
       options.onProgress(pending.map((c) => ({ name: objectName(c), reason: reasons.get(c) ?? '', seconds: Math.round((Date.now() - started) / 1000) })));
     }
-    if (pending.length) await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+    if (pending.length) await sleepUnlessCancelled(options.pollMs ?? 1000, options.signal, `${objectName(pending[0]!)} was healthy`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { foreignHookError, HOOK_OF, isHookOf } from '../cluster/applyset.js';
+import { throwIfCancelled } from '../cancel.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, type ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
@@ -21,13 +22,14 @@ export async function runHooks(
   phase: HookPhase,
   client: ClusterClient,
   resources: ResourceMap,
-  options: { timeoutMs: number; onProgress?: (message: string) => void },
+  options: { timeoutMs: number; onProgress?: (message: string) => void; signal?: AbortSignal | undefined },
 ): Promise<string[]> {
   const selected = hooks
     .filter((h) => h.hook.events.includes(phase))
     .sort((a, b) => a.hook.weight - b.hook.weight || a.object.metadata.name.localeCompare(b.object.metadata.name));
   const ran: string[] = [];
   for (const h of selected) {
+    throwIfCancelled(options.signal, `the ${phase} hook ${h.object.kind} ${h.object.metadata.name}`);
     const resource = h.resource ?? resources.lookup(h.object);
     const change: Change = {
       action: 'create',
@@ -50,7 +52,7 @@ export async function runHooks(
     try {
       await serverSideApply(client, resource, h.object, { dryRun: false, force: true });
       options.onProgress?.(`running ${where}`);
-      await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, ...(options.onProgress ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) } : {}) });
+      await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onProgress ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) } : {}) });
     } catch (error) {
       if (policies.includes('hook-failed')) await deleteAndWait(client, change).catch(() => undefined);
       if (error instanceof ApplyError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });

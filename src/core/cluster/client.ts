@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
+import { throwIfCancelled } from '../cancel.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { Limiter } from './limiter.js';
 
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   pin?: { server?: string | undefined; caSha256?: string | undefined };
   /** A server, bearer token and CA given directly (OIDC ID tokens, CI variables): no kubeconfig is read. */
   direct?: DirectCredentials | undefined;
+  /** Once aborted (SIGINT/SIGTERM), no further write is sent: each is refused with a CancelledError. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Credentials without a kubeconfig: what the token is tells the hint when the cluster refuses it. */
@@ -79,6 +82,8 @@ export class ClusterClient {
 
   /** Where a token given without a kubeconfig came from (`a GitHub OIDC token (audience …)`): a 401 names it. */
   private credentialSource: string | undefined;
+  /** Aborted on SIGINT/SIGTERM: writes not yet sent are refused (reads still run, to report what happened). */
+  private signal: AbortSignal | undefined;
 
   static async connect(options: ConnectOptions): Promise<ClusterClient> {
     // Loaded here, not at import: commands that need no cluster (render) should not pay for it.
@@ -114,6 +119,7 @@ export class ClusterClient {
       Math.max(1, options.concurrency),
     );
     client.credentialSource = options.direct?.source;
+    client.signal = options.signal;
     await client.authenticate(RequestContext, HttpMethod.GET);
     return client;
   }
@@ -138,7 +144,11 @@ export class ClusterClient {
 
   /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', urlPath: string, options: RequestOptions = {}): Promise<Response<T>> {
-    return this.limiter.run(() => this.send<T>(method, urlPath, options));
+    return this.limiter.run(() => {
+      // Checked when the request's turn comes: writes queued behind the concurrency limit are never sent either.
+      if (method !== 'GET' && options.query?.dryRun !== 'All') throwIfCancelled(this.signal, `${method} ${urlPath}`);
+      return this.send<T>(method, urlPath, options);
+    });
   }
 
   private async send<T>(method: string, urlPath: string, options: RequestOptions): Promise<Response<T>> {
@@ -175,6 +185,7 @@ export class ClusterClient {
         if (attempt < MAX_ATTEMPTS) {
           this.stats.retries++;
           await sleep(retryDelay(undefined, attempt));
+          if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
           continue;
         }
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -188,6 +199,7 @@ export class ClusterClient {
       if ((status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) && attempt < MAX_ATTEMPTS) {
         this.stats.retries++;
         await sleep(retryDelay(retryAfter, attempt));
+        if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
         continue;
       }
       if (status === 401 && this.credentialSource) throw refusedCredentials(this.server, this.credentialSource);

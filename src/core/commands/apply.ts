@@ -2,13 +2,14 @@ import { applyTarget, bundleDigest, emptyResult, stageOf, type TargetApplyResult
 import { ApplyError } from '../apply/apply-error.js';
 import { RevisionStore } from '../apply/revisions.js';
 import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
+import { cancelReason, CancelledError, throwIfCancelled } from '../cancel.js';
 import { KubeplanError } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
-import type { Plan } from '../diff/types.js';
+import type { Plan, TargetPlan } from '../diff/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { hookRows, objectName, summaryLine } from '../report/common.js';
@@ -43,7 +44,15 @@ export interface ApplyCommandResult {
 /** `kubeplan apply`: render, plan (server mode), then apply target by target; a failing target stops the run. */
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  let sets: Awaited<ReturnType<typeof renderTargets>>;
+  try {
+    sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  } catch (error) {
+    // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error.
+    throwIfCancelled(options.signal, 'the render finished; nothing was written');
+    throw error;
+  }
+  throwIfCancelled(options.signal, 'connecting to the cluster; nothing was written');
   const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
@@ -53,8 +62,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
   if (!options.dryRun) {
     const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
-    for (const target of plan.targets) {
+    for (const [index, target] of plan.targets.entries()) {
       const policy = policies.get(target.target);
+      if (options.signal?.aborted) throw cancelledBefore(options.signal, plan, index, results);
       await options.around?.before(target.target);
       let result: TargetApplyResult;
       const rollback = policy?.rollback ?? false;
@@ -69,6 +79,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         revisions: rollback,
         ...(commit ? { commit } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        signal: options.signal,
       };
       const partial = emptyResult(target.target);
       try {
@@ -82,8 +93,10 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         }
       } catch (error) {
         let failure = error;
+        // Cancelled: no rollback (it would write), but a report of what was and was not written.
+        if (error instanceof CancelledError) failure = cancelledDuring(error, target, partial, plan.targets.slice(index + 1));
         const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
-        if (rollback && wrote && error instanceof KubeplanError) {
+        if (rollback && wrote && error instanceof KubeplanError && !(error instanceof CancelledError)) {
           try {
             const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, repository, record: false, scrubber });
             failure = outcome
@@ -105,6 +118,35 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     }
   }
   return { plan, results, report: options.output === 'json' ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };
+}
+
+/** A CancelledError that says what the interrupted target wrote, what it did not, and which targets never started. */
+function cancelledDuring(error: CancelledError, target: TargetPlan, partial: TargetApplyResult, notStarted: TargetPlan[]): CancelledError {
+  const writes = target.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace')).length;
+  const prunes = target.changes.filter((c) => c.action === 'delete').length;
+  const written = partial.created + partial.updated + partial.recreated;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const missing = [writes - written > 0 ? count(writes - written, 'object') : '', prunes - partial.pruned > 0 ? count(prunes - partial.pruned, 'prune') : ''].filter(Boolean);
+  const lines = [
+    `cancelled (${error.signalName}): stopped ${error.message.replace(/^cancelled \([^)]*\) /, '')}`,
+    `  written: ${written} of ${count(writes, 'object')}${partial.pruned ? `, ${partial.pruned} of ${count(prunes, 'prune')}` : ''}${partial.objects.filter((o) => o.action !== 'unchanged').map((o) => `\n    ${o.action} ${o.apiVersion} ${objectName(o)}`).join('')}`,
+    `  not written: ${missing.length ? missing.join(', ') : 'nothing (the apply was finishing)'}`,
+    ...(notStarted.length ? [`  targets not started: ${notStarted.map((t) => t.target).join(', ')}`] : []),
+    '  the inventory records a commit only once its apply has finished: it still names the last finished one until this apply is run again',
+  ];
+  return new CancelledError(error.signalName, lines.join('\n'), {
+    where: `target ${target.target}`,
+    hint: 'run the apply again (re-run the workflow) to finish it',
+    progress: `${written} of ${count(writes, 'object')} written${prunes ? `, ${partial.pruned} of ${count(prunes, 'prune')}` : ''}`,
+  });
+}
+
+function cancelledBefore(signal: AbortSignal, plan: Plan, index: number, results: TargetApplyResult[]): CancelledError {
+  const reason = cancelReason(signal);
+  const done = results.map((r) => r.target);
+  return new CancelledError(reason, `cancelled (${reason}) before target ${plan.targets[index]!.target}${done.length ? ` (finished: ${done.join(', ')})` : ''}; targets not started: ${plan.targets.slice(index).map((t) => t.target).join(', ')}`, {
+    hint: 'run the apply again (re-run the workflow) to apply the rest',
+  });
 }
 
 function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {

@@ -14,6 +14,8 @@ export interface ClusterOptions {
   concurrency: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM: the client sends no further write. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function openCluster(config: Config, options: ClusterOptions) {
     concurrency: options.concurrency,
     env: options.env,
     cwd: options.cwd,
+    signal: options.signal,
   });
   const resources = await ResourceMap.discover(client);
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));

@@ -5,6 +5,7 @@ import type { TargetApplyResult } from '../../core/apply/apply.js';
 import { applyCommand } from '../../core/commands/apply.js';
 import { affectedTargets } from '../../core/config/affected.js';
 import { loadConfig } from '../../core/config/load-config.js';
+import { CancelledError } from '../../core/cancel.js';
 import { formatError, KubeplanError, UsageError } from '../../core/errors.js';
 import { changedFilesSince } from '../../core/git/changed-files.js';
 import { objectName } from '../../core/report/common.js';
@@ -20,7 +21,7 @@ import type { ActionInputs } from './inputs.js';
  * Apply on a push to the default branch: apply every affected target, one GitHub Deployment per target (in_progress →
  * success / failure), the job summary per target and stage, outputs, and a comment on the merged pull request.
  */
-export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, version: string): Promise<void> {
+export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, version: string, signal?: AbortSignal): Promise<void> {
   if (ctx.pullRequest || ctx.event.startsWith('pull_request')) {
     throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
   }
@@ -64,6 +65,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       targets,
       tools: inputs.tools,
       ...cluster,
+      signal,
       dryRun: false,
       forceConflicts: inputs.forceConflicts,
       allowEmpty: false,
@@ -90,7 +92,13 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
           core.endGroup();
           const id = deployments.get(target);
           if (api && id !== undefined) {
-            const description = result ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned` : error instanceof KubeplanError ? error.format() : String(error);
+            const description = result
+              ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned`
+              : error instanceof CancelledError
+                ? `cancelled (${error.signalName})${error.progress ? `: ${error.progress}` : ''}`
+                : error instanceof KubeplanError
+                  ? error.format()
+                  : String(error);
             await write(() => api.setDeploymentStatus(id, result ? 'success' : 'failure', description, ctx.runUrl));
           }
           if (error) failedTarget = target;

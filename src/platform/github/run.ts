@@ -3,6 +3,7 @@ import { info } from './log.js';
 import path from 'node:path';
 import { renderCommand } from '../../core/commands/render.js';
 import { existsSync, rmSync } from 'node:fs';
+import { abortOnSignals, CancelledError } from '../../core/cancel.js';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
 import { formatSource } from '../../core/manifests/manifest-set.js';
 import { oneLine } from '../../core/report/escape.js';
@@ -14,6 +15,7 @@ import { runRollback } from './rollback.js';
 import { runDrift } from './drift.js';
 import { kubeconfigPath } from './cluster.js';
 import { runPlan } from './plan.js';
+import { warnIfPullRequestHeadCheckedOut } from './untrusted-checkout.js';
 
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
@@ -21,9 +23,24 @@ const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ 
 /** The action: one error boundary around input parsing and the core call. */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   let kubeconfigFile: string | undefined;
+  let command: string | undefined;
+  // A cancelled workflow: the runner sends SIGINT, SIGTERM 7.5 s later, then SIGKILL. The credentials file goes at
+  // once (the cluster client read it when it connected); apply stops before its next write and reports; any other
+  // command, or a second signal, ends the step right away.
+  const cancel = abortOnSignals((name, count, exitCode) => {
+    if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
+    if (count === 1 && command === 'apply') {
+      core.warning(`${name}: the run was cancelled; kubeplan stops before its next write and reports what it wrote`);
+      return;
+    }
+    core.setFailed(`${name}: the run was cancelled; kubeplan stopped`);
+    process.exit(exitCode);
+  });
   try {
     const inputs = readInputs(env);
+    command = inputs.command;
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
+    if (env.GITHUB_EVENT_NAME === 'pull_request_target') await warnIfPullRequestHeadCheckedOut(readGitHubContext(env), inputs.workingDirectory, env);
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
       return;
@@ -41,7 +58,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       return;
     }
     if (inputs.command === 'apply') {
-      await runApply(inputs, readGitHubContext(env), env, version);
+      await runApply(inputs, readGitHubContext(env), env, version, cancel.signal);
       return;
     }
     const result = await renderCommand({
@@ -89,9 +106,11 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       .write();
   } catch (error) {
     fail(error, env);
+    if (error instanceof CancelledError) process.exitCode = error.exitCode;
   } finally {
     // The credentials written for this step never outlive it, also when it failed.
     if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
+    cancel.dispose();
   }
 }
 
