@@ -94,6 +94,21 @@ describe('a pull request cannot opt itself in', () => {
   });
 });
 
+describe('a base commit the clone does not have', () => {
+  it('means every opt-in is off, and the plan says so when the change has some', async () => {
+    const ns = await freshNamespace('nobase');
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: ov\n    namespace: ${ns}\n    kustomize: ov\nkustomize:\n  allowExecPlugins: true\n`,
+      'ov/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+    });
+    const run = await plan(repo, 33, 'a'.repeat(40), 'b'.repeat(40));
+    expect(run.code, run.stdout).toBe(0);
+    const body = comments(33).find((c) => c.body.includes('kubeplan:plan'))!.body;
+    expect(body).toContain(`> [!NOTE]\n> The base commit ${'a'.repeat(12)} is not in the clone, so the opt-ins of kubeplan.yaml (kustomize.allow*, helm.allowRepositories) are off for this plan`);
+  });
+});
+
 describe('helm and kubectl run without the runner\'s credentials', () => {
   it('gets neither the inputs, the GitHub token, the runtime token nor the kubeconfig', async () => {
     const ns = await freshNamespace('toolenv');

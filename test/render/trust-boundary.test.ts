@@ -89,7 +89,17 @@ describe('a local chart reads nothing outside the repository', () => {
   it('refuses a link into .git, where actions/checkout keeps the token', () => {
     const repo = makeRepo({ ...CHART, '.git/config': `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SEED}\n` });
     symlinkSync('../../../.git/config', path.join(repo, 'charts/app/files/x'));
-    expectRefused(runCli(['render'], { cwd: repo }), "charts/app/files/x is a symlink to ../../../.git/config", "inside the repository's .git folder");
+    expectRefused(runCli(['render'], { cwd: repo }), "charts/app/files/x is a symlink to ../../../.git/config, which is inside the repository's .git folder");
+  });
+
+  it('refuses a chart at the repository root, whose files would include .git', () => {
+    const repo = makeRepo({
+      'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  git: {{ .Files.Get ".git/config" | quote }}\n',
+      '.git/config': `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SEED}\n`,
+      'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: .\n',
+    });
+    expectRefused(runCli(['render'], { cwd: repo }), "target app: .git is inside the repository's .git folder", 'move the chart');
   });
 
   it('keeps links inside the repository working', () => {

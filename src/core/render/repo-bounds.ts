@@ -54,7 +54,8 @@ export class RepoBounds {
       });
     }
     if (isInside(this.gitDir, real)) {
-      throw new RenderError(`${shown} ${this.describeLink(abs, real)}, inside the repository's .git folder`, {
+      const how = real === path.resolve(abs) ? 'is' : `${this.describeLink(abs, real)}, which is`;
+      throw new RenderError(`${shown} ${how} inside the repository's .git folder`, {
         where: this.where,
         hint: ".git holds the checkout's credentials, so nothing rendered may read it: move the chart or files into their own folder",
       });
