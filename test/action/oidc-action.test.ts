@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -156,6 +157,9 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
 
   it('the CLI takes a token from a variable (GitLab id_tokens) with --server and --certificate-authority', async () => {
     const dir = repo();
+    // The same repository the action runs above applied from (their inventory records it); a clone has it as origin.
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    execFileSync('git', ['remote', 'add', 'origin', 'https://github.com/acme/config.git'], { cwd: dir });
     const token = issuer.mint({ aud: 'kubeplan-bench', sub: subject, repository: 'acme/config' });
     const args = ['diff', '--server', cluster.server, '--token-env', 'KUBEPLAN_ID_TOKEN', '--certificate-authority', cluster.caFile];
     const ok = await runCliAsync(args, { cwd: dir, env: { KUBEPLAN_ID_TOKEN: token } });

@@ -26,7 +26,7 @@ describe('action.yml', () => {
   it('every output is set by the action and documented in the README outputs table', () => {
     const table = section('Outputs');
     for (const name of Object.keys(action.outputs)) {
-      expect(outputsSource, `output ${name} is never set`).toMatch(new RegExp(`setOutput\\(\\s*'${name}'`));
+      expect(outputsSource, `output ${name} is never set`).toMatch(new RegExp(`setOutput\\(\\s*(?:[\\w.]+,\\s*)?'${name}'`));
       expect(table, `output ${name} is not in the README`).toContain(`\`${name}\``);
     }
   });

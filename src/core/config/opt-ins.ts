@@ -2,6 +2,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
+import { inlineCode } from '../report/escape.js';
 import type { Config, HelmPolicy, KustomizePolicy } from './types.js';
 
 /**
@@ -85,8 +86,8 @@ function describeChanges(base: OptIns, head: OptIns, ref: string, relConfig: str
   }
   const added = head.helm.allowRepositories.filter((r) => !base.helm.allowRepositories.includes(r));
   const removed = base.helm.allowRepositories.filter((r) => !head.helm.allowRepositories.includes(r));
-  if (added.length) changes.push(`adds ${added.map((r) => `\`${r}\``).join(', ')} to \`helm.allowRepositories\``);
-  if (removed.length) changes.push(`removes ${removed.map((r) => `\`${r}\``).join(', ')} from \`helm.allowRepositories\``);
+  if (added.length) changes.push(`adds ${added.map((r) => inlineCode(r)).join(', ')} to \`helm.allowRepositories\``);
+  if (removed.length) changes.push(`removes ${removed.map((r) => inlineCode(r)).join(', ')} from \`helm.allowRepositories\``);
   if (changes.length === 0) return [];
   const where = baseHasConfig ? `the base commit ${ref.slice(0, 12)}` : `the base commit ${ref.slice(0, 12)} (which has no ${relConfig}: everything off)`;
   return [`This change sets ${changes.join('; ')} in ${relConfig}. Opt-ins are read from ${where}, so this plan renders without the change; it takes effect once merged.`];

@@ -26,7 +26,8 @@ export function planHeader(plan: Plan): string[] {
   }
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
-  for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${markdownText(notice)}`, '');
+  // Notices are kubeplan's own markdown; the values from the change in them are inline code already.
+  for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${notice}`, '');
   if (plan.base) out.push(`What this change does, ${inlineCode(plan.base)} → head:`, '');
   out.push(...tables(plan.targets));
   out.push(...missingRights(plan.targets));

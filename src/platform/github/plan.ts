@@ -10,7 +10,7 @@ import { emptyCounts, type Plan } from '../../core/diff/types.js';
 import { formatError, UsageError } from '../../core/errors.js';
 import { packCommentParts } from '../../core/report/comment-parts.js';
 import { objectName, summaryLine } from '../../core/report/common.js';
-import { fencedBlock, markdownText, oneLine } from '../../core/report/escape.js';
+import { fencedBlock, oneLine } from '../../core/report/escape.js';
 import { info } from './log.js';
 import { formatPlanJson } from '../../core/report/json.js';
 import { marker, syncPlanComments, upsertErrorComment } from '../sticky-comments.js';
@@ -91,7 +91,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   } catch (error) {
     const message = formatError(error);
     if (canComment && api) {
-      const body = `${marker('error', key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${markdownText(n)}\n\n`).join('')}${fencedBlock(message)}\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
+      const body = `${marker('error', key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('')}${fencedBlock(message)}\n${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
       await postOrWarn(() => upsertErrorComment(api, pr!.number, key, inputs.secrets.mask(body)));
     }
     throw error;
