@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, bench, freshNamespace } from '../harness/kube.js';
+import { api, bench, freshNamespace, kubectl } from '../harness/kube.js';
 import { MAX_DEPTH } from '../../src/core/manifests/input-limits.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync, type CliRun } from '../helpers/run-cli.js';
@@ -49,17 +49,29 @@ describe('an object too large for the apiserver', () => {
   });
 });
 
-describe('an object nested as deep as kubeplan accepts', () => {
-  it('goes through every plan mode, every report format and apply', async () => {
-    const ns = await freshNamespace('deep');
-    const group = `${ns}.example.com`;
-    const crd = {
+/** A namespace and a served custom resource kind `Deep` in it that takes anything (x-kubernetes-preserve-unknown-fields). */
+async function deepKind(): Promise<{ ns: string; group: string }> {
+  const ns = await freshNamespace('deep');
+  const group = `${ns}.example.com`;
+  const crd = {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: `deeps.${group}` },
       spec: { group, scope: 'Namespaced', names: { kind: 'Deep', plural: 'deeps', singular: 'deep', listKind: 'DeepList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
     };
-    expect((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+  expect((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+  for (let i = 0; ; i++) {
+    // Until the CRD is served the answer is a plain-text 404, which the JSON helper cannot read: ask kubectl.
+    if ((await kubectl(['get', `deeps.${group}`, '-n', ns])).code === 0) break;
+    if (i > 100) throw new Error('the CRD was never served');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { ns, group };
+}
+
+describe('an object nested as deep as kubeplan accepts', () => {
+  it('goes through every plan mode, every report format and apply', async () => {
+    const { ns, group } = await deepKind();
     const deep = (leaf: string) => {
       // The object and spec are two levels: the rest of the limit nests inside spec.
       let value: unknown = leaf;
@@ -67,13 +79,6 @@ describe('an object nested as deep as kubeplan accepts', () => {
       return JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Deep', metadata: { name: 'd', namespace: ns }, spec: value });
     };
     const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`, 'raw/d.json': deep('one') });
-    for (let i = 0; ; i++) {
-      // Until the CRD is served the answer is a plain-text 404, which the JSON helper refuses.
-      const ready = await api('GET', `/apis/${group}/v1/namespaces/${ns}/deeps`).catch(() => undefined);
-      if (ready?.status === 200) break;
-      if (i > 100) throw new Error('the CRD was never served');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const first = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
     expect(first.code, first.stderr).toBe(0);
     writeFileSync(path.join(repo, 'raw/d.json'), deep('two'));
@@ -88,6 +93,26 @@ describe('an object nested as deep as kubeplan accepts', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('1 updated');
   }, 240_000);
+
+  it('a live object nested deeper (the apiserver takes it) is an error naming it, not a crash', async () => {
+    const { ns, group } = await deepKind();
+    const n = 3000;
+    const body = `{"apiVersion":"${group}/v1","kind":"Deep","metadata":{"name":"d"},"spec":${'{"k":'.repeat(n)}"x"${'}'.repeat(n)}}`;
+    const created = await api('POST', `/apis/${group}/v1/namespaces/${ns}/deeps`, { body });
+    expect(created.status).toBe(201);
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`,
+      'raw/d.yaml': `apiVersion: ${group}/v1\nkind: Deep\nmetadata:\n  name: d\nspec:\n  k: shallow\n`,
+    });
+    for (const mode of ['server', 'client']) {
+      const run = await runCliAsync(['diff', ...kubeconfig(), '--mode', mode, '-o', 'json'], { cwd: repo });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).not.toContain('bug in kubeplan');
+      const change = (JSON.parse(run.stdout) as JsonReport).targets[0]!.changes[0]!;
+      expect(change).toMatchObject({ action: 'error', kind: 'Deep', name: 'd' });
+      expect(change.error!.message).toMatch(/^the live object nests deeper than \d+ levels, too deep for kubeplan to compare$/);
+    }
+  }, 120_000);
 });
 
 describe('Secret values in errors', () => {

@@ -4,6 +4,7 @@ import { resourcePath, type ResourceMap, type ResourceInfo } from '../cluster/di
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
 import { apiGroup, objectIdentity } from '../manifests/scope.js';
+import { MAX_DEPTH, valueLimitProblem } from '../manifests/input-limits.js';
 import { isSecret } from '../manifests/redact.js';
 import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { renderedMatchesLive } from './compare.js';
@@ -216,6 +217,10 @@ async function planDeletions(
           via: 'intent',
         };
       }
+      const deep = liveTooDeep(m);
+      if (deep) {
+        return { action: 'error', apiVersion: m.apiVersion, kind: m.kind, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), name: m.metadata.name, paths: [], digest: [], diff: '', error: deep, via: 'intent' };
+      }
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
       return {
@@ -393,6 +398,8 @@ async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
+  const deep = liveObject && liveTooDeep(liveObject);
+  if (deep) return { ...base, action: 'error', error: deep, via: 'intent' };
   if (!liveObject) return planCreate(r, ctx);
   // An object of another ApplySet is taken over only when git asks for it: otherwise two targets would relabel it
   // back and forth, and the one that lost it would prune it.
@@ -572,6 +579,21 @@ function digestForCreate(after: KubeObject): string[] {
 
 function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+const LIVE_MAX_DEPTH = MAX_DEPTH + 10;
+
+/**
+ * A live object nesting deeper than kubeplan reads input (anyone who may write a custom resource can make one) is an
+ * error of that object: comparing it would overflow the stack.
+ */
+function liveTooDeep(live: KubeObject): ObjectError | undefined {
+  // metadata.managedFields[].fieldsV1 mirrors the object's fields four levels deeper than the object has them.
+  if (!valueLimitProblem(live, LIVE_MAX_DEPTH)) return undefined;
+  return {
+    message: `the live object nests deeper than ${LIVE_MAX_DEPTH} levels, too deep for kubeplan to compare`,
+    hint: 'see what wrote it (kubectl get -o json); kubeplan plans objects nested up to that depth',
+  };
 }
 
 /** Server messages may quote Secret values (an admission policy echoing the object): they never leave kubeplan. */

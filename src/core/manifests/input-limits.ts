@@ -19,8 +19,8 @@ export interface LimitProblem {
 
 export const DEPTH_HINT = 'Kubernetes objects never nest this deep: check the program or template that generated the file';
 
-export function depthProblem(): LimitProblem {
-  return { message: `the document nests deeper than ${MAX_DEPTH} levels`, hint: DEPTH_HINT };
+export function depthProblem(maxDepth = MAX_DEPTH): LimitProblem {
+  return { message: `the document nests deeper than ${maxDepth} levels`, hint: DEPTH_HINT };
 }
 
 /**
@@ -29,7 +29,7 @@ export function depthProblem(): LimitProblem {
  * excessive aliasing" rule), when it nests deeper than MAX_DEPTH, or when an alias refers to a node containing it.
  * Linear in the written size: shared nodes are measured once.
  */
-export function valueLimitProblem(value: unknown): LimitProblem | undefined {
+export function valueLimitProblem(value: unknown, maxDepth = MAX_DEPTH): LimitProblem | undefined {
   if (!isCollection(value)) return undefined;
   interface Frame {
     node: object;
@@ -63,13 +63,13 @@ export function valueLimitProblem(value: unknown): LimitProblem | undefined {
       if (known) {
         top.size += known.size;
         top.depth = Math.max(top.depth, known.depth + 1);
-        if (top.depth > MAX_DEPTH) return depthProblem();
+        if (top.depth > maxDepth) return depthProblem(maxDepth);
         continue;
       }
       if (open.has(child)) {
         return { message: 'an alias refers to a node that contains it (a recursive anchor)', hint: 'remove the alias: an object cannot contain itself' };
       }
-      if (stack.length >= MAX_DEPTH) return depthProblem();
+      if (stack.length >= maxDepth) return depthProblem(maxDepth);
       stack.push(frame(child));
       continue;
     }
@@ -81,7 +81,7 @@ export function valueLimitProblem(value: unknown): LimitProblem | undefined {
     if (parent) {
       parent.size += done.size;
       parent.depth = Math.max(parent.depth, done.depth + 1);
-      if (parent.depth > MAX_DEPTH) return depthProblem();
+      if (parent.depth > maxDepth) return depthProblem(maxDepth);
     } else root = done;
   }
   const expanded = root.size;
