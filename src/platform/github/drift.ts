@@ -34,7 +34,9 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
 
   if (inputs.githubToken && inputs.comment) {
     const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets);
-    const open = await api.listOpenIssues(DRIFT_LABEL);
+    // Only issues this token opened: anyone who can label an issue could otherwise have kubeplan edit or close theirs.
+    const me = await api.identity();
+    const open = (await api.listOpenIssues(DRIFT_LABEL)).filter((i) => i.author === me);
     for (const t of result.targets) await trackTarget(api, open, t, ctx, now);
   }
   const failed = result.targets.filter((t) => t.errors.length > 0);
