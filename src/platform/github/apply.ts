@@ -111,7 +111,8 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       const pr = await api.mergedPullRequest(sha);
       if (pr === undefined) return;
       const key = createHash('sha256').update(`${inputs.config}|${sha}`).digest('hex').slice(0, 12);
-      const body = `${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
+      // Masked here, not only on the way out, so an unchanged comment compares equal and is not written again.
+      const body = inputs.secrets.mask(`${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`);
       const existing = (await ownComments(api, pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
       if (existing?.body === body) return;
       if (existing) await api.updateComment(existing.id, body);
