@@ -29,8 +29,8 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     color: false,
   });
   const drifted = result.targets.filter((t) => t.drifted.length > 0);
-  setOutput(inputs.secrets, 'drifted-targets', JSON.stringify(drifted.map((t) => t.target)));
-  await writeSummary(inputs.secrets, result.targets.map((t) => formatDriftMarkdown(t)).join('\n'));
+  setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)), inputs.secrets);
+  await writeSummary(result.targets.map((t) => formatDriftMarkdown(t)).join('\n'), inputs.secrets);
   for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
 
   if (inputs.githubToken && inputs.comment) {
