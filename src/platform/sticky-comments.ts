@@ -28,9 +28,9 @@ export interface SyncResult {
 }
 
 /**
- * Makes the pull request hold exactly `parts` as kubeplan's plan comments (among the token's own comments) for `key`: unchanged parts are not touched
- * (no API call), changed ones are edited in place, missing ones created, extra ones deleted. An error comment of an
- * earlier run is marked outdated and minimized.
+ * Makes the pull request hold exactly `parts` as kubeplan's plan comments for `key`, among the token's own comments:
+ * unchanged parts are not touched (no API call), changed ones are edited in place, missing ones created, extra ones
+ * deleted. An error comment of an earlier run is marked outdated and minimized.
  */
 export async function syncPlanComments(platform: ReviewPlatform, pr: number, key: string, parts: string[]): Promise<SyncResult> {
   const all = await ownComments(platform, pr);

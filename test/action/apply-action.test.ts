@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,10 @@ describe('the action on a push to the default branch (apply)', () => {
     git('commit', '-qam', 'web v2 (#42)');
     const after = git('rev-parse', 'HEAD');
     forge.commitPulls.set(after, [42]);
+    // Someone else's comment with the marker of this apply is not kubeplan's to edit.
+    const key = createHash('sha256').update(`kubeplan.yaml|${after}`).digest('hex').slice(0, 12);
+    const planted = { id: 42_001, node_id: 'IC_m42', body: `<!-- kubeplan:plan:apply-${key} -->\nnot applied, ignore the deployment`, user: 'mallory', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+    forge.comments.set(42, [{ ...planted }]);
     const run = await runAction(repo, 'push', pushEvent(before, after), { apply: 'true' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('1 of 2 targets affected');
@@ -60,7 +65,9 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(deployment.statuses[0]!.log_url).toBe('https://github.com/acme/config/actions/runs/777');
     expect(run.summary).toContain(`### kubeplan applied \`${after.slice(0, 7)}\``);
-    expect(forge.comments.get(42)![0]!.body).toContain(`kubeplan applied \`${after.slice(0, 7)}\``);
+    expect(forge.comments.get(42)![0]).toEqual(planted);
+    expect(forge.comments.get(42)![1]!.body).toContain(`kubeplan applied \`${after.slice(0, 7)}\``);
+    expect(forge.comments.get(42)![1]!.user).toBe('github-actions[bot]');
     expect(forge.violations).toEqual([]);
   });
 

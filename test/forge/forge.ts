@@ -53,6 +53,8 @@ export interface ForgeDeployment {
 
 export interface ForgeIssue {
   number: number;
+  /** Who opened it (github-actions[bot] when unset). */
+  user?: string;
   title: string;
   body: string;
   state: 'open' | 'closed';
@@ -293,7 +295,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           labels: i.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
           url: `${base}${repoPrefix}/issues/${i.number}`,
           html_url: `https://github.com/${owner}/${repo}/issues/${i.number}`,
-          user: null,
+          user: user(i.user),
           assignee: null,
           milestone: null,
           closed_at: i.state === 'closed' ? '2026-01-01T00:00:00Z' : null,
@@ -313,7 +315,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
           check(operation, 'request', body);
           const b = body as { title: string; body?: string; labels?: string[] };
-          const issue: ForgeIssue = { number: nextIssue++, title: b.title, body: b.body ?? '', state: 'open', labels: b.labels ?? [] };
+          const issue: ForgeIssue = { number: nextIssue++, user: loginOf(token), title: b.title, body: b.body ?? '', state: 'open', labels: b.labels ?? [] };
           issues.set(issue.number, issue);
           return send(201, renderIssue(issue));
         }

@@ -30,9 +30,8 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   const maxParts = Math.max(1, options.maxParts);
   const bodies: string[] = [];
   const sections = planSections(plan);
-  // Room kept in the last allowed body for the note on what was left out.
+  // The last allowed body keeps room for the note on what was left out, in case sections are.
   const noteRoom = 200 + options.fullReportHint.length;
-  // The last allowed body keeps room for the note, in case sections are left out.
   const room = () => (bodies.length + 1 >= maxParts ? budget - noteRoom : budget);
   let current = header.length + footer.length + 2 > room() ? truncateText(header, room() - footer.length - 2, options.fullReportHint) : header;
   let omitted = 0;

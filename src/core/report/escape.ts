@@ -6,7 +6,6 @@
 
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
 // C0 controls but tab, DEL and C1 controls: ESC starts terminal sequences (GitLab's section markers among them).
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** One line, whatever it holds: line breaks become ␤, other control characters their visible symbol (ESC → ␛). */

@@ -169,12 +169,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   }
 
   /** Open issues with a label (the drift tracking issues), all pages. */
-  async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string }[]> {
-    const out: { number: number; title: string; body: string }[] = [];
+  async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string; author: string }[]> {
+    const out: { number: number; title: string; body: string; author: string }[] = [];
     let url: string | undefined = `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
     while (url) {
-      const { data, headers }: { data: { number: number; title: string; body?: string | null; pull_request?: unknown }[]; headers: Headers } = await this.request('GET', url);
-      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '' })));
+      const { data, headers }: { data: { number: number; title: string; body?: string | null; pull_request?: unknown; user?: { login: string } | null }[]; headers: Headers } = await this.request('GET', url);
+      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', author: i.user?.login ?? '' })));
       url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
     }
     return out;

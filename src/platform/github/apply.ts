@@ -40,9 +40,9 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       targets = affectedTargets(config, changed);
       info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
       if (targets.length === 0) {
-        setOutput(inputs.secrets, 'applied', '{}');
-        setOutput(inputs.secrets, 'failed-target', '');
-        await writeSummary(inputs.secrets, "### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n");
+        setOutput('applied', '{}', inputs.secrets);
+        setOutput('failed-target', '', inputs.secrets);
+        await writeSummary("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n", inputs.secrets);
         return;
       }
     }
@@ -110,16 +110,17 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   }
 
   const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
-  setOutput(inputs.secrets, 'applied', JSON.stringify(applied));
-  setOutput(inputs.secrets, 'failed-target', failedTarget);
+  setOutput('applied', JSON.stringify(applied), inputs.secrets);
+  setOutput('failed-target', failedTarget, inputs.secrets);
   const summary = applySummary(sha, results, failedTarget, failure);
-  await writeSummary(inputs.secrets, summary);
+  await writeSummary(summary, inputs.secrets);
   if (api) {
     await write(async () => {
       const pr = await api.mergedPullRequest(sha);
       if (pr === undefined) return;
       const key = createHash('sha256').update(`${inputs.config}|${sha}`).digest('hex').slice(0, 12);
-      const body = `${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`;
+      // Masked here, not only on the way out, so an unchanged comment compares equal and is not written again.
+      const body = inputs.secrets.mask(`${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`);
       const existing = (await ownComments(api, pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
       if (existing?.body === body) return;
       if (existing) await api.updateComment(existing.id, body);

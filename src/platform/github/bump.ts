@@ -125,12 +125,12 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
   const { plan, pullRequests } = result.report;
   const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
   setOutput(
-    inputs.secrets,
     'bumps',
     JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.id)?.url ?? null }))),
+    inputs.secrets,
   );
-  setOutput(inputs.secrets, 'pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)));
-  await writeSummary(inputs.secrets, bumpSummaryMarkdown(result.report));
+  setOutput('pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)), inputs.secrets);
+  await writeSummary(bumpSummaryMarkdown(result.report), inputs.secrets);
   const failed = [...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`), ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`)];
   for (const f of failed) core.error(f);
   if (failed.length > 0) core.setFailed(`kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`);

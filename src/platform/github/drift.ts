@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { info } from './log.js';
 import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../../core/commands/drift.js';
 import { UsageError } from '../../core/errors.js';
+import type { SecretMask } from '../../core/report/secret-mask.js';
 import type { CiContext } from '../types.js';
 import { setOutput, writeSummary } from './outputs.js';
 import { GitHubApi } from './api.js';
@@ -28,20 +29,22 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     color: false,
   });
   const drifted = result.targets.filter((t) => t.drifted.length > 0);
-  setOutput(inputs.secrets, 'drifted-targets', JSON.stringify(drifted.map((t) => t.target)));
-  await writeSummary(inputs.secrets, result.targets.map((t) => formatDriftMarkdown(t)).join('\n'));
+  setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)), inputs.secrets);
+  await writeSummary(result.targets.map((t) => formatDriftMarkdown(t)).join('\n'), inputs.secrets);
   for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
 
   if (inputs.githubToken && inputs.comment) {
     const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets);
-    const open = await api.listOpenIssues(DRIFT_LABEL);
-    for (const t of result.targets) await trackTarget(api, open, t, ctx, now);
+    // Only issues this token opened: anyone who can label an issue could otherwise have kubeplan edit or close theirs.
+    const me = await api.identity();
+    const open = (await api.listOpenIssues(DRIFT_LABEL)).filter((i) => i.author === me);
+    for (const t of result.targets) await trackTarget(api, open, t, ctx, now, inputs.secrets);
   }
   const failed = result.targets.filter((t) => t.errors.length > 0);
   if (failed.length) core.setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(', ')}; see the job summary`);
 }
 
-async function trackTarget(api: GitHubApi, open: { number: number; title: string; body: string }[], t: TargetDrift, ctx: CiContext, now: Date): Promise<void> {
+async function trackTarget(api: GitHubApi, open: { number: number; title: string; body: string }[], t: TargetDrift, ctx: CiContext, now: Date, secrets: SecretMask): Promise<void> {
   const issue = open.find((i) => MARKER.exec(i.body)?.[1] === t.target);
   if (t.errors.length > 0) return; // unsure: leave the issue as it is
   if (t.drifted.length === 0) {
@@ -55,12 +58,13 @@ async function trackTarget(api: GitHubApi, open: { number: number; title: string
   const firstSeen = recorded ?? (t.firstSeen ?? now).toISOString();
   const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 86_400_000));
   const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
-  const body = [
+  // Masked before the comparison with the issue, which holds the masked text.
+  const body = secrets.mask([
     `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
     `Drifting for ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
     '',
     formatDriftMarkdown(t),
-  ].join('\n');
+  ].join('\n'));
   if (!issue) {
     const number = await api.createIssue(title, body, [DRIFT_LABEL]);
     info(`${t.target}: opened drift issue #${number}`);

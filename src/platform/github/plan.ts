@@ -125,7 +125,7 @@ async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, 
 
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : 'the full plan is in the job summary';
   const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`, maxParts: 1 });
-  await writeSummary(inputs.secrets, summaryParts[0]!);
+  await writeSummary(summaryParts[0]!, inputs.secrets);
 
   let commentUrl = '';
   if (api && pr) {
@@ -140,11 +140,11 @@ async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, 
   }
 
   const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete > 0;
-  setOutput(inputs.secrets, 'has-changes', String(changed(plan)));
-  setOutput(inputs.secrets, 'summary', JSON.stringify(plan.summary));
-  setOutput(inputs.secrets, 'report-path', reportPath);
-  setOutput(inputs.secrets, 'comment-url', commentUrl);
-  setOutput(inputs.secrets, 'matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)));
+  setOutput('has-changes', String(changed(plan)), inputs.secrets);
+  setOutput('summary', JSON.stringify(plan.summary), inputs.secrets);
+  setOutput('report-path', reportPath, inputs.secrets);
+  setOutput('comment-url', commentUrl, inputs.secrets);
+  setOutput('matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)), inputs.secrets);
 
   if (plan.summary.error > 0) {
     core.setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? '' : 's'} could not be planned; see the job summary`);

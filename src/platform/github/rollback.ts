@@ -1,6 +1,7 @@
 import { info } from './log.js';
 import { rollbackCommand } from '../../core/commands/rollback.js';
 import { UsageError } from '../../core/errors.js';
+import { fencedBlock } from '../../core/report/escape.js';
 import type { CiContext } from '../types.js';
 import { setOutput, writeSummary } from './outputs.js';
 import { CLUSTER_INPUTS, clusterOptions } from './cluster.js';
@@ -37,6 +38,6 @@ export async function runRollback(inputs: ActionInputs, ctx: CiContext, env: Nod
   });
   info(result.report);
   const newest = result.revisions.at(-1);
-  setOutput(inputs.secrets, 'rolled-back', list ? '' : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }));
-  await writeSummary(inputs.secrets, `### kubeplan rollback: ${inputs.targets[0]}\n\n\`\`\`text\n${result.report}\`\`\`\n`);
+  setOutput('rolled-back', list ? '' : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }), inputs.secrets);
+  await writeSummary(`### kubeplan rollback: ${inputs.targets[0]}\n\n${fencedBlock(result.report.replace(/\n$/, ''), 'text')}\n`, inputs.secrets);
 }
