@@ -157,7 +157,7 @@ describe('ownership: the repository an inventory belongs to', () => {
     const refused = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: b, env: actions });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('belongs to repository github.com/Team-A/deploy');
-    expect(refused.stderr).not.toContain('shallow');
+    expect(refused.stdout + refused.stderr).not.toContain('fetch full history');
     const after = { ...(await versions(watched)), ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata.resourceVersion };
     expect(after).toEqual(before);
 

@@ -132,17 +132,16 @@ function splitList(value: string | undefined): string[] {
 }
 
 /**
- * Another repository's inventory: the parent records a repository that is not this one (or this run cannot say which
- * repository it is). Parents without the record (older kubeplan) are taken over and get it.
+ * Another repository's inventory: the parent records a repository that is not this one. Parents without the record
+ * (older kubeplan) are taken over and get it; a run that cannot tell which repository it is (no `repository:`, CI
+ * context or git remote) neither checks nor records one.
  */
 export function foreignRepository(parentObject: KubeObject | undefined, repository: string | undefined, target: string): { message: string; hint: string } | undefined {
   const recorded = parentObject?.metadata.annotations?.[REPOSITORY];
-  if (!recorded || (repository && recorded.toLowerCase() === repository.toLowerCase())) return undefined;
-  const where = `${parentObject!.metadata.namespace}/${parentObject!.metadata.name}`;
+  if (!recorded || !repository || recorded.toLowerCase() === repository.toLowerCase()) return undefined;
+  const namespace = parentObject!.metadata.namespace;
   return {
-    message: `the inventory ConfigMap ${where} belongs to repository ${recorded}, ${repository ? `not to ${repository}` : 'and this run cannot tell which repository it is'}; nothing of target ${target} is applied or pruned from here`,
-    hint: repository
-      ? `two repositories have a target named ${target} in namespace ${parentObject!.metadata.namespace}: rename this target or give it another namespace; if this repository was moved or renamed, set repository: ${recorded} in kubeplan.yaml`
-      : `set repository: in kubeplan.yaml (or run where GITHUB_REPOSITORY or the git remote origin names the repository); if this is ${recorded}, set repository: ${recorded}`,
+    message: `the inventory ConfigMap ${namespace}/${parentObject!.metadata.name} belongs to repository ${recorded}, not to ${repository}; nothing of target ${target} is applied or pruned from here`,
+    hint: `two repositories have a target named ${target} in namespace ${namespace}: rename this target or give it another namespace; if this repository was moved or renamed, set repository: ${recorded} in kubeplan.yaml`,
   };
 }

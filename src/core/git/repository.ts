@@ -32,7 +32,3 @@ export function normalizeRepository(value: string): string {
   return text.replace(/^[^/@]*@/, '').replace(/\/+$/, '');
 }
 
-/** Repository identities compare without case (GitHub and GitLab paths are case-insensitive). */
-export function sameRepository(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}

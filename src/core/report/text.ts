@@ -15,7 +15,7 @@ export function formatPlanText(plan: Plan, options: { color: boolean }): string 
   out.push(c('bold', summaryLine(plan.summary)));
   if (plan.drift) {
     out.push('', c('bold', `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), '');
-    out.push(...formatTargets(plan.drift.targets, c));
+    out.push(...formatTargets(plan.drift.targets, c, false));
     out.push(c('bold', `Drift: ${summaryLine(plan.drift.summary)}`));
   }
   out.push(
@@ -29,16 +29,17 @@ export function formatPlanText(plan: Plan, options: { color: boolean }): string 
   return `${out.join('\n')}\n`;
 }
 
-function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text: string) => string): string[] {
+/** `hooks`: list the Helm hooks apply runs (not for drift, which applies nothing). */
+function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text: string) => string, hooks = true): string[] {
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
     out.push(c('bold', `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
     for (const ch of changed) out.push(...formatChange(ch, c));
-    const hooks = hookRows(target);
-    if (hooks.length) {
-      out.push(c('bold', `  Helm hooks apply runs when the target changes (${hooks.length}):`));
-      for (const h of hooks) {
+    const rows = hooks ? hookRows(target) : [];
+    if (rows.length) {
+      out.push(c('bold', `  Helm hooks apply runs when the target changes (${rows.length}):`));
+      for (const h of rows) {
         out.push(`    ${h.events.join(',')}  weight ${h.weight}  ${oneLine(h.apiVersion)} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`);
       }
     }
