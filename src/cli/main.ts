@@ -222,6 +222,7 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     allowEmpty: values['allow-empty'] ?? false,
     noHooks: values['no-hooks'] ?? false,
     waitTimeoutMs: values['no-wait'] ? undefined : timeoutMs,
+    hookTimeoutMs: timeoutMs,
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,

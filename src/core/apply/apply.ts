@@ -32,6 +32,8 @@ export interface ApplyOptions {
   noHooks?: boolean;
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
   waitTimeoutMs: number | undefined;
+  /** How long each Helm hook may run (--timeout, also under --no-wait); default 5 minutes. */
+  hookTimeoutMs?: number | undefined;
   onProgress?: (message: string) => void;
   /** The target keeps revisions (apply.rollback): the preflight also checks the rights on their Secrets. */
   revisions?: boolean;
@@ -93,7 +95,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
-  const hookTimeout = options.waitTimeoutMs ?? 5 * 60_000;
+  const hookTimeout = options.hookTimeoutMs ?? options.waitTimeoutMs ?? 5 * 60_000;
   const hookProgress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), signal: options.signal };
   // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
   const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
@@ -109,8 +111,8 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   };
   const stage = (n: 0 | 1 | 2) => writes.filter((c) => stageOf(c.kind) === n);
   await timed('crds, namespaces, cluster rbac', stage(0), () => applyChanges(stage(0), client, options, result));
-  const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition').map((c) => c.name);
-  if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds, options.signal));
+  const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition');
+  if (crds.length) await timed('wait for CRDs to be established', crds, () => waitEstablished(client, crds.map((c) => c.name), options.crdTimeoutSeconds, options.signal));
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
   if (runsHooks) {
@@ -164,7 +166,8 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
   if (errors.length) {
     throw new ApplyError(`${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing was applied: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`, {
       where: `target ${plan.target}`,
-      hint: 'run kubeplan diff to see the errors and fix them',
+      // One error: its own hint says what to do (a missing namespace, a forbidden right); several: the plan lists them.
+      hint: errors.length === 1 && errors[0]!.error?.hint ? `${errors[0]!.error.hint} (kubeplan diff shows the plan)` : 'run kubeplan diff to see the errors and fix them',
     });
   }
   const never = new Set(['CustomResourceDefinition', 'Namespace', 'PersistentVolumeClaim']);

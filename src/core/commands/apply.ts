@@ -25,6 +25,8 @@ export interface ApplyCommandOptions extends ClusterOptions {
   noHooks: boolean;
   /** Wait until written objects are healthy, at most this long (undefined: --no-wait). */
   waitTimeoutMs: number | undefined;
+  /** How long each Helm hook may run: --timeout, which holds for hooks under --no-wait too (default 5 minutes). */
+  hookTimeoutMs?: number | undefined;
   onProgress?: (message: string) => void;
   output: 'text' | 'json';
   tooling: string;
@@ -56,12 +58,13 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber });
+  const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
+  const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
+  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber, forceConflicts });
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
   if (!options.dryRun) {
-    const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const [index, target] of plan.targets.entries()) {
       const policy = policies.get(target.target);
       if (options.signal?.aborted) throw cancelledBefore(options.signal, plan, index, results);
@@ -69,12 +72,13 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       let result: TargetApplyResult;
       const rollback = policy?.rollback ?? false;
       const applyOptions = {
-        forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+        forceConflicts: forceConflicts(target.target),
         allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
         recreate: policy?.recreate ?? [],
         tooling: options.tooling,
         crdTimeoutSeconds: 60,
         waitTimeoutMs: options.waitTimeoutMs,
+        hookTimeoutMs: options.hookTimeoutMs,
         noHooks: options.noHooks,
         revisions: rollback,
         ...(commit ? { commit } : {}),

@@ -71,6 +71,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       allowEmpty: false,
       noHooks: false,
       waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
+      hookTimeoutMs: inputs.timeoutMs,
       onProgress: (m) => info(m),
       output: 'json',
       tooling: `kubeplan/v${version}`,
