@@ -227,7 +227,9 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     output,
     tooling: `kubeplan/v${version}`,
   });
+  // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
+  if (result.failure !== undefined) throw result.failure;
   return 0;
 }
 
