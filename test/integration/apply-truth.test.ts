@@ -212,12 +212,15 @@ describe('target order: what a target creates comes first', () => {
       'app/all.json': list([cm('settings', { A: '1' })]),
       'platform/all.json': list([namespace(ns)]),
     });
+    // The dry run shows the order apply will use.
+    const dry = await runCliAsync(['apply', ...kubeconfig(), '--dry-run'], { cwd: repo });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('note: targets run in the order platform, app');
+    expect(dry.stdout.indexOf('── target platform')).toBeLessThan(dry.stdout.indexOf('── target app'));
     const run = await runCliAsync(['apply', ...kubeconfig(), '--no-wait', '-o', 'json'], { cwd: repo });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as ApplyJson;
     expect(report.targets.map((t) => t.target)).toEqual(['platform', 'app']);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
-    const dry = await runCliAsync(['apply', ...kubeconfig(), '--dry-run'], { cwd: repo });
-    expect(dry.code, dry.stderr).toBe(0);
   });
 });

@@ -153,7 +153,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       results.push(result);
     }
   }
-  const report = options.output === 'json' ? applyJson(plan, results, options.dryRun, stopped, stoppedBy) : applyText(plan, results, options.dryRun, stopped);
+  const moved = plan.targets.some((t, i) => planned.targets[i]!.target !== t.target);
+  const order = moved ? `targets run in the order ${plan.targets.map((t) => t.target).join(', ')}: a target that creates a Namespace or CRD another one needs runs before it` : undefined;
+  const report = options.output === 'json' ? applyJson(plan, results, options.dryRun, stopped, stoppedBy) : applyText(plan, results, options.dryRun, stopped, order);
   return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
 }
 
@@ -186,10 +188,10 @@ function cancelledBefore(signal: AbortSignal, plan: Plan, index: number, results
   });
 }
 
-function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply): string {
+function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply, order?: string): string {
   if (dryRun) {
     // What apply would write, stage by stage (every change was validated by a server-side dry-run).
-    const out: string[] = [];
+    const out: string[] = order ? [`note: ${order}`] : [];
     const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
     for (const t of plan.targets) {
       out.push(`── target ${t.target}`);
@@ -206,7 +208,7 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, st
     out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
     return `${out.join('\n')}\n`;
   }
-  const out: string[] = [];
+  const out: string[] = order ? [`note: ${order}`] : [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
     out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
