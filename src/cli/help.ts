@@ -118,10 +118,12 @@ Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Apply only this target; repeat for several
 ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
-      --wait, --no-wait    Wait until what was written is healthy before pruning
-                           (default: wait)
+      --wait, --no-wait    Wait until every object of the target is healthy
+                           (what this run wrote and what an earlier run left
+                           unhealthy) before pruning (default: wait)
       --timeout D          How long to wait, e.g. 90s, 5m (default: 5m; a
-                           Deployment's progressDeadlineSeconds wins if shorter)
+                           Deployment's progressDeadlineSeconds wins if shorter);
+                           also how long each Helm hook may run, even --no-wait
       --force-conflicts    Take over fields other field managers own
       --allow-empty        Let a target that renders nothing prune everything
       --no-hooks           Do not run Helm hooks (pre-/post-install and -upgrade

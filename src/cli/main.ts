@@ -222,11 +222,14 @@ async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     allowEmpty: values['allow-empty'] ?? false,
     noHooks: values['no-hooks'] ?? false,
     waitTimeoutMs: values['no-wait'] ? undefined : timeoutMs,
+    hookTimeoutMs: timeoutMs,
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
   });
+  // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
+  if (result.failure !== undefined) throw result.failure;
   return 0;
 }
 

@@ -84,7 +84,7 @@ describe('the action on a push to the default branch (apply)', () => {
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: ns }, data: { V: 'by-hand' } },
       contentType: 'application/apply-patch+yaml',
     });
-    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '3' })] }));
+    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '3' }), cm('extra', { V: '1' })] }));
     git('commit', '-qam', 'v3');
     const next = git('rev-parse', 'HEAD');
     forge.commitPulls.set(next, [44]);
@@ -95,6 +95,9 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
     expect(forge.comments.get(44)![0]!.body).toContain(`v1 ConfigMap ${ns}/web`);
     expect(forge.comments.get(44)![0]!.body).toContain('hand-edit');
+    // What the failed target wrote before the failure, and what it did not do, are on the PR too.
+    expect(forge.comments.get(44)![0]!.body).toContain(`written before it stopped (1)**\n\n- created \`v1 ConfigMap ${ns}/extra\``);
+    expect(forge.comments.get(44)![0]!.body).toContain(`not done (2)**\n\n- update \`v1 ConfigMap ${ns}/web\`\n- record the commit in the inventory`);
   });
 
   it('on SIGTERM (a cancelled workflow) stops writing, removes the kubeconfig, fails the deployment, and keeps the finished commit', async () => {

@@ -257,7 +257,7 @@ describe('Secret values in errors', () => {
     // The plan passes (dry-runs are allowed, hooks are not dry-run); the hook is denied when apply creates it.
     const hook = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
     expect(hook.code, hook.stderr).toBe(2);
-    expect(hook.stderr).toContain(`pre-install hook v1 Secret ${ns}/hook1 failed`);
+    expect(hook.stderr).toContain(`pre-install hook v1 Secret ${ns}/hook1: failed: `);
     expect(hook.stderr).toContain('denied hook1: tok=(redacted)');
     expectNoSecret(hook, [hooked]);
 

@@ -7,7 +7,7 @@ import type { Change, TargetPlan } from '../diff/types.js';
 import { sleepUnlessCancelled, throwIfCancelled } from '../cancel.js';
 import { ClusterError } from '../errors.js';
 import { ApplyError } from './apply-error.js';
-import { waitHealthy } from './health.js';
+import { canBeUnhealthy, waitHealthy } from './health.js';
 import { deleteAndWait, runHooks } from './hooks.js';
 import { preflightAccess } from './preflight.js';
 import type { KubeObject } from '../manifests/types.js';
@@ -32,6 +32,8 @@ export interface ApplyOptions {
   noHooks?: boolean;
   /** Wait until what was written is healthy (before pruning), at most this long; undefined: do not wait. */
   waitTimeoutMs: number | undefined;
+  /** How long each Helm hook may run (--timeout, also under --no-wait); default 5 minutes. */
+  hookTimeoutMs?: number | undefined;
   onProgress?: (message: string) => void;
   /** The target keeps revisions (apply.rollback): the preflight also checks the rights on their Secrets. */
   revisions?: boolean;
@@ -59,6 +61,10 @@ export interface TargetApplyResult {
   stages: { name: string; objects: number; ms: number }[];
   notes: string[];
 }
+
+/** The stage that records the applied commit on the inventory parent: until it ran, the apply is not finished. */
+export const RECORD_STAGE = 'record the commit in the inventory';
+export const WAIT_STAGE = 'wait until healthy';
 
 const FIRST = new Set(['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 const LAST = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
@@ -93,7 +99,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
-  const hookTimeout = options.waitTimeoutMs ?? 5 * 60_000;
+  const hookTimeout = options.hookTimeoutMs ?? options.waitTimeoutMs ?? 5 * 60_000;
   const hookProgress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), signal: options.signal };
   // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
   const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
@@ -109,8 +115,8 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   };
   const stage = (n: 0 | 1 | 2) => writes.filter((c) => stageOf(c.kind) === n);
   await timed('crds, namespaces, cluster rbac', stage(0), () => applyChanges(stage(0), client, options, result));
-  const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition').map((c) => c.name);
-  if (crds.length) await timed('wait for CRDs to be established', [], () => waitEstablished(client, crds, options.crdTimeoutSeconds, options.signal));
+  const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition');
+  if (crds.length) await timed('wait for CRDs to be established', crds, () => waitEstablished(client, crds.map((c) => c.name), options.crdTimeoutSeconds, options.signal));
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
   if (runsHooks) {
@@ -131,8 +137,11 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
   if (options.waitTimeoutMs !== undefined) {
-    const written = writes.map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) })).filter((c) => c.resource);
-    await timed('wait until healthy', written, () =>
+    // Not only what this run wrote: an unchanged object an earlier apply left unhealthy (a failed rollout) is waited
+    // for too, so re-running a failed apply fails again until it is healthy instead of reporting "No changes".
+    const unchanged = plan.changes.filter((c) => c.action === 'unchanged' && !c.hook && c.object && canBeUnhealthy(c.kind));
+    const written = [...writes, ...unchanged].map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) })).filter((c) => c.resource);
+    await timed(WAIT_STAGE, written, () =>
       waitHealthy(client, written, {
         timeoutMs: options.waitTimeoutMs!,
         onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`),
@@ -149,8 +158,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
       result.objects.push(record('pruned', d));
     }
   });
-  throwIfCancelled(options.signal, 'recording the commit in the inventory');
-  await writeParent(client, parent, id, rendered, options.tooling, stamp);
+  await timed(RECORD_STAGE, [], () => writeParent(client, parent, id, rendered, options.tooling, stamp));
   if (runsHooks) {
     await timed(`${phase} hooks (post)`, [], async () => {
       result.notes.push(...(await runHooks(plan.hooks!, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
@@ -162,16 +170,17 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
 function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
   const errors = plan.changes.filter((c) => c.action === 'error');
   if (errors.length) {
-    throw new ApplyError(`${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing was applied: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`, {
+    throw new ApplyError(`${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing of this target was written: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`, {
       where: `target ${plan.target}`,
-      hint: 'run kubeplan diff to see the errors and fix them',
+      // One error: its own hint says what to do (a missing namespace, a forbidden right); several: the plan lists them.
+      hint: errors.length === 1 && errors[0]!.error?.hint ? `${errors[0]!.error.hint} (kubeplan diff shows the plan)` : 'run kubeplan diff to see the errors and fix them',
     });
   }
   const never = new Set(['CustomResourceDefinition', 'Namespace', 'PersistentVolumeClaim']);
   const replaces = plan.changes.filter((c) => c.action === 'replace' && (never.has(c.kind) || !(options.recreate ?? []).includes(c.kind)));
   if (replaces.length) {
     const c = replaces[0]!;
-    throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing was applied`, {
+    throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing of this target was written`, {
       where: `target ${plan.target}`,
       hint: never.has(c.kind)
         ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)`
@@ -181,7 +190,7 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
   const kept = plan.changes.filter((c) => c.action !== 'delete').length;
   const deletes = plan.changes.filter((c) => c.action === 'delete').length;
   if (kept === 0 && deletes > 0 && !options.allowEmpty) {
-    throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing was applied`, {
+    throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing of this target was written`, {
       where: `target ${plan.target}`,
       hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
     });
@@ -200,7 +209,7 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
   }
   const tooling = existing.metadata.annotations?.[TOOLING];
   if (tooling !== undefined && !tooling.startsWith('kubeplan/')) {
-    throw new ApplyError(`the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing was applied`, {
+    throw new ApplyError(`the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing of this target was written`, {
       where: `target ${plan.target}`,
       hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
     });
@@ -225,7 +234,7 @@ async function refuseOlderCommit(plan: TargetPlan, parent: KubeObject | undefine
   if (!recorded || !options.commit || recorded === options.commit.sha) return;
   const older = await options.commit.isAncestor(options.commit.sha, recorded);
   if (older === true) {
-    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing was applied`, {
+    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing of this target was written`, {
       where: `target ${plan.target}`,
       hint: 'a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)',
     });

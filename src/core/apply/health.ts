@@ -76,6 +76,14 @@ export function assessHealth(o: KubeObject): Health {
   return { state: 'ready' };
 }
 
+/** Kinds that are ready once written (no rollout, no conditions): an unchanged one needs no health check. */
+const ALWAYS_READY = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy', 'LimitRange', 'ResourceQuota', 'PriorityClass', 'StorageClass', 'IngressClass', 'Namespace', 'Service', 'PodDisruptionBudget']);
+
+/** Whether an object of this kind can be unhealthy (kinds outside {@link ALWAYS_READY}, custom resources included). */
+export function canBeUnhealthy(kind: string): boolean {
+  return !ALWAYS_READY.has(kind);
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   pollMs?: number;

@@ -55,8 +55,8 @@ export async function runHooks(
       await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onProgress ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) } : {}) });
     } catch (error) {
       if (policies.includes('hook-failed')) await deleteAndWait(client, change).catch(() => undefined);
-      if (error instanceof ApplyError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
-      if (error instanceof ClusterError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+      // `where` names the hook once: the message says only what happened to it.
+      if (error instanceof ApplyError || error instanceof ClusterError) throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
       throw error;
     }
     if (policies.includes('hook-succeeded')) await deleteAndWait(client, change);
@@ -72,7 +72,7 @@ async function refuseForeignObject(client: ClusterClient, c: Change, id: string,
     live = (await client.request<KubeObject>('GET', resourcePath(c.resource!, c.namespace, c.name))).body;
   } catch (error) {
     if (error instanceof ClusterError && error.status === 404) return;
-    if (error instanceof ClusterError) throw new ApplyError(`${where} failed: ${error.message}`, { where, hint: error.hint });
+    if (error instanceof ClusterError) throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
     throw error;
   }
   if (isHookOf(live, id)) return;

@@ -318,22 +318,26 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
   let message = text.trim() || `HTTP ${status}`;
   let reason: string | undefined;
   let causes: { field?: string; message?: string; reason?: string }[] = [];
+  let missing: { name?: string; kind?: string } | undefined;
   try {
-    const parsed = JSON.parse(text) as { kind?: string; message?: string; reason?: string; details?: { causes?: typeof causes } };
+    const parsed = JSON.parse(text) as { kind?: string; message?: string; reason?: string; details?: { name?: string; kind?: string; causes?: typeof causes } };
     if (parsed.kind === 'Status') {
       message = parsed.message ?? message;
       reason = parsed.reason;
       causes = parsed.details?.causes ?? [];
+      missing = parsed.details;
     }
   } catch {
     // not JSON: keep the text
   }
+  // Writing into a namespace that does not exist is a 404 about the namespace, not about the kind.
+  const namespace = status === 404 && missing?.kind === 'namespaces' && missing.name && !url.pathname.endsWith(`/namespaces/${missing.name}`) ? missing.name : undefined;
   return new ClusterError(message, {
     status,
     reason,
     causes,
     where: `${method} ${url.pathname}`,
-    hint: hintFor(status),
+    hint: namespace ? missingNamespaceHint(namespace) : hintFor(status),
   });
 }
 
@@ -345,6 +349,11 @@ export function tooLarge(bytes: number, where: string): ClusterError {
     where,
     hint: hintFor(413),
   });
+}
+
+/** What to do when the namespace an object goes into does not exist (and no target of the run creates it). */
+export function missingNamespaceHint(namespace: string): string {
+  return `namespace ${namespace} does not exist and no target of this run creates it: add a Namespace ${namespace} to a target (apply runs the targets that create Namespaces first), apply the target that has it in the same run, or create it before applying (a target's namespace: sets the default namespace, it does not create it)`;
 }
 
 function hintFor(status: number): string {

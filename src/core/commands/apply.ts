@@ -1,4 +1,6 @@
 import { applyTarget, bundleDigest, emptyResult, stageOf, type TargetApplyResult } from '../apply/apply.js';
+import { notDone, type NotDone } from '../apply/not-done.js';
+import { orderTargets } from '../apply/order.js';
 import { ApplyError } from '../apply/apply-error.js';
 import { RevisionStore } from '../apply/revisions.js';
 import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
@@ -25,6 +27,8 @@ export interface ApplyCommandOptions extends ClusterOptions {
   noHooks: boolean;
   /** Wait until written objects are healthy, at most this long (undefined: --no-wait). */
   waitTimeoutMs: number | undefined;
+  /** How long each Helm hook may run: --timeout, which holds for hooks under --no-wait too (default 5 minutes). */
+  hookTimeoutMs?: number | undefined;
   onProgress?: (message: string) => void;
   output: 'text' | 'json';
   tooling: string;
@@ -37,11 +41,29 @@ export interface ApplyCommandOptions extends ClusterOptions {
 
 export interface ApplyCommandResult {
   plan: Plan;
+  /** The targets that finished, in the order they were applied. */
   results: TargetApplyResult[];
+  /**
+   * The apply stopped (a target failed, or it was cancelled): the target that stopped with what it wrote before, and
+   * per target what was not done. The report (text and JSON) lists both; the caller reports `failure` after it.
+   */
+  stopped?: StoppedApply;
+  failure?: unknown;
   report: string;
 }
 
-/** `kubeplan apply`: render, plan (server mode), then apply target by target; a failing target stops the run. */
+export interface StoppedApply {
+  /** The target that failed or was cancelled; undefined when cancelled between targets. */
+  target: TargetApplyResult | undefined;
+  /** Every step not done, per target (the stopped one and those never started), in apply order. */
+  notDone: { target: string; steps: NotDone[] }[];
+}
+
+/**
+ * `kubeplan apply`: render, plan (server mode), then apply target by target; a failing target stops the run. A
+ * failure after the plan is returned (`failure`, with `stopped`) rather than thrown, so the report can say what was
+ * written before it and what was not done.
+ */
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
   let sets: Awaited<ReturnType<typeof renderTargets>>;
@@ -56,25 +78,37 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
-  const plan = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber });
+  const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
+  const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
+  const planned = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber, forceConflicts });
+  // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first.
+  const plan: Plan = { ...planned, targets: orderTargets(planned.targets) };
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
+  let stopped: StoppedApply | undefined;
+  let stoppedBy: unknown;
+  const steps = (t: TargetPlan, done: TargetApplyResult) => ({ target: t.target, steps: notDone(t, done, { wait: options.waitTimeoutMs !== undefined, hooks: !options.noHooks }) });
   if (!options.dryRun) {
-    const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
     for (const [index, target] of plan.targets.entries()) {
       const policy = policies.get(target.target);
-      if (options.signal?.aborted) throw cancelledBefore(options.signal, plan, index, results);
+      const rest = plan.targets.slice(index + 1).map((t) => steps(t, emptyResult(t.target)));
+      if (options.signal?.aborted) {
+        stoppedBy = cancelledBefore(options.signal, plan, index, results);
+        stopped = { target: undefined, notDone: [steps(target, emptyResult(target.target)), ...rest] };
+        break;
+      }
       await options.around?.before(target.target);
       let result: TargetApplyResult;
       const rollback = policy?.rollback ?? false;
       const applyOptions = {
-        forceConflicts: options.forceConflicts || (policy?.forceConflicts ?? false),
+        forceConflicts: forceConflicts(target.target),
         allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
         recreate: policy?.recreate ?? [],
         tooling: options.tooling,
         crdTimeoutSeconds: 60,
         waitTimeoutMs: options.waitTimeoutMs,
+        hookTimeoutMs: options.hookTimeoutMs,
         noHooks: options.noHooks,
         revisions: rollback,
         ...(commit ? { commit } : {}),
@@ -111,13 +145,18 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         }
         scrubber.scrubError(failure);
         await options.around?.after(target.target, undefined, failure);
-        throw failure;
+        stopped = { target: partial, notDone: [steps(target, partial), ...rest] };
+        stoppedBy = failure;
+        break;
       }
       await options.around?.after(target.target, result, undefined);
       results.push(result);
     }
   }
-  return { plan, results, report: options.output === 'json' ? applyJson(plan, results, options.dryRun) : applyText(plan, results, options.dryRun) };
+  const moved = plan.targets.some((t, i) => planned.targets[i]!.target !== t.target);
+  const order = moved ? `targets run in the order ${plan.targets.map((t) => t.target).join(', ')}: a target that creates a Namespace or CRD another one needs runs before it` : undefined;
+  const report = options.output === 'json' ? applyJson(plan, results, options.dryRun, stopped, stoppedBy) : applyText(plan, results, options.dryRun, stopped, order);
+  return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
 }
 
 /** A CancelledError that says what the interrupted target wrote, what it did not, and which targets never started. */
@@ -149,10 +188,10 @@ function cancelledBefore(signal: AbortSignal, plan: Plan, index: number, results
   });
 }
 
-function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {
+function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply, order?: string): string {
   if (dryRun) {
     // What apply would write, stage by stage (every change was validated by a server-side dry-run).
-    const out: string[] = [];
+    const out: string[] = order ? [`note: ${order}`] : [];
     const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
     for (const t of plan.targets) {
       out.push(`── target ${t.target}`);
@@ -169,13 +208,21 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean): s
     out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
     return `${out.join('\n')}\n`;
   }
-  const out: string[] = [];
+  const out: string[] = order ? [`note: ${order}`] : [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
     out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
     for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
     for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
     for (const n of r.notes) out.push(`  note: ${n}`);
+  }
+  if (stopped) {
+    out.push(...stoppedText(stopped));
+    const written = [...results, ...(stopped.target ? [stopped.target] : [])];
+    const count = (key: 'created' | 'updated' | 'recreated' | 'pruned') => written.reduce((t, r) => t + r[key], 0);
+    const left = stopped.notDone.reduce((t, n) => t + n.steps.length, 0);
+    out.push('', `Stopped before the apply finished: ${count('created')} created, ${count('updated')} updated, ${count('recreated') ? `${count('recreated')} recreated, ` : ''}${count('pruned')} pruned before it stopped; ${left} step${left === 1 ? '' : 's'} not done (listed above). The error follows.`);
+    return `${out.join('\n')}\n`;
   }
   const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
   out.push('', total === 0 ? 'No changes: the cluster already matches git.' : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
@@ -186,6 +233,35 @@ function describeError(c: { apiVersion: string; kind: string; namespace?: string
   return `${c.apiVersion} ${objectName(c)}: ${c.error?.message ?? ''}`;
 }
 
-function applyJson(plan: Plan, results: TargetApplyResult[], dryRun: boolean): string {
-  return `${JSON.stringify({ version: 1, dryRun, plan: plan.summary, targets: results }, null, 2)}\n`;
+/** The stopped target (what it wrote before it stopped, then what it did not do) and the targets that never started. */
+function stoppedText(stopped: StoppedApply): string[] {
+  const out: string[] = [];
+  const step = (n: NotDone) => `    ${n.step.padEnd(9)}${n.kind ? ` ${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}` : ''}`;
+  for (const [i, { target, steps }] of stopped.notDone.entries()) {
+    const r = i === 0 ? stopped.target : undefined;
+    if (r) {
+      const changed = r.objects.filter((o) => o.action !== 'unchanged');
+      out.push(`── target ${target}: STOPPED after ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'writing nothing'}`);
+      for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+      for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
+      for (const n of r.notes) out.push(`  note: ${n}`);
+    } else {
+      out.push(`── target ${target}: not started`);
+    }
+    if (steps.length) out.push('  not done:', ...steps.map(step));
+  }
+  return out;
+}
+
+/**
+ * `targets`: one entry per target in apply order, with `status` `applied`, `stopped` (failed or cancelled part-way:
+ * `objects` lists what it wrote before) or `not started`, and `notDone`: the steps of its plan not done.
+ */
+function applyJson(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply, failure?: unknown): string {
+  const targets = [
+    ...results.map((r) => ({ ...r, status: 'applied', notDone: [] as NotDone[] })),
+    ...(stopped?.notDone ?? []).map(({ target, steps }, i) => ({ ...((i === 0 && stopped?.target) || emptyResult(target)), status: i === 0 && stopped?.target ? 'stopped' : 'not started', notDone: steps })),
+  ];
+  const error = failure === undefined ? null : failure instanceof KubeplanError ? { message: failure.message, where: failure.where ?? null, hint: failure.hint ?? null } : { message: String(failure), where: null, hint: null };
+  return `${JSON.stringify({ version: 1, dryRun, finished: !stopped, plan: plan.summary, targets, error }, null, 2)}\n`;
 }

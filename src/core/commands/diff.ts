@@ -41,6 +41,8 @@ export interface DiffCommandOptions extends ClusterOptions {
   /** Called with each notice as soon as it is known, before rendering (which may fail). */
   onNotice?: (notice: string) => void;
   output: ReportFormat;
+  /** The apply this plan predicts runs with --force-conflicts (the action's force-conflicts input). */
+  forceConflicts?: boolean;
   /** 0 no changes, 1 changes, 2 error (kubectl's convention); without it 0 unless an error. */
   exitCode: boolean;
   color: boolean;
@@ -70,13 +72,14 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
     const { client, resources, ignore, policy, repository } = await openCluster(config, options);
+    const forceConflicts = (target: string) => (options.forceConflicts ?? false) || (config.targets.find((t) => t.name === target)?.apply.forceConflicts ?? false);
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
       const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy, repository });
       plan = { ...intentPlan(baseSets, sets, options.base!), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy, repository });
+      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy, repository, forceConflicts });
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
       // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
       if (mode === 'server') {

@@ -34,6 +34,11 @@ export interface PlanOptions {
    * one in to scrub later errors (apply, hooks) of the same run too.
    */
   scrubber?: SecretScrubber;
+  /**
+   * Whether apply takes fields other managers own (--force-conflicts or the target's apply.forceConflicts), per target
+   * name: a conflict note then says apply takes them over, otherwise that apply will fail on them.
+   */
+  forceConflicts?: (target: string) => boolean;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -84,7 +89,7 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       resolved[i]!.map(async (r) => {
         // Count hidden fields only for objects the report shows.
         const own: HiddenCounts = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [], describeSet });
+        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [], describeSet, forceConflicts: options.forceConflicts?.(set.target) ?? false });
         for (const [rule, n] of Object.entries(own)) {
           if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
         }
@@ -385,6 +390,8 @@ interface ObjectContext {
   hidden: HiddenCounts;
   mode: DiffMode;
   ignore: readonly IgnoreRule[];
+  /** Apply will take fields other managers own (else it fails on them). */
+  forceConflicts: boolean;
   /** Names the owner of another ApplySet (cached per run). */
   describeSet: (id: string) => Promise<string>;
 }
@@ -471,7 +478,7 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   let planned: KubeObject;
   if (ctx.mode === 'server') {
     try {
-      planned = await dryRunWithConflicts(ctx.client, r.info!, r.object, notes);
+      planned = await dryRunWithConflicts(ctx.client, r.info!, r.object, notes, ctx.forceConflicts);
     } catch (error) {
       const replace = immutableFieldsFromError(error);
       if (replace) return await planReplace(r, liveObject, ctx, replace);
@@ -551,14 +558,19 @@ async function dryRunCreate(client: ClusterClient, info: ResourceInfo, object: K
   return { ...created, metadata } as KubeObject;
 }
 
-/** Dry-run without force first, so conflicts with other field managers are reported; then with force, as apply will. */
-async function dryRunWithConflicts(client: ClusterClient, info: ResourceInfo, object: KubeObject, notes: string[]): Promise<KubeObject> {
+/**
+ * Dry-run without force first, so conflicts with other field managers are reported; then with force, to show what
+ * apply writes once the conflict is resolved. The note says what apply will really do: take the fields over only
+ * when it forces conflicts, else fail.
+ */
+async function dryRunWithConflicts(client: ClusterClient, info: ResourceInfo, object: KubeObject, notes: string[], force: boolean): Promise<KubeObject> {
   try {
     return await serverSideApply(client, info, object, { dryRun: true, force: false });
   } catch (error) {
     if (!(error instanceof ClusterError) || error.status !== 409) throw error;
     const fields = error.causes.map((c) => `${c.field ?? ''}${c.message ? ` (${c.message.replace(/^conflict with /, '')})` : ''}`).filter(Boolean);
-    notes.push(`conflicts with other field managers: ${fields.join('; ') || error.message}; apply takes these fields over`);
+    const outcome = force ? 'apply takes these fields over (--force-conflicts)' : 'apply will fail on them unless --force-conflicts (or apply.forceConflicts on the target) is set';
+    notes.push(`conflicts with other field managers: ${fields.join('; ') || error.message}; ${outcome}`);
     return serverSideApply(client, info, object, { dryRun: true, force: true });
   }
 }

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { info } from './log.js';
 import { createHash } from 'node:crypto';
 import type { TargetApplyResult } from '../../core/apply/apply.js';
-import { applyCommand } from '../../core/commands/apply.js';
+import { applyCommand, type StoppedApply } from '../../core/commands/apply.js';
 import { affectedTargets } from '../../core/config/affected.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { CancelledError } from '../../core/cancel.js';
@@ -52,6 +52,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   const results: TargetApplyResult[] = [];
   let failedTarget = '';
   let failure: unknown;
+  let stopped: StoppedApply | undefined;
   const write = async (fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -60,7 +61,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     }
   };
   try {
-    await applyCommand({
+    const outcome = await applyCommand({
       config: inputs.config,
       targets,
       tools: inputs.tools,
@@ -71,6 +72,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       allowEmpty: false,
       noHooks: false,
       waitTimeoutMs: inputs.wait ? inputs.timeoutMs : undefined,
+      hookTimeoutMs: inputs.timeoutMs,
       onProgress: (m) => info(m),
       output: 'json',
       tooling: `kubeplan/v${version}`,
@@ -105,6 +107,11 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
         },
       },
     });
+    // A stopped apply returns its failure with what it wrote before it (the summary lists both).
+    if (outcome.failure !== undefined) {
+      failure = outcome.failure;
+      stopped = outcome.stopped;
+    }
   } catch (error) {
     failure = error;
   }
@@ -112,7 +119,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
   setOutput('applied', JSON.stringify(applied), inputs.secrets);
   setOutput('failed-target', failedTarget, inputs.secrets);
-  const summary = applySummary(sha, results, failedTarget, failure);
+  const summary = applySummary(sha, results, failedTarget, failure, stopped);
   await writeSummary(summary, inputs.secrets);
   if (api) {
     await write(async () => {
@@ -130,7 +137,7 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   if (failure) throw failure;
 }
 
-function applySummary(sha: string, results: TargetApplyResult[], failedTarget: string, failure: unknown): string {
+function applySummary(sha: string, results: TargetApplyResult[], failedTarget: string, failure: unknown, stopped: StoppedApply | undefined): string {
   const out: string[] = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ''];
   if (failure) out.push(fencedBlock(failure instanceof KubeplanError ? failure.format() : formatError(failure)), '');
   if (results.length) {
@@ -143,6 +150,20 @@ function applySummary(sha: string, results: TargetApplyResult[], failedTarget: s
       out.push(`<details><summary>${htmlText(r.target)}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`, '');
       for (const o of changed) out.push(`- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`);
       out.push('', ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), '', '</details>', '');
+    }
+  }
+  if (stopped) {
+    // What the stopped target wrote before it stopped, and every step (of it and of the targets never started) not done.
+    const written = stopped.target?.objects.filter((o) => o.action !== 'unchanged') ?? [];
+    if (stopped.target) {
+      out.push(`**${markdownText(stopped.target.target)}: written before it stopped (${written.length})**`, '');
+      out.push(...(written.length ? written.map((o) => `- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`) : ['- nothing']), '');
+    }
+    for (const { target, steps } of stopped.notDone) {
+      if (!steps.length) continue;
+      out.push(`**${markdownText(target)}: not done${stopped.target?.target === target ? '' : ' (not started)'} (${steps.length})**`, '');
+      for (const n of steps) out.push(`- ${n.kind ? `${n.step} ${inlineCode(`${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}`)}` : n.step}`);
+      out.push('');
     }
   }
   return `${out.join('\n')}\n`;

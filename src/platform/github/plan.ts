@@ -84,6 +84,7 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
         core.notice(notice.replace(/`/g, ''));
       },
       output: 'json',
+      forceConflicts: inputs.forceConflicts,
       exitCode: false,
       color: false,
     });
