@@ -25,6 +25,8 @@ export const BODY_BUDGET = 8 * 1024;
 export interface SectionOptions {
   /** Show every diff in full (the job summary); by default large bodies collapse to their digest. */
   full?: boolean;
+  /** Where a collapsed body's full text is (markdown), after "the full text is in". */
+  fullTextHint?: string;
 }
 
 /** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
@@ -137,7 +139,7 @@ export function section(c: Change, target?: string, options: SectionOptions = {}
   if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${markdownText(d)}`), '');
   for (const n of c.notes ?? []) body.push(`> ${markdownText(n)}`, '');
   if (c.error) body.push(`**Error:** ${markdownText(c.error.message)}${c.error.hint ? `<br>_${markdownText(c.error.hint)}_` : ''}`, '');
-  const collapsed = c.diff && !options.full ? collapsedBody(c) : undefined;
+  const collapsed = c.diff && !options.full ? collapsedBody(c, options.fullTextHint ?? 'the job summary and in `kubeplan diff -o json`') : undefined;
   if (collapsed) body.push(...collapsed, '');
   else if (c.diff) body.push(fence(c.diff, 'diff'), '');
   return ['<details>', `<summary>${head}</summary>`, '', ...body, '</details>', ''];
@@ -149,7 +151,7 @@ export function fence(text: string, lang: string): string {
 }
 
 /** The digest that stands for a body over the budget (or a created CRD), or undefined when the diff is shown. */
-function collapsedBody(c: Change): string[] | undefined {
+function collapsedBody(c: Change, hint: string): string[] | undefined {
   const whole = c.action === 'create' || c.action === 'delete';
   const crd = c.action === 'create' && c.kind === 'CustomResourceDefinition';
   if (!crd && !(whole && c.diff.length > BODY_BUDGET)) return undefined;
@@ -160,5 +162,5 @@ function collapsedBody(c: Change): string[] | undefined {
     const versions = Array.isArray(spec.versions) ? spec.versions.map((v: { name?: unknown }) => String(v?.name)) : [];
     facts.push(`group ${inlineCode(String(spec.group ?? ''))}`, `version${versions.length === 1 ? '' : 's'} ${versions.map((v) => inlineCode(v)).join(', ') || 'none'}`, `scope ${inlineCode(String(spec.scope ?? ''))}`);
   }
-  return [`${facts.join(' · ')}`, '', `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in the job summary and in \`kubeplan diff -o json\`._`];
+  return [`${facts.join(' · ')}`, '', `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in ${hint}._`];
 }
