@@ -1,3 +1,4 @@
+import { load } from 'js-yaml';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
 import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
@@ -157,10 +158,26 @@ function collapsedBody(c: Change, hint: string): string[] | undefined {
   if (!crd && !(whole && c.diff.length > BODY_BUDGET)) return undefined;
   // The diff of a whole object is its YAML with one `+`/`-` per line: its length is the object's size, near enough.
   const facts = [`${inlineCode(`${c.kind} ${c.apiVersion}`)}, ${(c.diff.length / 1024).toFixed(1)} KiB of YAML`];
-  const spec = c.kind === 'CustomResourceDefinition' ? (c.object?.spec as { group?: unknown; scope?: unknown; versions?: unknown } | undefined) : undefined;
+  const spec = c.kind === 'CustomResourceDefinition' ? ((c.object ?? objectOfDiff(c))?.spec as { group?: unknown; scope?: unknown; versions?: unknown } | undefined) : undefined;
   if (spec) {
     const versions = Array.isArray(spec.versions) ? spec.versions.map((v: { name?: unknown }) => String(v?.name)) : [];
     facts.push(`group ${inlineCode(String(spec.group ?? ''))}`, `version${versions.length === 1 ? '' : 's'} ${versions.map((v) => inlineCode(v)).join(', ') || 'none'}`, `scope ${inlineCode(String(spec.scope ?? ''))}`);
   }
   return [`${facts.join(' · ')}`, '', `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in ${hint}._`];
+}
+
+/** The whole object a create or delete diff shows (an intent plan keeps no object): its lines without the sign. */
+function objectOfDiff(c: Change): { spec?: unknown } | undefined {
+  const sign = c.action === 'create' ? '+' : '-';
+  const yaml = c.diff
+    .split('\n')
+    .filter((l) => l.startsWith(sign) && !l.startsWith(sign.repeat(3)))
+    .map((l) => l.slice(1))
+    .join('\n');
+  try {
+    const o = load(yaml);
+    return typeof o === 'object' && o !== null ? (o as { spec?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
