@@ -35,6 +35,35 @@ describe('kubeplan drift (real apiserver)', () => {
     expect(Math.abs(firstSeen - Date.now() / 1000)).toBeLessThan(120);
   });
 
+  it('speaks of drift, not of a plan: the summary says "Drift:" and the diffs run live → git', async () => {
+    const ns = `drift-words-${Math.random().toString(36).slice(2, 8)}`;
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
+      'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' }), cm('b', { Y: '1' })] }),
+    });
+    const kubeconfig = bench().adminKubeconfig;
+    expect((await runCliAsync(['apply', '--no-wait', '--kubeconfig', kubeconfig], { cwd: repo })).code).toBe(0);
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=kubectl-edit`, { body: { data: { X: 'by-hand' } }, contentType: 'application/merge-patch+json' });
+    await api('DELETE', `/api/v1/namespaces/${ns}/configmaps/b`);
+
+    const text = await runCliAsync(['drift', '--kubeconfig', kubeconfig], { cwd: repo });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Drift: 1 differ from git, 1 missing from the cluster, 0 no longer in git, 1 match.');
+    expect(text.stdout).toContain(`--- live/configmap/${ns}/a`);
+    expect(text.stdout).toContain(`+++ git/configmap/${ns}/a`);
+    expect(text.stdout).toContain(`+++ git/configmap/${ns}/b`);
+    expect(text.stdout).not.toContain('Plan:');
+    expect(text.stdout).not.toContain('planned/');
+
+    for (const format of ['markdown', 'json']) {
+      const run = await runCliAsync(['drift', '-o', format, '--kubeconfig', kubeconfig], { cwd: repo });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`+++ git/configmap/${ns}/a`);
+      expect(run.stdout).not.toContain('Plan:');
+      expect(run.stdout).not.toContain('planned/');
+    }
+  });
+
   it('needs only read rights', async () => {
     const ns = `drift-ro-${Math.random().toString(36).slice(2, 8)}`;
     const repo = makeRepo({

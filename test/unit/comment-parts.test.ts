@@ -38,12 +38,25 @@ describe('packCommentParts', () => {
   });
 
   it('cuts the diff of a single section that alone exceeds the limit, keeping the fences closed', () => {
-    const parts = packCommentParts(planOf(1, 5000), { limit: 65_536, marker, fullReportHint: 'see the job summary', maxParts: 5 });
+    // The job summary shows every diff in full (comments collapse a deleted body this large to its digest).
+    const parts = packCommentParts(planOf(1, 5000), { limit: 65_536, marker, fullReportHint: 'see the job summary', maxParts: 5, full: true });
     expect(parts.join('')).toMatch(/… \d+ more diff lines cut to fit the comment; see the job summary/);
     for (const p of parts) {
       expect(p.length).toBeLessThanOrEqual(65_536);
       expect((p.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
+  });
+
+  it('shows a created or deleted body over the budget as its digest in comments, in full in the job summary', () => {
+    const plan = planOf(1, 400);
+    const body = plan.targets[0]!.changes[0]!.diff;
+    expect(body.length).toBeGreaterThan(8 * 1024);
+    const [comment] = packCommentParts(plan, { limit: 65_536, marker, fullReportHint: 'see the job summary', maxParts: 5 });
+    expect(comment).not.toContain('A399: old');
+    expect(comment).toMatch(/`ConfigMap v1`, \d+\.\d KiB of YAML/);
+    expect(comment).toContain('the full text is in the job summary');
+    const [summary] = packCommentParts(plan, { limit: 1024 * 1024, marker: () => '', fullReportHint: 'see the report', maxParts: 1, full: true });
+    expect(summary).toContain(body);
   });
 
   it('stops after maxParts parts, and the last says how many objects it leaves out and where the full plan is', () => {

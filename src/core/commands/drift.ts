@@ -52,6 +52,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
   const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
   const { client, resources, ignore, policy, repository } = await openCluster(config, options);
   const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy, repository });
+  for (const t of plan.targets) for (const c of t.changes) c.diff = relabelDiff(c.diff);
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();
   const report =
@@ -61,7 +62,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
         ? formatPlanJson(plan)
         : options.output === 'markdown'
           ? targets.map((t) => formatDriftMarkdown(t)).join('\n')
-          : formatPlanText(plan, { color: options.color });
+          : formatPlanText(plan, { color: options.color, summary: driftSummaryLine(plan) });
   const errors = targets.some((t) => t.errors.length > 0);
   const drifted = targets.some((t) => t.drifted.length > 0);
   return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
@@ -86,6 +87,26 @@ function driftOf(t: TargetPlan): TargetDrift {
   return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c) => c.action === 'error') };
 }
 
+/**
+ * A drift diff runs live → git (what apply would change back): its right-hand side is the commit, not a plan, so
+ * `+++ planned/…` reads `+++ git/…`.
+ */
+function relabelDiff(diff: string): string {
+  const lines = diff.split('\n');
+  const i = lines.findIndex((l) => l.startsWith('+++ planned/'));
+  if (i === -1 || i > 1) return diff;
+  lines[i] = `+++ git/${lines[i]!.slice('+++ planned/'.length)}`;
+  return lines.join('\n');
+}
+
+/** The line that closes the text report: what differs, in drift's words. */
+function driftSummaryLine(plan: Plan): string {
+  const s = plan.summary;
+  const parts = [`${s.update + s.replace} differ from git`, `${s.create} missing from the cluster`, `${s.delete} no longer in git`, `${s.unchanged} match`];
+  if (s.error) parts.push(`${s.error} could not be checked`);
+  return `Drift: ${parts.join(', ')}.`;
+}
+
 export function describeDrift(c: Change): string {
   switch (c.action) {
     case 'create':
@@ -99,11 +120,11 @@ export function describeDrift(c: Change): string {
 
 /** The tracking-issue body for one target: a summary list, then one section per drifted object. */
 export function formatDriftMarkdown(t: TargetDrift): string {
-  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${t.target} matches git.\n`;
-  const out = [`### kubeplan drift: target ${t.target}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
+  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${markdownText(t.target)} matches git.\n`;
+  const out = [`### kubeplan drift: target ${markdownText(t.target)}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
   for (const c of [...t.errors, ...t.drifted]) out.push(`- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
   out.push('');
-  for (const c of t.drifted) out.push(...section(c));
+  for (const c of t.drifted) out.push(...section(c, undefined, { fullTextHint: '`kubeplan drift -o json`' }));
   return `${out.join('\n')}\n`;
 }
 

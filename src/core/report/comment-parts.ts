@@ -13,6 +13,8 @@ export interface PackOptions {
    * leaves out and points to the full report.
    */
   maxParts: number;
+  /** Every diff in full (the job summary); comments show large created bodies as their digest (markdown.ts). */
+  full?: boolean;
 }
 
 /** Room kept for the marker and the "part N/M" line that are added once the number of parts is known. */
@@ -29,7 +31,7 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   const footer = planFooter(plan);
   const maxParts = Math.max(1, options.maxParts);
   const bodies: string[] = [];
-  const sections = planSections(plan);
+  const sections = planSections(plan, { full: options.full ?? false });
   // The last allowed body keeps room for the note on what was left out, in case sections are.
   const noteRoom = 200 + options.fullReportHint.length;
   const room = () => (bodies.length + 1 >= maxParts ? budget - noteRoom : budget);

@@ -12,6 +12,15 @@ export function summaryLine(counts: Counts): string {
   return `${line}.`;
 }
 
+/** A target header's counts: `2 changes, 1 error, 3 unchanged`; an object that could not be planned is no change. */
+export function targetCounts(target: Pick<TargetPlan, 'changes' | 'summary'>): string {
+  const changes = target.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'error').length;
+  const errors = target.changes.filter((c) => c.action === 'error').length;
+  const parts = [changes ? `${changes} change${changes === 1 ? '' : 's'}` : 'no changes'];
+  if (errors) parts.push(`${errors} error${errors === 1 ? '' : 's'}`);
+  return `${parts.join(', ')}, ${target.summary.unchanged} unchanged`;
+}
+
 /** `Kind namespace/name` on one line: a kind or name from the pull request can hold a newline (a quoted YAML key). */
 export function objectName(c: Pick<Change, 'kind' | 'namespace' | 'name'>): string {
   return oneLine(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`);

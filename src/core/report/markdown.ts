@@ -1,6 +1,7 @@
+import { load } from 'js-yaml';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
-import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
 import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
 
 // Everything from the pull request (kinds, names, file names, keys, messages) goes through escape.ts: inlineCode,
@@ -11,8 +12,22 @@ export { escapeHtml };
  * The pull-request body: summary line and a destroy/replace banner first, then a table per target, then one
  * collapsible section per changed object (digest, notes, diff). Sections are ordered by priority.
  */
-export function formatPlanMarkdown(plan: Plan): string {
-  return `${[...planHeader(plan), ...planSections(plan).flat(), planFooter(plan)].join('\n')}\n`;
+export function formatPlanMarkdown(plan: Plan, options: SectionOptions = {}): string {
+  return `${[...planHeader(plan), ...planSections(plan, options).flat(), planFooter(plan)].join('\n')}\n`;
+}
+
+/**
+ * Whole bodies kubeplan shows in a comment or `-o markdown` at most: a created (or deleted) object whose YAML is larger
+ * shows as its digest (kind, apiVersion, size; for a CRD group, versions and scope), and so does every created
+ * CustomResourceDefinition, whose schema nobody reviews line by line. The job summary and the JSON report keep the text.
+ */
+export const BODY_BUDGET = 8 * 1024;
+
+export interface SectionOptions {
+  /** Show every diff in full (the job summary); by default large bodies collapse to their digest. */
+  full?: boolean;
+  /** Where a collapsed body's full text is (markdown), after "the full text is in". */
+  fullTextHint?: string;
 }
 
 /** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
@@ -67,15 +82,15 @@ function hasAnyChange(plan: Plan): boolean {
 }
 
 /** One collapsible section per changed object, most destructive first; drift sections last. Each is a list of lines. */
-export function planSections(plan: Plan): string[][] {
+export function planSections(plan: Plan, options: SectionOptions = {}): string[][] {
   const ordered = (targets: TargetPlan[]) =>
     targets
       .flatMap((t) => t.changes.filter((c) => c.action !== 'unchanged').map((c) => ({ c, t: t.target })))
       .sort((a, b) => PRIORITY[a.c.action] - PRIORITY[b.c.action]);
-  const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined));
+  const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined, options));
   if (plan.drift) {
     const drift = ordered(plan.drift.targets);
-    if (drift.length) sections.push([`#### Drift from ${inlineCode(plan.base ?? '')}`, '', ...section(drift[0]!.c, drift[0]!.t)], ...drift.slice(1).map(({ c, t }) => section(c, t)));
+    if (drift.length) sections.push([`#### Drift from ${inlineCode(plan.base ?? '')}`, '', ...section(drift[0]!.c, drift[0]!.t, options)], ...drift.slice(1).map(({ c, t }) => section(c, t, options)));
   }
   return sections;
 }
@@ -90,7 +105,7 @@ function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
-    out.push(`#### ${markdownText(target.target)} — ${changed.length ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : 'no changes'}, ${target.summary.unchanged} unchanged`, '');
+    out.push(`#### ${markdownText(target.target)} — ${targetCounts(target)}`, '');
     if (changed.length > 0) {
       out.push('| | object | what |', '| --- | --- | --- |');
       // Long tables would crowd out the sections; the rest of the objects still get their sections below.
@@ -117,7 +132,7 @@ function hookTable(target: TargetPlan): string[] {
   ];
 }
 
-export function section(c: Change, target?: string): string[] {
+export function section(c: Change, target?: string, options: SectionOptions = {}): string[] {
   const head = `${SYMBOL[c.action]} ${c.action} <code>${escapeHtml(objectName(c))}</code>${target ? ` (${htmlText(target)})` : ''}${c.digest.length ? ` — ${htmlText(c.digest[0]!)}` : ''}`;
   const body: string[] = [];
   const source = sourceOf(c);
@@ -125,11 +140,44 @@ export function section(c: Change, target?: string): string[] {
   if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${markdownText(d)}`), '');
   for (const n of c.notes ?? []) body.push(`> ${markdownText(n)}`, '');
   if (c.error) body.push(`**Error:** ${markdownText(c.error.message)}${c.error.hint ? `<br>_${markdownText(c.error.hint)}_` : ''}`, '');
-  if (c.diff) body.push(fence(c.diff, 'diff'), '');
+  const collapsed = c.diff && !options.full ? collapsedBody(c, options.fullTextHint ?? 'the job summary and in `kubeplan diff -o json`') : undefined;
+  if (collapsed) body.push(...collapsed, '');
+  else if (c.diff) body.push(fence(c.diff, 'diff'), '');
   return ['<details>', `<summary>${head}</summary>`, '', ...body, '</details>', ''];
 }
 
 /** A code fence that cannot be closed early by backticks inside the diff. */
 export function fence(text: string, lang: string): string {
   return fencedBlock(text, lang);
+}
+
+/** The digest that stands for a body over the budget (or a created CRD), or undefined when the diff is shown. */
+function collapsedBody(c: Change, hint: string): string[] | undefined {
+  const whole = c.action === 'create' || c.action === 'delete';
+  const crd = c.action === 'create' && c.kind === 'CustomResourceDefinition';
+  if (!crd && !(whole && c.diff.length > BODY_BUDGET)) return undefined;
+  // The diff of a whole object is its YAML with one `+`/`-` per line: its length is the object's size, near enough.
+  const facts = [`${inlineCode(`${c.kind} ${c.apiVersion}`)}, ${(c.diff.length / 1024).toFixed(1)} KiB of YAML`];
+  const spec = c.kind === 'CustomResourceDefinition' ? ((c.object ?? objectOfDiff(c))?.spec as { group?: unknown; scope?: unknown; versions?: unknown } | undefined) : undefined;
+  if (spec) {
+    const versions = Array.isArray(spec.versions) ? spec.versions.map((v: { name?: unknown }) => String(v?.name)) : [];
+    facts.push(`group ${inlineCode(String(spec.group ?? ''))}`, `version${versions.length === 1 ? '' : 's'} ${versions.map((v) => inlineCode(v)).join(', ') || 'none'}`, `scope ${inlineCode(String(spec.scope ?? ''))}`);
+  }
+  return [`${facts.join(' · ')}`, '', `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in ${hint}._`];
+}
+
+/** The whole object a create or delete diff shows (an intent plan keeps no object): its lines without the sign. */
+function objectOfDiff(c: Change): { spec?: unknown } | undefined {
+  const sign = c.action === 'create' ? '+' : '-';
+  const yaml = c.diff
+    .split('\n')
+    .filter((l) => l.startsWith(sign) && !l.startsWith(sign.repeat(3)))
+    .map((l) => l.slice(1))
+    .join('\n');
+  try {
+    const o = load(yaml);
+    return typeof o === 'object' && o !== null ? (o as { spec?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,18 +1,18 @@
 import { describeNeed } from '../apply/preflight.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
-import { hookRows, objectName, sourceOf, summaryLine, SYMBOL } from './common.js';
+import { hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
 import { oneLine } from './escape.js';
 
 const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 
 /** The terminal report: per target, every change with its digest and a unified diff; colour only for a TTY. */
-export function formatPlanText(plan: Plan, options: { color: boolean }): string {
+export function formatPlanText(plan: Plan, options: { color: boolean; summary?: string }): string {
   const c = (code: keyof typeof COLOR, text: string) => (options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text);
   const out: string[] = [];
   for (const notice of plan.notices ?? []) out.push(c('yellow', `note: ${notice.replace(/`/g, '')}`), '');
   if (plan.base) out.push(c('bold', `What this change does (${plan.base} → working tree):`), '');
   out.push(...formatTargets(plan.targets, c));
-  out.push(c('bold', summaryLine(plan.summary)));
+  out.push(c('bold', options.summary ?? summaryLine(plan.summary)));
   if (plan.drift) {
     out.push('', c('bold', `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), '');
     out.push(...formatTargets(plan.drift.targets, c, false));
@@ -34,7 +34,7 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
-    out.push(c('bold', `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`));
+    out.push(c('bold', `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${targetCounts(target)}`));
     for (const ch of changed) out.push(...formatChange(ch, c));
     const rows = hooks ? hookRows(target) : [];
     if (rows.length) {

@@ -9,7 +9,7 @@ import { changedFilesSince } from '../../core/git/changed-files.js';
 import { emptyCounts, type Plan } from '../../core/diff/types.js';
 import { formatError, UsageError } from '../../core/errors.js';
 import { packCommentParts } from '../../core/report/comment-parts.js';
-import { objectName, summaryLine } from '../../core/report/common.js';
+import { objectName, summaryLine, targetCounts } from '../../core/report/common.js';
 import { fencedBlock, oneLine } from '../../core/report/escape.js';
 import { info } from './log.js';
 import { formatPlanJson } from '../../core/report/json.js';
@@ -118,14 +118,14 @@ async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, 
   writeFileSync(reportPath, inputs.secrets.mask(formatPlanJson(plan)));
   for (const target of plan.targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged');
-    core.startGroup(`${target.target}: ${changed.length} change${changed.length === 1 ? '' : 's'}, ${target.summary.unchanged} unchanged`);
+    core.startGroup(`${target.target}: ${targetCounts(target)}`);
     for (const c of changed) info(`${c.action.padEnd(7)} ${oneLine(c.apiVersion)} ${objectName(c)}${c.digest.length ? `  ${oneLine(c.digest.join('; '))}` : ''}${c.error ? `  error: ${oneLine(c.error.message)}` : ''}`);
     core.endGroup();
   }
   info(summaryLine(plan.summary));
 
   const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : 'the full plan is in the job summary';
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`, maxParts: 1 });
+  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`, maxParts: 1, full: true });
   await writeSummary(summaryParts[0]!, inputs.secrets);
 
   let commentUrl = '';
