@@ -63,7 +63,7 @@ function missingRights(targets: TargetPlan[]): string[] {
 
 function hasAnyChange(plan: Plan): boolean {
   const s = plan.summary;
-  return s.create + s.update + s.replace + s.delete + s.adopt + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged')));
+  return s.create + s.update + s.replace + s.delete + s.adopt + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged' && c.action !== 'adopt')));
 }
 
 /**
