@@ -96,7 +96,7 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   const previous = await refuseForeignInventory(client, plan);
   await refuseOlderCommit(plan, previous, options, result);
-  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
+  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace'));
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
   const hookTimeout = options.hookTimeoutMs ?? options.waitTimeoutMs ?? 5 * 60_000;

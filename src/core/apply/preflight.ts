@@ -26,10 +26,10 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
     if (!c.resource) continue;
     // An object the plan could not dry-run (Forbidden) may have to be created.
     if (c.action === 'create' || c.action === 'error') ['create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
-    if (c.action === 'update') add('patch', c.resource, c.namespace);
+    if (c.action === 'update' || c.action === 'adopt') add('patch', c.resource, c.namespace);
     if (c.action === 'replace') ['delete', 'create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
     if (c.action === 'delete') add('delete', c.resource, c.namespace);
-    if (waits && ['create', 'update', 'replace', 'error'].includes(c.action)) add('get', c.resource, c.namespace);
+    if (waits && ['create', 'update', 'adopt', 'replace', 'error'].includes(c.action)) add('get', c.resource, c.namespace);
   }
   // Hooks are written like release objects and waited for; every delete policy (the default too) deletes them.
   if (hooks) {

@@ -161,7 +161,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
 
 /** A CancelledError that says what the interrupted target wrote, what it did not, and which targets never started. */
 function cancelledDuring(error: CancelledError, target: TargetPlan, partial: TargetApplyResult, notStarted: TargetPlan[]): CancelledError {
-  const writes = target.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace')).length;
+  const writes = target.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace')).length;
   const prunes = target.changes.filter((c) => c.action === 'delete').length;
   const written = partial.created + partial.updated + partial.recreated;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -196,7 +196,7 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, st
     for (const t of plan.targets) {
       out.push(`── target ${t.target}`);
       for (const [n, name] of stages.entries()) {
-        const changes = t.changes.filter((c) => (c.action === 'create' || c.action === 'update' || c.action === 'replace') && stageOf(c.kind) === n);
+        const changes = t.changes.filter((c) => (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace') && stageOf(c.kind) === n);
         if (changes.length) out.push(`  stage ${name}:`, ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`));
       }
       const prunes = t.changes.filter((c) => c.action === 'delete');

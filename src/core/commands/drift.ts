@@ -2,6 +2,7 @@ import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ManagedFieldsEntry } from '../diff/managed-fields.js';
 import { FIELD_MANAGER } from '../diff/managed-fields.js';
+import { PART_OF } from '../cluster/applyset.js';
 import { planTargets } from '../diff/plan.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { EXIT_ERROR } from '../errors.js';
@@ -34,6 +35,11 @@ export interface TargetDrift {
   firstSeen: Date | undefined;
   /** Objects that could not be checked. */
   errors: Change[];
+  /**
+   * Objects that exist live but are not in the target's ApplySet yet (set up by kubectl, Helm, another tool): not
+   * managed by kubeplan yet, so not drift; the next apply adds them to the inventory.
+   */
+  unmanaged: Change[];
 }
 
 export interface DriftResult {
@@ -69,7 +75,8 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
 }
 
 function driftOf(t: TargetPlan): TargetDrift {
-  const drifted = t.changes.filter((c) => c.action === 'update' || c.action === 'create' || c.action === 'delete' || c.action === 'replace');
+  const unmanaged = t.changes.filter((c) => c.joinsInventory === true);
+  const drifted = t.changes.filter((c) => !c.joinsInventory && (c.action === 'update' || c.action === 'create' || c.action === 'delete' || c.action === 'replace'));
   // Per object: the last write by anyone but kubeplan (on the object, not its status) is when it drifted; the target's
   // drift is as old as its oldest drifted object.
   let firstSeen: Date | undefined;
@@ -84,7 +91,7 @@ function driftOf(t: TargetPlan): TargetDrift {
     }
     if (edited && (!firstSeen || edited < firstSeen)) firstSeen = edited;
   }
-  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c) => c.action === 'error') };
+  return { target: t.target, drifted, firstSeen, errors: t.changes.filter((c) => c.action === 'error'), unmanaged };
 }
 
 /**
@@ -113,17 +120,25 @@ export function describeDrift(c: Change): string {
       return 'missing from the cluster';
     case 'delete':
       return 'in the cluster, no longer in git';
+    case 'adopt':
+      return 'not managed by kubeplan yet (the next apply adds it to the inventory)';
     default:
+      if (c.joinsInventory) {
+        // The plan lists the inventory label last, apart from the fields that really differ.
+        const paths = c.paths.filter((p) => p !== `metadata.labels.${PART_OF}`);
+        return `not managed by kubeplan yet (the next apply adds it to the inventory); differs from git: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`;
+      }
       return c.paths.length ? `differs: ${c.paths.slice(0, 5).join(', ')}${c.paths.length > 5 ? ', …' : ''}` : 'differs';
   }
 }
 
 /** The tracking-issue body for one target: a summary list, then one section per drifted object. */
 export function formatDriftMarkdown(t: TargetDrift): string {
-  if (t.drifted.length === 0 && t.errors.length === 0) return `### kubeplan drift: target ${markdownText(t.target)} matches git.\n`;
+  const unmanaged = t.unmanaged.length ? [`${t.unmanaged.length} object${t.unmanaged.length === 1 ? ' is' : 's are'} not managed by kubeplan yet:`, '', ...t.unmanaged.map((c) => `- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(describeDrift(c))}`), ''] : [];
+  if (t.drifted.length === 0 && t.errors.length === 0) return `${[`### kubeplan drift: target ${markdownText(t.target)} matches git.`, ...(unmanaged.length ? ['', ...unmanaged] : [])].join('\n')}\n`;
   const out = [`### kubeplan drift: target ${markdownText(t.target)}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
   for (const c of [...t.errors, ...t.drifted]) out.push(`- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
-  out.push('');
+  out.push('', ...unmanaged);
   for (const c of t.drifted) out.push(...section(c, undefined, { fullTextHint: '`kubeplan drift -o json`' }));
   return `${out.join('\n')}\n`;
 }

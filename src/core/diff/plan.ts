@@ -492,21 +492,37 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   const before = ctx.masker.mask(stripNoise(liveObject, ctx.hidden) as KubeObject);
   const after = ctx.masker.mask(stripNoise(planned, ctx.hidden) as KubeObject);
   applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
-  const paths = changedPaths(before, after);
+  let paths = changedPaths(before, after);
   const via = ctx.mode === 'server' ? 'dry-run' : 'client';
   if (paths.length === 0) return { ...base, action: 'unchanged', ...(notes.length ? { notes } : {}), via };
+  // Not in any ApplySet yet (set up by kubectl, Helm, another tool): joining the inventory is not an edit. Only the
+  // label changes: adopt; other fields change too: an update that says it also joins.
+  const joins = liveObject.metadata.labels?.[PART_OF] === undefined && r.object.metadata.labels?.[PART_OF] !== undefined;
+  if (joins) paths = [...changedPaths(before, withoutPartOf(after, before)), `metadata.labels.${PART_OF}`];
+  const adopt = joins && paths.length === 1;
+  if (joins && !adopt) notes.push(`not managed by kubeplan yet: joins the target's inventory (label ${PART_OF})`);
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
   return {
     ...base,
     live: liveObject,
-    action: 'update',
+    action: adopt ? 'adopt' : 'update',
+    ...(joins ? { joinsInventory: true } : {}),
     paths,
-    digest: digest(before, after, secrets),
+    digest: adopt ? ['joins the inventory'] : digest(before, after, secrets),
     diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
     ...(secrets ? { secrets } : {}),
     ...(notes.length ? { notes } : {}),
     via,
   };
+}
+
+/** `after` without the inventory label (and without an empty label map `before` did not have): what else changes. */
+function withoutPartOf(after: KubeObject, before: KubeObject): KubeObject {
+  const labels = { ...after.metadata.labels };
+  delete labels[PART_OF];
+  const metadata = { ...after.metadata, labels };
+  if (Object.keys(labels).length === 0 && before.metadata.labels === undefined) delete (metadata as { labels?: unknown }).labels;
+  return { ...after, metadata };
 }
 
 /**

@@ -3,8 +3,12 @@ import type { HelmHook, KubeObject, SourceRef } from '../manifests/types.js';
 import type { HiddenCounts } from './normalize.js';
 import type { SecretKeyChange } from './secrets.js';
 
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'error';
-export const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete', 'unchanged', 'error'];
+/**
+ * `adopt`: the object exists live, outside any ApplySet, and matches git; apply only adds it to the target's inventory
+ * (the `applyset.kubernetes.io/part-of` label), nothing else changes.
+ */
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'unchanged' | 'error';
+export const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete', 'adopt', 'unchanged', 'error'];
 
 export type DiffMode = 'server' | 'client';
 
@@ -38,6 +42,8 @@ export interface Change {
   destructive?: boolean;
   /** Extra facts a reviewer should know (conflicts, objects not validated because their namespace is new, …). */
   notes?: string[];
+  /** The live object is not in any ApplySet yet: this plan adds it to the target's inventory (adopt, or an update that also adopts). */
+  joinsInventory?: boolean;
   error?: ObjectError;
   /** How the change was found: the fast path (no request), a server-side dry-run, client-side comparison, or git alone. */
   via: 'fast-path' | 'dry-run' | 'client' | 'intent';
@@ -108,7 +114,7 @@ export interface Plan {
 }
 
 export function emptyCounts(): Counts {
-  return { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, error: 0 };
+  return { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, unchanged: 0, error: 0 };
 }
 
 export function countChanges(changes: readonly Change[]): Counts {
@@ -118,5 +124,5 @@ export function countChanges(changes: readonly Change[]): Counts {
 }
 
 export function hasChanges(counts: Counts): boolean {
-  return counts.create + counts.update + counts.replace + counts.delete > 0;
+  return counts.create + counts.update + counts.replace + counts.delete + counts.adopt > 0;
 }

@@ -47,7 +47,7 @@ export function planHeader(plan: Plan): string[] {
   out.push(...tables(plan.targets));
   out.push(...missingRights(plan.targets));
   if (plan.drift) {
-    const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged').length, 0);
+    const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').length, 0);
     out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from ${inlineCode(plan.base ?? '')}.`, '');
   }
   return out;
@@ -78,14 +78,17 @@ function missingRights(targets: TargetPlan[]): string[] {
 
 function hasAnyChange(plan: Plan): boolean {
   const s = plan.summary;
-  return s.create + s.update + s.replace + s.delete + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged')));
+  return s.create + s.update + s.replace + s.delete + s.adopt + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged' && c.action !== 'adopt')));
 }
 
-/** One collapsible section per changed object, most destructive first; drift sections last. Each is a list of lines. */
+/**
+ * One collapsible section per changed object, most destructive first; drift sections last. Each is a list of lines.
+ * Objects that only join the inventory (adopt) get no section: the target's table lists them on one line.
+ */
 export function planSections(plan: Plan, options: SectionOptions = {}): string[][] {
   const ordered = (targets: TargetPlan[]) =>
     targets
-      .flatMap((t) => t.changes.filter((c) => c.action !== 'unchanged').map((c) => ({ c, t: t.target })))
+      .flatMap((t) => t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').map((c) => ({ c, t: t.target })))
       .sort((a, b) => PRIORITY[a.c.action] - PRIORITY[b.c.action]);
   const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined, options));
   if (plan.drift) {
@@ -104,7 +107,7 @@ const TABLE_ROWS = 100;
 function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
-    const changed = target.changes.filter((c) => c.action !== 'unchanged').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
+    const changed = target.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
     out.push(`#### ${markdownText(target.target)} — ${targetCounts(target)}`, '');
     if (changed.length > 0) {
       out.push('| | object | what |', '| --- | --- | --- |');
@@ -113,9 +116,21 @@ function tables(targets: TargetPlan[]): string[] {
       if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
       out.push('');
     }
+    out.push(...adopted(target));
     out.push(...hookTable(target));
   }
   return out;
+}
+
+const ADOPT_NAMES = 50;
+
+/** Objects that only join the target's inventory, on one line: on a first run that is every object, and no diff. */
+function adopted(target: TargetPlan): string[] {
+  const adopt = target.changes.filter((c) => c.action === 'adopt');
+  if (adopt.length === 0) return [];
+  const names = adopt.slice(0, ADOPT_NAMES).map((c) => inlineCode(objectName(c))).join(', ');
+  const more = adopt.length > ADOPT_NAMES ? ` and ${adopt.length - ADOPT_NAMES} more` : '';
+  return [`${SYMBOL.adopt} ${adopt.length} object${adopt.length === 1 ? '' : 's'} not managed by kubeplan yet join${adopt.length === 1 ? 's' : ''} the inventory (nothing else changes): ${names}${more}`, ''];
 }
 
 /** Every Helm hook apply runs around the target's changes, in the order it runs them. */

@@ -56,19 +56,21 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
 }
 
 function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {
-  const color = ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : 'red';
+  const color = ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : ch.action === 'adopt' ? 'cyan' : 'red';
   // Kinds, names, keys and messages come from the pull request: one line each, no control characters (a GitLab
   // section marker needs ESC), so none can start a line of the log.
-  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${oneLine(ch.apiVersion)} ${objectName(ch)}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
+  const joins = ch.action === 'adopt' ? c('dim', '  (not managed by kubeplan yet: joins the inventory)') : '';
+  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${oneLine(ch.apiVersion)} ${objectName(ch)}${joins}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
   if (ch.hook) lines.push(c('dim', `    helm hook: ${ch.hook.events.join(', ')}`));
   if (ch.destructive) lines.push(c('red', '    destructive: data or dependent objects are lost'));
-  for (const d of ch.digest) lines.push(`    ${oneLine(d)}`);
+  for (const d of ch.action === 'adopt' ? [] : ch.digest) lines.push(`    ${oneLine(d)}`);
   for (const n of ch.notes ?? []) lines.push(c('cyan', `    note: ${oneLine(n)}`));
   if (ch.error) {
     lines.push(c('red', `    error: ${oneLine(ch.error.message)}`));
     if (ch.error.hint) lines.push(`    hint: ${oneLine(ch.error.hint)}`);
   }
-  if (ch.diff) {
+  // An adopt only adds the inventory label: one line, no diff.
+  if (ch.diff && ch.action !== 'adopt') {
     for (const line of ch.diff.split('\n').map(oneLine)) {
       const colored = line.startsWith('+') && !line.startsWith('+++') ? c('green', line) : line.startsWith('-') && !line.startsWith('---') ? c('red', line) : line.startsWith('@@') ? c('cyan', line) : line;
       lines.push(`    ${colored}`);

@@ -140,7 +140,7 @@ async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, 
     }
   }
 
-  const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete > 0;
+  const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete + p.summary.adopt > 0;
   setOutput('has-changes', String(changed(plan)), inputs.secrets);
   setOutput('summary', JSON.stringify(plan.summary), inputs.secrets);
   setOutput('report-path', reportPath, inputs.secrets);
