@@ -64,7 +64,7 @@ const accepted: Record<string, string> = {
   'a key given twice (the last wins)': cm('a', 'data:\n  k: one\n  k: two\n'),
   'metadata given twice (the last wins)': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nmetadata:\n  name: b\n',
   'anchors and merge keys': cm('a', 'base: &base {p: "1", q: "1"}\ndata:\n  <<: [*base, {r: "2"}]\n  q: "3"\n'),
-  'YAML 1.1 scalars': cm('a', 'data:\n  t: "yes"\nbinaryData: {}\n'),
+  'YAML 1.1 scalars': cm('a', 'data:\n  mode: 0644\n  t: yes\n  o: off\n  n: 1_000\n  f: 1e3\n  date: 2024-01-01\n  q: "0644"\n  yes: y\n'),
   'JSON in a .yaml file': '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n',
 };
 
