@@ -47,3 +47,28 @@ describe('toObjects', () => {
     expect(() => toObjects([1, 2], src, 'f')).toThrow(/a list, not a Kubernetes object/);
   });
 });
+
+describe('a YAML error at the end of a document points at the unclosed construct', () => {
+  const whereOf = (text: string): string => {
+    const [doc] = splitYamlStream(text);
+    try {
+      parseDocument(doc!, (line) => `f.yaml:${line}`);
+    } catch (error) {
+      return `${(error as { where: string }).where}: ${(error as Error).message}`;
+    }
+    return 'no error';
+  };
+
+  it('ignores brackets and quotes in comments and apostrophes inside words', () => {
+    expect(whereOf("a: it's # [not open\nb: {x: 1, # }\n  y: 2\n\n")).toMatch(/^f\.yaml:2: .*`\{` mapping that starts on this line/);
+  });
+
+  it('points at the outermost open collection, and at an open quote inside it', () => {
+    expect(whereOf('a: 1\nb: [1,\n  {c: 2,\n')).toMatch(/^f\.yaml:2: .*`\[` sequence/);
+    expect(whereOf("a: 1\nb: [1,\n  'it''s\n")).toMatch(/^f\.yaml:3: .*single-quoted string/);
+  });
+
+  it('a double-quoted string with escaped quotes is still open', () => {
+    expect(whereOf('a: 1\nb: "say \\"hi\\"\n')).toMatch(/^f\.yaml:2: .*double-quoted string/);
+  });
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ManifestsSource, Target } from '../config/types.js';
 import { RenderError } from '../errors.js';
 import { decodeUtf8, jsonTooDeepAt, depthProblem, UTF8_HINT } from '../manifests/input-limits.js';
-import { parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
+import { listItemLines, parseDocument, sourcedObjects, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest } from '../manifests/types.js';
 import { RepoBounds } from './repo-bounds.js';
 
@@ -41,7 +41,10 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
       const where = `${rel}:${doc.contentLine}`;
       const value = parseDocument(doc, (line) => `${rel}:${line}`);
       const src = { file: rel, line: doc.contentLine };
-      for (const object of toObjects(value, src, where)) manifests.push({ object, source: src });
+      // Each item of a List names its own line.
+      const itemLines = listItemLines(doc, value);
+      const item = itemLines && ((i: number) => ({ source: { file: rel, line: itemLines[i]! }, where: `${rel}:${itemLines[i]!}` }));
+      for (const m of sourcedObjects(value, src, where, item)) manifests.push(m);
     }
   }
   return manifests;
