@@ -40,7 +40,12 @@ try {
   const started = Date.now();
   for (const image of images) {
     const token = await tokenFor(`repository:${image.repo}:pull,push`);
-    await pushTags(registry.url, image.repo, Array.from({ length: image.tags }, (_, k) => `1.0.${k}`), { distinct: false, authorization: `Bearer ${token}` });
+    await pushTags(
+      registry.url,
+      image.repo,
+      Array.from({ length: image.tags }, (_, k) => `1.0.${k}`),
+      { distinct: false, authorization: `Bearer ${token}` },
+    );
   }
   const totalTags = images.reduce((n, i) => n + i.tags, 0);
   log(`pushed ${IMAGES} images, ${totalTags} tags in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -52,21 +57,35 @@ try {
   for (let f = 0; f < 10; f++) {
     const docs = images
       .filter((_, i) => i % 10 === f)
-      .map((image) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${image.repo.split('/')[1]}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ${registry.host}/${image.repo}:1.0.0\n`);
+      .map(
+        (image) =>
+          `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${image.repo.split('/')[1]}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ${registry.host}/${image.repo}:1.0.0\n`,
+      );
     writeFileSync(path.join(repo, 'apps', `apps-${f}.yaml`), docs.join('---\n'));
   }
   const pinned = images.filter((i) => i.pin).map((i) => `  - name: ${registry.host}/${i.repo}\n    pin: digest\n`);
-  writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: apps\n    namespace: apps\n    manifests: apps\nimages:\n${pinned.join('')}`);
+  writeFileSync(
+    path.join(repo, 'kubeplan.yaml'),
+    `targets:\n  - name: apps\n    namespace: apps\n    manifests: apps\nimages:\n${pinned.join('')}`,
+  );
   const docker = path.join(work, 'docker');
   mkdirSync(docker);
-  writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }));
+  writeFileSync(
+    path.join(docker, 'config.json'),
+    JSON.stringify({
+      auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } },
+    }),
+  );
 
   const kubeplanTimes = [];
   let report;
   for (let r = 0; r < runs; r++) {
     const t0 = process.hrtime.bigint();
     // Not spawnSync: the registry's token service runs in this process and must keep answering.
-    const res = await run(process.execPath, [cli, 'bump', '--dry-run', '-o', 'json'], { cwd: repo, env: { ...process.env, DOCKER_CONFIG: docker } });
+    const res = await run(process.execPath, [cli, 'bump', '--dry-run', '-o', 'json'], {
+      cwd: repo,
+      env: { ...process.env, DOCKER_CONFIG: docker },
+    });
     kubeplanTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
     if (res.status !== 0) throw new Error(`kubeplan bump failed: ${res.stderr}${res.stdout.slice(0, 2000)}`);
     report = JSON.parse(res.stdout);
@@ -77,7 +96,8 @@ try {
   let goalTotal = 0;
   for (const image of images) {
     const entry = report.images.find((i) => i.key === `${registry.host}/${image.repo}`);
-    if (!entry || entry.status !== 'bump' || entry.to.tag !== `1.0.${image.tags - 1}`) throw new Error(`${image.repo}: unexpected ${JSON.stringify(entry)}`);
+    if (entry?.status !== 'bump' || entry.to.tag !== `1.0.${image.tags - 1}`)
+      throw new Error(`${image.repo}: unexpected ${JSON.stringify(entry)}`);
     const goal = 1 + Math.ceil((image.tags + 1) / 1000) + (image.pin ? 1 : 0);
     worst = Math.max(worst, entry.requests - goal);
     total += entry.requests;
@@ -96,7 +116,11 @@ try {
         const headers = { authorization: `Bearer ${token}` };
         const res = await fetch(`${registry.url}/v2/${image.repo}/tags/list?n=1000`, { headers });
         const tags = (await res.json()).tags;
-        if (image.pin) await fetch(`${registry.url}/v2/${image.repo}/manifests/${tags.at(-1)}`, { method: 'HEAD', headers: { ...headers, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+        if (image.pin)
+          await fetch(`${registry.url}/v2/${image.repo}/manifests/${tags.at(-1)}`, {
+            method: 'HEAD',
+            headers: { ...headers, accept: 'application/vnd.oci.image.manifest.v1+json' },
+          });
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -107,9 +131,13 @@ try {
   const a = median(anchorTimes);
   console.log(`\n| ${IMAGES} images, ${totalTags} tags | wall time (median of ${runs}) | requests |`);
   console.log('|---|---|---|');
-  console.log(`| kubeplan bump --dry-run | ${k.toFixed(2)} s (${(k / a).toFixed(1)}× the anchor) | ${total} (goal ${goalTotal}; worst image ${worst >= 0 ? '+' : ''}${worst} over its goal) |`);
+  console.log(
+    `| kubeplan bump --dry-run | ${k.toFixed(2)} s (${(k / a).toFixed(1)}× the anchor) | ${total} (goal ${goalTotal}; worst image ${worst >= 0 ? '+' : ''}${worst} over its goal) |`,
+  );
   console.log(`| anchor: bare fetch loop, same requests | ${a.toFixed(2)} s | ${goalTotal} |`);
-  console.log(`\nkubeplan made ${(total / IMAGES).toFixed(2)} requests per image (goal ${(goalTotal / IMAGES).toFixed(2)}), plus one GET /v2/ for the registry.`);
+  console.log(
+    `\nkubeplan made ${(total / IMAGES).toFixed(2)} requests per image (goal ${(goalTotal / IMAGES).toFixed(2)}), plus one GET /v2/ for the registry.`,
+  );
 } finally {
   await registry.stop();
   rmSync(work, { recursive: true, force: true });

@@ -24,7 +24,9 @@ const cli = path.join(root, 'dist', 'cli.js');
 
 const NAMESPACES = 10;
 const TARGET = 'bench';
-const parentId = `applyset-${createHash('sha256').update([`kubeplan-${TARGET}`, 'default', 'ConfigMap', ''].join('.')).digest('base64url')}-v1`;
+const parentId = `applyset-${createHash('sha256')
+  .update([`kubeplan-${TARGET}`, 'default', 'ConfigMap', ''].join('.'))
+  .digest('base64url')}-v1`;
 const label = { 'applyset.kubernetes.io/part-of': parentId };
 
 /** `count` objects, a quarter of each kind, spread over 10 namespaces; `changed` marks which ones get edited. */
@@ -43,7 +45,16 @@ function bundle(count, changed) {
         selector: { matchLabels: { app: `app-${i}` } },
         template: {
           metadata: { labels: { app: `app-${i}` } },
-          spec: { containers: [{ name: 'app', image: `ghcr.io/example/app:${edit('Deployment') ? '1.1.0' : '1.0.0'}`, ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: `ghcr.io/example/app:${edit('Deployment') ? '1.1.0' : '1.0.0'}`,
+                ports: [{ containerPort: 8080 }],
+                resources: { requests: { cpu: '100m', memory: '128Mi' } },
+              },
+            ],
+          },
         },
       },
     });
@@ -95,7 +106,12 @@ async function timeAsync(fn) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function kubectl(args, kubeconfig, input) {
-  return spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, KUBECTL_EXTERNAL_DIFF: '' } });
+  return spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, KUBECTL_EXTERNAL_DIFF: '' },
+  });
 }
 
 /** Objects kubectl diff reports: its diff headers name `group.version.Kind.namespace.name`. */
@@ -119,10 +135,20 @@ for (const size of sizes) {
     const changed = chooseChanges(size);
     const base = bundle(size, new Set());
     const head = bundle(size, changed);
-    const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${i}` } }));
+    const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: `bench-${i}` },
+    }));
     const toStream = (objects) => objects.map((o) => JSON.stringify(o)).join('\n');
     log('applying the bundle with kubectl…');
-    const applied = time(() => kubectl(['apply', '--server-side', '--field-manager=kubeplan', '-f', '-'], cluster.adminKubeconfig, toStream([...namespaces, ...base])));
+    const applied = time(() =>
+      kubectl(
+        ['apply', '--server-side', '--field-manager=kubeplan', '-f', '-'],
+        cluster.adminKubeconfig,
+        toStream([...namespaces, ...base]),
+      ),
+    );
     if (applied.result.status !== 0) throw new Error(applied.result.stderr);
     log(`applied in ${(applied.ms / 1000).toFixed(1)}s`);
     // The config repository with the changed bundle, one file per namespace.
@@ -131,13 +157,18 @@ for (const size of sizes) {
     mkdirSync(path.join(repo, '.git'));
     for (let i = 0; i < NAMESPACES; i++) {
       const items = head.filter((o) => o.metadata.namespace === `bench-${i}`);
-      writeFileSync(path.join(repo, 'manifests', `ns-${i}.json`), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      writeFileSync(
+        path.join(repo, 'manifests', `ns-${i}.json`),
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+      );
     }
     writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: ${TARGET}\n    manifests: manifests\n`);
-    const expected = new Set([...changed].map((c) => {
-      const [kind, i] = c.split('/');
-      return `${kind}/bench-${Number(i) % NAMESPACES}/app-${i}`;
-    }));
+    const expected = new Set(
+      [...changed].map((c) => {
+        const [kind, i] = c.split('/');
+        return `${kind}/bench-${Number(i) % NAMESPACES}/app-${i}`;
+      }),
+    );
 
     const measure = async (name, fn, check) => {
       const times = [];
@@ -149,21 +180,45 @@ for (const size of sizes) {
       }
       const same = check ? check(reported) : undefined;
       const ms = median(times);
-      log(`${name}: ${(ms / 1000).toFixed(2)} s${same === undefined ? '' : same ? ' (same changed objects)' : ' (DIFFERENT changed objects)'}`);
+      log(
+        `${name}: ${(ms / 1000).toFixed(2)} s${same === undefined ? '' : same ? ' (same changed objects)' : ' (DIFFERENT changed objects)'}`,
+      );
       return { name, ms, same };
     };
     const sameAs = (set) => set.size === expected.size && [...expected].every((e) => set.has(e));
     const kubectlDiff = (extra) => () =>
-      kubectl(['diff', '--server-side', '--field-manager=kubeplan', '--force-conflicts', ...extra, '-f', path.join(repo, 'manifests')], cluster.adminKubeconfig);
+      kubectl(
+        [
+          'diff',
+          '--server-side',
+          '--field-manager=kubeplan',
+          '--force-conflicts',
+          ...extra,
+          '-f',
+          path.join(repo, 'manifests'),
+        ],
+        cluster.adminKubeconfig,
+      );
 
     const row = { size, changed: expected.size };
     const doSerial = size <= 2000 || process.env.BENCH_KUBECTL_ALL === '1';
-    row.kubectl = doSerial ? await measure('kubectl diff --server-side', kubectlDiff([]), (r) => sameAs(kubectlChanged(r.stdout))) : undefined;
-    row.kubectl16 = await measure('kubectl diff --server-side --concurrency 16', kubectlDiff(['--concurrency', '16']), (r) => sameAs(kubectlChanged(r.stdout)));
+    row.kubectl = doSerial
+      ? await measure('kubectl diff --server-side', kubectlDiff([]), (r) => sameAs(kubectlChanged(r.stdout)))
+      : undefined;
+    row.kubectl16 = await measure(
+      'kubectl diff --server-side --concurrency 16',
+      kubectlDiff(['--concurrency', '16']),
+      (r) => sameAs(kubectlChanged(r.stdout)),
+    );
     row.loop = await measure('bare dry-run loop (concurrency 16)', () => dryRunLoop(cluster, head, 16));
     row.kubeplan = await measure(
       'kubeplan diff',
-      () => spawnSync(process.execPath, [cli, 'diff', '--mode', 'server', '-o', 'json', '--kubeconfig', cluster.adminKubeconfig], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 30 }),
+      () =>
+        spawnSync(
+          process.execPath,
+          [cli, 'diff', '--mode', 'server', '-o', 'json', '--kubeconfig', cluster.adminKubeconfig],
+          { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 30 },
+        ),
       (r) => {
         if (r.status !== 0 || !r.stdout) throw new Error(`kubeplan diff failed (${r.status}): ${r.stderr}`);
         const report = JSON.parse(r.stdout);
@@ -205,8 +260,12 @@ async function dryRunLoop(cluster, objects, concurrency) {
 
 const fmt = (r) => (r ? `${(r.ms / 1000).toFixed(2)} s` : 'not run');
 const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(1)}× faster` : '–');
-console.log(`\nkubeplan diff against the anchors, ${runs} runs each (median), ${os.cpus().length} cores, node ${process.version}\n`);
-console.log('| objects (changed) | kubectl diff | kubectl diff --concurrency 16 | bare dry-run loop | kubeplan diff | kubeplan vs kubectl | vs kubectl -c16 | vs loop | kubeplan requests |');
+console.log(
+  `\nkubeplan diff against the anchors, ${runs} runs each (median), ${os.cpus().length} cores, node ${process.version}\n`,
+);
+console.log(
+  '| objects (changed) | kubectl diff | kubectl diff --concurrency 16 | bare dry-run loop | kubeplan diff | kubeplan vs kubectl | vs kubectl -c16 | vs loop | kubeplan requests |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(

@@ -38,11 +38,16 @@ function measure(name, bare, kubeplan) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const result = { name, bare: median(times.bare), kubeplan: median(times.kubeplan) };
   result.ratio = result.kubeplan / result.bare;
-  process.stderr.write(`${name}: bare ${result.bare.toFixed(0)} ms, kubeplan ${result.kubeplan.toFixed(0)} ms, ratio ${result.ratio.toFixed(2)}\n`);
+  process.stderr.write(
+    `${name}: bare ${result.bare.toFixed(0)} ms, kubeplan ${result.kubeplan.toFixed(0)} ms, ratio ${result.ratio.toFixed(2)}\n`,
+  );
   return result;
 }
 
-const kp = (...args) => ({ argv: [process.execPath, cli, 'render', '--out-dir', path.join(scratch, 'out'), ...args], cwd: examples });
+const kp = (...args) => ({
+  argv: [process.execPath, cli, 'render', '--out-dir', path.join(scratch, 'out'), ...args],
+  cwd: examples,
+});
 
 // A large generated chart: 300 Deployments, Services and ConfigMaps (900 objects), for per-object overhead.
 const big = path.join(scratch, 'big');
@@ -86,26 +91,92 @@ data: {INDEX: "{{ $i }}", MODE: production}
 {{- end }}
 `,
 );
-writeFileSync(path.join(big, 'kubeplan.yaml'), 'targets:\n  - name: big\n    namespace: big\n    helm:\n      chart: chart\n');
+writeFileSync(
+  path.join(big, 'kubeplan.yaml'),
+  'targets:\n  - name: big\n    namespace: big\n    helm:\n      chart: chart\n',
+);
 
 // The bare equivalent of a helm target post-rendered by a Component.
 const postDir = path.join(scratch, 'post');
 mkdirSync(postDir);
-const helmProd = [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop', '--include-crds', '--values', 'envs/prod/values.yaml', '--set-json', 'service.port=9090'];
-writeFileSync(path.join(postDir, 'kustomization.yaml'), `resources: [chart.yaml]\ncomponents: [${path.relative(postDir, path.join(examples, 'components/hardening'))}]\n`);
+const helmProd = [
+  helm,
+  'template',
+  'shop',
+  'charts/shop',
+  '--namespace',
+  'shop',
+  '--include-crds',
+  '--values',
+  'envs/prod/values.yaml',
+  '--set-json',
+  'service.port=9090',
+];
+writeFileSync(
+  path.join(postDir, 'kustomization.yaml'),
+  `resources: [chart.yaml]\ncomponents: [${path.relative(postDir, path.join(examples, 'components/hardening'))}]\n`,
+);
 const bashPipe = (cmd) => ({ argv: ['bash', '-c', cmd], cwd: examples });
 const q = (a) => `'${a}'`;
 
 const results = [
-  measure('helm chart (examples: shop-staging, 6 objects)', [{ argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], cwd: examples }], [kp('--target', 'shop-staging')]),
-  measure('helm chart + Component post-render (examples: shop-prod, 8 objects)', [bashPipe(`${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`)], [kp('--target', 'shop-prod')]),
-  measure('kustomize overlay (examples: api-prod, 4 objects)', [{ argv: [kubectl, 'kustomize', 'apps/api/overlays/prod'], cwd: examples }], [kp('--target', 'api-prod')]),
-  measure('large chart (900 objects)', [{ argv: [helm, 'template', 'big', 'chart', '--namespace', 'big', '--include-crds'], cwd: big }], [{ argv: [process.execPath, cli, 'render', '--out-dir', path.join(scratch, 'out-big')], cwd: big }]),
+  measure(
+    'helm chart (examples: shop-staging, 6 objects)',
+    [
+      {
+        argv: [
+          helm,
+          'template',
+          'shop',
+          'charts/shop',
+          '--namespace',
+          'shop-staging',
+          '--values',
+          'envs/staging/values.yaml',
+        ],
+        cwd: examples,
+      },
+    ],
+    [kp('--target', 'shop-staging')],
+  ),
+  measure(
+    'helm chart + Component post-render (examples: shop-prod, 8 objects)',
+    [
+      bashPipe(
+        `${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`,
+      ),
+    ],
+    [kp('--target', 'shop-prod')],
+  ),
+  measure(
+    'kustomize overlay (examples: api-prod, 4 objects)',
+    [{ argv: [kubectl, 'kustomize', 'apps/api/overlays/prod'], cwd: examples }],
+    [kp('--target', 'api-prod')],
+  ),
+  measure(
+    'large chart (900 objects)',
+    [{ argv: [helm, 'template', 'big', 'chart', '--namespace', 'big', '--include-crds'], cwd: big }],
+    [{ argv: [process.execPath, cli, 'render', '--out-dir', path.join(scratch, 'out-big')], cwd: big }],
+  ),
   measure(
     'all 4 example targets (bare: one after another; kubeplan: concurrently)',
     [
-      { argv: [helm, 'template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], cwd: examples },
-      bashPipe(`${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`),
+      {
+        argv: [
+          helm,
+          'template',
+          'shop',
+          'charts/shop',
+          '--namespace',
+          'shop-staging',
+          '--values',
+          'envs/staging/values.yaml',
+        ],
+        cwd: examples,
+      },
+      bashPipe(
+        `${helmProd.map(q).join(' ')} > ${q(path.join(postDir, 'chart.yaml'))} && ${q(kubectl)} kustomize ${q(postDir)} > /dev/null`,
+      ),
       { argv: [kubectl, 'kustomize', 'apps/api/overlays/prod'], cwd: examples },
     ],
     [kp()],
@@ -116,6 +187,10 @@ rmSync(scratch, { recursive: true, force: true });
 const table = [
   '| case | bare (median) | kubeplan (median) | ratio |',
   '| --- | --- | --- | --- |',
-  ...results.map((r) => `| ${r.name} | ${r.bare.toFixed(0)} ms | ${r.kubeplan.toFixed(0)} ms | ${r.ratio.toFixed(2)} |`),
+  ...results.map(
+    (r) => `| ${r.name} | ${r.bare.toFixed(0)} ms | ${r.kubeplan.toFixed(0)} ms | ${r.ratio.toFixed(2)} |`,
+  ),
 ].join('\n');
-console.log(`\nrender overhead, ${runs} runs per side, median wall time, ${os.cpus().length} cores, node ${process.version}\n\n${table}`);
+console.log(
+  `\nrender overhead, ${runs} runs per side, median wall time, ${os.cpus().length} cores, node ${process.version}\n\n${table}`,
+);

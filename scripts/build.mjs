@@ -24,9 +24,13 @@ async function bundle(outdir) {
     platform: 'node',
     target: 'node24',
     // Bundled CommonJS dependencies may call require() for Node built-ins.
-    banner: { js: "import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __kubeplanCreateRequire } from 'node:module'; const require = __kubeplanCreateRequire(import.meta.url);",
+    },
     legalComments: 'eof',
-    define: { __KUBEPLAN_VERSION__: JSON.stringify(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version) },
+    define: {
+      __KUBEPLAN_VERSION__: JSON.stringify(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version),
+    },
     sourcemap: false,
     logLevel: 'warning',
   });
@@ -35,7 +39,10 @@ async function bundle(outdir) {
 async function listFiles(dir) {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+      .sort();
   } catch {
     return [];
   }
@@ -63,10 +70,13 @@ if (!check) {
     for (const f of new Set([...fresh, ...committed])) {
       if (!fresh.includes(f)) problems.push(`dist/${f} is not produced by the build any more`);
       else if (!committed.includes(f)) problems.push(`dist/${f} is missing`);
-      else if (!(await readFile(path.join(tmp, f))).equals(await readFile(path.join(root, 'dist', f)))) problems.push(`dist/${f} is stale`);
+      else if (!(await readFile(path.join(tmp, f))).equals(await readFile(path.join(root, 'dist', f))))
+        problems.push(`dist/${f} is stale`);
     }
     if (problems.length > 0) {
-      console.error(`dist/ does not match the sources:\n  ${problems.join('\n  ')}\nrun \`npm run build\` and commit dist/`);
+      console.error(
+        `dist/ does not match the sources:\n  ${problems.join('\n  ')}\nrun \`npm run build\` and commit dist/`,
+      );
       process.exitCode = 1;
     } else {
       console.log(`dist/ is up to date (${fresh.length} files)`);

@@ -16,7 +16,11 @@ const { apiserver: binary } = await ensureBench({ log });
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 log(`starting kube-apiserver v1.35 with embedded etcd (data in ${dir})`);
-const cluster = await startApiserver(binary, { dataDir: dir, logFile: path.join(dir, 'apiserver.log'), keepData: true });
+const cluster = await startApiserver(binary, {
+  dataDir: dir,
+  logFile: path.join(dir, 'apiserver.log'),
+  keepData: true,
+});
 log(`kube-apiserver at ${cluster.server}, ready in ${cluster.startupSeconds.toFixed(1)}s`);
 log(`limited user (no rights): KUBECONFIG=${cluster.limitedKubeconfig}`);
 log('stop with Ctrl-C');

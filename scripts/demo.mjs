@@ -29,7 +29,12 @@ mkdirSync(outDir, { recursive: true });
 step('starting the bench cluster (kube-apiserver v1.35 + etcd)');
 const cluster = await startApiserver(binary, { dataDir: path.join(work, 'cluster') });
 log(`ready in ${cluster.startupSeconds.toFixed(1)}s at ${cluster.server}`);
-const env = { ...process.env, KUBECONFIG: cluster.adminKubeconfig, KUBEPLAN_HELM: path.join(tools, 'helm'), KUBEPLAN_KUBECTL: path.join(tools, 'kubectl') };
+const env = {
+  ...process.env,
+  KUBECONFIG: cluster.adminKubeconfig,
+  KUBEPLAN_HELM: path.join(tools, 'helm'),
+  KUBEPLAN_KUBECTL: path.join(tools, 'kubectl'),
+};
 
 /**
  * The previous release, as a change to today's render: an older shop image, fewer replicas, a ConfigMap key that was
@@ -41,7 +46,8 @@ function previousRelease(object) {
   for (const c of copy.spec?.template?.spec?.containers ?? []) {
     if (c.image === 'ghcr.io/example/shop:2.3.1') c.image = 'ghcr.io/example/shop:2.3.0';
   }
-  if (copy.kind === 'Deployment' && copy.metadata.name === 'shop' && copy.metadata.namespace === 'shop') copy.spec.replicas = 2;
+  if (copy.kind === 'Deployment' && copy.metadata.name === 'shop' && copy.metadata.namespace === 'shop')
+    copy.spec.replicas = 2;
   if (copy.kind === 'ConfigMap' && copy.metadata.name === 'shop-config' && copy.metadata.namespace === 'shop') {
     copy.data = { ...copy.data, LEGACY_CHECKOUT: 'on' };
   }
@@ -51,12 +57,22 @@ function previousRelease(object) {
 /** Objects of the previous release that the current one no longer has: the plan deletes them. */
 function removedSince(target, namespace) {
   if (target !== 'api-prod') return [];
-  return [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'prod-api-legacy', namespace }, spec: { selector: { 'app.kubernetes.io/name': 'api' }, ports: [{ port: 8080, targetPort: 8000 }] } }];
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'prod-api-legacy', namespace },
+      spec: { selector: { 'app.kubernetes.io/name': 'api' }, ports: [{ port: 8080, targetPort: 8000 }] },
+    },
+  ];
 }
 
 try {
   step('applying the previous release of examples/ (server-side apply, field manager kubeplan)');
-  const render = run(process.execPath, [cli, 'render', '--out-dir', path.join(work, 'rendered')], { cwd: examples, env });
+  const render = run(process.execPath, [cli, 'render', '--out-dir', path.join(work, 'rendered')], {
+    cwd: examples,
+    env,
+  });
   if (render.status !== 0) throw new Error('render failed');
   // The previous release is applied by kubeplan itself, from a repository with the same targets (so the same
   // inventories) holding the edited objects: exactly what a merge of that release would have done.
@@ -66,10 +82,23 @@ try {
   let count = 0;
   for (const [target, namespace] of Object.entries(targets)) {
     const objects = loadAll(readFileSync(path.join(work, 'rendered', `${target}.yaml`), 'utf8')).filter(Boolean);
-    const previous = [...objects.filter((o) => !o.metadata?.annotations?.['helm.sh/hook']).map(previousRelease).filter(Boolean), ...removedSince(target, namespace)];
+    const previous = [
+      ...objects
+        .filter((o) => !o.metadata?.annotations?.['helm.sh/hook'])
+        .map(previousRelease)
+        .filter(Boolean),
+      ...removedSince(target, namespace),
+    ];
     mkdirSync(path.join(previousRepo, target), { recursive: true });
-    writeFileSync(path.join(previousRepo, target, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: previous }));
-    config.push(`  - name: ${target}`, ...(namespace ? [`    namespace: ${namespace}`] : []), `    manifests: ${target}`);
+    writeFileSync(
+      path.join(previousRepo, target, 'objects.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: previous }),
+    );
+    config.push(
+      `  - name: ${target}`,
+      ...(namespace ? [`    namespace: ${namespace}`] : []),
+      `    manifests: ${target}`,
+    );
     count += previous.length;
   }
   writeFileSync(path.join(previousRepo, 'kubeplan.yaml'), `${config.join('\n')}\n`);
@@ -87,7 +116,11 @@ try {
 
   step('kubeplan apply: make the cluster match examples/ (staged, hooks, health waits, then prune)');
   // The bench runs no controllers: the demo plays them (rollouts finish, Jobs complete) while apply waits.
-  const stopControllers = startDemoControllers({ server: cluster.server, caFile: cluster.caFile, token: cluster.adminToken });
+  const stopControllers = startDemoControllers({
+    server: cluster.server,
+    caFile: cluster.caFile,
+    token: cluster.adminToken,
+  });
   const applied = await runAsync(process.execPath, [cli, 'apply', '--timeout', '2m'], { cwd: examples, env });
   await stopControllers();
   if (applied !== 0) throw new Error(`kubeplan apply exited ${applied}`);
@@ -103,11 +136,24 @@ try {
     const tags = ['2.3.0', '2.3.1', '2.4.0-rc.1', '2.4.0', '3.0.0'];
     await pushTags(registry.url, 'example/shop', tags);
     log(`pushed ghcr.io/example/shop ${tags.join(', ')} to the bench registry at ${registry.url}`);
-    bumped = run(process.execPath, [cli, 'bump', '--dry-run', '--explain', '--image', 'ghcr.io/example/shop', '--registry-endpoint', `ghcr.io=${registry.url}`], {
-      cwd: examples,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    bumped = run(
+      process.execPath,
+      [
+        cli,
+        'bump',
+        '--dry-run',
+        '--explain',
+        '--image',
+        'ghcr.io/example/shop',
+        '--registry-endpoint',
+        `ghcr.io=${registry.url}`,
+      ],
+      {
+        cwd: examples,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
   } finally {
     await registry.stop();
   }
@@ -128,8 +174,12 @@ function runAsync(bin, args, options) {
 }
 
 function run(bin, args, options) {
-  const result = spawnSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...options });
+  const result = spawnSync(bin, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 28,
+    ...options,
+  });
   if (result.error) throw result.error;
   return result;
 }
-

@@ -33,8 +33,13 @@ const OPERATIONS = [
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-openapi-'));
 try {
-  execFileSync('npm', ['pack', `@octokit/openapi@${VERSION}`, '--silent'], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
-  execFileSync('tar', ['-xzf', `octokit-openapi-${VERSION}.tgz`, 'package/generated/api.github.com.deref.json'], { cwd: tmp });
+  execFileSync('npm', ['pack', `@octokit/openapi@${VERSION}`, '--silent'], {
+    cwd: tmp,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  execFileSync('tar', ['-xzf', `octokit-openapi-${VERSION}.tgz`, 'package/generated/api.github.com.deref.json'], {
+    cwd: tmp,
+  });
   const spec = JSON.parse(readFileSync(path.join(tmp, 'package/generated/api.github.com.deref.json'), 'utf8'));
   const operations = {};
   for (const [route, methods] of Object.entries(spec.paths)) {
@@ -49,7 +54,9 @@ try {
       operations[op.operationId] = {
         method: method.toUpperCase(),
         route,
-        request: op.requestBody?.content?.['application/json']?.schema ? prune(op.requestBody.content['application/json'].schema) : null,
+        request: op.requestBody?.content?.['application/json']?.schema
+          ? prune(op.requestBody.content['application/json'].schema)
+          : null,
         responses,
       };
     }
@@ -59,7 +66,10 @@ try {
   const out = path.join(root, 'test/forge/github-openapi.json');
   // One operation per line: small, and a regenerated file diffs by operation.
   const lines = Object.entries(operations).map(([id, op]) => `  ${JSON.stringify(id)}: ${JSON.stringify(op)}`);
-  writeFileSync(out, `{\n "source": ${JSON.stringify(`@octokit/openapi@${VERSION} generated/api.github.com.deref.json`)},\n "operations": {\n${lines.join(',\n')}\n }\n}\n`);
+  writeFileSync(
+    out,
+    `{\n "source": ${JSON.stringify(`@octokit/openapi@${VERSION} generated/api.github.com.deref.json`)},\n "operations": {\n${lines.join(',\n')}\n }\n}\n`,
+  );
   console.log(`wrote ${path.relative(root, out)}: ${Object.keys(operations).join(', ')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -80,7 +90,10 @@ function prune(schema, depth = Infinity) {
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'nullable' && dropNullable) continue;
     if (['description', 'example', 'examples', 'title', 'externalDocs'].includes(k)) continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, prune(s, depth - 1)])) : prune(v, k === 'items' ? depth - 1 : depth);
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, prune(s, depth - 1)]))
+        : prune(v, k === 'items' ? depth - 1 : depth);
   }
   return out;
 }

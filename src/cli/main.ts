@@ -32,10 +32,20 @@ const RENDER_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 /** Runs the CLI; returns the exit code. Errors never escape: they are printed with what, where and what to do. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, rawIO: CliIO, signal?: AbortSignal): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  rawIO: CliIO,
+  signal?: AbortSignal,
+): Promise<number> {
   // What the CLI prints can become a merge-request comment or a CI log that nobody masks: no credential it knows.
   const secrets = knownCredentials(argv, env, cwd);
-  const io: CliIO = { ...rawIO, stdout: (text) => rawIO.stdout(secrets.mask(text)), stderr: (text) => rawIO.stderr(secrets.mask(text)) };
+  const io: CliIO = {
+    ...rawIO,
+    stdout: (text) => rawIO.stdout(secrets.mask(text)),
+    stderr: (text) => rawIO.stderr(secrets.mask(text)),
+  };
   try {
     const [command, ...rest] = argv;
     if (command === undefined) {
@@ -44,7 +54,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     }
     if (command === '-h' || command === '--help' || command === 'help') {
       const topic = command === 'help' ? rest[0] : undefined;
-      io.stdout(topic === 'render' ? RENDER_HELP : topic === 'diff' ? DIFF_HELP : topic === 'apply' ? APPLY_HELP : topic === 'drift' ? DRIFT_HELP : topic === 'bump' ? BUMP_HELP : topic === 'rollback' ? ROLLBACK_HELP : MAIN_HELP);
+      io.stdout(
+        topic === 'render'
+          ? RENDER_HELP
+          : topic === 'diff'
+            ? DIFF_HELP
+            : topic === 'apply'
+              ? APPLY_HELP
+              : topic === 'drift'
+                ? DRIFT_HELP
+                : topic === 'bump'
+                  ? BUMP_HELP
+                  : topic === 'rollback'
+                    ? ROLLBACK_HELP
+                    : MAIN_HELP,
+      );
       return 0;
     }
     if (command === '-v' || command === '--version' || command === 'version') {
@@ -96,7 +120,9 @@ async function render(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: C
   io.stderr(`rendered ${summary.join(', ')}\n`);
   for (const file of result.files) io.stderr(`wrote ${file}\n`);
   if (result.redacted > 0) {
-    io.stderr(`redacted ${result.redacted} Secret value${result.redacted === 1 ? '' : 's'} on stdout; pass --show-secrets to print them\n`);
+    io.stderr(
+      `redacted ${result.redacted} Secret value${result.redacted === 1 ? '' : 's'} on stdout; pass --show-secrets to print them\n`,
+    );
   }
   return 0;
 }
@@ -161,7 +187,12 @@ const DIFF_OPTIONS = {
   'exit-code': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO & { isTTY?: boolean }): Promise<number> {
+async function diff(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO & { isTTY?: boolean },
+): Promise<number> {
   const { values } = parse(args, DIFF_OPTIONS, 'diff');
   if (values.help) {
     io.stdout(DIFF_HELP);
@@ -169,11 +200,15 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'markdown' && output !== 'json') {
-    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, { hint: 'use -o text, -o markdown or -o json' });
+    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, {
+      hint: 'use -o text, -o markdown or -o json',
+    });
   }
   const mode = values.mode ?? 'auto';
   if (mode !== 'server' && mode !== 'client' && mode !== 'auto') {
-    throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, { hint: 'use --mode server (needs patch permission) or --mode client (read-only)' });
+    throw new UsageError(`--mode must be server, client or auto, not "${mode}"`, {
+      hint: 'use --mode server (needs patch permission) or --mode client (read-only)',
+    });
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
     ...clusterArgs(values, cwd, env),
@@ -188,7 +223,8 @@ async function diff(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   });
   io.stdout(result.report);
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
-  if (errors > 0) io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
+  if (errors > 0)
+    io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
   return result.exitCode;
 }
 
@@ -204,15 +240,25 @@ const APPLY_OPTIONS = {
   output: { type: 'string', short: 'o' },
 } satisfies ParseArgsConfig['options'];
 
-async function apply(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO, signal: AbortSignal | undefined): Promise<number> {
+async function apply(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const { values } = parse(args, APPLY_OPTIONS, 'apply');
   if (values.help) {
     io.stdout(APPLY_HELP);
     return 0;
   }
   const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
-  if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait exclude each other', { hint: 'pass one of them (waiting is the default)' });
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+  if (values.wait && values['no-wait'])
+    throw new UsageError('--wait and --no-wait exclude each other', {
+      hint: 'pass one of them (waiting is the default)',
+    });
   const timeoutMs = parseDuration(values.timeout ?? '5m');
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env),
@@ -250,12 +296,19 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
     return 0;
   }
   const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
   const targets = values.target ?? [];
-  if (targets.length !== 1) throw new UsageError('rollback needs exactly one --target', { where: 'kubeplan rollback', hint: 'kubeplan rollback --target NAME [--to-revision N], or --list to see the revisions' });
+  if (targets.length !== 1)
+    throw new UsageError('rollback needs exactly one --target', {
+      where: 'kubeplan rollback',
+      hint: 'kubeplan rollback --target NAME [--to-revision N], or --list to see the revisions',
+    });
   const to = values['to-revision'];
-  if (to !== undefined && !/^[1-9]\d*$/.test(to)) throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: 'see them with --list' });
-  if (to !== undefined && values.list) throw new UsageError('--list and --to-revision exclude each other', { hint: 'list first, then roll back' });
+  if (to !== undefined && !/^[1-9]\d*$/.test(to))
+    throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: 'see them with --list' });
+  if (to !== undefined && values.list)
+    throw new UsageError('--list and --to-revision exclude each other', { hint: 'list first, then roll back' });
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
     ...clusterArgs(values, cwd, env),
     target: targets[0]!,
@@ -285,7 +338,9 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'markdown' && output !== 'json' && output !== 'openmetrics') {
-    throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, { hint: 'use -o openmetrics for a textfile collector or a Pushgateway' });
+    throw new UsageError(`--output must be text, markdown, json or openmetrics, not "${output}"`, {
+      hint: 'use -o openmetrics for a textfile collector or a Pushgateway',
+    });
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
     ...clusterArgs(values, cwd, env),
@@ -317,19 +372,33 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     return 0;
   }
   const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o json for the documented schema' });
-  if (values.local && values['dry-run']) throw new UsageError('--local and --dry-run cannot be combined', { hint: '--dry-run writes nothing; --local edits the working tree' });
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, {
+      hint: 'use -o json for the documented schema',
+    });
+  if (values.local && values['dry-run'])
+    throw new UsageError('--local and --dry-run cannot be combined', {
+      hint: '--dry-run writes nothing; --local edits the working tree',
+    });
   const images = values.image ?? [];
   const tag = emptyToUndefined(values.tag);
   const digest = emptyToUndefined(values.digest);
   if ((tag || digest) && images.length !== 1) {
-    throw new UsageError('--tag and --digest need exactly one --image', { hint: 'kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0' });
+    throw new UsageError('--tag and --digest need exactly one --image', {
+      hint: 'kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0',
+    });
   }
   if (digest && !tag) throw new UsageError('--digest needs --tag', { hint: 'name the tag the digest belongs to' });
-  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest)) throw new UsageError(`--digest must be sha256: and 64 hex digits, not "${digest}"`, { hint: 'copy the digest docker push printed' });
+  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new UsageError(`--digest must be sha256: and 64 hex digits, not "${digest}"`, {
+      hint: 'copy the digest docker push printed',
+    });
   const endpoints = (values['registry-endpoint'] ?? []).map((e) => {
     const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(https?:\/\/[^/]+)\/?$/.exec(e);
-    if (!m) throw new UsageError(`--registry-endpoint must be HOST=URL, not "${e}"`, { hint: 'for example ghcr.io=http://127.0.0.1:5000' });
+    if (!m)
+      throw new UsageError(`--registry-endpoint must be HOST=URL, not "${e}"`, {
+        hint: 'for example ghcr.io=http://127.0.0.1:5000',
+      });
     return { host: m[1]!, endpoint: m[2]! };
   });
   const mode = values.local ? 'local' : values['dry-run'] ? 'dry-run' : 'pull-requests';
@@ -338,7 +407,11 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     config: values.config ?? 'kubeplan.yaml',
     cwd,
     env,
-    request: { only: tag ? [] : images, dispatch: tag ? { image: images[0]!, tag, digest } : undefined, explain: values.explain ?? false },
+    request: {
+      only: tag ? [] : images,
+      dispatch: tag ? { image: images[0]!, tag, digest } : undefined,
+      explain: values.explain ?? false,
+    },
     mode,
     output,
     endpoints,
@@ -368,11 +441,20 @@ function directCredentials(values: ClusterValues, cwd: string, env: NodeJS.Proce
   const tokenEnv = emptyToUndefined(values['token-env']);
   const caFile = emptyToUndefined(values['certificate-authority']);
   if (!server) {
-    if (tokenEnv || caFile) throw new UsageError(`--${tokenEnv ? 'token-env' : 'certificate-authority'} needs --server`, { hint: 'pass --server URL with --token-env NAME, or use a kubeconfig' });
+    if (tokenEnv || caFile)
+      throw new UsageError(`--${tokenEnv ? 'token-env' : 'certificate-authority'} needs --server`, {
+        hint: 'pass --server URL with --token-env NAME, or use a kubeconfig',
+      });
     return undefined;
   }
-  if (values.kubeconfig || values.context) throw new UsageError('--server cannot be combined with --kubeconfig or --context', { hint: 'use either a kubeconfig, or --server with --token-env' });
-  if (!tokenEnv) throw new UsageError('--server needs --token-env NAME, the environment variable that holds the bearer token', { hint: 'in GitLab CI: id_tokens: {KUBEPLAN_ID_TOKEN: {aud: ...}} and --token-env KUBEPLAN_ID_TOKEN' });
+  if (values.kubeconfig || values.context)
+    throw new UsageError('--server cannot be combined with --kubeconfig or --context', {
+      hint: 'use either a kubeconfig, or --server with --token-env',
+    });
+  if (!tokenEnv)
+    throw new UsageError('--server needs --token-env NAME, the environment variable that holds the bearer token', {
+      hint: 'in GitLab CI: id_tokens: {KUBEPLAN_ID_TOKEN: {aud: ...}} and --token-env KUBEPLAN_ID_TOKEN',
+    });
   const token = env[tokenEnv]?.trim();
   if (!token) {
     throw new UsageError(`the variable ${tokenEnv} (--token-env) is empty or not set`, {
@@ -384,7 +466,9 @@ function directCredentials(values: ClusterValues, cwd: string, env: NodeJS.Proce
     try {
       caPem = readFileSync(path.resolve(cwd, caFile), 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read --certificate-authority ${caFile} (${(error as NodeJS.ErrnoException).code})`, { hint: 'pass the path of the CA certificate (PEM)' });
+      throw new UsageError(`cannot read --certificate-authority ${caFile} (${(error as NodeJS.ErrnoException).code})`, {
+        hint: 'pass the path of the CA certificate (PEM)',
+      });
     }
   }
   return { server, token, caPem, source: `the token in $${tokenEnv}` };
@@ -395,26 +479,42 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     return parseArgs({ args, options, allowPositionals: false, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(message, { where: `kubeplan ${command}`, hint: `run \`kubeplan ${command} --help\` to see the options` });
+    throw new UsageError(message, {
+      where: `kubeplan ${command}`,
+      hint: `run \`kubeplan ${command} --help\` to see the options`,
+    });
   }
 }
 
 function parseConcurrency(value: string | undefined): number {
   const concurrency = value === undefined ? 16 : Number(value);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, { hint: 'the default, 16, suits most clusters' });
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, {
+      hint: 'the default, 16, suits most clusters',
+    });
   }
   return concurrency;
 }
 
-function toolsFrom(values: { helm?: string | undefined; kubectl?: string | undefined; kustomize?: string | undefined }) {
-  return { helm: emptyToUndefined(values.helm), kubectl: emptyToUndefined(values.kubectl), kustomize: emptyToUndefined(values.kustomize) };
+function toolsFrom(values: {
+  helm?: string | undefined;
+  kubectl?: string | undefined;
+  kustomize?: string | undefined;
+}) {
+  return {
+    helm: emptyToUndefined(values.helm),
+    kubectl: emptyToUndefined(values.kubectl),
+    kustomize: emptyToUndefined(values.kustomize),
+  };
 }
 
 /** `90s`, `5m`, `1h`, or plain seconds. */
 function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { hint: 'use a number with s, m or h' });
+  if (!m)
+    throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, {
+      hint: 'use a number with s, m or h',
+    });
   const n = Number(m[1]);
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
@@ -435,7 +535,13 @@ function knownCredentials(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     return argv[i]!.includes('=') ? argv[i]!.slice(argv[i]!.indexOf('=') + 1) : argv[i + 1];
   };
   const kubeconfig = flag('kubeconfig');
-  const files = kubeconfig ? [path.resolve(cwd, kubeconfig)] : env.KUBECONFIG ? env.KUBECONFIG.split(path.delimiter).filter(Boolean) : env.HOME ? [path.join(env.HOME, '.kube', 'config')] : [];
+  const files = kubeconfig
+    ? [path.resolve(cwd, kubeconfig)]
+    : env.KUBECONFIG
+      ? env.KUBECONFIG.split(path.delimiter).filter(Boolean)
+      : env.HOME
+        ? [path.join(env.HOME, '.kube', 'config')]
+        : [];
   for (const file of files) {
     try {
       for (const value of kubeconfigCredentials(readFileSync(file, 'utf8'))) secrets.add(value);
@@ -444,6 +550,7 @@ function knownCredentials(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     }
   }
   const tokenEnv = flag('token-env');
-  for (const value of [tokenEnv ? env[tokenEnv] : undefined, env.GITHUB_TOKEN, env.GH_TOKEN]) secrets.add(value?.trim());
+  for (const value of [tokenEnv ? env[tokenEnv] : undefined, env.GITHUB_TOKEN, env.GH_TOKEN])
+    secrets.add(value?.trim());
   return secrets;
 }

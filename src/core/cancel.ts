@@ -55,7 +55,10 @@ export async function sleepUnlessCancelled(ms: number, signal: AbortSignal | und
  * with how many signals came so far, so the entry can clean up and decide whether to wait for the core to stop.
  * `dispose` removes the handlers.
  */
-export function abortOnSignals(onSignal: (name: NodeJS.Signals, count: number, exitCode: number) => void): { signal: AbortSignal; dispose(): void } {
+export function abortOnSignals(onSignal: (name: NodeJS.Signals, count: number, exitCode: number) => void): {
+  signal: AbortSignal;
+  dispose(): void;
+} {
   const controller = new AbortController();
   let count = 0;
   const handler = (name: NodeJS.Signals) => {
@@ -65,5 +68,10 @@ export function abortOnSignals(onSignal: (name: NodeJS.Signals, count: number, e
   };
   const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   for (const n of names) process.on(n, handler);
-  return { signal: controller.signal, dispose: () => names.forEach((n) => process.off(n, handler)) };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const n of names) process.off(n, handler);
+    },
+  };
 }

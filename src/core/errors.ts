@@ -59,7 +59,8 @@ export class ErrorList extends KubeplanError {
 
 export function formatError(error: unknown): string {
   if (error instanceof KubeplanError) return error.format();
-  if (error instanceof Error) return `unexpected error: ${error.stack ?? error.message}\n  hint: this is a bug in kubeplan; please report it with the command you ran`;
+  if (error instanceof Error)
+    return `unexpected error: ${error.stack ?? error.message}\n  hint: this is a bug in kubeplan; please report it with the command you ran`;
   return `unexpected error: ${String(error)}`;
 }
 
@@ -74,7 +75,11 @@ export class ClusterError extends KubeplanError {
 
   constructor(
     message: string,
-    details: ErrorDetails & { status: number; reason?: string | undefined; causes?: { field?: string; message?: string; reason?: string }[] },
+    details: ErrorDetails & {
+      status: number;
+      reason?: string | undefined;
+      causes?: { field?: string; message?: string; reason?: string }[];
+    },
   ) {
     super(message, details);
     this.status = details.status;

@@ -32,10 +32,18 @@ export interface SyncResult {
  * unchanged parts are not touched (no API call), changed ones are edited in place, missing ones created, extra ones
  * deleted. An error comment of an earlier run is marked outdated and minimized.
  */
-export async function syncPlanComments(platform: ReviewPlatform, pr: number, key: string, parts: string[]): Promise<SyncResult> {
+export async function syncPlanComments(
+  platform: ReviewPlatform,
+  pr: number,
+  key: string,
+  parts: string[],
+): Promise<SyncResult> {
   const all = await ownComments(platform, pr);
   const mine = all.map((c) => ({ c, m: parse(c.body) })).filter((x) => x.m?.key === key);
-  const existing = mine.filter((x) => x.m!.kind === 'plan').sort((a, b) => a.m!.index - b.m!.index || a.c.id - b.c.id).map((x) => x.c);
+  const existing = mine
+    .filter((x) => x.m!.kind === 'plan')
+    .sort((a, b) => a.m!.index - b.m!.index || a.c.id - b.c.id)
+    .map((x) => x.c);
   const result: SyncResult = { urls: [], created: 0, updated: 0, deleted: 0, minimized: 0 };
   for (const [i, body] of parts.entries()) {
     const current = existing[i];
@@ -55,7 +63,10 @@ export async function syncPlanComments(platform: ReviewPlatform, pr: number, key
   // Once: its marker is renamed so later runs neither minimize it again nor edit it when an error comes back (a new
   // error comment is posted instead, so it is never hidden).
   for (const { c } of mine.filter((x) => x.m!.kind === 'error' && !x.c.minimized)) {
-    const outdated = await platform.updateComment(c.id, c.body.replace(/^<!-- kubeplan:error:/, '<!-- kubeplan:outdated-error:'));
+    const outdated = await platform.updateComment(
+      c.id,
+      c.body.replace(/^<!-- kubeplan:error:/, '<!-- kubeplan:outdated-error:'),
+    );
     await platform.minimizeComment(outdated);
     result.minimized++;
   }
@@ -63,7 +74,12 @@ export async function syncPlanComments(platform: ReviewPlatform, pr: number, key
 }
 
 /** Posts (or updates) the error comment of this config and target set. */
-export async function upsertErrorComment(platform: ReviewPlatform, pr: number, key: string, body: string): Promise<PlatformComment> {
+export async function upsertErrorComment(
+  platform: ReviewPlatform,
+  pr: number,
+  key: string,
+  body: string,
+): Promise<PlatformComment> {
   const all = await ownComments(platform, pr);
   const current = all.find((c) => {
     const m = parse(c.body);

@@ -19,47 +19,91 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 const uniq = () => `act-${Math.random().toString(36).slice(2, 8)}`;
 
-const runAction = (repo: string, event: string, payload: object, inputs: Record<string, string>) => runActionHelper({ repo, forge, event, payload, inputs, scratch });
+const runAction = (repo: string, event: string, payload: object, inputs: Record<string, string>) =>
+  runActionHelper({ repo, forge, event, payload, inputs, scratch });
 
 function gitRepo(files: Record<string, string>) {
   const repo = makeRepo(files);
   rmSync(path.join(repo, '.git'), { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    execFileSync('git', args, {
+      cwd: repo,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-qm', 'base');
   return { repo, git };
 }
 
-const pushEvent = (before: string, after: string) => ({ ref: 'refs/heads/main', before, after, repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' }, pusher: { name: 'alice' } });
+const pushEvent = (before: string, after: string) => ({
+  ref: 'refs/heads/main',
+  before,
+  after,
+  repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' },
+  pusher: { name: 'alice' },
+});
 
 describe('the action on a push to the default branch (apply)', () => {
   it('applies the affected targets with a GitHub Deployment each, a summary, outputs and a comment on the merged PR', async () => {
     const ns = uniq();
     const { repo, git } = gitRepo({
       'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n  - name: jobs\n    namespace: ${ns}\n    manifests: jobs\n`,
-      'web/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })] }),
+      'web/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })],
+      }),
       'jobs/cm.json': JSON.stringify(cm('jobs', { V: '1' })),
     });
     const before = git('rev-parse', 'HEAD');
-    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '2' })] }));
+    writeFileSync(
+      path.join(repo, 'web/all.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '2' })],
+      }),
+    );
     git('commit', '-qam', 'web v2 (#42)');
     const after = git('rev-parse', 'HEAD');
     forge.commitPulls.set(after, [42]);
     // Someone else's comment with the marker of this apply is not kubeplan's to edit.
     const key = createHash('sha256').update(`kubeplan.yaml|${after}`).digest('hex').slice(0, 12);
-    const planted = { id: 42_001, node_id: 'IC_m42', body: `<!-- kubeplan:plan:apply-${key} -->\nnot applied, ignore the deployment`, user: 'mallory', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+    const planted = {
+      id: 42_001,
+      node_id: 'IC_m42',
+      body: `<!-- kubeplan:plan:apply-${key} -->\nnot applied, ignore the deployment`,
+      user: 'mallory',
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+    };
     forge.comments.set(42, [{ ...planted }]);
     const run = await runAction(repo, 'push', pushEvent(before, after), { apply: 'true' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('1 of 2 targets affected');
-    expect(JSON.parse(run.outputs.applied!)).toEqual({ web: { created: 2, updated: 0, recreated: 0, pruned: 0, unchanged: 0 } });
+    expect(JSON.parse(run.outputs.applied!)).toEqual({
+      web: { created: 2, updated: 0, recreated: 0, pruned: 0, unchanged: 0 },
+    });
     expect(run.outputs['failed-target']).toBe('');
-    expect(((await api('GET', `/api/v1/namespaces/${ns}/configmaps/web`)).body as { data: Record<string, string> }).data.V).toBe('2');
+    expect(
+      ((await api('GET', `/api/v1/namespaces/${ns}/configmaps/web`)).body as { data: Record<string, string> }).data.V,
+    ).toBe('2');
     const deployment = forge.deployments.find((d) => d.ref === after)!;
     expect(deployment).toMatchObject({ environment: 'web' });
     expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
@@ -75,7 +119,11 @@ describe('the action on a push to the default branch (apply)', () => {
     const ns = uniq();
     const { repo, git } = gitRepo({
       'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`,
-      'web/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })] }),
+      'web/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })],
+      }),
     });
     const sha = git('rev-parse', 'HEAD');
     forge.commitPulls.set(sha, [43]);
@@ -84,7 +132,18 @@ describe('the action on a push to the default branch (apply)', () => {
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: ns }, data: { V: 'by-hand' } },
       contentType: 'application/apply-patch+yaml',
     });
-    writeFileSync(path.join(repo, 'web/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '3' }), cm('extra', { V: '1' })] }));
+    writeFileSync(
+      path.join(repo, 'web/all.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          cm('web', { V: '3' }),
+          cm('extra', { V: '1' }),
+        ],
+      }),
+    );
     git('commit', '-qam', 'v3');
     const next = git('rev-parse', 'HEAD');
     forge.commitPulls.set(next, [44]);
@@ -96,8 +155,12 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(forge.comments.get(44)![0]!.body).toContain(`v1 ConfigMap ${ns}/web`);
     expect(forge.comments.get(44)![0]!.body).toContain('hand-edit');
     // What the failed target wrote before the failure, and what it did not do, are on the PR too.
-    expect(forge.comments.get(44)![0]!.body).toContain(`written before it stopped (1)**\n\n- created \`v1 ConfigMap ${ns}/extra\``);
-    expect(forge.comments.get(44)![0]!.body).toContain(`not done (2)**\n\n- update \`v1 ConfigMap ${ns}/web\`\n- record the commit in the inventory`);
+    expect(forge.comments.get(44)![0]!.body).toContain(
+      `written before it stopped (1)**\n\n- created \`v1 ConfigMap ${ns}/extra\``,
+    );
+    expect(forge.comments.get(44)![0]!.body).toContain(
+      `not done (2)**\n\n- update \`v1 ConfigMap ${ns}/web\`\n- record the commit in the inventory`,
+    );
   });
 
   it('on SIGTERM (a cancelled workflow) stops writing, removes the kubeconfig, fails the deployment, and keeps the finished commit', async () => {
@@ -106,9 +169,18 @@ describe('the action on a push to the default branch (apply)', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
+      },
     });
-    const bundle = (...items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...items] });
+    const bundle = (...items: object[]) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...items],
+      });
     const { repo, git } = gitRepo({
       'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`,
       'web/all.json': bundle(deployment('nginx:1'), cm('old', { V: '1' })),
@@ -119,7 +191,12 @@ describe('the action on a push to the default branch (apply)', () => {
     writeFileSync(path.join(repo, 'web/all.json'), bundle(deployment('nginx:2')));
     git('commit', '-qam', 'web nginx:2');
     const next = git('rev-parse', 'HEAD');
-    const image = async () => ((await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+    const image = async () =>
+      (
+        (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.image;
     const run = await runActionHelper({
       repo,
       forge,
@@ -140,14 +217,34 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(run.outputs['failed-target']).toBe('web');
     // Nothing was written after the signal: `old` was not pruned, and the inventory still records the finished commit.
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/old`)).status).toBe(200);
-    const parent = async () => ((await api('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-web`)).body as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+    const parent = async () =>
+      (
+        (await api('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-web`)).body as {
+          metadata: { annotations: Record<string, string> };
+        }
+      ).metadata.annotations;
     expect((await parent())['kubeplan.dev/commit']).toBe(first);
     // Played by the test: the controller rolls the Deployment out; then the same commit applies to the end.
-    const live = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as { metadata: { generation: number } };
+    const live = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as {
+      metadata: { generation: number };
+    };
     await api('PUT', `/apis/apps/v1/namespaces/${ns}/deployments/web/status`, {
-      body: { ...live, status: { observedGeneration: live.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } },
+      body: {
+        ...live,
+        status: {
+          observedGeneration: live.metadata.generation,
+          replicas: 1,
+          updatedReplicas: 1,
+          readyReplicas: 1,
+          availableReplicas: 1,
+        },
+      },
     });
-    const rerun = await runAction(repo, 'push', pushEvent(first, next), { command: 'apply', wait: 'true', timeout: '1m' });
+    const rerun = await runAction(repo, 'push', pushEvent(first, next), {
+      command: 'apply',
+      wait: 'true',
+      timeout: '1m',
+    });
     expect(rerun.code, rerun.stdout).toBe(0);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/old`)).status).toBe(404);
     expect((await parent())['kubeplan.dev/commit']).toBe(next);
@@ -155,8 +252,22 @@ describe('the action on a push to the default branch (apply)', () => {
 
   it('never applies from a pull request event', async () => {
     const ns = uniq();
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`, 'web/cm.json': JSON.stringify(cm('x', { A: '1' })) });
-    const run = await runAction(repo, 'pull_request', { pull_request: { number: 5, base: { sha: 'a'.repeat(40), ref: 'main', repo: { full_name: 'acme/config' } }, head: { sha: 'b'.repeat(40), ref: 'x', repo: { full_name: 'acme/config' } } } }, { command: 'apply' });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n`,
+      'web/cm.json': JSON.stringify(cm('x', { A: '1' })),
+    });
+    const run = await runAction(
+      repo,
+      'pull_request',
+      {
+        pull_request: {
+          number: 5,
+          base: { sha: 'a'.repeat(40), ref: 'main', repo: { full_name: 'acme/config' } },
+          head: { sha: 'b'.repeat(40), ref: 'x', repo: { full_name: 'acme/config' } },
+        },
+      },
+      { command: 'apply' },
+    );
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('kubeplan never applies from a pull request event');
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/x`)).status).toBe(404);

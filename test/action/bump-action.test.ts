@@ -13,7 +13,14 @@ const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'dev@acme.test', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'dev@acme.test' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GIT_AUTHOR_NAME: 'dev',
+      GIT_AUTHOR_EMAIL: 'dev@acme.test',
+      GIT_COMMITTER_NAME: 'dev',
+      GIT_COMMITTER_EMAIL: 'dev@acme.test',
+    },
   }).trim();
 
 describe('action command bump: pull requests through git http-backend and the local forge (bench registry)', () => {
@@ -76,7 +83,13 @@ describe('action command bump: pull requests through git http-backend and the lo
     // What actions/checkout leaves behind: its own token in a URL-scoped extra header. Here it may not push, so the
     // pushes below only succeed if git sends the token kubeplan was given.
     forge.readOnlyTokens.add('ghs_checkouttoken');
-    git(work, 'config', '--local', `http.${forge.url}/.extraheader`, `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_checkouttoken').toString('base64')}`);
+    git(
+      work,
+      'config',
+      '--local',
+      `http.${forge.url}/.extraheader`,
+      `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_checkouttoken').toString('base64')}`,
+    );
   });
   afterAll(async () => {
     await forge?.stop();
@@ -91,13 +104,21 @@ describe('action command bump: pull requests through git http-backend and the lo
       event,
       payload: {},
       scratch,
-      inputs: { 'schedule-command': 'bump', 'registry-auth': `${registry.host}=${registry.username}:${password()}`, kubeconfig: '', ...inputs },
+      inputs: {
+        'schedule-command': 'bump',
+        'registry-auth': `${registry.host}=${registry.username}:${password()}`,
+        kubeconfig: '',
+        ...inputs,
+      },
       env: { GITHUB_SERVER_URL: forge.url },
     });
   const pulls = () => [...forge.pulls.values()].sort((a, b) => a.number - b.number);
   const shopBranch = () => `kubeplan/bump/${registry.host.replace(':', '-')}-acme-shop`;
   /** The newest pull request of a branch. */
-  const pullOf = (branch: string) => pulls().filter((p) => p.head === branch).at(-1)!;
+  const pullOf = (branch: string) =>
+    pulls()
+      .filter((p) => p.head === branch)
+      .at(-1)!;
   const branchFile = (branch: string, file: string) => git(bare, 'show', `${branch}:${file}`);
   const pushes = () => forge.requests.filter((r) => r.operation === 'git push' && r.method === 'POST').length;
 
@@ -108,26 +129,54 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(pulls()).toHaveLength(2);
     const shop = pullOf(shopBranch());
     const backend = pullOf('kubeplan/bump/backend');
-    expect(shop).toMatchObject({ title: `Bump ${registry.host}/acme/shop from 2.4.0 to 2.5.0`, head: `kubeplan/bump/${registry.host.replace(':', '-')}-acme-shop`, base: 'main', state: 'open', labels: ['dependencies', 'images'] });
+    expect(shop).toMatchObject({
+      title: `Bump ${registry.host}/acme/shop from 2.4.0 to 2.5.0`,
+      head: `kubeplan/bump/${registry.host.replace(':', '-')}-acme-shop`,
+      base: 'main',
+      state: 'open',
+      labels: ['dependencies', 'images'],
+    });
     expect(backend).toMatchObject({ title: 'Bump backend: api 1.1.0, worker 3.0.1', head: 'kubeplan/bump/backend' });
-    expect(shop!.body).toContain(`| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | \`2.4.0\` | \`2.5.0\` | \`chart/values.yaml:4\` | – |`);
-    expect(shop!.body).toContain('<!-- kubeplan:bump {"images":[{"key":"' + registry.host + '/acme/shop","to":"2.5.0"}]} -->');
+    expect(shop!.body).toContain(
+      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | \`2.4.0\` | \`2.5.0\` | \`chart/values.yaml:4\` | – |`,
+    );
+    expect(shop!.body).toContain(
+      `<!-- kubeplan:bump {"images":[{"key":"${registry.host}/acme/shop","to":"2.5.0"}]} -->`,
+    );
     // The branch is one commit on main that changes exactly the version, byte for byte.
     const main = git(bare, 'rev-parse', 'main');
     expect(git(bare, 'rev-parse', `${shop!.head}^`)).toBe(main);
-    expect(branchFile(shop!.head, 'chart/values.yaml')).toBe(`# shop\nimage:\n  repository: ${registry.host}/acme/shop  # the storefront\n  tag: "2.5.0"`);
+    expect(branchFile(shop!.head, 'chart/values.yaml')).toBe(
+      `# shop\nimage:\n  repository: ${registry.host}/acme/shop  # the storefront\n  tag: "2.5.0"`,
+    );
     expect(git(bare, 'diff', '--stat', 'main', backend!.head)).toMatch(/backend\/deploy\.yaml \| 4 \+\+--/);
-    expect(branchFile(backend!.head, 'backend/deploy.yaml')).toContain(`image: "${registry.host}/acme/worker:3.0.1"  # queue worker`);
-    expect(git(bare, 'log', '-1', '--format=%an <%ae>', shop!.head)).toBe('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>');
+    expect(branchFile(backend!.head, 'backend/deploy.yaml')).toContain(
+      `image: "${registry.host}/acme/worker:3.0.1"  # queue worker`,
+    );
+    expect(git(bare, 'log', '-1', '--format=%an <%ae>', shop!.head)).toBe(
+      'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>',
+    );
     // The working tree of the checkout is untouched.
     expect(git(work, 'status', '--porcelain')).toBe('');
     expect(JSON.parse(run.outputs['pull-requests']!)).toHaveLength(2);
-    expect(JSON.parse(run.outputs.bumps!)).toContainEqual({ image: `${registry.host}/acme/shop`, status: 'bump', from: '2.4.0', to: '2.5.0', pullRequest: `https://github.com/acme/config/pull/${shop!.number}` });
+    expect(JSON.parse(run.outputs.bumps!)).toContainEqual({
+      image: `${registry.host}/acme/shop`,
+      status: 'bump',
+      from: '2.4.0',
+      to: '2.5.0',
+      pullRequest: `https://github.com/acme/config/pull/${shop!.number}`,
+    });
     expect(run.summary).toContain(`| \`${registry.host}/acme/shop\` | 2.4.0 → 2.5.0 | [#${shop!.number}]`);
     // The registry password and the GitHub token never reach the log, the summary, the outputs, the pull requests or
     // the repository's git config.
     for (const secret of [password(), 'ghs_actiontoken']) {
-      for (const text of [run.stdout.replaceAll(`::add-mask::${secret}`, ''), run.summary, JSON.stringify(run.outputs), ...pulls().map((p) => `${p.title}${p.body}`), readFileSync(path.join(work, '.git', 'config'), 'utf8')]) {
+      for (const text of [
+        run.stdout.replaceAll(`::add-mask::${secret}`, ''),
+        run.summary,
+        JSON.stringify(run.outputs),
+        ...pulls().map((p) => `${p.title}${p.body}`),
+        readFileSync(path.join(work, '.git', 'config'), 'utf8'),
+      ]) {
         expect(text).not.toContain(secret);
       }
     }
@@ -174,7 +223,12 @@ describe('action command bump: pull requests through git http-backend and the lo
   it('an open pull request whose images were moved by hand is closed with a comment saying why', async () => {
     const seed = path.join(scratch, 'seed');
     const file = path.join(seed, 'backend/deploy.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('acme/api:1.0.0', 'acme/api:1.1.0').replace('acme/worker:3.0.0', 'acme/worker:3.0.1'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('acme/api:1.0.0', 'acme/api:1.1.0')
+        .replace('acme/worker:3.0.0', 'acme/worker:3.0.1'),
+    );
     git(seed, 'commit', '--quiet', '-am', 'bump backend by hand');
     git(seed, 'push', '--quiet', bare, 'main');
     git(work, 'pull', '--quiet', '--ff-only');
@@ -183,7 +237,9 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(run.code, run.stdout).toBe(0);
     expect(backend.state).toBe('closed');
     const comment = forge.comments.get(backend.number)!.at(-1)!.body;
-    expect(comment).toContain(`No longer needed: ${registry.host}/acme/api is at 1.1.0, the newest version its policy allows`);
+    expect(comment).toContain(
+      `No longer needed: ${registry.host}/acme/api is at 1.1.0, the newest version its policy allows`,
+    );
     // The shop pull request is rebuilt on the new main: still one commit on top of it.
     const shop = pulls().find((p) => p.state === 'open')!;
     expect(git(bare, 'rev-parse', `${shop.head}^`)).toBe(git(bare, 'rev-parse', 'main'));
@@ -192,11 +248,22 @@ describe('action command bump: pull requests through git http-backend and the lo
 
   it('repository_dispatch with image and tag bumps that version (auto command), checking the digest', async () => {
     const digest = await pusher.pushImage('acme/worker', '3.0.2');
-    const run = await bump({ command: 'auto', image: `${registry.host}/acme/worker`, tag: '3.0.2', digest }, 'repository_dispatch');
+    const run = await bump(
+      { command: 'auto', image: `${registry.host}/acme/worker`, tag: '3.0.2', digest },
+      'repository_dispatch',
+    );
     expect(run.code, run.stdout).toBe(0);
     const backend = pulls().find((p) => p.state === 'open' && p.head === 'kubeplan/bump/backend')!;
     expect(backend.title).toBe(`Bump ${registry.host}/acme/worker from 3.0.1 to 3.0.2`);
-    expect(JSON.parse(run.outputs.bumps!)).toEqual([{ image: `${registry.host}/acme/worker`, status: 'bump', from: '3.0.1', to: '3.0.2', pullRequest: `https://github.com/acme/config/pull/${backend.number}` }]);
+    expect(JSON.parse(run.outputs.bumps!)).toEqual([
+      {
+        image: `${registry.host}/acme/worker`,
+        status: 'bump',
+        from: '3.0.1',
+        to: '3.0.2',
+        pullRequest: `https://github.com/acme/config/pull/${backend.number}`,
+      },
+    ]);
     // A dispatch looks at one image: the other open pull requests stay as they are.
     expect(pulls().filter((p) => p.state === 'open')).toHaveLength(2);
   });
@@ -214,14 +281,23 @@ describe('action command bump: pull requests through git http-backend and the lo
   it('the CLI opens pull requests too, from GITHUB_TOKEN and GITHUB_REPOSITORY, into the checked-out branch', async () => {
     const docker = path.join(scratch, 'docker');
     mkdirSync(docker, { recursive: true });
-    writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: password() } } }));
+    writeFileSync(
+      path.join(docker, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: password() } } }),
+    );
     // An uncommitted change in a file the bump edits is refused: it would not be in the branch made from HEAD.
     const values = path.join(work, 'chart/values.yaml');
     const committed = readFileSync(values, 'utf8');
     writeFileSync(values, committed.replace('# shop', '# shop, edited by hand'));
     const dirty = await runCliAsync(['bump', '--image', `${registry.host}/acme/shop`], {
       cwd: work,
-      env: { GITHUB_TOKEN: 'ghs_clitoken', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url, GITHUB_SERVER_URL: forge.url, DOCKER_CONFIG: path.join(scratch, 'docker') },
+      env: {
+        GITHUB_TOKEN: 'ghs_clitoken',
+        GITHUB_REPOSITORY: 'acme/config',
+        GITHUB_API_URL: forge.url,
+        GITHUB_SERVER_URL: forge.url,
+        DOCKER_CONFIG: path.join(scratch, 'docker'),
+      },
     });
     writeFileSync(values, committed);
     expect(dirty.code).toBe(2);
@@ -229,11 +305,21 @@ describe('action command bump: pull requests through git http-backend and the lo
     await pusher.pushImage('acme/shop', '2.8.0');
     const run = await runCliAsync(['bump', '--image', `${registry.host}/acme/shop`], {
       cwd: work,
-      env: { GITHUB_TOKEN: 'ghs_clitoken', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url, GITHUB_SERVER_URL: forge.url, DOCKER_CONFIG: docker },
+      env: {
+        GITHUB_TOKEN: 'ghs_clitoken',
+        GITHUB_REPOSITORY: 'acme/config',
+        GITHUB_API_URL: forge.url,
+        GITHUB_SERVER_URL: forge.url,
+        DOCKER_CONFIG: docker,
+      },
     });
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const shop = pullOf(shopBranch());
-    expect(shop).toMatchObject({ state: 'open', base: 'main', title: `Bump ${registry.host}/acme/shop from 2.4.0 to 2.8.0` });
+    expect(shop).toMatchObject({
+      state: 'open',
+      base: 'main',
+      title: `Bump ${registry.host}/acme/shop from 2.4.0 to 2.8.0`,
+    });
     expect(run.stdout).toContain(`${shopBranch()}: updated https://github.com/acme/config/pull/${shop.number}`);
     expect(run.stdout + run.stderr).not.toContain('ghs_clitoken');
     expect(forge.violations).toEqual([]);
@@ -242,7 +328,13 @@ describe('action command bump: pull requests through git http-backend and the lo
   it('an image that joins a group moves to the group pull request; its own is closed as superseded', async () => {
     const seed = path.join(scratch, 'seed');
     const config = path.join(seed, 'kubeplan.yaml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('bump:\n', `  - name: ${registry.host}/acme/shop\n    group: backend\nbump:\n`));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(
+        'bump:\n',
+        `  - name: ${registry.host}/acme/shop\n    group: backend\nbump:\n`,
+      ),
+    );
     git(seed, 'commit', '--quiet', '-am', 'shop joins the backend group');
     git(seed, 'push', '--quiet', bare, 'main');
     git(work, 'pull', '--quiet', '--ff-only');

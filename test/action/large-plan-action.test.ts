@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 function pullRequestEvent(number: number) {
-  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false, default_branch: 'main' };
+  const repo = {
+    full_name: 'acme/config',
+    name: 'config',
+    owner: { login: 'acme' },
+    fork: false,
+    default_branch: 'main',
+  };
   return {
     action: 'synchronize',
     number,
@@ -46,10 +52,21 @@ describe('the plan of a first install with a large CRD (action)', () => {
       'm/all.json': JSON.stringify({
         apiVersion: 'v1',
         kind: 'List',
-        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, bigCrd(group), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { LEVEL: 'info' } }],
+        items: [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          bigCrd(group),
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { LEVEL: 'info' } },
+        ],
       }),
     });
-    const run = await runAction({ repo, forge, event: 'pull_request', payload: pullRequestEvent(41), inputs: { 'github-token': 'ghs_seededtoken0123456789' }, scratch });
+    const run = await runAction({
+      repo,
+      forge,
+      event: 'pull_request',
+      payload: pullRequestEvent(41),
+      inputs: { 'github-token': 'ghs_seededtoken0123456789' },
+      scratch,
+    });
     expect(run.code, run.stdout).toBe(0);
     const comments = forge.comments.get(41) ?? [];
     expect(comments).toHaveLength(1);

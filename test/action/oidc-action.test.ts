@@ -28,11 +28,19 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
 
   const admin = (method: string, urlPath: string, body?: unknown) =>
     new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = https.request(new URL(cluster.server + urlPath), { method, ca: readFileSync(cluster.caFile), headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-      });
+      const req = https.request(
+        new URL(cluster.server + urlPath),
+        {
+          method,
+          ca: readFileSync(cluster.caFile),
+          headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+        },
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(JSON.stringify(body));
       req.end();
@@ -42,11 +50,14 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
     scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-oidc-'));
     // The issuer serves with the shared bench apiserver's certificate (for 127.0.0.1), signed by the bench CA.
     const pki = path.join(bench().dataDir, 'pki');
-    issuer = await startOidcIssuer({ certFile: path.join(pki, 'apiserver.crt'), keyFile: path.join(pki, 'apiserver.key') }, () => ({
-      sub: subject,
-      repository,
-      ref: 'refs/heads/main',
-    }));
+    issuer = await startOidcIssuer(
+      { certFile: path.join(pki, 'apiserver.crt'), keyFile: path.join(pki, 'apiserver.key') },
+      () => ({
+        sub: subject,
+        repository,
+        ref: 'refs/heads/main',
+      }),
+    );
     const ca = readFileSync(path.join(pki, 'ca.crt'), 'utf8');
     const authn = path.join(scratch, 'authentication.yaml');
     writeFileSync(
@@ -59,18 +70,35 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
         `      url: ${issuer.url}`,
         '      audiences: [kubeplan-bench]',
         '      certificateAuthority: |',
-        ...ca.trim().split('\n').map((l) => `        ${l}`),
+        ...ca
+          .trim()
+          .split('\n')
+          .map((l) => `        ${l}`),
         '    claimMappings:',
         "      username: {claim: sub, prefix: 'github:'}",
         '    claimValidationRules:',
-        "      - expression: \"claims.repository == 'acme/config'\"",
+        '      - expression: "claims.repository == \'acme/config\'"',
         '        message: only acme/config may deploy here',
         '',
       ].join('\n'),
     );
     cluster = await startApiserver(inject('apiserverBinary'), { extraFlags: [`--authentication-config=${authn}`] });
-    expect((await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status).toBe(201);
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer', namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] }] };
+    expect(
+      (await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }))
+        .status,
+    ).toBe(201);
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'deployer', namespace: ns },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+        },
+      ],
+    };
     const binding = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
@@ -79,7 +107,9 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `github:${subject}` }],
     };
     expect((await admin('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, role)).status).toBe(201);
-    expect((await admin('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, binding)).status).toBe(201);
+    expect(
+      (await admin('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, binding)).status,
+    ).toBe(201);
     forge = await startForge();
   }, 120_000);
   afterAll(async () => {
@@ -94,14 +124,28 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
       'm/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {MODE: oidc, RUN: "${Math.random()}"}\n`,
     });
-  const apply = (dir: string, inputs: Record<string, string>, env: Record<string, string> = { ACTIONS_ID_TOKEN_REQUEST_URL: issuer.actions.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.actions.requestToken }) =>
+  const apply = (
+    dir: string,
+    inputs: Record<string, string>,
+    env: Record<string, string> = {
+      ACTIONS_ID_TOKEN_REQUEST_URL: issuer.actions.url,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.actions.requestToken,
+    },
+  ) =>
     runAction({
       repo: dir,
       forge,
       event: 'push',
       payload: { before: '0'.repeat(40), after: 'c'.repeat(40), repository: { default_branch: 'main' } },
       scratch,
-      inputs: { command: 'apply', kubeconfig: '', 'only-affected': 'false', 'cluster-server': cluster.server, 'cluster-ca': readFileSync(cluster.caFile, 'utf8'), ...inputs },
+      inputs: {
+        command: 'apply',
+        kubeconfig: '',
+        'only-affected': 'false',
+        'cluster-server': cluster.server,
+        'cluster-ca': readFileSync(cluster.caFile, 'utf8'),
+        ...inputs,
+      },
       env,
     });
 
@@ -114,7 +158,12 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
     expect((cm.body.data as Record<string, string>).MODE).toBe('oidc');
     const token = issuer.actions.minted.at(-1)!;
     expect(run.stdout).toContain(`::add-mask::${token}`);
-    for (const text of [run.stdout.replaceAll(`::add-mask::${token}`, ''), run.summary, JSON.stringify(run.outputs), JSON.stringify([...forge.comments.values()])]) {
+    for (const text of [
+      run.stdout.replaceAll(`::add-mask::${token}`, ''),
+      run.summary,
+      JSON.stringify(run.outputs),
+      JSON.stringify([...forge.comments.values()]),
+    ]) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(token.split('.')[2]!);
     }
@@ -123,7 +172,9 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
   it('a token for another audience is refused before anything is written, with what to check', async () => {
     const run = await apply(repo(), { 'oidc-audience': 'some-other-cluster' });
     expect(run.code).not.toBe(0);
-    expect(run.stdout).toContain(`${cluster.server} refused a GitHub OIDC token (audience some-other-cluster) (401 Unauthorized)`);
+    expect(run.stdout).toContain(
+      `${cluster.server} refused a GitHub OIDC token (audience some-other-cluster) (401 Unauthorized)`,
+    );
     expect(run.stdout).toContain("check the apiserver's AuthenticationConfiguration");
   });
 
@@ -161,7 +212,15 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
     execFileSync('git', ['init', '-q'], { cwd: dir });
     execFileSync('git', ['remote', 'add', 'origin', 'https://github.com/acme/config.git'], { cwd: dir });
     const token = issuer.mint({ aud: 'kubeplan-bench', sub: subject, repository: 'acme/config' });
-    const args = ['diff', '--server', cluster.server, '--token-env', 'KUBEPLAN_ID_TOKEN', '--certificate-authority', cluster.caFile];
+    const args = [
+      'diff',
+      '--server',
+      cluster.server,
+      '--token-env',
+      'KUBEPLAN_ID_TOKEN',
+      '--certificate-authority',
+      cluster.caFile,
+    ];
     const ok = await runCliAsync(args, { cwd: dir, env: { KUBEPLAN_ID_TOKEN: token } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('ConfigMap');
@@ -169,7 +228,10 @@ describe('GitHub OIDC and token credentials (apiserver with --authentication-con
     const empty = await runCliAsync(args, { cwd: dir, env: {} });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('the variable KUBEPLAN_ID_TOKEN (--token-env) is empty or not set');
-    const refused = await runCliAsync(args, { cwd: dir, env: { KUBEPLAN_ID_TOKEN: issuer.mint({ aud: 'kubeplan-bench', sub: subject, repository: 'evil/fork' }) } });
+    const refused = await runCliAsync(args, {
+      cwd: dir,
+      env: { KUBEPLAN_ID_TOKEN: issuer.mint({ aud: 'kubeplan-bench', sub: subject, repository: 'evil/fork' }) },
+    });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${cluster.server} refused the token in $KUBEPLAN_ID_TOKEN (401 Unauthorized)`);
   });

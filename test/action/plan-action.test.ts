@@ -23,8 +23,16 @@ afterAll(async () => {
 const SECRET = 'seeded-secret-value-c0ffee42';
 
 function pullRequestEvent(number: number, fork: boolean, baseSha = 'a'.repeat(40)) {
-  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false, default_branch: 'main' };
-  const head = fork ? { full_name: 'mallory/config', name: 'config', owner: { login: 'mallory' }, fork: true, default_branch: 'main' } : repo;
+  const repo = {
+    full_name: 'acme/config',
+    name: 'config',
+    owner: { login: 'acme' },
+    fork: false,
+    default_branch: 'main',
+  };
+  const head = fork
+    ? { full_name: 'mallory/config', name: 'config', owner: { login: 'mallory' }, fork: true, default_branch: 'main' }
+    : repo;
   return {
     action: 'synchronize',
     number,
@@ -41,7 +49,10 @@ function pullRequestEvent(number: number, fork: boolean, baseSha = 'a'.repeat(40
   };
 }
 
-async function runPlan(repo: string, options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string; baseSha?: string }): Promise<ActionRun> {
+async function runPlan(
+  repo: string,
+  options: { pr: number; fork?: boolean; inputs?: Record<string, string>; token?: string; baseSha?: string },
+): Promise<ActionRun> {
   const token = options.token ?? 'ghs_seededtoken0123456789';
   if (options.fork) forge.readOnlyTokens.add(token);
   return runAction({
@@ -61,7 +72,12 @@ function repoWith(ns: string, objects: object[]) {
   });
 }
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: SECRET } };
 const writes = () => forge.writes().length;
 const commentsOn = (pr: number) => forge.comments.get(pr) ?? [];
@@ -75,9 +91,16 @@ describe('the action on a pull request (plan)', () => {
     expect(commentsOn(1)).toHaveLength(1);
     const comment = commentsOn(1)[0]!;
     expect(comment.body).toContain('### kubeplan: Plan: +2 to create');
-    expect(first.outputs).toMatchObject({ 'has-changes': 'true', matrix: '["app"]', 'comment-url': `https://github.com/acme/config/pull/1#issuecomment-${comment.id}` });
+    expect(first.outputs).toMatchObject({
+      'has-changes': 'true',
+      matrix: '["app"]',
+      'comment-url': `https://github.com/acme/config/pull/1#issuecomment-${comment.id}`,
+    });
     expect(JSON.parse(first.outputs.summary!)).toMatchObject({ create: 2 });
-    expect(JSON.parse(readFileSync(first.outputs['report-path']!, 'utf8'))).toMatchObject({ version: 1, summary: { create: 2 } });
+    expect(JSON.parse(readFileSync(first.outputs['report-path']!, 'utf8'))).toMatchObject({
+      version: 1,
+      summary: { create: 2 },
+    });
     expect(first.summary).toContain('### kubeplan: Plan: +2 to create');
 
     const before = writes();
@@ -85,7 +108,10 @@ describe('the action on a pull request (plan)', () => {
     expect(second.code).toBe(0);
     expect(writes()).toBe(before);
 
-    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('settings', { LOG_LEVEL: 'debug' }), secret] }));
+    writeFileSync(
+      path.join(repo, 'manifests/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('settings', { LOG_LEVEL: 'debug' }), secret] }),
+    );
     const third = await runPlan(repo, { pr: 1 });
     expect(third.code).toBe(0);
     expect(commentsOn(1)).toHaveLength(1);
@@ -94,9 +120,17 @@ describe('the action on a pull request (plan)', () => {
 
     for (const run of [first, second, third]) {
       // The runner consumes ::add-mask:: lines (they register values to mask); they never appear in the log.
-      const log = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+      const log = run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n');
       expect(run.stdout).toContain('::add-mask::ghs_seededtoken0123456789');
-      for (const text of [log, run.summary, JSON.stringify(run.outputs), readFileSync(run.outputs['report-path']!, 'utf8')]) {
+      for (const text of [
+        log,
+        run.summary,
+        JSON.stringify(run.outputs),
+        readFileSync(run.outputs['report-path']!, 'utf8'),
+      ]) {
         expect(text).not.toContain(SECRET);
         expect(text).not.toContain(Buffer.from(SECRET).toString('base64'));
         expect(text).not.toContain('ghs_seededtoken0123456789');
@@ -108,7 +142,9 @@ describe('the action on a pull request (plan)', () => {
 
   it('splits a large plan into parts within the limit, then deletes the parts a smaller plan no longer needs', async () => {
     const ns = await freshNamespace('big');
-    const many = Array.from({ length: 300 }, (_, i) => cm(`config-${String(i).padStart(3, '0')}`, { PAYLOAD: `value-${i}-`.repeat(30), INDEX: String(i) }));
+    const many = Array.from({ length: 300 }, (_, i) =>
+      cm(`config-${String(i).padStart(3, '0')}`, { PAYLOAD: `value-${i}-`.repeat(30), INDEX: String(i) }),
+    );
     const repo = repoWith(ns, many);
     const big = await runPlan(repo, { pr: 2 });
     expect(big.code, big.stdout).toBe(0);
@@ -122,7 +158,10 @@ describe('the action on a pull request (plan)', () => {
       expect((p.body.match(/<details>/g) ?? []).length).toBe((p.body.match(/<\/details>/g) ?? []).length);
       expect((p.body.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
-    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many.slice(0, 3) }));
+    writeFileSync(
+      path.join(repo, 'manifests/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many.slice(0, 3) }),
+    );
     const small = await runPlan(repo, { pr: 2 });
     expect(small.code).toBe(0);
     expect(commentsOn(2)).toHaveLength(1);
@@ -151,22 +190,43 @@ describe('the action on a pull request (plan)', () => {
     expect(run.stdout).toContain('pull request from a fork');
   });
 
-  it('on pull_request_target, warns when the pull request\'s head is checked out (untrusted code with secrets), not when the base is', async () => {
+  it("on pull_request_target, warns when the pull request's head is checked out (untrusted code with secrets), not when the base is", async () => {
     const ns = await freshNamespace('prt');
     const repo = repoWith(ns, [cm('x', { A: '1' })]);
     const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+      execFileSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      }).trim();
     rmSync(path.join(repo, '.git'), { recursive: true });
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'base');
     const base = git('rev-parse', 'HEAD');
-    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }));
+    writeFileSync(
+      path.join(repo, 'manifests/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }),
+    );
     git('commit', '-qam', 'from the pull request');
     const head = git('rev-parse', 'HEAD');
     const payload = pullRequestEvent(6, true, base);
     payload.pull_request.head.sha = head;
-    const plan = () => runAction({ repo, forge, event: 'pull_request_target', payload, inputs: { 'github-token': 'ghs_seededtoken0123456789' }, scratch });
+    const plan = () =>
+      runAction({
+        repo,
+        forge,
+        event: 'pull_request_target',
+        payload,
+        inputs: { 'github-token': 'ghs_seededtoken0123456789' },
+        scratch,
+      });
     const warning = /::warning title=kubeplan::pull_request_target run with the pull request's head .* checked out/;
     const onHead = await plan();
     expect(onHead.code, onHead.stdout).toBe(0);
@@ -208,13 +268,19 @@ describe('the action on a pull request (plan)', () => {
   it('a broken config fails the step with an error comment, which a later good run minimizes', async () => {
     const ns = await freshNamespace('err');
     const repo = repoWith(ns, [cm('x', { A: '1' })]);
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`,
+    );
     const bad = await runPlan(repo, { pr: 5 });
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toContain('file=kubeplan.yaml,line=5::kubeplan.yaml:5');
     const error = commentsOn(5).find((c) => c.body.includes('the plan failed'))!;
     expect(error.body).toContain('unknown field "nmespace"');
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+    );
     const good = await runPlan(repo, { pr: 5 });
     expect(good.code, good.stdout).toBe(0);
     expect(commentsOn(5).find((c) => c.id === error.id)!.minimized).toBe('OUTDATED');
@@ -223,7 +289,10 @@ describe('the action on a pull request (plan)', () => {
     expect((await runPlan(repo, { pr: 5 })).code).toBe(0);
     expect(writes()).toBe(writesBefore);
     // The error comes back: a new, visible error comment; the outdated one stays as it was.
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: typo\n`,
+    );
     expect((await runPlan(repo, { pr: 5 })).code).not.toBe(0);
     const errors = commentsOn(5).filter((c) => c.body.includes('the plan failed'));
     expect(errors).toHaveLength(2);
@@ -254,7 +323,17 @@ describe('the action plans only the targets a pull request touches', () => {
     });
     rmSync(path.join(repo, '.git'), { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+      execFileSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      }).trim();
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'base');
@@ -263,7 +342,9 @@ describe('the action plans only the targets a pull request touches', () => {
     git('commit', '-qam', 'change web');
     const run = await runPlan(repo, { pr: 7, baseSha: base });
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain('1 of 2 targets affected by this pull request (1 skipped: none of their files changed)');
+    expect(run.stdout).toContain(
+      '1 of 2 targets affected by this pull request (1 skipped: none of their files changed)',
+    );
     expect(run.outputs.matrix).toBe('["web"]');
     expect(commentsOn(7)[0]!.body).toContain('#### web');
     expect(commentsOn(7)[0]!.body).not.toContain('#### jobs');
@@ -272,21 +353,35 @@ describe('the action plans only the targets a pull request touches', () => {
     git('commit', '-qam', 'docs only');
     const docs = await runPlan(repo, { pr: 8, baseSha: git('rev-parse', 'HEAD~1') });
     expect(docs.code, docs.stdout).toBe(0);
-    expect(commentsOn(8)[0]!.body).toContain("### kubeplan: No changes: no target's files changed in this pull request.");
+    expect(commentsOn(8)[0]!.body).toContain(
+      "### kubeplan: No changes: no target's files changed in this pull request.",
+    );
     expect(docs.outputs['has-changes']).toBe('false');
   });
 
   it('finds its comment among more than a page of others', async () => {
     const ns = await freshNamespace('paged');
     const repo = repoWith(ns, [cm('x', { A: '1' })]);
-    forge.comments.set(9, Array.from({ length: 150 }, (_, i) => ({ id: 90_000 + i, node_id: `IC_x${i}`, body: `review remark ${i}`, user: 'alice', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' })));
+    forge.comments.set(
+      9,
+      Array.from({ length: 150 }, (_, i) => ({
+        id: 90_000 + i,
+        node_id: `IC_x${i}`,
+        body: `review remark ${i}`,
+        user: 'alice',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+      })),
+    );
     await runPlan(repo, { pr: 9 });
     const mine = commentsOn(9).filter((c) => c.body.includes('kubeplan:plan'));
     expect(mine).toHaveLength(1);
     const before = writes();
     await runPlan(repo, { pr: 9 });
     expect(writes()).toBe(before);
-    expect(forge.requests.some((r) => r.operation === 'issues/list-comments' && r.path.endsWith('/issues/9/comments'))).toBe(true);
+    expect(
+      forge.requests.some((r) => r.operation === 'issues/list-comments' && r.path.endsWith('/issues/9/comments')),
+    ).toBe(true);
   });
 });
 
@@ -296,13 +391,23 @@ describe('the action edits only its own comments', () => {
     const repo = repoWith(ns, [cm('x', { A: '1' })]);
     // The marker key of the default config and target set is public: anyone can post a comment that carries it.
     const key = createHash('sha256').update('kubeplan.yaml|').digest('hex').slice(0, 12);
-    const planted = (id: number, body: string) => ({ id, node_id: `IC_m${id}`, body, user: 'mallory', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
+    const planted = (id: number, body: string) => ({
+      id,
+      node_id: `IC_m${id}`,
+      body,
+      user: 'mallory',
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+    });
     const theirs = [
       planted(95_001, `<!-- kubeplan:plan:${key} part:1/2 -->\nLooks good to me, merge away`),
       planted(95_002, `<!-- kubeplan:plan:${key} part:2/2 -->\nsecond part`),
       planted(95_003, `<!-- kubeplan:error:${key} -->\nan error that is not kubeplan's`),
     ];
-    forge.comments.set(11, theirs.map((c) => ({ ...c })));
+    forge.comments.set(
+      11,
+      theirs.map((c) => ({ ...c })),
+    );
     // A personal token that writes as alice: alice's own marker comments are kubeplan's, mallory's are not.
     forge.identities.set('ghp_alicetoken', 'alice');
     const run = await runPlan(repo, { pr: 11, token: 'ghp_alicetoken' });
@@ -312,9 +417,16 @@ describe('the action edits only its own comments', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body).toContain('Plan: +1 to create');
     // A later run edits alice's comment, still not mallory's.
-    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }));
+    writeFileSync(
+      path.join(repo, 'manifests/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('x', { A: '2' })] }),
+    );
     expect((await runPlan(repo, { pr: 11, token: 'ghp_alicetoken' })).code).toBe(0);
-    expect(commentsOn(11).filter((c) => c.user === 'alice').map((c) => c.id)).toEqual([mine[0]!.id]);
+    expect(
+      commentsOn(11)
+        .filter((c) => c.user === 'alice')
+        .map((c) => c.id),
+    ).toEqual([mine[0]!.id]);
     for (const c of theirs) expect(commentsOn(11).find((x) => x.id === c.id)).toEqual(c);
     // The workflow's GITHUB_TOKEN writes as github-actions[bot]: it neither takes over alice's comment nor mallory's.
     expect((await runPlan(repo, { pr: 11 })).code).toBe(0);
@@ -383,7 +495,14 @@ describe('the action never writes a credential it knows', () => {
 
 /** Lines a runner would take for workflow commands (it trims blanks first); kubeplan's own come from @actions/core. */
 function injectedCommands(log: string): string[] {
-  return log.split('\n').filter((l) => /^\s*(::|##\[)/.test(l) && /INJECTED|stop-commands/.test(l) && !/^::(error|warning|notice|debug|group)[^:]*::.*%0A/.test(l.trim()));
+  return log
+    .split('\n')
+    .filter(
+      (l) =>
+        /^\s*(::|##\[)/.test(l) &&
+        /INJECTED|stop-commands/.test(l) &&
+        !/^::(error|warning|notice|debug|group)[^:]*::.*%0A/.test(l.trim()),
+    );
 }
 
 /** The inline code spans of a markdown line, as CommonMark finds them (a run of n backticks closes on the next run of n). */
@@ -413,13 +532,16 @@ function markdownProblems(body: string): string[] {
       fence = open[1];
       continue;
     }
-    if (/^\s*(::|#+ *INJECTED|@|<img|INJECTED)/.test(line)) problems.push(`a line starts with pull-request text: ${line}`);
-    if (line.startsWith('<summary>') && !line.endsWith('</summary>')) problems.push(`a <summary> is left open: ${line}`);
+    if (/^\s*(::|#+ *INJECTED|@|<img|INJECTED)/.test(line))
+      problems.push(`a line starts with pull-request text: ${line}`);
+    if (line.startsWith('<summary>') && !line.endsWith('</summary>'))
+      problems.push(`a <summary> is left open: ${line}`);
     const spans = codeSpans(line);
     const inCode = (i: number) => spans.some(([a, b]) => i >= a && i < b) || /<code>[^<]*$/.test(line.slice(0, i));
     for (const m of line.matchAll(/@octocat/g)) if (!inCode(m.index)) problems.push(`a mention outside code: ${line}`);
     for (const m of line.matchAll(/<(img|b)\b/g)) if (!inCode(m.index)) problems.push(`raw HTML: ${line}`);
-    if (/^Source: /.test(line) && !spans.some(([a, b]) => a === 'Source: '.length && b === line.length)) problems.push(`the file name leaves its code span: ${line}`);
+    if (/^Source: /.test(line) && !spans.some(([a, b]) => a === 'Source: '.length && b === line.length))
+      problems.push(`the file name leaves its code span: ${line}`);
   }
   if (fence) problems.push('a fence is left open');
   return problems;
@@ -431,10 +553,14 @@ describe('text from the pull request cannot inject workflow commands or markdown
     const evilFile = 'manifests/evil```\n::warning::INJECTED-FILE @octocat <img src=x>.yaml';
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
-      [evilFile]: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata:\n  note: "line one\\n::warning::INJECTED-VALUE\\n```\\n# INJECTED heading"\n',
-      'manifests/keys.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys}\ndata:\n  "a\\n::warning::INJECTED-KEY @octocat <b>x</b>": "1"\n',
-      'manifests/kind.yaml': 'apiVersion: example.com/v1\nkind: "Widget\\n::stop-commands::INJECTED-KIND"\nmetadata: {name: w}\n',
-      'manifests/name.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "n\\n::warning::INJECTED-NAME `x` @octocat"}\n',
+      [evilFile]:
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata:\n  note: "line one\\n::warning::INJECTED-VALUE\\n```\\n# INJECTED heading"\n',
+      'manifests/keys.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys}\ndata:\n  "a\\n::warning::INJECTED-KEY @octocat <b>x</b>": "1"\n',
+      'manifests/kind.yaml':
+        'apiVersion: example.com/v1\nkind: "Widget\\n::stop-commands::INJECTED-KIND"\nmetadata: {name: w}\n',
+      'manifests/name.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "n\\n::warning::INJECTED-NAME `x` @octocat"}\n',
     });
     const run = await runPlan(repo, { pr: 13 });
     expect(injectedCommands(run.stdout)).toEqual([]);
@@ -445,7 +571,10 @@ describe('text from the pull request cannot inject workflow commands or markdown
     expect(comments.map((c) => c.body).join('\n')).toContain('INJECTED');
 
     // A config key can hold a fence: the error comment's fence is longer than anything inside it.
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    "x\\n\`\`\`\\n# INJECTED @octocat\\n::warning::INJECTED-CONFIG": 1\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    "x\\n\`\`\`\\n# INJECTED @octocat\\n::warning::INJECTED-CONFIG": 1\n`,
+    );
     const bad = await runPlan(repo, { pr: 13 });
     expect(bad.code).not.toBe(0);
     expect(injectedCommands(bad.stdout)).toEqual([]);
@@ -458,16 +587,34 @@ describe('text from the pull request cannot inject workflow commands or markdown
 
 describe('a huge plan does not flood the pull request', () => {
   it('stops at 5 comment parts, the last saying how many objects are left out and where the full plan is', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: flood\n    manifests: manifests\n', 'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: flood\n    manifests: manifests\n',
+      'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}',
+    });
     rmSync(path.join(repo, '.git'), { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+      execFileSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      }).trim();
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'base');
     const base = git('rev-parse', 'HEAD');
-    const many = Array.from({ length: 2500 }, (_, i) => cm(`config-${String(i).padStart(4, '0')}`, { PAYLOAD: `value-${i}-`.repeat(20) }));
-    writeFileSync(path.join(repo, 'manifests/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many }));
+    const many = Array.from({ length: 2500 }, (_, i) =>
+      cm(`config-${String(i).padStart(4, '0')}`, { PAYLOAD: `value-${i}-`.repeat(20) }),
+    );
+    writeFileSync(
+      path.join(repo, 'manifests/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: many }),
+    );
     git('commit', '-qam', 'flood');
     // No cluster: the intent diff against the base, which is quick for thousands of objects.
     const run = await runPlan(repo, { pr: 14, baseSha: base, inputs: { kubeconfig: '' } });
@@ -476,11 +623,16 @@ describe('a huge plan does not flood the pull request', () => {
     expect(parts).toHaveLength(5);
     for (const p of parts) expect(p.body.length).toBeLessThanOrEqual(BODY_LIMIT);
     const shown = parts.map((p) => (p.body.match(/<summary>/g) ?? []).length).reduce((a, b) => a + b, 0);
-    const note = /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the \[job summary\]\(https:\/\/github\.com\/acme\/config\/actions\/runs\/777\)\./.exec(parts[4]!.body);
+    const note =
+      /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the \[job summary\]\(https:\/\/github\.com\/acme\/config\/actions\/runs\/777\)\./.exec(
+        parts[4]!.body,
+      );
     expect(note, parts[4]!.body.slice(-600)).not.toBeNull();
     expect(shown + Number(note![1])).toBe(2500);
     // The job summary holds more, and says where the rest is.
-    expect(run.summary).toMatch(/\d+ more changed objects are not shown here; the full report is kubeplan-report\.json \(report-path output\)\./);
+    expect(run.summary).toMatch(
+      /\d+ more changed objects are not shown here; the full report is kubeplan-report\.json \(report-path output\)\./,
+    );
     expect(JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')).summary.create).toBe(2500);
     expect(forge.violations).toEqual([]);
   });

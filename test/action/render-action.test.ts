@@ -26,8 +26,18 @@ function runAction(inputs: Record<string, string>, workspace: string) {
     GITHUB_STEP_SUMMARY: summaryFile,
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: workspace, env, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, outputs: parseOutputs(readFileSync(outputFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8'), dir };
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], {
+    cwd: workspace,
+    env,
+    encoding: 'utf8',
+  });
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    dir,
+  };
 }
 
 /** GITHUB_OUTPUT uses `name<<DELIMITER\nvalue\nDELIMITER` blocks. */
@@ -40,7 +50,16 @@ function parseOutputs(text: string): Record<string, string> {
 
 describe('the action (dist/index.js)', () => {
   it('renders the selected targets to out-dir and reports outputs, log groups and a job summary', () => {
-    const run = runAction({ command: 'render', 'working-directory': 'examples', targets: 'shop-prod\napi-prod', helm: helmBin, kubectl: kubectlBin }, repoRoot);
+    const run = runAction(
+      {
+        command: 'render',
+        'working-directory': 'examples',
+        targets: 'shop-prod\napi-prod',
+        helm: helmBin,
+        kubectl: kubectlBin,
+      },
+      repoRoot,
+    );
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs['out-dir']).toBe(path.join(run.dir, 'kubeplan-render'));
     expect(run.outputs.objects).toBe('12');
@@ -57,10 +76,15 @@ describe('the action (dist/index.js)', () => {
   });
 
   it('fails the step with the located message on a bad config, writing nothing', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: x\n    manifests: raw\n    nmespace: y\n', 'raw/a.yaml': '' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: x\n    manifests: raw\n    nmespace: y\n',
+      'raw/a.yaml': '',
+    });
     const run = runAction({ command: 'render', 'out-dir': 'out' }, repo);
     expect(run.code).not.toBe(0);
-    expect(run.stdout).toContain('::error title=kubeplan,file=kubeplan.yaml,line=4::kubeplan.yaml:4: target "x": unknown field "nmespace" (did you mean "namespace"?)');
+    expect(run.stdout).toContain(
+      '::error title=kubeplan,file=kubeplan.yaml,line=4::kubeplan.yaml:4: target "x": unknown field "nmespace" (did you mean "namespace"?)',
+    );
     expect(existsSync(path.join(repo, 'out'))).toBe(false);
   });
 });

@@ -21,7 +21,9 @@ beforeAll(async () => {
   forge = await startForge();
   server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n');
+    res
+      .writeHead(200, { 'content-type': 'text/plain' })
+      .end('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -36,11 +38,24 @@ const TOKEN = 'ghs_seededtrusttoken0123456789';
 const RUNTIME = 'seeded-actions-runtime-token-77aa';
 
 function pullRequestEvent(number: number, baseSha: string, headSha: string) {
-  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false, default_branch: 'main' };
+  const repo = {
+    full_name: 'acme/config',
+    name: 'config',
+    owner: { login: 'acme' },
+    fork: false,
+    default_branch: 'main',
+  };
   return {
     action: 'synchronize',
     number,
-    pull_request: { number, state: 'open', title: 'Change', html_url: `https://github.com/acme/config/pull/${number}`, base: { ref: 'main', sha: baseSha, repo }, head: { ref: 'change', sha: headSha, repo } },
+    pull_request: {
+      number,
+      state: 'open',
+      title: 'Change',
+      html_url: `https://github.com/acme/config/pull/${number}`,
+      base: { ref: 'main', sha: baseSha, repo },
+      head: { ref: 'change', sha: headSha, repo },
+    },
     repository: repo,
     sender: { login: 'alice', type: 'User' },
   };
@@ -50,24 +65,52 @@ function gitRepo(files: Record<string, string>) {
   const repo = makeRepo(files);
   rmSync(path.join(repo, '.git'), { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    execFileSync('git', args, {
+      cwd: repo,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-qm', 'base');
   return { repo, git };
 }
 
-function plan(repo: string, pr: number, baseSha: string, headSha: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({ repo, forge, event: 'pull_request', payload: pullRequestEvent(pr, baseSha, headSha), inputs: { 'github-token': TOKEN, ...inputs }, scratch, env: { ACTIONS_RUNTIME_TOKEN: RUNTIME, GITHUB_TOKEN: TOKEN } });
+function plan(
+  repo: string,
+  pr: number,
+  baseSha: string,
+  headSha: string,
+  inputs: Record<string, string> = {},
+): Promise<ActionRun> {
+  return runAction({
+    repo,
+    forge,
+    event: 'pull_request',
+    payload: pullRequestEvent(pr, baseSha, headSha),
+    inputs: { 'github-token': TOKEN, ...inputs },
+    scratch,
+    env: { ACTIONS_RUNTIME_TOKEN: RUNTIME, GITHUB_TOKEN: TOKEN },
+  });
 }
 
 const comments = (pr: number) => forge.comments.get(pr) ?? [];
 
 describe('a pull request cannot opt itself in', () => {
-  it('renders with the base commit\'s opt-ins: a remote resource the change allows is refused and never fetched, and the plan says why', async () => {
+  it("renders with the base commit's opt-ins: a remote resource the change allows is refused and never fetched, and the plan says why", async () => {
     const ns = await freshNamespace('optin');
     const config = `targets:\n  - name: ov\n    namespace: ${ns}\n    kustomize: ov\n`;
-    const { repo, git } = gitRepo({ 'kubeplan.yaml': config, 'ov/kustomization.yaml': 'resources: [cm.yaml]\n', 'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n' });
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': config,
+      'ov/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+    });
     const base = git('rev-parse', 'HEAD');
     writeFileSync(path.join(repo, 'kubeplan.yaml'), `${config}kustomize:\n  allowRemoteResources: true\n`);
     writeFileSync(path.join(repo, 'ov/kustomization.yaml'), `resources: [cm.yaml, ${url}/remote.yaml]\n`);
@@ -78,7 +121,9 @@ describe('a pull request cannot opt itself in', () => {
     expect(requests).toEqual([]);
     const error = comments(31).find((c) => c.body.includes('the plan failed'))!;
     expect(error.body).toContain(`lists the remote resource "${url}/remote.yaml"`);
-    expect(error.body).toContain('> [!NOTE]\n> This change sets `kustomize.allowRemoteResources` from false to true in kubeplan.yaml.');
+    expect(error.body).toContain(
+      '> [!NOTE]\n> This change sets `kustomize.allowRemoteResources` from false to true in kubeplan.yaml.',
+    );
     expect(refused.stdout).toContain('::notice::This change sets kustomize.allowRemoteResources from false to true');
 
     // The same change without the remote resource plans, and the comment still says the opt-in waits for the merge.
@@ -105,11 +150,13 @@ describe('a base commit the clone does not have', () => {
     const run = await plan(repo, 33, 'a'.repeat(40), 'b'.repeat(40));
     expect(run.code, run.stdout).toBe(0);
     const body = comments(33).find((c) => c.body.includes('kubeplan:plan'))!.body;
-    expect(body).toContain(`> [!NOTE]\n> The base commit ${'a'.repeat(12)} is not in the clone, so the opt-ins of kubeplan.yaml (kustomize.allow*, helm.allowRepositories) are off for this plan`);
+    expect(body).toContain(
+      `> [!NOTE]\n> The base commit ${'a'.repeat(12)} is not in the clone, so the opt-ins of kubeplan.yaml (kustomize.allow*, helm.allowRepositories) are off for this plan`,
+    );
   });
 });
 
-describe('helm and kubectl run without the runner\'s credentials', () => {
+describe("helm and kubectl run without the runner's credentials", () => {
   it('gets neither the inputs, the GitHub token, the runtime token nor the kubeconfig', async () => {
     const ns = await freshNamespace('toolenv');
     const { repo, git } = gitRepo({
@@ -126,7 +173,11 @@ describe('helm and kubectl run without the runner\'s credentials', () => {
       return wrapper;
     };
     const head = git('rev-parse', 'HEAD');
-    const run = await plan(repo, 32, head, head, { helm: record('helm'), kubectl: record('kubectl'), 'only-affected': 'false' });
+    const run = await plan(repo, 32, head, head, {
+      helm: record('helm'),
+      kubectl: record('kubectl'),
+      'only-affected': 'false',
+    });
     expect(run.code, run.stdout).toBe(0);
     const kubeconfig = readFileSync(bench().adminKubeconfig, 'utf8');
     const credential = /(?:token|client-key-data|password): *(\S+)/.exec(kubeconfig)?.[1];
@@ -144,7 +195,8 @@ describe('after merge, the apply reads nothing outside the repository either', (
     const ns = await freshNamespace('applylink');
     const { repo, git } = gitRepo({
       'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
-      'charts/app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  kc: {{ .Files.Get "files/kc" | quote }}\n',
+      'charts/app/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  kc: {{ .Files.Get "files/kc" | quote }}\n',
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: charts/app\n`,
     });
     const kubeconfigFile = bench().adminKubeconfig;
@@ -153,8 +205,21 @@ describe('after merge, the apply reads nothing outside the repository either', (
     git('add', '-A');
     git('commit', '-qm', 'read the kubeconfig (#51)');
     const after = git('rev-parse', 'HEAD');
-    const payload = { ref: 'refs/heads/main', before: '0'.repeat(40), after, repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' }, pusher: { name: 'alice' } };
-    const run = await runAction({ repo, forge, event: 'push', payload, inputs: { command: 'apply', 'github-token': TOKEN }, scratch });
+    const payload = {
+      ref: 'refs/heads/main',
+      before: '0'.repeat(40),
+      after,
+      repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' },
+      pusher: { name: 'alice' },
+    };
+    const run = await runAction({
+      repo,
+      forge,
+      event: 'push',
+      payload,
+      inputs: { command: 'apply', 'github-token': TOKEN },
+      scratch,
+    });
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('charts/app/files/kc is a symlink to');
     const live = await api('GET', `/api/v1/namespaces/${ns}/configmaps`);
@@ -163,7 +228,11 @@ describe('after merge, the apply reads nothing outside the repository either', (
     const credential = /(?:token|client-key-data|password): *(\S+)/.exec(kubeconfig)?.[1];
     expect(credential).toBeTruthy();
     // The runner consumes ::add-mask:: lines (they register values to mask); they never appear in the log.
-    const log = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
-    for (const text of [log, run.summary, JSON.stringify(run.outputs), JSON.stringify(live.body)]) expect(text).not.toContain(credential!);
+    const log = run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    for (const text of [log, run.summary, JSON.stringify(run.outputs), JSON.stringify(live.body)])
+      expect(text).not.toContain(credential!);
   });
 });

@@ -25,7 +25,8 @@ const EXE = process.platform === 'win32' ? '.exe' : '';
 
 const K8S_VERSION = 'v1.35.4';
 const LDFLAGS = [
-  '-s', '-w',
+  '-s',
+  '-w',
   ...['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
     `-X ${pkg}.gitVersion=${K8S_VERSION}`,
     `-X ${pkg}.gitMajor=1`,
@@ -36,10 +37,22 @@ const LDFLAGS = [
 
 // Each binary: module directory (relative to test/bench) and package to build.
 const TARGETS = [
-  { key: 'apiserver', name: 'kube-apiserver', moduleDir: '.', pkg: './cmd/kube-apiserver', ldflags: LDFLAGS,
-    note: 'cold build takes several minutes' },
-  { key: 'registry', name: 'registry', moduleDir: 'cmd/registry', pkg: '.', ldflags: '-s -w',
-    note: 'cold build takes a minute or two' },
+  {
+    key: 'apiserver',
+    name: 'kube-apiserver',
+    moduleDir: '.',
+    pkg: './cmd/kube-apiserver',
+    ldflags: LDFLAGS,
+    note: 'cold build takes several minutes',
+  },
+  {
+    key: 'registry',
+    name: 'registry',
+    moduleDir: 'cmd/registry',
+    pkg: '.',
+    ldflags: '-s -w',
+    note: 'cold build takes a minute or two',
+  },
 ];
 
 const LOCK_STALE_MS = 60 * 60 * 1000;
@@ -96,7 +109,9 @@ function run(cmd, args, { cwd, env }) {
     child.on('close', (code, signal) => {
       if (code === 0) resolve(output);
       else {
-        const err = new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}) in ${cwd}:\n${output.trim()}`);
+        const err = new Error(
+          `${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}) in ${cwd}:\n${output.trim()}`,
+        );
         err.output = output;
         reject(err);
       }

@@ -12,7 +12,11 @@ async function pushBlob(url, repo, content, headers) {
   if (start.status !== 202) throw new Error(`blob upload to ${repo}: ${start.status}`);
   const location = new URL(start.headers.get('location'), url);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', body: content, headers: { ...headers, 'content-type': 'application/octet-stream' } });
+  const put = await fetch(location, {
+    method: 'PUT',
+    body: content,
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+  });
   await put.arrayBuffer();
   if (put.status !== 201) throw new Error(`blob upload to ${repo}: ${put.status}`);
   return digest;
@@ -34,7 +38,14 @@ export async function pushTags(url, repo, tags, { concurrency = 16, distinct = t
     while (next < tags.length) {
       const tag = tags[next++];
       const label = distinct ? tag : 'shared';
-      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { tag: label } } }));
+      const config = Buffer.from(
+        JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [] },
+          config: { Labels: { tag: label } },
+        }),
+      );
       if (!configs.has(label)) configs.set(label, pushBlob(url, repo, config, headers));
       const configDigest = await configs.get(label);
       const manifest = Buffer.from(
@@ -45,7 +56,11 @@ export async function pushTags(url, repo, tags, { concurrency = 16, distinct = t
           layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
         }),
       );
-      const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+      const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+        method: 'PUT',
+        body: manifest,
+        headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      });
       await res.arrayBuffer();
       if (res.status !== 201) throw new Error(`manifest push ${repo}:${tag}: ${res.status}`);
       digests[tag] = res.headers.get('docker-content-digest') ?? sha256(manifest);

@@ -35,7 +35,10 @@ export function startServerProcess(bin, args, { ready, logFile, timeoutMs, name 
       void stop();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error(`${name} was not ready after ${timeoutMs / 1000}s; its log: ${logFile}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`${name} was not ready after ${timeoutMs / 1000}s; its log: ${logFile}`)),
+      timeoutMs,
+    );
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       buffered += chunk;
       const match = buffered.match(ready);
@@ -45,7 +48,9 @@ export function startServerProcess(bin, args, { ready, logFile, timeoutMs, name 
         resolve({ child, match, stop });
       }
     });
-    child.once('exit', (code, signal) => fail(new Error(`${name} exited (${signal ?? code}) before it was ready; its log: ${logFile}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`${name} exited (${signal ?? code}) before it was ready; its log: ${logFile}`)),
+    );
     child.once('error', fail);
   });
 }
@@ -54,7 +59,10 @@ export function startServerProcess(bin, args, { ready, logFile, timeoutMs, name 
  * Starts the bench kube-apiserver (v1.35 with embedded etcd) on a free loopback port and waits for /readyz. No
  * controllers or kubelet run: tests that need status write it themselves through the status subresource.
  */
-export async function startApiserver(binary, { dataDir, extraFlags = [], timeoutMs = 60_000, keepData = false, logFile } = {}) {
+export async function startApiserver(
+  binary,
+  { dataDir, extraFlags = [], timeoutMs = 60_000, keepData = false, logFile } = {},
+) {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kubeplan-apiserver-'));
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
@@ -92,12 +100,16 @@ export async function startApiserver(binary, { dataDir, extraFlags = [], timeout
  */
 export async function startBenchRegistry(binary, { dir, auth = 'anonymous', authArgs = [] }) {
   mkdirSync(dir, { recursive: true });
-  const proc = await startServerProcess(binary, ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', auth, ...authArgs, '--exit-on-stdin-eof'], {
-    ready: /registry listening on (http\S+)/,
-    logFile: path.join(dir, 'registry.log'),
-    timeoutMs: 30_000,
-    name: 'registry',
-  });
+  const proc = await startServerProcess(
+    binary,
+    ['--storage', path.join(dir, 'storage'), '--port', '0', '--auth', auth, ...authArgs, '--exit-on-stdin-eof'],
+    {
+      ready: /registry listening on (http\S+)/,
+      logFile: path.join(dir, 'registry.log'),
+      timeoutMs: 30_000,
+      name: 'registry',
+    },
+  );
   const url = proc.match[1];
   return { url, host: new URL(url).host, stop: proc.stop };
 }

@@ -4,11 +4,18 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/tools.js';
 
-const action = load(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown>; runs: { using: string; main: string } };
+const action = load(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string };
+};
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const section = (title: string) => readme.slice(readme.indexOf(`### ${title}`), readme.indexOf('\n### ', readme.indexOf(`### ${title}`) + 4));
+const section = (title: string) =>
+  readme.slice(readme.indexOf(`### ${title}`), readme.indexOf('\n### ', readme.indexOf(`### ${title}`) + 4));
 const inputsSource = readFileSync(path.join(repoRoot, 'src/platform/github/inputs.ts'), 'utf8');
-const outputsSource = ['bump', 'apply', 'plan', 'drift', 'rollback', 'run'].map((f) => readFileSync(path.join(repoRoot, `src/platform/github/${f}.ts`), 'utf8')).join('\n');
+const outputsSource = ['bump', 'apply', 'plan', 'drift', 'rollback', 'run']
+  .map((f) => readFileSync(path.join(repoRoot, `src/platform/github/${f}.ts`), 'utf8'))
+  .join('\n');
 
 describe('action.yml', () => {
   it('runs on node24 from the committed dist/', () => {
@@ -26,7 +33,9 @@ describe('action.yml', () => {
   it('every output is set by the action and documented in the README outputs table', () => {
     const table = section('Outputs');
     for (const name of Object.keys(action.outputs)) {
-      expect(outputsSource, `output ${name} is never set`).toMatch(new RegExp(`setOutput\\(\\s*(?:[\\w.]+,\\s*)?'${name}'`));
+      expect(outputsSource, `output ${name} is never set`).toMatch(
+        new RegExp(`setOutput\\(\\s*(?:[\\w.]+,\\s*)?'${name}'`),
+      );
       expect(table, `output ${name} is not in the README`).toContain(`\`${name}\``);
     }
   });

@@ -20,7 +20,9 @@ interface Operation {
   request: object | null;
   responses: Record<string, object | null>;
 }
-const spec = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'github-openapi.json'), 'utf8')) as {
+const spec = JSON.parse(
+  readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'github-openapi.json'), 'utf8'),
+) as {
   operations: Record<string, Operation>;
 };
 
@@ -105,7 +107,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const gitRoot = options.gitRoot;
   const pulls = new Map<number, ForgePull>();
   const ajv = new Ajv({ strict: false, allErrors: true });
-  for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64', 'repo.nwo']) ajv.addFormat(format, true);
+  for (const format of ['date-time', 'uri', 'email', 'uri-template', 'int32', 'int64', 'repo.nwo'])
+    ajv.addFormat(format, true);
   const validators = new Map<string, ValidateFunction>();
   const validatorFor = (key: string, schema: object) => {
     let v = validators.get(key);
@@ -191,7 +194,12 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         res.end(body === undefined ? undefined : JSON.stringify(body));
       };
       const fail = (status: number, message: string, errors?: object[]) =>
-        send(status, { message, documentation_url: 'https://docs.github.com/rest', ...(errors ? { errors } : {}), status: String(status) });
+        send(status, {
+          message,
+          documentation_url: 'https://docs.github.com/rest',
+          ...(errors ? { errors } : {}),
+          status: String(status),
+        });
       if (!token) return fail(401, 'Requires authentication');
       let body: unknown;
       try {
@@ -209,12 +217,26 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           return send(200, { data: { viewer: { login: loginOf(token) } } });
         }
         if (!query?.includes('minimizeComment')) return send(200, { errors: [{ message: 'unsupported query' }] });
-        if (readOnlyTokens.has(token)) return send(200, { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] });
+        if (readOnlyTokens.has(token))
+          return send(200, {
+            data: null,
+            errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }],
+          });
         const id = variables?.id;
         const comment = [...comments.values()].flat().find((c) => c.node_id === id);
-        if (!comment) return send(200, { data: null, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }] });
+        if (!comment)
+          return send(200, {
+            data: null,
+            errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }],
+          });
         comment.minimized = variables?.classifier ?? 'OUTDATED';
-        return send(200, { data: { minimizeComment: { minimizedComment: { isMinimized: true, minimizedReason: comment.minimized.toLowerCase() } } } });
+        return send(200, {
+          data: {
+            minimizeComment: {
+              minimizedComment: { isMinimized: true, minimizedReason: comment.minimized.toLowerCase() },
+            },
+          },
+        });
       }
       const repoPrefix = `/repos/${owner}/${repo}`;
       const commitPullsMatch = new RegExp(`^${repoPrefix}/commits/([0-9a-f]{7,40})/pulls$`).exec(url.pathname);
@@ -238,7 +260,13 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
         check(operation, 'request', body);
         const b = body as { ref: string; environment?: string; description?: string };
-        const d: ForgeDeployment = { id: nextId++, ref: b.ref, environment: b.environment ?? 'production', description: b.description ?? '', statuses: [] };
+        const d: ForgeDeployment = {
+          id: nextId++,
+          ref: b.ref,
+          environment: b.environment ?? 'production',
+          description: b.description ?? '',
+          statuses: [],
+        };
         deployments.push(d);
         const op = spec.operations[operation]!;
         return send(
@@ -292,7 +320,15 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           title: i.title,
           body: i.body,
           state: i.state,
-          labels: i.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
+          labels: i.labels.map((name, k) => ({
+            id: k + 1,
+            node_id: `LA_${k}`,
+            url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`,
+            name,
+            color: 'ededed',
+            default: false,
+            description: null,
+          })),
           url: `${base}${repoPrefix}/issues/${i.number}`,
           html_url: `https://github.com/${owner}/${repo}/issues/${i.number}`,
           user: user(i.user),
@@ -307,7 +343,9 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           operation = 'issues/list-for-repo';
           const state = url.searchParams.get('state') ?? 'open';
           const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
-          const list = [...issues.values()].filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
+          const list = [...issues.values()].filter(
+            (i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)),
+          );
           return send(200, list.map(renderIssue));
         }
         if (req.method === 'POST') {
@@ -315,7 +353,14 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
           check(operation, 'request', body);
           const b = body as { title: string; body?: string; labels?: string[] };
-          const issue: ForgeIssue = { number: nextIssue++, user: loginOf(token), title: b.title, body: b.body ?? '', state: 'open', labels: b.labels ?? [] };
+          const issue: ForgeIssue = {
+            number: nextIssue++,
+            user: loginOf(token),
+            title: b.title,
+            body: b.body ?? '',
+            state: 'open',
+            labels: b.labels ?? [],
+          };
           issues.set(issue.number, issue);
           return send(201, renderIssue(issue));
         }
@@ -335,7 +380,14 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
       }
       const renderPull = (p: ForgePull) => {
         const op = spec.operations['pulls/create']!;
-        const repoObject = { ...(sampleFromSchema((op.responses['201'] as { properties: { head: { properties: { repo: object } } } }).properties.head.properties.repo) as object), full_name: `${owner}/${repo}`, name: repo };
+        const repoObject = {
+          ...(sampleFromSchema(
+            (op.responses['201'] as { properties: { head: { properties: { repo: object } } } }).properties.head
+              .properties.repo,
+          ) as object),
+          full_name: `${owner}/${repo}`,
+          name: repo,
+        };
         const branch = (ref: string) => ({
           label: `${owner}:${ref}`,
           ref,
@@ -354,7 +406,15 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           url: `${base}${repoPrefix}/pulls/${p.number}`,
           html_url: `https://github.com/${owner}/${repo}/pull/${p.number}`,
           // pulls/list's label schema wants a string description where issues' allows null.
-          labels: p.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: '' })),
+          labels: p.labels.map((name, k) => ({
+            id: k + 1,
+            node_id: `LA_${k}`,
+            url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`,
+            name,
+            color: 'ededed',
+            default: false,
+            description: '',
+          })),
           head: branch(p.head),
           base: branch(p.base),
           merged: p.merged,
@@ -383,18 +443,38 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           const next = new URL(url);
           next.searchParams.set('page', String(page + 1));
           // pulls/list returns the "simple" shape; the full one validates against it too, so one renderer serves.
-          return send(200, list.slice((page - 1) * perPage, page * perPage).map(renderPull), more ? { link: `<${next.href}>; rel="next"` } : {});
+          return send(
+            200,
+            list.slice((page - 1) * perPage, page * perPage).map(renderPull),
+            more ? { link: `<${next.href}>; rel="next"` } : {},
+          );
         }
         if (req.method === 'POST') {
           operation = 'pulls/create';
           if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
           check(operation, 'request', body);
           const b = body as { title: string; head: string; base: string; body?: string };
-          if (gitRoot && !headSha(b.head)) return fail(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+          if (gitRoot && !headSha(b.head))
+            return fail(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
           if ([...pulls.values()].some((p) => p.state === 'open' && p.head === b.head)) {
-            return fail(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${b.head}.` }]);
+            return fail(422, 'Validation Failed', [
+              {
+                resource: 'PullRequest',
+                code: 'custom',
+                message: `A pull request already exists for ${owner}:${b.head}.`,
+              },
+            ]);
           }
-          const pull: ForgePull = { number: nextIssue++, title: b.title, body: b.body ?? '', head: b.head, base: b.base, state: 'open', merged: false, labels: [] };
+          const pull: ForgePull = {
+            number: nextIssue++,
+            title: b.title,
+            body: b.body ?? '',
+            head: b.head,
+            base: b.base,
+            state: 'open',
+            merged: false,
+            labels: [],
+          };
           pulls.set(pull.number, pull);
           return send(201, renderPull(pull));
         }
@@ -419,18 +499,31 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         check(operation, 'request', body);
         const target = pulls.get(Number(labelsMatch[1])) ?? issues.get(Number(labelsMatch[1]));
         if (!target) return fail(404, 'Not Found');
-        const names = ((body as { labels?: (string | { name: string })[] }).labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+        const names = ((body as { labels?: (string | { name: string })[] }).labels ?? []).map((l) =>
+          typeof l === 'string' ? l : l.name,
+        );
         target.labels = [...new Set([...target.labels, ...names])];
         return send(
           200,
-          target.labels.map((name, k) => ({ id: k + 1, node_id: `LA_${k}`, url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
+          target.labels.map((name, k) => ({
+            id: k + 1,
+            node_id: `LA_${k}`,
+            url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`,
+            name,
+            color: 'ededed',
+            default: false,
+            description: null,
+          })),
         );
       }
       const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
       const rest = url.pathname.slice(prefix.length).split('/');
       if (writing && readOnlyTokens.has(token)) {
-        operation = rest[0] === 'comments' ? `issues/${req.method === 'DELETE' ? 'delete' : 'update'}-comment` : 'issues/create-comment';
+        operation =
+          rest[0] === 'comments'
+            ? `issues/${req.method === 'DELETE' ? 'delete' : 'update'}-comment`
+            : 'issues/create-comment';
         return fail(403, 'Resource not accessible by integration');
       }
       // /repos/o/r/issues/{n}/comments
@@ -443,10 +536,15 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           const page = Math.max(Number(url.searchParams.get('page') ?? 1), 1);
           const last = Math.max(1, Math.ceil(list.length / perPage));
           const links: string[] = [];
-          const link = (p: number, rel: string) => `<${base}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+          const link = (p: number, rel: string) =>
+            `<${base}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
           if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
           if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
-          return send(200, list.slice((page - 1) * perPage, page * perPage).map(render), links.length ? { link: links.join(', ') } : {});
+          return send(
+            200,
+            list.slice((page - 1) * perPage, page * perPage).map(render),
+            links.length ? { link: links.join(', ') } : {},
+          );
         }
         if (req.method === 'POST') {
           operation = 'issues/create-comment';
@@ -454,16 +552,30 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           const text = (body as { body?: string })?.body ?? '';
           if (text.length > BODY_LIMIT) return tooLong();
           const now = new Date().toISOString();
-          const comment: ForgeComment = { id: nextId++, node_id: `IC_kwDO${nextId}`, body: text, user: loginOf(token), created_at: now, updated_at: now };
+          const comment: ForgeComment = {
+            id: nextId++,
+            node_id: `IC_kwDO${nextId}`,
+            body: text,
+            user: loginOf(token),
+            created_at: now,
+            updated_at: now,
+          };
           comments.set(number, [...list, comment]);
-          return send(201, render(comment), { location: `${base}/repos/${owner}/${repo}/issues/comments/${comment.id}` });
+          return send(201, render(comment), {
+            location: `${base}/repos/${owner}/${repo}/issues/comments/${comment.id}`,
+          });
         }
       }
       // /repos/o/r/issues/comments/{id}
       if (rest.length === 2 && rest[0] === 'comments' && /^\d+$/.test(rest[1]!)) {
         const id = Number(rest[1]);
         const comment = [...comments.values()].flat().find((c) => c.id === id);
-        operation = req.method === 'GET' ? 'issues/get-comment' : req.method === 'PATCH' ? 'issues/update-comment' : 'issues/delete-comment';
+        operation =
+          req.method === 'GET'
+            ? 'issues/get-comment'
+            : req.method === 'PATCH'
+              ? 'issues/update-comment'
+              : 'issues/delete-comment';
         if (!comment) return fail(404, 'Not Found');
         if (req.method === 'GET') return send(200, render(comment));
         if (req.method === 'PATCH') {
@@ -475,21 +587,35 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           return send(200, render(comment));
         }
         if (req.method === 'DELETE') {
-          for (const [n, list] of comments) comments.set(n, list.filter((c) => c !== comment));
+          for (const [n, list] of comments)
+            comments.set(
+              n,
+              list.filter((c) => c !== comment),
+            );
           return send(204);
         }
       }
       return fail(404, 'Not Found');
 
       function tooLong() {
-        return fail(422, 'Validation Failed', [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }]);
+        return fail(422, 'Validation Failed', [
+          {
+            resource: 'IssueComment',
+            code: 'custom',
+            field: 'body',
+            message: `body is too long (maximum is ${BODY_LIMIT} characters)`,
+          },
+        ]);
       }
     });
   });
   /** The commit a branch of the served repository points at, or undefined. */
   function headSha(branch: string): string | undefined {
     if (!gitRoot) return undefined;
-    const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: path.join(gitRoot, owner, `${repo}.git`), encoding: 'utf8' });
+    const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+      cwd: path.join(gitRoot, owner, `${repo}.git`),
+      encoding: 'utf8',
+    });
     return r.status === 0 ? r.stdout.trim() : undefined;
   }
 
@@ -497,10 +623,19 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   function serveGit(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', base);
     const auth = req.headers.authorization ?? '';
-    const decoded = /^basic\s+/i.test(auth) ? Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8') : '';
+    const decoded = /^basic\s+/i.test(auth)
+      ? Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8')
+      : '';
     const token = decoded.slice(decoded.indexOf(':') + 1);
-    const pushing = url.searchParams.get('service') === 'git-receive-pack' || url.pathname.endsWith('/git-receive-pack');
-    const record = (status: number) => requests.push({ method: req.method ?? '', path: url.pathname, operation: pushing ? 'git push' : 'git fetch', status });
+    const pushing =
+      url.searchParams.get('service') === 'git-receive-pack' || url.pathname.endsWith('/git-receive-pack');
+    const record = (status: number) =>
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        operation: pushing ? 'git push' : 'git fetch',
+        status,
+      });
     if (!token) {
       record(401);
       res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' });

@@ -43,7 +43,15 @@ export function sampleFromSchema(schema: unknown): unknown {
 /** Deep-merges plain objects (arrays, scalars and null in `patch` replace; undefined keeps `base`). */
 export function merge<T>(base: T, patch: unknown): T {
   if (patch === undefined) return base;
-  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch as T;
+  if (
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof patch !== 'object' ||
+    patch === null ||
+    Array.isArray(patch)
+  )
+    return patch as T;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(patch)) out[k] = k in out ? merge(out[k], v) : v;
   return out as T;

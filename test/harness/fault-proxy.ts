@@ -9,7 +9,10 @@ export type Fault = '409' | '429' | '500' | '503' | 'reset';
  * A plain-HTTP proxy in front of the bench apiserver (or the bench registry) that injects faults: each request draws a fault from `plan`
  * (a function of the request number), else passes through. Counts what it injected.
  */
-export async function startFaultProxy(target: { server: string; caFile?: string }, plan: (n: number, req: http.IncomingMessage) => Fault | undefined) {
+export async function startFaultProxy(
+  target: { server: string; caFile?: string },
+  plan: (n: number, req: http.IncomingMessage) => Fault | undefined,
+) {
   const ca = target.caFile ? readFileSync(target.caFile) : undefined;
   const upstream = new URL(target.server);
   const injected: Record<Fault, number> = { '409': 0, '429': 0, '500': 0, '503': 0, reset: 0 };
@@ -23,13 +26,35 @@ export async function startFaultProxy(target: { server: string; caFile?: string 
     }
     if (fault) {
       req.resume();
-      res.writeHead(Number(fault), { 'content-type': 'application/json', ...(fault === '429' ? { 'retry-after': '1' } : {}) });
-      const message = fault === '409' ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected 409)' : `injected ${fault}`;
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: fault === '409' ? 'Conflict' : undefined, code: Number(fault) }));
+      res.writeHead(Number(fault), {
+        'content-type': 'application/json',
+        ...(fault === '429' ? { 'retry-after': '1' } : {}),
+      });
+      const message =
+        fault === '409'
+          ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected 409)'
+          : `injected ${fault}`;
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          message,
+          reason: fault === '409' ? 'Conflict' : undefined,
+          code: Number(fault),
+        }),
+      );
       return;
     }
     const forward = (upstream.protocol === 'https:' ? https : http).request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, ...(ca ? { ca } : {}) },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: upstream.host },
+        ...(ca ? { ca } : {}),
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

@@ -32,7 +32,12 @@ export function api<T = Record<string, unknown>>(
 ): Promise<ApiResponse<T>> {
   const info = bench();
   const url = new URL(info.server + urlPath);
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
@@ -60,7 +65,9 @@ export function api<T = Record<string, unknown>>(
 /** Creates a namespace with a unique name for one test (no namespace controller runs, so they are never reaped). */
 export async function freshNamespace(prefix = 'test'): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  const res = await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+  const res = await api('POST', '/api/v1/namespaces', {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+  });
   if (res.status !== 201) throw new Error(`cannot create namespace ${name}: ${JSON.stringify(res.body)}`);
   return name;
 }
@@ -73,9 +80,14 @@ export function kubectl(
   const kubeconfig = options.kubeconfig ?? bench().adminKubeconfig;
   return new Promise((resolve) => {
     const env = { ...process.env, ...options.env };
-    const child = execFile(`${inject('toolsDir')}/kubectl`, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20, env }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      `${inject('toolsDir')}/kubectl`,
+      ['--kubeconfig', kubeconfig, ...args],
+      { maxBuffer: 64 << 20, env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
     if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }

@@ -11,7 +11,8 @@ export class OciTestClient {
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = path.startsWith('http') ? path : `${this.registry.url}${path}`;
-    const send = () => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...this.authHeader() } });
+    const send = () =>
+      fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...this.authHeader() } });
     let res = await send();
     if (res.status === 401 && this.registry.auth === 'token') {
       await res.arrayBuffer();
@@ -20,7 +21,9 @@ export class OciTestClient {
       const realm = new URL(params.realm!);
       realm.searchParams.set('service', params.service ?? '');
       if (params.scope) realm.searchParams.set('scope', params.scope.replace(/:pull$/, ':pull,push'));
-      const tokenRes = await fetch(realm, { headers: { authorization: basic(this.registry.username, this.registry.password) } });
+      const tokenRes = await fetch(realm, {
+        headers: { authorization: basic(this.registry.username, this.registry.password) },
+      });
       if (!tokenRes.ok) throw new Error(`token endpoint said ${tokenRes.status}`);
       this.token = ((await tokenRes.json()) as { token: string }).token;
       res = await send();
@@ -29,7 +32,8 @@ export class OciTestClient {
   }
 
   private authHeader(): Record<string, string> {
-    if (this.registry.auth === 'htpasswd') return { authorization: basic(this.registry.username, this.registry.password) };
+    if (this.registry.auth === 'htpasswd')
+      return { authorization: basic(this.registry.username, this.registry.password) };
     if (this.registry.auth === 'token' && this.token) return { authorization: `Bearer ${this.token}` };
     return {};
   }
@@ -41,7 +45,11 @@ export class OciTestClient {
     if (start.status !== 202) throw new Error(`blob upload start: ${start.status}`);
     const location = new URL(start.headers.get('location')!, this.registry.url);
     location.searchParams.set('digest', digest);
-    const put = await this.fetch(location.toString(), { method: 'PUT', body: content, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await this.fetch(location.toString(), {
+      method: 'PUT',
+      body: content,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     await put.arrayBuffer();
     if (put.status !== 201) throw new Error(`blob upload: ${put.status}`);
     return digest;
@@ -49,7 +57,11 @@ export class OciTestClient {
 
   async pushManifest(repo: string, reference: string, manifest: object, mediaType: string): Promise<string> {
     const body = Buffer.from(JSON.stringify(manifest));
-    const res = await this.fetch(`/v2/${repo}/manifests/${reference}`, { method: 'PUT', body, headers: { 'content-type': mediaType } });
+    const res = await this.fetch(`/v2/${repo}/manifests/${reference}`, {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': mediaType },
+    });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`manifest push ${repo}:${reference}: ${res.status} ${text}`);
     return res.headers.get('docker-content-digest') ?? sha256(body);
@@ -57,7 +69,14 @@ export class OciTestClient {
 
   /** Pushes a one-layer image (config + layer + manifest) under `tag`; returns the manifest digest. */
   async pushImage(repo: string, tag: string, seed = tag): Promise<string> {
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { seed } } }));
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [] },
+        config: { Labels: { seed } },
+      }),
+    );
     const layer = Buffer.from(`layer for ${repo}:${seed}`);
     const configDigest = await this.pushBlob(repo, config);
     const layerDigest = await this.pushBlob(repo, layer);

@@ -21,18 +21,32 @@ export interface OidcIssuer {
  * An OIDC issuer on 127.0.0.1 over TLS (discovery document and JWKS, RS256 tokens), serving with a certificate the
  * apiserver can verify, and a stand-in for the runner's ID-token endpoint on plain HTTP.
  */
-export async function startOidcIssuer(tls: { certFile: string; keyFile: string }, jobClaims: () => Record<string, unknown>): Promise<OidcIssuer> {
+export async function startOidcIssuer(
+  tls: { certFile: string; keyFile: string },
+  jobClaims: () => Record<string, unknown>,
+): Promise<OidcIssuer> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(6).toString('hex');
   let url = '';
-  const issuer = https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (req, res) => {
-    const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.url === '/.well-known/openid-configuration') {
-      return json({ issuer: url, jwks_uri: `${url}/jwks`, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
-    }
-    if (req.url === '/jwks') return json({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] });
-    res.writeHead(404).end();
-  });
+  const issuer = https.createServer(
+    { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+    (req, res) => {
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/.well-known/openid-configuration') {
+        return json({
+          issuer: url,
+          jwks_uri: `${url}/jwks`,
+          response_types_supported: ['id_token'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
+      }
+      if (req.url === '/jwks')
+        return json({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] });
+      res.writeHead(404).end();
+    },
+  );
   await new Promise<void>((resolve) => issuer.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(issuer.address() as AddressInfo).port}`;
   const mint = (claims: Record<string, unknown>) => jwt(privateKey, kid, { iss: url, ...timestamps(), ...claims });
@@ -50,7 +64,11 @@ export async function startOidcIssuer(tls: { certFile: string; keyFile: string }
   return {
     url,
     mint,
-    actions: { url: `http://127.0.0.1:${(actions.address() as AddressInfo).port}/token?api-version=2.0`, requestToken, minted },
+    actions: {
+      url: `http://127.0.0.1:${(actions.address() as AddressInfo).port}/token?api-version=2.0`,
+      requestToken,
+      minted,
+    },
     stop: async () => {
       await new Promise<void>((resolve) => issuer.close(() => resolve()));
       await new Promise<void>((resolve) => actions.close(() => resolve()));

@@ -42,7 +42,16 @@ export async function startRegistry(binary: string, auth: RegistryAuth = 'anonym
     tokenServer = startTokenServer(bundle, username, password);
     await new Promise<void>((resolve) => tokenServer!.listen(0, '127.0.0.1', resolve));
     tokenRealm = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
-    authArgs.push('--token-realm', tokenRealm, '--token-service', 'kubeplan-bench-registry', '--token-issuer', 'kubeplan-bench-auth', '--token-rootcertbundle', bundle);
+    authArgs.push(
+      '--token-realm',
+      tokenRealm,
+      '--token-service',
+      'kubeplan-bench-registry',
+      '--token-issuer',
+      'kubeplan-bench-auth',
+      '--token-rootcertbundle',
+      bundle,
+    );
   }
   const registry = await startBenchRegistry(binary, { dir, auth, authArgs }).catch((error: unknown) => {
     tokenServer?.close();
@@ -83,7 +92,9 @@ function startTokenServer(bundle: string, username: string, password: string): h
       aud: url.searchParams.get('service') ?? '',
       access,
     });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
   });
 }
 
@@ -97,4 +108,3 @@ function signJwt(bundle: string, claims: Record<string, unknown>): string {
   const signature = sign('sha256', Buffer.from(body), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
   return `${body}.${signature}`;
 }
-

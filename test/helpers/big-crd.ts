@@ -8,11 +8,21 @@ export function bigCrd(group: string) {
       properties: { name: { type: 'string', maxLength: 253 }, port: { type: 'integer', minimum: 1, maximum: 65535 } },
     };
   }
-  const version = (name: string, served: boolean) => ({ name, served, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } });
+  const version = (name: string, served: boolean) => ({
+    name,
+    served,
+    storage: name === 'v1',
+    schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } },
+  });
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name: `routes.${group}` },
-    spec: { group, names: { kind: 'Route', plural: 'routes', singular: 'route', listKind: 'RouteList' }, scope: 'Namespaced', versions: [version('v1', true), version('v1beta1', true)] },
+    spec: {
+      group,
+      names: { kind: 'Route', plural: 'routes', singular: 'route', listKind: 'RouteList' },
+      scope: 'Namespaced',
+      versions: [version('v1', true), version('v1beta1', true)],
+    },
   };
 }

@@ -14,7 +14,10 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   const binaries = await ensureBench({ log });
   // MutatingAdmissionPolicy (beta in 1.35) lets tests mutate objects on admission like a webhook, in-process.
   const apiserver = await startApiserver(binaries.apiserver, {
-    extraFlags: ['--feature-gates=MutatingAdmissionPolicy=true', '--runtime-config=admissionregistration.k8s.io/v1beta1=true'],
+    extraFlags: [
+      '--feature-gates=MutatingAdmissionPolicy=true',
+      '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
+    ],
   });
   log(`kube-apiserver ready at ${apiserver.server} in ${apiserver.startupSeconds.toFixed(1)}s`);
   const { stop, ...info } = apiserver;

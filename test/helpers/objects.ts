@@ -9,7 +9,9 @@ export interface Obj {
 
 /** Parses a YAML stream into objects (empty documents skipped), the same way for kubeplan's and the anchor's output. */
 export function parseStream(text: string): Obj[] {
-  return (loadAll(text, { schema: CORE_SCHEMA.withTags(mergeTag) }) as unknown[]).filter((d): d is Obj => d !== null && d !== undefined);
+  return (loadAll(text, { schema: CORE_SCHEMA.withTags(mergeTag) }) as unknown[]).filter(
+    (d): d is Obj => d !== null && d !== undefined,
+  );
 }
 
 export function key(o: Obj): string {

@@ -30,7 +30,11 @@ export async function runAction(options: {
   interrupt?: { signal: NodeJS.Signals; when: (log: string) => boolean | Promise<boolean> };
 }): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(options.scratch, 'run-'));
-  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), event: path.join(dir, 'event.json') };
+  const files = {
+    output: path.join(dir, 'output'),
+    summary: path.join(dir, 'summary'),
+    event: path.join(dir, 'event.json'),
+  };
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
   writeFileSync(files.event, JSON.stringify(options.payload));
@@ -53,9 +57,18 @@ export async function runAction(options: {
     RUNNER_TEMP: dir,
     ...options.env,
   };
-  const inputs = { kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'), 'github-token': 'ghs_actiontoken', wait: 'false', ...options.inputs };
+  const inputs = {
+    kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8'),
+    'github-token': 'ghs_actiontoken',
+    wait: 'false',
+    ...options.inputs,
+  };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], { cwd: options.repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], {
+    cwd: options.repo,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -70,6 +83,7 @@ export async function runAction(options: {
   // The kubeconfig written for the step is gone afterwards, whatever happened.
   expect(existsSync(path.join(dir, 'kubeplan-kubeconfig'))).toBe(false);
   const outputs: Record<string, string> = {};
-  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
+    outputs[m[1]!] = m[3]!;
   return { code: await code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
 }

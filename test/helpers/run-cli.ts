@@ -12,7 +12,13 @@ export interface CliRun {
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: helmBin, KUBEPLAN_KUBECTL: kubectlBin, ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KUBEPLAN_HELM: helmBin,
+      KUBEPLAN_KUBECTL: kubectlBin,
+      ...options.env,
+    },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -24,7 +30,13 @@ export function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJ
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEPLAN_HELM: helmBin, KUBEPLAN_KUBECTL: kubectlBin, ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        KUBEPLAN_HELM: helmBin,
+        KUBEPLAN_KUBECTL: kubectlBin,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -10,5 +10,10 @@ export const examplesDir = path.join(repoRoot, 'examples');
 
 /** Runs bare helm / kubectl (the anchor the tests compare kubeplan with) and returns stdout. */
 export function bare(bin: string, args: string[], cwd: string = repoRoot): string {
-  return execFileSync(bin, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(bin, args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

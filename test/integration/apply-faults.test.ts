@@ -6,7 +6,12 @@ import { api, bench } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 
 function repoWith(ns: string, objects: object[]) {
   return makeRepo({
@@ -31,7 +36,10 @@ describe('apply through a faulty network (409 optimistic conflicts, 429 with Ret
       return faults[(n / 3) % faults.length];
     });
     try {
-      const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...Array.from({ length: 20 }, (_, i) => cm(`c${i}`, { I: String(i) }))];
+      const objects = [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+        ...Array.from({ length: 20 }, (_, i) => cm(`c${i}`, { I: String(i) })),
+      ];
       const repo = repoWith(ns, objects);
       const kubeconfig = path.join(repo, 'proxy.kubeconfig');
       writeFileSync(kubeconfig, proxy.kubeconfig(bench().adminToken));
@@ -39,7 +47,12 @@ describe('apply through a faulty network (409 optimistic conflicts, 429 with Ret
       expect(run.code, run.stderr).toBe(0);
       expect(Object.values(proxy.injected).every((count) => count > 0)).toBe(true);
       const list = await api<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`);
-      expect(list.body.items.map((i) => i.metadata.name).filter((n) => n.startsWith('c')).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
+      expect(
+        list.body.items
+          .map((i) => i.metadata.name)
+          .filter((n) => n.startsWith('c'))
+          .sort(),
+      ).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
       const again = await runCliAsync(['apply', '--no-wait', '--kubeconfig', kubeconfig], { cwd: repo });
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toContain('No changes');
@@ -52,7 +65,11 @@ describe('apply through a faulty network (409 optimistic conflicts, 429 with Ret
     const ns = `down-${Math.random().toString(36).slice(2, 8)}`;
     await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
     // Reads pass; every write of ConfigMap "b" fails with 503.
-    const proxy = await startFaultProxy(bench(), (_n, req) => (req.method === 'PATCH' && /\/configmaps\/b\?/.test(req.url ?? '') && !/dryRun/.test(req.url ?? '') ? '503' : undefined));
+    const proxy = await startFaultProxy(bench(), (_n, req) =>
+      req.method === 'PATCH' && /\/configmaps\/b\?/.test(req.url ?? '') && !/dryRun/.test(req.url ?? '')
+        ? '503'
+        : undefined,
+    );
     try {
       const repo = repoWith(ns, [cm('b', { X: '1' })]);
       const kubeconfig = path.join(repo, 'proxy.kubeconfig');

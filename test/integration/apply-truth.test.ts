@@ -10,7 +10,12 @@ import { runCliAsync } from '../helpers/run-cli.js';
 const uniq = () => `truth-${Math.random().toString(36).slice(2, 8)}`;
 const kubeconfig = () => ['--kubeconfig', bench().adminKubeconfig];
 const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const cm = (name: string, data: Record<string, string>, ns?: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(ns ? { namespace: ns } : {}) }, data });
+const cm = (name: string, data: Record<string, string>, ns?: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(ns ? { namespace: ns } : {}) },
+  data,
+});
 const list = (objects: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
 const createNamespace = (name: string) => api('POST', '/api/v1/namespaces', { body: namespace(name) });
 
@@ -29,9 +34,25 @@ describe('apply reports the waits it does', () => {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: `widgets.${group}` },
-      spec: { group, scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
     };
-    const repo = repoWith(ns, [namespace(ns), crd, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, spec: {} }]);
+    const repo = repoWith(ns, [
+      namespace(ns),
+      crd,
+      { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, spec: {} },
+    ]);
     const run = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/stage wait for CRDs to be established: 1 object in \d+ ms/);
@@ -76,7 +97,9 @@ describe('Helm hooks', () => {
     expect(error.split(name).length - 1).toBe(1);
     // What the failed hook kept from happening is listed.
     expect(run.stdout).toContain(`── target app: STOPPED after writing nothing`);
-    expect(run.stdout).toContain(`  not done:\n    run hook pre-install,pre-upgrade batch/v1 Job ${ns}/migrate\n    create    v1 ConfigMap ${ns}/app\n    record the commit in the inventory`);
+    expect(run.stdout).toContain(
+      `  not done:\n    run hook pre-install,pre-upgrade batch/v1 Job ${ns}/migrate\n    create    v1 ConfigMap ${ns}/app\n    record the commit in the inventory`,
+    );
   });
 });
 
@@ -84,7 +107,10 @@ describe('the plan says what apply will do', () => {
   it('a missing namespace is named as such, with what creates it', async () => {
     const ns = uniq();
     const repo = repoWith(ns, [cm('a', { X: '1' })]);
-    for (const args of [['diff', '--mode', 'server'], ['apply', '--no-wait']]) {
+    for (const args of [
+      ['diff', '--mode', 'server'],
+      ['apply', '--no-wait'],
+    ]) {
       const run = await runCliAsync([...args, ...kubeconfig()], { cwd: repo });
       expect(run.code).toBe(2);
       const out = run.stdout + run.stderr;
@@ -104,12 +130,17 @@ describe('the plan says what apply will do', () => {
     const plain = await runCliAsync(['diff', '--mode', 'server', ...kubeconfig()], { cwd: repo });
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toContain('someone-else');
-    expect(plain.stdout).toContain('apply will fail on them unless --force-conflicts (or apply.forceConflicts on the target) is set');
+    expect(plain.stdout).toContain(
+      'apply will fail on them unless --force-conflicts (or apply.forceConflicts on the target) is set',
+    );
     expect(plain.stdout).not.toContain('apply takes these fields over');
     const refused = await runCliAsync(['apply', '--no-wait', ...kubeconfig()], { cwd: repo });
     expect(refused.code).toBe(2);
 
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    apply:\n      forceConflicts: true\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    apply:\n      forceConflicts: true\n`,
+    );
     const forced = await runCliAsync(['diff', '--mode', 'server', ...kubeconfig()], { cwd: repo });
     expect(forced.stdout).toContain('apply takes these fields over');
     expect(forced.stdout).not.toContain('apply will fail');
@@ -119,7 +150,13 @@ describe('the plan says what apply will do', () => {
 interface ApplyJson {
   finished: boolean;
   error: { message: string; where: string | null } | null;
-  targets: { target: string; status: string; created: number; objects: { action: string; kind: string; namespace?: string; name: string }[]; notDone: { step: string; kind?: string; namespace?: string; name?: string }[] }[];
+  targets: {
+    target: string;
+    status: string;
+    created: number;
+    objects: { action: string; kind: string; namespace?: string; name: string }[];
+    notDone: { step: string; kind?: string; namespace?: string; name?: string }[];
+  }[];
 }
 
 describe('a failed apply reports what it wrote before the failure and what it did not do', () => {
@@ -127,7 +164,10 @@ describe('a failed apply reports what it wrote before the failure and what it di
   async function threeTargets() {
     const ns = uniq();
     await createNamespace(ns);
-    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/c?fieldManager=someone-else&force=true`, { body: cm('c', { X: 'theirs' }, ns), contentType: 'application/apply-patch+yaml' });
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/c?fieldManager=someone-else&force=true`, {
+      body: cm('c', { X: 'theirs' }, ns),
+      contentType: 'application/apply-patch+yaml',
+    });
     const target = (name: string) => `  - name: ${name}\n    namespace: ${ns}\n    manifests: ${name}\n`;
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n${target('first')}${target('second')}${target('third')}`,
@@ -147,12 +187,30 @@ describe('a failed apply reports what it wrote before the failure and what it di
     const report = JSON.parse(run.stdout) as ApplyJson;
     expect(report.finished).toBe(false);
     expect(report.error?.message).toContain('conflicts with other field managers');
-    expect(report.targets.map((t) => [t.target, t.status])).toEqual([['first', 'applied'], ['second', 'stopped'], ['third', 'not started']]);
-    expect(report.targets[0]!.objects).toContainEqual({ action: 'created', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'a' });
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual([
+      ['first', 'applied'],
+      ['second', 'stopped'],
+      ['third', 'not started'],
+    ]);
+    expect(report.targets[0]!.objects).toContainEqual({
+      action: 'created',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      name: 'a',
+    });
     expect(report.targets[0]!.notDone).toEqual([]);
-    expect(report.targets[1]!.objects.filter((o) => o.action !== 'unchanged')).toEqual([{ action: 'created', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'b' }]);
-    expect(report.targets[1]!.notDone).toEqual([{ step: 'update', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'c' }, { step: 'record the commit in the inventory' }]);
-    expect(report.targets[2]!.notDone).toEqual([{ step: 'create', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'd' }, { step: 'record the commit in the inventory' }]);
+    expect(report.targets[1]!.objects.filter((o) => o.action !== 'unchanged')).toEqual([
+      { action: 'created', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'b' },
+    ]);
+    expect(report.targets[1]!.notDone).toEqual([
+      { step: 'update', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'c' },
+      { step: 'record the commit in the inventory' },
+    ]);
+    expect(report.targets[2]!.notDone).toEqual([
+      { step: 'create', apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'd' },
+      { step: 'record the commit in the inventory' },
+    ]);
     // The report is the truth: b was written, d was not.
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/b`)).status).toBe(200);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/d`)).status).toBe(404);
@@ -162,9 +220,15 @@ describe('a failed apply reports what it wrote before the failure and what it di
     const { ns, repo } = await threeTargets();
     const run = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain(`── target first: 1 created, 0 updated, 0 pruned, 0 unchanged\n  created   v1 ConfigMap ${ns}/a`);
-    expect(run.stdout).toContain(`── target second: STOPPED after 1 created, 0 updated, 0 pruned\n  created   v1 ConfigMap ${ns}/b`);
-    expect(run.stdout).toContain(`  not done:\n    update    v1 ConfigMap ${ns}/c\n    record the commit in the inventory`);
+    expect(run.stdout).toContain(
+      `── target first: 1 created, 0 updated, 0 pruned, 0 unchanged\n  created   v1 ConfigMap ${ns}/a`,
+    );
+    expect(run.stdout).toContain(
+      `── target second: STOPPED after 1 created, 0 updated, 0 pruned\n  created   v1 ConfigMap ${ns}/b`,
+    );
+    expect(run.stdout).toContain(
+      `  not done:\n    update    v1 ConfigMap ${ns}/c\n    record the commit in the inventory`,
+    );
     expect(run.stdout).toContain(`── target third: not started\n  not done:\n    create    v1 ConfigMap ${ns}/d`);
     expect(run.stdout).toContain('Stopped before the apply finished: 2 created, 0 updated, 0 pruned before it stopped');
     expect(run.stdout).not.toContain('No changes');
@@ -177,7 +241,11 @@ describe('health: a re-run waits for what an earlier apply left unhealthy', () =
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    },
   });
 
   it('re-running a failed apply does not say "No changes" while the Deployment is still unhealthy', async () => {
@@ -193,11 +261,29 @@ describe('health: a re-run waits for what an earlier apply left unhealthy', () =
     expect(again.stderr).toContain(`apps/v1 Deployment ${ns}/web: was not healthy after 2s`);
     expect(again.stdout).not.toContain('No changes');
     // Play the controller: once rolled out, the same apply succeeds and has nothing to write.
-    const got = await api<{ metadata: { generation: number } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`);
-    await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/status?fieldManager=test-controller&force=true`, {
-      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, status: { replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1, observedGeneration: got.body.metadata.generation } },
-      contentType: 'application/apply-patch+yaml',
-    });
+    const got = await api<{ metadata: { generation: number } }>(
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web`,
+    );
+    await api(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web/status?fieldManager=test-controller&force=true`,
+      {
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: ns },
+          status: {
+            replicas: 1,
+            updatedReplicas: 1,
+            availableReplicas: 1,
+            readyReplicas: 1,
+            observedGeneration: got.body.metadata.generation,
+          },
+        },
+        contentType: 'application/apply-patch+yaml',
+      },
+    );
     const healthy = await runCliAsync(['apply', ...kubeconfig(), '--wait', '--timeout', '10s'], { cwd: repo });
     expect(healthy.code, healthy.stderr).toBe(0);
     expect(healthy.stdout).toContain('No changes: the cluster already matches git.');

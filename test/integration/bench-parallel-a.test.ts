@@ -7,8 +7,16 @@ describe('parallel test file a', () => {
   it('owns its namespace', async () => {
     const ns = await freshNamespace('parallel-a');
     for (let i = 0; i < 20; i++) {
-      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `shared-${i}`, namespace: ns }, data: { writer: 'a' } };
-      const res = await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/shared-${i}?fieldManager=test`, { body: cm, contentType: 'application/apply-patch+yaml' });
+      const cm = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `shared-${i}`, namespace: ns },
+        data: { writer: 'a' },
+      };
+      const res = await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/shared-${i}?fieldManager=test`, {
+        body: cm,
+        contentType: 'application/apply-patch+yaml',
+      });
       expect(res.status).toBe(201);
     }
     const list = await api<{ items: { data: { writer: string } }[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`);

@@ -23,14 +23,22 @@ describe.each<RegistryAuth>(['anonymous', 'htpasswd', 'token'])('bench registry,
     const client = new OciTestClient(registry);
     const repo = 'example/shop';
     const digests: Record<string, string> = {};
-    for (const tag of ['1.0.0', '1.1.0', '1.2.0', '2.0.0-rc.1', 'latest']) digests[tag] = await client.pushImage(repo, tag);
+    for (const tag of ['1.0.0', '1.1.0', '1.2.0', '2.0.0-rc.1', 'latest'])
+      digests[tag] = await client.pushImage(repo, tag);
     const index = await client.pushManifest(
       repo,
       'multi',
       {
         schemaVersion: 2,
         mediaType: INDEX,
-        manifests: [{ mediaType: MANIFEST, digest: digests['1.2.0'], size: 400, platform: { architecture: 'amd64', os: 'linux' } }],
+        manifests: [
+          {
+            mediaType: MANIFEST,
+            digest: digests['1.2.0'],
+            size: 400,
+            platform: { architecture: 'amd64', os: 'linux' },
+          },
+        ],
       },
       INDEX,
     );

@@ -14,10 +14,14 @@ describe('the CLI never prints a credential it knows', () => {
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm: {chart: chart}\n`,
       'chart/Chart.yaml': 'apiVersion: v2\nname: leak\nversion: 0.1.0\n',
       'chart/files/creds.txt': `cluster=${clusterToken}\ngithub=${githubToken}\n`,
-      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: creds}\ndata:\n  creds: {{ .Files.Get "files/creds.txt" | quote }}\n  encoded: {{ .Files.Get "files/creds.txt" | b64enc | quote }}\n',
+      'chart/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: creds}\ndata:\n  creds: {{ .Files.Get "files/creds.txt" | quote }}\n  encoded: {{ .Files.Get "files/creds.txt" | b64enc | quote }}\n',
     });
     for (const format of ['text', 'markdown', 'json']) {
-      const run = await runCliAsync(['diff', '--kubeconfig', bench().adminKubeconfig, '-o', format], { cwd: repo, env: { GITHUB_TOKEN: githubToken } });
+      const run = await runCliAsync(['diff', '--kubeconfig', bench().adminKubeconfig, '-o', format], {
+        cwd: repo,
+        env: { GITHUB_TOKEN: githubToken },
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('cluster=***');
       for (const secret of [clusterToken, githubToken]) {

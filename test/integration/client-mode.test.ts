@@ -309,7 +309,7 @@ describe('client mode agrees with server mode on manifests as people write them'
         // Objects whose lists have no names (ports, webhook rules, claim templates) once lost the server's defaults.
         .replace('image: ghcr.io/example/db:15', 'image: ghcr.io/example/db:16')
         .replace('failurePolicy: Ignore', 'failurePolicy: Fail')
-        .replace("schedule: \"0 3 * * *\"", "schedule: \"0 4 * * *\"")
+        .replace('schedule: "0 3 * * *"', 'schedule: "0 4 * * *"')
         .replace('        - port: 8080', '        - port: 8080\n        - port: 8443'),
     );
     writeFileSync(path.join(repo, 'manifests', 'corpus.yaml'), edited);

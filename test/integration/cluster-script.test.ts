@@ -27,7 +27,9 @@ describe('npm run cluster', () => {
       });
       expect(stdout).toBe(`ready: KUBECONFIG=${path.join(dir, 'admin.kubeconfig')}\n`);
       expect(readFileSync(path.join(dir, 'limited.kubeconfig'), 'utf8')).toContain('token:');
-      const ns = await kubectl(['get', 'namespace', 'default', '-o', 'name'], { kubeconfig: path.join(dir, 'admin.kubeconfig') });
+      const ns = await kubectl(['get', 'namespace', 'default', '-o', 'name'], {
+        kubeconfig: path.join(dir, 'admin.kubeconfig'),
+      });
       expect(ns.stdout.trim()).toBe('namespace/default');
       const denied = await kubectl(['get', 'configmaps'], { kubeconfig: path.join(dir, 'limited.kubeconfig') });
       expect(denied.code).not.toBe(0);

@@ -8,9 +8,16 @@ import { api, bench, freshNamespace } from '../harness/kube.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 
 /** A real git repository: the base commit on main, then the working tree changed on top of it. */
 function gitRepo(ns: string, base: object[], head: object[]) {
@@ -18,13 +25,31 @@ function gitRepo(ns: string, base: object[], head: object[]) {
   dirs.push(path.dirname(root));
   mkdirSync(path.join(root, 'manifests'), { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    execFileSync('git', args, {
+      cwd: root,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(root, 'kubeplan.yaml'), `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`);
-  writeFileSync(path.join(root, 'manifests', 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: base }));
+  writeFileSync(
+    path.join(root, 'kubeplan.yaml'),
+    `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+  );
+  writeFileSync(
+    path.join(root, 'manifests', 'all.json'),
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: base }),
+  );
   git('add', '-A');
   git('commit', '-qm', 'base');
-  writeFileSync(path.join(root, 'manifests', 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: head }));
+  writeFileSync(
+    path.join(root, 'manifests', 'all.json'),
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: head }),
+  );
   return root;
 }
 
@@ -33,7 +58,10 @@ interface Report {
   base: string;
   summary: Record<string, number>;
   targets: { changes: { action: string; name: string; paths: string[] }[] }[];
-  drift: { summary: Record<string, number>; targets: { changes: { action: string; name: string; paths: string[] }[] }[] } | null;
+  drift: {
+    summary: Record<string, number>;
+    targets: { changes: { action: string; name: string; paths: string[] }[] }[];
+  } | null;
 }
 
 describe('kubeplan diff --base', () => {
@@ -42,12 +70,19 @@ describe('kubeplan diff --base', () => {
 
   it('--offline reports the intent diff from git alone', async () => {
     const repo = gitRepo('nowhere', base, head);
-    const run = await runCliAsync(['diff', '--base', 'main', '--offline', '-o', 'json', '--exit-code'], { cwd: repo, env: { KUBECONFIG: '/nonexistent' } });
+    const run = await runCliAsync(['diff', '--base', 'main', '--offline', '-o', 'json', '--exit-code'], {
+      cwd: repo,
+      env: { KUBECONFIG: '/nonexistent' },
+    });
     expect(run.code, run.stderr).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.mode).toBe('intent');
     expect(report.drift).toBeNull();
-    expect(report.targets[0]!.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual(['create c', 'delete b', 'update a']);
+    expect(report.targets[0]!.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual([
+      'create c',
+      'delete b',
+      'update a',
+    ]);
     const text = await runCliAsync(['diff', '--base', 'main', '--offline'], { cwd: repo });
     expect(text.stdout).toContain('What this change does (main → working tree)');
     expect(text.stdout).toContain('--- base/configmap/nowhere/a');
@@ -58,19 +93,37 @@ describe('kubeplan diff --base', () => {
     const repo = gitRepo(ns, base, head);
     const id = applySetId(applySetParent('app', ns));
     for (const o of base) {
-      const obj = { ...(o as { metadata: object }), metadata: { ...(o as { metadata: object }).metadata, namespace: ns, labels: { [PART_OF]: id } } };
-      await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/${(o as { metadata: { name: string } }).metadata.name}?fieldManager=kubeplan`, {
-        body: obj,
-        contentType: 'application/apply-patch+yaml',
-      });
+      const obj = {
+        ...(o as { metadata: object }),
+        metadata: { ...(o as { metadata: object }).metadata, namespace: ns, labels: { [PART_OF]: id } },
+      };
+      await api(
+        'PATCH',
+        `/api/v1/namespaces/${ns}/configmaps/${(o as { metadata: { name: string } }).metadata.name}?fieldManager=kubeplan`,
+        {
+          body: obj,
+          contentType: 'application/apply-patch+yaml',
+        },
+      );
     }
     // Someone edited b by hand after the base was applied.
-    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/b?fieldManager=kubectl-edit`, { body: { data: { Y: 'hand-edit' } }, contentType: 'application/merge-patch+json' });
-    const run = await runCliAsync(['diff', '--base', 'main', '-o', 'json', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/b?fieldManager=kubectl-edit`, {
+      body: { data: { Y: 'hand-edit' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const run = await runCliAsync(['diff', '--base', 'main', '-o', 'json', '--kubeconfig', bench().adminKubeconfig], {
+      cwd: repo,
+    });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report.targets[0]!.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual(['create c', 'delete b', 'update a']);
-    expect(report.drift!.targets[0]!.changes.map((c) => `${c.action} ${c.name} ${c.paths.join()}`)).toEqual(['update b data.Y']);
+    expect(report.targets[0]!.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual([
+      'create c',
+      'delete b',
+      'update a',
+    ]);
+    expect(report.drift!.targets[0]!.changes.map((c) => `${c.action} ${c.name} ${c.paths.join()}`)).toEqual([
+      'update b data.Y',
+    ]);
   });
 
   it('an unknown ref says how to fetch it', async () => {

@@ -27,7 +27,10 @@ interface JsonReport {
   targets: { name: string; summary: Record<string, number>; changes: JsonChange[] }[];
 }
 
-const deployment = (ns: string, opts: { replicas?: number; image?: string; env?: Record<string, string>; cpu?: string; selector?: string } = {}) => ({
+const deployment = (
+  ns: string,
+  opts: { replicas?: number; image?: string; env?: Record<string, string>; cpu?: string; selector?: string } = {},
+) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: ns },
@@ -64,7 +67,10 @@ async function applyAsKubeplan(...objects: Record<string, unknown>[]) {
       kind === 'Deployment'
         ? `/apis/apps/v1/namespaces/${meta.namespace}/deployments/${meta.name}`
         : `/api/v1/namespaces/${meta.namespace}/${kind.toLowerCase()}s/${meta.name}`;
-    const res = await api('PATCH', `${url}?fieldManager=kubeplan&force=true`, { body: o, contentType: 'application/apply-patch+yaml' });
+    const res = await api('PATCH', `${url}?fieldManager=kubeplan&force=true`, {
+      body: o,
+      contentType: 'application/apply-patch+yaml',
+    });
     if (res.status >= 300) throw new Error(`apply ${kind}: ${JSON.stringify(res.body)}`);
   }
 }
@@ -107,7 +113,12 @@ describe('kubeplan diff (server mode, real apiserver)', () => {
     const ns = await freshNamespace('fast');
     const withPort = deployment(ns, { cpu: '500m' });
     (withPort.spec.template.spec.containers[0] as Record<string, unknown>).ports = [{ containerPort: 8080 }];
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    };
     await applyAsKubeplan(withPort, service);
     const rendered = deployment(ns, { cpu: '0.5' });
     (rendered.spec.template.spec.containers[0] as Record<string, unknown>).ports = [{ containerPort: 8080 }];
@@ -124,23 +135,37 @@ describe('kubeplan diff (server mode, real apiserver)', () => {
   it('reports an update with its digest, field paths and a diff without noise', async () => {
     const ns = await freshNamespace('update');
     await applyAsKubeplan(deployment(ns, { replicas: 1, image: 'ghcr.io/example/web:1.0.0' }));
-    const repo = repoWith(ns, [deployment(ns, { replicas: 3, image: 'ghcr.io/example/web:1.1.0', env: { LOG_LEVEL: 'info' } })]);
+    const repo = repoWith(ns, [
+      deployment(ns, { replicas: 3, image: 'ghcr.io/example/web:1.1.0', env: { LOG_LEVEL: 'info' } }),
+    ]);
     const { run, report } = await diffJson(repo, ['--exit-code']);
     expect(run.code).toBe(1);
     const change = changeOf(report, 'Deployment')!;
     expect(change.action).toBe('update');
     expect(change.via).toBe('dry-run');
-    expect(change.digest).toEqual(expect.arrayContaining(['image web: web:1.0.0 → 1.1.0', 'env web: +LOG_LEVEL', 'replicas 1 → 3']));
-    expect(change.paths).toEqual(expect.arrayContaining(['spec.replicas', 'spec.template.spec.containers[name=web].image']));
+    expect(change.digest).toEqual(
+      expect.arrayContaining(['image web: web:1.0.0 → 1.1.0', 'env web: +LOG_LEVEL', 'replicas 1 → 3']),
+    );
+    expect(change.paths).toEqual(
+      expect.arrayContaining(['spec.replicas', 'spec.template.spec.containers[name=web].image']),
+    );
     expect(change.diff).toContain('-  replicas: 1');
     expect(change.diff).toContain('+  replicas: 3');
-    for (const noise of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'status:']) expect(change.diff).not.toContain(noise);
+    for (const noise of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'status:'])
+      expect(change.diff).not.toContain(noise);
   });
 
   it('sees a field removed from git (kubeplan owned it) even though every rendered field matches', async () => {
     const ns = await freshNamespace('removed');
-    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns, labels: { team: 'shop', tier: 'web' } }, data: { A: '1', B: '2' } });
-    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', labels: { team: 'shop' } }, data: { A: '1' } }]);
+    await applyAsKubeplan({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: ns, labels: { team: 'shop', tier: 'web' } },
+      data: { A: '1', B: '2' },
+    });
+    const repo = repoWith(ns, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', labels: { team: 'shop' } }, data: { A: '1' } },
+    ]);
     const { report } = await diffJson(repo);
     const change = changeOf(report, 'ConfigMap')!;
     expect(change.action).toBe('update');
@@ -188,8 +213,13 @@ describe('kubeplan diff (server mode, real apiserver)', () => {
     // The diff shows what changes, not the server's defaults the bare rendered object lacks.
     const selectorPaths = ['spec.selector.matchLabels.app', 'spec.template.metadata.labels.app'];
     expect(change.paths.sort()).toEqual(selectorPaths);
-    expect(change.diff).not.toMatch(/^-\s+(progressDeadlineSeconds|revisionHistoryLimit|terminationMessagePath|dnsPolicy):/m);
-    const client = changeOf((await diffJson(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['--mode', 'client'])).report, 'Deployment')!;
+    expect(change.diff).not.toMatch(
+      /^-\s+(progressDeadlineSeconds|revisionHistoryLimit|terminationMessagePath|dnsPolicy):/m,
+    );
+    const client = changeOf(
+      (await diffJson(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['--mode', 'client'])).report,
+      'Deployment',
+    )!;
     expect(client.action).toBe('replace');
     expect(client.paths.sort()).toEqual(selectorPaths);
     const md = await diff(repoWith(ns, [deployment(ns, { selector: 'web-v2' })]), ['-o', 'markdown']);
@@ -222,11 +252,25 @@ describe('kubeplan diff: secrets', () => {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'db', namespace: ns },
-      data: { password: Buffer.from(oldValue).toString('base64'), user: Buffer.from(same).toString('base64'), gone: Buffer.from(oldValue).toString('base64') },
+      data: {
+        password: Buffer.from(oldValue).toString('base64'),
+        user: Buffer.from(same).toString('base64'),
+        gone: Buffer.from(oldValue).toString('base64'),
+      },
     });
     const repo = repoWith(ns, [
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: newValue, user: same, token: newValue } },
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fresh' }, data: { key: Buffer.from(newValue).toString('base64') } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db' },
+        stringData: { password: newValue, user: same, token: newValue },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'fresh' },
+        data: { key: Buffer.from(newValue).toString('base64') },
+      },
     ]);
     const seeded = [oldValue, newValue, same].flatMap((v) => [v, Buffer.from(v).toString('base64')]);
     for (const format of ['text', 'markdown', 'json']) {
@@ -239,7 +283,15 @@ describe('kubeplan diff: secrets', () => {
     const { report } = await diffJson(repo);
     const db = report.targets[0]!.changes.find((c) => c.name === 'db')!;
     // An invalid Secret: the server's message may quote the value, kubeplan's never does.
-    const invalid = repoWith(ns, [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': newValue } }]);
+    const invalid = repoWith(ns, [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'bad' },
+        type: 'kubernetes.io/dockerconfigjson',
+        stringData: { '.dockerconfigjson': newValue },
+      },
+    ]);
     const bad = await diff(invalid, ['-o', 'json']);
     expect(bad.code).toBe(2);
     expect(bad.stdout + bad.stderr).not.toContain(newValue);
@@ -256,7 +308,12 @@ describe('kubeplan diff: secrets', () => {
 describe('kubeplan diff: modes and credentials', () => {
   it('auto picks client mode for read-only credentials and still finds the change', async () => {
     const ns = await freshNamespace('readonly');
-    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', B: '2' } });
+    await applyAsKubeplan({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: ns },
+      data: { A: '1', B: '2' },
+    });
     await kubectl(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps', '-n', ns]);
     await kubectl(['create', 'rolebinding', 'reader', '--role=reader', '--user=limited', '-n', ns]);
     const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '9' } }]);
@@ -278,17 +335,31 @@ describe('kubeplan diff: modes and credentials', () => {
     const client = (await diffJson(repo, ['--mode', 'client'])).report;
     const server = (await diffJson(repo, ['--mode', 'server'])).report;
     const paths = (r: JsonReport) => changeOf(r, 'Deployment')!.paths.sort();
-    expect(paths(server)).toEqual(['spec.template.spec.containers[name=web].env[name=B]', 'spec.template.spec.containers[name=web].resources.requests']);
+    expect(paths(server)).toEqual([
+      'spec.template.spec.containers[name=web].env[name=B]',
+      'spec.template.spec.containers[name=web].resources.requests',
+    ]);
     // The estimate removes the resources map whole; the server keeps an empty one (a Go struct): the same change.
-    expect(paths(client)).toEqual(['spec.template.spec.containers[name=web].env[name=B]', 'spec.template.spec.containers[name=web].resources']);
+    expect(paths(client)).toEqual([
+      'spec.template.spec.containers[name=web].env[name=B]',
+      'spec.template.spec.containers[name=web].resources',
+    ]);
     expect(changeOf(client, 'Deployment')!.diff).toMatch(/-\s+cpu: 100m/);
   });
 
   it('client mode keeps list items another manager added (an injected sidecar), as server-side apply does', async () => {
     const ns = await freshNamespace('client-sidecar');
     await applyAsKubeplan(deployment(ns, { env: { A: '1' } }));
-    const sidecar = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { template: { spec: { containers: [{ name: 'proxy', image: 'ghcr.io/example/proxy:1.0.0' }] } } } };
-    const res = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=injector`, { body: sidecar, contentType: 'application/apply-patch+yaml' });
+    const sidecar = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: { template: { spec: { containers: [{ name: 'proxy', image: 'ghcr.io/example/proxy:1.0.0' }] } } },
+    };
+    const res = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=injector`, {
+      body: sidecar,
+      contentType: 'application/apply-patch+yaml',
+    });
     expect(res.status).toBe(200);
     const repo = repoWith(ns, [{ ...deployment(ns, { env: { A: '1' } }), metadata: { name: 'web' } }]);
     for (const mode of ['client', 'server']) {
@@ -299,7 +370,12 @@ describe('kubeplan diff: modes and credentials', () => {
 
   it('server mode without patch permission is a per-object Forbidden error', async () => {
     const ns = await freshNamespace('forbidden');
-    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1' } });
+    await applyAsKubeplan({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: ns },
+      data: { A: '1' },
+    });
     await kubectl(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps', '-n', ns]);
     await kubectl(['create', 'rolebinding', 'reader', '--role=reader', '--user=limited', '-n', ns]);
     const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '2' } }]);
@@ -311,7 +387,10 @@ describe('kubeplan diff: modes and credentials', () => {
   it('an unreachable cluster is one clear error', async () => {
     const repo = repoWith('x', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' } }]);
     const kubeconfig = path.join(repo, 'dead.kubeconfig');
-    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: dead, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: dead, context: {cluster: dead, user: u}}]\ncurrent-context: dead\n`);
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: dead, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: dead, context: {cluster: dead, user: u}}]\ncurrent-context: dead\n`,
+    );
     const run = await diff(repo, [], kubeconfig);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot reach the apiserver at https://127.0.0.1:1');
@@ -319,36 +398,62 @@ describe('kubeplan diff: modes and credentials', () => {
 });
 
 describe('kubeplan diff: deletions from the inventory (ApplySet, as kubectl writes it)', () => {
-  it('reports objects of the target\'s ApplySet that git no longer renders as deletes, destructive ones flagged', async () => {
+  it("reports objects of the target's ApplySet that git no longer renders as deletes, destructive ones flagged", async () => {
     const ns = await freshNamespace('prune');
     const objects = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', namespace: ns }, data: { A: '1' } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dropped', namespace: ns }, data: { B: '2' } },
-      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: ns },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
     ];
     // kubectl computes the same ApplySet id as kubeplan for the parent ConfigMap kubeplan-app.
     const applied = await kubectl(
-      ['apply', '--server-side', '--field-manager=kubeplan', `--applyset=configmaps/kubeplan-app`, '--prune', '-n', ns, '-f', '-'],
+      [
+        'apply',
+        '--server-side',
+        '--field-manager=kubeplan',
+        `--applyset=configmaps/kubeplan-app`,
+        '--prune',
+        '-n',
+        ns,
+        '-f',
+        '-',
+      ],
       { input: objects.map((o) => JSON.stringify(o)).join('\n'), env: { KUBECTL_APPLYSET: 'true' } },
     );
     expect(applied.code, applied.stderr).toBe(0);
-    const parent = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`);
+    const parent = await api<{ metadata: { labels: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}/configmaps/kubeplan-app`,
+    );
     expect(parent.body.metadata.labels['applyset.kubernetes.io/id']).toBe(applySetId(applySetParent('app', ns)));
     const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { A: '1' } }]);
     const { run, report } = await diffJson(repo, ['--exit-code']);
     expect(run.code, run.stderr).toBe(1);
     expect(report.summary).toMatchObject({ delete: 2, unchanged: 1 });
     const deletes = report.targets[0]!.changes.filter((c) => c.action === 'delete');
-    expect(deletes.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(['ConfigMap/dropped', 'PersistentVolumeClaim/data']);
+    expect(deletes.map((c) => `${c.kind}/${c.name}`).sort()).toEqual([
+      'ConfigMap/dropped',
+      'PersistentVolumeClaim/data',
+    ]);
     expect(deletes.find((c) => c.kind === 'PersistentVolumeClaim')).toMatchObject({ destructive: true });
-    expect(deletes.find((c) => c.name === 'dropped')!.diff).toContain('-  B: \'2\'');
+    expect(deletes.find((c) => c.name === 'dropped')!.diff).toContain("-  B: '2'");
   });
 });
 
 describe('kubeplan diff: ignore rules', () => {
   it('does not report fields owned by named managers or named by JSON pointers, and says what it hid', async () => {
     const ns = await freshNamespace('ignore');
-    await applyAsKubeplan(deployment(ns, { replicas: 2 }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', STAMP: 'a' } });
+    await applyAsKubeplan(deployment(ns, { replicas: 2 }), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: ns },
+      data: { A: '1', STAMP: 'a' },
+    });
     // An autoscaler owns replicas now.
     const scaled = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=hpa-controller`, {
       body: { spec: { replicas: 7 } },
@@ -372,18 +477,27 @@ describe('kubeplan diff: ignore rules', () => {
       'manifests/objects.json': JSON.stringify({
         apiVersion: 'v1',
         kind: 'List',
-        items: [deployment(ns, { replicas: 2 }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', STAMP: 'b' } }],
+        items: [
+          deployment(ns, { replicas: 2 }),
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', STAMP: 'b' } },
+        ],
       }),
     });
     const { run, report } = await diffJson(repo, ['--exit-code']);
     expect(run.code, run.stdout).toBe(0);
     expect(report.summary).toMatchObject({ unchanged: 2, update: 0 });
     const hidden = (report.targets[0] as unknown as { hidden: Record<string, number> }).hidden;
-    expect(hidden).toMatchObject({ 'ignore fields of hpa-controller': expect.any(Number), 'ignore /data/STAMP': expect.any(Number) });
+    expect(hidden).toMatchObject({
+      'ignore fields of hpa-controller': expect.any(Number),
+      'ignore /data/STAMP': expect.any(Number),
+    });
   });
 
   it('rejects an ignore rule without paths or managers', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    manifests: m\n    ignore:\n      - kind: Deployment\n', 'm/a.yaml': '' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    manifests: m\n    ignore:\n      - kind: Deployment\n',
+      'm/a.yaml': '',
+    });
     const run = await runCliAsync(['render'], { cwd: repo });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('kubeplan.yaml:5');
@@ -394,42 +508,83 @@ describe('kubeplan diff: objects changed on admission (a mutating policy, like a
   it('neither hides a change nor reports the mutation as one', async () => {
     const ns = await freshNamespace('mutate');
     const label = `kubeplan-test/${ns}`;
-    await api('PATCH', `/api/v1/namespaces/${ns}?fieldManager=test`, { body: { metadata: { labels: { [label]: 'true' } } }, contentType: 'application/merge-patch+json' });
+    await api('PATCH', `/api/v1/namespaces/${ns}?fieldManager=test`, {
+      body: { metadata: { labels: { [label]: 'true' } } },
+      contentType: 'application/merge-patch+json',
+    });
     const policy = {
       apiVersion: 'admissionregistration.k8s.io/v1beta1',
       kind: 'MutatingAdmissionPolicy',
       metadata: { name: ns },
       spec: {
         matchConstraints: {
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }],
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] },
+          ],
           namespaceSelector: { matchLabels: { [label]: 'true' } },
         },
         failurePolicy: 'Fail',
         reinvocationPolicy: 'Never',
-        mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: 'Object{ data: {"INJECTED": "by-policy"} }' } }],
+        mutations: [
+          {
+            patchType: 'ApplyConfiguration',
+            applyConfiguration: { expression: 'Object{ data: {"INJECTED": "by-policy"} }' },
+          },
+        ],
       },
     };
-    expect((await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', { body: policy })).status).toBe(201);
-    const binding = { apiVersion: 'admissionregistration.k8s.io/v1beta1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name: ns }, spec: { policyName: ns } };
-    expect((await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings', { body: binding })).status).toBe(201);
+    expect(
+      (await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', { body: policy }))
+        .status,
+    ).toBe(201);
+    const binding = {
+      apiVersion: 'admissionregistration.k8s.io/v1beta1',
+      kind: 'MutatingAdmissionPolicyBinding',
+      metadata: { name: ns },
+      spec: { policyName: ns },
+    };
+    expect(
+      (
+        await api('POST', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings', {
+          body: binding,
+        })
+      ).status,
+    ).toBe(201);
     // Policies load asynchronously: wait until a dry-run shows the mutation.
     for (let i = 0; ; i++) {
-      const probe = await api<{ data?: Record<string, string> }>('POST', `/api/v1/namespaces/${ns}/configmaps?dryRun=All`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } } });
+      const probe = await api<{ data?: Record<string, string> }>(
+        'POST',
+        `/api/v1/namespaces/${ns}/configmaps?dryRun=All`,
+        { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } } },
+      );
       if (probe.body.data?.INJECTED === 'by-policy') break;
       if (i > 50) throw new Error('the mutating policy never took effect');
       await new Promise((r) => setTimeout(r, 200));
     }
-    await applyAsKubeplan({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data: { A: '1', INJECTED: 'from-git' } });
+    await applyAsKubeplan({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: ns },
+      data: { A: '1', INJECTED: 'from-git' },
+    });
     const live = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${ns}/configmaps/cfg`);
     expect(live.body.data).toEqual({ A: '1', INJECTED: 'by-policy' });
 
     // Git unchanged: the rendered INJECTED differs from live, but applying changes nothing, so nothing is reported.
-    const same = await diffJson(repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', INJECTED: 'from-git' } }]));
+    const same = await diffJson(
+      repoWith(ns, [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '1', INJECTED: 'from-git' } },
+      ]),
+    );
     expect(same.report.summary).toMatchObject({ unchanged: 1, update: 0 });
     expect(same.report.stats.dryRuns).toBe(1);
 
     // Git changes A: exactly that is reported, not the mutated field.
-    const changed = await diffJson(repoWith(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '2', INJECTED: 'from-git' } }]));
+    const changed = await diffJson(
+      repoWith(ns, [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { A: '2', INJECTED: 'from-git' } },
+      ]),
+    );
     expect(changeOf(changed.report, 'ConfigMap')!.paths).toEqual(['data.A']);
     await api('DELETE', `/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings/${ns}`);
   });
@@ -447,10 +602,20 @@ describe('kubeplan diff: a CRD and its objects in the same plan', () => {
         group,
         scope: 'Namespaced',
         names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
       },
     };
-    const repo = repoWith(ns, [crd, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, spec: { size: 3 } }]);
+    const repo = repoWith(ns, [
+      crd,
+      { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, spec: { size: 3 } },
+    ]);
     const { run, report } = await diffJson(repo, ['--exit-code']);
     expect(run.code, run.stderr).toBe(1);
     expect(report.summary).toMatchObject({ create: 2, error: 0 });
@@ -465,11 +630,23 @@ describe('kubeplan diff: one object in two targets', () => {
     const ns = await freshNamespace('shared');
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: one\n    namespace: ${ns}\n    manifests: one\n  - name: two\n    namespace: ${ns}\n    manifests: two\n`,
-      'one/cm.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { A: '1' } }),
-      'two/cm.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { A: '2' } }),
+      'one/cm.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'shared' },
+        data: { A: '1' },
+      }),
+      'two/cm.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'shared' },
+        data: { A: '2' },
+      }),
     });
     const { run, report } = await diffJson(repo);
     expect(run.code).toBe(2);
-    expect(report.targets[1]!.changes[0]!.error!.message).toBe('is also rendered by target one; an object can belong to one target only');
+    expect(report.targets[1]!.changes[0]!.error!.message).toBe(
+      'is also rendered by target one; an object can belong to one target only',
+    );
   });
 });

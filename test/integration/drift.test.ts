@@ -3,23 +3,41 @@ import { api, bench } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 
 describe('kubeplan drift (real apiserver)', () => {
   it('finds hand edits (fields named), missing objects, and reports openmetrics; no drift exits 0', async () => {
     const ns = `drift-${Math.random().toString(36).slice(2, 8)}`;
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
-      'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' }), cm('b', { Y: '1' })] }),
+      'm/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          cm('a', { X: '1' }),
+          cm('b', { Y: '1' }),
+        ],
+      }),
     });
     const kubeconfig = bench().adminKubeconfig;
     expect((await runCliAsync(['apply', '--no-wait', '--kubeconfig', kubeconfig], { cwd: repo })).code).toBe(0);
     const clean = await runCliAsync(['drift', '--exit-code', '--kubeconfig', kubeconfig], { cwd: repo });
     expect(clean.code, clean.stderr).toBe(0);
 
-    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=kubectl-edit`, { body: { data: { X: 'by-hand' } }, contentType: 'application/merge-patch+json' });
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=kubectl-edit`, {
+      body: { data: { X: 'by-hand' } },
+      contentType: 'application/merge-patch+json',
+    });
     await api('DELETE', `/api/v1/namespaces/${ns}/configmaps/b`);
-    const drifted = await runCliAsync(['drift', '--exit-code', '-o', 'markdown', '--kubeconfig', kubeconfig], { cwd: repo });
+    const drifted = await runCliAsync(['drift', '--exit-code', '-o', 'markdown', '--kubeconfig', kubeconfig], {
+      cwd: repo,
+    });
     expect(drifted.code, drifted.stderr).toBe(1);
     expect(drifted.stdout).toContain(`\`v1 ConfigMap ${ns}/a\`: differs: data.X`);
     expect(drifted.stdout).toContain(`\`v1 ConfigMap ${ns}/b\`: missing from the cluster`);
@@ -28,7 +46,8 @@ describe('kubeplan drift (real apiserver)', () => {
     expect(metrics.code).toBe(0);
     const lines = metrics.stdout.trim().split('\n');
     expect(lines.at(-1)).toBe('# EOF');
-    for (const line of lines.filter((l) => !l.startsWith('#'))) expect(line).toMatch(/^kubeplan_drift_\w+\{target="app"\} \d+$/);
+    for (const line of lines.filter((l) => !l.startsWith('#')))
+      expect(line).toMatch(/^kubeplan_drift_\w+\{target="app"\} \d+$/);
     expect(lines).toContain('kubeplan_drift_objects{target="app"} 2');
     expect(lines).toContain('kubeplan_drift_check_success{target="app"} 1');
     const firstSeen = Number(lines.find((l) => l.startsWith('kubeplan_drift_first_seen'))!.split(' ')[1]);
@@ -39,11 +58,22 @@ describe('kubeplan drift (real apiserver)', () => {
     const ns = `drift-words-${Math.random().toString(36).slice(2, 8)}`;
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
-      'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { X: '1' }), cm('b', { Y: '1' })] }),
+      'm/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          cm('a', { X: '1' }),
+          cm('b', { Y: '1' }),
+        ],
+      }),
     });
     const kubeconfig = bench().adminKubeconfig;
     expect((await runCliAsync(['apply', '--no-wait', '--kubeconfig', kubeconfig], { cwd: repo })).code).toBe(0);
-    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=kubectl-edit`, { body: { data: { X: 'by-hand' } }, contentType: 'application/merge-patch+json' });
+    await api('PATCH', `/api/v1/namespaces/${ns}/configmaps/a?fieldManager=kubectl-edit`, {
+      body: { data: { X: 'by-hand' } },
+      contentType: 'application/merge-patch+json',
+    });
     await api('DELETE', `/api/v1/namespaces/${ns}/configmaps/b`);
 
     const text = await runCliAsync(['drift', '--kubeconfig', kubeconfig], { cwd: repo });
@@ -71,12 +101,25 @@ describe('kubeplan drift (real apiserver)', () => {
       'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('a', { X: '1' })] }),
     });
     await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-    expect((await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo })).code).toBe(0);
+    expect(
+      (await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo })).code,
+    ).toBe(0);
     await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'reader' },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      },
     });
     await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }] },
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+        subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
     });
     const run = await runCliAsync(['drift', '--exit-code', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
     expect(run.code, run.stdout + run.stderr).toBe(0);

@@ -19,7 +19,12 @@ const kubeconfig = () => ['--kubeconfig', bench().adminKubeconfig];
 describe('an object too large for the apiserver', () => {
   it('is a plan error naming it, found before any request, and apply writes nothing', async () => {
     const ns = await freshNamespace('big');
-    const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: ns }, binaryData: { blob: randomBytes(3 * 1024 * 1024).toString('base64') } };
+    const big = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'big', namespace: ns },
+      binaryData: { blob: randomBytes(3 * 1024 * 1024).toString('base64') },
+    };
     const small = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small', namespace: ns }, data: { a: '1' } };
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`,
@@ -34,7 +39,9 @@ describe('an object too large for the apiserver', () => {
     expect(changes.find((c) => c.name === 'small')!.action).toBe('create');
     const error = changes.find((c) => c.name === 'big')!;
     expect(error.action).toBe('error');
-    expect(error.error!.message).toMatch(/^the object is 4\.\d MiB as JSON, more than the 3 MiB the apiserver accepts in one request$/);
+    expect(error.error!.message).toMatch(
+      /^the object is 4\.\d MiB as JSON, more than the 3 MiB the apiserver accepts in one request$/,
+    );
     expect(diff.stdout).not.toContain('cannot reach');
 
     const text = await runCliAsync(['diff', ...kubeconfig()], { cwd: repo });
@@ -54,12 +61,26 @@ async function deepKind(): Promise<{ ns: string; group: string }> {
   const ns = await freshNamespace('deep');
   const group = `${ns}.example.com`;
   const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `deeps.${group}` },
-      spec: { group, scope: 'Namespaced', names: { kind: 'Deep', plural: 'deeps', singular: 'deep', listKind: 'DeepList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
-    };
-  expect((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(201);
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `deeps.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind: 'Deep', plural: 'deeps', singular: 'deep', listKind: 'DeepList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  };
+  expect((await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status).toBe(
+    201,
+  );
   for (let i = 0; ; i++) {
     // Until the CRD is served the answer is a plain-text 404, which the JSON helper cannot read: ask kubectl.
     if ((await kubectl(['get', `deeps.${group}`, '-n', ns])).code === 0) break;
@@ -76,13 +97,26 @@ describe('an object nested as deep as kubeplan accepts', () => {
       // The object and spec are two levels: the rest of the limit nests inside spec.
       let value: unknown = leaf;
       for (let i = 0; i < MAX_DEPTH - 2; i++) value = { k: value };
-      return JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Deep', metadata: { name: 'd', namespace: ns }, spec: value });
+      return JSON.stringify({
+        apiVersion: `${group}/v1`,
+        kind: 'Deep',
+        metadata: { name: 'd', namespace: ns },
+        spec: value,
+      });
     };
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`, 'raw/d.json': deep('one') });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: raw\n`,
+      'raw/d.json': deep('one'),
+    });
     const first = await runCliAsync(['apply', ...kubeconfig(), '--no-wait'], { cwd: repo });
     expect(first.code, first.stderr).toBe(0);
     writeFileSync(path.join(repo, 'raw/d.json'), deep('two'));
-    for (const args of [['-o', 'json'], ['-o', 'markdown'], ['-o', 'text'], ['--mode', 'client']]) {
+    for (const args of [
+      ['-o', 'json'],
+      ['-o', 'markdown'],
+      ['-o', 'text'],
+      ['--mode', 'client'],
+    ]) {
       const run = await runCliAsync(['diff', ...kubeconfig(), '--exit-code', ...args], { cwd: repo });
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(1);
       expect(run.stdout).toContain('two');
@@ -110,7 +144,9 @@ describe('an object nested as deep as kubeplan accepts', () => {
       expect(run.stderr).not.toContain('bug in kubeplan');
       const change = (JSON.parse(run.stdout) as JsonReport).targets[0]!.changes[0]!;
       expect(change).toMatchObject({ action: 'error', kind: 'Deep', name: 'd' });
-      expect(change.error!.message).toMatch(/^the live object nests deeper than \d+ levels, too deep for kubeplan to compare$/);
+      expect(change.error!.message).toMatch(
+        /^the live object nests deeper than \d+ levels, too deep for kubeplan to compare$/,
+      );
     }
   }, 120_000);
 });
@@ -139,8 +175,17 @@ describe('Secret values in errors', () => {
         metadata: { name: policy },
         spec: {
           failurePolicy: 'Fail',
-          matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }] },
-          matchConditions: [{ name: 'labelled', expression: `object.metadata.namespace == '${ns}' && has(object.metadata.labels) && 'echo' in object.metadata.labels` }],
+          matchConstraints: {
+            resourceRules: [
+              { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] },
+            ],
+          },
+          matchConditions: [
+            {
+              name: 'labelled',
+              expression: `object.metadata.namespace == '${ns}' && has(object.metadata.labels) && 'echo' in object.metadata.labels`,
+            },
+          ],
           validations: [
             {
               expression: "object.metadata.labels['echo'] == 'apply' && request.dryRun == true",
@@ -153,12 +198,19 @@ describe('Secret values in errors', () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const bound = await api('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
-      body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
+      body: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name: policy },
+        spec: { policyName: policy, validationActions: ['Deny'] },
+      },
     });
     expect(bound.status, JSON.stringify(bound.body)).toBe(201);
     // The policy takes effect once the apiserver has compiled it: wait until a labelled Secret is denied.
     for (let i = 0; ; i++) {
-      const probe = await api('POST', `/api/v1/namespaces/${ns}/secrets?dryRun=All`, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'probe', labels: { echo: 'plan' } } } });
+      const probe = await api('POST', `/api/v1/namespaces/${ns}/secrets?dryRun=All`, {
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'probe', labels: { echo: 'plan' } } },
+      });
       if (probe.status === 422) break;
       if (i > 100) throw new Error(`the policy never denied: ${JSON.stringify(probe.body)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -175,7 +227,11 @@ describe('Secret values in errors', () => {
     }
   }
 
-  function chart(ns: string, secrets: { name: string; echo?: string; hook?: boolean; values: Record<string, string> }[], rev: number) {
+  function chart(
+    ns: string,
+    secrets: { name: string; echo?: string; hook?: boolean; values: Record<string, string> }[],
+    rev: number,
+  ) {
     const docs = secrets.map((s) =>
       [
         'apiVersion: v1',
@@ -208,7 +264,9 @@ describe('Secret values in errors', () => {
     const created = seed('new');
     const pin = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
     // A Secret that exists with a value git never had: the policy echoes it from the live object.
-    await api('POST', `/api/v1/namespaces/${ns}/secrets`, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live1' }, stringData: { old: live } } });
+    await api('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live1' }, stringData: { old: live } },
+    });
     const repo = makeRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    helm:\n      chart: chart\n`,
       ...chart(
@@ -233,7 +291,10 @@ describe('Secret values in errors', () => {
     expect(echoed).toContain('was: old=(redacted)');
     expect(errors.find((c) => c.name === 'pin')!.error!.message).toContain('.stringData.pin: expected string');
     expectNoSecret(json, values);
-    for (const output of [['-o', 'text'], ['-o', 'markdown']]) {
+    for (const output of [
+      ['-o', 'text'],
+      ['-o', 'markdown'],
+    ]) {
       const run = await runCliAsync(['diff', ...kubeconfig(), ...output], { cwd: repo });
       expect(run.code).toBe(2);
       expect(run.stdout).toContain('(redacted)');

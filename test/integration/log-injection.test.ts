@@ -8,7 +8,9 @@ import { runCliAsync } from '../helpers/run-cli.js';
 const ESC = '\u001b';
 
 function hostileLines(output: string): string[] {
-  return output.split('\n').filter((l) => /^\s*(::|##\[)/.test(l) || l.includes(`${ESC}[0Ksection_`) || l.includes('\r'));
+  return output
+    .split('\n')
+    .filter((l) => /^\s*(::|##\[)/.test(l) || l.includes(`${ESC}[0Ksection_`) || l.includes('\r'));
 }
 
 describe('the CLI log cannot be taken over by names, keys, values or file names', () => {
@@ -20,7 +22,8 @@ describe('the CLI log cannot be taken over by names, keys, values or file names'
       'manifests/value.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: value}\ndata:\n  note: "line one\\n::warning::INJECTED-VALUE\\n  ::stop-commands::INJECTED\\n"\n`,
       'manifests/kind.yaml': `apiVersion: example.com/v1\nkind: "Widget\\n::warning::INJECTED-KIND"\nmetadata: {name: w}\n`,
       'manifests/name.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "n\\n::warning::INJECTED-NAME ${marker.replaceAll(ESC, '\\e').replaceAll('\r', '\\r')}"}\n`,
-      'manifests/evil\n::warning::INJECTED-FILE.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata: {A: "1"}\n',
+      'manifests/evil\n::warning::INJECTED-FILE.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata: {A: "1"}\n',
     });
     const run = await runCliAsync(['diff', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
     const output = `${run.stdout}\n${run.stderr}`;

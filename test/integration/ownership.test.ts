@@ -8,7 +8,12 @@ import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 const uniq = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-const cm = (name: string, data: Record<string, string>, namespace?: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(namespace ? { namespace } : {}) }, data });
+const cm = (name: string, data: Record<string, string>, namespace?: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  data,
+});
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 const admin = () => ['--kubeconfig', bench().adminKubeconfig];
@@ -24,9 +29,18 @@ async function versions(collections: string[]): Promise<Record<string, string>> 
 }
 
 interface PlanJson {
-  targets: { changes: { action: string; kind: string; namespace: string | null; name: string; error: { message: string; hint?: string } | null }[] }[];
+  targets: {
+    changes: {
+      action: string;
+      kind: string;
+      namespace: string | null;
+      name: string;
+      error: { message: string; hint?: string } | null;
+    }[];
+  }[];
 }
-const errorsOf = (stdout: string) => (JSON.parse(stdout) as PlanJson).targets.flatMap((t) => t.changes.filter((c) => c.action === 'error'));
+const errorsOf = (stdout: string) =>
+  (JSON.parse(stdout) as PlanJson).targets.flatMap((t) => t.changes.filter((c) => c.action === 'error'));
 
 describe('ownership: policy.namespaces bounds Namespace objects', () => {
   it('refuses to adopt or create a Namespace outside policy.namespaces even when clusterScoped allows Namespaces; nothing is written', async () => {
@@ -38,7 +52,12 @@ describe('ownership: policy.namespaces bounds Namespace objects', () => {
       'm/all.json': list([ns(team), ns(victim), cm('a', { A: '1' })]),
     });
     // Other tests create namespaces meanwhile: compare the two this one is about (absent: no resourceVersion).
-    const namespaces = async () => Object.fromEntries(Object.entries(await versions(['/api/v1/namespaces'])).filter(([k]) => k.endsWith(` ${team}`) || k.endsWith(` ${victim}`)));
+    const namespaces = async () =>
+      Object.fromEntries(
+        Object.entries(await versions(['/api/v1/namespaces'])).filter(
+          ([k]) => k.endsWith(` ${team}`) || k.endsWith(` ${victim}`),
+        ),
+      );
     const before = await namespaces();
     const plan = await runCliAsync(['diff', '-o', 'json', ...admin()], { cwd: repo });
     expect(plan.code).toBe(2);
@@ -60,7 +79,12 @@ describe('ownership: prunes go through the policy', () => {
     const victim = uniq('victim');
     await api('POST', '/api/v1/namespaces', { body: ns(victim) });
     const config = `policy:\n  namespaces: [team-*]\ntargets:\n  - name: app\n    namespace: ${team}\n    manifests: m\n`;
-    const first = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([ns(team), cm('a', { A: '1' }), cm('b', { B: '1' })]) }) });
+    const first = await runCliAsync(['apply', '--no-wait', ...admin()], {
+      cwd: makeRepo({
+        'kubeplan.yaml': config,
+        'm/all.json': list([ns(team), cm('a', { A: '1' }), cm('b', { B: '1' })]),
+      }),
+    });
     expect(first.code, first.stderr).toBe(0);
     // Someone with write access to the inventory points it at another namespace and labels an object there.
     const id = applySetId(applySetParent('app', team));
@@ -68,7 +92,9 @@ describe('ownership: prunes go through the policy', () => {
       body: { metadata: { annotations: { 'applyset.kubernetes.io/additional-namespaces': victim } } },
       contentType: 'application/merge-patch+json',
     });
-    await api('POST', `/api/v1/namespaces/${victim}/configmaps`, { body: { ...cm('precious', { P: '1' }), metadata: { name: 'precious', labels: { [PART_OF]: id } } } });
+    await api('POST', `/api/v1/namespaces/${victim}/configmaps`, {
+      body: { ...cm('precious', { P: '1' }), metadata: { name: 'precious', labels: { [PART_OF]: id } } },
+    });
     // The next commit drops b: a real prune in the target's namespace, and the planted one outside the policy.
     const repo = makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([ns(team), cm('a', { A: '1' })]) });
     const before = await versions([`/api/v1/namespaces/${team}/configmaps`, `/api/v1/namespaces/${victim}/configmaps`]);
@@ -76,26 +102,38 @@ describe('ownership: prunes go through the policy', () => {
     expect(plan.code).toBe(2);
     const errors = errorsOf(plan.stdout);
     expect(errors.map((e) => `${e.namespace}/${e.name}`)).toEqual([`${victim}/precious`]);
-    expect(errors[0]!.error!.message).toContain(`namespace ${victim} is outside the target's policy (allowed: team-*); nothing is deleted`);
+    expect(errors[0]!.error!.message).toContain(
+      `namespace ${victim} is outside the target's policy (allowed: team-*); nothing is deleted`,
+    );
     const applied = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo });
     expect(applied.code).toBe(2);
     expect(applied.stderr).toContain(`ConfigMap ${victim}/precious`);
-    expect(await versions([`/api/v1/namespaces/${team}/configmaps`, `/api/v1/namespaces/${victim}/configmaps`])).toEqual(before);
+    expect(
+      await versions([`/api/v1/namespaces/${team}/configmaps`, `/api/v1/namespaces/${victim}/configmaps`]),
+    ).toEqual(before);
   });
 });
 
 describe('ownership: objects of another ApplySet', () => {
-  it('a target planned alone does not take over another target\'s object: an error naming the other set, unless git adopts it explicitly', async () => {
+  it("a target planned alone does not take over another target's object: an error naming the other set, unless git adopts it explicitly", async () => {
     const team = uniq('team');
     await api('POST', '/api/v1/namespaces', { body: ns(team) });
     const config = `targets:\n  - name: one\n    namespace: ${team}\n    manifests: one\n  - name: two\n    namespace: ${team}\n    manifests: two\n`;
-    const first = makeRepo({ 'kubeplan.yaml': config, 'one/all.json': list([cm('shared', { S: '1' }), cm('a', { A: '1' })]), 'two/all.json': list([cm('b', { B: '1' })]) });
+    const first = makeRepo({
+      'kubeplan.yaml': config,
+      'one/all.json': list([cm('shared', { S: '1' }), cm('a', { A: '1' })]),
+      'two/all.json': list([cm('b', { B: '1' })]),
+    });
     expect((await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: first })).code).toBe(0);
     const idOne = applySetId(applySetParent('one', team));
     const idTwo = applySetId(applySetParent('two', team));
 
     // A commit moves `shared` to target two without saying so; two is planned and applied alone.
-    const moved = makeRepo({ 'kubeplan.yaml': config, 'one/all.json': list([cm('a', { A: '1' })]), 'two/all.json': list([cm('b', { B: '1' }), cm('shared', { S: '1' })]) });
+    const moved = makeRepo({
+      'kubeplan.yaml': config,
+      'one/all.json': list([cm('a', { A: '1' })]),
+      'two/all.json': list([cm('b', { B: '1' }), cm('shared', { S: '1' })]),
+    });
     const before = await versions([`/api/v1/namespaces/${team}/configmaps`]);
     const plan = await runCliAsync(['diff', '-o', 'json', '--target', 'two', ...admin()], { cwd: moved });
     expect(plan.code).toBe(2);
@@ -113,14 +151,22 @@ describe('ownership: objects of another ApplySet', () => {
     const adopted = makeRepo({
       'kubeplan.yaml': config,
       'one/all.json': list([cm('a', { A: '1' })]),
-      'two/all.json': list([cm('b', { B: '1' }), { ...cm('shared', { S: '1' }), metadata: { name: 'shared', annotations: { 'kubeplan.dev/adopt': 'true' } } }]),
+      'two/all.json': list([
+        cm('b', { B: '1' }),
+        { ...cm('shared', { S: '1' }), metadata: { name: 'shared', annotations: { 'kubeplan.dev/adopt': 'true' } } },
+      ]),
     });
     const taken = await runCliAsync(['apply', '--no-wait', '--target', 'two', ...admin()], { cwd: adopted });
     expect(taken.code, taken.stderr).toBe(0);
-    const one = await runCliAsync(['apply', '--no-wait', '-o', 'json', '--target', 'one', ...admin()], { cwd: adopted });
+    const one = await runCliAsync(['apply', '--no-wait', '-o', 'json', '--target', 'one', ...admin()], {
+      cwd: adopted,
+    });
     expect(one.code, one.stderr).toBe(0);
     expect((JSON.parse(one.stdout) as { targets: { pruned: number }[] }).targets[0]!.pruned).toBe(0);
-    const live = await api<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/shared`);
+    const live = await api<{ metadata: { labels: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${team}/configmaps/shared`,
+    );
     expect(live.status).toBe(200);
     expect(live.body.metadata.labels[PART_OF]).toBe(idTwo);
   });
@@ -134,10 +180,17 @@ describe('ownership: the repository an inventory belongs to', () => {
     const a = makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([ns(team), cm('a', { A: '1' })]) });
     rmSync(path.join(a, '.git'), { recursive: true });
     execFileSync('git', ['init', '-q'], { cwd: a });
-    execFileSync('git', ['remote', 'add', 'origin', 'https://x-access-token:tok-SEEKRIT-123@GitHub.com/Team-A/deploy.git'], { cwd: a });
+    execFileSync(
+      'git',
+      ['remote', 'add', 'origin', 'https://x-access-token:tok-SEEKRIT-123@GitHub.com/Team-A/deploy.git'],
+      { cwd: a },
+    );
     const first = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: a });
     expect(first.code, first.stderr).toBe(0);
-    const parent = await api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/kubeplan-app`);
+    const parent = await api<{ metadata: { annotations: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${team}/configmaps/kubeplan-app`,
+    );
     expect(parent.body.metadata.annotations['kubeplan.dev/repository']).toBe('github.com/Team-A/deploy');
     expect(JSON.stringify(parent.body)).not.toContain('SEEKRIT');
 
@@ -145,7 +198,11 @@ describe('ownership: the repository an inventory belongs to', () => {
     const b = makeRepo({ 'kubeplan.yaml': config, 'm/all.json': list([cm('b', { B: '1' })]) });
     const actions = { GITHUB_REPOSITORY: 'team-b/deploy', GITHUB_SERVER_URL: 'https://github.com' };
     const watched = [`/api/v1/namespaces/${team}/configmaps`];
-    const before = { ...(await versions(watched)), ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata.resourceVersion };
+    const before = {
+      ...(await versions(watched)),
+      ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata
+        .resourceVersion,
+    };
     const plan = await runCliAsync(['diff', '-o', 'json', ...admin()], { cwd: b, env: actions });
     expect(plan.code).toBe(2);
     const errors = errorsOf(plan.stdout);
@@ -158,21 +215,41 @@ describe('ownership: the repository an inventory belongs to', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('belongs to repository github.com/Team-A/deploy');
     expect(refused.stdout + refused.stderr).not.toContain('fetch full history');
-    const after = { ...(await versions(watched)), ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata.resourceVersion };
+    const after = {
+      ...(await versions(watched)),
+      ns: (await api<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${team}`)).body.metadata
+        .resourceVersion,
+    };
     expect(after).toEqual(before);
 
     // Repository A, moved: its new identity is overridden in kubeplan.yaml, and it owns the inventory again.
-    const movedConfig = makeRepo({ 'kubeplan.yaml': `repository: github.com/team-a/deploy\n${config}`, 'm/all.json': list([ns(team), cm('a', { A: '2' })]) });
-    const moved = await runCliAsync(['apply', '--no-wait', '-o', 'json', ...admin()], { cwd: movedConfig, env: { GITHUB_REPOSITORY: 'new-org/deploy' } });
+    const movedConfig = makeRepo({
+      'kubeplan.yaml': `repository: github.com/team-a/deploy\n${config}`,
+      'm/all.json': list([ns(team), cm('a', { A: '2' })]),
+    });
+    const moved = await runCliAsync(['apply', '--no-wait', '-o', 'json', ...admin()], {
+      cwd: movedConfig,
+      env: { GITHUB_REPOSITORY: 'new-org/deploy' },
+    });
     expect(moved.code, moved.stderr).toBe(0);
-    expect((JSON.parse(moved.stdout) as { targets: { updated: number; pruned: number }[] }).targets[0]).toMatchObject({ updated: 1, pruned: 0 });
+    expect((JSON.parse(moved.stdout) as { targets: { updated: number; pruned: number }[] }).targets[0]).toMatchObject({
+      updated: 1,
+      pruned: 0,
+    });
   });
 
   it('an inventory written before kubeplan recorded repositories is taken over and gets the record', async () => {
     const team = uniq('team');
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${team}\n    manifests: m\n`, 'm/all.json': list([ns(team), cm('a', { A: '1' })]) });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${team}\n    manifests: m\n`,
+      'm/all.json': list([ns(team), cm('a', { A: '1' })]),
+    });
     expect((await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo })).code).toBe(0);
-    const parent = () => api<{ metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${team}/configmaps/kubeplan-app`);
+    const parent = () =>
+      api<{ metadata: { annotations: Record<string, string> } }>(
+        'GET',
+        `/api/v1/namespaces/${team}/configmaps/kubeplan-app`,
+      );
     expect((await parent()).body.metadata.annotations['kubeplan.dev/repository']).toBeUndefined();
     const env = { GITHUB_REPOSITORY: 'acme/deploy' };
     const again = await runCliAsync(['apply', '--no-wait', ...admin()], { cwd: repo, env });

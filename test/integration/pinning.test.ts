@@ -10,14 +10,30 @@ import { runCliAsync } from '../helpers/run-cli.js';
 const repo = () =>
   makeRepo({
     'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: default\n    manifests: m\n',
-    'm/cm.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pinned' }, data: { A: '1' } }),
+    'm/cm.json': JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'pinned' },
+      data: { A: '1' },
+    }),
   });
 
 describe('cluster pinning', () => {
   const fingerprint = () => new X509Certificate(readFileSync(bench().caFile)).fingerprint256;
 
   it('goes ahead when the server and the CA are the pinned ones', async () => {
-    const run = await runCliAsync(['diff', '--kubeconfig', bench().adminKubeconfig, '--expect-server', bench().server, '--expect-ca-sha256', fingerprint()], { cwd: repo() });
+    const run = await runCliAsync(
+      [
+        'diff',
+        '--kubeconfig',
+        bench().adminKubeconfig,
+        '--expect-server',
+        bench().server,
+        '--expect-ca-sha256',
+        fingerprint(),
+      ],
+      { cwd: repo() },
+    );
     expect(run.code, run.stderr).toBe(0);
   });
 
@@ -27,10 +43,17 @@ describe('cluster pinning', () => {
       const r = repo();
       const kubeconfig = path.join(r, 'other.kubeconfig');
       writeFileSync(kubeconfig, proxy.kubeconfig(bench().adminToken));
-      const wrongServer = await runCliAsync(['apply', '--kubeconfig', kubeconfig, '--expect-server', bench().server], { cwd: r });
+      const wrongServer = await runCliAsync(['apply', '--kubeconfig', kubeconfig, '--expect-server', bench().server], {
+        cwd: r,
+      });
       expect(wrongServer.code).toBe(2);
-      expect(wrongServer.stderr).toContain(`the kubeconfig points at ${proxy.url}, not the pinned cluster ${bench().server}; nothing was sent`);
-      const wrongCa = await runCliAsync(['diff', '--kubeconfig', bench().adminKubeconfig, '--expect-ca-sha256', 'ab'.repeat(32)], { cwd: r });
+      expect(wrongServer.stderr).toContain(
+        `the kubeconfig points at ${proxy.url}, not the pinned cluster ${bench().server}; nothing was sent`,
+      );
+      const wrongCa = await runCliAsync(
+        ['diff', '--kubeconfig', bench().adminKubeconfig, '--expect-ca-sha256', 'ab'.repeat(32)],
+        { cwd: r },
+      );
       expect(wrongCa.code).toBe(2);
       expect(wrongCa.stderr).toContain(`not the pinned ${'ab'.repeat(32)}; nothing was sent`);
       expect(proxy.requests()).toBe(0);

@@ -8,22 +8,50 @@ import { runCliAsync } from '../helpers/run-cli.js';
 
 type Item = { metadata: { name: string; labels?: Record<string, string> }; data?: Record<string, string> };
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
 const SECRET_VALUE = 'rollback-secret-value-7f3a';
-const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: SECRET_VALUE } };
-const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox:1.37' }] } } } };
+const secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'creds' },
+  stringData: { password: SECRET_VALUE },
+};
+const job = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'migrate' },
+  spec: {
+    backoffLimit: 0,
+    template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox:1.37' }] } },
+  },
+};
 
 describe('apply.rollback: revisions, automatic rollback after a failed health check, kubeplan rollback', () => {
   it('restores the last good revision object for object and says what it could not undo; rolls back by hand and lists revisions', async () => {
     const ns = `rb-${Math.random().toString(36).slice(2, 8)}`;
     await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply: {rollback: true}\n`, 'm/all.json': '{}' });
-    const write = (objects: object[]) => writeFileSync(path.join(repo, 'm', 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply: {rollback: true}\n`,
+      'm/all.json': '{}',
+    });
+    const write = (objects: object[]) =>
+      writeFileSync(
+        path.join(repo, 'm', 'all.json'),
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+      );
     const kubeconfig = ['--kubeconfig', bench().adminKubeconfig];
     const members = async () => {
       const cms = await api<{ items: Item[] }>('GET', `/api/v1/namespaces/${ns}/configmaps`);
       const jobs = await api<{ items: Item[] }>('GET', `/apis/batch/v1/namespaces/${ns}/jobs`);
-      return [...cms.body.items, ...jobs.body.items].filter((o) => o.metadata.labels?.['applyset.kubernetes.io/part-of']).map((o) => `${o.metadata.name}${o.data ? ` ${JSON.stringify(o.data)}` : ''}`).sort();
+      return [...cms.body.items, ...jobs.body.items]
+        .filter((o) => o.metadata.labels?.['applyset.kubernetes.io/part-of'])
+        .map((o) => `${o.metadata.name}${o.data ? ` ${JSON.stringify(o.data)}` : ''}`)
+        .sort();
     };
 
     // v1: applied and stored as revision 1; the same apply again stores nothing new.
@@ -38,7 +66,9 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
 
     // v2 changes the ConfigMap, adds one, and adds a Job that fails: the health check fails and the apply rolls back.
     write([cm('settings', { V: '2' }), cm('extra', { E: '1' }), secret, job]);
-    const failed = await withFailingJob(ns, () => runCliAsync(['apply', '--timeout', '60s', ...kubeconfig], { cwd: repo }));
+    const failed = await withFailingJob(ns, () =>
+      runCliAsync(['apply', '--timeout', '60s', ...kubeconfig], { cwd: repo }),
+    );
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('is unhealthy: Job has reached the specified backoff limit');
     expect(failed.stderr).toContain('rolled back to revision 1');
@@ -48,7 +78,9 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
 
     // v3 applies (revision 2); kubeplan rollback goes back to revision 1 and records it as revision 3.
     write([cm('settings', { V: '3' }), secret]);
-    expect((await runCliAsync(['apply', '--no-wait', ...kubeconfig], { cwd: repo })).stdout).toContain('stored as revision 2');
+    expect((await runCliAsync(['apply', '--no-wait', ...kubeconfig], { cwd: repo })).stdout).toContain(
+      'stored as revision 2',
+    );
     const list = await runCliAsync(['rollback', '--target', 'app', '--list', ...kubeconfig], { cwd: repo });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^REVISION\s+COMMIT\s+APPLIED\s+OBJECTS\s+SIZE/m);
@@ -59,10 +91,15 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
     expect(back.stdout).toContain('rolled back to revision 1');
     expect(back.stdout).toContain('recorded as revision 3');
     expect(await members()).toEqual(good);
-    const forward = await runCliAsync(['rollback', '--target', 'app', '--to-revision', '2', '--no-wait', ...kubeconfig], { cwd: repo });
+    const forward = await runCliAsync(
+      ['rollback', '--target', 'app', '--to-revision', '2', '--no-wait', ...kubeconfig],
+      { cwd: repo },
+    );
     expect(forward.code, forward.stderr).toBe(0);
     expect(await members()).toEqual(['settings {"V":"3"}']);
-    const missing = await runCliAsync(['rollback', '--target', 'app', '--to-revision', '9', ...kubeconfig], { cwd: repo });
+    const missing = await runCliAsync(['rollback', '--target', 'app', '--to-revision', '9', ...kubeconfig], {
+      cwd: repo,
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('target app has no revision 9');
 
@@ -81,8 +118,12 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
     });
     const run = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/note: revision not stored: the bundle is \d+ KiB compressed, over the 900 KiB a rollback can keep/);
-    const list = await runCliAsync(['rollback', '--target', 'app', '--list', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+    expect(run.stdout).toMatch(
+      /note: revision not stored: the bundle is \d+ KiB compressed, over the 900 KiB a rollback can keep/,
+    );
+    const list = await runCliAsync(['rollback', '--target', 'app', '--list', '--kubeconfig', bench().adminKubeconfig], {
+      cwd: repo,
+    });
     expect(list.stdout).toContain('target app: no stored revisions yet');
   });
 
@@ -93,7 +134,9 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply: {rollback: true}\n`,
       'm/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm('settings', { V: '1' }), job] }),
     });
-    const failed = await withFailingJob(ns, () => runCliAsync(['apply', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo }));
+    const failed = await withFailingJob(ns, () =>
+      runCliAsync(['apply', '--timeout', '60s', '--kubeconfig', bench().adminKubeconfig], { cwd: repo }),
+    );
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('is unhealthy: Job has reached the specified backoff limit');
     expect(failed.stderr).toContain('no earlier revision to roll back to');
@@ -105,25 +148,46 @@ async function withFailingJob<T>(ns: string, run: () => Promise<T>): Promise<T> 
   let stop = false;
   const controller = (async () => {
     while (!stop) {
-      const res = await api<{ status?: { conditions?: unknown[] } }>('GET', `/apis/batch/v1/namespaces/${ns}/jobs/migrate`);
+      const res = await api<{ status?: { conditions?: unknown[] } }>(
+        'GET',
+        `/apis/batch/v1/namespaces/${ns}/jobs/migrate`,
+      );
       if (res.status === 200 && !res.body.status?.conditions?.length) {
         const now = new Date().toISOString();
-        await api('PATCH', `/apis/batch/v1/namespaces/${ns}/jobs/migrate/status?fieldManager=test-controller&force=true`, {
-          body: {
-            apiVersion: 'batch/v1',
-            kind: 'Job',
-            metadata: { name: 'migrate', namespace: ns },
-            status: {
-              startTime: now,
-              failed: 1,
-              conditions: [
-                { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-                { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-              ],
+        await api(
+          'PATCH',
+          `/apis/batch/v1/namespaces/${ns}/jobs/migrate/status?fieldManager=test-controller&force=true`,
+          {
+            body: {
+              apiVersion: 'batch/v1',
+              kind: 'Job',
+              metadata: { name: 'migrate', namespace: ns },
+              status: {
+                startTime: now,
+                failed: 1,
+                conditions: [
+                  {
+                    type: 'FailureTarget',
+                    status: 'True',
+                    reason: 'BackoffLimitExceeded',
+                    message: 'Job has reached the specified backoff limit',
+                    lastProbeTime: now,
+                    lastTransitionTime: now,
+                  },
+                  {
+                    type: 'Failed',
+                    status: 'True',
+                    reason: 'BackoffLimitExceeded',
+                    message: 'Job has reached the specified backoff limit',
+                    lastProbeTime: now,
+                    lastTransitionTime: now,
+                  },
+                ],
+              },
             },
+            contentType: 'application/apply-patch+yaml',
           },
-          contentType: 'application/apply-patch+yaml',
-        });
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

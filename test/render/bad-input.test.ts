@@ -9,7 +9,8 @@ import { runCli } from '../helpers/run-cli.js';
 const CHART = {
   'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
   'charts/app/values.yaml': 'replicas: 1\n',
-  'charts/app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  replicas: "{{ .Values.replicas }}"\n',
+  'charts/app/templates/cm.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  replicas: "{{ .Values.replicas }}"\n',
 };
 
 function renderExpectingFailure(repo: string, args: string[] = []) {
@@ -25,7 +26,10 @@ function renderExpectingFailure(repo: string, args: string[] = []) {
 
 describe('bad config', () => {
   it('YAML syntax error names kubeplan.yaml:LINE', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: a\n    manifests: raw\n  - name: b: c\n    manifests: raw\n', 'raw/a.yaml': '' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: a\n    manifests: raw\n  - name: b: c\n    manifests: raw\n',
+      'raw/a.yaml': '',
+    });
     expect(renderExpectingFailure(repo)).toMatch(/kubeplan\.yaml:4: YAML syntax error/);
   });
 
@@ -39,29 +43,43 @@ describe('bad config', () => {
   });
 
   it('missing field names the target and line', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      releaseName: app\n' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      releaseName: app\n',
+    });
     expect(renderExpectingFailure(repo)).toContain('kubeplan.yaml:4: target "app": missing required field "chart"');
   });
 
   it('a target without a source', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n  - name: lonely\n    namespace: x\n', 'raw/a.yaml': '' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n  - name: lonely\n    namespace: x\n',
+      'raw/a.yaml': '',
+    });
     const err = renderExpectingFailure(repo);
     expect(err).toContain('kubeplan.yaml:4: target "lonely" has no source');
     expect(err).toContain('set one of helm');
   });
 
   it('duplicate target names point at both', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n  - name: raw\n    manifests: raw\n', 'raw/a.yaml': '' });
-    expect(renderExpectingFailure(repo)).toContain('kubeplan.yaml:4: duplicate target name "raw" (first defined at kubeplan.yaml:2)');
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n  - name: raw\n    manifests: raw\n',
+      'raw/a.yaml': '',
+    });
+    expect(renderExpectingFailure(repo)).toContain(
+      'kubeplan.yaml:4: duplicate target name "raw" (first defined at kubeplan.yaml:2)',
+    );
   });
 
   it('a path outside the repository', () => {
     const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: escape\n    manifests: ../elsewhere\n' });
-    expect(renderExpectingFailure(repo)).toMatch(/kubeplan\.yaml:3: target "escape": "\.\.\/elsewhere" leaves the repository/);
+    expect(renderExpectingFailure(repo)).toMatch(
+      /kubeplan\.yaml:3: target "escape": "\.\.\/elsewhere" leaves the repository/,
+    );
   });
 
   it('a path that does not exist, and invalid names, all reported at once', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: Bad_Name\n    manifests: raw\n  - name: ok\n    manifests: missing\n' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: Bad_Name\n    manifests: raw\n  - name: ok\n    manifests: missing\n',
+    });
     const err = renderExpectingFailure(repo);
     expect(err).toContain('kubeplan.yaml:2: target "Bad_Name": name "Bad_Name" is not valid');
   });
@@ -86,10 +104,11 @@ describe('bad config', () => {
 });
 
 describe('bad render', () => {
-  it('a helm template failure keeps helm\'s message and names the target and template file', () => {
+  it("a helm template failure keeps helm's message and names the target and template file", () => {
     const repo = makeRepo({
       ...CHART,
-      'charts/app/templates/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  x: {{ required "x is required" .Values.x }}\n',
+      'charts/app/templates/broken.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  x: {{ required "x is required" .Values.x }}\n',
       'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: charts/app\n',
     });
     const err = renderExpectingFailure(repo);
@@ -97,7 +116,7 @@ describe('bad render', () => {
     expect(err).toContain('x is required');
   });
 
-  it('a kustomize failure keeps kustomize\'s message and names the target', () => {
+  it("a kustomize failure keeps kustomize's message and names the target", () => {
     const repo = makeRepo({
       'overlay/kustomization.yaml': 'resources:\n  - missing.yaml\n',
       'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: overlay\n',
@@ -119,29 +138,40 @@ describe('bad render', () => {
 
   it('the same object twice in one target names both source files', () => {
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\n';
-    const repo = makeRepo({ 'raw/a.yaml': cm, 'raw/sub/b.yaml': `# a comment\n${cm}`, 'kubeplan.yaml': 'targets:\n  - name: raw\n    namespace: ns\n    manifests: raw\n' });
+    const repo = makeRepo({
+      'raw/a.yaml': cm,
+      'raw/sub/b.yaml': `# a comment\n${cm}`,
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    namespace: ns\n    manifests: raw\n',
+    });
     const err = renderExpectingFailure(repo);
     expect(err).toContain('v1 ConfigMap ns/same is rendered twice: by raw/a.yaml:1 and by raw/sub/b.yaml:2');
   });
 
   it('a document that is not a Kubernetes object names file:line', () => {
     const repo = makeRepo({
-      'raw/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n---\n# settings\nreplicas: 3\nimage: nginx\n',
+      'raw/a.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n---\n# settings\nreplicas: 3\nimage: nginx\n',
       'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
     });
-    expect(renderExpectingFailure(repo)).toContain('raw/a.yaml:7: document is not a Kubernetes object: missing apiVersion, kind, metadata.name');
+    expect(renderExpectingFailure(repo)).toContain(
+      'raw/a.yaml:7: document is not a Kubernetes object: missing apiVersion, kind, metadata.name',
+    );
   });
 
   it('a YAML error in a manifest names file:line', () => {
     const repo = makeRepo({
-      'raw/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [broken\n',
+      'raw/a.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [broken\n',
       'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
     });
     expect(renderExpectingFailure(repo)).toMatch(/raw\/a\.yaml:(9|10): YAML syntax error/);
   });
 
   it('a missing helm binary says how to install it', () => {
-    const repo = makeRepo({ ...CHART, 'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: charts/app\n' });
+    const repo = makeRepo({
+      ...CHART,
+      'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: charts/app\n',
+    });
     const out = path.join(repo, 'out');
     const run = runCli(['render', '--out-dir', out], { cwd: repo, env: { KUBEPLAN_HELM: '', PATH: '/nonexistent' } });
     expect(run.code).toBe(2);

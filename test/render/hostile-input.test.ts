@@ -20,11 +20,20 @@ function runWithin(ms: number, args: string[], cwd: string) {
     timeout: ms,
     killSignal: 'SIGKILL',
   });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
+  return {
+    code: result.status ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 function refusedQuickly(repo: string, command: string[] = ['render']) {
-  const run = runWithin(20_000, [...command, ...(command[0] === 'diff' ? ['--kubeconfig', path.join(repo, 'no-kubeconfig')] : [])], repo);
+  const run = runWithin(
+    20_000,
+    [...command, ...(command[0] === 'diff' ? ['--kubeconfig', path.join(repo, 'no-kubeconfig')] : [])],
+    repo,
+  );
   expect(run.code, `${run.stderr} (after ${run.seconds}s)`).toBe(2);
   expect(run.seconds).toBeLessThan(10);
   expect(run.stdout).toBe('');
@@ -39,7 +48,8 @@ const CONFIG = 'targets:\n  - name: raw\n    namespace: ns\n    manifests: raw\n
 interface RenderJson {
   targets: { objects: { object: { metadata: Record<string, unknown>; data?: unknown; x?: unknown } }[] }[];
 }
-const renderedObjects = (stdout: string) => (JSON.parse(stdout) as RenderJson).targets.flatMap((t) => t.objects.map((o) => o.object));
+const renderedObjects = (stdout: string) =>
+  (JSON.parse(stdout) as RenderJson).targets.flatMap((t) => t.objects.map((o) => o.object));
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n';
 
 // 9 levels of 9 aliases: under 600 bytes that expand to 9^9 (387 million) strings.
@@ -65,7 +75,10 @@ describe('alias bombs', () => {
   });
 
   it('one in kubeplan.yaml is a config error with its line, not a crash', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `${CONFIG}x:\n${BOMB.split('\n').slice(5).join('\n')}\n`, 'raw/a.yaml': CM });
+    const repo = makeRepo({
+      'kubeplan.yaml': `${CONFIG}x:\n${BOMB.split('\n').slice(5).join('\n')}\n`,
+      'raw/a.yaml': CM,
+    });
     expect(refusedQuickly(repo)).toMatch(/kubeplan\.yaml:7: the document contains excessive aliasing/);
   });
 
@@ -75,7 +88,8 @@ describe('alias bombs', () => {
   });
 
   it('ordinary anchors and merge keys still render, expanded', () => {
-    const labels = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &labels {app: shop, tier: web}\n  annotations:\n    <<: *labels\n    extra: "1"\ndata: {copy: &v hello, again: *v}\n';
+    const labels =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &labels {app: shop, tier: web}\n  annotations:\n    <<: *labels\n    extra: "1"\ndata: {copy: &v hello, again: *v}\n';
     const repo = makeRepo({ 'kubeplan.yaml': CONFIG, 'raw/a.yaml': labels });
     const run = runWithin(20_000, ['render', '-o', 'json'], repo);
     expect(run.code, run.stderr).toBe(0);
@@ -87,7 +101,9 @@ describe('alias bombs', () => {
 });
 
 describe('deep nesting', () => {
-  const nested = (depth: number) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep' } }).slice(0, -1) + `,\n"x":${'['.repeat(depth)}${']'.repeat(depth)}}\n`;
+  const nested = (depth: number) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep' } }).slice(0, -1) +
+    `,\n"x":${'['.repeat(depth)}${']'.repeat(depth)}}\n`;
 
   it('deep JSON is refused within seconds with file:line:column', () => {
     const repo = makeRepo({ 'kubeplan.yaml': CONFIG, 'raw/deep.json': nested(200_000) });
@@ -98,20 +114,31 @@ describe('deep nesting', () => {
   it('deep YAML is refused with file:line, flow or block style', () => {
     let block = `${CM}data:\n`;
     for (let i = 1; i <= MAX_DEPTH + 5; i++) block += `${' '.repeat(i * 2)}k:\n`;
-    const repo = makeRepo({ 'kubeplan.yaml': CONFIG, 'raw/flow.yaml': `${CM}x: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, 'raw/z.yaml': block });
+    const repo = makeRepo({
+      'kubeplan.yaml': CONFIG,
+      'raw/flow.yaml': `${CM}x: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+      'raw/z.yaml': block,
+    });
     expect(refusedQuickly(repo)).toMatch(/raw\/flow\.yaml:5: the document nests deeper than/);
     writeFileSync(path.join(repo, 'raw/flow.yaml'), CM);
     expect(refusedQuickly(repo)).toMatch(/raw\/z\.yaml:50\d: the document nests deeper than/);
   });
 
   it('nesting through aliases counts too', () => {
-    const chain = ['data:', '  l0: &l0 [x]', ...Array.from({ length: MAX_DEPTH + 1 }, (_, i) => `  l${i + 1}: &l${i + 1} [*l${i}]`)].join('\n');
+    const chain = [
+      'data:',
+      '  l0: &l0 [x]',
+      ...Array.from({ length: MAX_DEPTH + 1 }, (_, i) => `  l${i + 1}: &l${i + 1} [*l${i}]`),
+    ].join('\n');
     const repo = makeRepo({ 'kubeplan.yaml': CONFIG, 'raw/a.yaml': `${CM}${chain}\n` });
     expect(refusedQuickly(repo)).toContain('raw/a.yaml:1: the document nests deeper than');
   });
 
   it('deep kubeplan.yaml is a config error with its line', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `${CONFIG}x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, 'raw/a.yaml': CM });
+    const repo = makeRepo({
+      'kubeplan.yaml': `${CONFIG}x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
+      'raw/a.yaml': CM,
+    });
     expect(refusedQuickly(repo)).toContain('kubeplan.yaml:5: the document nests deeper than');
   });
 
@@ -123,14 +150,21 @@ describe('deep nesting', () => {
     expect(yaml.stdout).toContain(`${'- '.repeat(MAX_DEPTH - 2)}[]`);
     const json = runWithin(20_000, ['render', '-o', 'json'], repo);
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.stringify(renderedObjects(json.stdout)[0]!.x)).toBe(`${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}`);
+    expect(JSON.stringify(renderedObjects(json.stdout)[0]!.x)).toBe(
+      `${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}`,
+    );
     writeFileSync(path.join(repo, 'raw/deep.json'), nested(MAX_DEPTH));
     expect(refusedQuickly(repo)).toContain(`raw/deep.json:2:${4 + MAX_DEPTH}: the document nests deeper than`);
   });
 });
 
 describe('bytes that are not UTF-8', () => {
-  const withByte = (text: string, marker: string) => Buffer.concat(text.split(marker).flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xe9]), Buffer.from(part)])));
+  const withByte = (text: string, marker: string) =>
+    Buffer.concat(
+      text
+        .split(marker)
+        .flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xe9]), Buffer.from(part)])),
+    );
 
   it('are refused in YAML and JSON manifests with file:line:column, and the file is left as it is', () => {
     const repo = makeRepo({ 'kubeplan.yaml': CONFIG });
@@ -143,7 +177,10 @@ describe('bytes that are not UTF-8', () => {
     expect(readFileSync(path.join(repo, 'raw/a.yaml')).equals(yaml)).toBe(true);
 
     writeFileSync(path.join(repo, 'raw/a.yaml'), CM);
-    writeFileSync(path.join(repo, 'raw/b.json'), withByte('{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "b"}, "data": {"k": "@"}}', '@'));
+    writeFileSync(
+      path.join(repo, 'raw/b.json'),
+      withByte('{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "b"}, "data": {"k": "@"}}', '@'),
+    );
     expect(refusedQuickly(repo)).toContain('raw/b.json:2:44: the file is not valid UTF-8');
   });
 
@@ -157,7 +194,10 @@ describe('bytes that are not UTF-8', () => {
     const repo = makeRepo({ 'kubeplan.yaml': CONFIG });
     mkdirSync(path.join(repo, 'raw'));
     writeFileSync(path.join(repo, 'raw/a.yaml'), `\uFEFF${CM}data:\n  city: "Zürich ☕ 🚀"\n`);
-    writeFileSync(path.join(repo, 'raw/b.json'), `\uFEFF${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, data: { k: 'é' } })}`);
+    writeFileSync(
+      path.join(repo, 'raw/b.json'),
+      `\uFEFF${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, data: { k: 'é' } })}`,
+    );
     const run = runWithin(20_000, ['render', '-o', 'json'], repo);
     expect(run.code, run.stderr).toBe(0);
     expect(renderedObjects(run.stdout).map((o) => o.data)).toEqual([{ k: 'é' }, { city: 'Zürich ☕ 🚀' }]);
@@ -169,10 +209,18 @@ describe('files an image bump reads', () => {
   it('are left alone, with the reason, when they hold an alias bomb or bytes that are not UTF-8', () => {
     const config = `${CONFIG}images:\n  - name: ghcr.io/acme/shop\n`;
     const repo = makeRepo({ 'kubeplan.yaml': config, 'raw/bomb.yaml': `${BOMB}\nimage: ghcr.io/acme/shop:1.0.0\n` });
-    const latin1 = Buffer.concat([Buffer.from(`${CM}image: ghcr.io/acme/shop:1.0.0\ncity: caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
+    const latin1 = Buffer.concat([
+      Buffer.from(`${CM}image: ghcr.io/acme/shop:1.0.0\ncity: caf`),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
     writeFileSync(path.join(repo, 'raw/latin1.yaml'), latin1);
     // No reference is read from either file, so no registry is asked (the endpoint would refuse anyway).
-    const run = runWithin(20_000, ['bump', '--dry-run', '--explain', '--registry-endpoint', 'ghcr.io=http://127.0.0.1:9'], repo);
+    const run = runWithin(
+      20_000,
+      ['bump', '--dry-run', '--explain', '--registry-endpoint', 'ghcr.io=http://127.0.0.1:9'],
+      repo,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.seconds).toBeLessThan(10);
     expect(run.stdout + run.stderr).not.toContain('bug in kubeplan');

@@ -17,7 +17,8 @@ beforeAll(() => {
   const run = runCli(['render', '--config', 'kubeplan.yaml', '--out-dir', outDir], { cwd: examplesDir });
   expect(run.stderr).toContain('rendered shop-prod: 8 objects (2 hooks)');
   expect(run.code).toBe(0);
-  for (const file of readdirSync(outDir)) rendered.set(path.basename(file, '.yaml'), parseStream(readFileSync(path.join(outDir, file), 'utf8')));
+  for (const file of readdirSync(outDir))
+    rendered.set(path.basename(file, '.yaml'), parseStream(readFileSync(path.join(outDir, file), 'utf8')));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -30,22 +31,44 @@ function expectSameObjects(actual: Obj[], expected: Obj[]) {
 
 describe('render examples/ with --out-dir', () => {
   it('writes one file per target', () => {
-    expect(readdirSync(outDir).sort()).toEqual(['api-prod.yaml', 'platform.yaml', 'shop-prod.yaml', 'shop-staging.yaml']);
+    expect(readdirSync(outDir).sort()).toEqual([
+      'api-prod.yaml',
+      'platform.yaml',
+      'shop-prod.yaml',
+      'shop-staging.yaml',
+    ]);
   });
 
   it('renders a chart (vendored subchart, crds/, hooks, helpers, values per environment) exactly as helm template', () => {
-    const helm = bare(helmBin, ['template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'], examplesDir);
+    const helm = bare(
+      helmBin,
+      ['template', 'shop', 'charts/shop', '--namespace', 'shop-staging', '--values', 'envs/staging/values.yaml'],
+      examplesDir,
+    );
     const expected = fillNamespace(parseStream(helm), 'shop-staging');
     expectSameObjects(rendered.get('shop-staging')!, expected);
     // The staging values disable the cache subchart; the prod values keep it.
     expect(expected.some((o) => o.kind === 'StatefulSet')).toBe(false);
-    expect(rendered.get('shop-prod')!.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'shop-cache')).toBe(true);
+    expect(rendered.get('shop-prod')!.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'shop-cache')).toBe(
+      true,
+    );
   });
 
   it('post-renders a chart with a Kustomize Component exactly as kustomize does with the chart output as a resource', () => {
     const helm = bare(
       helmBin,
-      ['template', 'shop', 'charts/shop', '--namespace', 'shop', '--include-crds', '--values', 'envs/prod/values.yaml', '--set-json', 'service.port=9090'],
+      [
+        'template',
+        'shop',
+        'charts/shop',
+        '--namespace',
+        'shop',
+        '--include-crds',
+        '--values',
+        'envs/prod/values.yaml',
+        '--set-json',
+        'service.port=9090',
+      ],
       examplesDir,
     );
     const dir = path.join(scratch, 'post-render');
@@ -60,13 +83,18 @@ describe('render examples/ with --out-dir', () => {
     const actual = rendered.get('shop-prod')!;
     expectSameObjects(actual, expected);
     const deployment = actual.find((o) => o.kind === 'Deployment')!;
-    expect(deployment).toMatchObject({ spec: { replicas: 3, template: { spec: { securityContext: { runAsNonRoot: true } } } } });
+    expect(deployment).toMatchObject({
+      spec: { replicas: 3, template: { spec: { securityContext: { runAsNonRoot: true } } } },
+    });
     // `set: {service.port: 9090}` wins over the values files.
     expect(actual.find((o) => o.kind === 'Service')).toMatchObject({ spec: { ports: [{ port: 9090 }] } });
   });
 
   it('builds a Kustomize overlay (base, configMapGenerator, patches, images, namePrefix) exactly as kubectl kustomize', () => {
-    const expected = fillNamespace(parseStream(bare(kubectlBin, ['kustomize', 'apps/api/overlays/prod'], examplesDir)), 'api');
+    const expected = fillNamespace(
+      parseStream(bare(kubectlBin, ['kustomize', 'apps/api/overlays/prod'], examplesDir)),
+      'api',
+    );
     const actual = rendered.get('api-prod')!;
     expectSameObjects(actual, expected);
     const deployment = actual.find((o) => o.kind === 'Deployment')!;
@@ -85,13 +113,24 @@ describe('render examples/ with --out-dir', () => {
       'ResourceQuota shop/compute',
       'RoleBinding shop/shop-readonly',
     ]);
-    const list = parseStream(readFileSync(path.join(examplesDir, 'platform/rbac.yaml'), 'utf8'))[0] as Obj & { items: Obj[] };
+    const list = parseStream(readFileSync(path.join(examplesDir, 'platform/rbac.yaml'), 'utf8'))[0] as Obj & {
+      items: Obj[];
+    };
     expect(actual[3]).toEqual(list.items[0]);
   });
 
   it('orders Namespaces and CRDs first, then by kind, namespace and name', () => {
     const kinds = rendered.get('shop-prod')!.map((o) => o.kind);
-    expect(kinds).toEqual(['CustomResourceDefinition', 'ConfigMap', 'Deployment', 'Discount', 'Job', 'Pod', 'Service', 'StatefulSet']);
+    expect(kinds).toEqual([
+      'CustomResourceDefinition',
+      'ConfigMap',
+      'Deployment',
+      'Discount',
+      'Job',
+      'Pod',
+      'Service',
+      'StatefulSet',
+    ]);
   });
 
   it('marks hooks and names every source', () => {
@@ -111,17 +150,25 @@ describe('render examples/ with --out-dir', () => {
     const b = runCli(['render'], { cwd: examplesDir });
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
-    const files = ['shop-prod', 'shop-staging', 'api-prod', 'platform'].map((t) => readFileSync(path.join(outDir, `${t}.yaml`), 'utf8'));
+    const files = ['shop-prod', 'shop-staging', 'api-prod', 'platform'].map((t) =>
+      readFileSync(path.join(outDir, `${t}.yaml`), 'utf8'),
+    );
     expect(a.stdout).toBe(files.join(''));
   });
 
   it('renders only the named targets, as JSON with sources and hooks', () => {
     const run = runCli(['render', '-t', 'shop-staging', '--target', 'platform', '-o', 'json'], { cwd: examplesDir });
     expect(run.code).toBe(0);
-    const json = JSON.parse(run.stdout) as { targets: { target: string; objects: { source: { file: string }; hook?: { events: string[] }; object: Obj }[] }[] };
+    const json = JSON.parse(run.stdout) as {
+      targets: { target: string; objects: { source: { file: string }; hook?: { events: string[] }; object: Obj }[] }[];
+    };
     expect(json.targets.map((t) => t.target)).toEqual(['shop-staging', 'platform']);
     const job = json.targets[0]!.objects.find((o) => o.object.kind === 'Job')!;
-    expect(job.hook).toEqual({ events: ['pre-install', 'pre-upgrade'], weight: -5, deletePolicies: ['before-hook-creation', 'hook-succeeded'] });
+    expect(job.hook).toEqual({
+      events: ['pre-install', 'pre-upgrade'],
+      weight: -5,
+      deletePolicies: ['before-hook-creation', 'hook-succeeded'],
+    });
     expect(job.source.file).toBe('examples/charts/shop/templates/migrate-job.yaml');
     expect(json.targets[1]!.objects.map((o) => o.object)).toEqual(rendered.get('platform'));
   });

@@ -35,11 +35,20 @@ describe('helm capabilities and --set types', () => {
     });
     const run = runCli(['render'], { cwd: repo });
     expect(run.code, run.stderr).toBe(0);
-    expect(parseStream(run.stdout)[0]!.data).toEqual({ kube: 'v1.35.1', monitoring: 'true', port: '9090', portType: 'string', list: '[1,"a,b"]' });
+    expect(parseStream(run.stdout)[0]!.data).toEqual({
+      kube: 'v1.35.1',
+      monitoring: 'true',
+      port: '9090',
+      portType: 'string',
+      list: '[1,"a,b"]',
+    });
   });
 
-  it('helm\'s kubeVersion check fails with the chart named', () => {
-    const repo = makeRepo({ ...CAPS_CHART, 'kubeplan.yaml': 'targets:\n  - name: caps\n    helm:\n      chart: charts/caps\n      kubeVersion: v1.20.0\n' });
+  it("helm's kubeVersion check fails with the chart named", () => {
+    const repo = makeRepo({
+      ...CAPS_CHART,
+      'kubeplan.yaml': 'targets:\n  - name: caps\n    helm:\n      chart: charts/caps\n      kubeVersion: v1.20.0\n',
+    });
     const run = runCli(['render'], { cwd: repo });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('target caps');
@@ -71,17 +80,28 @@ describe('remote charts from a chart repository', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('pulls chart + repo + version with helm and renders it', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    namespace: r\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n` });
-    const run = await runCliAsync(['render', '-o', 'json'], { cwd: repo, env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') } });
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: remote\n    namespace: r\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n`,
+    });
+    const run = await runCliAsync(['render', '-o', 'json'], {
+      cwd: repo,
+      env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') },
+    });
     expect(run.code, run.stderr).toBe(0);
-    const json = JSON.parse(run.stdout) as { targets: { objects: { source: { file: string; template: string }; object: { metadata: { namespace: string } } }[] }[] };
+    const json = JSON.parse(run.stdout) as {
+      targets: {
+        objects: { source: { file: string; template: string }; object: { metadata: { namespace: string } } }[];
+      }[];
+    };
     const [only] = json.targets[0]!.objects;
     expect(only!.source).toEqual({ file: `${url} caps@0.1.0`, template: 'caps/templates/info.yaml' });
     expect(only!.object.metadata.namespace).toBe('r');
   });
 
-  it('a version that does not exist fails with helm\'s message', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 9.9.9\nhelm:\n  allowRepositories: ["${url}"]\n` });
+  it("a version that does not exist fails with helm's message", async () => {
+    const repo = makeRepo({
+      'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 9.9.9\nhelm:\n  allowRepositories: ["${url}"]\n`,
+    });
     const run = await runCliAsync(['render'], { cwd: repo, env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('target remote');
@@ -135,14 +155,20 @@ describe('kustomize guard rails', () => {
   });
 
   it('a kustomization may not reach outside the repository', () => {
-    const repo = makeRepo({ 'ov/kustomization.yaml': 'resources:\n  - ../../outside\n', 'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n' });
+    const repo = makeRepo({
+      'ov/kustomization.yaml': 'resources:\n  - ../../outside\n',
+      'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n',
+    });
     const run = runCli(['render'], { cwd: repo });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('lists "../../outside", which leaves the repository');
   });
 
   it('a symlink out of the repository is refused', () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n', '../elsewhere/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n' });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
+      '../elsewhere/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+    });
     symlinkSync(path.join(repo, '..', 'elsewhere'), path.join(repo, 'raw'));
     const run = runCli(['render'], { cwd: repo });
     expect(run.code).toBe(2);

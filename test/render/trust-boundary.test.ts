@@ -37,13 +37,20 @@ describe('a local chart reads nothing outside the repository', () => {
     const repo = makeRepo(CHART);
     const outside = path.join(repo, '..', 'runner-temp', 'kubeconfig');
     symlinkSync(outside, path.join(repo, 'charts/app/files/x'));
-    expectRefused(runCli(['render'], { cwd: repo }), `target app: charts/app/files/x is a symlink to ${outside}, outside the repository`, 'replace the symlink');
+    expectRefused(
+      runCli(['render'], { cwd: repo }),
+      `target app: charts/app/files/x is a symlink to ${outside}, outside the repository`,
+      'replace the symlink',
+    );
   });
 
   it('refuses /proc/self/environ, whatever the environment holds', () => {
     const repo = makeRepo(CHART);
     symlinkSync('/proc/self/environ', path.join(repo, 'charts/app/files/x'));
-    expectRefused(runCli(['render'], { cwd: repo, env: { GITHUB_TOKEN: SEED, HELM_SEEDED: SEED } }), 'charts/app/files/x is a symlink to /proc/self/environ');
+    expectRefused(
+      runCli(['render'], { cwd: repo, env: { GITHUB_TOKEN: SEED, HELM_SEEDED: SEED } }),
+      'charts/app/files/x is a symlink to /proc/self/environ',
+    );
   });
 
   it('refuses a linked templates folder, a linked values.yaml and a link inside a subchart', () => {
@@ -52,7 +59,10 @@ describe('a local chart reads nothing outside the repository', () => {
         'templates',
         (repo) => {
           mkdirSync(path.join(repo, '../evil-templates'));
-          writeFileSync(path.join(repo, '../evil-templates/cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\ndata:\n  x: ${SEED}\n`);
+          writeFileSync(
+            path.join(repo, '../evil-templates/cm.yaml'),
+            `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\ndata:\n  x: ${SEED}\n`,
+          );
           symlinkSync(path.join(repo, '../evil-templates'), path.join(repo, 'charts/app/templates/more'));
         },
         'charts/app/templates/more is a symlink',
@@ -70,8 +80,14 @@ describe('a local chart reads nothing outside the repository', () => {
         'subchart',
         (repo) => {
           mkdirSync(path.join(repo, 'charts/app/charts/sub/templates'), { recursive: true });
-          writeFileSync(path.join(repo, 'charts/app/charts/sub/Chart.yaml'), 'apiVersion: v2\nname: sub\nversion: 0.1.0\n');
-          writeFileSync(path.join(repo, 'charts/app/charts/sub/templates/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\ndata:\n  x: {{ .Files.Get "kc" | quote }}\n');
+          writeFileSync(
+            path.join(repo, 'charts/app/charts/sub/Chart.yaml'),
+            'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
+          );
+          writeFileSync(
+            path.join(repo, 'charts/app/charts/sub/templates/cm.yaml'),
+            'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\ndata:\n  x: {{ .Files.Get "kc" | quote }}\n',
+          );
           symlinkSync(path.join(repo, '../runner-temp/kubeconfig'), path.join(repo, 'charts/app/charts/sub/kc'));
         },
         'charts/app/charts/sub/kc is a symlink',
@@ -87,19 +103,30 @@ describe('a local chart reads nothing outside the repository', () => {
   });
 
   it('refuses a link into .git, where actions/checkout keeps the token', () => {
-    const repo = makeRepo({ ...CHART, '.git/config': `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SEED}\n` });
+    const repo = makeRepo({
+      ...CHART,
+      '.git/config': `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SEED}\n`,
+    });
     symlinkSync('../../../.git/config', path.join(repo, 'charts/app/files/x'));
-    expectRefused(runCli(['render'], { cwd: repo }), "charts/app/files/x is a symlink to ../../../.git/config, which is inside the repository's .git folder");
+    expectRefused(
+      runCli(['render'], { cwd: repo }),
+      "charts/app/files/x is a symlink to ../../../.git/config, which is inside the repository's .git folder",
+    );
   });
 
   it('refuses a chart at the repository root, whose files would include .git', () => {
     const repo = makeRepo({
       'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
-      'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  git: {{ .Files.Get ".git/config" | quote }}\n',
+      'templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  git: {{ .Files.Get ".git/config" | quote }}\n',
       '.git/config': `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SEED}\n`,
       'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: .\n',
     });
-    expectRefused(runCli(['render'], { cwd: repo }), "target app: .git is inside the repository's .git folder", 'move the chart');
+    expectRefused(
+      runCli(['render'], { cwd: repo }),
+      "target app: .git is inside the repository's .git folder",
+      'move the chart',
+    );
   });
 
   it('keeps links inside the repository working', () => {
@@ -112,7 +139,8 @@ describe('a local chart reads nothing outside the repository', () => {
 });
 
 describe('a manifests folder follows links inside the repository, and only there', () => {
-  const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: ${value}\n`;
+  const cm = (name: string, value: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: ${value}\n`;
 
   it('renders files and folders linked from elsewhere in the repository (they were skipped, so apply pruned them)', () => {
     const repo = makeRepo({
@@ -125,7 +153,11 @@ describe('a manifests folder follows links inside the repository, and only there
     symlinkSync('../common/more', path.join(repo, 'raw/more'));
     const run = runCli(['render', '-o', 'json'], { cwd: repo });
     expect(run.code, run.stderr).toBe(0);
-    const objects = (JSON.parse(run.stdout) as { targets: { objects: { source: { file: string }; object: { metadata: { name: string } } }[] }[] }).targets[0]!.objects;
+    const objects = (
+      JSON.parse(run.stdout) as {
+        targets: { objects: { source: { file: string }; object: { metadata: { name: string } } }[] }[];
+      }
+    ).targets[0]!.objects;
     expect(objects.map((o) => [o.object.metadata.name, o.source.file]).sort()).toEqual([
       ['linked-file', 'raw/one.yaml'],
       ['linked-folder', 'raw/more/two.yaml'],
@@ -134,13 +166,23 @@ describe('a manifests folder follows links inside the repository, and only there
   });
 
   it('refuses a link out of the repository, and a dangling link', () => {
-    const repo = makeRepo({ 'raw/own.yaml': cm('own', 'a'), '../outside/leak.yaml': cm('leak', SEED), 'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n' });
+    const repo = makeRepo({
+      'raw/own.yaml': cm('own', 'a'),
+      '../outside/leak.yaml': cm('leak', SEED),
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
+    });
     symlinkSync(path.join(repo, '../outside'), path.join(repo, 'raw/ext'));
     expectRefused(runCli(['render'], { cwd: repo }), 'target raw: raw/ext is a symlink to', 'outside the repository');
 
-    const dangling = makeRepo({ 'raw/own.yaml': cm('own', 'a'), 'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n' });
+    const dangling = makeRepo({
+      'raw/own.yaml': cm('own', 'a'),
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
+    });
     symlinkSync('gone.yaml', path.join(dangling, 'raw/link.yaml'));
-    expectRefused(runCli(['render'], { cwd: dangling }), 'raw/link.yaml is a symlink to gone.yaml, which does not exist');
+    expectRefused(
+      runCli(['render'], { cwd: dangling }),
+      'raw/link.yaml is a symlink to gone.yaml, which does not exist',
+    );
   });
 });
 
@@ -152,21 +194,48 @@ describe('a kustomization reads nothing outside the repository', () => {
       '../outside/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  k: ${SEED}\n`,
       '../outside/kubeconfig': `token: ${SEED}\n`,
     };
-    const base = { ...outsideKustomization, 'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n', 'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n' };
+    const base = {
+      ...outsideKustomization,
+      'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+      'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n',
+    };
     const cases: [string, Record<string, string>, [string, string][], string][] = [
-      ['linked resource folder', { 'ov/kustomization.yaml': 'resources: [cm.yaml, linked]\n' }, [['../../outside', 'ov/linked']], 'ov/kustomization.yaml: linked (ov/linked) is a symlink'],
-      ['generator folder outside', { 'ov/kustomization.yaml': 'resources: [cm.yaml]\ngenerators: [../../outside]\n' }, [], 'ov/kustomization.yaml lists "../../outside", which leaves the repository'],
-      ['linked generator file', { 'ov/kustomization.yaml': 'resources: [cm.yaml]\ngenerators: [gen.yaml]\n' }, [['../../outside/gen.yaml', 'ov/gen.yaml']], 'ov/gen.yaml) is a symlink'],
+      [
+        'linked resource folder',
+        { 'ov/kustomization.yaml': 'resources: [cm.yaml, linked]\n' },
+        [['../../outside', 'ov/linked']],
+        'ov/kustomization.yaml: linked (ov/linked) is a symlink',
+      ],
+      [
+        'generator folder outside',
+        { 'ov/kustomization.yaml': 'resources: [cm.yaml]\ngenerators: [../../outside]\n' },
+        [],
+        'ov/kustomization.yaml lists "../../outside", which leaves the repository',
+      ],
+      [
+        'linked generator file',
+        { 'ov/kustomization.yaml': 'resources: [cm.yaml]\ngenerators: [gen.yaml]\n' },
+        [['../../outside/gen.yaml', 'ov/gen.yaml']],
+        'ov/gen.yaml) is a symlink',
+      ],
       [
         'linked configMapGenerator file',
         { 'ov/kustomization.yaml': 'configMapGenerator:\n  - name: cfg\n    files: [kc=kc.txt]\n' },
         [['../../outside/kubeconfig', 'ov/kc.txt']],
         'ov/kc.txt) is a symlink',
       ],
-      ['linked patch', { 'ov/kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: p.yaml\n' }, [['../../outside/cm.yaml', 'ov/p.yaml']], 'ov/p.yaml) is a symlink'],
+      [
+        'linked patch',
+        { 'ov/kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: p.yaml\n' },
+        [['../../outside/cm.yaml', 'ov/p.yaml']],
+        'ov/p.yaml) is a symlink',
+      ],
       [
         'linked file of a builtin generator config',
-        { 'ov/kustomization.yaml': 'generators: [gen.yaml]\n', 'ov/gen.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: cfg\nfiles: [kc.txt]\n' },
+        {
+          'ov/kustomization.yaml': 'generators: [gen.yaml]\n',
+          'ov/gen.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: cfg\nfiles: [kc.txt]\n',
+        },
         [['../../outside/kubeconfig', 'ov/kc.txt']],
         'ov/kc.txt) is a symlink',
       ],
@@ -206,7 +275,11 @@ describe('nothing is fetched during render unless the base branch allows it', ()
       ['host:port', `resources: [cm.yaml, "${url.replace('http://', '')}/repo.git"]\n`],
     ];
     for (const [name, kustomization] of cases) {
-      const repo = makeRepo({ 'ov/kustomization.yaml': kustomization, 'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n', 'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n' });
+      const repo = makeRepo({
+        'ov/kustomization.yaml': kustomization,
+        'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+        'kubeplan.yaml': 'targets:\n  - name: ov\n    kustomize: ov\n',
+      });
       const run = await runCliAsync(['render'], { cwd: repo, env: { GIT_TERMINAL_PROMPT: '0' } });
       expect(run.code, `${name}: ${run.stderr}`).toBe(2);
       expect(run.stderr, name).toContain('ov/kustomization.yaml lists the remote');
@@ -217,8 +290,20 @@ describe('nothing is fetched during render unless the base branch allows it', ()
 
   it('refuses remote charts from repositories the config does not list, in helm targets and in helmCharts', async () => {
     const cases: [string, Record<string, string>, string][] = [
-      ['repo', { 'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}/charts\n      version: 0.1.0\n` }, `kubeplan.yaml:2: target "remote" pulls its chart from ${url}/charts, which is not an allowed chart repository`],
-      ['oci', { 'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: oci://127.0.0.1:1/charts/caps\n      version: 0.1.0\nhelm:\n  allowRepositories: [oci://127.0.0.1:1/other, "${url}/charts"]\n` }, 'pulls its chart from oci://127.0.0.1:1/charts/caps'],
+      [
+        'repo',
+        {
+          'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}/charts\n      version: 0.1.0\n`,
+        },
+        `kubeplan.yaml:2: target "remote" pulls its chart from ${url}/charts, which is not an allowed chart repository`,
+      ],
+      [
+        'oci',
+        {
+          'kubeplan.yaml': `targets:\n  - name: remote\n    helm:\n      chart: oci://127.0.0.1:1/charts/caps\n      version: 0.1.0\nhelm:\n  allowRepositories: [oci://127.0.0.1:1/other, "${url}/charts"]\n`,
+        },
+        'pulls its chart from oci://127.0.0.1:1/charts/caps',
+      ],
       [
         'helmCharts',
         {
@@ -239,7 +324,10 @@ describe('nothing is fetched during render unless the base branch allows it', ()
     ];
     for (const [name, files, message] of cases) {
       const repo = makeRepo(files);
-      const run = await runCliAsync(['render'], { cwd: repo, env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') } });
+      const run = await runCliAsync(['render'], {
+        cwd: repo,
+        env: { HELM_CACHE_HOME: path.join(repo, '.helm-cache') },
+      });
       expect(run.code, `${name}: ${run.stderr}`).toBe(2);
       expect(run.stderr, name).toContain(message);
       expect(run.stderr, name).toContain('helm: {allowRepositories:');
@@ -248,13 +336,14 @@ describe('nothing is fetched during render unless the base branch allows it', ()
   });
 });
 
-describe('helm and kubectl run without the runner\'s credentials', () => {
+describe("helm and kubectl run without the runner's credentials", () => {
   it('passes PATH, HOME and their own settings, never INPUT_*, ACTIONS_*, RUNNER_*, GITHUB_* or tokens', () => {
     const repo = makeRepo({
       ...CHART,
       'ov/kustomization.yaml': 'resources: [cm.yaml]\n',
       'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ov\n',
-      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      chart: charts/app\n  - name: ov\n    namespace: web\n    kustomize: ov\n',
+      'kubeplan.yaml':
+        'targets:\n  - name: app\n    namespace: web\n    helm:\n      chart: charts/app\n  - name: ov\n    namespace: web\n    kustomize: ov\n',
     });
     // Recording wrappers: each writes its environment to a file, then runs the real binary.
     const record = (name: string, real: string) => {
@@ -277,14 +366,27 @@ describe('helm and kubectl run without the runner\'s credentials', () => {
       HELM_CACHE_HOME: path.join(repo, '..', 'helm-cache'),
       LANG: 'C.UTF-8',
     };
-    const run = runCli(['render'], { cwd: repo, env: { ...seeded, KUBEPLAN_HELM: record('helm', helmBin), KUBEPLAN_KUBECTL: record('kubectl', kubectlBin) } });
+    const run = runCli(['render'], {
+      cwd: repo,
+      env: { ...seeded, KUBEPLAN_HELM: record('helm', helmBin), KUBEPLAN_KUBECTL: record('kubectl', kubectlBin) },
+    });
     expect(run.code, run.stderr).toBe(0);
     for (const tool of ['helm', 'kubectl']) {
       const env = readFileSync(path.join(repo, '..', `${tool}.env`), 'utf8');
       const names = env.split('\n').map((l) => l.split('=')[0]);
       expect(names, tool).toEqual(expect.arrayContaining(['PATH', 'HOME', 'HELM_CACHE_HOME', 'LANG']));
       expect(env, tool).not.toContain(SEED);
-      for (const name of ['GITHUB_TOKEN', 'INPUT_GITHUB-TOKEN', 'INPUT_KUBECONFIG', 'ACTIONS_RUNTIME_TOKEN', 'RUNNER_TEMP', 'KUBECONFIG', 'HELM_KUBETOKEN', 'KUBEPLAN_CLUSTER_TOKEN', 'KUBEPLAN_HELM']) {
+      for (const name of [
+        'GITHUB_TOKEN',
+        'INPUT_GITHUB-TOKEN',
+        'INPUT_KUBECONFIG',
+        'ACTIONS_RUNTIME_TOKEN',
+        'RUNNER_TEMP',
+        'KUBECONFIG',
+        'HELM_KUBETOKEN',
+        'KUBEPLAN_CLUSTER_TOKEN',
+        'KUBEPLAN_HELM',
+      ]) {
         expect(names, `${tool} ${name}`).not.toContain(name);
       }
     }
@@ -298,7 +400,9 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n');
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fetched\n');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -309,7 +413,17 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
     const repo = makeRepo(files);
     rmSync(path.join(repo, '.git'), { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+      execFileSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      }).trim();
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'base');
@@ -318,7 +432,11 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
 
   it('a change cannot turn an opt-in on for itself, and is told so', async () => {
     const config = 'targets:\n  - name: ov\n    kustomize: ov\n';
-    const { repo, git } = gitRepo({ 'kubeplan.yaml': config, 'ov/kustomization.yaml': 'resources: [cm.yaml]\n', 'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n' });
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': config,
+      'ov/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'ov/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+    });
     const base = git('rev-parse', 'HEAD');
     writeFileSync(path.join(repo, 'kubeplan.yaml'), `${config}kustomize:\n  allowRemoteResources: true\n`);
     writeFileSync(path.join(repo, 'ov/kustomization.yaml'), `resources: [cm.yaml, ${url}/remote.yaml]\n`);
@@ -327,7 +445,9 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
     const refused = await runCliAsync(['render', '--opt-ins-from', base], { cwd: repo });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(`ov/kustomization.yaml lists the remote resource "${url}/remote.yaml"`);
-    expect(refused.stderr).toContain(`note: This change sets kustomize.allowRemoteResources from false to true in kubeplan.yaml. Opt-ins are read from the base commit ${base.slice(0, 12)}`);
+    expect(refused.stderr).toContain(
+      `note: This change sets kustomize.allowRemoteResources from false to true in kubeplan.yaml. Opt-ins are read from the base commit ${base.slice(0, 12)}`,
+    );
     expect(requests).toEqual([]);
 
     // Once merged (the base has the opt-in), the same render may fetch.
@@ -335,14 +455,21 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
     const allowed = await runCliAsync(['render', '--opt-ins-from', merged], { cwd: repo });
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stderr).not.toContain('note:');
-    expect(parseStream(allowed.stdout).map((o) => o.metadata.name).sort()).toEqual(['cm', 'fetched']);
+    expect(
+      parseStream(allowed.stdout)
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['cm', 'fetched']);
     expect(requests).toEqual(['GET /remote.yaml']);
   });
 
   it('a base commit without the config means every opt-in is off; an unknown ref is a usage error', async () => {
     const { repo, git } = gitRepo({ 'README.md': 'docs\n' });
     const base = git('rev-parse', 'HEAD');
-    writeFileSync(path.join(repo, 'kubeplan.yaml'), `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n`);
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - name: remote\n    helm:\n      chart: caps\n      repo: ${url}\n      version: 0.1.0\nhelm:\n  allowRepositories: ["${url}"]\n`,
+    );
     const before = requests.length;
     const run = await runCliAsync(['render', '--opt-ins-from', base], { cwd: repo });
     expect(run.code, run.stderr).toBe(2);

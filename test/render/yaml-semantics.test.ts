@@ -31,13 +31,17 @@ spec:
 
 describe('rendered YAML is read as Kubernetes reads it', () => {
   it('kubeplan render and kubectl decode the same manifest to the same object (0644 is 420, yes and on are true)', async () => {
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: yaml-semantics\n    manifests: m\n', 'm/deploy.yaml': manifest });
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: yaml-semantics\n    manifests: m\n',
+      'm/deploy.yaml': manifest,
+    });
     const rendered = await runCliAsync(['render', '-o', 'json'], { cwd: repo });
     expect(rendered.code, rendered.stderr).toBe(0);
     const ours = JSON.parse(rendered.stdout).targets[0].objects[0].object;
     const theirs = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], { input: manifest });
     expect(theirs.code, theirs.stderr).toBe(0);
     const kube = JSON.parse(theirs.stdout);
+    // biome-ignore lint/suspicious/noExplicitAny: kubectl's JSON, compared field by field
     const pick = (o: { spec: Record<string, any> }) => ({
       replicas: o.spec.replicas,
       grace: o.spec.template.spec.terminationGracePeriodSeconds,
@@ -51,8 +55,12 @@ describe('rendered YAML is read as Kubernetes reads it', () => {
   });
 
   it('dates stay strings, keys YAML 1.1 reads as booleans become "true"/"false", 1e3 is a number: as kubectl has them', async () => {
-    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scalars, namespace: yaml-semantics}\ndata:\n  date: 2024-01-01\n  n: 1e3\n  mode: 0644\n';
-    const repo = makeRepo({ 'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: yaml-semantics\n    manifests: m\n', 'm/cm.yaml': configMap });
+    const configMap =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scalars, namespace: yaml-semantics}\ndata:\n  date: 2024-01-01\n  n: 1e3\n  mode: 0644\n';
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: yaml-semantics\n    manifests: m\n',
+      'm/cm.yaml': configMap,
+    });
     const rendered = await runCliAsync(['render', '-o', 'json'], { cwd: repo });
     expect(rendered.code, rendered.stderr).toBe(0);
     const theirs = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], { input: configMap });

@@ -18,9 +18,17 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     seen.push({ at: Date.now(), auth: req.headers.authorization });
     if (mode === 'forbidden') {
-      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'configmaps is forbidden: User "x" cannot list' }));
+      res.writeHead(403, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          kind: 'Status',
+          reason: 'Forbidden',
+          message: 'configmaps is forbidden: User "x" cannot list',
+        }),
+      );
     } else if (mode === 'always-503' || seen.length === 1) {
-      res.writeHead(mode === 'always-503' ? 503 : 429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"kind":"Status","message":"slow down"}');
+      res
+        .writeHead(mode === 'always-503' ? 503 : 429, { 'retry-after': '1', 'content-type': 'application/json' })
+        .end('{"kind":"Status","message":"slow down"}');
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"ConfigMapList","items":[]}');
     }

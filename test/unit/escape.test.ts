@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fencedBlock, guardLogLines, htmlText, inlineCode, markdownText, oneLine } from '../../src/core/report/escape.js';
+import {
+  fencedBlock,
+  guardLogLines,
+  htmlText,
+  inlineCode,
+  markdownText,
+  oneLine,
+} from '../../src/core/report/escape.js';
 import { SecretMask } from '../../src/core/report/secret-mask.js';
 
 describe('text from a pull request in a log line', () => {
@@ -12,7 +19,9 @@ describe('text from a pull request in a log line', () => {
   it('no line of the log starts a workflow command, after the blanks the runner trims', () => {
     const guarded = guardLogLines('ok ::warning:: mid-line\n::warning::x\n    ::stop-commands::y\n##[error]z\n');
     for (const line of guarded.split('\n')) expect(line.trimStart()).not.toMatch(/^(::|##\[)/);
-    expect(guarded.replaceAll('\u2060', '')).toBe('ok ::warning:: mid-line\n::warning::x\n    ::stop-commands::y\n##[error]z\n');
+    expect(guarded.replaceAll('\u2060', '')).toBe(
+      'ok ::warning:: mid-line\n::warning::x\n    ::stop-commands::y\n##[error]z\n',
+    );
   });
 });
 
@@ -31,7 +40,9 @@ describe('text from a pull request in markdown', () => {
 
   it('HTML is escaped, mentions are code, nothing leaves its line', () => {
     expect(htmlText('<img src=x> @octocat\n# h')).toBe('&lt;img src=x&gt; <code>@octocat</code>␤# h');
-    expect(markdownText('[link](http://x) *b* | `c` @org/team')).toBe('\\[link\\](http://x) \\*b\\* \\| \\`c\\` `@org/team`');
+    expect(markdownText('[link](http://x) *b* | `c` @org/team')).toBe(
+      '\\[link\\](http://x) \\*b\\* \\| \\`c\\` `@org/team`',
+    );
   });
 });
 

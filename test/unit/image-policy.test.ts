@@ -7,7 +7,19 @@ const reasons = (current: string, tags: string[], rules: ImageRules) =>
 
 describe('image tag policy', () => {
   it('picks the newest tag inside a semver range and says why every other tag lost', () => {
-    const tags = ['2.4.0', '2.4.1', '2.5.0', '2.6.0-rc.1', '3.0.0', 'latest', 'a1b2c3d', '2.5.0-alpine', 'v2.5.1', '2.3.9', '2.7.0-beta'];
+    const tags = [
+      '2.4.0',
+      '2.4.1',
+      '2.5.0',
+      '2.6.0-rc.1',
+      '3.0.0',
+      'latest',
+      'a1b2c3d',
+      '2.5.0-alpine',
+      'v2.5.1',
+      '2.3.9',
+      '2.7.0-beta',
+    ];
     const choice = chooseTag('2.4.0', tags, semver('^2.4.0', ['.*-beta']));
     expect(choice.tag).toBe('2.5.0');
     expect(reasons('2.4.0', tags, semver('^2.4.0', ['.*-beta']))).toEqual({
@@ -55,12 +67,24 @@ describe('image tag policy', () => {
   });
 
   it('a pattern policy orders by the extracted value, numerically or alphabetically', () => {
-    const rules: ImageRules = { policy: { pattern: '^main-[a-f0-9]+-(?<ts>\\d+)$', extract: '$ts', order: 'numerical' }, exclude: [] };
+    const rules: ImageRules = {
+      policy: { pattern: '^main-[a-f0-9]+-(?<ts>\\d+)$', extract: '$ts', order: 'numerical' },
+      exclude: [],
+    };
     const tags = ['main-abc1234-900', 'main-def5678-1000', 'main-0123abc-99', 'pr-12-2000', '1.0.0'];
     expect(chooseTag('main-abc1234-900', tags, rules).tag).toBe('main-def5678-1000');
-    expect(reasons('main-abc1234-900', tags, rules)).toMatchObject({ 'main-0123abc-99': 'older', 'pr-12-2000': 'not matching pattern', '1.0.0': 'not matching pattern' });
-    const alpha: ImageRules = { policy: { pattern: '^RELEASE\\.(.+)$', extract: '$1', order: 'alphabetical' }, exclude: [] };
-    expect(chooseTag('RELEASE.2024-01-01', ['RELEASE.2024-01-01', 'RELEASE.2025-03-09', 'RELEASE.2023-12-31'], alpha).tag).toBe('RELEASE.2025-03-09');
+    expect(reasons('main-abc1234-900', tags, rules)).toMatchObject({
+      'main-0123abc-99': 'older',
+      'pr-12-2000': 'not matching pattern',
+      '1.0.0': 'not matching pattern',
+    });
+    const alpha: ImageRules = {
+      policy: { pattern: '^RELEASE\\.(.+)$', extract: '$1', order: 'alphabetical' },
+      exclude: [],
+    };
+    expect(
+      chooseTag('RELEASE.2024-01-01', ['RELEASE.2024-01-01', 'RELEASE.2025-03-09', 'RELEASE.2023-12-31'], alpha).tag,
+    ).toBe('RELEASE.2025-03-09');
   });
 
   it('reports a bad policy before any registry is asked', () => {

@@ -18,7 +18,16 @@ function intentPlan(changes: Change[]): Plan {
 describe('large bodies in markdown', () => {
   it('an intent plan (no cluster, no object kept) still shows a created CRD as group, versions, scope and size', () => {
     const crd = bigCrd('gateway.example.com');
-    const change: Change = { action: 'create', apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name, paths: [], digest: [], diff: unifiedDiff(`customresourcedefinition/${crd.metadata.name}`, undefined, crd, ['base', 'head']), via: 'intent' };
+    const change: Change = {
+      action: 'create',
+      apiVersion: crd.apiVersion,
+      kind: crd.kind,
+      name: crd.metadata.name,
+      paths: [],
+      digest: [],
+      diff: unifiedDiff(`customresourcedefinition/${crd.metadata.name}`, undefined, crd, ['base', 'head']),
+      via: 'intent',
+    };
     const md = formatPlanMarkdown(intentPlan([change]));
     expect(md.length).toBeLessThan(4 * 1024);
     expect(md).toContain('group `gateway.example.com` · versions `v1`, `v1beta1` · scope `Namespaced`');
@@ -26,9 +35,28 @@ describe('large bodies in markdown', () => {
   });
 
   it('a small created CRD collapses too; a small ConfigMap keeps its diff; the full option keeps every diff', () => {
-    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'tiny.example.com' }, spec: { group: 'example.com', scope: 'Cluster', versions: [{ name: 'v1alpha1' }] } };
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'op' }, data: { LEVEL: 'info' } };
-    const changes: Change[] = [crd, cm].map((o) => ({ action: 'create', apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, paths: [], digest: [], diff: unifiedDiff(o.metadata.name, undefined, o, ['base', 'head']), via: 'intent' }));
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'tiny.example.com' },
+      spec: { group: 'example.com', scope: 'Cluster', versions: [{ name: 'v1alpha1' }] },
+    };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: 'op' },
+      data: { LEVEL: 'info' },
+    };
+    const changes: Change[] = [crd, cm].map((o) => ({
+      action: 'create',
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.metadata.name,
+      paths: [],
+      digest: [],
+      diff: unifiedDiff(o.metadata.name, undefined, o, ['base', 'head']),
+      via: 'intent',
+    }));
     const md = formatPlanMarkdown(intentPlan(changes));
     expect(md).toContain('group `example.com` · version `v1alpha1` · scope `Cluster`');
     expect(md).toContain('_Body not shown (a created CustomResourceDefinition)');

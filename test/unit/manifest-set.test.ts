@@ -3,7 +3,13 @@ import { buildManifestSet } from '../../src/core/manifests/manifest-set.js';
 import { redactObject } from '../../src/core/manifests/redact.js';
 import type { KubeObject, Manifest } from '../../src/core/manifests/types.js';
 
-const m = (apiVersion: string, kind: string, name: string, extra: Partial<KubeObject> = {}, namespace?: string): Manifest => ({
+const m = (
+  apiVersion: string,
+  kind: string,
+  name: string,
+  extra: Partial<KubeObject> = {},
+  namespace?: string,
+): Manifest => ({
   object: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...extra } as KubeObject,
   source: { file: `${kind}.yaml` },
 });
@@ -16,11 +22,21 @@ describe('buildManifestSet', () => {
       m('v1', 'Namespace', 'shop'),
       m('example.com/v1', 'Widget', 'w'),
       m('example.com/v1', 'Gadget', 'g'),
-      m('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', { spec: { group: 'example.com', scope: 'Cluster', names: { kind: 'Widget' } } }),
+      m('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', {
+        spec: { group: 'example.com', scope: 'Cluster', names: { kind: 'Widget' } },
+      }),
       m('v1', 'Secret', 'kept', {}, 'other'),
     ]);
     const ns = Object.fromEntries(set.manifests.map((x) => [x.object.kind, x.object.metadata.namespace]));
-    expect(ns).toEqual({ Namespace: undefined, CustomResourceDefinition: undefined, ClusterRole: undefined, ConfigMap: 'shop', Widget: undefined, Gadget: 'shop', Secret: 'other' });
+    expect(ns).toEqual({
+      Namespace: undefined,
+      CustomResourceDefinition: undefined,
+      ClusterRole: undefined,
+      ConfigMap: 'shop',
+      Widget: undefined,
+      Gadget: 'shop',
+      Secret: 'other',
+    });
   });
 
   it('orders Namespaces, CRDs, then kind, namespace, name', () => {
@@ -32,7 +48,9 @@ describe('buildManifestSet', () => {
       m('v1', 'ConfigMap', 'q', {}, 'x'),
       m('v1', 'Namespace', 'x'),
     ]);
-    expect(set.manifests.map((x) => `${x.object.kind}/${x.object.metadata.namespace ?? ''}/${x.object.metadata.name}`)).toEqual([
+    expect(
+      set.manifests.map((x) => `${x.object.kind}/${x.object.metadata.namespace ?? ''}/${x.object.metadata.name}`),
+    ).toEqual([
       'Namespace//x',
       'CustomResourceDefinition//c.example.com',
       'ConfigMap/x/q',
@@ -44,7 +62,10 @@ describe('buildManifestSet', () => {
 
   it('treats one object under two API versions as a duplicate', () => {
     expect(() =>
-      buildManifestSet('t', 'ns', [m('autoscaling/v1', 'HorizontalPodAutoscaler', 'h'), m('autoscaling/v2', 'HorizontalPodAutoscaler', 'h')]),
+      buildManifestSet('t', 'ns', [
+        m('autoscaling/v1', 'HorizontalPodAutoscaler', 'h'),
+        m('autoscaling/v2', 'HorizontalPodAutoscaler', 'h'),
+      ]),
     ).toThrow(/rendered twice: by HorizontalPodAutoscaler\.yaml and by HorizontalPodAutoscaler\.yaml/);
   });
 });
@@ -54,7 +75,10 @@ describe('redactObject', () => {
     const secret = {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"c2VjcmV0"}}' } },
+      metadata: {
+        name: 's',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"c2VjcmV0"}}' },
+      },
       data: { k: 'c2VjcmV0' },
       stringData: { p: 'hunter2' },
     } as KubeObject;

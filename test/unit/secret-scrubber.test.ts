@@ -3,12 +3,22 @@ import { SecretScrubber } from '../../src/core/diff/secrets.js';
 import { ApplyError } from '../../src/core/apply/apply-error.js';
 import { ClusterError, ErrorList } from '../../src/core/errors.js';
 
-const secret = (fields: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, ...fields });
+const secret = (fields: Record<string, unknown>) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 's' },
+  ...fields,
+});
 
 describe('SecretScrubber', () => {
   const key = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----\n';
   const scrubber = new SecretScrubber();
-  scrubber.add(secret({ stringData: { pin: 80613579, flag: true, quote: 'pa"ss<&>word', key }, data: { token: Buffer.from('tok-live-123').toString('base64') } }));
+  scrubber.add(
+    secret({
+      stringData: { pin: 80613579, flag: true, quote: 'pa"ss<&>word', key },
+      data: { token: Buffer.from('tok-live-123').toString('base64') },
+    }),
+  );
   scrubber.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { visible: 'not-a-secret' } });
 
   it('replaces every form a server message may quote a value in', () => {
@@ -25,13 +35,25 @@ describe('SecretScrubber', () => {
     for (const q of quotes) {
       const out = scrubber.scrub(q);
       expect(out, q).toContain('(redacted)');
-      for (const leak of ['80613579', 'tok-live-123', 'pa"ss', 'pa\\"ss', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'flag=true']) expect(out).not.toContain(leak);
+      for (const leak of [
+        '80613579',
+        'tok-live-123',
+        'pa"ss',
+        'pa\\"ss',
+        'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+        'flag=true',
+      ])
+        expect(out).not.toContain(leak);
     }
     expect(scrubber.scrub('ConfigMap c: not-a-secret')).toBe('ConfigMap c: not-a-secret');
   });
 
   it('scrubs an error in place: message, hint, field causes, nested errors and causes', () => {
-    const cluster = new ClusterError('denied tok-live-123', { status: 422, hint: 'value tok-live-123 is bad', causes: [{ field: 'data.token', message: 'got tok-live-123' }] });
+    const cluster = new ClusterError('denied tok-live-123', {
+      status: 422,
+      hint: 'value tok-live-123 is bad',
+      causes: [{ field: 'data.token', message: 'got tok-live-123' }],
+    });
     const wrapped = new ApplyError('apply failed: 80613579', { where: 'v1 Secret ns/s', cause: cluster });
     const list = scrubber.scrubError(new ErrorList([wrapped]));
     expect(list.format()).toBe('v1 Secret ns/s: apply failed: (redacted)');

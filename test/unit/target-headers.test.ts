@@ -11,7 +11,10 @@ const change = (action: Change['action'], name: string, extra: Partial<Change> =
   name,
   paths: [],
   digest: [],
-  diff: action === 'unchanged' || action === 'error' ? '' : `--- live/configmap/ns/${name}\n+++ planned/configmap/ns/${name}\n@@ -1 +1 @@\n-a: 1\n+a: 2`,
+  diff:
+    action === 'unchanged' || action === 'error'
+      ? ''
+      : `--- live/configmap/ns/${name}\n+++ planned/configmap/ns/${name}\n@@ -1 +1 @@\n-a: 1\n+a: 2`,
   via: 'dry-run',
   ...extra,
 });
@@ -45,7 +48,9 @@ describe('target headers', () => {
 
   it('say "no changes" with the errors when every object failed', () => {
     const failed = planWith([change('error', 'c', { error: { message: 'forbidden' } })]);
-    expect(formatPlanText(failed, { color: false })).toContain('── target app (namespace ns): no changes, 1 error, 0 unchanged');
+    expect(formatPlanText(failed, { color: false })).toContain(
+      '── target app (namespace ns): no changes, 1 error, 0 unchanged',
+    );
     expect(formatPlanMarkdown(failed)).toContain('#### app — no changes, 1 error, 0 unchanged');
   });
 });

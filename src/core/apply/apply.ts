@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ADDITIONAL_NAMESPACES, APPLYSET_ID, applySetId, applySetParent, CONTAINS_GROUP_KINDS, foreignRepository, REPOSITORY, TOOLING } from '../cluster/applyset.js';
+import {
+  ADDITIONAL_NAMESPACES,
+  APPLYSET_ID,
+  applySetId,
+  applySetParent,
+  CONTAINS_GROUP_KINDS,
+  foreignRepository,
+  REPOSITORY,
+  TOOLING,
+} from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
@@ -87,23 +96,34 @@ export function emptyResult(target: string): TargetApplyResult {
 /**
  * `result` may be passed in to see what was written even when the apply fails part-way (rollback reports from it).
  */
-export async function applyTarget(plan: TargetPlan, client: ClusterClient, resources: ResourceMap, options: ApplyOptions, result: TargetApplyResult = emptyResult(plan.target)): Promise<TargetApplyResult> {
+export async function applyTarget(
+  plan: TargetPlan,
+  client: ClusterClient,
+  resources: ResourceMap,
+  options: ApplyOptions,
+  result: TargetApplyResult = emptyResult(plan.target),
+): Promise<TargetApplyResult> {
   // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
   const errors = plan.changes.filter((c) => c.action === 'error');
   const hooks = !options.noHooks;
-  if (errors.length && errors.every((c) => c.error?.status === 403)) await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
+  if (errors.length && errors.every((c) => c.error?.status === 403))
+    await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   refuseUnsafe(plan, options);
   await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   const previous = await refuseForeignInventory(client, plan);
   await refuseOlderCommit(plan, previous, options, result);
-  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace'));
+  const writes = plan.changes.filter(
+    (c) =>
+      !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace'),
+  );
   const deletes = plan.changes.filter((c) => c.action === 'delete');
   const phase = previous === undefined ? 'install' : 'upgrade';
   const hookTimeout = options.hookTimeoutMs ?? options.waitTimeoutMs ?? 5 * 60_000;
   const hookProgress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), signal: options.signal };
   // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
   const runsHooks = (plan.hooks?.length ?? 0) > 0 && (writes.length > 0 || deletes.length > 0) && !options.noHooks;
-  if (options.noHooks && plan.hooks?.length) result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? '' : 's'} skipped (--no-hooks)`);
+  if (options.noHooks && plan.hooks?.length)
+    result.notes.push(`${plan.hooks.length} Helm hook${plan.hooks.length === 1 ? '' : 's'} skipped (--no-hooks)`);
   result.unchanged = plan.changes.filter((c) => c.action === 'unchanged').length;
   for (const c of plan.changes.filter((x) => x.action === 'unchanged')) result.objects.push(record('unchanged', c));
 
@@ -116,22 +136,42 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   const stage = (n: 0 | 1 | 2) => writes.filter((c) => stageOf(c.kind) === n);
   await timed('crds, namespaces, cluster rbac', stage(0), () => applyChanges(stage(0), client, options, result));
   const crds = writes.filter((c) => c.kind === 'CustomResourceDefinition');
-  if (crds.length) await timed('wait for CRDs to be established', crds, () => waitEstablished(client, crds.map((c) => c.name), options.crdTimeoutSeconds, options.signal));
+  if (crds.length)
+    await timed('wait for CRDs to be established', crds, () =>
+      waitEstablished(
+        client,
+        crds.map((c) => c.name),
+        options.crdTimeoutSeconds,
+        options.signal,
+      ),
+    );
   let current = resources;
   if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
   if (runsHooks) {
     await timed(`${phase} hooks (pre)`, [], async () => {
-      result.notes.push(...(await runHooks(plan.hooks!, `pre-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+      result.notes.push(
+        ...(
+          await runHooks(plan.hooks!, `pre-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })
+        ).map((h) => `ran ${h}`),
+      );
     });
   }
   const parent = applySetParent(plan.target, plan.namespace);
   const id = applySetId(parent);
-  const rendered = plan.changes.filter((c) => c.action !== 'delete' && !c.hook).map((c) => c.object!).filter(Boolean);
+  const rendered = plan.changes
+    .filter((c) => c.action !== 'delete' && !c.hook)
+    .map((c) => c.object!)
+    .filter(Boolean);
   const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered), repository: plan.repository };
   // Until the apply finishes, the parent keeps the last finished commit (an interrupted apply must not look done, and
   // the out-of-order guard must not refuse re-applying that commit); the one under way is recorded as pending.
   const recorded = previous?.metadata.annotations ?? {};
-  const unfinished = { commit: recorded[COMMIT_ANNOTATION], digest: recorded[DIGEST_ANNOTATION], applying: options.commit?.sha, repository: plan.repository };
+  const unfinished = {
+    commit: recorded[COMMIT_ANNOTATION],
+    digest: recorded[DIGEST_ANNOTATION],
+    applying: options.commit?.sha,
+    repository: plan.repository,
+  };
   throwIfCancelled(options.signal, 'writing the inventory');
   await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, unfinished);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
@@ -139,12 +179,19 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   if (options.waitTimeoutMs !== undefined) {
     // Not only what this run wrote: an unchanged object an earlier apply left unhealthy (a failed rollout) is waited
     // for too, so re-running a failed apply fails again until it is healthy instead of reporting "No changes".
-    const unchanged = plan.changes.filter((c) => c.action === 'unchanged' && !c.hook && c.object && canBeUnhealthy(c.kind));
-    const written = [...writes, ...unchanged].map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) })).filter((c) => c.resource);
+    const unchanged = plan.changes.filter(
+      (c) => c.action === 'unchanged' && !c.hook && c.object && canBeUnhealthy(c.kind),
+    );
+    const written = [...writes, ...unchanged]
+      .map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) }))
+      .filter((c) => c.resource);
     await timed(WAIT_STAGE, written, () =>
       waitHealthy(client, written, {
         timeoutMs: options.waitTimeoutMs!,
-        onProgress: (pending) => options.onProgress?.(`target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`),
+        onProgress: (pending) =>
+          options.onProgress?.(
+            `target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`,
+          ),
         signal: options.signal,
       }),
     );
@@ -161,7 +208,11 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
   await timed(RECORD_STAGE, [], () => writeParent(client, parent, id, rendered, options.tooling, stamp));
   if (runsHooks) {
     await timed(`${phase} hooks (post)`, [], async () => {
-      result.notes.push(...(await runHooks(plan.hooks!, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })).map((h) => `ran ${h}`));
+      result.notes.push(
+        ...(
+          await runHooks(plan.hooks!, `post-${phase}`, client, current, { timeoutMs: hookTimeout, ...hookProgress })
+        ).map((h) => `ran ${h}`),
+      );
     });
   }
   return result;
@@ -170,30 +221,44 @@ export async function applyTarget(plan: TargetPlan, client: ClusterClient, resou
 function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
   const errors = plan.changes.filter((c) => c.action === 'error');
   if (errors.length) {
-    throw new ApplyError(`${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing of this target was written: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`, {
-      where: `target ${plan.target}`,
-      // One error: its own hint says what to do (a missing namespace, a forbidden right); several: the plan lists them.
-      hint: errors.length === 1 && errors[0]!.error?.hint ? `${errors[0]!.error.hint} (kubeplan diff shows the plan)` : 'run kubeplan diff to see the errors and fix them',
-    });
+    throw new ApplyError(
+      `${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing of this target was written: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`,
+      {
+        where: `target ${plan.target}`,
+        // One error: its own hint says what to do (a missing namespace, a forbidden right); several: the plan lists them.
+        hint:
+          errors.length === 1 && errors[0]!.error?.hint
+            ? `${errors[0]!.error.hint} (kubeplan diff shows the plan)`
+            : 'run kubeplan diff to see the errors and fix them',
+      },
+    );
   }
   const never = new Set(['CustomResourceDefinition', 'Namespace', 'PersistentVolumeClaim']);
-  const replaces = plan.changes.filter((c) => c.action === 'replace' && (never.has(c.kind) || !(options.recreate ?? []).includes(c.kind)));
+  const replaces = plan.changes.filter(
+    (c) => c.action === 'replace' && (never.has(c.kind) || !(options.recreate ?? []).includes(c.kind)),
+  );
   if (replaces.length) {
     const c = replaces[0]!;
-    throw new ApplyError(`${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing of this target was written`, {
-      where: `target ${plan.target}`,
-      hint: never.has(c.kind)
-        ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)`
-        : `revert the field, or allow it with \`apply: {recreate: [${c.kind}]}\` on the target in kubeplan.yaml`,
-    });
+    throw new ApplyError(
+      `${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing of this target was written`,
+      {
+        where: `target ${plan.target}`,
+        hint: never.has(c.kind)
+          ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)`
+          : `revert the field, or allow it with \`apply: {recreate: [${c.kind}]}\` on the target in kubeplan.yaml`,
+      },
+    );
   }
   const kept = plan.changes.filter((c) => c.action !== 'delete').length;
   const deletes = plan.changes.filter((c) => c.action === 'delete').length;
   if (kept === 0 && deletes > 0 && !options.allowEmpty) {
-    throw new ApplyError(`the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing of this target was written`, {
-      where: `target ${plan.target}`,
-      hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
-    });
+    throw new ApplyError(
+      `the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing of this target was written`,
+      {
+        where: `target ${plan.target}`,
+        hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
+      },
+    );
   }
 }
 
@@ -202,17 +267,25 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
   const parent = applySetParent(plan.target, plan.namespace);
   let existing: KubeObject;
   try {
-    existing = (await client.request<KubeObject>('GET', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+    existing = (
+      await client.request<KubeObject>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`,
+      )
+    ).body;
   } catch (error) {
     if (error instanceof ClusterError && error.status === 404) return undefined;
     throw error;
   }
   const tooling = existing.metadata.annotations?.[TOOLING];
   if (tooling !== undefined && !tooling.startsWith('kubeplan/')) {
-    throw new ApplyError(`the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing of this target was written`, {
-      where: `target ${plan.target}`,
-      hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
-    });
+    throw new ApplyError(
+      `the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing of this target was written`,
+      {
+        where: `target ${plan.target}`,
+        hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
+      },
+    );
   }
   // The plan said so already, unless another repository applied in between.
   const foreign = foreignRepository(existing, plan.repository, plan.target);
@@ -229,61 +302,100 @@ export const APPLYING_ANNOTATION = 'kubeplan.dev/applying-commit';
  * Out-of-order merges: a pipeline for an older commit must not roll back what a newer one applied. The parent
  * records the applied commit; applying a commit that is an ancestor of it is refused.
  */
-async function refuseOlderCommit(plan: TargetPlan, parent: KubeObject | undefined, options: ApplyOptions, result: TargetApplyResult): Promise<void> {
+async function refuseOlderCommit(
+  plan: TargetPlan,
+  parent: KubeObject | undefined,
+  options: ApplyOptions,
+  result: TargetApplyResult,
+): Promise<void> {
   const recorded = parent?.metadata.annotations?.[COMMIT_ANNOTATION];
   if (!recorded || !options.commit || recorded === options.commit.sha) return;
   const older = await options.commit.isAncestor(options.commit.sha, recorded);
   if (older === true) {
-    throw new ApplyError(`commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing of this target was written`, {
-      where: `target ${plan.target}`,
-      hint: 'a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)',
-    });
+    throw new ApplyError(
+      `commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing of this target was written`,
+      {
+        where: `target ${plan.target}`,
+        hint: 'a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)',
+      },
+    );
   }
-  if (older === undefined) result.notes.push(`could not check that ${options.commit.sha.slice(0, 12)} is newer than the applied ${recorded.slice(0, 12)} (fetch full history to enable the guard)`);
+  if (older === undefined)
+    result.notes.push(
+      `could not check that ${options.commit.sha.slice(0, 12)} is newer than the applied ${recorded.slice(0, 12)} (fetch full history to enable the guard)`,
+    );
 }
 
-async function applyChanges(changes: Change[], client: ClusterClient, options: ApplyOptions, result: TargetApplyResult, resources?: ResourceMap): Promise<void> {
+async function applyChanges(
+  changes: Change[],
+  client: ClusterClient,
+  options: ApplyOptions,
+  result: TargetApplyResult,
+  resources?: ResourceMap,
+): Promise<void> {
   // Every write settles before the first error is thrown, so the result counts each object that was written.
   const settled = await Promise.allSettled(
     changes.map(async (c) => {
       const info = c.resource ?? resources?.lookup(c.object!);
-      if (!info) throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: 'install its CRD first' });
+      if (!info)
+        throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, {
+          where: `${c.apiVersion} ${objectName(c)}`,
+          hint: 'install its CRD first',
+        });
       try {
         if (c.action === 'replace') await deleteAndWait(client, { ...c, resource: info });
         await serverSideApply(client, info, c.object!, { dryRun: false, force: options.forceConflicts });
       } catch (error) {
         if (error instanceof ClusterError && error.status === 409) {
-          const fields = error.causes.map((x) => `${x.field ?? ''} (${(x.message ?? '').replace(/^conflict with /, 'owned by ')})`).join('; ');
+          const fields = error.causes
+            .map((x) => `${x.field ?? ''} (${(x.message ?? '').replace(/^conflict with /, 'owned by ')})`)
+            .join('; ');
           throw new ApplyError(`conflicts with other field managers: ${fields || error.message}`, {
             where: `${c.apiVersion} ${objectName(c)}`,
             hint: 'let kubeplan take the fields over with --force-conflicts, or stop the other manager from setting them',
           });
         }
-        if (error instanceof ClusterError) throw new ApplyError(error.message, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+        if (error instanceof ClusterError)
+          throw new ApplyError(error.message, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
         throw error;
       }
       if (c.action === 'create') result.created++;
       else if (c.action === 'replace') result.recreated++;
       else result.updated++;
-      result.objects.push(record(c.action === 'create' ? 'created' : c.action === 'replace' ? 'recreated' : 'updated', c));
+      result.objects.push(
+        record(c.action === 'create' ? 'created' : c.action === 'replace' ? 'recreated' : 'updated', c),
+      );
     }),
   );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
-async function waitEstablished(client: ClusterClient, names: string[], timeoutSeconds: number, signal: AbortSignal | undefined): Promise<void> {
+async function waitEstablished(
+  client: ClusterClient,
+  names: string[],
+  timeoutSeconds: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (const name of names) {
     for (;;) {
-      const crd = (await client.request<{ status?: { conditions?: { type: string; status: string; message?: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`)).body;
+      const crd = (
+        await client.request<{ status?: { conditions?: { type: string; status: string; message?: string }[] } }>(
+          'GET',
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`,
+        )
+      ).body;
       const established = crd.status?.conditions?.find((c) => c.type === 'Established');
       if (established?.status === 'True') break;
       if (Date.now() > deadline) {
-        throw new ApplyError(`CustomResourceDefinition ${name} was not Established after ${timeoutSeconds}s${established?.message ? `: ${established.message}` : ''}`, {
-          where: `apiextensions.k8s.io/v1 CustomResourceDefinition ${name}`,
-          hint: 'check the CRD with kubectl describe crd',
-        });
+        throw new ApplyError(
+          `CustomResourceDefinition ${name} was not Established after ${timeoutSeconds}s${established?.message ? `: ${established.message}` : ''}`,
+          {
+            where: `apiextensions.k8s.io/v1 CustomResourceDefinition ${name}`,
+            hint: 'check the CRD with kubectl describe crd',
+          },
+        );
       }
       await sleepUnlessCancelled(250, signal, `CustomResourceDefinition ${name} was Established`);
     }
@@ -304,10 +416,19 @@ async function writeParent(
   id: string,
   objects: KubeObject[],
   tooling: string,
-  record: { commit: string | undefined; digest: string | undefined; repository: string | undefined; applying?: string | undefined },
+  record: {
+    commit: string | undefined;
+    digest: string | undefined;
+    repository: string | undefined;
+    applying?: string | undefined;
+  },
 ): Promise<void> {
-  const groupKinds = [...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind)))].sort();
-  const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace))].sort();
+  const groupKinds = [
+    ...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind))),
+  ].sort();
+  const namespaces = [
+    ...new Set(objects.map((o) => o.metadata.namespace).filter((ns): ns is string => !!ns && ns !== parent.namespace)),
+  ].sort();
   const body: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -326,23 +447,39 @@ async function writeParent(
       },
     },
   };
-  await client.request('PATCH', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`, {
-    query: { fieldManager: 'kubeplan', force: true },
-    body,
-    contentType: 'application/apply-patch+yaml',
-  });
+  await client.request(
+    'PATCH',
+    `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`,
+    {
+      query: { fieldManager: 'kubeplan', force: true },
+      body,
+      contentType: 'application/apply-patch+yaml',
+    },
+  );
 }
 
 async function deleteObject(client: ClusterClient, c: Change): Promise<void> {
   try {
-    await client.request('DELETE', resourcePath(c.resource!, c.namespace, c.name), { query: { propagationPolicy: 'Background' } });
+    await client.request('DELETE', resourcePath(c.resource!, c.namespace, c.name), {
+      query: { propagationPolicy: 'Background' },
+    });
   } catch (error) {
     if (error instanceof ClusterError && error.status === 404) return; // already gone
-    if (error instanceof ClusterError) throw new ApplyError(`cannot prune: ${error.message}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+    if (error instanceof ClusterError)
+      throw new ApplyError(`cannot prune: ${error.message}`, {
+        where: `${c.apiVersion} ${objectName(c)}`,
+        hint: error.hint,
+      });
     throw error;
   }
 }
 
 function record(action: AppliedObject['action'], c: Change): AppliedObject {
-  return { action, apiVersion: c.apiVersion, kind: c.kind, ...(c.namespace ? { namespace: c.namespace } : {}), name: c.name };
+  return {
+    action,
+    apiVersion: c.apiVersion,
+    kind: c.kind,
+    ...(c.namespace ? { namespace: c.namespace } : {}),
+    name: c.name,
+  };
 }

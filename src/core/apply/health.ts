@@ -33,43 +33,57 @@ export function assessHealth(o: KubeObject): Health {
   switch (o.kind) {
     case 'Deployment': {
       const progressing = condition('Progressing');
-      if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') return { state: 'failed', reason: progressing.message ?? 'progress deadline exceeded' };
+      if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded')
+        return { state: 'failed', reason: progressing.message ?? 'progress deadline exceeded' };
       if (stale) return { state: 'pending', reason: 'waiting for the controller to observe the new generation' };
       const want = typeof spec.replicas === 'number' ? spec.replicas : 1;
-      if (n(status.updatedReplicas) < want) return { state: 'pending', reason: `${n(status.updatedReplicas)}/${want} replicas updated` };
-      if (n(status.availableReplicas) < want) return { state: 'pending', reason: `${n(status.availableReplicas)}/${want} replicas available` };
-      if (n(status.replicas) > want) return { state: 'pending', reason: `${n(status.replicas) - want} old replicas terminating` };
+      if (n(status.updatedReplicas) < want)
+        return { state: 'pending', reason: `${n(status.updatedReplicas)}/${want} replicas updated` };
+      if (n(status.availableReplicas) < want)
+        return { state: 'pending', reason: `${n(status.availableReplicas)}/${want} replicas available` };
+      if (n(status.replicas) > want)
+        return { state: 'pending', reason: `${n(status.replicas) - want} old replicas terminating` };
       return { state: 'ready' };
     }
     case 'StatefulSet': {
       if (stale) return { state: 'pending', reason: 'waiting for the controller to observe the new generation' };
       const want = typeof spec.replicas === 'number' ? spec.replicas : 1;
-      if (n(status.readyReplicas) < want) return { state: 'pending', reason: `${n(status.readyReplicas)}/${want} replicas ready` };
-      if (status.updateRevision !== undefined && status.currentRevision !== status.updateRevision) return { state: 'pending', reason: 'rolling update in progress' };
+      if (n(status.readyReplicas) < want)
+        return { state: 'pending', reason: `${n(status.readyReplicas)}/${want} replicas ready` };
+      if (status.updateRevision !== undefined && status.currentRevision !== status.updateRevision)
+        return { state: 'pending', reason: 'rolling update in progress' };
       return { state: 'ready' };
     }
     case 'DaemonSet': {
       if (stale) return { state: 'pending', reason: 'waiting for the controller to observe the new generation' };
       const want = n(status.desiredNumberScheduled);
-      if (n(status.updatedNumberScheduled) < want) return { state: 'pending', reason: `${n(status.updatedNumberScheduled)}/${want} pods updated` };
-      if (n(status.numberAvailable) < want) return { state: 'pending', reason: `${n(status.numberAvailable)}/${want} pods available` };
+      if (n(status.updatedNumberScheduled) < want)
+        return { state: 'pending', reason: `${n(status.updatedNumberScheduled)}/${want} pods updated` };
+      if (n(status.numberAvailable) < want)
+        return { state: 'pending', reason: `${n(status.numberAvailable)}/${want} pods available` };
       return { state: 'ready' };
     }
     case 'Job': {
       const failed = condition('Failed');
-      if (failed?.status === 'True') return { state: 'failed', reason: failed.message ?? failed.reason ?? 'the job failed' };
+      if (failed?.status === 'True')
+        return { state: 'failed', reason: failed.message ?? failed.reason ?? 'the job failed' };
       if (condition('Complete')?.status === 'True') return { state: 'ready' };
       return { state: 'pending', reason: `${n(status.succeeded)} succeeded, ${n(status.active)} active` };
     }
     case 'PersistentVolumeClaim':
-      return status.phase === 'Bound' ? { state: 'ready' } : { state: 'pending', reason: `phase ${String(status.phase ?? 'Pending')}` };
+      return status.phase === 'Bound'
+        ? { state: 'ready' }
+        : { state: 'pending', reason: `phase ${String(status.phase ?? 'Pending')}` };
     case 'CustomResourceDefinition':
-      return condition('Established')?.status === 'True' ? { state: 'ready' } : { state: 'pending', reason: 'not Established yet' };
+      return condition('Established')?.status === 'True'
+        ? { state: 'ready' }
+        : { state: 'pending', reason: 'not Established yet' };
   }
   for (const type of ['Ready', 'Available']) {
     const c = condition(type);
     if (c && c.status !== 'True') {
-      if (c.status === 'False' && /fail|error/i.test(c.reason ?? '')) return { state: 'failed', reason: c.message ?? c.reason ?? `${type} is False` };
+      if (c.status === 'False' && /fail|error/i.test(c.reason ?? ''))
+        return { state: 'failed', reason: c.message ?? c.reason ?? `${type} is False` };
       return { state: 'pending', reason: c.message ?? `${type} is ${c.status}` };
     }
   }
@@ -77,7 +91,24 @@ export function assessHealth(o: KubeObject): Health {
 }
 
 /** Kinds that are ready once written (no rollout, no conditions): an unchanged one needs no health check. */
-const ALWAYS_READY = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy', 'LimitRange', 'ResourceQuota', 'PriorityClass', 'StorageClass', 'IngressClass', 'Namespace', 'Service', 'PodDisruptionBudget']);
+const ALWAYS_READY = new Set([
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NetworkPolicy',
+  'LimitRange',
+  'ResourceQuota',
+  'PriorityClass',
+  'StorageClass',
+  'IngressClass',
+  'Namespace',
+  'Service',
+  'PodDisruptionBudget',
+]);
 
 /** Whether an object of this kind can be unhealthy (kinds outside {@link ALWAYS_READY}, custom resources included). */
 export function canBeUnhealthy(kind: string): boolean {
@@ -107,12 +138,20 @@ export async function waitHealthy(client: ClusterClient, changes: Change[], opti
         try {
           live = (await client.request<KubeObject>('GET', resourcePath(c.resource!, c.namespace, c.name))).body;
         } catch (error) {
-          if (error instanceof ClusterError) throw new ApplyError(`cannot read it back to check its health: ${error.message}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+          if (error instanceof ClusterError)
+            throw new ApplyError(`cannot read it back to check its health: ${error.message}`, {
+              where: `${c.apiVersion} ${objectName(c)}`,
+              hint: error.hint,
+            });
           throw error;
         }
         const deadline = progressDeadline(live, options.timeoutMs);
         const health = assessHealth(live);
-        if (health.state === 'failed') throw new ApplyError(`is unhealthy: ${health.reason}`, { where: `${c.apiVersion} ${objectName(c)}`, hint: 'see its events (kubectl describe) and fix the manifest; the rest of the apply stopped here' });
+        if (health.state === 'failed')
+          throw new ApplyError(`is unhealthy: ${health.reason}`, {
+            where: `${c.apiVersion} ${objectName(c)}`,
+            hint: 'see its events (kubectl describe) and fix the manifest; the rest of the apply stopped here',
+          });
         if (health.state === 'pending') {
           if (Date.now() - started > deadline) {
             throw new ApplyError(`was not healthy after ${Math.round(deadline / 1000)}s: ${health.reason}`, {
@@ -128,9 +167,16 @@ export async function waitHealthy(client: ClusterClient, changes: Change[], opti
     pending = next;
     if (pending.length && options.onProgress && Date.now() - lastReport >= 5000) {
       lastReport = Date.now();
-      options.onProgress(pending.map((c) => ({ name: objectName(c), reason: reasons.get(c) ?? '', seconds: Math.round((Date.now() - started) / 1000) })));
+      options.onProgress(
+        pending.map((c) => ({
+          name: objectName(c),
+          reason: reasons.get(c) ?? '',
+          seconds: Math.round((Date.now() - started) / 1000),
+        })),
+      );
     }
-    if (pending.length) await sleepUnlessCancelled(options.pollMs ?? 1000, options.signal, `${objectName(pending[0]!)} was healthy`);
+    if (pending.length)
+      await sleepUnlessCancelled(options.pollMs ?? 1000, options.signal, `${objectName(pending[0]!)} was healthy`);
   }
 }
 

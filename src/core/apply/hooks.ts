@@ -45,18 +45,29 @@ export async function runHooks(
       ...(resource ? { resource } : {}),
     };
     const where = `${phase} hook ${h.object.apiVersion} ${objectName(change)}`;
-    if (!resource) throw new ApplyError(`the cluster has no kind ${h.object.kind} in ${h.object.apiVersion}`, { where, hint: 'install its CRD first' });
+    if (!resource)
+      throw new ApplyError(`the cluster has no kind ${h.object.kind} in ${h.object.apiVersion}`, {
+        where,
+        hint: 'install its CRD first',
+      });
     const policies = h.hook.deletePolicies.length ? h.hook.deletePolicies : ['before-hook-creation'];
     await refuseForeignObject(client, change, h.object.metadata.labels?.[HOOK_OF] ?? '', where);
     if (policies.includes('before-hook-creation')) await deleteAndWait(client, change);
     try {
       await serverSideApply(client, resource, h.object, { dryRun: false, force: true });
       options.onProgress?.(`running ${where}`);
-      await waitHealthy(client, [change], { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onProgress ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) } : {}) });
+      await waitHealthy(client, [change], {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        ...(options.onProgress
+          ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) }
+          : {}),
+      });
     } catch (error) {
       if (policies.includes('hook-failed')) await deleteAndWait(client, change).catch(() => undefined);
       // `where` names the hook once: the message says only what happened to it.
-      if (error instanceof ApplyError || error instanceof ClusterError) throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
+      if (error instanceof ApplyError || error instanceof ClusterError)
+        throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
       throw error;
     }
     if (policies.includes('hook-succeeded')) await deleteAndWait(client, change);
@@ -98,5 +109,8 @@ export async function deleteAndWait(client: ClusterClient, c: Change): Promise<v
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new ApplyError('was not deleted within 60s (a finalizer?)', { where: `${c.apiVersion} ${objectName(c)}`, hint: 'check its finalizers' });
+  throw new ApplyError('was not deleted within 60s (a finalizer?)', {
+    where: `${c.apiVersion} ${objectName(c)}`,
+    hint: 'check its finalizers',
+  });
 }

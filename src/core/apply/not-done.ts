@@ -14,30 +14,57 @@ export interface NotDone {
   name?: string;
 }
 
-const same = (a: { kind: string; namespace?: string | undefined; name: string }, b: { kind: string; namespace?: string | undefined; name: string }) =>
-  a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
+const same = (
+  a: { kind: string; namespace?: string | undefined; name: string },
+  b: { kind: string; namespace?: string | undefined; name: string },
+) => a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
 
-const of = (step: string, c: Pick<Change, 'apiVersion' | 'kind' | 'namespace' | 'name'>): NotDone => ({ step, apiVersion: c.apiVersion, kind: c.kind, ...(c.namespace ? { namespace: c.namespace } : {}), name: c.name });
+const of = (step: string, c: Pick<Change, 'apiVersion' | 'kind' | 'namespace' | 'name'>): NotDone => ({
+  step,
+  apiVersion: c.apiVersion,
+  kind: c.kind,
+  ...(c.namespace ? { namespace: c.namespace } : {}),
+  name: c.name,
+});
 
 /**
  * What `plan` asked for that `done` (the target's partial result, empty for a target that never started) does not
  * show as done, in the order apply does it.
  */
-export function notDone(plan: TargetPlan, done: TargetApplyResult, options: { wait: boolean; hooks: boolean }): NotDone[] {
+export function notDone(
+  plan: TargetPlan,
+  done: TargetApplyResult,
+  options: { wait: boolean; hooks: boolean },
+): NotDone[] {
   const out: NotDone[] = [];
-  const writes = plan.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'));
+  const writes = plan.changes.filter(
+    (c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'replace'),
+  );
   const deletes = plan.changes.filter((c) => c.action === 'delete');
-  const wrote = (c: Change) => done.objects.some((o) => o.action !== 'unchanged' && o.action !== 'pruned' && same(o, c));
+  const wrote = (c: Change) =>
+    done.objects.some((o) => o.action !== 'unchanged' && o.action !== 'pruned' && same(o, c));
   const pruned = (c: Change) => done.objects.some((o) => o.action === 'pruned' && same(o, c));
   const finished = (stage: string) => done.stages.some((s) => s.name === stage);
   const changes = writes.length + deletes.length > 0;
   const hooks = options.hooks && changes ? (plan.hooks ?? []) : [];
   const ran = (h: NonNullable<TargetPlan['hooks']>[number], when: 'pre' | 'post') =>
-    done.notes.some((n) => new RegExp(`^ran ${when}-(install|upgrade) ${h.object.kind} ${h.object.metadata.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(n));
+    done.notes.some((n) =>
+      new RegExp(
+        `^ran ${when}-(install|upgrade) ${h.object.kind} ${h.object.metadata.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+      ).test(n),
+    );
   const hook = (when: 'pre' | 'post') => {
     for (const h of hooks) {
       const events = h.hook.events.filter((e) => e === `${when}-install` || e === `${when}-upgrade`);
-      if (events.length && !ran(h, when)) out.push(of(`run hook ${events.join(',')}`, { apiVersion: h.object.apiVersion, kind: h.object.kind, namespace: h.object.metadata.namespace, name: h.object.metadata.name }));
+      if (events.length && !ran(h, when))
+        out.push(
+          of(`run hook ${events.join(',')}`, {
+            apiVersion: h.object.apiVersion,
+            kind: h.object.kind,
+            namespace: h.object.metadata.namespace,
+            name: h.object.metadata.name,
+          }),
+        );
     }
   };
   hook('pre');

@@ -10,17 +10,23 @@ export function orderTargets(targets: TargetPlan[]): TargetPlan[] {
   const creates = targets.map((t) => {
     const objects = t.changes.filter((c) => c.action === 'create' && !c.hook && c.object).map((c) => c.object!);
     return {
-      namespaces: new Set(objects.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name)),
+      namespaces: new Set(
+        objects.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name),
+      ),
       kinds: new Set(objects.filter((o) => o.kind === 'CustomResourceDefinition').flatMap(crdKinds)),
     };
   });
   const needs = targets.map((t, i) => {
-    const objects = [...t.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!), ...(t.hooks ?? []).map((h) => h.object)];
+    const objects = [
+      ...t.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!),
+      ...(t.hooks ?? []).map((h) => h.object),
+    ];
     const deps = new Set<number>();
     for (const [j, other] of creates.entries()) {
       if (j === i) continue;
       const namespaces = [t.namespace, ...objects.map((o) => o.metadata.namespace)].filter((n): n is string => !!n);
-      if (namespaces.some((n) => other.namespaces.has(n)) || objects.some((o) => other.kinds.has(kindKey(o)))) deps.add(j);
+      if (namespaces.some((n) => other.namespaces.has(n)) || objects.some((o) => other.kinds.has(kindKey(o))))
+        deps.add(j);
     }
     return deps;
   });

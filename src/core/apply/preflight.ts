@@ -12,28 +12,49 @@ export interface Need {
   namespace: string | undefined;
 }
 
-const CONFIGMAPS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'configmaps', namespaced: true };
-const SECRETS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = { group: '', resource: 'secrets', namespaced: true };
+const CONFIGMAPS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = {
+  group: '',
+  resource: 'configmaps',
+  namespaced: true,
+};
+const SECRETS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = {
+  group: '',
+  resource: 'secrets',
+  namespaced: true,
+};
 
 /** Every (verb, group, resource, namespace) applying this plan needs: create/patch to write, delete to prune, get to wait. */
 export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Need[] {
   const needs = new Map<string, Need>();
-  const add = (verb: string, info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>, namespace: string | undefined) => {
-    const n: Need = { verb, group: info.group, resource: info.resource, namespace: info.namespaced ? namespace : undefined };
+  const add = (
+    verb: string,
+    info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>,
+    namespace: string | undefined,
+  ) => {
+    const n: Need = {
+      verb,
+      group: info.group,
+      resource: info.resource,
+      namespace: info.namespaced ? namespace : undefined,
+    };
     needs.set(`${n.verb}|${n.group}|${n.resource}|${n.namespace ?? ''}`, n);
   };
   for (const c of plan.changes) {
     if (!c.resource) continue;
     // An object the plan could not dry-run (Forbidden) may have to be created.
-    if (c.action === 'create' || c.action === 'error') ['create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
+    if (c.action === 'create' || c.action === 'error')
+      for (const v of ['create', 'patch']) add(v, c.resource!, c.namespace);
     if (c.action === 'update' || c.action === 'adopt') add('patch', c.resource, c.namespace);
-    if (c.action === 'replace') ['delete', 'create', 'patch'].forEach((v) => add(v, c.resource!, c.namespace));
+    if (c.action === 'replace') for (const v of ['delete', 'create', 'patch']) add(v, c.resource!, c.namespace);
     if (c.action === 'delete') add('delete', c.resource, c.namespace);
-    if (waits && ['create', 'update', 'adopt', 'replace', 'error'].includes(c.action)) add('get', c.resource, c.namespace);
+    if (waits && ['create', 'update', 'adopt', 'replace', 'error'].includes(c.action))
+      add('get', c.resource, c.namespace);
   }
   // Hooks are written like release objects and waited for; every delete policy (the default too) deletes them.
   if (hooks) {
-    for (const h of plan.hooks ?? []) if (h.resource) ['create', 'patch', 'get', 'delete'].forEach((v) => add(v, h.resource!, h.object.metadata.namespace));
+    for (const h of plan.hooks ?? [])
+      if (h.resource)
+        for (const v of ['create', 'patch', 'get', 'delete']) add(v, h.resource!, h.object.metadata.namespace);
   }
   const parent = applySetParent(plan.target, plan.namespace);
   for (const verb of ['get', 'create', 'patch']) add(verb, CONFIGMAPS, parent.namespace);
@@ -46,15 +67,24 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
  * Asks the apiserver (SelfSubjectAccessReviews) for every right the apply needs before writing anything; when some
  * are missing, lists them all and prints the Role / ClusterRole and binding that would grant exactly them.
  */
-export async function preflightAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Promise<void> {
+export async function preflightAccess(
+  client: ClusterClient,
+  plan: TargetPlan,
+  waits: boolean,
+  revisions = false,
+  hooks = true,
+): Promise<void> {
   const access = await missingAccess(client, plan, waits, revisions, hooks);
   if (!access) return;
   const { missing, user } = access;
   const lines = missing.map(describeNeed);
-  throw new ApplyError(`the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing of this target was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(access.grant)}`, {
-    where: `target ${plan.target}`,
-    hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
-  });
+  throw new ApplyError(
+    `the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing of this target was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(access.grant)}`,
+    {
+      where: `target ${plan.target}`,
+      hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
+    },
+  );
 }
 
 export interface MissingAccess {
@@ -66,17 +96,34 @@ export interface MissingAccess {
 }
 
 /** The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. */
-export async function missingAccess(client: ClusterClient, plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Promise<MissingAccess | undefined> {
+export async function missingAccess(
+  client: ClusterClient,
+  plan: TargetPlan,
+  waits: boolean,
+  revisions = false,
+  hooks = true,
+): Promise<MissingAccess | undefined> {
   const needs = requiredAccess(plan, waits, revisions, hooks);
   const results = await Promise.all(
     needs.map(async (n) => {
-      const res = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: { resourceAttributes: { verb: n.verb, group: n.group, resource: n.resource, ...(n.namespace ? { namespace: n.namespace } : {}) } },
+      const res = await client.request<{ status?: { allowed?: boolean } }>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: {
+              resourceAttributes: {
+                verb: n.verb,
+                group: n.group,
+                resource: n.resource,
+                ...(n.namespace ? { namespace: n.namespace } : {}),
+              },
+            },
+          },
         },
-      });
+      );
       return { need: n, allowed: res.body.status?.allowed === true };
     }),
   );
@@ -93,9 +140,13 @@ export function describeNeed(n: Need): string {
 
 async function whoAmI(client: ClusterClient): Promise<string | undefined> {
   try {
-    const res = await client.request<{ status?: { userInfo?: { username?: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    });
+    const res = await client.request<{ status?: { userInfo?: { username?: string } } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      },
+    );
     return res.body.status?.userInfo?.username;
   } catch {
     return undefined;
@@ -119,13 +170,35 @@ export function grantYaml(target: string, missing: Need[], user: string | undefi
   const docs: object[] = [];
   const namespaces = [...new Set(missing.map((n) => n.namespace).filter((n): n is string => n !== undefined))].sort();
   for (const ns of namespaces) {
-    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: ns }, rules: rules(missing.filter((n) => n.namespace === ns)) });
-    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [subject] });
+    docs.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: ns },
+      rules: rules(missing.filter((n) => n.namespace === ns)),
+    });
+    docs.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [subject],
+    });
   }
   const cluster = missing.filter((n) => n.namespace === undefined);
   if (cluster.length) {
-    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: rules(cluster) });
-    docs.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [subject] });
+    docs.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name },
+      rules: rules(cluster),
+    });
+    docs.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [subject],
+    });
   }
   return docs.map((d) => `---\n${dump(d, { lineWidth: -1 })}`).join('');
 }

@@ -53,7 +53,10 @@ export class RevisionStore {
 
   /** Every stored revision, oldest first. */
   async list(): Promise<Revision[]> {
-    const res = await this.client.request<{ items: KubeObject[] }>('GET', this.path(), { list: true, query: { labelSelector: `${OF}=${this.parent.name}` } });
+    const res = await this.client.request<{ items: KubeObject[] }>('GET', this.path(), {
+      list: true,
+      query: { labelSelector: `${OF}=${this.parent.name}` },
+    });
     return res.body.items
       .map((s) => {
         const a = s.metadata.annotations ?? {};
@@ -81,10 +84,13 @@ export class RevisionStore {
       if (!Array.isArray(bundle.objects)) throw new Error('no objects in the bundle');
       return bundle.objects;
     } catch (error) {
-      throw new KubeplanError(`revision ${revision.number} of target ${this.target} cannot be read: ${(error as Error).message}`, {
-        where: `Secret ${this.parent.namespace}/${revision.secretName}`,
-        hint: 'roll back to another revision (--to-revision), or delete this Secret if it was edited by hand',
-      });
+      throw new KubeplanError(
+        `revision ${revision.number} of target ${this.target} cannot be read: ${(error as Error).message}`,
+        {
+          where: `Secret ${this.parent.namespace}/${revision.secretName}`,
+          hint: 'roll back to another revision (--to-revision), or delete this Secret if it was edited by hand',
+        },
+      );
     }
   }
 
@@ -92,13 +98,18 @@ export class RevisionStore {
    * Records a successful apply. Returns a note when it was not stored (unchanged since the newest revision, or too
    * big), else the new revision number.
    */
-  async save(objects: KubeObject[], record: { commit: string | undefined; digest: string; rollbackOf?: number }): Promise<{ number?: number; note?: string }> {
+  async save(
+    objects: KubeObject[],
+    record: { commit: string | undefined; digest: string; rollbackOf?: number },
+  ): Promise<{ number?: number; note?: string }> {
     const existing = await this.list();
     const newest = existing.at(-1);
     if (newest && newest.digest === record.digest && record.rollbackOf === undefined) return {};
     const bundle = gzipSync(JSON.stringify({ target: this.target, objects }));
     if (bundle.length > REVISION_LIMIT_BYTES) {
-      return { note: `revision not stored: the bundle is ${Math.round(bundle.length / 1024)} KiB compressed, over the ${REVISION_LIMIT_BYTES / 1024} KiB a rollback can keep` };
+      return {
+        note: `revision not stored: the bundle is ${Math.round(bundle.length / 1024)} KiB compressed, over the ${REVISION_LIMIT_BYTES / 1024} KiB a rollback can keep`,
+      };
     }
     const number = (newest?.number ?? 0) + 1;
     const name = `${this.parent.name}-rev-${number}`;

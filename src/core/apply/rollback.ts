@@ -3,7 +3,7 @@ import type { ResourceMap } from '../cluster/discovery.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
 import type { SecretScrubber } from '../diff/secrets.js';
-import { KubeplanError } from '../errors.js';
+import type { KubeplanError } from '../errors.js';
 import { objectName } from '../report/common.js';
 import { applyTarget, bundleDigest, type ApplyOptions, type TargetApplyResult } from './apply.js';
 import { ApplyError } from './apply-error.js';
@@ -34,32 +34,82 @@ export interface RollbackOptions extends ApplyOptions {
  * the failed apply added are pruned and changed ones are set back). Hooks do not run. With `to: 'newest'` (after a
  * failed apply) and no revision stored yet, there is nothing to return to: undefined.
  */
-export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions & { to: 'newest' }): Promise<RollbackOutcome | undefined>;
-export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions): Promise<RollbackOutcome>;
-export async function rollbackTarget(target: string, namespace: string | undefined, client: ClusterClient, resources: ResourceMap, options: RollbackOptions): Promise<RollbackOutcome | undefined> {
+export async function rollbackTarget(
+  target: string,
+  namespace: string | undefined,
+  client: ClusterClient,
+  resources: ResourceMap,
+  options: RollbackOptions & { to: 'newest' },
+): Promise<RollbackOutcome | undefined>;
+export async function rollbackTarget(
+  target: string,
+  namespace: string | undefined,
+  client: ClusterClient,
+  resources: ResourceMap,
+  options: RollbackOptions,
+): Promise<RollbackOutcome>;
+export async function rollbackTarget(
+  target: string,
+  namespace: string | undefined,
+  client: ClusterClient,
+  resources: ResourceMap,
+  options: RollbackOptions,
+): Promise<RollbackOutcome | undefined> {
   const store = new RevisionStore(client, target, namespace);
   const revisions = await store.list();
   const to =
-    typeof options.to === 'number' ? revisions.find((r) => r.number === options.to) : options.to === 'newest' ? revisions.at(-1) : revisions.at(-2);
+    typeof options.to === 'number'
+      ? revisions.find((r) => r.number === options.to)
+      : options.to === 'newest'
+        ? revisions.at(-1)
+        : revisions.at(-2);
   if (!to && options.to === 'newest' && revisions.length === 0) return undefined;
   if (!to) {
     const known = revisions.map((r) => r.number).join(', ') || 'none';
     throw new ApplyError(
-      typeof options.to === 'number' ? `target ${target} has no revision ${options.to}` : options.to === 'newest' ? `target ${target} has no stored revision to roll back to` : `target ${target} has no revision before the current one`,
-      { where: `target ${target}`, hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}` },
+      typeof options.to === 'number'
+        ? `target ${target} has no revision ${options.to}`
+        : options.to === 'newest'
+          ? `target ${target} has no stored revision to roll back to`
+          : `target ${target} has no revision before the current one`,
+      {
+        where: `target ${target}`,
+        hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}`,
+      },
     );
   }
   options.onProgress?.(`target ${target}: rolling back to revision ${to.number}`);
   const objects = await store.load(to);
-  const set = { target, namespace, manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })) };
-  const plan = await planTargets([set], client, resources, { mode: 'server', modeReason: `rollback to revision ${to.number}`, ignore: options.ignore, policy: options.policy, repository: options.repository, ...(options.scrubber ? { scrubber: options.scrubber } : {}) });
+  const set = {
+    target,
+    namespace,
+    manifests: objects.map((object) => ({ object, source: { file: `revision ${to.number}` } })),
+  };
+  const plan = await planTargets([set], client, resources, {
+    mode: 'server',
+    modeReason: `rollback to revision ${to.number}`,
+    ignore: options.ignore,
+    policy: options.policy,
+    repository: options.repository,
+    ...(options.scrubber ? { scrubber: options.scrubber } : {}),
+  });
   const targetPlan = plan.targets[0]!;
   // The revision's commit is older than the one that failed: the out-of-order guard must let it through.
   const commit = to.commit ? { sha: to.commit, isAncestor: async () => false } : undefined;
-  const result = await applyTarget(targetPlan, client, resources, { ...options, noHooks: true, allowEmpty: true, revisions: true, ...(commit ? { commit } : { commit: undefined }) });
+  const result = await applyTarget(targetPlan, client, resources, {
+    ...options,
+    noHooks: true,
+    allowEmpty: true,
+    revisions: true,
+    ...(commit ? { commit } : { commit: undefined }),
+  });
   let stored: number | undefined;
   if (options.record) {
-    const saved = await store.save(objects, { commit: to.commit, digest: bundleDigest(objects), rollbackOf: to.number });
+    const saved = await store.save(objects, {
+      commit: to.commit,
+      digest: bundleDigest(objects),
+      rollbackOf: to.number,
+    });
     stored = saved.number;
     if (saved.note) result.notes.push(saved.note);
   }
@@ -72,8 +122,12 @@ export function notUndone(failed: TargetApplyResult): string[] {
   for (const o of failed.objects) {
     const name = `${o.apiVersion} ${objectName(o)}`;
     if (o.action === 'recreated') out.push(`${name} was deleted and created again: what it held before is gone`);
-    if (o.action === 'pruned') out.push(`${name} was deleted: the revision creates it again, but not its data (volumes, status, generated values)`);
-    if ((o.action === 'created' || o.action === 'updated' || o.action === 'recreated') && o.kind === 'Job') out.push(`${name} ran: what it did stays`);
+    if (o.action === 'pruned')
+      out.push(
+        `${name} was deleted: the revision creates it again, but not its data (volumes, status, generated values)`,
+      );
+    if ((o.action === 'created' || o.action === 'updated' || o.action === 'recreated') && o.kind === 'Job')
+      out.push(`${name} ran: what it did stays`);
   }
   for (const n of failed.notes.filter((x) => x.startsWith('ran '))) out.push(`hook ${n.slice(4)}: what it did stays`);
   return out;
@@ -88,5 +142,8 @@ export function rolledBackError(error: KubeplanError, outcome: RollbackOutcome, 
     `  rolled back to revision ${outcome.to.number}${outcome.to.commit ? ` (commit ${outcome.to.commit.slice(0, 12)})` : ''}: ${r.created} created, ${r.updated} updated, ${r.pruned} pruned`,
     ...(undone.length ? ['  could not be undone:', ...undone.map((u) => `    - ${u}`)] : []),
   ];
-  return new ApplyError(lines.join('\n'), { where: error.where, hint: `fix the cause and apply again; the cluster is back at revision ${outcome.to.number}${error.hint ? ` (${error.hint})` : ''}` });
+  return new ApplyError(lines.join('\n'), {
+    where: error.where,
+    hint: `fix the cause and apply again; the cluster is back at revision ${outcome.to.number}${error.hint ? ` (${error.hint})` : ''}`,
+  });
 }

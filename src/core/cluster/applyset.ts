@@ -28,7 +28,9 @@ export const ADOPT = 'kubeplan.dev/adopt';
 /** Who owns an ApplySet, for messages: `target NAME (namespace NS)` for kubeplan's, else the parent and its tooling. */
 export async function describeApplySet(client: ClusterClient, id: string): Promise<string> {
   try {
-    const res = await client.request<{ items?: KubeObject[] }>('GET', '/api/v1/configmaps', { query: { labelSelector: `${APPLYSET_ID}=${id}` } });
+    const res = await client.request<{ items?: KubeObject[] }>('GET', '/api/v1/configmaps', {
+      query: { labelSelector: `${APPLYSET_ID}=${id}` },
+    });
     const parent = res.body.items?.[0];
     if (parent) {
       const tooling = parent.metadata.annotations?.[TOOLING] ?? '';
@@ -57,13 +59,21 @@ export function isHookOf(live: KubeObject, id: string): boolean {
   const labels = live.metadata.labels ?? {};
   if (labels[HOOK_OF] !== undefined) return labels[HOOK_OF] === id;
   const managers = (live.metadata.managedFields as { manager?: string }[] | undefined) ?? [];
-  return labels[PART_OF] === undefined && live.metadata.annotations?.['helm.sh/hook'] !== undefined && managers.some((m) => m.manager === 'kubeplan');
+  return (
+    labels[PART_OF] === undefined &&
+    live.metadata.annotations?.['helm.sh/hook'] !== undefined &&
+    managers.some((m) => m.manager === 'kubeplan')
+  );
 }
 
 /** What to say about a live object in a hook's place that is not a hook of this target. */
 export function foreignHookError(live: KubeObject): { message: string; hint: string } {
   const labels = live.metadata.labels ?? {};
-  const owner = labels[HOOK_OF] ? `a hook of another target (ApplySet ${labels[HOOK_OF]})` : labels[PART_OF] ? `part of ApplySet ${labels[PART_OF]}` : 'not a hook of this target';
+  const owner = labels[HOOK_OF]
+    ? `a hook of another target (ApplySet ${labels[HOOK_OF]})`
+    : labels[PART_OF]
+      ? `part of ApplySet ${labels[PART_OF]}`
+      : 'not a hook of this target';
   return {
     message: `a ${live.kind} with this name already exists and is ${owner}; the hook would overwrite or delete it (before-hook-creation), so it does not run`,
     hint: 'rename the hook in the chart; if the object is a leftover you want gone, delete it by hand',
@@ -82,7 +92,9 @@ export function applySetParent(target: string, namespace: string | undefined): A
 
 /** The ApplySet id of a ConfigMap parent, computed exactly as kubectl does. */
 export function applySetId(parent: ApplySetParent): string {
-  const hashed = createHash('sha256').update([parent.name, parent.namespace, 'ConfigMap', ''].join('.')).digest('base64url');
+  const hashed = createHash('sha256')
+    .update([parent.name, parent.namespace, 'ConfigMap', ''].join('.'))
+    .digest('base64url');
   return `applyset-${hashed}-v1`;
 }
 
@@ -98,11 +110,20 @@ export interface Inventory {
 }
 
 /** Reads the inventory: the parent, then one labelled LIST per recorded group-kind and namespace. */
-export async function readInventory(client: ClusterClient, resources: ResourceMap, parent: ApplySetParent): Promise<Inventory> {
+export async function readInventory(
+  client: ClusterClient,
+  resources: ResourceMap,
+  parent: ApplySetParent,
+): Promise<Inventory> {
   const id = applySetId(parent);
   let parentObject: KubeObject;
   try {
-    parentObject = (await client.request<KubeObject>('GET', `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`)).body;
+    parentObject = (
+      await client.request<KubeObject>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`,
+      )
+    ).body;
   } catch (error) {
     if (error instanceof ClusterError && error.status === 404) return { id, parent, exists: false, members: [] };
     throw error;
@@ -118,7 +139,10 @@ export async function readInventory(client: ClusterClient, resources: ResourceMa
     const info = resources.preferred(group, kind);
     if (!info) continue; // the kind is gone from the cluster (its CRD was deleted): nothing left to delete
     const scopes = info.namespaced ? [...new Set(namespaces)] : [undefined];
-    for (const ns of scopes) lists.push(listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os) => os.map((object) => ({ object, info }))));
+    for (const ns of scopes)
+      lists.push(
+        listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os) => os.map((object) => ({ object, info }))),
+      );
   }
   const members = (await Promise.all(lists)).flat();
   return { id, parent, exists: true, members, parentObject };
@@ -136,7 +160,11 @@ function splitList(value: string | undefined): string[] {
  * (older kubeplan) are taken over and get it; a run that cannot tell which repository it is (no `repository:`, CI
  * context or git remote) neither checks nor records one.
  */
-export function foreignRepository(parentObject: KubeObject | undefined, repository: string | undefined, target: string): { message: string; hint: string } | undefined {
+export function foreignRepository(
+  parentObject: KubeObject | undefined,
+  repository: string | undefined,
+  target: string,
+): { message: string; hint: string } | undefined {
   const recorded = parentObject?.metadata.annotations?.[REPOSITORY];
   if (!recorded || !repository || recorded.toLowerCase() === repository.toLowerCase()) return undefined;
   const namespace = parentObject!.metadata.namespace;

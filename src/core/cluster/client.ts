@@ -97,14 +97,21 @@ export class ClusterClient {
     if (options.context) {
       if (!kc.getContextObject(options.context)) {
         throw new UsageError(`context "${options.context}" is not in ${source}`, {
-          hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`,
+          hint: `contexts there: ${
+            kc
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || 'none'
+          }`,
         });
       }
       kc.setCurrentContext(options.context);
     }
     const cluster = kc.getCurrentCluster();
     if (!cluster) {
-      throw new UsageError(`no cluster selected in ${source}`, { hint: 'set current-context in the kubeconfig or pass --context' });
+      throw new UsageError(`no cluster selected in ${source}`, {
+        hint: 'set current-context in the kubeconfig or pass --context',
+      });
     }
     checkPin(cluster, options.pin, kc.getCurrentContext());
     const context = kc.getContextObject(kc.getCurrentContext());
@@ -143,7 +150,11 @@ export class ClusterClient {
   }
 
   /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
-  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', urlPath: string, options: RequestOptions = {}): Promise<Response<T>> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    urlPath: string,
+    options: RequestOptions = {},
+  ): Promise<Response<T>> {
     return this.limiter.run(() => {
       // Checked when the request's turn comes: writes queued behind the concurrency limit are never sent either.
       if (method !== 'GET' && options.query?.dryRun !== 'All') throwIfCancelled(this.signal, `${method} ${urlPath}`);
@@ -196,7 +207,10 @@ export class ClusterClient {
         });
       }
       if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-      if ((status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) && attempt < MAX_ATTEMPTS) {
+      if (
+        (status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) &&
+        attempt < MAX_ATTEMPTS
+      ) {
         this.stats.retries++;
         await sleep(retryDelay(retryAfter, attempt));
         if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
@@ -212,27 +226,43 @@ export class ClusterClient {
 export function caFingerprint(pem: string): string | undefined {
   const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
   if (!body) return undefined;
-  return createHash('sha256').update(Buffer.from(body.replace(/\s+/g, ''), 'base64')).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(body.replace(/\s+/g, ''), 'base64'))
+    .digest('hex');
 }
 
-function checkPin(cluster: { server: string; caData?: string; caFile?: string }, pin: ConnectOptions['pin'], context: string): void {
+function checkPin(
+  cluster: { server: string; caData?: string; caFile?: string },
+  pin: ConnectOptions['pin'],
+  context: string,
+): void {
   if (!pin) return;
   const normalize = (u: string) => u.replace(/\/+$/, '').toLowerCase();
   if (pin.server && normalize(pin.server) !== normalize(cluster.server)) {
-    throw new UsageError(`the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`, {
-      where: `context ${context}`,
-      hint: 'check which kubeconfig or secret this job uses, or update the pinned server',
-    });
+    throw new UsageError(
+      `the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`,
+      {
+        where: `context ${context}`,
+        hint: 'check which kubeconfig or secret this job uses, or update the pinned server',
+      },
+    );
   }
   if (pin.caSha256) {
-    const pem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : cluster.caFile && existsSync(cluster.caFile) ? readFileSync(cluster.caFile, 'utf8') : '';
+    const pem = cluster.caData
+      ? Buffer.from(cluster.caData, 'base64').toString('utf8')
+      : cluster.caFile && existsSync(cluster.caFile)
+        ? readFileSync(cluster.caFile, 'utf8')
+        : '';
     const actual = caFingerprint(pem);
     const wanted = pin.caSha256.replace(/[:\s]/g, '').toLowerCase();
     if (actual !== wanted) {
-      throw new UsageError(`the cluster CA ${actual ? `has sha256 ${actual}` : 'is missing from the kubeconfig'}, not the pinned ${wanted}; nothing was sent`, {
-        where: `context ${context}`,
-        hint: 'a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it',
-      });
+      throw new UsageError(
+        `the cluster CA ${actual ? `has sha256 ${actual}` : 'is missing from the kubeconfig'}, not the pinned ${wanted}; nothing was sent`,
+        {
+          where: `context ${context}`,
+          hint: 'a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it',
+        },
+      );
     }
   }
 }
@@ -241,13 +271,24 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
   if (options.direct) {
     const d = options.direct;
     if (!/^https:\/\//.test(d.server)) {
-      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, { hint: 'write the apiserver URL as kubectl cluster-info prints it' });
+      throw new UsageError(`the cluster server must be an https:// URL, not "${d.server}"`, {
+        hint: 'write the apiserver URL as kubectl cluster-info prints it',
+      });
     }
     if (d.caPem !== undefined && !d.caPem.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new UsageError('the cluster CA is not a PEM certificate', { hint: 'pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint' });
+      throw new UsageError('the cluster CA is not a PEM certificate', {
+        hint: 'pass the CA certificate (-----BEGIN CERTIFICATE-----), not a file name or a fingerprint',
+      });
     }
     kc.loadFromOptions({
-      clusters: [{ name: 'kubeplan', server: d.server, skipTLSVerify: false, ...(d.caPem ? { caData: Buffer.from(d.caPem).toString('base64') } : {}) }],
+      clusters: [
+        {
+          name: 'kubeplan',
+          server: d.server,
+          skipTLSVerify: false,
+          ...(d.caPem ? { caData: Buffer.from(d.caPem).toString('base64') } : {}),
+        },
+      ],
       users: [{ name: 'kubeplan', token: d.token }],
       contexts: [{ name: 'kubeplan', cluster: 'kubeplan', user: 'kubeplan' }],
       currentContext: 'kubeplan',
@@ -274,7 +315,9 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
   }
   for (const [i, file] of files.entries()) {
     if (!existsSync(file)) {
-      throw new UsageError(`kubeconfig ${file} does not exist`, { hint: explicit ? 'check --kubeconfig' : 'check KUBECONFIG' });
+      throw new UsageError(`kubeconfig ${file} does not exist`, {
+        hint: explicit ? 'check --kubeconfig' : 'check KUBECONFIG',
+      });
     }
     try {
       if (i === 0) kc.loadFromFile(file);
@@ -284,7 +327,9 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
         kc.mergeConfig(more, true);
       }
     } catch (error) {
-      throw new UsageError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, { hint: 'check the file is a valid kubeconfig' });
+      throw new UsageError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, {
+        hint: 'check the file is a valid kubeconfig',
+      });
     }
   }
   return files.join(path.delimiter);
@@ -320,7 +365,12 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
   let causes: { field?: string; message?: string; reason?: string }[] = [];
   let missing: { name?: string; kind?: string } | undefined;
   try {
-    const parsed = JSON.parse(text) as { kind?: string; message?: string; reason?: string; details?: { name?: string; kind?: string; causes?: typeof causes } };
+    const parsed = JSON.parse(text) as {
+      kind?: string;
+      message?: string;
+      reason?: string;
+      details?: { name?: string; kind?: string; causes?: typeof causes };
+    };
     if (parsed.kind === 'Status') {
       message = parsed.message ?? message;
       reason = parsed.reason;
@@ -331,7 +381,13 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
     // not JSON: keep the text
   }
   // Writing into a namespace that does not exist is a 404 about the namespace, not about the kind.
-  const namespace = status === 404 && missing?.kind === 'namespaces' && missing.name && !url.pathname.endsWith(`/namespaces/${missing.name}`) ? missing.name : undefined;
+  const namespace =
+    status === 404 &&
+    missing?.kind === 'namespaces' &&
+    missing.name &&
+    !url.pathname.endsWith(`/namespaces/${missing.name}`)
+      ? missing.name
+      : undefined;
   return new ClusterError(message, {
     status,
     reason,
@@ -343,12 +399,15 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
 
 /** An object too large for one apiserver request (checked before sending; 413 is the apiserver's answer). */
 export function tooLarge(bytes: number, where: string): ClusterError {
-  return new ClusterError(`the object is ${(bytes / 1024 / 1024).toFixed(1)} MiB as JSON, more than the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB the apiserver accepts in one request`, {
-    status: 413,
-    reason: 'RequestEntityTooLarge',
-    where,
-    hint: hintFor(413),
-  });
+  return new ClusterError(
+    `the object is ${(bytes / 1024 / 1024).toFixed(1)} MiB as JSON, more than the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB the apiserver accepts in one request`,
+    {
+      status: 413,
+      reason: 'RequestEntityTooLarge',
+      where,
+      hint: hintFor(413),
+    },
+  );
 }
 
 /** What to do when the namespace an object goes into does not exist (and no target of the run creates it). */

@@ -9,7 +9,12 @@ interface ObjectList {
 }
 
 /** Every object of one kind in one namespace (or cluster-wide), page by page; items get apiVersion and kind back. */
-export async function listLiveObjects(client: ClusterClient, info: ResourceInfo, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]> {
+export async function listLiveObjects(
+  client: ClusterClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  labelSelector?: string,
+): Promise<KubeObject[]> {
   const objects: KubeObject[] = [];
   let token: string | undefined;
   const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
@@ -31,22 +36,42 @@ export async function serverSideApply(
   object: KubeObject,
   options: { dryRun: boolean; force: boolean },
 ): Promise<KubeObject> {
-  const res = await client.request<KubeObject>('PATCH', resourcePath(info, object.metadata.namespace, object.metadata.name), {
-    query: { fieldManager: FIELD_MANAGER, force: options.force, dryRun: options.dryRun ? 'All' : undefined },
-    body: object,
-    contentType: 'application/apply-patch+yaml',
-  });
+  const res = await client.request<KubeObject>(
+    'PATCH',
+    resourcePath(info, object.metadata.namespace, object.metadata.name),
+    {
+      query: { fieldManager: FIELD_MANAGER, force: options.force, dryRun: options.dryRun ? 'All' : undefined },
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+    },
+  );
   return res.body;
 }
 
 /** Whether the current credentials may do `verb` on the resource (a SelfSubjectAccessReview). */
-export async function canI(client: ClusterClient, verb: string, info: ResourceInfo, namespace: string | undefined): Promise<boolean> {
-  const res = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-    body: {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { verb, group: info.group, resource: info.resource, ...(info.namespaced && namespace ? { namespace } : {}) } },
+export async function canI(
+  client: ClusterClient,
+  verb: string,
+  info: ResourceInfo,
+  namespace: string | undefined,
+): Promise<boolean> {
+  const res = await client.request<{ status?: { allowed?: boolean } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: {
+            verb,
+            group: info.group,
+            resource: info.resource,
+            ...(info.namespaced && namespace ? { namespace } : {}),
+          },
+        },
+      },
     },
-  });
+  );
   return res.body.status?.allowed === true;
 }

@@ -68,7 +68,12 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const config = loadConfig(options.config, options.cwd);
   let sets: Awaited<ReturnType<typeof renderTargets>>;
   try {
-    sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+    sets = await renderTargets(config, {
+      targets: options.targets,
+      tools: options.tools,
+      env: options.env,
+      cwd: options.cwd,
+    });
   } catch (error) {
     // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error.
     throwIfCancelled(options.signal, 'the render finished; nothing was written');
@@ -80,15 +85,28 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const scrubber = new SecretScrubber();
   const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
   const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
-  const planned = await planTargets(sets, client, resources, { mode: 'server', modeReason: 'apply plans with server-side dry-runs', ignore, policy: policyMap, repository, scrubber, forceConflicts });
+  const planned = await planTargets(sets, client, resources, {
+    mode: 'server',
+    modeReason: 'apply plans with server-side dry-runs',
+    ignore,
+    policy: policyMap,
+    repository,
+    scrubber,
+    forceConflicts,
+  });
   // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first.
   const plan: Plan = { ...planned, targets: orderTargets(planned.targets) };
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
-  const commit = sha ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) } : undefined;
+  const commit = sha
+    ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) }
+    : undefined;
   let stopped: StoppedApply | undefined;
   let stoppedBy: unknown;
-  const steps = (t: TargetPlan, done: TargetApplyResult) => ({ target: t.target, steps: notDone(t, done, { wait: options.waitTimeoutMs !== undefined, hooks: !options.noHooks }) });
+  const steps = (t: TargetPlan, done: TargetApplyResult) => ({
+    target: t.target,
+    steps: notDone(t, done, { wait: options.waitTimeoutMs !== undefined, hooks: !options.noHooks }),
+  });
   if (!options.dryRun) {
     for (const [index, target] of plan.targets.entries()) {
       const policy = policies.get(target.target);
@@ -120,27 +138,48 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         result = await applyTarget(target, client, resources, applyOptions, partial);
         if (rollback) {
           // The revision a later failure rolls back to: what this apply made the cluster hold.
-          const objects = target.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!);
-          const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, { commit: sha, digest: bundleDigest(objects) });
+          const objects = target.changes
+            .filter((c) => c.action !== 'delete' && !c.hook && c.object)
+            .map((c) => c.object!);
+          const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, {
+            commit: sha,
+            digest: bundleDigest(objects),
+          });
           if (saved.number !== undefined) result.notes.push(`stored as revision ${saved.number}`);
           if (saved.note) result.notes.push(saved.note);
         }
       } catch (error) {
         let failure = error;
         // Cancelled: no rollback (it would write), but a report of what was and was not written.
-        if (error instanceof CancelledError) failure = cancelledDuring(error, target, partial, plan.targets.slice(index + 1));
-        const wrote = partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
+        if (error instanceof CancelledError)
+          failure = cancelledDuring(error, target, partial, plan.targets.slice(index + 1));
+        const wrote =
+          partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
         if (rollback && wrote && error instanceof KubeplanError && !(error instanceof CancelledError)) {
           try {
-            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, { ...applyOptions, to: 'newest', ignore, policy: policyMap, repository, record: false, scrubber });
+            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, {
+              ...applyOptions,
+              to: 'newest',
+              ignore,
+              policy: policyMap,
+              repository,
+              record: false,
+              scrubber,
+            });
             failure = outcome
               ? rolledBackError(error, outcome, partial)
-              : new ApplyError(`${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`, { where: error.where, hint: error.hint });
+              : new ApplyError(
+                  `${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`,
+                  { where: error.where, hint: error.hint },
+                );
           } catch (rollbackError) {
-            failure = new ApplyError(`${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`, {
-              where: error.where,
-              hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
-            });
+            failure = new ApplyError(
+              `${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`,
+              {
+                where: error.where,
+                hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
+              },
+            );
           }
         }
         scrubber.scrubError(failure);
@@ -154,21 +193,40 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     }
   }
   const moved = plan.targets.some((t, i) => planned.targets[i]!.target !== t.target);
-  const order = moved ? `targets run in the order ${plan.targets.map((t) => t.target).join(', ')}: a target that creates a Namespace or CRD another one needs runs before it` : undefined;
-  const report = options.output === 'json' ? applyJson(plan, results, options.dryRun, stopped, stoppedBy) : applyText(plan, results, options.dryRun, stopped, order);
+  const order = moved
+    ? `targets run in the order ${plan.targets.map((t) => t.target).join(', ')}: a target that creates a Namespace or CRD another one needs runs before it`
+    : undefined;
+  const report =
+    options.output === 'json'
+      ? applyJson(plan, results, options.dryRun, stopped, stoppedBy)
+      : applyText(plan, results, options.dryRun, stopped, order);
   return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
 }
 
 /** A CancelledError that says what the interrupted target wrote, what it did not, and which targets never started. */
-function cancelledDuring(error: CancelledError, target: TargetPlan, partial: TargetApplyResult, notStarted: TargetPlan[]): CancelledError {
-  const writes = target.changes.filter((c) => !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace')).length;
+function cancelledDuring(
+  error: CancelledError,
+  target: TargetPlan,
+  partial: TargetApplyResult,
+  notStarted: TargetPlan[],
+): CancelledError {
+  const writes = target.changes.filter(
+    (c) =>
+      !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace'),
+  ).length;
   const prunes = target.changes.filter((c) => c.action === 'delete').length;
   const written = partial.created + partial.updated + partial.recreated;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const missing = [writes - written > 0 ? count(writes - written, 'object') : '', prunes - partial.pruned > 0 ? count(prunes - partial.pruned, 'prune') : ''].filter(Boolean);
+  const missing = [
+    writes - written > 0 ? count(writes - written, 'object') : '',
+    prunes - partial.pruned > 0 ? count(prunes - partial.pruned, 'prune') : '',
+  ].filter(Boolean);
   const lines = [
     `cancelled (${error.signalName}): stopped ${error.message.replace(/^cancelled \([^)]*\) /, '')}`,
-    `  written: ${written} of ${count(writes, 'object')}${partial.pruned ? `, ${partial.pruned} of ${count(prunes, 'prune')}` : ''}${partial.objects.filter((o) => o.action !== 'unchanged').map((o) => `\n    ${o.action} ${o.apiVersion} ${objectName(o)}`).join('')}`,
+    `  written: ${written} of ${count(writes, 'object')}${partial.pruned ? `, ${partial.pruned} of ${count(prunes, 'prune')}` : ''}${partial.objects
+      .filter((o) => o.action !== 'unchanged')
+      .map((o) => `\n    ${o.action} ${o.apiVersion} ${objectName(o)}`)
+      .join('')}`,
     `  not written: ${missing.length ? missing.join(', ') : 'nothing (the apply was finishing)'}`,
     ...(notStarted.length ? [`  targets not started: ${notStarted.map((t) => t.target).join(', ')}`] : []),
     '  the inventory records a commit only once its apply has finished: it still names the last finished one until this apply is run again',
@@ -183,12 +241,25 @@ function cancelledDuring(error: CancelledError, target: TargetPlan, partial: Tar
 function cancelledBefore(signal: AbortSignal, plan: Plan, index: number, results: TargetApplyResult[]): CancelledError {
   const reason = cancelReason(signal);
   const done = results.map((r) => r.target);
-  return new CancelledError(reason, `cancelled (${reason}) before target ${plan.targets[index]!.target}${done.length ? ` (finished: ${done.join(', ')})` : ''}; targets not started: ${plan.targets.slice(index).map((t) => t.target).join(', ')}`, {
-    hint: 'run the apply again (re-run the workflow) to apply the rest',
-  });
+  return new CancelledError(
+    reason,
+    `cancelled (${reason}) before target ${plan.targets[index]!.target}${done.length ? ` (finished: ${done.join(', ')})` : ''}; targets not started: ${plan.targets
+      .slice(index)
+      .map((t) => t.target)
+      .join(', ')}`,
+    {
+      hint: 'run the apply again (re-run the workflow) to apply the rest',
+    },
+  );
 }
 
-function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply, order?: string): string {
+function applyText(
+  plan: Plan,
+  results: TargetApplyResult[],
+  dryRun: boolean,
+  stopped?: StoppedApply,
+  order?: string,
+): string {
   if (dryRun) {
     // What apply would write, stage by stage (every change was validated by a server-side dry-run).
     const out: string[] = order ? [`note: ${order}`] : [];
@@ -196,13 +267,25 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, st
     for (const t of plan.targets) {
       out.push(`── target ${t.target}`);
       for (const [n, name] of stages.entries()) {
-        const changes = t.changes.filter((c) => (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace') && stageOf(c.kind) === n);
-        if (changes.length) out.push(`  stage ${name}:`, ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`));
+        const changes = t.changes.filter(
+          (c) =>
+            (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace') &&
+            stageOf(c.kind) === n,
+        );
+        if (changes.length)
+          out.push(
+            `  stage ${name}:`,
+            ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`),
+          );
       }
       const prunes = t.changes.filter((c) => c.action === 'delete');
       if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
       const hooks = hookRows(t);
-      if (hooks.length) out.push('  helm hooks (run around the stages when something changes):', ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`));
+      if (hooks.length)
+        out.push(
+          '  helm hooks (run around the stages when something changes):',
+          ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`),
+        );
       for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
     }
     out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
@@ -211,9 +294,12 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, st
   const out: string[] = order ? [`note: ${order}`] : [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
-    out.push(`── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`);
+    out.push(
+      `── target ${r.target}: ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'no changes'}, ${r.unchanged} unchanged`,
+    );
     for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
-    for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
+    for (const s of r.stages.filter((x) => x.objects > 0))
+      out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
     for (const n of r.notes) out.push(`  note: ${n}`);
   }
   if (stopped) {
@@ -221,29 +307,47 @@ function applyText(plan: Plan, results: TargetApplyResult[], dryRun: boolean, st
     const written = [...results, ...(stopped.target ? [stopped.target] : [])];
     const count = (key: 'created' | 'updated' | 'recreated' | 'pruned') => written.reduce((t, r) => t + r[key], 0);
     const left = stopped.notDone.reduce((t, n) => t + n.steps.length, 0);
-    out.push('', `Stopped before the apply finished: ${count('created')} created, ${count('updated')} updated, ${count('recreated') ? `${count('recreated')} recreated, ` : ''}${count('pruned')} pruned before it stopped; ${left} step${left === 1 ? '' : 's'} not done (listed above). The error follows.`);
+    out.push(
+      '',
+      `Stopped before the apply finished: ${count('created')} created, ${count('updated')} updated, ${count('recreated') ? `${count('recreated')} recreated, ` : ''}${count('pruned')} pruned before it stopped; ${left} step${left === 1 ? '' : 's'} not done (listed above). The error follows.`,
+    );
     return `${out.join('\n')}\n`;
   }
   const total = results.reduce((t, r) => t + r.created + r.updated + r.recreated + r.pruned, 0);
-  out.push('', total === 0 ? 'No changes: the cluster already matches git.' : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`);
+  out.push(
+    '',
+    total === 0
+      ? 'No changes: the cluster already matches git.'
+      : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`,
+  );
   return `${out.join('\n')}\n`;
 }
 
-function describeError(c: { apiVersion: string; kind: string; namespace?: string; name: string; error?: { message: string } }): string {
+function describeError(c: {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  error?: { message: string };
+}): string {
   return `${c.apiVersion} ${objectName(c)}: ${c.error?.message ?? ''}`;
 }
 
 /** The stopped target (what it wrote before it stopped, then what it did not do) and the targets that never started. */
 function stoppedText(stopped: StoppedApply): string[] {
   const out: string[] = [];
-  const step = (n: NotDone) => `    ${n.step.padEnd(9)}${n.kind ? ` ${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}` : ''}`;
+  const step = (n: NotDone) =>
+    `    ${n.step.padEnd(9)}${n.kind ? ` ${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}` : ''}`;
   for (const [i, { target, steps }] of stopped.notDone.entries()) {
     const r = i === 0 ? stopped.target : undefined;
     if (r) {
       const changed = r.objects.filter((o) => o.action !== 'unchanged');
-      out.push(`── target ${target}: STOPPED after ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'writing nothing'}`);
+      out.push(
+        `── target ${target}: STOPPED after ${changed.length ? `${r.created} created, ${r.updated} updated, ${r.recreated ? `${r.recreated} recreated, ` : ''}${r.pruned} pruned` : 'writing nothing'}`,
+      );
       for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
-      for (const s of r.stages.filter((x) => x.objects > 0)) out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
+      for (const s of r.stages.filter((x) => x.objects > 0))
+        out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
       for (const n of r.notes) out.push(`  note: ${n}`);
     } else {
       out.push(`── target ${target}: not started`);
@@ -257,11 +361,26 @@ function stoppedText(stopped: StoppedApply): string[] {
  * `targets`: one entry per target in apply order, with `status` `applied`, `stopped` (failed or cancelled part-way:
  * `objects` lists what it wrote before) or `not started`, and `notDone`: the steps of its plan not done.
  */
-function applyJson(plan: Plan, results: TargetApplyResult[], dryRun: boolean, stopped?: StoppedApply, failure?: unknown): string {
+function applyJson(
+  plan: Plan,
+  results: TargetApplyResult[],
+  dryRun: boolean,
+  stopped?: StoppedApply,
+  failure?: unknown,
+): string {
   const targets = [
     ...results.map((r) => ({ ...r, status: 'applied', notDone: [] as NotDone[] })),
-    ...(stopped?.notDone ?? []).map(({ target, steps }, i) => ({ ...((i === 0 && stopped?.target) || emptyResult(target)), status: i === 0 && stopped?.target ? 'stopped' : 'not started', notDone: steps })),
+    ...(stopped?.notDone ?? []).map(({ target, steps }, i) => ({
+      ...((i === 0 && stopped?.target) || emptyResult(target)),
+      status: i === 0 && stopped?.target ? 'stopped' : 'not started',
+      notDone: steps,
+    })),
   ];
-  const error = failure === undefined ? null : failure instanceof KubeplanError ? { message: failure.message, where: failure.where ?? null, hint: failure.hint ?? null } : { message: String(failure), where: null, hint: null };
+  const error =
+    failure === undefined
+      ? null
+      : failure instanceof KubeplanError
+        ? { message: failure.message, where: failure.where ?? null, hint: failure.hint ?? null }
+        : { message: String(failure), where: null, hint: null };
   return `${JSON.stringify({ version: 1, dryRun, finished: !stopped, plan: plan.summary, targets, error }, null, 2)}\n`;
 }

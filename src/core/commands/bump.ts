@@ -4,7 +4,13 @@ import { loadConfig } from '../config/load-config.js';
 import { EXIT_ERROR } from '../errors.js';
 import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
 import { dockerConfig, RegistryClient } from '../images/registry.js';
-import { formatBumpJson, formatBumpText, type BumpMode, type BumpReport, type PullRequestOutcome } from '../report/bump.js';
+import {
+  formatBumpJson,
+  formatBumpText,
+  type BumpMode,
+  type BumpReport,
+  type PullRequestOutcome,
+} from '../report/bump.js';
 import { publishBumps, type BumpPublisher } from '../images/publish.js';
 
 export interface BumpOptions {
@@ -40,7 +46,11 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host)),
   ];
   const docker = dockerConfig(options.env);
-  const registry = new RegistryClient({ credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]), registries, helpers: docker.helpers });
+  const registry = new RegistryClient({
+    credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]),
+    registries,
+    helpers: docker.helpers,
+  });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');
   // All images' edits together, for --local to write and the text report to show; pull requests edit per image or group.
@@ -54,10 +64,13 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     }
   } else if (options.mode === 'pull-requests') {
     if (!options.publisher) throw new Error('pull-requests mode needs a publisher');
-    pullRequests = await publishBumps(plan, config, options.publisher, { closeStale: options.request.dispatch === undefined });
+    pullRequests = await publishBumps(plan, config, options.publisher, {
+      closeStale: options.request.dispatch === undefined,
+    });
   }
   const report: BumpReport = { mode: options.mode, plan, edits, written, pullRequests };
-  const output = options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
+  const output =
+    options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
   const failed = plan.images.some((i) => i.status === 'error') || pullRequests.some((p) => p.action === 'error');
   return { report, output, exitCode: failed ? EXIT_ERROR : 0 };
 }

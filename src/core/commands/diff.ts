@@ -62,7 +62,9 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     });
   }
   const loaded = loadConfig(options.config, options.cwd);
-  const { config, notices } = options.optInsFrom ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false }) : { config: loaded, notices: [] };
+  const { config, notices } = options.optInsFrom
+    ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false })
+    : { config: loaded, notices: [] };
   for (const notice of notices) options.onNotice?.(notice);
   const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
   const sets = await renderTargets(config, render);
@@ -72,27 +74,56 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
     const { client, resources, ignore, policy, repository } = await openCluster(config, options);
-    const forceConflicts = (target: string) => (options.forceConflicts ?? false) || (config.targets.find((t) => t.name === target)?.apply.forceConflicts ?? false);
+    const forceConflicts = (target: string) =>
+      (options.forceConflicts ?? false) ||
+      (config.targets.find((t) => t.name === target)?.apply.forceConflicts ?? false);
     if (baseSets) {
       const { mode, reason } = await chooseMode(options.mode, client, resources, baseSets);
-      const drift = await planTargets(baseSets, client, resources, { mode, modeReason: reason, ignore, policy, repository });
-      plan = { ...intentPlan(baseSets, sets, options.base!), drift: { mode, targets: drift.targets, summary: drift.summary }, stats: drift.stats };
+      const drift = await planTargets(baseSets, client, resources, {
+        mode,
+        modeReason: reason,
+        ignore,
+        policy,
+        repository,
+      });
+      plan = {
+        ...intentPlan(baseSets, sets, options.base!),
+        drift: { mode, targets: drift.targets, summary: drift.summary },
+        stats: drift.stats,
+      };
     } else {
       const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-      plan = await planTargets(sets, client, resources, { mode, modeReason: reason, ignore, policy, repository, forceConflicts });
+      plan = await planTargets(sets, client, resources, {
+        mode,
+        modeReason: reason,
+        ignore,
+        policy,
+        repository,
+        forceConflicts,
+      });
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
       // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
       if (mode === 'server') {
         for (const t of plan.targets) {
           if (!t.changes.some((c) => c.action !== 'unchanged')) continue;
-          const access = await missingAccess(client, t, true, config.targets.find((x) => x.name === t.target)?.apply.rollback ?? false);
+          const access = await missingAccess(
+            client,
+            t,
+            true,
+            config.targets.find((x) => x.name === t.target)?.apply.rollback ?? false,
+          );
           if (access) t.missingAccess = access;
         }
       }
     }
   }
   if (notices.length > 0) plan.notices = notices;
-  const report = options.output === 'json' ? formatPlanJson(plan) : options.output === 'markdown' ? formatPlanMarkdown(plan) : formatPlanText(plan, { color: options.color });
+  const report =
+    options.output === 'json'
+      ? formatPlanJson(plan)
+      : options.output === 'markdown'
+        ? formatPlanMarkdown(plan)
+        : formatPlanText(plan, { color: options.color });
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
   return { plan, report, exitCode };
@@ -145,9 +176,18 @@ async function chooseMode(
     if (!info) continue;
     const ns = info.namespaced ? (m.object.metadata.namespace ?? client.namespace) : undefined;
     const key = `${info.group}/${info.resource}/${ns ?? ''}`;
-    if (!checks.has(key)) checks.set(key, canI(client, 'patch', info, ns).catch(() => false));
+    if (!checks.has(key))
+      checks.set(
+        key,
+        canI(client, 'patch', info, ns).catch(() => false),
+      );
   }
-  const denied = (await Promise.all([...checks].map(async ([key, allowed]) => ((await allowed) ? undefined : key)))).filter((k) => k !== undefined);
+  const denied = (
+    await Promise.all([...checks].map(async ([key, allowed]) => ((await allowed) ? undefined : key)))
+  ).filter((k) => k !== undefined);
   if (denied.length === 0) return { mode: 'server', reason: 'auto: the credentials may patch every object' };
-  return { mode: 'client', reason: `auto: no patch permission for ${denied.slice(0, 3).join(', ')}${denied.length > 3 ? ', …' : ''}, so read-only comparison` };
+  return {
+    mode: 'client',
+    reason: `auto: no patch permission for ${denied.slice(0, 3).join(', ')}${denied.length > 3 ? ', …' : ''}, so read-only comparison`,
+  };
 }

@@ -55,9 +55,20 @@ export interface DriftResult {
  */
 export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const sets = await renderTargets(config, {
+    targets: options.targets,
+    tools: options.tools,
+    env: options.env,
+    cwd: options.cwd,
+  });
   const { client, resources, ignore, policy, repository } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, { mode: 'client', modeReason: 'drift is read-only', ignore, policy, repository });
+  const plan = await planTargets(sets, client, resources, {
+    mode: 'client',
+    modeReason: 'drift is read-only',
+    ignore,
+    policy,
+    repository,
+  });
   for (const t of plan.targets) for (const c of t.changes) c.diff = relabelDiff(c.diff);
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();
@@ -76,7 +87,11 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
 
 function driftOf(t: TargetPlan): TargetDrift {
   const unmanaged = t.changes.filter((c) => c.joinsInventory === true);
-  const drifted = t.changes.filter((c) => !c.joinsInventory && (c.action === 'update' || c.action === 'create' || c.action === 'delete' || c.action === 'replace'));
+  const drifted = t.changes.filter(
+    (c) =>
+      !c.joinsInventory &&
+      (c.action === 'update' || c.action === 'create' || c.action === 'delete' || c.action === 'replace'),
+  );
   // Per object: the last write by anyone but kubeplan (on the object, not its status) is when it drifted; the target's
   // drift is as old as its oldest drifted object.
   let firstSeen: Date | undefined;
@@ -109,7 +124,12 @@ function relabelDiff(diff: string): string {
 /** The line that closes the text report: what differs, in drift's words. */
 function driftSummaryLine(plan: Plan): string {
   const s = plan.summary;
-  const parts = [`${s.update + s.replace} differ from git`, `${s.create} missing from the cluster`, `${s.delete} no longer in git`, `${s.unchanged} match`];
+  const parts = [
+    `${s.update + s.replace} differ from git`,
+    `${s.create} missing from the cluster`,
+    `${s.delete} no longer in git`,
+    `${s.unchanged} match`,
+  ];
   if (s.error) parts.push(`${s.error} could not be checked`);
   return `Drift: ${parts.join(', ')}.`;
 }
@@ -128,16 +148,34 @@ export function describeDrift(c: Change): string {
         const paths = c.paths.filter((p) => p !== `metadata.labels.${PART_OF}`);
         return `not managed by kubeplan yet (the next apply adds it to the inventory); differs from git: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`;
       }
-      return c.paths.length ? `differs: ${c.paths.slice(0, 5).join(', ')}${c.paths.length > 5 ? ', …' : ''}` : 'differs';
+      return c.paths.length
+        ? `differs: ${c.paths.slice(0, 5).join(', ')}${c.paths.length > 5 ? ', …' : ''}`
+        : 'differs';
   }
 }
 
 /** The tracking-issue body for one target: a summary list, then one section per drifted object. */
 export function formatDriftMarkdown(t: TargetDrift): string {
-  const unmanaged = t.unmanaged.length ? [`${t.unmanaged.length} object${t.unmanaged.length === 1 ? ' is' : 's are'} not managed by kubeplan yet:`, '', ...t.unmanaged.map((c) => `- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(describeDrift(c))}`), ''] : [];
-  if (t.drifted.length === 0 && t.errors.length === 0) return `${[`### kubeplan drift: target ${markdownText(t.target)} matches git.`, ...(unmanaged.length ? ['', ...unmanaged] : [])].join('\n')}\n`;
-  const out = [`### kubeplan drift: target ${markdownText(t.target)}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`, ''];
-  for (const c of [...t.errors, ...t.drifted]) out.push(`- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`);
+  const unmanaged = t.unmanaged.length
+    ? [
+        `${t.unmanaged.length} object${t.unmanaged.length === 1 ? ' is' : 's are'} not managed by kubeplan yet:`,
+        '',
+        ...t.unmanaged.map(
+          (c) => `- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(describeDrift(c))}`,
+        ),
+        '',
+      ]
+    : [];
+  if (t.drifted.length === 0 && t.errors.length === 0)
+    return `${[`### kubeplan drift: target ${markdownText(t.target)} matches git.`, ...(unmanaged.length ? ['', ...unmanaged] : [])].join('\n')}\n`;
+  const out = [
+    `### kubeplan drift: target ${markdownText(t.target)}: ${t.drifted.length} object${t.drifted.length === 1 ? '' : 's'} differ from git`,
+    '',
+  ];
+  for (const c of [...t.errors, ...t.drifted])
+    out.push(
+      `- ${inlineCode(`${c.apiVersion} ${objectName(c)}`)}: ${markdownText(c.error ? `could not be checked: ${c.error.message}` : describeDrift(c))}`,
+    );
   out.push('', ...unmanaged);
   for (const c of t.drifted) out.push(...section(c, undefined, { fullTextHint: '`kubeplan drift -o json`' }));
   return `${out.join('\n')}\n`;
@@ -152,7 +190,12 @@ export function formatOpenMetrics(targets: TargetDrift[], now: Date): string {
     ...targets.map((t) => `kubeplan_drift_objects{${label(t.target)}} ${t.drifted.length}`),
     '# TYPE kubeplan_drift_first_seen_timestamp_seconds gauge',
     '# HELP kubeplan_drift_first_seen_timestamp_seconds When the oldest drift of the target was made (now when unknown).',
-    ...targets.filter((t) => t.drifted.length > 0).map((t) => `kubeplan_drift_first_seen_timestamp_seconds{${label(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1000)}`),
+    ...targets
+      .filter((t) => t.drifted.length > 0)
+      .map(
+        (t) =>
+          `kubeplan_drift_first_seen_timestamp_seconds{${label(t.target)}} ${Math.floor((t.firstSeen ?? now).getTime() / 1000)}`,
+      ),
     '# TYPE kubeplan_drift_check_success gauge',
     '# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.',
     ...targets.map((t) => `kubeplan_drift_check_success{${label(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),

@@ -44,9 +44,16 @@ export interface RenderCommandResult {
  */
 export async function renderCommand(options: RenderCommandOptions): Promise<RenderCommandResult> {
   const loaded = loadConfig(options.config, options.cwd);
-  const { config, notices } = options.optInsFrom ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false }) : { config: loaded, notices: [] };
+  const { config, notices } = options.optInsFrom
+    ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false })
+    : { config: loaded, notices: [] };
   for (const notice of notices) options.onNotice?.(notice);
-  const sets = await renderTargets(config, { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd });
+  const sets = await renderTargets(config, {
+    targets: options.targets,
+    tools: options.tools,
+    env: options.env,
+    cwd: options.cwd,
+  });
   if (options.outDir === undefined) {
     const out = serializeManifestSets(sets, { format: options.format, redactSecrets: !options.showSecrets });
     return { sets, files: [], stdout: out.text, redacted: out.redacted, notices };

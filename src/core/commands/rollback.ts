@@ -24,17 +24,28 @@ export interface RollbackCommandOptions extends ClusterOptions {
  * `kubeplan rollback`: lists a target's stored revisions, or re-applies one (by default the one before the newest)
  * through the same plan and staged apply as `kubeplan apply`, and records it as a new revision.
  */
-export async function rollbackCommand(options: RollbackCommandOptions): Promise<{ report: string; revisions: Revision[]; result?: TargetApplyResult }> {
+export async function rollbackCommand(
+  options: RollbackCommandOptions,
+): Promise<{ report: string; revisions: Revision[]; result?: TargetApplyResult }> {
   const config = loadConfig(options.config, options.cwd);
   const target = config.targets.find((t) => t.name === options.target);
   if (!target) {
-    throw new UsageError(`no target "${options.target}" in ${config.file}`, { where: 'kubeplan rollback --target', hint: `targets: ${config.targets.map((t) => t.name).join(', ')}` });
+    throw new UsageError(`no target "${options.target}" in ${config.file}`, {
+      where: 'kubeplan rollback --target',
+      hint: `targets: ${config.targets.map((t) => t.name).join(', ')}`,
+    });
   }
   const { client, resources, ignore, policy, repository } = await openCluster(config, options);
   const store = new RevisionStore(client, target.name, target.namespace);
   if (options.list) {
     const revisions = await store.list();
-    return { revisions, report: options.output === 'json' ? `${JSON.stringify({ version: 1, target: target.name, revisions }, null, 2)}\n` : listText(target.name, revisions, target.apply.rollback) };
+    return {
+      revisions,
+      report:
+        options.output === 'json'
+          ? `${JSON.stringify({ version: 1, target: target.name, revisions }, null, 2)}\n`
+          : listText(target.name, revisions, target.apply.rollback),
+    };
   }
   const scrubber = new SecretScrubber();
   const outcome = await rollbackTarget(target.name, target.namespace, client, resources, {
@@ -56,10 +67,17 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   });
   const r = outcome.result;
   const revisions = await store.list();
-  if (options.output === 'json') return { revisions, result: r, report: `${JSON.stringify({ version: 1, target: target.name, to: outcome.to, stored: outcome.stored ?? null, result: r }, null, 2)}\n` };
+  if (options.output === 'json')
+    return {
+      revisions,
+      result: r,
+      report: `${JSON.stringify({ version: 1, target: target.name, to: outcome.to, stored: outcome.stored ?? null, result: r }, null, 2)}\n`,
+    };
   const lines = [
     `── target ${target.name}: rolled back to revision ${outcome.to.number}${outcome.to.commit ? ` (commit ${outcome.to.commit.slice(0, 12)})` : ''}: ${r.created} created, ${r.updated} updated, ${r.pruned} pruned, ${r.unchanged} unchanged`,
-    ...r.objects.filter((o) => o.action !== 'unchanged').map((o) => `  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`),
+    ...r.objects
+      .filter((o) => o.action !== 'unchanged')
+      .map((o) => `  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`),
     ...r.notes.map((n) => `  note: ${n}`),
     ...(outcome.stored !== undefined ? [`  recorded as revision ${outcome.stored}`] : []),
   ];
@@ -67,9 +85,24 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
 }
 
 function listText(target: string, revisions: Revision[], enabled: boolean): string {
-  if (revisions.length === 0) return `target ${target}: no stored revisions${enabled ? ' yet' : ' (set apply: {rollback: true} on the target in kubeplan.yaml to keep them)'}\n`;
-  const rows = revisions.map((r, i) => [String(r.number), r.commit ? r.commit.slice(0, 12) : '-', r.appliedAt, String(r.objects), `${Math.max(1, Math.round(r.bytes / 1024))} KiB`, `${r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : ''}${i === revisions.length - 1 ? `${r.rollbackOf !== undefined ? ', ' : ''}current` : ''}`]);
+  if (revisions.length === 0)
+    return `target ${target}: no stored revisions${enabled ? ' yet' : ' (set apply: {rollback: true} on the target in kubeplan.yaml to keep them)'}\n`;
+  const rows = revisions.map((r, i) => [
+    String(r.number),
+    r.commit ? r.commit.slice(0, 12) : '-',
+    r.appliedAt,
+    String(r.objects),
+    `${Math.max(1, Math.round(r.bytes / 1024))} KiB`,
+    `${r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : ''}${i === revisions.length - 1 ? `${r.rollbackOf !== undefined ? ', ' : ''}current` : ''}`,
+  ]);
   const head = ['REVISION', 'COMMIT', 'APPLIED', 'OBJECTS', 'SIZE', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return `${[head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${[head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

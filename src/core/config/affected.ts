@@ -12,7 +12,13 @@ export function targetInputs(target: Target, config: Config): string[] | undefin
   const source = target.source;
   const kustomizeFolders = (dir: string) => {
     try {
-      return checkKustomizationTree(target, dir, config.repoRoot, { allowExecPlugins: true, allowHelmCharts: true, allowRemoteResources: true }, 'any').folders.map(rel);
+      return checkKustomizationTree(
+        target,
+        dir,
+        config.repoRoot,
+        { allowExecPlugins: true, allowHelmCharts: true, allowRemoteResources: true },
+        'any',
+      ).folders.map(rel);
     } catch {
       return undefined;
     }

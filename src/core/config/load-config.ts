@@ -6,7 +6,16 @@ import { ConfigError, ErrorList } from '../errors.js';
 import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
 import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../manifests/input-limits.js';
 import { parseImageRef } from '../images/registry.js';
-import type { ChartRef, Config, HelmSource, ImageConfig, KustomizePolicy, RepoPath, Target, TargetSource } from './types.js';
+import type {
+  ChartRef,
+  Config,
+  HelmSource,
+  ImageConfig,
+  KustomizePolicy,
+  RepoPath,
+  Target,
+  TargetSource,
+} from './types.js';
 import { validate as validateConfig } from './validate-config.generated.js';
 
 export const DEFAULT_CONFIG_FILE = 'kubeplan.yaml';
@@ -28,7 +37,14 @@ interface RawTarget {
   namespace?: string;
   apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean; rollback?: boolean };
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
-  ignore?: { group?: string; kind?: string; name?: string; namespace?: string; paths?: string[]; managers?: string[] }[];
+  ignore?: {
+    group?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    paths?: string[];
+    managers?: string[];
+  }[];
   helm?: RawHelm;
   kustomize?: string;
   manifests?: string;
@@ -38,7 +54,15 @@ interface RawConfig {
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
   helm?: { allowRepositories?: string[] };
-  images?: { name: string; files?: string[]; policy?: TagPolicy; exclude?: string[]; pin?: 'digest'; group?: string; skip?: boolean }[];
+  images?: {
+    name: string;
+    files?: string[];
+    policy?: TagPolicy;
+    exclude?: string[];
+    pin?: 'digest';
+    group?: string;
+    skip?: boolean;
+  }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
   bump?: { labels?: string[]; branchPrefix?: string };
   repository?: string;
@@ -63,7 +87,10 @@ export function loadConfig(configPath: string, cwd: string = process.cwd()): Con
   }
   const decoded = decodeUtf8(bytes);
   if ('invalid' in decoded) {
-    throw new ConfigError('the config file is not valid UTF-8', { where: `${shown}:${decoded.invalid.line}:${decoded.invalid.column}`, hint: UTF8_HINT });
+    throw new ConfigError('the config file is not valid UTF-8', {
+      where: `${shown}:${decoded.invalid.line}:${decoded.invalid.column}`,
+      hint: UTF8_HINT,
+    });
   }
   return parseConfig(decoded.text, file, shown);
 }
@@ -85,11 +112,18 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     );
   }
   const limited = limitedYamlValue(doc);
-  if ('problem' in limited) throw new ConfigError(limited.problem.message, { where: `${shown}:${lineOf(limited.offset)}`, hint: limited.problem.hint });
+  if ('problem' in limited)
+    throw new ConfigError(limited.problem.message, {
+      where: `${shown}:${lineOf(limited.offset)}`,
+      hint: limited.problem.hint,
+    });
   const raw = limited.value;
   const locate = new Locator(doc, lineOf, shown);
   if (raw === null || raw === undefined) {
-    throw new ConfigError('the config file is empty', { where: `${shown}:1`, hint: 'add a `targets:` list (see the README)' });
+    throw new ConfigError('the config file is empty', {
+      where: `${shown}:1`,
+      hint: 'add a `targets:` list (see the README)',
+    });
   }
   validateSchema(raw, locate);
   const config = raw as RawConfig;
@@ -103,10 +137,13 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const firstIndex = seen.get(t.name);
     if (firstIndex !== undefined) {
       errors.push(
-        new ConfigError(`duplicate target name "${t.name}" (first defined at ${locate.where(['targets', firstIndex])})`, {
-          where: locate.where(['targets', i, 'name']),
-          hint: 'give every target a unique name',
-        }),
+        new ConfigError(
+          `duplicate target name "${t.name}" (first defined at ${locate.where(['targets', firstIndex])})`,
+          {
+            where: locate.where(['targets', i, 'name']),
+            hint: 'give every target a unique name',
+          },
+        ),
       );
       return;
     }
@@ -114,13 +151,27 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const resolver = new PathResolver(path.dirname(file), repoRoot, locate, ['targets', i], t.name);
     const source = resolveSource(t, resolver, locate, i);
     errors.push(...resolver.errors);
-    const ignore = (t.ignore ?? []).map((rule) => ({ ...rule, paths: rule.paths ?? [], managers: rule.managers ?? [] }));
-    const apply = { forceConflicts: t.apply?.forceConflicts ?? false, recreate: t.apply?.recreate ?? [], allowEmpty: t.apply?.allowEmpty ?? false, rollback: t.apply?.rollback ?? false };
+    const ignore = (t.ignore ?? []).map((rule) => ({
+      ...rule,
+      paths: rule.paths ?? [],
+      managers: rule.managers ?? [],
+    }));
+    const apply = {
+      forceConflicts: t.apply?.forceConflicts ?? false,
+      recreate: t.apply?.recreate ?? [],
+      allowEmpty: t.apply?.allowEmpty ?? false,
+      rollback: t.apply?.rollback ?? false,
+    };
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
   });
-  const images = readImages(config, locate, errors, path.relative(repoRoot, path.dirname(file)).split(path.sep).join('/'));
+  const images = readImages(
+    config,
+    locate,
+    errors,
+    path.relative(repoRoot, path.dirname(file)).split(path.sep).join('/'),
+  );
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
   return {
     file,
@@ -133,7 +184,12 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     },
     helm: { allowRepositories: config.helm?.allowRepositories ?? [] },
     images,
-    registries: (config.registries ?? []).map((r) => ({ host: r.host, insecure: r.insecure ?? false, endpoint: r.endpoint?.replace(/\/$/, ''), tokenRealm: r.tokenRealm })),
+    registries: (config.registries ?? []).map((r) => ({
+      host: r.host,
+      insecure: r.insecure ?? false,
+      endpoint: r.endpoint?.replace(/\/$/, ''),
+      tokenRealm: r.tokenRealm,
+    })),
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
     ...(config.repository ? { repository: config.repository } : {}),
   };
@@ -145,26 +201,55 @@ function readImages(config: RawConfig, locate: Locator, errors: ConfigError[], b
     const where = locate.where(['images', i]);
     const ref = parseImageRef(image.name);
     if (ref.tag !== undefined || ref.digest !== undefined) {
-      errors.push(new ConfigError(`image "${image.name}" has a tag or digest`, { where: locate.where(['images', i, 'name']), hint: 'write the image name only; the policy chooses the tag' }));
+      errors.push(
+        new ConfigError(`image "${image.name}" has a tag or digest`, {
+          where: locate.where(['images', i, 'name']),
+          hint: 'write the image name only; the policy chooses the tag',
+        }),
+      );
       return [];
     }
     const key = `${ref.registry}/${ref.repository}`;
     const scope = `${key} ${JSON.stringify(image.files ?? null)}`;
     const first = seen.get(scope);
     if (first !== undefined) {
-      errors.push(new ConfigError(`image "${image.name}" is listed twice${image.files ? ' with the same files' : ' without files'} (first at ${locate.where(['images', first])})`, { where, hint: image.files ? 'merge the two entries' : 'merge the two entries, or give one of them files' }));
+      errors.push(
+        new ConfigError(
+          `image "${image.name}" is listed twice${image.files ? ' with the same files' : ' without files'} (first at ${locate.where(['images', first])})`,
+          { where, hint: image.files ? 'merge the two entries' : 'merge the two entries, or give one of them files' },
+        ),
+      );
       return [];
     }
     seen.set(scope, i);
-    const files = image.files ? { globs: image.files, match: image.files.map((g) => globToRegExp(base && base !== '' ? `${base}/${g}` : g)) } : undefined;
+    const files = image.files
+      ? { globs: image.files, match: image.files.map((g) => globToRegExp(base && base !== '' ? `${base}/${g}` : g)) }
+      : undefined;
     const exclude = image.exclude ?? [];
-    const problem = image.policy || exclude.length > 0 ? policyProblem(image.policy ?? DEFAULT_POLICY, exclude) : undefined;
+    const problem =
+      image.policy || exclude.length > 0 ? policyProblem(image.policy ?? DEFAULT_POLICY, exclude) : undefined;
     if (problem) {
-      errors.push(new ConfigError(`image "${image.name}": ${problem}`, { where: locate.where(['images', i, image.policy ? 'policy' : 'exclude']), hint: 'fix the policy (see the README, Image bumps)' }));
+      errors.push(
+        new ConfigError(`image "${image.name}": ${problem}`, {
+          where: locate.where(['images', i, image.policy ? 'policy' : 'exclude']),
+          hint: 'fix the policy (see the README, Image bumps)',
+        }),
+      );
       return [];
     }
     const rules = image.policy || exclude.length > 0 ? { policy: image.policy ?? DEFAULT_POLICY, exclude } : undefined;
-    return [{ name: image.name, key, files, rules, pin: image.pin === 'digest', group: image.group, skip: image.skip ?? false, where }];
+    return [
+      {
+        name: image.name,
+        key,
+        files,
+        rules,
+        pin: image.pin === 'digest',
+        group: image.group,
+        skip: image.skip ?? false,
+        where,
+      },
+    ];
   });
 }
 
@@ -204,7 +289,8 @@ function resolveSource(t: RawTarget, paths: PathResolver, locate: Locator, i: nu
     const h = t.helm;
     const chart = resolveChart(h, paths, at, targetLabel);
     const values = (h.values ?? []).map((v, j) => paths.resolve(v, ['helm', 'values', j], 'file'));
-    const postRender = t.kustomize === undefined ? undefined : paths.resolve(t.kustomize, ['kustomize'], 'kustomization');
+    const postRender =
+      t.kustomize === undefined ? undefined : paths.resolve(t.kustomize, ['kustomize'], 'kustomization');
     if (!chart || values.some((v) => v === undefined) || (t.kustomize !== undefined && !postRender)) return undefined;
     const source: HelmSource = {
       type: 'helm',
@@ -300,20 +386,32 @@ class PathResolver {
     }
     const abs = path.resolve(this.base, value);
     if (!isInside(this.repoRoot, abs)) {
-      return fail(`"${value}" leaves the repository (${this.repoRoot})`, 'keep every path inside the repository that holds kubeplan.yaml');
+      return fail(
+        `"${value}" leaves the repository (${this.repoRoot})`,
+        'keep every path inside the repository that holds kubeplan.yaml',
+      );
     }
     if (!existsSync(abs)) {
-      return fail(`"${value}" does not exist`, `check the path; it is resolved from ${path.relative(process.cwd(), this.base) || '.'}`);
+      return fail(
+        `"${value}" does not exist`,
+        `check the path; it is resolved from ${path.relative(process.cwd(), this.base) || '.'}`,
+      );
     }
     const real = realpathSync(abs);
     if (!isInside(realpathSync(this.repoRoot), real)) {
-      return fail(`"${value}" is a symlink that leaves the repository`, 'replace the symlink with the files it points to');
+      return fail(
+        `"${value}" is a symlink that leaves the repository`,
+        'replace the symlink with the files it points to',
+      );
     }
     const isDir = statSync(real).isDirectory();
     if (kind === 'file' && isDir) return fail(`"${value}" is a folder, not a file`, 'name a values file');
     if (kind !== 'file' && !isDir) return fail(`"${value}" is a file, not a folder`, kindHint(kind));
     if (kind === 'chart' && !existsSync(path.join(abs, 'Chart.yaml'))) {
-      return fail(`"${value}" is not a Helm chart (no Chart.yaml)`, 'point chart at the folder that holds Chart.yaml, or use an oci:// reference or repo');
+      return fail(
+        `"${value}" is not a Helm chart (no Chart.yaml)`,
+        'point chart at the folder that holds Chart.yaml, or use an oci:// reference or repo',
+      );
     }
     if (kind === 'kustomization' && !findKustomizationFile(abs)) {
       return fail(`"${value}" has no kustomization.yaml`, 'point kustomize at a folder holding kustomization.yaml');
@@ -405,7 +503,9 @@ function validateSchema(raw: unknown, locate: Locator): void {
   const all = dedupe(validateConfig.errors ?? []);
   // An anyOf explains itself; the failures of its branches would only repeat it.
   const anyOfPaths = all.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
-  const errors = all.filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p))).map((e) => schemaError(e, raw, locate));
+  const errors = all
+    .filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p)))
+    .map((e) => schemaError(e, raw, locate));
   throw errors.length === 1 ? errors[0]! : new ErrorList(errors);
 }
 
@@ -427,7 +527,10 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const context = describeContext(segments, raw);
   const field = segments.filter((s) => typeof s === 'string').at(-1);
-  const fieldPath = segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+  const fieldPath = segments
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+    .join('')
+    .replace(/^\./, '');
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
@@ -442,7 +545,10 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
       const missing = String((e.params as { missingProperty: string }).missingProperty);
       return new ConfigError(`${context}missing required field "${missing}"`, {
         where: locate.where(segments),
-        hint: missing === 'targets' ? 'add a `targets:` list (see the README)' : `add ${missing}: to ${fieldPath || 'the top level'}`,
+        hint:
+          missing === 'targets'
+            ? 'add a `targets:` list (see the README)'
+            : `add ${missing}: to ${fieldPath || 'the top level'}`,
       });
     }
     case 'pattern':
@@ -454,10 +560,13 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         });
       }
       if (field === 'tokenRealm') {
-        return new ConfigError(`${fieldPath} ${JSON.stringify(e.data)} is not a token service URL kubeplan sends credentials to`, {
-          where: locate.where(segments),
-          hint: 'write the https:// URL of the realm the registry names in its WWW-Authenticate challenge, without a query (http:// only for localhost or 127.x)',
-        });
+        return new ConfigError(
+          `${fieldPath} ${JSON.stringify(e.data)} is not a token service URL kubeplan sends credentials to`,
+          {
+            where: locate.where(segments),
+            hint: 'write the https:// URL of the realm the registry names in its WWW-Authenticate challenge, without a query (http:// only for localhost or 127.x)',
+          },
+        );
       }
       if (field === 'kustomize' || field === 'manifests' || segments.includes('values')) {
         return new ConfigError(`${context}"${String(e.data)}" must be a path relative to the config file`, {
@@ -467,10 +576,13 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
       }
       break;
     case 'type':
-      return new ConfigError(`${context}${fieldPath || 'the config'} must be ${article((e.params as { type: string }).type)}`, {
-        where: locate.where(segments),
-        hint: 'see the config reference in the README or kubeplan.schema.json',
-      });
+      return new ConfigError(
+        `${context}${fieldPath || 'the config'} must be ${article((e.params as { type: string }).type)}`,
+        {
+          where: locate.where(segments),
+          hint: 'see the config reference in the README or kubeplan.schema.json',
+        },
+      );
     case 'anyOf': {
       const options = ((e.schema as { required?: string[] }[] | undefined) ?? []).flatMap((b) => b.required ?? []);
       return new ConfigError(`${context}${fieldPath} needs ${options.map((o) => `"${o}"`).join(' or ')}`, {
@@ -504,7 +616,10 @@ function article(type: string): string {
 function describeContext(segments: (string | number)[], raw: unknown): string {
   if (segments[0] !== 'targets' || typeof segments[1] !== 'number') return '';
   const target = (raw as RawConfig).targets?.[segments[1]] as Partial<RawTarget> | undefined;
-  const name = target && typeof target === 'object' && typeof target.name === 'string' ? `"${target.name}"` : `#${segments[1] + 1}`;
+  const name =
+    target && typeof target === 'object' && typeof target.name === 'string'
+      ? `"${target.name}"`
+      : `#${segments[1] + 1}`;
   return `target ${name}: `;
 }
 

@@ -1,7 +1,6 @@
 /** The validated, resolved form of kubeplan.yaml that the rest of the core consumes. */
 import type { ImageRules } from '../images/policy.js';
 
-
 /** A path from kubeplan.yaml, resolved and checked to stay inside the repository. */
 export interface RepoPath {
   /** Absolute path on disk. */

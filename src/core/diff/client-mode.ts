@@ -23,7 +23,8 @@ export function mergeForClientMode(live: KubeObject, rendered: KubeObject): Kube
   if (owned) removeOwnedUnrendered(merged, owned, rendered);
   if (isSecret(rendered) && rendered.stringData) {
     const data = { ...((merged.data as Record<string, string> | undefined) ?? {}) };
-    for (const [k, v] of Object.entries(rendered.stringData as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString('base64');
+    for (const [k, v] of Object.entries(rendered.stringData as Record<string, unknown>))
+      data[k] = Buffer.from(String(v)).toString('base64');
     merged.data = data;
     delete merged.stringData;
   }
@@ -64,7 +65,9 @@ function overlayList(target: unknown, source: unknown[], path: Path): unknown[] 
     ];
   }
   // Replaced whole: the server fills in its defaults again, so an item keeps only the live fields that are defaults.
-  return source.map((item, i) => withKnownDefaults(structuredClone(item), live.length === source.length ? live[i] : undefined, [...path, i]));
+  return source.map((item, i) =>
+    withKnownDefaults(structuredClone(item), live.length === source.length ? live[i] : undefined, [...path, i]),
+  );
 }
 
 /**
@@ -78,10 +81,12 @@ function mergeKeyOf(source: unknown[], live: unknown[]): ((item: unknown) => str
   const has = (field: string) => objects.every((o) => typeof o[field] === 'string' || typeof o[field] === 'number');
   const protocol = (o: Record<string, unknown>) => String(o.protocol ?? 'TCP');
   if (has('name')) return (o) => `name=${String((o as Record<string, unknown>).name)}`;
-  if (has('containerPort')) return (o) => `${String((o as Record<string, unknown>).containerPort)}/${protocol(o as Record<string, unknown>)}`;
+  if (has('containerPort'))
+    return (o) => `${String((o as Record<string, unknown>).containerPort)}/${protocol(o as Record<string, unknown>)}`;
   if (has('mountPath')) return (o) => `mount=${String((o as Record<string, unknown>).mountPath)}`;
   if (has('devicePath')) return (o) => `device=${String((o as Record<string, unknown>).devicePath)}`;
-  if (has('ip') && objects.every((o) => Array.isArray(o.hostnames))) return (o) => `ip=${String((o as Record<string, unknown>).ip)}`;
+  if (has('ip') && objects.every((o) => Array.isArray(o.hostnames)))
+    return (o) => `ip=${String((o as Record<string, unknown>).ip)}`;
   return undefined;
 }
 
@@ -97,7 +102,11 @@ const ITEM_DEFAULTS: Record<string, (live: unknown, item: Record<string, unknown
   // A StatefulSet's claim templates get their type and an empty status.
   apiVersion: (v, _item, path) => v === 'v1' && path.at(-2) === 'volumeClaimTemplates',
   kind: (v, _item, path) => v === 'PersistentVolumeClaim' && path.at(-2) === 'volumeClaimTemplates',
-  status: (v, _item, path) => path.at(-2) === 'volumeClaimTemplates' && isObject(v) && Object.keys(v).every((k) => k === 'phase') && v.phase === 'Pending',
+  status: (v, _item, path) =>
+    path.at(-2) === 'volumeClaimTemplates' &&
+    isObject(v) &&
+    Object.keys(v).every((k) => k === 'phase') &&
+    v.phase === 'Pending',
 };
 
 function withKnownDefaults(item: unknown, live: unknown, path: Path): unknown {

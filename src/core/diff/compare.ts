@@ -32,7 +32,9 @@ function matches(rendered: unknown, live: unknown, path: Path): boolean {
   if (typeof rendered === 'object') {
     if (typeof live !== 'object' || Array.isArray(live)) return false;
     const liveObject = live as Record<string, unknown>;
-    return Object.entries(rendered as Record<string, unknown>).every(([k, v]) => matches(v, liveObject[k], [...path, k]));
+    return Object.entries(rendered as Record<string, unknown>).every(([k, v]) =>
+      matches(v, liveObject[k], [...path, k]),
+    );
   }
   if (isQuantityPath(path)) return quantitiesEqual(rendered, live);
   return false;
@@ -43,6 +45,7 @@ function stringDataMatches(stringData: unknown, liveData: unknown): boolean {
   if (typeof liveData !== 'object' || liveData === null) return Object.keys(stringData).length === 0;
   const data = liveData as Record<string, unknown>;
   return Object.entries(stringData as Record<string, unknown>).every(
-    ([k, v]) => typeof v === 'string' && typeof data[k] === 'string' && Buffer.from(data[k], 'base64').toString('utf8') === v,
+    ([k, v]) =>
+      typeof v === 'string' && typeof data[k] === 'string' && Buffer.from(data[k], 'base64').toString('utf8') === v,
   );
 }

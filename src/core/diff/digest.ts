@@ -7,7 +7,11 @@ import type { SecretKeyChange } from './secrets.js';
  * One-line summaries a reviewer reads before the raw diff: `image web: shop:2.4.0 → 2.4.1`, `replicas 1 → 3`,
  * `env web: +LOG_LEVEL`, `data: +KEY ~KEY -KEY`. Falls back to the changed field paths.
  */
-export function digest(before: KubeObject | undefined, after: KubeObject | undefined, secretKeys: SecretKeyChange[] = []): string[] {
+export function digest(
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+  secretKeys: SecretKeyChange[] = [],
+): string[] {
   const lines: string[] = [];
   if (!before || !after) return lines;
   const podA = podSpec(before);
@@ -19,23 +23,30 @@ export function digest(before: KubeObject | undefined, after: KubeObject | undef
       for (const [name, cb] of b) {
         const ca = a.get(name);
         if (!ca) {
-          lines.push(`${field === 'containers' ? 'container' : 'init container'} +${name}${typeof cb.image === 'string' ? ` (${cb.image})` : ''}`);
+          lines.push(
+            `${field === 'containers' ? 'container' : 'init container'} +${name}${typeof cb.image === 'string' ? ` (${cb.image})` : ''}`,
+          );
           continue;
         }
         if (ca.image !== cb.image) lines.push(`image ${name}: ${imageChange(String(ca.image), String(cb.image))}`);
         const env = keyedChanges(namedValues(ca.env), namedValues(cb.env));
         if (env) lines.push(`env ${name}: ${env}`);
-        if (JSON.stringify(ca.resources ?? {}) !== JSON.stringify(cb.resources ?? {})) lines.push(`resources ${name} changed`);
+        if (JSON.stringify(ca.resources ?? {}) !== JSON.stringify(cb.resources ?? {}))
+          lines.push(`resources ${name} changed`);
       }
-      for (const name of a.keys()) if (!b.has(name)) lines.push(`${field === 'containers' ? 'container' : 'init container'} -${name}`);
+      for (const name of a.keys())
+        if (!b.has(name)) lines.push(`${field === 'containers' ? 'container' : 'init container'} -${name}`);
     }
   }
   const replicasA = (before.spec as { replicas?: unknown } | undefined)?.replicas;
   const replicasB = (after.spec as { replicas?: unknown } | undefined)?.replicas;
-  if (replicasA !== replicasB && (replicasA !== undefined || replicasB !== undefined)) lines.push(`replicas ${String(replicasA ?? '-')} → ${String(replicasB ?? '-')}`);
+  if (replicasA !== replicasB && (replicasA !== undefined || replicasB !== undefined))
+    lines.push(`replicas ${String(replicasA ?? '-')} → ${String(replicasB ?? '-')}`);
   if (isSecret(after)) {
     const order = { added: 0, changed: 1, removed: 2, unchanged: 3 };
-    const changed = secretKeys.filter((k) => k.change !== 'unchanged').sort((a, b) => order[a.change] - order[b.change]);
+    const changed = secretKeys
+      .filter((k) => k.change !== 'unchanged')
+      .sort((a, b) => order[a.change] - order[b.change]);
     if (changed.length) lines.push(`data: ${changed.map((k) => `${symbol(k.change)}${k.key}`).join(' ')}`);
   } else if (after.kind === 'ConfigMap' && after.apiVersion === 'v1') {
     const data = keyedChanges(asStrings(before.data), asStrings(after.data));
@@ -71,7 +82,9 @@ function containers(list: unknown): Map<string, Record<string, unknown>> {
 
 function namedValues(list: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (Array.isArray(list)) for (const e of list) if (isPlainObject(e) && typeof e.name === 'string') out[e.name] = JSON.stringify({ ...e, name: undefined });
+  if (Array.isArray(list))
+    for (const e of list)
+      if (isPlainObject(e) && typeof e.name === 'string') out[e.name] = JSON.stringify({ ...e, name: undefined });
   return out;
 }
 

@@ -37,8 +37,22 @@ export function toDiffYaml(object: unknown): string {
 }
 
 /** A unified diff between the YAML of two objects (either may be absent: create or delete). */
-export function unifiedDiff(name: string, before: unknown, after: unknown, labels: [string, string] = ['live', 'planned'], context = 3): string {
-  const patch = createTwoFilesPatch(`${labels[0]}/${name}`, `${labels[1]}/${name}`, toDiffYaml(before), toDiffYaml(after), undefined, undefined, { context });
+export function unifiedDiff(
+  name: string,
+  before: unknown,
+  after: unknown,
+  labels: [string, string] = ['live', 'planned'],
+  context = 3,
+): string {
+  const patch = createTwoFilesPatch(
+    `${labels[0]}/${name}`,
+    `${labels[1]}/${name}`,
+    toDiffYaml(before),
+    toDiffYaml(after),
+    undefined,
+    undefined,
+    { context },
+  );
   // Drop the `Index:` / `===` preamble that diff adds; keep ---/+++ and the hunks.
   return patch
     .split('\n')

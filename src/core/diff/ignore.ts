@@ -31,7 +31,9 @@ export function applyIgnoreRules(
       for (const side of sides) removed = removePointer(side, pointer) || removed;
       if (removed) hidden[`ignore ${pointer}`] = (hidden[`ignore ${pointer}`] ?? 0) + 1;
     }
-    const entries = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as ManagedFieldsEntry[]) : [];
+    const entries = Array.isArray(live.metadata.managedFields)
+      ? (live.metadata.managedFields as ManagedFieldsEntry[])
+      : [];
     for (const entry of entries) {
       if (!entry.manager || !rule.managers.includes(entry.manager) || !entry.fieldsV1) continue;
       let removed = false;
@@ -90,7 +92,9 @@ export function removeFields(node: unknown, fields: FieldsV1): boolean {
       const index = node.findIndex((el) =>
         key.startsWith('v:')
           ? isDeepStrictEqual(el, match)
-          : el && typeof el === 'object' && Object.entries(match as object).every(([k, v]) => isDeepStrictEqual((el as Record<string, unknown>)[k], v)),
+          : el &&
+            typeof el === 'object' &&
+            Object.entries(match as object).every(([k, v]) => isDeepStrictEqual((el as Record<string, unknown>)[k], v)),
       );
       if (index === -1) continue;
       if (isLeaf(child) || key.startsWith('v:')) {

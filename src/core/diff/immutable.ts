@@ -12,7 +12,14 @@ const IMMUTABLE: Record<string, string[]> = {
   'apps/StatefulSet': ['spec.selector', 'spec.serviceName', 'spec.volumeClaimTemplates', 'spec.podManagementPolicy'],
   'batch/Job': ['spec.selector', 'spec.template', 'spec.completions', 'spec.completionMode'],
   '/Service': ['spec.clusterIP', 'spec.clusterIPs', 'spec.ipFamilies'],
-  '/PersistentVolumeClaim': ['spec.storageClassName', 'spec.accessModes', 'spec.volumeName', 'spec.volumeMode', 'spec.selector', 'spec.dataSource'],
+  '/PersistentVolumeClaim': [
+    'spec.storageClassName',
+    'spec.accessModes',
+    'spec.volumeName',
+    'spec.volumeMode',
+    'spec.selector',
+    'spec.dataSource',
+  ],
   '/ConfigMap': [],
   'storage.k8s.io/StorageClass': ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'],
   'rbac.authorization.k8s.io/RoleBinding': ['roleRef'],
@@ -37,9 +44,16 @@ export function immutableChanges(live: KubeObject, planned: KubeObject): string[
 
 /** Whether deleting this object destroys data or other objects (Namespaces, CRDs, PVCs, PVs). */
 export function isDestructiveDelete(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
-  return ['/Namespace', 'apiextensions.k8s.io/CustomResourceDefinition', '/PersistentVolumeClaim', '/PersistentVolume'].includes(key(object));
+  return [
+    '/Namespace',
+    'apiextensions.k8s.io/CustomResourceDefinition',
+    '/PersistentVolumeClaim',
+    '/PersistentVolume',
+  ].includes(key(object));
 }
 
 function get(object: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
 }

@@ -11,7 +11,11 @@ import { countChanges, type Change, type TargetPlan } from './types.js';
  * The intent diff: what the change does to the rendered objects, base render → head render, with no cluster. A
  * target only in head is all creates; only in base, all deletes.
  */
-export function planIntent(baseSets: ManifestSet[], headSets: ManifestSet[], masker: SecretMasker = new SecretMasker()): TargetPlan[] {
+export function planIntent(
+  baseSets: ManifestSet[],
+  headSets: ManifestSet[],
+  masker: SecretMasker = new SecretMasker(),
+): TargetPlan[] {
   const names = [...new Set([...headSets.map((s) => s.target), ...baseSets.map((s) => s.target)])];
   return names.map((name) => {
     const head = headSets.find((s) => s.target === name);
@@ -22,11 +26,22 @@ export function planIntent(baseSets: ManifestSet[], headSets: ManifestSet[], mas
     const changes: Change[] = [];
     for (const [k, m] of after) changes.push(compare(before.get(k), m, masker, hidden));
     for (const [k, m] of before) if (!after.has(k)) changes.push(compare(m, undefined, masker, hidden));
-    return { target: name, namespace: head?.namespace ?? base?.namespace, changes, summary: countChanges(changes), hidden };
+    return {
+      target: name,
+      namespace: head?.namespace ?? base?.namespace,
+      changes,
+      summary: countChanges(changes),
+      hidden,
+    };
   });
 }
 
-function compare(base: Manifest | undefined, head: Manifest | undefined, masker: SecretMasker, hidden: HiddenCounts): Change {
+function compare(
+  base: Manifest | undefined,
+  head: Manifest | undefined,
+  masker: SecretMasker,
+  hidden: HiddenCounts,
+): Change {
   const m = (head ?? base)!;
   const o = m.object;
   const before = base ? masker.mask(stripNoise(base.object, hidden) as KubeObject) : undefined;
@@ -44,7 +59,14 @@ function compare(base: Manifest | undefined, head: Manifest | undefined, masker:
     ...(m.hook ? { hook: m.hook } : {}),
     paths,
     digest: action === 'update' ? digest(before, after, secrets) : [],
-    diff: action === 'unchanged' ? '' : unifiedDiff(`${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`, ...labelSecretPair(before, after), ['base', 'head']),
+    diff:
+      action === 'unchanged'
+        ? ''
+        : unifiedDiff(
+            `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
+            ...labelSecretPair(before, after),
+            ['base', 'head'],
+          ),
     ...(secrets ? { secrets } : {}),
     via: 'intent',
   };

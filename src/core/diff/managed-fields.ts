@@ -40,17 +40,24 @@ export function ownedButNotRendered(fields: FieldsV1, rendered: unknown, path: s
       else missing.push(...ownedButNotRendered(child, value, [...path, body]));
     } else if (kind === 'k:') {
       const keyFields = safeParse(body);
-      const item = Array.isArray(rendered) && isObject(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : undefined;
-      const label = `[${Object.entries(isObject(keyFields) ? keyFields : {}).map(([k, v]) => `${k}=${String(v)}`).join(',')}]`;
+      const item =
+        Array.isArray(rendered) && isObject(keyFields) ? rendered.find((el) => matchesKey(el, keyFields)) : undefined;
+      const label = `[${Object.entries(isObject(keyFields) ? keyFields : {})
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',')}]`;
       if (item === undefined) missing.push(join(path) + label);
       else missing.push(...ownedButNotRendered(child, item, [...path.slice(0, -1), `${path.at(-1) ?? ''}${label}`]));
     } else if (kind === 'v:') {
       const value = safeParse(body);
-      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value))) missing.push(`${join(path)}[${body}]`);
+      if (!Array.isArray(rendered) || !rendered.some((el) => isDeepStrictEqual(el, value)))
+        missing.push(`${join(path)}[${body}]`);
     } else if (kind === 'i:') {
       const index = Number(body);
       if (!Array.isArray(rendered) || index >= rendered.length) missing.push(`${join(path)}[${index}]`);
-      else missing.push(...ownedButNotRendered(child, rendered[index], [...path.slice(0, -1), `${path.at(-1) ?? ''}[${index}]`]));
+      else
+        missing.push(
+          ...ownedButNotRendered(child, rendered[index], [...path.slice(0, -1), `${path.at(-1) ?? ''}[${index}]`]),
+        );
     }
   }
   return missing;
@@ -80,7 +87,8 @@ export function removeOwnedUnrendered(live: unknown, fields: FieldsV1, rendered:
       else removeOwnedUnrendered(live[index], child, item);
     } else if (kind === 'v:') {
       const value = safeParse(body);
-      if (!Array.isArray(live) || (Array.isArray(rendered) && rendered.some((el) => isDeepStrictEqual(el, value)))) continue;
+      if (!Array.isArray(live) || (Array.isArray(rendered) && rendered.some((el) => isDeepStrictEqual(el, value))))
+        continue;
       const index = live.findIndex((el) => isDeepStrictEqual(el, value));
       if (index !== -1) live.splice(index, 1);
     }
@@ -96,7 +104,9 @@ const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
 function matchesKey(element: unknown, keyFields: Record<string, unknown>): boolean {
   return (
     isObject(element) &&
-    Object.entries(keyFields).every(([k, v]) => (element[k] === undefined && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v)))
+    Object.entries(keyFields).every(([k, v]) =>
+      element[k] === undefined && k in KEY_DEFAULTS ? KEY_DEFAULTS[k] === v : isDeepStrictEqual(element[k], v),
+    )
   );
 }
 

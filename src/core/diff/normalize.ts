@@ -7,8 +7,18 @@ export interface HiddenCounts {
   [rule: string]: number;
 }
 
-const METADATA_NOISE = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink'] as const;
-const ANNOTATION_NOISE = ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision'] as const;
+const METADATA_NOISE = [
+  'managedFields',
+  'resourceVersion',
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'selfLink',
+] as const;
+const ANNOTATION_NOISE = [
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+] as const;
 
 /** A deep copy without noise; `hidden` counts each rule that removed something. */
 export function stripNoise(object: Record<string, unknown>, hidden: HiddenCounts = {}): Record<string, unknown> {

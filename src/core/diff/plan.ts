@@ -13,12 +13,32 @@ import { changedPaths, unifiedDiff } from './field-diff.js';
 import { applyIgnoreRules } from './ignore.js';
 import { immutableChanges, isDestructiveDelete } from './immutable.js';
 import type { IgnoreRule, TargetPolicy } from '../config/types.js';
-import { ADOPT, applySetId, applySetParent, describeApplySet, foreignHookError, foreignRepository, HOOK_OF, isHookOf, PART_OF, readInventory } from '../cluster/applyset.js';
+import {
+  ADOPT,
+  applySetId,
+  applySetParent,
+  describeApplySet,
+  foreignHookError,
+  foreignRepository,
+  HOOK_OF,
+  isHookOf,
+  PART_OF,
+  readInventory,
+} from '../cluster/applyset.js';
 import { appliedFields, ownedButNotRendered } from './managed-fields.js';
 import { mergeForClientMode } from './client-mode.js';
 import { stripNoise, type HiddenCounts } from './normalize.js';
 import { labelSecretPair, SecretMasker, secretKeyChanges, SecretScrubber } from './secrets.js';
-import { countChanges, HOOK_PHASES, type Change, type DiffMode, type ObjectError, type Plan, type PlannedHook, type TargetPlan } from './types.js';
+import {
+  countChanges,
+  HOOK_PHASES,
+  type Change,
+  type DiffMode,
+  type ObjectError,
+  type Plan,
+  type PlannedHook,
+  type TargetPlan,
+} from './types.js';
 
 export interface PlanOptions {
   mode: DiffMode;
@@ -56,7 +76,12 @@ interface Resolved {
  * the fast path (nothing changed, no request) or a server-side dry-run (server mode) / a field comparison (client
  * mode). Errors are recorded per object; the other objects are still planned.
  */
-export async function planTargets(sets: ManifestSet[], client: ClusterClient, resources: ResourceMap, options: PlanOptions): Promise<Plan> {
+export async function planTargets(
+  sets: ManifestSet[],
+  client: ClusterClient,
+  resources: ResourceMap,
+  options: PlanOptions,
+): Promise<Plan> {
   const before = { ...client.stats };
   const masker = new SecretMasker();
   const scrubber = options.scrubber ?? new SecretScrubber();
@@ -69,7 +94,9 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
     const policy = options.policy?.get(set.target);
     return set.manifests
       .filter((m) => !m.hook)
-      .map((m) => enforcePolicy(resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace), policy));
+      .map((m) =>
+        enforcePolicy(resolveManifest(withInventoryLabel(m, id), resources, pendingKinds, client.namespace), policy),
+      );
   });
   rejectSharedObjects(resolved, sets);
   const live = await listLive(client, resolved.flat());
@@ -77,7 +104,10 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
   const newNamespaces = new Set(
     resolved
       .flat()
-      .filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1' && !live.objects.has(objectIdentity(r.object)))
+      .filter(
+        (r) =>
+          r.object.kind === 'Namespace' && r.object.apiVersion === 'v1' && !live.objects.has(objectIdentity(r.object)),
+      )
       .map((r) => r.object.metadata.name),
   );
   const targets: TargetPlan[] = [];
@@ -89,18 +119,48 @@ export async function planTargets(sets: ManifestSet[], client: ClusterClient, re
       resolved[i]!.map(async (r) => {
         // Count hidden fields only for objects the report shows.
         const own: HiddenCounts = {};
-        const change = await planObject(r, { client, live, newNamespaces, masker, hidden: own, mode: options.mode, ignore: options.ignore?.get(set.target) ?? [], describeSet, forceConflicts: options.forceConflicts?.(set.target) ?? false });
+        const change = await planObject(r, {
+          client,
+          live,
+          newNamespaces,
+          masker,
+          hidden: own,
+          mode: options.mode,
+          ignore: options.ignore?.get(set.target) ?? [],
+          describeSet,
+          forceConflicts: options.forceConflicts?.(set.target) ?? false,
+        });
         for (const [rule, n] of Object.entries(own)) {
           if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
         }
         return change;
       }),
     );
-    changes.push(...(await planDeletions(set, resolved[i]!, client, resources, masker, hidden, options.policy?.get(set.target), options.repository, scrubber)));
+    changes.push(
+      ...(await planDeletions(
+        set,
+        resolved[i]!,
+        client,
+        resources,
+        masker,
+        hidden,
+        options.policy?.get(set.target),
+        options.repository,
+        scrubber,
+      )),
+    );
     const hooks = await planHooks(set, resources, pendingKinds, client, options.policy?.get(set.target));
     changes.push(...hooks.errors);
     if (hooks.planned.length) hidden['Helm hooks (run by apply around its stages, not diffed)'] = hooks.planned.length;
-    targets.push({ target: set.target, namespace: set.namespace, changes, summary: countChanges(changes), hidden, hooks: hooks.planned, ...(options.repository ? { repository: options.repository } : {}) });
+    targets.push({
+      target: set.target,
+      namespace: set.namespace,
+      changes,
+      summary: countChanges(changes),
+      hidden,
+      hooks: hooks.planned,
+      ...(options.repository ? { repository: options.repository } : {}),
+    });
   }
   const changes = targets.flatMap((t) => t.changes);
   for (const c of changes) scrubChange(c, scrubber);
@@ -134,10 +194,16 @@ async function planHooks(
   const id = applySetId(applySetParent(set.target, set.namespace));
   const planned: PlannedHook[] = [];
   const errors: Change[] = [];
-  const runs = set.manifests.filter((m) => m.hook && m.hook.events.some((e) => (HOOK_PHASES as readonly string[]).includes(e)));
+  const runs = set.manifests.filter((m) => m.hook?.events.some((e) => (HOOK_PHASES as readonly string[]).includes(e)));
   await Promise.all(
     runs.map(async (m) => {
-      const labelled = { ...m, object: { ...m.object, metadata: { ...m.object.metadata, labels: { ...m.object.metadata.labels, [HOOK_OF]: id } } } };
+      const labelled = {
+        ...m,
+        object: {
+          ...m.object,
+          metadata: { ...m.object.metadata, labels: { ...m.object.metadata.labels, [HOOK_OF]: id } },
+        },
+      };
       const r = enforcePolicy(resolveManifest(labelled, resources, pendingKinds, client.namespace), policy);
       const error = r.error ?? (r.info ? await foreignHookObject(client, r.info, r.object, id) : undefined);
       if (error) errors.push({ ...describe(r), action: 'error', error, via: 'intent' });
@@ -151,10 +217,17 @@ async function planHooks(
 }
 
 /** A live object in a hook's place that is not a hook of this target: apply would overwrite or delete it. */
-async function foreignHookObject(client: ClusterClient, info: ResourceInfo, object: KubeObject, id: string): Promise<ObjectError | undefined> {
+async function foreignHookObject(
+  client: ClusterClient,
+  info: ResourceInfo,
+  object: KubeObject,
+  id: string,
+): Promise<ObjectError | undefined> {
   let live: KubeObject;
   try {
-    live = (await client.request<KubeObject>('GET', resourcePath(info, object.metadata.namespace, object.metadata.name))).body;
+    live = (
+      await client.request<KubeObject>('GET', resourcePath(info, object.metadata.namespace, object.metadata.name))
+    ).body;
   } catch {
     return undefined; // absent (404), or not readable here: apply checks again before it writes
   }
@@ -174,7 +247,7 @@ async function planDeletions(
   scrubber: SecretScrubber,
 ): Promise<Change[]> {
   const parent = applySetParent(set.target, set.namespace);
-  let inventory;
+  let inventory: Awaited<ReturnType<typeof readInventory>>;
   try {
     inventory = await readInventory(client, resources, parent);
     for (const { object } of inventory.members) scrubber.add(object);
@@ -196,7 +269,20 @@ async function planDeletions(
   }
   const foreign = foreignRepository(inventory.parentObject, repository, set.target);
   if (foreign) {
-    return [{ action: 'error', apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name, paths: [], digest: ["another repository's inventory: nothing is pruned"], diff: '', error: foreign, via: 'intent' }];
+    return [
+      {
+        action: 'error',
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: parent.namespace,
+        name: parent.name,
+        paths: [],
+        digest: ["another repository's inventory: nothing is pruned"],
+        diff: '',
+        error: foreign,
+        via: 'intent',
+      },
+    ];
   }
   const rendered = new Set(resolved.map((r) => objectIdentity(r.object)));
   return inventory.members
@@ -224,7 +310,18 @@ async function planDeletions(
       }
       const deep = liveTooDeep(m);
       if (deep) {
-        return { action: 'error', apiVersion: m.apiVersion, kind: m.kind, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), name: m.metadata.name, paths: [], digest: [], diff: '', error: deep, via: 'intent' };
+        return {
+          action: 'error',
+          apiVersion: m.apiVersion,
+          kind: m.kind,
+          ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+          name: m.metadata.name,
+          paths: [],
+          digest: [],
+          diff: '',
+          error: deep,
+          via: 'intent',
+        };
       }
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
@@ -235,7 +332,11 @@ async function planDeletions(
         ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
         name: m.metadata.name,
         paths: [],
-        digest: [isDestructiveDelete(m) ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost` : 'no longer rendered'],
+        digest: [
+          isDestructiveDelete(m)
+            ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost`
+            : 'no longer rendered',
+        ],
         diff: unifiedDiff(label(m), labelSecretPair(before, undefined)[0], undefined),
         ...(secrets ? { secrets } : {}),
         destructive: isDestructiveDelete(m),
@@ -258,7 +359,13 @@ function rejectSharedObjects(resolved: Resolved[][], sets: ManifestSet[]): void 
       const first = owner.get(key);
       if (first === undefined) owner.set(key, sets[i]!.target);
       else if (first !== sets[i]!.target && !r.error) {
-        list[j] = { ...r, error: { message: `is also rendered by target ${first}; an object can belong to one target only`, hint: `render it in one of ${first} and ${sets[i]!.target} (for chart CRDs: includeCRDs: false on the other)` } };
+        list[j] = {
+          ...r,
+          error: {
+            message: `is also rendered by target ${first}; an object can belong to one target only`,
+            hint: `render it in one of ${first} and ${sets[i]!.target} (for chart CRDs: includeCRDs: false on the other)`,
+          },
+        };
       }
     });
   });
@@ -277,14 +384,31 @@ function enforcePolicy(r: Resolved, policy: TargetPolicy | undefined): Resolved 
  * the namespace it names: a target may create, adopt and prune only the Namespaces `policy.namespaces` allows.
  */
 function policyViolation(object: KubeObject, namespaced: boolean, policy: TargetPolicy): ObjectError | undefined {
-  if (namespaced && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.namespace ?? ''))) {
-    return { message: `namespace ${object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`, hint: 'move the object, or widen policy.namespaces in kubeplan.yaml' };
+  if (
+    namespaced &&
+    policy.namespaces &&
+    !policy.namespaces.some((p) => globMatch(p, object.metadata.namespace ?? ''))
+  ) {
+    return {
+      message: `namespace ${object.metadata.namespace} is outside the target's policy (allowed: ${policy.namespaces.join(', ')})`,
+      hint: 'move the object, or widen policy.namespaces in kubeplan.yaml',
+    };
   }
   if (!namespaced && policy.clusterScoped && !policy.clusterScoped.includes(object.kind)) {
-    return { message: `cluster-scoped ${object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`, hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml' };
+    return {
+      message: `cluster-scoped ${object.kind} is outside the target's policy (allowed: ${policy.clusterScoped.join(', ') || 'none'})`,
+      hint: 'remove the object, or add its kind to policy.clusterScoped in kubeplan.yaml',
+    };
   }
-  if (isNamespaceObject(object) && policy.namespaces && !policy.namespaces.some((p) => globMatch(p, object.metadata.name))) {
-    return { message: `Namespace ${object.metadata.name} is outside the target's policy (allowed namespaces: ${policy.namespaces.join(', ')})`, hint: 'a target may only create, adopt and prune the Namespaces policy.namespaces allows: rename it, or widen policy.namespaces in kubeplan.yaml' };
+  if (
+    isNamespaceObject(object) &&
+    policy.namespaces &&
+    !policy.namespaces.some((p) => globMatch(p, object.metadata.name))
+  ) {
+    return {
+      message: `Namespace ${object.metadata.name} is outside the target's policy (allowed namespaces: ${policy.namespaces.join(', ')})`,
+      hint: 'a target may only create, adopt and prune the Namespaces policy.namespaces allows: rename it, or widen policy.namespaces in kubeplan.yaml',
+    };
   }
   return undefined;
 }
@@ -294,7 +418,12 @@ function isNamespaceObject(object: KubeObject): boolean {
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }
 
@@ -321,7 +450,12 @@ function crdKindsIn(objects: KubeObject[], resources: ResourceMap): Set<string> 
   return kinds;
 }
 
-function resolveManifest(manifest: Manifest, resources: ResourceMap, pendingKinds: Set<string>, defaultNamespace: string): Resolved {
+function resolveManifest(
+  manifest: Manifest,
+  resources: ResourceMap,
+  pendingKinds: Set<string>,
+  defaultNamespace: string,
+): Resolved {
   const object = manifest.object;
   const info = resources.lookup(object);
   if (!info) {
@@ -337,7 +471,9 @@ function resolveManifest(manifest: Manifest, resources: ResourceMap, pendingKind
         message: versions.length
           ? `the cluster does not serve ${object.apiVersion} ${object.kind} (it serves ${versions.map((v) => (group ? `${group}/${v}` : v)).join(', ')})`
           : `the cluster has no kind ${object.kind} in ${object.apiVersion}`,
-        hint: versions.length ? `change apiVersion to one the cluster serves` : 'install the CRD that defines it first, or add the CRD to this target',
+        hint: versions.length
+          ? `change apiVersion to one the cluster serves`
+          : 'install the CRD that defines it first, or add the CRD to this target',
       },
     };
   }
@@ -358,7 +494,6 @@ interface LiveState {
   errors: Map<string, ObjectError>;
 }
 
-
 function listKey(info: ResourceInfo, namespace: string | undefined): string {
   return `${info.group}/${info.version}/${info.resource}/${info.namespaced ? (namespace ?? '') : ''}`;
 }
@@ -367,7 +502,11 @@ function listKey(info: ResourceInfo, namespace: string | undefined): string {
 async function listLive(client: ClusterClient, resolved: Resolved[]): Promise<LiveState> {
   const lists = new Map<string, { info: ResourceInfo; namespace: string | undefined }>();
   for (const r of resolved) {
-    if (r.info) lists.set(listKey(r.info, r.object.metadata.namespace), { info: r.info, namespace: r.info.namespaced ? r.object.metadata.namespace : undefined });
+    if (r.info)
+      lists.set(listKey(r.info, r.object.metadata.namespace), {
+        info: r.info,
+        namespace: r.info.namespaced ? r.object.metadata.namespace : undefined,
+      });
   }
   const state: LiveState = { objects: new Map(), errors: new Map() };
   await Promise.all(
@@ -401,7 +540,8 @@ async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   if (r.error) return { ...base, action: 'error', error: r.error, via: 'intent' };
   // Sent as JSON by dry-run and apply: a body the apiserver cannot take is an error of this object, found before any request.
   const bytes = Buffer.byteLength(JSON.stringify(r.object));
-  if (bytes > MAX_REQUEST_BYTES) return { ...base, action: 'error', error: toObjectError(tooLarge(bytes, '')), via: 'intent' };
+  if (bytes > MAX_REQUEST_BYTES)
+    return { ...base, action: 'error', error: toObjectError(tooLarge(bytes, '')), via: 'intent' };
   const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };
@@ -414,13 +554,19 @@ async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   if (owner !== undefined && owner !== r.object.metadata.labels?.[PART_OF]) {
     const other = await ctx.describeSet(owner);
     if (r.object.metadata.annotations?.[ADOPT] !== 'true') {
-      const error = { message: `belongs to ${other}; kubeplan takes an object over from another set only when asked`, hint: `if this target should own it from now on, add the annotation ${ADOPT}: "true" to it in git (the other set then no longer prunes it); otherwise remove it from this target` };
+      const error = {
+        message: `belongs to ${other}; kubeplan takes an object over from another set only when asked`,
+        hint: `if this target should own it from now on, add the annotation ${ADOPT}: "true" to it in git (the other set then no longer prunes it); otherwise remove it from this target`,
+      };
       return { ...base, action: 'error', error, via: 'intent' };
     }
     const change = await planUpdate(r, liveObject, ctx);
     return { ...change, notes: [...(change.notes ?? []), `taken over from ${other} (${ADOPT})`] };
   }
-  if (renderedMatchesLive(r.object, liveObject) && ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0) {
+  if (
+    renderedMatchesLive(r.object, liveObject) &&
+    ownedButNotRendered(appliedFields(liveObject.metadata.managedFields) ?? {}, r.object).length === 0
+  ) {
     return { ...base, action: 'unchanged', via: 'fast-path' };
   }
   return planUpdate(r, liveObject, ctx);
@@ -497,7 +643,8 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   if (paths.length === 0) return { ...base, action: 'unchanged', ...(notes.length ? { notes } : {}), via };
   // Not in any ApplySet yet (set up by kubectl, Helm, another tool): joining the inventory is not an edit. Only the
   // label changes: adopt; other fields change too: an update that says it also joins.
-  const joins = liveObject.metadata.labels?.[PART_OF] === undefined && r.object.metadata.labels?.[PART_OF] !== undefined;
+  const joins =
+    liveObject.metadata.labels?.[PART_OF] === undefined && r.object.metadata.labels?.[PART_OF] !== undefined;
   if (joins) paths = [...changedPaths(before, withoutPartOf(after, before)), `metadata.labels.${PART_OF}`];
   const adopt = joins && paths.length === 1;
   if (joins && !adopt) notes.push(`not managed by kubeplan yet: joins the target's inventory (label ${PART_OF})`);
@@ -521,7 +668,8 @@ function withoutPartOf(after: KubeObject, before: KubeObject): KubeObject {
   const labels = { ...after.metadata.labels };
   delete labels[PART_OF];
   const metadata = { ...after.metadata, labels };
-  if (Object.keys(labels).length === 0 && before.metadata.labels === undefined) delete (metadata as { labels?: unknown }).labels;
+  if (Object.keys(labels).length === 0 && before.metadata.labels === undefined)
+    delete (metadata as { labels?: unknown }).labels;
   return { ...after, metadata };
 }
 
@@ -538,7 +686,9 @@ async function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectConte
       recreated = await dryRunCreate(ctx.client, r.info, r.object);
     } catch (error) {
       recreated = mergeForClientMode(liveObject, r.object);
-      notes.push(`the server could not show the recreated object (${toObjectError(error).message}); fields git does not set are shown with their live values`);
+      notes.push(
+        `the server could not show the recreated object (${toObjectError(error).message}); fields git does not set are shown with their live values`,
+      );
     }
   } else {
     recreated = mergeForClientMode(liveObject, r.object);
@@ -552,7 +702,9 @@ async function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectConte
     live: liveObject,
     action: 'replace',
     replaceFields: fields,
-    destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(r.object.kind),
+    destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(
+      r.object.kind,
+    ),
     paths: changedPaths(before, after).filter((p) => !p.startsWith('metadata.')),
     digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
     diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
@@ -568,9 +720,15 @@ async function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectConte
  */
 async function dryRunCreate(client: ClusterClient, info: ResourceInfo, object: KubeObject): Promise<KubeObject> {
   const temporary = `kubeplan-replace-${createHash('sha256').update(objectIdentity(object)).digest('hex').slice(0, 10)}`;
-  const created = await serverSideApply(client, info, { ...object, metadata: { ...object.metadata, name: temporary } }, { dryRun: true, force: true });
+  const created = await serverSideApply(
+    client,
+    info,
+    { ...object, metadata: { ...object.metadata, name: temporary } },
+    { dryRun: true, force: true },
+  );
   const metadata: Record<string, unknown> = { ...created.metadata, name: object.metadata.name };
-  for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete metadata[field];
+  for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields'])
+    delete metadata[field];
   return { ...created, metadata } as KubeObject;
 }
 
@@ -579,13 +737,23 @@ async function dryRunCreate(client: ClusterClient, info: ResourceInfo, object: K
  * apply writes once the conflict is resolved. The note says what apply will really do: take the fields over only
  * when it forces conflicts, else fail.
  */
-async function dryRunWithConflicts(client: ClusterClient, info: ResourceInfo, object: KubeObject, notes: string[], force: boolean): Promise<KubeObject> {
+async function dryRunWithConflicts(
+  client: ClusterClient,
+  info: ResourceInfo,
+  object: KubeObject,
+  notes: string[],
+  force: boolean,
+): Promise<KubeObject> {
   try {
     return await serverSideApply(client, info, object, { dryRun: true, force: false });
   } catch (error) {
     if (!(error instanceof ClusterError) || error.status !== 409) throw error;
-    const fields = error.causes.map((c) => `${c.field ?? ''}${c.message ? ` (${c.message.replace(/^conflict with /, '')})` : ''}`).filter(Boolean);
-    const outcome = force ? 'apply takes these fields over (--force-conflicts)' : 'apply will fail on them unless --force-conflicts (or apply.forceConflicts on the target) is set';
+    const fields = error.causes
+      .map((c) => `${c.field ?? ''}${c.message ? ` (${c.message.replace(/^conflict with /, '')})` : ''}`)
+      .filter(Boolean);
+    const outcome = force
+      ? 'apply takes these fields over (--force-conflicts)'
+      : 'apply will fail on them unless --force-conflicts (or apply.forceConflicts on the target) is set';
     notes.push(`conflicts with other field managers: ${fields.join('; ') || error.message}; ${outcome}`);
     return serverSideApply(client, info, object, { dryRun: true, force: true });
   }
@@ -600,10 +768,12 @@ function immutableFieldsFromError(error: unknown): string[] | undefined {
 }
 
 function digestForCreate(after: KubeObject): string[] {
-  const images = JSON.stringify(after).match(/"image":"([^"]+)"/g)?.map((m) => m.slice(9, -1)) ?? [];
+  const images =
+    JSON.stringify(after)
+      .match(/"image":"([^"]+)"/g)
+      ?.map((m) => m.slice(9, -1)) ?? [];
   return images.length ? [`image ${[...new Set(images)].join(', ')}`] : [];
 }
-
 
 function label(o: KubeObject): string {
   return `${o.kind.toLowerCase()}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
@@ -627,14 +797,23 @@ function liveTooDeep(live: KubeObject): ObjectError | undefined {
 /** Server messages may quote Secret values (an admission policy echoing the object): they never leave kubeplan. */
 function scrubChange(change: Change, scrubber: SecretScrubber): void {
   if (change.error) {
-    change.error = { ...change.error, message: scrubber.scrub(change.error.message), ...(change.error.hint ? { hint: scrubber.scrub(change.error.hint) } : {}) };
+    change.error = {
+      ...change.error,
+      message: scrubber.scrub(change.error.message),
+      ...(change.error.hint ? { hint: scrubber.scrub(change.error.hint) } : {}),
+    };
   }
   if (change.notes) change.notes = change.notes.map((n) => scrubber.scrub(n));
 }
 
 function toObjectError(error: unknown): ObjectError {
   if (error instanceof ClusterError) {
-    return { message: error.message, status: error.status, ...(error.reason ? { reason: error.reason } : {}), ...(error.hint ? { hint: error.hint } : {}) };
+    return {
+      message: error.message,
+      status: error.status,
+      ...(error.reason ? { reason: error.reason } : {}),
+      ...(error.hint ? { hint: error.hint } : {}),
+    };
   }
   return { message: (error as Error).message ?? String(error) };
 }

@@ -3,7 +3,14 @@
  * them to a canonical form, so `cpu: 0.5` in git and `cpu: 500m` in the cluster are the same.
  */
 
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const BINARY: Record<string, bigint> = {
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
+};
 const DECIMAL: Record<string, [bigint, bigint]> = {
   n: [1n, 1_000_000_000n],
   u: [1n, 1_000_000n],
@@ -21,7 +28,14 @@ const PATTERN = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|
 
 /** The quantity as an exact fraction [numerator, denominator], or undefined when it is not a quantity. */
 export function parseQuantity(value: unknown): [bigint, bigint] | undefined {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : '';
+  const text =
+    typeof value === 'number'
+      ? Number.isFinite(value)
+        ? String(value)
+        : ''
+      : typeof value === 'string'
+        ? value.trim()
+        : '';
   const m = PATTERN.exec(text);
   if (!m) return undefined;
   const [, sign, digits, suffix, exponent] = m;
@@ -49,12 +63,28 @@ export function quantitiesEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Map keys under which values are quantities (resources, quotas, limit ranges, storage). */
-const QUANTITY_PARENTS = new Set(['requests', 'limits', 'hard', 'used', 'capacity', 'allocatable', 'default', 'defaultRequest', 'max', 'min', 'maxLimitRequestRatio', 'overhead']);
+const QUANTITY_PARENTS = new Set([
+  'requests',
+  'limits',
+  'hard',
+  'used',
+  'capacity',
+  'allocatable',
+  'default',
+  'defaultRequest',
+  'max',
+  'min',
+  'maxLimitRequestRatio',
+  'overhead',
+]);
 const QUANTITY_FIELDS = new Set(['sizeLimit', 'storage']);
 
 /** Whether the value at this path is a quantity (by the Kubernetes API's field names). */
 export function isQuantityPath(path: readonly (string | number)[]): boolean {
   const last = path.at(-1);
   const parent = path.at(-2);
-  return (typeof last === 'string' && QUANTITY_FIELDS.has(last)) || (typeof parent === 'string' && QUANTITY_PARENTS.has(parent));
+  return (
+    (typeof last === 'string' && QUANTITY_FIELDS.has(last)) ||
+    (typeof parent === 'string' && QUANTITY_PARENTS.has(parent))
+  );
 }

@@ -67,7 +67,9 @@ export function labelSecretPair<T extends KubeObject | undefined>(before: T, aft
     if (!o) return o;
     const copy = structuredClone(o) as KubeObject;
     if (copy.data) {
-      copy.data = Object.fromEntries(Object.keys(own).map((k) => [k, k in other && other[k] !== own[k] ? `(secret: ${side} value)` : '(secret)']));
+      copy.data = Object.fromEntries(
+        Object.keys(own).map((k) => [k, k in other && other[k] !== own[k] ? `(secret: ${side} value)` : '(secret)']),
+      );
     }
     return copy as T;
   };
@@ -140,7 +142,8 @@ export class SecretScrubber {
     if (error.stack) error.stack = this.scrub(error.stack);
     const details = error as Error & { hint?: string; causes?: { message?: string }[]; errors?: unknown[] };
     if (typeof details.hint === 'string') Object.defineProperty(error, 'hint', { value: this.scrub(details.hint) });
-    if (Array.isArray(details.causes)) for (const c of details.causes) if (typeof c.message === 'string') c.message = this.scrub(c.message);
+    if (Array.isArray(details.causes))
+      for (const c of details.causes) if (typeof c.message === 'string') c.message = this.scrub(c.message);
     if (Array.isArray(details.errors)) for (const e of details.errors) this.scrubErrorIn(e, depth + 1);
     this.scrubErrorIn(error.cause, depth + 1);
   }

@@ -72,7 +72,11 @@ export interface TargetPlan {
   /** Never reported: the repository identity apply records on the inventory. */
   repository?: string;
   /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
-  missingAccess?: { missing: { verb: string; group: string; resource: string; namespace: string | undefined }[]; user: string | undefined; grant: string };
+  missingAccess?: {
+    missing: { verb: string; group: string; resource: string; namespace: string | undefined }[];
+    user: string | undefined;
+    grant: string;
+  };
 }
 
 /** The hook events apply runs, in order (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */

@@ -55,13 +55,20 @@ export class BranchWriter {
     });
   }
 
-  private async must(args: string[], what: string, options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
+  private async must(
+    args: string[],
+    what: string,
+    options: { input?: string; env?: Record<string, string> } = {},
+  ): Promise<string> {
     const r = await this.git(args, options);
     if (r.exitCode !== 0) {
-      throw new KubeplanError(`git ${what} failed: ${redactUrl(String(r.stderr).trim().split('\n').slice(-3).join(' '))}`, {
-        where: this.repoRoot,
-        hint: 'check that the working directory is a clone of the config repository and the token may push branches',
-      });
+      throw new KubeplanError(
+        `git ${what} failed: ${redactUrl(String(r.stderr).trim().split('\n').slice(-3).join(' '))}`,
+        {
+          where: this.repoRoot,
+          hint: 'check that the working directory is a clone of the config repository and the token may push branches',
+        },
+      );
     }
     return String(r.stdout).trim();
   }
@@ -75,14 +82,24 @@ export class BranchWriter {
    * One commit on `base` holding these files (repository-relative paths, new contents). The edits were computed from
    * the working tree, so each file's `before` must be what `base` holds: uncommitted changes never ride along.
    */
-  async commit(base: string, files: { file: string; before: string; after: string }[], message: string): Promise<{ commit: string; tree: string }> {
+  async commit(
+    base: string,
+    files: { file: string; before: string; after: string }[],
+    message: string,
+  ): Promise<{ commit: string; tree: string }> {
     for (const f of files) {
       const committed = await this.git(['show', `${base}:${f.file}`]);
-      if (committed.exitCode !== 0 || String(committed.stdout).replace(/\r?\n$/, '') !== f.before.replace(/\r?\n$/, '')) {
-        throw new KubeplanError(`${f.file} differs from the committed file (uncommitted changes?), so a bump branch made from ${base.slice(0, 12)} would not hold what was planned`, {
-          where: f.file,
-          hint: 'commit or stash the changes first, or use --local to edit the working tree',
-        });
+      if (
+        committed.exitCode !== 0 ||
+        String(committed.stdout).replace(/\r?\n$/, '') !== f.before.replace(/\r?\n$/, '')
+      ) {
+        throw new KubeplanError(
+          `${f.file} differs from the committed file (uncommitted changes?), so a bump branch made from ${base.slice(0, 12)} would not hold what was planned`,
+          {
+            where: f.file,
+            hint: 'commit or stash the changes first, or use --local to edit the working tree',
+          },
+        );
       }
     }
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kubeplan-index-'));
@@ -96,8 +113,16 @@ export class BranchWriter {
         await this.must(['update-index', '--add', '--cacheinfo', `${mode},${blob},${f.file}`], 'update-index', { env });
       }
       const tree = await this.must(['write-tree'], 'write-tree', { env });
-      const identity = { GIT_AUTHOR_NAME: this.author.name, GIT_AUTHOR_EMAIL: this.author.email, GIT_COMMITTER_NAME: this.author.name, GIT_COMMITTER_EMAIL: this.author.email };
-      const commit = await this.must(['commit-tree', tree, '-p', base, '-F', '-'], 'commit-tree', { input: message, env: identity });
+      const identity = {
+        GIT_AUTHOR_NAME: this.author.name,
+        GIT_AUTHOR_EMAIL: this.author.email,
+        GIT_COMMITTER_NAME: this.author.name,
+        GIT_COMMITTER_EMAIL: this.author.email,
+      };
+      const commit = await this.must(['commit-tree', tree, '-p', base, '-F', '-'], 'commit-tree', {
+        input: message,
+        env: identity,
+      });
       return { commit, tree };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -105,12 +130,17 @@ export class BranchWriter {
   }
 
   /** The tree and first parent of the remote branch's commit, or undefined when the branch does not exist. */
-  async remoteBranch(branch: string): Promise<{ commit: string; tree: string; parent: string | undefined } | undefined> {
+  async remoteBranch(
+    branch: string,
+  ): Promise<{ commit: string; tree: string; parent: string | undefined } | undefined> {
     const listed = await this.must(['ls-remote', '--heads', this.remote.url, `refs/heads/${branch}`], 'ls-remote');
     const commit = listed.split(/\s/)[0];
     if (!commit) return undefined;
     if ((await this.git(['cat-file', '-e', `${commit}^{commit}`])).exitCode !== 0) {
-      await this.must(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', this.remote.url, `refs/heads/${branch}`], 'fetch');
+      await this.must(
+        ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', this.remote.url, `refs/heads/${branch}`],
+        'fetch',
+      );
     }
     const [tree, parent] = (await this.must(['show', '-s', '--format=%T %P', commit], 'show')).split(' ');
     return { commit, tree: tree!, parent: parent || undefined };
@@ -118,7 +148,10 @@ export class BranchWriter {
 
   /** Points the remote branch at `commit` (force: the branch belongs to kubeplan). */
   async push(branch: string, commit: string): Promise<void> {
-    await this.must(['push', '--quiet', '--force', this.remote.url, `${commit}:refs/heads/${branch}`], `push ${branch}`);
+    await this.must(
+      ['push', '--quiet', '--force', this.remote.url, `${commit}:refs/heads/${branch}`],
+      `push ${branch}`,
+    );
   }
 }
 

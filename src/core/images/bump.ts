@@ -72,7 +72,9 @@ export async function planBumps(config: Config, request: BumpRequest, registry: 
   for (const ref of scan.references) {
     const entries = config.images.filter((i) => i.key === ref.key);
     const entry = entries.find((e) => e.files?.match.some((re) => re.test(ref.file))) ?? entries.find((e) => !e.files);
-    const id = entry?.files ? `${ref.key}#${createHash('sha256').update(entry.files.globs.join('\n')).digest('hex').slice(0, 8)}` : ref.key;
+    const id = entry?.files
+      ? `${ref.key}#${createHash('sha256').update(entry.files.globs.join('\n')).digest('hex').slice(0, 8)}`
+      : ref.key;
     const unit = units.get(id) ?? { key: ref.key, entry, refs: [] };
     unit.refs.push(ref);
     units.set(id, unit);
@@ -87,10 +89,13 @@ export async function planBumps(config: Config, request: BumpRequest, registry: 
   if (wanted.length > 0) {
     const missing = wanted.filter((w) => !known.has(keyOf(w)));
     if (missing.length > 0) {
-      throw new KubeplanError(`no reference to ${missing.join(', ')} in the files of ${path.relative(process.cwd(), config.file) || config.file}'s targets`, {
-        where: missing.join(', '),
-        hint: `check the image name (the repository finds: ${[...new Set(scan.references.map((r) => r.name))].sort().join(', ') || 'no images'})`,
-      });
+      throw new KubeplanError(
+        `no reference to ${missing.join(', ')} in the files of ${path.relative(process.cwd(), config.file) || config.file}'s targets`,
+        {
+          where: missing.join(', '),
+          hint: `check the image name (the repository finds: ${[...new Set(scan.references.map((r) => r.name))].sort().join(', ') || 'no images'})`,
+        },
+      );
     }
     const keys = new Set(wanted.map(keyOf));
     ids = ids.filter((id) => keys.has(units.get(id)!.key));
@@ -101,7 +106,13 @@ export async function planBumps(config: Config, request: BumpRequest, registry: 
     if (text === undefined) texts.set(file, (text = readFileSync(path.join(config.repoRoot, file), 'utf8')));
     return text;
   };
-  const images = await Promise.all(ids.sort().map((id) => planImage(id, units.get(id)!.key, units.get(id)!.refs, units.get(id)!.entry, request, registry, textOf)));
+  const images = await Promise.all(
+    ids
+      .sort()
+      .map((id) =>
+        planImage(id, units.get(id)!.key, units.get(id)!.refs, units.get(id)!.entry, request, registry, textOf),
+      ),
+  );
   return { images, skippedFiles: scan.skipped, filesScanned: scan.files.length, textOf };
 }
 
@@ -149,7 +160,11 @@ async function planImage(
     return bump;
   };
   if (configured?.skip) return finish('skipped', `skip: true in kubeplan.yaml (${configured.where})`);
-  if (from === undefined) return finish('skipped', 'only digest references: kubeplan cannot tell their version (write the tag next to the digest, tag@sha256:…)');
+  if (from === undefined)
+    return finish(
+      'skipped',
+      'only digest references: kubeplan cannot tell their version (write the tag next to the digest, tag@sha256:…)',
+    );
 
   try {
     const dispatch = request.dispatch;
@@ -157,15 +172,26 @@ async function planImage(
     let digest: string | undefined;
     if (dispatch) {
       digest = await registry.digestOf(ref, dispatch.tag);
-      if (!digest) throw new KubeplanError(`tag ${dispatch.tag} does not exist`, { where: key, hint: 'push the image before announcing it, or check the tag' });
+      if (!digest)
+        throw new KubeplanError(`tag ${dispatch.tag} does not exist`, {
+          where: key,
+          hint: 'push the image before announcing it, or check the tag',
+        });
       if (dispatch.digest && dispatch.digest !== digest) {
-        throw new KubeplanError(`tag ${dispatch.tag} points at ${digest}, not the announced ${dispatch.digest}`, { where: key, hint: 'the tag moved since it was announced; announce the digest it has now, or push again' });
+        throw new KubeplanError(`tag ${dispatch.tag} points at ${digest}, not the announced ${dispatch.digest}`, {
+          where: key,
+          hint: 'the tag moved since it was announced; announce the digest it has now, or push again',
+        });
       }
       const choice = chooseTag(from, [from, dispatch.tag], policy.rules);
       if (request.explain) bump.candidates = choice.candidates;
       const rejected = choice.candidates.find((c) => c.tag === dispatch.tag)?.rejected;
       if (dispatch.tag === from || rejected === 'same version') return finish('current');
-      if (!choice.tag) return finish('skipped', `${dispatch.tag} is not allowed by the policy (${rejected}); the references stay at ${from}`);
+      if (!choice.tag)
+        return finish(
+          'skipped',
+          `${dispatch.tag} is not allowed by the policy (${rejected}); the references stay at ${from}`,
+        );
       target = choice.tag;
     } else {
       const listed = await registry.listTags(ref);
@@ -175,7 +201,11 @@ async function planImage(
       if (!target) return finish('current');
       if (pin || refs.some((r) => r.digest !== undefined)) {
         digest = await registry.digestOf(ref, target);
-        if (!digest) throw new KubeplanError(`tag ${target} was listed but its manifest is gone`, { where: key, hint: 'retry; the tag was deleted while kubeplan ran' });
+        if (!digest)
+          throw new KubeplanError(`tag ${target} was listed but its manifest is gone`, {
+            where: key,
+            hint: 'retry; the tag was deleted while kubeplan ran',
+          });
       }
     }
     bump.to = { tag: target, digest };
@@ -197,10 +227,16 @@ async function planImage(
 /** The file edits of several images applied together (one pull request per group, or the whole --local run). */
 export function editsOf(bumps: readonly ImageBump[], textOf: (file: string) => string): FileEdit[] {
   const byFile = new Map<string, ReturnType<typeof splicesFor>>();
-  for (const b of bumps) for (const [file, splices] of b.splices) byFile.set(file, [...(byFile.get(file) ?? []), ...splices]);
+  for (const b of bumps)
+    for (const [file, splices] of b.splices) byFile.set(file, [...(byFile.get(file) ?? []), ...splices]);
   return [...byFile.keys()].sort().map((file) => {
     const before = textOf(file);
     const after = applySplices(file, before, byFile.get(file)!);
-    return { file, before, after, diff: createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, { context: 2 }) };
+    return {
+      file,
+      before,
+      after,
+      diff: createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, { context: 2 }),
+    };
   });
 }

@@ -29,7 +29,8 @@ export function splicesFor(ref: ImageReference, next: NewVersion, text: string):
   const digest = withDigest ? next.digest : undefined;
   const out: Splice[] = [];
   const set = (slot: Slot, value: string) => {
-    if (slot.value !== value) out.push({ start: slot.start, end: slot.end, text: scalarText(value, slot, text), path: slot.path, value });
+    if (slot.value !== value)
+      out.push({ start: slot.start, end: slot.end, text: scalarText(value, slot, text), path: slot.path, value });
   };
   const { ref: whole, tag, digest: digestSlot } = ref.slots;
   if (whole) {
@@ -46,13 +47,25 @@ export function splicesFor(ref: ImageReference, next: NewVersion, text: string):
   if (digest !== undefined && !digestSlot && ref.digestKeyAfter) {
     const after = ref.digestKeyAfter;
     if (after.flow) {
-      out.push({ start: after.end, end: after.end, text: `, digest: ${digest}`, path: [...after.path.slice(0, -1), 'digest'], value: digest });
+      out.push({
+        start: after.end,
+        end: after.end,
+        text: `, digest: ${digest}`,
+        path: [...after.path.slice(0, -1), 'digest'],
+        value: digest,
+      });
     } else {
       const lineEnd = text.indexOf('\n', after.end);
       const at = lineEnd === -1 ? text.length : lineEnd;
       const newline = text[at - 1] === '\r' ? '\r\n' : '\n';
       const start = text[at - 1] === '\r' ? at - 1 : at;
-      out.push({ start, end: start, text: `${newline}${after.indent}digest: ${digest}`, path: [...after.path.slice(0, -1), 'digest'], value: digest });
+      out.push({
+        start,
+        end: start,
+        text: `${newline}${after.indent}digest: ${digest}`,
+        path: [...after.path.slice(0, -1), 'digest'],
+        value: digest,
+      });
     }
   }
   return out;
@@ -83,7 +96,11 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
   for (const s of ordered) out = out.slice(0, s.start) + s.text + out.slice(s.end);
   const afterDocs = parseAllDocuments(out);
   const broken = afterDocs.find((d) => d.errors.length > 0);
-  if (broken) throw new EditError(`the edit would break the YAML: ${broken.errors[0]!.message.split('\n')[0]}`, { where: file, hint: 'report this as a kubeplan bug with the file attached; nothing was written' });
+  if (broken)
+    throw new EditError(`the edit would break the YAML: ${broken.errors[0]!.message.split('\n')[0]}`, {
+      where: file,
+      hint: 'report this as a kubeplan bug with the file attached; nothing was written',
+    });
   // Aliases were checked when the file was read (input-limits); an edit changes scalars only, never the structure.
   const after = afterDocs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
   // The expectation: the original documents with only the intended scalars changed in place (so an alias of a
@@ -99,7 +116,10 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
     expected = structuredClone(original.values);
     for (const s of ordered) setPlain(expected, s.path, s.value);
   }
-  const normalize = (docs: unknown[]) => JSON.parse(JSON.stringify(docs, (_k, v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v))) as unknown;
+  const normalize = (docs: unknown[]) =>
+    JSON.parse(
+      JSON.stringify(docs, (_k, v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v)),
+    ) as unknown;
   if (!isDeepStrictEqual(normalize(after), normalize(expected))) {
     throw new EditError('the edit would change more than the image version (an anchor or alias shares the value?)', {
       where: file,
@@ -114,7 +134,11 @@ function dedupeSplices(splices: Splice[]): Splice[] {
   for (const s of splices) {
     const key = `${s.start}:${s.end}`;
     const prior = seen.get(key);
-    if (prior && prior.text !== s.text) throw new EditError('two references want different values in the same place', { where: String(s.path), hint: 'report this as a kubeplan bug' });
+    if (prior && prior.text !== s.text)
+      throw new EditError('two references want different values in the same place', {
+        where: String(s.path),
+        hint: 'report this as a kubeplan bug',
+      });
     seen.set(key, s);
   }
   return [...seen.values()];

@@ -72,7 +72,9 @@ function readTag(tag: string): TagVersion | undefined {
       variant = suffix;
     }
   }
-  const version = semver.parse(`${Number(major)}.${Number(minor ?? 0)}.${Number(patch ?? 0)}${prerelease ? `-${prerelease}` : ''}`);
+  const version = semver.parse(
+    `${Number(major)}.${Number(minor ?? 0)}.${Number(patch ?? 0)}${prerelease ? `-${prerelease}` : ''}`,
+  );
   return version ? { prefix, version, parts, variant } : undefined;
 }
 
@@ -92,7 +94,9 @@ export function policyProblem(policy: TagPolicy, exclude: readonly string[]): st
   }
   if ('semver' in policy) {
     if (policy.semver === 'minor' || policy.semver === 'patch') return undefined;
-    return semver.validRange(policy.semver) ? undefined : `semver "${policy.semver}" is not a semver range (write a range such as ^2.4.0, or minor, or patch)`;
+    return semver.validRange(policy.semver)
+      ? undefined
+      : `semver "${policy.semver}" is not a semver range (write a range such as ^2.4.0, or minor, or patch)`;
   }
   let re: RegExp;
   try {
@@ -102,7 +106,11 @@ export function policyProblem(policy: TagPolicy, exclude: readonly string[]): st
   }
   for (const name of (policy.extract ?? '').matchAll(/\$(?:\{(\w+)\}|(\d+|[A-Za-z_]\w*))/g)) {
     const group = name[1] ?? name[2]!;
-    if (/^\d+$/.test(group) ? Number(group) > new RegExp(`${re.source}|`).exec('')!.length - 1 : !re.source.includes(`(?<${group}>`)) {
+    if (
+      /^\d+$/.test(group)
+        ? Number(group) > new RegExp(`${re.source}|`).exec('')!.length - 1
+        : !re.source.includes(`(?<${group}>`)
+    ) {
       return `extract "${policy.extract}" names group ${group}, which pattern "${policy.pattern}" does not have`;
     }
   }
@@ -131,12 +139,13 @@ export function chooseTag(current: string, tags: readonly string[], rules: Image
       else {
         const key = keyOf(tag);
         if (key === undefined) candidate.rejected = 'not matching pattern';
-        else if (tag === current || (currentKey !== undefined && compare(key, currentKey) <= 0)) candidate.rejected = tag === current ? undefined : 'older';
+        else if (tag === current || (currentKey !== undefined && compare(key, currentKey) <= 0))
+          candidate.rejected = tag === current ? undefined : 'older';
         else keyed.push({ candidate, key });
       }
     }
     keyed.sort((a, b) => compare(b.key, a.key) || (a.candidate.tag < b.candidate.tag ? -1 : 1));
-    keyed.slice(1).forEach((k) => (k.candidate.rejected = 'older'));
+    for (const k of keyed.slice(1)) k.candidate.rejected = 'older';
     return { tag: keyed[0]?.candidate.tag, candidates: finish(candidates, current) };
   }
 
@@ -153,7 +162,11 @@ export function chooseTag(current: string, tags: readonly string[], rules: Image
   }
   const wantsPrerelease = (v: semver.SemVer) =>
     (now !== undefined && now.version.prerelease.length > 0 && v.compareMain(now.version) === 0) ||
-    ('semver' in policy && range !== undefined && range.set.some((comparators) => comparators.some((c) => c.semver.prerelease.length > 0 && c.semver.compareMain(v) === 0)));
+    ('semver' in policy &&
+      range !== undefined &&
+      range.set.some((comparators) =>
+        comparators.some((c) => c.semver.prerelease.length > 0 && c.semver.compareMain(v) === 0),
+      ));
   const allowed = new Map<Candidate, TagVersion>();
   for (const tag of unique) {
     const candidate: Candidate = { tag };
@@ -177,15 +190,21 @@ export function chooseTag(current: string, tags: readonly string[], rules: Image
     else if (t.version.prerelease.length > 0 && !wantsPrerelease(t.version)) candidate.rejected = 'prerelease';
     else if (now && t.version.compare(now.version) === 0) candidate.rejected = 'same version';
     else if (now && t.version.compare(now.version) < 0) candidate.rejected = 'older';
-    else if (!range || !semver.satisfies(t.version, range, { includePrerelease: t.version.prerelease.length > 0 })) candidate.rejected = range ? 'outside range' : 'not a version';
+    else if (!range || !semver.satisfies(t.version, range, { includePrerelease: t.version.prerelease.length > 0 }))
+      candidate.rejected = range ? 'outside range' : 'not a version';
     else allowed.set(candidate, t);
   }
   const sameShape = (t: TagVersion) => (now !== undefined && t.parts === now.parts ? 1 : 0);
   const ranked = [...allowed].sort(
-    ([a, va], [b, vb]) => vb.version.compare(va.version) || sameShape(vb) - sameShape(va) || vb.parts - va.parts || (a.tag < b.tag ? -1 : 1),
+    ([a, va], [b, vb]) =>
+      vb.version.compare(va.version) ||
+      sameShape(vb) - sameShape(va) ||
+      vb.parts - va.parts ||
+      (a.tag < b.tag ? -1 : 1),
   );
   const best = ranked[0];
-  for (const [candidate, t] of ranked.slice(1)) candidate.rejected = t.version.compare(best![1].version) === 0 ? 'same version' : 'older';
+  for (const [candidate, t] of ranked.slice(1))
+    candidate.rejected = t.version.compare(best![1].version) === 0 ? 'same version' : 'older';
   return { tag: best?.[0].tag, candidates: finish(candidates, current) };
 }
 
@@ -203,16 +222,20 @@ function patternOrder(policy: Extract<TagPolicy, { pattern: string }>) {
     const n = Number(key);
     return key.trim() === '' || !Number.isFinite(n) ? undefined : n;
   };
-  const compare = (a: string | number, b: string | number) => (numerical ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0);
+  const compare = (a: string | number, b: string | number) =>
+    numerical ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0;
   return { keyOf, compare };
 }
 
 /** Flux and Go write `$ts`, `${ts}` and `$1`; JavaScript's replace wants `$<ts>` and `$1`. */
 function goTemplate(extract: string): string {
-  return extract.replace(/\$(?:\{(\w+)\}|(\d+|[A-Za-z_]\w*))/g, (_, braced: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare!;
-    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-  });
+  return extract.replace(
+    /\$(?:\{(\w+)\}|(\d+|[A-Za-z_]\w*))/g,
+    (_, braced: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare!;
+      return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
+    },
+  );
 }
 
 function finish(candidates: Candidate[], current: string): Candidate[] {
@@ -229,9 +252,19 @@ export function newestTag(tags: readonly string[], policy: TagPolicy): string | 
     const { keyOf, compare } = patternOrder(policy);
     const ranked = unique
       .map((t) => ({ t, k: keyOf(t) }))
-      .sort((a, b) => (a.k === undefined || b.k === undefined ? (a.k === undefined ? (b.k === undefined ? 0 : 1) : -1) : compare(b.k, a.k)));
+      .sort((a, b) =>
+        a.k === undefined || b.k === undefined
+          ? a.k === undefined
+            ? b.k === undefined
+              ? 0
+              : 1
+            : -1
+          : compare(b.k, a.k),
+      );
     return ranked[0]?.t;
   }
-  const ranked = unique.map((t) => ({ t, v: readTag(t) })).sort((a, b) => (a.v && b.v ? b.v.version.compare(a.v.version) : a.v ? -1 : b.v ? 1 : 0));
+  const ranked = unique
+    .map((t) => ({ t, v: readTag(t) }))
+    .sort((a, b) => (a.v && b.v ? b.v.version.compare(a.v.version) : a.v ? -1 : b.v ? 1 : 0));
   return ranked[0]?.t;
 }

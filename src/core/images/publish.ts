@@ -56,7 +56,9 @@ export function readState(body: string): BumpState | undefined {
 }
 
 const sameState = (a: BumpState | undefined, b: BumpState) =>
-  a !== undefined && JSON.stringify([...a.images].sort((x, y) => x.key.localeCompare(y.key))) === JSON.stringify([...b.images].sort((x, y) => x.key.localeCompare(y.key)));
+  a !== undefined &&
+  JSON.stringify([...a.images].sort((x, y) => x.key.localeCompare(y.key))) ===
+    JSON.stringify([...b.images].sort((x, y) => x.key.localeCompare(y.key)));
 
 /** `ghcr.io/acme/shop` → `ghcr.io-acme-shop`: stable across versions, so one branch follows an image. */
 export function branchSlug(name: string): string {
@@ -70,7 +72,9 @@ export function branchSlug(name: string): string {
 export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
   const groups = new Map<string, ImageBump[]>();
   for (const image of plan.images.filter((i) => i.status === 'bump')) {
-    const name = image.group ?? (image.id === image.key ? branchSlug(image.image) : `${branchSlug(image.image)}-${image.id.split('#')[1]}`);
+    const name =
+      image.group ??
+      (image.id === image.key ? branchSlug(image.image) : `${branchSlug(image.image)}-${image.id.split('#')[1]}`);
     groups.set(name, [...(groups.get(name) ?? []), image]);
   }
   return [...groups].map(([name, images]) => {
@@ -80,7 +84,15 @@ export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
       images.length === 1
         ? `Bump ${images[0]!.image} from ${images[0]!.from} to ${images[0]!.to!.tag}`
         : `Bump ${name}: ${images.map((i) => `${shortName(i.image)} ${i.to!.tag}`).join(', ')}`;
-    return { branch: `${config.bump.branchPrefix}${name}`, title, body: pullBody(images, files, state), commitMessage: `${title}\n\nOpened by kubeplan bump.`, files, labels: config.bump.labels, state };
+    return {
+      branch: `${config.bump.branchPrefix}${name}`,
+      title,
+      body: pullBody(images, files, state),
+      commitMessage: `${title}\n\nOpened by kubeplan bump.`,
+      files,
+      labels: config.bump.labels,
+      state,
+    };
   });
 }
 
@@ -95,7 +107,9 @@ function shortName(name: string): string {
 function registryLink(key: string): string {
   const ref = parseImageRef(key);
   if (ref.registry === 'registry-1.docker.io') {
-    return ref.repository.startsWith('library/') ? `https://hub.docker.com/_/${ref.repository.slice(8)}` : `https://hub.docker.com/r/${ref.repository}`;
+    return ref.repository.startsWith('library/')
+      ? `https://hub.docker.com/_/${ref.repository.slice(8)}`
+      : `https://hub.docker.com/r/${ref.repository}`;
   }
   const loopback = /^(localhost|127\.|\[::1\])/.test(ref.registry);
   return `${loopback ? 'http' : 'https'}://${ref.registry}/${ref.repository}`;
@@ -106,7 +120,10 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
     const where = i.references.filter((r) => r.to).map((r) => `\`${r.file}:${r.line}\``);
     return `| [${i.image}](${registryLink(i.key)}) | \`${i.from}\` | \`${i.to!.tag}\` | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
   });
-  const policies = images.map((i) => `\`${i.image}\`: ${describePolicy(i.policy.rules.policy)}${i.policy.source === 'default' ? ' (the default)' : i.policy.source === 'flux' ? ' (Flux ImagePolicy)' : ''}`);
+  const policies = images.map(
+    (i) =>
+      `\`${i.image}\`: ${describePolicy(i.policy.rules.policy)}${i.policy.source === 'default' ? ' (the default)' : i.policy.source === 'flux' ? ' (Flux ImagePolicy)' : ''}`,
+  );
   const diff = files.map((f) => f.diff.replace(/^=+\n/, '')).join('');
   const fence = '`'.repeat(Math.max(3, ...[...diff.matchAll(/`+/g)].map((m) => m[0].length + 1)));
   return [
@@ -137,43 +154,75 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
  * this version"; an open one whose images need no bump any more (someone moved them, or they joined a group) is
  * closed with a comment saying why.
  */
-export async function publishBumps(plan: BumpPlan, config: Config, publisher: BumpPublisher, options: { closeStale: boolean }): Promise<PullRequestOutcome[]> {
+export async function publishBumps(
+  plan: BumpPlan,
+  config: Config,
+  publisher: BumpPublisher,
+  options: { closeStale: boolean },
+): Promise<PullRequestOutcome[]> {
   const changes = bumpChanges(plan, config);
-  const pulls = await publisher.findPulls(config.bump.branchPrefix, changes.map((c) => c.branch));
+  const pulls = await publisher.findPulls(
+    config.bump.branchPrefix,
+    changes.map((c) => c.branch),
+  );
   const outcomes: PullRequestOutcome[] = [];
   for (const change of changes) {
     const images = change.state.images.map((i) => i.key);
     try {
       const mine = pulls.filter((p) => p.branch === change.branch);
       const open = mine.find((p) => p.state === 'open');
-      const declined = mine.find((p) => p.state === 'closed' && !p.merged && sameState(readState(p.body), change.state));
+      const declined = mine.find(
+        (p) => p.state === 'closed' && !p.merged && sameState(readState(p.body), change.state),
+      );
       if (!open && declined) {
-        outcomes.push({ branch: change.branch, images, action: 'skipped', number: declined.number, url: declined.url, reason: `#${declined.number} for these versions was closed without merging` });
+        outcomes.push({
+          branch: change.branch,
+          images,
+          action: 'skipped',
+          number: declined.number,
+          url: declined.url,
+          reason: `#${declined.number} for these versions was closed without merging`,
+        });
         continue;
       }
       const pushed = await publisher.pushBranch(change.branch, change.files, change.commitMessage);
       if (open) {
         const same = open.title === change.title && open.body === change.body;
         if (!same) await publisher.updatePull(open.number, change);
-        outcomes.push({ branch: change.branch, images, action: same && pushed === 'unchanged' ? 'unchanged' : 'updated', number: open.number, url: open.url });
+        outcomes.push({
+          branch: change.branch,
+          images,
+          action: same && pushed === 'unchanged' ? 'unchanged' : 'updated',
+          number: open.number,
+          url: open.url,
+        });
       } else {
         const created = await publisher.createPull(change);
         outcomes.push({ branch: change.branch, images, action: 'created', ...created });
       }
     } catch (error) {
       if (!(error instanceof KubeplanError)) throw error;
-      outcomes.push({ branch: change.branch, images, action: 'error', reason: `${error.message}${error.hint ? ` (${error.hint})` : ''}` });
+      outcomes.push({
+        branch: change.branch,
+        images,
+        action: 'error',
+        reason: `${error.message}${error.hint ? ` (${error.hint})` : ''}`,
+      });
     }
   }
   // Open pull requests this run makes stale: every image they bump was looked at, and none is bumped there now.
   // A dispatch run looks at one version of one image, so it never decides that others are stale.
   const looked = new Map(plan.images.map((i) => [i.id, i]));
-  for (const pull of pulls.filter((p) => options.closeStale && p.state === 'open' && !changes.some((c) => c.branch === p.branch))) {
+  for (const pull of pulls.filter(
+    (p) => options.closeStale && p.state === 'open' && !changes.some((c) => c.branch === p.branch),
+  )) {
     const state = readState(pull.body);
     if (!state || state.images.length === 0) continue;
     const images = state.images.map((i) => looked.get(i.key));
     const elsewhere = changes.find((c) => state.images.some((s) => c.state.images.some((x) => x.key === s.key)));
-    const settled = images.every((i) => i !== undefined && (i.status === 'current' || (i.status === 'bump' && elsewhere !== undefined)));
+    const settled = images.every(
+      (i) => i !== undefined && (i.status === 'current' || (i.status === 'bump' && elsewhere !== undefined)),
+    );
     if (!settled) continue;
     const successor = elsewhere && outcomes.find((o) => o.branch === elsewhere.branch && o.number !== undefined);
     const why = successor
@@ -181,10 +230,23 @@ export async function publishBumps(plan: BumpPlan, config: Config, publisher: Bu
       : `No longer needed: ${images.map((i) => `${i!.image} is at ${i!.from}, the newest version its policy allows`).join('; ')}.`;
     try {
       await publisher.closePull(pull.number, `${why} Closed by kubeplan bump.`);
-      outcomes.push({ branch: pull.branch, images: state.images.map((i) => i.key), action: 'closed', number: pull.number, url: pull.url, reason: why });
+      outcomes.push({
+        branch: pull.branch,
+        images: state.images.map((i) => i.key),
+        action: 'closed',
+        number: pull.number,
+        url: pull.url,
+        reason: why,
+      });
     } catch (error) {
       if (!(error instanceof KubeplanError)) throw error;
-      outcomes.push({ branch: pull.branch, images: state.images.map((i) => i.key), action: 'error', number: pull.number, reason: error.message });
+      outcomes.push({
+        branch: pull.branch,
+        images: state.images.map((i) => i.key),
+        action: 'error',
+        number: pull.number,
+        reason: error.message,
+      });
     }
   }
   return outcomes;

@@ -1,7 +1,19 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { decodeUtf8, limitedYamlValue, tooDeepToParse } from '../manifests/input-limits.js';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { targetInputs } from '../config/affected.js';
 import type { Config } from '../config/types.js';
 import type { TagPolicy } from './policy.js';
@@ -68,7 +80,7 @@ export function sourceFiles(config: Config): string[] {
   const files = new Set<string>();
   const add = (rel: string) => {
     const abs = path.join(config.repoRoot, rel);
-    let stat;
+    let stat: ReturnType<typeof statSync>;
     try {
       stat = statSync(abs);
     } catch {
@@ -180,7 +192,9 @@ function scalarAt(map: YAMLMap, key: string): Scalar | undefined {
 }
 
 /** Splits `ghcr.io/acme/shop:2.4.0@sha256:…` into name, tag and digest; undefined when it is not an image reference. */
-export function splitReference(value: string): { name: string; tag: string | undefined; digest: string | undefined } | undefined {
+export function splitReference(
+  value: string,
+): { name: string; tag: string | undefined; digest: string | undefined } | undefined {
   if (value.includes('{{') || /\s/.test(value)) return undefined;
   let rest = value;
   let digest: string | undefined;
@@ -209,7 +223,9 @@ function keyOf(name: string): string {
 /** A tag slot may hold `2.4.0@sha256:…` (written so by pinning); the parts are read apart. */
 function splitTag(value: string): { tag: string | undefined; digest: string | undefined } {
   const at = value.indexOf('@');
-  return at === -1 ? { tag: value, digest: undefined } : { tag: value.slice(0, at) || undefined, digest: value.slice(at + 1) };
+  return at === -1
+    ? { tag: value, digest: undefined }
+    : { tag: value.slice(0, at) || undefined, digest: value.slice(at + 1) };
 }
 
 function currentOf(tag: string | undefined, digest: string | undefined): string {
@@ -224,16 +240,24 @@ interface FluxPolicy {
 /** Flux ImagePolicy and ImageRepository objects in the scanned files, by `namespace:name` of the policy. */
 function readFluxPolicies(parsed: Map<string, ParsedFile>): Map<string, FluxPolicy> {
   const repos = new Map<string, string>();
+  // biome-ignore lint/suspicious/noExplicitAny: Flux objects are untyped YAML, read field by field with checks
   const policies: { id: string; namespace: string; repo: string; spec: Record<string, any> }[] = [];
   for (const p of parsed.values()) {
     for (const value of p.values) {
+      // biome-ignore lint/suspicious/noExplicitAny: as above
       const o = value as Record<string, any> | null;
       if (!o || typeof o !== 'object' || !String(o.apiVersion ?? '').startsWith('image.toolkit.fluxcd.io/')) continue;
       const namespace = o.metadata?.namespace ?? 'flux-system';
-      if (o.kind === 'ImageRepository' && typeof o.spec?.image === 'string') repos.set(`${namespace}:${o.metadata?.name}`, o.spec.image);
+      if (o.kind === 'ImageRepository' && typeof o.spec?.image === 'string')
+        repos.set(`${namespace}:${o.metadata?.name}`, o.spec.image);
       if (o.kind === 'ImagePolicy') {
         const ref = o.spec?.imageRepositoryRef ?? {};
-        policies.push({ id: `${namespace}:${o.metadata?.name}`, namespace, repo: `${ref.namespace ?? namespace}:${ref.name}`, spec: o.spec ?? {} });
+        policies.push({
+          id: `${namespace}:${o.metadata?.name}`,
+          namespace,
+          repo: `${ref.namespace ?? namespace}:${ref.name}`,
+          spec: o.spec ?? {},
+        });
       }
     }
   }
@@ -253,7 +277,12 @@ function readFluxPolicies(parsed: Map<string, ParsedFile>): Map<string, FluxPoli
   return out;
 }
 
-function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map<string, FluxPolicy>): ImageReference[] {
+function scanFile(
+  file: string,
+  p: ParsedFile,
+  defaults: ParsedFile[],
+  flux: Map<string, FluxPolicy>,
+): ImageReference[] {
   const found: ImageReference[] = [];
   const kustomization = KUSTOMIZATION.test(path.basename(file));
   const scalarsByLine = new Map<number, { node: Scalar; at: ValuePath; parent: YAMLMap | undefined }[]>();
@@ -270,7 +299,7 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
       return;
     }
     if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item as Node, [...at, i], undefined));
+      for (const [i, item] of node.items.entries()) walk(item as Node, [...at, i], undefined);
       return;
     }
     if (!isMap(node)) return;
@@ -289,7 +318,17 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
       const parts = splitReference(image.value);
       const slot = slotOf(image, p, [...at, 'image']);
       if (parts && slot && (parts.tag || parts.digest)) {
-        found.push({ file, line: slot.line, kind: 'image', name: parts.name, key: keyOf(parts.name), current: currentOf(parts.tag, parts.digest), tag: parts.tag, digest: parts.digest, slots: { ref: slot } });
+        found.push({
+          file,
+          line: slot.line,
+          kind: 'image',
+          name: parts.name,
+          key: keyOf(parts.name),
+          current: currentOf(parts.tag, parts.digest),
+          tag: parts.tag,
+          digest: parts.digest,
+          slots: { ref: slot },
+        });
       }
     }
     // `{registry?, repository, tag?, digest?}`, completed from the chart's values at the same path.
@@ -299,8 +338,13 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
     if (!kustomization && (repository || tag || digest) && (tag || digest)) {
       const fallback = (key: string) => (repository ? undefined : lookup(defaults, at, key));
       const repoValue = repository?.value ?? fallback('repository');
-      const registryValue = scalarAt(map, 'registry')?.value ?? (repository ? undefined : lookup(defaults, at, 'registry'));
-      if (typeof repoValue === 'string' && IMAGE_NAME.test(repoValue) && (registryValue === undefined || registryValue === null || typeof registryValue === 'string')) {
+      const registryValue =
+        scalarAt(map, 'registry')?.value ?? (repository ? undefined : lookup(defaults, at, 'registry'));
+      if (
+        typeof repoValue === 'string' &&
+        IMAGE_NAME.test(repoValue) &&
+        (registryValue === undefined || registryValue === null || typeof registryValue === 'string')
+      ) {
         const name = registryValue ? `${registryValue}/${repoValue}` : repoValue;
         const tagSlot = tag && slotOf(tag, p, [...at, 'tag']);
         const digestSlot = digest && slotOf(digest, p, [...at, 'digest']);
@@ -323,7 +367,7 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
     }
   };
 
-  p.docs.forEach((doc, i) => walk(doc.contents as Node, [i], undefined));
+  for (const [i, doc] of p.docs.entries()) walk(doc.contents as Node, [i], undefined);
 
   // Kustomize `images:` entries: the effective image is newName (or name); newTag and digest hold the version.
   if (kustomization) {
@@ -377,7 +421,8 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
       const params = Object.fromEntries([...renovate[1]!.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
       if ((params.datasource ?? 'docker') !== 'docker' || !params.depName) return;
       let next = line + 1;
-      while (next <= lines.length && (lines[next - 1]!.trim() === '' || lines[next - 1]!.trim().startsWith('#'))) next++;
+      while (next <= lines.length && (lines[next - 1]!.trim() === '' || lines[next - 1]!.trim().startsWith('#')))
+        next++;
       const scalar = scalarsByLine.get(next)?.at(-1);
       const slot = scalar && slotOf(scalar.node, p, scalar.at);
       if (!slot) return;
@@ -411,11 +456,27 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
     const slot = slotOf(scalar.node, p, scalar.at);
     if (!slot || field === 'name') return [];
     const known = flux.get(id);
-    const base = { file, line: slot.line, kind: 'flux marker' as const, fluxPolicy: id, ...(known?.policy ? { policy: known.policy } : {}) };
+    const base = {
+      file,
+      line: slot.line,
+      kind: 'flux marker' as const,
+      fluxPolicy: id,
+      ...(known?.policy ? { policy: known.policy } : {}),
+    };
     if (field === undefined) {
       const parts = splitReference(slot.value);
       if (!parts) return [];
-      return [{ ...base, name: parts.name, key: keyOf(parts.name), current: currentOf(parts.tag, parts.digest), tag: parts.tag, digest: parts.digest, slots: { ref: slot } }];
+      return [
+        {
+          ...base,
+          name: parts.name,
+          key: keyOf(parts.name),
+          current: currentOf(parts.tag, parts.digest),
+          tag: parts.tag,
+          digest: parts.digest,
+          slots: { ref: slot },
+        },
+      ];
     }
     // `:tag` and `:digest`: the image comes from a `:name` marker of the same policy, a sibling repository, or the
     // ImageRepository the policy points at.
@@ -423,13 +484,24 @@ function scanFile(file: string, p: ParsedFile, defaults: ParsedFile[], flux: Map
     for (const [line, entries] of byLine) {
       const text = lines[line - 1] ?? '';
       const m = FLUX_MARKER.exec(text);
-      if (m && m[0] !== marker[0] && splitFluxPolicy(m[1]!)[0] === id && splitFluxPolicy(m[1]!)[1] === 'name') name = String(entries.at(-1)!.node.value);
+      if (m && m[0] !== marker[0] && splitFluxPolicy(m[1]!)[0] === id && splitFluxPolicy(m[1]!)[1] === 'name')
+        name = String(entries.at(-1)!.node.value);
     }
     const sibling = scalar.parent && scalarAt(scalar.parent, 'repository')?.value;
     if (!name && typeof sibling === 'string') name = sibling;
     if (!name || !IMAGE_NAME.test(name)) return [];
     const t = field === 'digest' ? { tag: undefined, digest: slot.value } : splitTag(slot.value);
-    return [{ ...base, name, key: keyOf(name), current: currentOf(t.tag, t.digest), tag: t.tag, digest: t.digest, slots: field === 'digest' ? { digest: slot } : { tag: slot } }];
+    return [
+      {
+        ...base,
+        name,
+        key: keyOf(name),
+        current: currentOf(t.tag, t.digest),
+        tag: t.tag,
+        digest: t.digest,
+        slots: field === 'digest' ? { digest: slot } : { tag: slot },
+      },
+    ];
   }
 
   return dedupe(found);
@@ -465,7 +537,8 @@ function dedupe(found: ImageReference[]): ImageReference[] {
 function lookup(layers: ParsedFile[], at: ValuePath, key: string): unknown {
   for (const layer of [...layers].reverse()) {
     let value: unknown = layer.values[0];
-    for (const k of [...at.slice(1), key]) value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k] : undefined;
+    for (const k of [...at.slice(1), key])
+      value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k] : undefined;
     if (value !== undefined) return value;
   }
   return undefined;

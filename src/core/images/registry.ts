@@ -88,7 +88,12 @@ export interface RegistryClientOptions {
    * kubeplan.yaml `registries`: plain HTTP hosts, other endpoints (mirrors) per host, and a token service on another
    * host that may receive the credentials.
    */
-  registries?: readonly { host: string; insecure: boolean; endpoint: string | undefined; tokenRealm?: string | undefined }[];
+  registries?: readonly {
+    host: string;
+    insecure: boolean;
+    endpoint: string | undefined;
+    tokenRealm?: string | undefined;
+  }[];
   /** Requests in flight per registry (default 8). */
   concurrency?: number;
   /** Docker credential helpers config.json names per host (`*` for credsStore): kubeplan does not run them. */
@@ -123,7 +128,8 @@ export class RegistryClient {
   readonly stats = { requests: 0, byImage: new Map<string, number>() };
 
   constructor(options: RegistryClientOptions | ReadonlyMap<string, Credentials> = {}) {
-    const o: RegistryClientOptions = options instanceof Map ? { credentials: options } : (options as RegistryClientOptions);
+    const o: RegistryClientOptions =
+      options instanceof Map ? { credentials: options } : (options as RegistryClientOptions);
     this.credentials = o.credentials ?? new Map();
     this.registries = o.registries ?? [];
     this.concurrency = o.concurrency ?? 8;
@@ -174,19 +180,33 @@ export class RegistryClient {
       const res = await this.request(image, 'GET', next.href, 'application/json');
       const body = await readJson(res, `the tag list page ${next.pathname}${next.search}`, where);
       const listed = (body as { tags?: unknown } | null)?.tags;
-      if (body === null || typeof body !== 'object' || Array.isArray(body) || !(listed === undefined || listed === null || Array.isArray(listed))) {
-        throw new RegistryError(`the tag list page ${next.pathname}${next.search} is not a tag list (JSON without a "tags" array)`, { where, hint: notRegistryHint });
+      if (
+        body === null ||
+        typeof body !== 'object' ||
+        Array.isArray(body) ||
+        !(listed === undefined || listed === null || Array.isArray(listed))
+      ) {
+        throw new RegistryError(
+          `the tag list page ${next.pathname}${next.search} is not a tag list (JSON without a "tags" array)`,
+          { where, hint: notRegistryHint },
+        );
       }
       // One by one: a page of millions of tags must not become millions of arguments (push(...page) overflows the stack).
       for (const tag of (listed ?? []) as unknown[]) {
         if (typeof tag !== 'string' || !TAG.test(tag)) {
-          throw new RegistryError(`the tag list names ${JSON.stringify(tag).slice(0, 80)}, which is not a tag`, { where, hint: notRegistryHint });
+          throw new RegistryError(`the tag list names ${JSON.stringify(tag).slice(0, 80)}, which is not a tag`, {
+            where,
+            hint: notRegistryHint,
+          });
         }
         if (tags.length === MAX_TAGS) {
-          throw new RegistryError(`the registry lists more than ${MAX_TAGS.toLocaleString('en')} tags for ${image.repository}; kubeplan stopped reading`, {
-            where,
-            hint: 'delete old tags from the repository, or set skip: true for this image in kubeplan.yaml',
-          });
+          throw new RegistryError(
+            `the registry lists more than ${MAX_TAGS.toLocaleString('en')} tags for ${image.repository}; kubeplan stopped reading`,
+            {
+              where,
+              hint: 'delete old tags from the repository, or set skip: true for this image in kubeplan.yaml',
+            },
+          );
         }
         tags.push(tag);
       }
@@ -197,16 +217,25 @@ export class RegistryClient {
       try {
         url = new URL(target, `${origin}/`);
       } catch {
-        throw new RegistryError(`the tag list links to "${target.slice(0, 200)}", which is not a URL`, { where, hint: notRegistryHint });
+        throw new RegistryError(`the tag list links to "${target.slice(0, 200)}", which is not a URL`, {
+          where,
+          hint: notRegistryHint,
+        });
       }
       if (url.origin !== origin) {
-        throw new RegistryError(`the tag list links to another origin (${url.origin})`, { where, hint: 'kubeplan follows tag pages on the same registry only; check the registry' });
+        throw new RegistryError(`the tag list links to another origin (${url.origin})`, {
+          where,
+          hint: 'kubeplan follows tag pages on the same registry only; check the registry',
+        });
       }
       if (fetched.has(url.href)) {
-        throw new RegistryError(`the tag list links back to a page it already gave (${url.pathname}${url.search}) after ${fetched.size} page(s); kubeplan stopped reading`, {
-          where,
-          hint: "the registry's tag pagination loops: report it to the registry's operator, or set skip: true for this image in kubeplan.yaml",
-        });
+        throw new RegistryError(
+          `the tag list links back to a page it already gave (${url.pathname}${url.search}) after ${fetched.size} page(s); kubeplan stopped reading`,
+          {
+            where,
+            hint: "the registry's tag pagination loops: report it to the registry's operator, or set skip: true for this image in kubeplan.yaml",
+          },
+        );
       }
       if (fetched.size === MAX_TAG_PAGES) {
         throw new RegistryError(`the tag list has more than ${MAX_TAG_PAGES} pages; kubeplan stopped reading`, {
@@ -224,11 +253,20 @@ export class RegistryClient {
     return this.unexpectedAsRegistryError(
       image,
       (async () => {
-        const res = await this.request(image, 'HEAD', `/v2/${image.repository}/manifests/${encodeURIComponent(tag)}`, MANIFEST_TYPES, [404]);
+        const res = await this.request(
+          image,
+          'HEAD',
+          `/v2/${image.repository}/manifests/${encodeURIComponent(tag)}`,
+          MANIFEST_TYPES,
+          [404],
+        );
         if (res.status === 404) return undefined;
         const digest = res.headers.get('docker-content-digest') ?? undefined;
         if (digest !== undefined && !DIGEST.test(digest)) {
-          throw new RegistryError(`the manifest of ${tag} answered the digest ${JSON.stringify(digest.slice(0, 100))}, which is not a digest`, { where: `${image.registry}/${image.repository}`, hint: notRegistryHint });
+          throw new RegistryError(
+            `the manifest of ${tag} answered the digest ${JSON.stringify(digest.slice(0, 100))}, which is not a digest`,
+            { where: `${image.registry}/${image.repository}`, hint: notRegistryHint },
+          );
         }
         return digest;
       })(),
@@ -239,17 +277,25 @@ export class RegistryClient {
    * Whatever a server makes go wrong below (a body cut off, a header fetch refuses) is that image's RegistryError, so
    * it fails the image and not the run.
    */
-  private async unexpectedAsRegistryError<T>(image: Pick<ImageRef, 'registry' | 'repository'>, work: Promise<T>): Promise<T> {
+  private async unexpectedAsRegistryError<T>(
+    image: Pick<ImageRef, 'registry' | 'repository'>,
+    work: Promise<T>,
+  ): Promise<T> {
     try {
       return await work;
     } catch (error) {
       if (error instanceof RegistryError) throw error;
-      throw new RegistryError(`the registry's answer cannot be read: ${(error as Error).message}`, { where: `${image.registry}/${image.repository}`, hint: notRegistryHint });
+      throw new RegistryError(`the registry's answer cannot be read: ${(error as Error).message}`, {
+        where: `${image.registry}/${image.repository}`,
+        hint: notRegistryHint,
+      });
     }
   }
 
   private configured(registry: string) {
-    return this.registries.find((r) => r.host === registry || (registry === 'registry-1.docker.io' && r.host === 'docker.io'));
+    return this.registries.find(
+      (r) => r.host === registry || (registry === 'registry-1.docker.io' && r.host === 'docker.io'),
+    );
   }
 
   private base(registry: string): string {
@@ -275,7 +321,9 @@ export class RegistryClient {
    */
   private trustsRealm(registry: string, realm: URL): boolean {
     const base = new URL(this.base(registry));
-    const named = this.configured(registry)?.tokenRealm ?? (this.configured(registry)?.endpoint ? undefined : KNOWN_TOKEN_REALMS.get(registry));
+    const named =
+      this.configured(registry)?.tokenRealm ??
+      (this.configured(registry)?.endpoint ? undefined : KNOWN_TOKEN_REALMS.get(registry));
     if (named) {
       const n = new URL(named);
       if (n.origin === realm.origin && n.pathname === realm.pathname) return true;
@@ -316,13 +364,25 @@ export class RegistryClient {
     this.stats.byImage.set(key, (this.stats.byImage.get(key) ?? 0) + 1);
   }
 
-  private request(image: Pick<ImageRef, 'registry' | 'repository'>, method: string, pathOrUrl: string, accept: string, okStatuses: number[] = []): Promise<Response> {
+  private request(
+    image: Pick<ImageRef, 'registry' | 'repository'>,
+    method: string,
+    pathOrUrl: string,
+    accept: string,
+    okStatuses: number[] = [],
+  ): Promise<Response> {
     let limiter = this.limiters.get(image.registry);
     if (!limiter) this.limiters.set(image.registry, (limiter = new Limiter(this.concurrency)));
     return limiter.run(() => this.send(image, method, pathOrUrl, accept, okStatuses));
   }
 
-  private async send(image: Pick<ImageRef, 'registry' | 'repository'>, method: string, pathOrUrl: string, accept: string, okStatuses: number[]): Promise<Response> {
+  private async send(
+    image: Pick<ImageRef, 'registry' | 'repository'>,
+    method: string,
+    pathOrUrl: string,
+    accept: string,
+    okStatuses: number[],
+  ): Promise<Response> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base(image.registry)}${pathOrUrl}`;
     const scope = `repository:${image.repository}:pull`;
     const where = `${image.registry}/${image.repository}`;
@@ -359,19 +419,24 @@ export class RegistryClient {
       if ((res.status === 429 || res.status >= 500) && attempt < 5) {
         const after = Number(res.headers.get('retry-after'));
         await res.body?.cancel();
-        await new Promise((r) => setTimeout(r, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : 250 * 2 ** attempt));
+        await new Promise((r) =>
+          setTimeout(r, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : 250 * 2 ** attempt),
+        );
         continue;
       }
       const text = await readText(res, `the answer to ${method} ${new URL(url).pathname}`, where).catch(() => '');
-      throw new RegistryError(`${method} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`, {
-        where,
-        hint:
-          res.status === 401 || res.status === 403
-            ? this.credentialsHint(image.registry)
-            : res.status === 404
-              ? 'check the image name'
-              : 'retry later; the registry failed',
-      });
+      throw new RegistryError(
+        `${method} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+        {
+          where,
+          hint:
+            res.status === 401 || res.status === 403
+              ? this.credentialsHint(image.registry)
+              : res.status === 404
+                ? 'check the image name'
+                : 'retry later; the registry failed',
+        },
+      );
     }
   }
 
@@ -385,18 +450,32 @@ export class RegistryClient {
 
   private readonly basicOnly = new Set<string>();
 
-  private async answerChallenge(challenge: string, image: Pick<ImageRef, 'registry' | 'repository'>, scope: string, where: string): Promise<void> {
+  private async answerChallenge(
+    challenge: string,
+    image: Pick<ImageRef, 'registry' | 'repository'>,
+    scope: string,
+    where: string,
+  ): Promise<void> {
     const registry = image.registry;
     const scheme = challenge.split(' ')[0]?.toLowerCase();
     const creds = this.credentialsFor(registry);
     if (scheme === 'basic') {
-      if (!creds) throw new RegistryError('the registry wants a user and password', { where, hint: this.credentialsHint(registry) });
+      if (!creds)
+        throw new RegistryError('the registry wants a user and password', {
+          where,
+          hint: this.credentialsHint(registry),
+        });
       this.basicOnly.add(registry);
       return;
     }
-    if (scheme !== 'bearer') throw new RegistryError(`unsupported authentication challenge "${challenge.slice(0, 200)}"`, { where, hint: 'use a registry that speaks Basic or Bearer tokens' });
+    if (scheme !== 'bearer')
+      throw new RegistryError(`unsupported authentication challenge "${challenge.slice(0, 200)}"`, {
+        where,
+        hint: 'use a registry that speaks Basic or Bearer tokens',
+      });
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    if (!params.realm) throw new RegistryError('the Bearer challenge has no realm', { where, hint: 'check the registry configuration' });
+    if (!params.realm)
+      throw new RegistryError('the Bearer challenge has no realm', { where, hint: 'check the registry configuration' });
     let realm: URL;
     try {
       realm = new URL(params.realm);
@@ -404,7 +483,10 @@ export class RegistryClient {
       realm = new URL('invalid:');
     }
     if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
-      throw new RegistryError(`the Bearer challenge's realm "${params.realm.slice(0, 200)}" is not an http(s) URL`, { where, hint: 'check the registry configuration' });
+      throw new RegistryError(`the Bearer challenge's realm "${params.realm.slice(0, 200)}" is not an http(s) URL`, {
+        where,
+        hint: 'check the registry configuration',
+      });
     }
     if (params.service) realm.searchParams.set('service', params.service);
     // The challenge's scope names the repository that was asked first; a token for another one asks for its own.
@@ -416,23 +498,37 @@ export class RegistryClient {
     try {
       res = await fetch(realm, { headers: send ? { authorization: basic(creds) } : {} });
     } catch (error) {
-      throw new RegistryError(`cannot reach the token service ${realm.origin} (${networkReason(error)})`, { where, hint: 'check the network access to the token service' });
+      throw new RegistryError(`cannot reach the token service ${realm.origin} (${networkReason(error)})`, {
+        where,
+        hint: 'check the network access to the token service',
+      });
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, { where, hint: send ? 'check the credentials' : this.credentialsHint(registry) });
+      throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, {
+        where,
+        hint: send ? 'check the credentials' : this.credentialsHint(registry),
+      });
     }
-    const body = (await readJson(res, `the token service ${realm.origin}`, where)) as { token?: unknown; access_token?: unknown; expires_in?: unknown } | null;
+    const body = (await readJson(res, `the token service ${realm.origin}`, where)) as {
+      token?: unknown;
+      access_token?: unknown;
+      expires_in?: unknown;
+    } | null;
     const token = body?.token ?? body?.access_token;
     if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) {
-      throw new RegistryError(`the token service ${realm.origin} returned no token`, { where, hint: 'check the registry configuration' });
+      throw new RegistryError(`the token service ${realm.origin} returned no token`, {
+        where,
+        hint: 'check the registry configuration',
+      });
     }
     const expiresIn = typeof body?.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : 60;
     this.tokens.set(`${registry} ${scope}`, { token, expires: Date.now() + Math.max(30, expiresIn - 10) * 1000 });
   }
 }
 
-const notRegistryHint = 'check that the registry address (or its endpoint in kubeplan.yaml / --registry-endpoint) is an OCI registry API, not a web page, proxy or login portal';
+const notRegistryHint =
+  'check that the registry address (or its endpoint in kubeplan.yaml / --registry-endpoint) is an OCI registry API, not a web page, proxy or login portal';
 
 /** A response body as text, read up to MAX_BODY_BYTES (a larger one is an error, not an out-of-memory). */
 async function readText(res: Response, what: string, where: string): Promise<string> {
@@ -471,7 +567,10 @@ async function readJson(res: Response, what: string, where: string): Promise<unk
   } catch {
     const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
     const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
-    throw new RegistryError(`${what} is not JSON (${type}${start ? `, starting "${start}"` : ', empty'})`, { where, hint: notRegistryHint });
+    throw new RegistryError(`${what} is not JSON (${type}${start ? `, starting "${start}"` : ', empty'})`, {
+      where,
+      hint: notRegistryHint,
+    });
   }
 }
 
@@ -480,7 +579,10 @@ async function readJson(res: Response, what: string, where: string): Promise<unk
  * `auths` entries written by `docker login` and docker/login-action, and the credential helpers it names
  * (`credHelpers` per host, `credsStore` as `*`), which kubeplan does not run. Read once per run.
  */
-export function dockerConfig(env: NodeJS.ProcessEnv = process.env): { credentials: Map<string, Credentials>; helpers: Map<string, string> } {
+export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
+  credentials: Map<string, Credentials>;
+  helpers: Map<string, string>;
+} {
   const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, '.docker') : undefined);
   const credentials = new Map<string, Credentials>();
   const helpers = new Map<string, string>();
@@ -494,7 +596,9 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): { credential
     config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers };
-    throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, { hint: 'fix or remove the Docker config file' });
+    throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, {
+      hint: 'fix or remove the Docker config file',
+    });
   }
   const hostOf = (key: string) => {
     const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
@@ -526,7 +630,8 @@ export function networkReason(error: unknown): string {
   let cause: unknown = error;
   for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
     const { code, hostname } = cause as NodeJS.ErrnoException & { hostname?: string };
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: the name ${hostname ?? ''} does not resolve`.replace('  ', ' ');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return `${code}: the name ${hostname ?? ''} does not resolve`.replace('  ', ' ');
     if (code === 'ECONNREFUSED') return 'ECONNREFUSED: nothing listens there';
     if (typeof code === 'string' && code !== 'UND_ERR_SOCKET' && cause !== error) return `${code}: ${cause.message}`;
     if (!(cause as { cause?: unknown }).cause) return cause.message;

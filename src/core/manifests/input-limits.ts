@@ -17,7 +17,8 @@ export interface LimitProblem {
   hint: string;
 }
 
-export const DEPTH_HINT = 'Kubernetes objects never nest this deep: check the program or template that generated the file';
+export const DEPTH_HINT =
+  'Kubernetes objects never nest this deep: check the program or template that generated the file';
 
 export function depthProblem(maxDepth = MAX_DEPTH): LimitProblem {
   return { message: `the document nests deeper than ${maxDepth} levels`, hint: DEPTH_HINT };
@@ -67,7 +68,10 @@ export function valueLimitProblem(value: unknown, maxDepth = MAX_DEPTH): LimitPr
         continue;
       }
       if (open.has(child)) {
-        return { message: 'an alias refers to a node that contains it (a recursive anchor)', hint: 'remove the alias: an object cannot contain itself' };
+        return {
+          message: 'an alias refers to a node that contains it (a recursive anchor)',
+          hint: 'remove the alias: an object cannot contain itself',
+        };
       }
       if (stack.length >= maxDepth) return depthProblem(maxDepth);
       stack.push(frame(child));
@@ -136,7 +140,7 @@ export function positionOf(text: string, offset: number): { line: number; column
 }
 
 export const UTF8_HINT =
-  'save the file as UTF-8 (Kubernetes reads manifests as UTF-8; binary content belongs base64-encoded in a Secret\'s data or a ConfigMap\'s binaryData)';
+  "save the file as UTF-8 (Kubernetes reads manifests as UTF-8; binary content belongs base64-encoded in a Secret's data or a ConfigMap's binaryData)";
 
 /**
  * Decodes UTF-8 without replacing anything: text that is not UTF-8 is refused with the place of its first bad byte

@@ -26,7 +26,18 @@ function parseGoInt(source: string): number | undefined {
   const m = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(plain);
   if (!m) return undefined;
   const [, sign, hex, octO, bin, oct, dec] = m;
-  const value = hex !== undefined ? parseInt(hex, 16) : octO !== undefined ? parseInt(octO, 8) : bin !== undefined ? parseInt(bin, 2) : oct !== undefined ? (oct === '' ? 0 : parseInt(oct, 8)) : Number(dec);
+  const value =
+    hex !== undefined
+      ? parseInt(hex, 16)
+      : octO !== undefined
+        ? parseInt(octO, 8)
+        : bin !== undefined
+          ? parseInt(bin, 2)
+          : oct !== undefined
+            ? oct === ''
+              ? 0
+              : parseInt(oct, 8)
+            : Number(dec);
   return sign === '-' ? -value : value;
 }
 

@@ -21,10 +21,13 @@ export function buildManifestSet(target: string, namespace: string | undefined, 
     const key = objectIdentity(m.object);
     const first = seen.get(key);
     if (first) {
-      throw new RenderError(`${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`, {
-        where: `target ${target}`,
-        hint: 'remove one of them, or give them different names (an object can only be applied once)',
-      });
+      throw new RenderError(
+        `${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`,
+        {
+          where: `target ${target}`,
+          hint: 'remove one of them, or give them different names (an object can only be applied once)',
+        },
+      );
     }
     seen.set(key, m);
   }

@@ -40,7 +40,13 @@ export function splitYamlStream(text: string): RawDocument[] {
     if (offset >= 0 || extra.badSeparator !== undefined) {
       const body = buffer.join('\n');
       const source = /^#\s*Source:\s*(.+?)\s*$/m.exec(body);
-      docs.push({ text: body, line: start + 1, contentLine: start + 1 + Math.max(offset, 0), ...(source ? { helmSource: source[1] } : {}), ...extra });
+      docs.push({
+        text: body,
+        line: start + 1,
+        contentLine: start + 1 + Math.max(offset, 0),
+        ...(source ? { helmSource: source[1] } : {}),
+        ...extra,
+      });
     }
     buffer = [];
     ended = false;
@@ -87,10 +93,13 @@ function isBlankOrComment(line: string): boolean {
  */
 export function parseDocument(doc: RawDocument, where: (line: number) => string): unknown {
   if (doc.badSeparator !== undefined) {
-    throw new RenderError('a line starts with `---` followed by text: kubectl reads it as an invalid document separator', {
-      where: where(doc.badSeparator),
-      hint: 'put `---` on a line of its own (a comment may follow after a space), or indent or quote the value that starts with ---',
-    });
+    throw new RenderError(
+      'a line starts with `---` followed by text: kubectl reads it as an invalid document separator',
+      {
+        where: where(doc.badSeparator),
+        hint: 'put `---` on a line of its own (a comment may follow after a space), or indent or quote the value that starts with ---',
+      },
+    );
   }
   if (doc.afterEnd !== undefined) {
     throw new RenderError('content after a `...` document end, without a `---` line before it', {
@@ -106,7 +115,8 @@ export function parseDocument(doc: RawDocument, where: (line: number) => string)
     if (error instanceof YAMLException) {
       const at = errorAt(doc.text, error);
       const line = doc.line + at.line;
-      if (/^nesting exceeded maxDepth/.test(error.reason)) throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint });
+      if (/^nesting exceeded maxDepth/.test(error.reason))
+        throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint });
       throw new RenderError(`YAML syntax error: ${at.reason ?? error.reason}`, {
         where: where(line),
         hint: at.reason ? 'close it' : 'fix the YAML at that line',
@@ -128,7 +138,11 @@ function errorAt(text: string, error: YAMLException): { line: number; reason?: s
   const position = error.mark?.position;
   if (position === undefined || text.slice(position).trim() !== '') return { line };
   const open = unclosedAt(text);
-  if (open !== undefined) return { line: open.line, reason: `the ${open.what} that starts on this line is not closed before the document ends` };
+  if (open !== undefined)
+    return {
+      line: open.line,
+      reason: `the ${open.what} that starts on this line is not closed before the document ends`,
+    };
   const lines = text.split('\n');
   let last = Math.min(line, lines.length - 1);
   while (last > 0 && lines[last]!.trim() === '') last--;
@@ -153,9 +167,9 @@ function unclosedAt(text: string): { line: number; what: string } | undefined {
     } else if (c === '#' && /\s/.test(previous)) {
       const end = text.indexOf('\n', i);
       i = (end < 0 ? text.length : end) - 1;
-    } else if ((c === '"' || c === "'") && /[\s:,\[{\-?]/.test(previous)) {
+    } else if ((c === '"' || c === "'") && /[\s:,[{\-?]/.test(previous)) {
       const before = text.slice(text.lastIndexOf('\n', i - 1) + 1, i).trimEnd();
-      if (before === '' || /[:,\[{\-?]$/.test(before)) quote = { char: c, line };
+      if (before === '' || /[:,[{\-?]$/.test(before)) quote = { char: c, line };
     } else if (c === '[' || c === '{') flow.push({ line, what: c === '[' ? '`[` sequence' : '`{` mapping' });
     else if ((c === ']' || c === '}') && flow.length > 0) flow.pop();
     previous = c;
@@ -169,7 +183,8 @@ function unclosedAt(text: string): { line: number; what: string } | undefined {
  * when the document is no List.
  */
 export function listItemLines(doc: RawDocument, value: unknown): number[] | undefined {
-  if (!isRecord(value) || typeof value.kind !== 'string' || !value.kind.endsWith('List') || !Array.isArray(value.items)) return undefined;
+  if (!isRecord(value) || typeof value.kind !== 'string' || !value.kind.endsWith('List') || !Array.isArray(value.items))
+    return undefined;
   const lineCounter = new LineCounter();
   const parsed = parseYamlDocument(doc.text, { lineCounter, uniqueKeys: false });
   const items = parsed.get('items', true);
@@ -184,7 +199,12 @@ export function listItemLines(doc: RawDocument, value: unknown): number[] | unde
  * Turns one parsed document into objects: `null` (an empty document) gives none, a `List` gives its items, a
  * Kubernetes object gives itself; anything else is an error that names the source.
  */
-export function toObjects(value: unknown, source: SourceRef, where: string, item?: (i: number) => { source: SourceRef; where: string }): KubeObject[] {
+export function toObjects(
+  value: unknown,
+  source: SourceRef,
+  where: string,
+  item?: (i: number) => { source: SourceRef; where: string },
+): KubeObject[] {
   return sourcedObjects(value, source, where, item).map((m) => m.object);
 }
 
@@ -204,9 +224,17 @@ export function sourcedObjects(
     return (value.items as unknown[]).flatMap((entry, i) => {
       const at = item?.(i) ?? { source, where: `${where} (item ${i + 1} of the ${kind})` };
       if (entry === null || entry === undefined) {
-        throw new RenderError(`item ${i + 1} of the ${kind} is empty`, { where: at.where, hint: 'remove the empty item (kubectl refuses it too)' });
+        throw new RenderError(`item ${i + 1} of the ${kind} is empty`, {
+          where: at.where,
+          hint: 'remove the empty item (kubectl refuses it too)',
+        });
       }
-      if (isRecord(entry) && typeof entry.kind === 'string' && entry.kind.endsWith('List') && Array.isArray(entry.items)) {
+      if (
+        isRecord(entry) &&
+        typeof entry.kind === 'string' &&
+        entry.kind.endsWith('List') &&
+        Array.isArray(entry.items)
+      ) {
         throw new RenderError(`item ${i + 1} of the ${kind} is itself a ${entry.kind}`, {
           where: at.where,
           hint: 'put its items directly into the outer list, or into a document of their own (kubectl refuses a List inside a List)',
@@ -230,7 +258,11 @@ function toObject(value: unknown, where: string): KubeObject[] {
   if (typeof value.kind !== 'string' || value.kind === '') missing.push('kind');
   const metadata = value.metadata;
   if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
-    missing.push(isRecord(metadata) && typeof metadata.generateName === 'string' ? 'metadata.name (generateName is not supported: kubeplan applies by name)' : 'metadata.name');
+    missing.push(
+      isRecord(metadata) && typeof metadata.generateName === 'string'
+        ? 'metadata.name (generateName is not supported: kubeplan applies by name)'
+        : 'metadata.name',
+    );
   }
   if (missing.length > 0) {
     throw new RenderError(`document is not a Kubernetes object: missing ${missing.join(', ')}`, {
@@ -238,7 +270,12 @@ function toObject(value: unknown, where: string): KubeObject[] {
       hint: 'every YAML document must be a mapping with apiVersion, kind and metadata.name',
     });
   }
-  if (metadata !== undefined && isRecord(metadata) && metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
+  if (
+    metadata !== undefined &&
+    isRecord(metadata) &&
+    metadata.namespace !== undefined &&
+    typeof metadata.namespace !== 'string'
+  ) {
     throw new RenderError('metadata.namespace must be a string', { where, hint: 'quote the namespace' });
   }
   return [value as KubeObject];
@@ -250,6 +287,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `a ${typeof value}`;
 }

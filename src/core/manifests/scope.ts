@@ -20,7 +20,7 @@ const CLUSTER_SCOPED: Record<string, readonly string[]> = {
   'internal.apiserver.k8s.io': ['StorageVersion'],
   'networking.k8s.io': ['IngressClass', 'IPAddress', 'ServiceCIDR'],
   'node.k8s.io': ['RuntimeClass'],
-  'policy': ['PodSecurityPolicy'],
+  policy: ['PodSecurityPolicy'],
   'rbac.authorization.k8s.io': ['ClusterRole', 'ClusterRoleBinding'],
   'resource.k8s.io': ['DeviceClass', 'ResourceSlice', 'DeviceTaintRule'],
   'scheduling.k8s.io': ['PriorityClass'],

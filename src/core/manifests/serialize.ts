@@ -26,10 +26,19 @@ export function serializeManifestSet(set: ManifestSet, options: SerializeOptions
     return r.object;
   };
   if (options.format === 'json') {
-    const objects = set.manifests.map((m) => ({ source: m.source, ...(m.hook ? { hook: m.hook } : {}), object: prepare(m) }));
-    return { text: `${JSON.stringify({ target: set.target, namespace: set.namespace ?? null, objects }, null, 2)}\n`, redacted };
+    const objects = set.manifests.map((m) => ({
+      source: m.source,
+      ...(m.hook ? { hook: m.hook } : {}),
+      object: prepare(m),
+    }));
+    return {
+      text: `${JSON.stringify({ target: set.target, namespace: set.namespace ?? null, objects }, null, 2)}\n`,
+      redacted,
+    };
   }
-  const parts = [`# kubeplan target: ${set.target} (${set.manifests.length} object${set.manifests.length === 1 ? '' : 's'})\n`];
+  const parts = [
+    `# kubeplan target: ${set.target} (${set.manifests.length} object${set.manifests.length === 1 ? '' : 's'})\n`,
+  ];
   for (const m of set.manifests) {
     const hook = m.hook ? `# Hook: ${m.hook.events.join(',')} (weight ${m.hook.weight})\n` : '';
     parts.push(`---\n# Source: ${formatSource(m.source)}\n${hook}${dump(prepare(m), { lineWidth: -1, noRefs: true })}`);

@@ -43,14 +43,19 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
   checkChartOrigin(target, source, ctx);
   const args = helmTemplateArgs(target, source);
   const result = await runTool(ctx.helm, args, { cwd: ctx.repoRoot, env: ctx.env });
-  if (result.exitCode !== 0) throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args));
+  if (result.exitCode !== 0)
+    throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args));
   const docs = splitYamlStream(result.stdout);
   const sourceOf = (doc: RawDocument): SourceRef => templateSource(source, doc.helmSource);
   if (source.postRender) return postRender(target, source, docs, sourceOf, ctx);
   return docs.flatMap((doc) => {
     const src = sourceOf(doc);
     const where = `target ${target.name}: ${src.file}`;
-    return toObjects(parseDocument(doc, () => where), src, where).map((object) => withHook({ object, source: src }));
+    return toObjects(
+      parseDocument(doc, () => where),
+      src,
+      where,
+    ).map((object) => withHook({ object, source: src }));
   });
 }
 
@@ -67,10 +72,13 @@ function checkChartOrigin(target: Target, source: HelmSource, ctx: RenderContext
   }
   const ref = chart.kind === 'oci' ? chart.ref : chart.repo;
   if (!repositoryAllowed(ref, ctx.allowRepositories)) {
-    throw new RenderError(`target "${target.name}" pulls its chart from ${ref}, which is not an allowed chart repository`, {
-      where: target.where,
-      hint: `list it under \`helm: {allowRepositories: [${ref}]}\` at the top of kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
-    });
+    throw new RenderError(
+      `target "${target.name}" pulls its chart from ${ref}, which is not an allowed chart repository`,
+      {
+        where: target.where,
+        hint: `list it under \`helm: {allowRepositories: [${ref}]}\` at the top of kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
+      },
+    );
   }
 }
 
@@ -108,7 +116,11 @@ function helmFailure(target: Target, source: HelmSource, output: string, command
   let hint = `fix the chart or its values; reproduce with: ${command}`;
   if (/missing in charts\/ directory|found in Chart\.yaml, but missing/.test(message)) {
     hint = 'vendor the chart dependencies: run `helm dependency build` in the chart folder and commit charts/';
-  } else if (/repo .* not found|no cached repo|failed to fetch|could not find protocol handler|dial tcp|lookup .* on/.test(message)) {
+  } else if (
+    /repo .* not found|no cached repo|failed to fetch|could not find protocol handler|dial tcp|lookup .* on/.test(
+      message,
+    )
+  ) {
     hint = 'the chart could not be downloaded: check the chart reference, version and network access to the repository';
   }
   return new RenderError(`helm template failed:\n${indent(message)}`, { where, hint });
@@ -142,7 +154,14 @@ async function postRender(
       const src = sourceOf(doc);
       const where = `target ${target.name}: ${src.file}`;
       // Parse first so that YAML or non-object errors name the template, not a temporary file.
-      if (toObjects(parseDocument(doc, () => where), src, where).length === 0) continue;
+      if (
+        toObjects(
+          parseDocument(doc, () => where),
+          src,
+          where,
+        ).length === 0
+      )
+        continue;
       const name = `helm-${String(i).padStart(4, '0')}.yaml`;
       await writeFile(path.join(dir, name), doc.text);
       byFile.set(name, src);
@@ -173,10 +192,13 @@ async function runKustomizeBuild(target: Target, dir: string, ctx: RenderContext
     env: ctx.env,
   });
   if (result.exitCode !== 0) {
-    throw new RenderError(`kustomize ${what} failed:\n${indent((result.stderr || result.stdout).trim().replace(/^(?:Error|error):\s*/gm, ''))}`, {
-      where: `target ${target.name}`,
-      hint: 'check the Component: it must be `kind: Component` and its patches must match objects the chart renders',
-    });
+    throw new RenderError(
+      `kustomize ${what} failed:\n${indent((result.stderr || result.stdout).trim().replace(/^(?:Error|error):\s*/gm, ''))}`,
+      {
+        where: `target ${target.name}`,
+        hint: 'check the Component: it must be `kind: Component` and its patches must match objects the chart renders',
+      },
+    );
   }
   return result.stdout;
 }

@@ -28,7 +28,11 @@ export function buildKustomizeArgs(
 }
 
 /** Builds a Kustomize overlay. A wrapper kustomization asks for origin annotations so each object keeps its file. */
-export async function renderKustomize(target: Target, source: KustomizeSource, ctx: RenderContext): Promise<Manifest[]> {
+export async function renderKustomize(
+  target: Target,
+  source: KustomizeSource,
+  ctx: RenderContext,
+): Promise<Manifest[]> {
   if (!ctx.kustomize) throw new Error('renderKustomize called without a kustomize binary');
   const own = checkKustomizationTree(target, source.dir.abs, ctx.repoRoot, ctx.policy, ctx.allowRepositories);
   if (own.kind === 'Component') {
@@ -46,11 +50,16 @@ export async function renderKustomize(target: Target, source: KustomizeSource, c
       buildMetadata: ['originAnnotations'],
     };
     await writeFile(path.join(dir, 'kustomization.yaml'), JSON.stringify(wrapper, null, 2));
-    const result = await runTool(ctx.kustomize.path, buildKustomizeArgs(ctx.kustomize.kind, dir, ctx.policy, ctx.helm), {
-      cwd: ctx.repoRoot,
-      env: ctx.env,
-    });
-    if (result.exitCode !== 0) throw kustomizeFailure(target, source, result.stderr || result.stdout, dir, ctx.repoRoot);
+    const result = await runTool(
+      ctx.kustomize.path,
+      buildKustomizeArgs(ctx.kustomize.kind, dir, ctx.policy, ctx.helm),
+      {
+        cwd: ctx.repoRoot,
+        env: ctx.env,
+      },
+    );
+    if (result.exitCode !== 0)
+      throw kustomizeFailure(target, source, result.stderr || result.stdout, dir, ctx.repoRoot);
     return readOrigins(
       result.stdout,
       target,
@@ -83,7 +92,11 @@ export function readOrigins(
   const manifests: Manifest[] = [];
   for (const doc of splitYamlStream(output)) {
     const where = `target ${target.name}: kustomize output`;
-    for (const object of toObjects(parseDocument(doc, () => where), { file: '' }, where)) {
+    for (const object of toObjects(
+      parseDocument(doc, () => where),
+      { file: '' },
+      where,
+    )) {
       const annotations = object.metadata.annotations;
       const raw = annotations?.[ORIGIN];
       let origin: Origin = {};
@@ -103,7 +116,10 @@ export function readOrigins(
 
 function originSource(origin: Origin, wrapperDir: string, repoRoot: string): SourceRef | undefined {
   if (origin.repo) {
-    return { file: `${origin.repo}${origin.ref ? `?ref=${origin.ref}` : ''}`, ...(origin.path ? { template: origin.path } : {}) };
+    return {
+      file: `${origin.repo}${origin.ref ? `?ref=${origin.ref}` : ''}`,
+      ...(origin.path ? { template: origin.path } : {}),
+    };
   }
   const file = origin.path ?? origin.configuredIn;
   if (!file) return undefined;
@@ -112,25 +128,46 @@ function originSource(origin: Origin, wrapperDir: string, repoRoot: string): Sou
   return by ? { file: rel, template: by } : { file: rel };
 }
 
-function kustomizeFailure(target: Target, source: KustomizeSource, output: string, wrapperDir: string, repoRoot: string): RenderError {
+function kustomizeFailure(
+  target: Target,
+  source: KustomizeSource,
+  output: string,
+  wrapperDir: string,
+  repoRoot: string,
+): RenderError {
   // kustomize names files relative to our temporary wrapper; show them relative to the repository instead.
   const rel = path.relative(wrapperDir, repoRoot);
   let message = output
     .trim()
     .replace(/^(?:Error|error):\s*/gm, '')
     // Drop the layer our wrapper kustomization adds, so the message reads as for a bare build of the overlay.
-    .replace(/accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': recursed accumulation of path '[^']*': /, '');
+    .replace(
+      /accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': recursed accumulation of path '[^']*': /,
+      '',
+    );
   if (rel) message = message.split(`${rel}/`).join('');
   let hint = `run \`kubectl kustomize ${source.dir.rel}\` by hand and fix the kustomization`;
-  if (/plugins? (are )?disabled|--enable-alpha-plugins|unable to load external plugin|exec functions? (is|are) disabled/i.test(message)) {
-    hint = 'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml (read from the base branch on pull requests)';
+  if (
+    /plugins? (are )?disabled|--enable-alpha-plugins|unable to load external plugin|exec functions? (is|are) disabled/i.test(
+      message,
+    )
+  ) {
+    hint =
+      'this kustomization runs plugins or exec functions, which are off for pull-request code; opt in with `kustomize: {allowExecPlugins: true}` in kubeplan.yaml (read from the base branch on pull requests)';
   } else if (/--enable-helm|helmCharts/i.test(message)) {
-    hint = 'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml (read from the base branch on pull requests), or make it a helm target';
+    hint =
+      'this kustomization inflates Helm charts; opt in with `kustomize: {allowHelmCharts: true}` in kubeplan.yaml (read from the base branch on pull requests), or make it a helm target';
   }
-  return new RenderError(`kustomize build of ${source.dir.rel} failed:\n${message.split('\n').map((l) => `    ${l}`).join('\n')}`, {
-    where: `target ${target.name}`,
-    hint,
-  });
+  return new RenderError(
+    `kustomize build of ${source.dir.rel} failed:\n${message
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}`,
+    {
+      where: `target ${target.name}`,
+      hint,
+    },
+  );
 }
 
 /**
@@ -210,18 +247,27 @@ export function checkKustomizationTree(
     const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
 
     const generatorFiles = (generator: unknown, what: string) => {
-      for (const value of list(field(generator, 'files'))) entry(typeof value === 'string' ? value.replace(/^[^=]*=/, '') : value, what);
+      for (const value of list(field(generator, 'files')))
+        entry(typeof value === 'string' ? value.replace(/^[^=]*=/, '') : value, what);
       for (const value of [...list(field(generator, 'envs')), field(generator, 'env')]) entry(value, what);
     };
     const inflate = (chart: unknown, where: string) => {
       const repo = field(chart, 'repo') ?? field(chart, 'chartRepoUrl');
       if (typeof repo === 'string' && repo !== '' && !repositoryAllowed(repo, allowRepositories)) {
-        throw new RenderError(`${where} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`, {
-          where: `target ${target.name}`,
-          hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
-        });
+        throw new RenderError(
+          `${where} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`,
+          {
+            where: `target ${target.name}`,
+            hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
+          },
+        );
       }
-      for (const value of [field(chart, 'valuesFile'), field(chart, 'values'), ...list(field(chart, 'additionalValuesFiles'))]) entry(value, 'Helm values file');
+      for (const value of [
+        field(chart, 'valuesFile'),
+        field(chart, 'values'),
+        ...list(field(chart, 'additionalValuesFiles')),
+      ])
+        entry(value, 'Helm values file');
       const home = entry(field(chart, 'chartHome'), 'chart home');
       if (home) bounds.checkTree(home);
     };
@@ -246,7 +292,8 @@ export function checkKustomizationTree(
     for (const name of TREE_FIELDS) {
       for (const value of list(k[name])) {
         const plugin = name === 'generators' || name === 'transformers' || name === 'validators';
-        if (plugin && typeof value === 'string' && value.includes('\n')) pluginConfig(value, `${relFile} (inline ${name.replace(/s$/, '')})`);
+        if (plugin && typeof value === 'string' && value.includes('\n'))
+          pluginConfig(value, `${relFile} (inline ${name.replace(/s$/, '')})`);
         const local = entry(value, name.replace(/s$/, ''));
         if (!local) continue;
         if (statSync(local).isDirectory()) visit(local);
@@ -255,9 +302,11 @@ export function checkKustomizationTree(
     }
     for (const name of ['crds', 'configurations']) for (const value of list(k[name])) entry(value, `file in ${name}`);
     for (const value of list(k.patchesStrategicMerge)) entry(value, 'patch');
-    for (const name of ['patches', 'patchesJson6902', 'replacements']) for (const value of list(k[name])) entry(field(value, 'path'), `file in ${name}`);
+    for (const name of ['patches', 'patchesJson6902', 'replacements'])
+      for (const value of list(k[name])) entry(field(value, 'path'), `file in ${name}`);
     entry(field(k.openapi, 'path'), 'openapi file');
-    for (const name of ['configMapGenerator', 'secretGenerator']) for (const generator of list(k[name])) generatorFiles(generator, `file in ${name}`);
+    for (const name of ['configMapGenerator', 'secretGenerator'])
+      for (const generator of list(k[name])) generatorFiles(generator, `file in ${name}`);
     const charts = [...list(k.helmCharts), ...list(k.helmChartInflationGenerator)];
     if (charts.length > 0 && policy.allowHelmCharts) {
       for (const chart of charts) inflate(chart, relFile);
@@ -266,7 +315,8 @@ export function checkKustomizationTree(
         if (home) bounds.checkTree(home);
       }
       // Without helmGlobals.chartHome, kustomize looks for the charts in ./charts.
-      if (field(k.helmGlobals, 'chartHome') === undefined && existsSync(path.join(dir, 'charts'))) bounds.checkTree(path.join(dir, 'charts'));
+      if (field(k.helmGlobals, 'chartHome') === undefined && existsSync(path.join(dir, 'charts')))
+        bounds.checkTree(path.join(dir, 'charts'));
     }
   };
   visit(root);

@@ -18,13 +18,20 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
     const decoded = decodeUtf8(await readFile(file));
     if ('invalid' in decoded) {
-      throw new RenderError('the file is not valid UTF-8', { where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`, hint: UTF8_HINT });
+      throw new RenderError('the file is not valid UTF-8', {
+        where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
+        hint: UTF8_HINT,
+      });
     }
     const text = decoded.text;
     if (file.endsWith('.json')) {
       const where = `${rel}:1`;
       const deep = jsonTooDeepAt(text);
-      if (deep) throw new RenderError(depthProblem().message, { where: `${rel}:${deep.line}:${deep.column}`, hint: depthProblem().hint });
+      if (deep)
+        throw new RenderError(depthProblem().message, {
+          where: `${rel}:${deep.line}:${deep.column}`,
+          hint: depthProblem().hint,
+        });
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -34,7 +41,8 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
           hint: 'fix the JSON, or rename the file to .yaml if it is YAML',
         });
       }
-      for (const object of toObjects(value, { file: rel, line: 1 }, where)) manifests.push({ object, source: { file: rel, line: 1 } });
+      for (const object of toObjects(value, { file: rel, line: 1 }, where))
+        manifests.push({ object, source: { file: rel, line: 1 } });
       continue;
     }
     for (const doc of splitYamlStream(text)) {
@@ -43,7 +51,9 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
       const src = { file: rel, line: doc.contentLine };
       // Each item of a List names its own line.
       const itemLines = listItemLines(doc, value);
-      const item = itemLines && ((i: number) => ({ source: { file: rel, line: itemLines[i]! }, where: `${rel}:${itemLines[i]!}` }));
+      const item =
+        itemLines &&
+        ((i: number) => ({ source: { file: rel, line: itemLines[i]! }, where: `${rel}:${itemLines[i]!}` }));
       for (const m of sourcedObjects(value, src, where, item)) manifests.push(m);
     }
   }

@@ -35,16 +35,31 @@ export function selectTargets(config: Config, names: string[]): Target[] {
 /** Finds the binaries the selected targets need, before anything runs. */
 export function prepareRenderContext(config: Config, targets: Target[], options: RenderOptions): RenderContext {
   const needsHelm = targets.some((t) => t.source.type === 'helm') || config.kustomize.allowHelmCharts;
-  const needsKustomize = targets.some((t) => t.source.type === 'kustomize' || (t.source.type === 'helm' && t.source.postRender));
-  const helm = needsHelm ? findTool('helm', options.tools, options.env, { required: true, cwd: options.cwd })!.path : undefined;
+  const needsKustomize = targets.some(
+    (t) => t.source.type === 'kustomize' || (t.source.type === 'helm' && t.source.postRender),
+  );
+  const helm = needsHelm
+    ? findTool('helm', options.tools, options.env, { required: true, cwd: options.cwd })!.path
+    : undefined;
   let kustomize: RenderContext['kustomize'];
   if (needsKustomize) {
     const standalone = findTool('kustomize', options.tools, options.env, { required: false, cwd: options.cwd });
     // A standalone kustomize is used only when asked for; PATH lookup prefers kubectl's built-in one.
     if (standalone && standalone.via !== 'PATH') kustomize = { kind: 'kustomize', path: standalone.path };
-    else kustomize = { kind: 'kubectl', path: findTool('kubectl', options.tools, options.env, { required: true, cwd: options.cwd })!.path };
+    else
+      kustomize = {
+        kind: 'kubectl',
+        path: findTool('kubectl', options.tools, options.env, { required: true, cwd: options.cwd })!.path,
+      };
   }
-  return { repoRoot: config.repoRoot, env: options.env, helm, kustomize, policy: config.kustomize, allowRepositories: config.helm.allowRepositories };
+  return {
+    repoRoot: config.repoRoot,
+    env: options.env,
+    helm,
+    kustomize,
+    policy: config.kustomize,
+    allowRepositories: config.helm.allowRepositories,
+  };
 }
 
 /** Renders one target to its manifest set. */
@@ -68,7 +83,11 @@ export async function renderTargets(config: Config, options: RenderOptions): Pro
 }
 
 /** Like Promise.all over `items.map(fn)`, with at most `limit` calls in flight; the first failure rejects. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

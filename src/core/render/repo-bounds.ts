@@ -89,7 +89,8 @@ export class RepoBounds {
     } catch {
       link = undefined;
     }
-    if (link !== undefined) return `is a symlink to ${link}${path.resolve(path.dirname(abs), link) === real ? '' : ` (${real})`}`;
+    if (link !== undefined)
+      return `is a symlink to ${link}${path.resolve(path.dirname(abs), link) === real ? '' : ` (${real})`}`;
     return `resolves to ${real}`;
   }
 }

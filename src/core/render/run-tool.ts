@@ -28,9 +28,13 @@ export async function runTool(
     stripFinalNewline: false,
   });
   if (result.failed && result.exitCode === undefined) {
-    const reason = result.timedOut ? `timed out after ${(options.timeoutMs ?? 600_000) / 1000}s` : (result.originalMessage ?? 'could not start');
+    const reason = result.timedOut
+      ? `timed out after ${(options.timeoutMs ?? 600_000) / 1000}s`
+      : (result.originalMessage ?? 'could not start');
     throw new ToolError(`${file} ${args[0] ?? ''}: ${reason}`, {
-      hint: result.timedOut ? 'the tool hung; run the same command by hand to see why' : 'check that the binary runs on this machine',
+      hint: result.timedOut
+        ? 'the tool hung; run the same command by hand to see why'
+        : 'check that the binary runs on this machine',
     });
   }
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 1 };

@@ -41,9 +41,17 @@ export function findTool(
   options: { required: boolean; cwd?: string } = { required: true },
 ): FoundTool | undefined {
   const explicit = overrides[name];
-  if (explicit) return { path: checkExecutable(name, path.resolve(options.cwd ?? process.cwd(), explicit), `--${name}`), via: 'flag' };
+  if (explicit)
+    return {
+      path: checkExecutable(name, path.resolve(options.cwd ?? process.cwd(), explicit), `--${name}`),
+      via: 'flag',
+    };
   const fromEnv = env[ENV_VAR[name]];
-  if (fromEnv) return { path: checkExecutable(name, path.resolve(options.cwd ?? process.cwd(), fromEnv), ENV_VAR[name]), via: 'env' };
+  if (fromEnv)
+    return {
+      path: checkExecutable(name, path.resolve(options.cwd ?? process.cwd(), fromEnv), ENV_VAR[name]),
+      via: 'env',
+    };
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);

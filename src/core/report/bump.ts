@@ -49,11 +49,24 @@ export function formatBumpJson(report: BumpReport): string {
         reason: i.reason ?? null,
         from: i.from ?? null,
         to: i.to ? { tag: i.to.tag, digest: i.to.digest ?? null } : null,
-        policy: { source: i.policy.source, ...i.policy.rules.policy, exclude: i.policy.rules.exclude, pin: i.pin ? 'digest' : null },
+        policy: {
+          source: i.policy.source,
+          ...i.policy.rules.policy,
+          exclude: i.policy.rules.exclude,
+          pin: i.pin ? 'digest' : null,
+        },
         requests: i.requests,
-        references: i.references.map((r) => ({ file: r.file, line: r.line, kind: r.kind, current: r.current, to: r.to ?? null })),
+        references: i.references.map((r) => ({
+          file: r.file,
+          line: r.line,
+          kind: r.kind,
+          current: r.current,
+          to: r.to ?? null,
+        })),
         edits: i.edits.map((e) => ({ file: e.file, diff: e.diff })),
-        ...(i.candidates ? { candidates: i.candidates.map((c) => ({ tag: c.tag, rejected: c.rejected ?? null })) } : {}),
+        ...(i.candidates
+          ? { candidates: i.candidates.map((c) => ({ tag: c.tag, rejected: c.rejected ?? null })) }
+          : {}),
       })),
       ...(plan.skippedFiles.length > 0 ? { skippedFiles: plan.skippedFiles } : {}),
       written: report.written,
@@ -81,11 +94,14 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
             : `error: ${i.reason}`;
     out.push(`${i.image}${i.files ? ` (in ${i.files.join(', ')})` : ''}: ${head}  [${policy}; ${requests}]`);
     for (const r of i.references) {
-      out.push(`  ${`${r.file}:${r.line}`.padEnd(width)}  ${r.kind.padEnd(16)} ${r.current}${r.to ? ` → ${r.to}` : ''}`);
+      out.push(
+        `  ${`${r.file}:${r.line}`.padEnd(width)}  ${r.kind.padEnd(16)} ${r.current}${r.to ? ` → ${r.to}` : ''}`,
+      );
     }
     if (options.explain && i.candidates) {
       out.push('  candidates:');
-      for (const c of i.candidates) out.push(`    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? 'chosen' : 'current')}`);
+      for (const c of i.candidates)
+        out.push(`    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? 'chosen' : 'current')}`);
     }
   }
   if (options.explain && plan.skippedFiles.length > 0) {
@@ -101,6 +117,8 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
   }
   for (const f of report.written) out.push(`wrote ${f}`);
   const s = bumpSummary(plan);
-  out.push(`${s.bump} to bump, ${s.current} current, ${s.skipped} skipped, ${s.error} failed${report.mode === 'dry-run' ? ' (dry run: nothing written)' : ''}`);
+  out.push(
+    `${s.bump} to bump, ${s.current} current, ${s.skipped} skipped, ${s.error} failed${report.mode === 'dry-run' ? ' (dry run: nothing written)' : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }

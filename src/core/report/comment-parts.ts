@@ -35,7 +35,10 @@ export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   // The last allowed body keeps room for the note on what was left out, in case sections are.
   const noteRoom = 200 + options.fullReportHint.length;
   const room = () => (bodies.length + 1 >= maxParts ? budget - noteRoom : budget);
-  let current = header.length + footer.length + 2 > room() ? truncateText(header, room() - footer.length - 2, options.fullReportHint) : header;
+  let current =
+    header.length + footer.length + 2 > room()
+      ? truncateText(header, room() - footer.length - 2, options.fullReportHint)
+      : header;
   let omitted = 0;
   for (const [i, lines] of sections.entries()) {
     let text = lines.join('\n');

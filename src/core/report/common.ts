@@ -2,11 +2,24 @@ import { formatSource } from '../manifests/manifest-set.js';
 import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
 import { oneLine } from './escape.js';
 
-export const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '±', delete: '-', adopt: '→', unchanged: '=', error: '!' };
+export const SYMBOL: Record<Action, string> = {
+  create: '+',
+  update: '~',
+  replace: '±',
+  delete: '-',
+  adopt: '→',
+  unchanged: '=',
+  error: '!',
+};
 
 /** `+3 ~5 -1 ±1` plus errors: the line that opens every report. */
 export function summaryLine(counts: Counts): string {
-  const parts = [`+${counts.create} to create`, `~${counts.update} to update`, `±${counts.replace} to replace`, `-${counts.delete} to delete`];
+  const parts = [
+    `+${counts.create} to create`,
+    `~${counts.update} to update`,
+    `±${counts.replace} to replace`,
+    `-${counts.delete} to delete`,
+  ];
   // Objects that only join the inventory are counted apart (and only when there are some: older lines stay as they were).
   if (counts.adopt) parts.push(`${counts.adopt} to adopt`);
   let line = `Plan: ${parts.join(', ')}, ${counts.unchanged} unchanged`;
@@ -16,7 +29,9 @@ export function summaryLine(counts: Counts): string {
 
 /** A target header's counts: `2 changes, 1 error, 3 unchanged`; an object that could not be planned is no change. */
 export function targetCounts(target: Pick<TargetPlan, 'changes' | 'summary'>): string {
-  const changes = target.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'error' && c.action !== 'adopt').length;
+  const changes = target.changes.filter(
+    (c) => c.action !== 'unchanged' && c.action !== 'error' && c.action !== 'adopt',
+  ).length;
   const errors = target.changes.filter((c) => c.action === 'error').length;
   const adopts = target.changes.filter((c) => c.action === 'adopt').length;
   const parts = [changes ? `${changes} change${changes === 1 ? '' : 's'}` : 'no changes'];
@@ -32,11 +47,19 @@ export function objectName(c: Pick<Change, 'kind' | 'namespace' | 'name'>): stri
 
 /** The file (and line) an object came from, on one line: file names can hold newlines and backticks. */
 export function sourceOf(c: Change): string | undefined {
-  return c.source && c.source.file ? oneLine(formatSource(c.source)) : undefined;
+  return c.source?.file ? oneLine(formatSource(c.source)) : undefined;
 }
 
 /** The order reviewers need: what destroys first, then what changes, then what is new, errors on top. */
-export const PRIORITY: Record<Action, number> = { error: 0, delete: 1, replace: 2, update: 3, create: 4, adopt: 5, unchanged: 6 };
+export const PRIORITY: Record<Action, number> = {
+  error: 0,
+  delete: 1,
+  replace: 2,
+  update: 3,
+  create: 4,
+  adopt: 5,
+  unchanged: 6,
+};
 
 /** A Helm hook as reports list it: never its contents. */
 export interface HookRow {
@@ -51,11 +74,11 @@ export interface HookRow {
   deletePolicies: string[];
 }
 
-
 /** The hooks apply runs for a target, in the order they run: by phase, then weight, then name. */
 export function hookRows(target: TargetPlan): HookRow[] {
   const phases: readonly string[] = HOOK_PHASES;
-  const first = (events: string[]) => Math.min(...events.map((e) => phases.indexOf(e)).filter((i) => i >= 0), phases.length);
+  const first = (events: string[]) =>
+    Math.min(...events.map((e) => phases.indexOf(e)).filter((i) => i >= 0), phases.length);
   return (target.hooks ?? [])
     .map((h) => ({
       apiVersion: h.object.apiVersion,

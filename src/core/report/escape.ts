@@ -65,7 +65,11 @@ export function htmlText(text: string): string {
  * @mentions as code. Block syntax (headings, lists, fences) needs a line start, which this text never gets.
  */
 export function markdownText(text: string): string {
-  return withMentions(oneLine(text), (t) => escapeHtml(t).replace(/[\\`*_[\]|~]/g, '\\$&'), (m) => `\`${m}\``);
+  return withMentions(
+    oneLine(text),
+    (t) => escapeHtml(t).replace(/[\\`*_[\]|~]/g, '\\$&'),
+    (m) => `\`${m}\``,
+  );
 }
 
 function withMentions(text: string, plain: (t: string) => string, mention: (m: string) => string): string {

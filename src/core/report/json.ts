@@ -16,7 +16,9 @@ export function formatPlanJson(plan: Plan): string {
       summary: plan.summary,
       stats: plan.stats,
       targets: targetsJson(plan.targets),
-      drift: plan.drift ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) } : null,
+      drift: plan.drift
+        ? { mode: plan.drift.mode, summary: plan.drift.summary, targets: targetsJson(plan.drift.targets) }
+        : null,
     },
     null,
     2,
@@ -25,31 +27,37 @@ export function formatPlanJson(plan: Plan): string {
 
 function targetsJson(targets: TargetPlan[]) {
   return targets.map((t) => ({
-        name: t.target,
-        namespace: t.namespace ?? null,
-        summary: t.summary,
-        hidden: t.hidden,
-        missingAccess: t.missingAccess ? { rights: t.missingAccess.missing.map((m) => ({ ...m, namespace: m.namespace ?? null })), user: t.missingAccess.user ?? null, grant: t.missingAccess.grant } : null,
-        changes: t.changes
-          .filter((c) => c.action !== 'unchanged')
-          .map((c) => ({
-            action: c.action,
-            apiVersion: c.apiVersion,
-            kind: c.kind,
-            namespace: c.namespace ?? null,
-            name: c.name,
-            source: c.source ?? null,
-            hook: c.hook ?? null,
-            paths: c.paths,
-            digest: c.digest,
-            diff: c.diff,
-            secrets: c.secrets ?? null,
-            replaceFields: c.replaceFields ?? null,
-            destructive: c.destructive ?? false,
-            notes: c.notes ?? [],
-            error: c.error ?? null,
-            via: c.via,
-          })),
-        hooks: hookRows(t).map((h) => ({ ...h, namespace: h.namespace ?? null })),
-      }));
+    name: t.target,
+    namespace: t.namespace ?? null,
+    summary: t.summary,
+    hidden: t.hidden,
+    missingAccess: t.missingAccess
+      ? {
+          rights: t.missingAccess.missing.map((m) => ({ ...m, namespace: m.namespace ?? null })),
+          user: t.missingAccess.user ?? null,
+          grant: t.missingAccess.grant,
+        }
+      : null,
+    changes: t.changes
+      .filter((c) => c.action !== 'unchanged')
+      .map((c) => ({
+        action: c.action,
+        apiVersion: c.apiVersion,
+        kind: c.kind,
+        namespace: c.namespace ?? null,
+        name: c.name,
+        source: c.source ?? null,
+        hook: c.hook ?? null,
+        paths: c.paths,
+        digest: c.digest,
+        diff: c.diff,
+        secrets: c.secrets ?? null,
+        replaceFields: c.replaceFields ?? null,
+        destructive: c.destructive ?? false,
+        notes: c.notes ?? [],
+        error: c.error ?? null,
+        via: c.via,
+      })),
+    hooks: hookRows(t).map((h) => ({ ...h, namespace: h.namespace ?? null })),
+  }));
 }

@@ -34,21 +34,43 @@ export interface SectionOptions {
 export function planHeader(plan: Plan): string[] {
   const out: string[] = [`### kubeplan: ${summaryLine(plan.summary)}`, ''];
   if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${plan.modeReason}.`, '');
-  else if (!hasAnyChange(plan)) out.splice(0, 2, `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`, '');
-  const destroys = plan.targets.flatMap((t) => t.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
+  else if (!hasAnyChange(plan))
+    out.splice(
+      0,
+      2,
+      `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`,
+      '',
+    );
+  const destroys = plan.targets
+    .flatMap((t) => t.changes)
+    .filter((c) => c.action === 'delete' || c.action === 'replace');
   if (destroys.length) {
-    out.push(`> [!WARNING]`, `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys.slice(0, 5).map((c) => inlineCode(objectName(c))).join(', ')}${destroys.length > 5 ? ', …' : ''}`, '');
+    out.push(
+      `> [!WARNING]`,
+      `> This plan deletes or replaces ${destroys.length} object${destroys.length === 1 ? '' : 's'}: ${destroys
+        .slice(0, 5)
+        .map((c) => inlineCode(objectName(c)))
+        .join(', ')}${destroys.length > 5 ? ', …' : ''}`,
+      '',
+    );
   }
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
-  if (errors) out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
+  if (errors)
+    out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
   // Notices are kubeplan's own markdown; the values from the change in them are inline code already.
   for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${notice}`, '');
   if (plan.base) out.push(`What this change does, ${inlineCode(plan.base)} → head:`, '');
   out.push(...tables(plan.targets));
   out.push(...missingRights(plan.targets));
   if (plan.drift) {
-    const n = plan.drift.targets.reduce((k, t) => k + t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').length, 0);
-    out.push(`**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from ${inlineCode(plan.base ?? '')}.`, '');
+    const n = plan.drift.targets.reduce(
+      (k, t) => k + t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').length,
+      0,
+    );
+    out.push(
+      `**Drift:** ${n} object${n === 1 ? '' : 's'} in the cluster already differ from ${inlineCode(plan.base ?? '')}.`,
+      '',
+    );
   }
   return out;
 }
@@ -78,7 +100,10 @@ function missingRights(targets: TargetPlan[]): string[] {
 
 function hasAnyChange(plan: Plan): boolean {
   const s = plan.summary;
-  return s.create + s.update + s.replace + s.delete + s.adopt + s.error > 0 || (plan.drift !== undefined && plan.drift.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged' && c.action !== 'adopt')));
+  return (
+    s.create + s.update + s.replace + s.delete + s.adopt + s.error > 0 ||
+    plan.drift?.targets.some((t) => t.changes.some((c) => c.action !== 'unchanged' && c.action !== 'adopt')) === true
+  );
 }
 
 /**
@@ -88,12 +113,20 @@ function hasAnyChange(plan: Plan): boolean {
 export function planSections(plan: Plan, options: SectionOptions = {}): string[][] {
   const ordered = (targets: TargetPlan[]) =>
     targets
-      .flatMap((t) => t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').map((c) => ({ c, t: t.target })))
+      .flatMap((t) =>
+        t.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').map((c) => ({ c, t: t.target })),
+      )
       .sort((a, b) => PRIORITY[a.c.action] - PRIORITY[b.c.action]);
-  const sections = ordered(plan.targets).map(({ c, t }) => section(c, plan.targets.length > 1 ? t : undefined, options));
+  const sections = ordered(plan.targets).map(({ c, t }) =>
+    section(c, plan.targets.length > 1 ? t : undefined, options),
+  );
   if (plan.drift) {
     const drift = ordered(plan.drift.targets);
-    if (drift.length) sections.push([`#### Drift from ${inlineCode(plan.base ?? '')}`, '', ...section(drift[0]!.c, drift[0]!.t, options)], ...drift.slice(1).map(({ c, t }) => section(c, t, options)));
+    if (drift.length)
+      sections.push(
+        [`#### Drift from ${inlineCode(plan.base ?? '')}`, '', ...section(drift[0]!.c, drift[0]!.t, options)],
+        ...drift.slice(1).map(({ c, t }) => section(c, t, options)),
+      );
   }
   return sections;
 }
@@ -107,12 +140,17 @@ const TABLE_ROWS = 100;
 function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
   for (const target of targets) {
-    const changed = target.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'adopt').sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
+    const changed = target.changes
+      .filter((c) => c.action !== 'unchanged' && c.action !== 'adopt')
+      .sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
     out.push(`#### ${markdownText(target.target)} — ${targetCounts(target)}`, '');
     if (changed.length > 0) {
       out.push('| | object | what |', '| --- | --- | --- |');
       // Long tables would crowd out the sections; the rest of the objects still get their sections below.
-      for (const c of changed.slice(0, TABLE_ROWS)) out.push(`| ${SYMBOL[c.action]} ${c.action} | ${inlineCode(objectName(c), { table: true })} | ${markdownText(c.error ? c.error.message : c.digest.join('; ')) || ' '} |`);
+      for (const c of changed.slice(0, TABLE_ROWS))
+        out.push(
+          `| ${SYMBOL[c.action]} ${c.action} | ${inlineCode(objectName(c), { table: true })} | ${markdownText(c.error ? c.error.message : c.digest.join('; ')) || ' '} |`,
+        );
       if (changed.length > TABLE_ROWS) out.push(`| | … and ${changed.length - TABLE_ROWS} more | |`);
       out.push('');
     }
@@ -128,9 +166,15 @@ const ADOPT_NAMES = 50;
 function adopted(target: TargetPlan): string[] {
   const adopt = target.changes.filter((c) => c.action === 'adopt');
   if (adopt.length === 0) return [];
-  const names = adopt.slice(0, ADOPT_NAMES).map((c) => inlineCode(objectName(c))).join(', ');
+  const names = adopt
+    .slice(0, ADOPT_NAMES)
+    .map((c) => inlineCode(objectName(c)))
+    .join(', ');
   const more = adopt.length > ADOPT_NAMES ? ` and ${adopt.length - ADOPT_NAMES} more` : '';
-  return [`${SYMBOL.adopt} ${adopt.length} object${adopt.length === 1 ? '' : 's'} not managed by kubeplan yet join${adopt.length === 1 ? 's' : ''} the inventory (nothing else changes): ${names}${more}`, ''];
+  return [
+    `${SYMBOL.adopt} ${adopt.length} object${adopt.length === 1 ? '' : 's'} not managed by kubeplan yet join${adopt.length === 1 ? 's' : ''} the inventory (nothing else changes): ${names}${more}`,
+    '',
+  ];
 }
 
 /** Every Helm hook apply runs around the target's changes, in the order it runs them. */
@@ -142,7 +186,10 @@ function hookTable(target: TargetPlan): string[] {
     '',
     '| phase | weight | hook | deleted |',
     '| --- | --- | --- | --- |',
-    ...hooks.map((h) => `| ${markdownText(h.events.join(', '))} | ${h.weight} | ${inlineCode(`${h.apiVersion} ${objectName(h)}`, { table: true })} | ${markdownText((h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', '))} |`),
+    ...hooks.map(
+      (h) =>
+        `| ${markdownText(h.events.join(', '))} | ${h.weight} | ${inlineCode(`${h.apiVersion} ${objectName(h)}`, { table: true })} | ${markdownText((h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', '))} |`,
+    ),
     '',
   ];
 }
@@ -154,8 +201,15 @@ export function section(c: Change, target?: string, options: SectionOptions = {}
   if (source) body.push(`Source: ${inlineCode(source)}`, '');
   if (c.digest.length > 1) body.push(...c.digest.map((d) => `- ${markdownText(d)}`), '');
   for (const n of c.notes ?? []) body.push(`> ${markdownText(n)}`, '');
-  if (c.error) body.push(`**Error:** ${markdownText(c.error.message)}${c.error.hint ? `<br>_${markdownText(c.error.hint)}_` : ''}`, '');
-  const collapsed = c.diff && !options.full ? collapsedBody(c, options.fullTextHint ?? 'the job summary and in `kubeplan diff -o json`') : undefined;
+  if (c.error)
+    body.push(
+      `**Error:** ${markdownText(c.error.message)}${c.error.hint ? `<br>_${markdownText(c.error.hint)}_` : ''}`,
+      '',
+    );
+  const collapsed =
+    c.diff && !options.full
+      ? collapsedBody(c, options.fullTextHint ?? 'the job summary and in `kubeplan diff -o json`')
+      : undefined;
   if (collapsed) body.push(...collapsed, '');
   else if (c.diff) body.push(fence(c.diff, 'diff'), '');
   return ['<details>', `<summary>${head}</summary>`, '', ...body, '</details>', ''];
@@ -173,12 +227,23 @@ function collapsedBody(c: Change, hint: string): string[] | undefined {
   if (!crd && !(whole && c.diff.length > BODY_BUDGET)) return undefined;
   // The diff of a whole object is its YAML with one `+`/`-` per line: its length is the object's size, near enough.
   const facts = [`${inlineCode(`${c.kind} ${c.apiVersion}`)}, ${(c.diff.length / 1024).toFixed(1)} KiB of YAML`];
-  const spec = c.kind === 'CustomResourceDefinition' ? ((c.object ?? objectOfDiff(c))?.spec as { group?: unknown; scope?: unknown; versions?: unknown } | undefined) : undefined;
+  const spec =
+    c.kind === 'CustomResourceDefinition'
+      ? ((c.object ?? objectOfDiff(c))?.spec as { group?: unknown; scope?: unknown; versions?: unknown } | undefined)
+      : undefined;
   if (spec) {
     const versions = Array.isArray(spec.versions) ? spec.versions.map((v: { name?: unknown }) => String(v?.name)) : [];
-    facts.push(`group ${inlineCode(String(spec.group ?? ''))}`, `version${versions.length === 1 ? '' : 's'} ${versions.map((v) => inlineCode(v)).join(', ') || 'none'}`, `scope ${inlineCode(String(spec.scope ?? ''))}`);
+    facts.push(
+      `group ${inlineCode(String(spec.group ?? ''))}`,
+      `version${versions.length === 1 ? '' : 's'} ${versions.map((v) => inlineCode(v)).join(', ') || 'none'}`,
+      `scope ${inlineCode(String(spec.scope ?? ''))}`,
+    );
   }
-  return [`${facts.join(' · ')}`, '', `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in ${hint}._`];
+  return [
+    `${facts.join(' · ')}`,
+    '',
+    `_Body not shown (${crd ? 'a created CustomResourceDefinition' : `over ${BODY_BUDGET / 1024} KiB`}): the full text is in ${hint}._`,
+  ];
 }
 
 /** The whole object a create or delete diff shows (an intent plan keeps no object): its lines without the sign. */

@@ -46,7 +46,9 @@ export class SecretMask {
  */
 export function kubeconfigCredentials(contents: string): string[] {
   try {
-    const parsed = load(contents, { schema: CORE_SCHEMA }) as { users?: { user?: Record<string, unknown> }[] } | undefined;
+    const parsed = load(contents, { schema: CORE_SCHEMA }) as
+      | { users?: { user?: Record<string, unknown> }[] }
+      | undefined;
     const out: string[] = [];
     for (const u of parsed?.users ?? []) {
       for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {

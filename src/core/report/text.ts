@@ -3,7 +3,15 @@ import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
 import { oneLine } from './escape.js';
 
-const COLOR = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
+const COLOR = {
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  yellow: '\u001b[33m',
+  cyan: '\u001b[36m',
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+};
 
 /** The terminal report: per target, every change with its digest and a unified diff; colour only for a TTY. */
 export function formatPlanText(plan: Plan, options: { color: boolean; summary?: string }): string {
@@ -14,7 +22,11 @@ export function formatPlanText(plan: Plan, options: { color: boolean; summary?: 
   out.push(...formatTargets(plan.targets, c));
   out.push(c('bold', options.summary ?? summaryLine(plan.summary)));
   if (plan.drift) {
-    out.push('', c('bold', `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`), '');
+    out.push(
+      '',
+      c('bold', `Drift: where the cluster already differs from ${plan.base} (${plan.drift.mode} mode):`),
+      '',
+    );
     out.push(...formatTargets(plan.drift.targets, c, false));
     out.push(c('bold', `Drift: ${summaryLine(plan.drift.summary)}`));
   }
@@ -30,25 +42,48 @@ export function formatPlanText(plan: Plan, options: { color: boolean; summary?: 
 }
 
 /** `hooks`: list the Helm hooks apply runs (not for drift, which applies nothing). */
-function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text: string) => string, hooks = true): string[] {
+function formatTargets(
+  targets: TargetPlan[],
+  c: (code: keyof typeof COLOR, text: string) => string,
+  hooks = true,
+): string[] {
   const out: string[] = [];
   for (const target of targets) {
     const changed = target.changes.filter((ch) => ch.action !== 'unchanged');
-    out.push(c('bold', `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${targetCounts(target)}`));
+    out.push(
+      c(
+        'bold',
+        `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${targetCounts(target)}`,
+      ),
+    );
     for (const ch of changed) out.push(...formatChange(ch, c));
     const rows = hooks ? hookRows(target) : [];
     if (rows.length) {
       out.push(c('bold', `  Helm hooks apply runs when the target changes (${rows.length}):`));
       for (const h of rows) {
-        out.push(`    ${h.events.join(',')}  weight ${h.weight}  ${oneLine(h.apiVersion)} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`);
+        out.push(
+          `    ${h.events.join(',')}  weight ${h.weight}  ${oneLine(h.apiVersion)} ${objectName(h)}${c('dim', `  (deleted: ${(h.deletePolicies.length ? h.deletePolicies : ['before-hook-creation']).join(', ')})`)}`,
+        );
       }
     }
     const hidden = Object.entries(target.hidden);
-    if (hidden.length) out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
+    if (hidden.length)
+      out.push(c('dim', `  hidden from diffs: ${hidden.map(([rule, n]) => `${rule} (${n})`).join(', ')}`));
     const access = target.missingAccess;
     if (access) {
-      out.push(c('red', `  ! apply would refuse to start: the credentials${access.user ? ` (${access.user})` : ''} lack ${access.missing.map(describeNeed).join('; ')}`));
-      out.push(c('dim', '    this grants exactly them:'), ...access.grant.trimEnd().split('\n').map((l) => c('dim', `    ${l}`)));
+      out.push(
+        c(
+          'red',
+          `  ! apply would refuse to start: the credentials${access.user ? ` (${access.user})` : ''} lack ${access.missing.map(describeNeed).join('; ')}`,
+        ),
+      );
+      out.push(
+        c('dim', '    this grants exactly them:'),
+        ...access.grant
+          .trimEnd()
+          .split('\n')
+          .map((l) => c('dim', `    ${l}`)),
+      );
     }
     out.push('');
   }
@@ -56,11 +91,14 @@ function formatTargets(targets: TargetPlan[], c: (code: keyof typeof COLOR, text
 }
 
 function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {
-  const color = ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : ch.action === 'adopt' ? 'cyan' : 'red';
+  const color =
+    ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : ch.action === 'adopt' ? 'cyan' : 'red';
   // Kinds, names, keys and messages come from the pull request: one line each, no control characters (a GitLab
   // section marker needs ESC), so none can start a line of the log.
   const joins = ch.action === 'adopt' ? c('dim', '  (not managed by kubeplan yet: joins the inventory)') : '';
-  const lines = [`${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${oneLine(ch.apiVersion)} ${objectName(ch)}${joins}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`];
+  const lines = [
+    `${c(color, `${SYMBOL[ch.action]} ${ch.action}`)} ${oneLine(ch.apiVersion)} ${objectName(ch)}${joins}${sourceOf(ch) ? c('dim', `  ← ${sourceOf(ch)}`) : ''}`,
+  ];
   if (ch.hook) lines.push(c('dim', `    helm hook: ${ch.hook.events.join(', ')}`));
   if (ch.destructive) lines.push(c('red', '    destructive: data or dependent objects are lost'));
   for (const d of ch.action === 'adopt' ? [] : ch.digest) lines.push(`    ${oneLine(d)}`);
@@ -72,7 +110,14 @@ function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) =>
   // An adopt only adds the inventory label: one line, no diff.
   if (ch.diff && ch.action !== 'adopt') {
     for (const line of ch.diff.split('\n').map(oneLine)) {
-      const colored = line.startsWith('+') && !line.startsWith('+++') ? c('green', line) : line.startsWith('-') && !line.startsWith('---') ? c('red', line) : line.startsWith('@@') ? c('cyan', line) : line;
+      const colored =
+        line.startsWith('+') && !line.startsWith('+++')
+          ? c('green', line)
+          : line.startsWith('-') && !line.startsWith('---')
+            ? c('red', line)
+            : line.startsWith('@@')
+              ? c('cyan', line)
+              : line;
       lines.push(`    ${colored}`);
     }
   }

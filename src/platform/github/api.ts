@@ -37,7 +37,14 @@ export const ACTIONS_BOT = 'github-actions[bot]';
  */
 export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   constructor(
-    private readonly options: { apiUrl: string; graphqlUrl: string; token: string; owner: string; repo: string; secrets?: SecretMask | undefined },
+    private readonly options: {
+      apiUrl: string;
+      graphqlUrl: string;
+      token: string;
+      owner: string;
+      repo: string;
+      secrets?: SecretMask | undefined;
+    },
   ) {}
 
   private identityOf: Promise<string> | undefined;
@@ -48,7 +55,9 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
    * GITHUB_TOKEN, whose comments are github-actions[bot]'s.
    */
   identity(): Promise<string> {
-    this.identityOf ??= this.request<{ data?: { viewer?: { login?: string } } }>('POST', this.options.graphqlUrl, { query: 'query { viewer { login } }' }).then(
+    this.identityOf ??= this.request<{ data?: { viewer?: { login?: string } } }>('POST', this.options.graphqlUrl, {
+      query: 'query { viewer { login } }',
+    }).then(
       ({ data }) => data?.data?.viewer?.login || ACTIONS_BOT,
       () => ACTIONS_BOT,
     );
@@ -56,7 +65,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   }
 
   /** The API of this run's repository, at the URLs the runner gives (GitHub Enterprise Server included). */
-  static forRun(token: string, repository: { owner: string; name: string }, env: NodeJS.ProcessEnv, secrets?: SecretMask): GitHubApi {
+  static forRun(
+    token: string,
+    repository: { owner: string; name: string },
+    env: NodeJS.ProcessEnv,
+    secrets?: SecretMask,
+  ): GitHubApi {
     return new GitHubApi({
       secrets,
       apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -82,7 +96,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           // Whatever kubeplan writes to GitHub (comments, issues, pull requests, statuses) never carries a credential.
-          body: body === undefined ? undefined : JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' && this.options.secrets ? this.options.secrets.mask(value) : value)),
+          body:
+            body === undefined
+              ? undefined
+              : JSON.stringify(body, (_key, value: unknown) =>
+                  typeof value === 'string' && this.options.secrets ? this.options.secrets.mask(value) : value,
+                ),
         });
       } catch (error) {
         if (attempt < 3) {
@@ -92,7 +111,10 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
         throw new GitHubError(`cannot reach ${full}: ${(error as Error).message}`, 0);
       }
       const text = await res.text();
-      const limited = res.status === 429 || (res.status === 403 && (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0'));
+      const limited =
+        res.status === 429 ||
+        (res.status === 403 &&
+          (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0'));
       if ((res.status >= 500 || limited) && attempt < 4) {
         const after = Number(res.headers.get('retry-after'));
         await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : 1000 * 2 ** (attempt - 1));
@@ -120,7 +142,10 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     const out: PlatformComment[] = [];
     let url: string | undefined = `${this.repoPath()}/issues/${pr}/comments?per_page=100`;
     while (url) {
-      const { data, headers }: { data: RestComment[]; headers: Headers } = await this.request<RestComment[]>('GET', url);
+      const { data, headers }: { data: RestComment[]; headers: Headers } = await this.request<RestComment[]>(
+        'GET',
+        url,
+      );
       out.push(...data.map(toComment));
       url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
     }
@@ -128,11 +153,15 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   }
 
   async createComment(pr: number, body: string): Promise<PlatformComment> {
-    return toComment((await this.request<RestComment>('POST', `${this.repoPath()}/issues/${pr}/comments`, { body })).data);
+    return toComment(
+      (await this.request<RestComment>('POST', `${this.repoPath()}/issues/${pr}/comments`, { body })).data,
+    );
   }
 
   async updateComment(id: number, body: string): Promise<PlatformComment> {
-    return toComment((await this.request<RestComment>('PATCH', `${this.repoPath()}/issues/comments/${id}`, { body })).data);
+    return toComment(
+      (await this.request<RestComment>('PATCH', `${this.repoPath()}/issues/comments/${id}`, { body })).data,
+    );
   }
 
   async deleteComment(id: number): Promise<void> {
@@ -153,7 +182,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     return data.id;
   }
 
-  async setDeploymentStatus(id: number, state: 'in_progress' | 'success' | 'failure', description: string, logUrl: string | undefined): Promise<void> {
+  async setDeploymentStatus(
+    id: number,
+    state: 'in_progress' | 'success' | 'failure',
+    description: string,
+    logUrl: string | undefined,
+  ): Promise<void> {
     await this.request('POST', `${this.repoPath()}/deployments/${id}/statuses`, {
       state,
       description: description.slice(0, 140),
@@ -164,27 +198,51 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
 
   /** The merged pull request a commit came from, if any. */
   async mergedPullRequest(sha: string): Promise<number | undefined> {
-    const { data } = await this.request<{ number: number; merged_at: string | null }[]>('GET', `${this.repoPath()}/commits/${sha}/pulls`);
+    const { data } = await this.request<{ number: number; merged_at: string | null }[]>(
+      'GET',
+      `${this.repoPath()}/commits/${sha}/pulls`,
+    );
     return data.find((p) => p.merged_at !== null)?.number;
   }
 
   /** Open issues with a label (the drift tracking issues), all pages. */
   async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string; author: string }[]> {
     const out: { number: number; title: string; body: string; author: string }[] = [];
-    let url: string | undefined = `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
+    let url: string | undefined =
+      `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
     while (url) {
-      const { data, headers }: { data: { number: number; title: string; body?: string | null; pull_request?: unknown; user?: { login: string } | null }[]; headers: Headers } = await this.request('GET', url);
-      out.push(...data.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', author: i.user?.login ?? '' })));
+      const {
+        data,
+        headers,
+      }: {
+        data: {
+          number: number;
+          title: string;
+          body?: string | null;
+          pull_request?: unknown;
+          user?: { login: string } | null;
+        }[];
+        headers: Headers;
+      } = await this.request('GET', url);
+      out.push(
+        ...data
+          .filter((i) => !i.pull_request)
+          .map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', author: i.user?.login ?? '' })),
+      );
       url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
     }
     return out;
   }
 
   async createIssue(title: string, body: string, labels: string[]): Promise<number> {
-    return (await this.request<{ number: number }>('POST', `${this.repoPath()}/issues`, { title, body, labels })).data.number;
+    return (await this.request<{ number: number }>('POST', `${this.repoPath()}/issues`, { title, body, labels })).data
+      .number;
   }
 
-  async updateIssue(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' }): Promise<void> {
+  async updateIssue(
+    number: number,
+    fields: { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' },
+  ): Promise<void> {
     await this.request('PATCH', `${this.repoPath()}/issues/${number}`, fields);
   }
 
@@ -201,10 +259,15 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   }
 
   async createPull(fields: { title: string; head: string; base: string; body: string }): Promise<RestPull> {
-    return (await this.request<RestPull>('POST', `${this.repoPath()}/pulls`, { ...fields, maintainer_can_modify: false })).data;
+    return (
+      await this.request<RestPull>('POST', `${this.repoPath()}/pulls`, { ...fields, maintainer_can_modify: false })
+    ).data;
   }
 
-  async updatePull(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+  async updatePull(
+    number: number,
+    fields: { title?: string; body?: string; state?: 'open' | 'closed' },
+  ): Promise<void> {
     await this.request('PATCH', `${this.repoPath()}/pulls/${number}`, fields);
   }
 
@@ -218,21 +281,35 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
 
   async minimizeComment(comment: PlatformComment): Promise<void> {
     const { data } = await this.request<{ errors?: { message: string }[] }>('POST', this.options.graphqlUrl, {
-      query: 'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
+      query:
+        'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
       variables: { id: comment.nodeId, classifier: 'OUTDATED' },
     });
-    if (data.errors?.length) throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join('; ')}`, 200);
+    if (data.errors?.length)
+      throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join('; ')}`, 200);
   }
 }
 
 export interface GitHubApiDeployments {
   createDeployment(environment: string, sha: string, description: string): Promise<number>;
-  setDeploymentStatus(id: number, state: 'in_progress' | 'success' | 'failure', description: string, logUrl: string | undefined): Promise<void>;
+  setDeploymentStatus(
+    id: number,
+    state: 'in_progress' | 'success' | 'failure',
+    description: string,
+    logUrl: string | undefined,
+  ): Promise<void>;
   mergedPullRequest(sha: string): Promise<number | undefined>;
 }
 
 function toComment(c: RestComment): PlatformComment {
-  return { id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url, minimized: false, author: c.user?.login ?? '' };
+  return {
+    id: c.id,
+    nodeId: c.node_id,
+    body: c.body ?? '',
+    url: c.html_url,
+    minimized: false,
+    author: c.user?.login ?? '',
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -21,12 +21,22 @@ import type { ActionInputs } from './inputs.js';
  * Apply on a push to the default branch: apply every affected target, one GitHub Deployment per target (in_progress →
  * success / failure), the job summary per target and stage, outputs, and a comment on the merged pull request.
  */
-export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, version: string, signal?: AbortSignal): Promise<void> {
+export async function runApply(
+  inputs: ActionInputs,
+  ctx: CiContext,
+  env: NodeJS.ProcessEnv,
+  version: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (ctx.pullRequest || ctx.event.startsWith('pull_request')) {
-    throw new UsageError('kubeplan never applies from a pull request event', { where: 'action input command', hint: 'apply on push to the default branch; plan on pull requests' });
+    throw new UsageError('kubeplan never applies from a pull request event', {
+      where: 'action input command',
+      hint: 'apply on push to the default branch; plan on pull requests',
+    });
   }
   const cluster = await clusterOptions(inputs, env);
-  if (!cluster) throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
+  if (!cluster)
+    throw new UsageError('apply needs a cluster', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
   const sha = ctx.push?.after ?? ctx.sha;
   const api = inputs.githubToken
     ? GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets)
@@ -38,11 +48,16 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     const changed = await changedFilesSince(config.repoRoot, ctx.push.before, env);
     if (changed) {
       targets = affectedTargets(config, changed);
-      info(`${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`);
+      info(
+        `${targets.length} of ${config.targets.length} targets affected by ${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`,
+      );
       if (targets.length === 0) {
         setOutput('applied', '{}', inputs.secrets);
         setOutput('failed-target', '', inputs.secrets);
-        await writeSummary("### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n", inputs.secrets);
+        await writeSummary(
+          "### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n",
+          inputs.secrets,
+        );
         return;
       }
     }
@@ -79,16 +94,18 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       around: {
         before: async (target) => {
           core.startGroup(`apply ${target}`);
-          if (api) await write(async () => {
-            const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
-            deployments.set(target, id);
-            await api.setDeploymentStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
-          });
+          if (api)
+            await write(async () => {
+              const id = await api.createDeployment(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+              deployments.set(target, id);
+              await api.setDeploymentStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
+            });
         },
         after: async (target, result, error) => {
           if (result) {
             results.push(result);
-            for (const o of result.objects.filter((x) => x.action !== 'unchanged')) info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const o of result.objects.filter((x) => x.action !== 'unchanged'))
+              info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
             for (const n of result.notes) info(`note: ${n}`);
           }
           core.endGroup();
@@ -116,7 +133,12 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     failure = error;
   }
 
-  const applied = Object.fromEntries(results.map((r) => [r.target, { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged }]));
+  const applied = Object.fromEntries(
+    results.map((r) => [
+      r.target,
+      { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged },
+    ]),
+  );
   setOutput('applied', JSON.stringify(applied), inputs.secrets);
   setOutput('failed-target', failedTarget, inputs.secrets);
   const summary = applySummary(sha, results, failedTarget, failure, stopped);
@@ -127,7 +149,9 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
       if (pr === undefined) return;
       const key = createHash('sha256').update(`${inputs.config}|${sha}`).digest('hex').slice(0, 12);
       // Masked here, not only on the way out, so an unchanged comment compares equal and is not written again.
-      const body = inputs.secrets.mask(`${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`);
+      const body = inputs.secrets.mask(
+        `${marker('plan', `apply-${key}`)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`,
+      );
       const existing = (await ownComments(api, pr)).find((c) => c.body.startsWith(marker('plan', `apply-${key}`)));
       if (existing?.body === body) return;
       if (existing) await api.updateComment(existing.id, body);
@@ -137,19 +161,47 @@ export async function runApply(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   if (failure) throw failure;
 }
 
-function applySummary(sha: string, results: TargetApplyResult[], failedTarget: string, failure: unknown, stopped: StoppedApply | undefined): string {
-  const out: string[] = [failure ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}` : `### kubeplan applied \`${sha.slice(0, 7)}\``, ''];
+function applySummary(
+  sha: string,
+  results: TargetApplyResult[],
+  failedTarget: string,
+  failure: unknown,
+  stopped: StoppedApply | undefined,
+): string {
+  const out: string[] = [
+    failure
+      ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
+      : `### kubeplan applied \`${sha.slice(0, 7)}\``,
+    '',
+  ];
   if (failure) out.push(fencedBlock(failure instanceof KubeplanError ? failure.format() : formatError(failure)), '');
   if (results.length) {
-    out.push('| target | created | updated | recreated | pruned | unchanged |', '| --- | --- | --- | --- | --- | --- |');
-    for (const r of results) out.push(`| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`);
+    out.push(
+      '| target | created | updated | recreated | pruned | unchanged |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of results)
+      out.push(
+        `| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`,
+      );
     out.push('');
     for (const r of results) {
       const changed = r.objects.filter((o) => o.action !== 'unchanged');
       if (!changed.length && !r.stages.some((s) => s.objects)) continue;
-      out.push(`<details><summary>${htmlText(r.target)}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`, '');
+      out.push(
+        `<details><summary>${htmlText(r.target)}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`,
+        '',
+      );
       for (const o of changed) out.push(`- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`);
-      out.push('', ...r.stages.filter((s) => s.objects || s.ms > 50).map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`), '', '</details>', '');
+      out.push(
+        '',
+        ...r.stages
+          .filter((s) => s.objects || s.ms > 50)
+          .map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`),
+        '',
+        '</details>',
+        '',
+      );
     }
   }
   if (stopped) {
@@ -157,12 +209,23 @@ function applySummary(sha: string, results: TargetApplyResult[], failedTarget: s
     const written = stopped.target?.objects.filter((o) => o.action !== 'unchanged') ?? [];
     if (stopped.target) {
       out.push(`**${markdownText(stopped.target.target)}: written before it stopped (${written.length})**`, '');
-      out.push(...(written.length ? written.map((o) => `- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`) : ['- nothing']), '');
+      out.push(
+        ...(written.length
+          ? written.map((o) => `- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`)
+          : ['- nothing']),
+        '',
+      );
     }
     for (const { target, steps } of stopped.notDone) {
       if (!steps.length) continue;
-      out.push(`**${markdownText(target)}: not done${stopped.target?.target === target ? '' : ' (not started)'} (${steps.length})**`, '');
-      for (const n of steps) out.push(`- ${n.kind ? `${n.step} ${inlineCode(`${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}`)}` : n.step}`);
+      out.push(
+        `**${markdownText(target)}: not done${stopped.target?.target === target ? '' : ' (not started)'} (${steps.length})**`,
+        '',
+      );
+      for (const n of steps)
+        out.push(
+          `- ${n.kind ? `${n.step} ${inlineCode(`${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}`)}` : n.step}`,
+        );
       out.push('');
     }
   }

@@ -20,17 +20,35 @@ const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@
  * Bump pull requests on GitHub: branches pushed with git over HTTPS (the token in an extra header, never in argv or
  * .git/config), pull requests, labels and comments through the REST API.
  */
-export async function githubBumpPublisher(options: { token: string; repository: string; env: NodeJS.ProcessEnv; cwd: string; secrets?: SecretMask }): Promise<BumpPublisher> {
+export async function githubBumpPublisher(options: {
+  token: string;
+  repository: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  secrets?: SecretMask;
+}): Promise<BumpPublisher> {
   const [owner, name] = options.repository.split('/');
-  if (!owner || !name) throw new UsageError(`GITHUB_REPOSITORY must be owner/name, not "${options.repository}"`, { hint: 'set it to the config repository' });
+  if (!owner || !name)
+    throw new UsageError(`GITHUB_REPOSITORY must be owner/name, not "${options.repository}"`, {
+      hint: 'set it to the config repository',
+    });
   const api = GitHubApi.forRun(options.token, { owner, name }, options.env, options.secrets);
-  const top = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: options.cwd, reject: false, stdin: 'ignore' });
+  const top = await execa('git', ['rev-parse', '--show-toplevel'], {
+    cwd: options.cwd,
+    reject: false,
+    stdin: 'ignore',
+  });
   if (top.exitCode !== 0) {
-    throw new UsageError(`${options.cwd} is not a git clone; bump pull requests are made from one`, { hint: 'check out the config repository first (actions/checkout), or pass --local / --dry-run' });
+    throw new UsageError(`${options.cwd} is not a git clone; bump pull requests are made from one`, {
+      hint: 'check out the config repository first (actions/checkout), or pass --local / --dry-run',
+    });
   }
   const repoRoot = String(top.stdout).trim();
   const server = (options.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
-  const remote = { url: `${server}/${owner}/${name}.git`, authHeader: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}` };
+  const remote = {
+    url: `${server}/${owner}/${name}.git`,
+    authHeader: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}`,
+  };
   const git = new BranchWriter(repoRoot, remote, BOT, options.env);
   // Every bump branch is one commit on the checked-out commit, which does not move during the run.
   let head: Promise<string> | undefined;
@@ -51,15 +69,22 @@ export async function githubBumpPublisher(options: { token: string; repository: 
       if (!(error instanceof GitHubError)) throw error;
       throw new KubeplanError(`${what}: ${error.message}`, {
         where: options.repository,
-        hint: error.status === 403 || error.status === 401 ? 'give the token contents: write and pull-requests: write' : 'retry; GitHub failed',
+        hint:
+          error.status === 403 || error.status === 401
+            ? 'give the token contents: write and pull-requests: write'
+            : 'retry; GitHub failed',
       });
     }
   };
   return {
     findPulls: (prefix, branches) =>
       guard('listing pull requests', async () => {
-        const open = (await api.listPulls('state=open')).filter((p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${owner}/${name}`);
-        const byBranch = await Promise.all(branches.map((b) => api.listPulls(`state=all&head=${encodeURIComponent(`${owner}:${b}`)}`)));
+        const open = (await api.listPulls('state=open')).filter(
+          (p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${owner}/${name}`,
+        );
+        const byBranch = await Promise.all(
+          branches.map((b) => api.listPulls(`state=all&head=${encodeURIComponent(`${owner}:${b}`)}`)),
+        );
         const all = new Map<number, RestPull>();
         for (const p of [...open, ...byBranch.flat()]) all.set(p.number, p);
         return [...all.values()].sort((a, b) => b.number - a.number).map(toPull);
@@ -78,7 +103,10 @@ export async function githubBumpPublisher(options: { token: string; repository: 
         if (change.labels.length > 0) await api.addLabels(pull.number, change.labels);
         return { number: pull.number, url: pull.html_url };
       }),
-    updatePull: (number: number, change: BumpChange) => guard(`updating pull request #${number}`, () => api.updatePull(number, { title: change.title, body: change.body })),
+    updatePull: (number: number, change: BumpChange) =>
+      guard(`updating pull request #${number}`, () =>
+        api.updatePull(number, { title: change.title, body: change.body }),
+      ),
     closePull: (number: number, comment: string) =>
       guard(`closing pull request #${number}`, async () => {
         await api.createComment(number, comment);
@@ -90,10 +118,17 @@ export async function githubBumpPublisher(options: { token: string; repository: 
 /** The branch bump pull requests go into: the branch the workflow runs on, else the checked-out branch. */
 async function baseBranch(env: NodeJS.ProcessEnv, repoRoot: string): Promise<string> {
   if (env.GITHUB_REF?.startsWith('refs/heads/')) return env.GITHUB_REF.slice('refs/heads/'.length);
-  const r = await execa('git', ['symbolic-ref', '--short', '-q', 'HEAD'], { cwd: repoRoot, reject: false, stdin: 'ignore' });
+  const r = await execa('git', ['symbolic-ref', '--short', '-q', 'HEAD'], {
+    cwd: repoRoot,
+    reject: false,
+    stdin: 'ignore',
+  });
   const branch = String(r.stdout).trim();
   if (r.exitCode !== 0 || !branch) {
-    throw new UsageError('cannot tell which branch bump pull requests go into (HEAD is detached)', { where: repoRoot, hint: 'run on a branch (GITHUB_REF=refs/heads/main), or check out the default branch' });
+    throw new UsageError('cannot tell which branch bump pull requests go into (HEAD is detached)', {
+      where: repoRoot,
+      hint: 'run on a branch (GITHUB_REF=refs/heads/main), or check out the default branch',
+    });
   }
   return branch;
 }
@@ -105,16 +140,34 @@ async function baseBranch(env: NodeJS.ProcessEnv, repoRoot: string): Promise<str
  */
 export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<void> {
   const { image, tag, digest, registryAuth } = inputs.bump;
-  if ((tag || digest) && !image) throw new UsageError('inputs tag and digest need the image input', { where: 'action input image', hint: 'pass image, tag (and digest) from the dispatch payload' });
+  if ((tag || digest) && !image)
+    throw new UsageError('inputs tag and digest need the image input', {
+      where: 'action input image',
+      hint: 'pass image, tag (and digest) from the dispatch payload',
+    });
   if (digest && !tag) throw new UsageError('input digest needs the tag input', { where: 'action input tag' });
-  if (!inputs.githubToken) throw new UsageError('bump opens pull requests and needs a token', { where: 'action input github-token', hint: 'keep the default github-token, and give the job permissions contents: write and pull-requests: write' });
+  if (!inputs.githubToken)
+    throw new UsageError('bump opens pull requests and needs a token', {
+      where: 'action input github-token',
+      hint: 'keep the default github-token, and give the job permissions contents: write and pull-requests: write',
+    });
   const repository = env.GITHUB_REPOSITORY ?? '';
-  const publisher = await githubBumpPublisher({ token: inputs.githubToken, repository, env, cwd: inputs.workingDirectory, secrets: inputs.secrets });
+  const publisher = await githubBumpPublisher({
+    token: inputs.githubToken,
+    repository,
+    env,
+    cwd: inputs.workingDirectory,
+    secrets: inputs.secrets,
+  });
   const result = await bumpCommand({
     config: inputs.config,
     cwd: inputs.workingDirectory,
     env,
-    request: { only: image && !tag ? [image] : [], dispatch: tag && image ? { image, tag, digest } : undefined, explain: false },
+    request: {
+      only: image && !tag ? [image] : [],
+      dispatch: tag && image ? { image, tag, digest } : undefined,
+      explain: false,
+    },
     mode: 'pull-requests',
     output: 'text',
     endpoints: [],
@@ -126,24 +179,62 @@ export async function runBump(inputs: ActionInputs, env: NodeJS.ProcessEnv): Pro
   const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
   setOutput(
     'bumps',
-    JSON.stringify(plan.images.map((i) => ({ image: i.image, status: i.status, from: i.from ?? null, to: i.to ? i.to.tag : null, pullRequest: pullOf(i.id)?.url ?? null }))),
+    JSON.stringify(
+      plan.images.map((i) => ({
+        image: i.image,
+        status: i.status,
+        from: i.from ?? null,
+        to: i.to ? i.to.tag : null,
+        pullRequest: pullOf(i.id)?.url ?? null,
+      })),
+    ),
     inputs.secrets,
   );
-  setOutput('pull-requests', JSON.stringify(pullRequests.filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged')).map((p) => p.url)), inputs.secrets);
+  setOutput(
+    'pull-requests',
+    JSON.stringify(
+      pullRequests
+        .filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged'))
+        .map((p) => p.url),
+    ),
+    inputs.secrets,
+  );
   await writeSummary(bumpSummaryMarkdown(result.report), inputs.secrets);
-  const failed = [...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`), ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`)];
+  const failed = [
+    ...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`),
+    ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`),
+  ];
   for (const f of failed) core.error(f);
-  if (failed.length > 0) core.setFailed(`kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`);
+  if (failed.length > 0)
+    core.setFailed(
+      `kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`,
+    );
 }
 
 function bumpSummaryMarkdown(report: BumpReport): string {
   const rows = report.plan.images.map((i) => {
     const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== 'closed');
-    const state = i.status === 'bump' ? `${i.from} → ${i.to!.tag}` : i.status === 'current' ? `current (${i.from})` : `${i.status}: ${escapeCell(i.reason ?? '')}`;
+    const state =
+      i.status === 'bump'
+        ? `${i.from} → ${i.to!.tag}`
+        : i.status === 'current'
+          ? `current (${i.from})`
+          : `${i.status}: ${escapeCell(i.reason ?? '')}`;
     return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${escapeCell(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });
-  const closed = report.pullRequests.filter((p) => p.action === 'closed').map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
-  return ['### kubeplan bump', '', '| Image | Version | Pull request | Registry requests |', '|---|---|---|---|', ...rows, '', ...closed, ''].join('\n');
+  const closed = report.pullRequests
+    .filter((p) => p.action === 'closed')
+    .map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
+  return [
+    '### kubeplan bump',
+    '',
+    '| Image | Version | Pull request | Registry requests |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    ...closed,
+    '',
+  ].join('\n');
 }
 
 function escapeCell(text: string): string {

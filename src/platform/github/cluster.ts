@@ -13,7 +13,10 @@ import { addSecret, runnerTempOf, type ActionInputs } from './inputs.js';
  * written to a private file under RUNNER_TEMP (removed by run() after the step); else $KUBECONFIG. Undefined when
  * there is no cluster at all.
  */
-export async function clusterOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<ClusterOptions | undefined> {
+export async function clusterOptions(
+  inputs: ActionInputs,
+  env: NodeJS.ProcessEnv,
+): Promise<ClusterOptions | undefined> {
   const direct = await directCredentials(inputs, env);
   let kubeconfig: string | undefined;
   if (inputs.kubeconfig) maskKubeconfig(inputs.kubeconfig, inputs.secrets);
@@ -32,7 +35,15 @@ export async function clusterOptions(inputs: ActionInputs, env: NodeJS.ProcessEn
     }
   }
   if (!direct && !kubeconfig && !env.KUBECONFIG) return undefined;
-  return { kubeconfig, context: undefined, pin: inputs.pin, direct, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env };
+  return {
+    kubeconfig,
+    context: undefined,
+    pin: inputs.pin,
+    direct,
+    concurrency: inputs.concurrency,
+    cwd: inputs.workingDirectory,
+    env,
+  };
 }
 
 /** The names of the inputs that give a cluster, for messages. */
@@ -40,9 +51,17 @@ export const CLUSTER_INPUTS = 'kubeconfig, or cluster-server with oidc-audience 
 
 async function directCredentials(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<DirectCredentials | undefined> {
   const { server, ca, token, oidcAudience } = inputs.cluster;
-  const where = oidcAudience ? 'action input oidc-audience' : token ? 'action input cluster-token' : 'action input cluster-ca';
+  const where = oidcAudience
+    ? 'action input oidc-audience'
+    : token
+      ? 'action input cluster-token'
+      : 'action input cluster-ca';
   if (!oidcAudience && !token) return undefined;
-  if (!server) throw new UsageError(`${oidcAudience ? 'oidc-audience' : 'cluster-token'} needs cluster-server, the apiserver URL`, { where, hint: 'set cluster-server (and cluster-ca unless the server has a publicly trusted certificate)' });
+  if (!server)
+    throw new UsageError(
+      `${oidcAudience ? 'oidc-audience' : 'cluster-token'} needs cluster-server, the apiserver URL`,
+      { where, hint: 'set cluster-server (and cluster-ca unless the server has a publicly trusted certificate)' },
+    );
   if (oidcAudience) {
     if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
       throw new UsageError('GitHub OIDC needs the id-token permission, and this job does not have it', {
@@ -54,7 +73,10 @@ async function directCredentials(inputs: ActionInputs, env: NodeJS.ProcessEnv): 
     try {
       idToken = await core.getIDToken(oidcAudience);
     } catch (error) {
-      throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`, { where, hint: 'retry; check the job has `permissions: id-token: write`' });
+      throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`, {
+        where,
+        hint: 'retry; check the job has `permissions: id-token: write`',
+      });
     }
     addSecret(inputs.secrets, idToken);
     return { server, token: idToken, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };

@@ -11,12 +11,19 @@ interface PullRequestPayload {
 /** The run as the GitHub runner describes it: GITHUB_* variables and the event payload file. */
 export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
   const [owner, name] = (env.GITHUB_REPOSITORY ?? '/').split('/');
-  let payload: { pull_request?: PullRequestPayload; before?: string; after?: string; repository?: { default_branch?: string } } = {};
+  let payload: {
+    pull_request?: PullRequestPayload;
+    before?: string;
+    after?: string;
+    repository?: { default_branch?: string };
+  } = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
       payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as typeof payload;
     } catch (error) {
-      throw new UsageError(`cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`, { hint: 'run kubeplan as a step of a GitHub Actions workflow' });
+      throw new UsageError(`cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`, {
+        hint: 'run kubeplan as a step of a GitHub Actions workflow',
+      });
     }
   }
   const pr = payload.pull_request;
@@ -40,9 +47,14 @@ export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
         ? {
             before: payload.before ?? '',
             after: payload.after,
-            toDefaultBranch: payload.repository?.default_branch !== undefined && env.GITHUB_REF === `refs/heads/${payload.repository.default_branch}`,
+            toDefaultBranch:
+              payload.repository?.default_branch !== undefined &&
+              env.GITHUB_REF === `refs/heads/${payload.repository.default_branch}`,
           }
         : undefined,
-    runUrl: env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    runUrl:
+      env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined,
   };
 }

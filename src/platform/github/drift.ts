@@ -16,9 +16,18 @@ const MARKER = /^<!-- kubeplan:drift:([\w-]+) first-seen:(\S+) -->/;
  * Drift on a schedule: one tracking issue per drifting target (label kubeplan:drift), opened on first drift, edited
  * in place while it lasts (no write when nothing changed), closed with a comment once the cluster matches git again.
  */
-export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<void> {
+export async function runDrift(
+  inputs: ActionInputs,
+  ctx: CiContext,
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date(),
+): Promise<void> {
   const cluster = await clusterOptions(inputs, env);
-  if (!cluster) throw new UsageError('drift needs a cluster (read-only rights are enough)', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
+  if (!cluster)
+    throw new UsageError('drift needs a cluster (read-only rights are enough)', {
+      where: 'action input kubeconfig',
+      hint: `pass ${CLUSTER_INPUTS}`,
+    });
   const result = await driftCommand({
     config: inputs.config,
     targets: inputs.targets,
@@ -31,7 +40,10 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
   const drifted = result.targets.filter((t) => t.drifted.length > 0);
   setOutput('drifted-targets', JSON.stringify(drifted.map((t) => t.target)), inputs.secrets);
   await writeSummary(result.targets.map((t) => formatDriftMarkdown(t)).join('\n'), inputs.secrets);
-  for (const t of result.targets) info(`${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`);
+  for (const t of result.targets)
+    info(
+      `${t.target}: ${t.errors.length ? `${t.errors.length} objects could not be checked` : t.drifted.length ? `${t.drifted.length} objects drifted` : 'matches git'}`,
+    );
 
   if (inputs.githubToken && inputs.comment) {
     const api = GitHubApi.forRun(inputs.githubToken, ctx.repository, env, inputs.secrets);
@@ -41,15 +53,28 @@ export async function runDrift(inputs: ActionInputs, ctx: CiContext, env: NodeJS
     for (const t of result.targets) await trackTarget(api, open, t, ctx, now, inputs.secrets);
   }
   const failed = result.targets.filter((t) => t.errors.length > 0);
-  if (failed.length) core.setFailed(`drift could not be checked completely for ${failed.map((t) => t.target).join(', ')}; see the job summary`);
+  if (failed.length)
+    core.setFailed(
+      `drift could not be checked completely for ${failed.map((t) => t.target).join(', ')}; see the job summary`,
+    );
 }
 
-async function trackTarget(api: GitHubApi, open: { number: number; title: string; body: string }[], t: TargetDrift, ctx: CiContext, now: Date, secrets: SecretMask): Promise<void> {
+async function trackTarget(
+  api: GitHubApi,
+  open: { number: number; title: string; body: string }[],
+  t: TargetDrift,
+  ctx: CiContext,
+  now: Date,
+  secrets: SecretMask,
+): Promise<void> {
   const issue = open.find((i) => MARKER.exec(i.body)?.[1] === t.target);
   if (t.errors.length > 0) return; // unsure: leave the issue as it is
   if (t.drifted.length === 0) {
     if (!issue) return;
-    await api.createComment(issue.number, `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ''}). Closing.`);
+    await api.createComment(
+      issue.number,
+      `The cluster matches git again for target ${t.target} (checked at ${ctx.sha.slice(0, 7)}${ctx.runUrl ? `, [run](${ctx.runUrl})` : ''}). Closing.`,
+    );
     await api.updateIssue(issue.number, { state: 'closed', state_reason: 'completed' });
     info(`${t.target}: closed drift issue #${issue.number}`);
     return;
@@ -59,12 +84,14 @@ async function trackTarget(api: GitHubApi, open: { number: number; title: string
   const days = Math.max(0, Math.floor((now.getTime() - new Date(firstSeen).getTime()) / 86_400_000));
   const title = `kubeplan drift: ${t.target} differs from git since ${firstSeen.slice(0, 10)}`;
   // Masked before the comparison with the issue, which holds the masked text.
-  const body = secrets.mask([
-    `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
-    `Drifting for ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
-    '',
-    formatDriftMarkdown(t),
-  ].join('\n'));
+  const body = secrets.mask(
+    [
+      `<!-- kubeplan:drift:${t.target} first-seen:${firstSeen} -->`,
+      `Drifting for ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`} (first seen ${firstSeen}). Fix the cluster, or change git to match it; this issue closes itself when they agree.`,
+      '',
+      formatDriftMarkdown(t),
+    ].join('\n'),
+  );
   if (!issue) {
     const number = await api.createIssue(title, body, [DRIFT_LABEL]);
     info(`${t.target}: opened drift issue #${number}`);

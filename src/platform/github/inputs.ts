@@ -29,7 +29,12 @@ export interface ActionInputs {
   /** Cluster pinning: expected server URL and CA sha256. */
   pin: { server: string | undefined; caSha256: string | undefined };
   /** Credentials without a kubeconfig: the server, its CA (PEM), and a token or the audience of a GitHub OIDC token. */
-  cluster: { server: string | undefined; ca: string | undefined; token: string | undefined; oidcAudience: string | undefined };
+  cluster: {
+    server: string | undefined;
+    ca: string | undefined;
+    token: string | undefined;
+    oidcAudience: string | undefined;
+  };
   /** apply */
   forceConflicts: boolean;
   wait: boolean;
@@ -40,7 +45,12 @@ export interface ActionInputs {
   /** rollback: a revision number, `list`, or undefined (the previous revision). */
   rollback: { toRevision: string | undefined };
   /** bump */
-  bump: { image: string | undefined; tag: string | undefined; digest: string | undefined; registryAuth: Map<string, { username: string; password: string }> };
+  bump: {
+    image: string | undefined;
+    tag: string | undefined;
+    digest: string | undefined;
+    registryAuth: Map<string, { username: string; password: string }>;
+  };
   /** Every credential of this run, masked in the log and replaced in comments, issues, the summary, outputs and reports. */
   secrets: SecretMask;
 }
@@ -52,7 +62,14 @@ export function addSecret(secrets: SecretMask, value: string | undefined): void 
   secrets.add(value);
 }
 
-const IMPLEMENTED: Record<string, ActionCommand> = { render: 'render', plan: 'plan', apply: 'apply', drift: 'drift', bump: 'bump', rollback: 'rollback' };
+const IMPLEMENTED: Record<string, ActionCommand> = {
+  render: 'render',
+  plan: 'plan',
+  apply: 'apply',
+  drift: 'drift',
+  bump: 'bump',
+  rollback: 'rollback',
+};
 
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const requested = core.getInput('command') || 'auto';
@@ -64,38 +81,60 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     else if (event === 'repository_dispatch') command = 'bump';
     else if (event === 'schedule' || event === 'workflow_dispatch') {
       const scheduled = core.getInput('schedule-command') || 'drift';
-      if (scheduled !== 'drift' && scheduled !== 'bump') throw new UsageError(`input schedule-command must be drift or bump, not "${scheduled}"`, { where: 'action input schedule-command' });
+      if (scheduled !== 'drift' && scheduled !== 'bump')
+        throw new UsageError(`input schedule-command must be drift or bump, not "${scheduled}"`, {
+          where: 'action input schedule-command',
+        });
       command = scheduled;
     } else {
-      throw new UsageError(`command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`, {
-        where: 'action input command',
-        hint: event === 'push' ? 'set apply: true to apply pushes to the default branch' : 'set command: plan, apply, drift, bump or render explicitly',
-      });
+      throw new UsageError(
+        `command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`,
+        {
+          where: 'action input command',
+          hint:
+            event === 'push'
+              ? 'set apply: true to apply pushes to the default branch'
+              : 'set command: plan, apply, drift, bump or render explicitly',
+        },
+      );
     }
   } else if (IMPLEMENTED[requested]) {
     command = IMPLEMENTED[requested];
   } else {
-    throw new UsageError(`input command must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, { where: 'action input command' });
+    throw new UsageError(
+      `input command must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`,
+      { where: 'action input command' },
+    );
   }
   const format = core.getInput('output-format') || 'yaml';
   if (format !== 'yaml' && format !== 'json') {
-    throw new UsageError(`input output-format must be yaml or json, not "${format}"`, { where: 'action input output-format' });
+    throw new UsageError(`input output-format must be yaml or json, not "${format}"`, {
+      where: 'action input output-format',
+    });
   }
   const diffMode = core.getInput('diff-mode') || 'auto';
   if (diffMode !== 'auto' && diffMode !== 'server' && diffMode !== 'client') {
-    throw new UsageError(`input diff-mode must be auto, server or client, not "${diffMode}"`, { where: 'action input diff-mode' });
+    throw new UsageError(`input diff-mode must be auto, server or client, not "${diffMode}"`, {
+      where: 'action input diff-mode',
+    });
   }
   const failOn = core.getInput('fail-on') || 'never';
   if (!['never', 'changes', 'destroy', 'replace'].includes(failOn)) {
-    throw new UsageError(`input fail-on must be never, changes, destroy or replace, not "${failOn}"`, { where: 'action input fail-on' });
+    throw new UsageError(`input fail-on must be never, changes, destroy or replace, not "${failOn}"`, {
+      where: 'action input fail-on',
+    });
   }
   const concurrency = Number(core.getInput('concurrency') || '16');
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`input concurrency must be a whole number from 1 to 256`, { where: 'action input concurrency' });
+    throw new UsageError(`input concurrency must be a whole number from 1 to 256`, {
+      where: 'action input concurrency',
+    });
   }
   const commentInput = (core.getInput('comment') || 'true').toLowerCase();
   if (commentInput !== 'true' && commentInput !== 'false') {
-    throw new UsageError(`input comment must be true or false, not "${commentInput}"`, { where: 'action input comment' });
+    throw new UsageError(`input comment must be true or false, not "${commentInput}"`, {
+      where: 'action input comment',
+    });
   }
   const secrets = new SecretMask();
   const token = optional('github-token');
@@ -123,7 +162,12 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     comment: commentInput === 'true',
     onlyAffected: booleanInput('only-affected', true),
     pin: { server: optional('cluster-server'), caSha256: optional('cluster-ca-sha256') },
-    cluster: { server: optional('cluster-server'), ca: optional('cluster-ca'), token: clusterToken, oidcAudience: optional('oidc-audience') },
+    cluster: {
+      server: optional('cluster-server'),
+      ca: optional('cluster-ca'),
+      token: clusterToken,
+      oidcAudience: optional('oidc-audience'),
+    },
     forceConflicts: booleanInput('force-conflicts', false),
     wait: booleanInput('wait', true),
     timeoutMs: parseTimeout(core.getInput('timeout') || '5m'),
@@ -131,7 +175,12 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     concurrency,
     reportFormat: 'json',
     rollback: { toRevision: optional('to-revision') },
-    bump: { image: optional('image'), tag: optional('tag'), digest: optional('digest'), registryAuth: registryAuth(core.getInput('registry-auth'), secrets) },
+    bump: {
+      image: optional('image'),
+      tag: optional('tag'),
+      digest: optional('digest'),
+      registryAuth: registryAuth(core.getInput('registry-auth'), secrets),
+    },
     secrets,
   };
 }
@@ -147,7 +196,11 @@ function registryAuth(text: string, secrets: SecretMask): Map<string, { username
     else {
       const colon = line.lastIndexOf(':');
       if (colon !== -1) addSecret(secrets, line.slice(colon + 1));
-      throw new UsageError(`input registry-auth line ${i + 1} must be host=username:password`, { where: 'action input registry-auth', hint: 'for example ghcr.io=bot:${{ secrets.GHCR_TOKEN }}' });
+      throw new UsageError(`input registry-auth line ${i + 1} must be host=username:password`, {
+        where: 'action input registry-auth',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template literal
+        hint: 'for example ghcr.io=bot:${{ secrets.GHCR_TOKEN }}',
+      });
     }
     const host = m[1] === 'docker.io' || m[1] === 'index.docker.io' ? 'registry-1.docker.io' : m[1]!;
     out.set(host, { username: m[2]!, password: m[3]! });
@@ -162,13 +215,17 @@ export function runnerTempOf(inputs: Pick<ActionInputs, 'workingDirectory'>, env
 
 function parseTimeout(text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, { where: 'action input timeout' });
+  if (!m)
+    throw new UsageError(`input timeout must be a duration like 90s, 5m or 1h, not "${text}"`, {
+      where: 'action input timeout',
+    });
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 function booleanInput(name: string, fallback: boolean): boolean {
   const value = (core.getInput(name) || String(fallback)).toLowerCase();
-  if (value !== 'true' && value !== 'false') throw new UsageError(`input ${name} must be true or false, not "${value}"`, { where: `action input ${name}` });
+  if (value !== 'true' && value !== 'false')
+    throw new UsageError(`input ${name} must be true or false, not "${value}"`, { where: `action input ${name}` });
   return value === 'true';
 }
 

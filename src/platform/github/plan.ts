@@ -31,7 +31,10 @@ export const MAX_COMMENT_PARTS = 5;
  */
 export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv): Promise<void> {
   const runnerTemp = runnerTempOf(inputs, env);
-  const key = createHash('sha256').update(`${inputs.config}|${[...inputs.targets].sort().join(',')}`).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(`${inputs.config}|${[...inputs.targets].sort().join(',')}`)
+    .digest('hex')
+    .slice(0, 12);
   const pr = ctx.pullRequest;
   const canComment = inputs.comment && pr !== undefined && !pr.fromFork && inputs.githubToken !== undefined;
   const api = inputs.githubToken
@@ -42,7 +45,10 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
   const cluster = await clusterOptions(inputs, env);
   const offline = cluster === undefined;
   if (offline && !pr) {
-    throw new UsageError('no cluster for the plan', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS} (outside pull requests a plan needs a cluster)` });
+    throw new UsageError('no cluster for the plan', {
+      where: 'action input kubeconfig',
+      hint: `pass ${CLUSTER_INPUTS} (outside pull requests a plan needs a cluster)`,
+    });
   }
   let plan: Plan;
   let unaffected = false;
@@ -53,11 +59,15 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       const config = loadConfig(inputs.config, inputs.workingDirectory);
       const changed = await changedFilesSince(config.repoRoot, pr.baseSha, env);
       if (changed === undefined) {
-        info(`cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`);
+        info(
+          `cannot tell which files changed since ${pr.baseSha.slice(0, 12)} (fetch it with actions/checkout fetch-depth: 0): planning every target`,
+        );
       } else {
         targets = affectedTargets(config, changed);
         const skipped = config.targets.length - targets.length;
-        info(`${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ''}`);
+        info(
+          `${targets.length} of ${config.targets.length} targets affected by this pull request${skipped ? ` (${skipped} skipped: none of their files changed)` : ''}`,
+        );
         if (targets.length === 0) {
           unaffected = true;
         }
@@ -72,7 +82,13 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
       targets,
       tools: inputs.tools,
       // Offline (a pull request without cluster credentials): the intent diff against the base commit, no cluster.
-      ...(cluster ?? { kubeconfig: undefined, context: undefined, concurrency: inputs.concurrency, cwd: inputs.workingDirectory, env }),
+      ...(cluster ?? {
+        kubeconfig: undefined,
+        context: undefined,
+        concurrency: inputs.concurrency,
+        cwd: inputs.workingDirectory,
+        env,
+      }),
       mode: inputs.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,
@@ -97,7 +113,10 @@ export async function runPlan(inputs: ActionInputs, ctx: CiContext, env: NodeJS.
     }
     throw error;
   }
-  if (offline) info(`no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`);
+  if (offline)
+    info(
+      `no kubeconfig: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
+    );
   await finish(inputs, ctx, runnerTemp, key, canComment ? api : undefined, plan);
 }
 
@@ -112,43 +131,73 @@ function unaffectedPlan(): Plan {
 }
 
 /** Report, comment, outputs and the fail-on verdict for a finished plan. */
-async function finish(inputs: ActionInputs, ctx: CiContext, runnerTemp: string, key: string, api: GitHubApi | undefined, plan: Plan): Promise<void> {
+async function finish(
+  inputs: ActionInputs,
+  ctx: CiContext,
+  runnerTemp: string,
+  key: string,
+  api: GitHubApi | undefined,
+  plan: Plan,
+): Promise<void> {
   const pr = ctx.pullRequest;
   const reportPath = path.join(runnerTemp, 'kubeplan-report.json');
   writeFileSync(reportPath, inputs.secrets.mask(formatPlanJson(plan)));
   for (const target of plan.targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged');
     core.startGroup(`${target.target}: ${targetCounts(target)}`);
-    for (const c of changed) info(`${c.action.padEnd(7)} ${oneLine(c.apiVersion)} ${objectName(c)}${c.digest.length ? `  ${oneLine(c.digest.join('; '))}` : ''}${c.error ? `  error: ${oneLine(c.error.message)}` : ''}`);
+    for (const c of changed)
+      info(
+        `${c.action.padEnd(7)} ${oneLine(c.apiVersion)} ${objectName(c)}${c.digest.length ? `  ${oneLine(c.digest.join('; '))}` : ''}${c.error ? `  error: ${oneLine(c.error.message)}` : ''}`,
+      );
     core.endGroup();
   }
   info(summaryLine(plan.summary));
 
-  const hint = ctx.runUrl ? `the full plan is in the [job summary](${ctx.runUrl})` : 'the full plan is in the job summary';
-  const summaryParts = packCommentParts(plan, { limit: SUMMARY_LIMIT, marker: () => '', fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`, maxParts: 1, full: true });
+  const hint = ctx.runUrl
+    ? `the full plan is in the [job summary](${ctx.runUrl})`
+    : 'the full plan is in the job summary';
+  const summaryParts = packCommentParts(plan, {
+    limit: SUMMARY_LIMIT,
+    marker: () => '',
+    fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`,
+    maxParts: 1,
+    full: true,
+  });
   await writeSummary(summaryParts[0]!, inputs.secrets);
 
   let commentUrl = '';
   if (api && pr) {
-    const parts = packCommentParts(plan, { limit: COMMENT_LIMIT, marker: (i, n) => marker('plan', key, { index: i, total: n }), fullReportHint: hint, maxParts: MAX_COMMENT_PARTS }).map((part) =>
-      inputs.secrets.mask(part),
-    );
+    const parts = packCommentParts(plan, {
+      limit: COMMENT_LIMIT,
+      marker: (i, n) => marker('plan', key, { index: i, total: n }),
+      fullReportHint: hint,
+      maxParts: MAX_COMMENT_PARTS,
+    }).map((part) => inputs.secrets.mask(part));
     const synced = await postOrWarn(() => syncPlanComments(api, pr!.number, key, parts));
     if (synced) {
       commentUrl = synced.urls[0] ?? '';
-      info(`plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`);
+      info(
+        `plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`,
+      );
     }
   }
 
-  const changed = (p: Plan) => p.summary.create + p.summary.update + p.summary.replace + p.summary.delete + p.summary.adopt > 0;
+  const changed = (p: Plan) =>
+    p.summary.create + p.summary.update + p.summary.replace + p.summary.delete + p.summary.adopt > 0;
   setOutput('has-changes', String(changed(plan)), inputs.secrets);
   setOutput('summary', JSON.stringify(plan.summary), inputs.secrets);
   setOutput('report-path', reportPath, inputs.secrets);
   setOutput('comment-url', commentUrl, inputs.secrets);
-  setOutput('matrix', JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)), inputs.secrets);
+  setOutput(
+    'matrix',
+    JSON.stringify(plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target)),
+    inputs.secrets,
+  );
 
   if (plan.summary.error > 0) {
-    core.setFailed(`${plan.summary.error} object${plan.summary.error === 1 ? '' : 's'} could not be planned; see the job summary`);
+    core.setFailed(
+      `${plan.summary.error} object${plan.summary.error === 1 ? '' : 's'} could not be planned; see the job summary`,
+    );
     return;
   }
   const fail =
@@ -164,10 +213,11 @@ async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
     return await fn();
   } catch (error) {
     if (error instanceof GitHubError && (error.status === 403 || error.status === 404)) {
-      core.warning(`cannot write the plan comment (${error.message}); the plan is in the job summary. Give the workflow \`permissions: pull-requests: write\`.`);
+      core.warning(
+        `cannot write the plan comment (${error.message}); the plan is in the job summary. Give the workflow \`permissions: pull-requests: write\`.`,
+      );
       return undefined;
     }
     throw error;
   }
 }
-

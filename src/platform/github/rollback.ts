@@ -12,16 +12,34 @@ import type { ActionInputs } from './inputs.js';
  * of one target, or lists the revisions when to-revision is `list`; the job summary and the `rolled-back` output say
  * what happened.
  */
-export async function runRollback(inputs: ActionInputs, ctx: CiContext, env: NodeJS.ProcessEnv, version: string): Promise<void> {
+export async function runRollback(
+  inputs: ActionInputs,
+  ctx: CiContext,
+  env: NodeJS.ProcessEnv,
+  version: string,
+): Promise<void> {
   if (ctx.pullRequest || ctx.event.startsWith('pull_request')) {
-    throw new UsageError('kubeplan never rolls back from a pull request event', { where: 'action input command', hint: 'run rollback from workflow_dispatch' });
+    throw new UsageError('kubeplan never rolls back from a pull request event', {
+      where: 'action input command',
+      hint: 'run rollback from workflow_dispatch',
+    });
   }
-  if (inputs.targets.length !== 1) throw new UsageError('rollback needs exactly one target', { where: 'action input targets', hint: 'set targets to the one target to roll back' });
+  if (inputs.targets.length !== 1)
+    throw new UsageError('rollback needs exactly one target', {
+      where: 'action input targets',
+      hint: 'set targets to the one target to roll back',
+    });
   const cluster = await clusterOptions(inputs, env);
-  if (!cluster) throw new UsageError('rollback needs a cluster', { where: 'action input kubeconfig', hint: `pass ${CLUSTER_INPUTS}` });
+  if (!cluster)
+    throw new UsageError('rollback needs a cluster', {
+      where: 'action input kubeconfig',
+      hint: `pass ${CLUSTER_INPUTS}`,
+    });
   const to = inputs.rollback.toRevision;
   if (to !== undefined && to !== 'list' && !/^[1-9]\d*$/.test(to)) {
-    throw new UsageError(`input to-revision must be a revision number or list, not "${to}"`, { where: 'action input to-revision' });
+    throw new UsageError(`input to-revision must be a revision number or list, not "${to}"`, {
+      where: 'action input to-revision',
+    });
   }
   const list = to === 'list';
   const result = await rollbackCommand({
@@ -38,6 +56,22 @@ export async function runRollback(inputs: ActionInputs, ctx: CiContext, env: Nod
   });
   info(result.report);
   const newest = result.revisions.at(-1);
-  setOutput('rolled-back', list ? '' : JSON.stringify({ target: inputs.targets[0], revision: newest?.rollbackOf ?? null, recordedAs: newest?.number ?? null, created: result.result?.created ?? 0, updated: result.result?.updated ?? 0, pruned: result.result?.pruned ?? 0 }), inputs.secrets);
-  await writeSummary(`### kubeplan rollback: ${inputs.targets[0]}\n\n${fencedBlock(result.report.replace(/\n$/, ''), 'text')}\n`, inputs.secrets);
+  setOutput(
+    'rolled-back',
+    list
+      ? ''
+      : JSON.stringify({
+          target: inputs.targets[0],
+          revision: newest?.rollbackOf ?? null,
+          recordedAs: newest?.number ?? null,
+          created: result.result?.created ?? 0,
+          updated: result.result?.updated ?? 0,
+          pruned: result.result?.pruned ?? 0,
+        }),
+    inputs.secrets,
+  );
+  await writeSummary(
+    `### kubeplan rollback: ${inputs.targets[0]}\n\n${fencedBlock(result.report.replace(/\n$/, ''), 'text')}\n`,
+    inputs.secrets,
+  );
 }

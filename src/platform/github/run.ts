@@ -40,7 +40,8 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     const inputs = readInputs(env);
     command = inputs.command;
     kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
-    if (env.GITHUB_EVENT_NAME === 'pull_request_target') await warnIfPullRequestHeadCheckedOut(readGitHubContext(env), inputs.workingDirectory, env);
+    if (env.GITHUB_EVENT_NAME === 'pull_request_target')
+      await warnIfPullRequestHeadCheckedOut(readGitHubContext(env), inputs.workingDirectory, env);
     if (inputs.command === 'plan') {
       await runPlan(inputs, readGitHubContext(env), env);
       return;
@@ -85,7 +86,9 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       core.startGroup(`${set.target}: ${set.manifests.length} objects`);
       for (const m of set.manifests) {
         const o = m.object;
-        info(`${oneLine(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)}  ← ${oneLine(formatSource(m.source))}${m.hook ? '  [hook]' : ''}`);
+        info(
+          `${oneLine(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)}  ← ${oneLine(formatSource(m.source))}${m.hook ? '  [hook]' : ''}`,
+        );
       }
       core.endGroup();
     }
@@ -101,7 +104,12 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
           { data: 'Hooks', header: true },
           { data: 'File', header: true },
         ],
-        ...rows.map((r) => [r.name, String(r.objects), String(r.hooks), path.relative(inputs.workingDirectory, r.file)]),
+        ...rows.map((r) => [
+          r.name,
+          String(r.objects),
+          String(r.hooks),
+          path.relative(inputs.workingDirectory, r.file),
+        ]),
       ])
       .write();
   } catch (error) {
@@ -132,11 +140,19 @@ function fail(error: unknown, env: NodeJS.ProcessEnv): void {
       annotated++;
     } else core.error(formatError(e));
   }
-  core.setFailed(errors.length === 1 ? 'kubeplan failed: see the error above' : `kubeplan failed with ${errors.length} errors: see above`);
+  core.setFailed(
+    errors.length === 1
+      ? 'kubeplan failed: see the error above'
+      : `kubeplan failed with ${errors.length} errors: see above`,
+  );
 }
 
 /** `kubeplan.yaml:5` or `target app: charts/x/templates/y.yaml:6` → a workspace-relative file and line. */
-function locate(where: string | undefined, workspace: string, workingDirectory: string): { file: string; line: number } | undefined {
+function locate(
+  where: string | undefined,
+  workspace: string,
+  workingDirectory: string,
+): { file: string; line: number } | undefined {
   const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? '');
   if (!m) return undefined;
   // Config errors name files from the working directory, render errors from the repository root.

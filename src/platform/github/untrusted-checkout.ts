@@ -8,7 +8,11 @@ import type { CiContext } from '../types.js';
  * plugins and generators, values files) next to those secrets and the cluster credentials. The step still runs (a
  * workflow may do it on purpose, for trusted authors only), but the log says so.
  */
-export async function warnIfPullRequestHeadCheckedOut(ctx: CiContext, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function warnIfPullRequestHeadCheckedOut(
+  ctx: CiContext,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const pr = ctx.pullRequest;
   if (ctx.event !== 'pull_request_target' || !pr || pr.headSha === pr.baseSha) return;
   const head = await headCommit(cwd, env);
