@@ -6,6 +6,7 @@ import {
   applySetParent,
   CONTAINS_GROUP_KINDS,
   foreignRepository,
+  CONFIG_FILE,
   REPOSITORY,
   TOOLING,
 } from '../cluster/applyset.js';
@@ -162,7 +163,12 @@ export async function applyTarget(
     .filter((c) => c.action !== 'delete' && !c.hook)
     .map((c) => c.object!)
     .filter(Boolean);
-  const stamp = { commit: options.commit?.sha, digest: bundleDigest(rendered), repository: plan.repository };
+  const stamp = {
+    commit: options.commit?.sha,
+    digest: bundleDigest(rendered),
+    repository: plan.repository,
+    configFile: plan.configFile,
+  };
   // Until the apply finishes, the parent keeps the last finished commit (an interrupted apply must not look done, and
   // the out-of-order guard must not refuse re-applying that commit); the one under way is recorded as pending.
   const recorded = previous?.metadata.annotations ?? {};
@@ -171,6 +177,7 @@ export async function applyTarget(
     digest: recorded[DIGEST_ANNOTATION],
     applying: options.commit?.sha,
     repository: plan.repository,
+    configFile: plan.configFile,
   };
   throwIfCancelled(options.signal, 'writing the inventory');
   await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, unfinished);
@@ -420,6 +427,7 @@ async function writeParent(
     commit: string | undefined;
     digest: string | undefined;
     repository: string | undefined;
+    configFile?: string | undefined;
     applying?: string | undefined;
   },
 ): Promise<void> {
@@ -442,6 +450,7 @@ async function writeParent(
         ...(namespaces.length ? { [ADDITIONAL_NAMESPACES]: namespaces.join(',') } : {}),
         ...(record.commit ? { [COMMIT_ANNOTATION]: record.commit } : {}),
         ...(record.repository ? { [REPOSITORY]: record.repository } : {}),
+        ...(record.configFile ? { [CONFIG_FILE]: record.configFile } : {}),
         ...(record.digest ? { [DIGEST_ANNOTATION]: record.digest } : {}),
         ...(record.applying ? { [APPLYING_ANNOTATION]: record.applying } : {}),
       },

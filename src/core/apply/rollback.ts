@@ -23,6 +23,8 @@ export interface RollbackOptions extends ApplyOptions {
   policy: ReadonlyMap<string, TargetPolicy>;
   /** This repository's identity (recorded on the inventory; another repository's inventory is refused). */
   repository: string | undefined;
+  /** The config file (repository-relative), recorded on the inventory. */
+  configFile?: string | undefined;
   /** Record the rollback as a new revision (by hand; an automatic rollback restores the newest one as it is). */
   record: boolean;
   /** Learns the revision's Secret values, so errors of the run can be scrubbed of them (see planTargets). */
@@ -91,6 +93,7 @@ export async function rollbackTarget(
     ignore: options.ignore,
     policy: options.policy,
     repository: options.repository,
+    configFile: options.configFile,
     ...(options.scrubber ? { scrubber: options.scrubber } : {}),
   });
   const targetPlan = plan.targets[0]!;

@@ -18,6 +18,8 @@ export const ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespac
 export const TOOLING = 'applyset.kubernetes.io/tooling';
 /** On the parent: the repository that applies the set (see `repositoryIdentity`). */
 export const REPOSITORY = 'kubeplan.dev/repository';
+/** On the parent: the config file (repository-relative) whose target it is, so a removed target can be named. */
+export const CONFIG_FILE = 'kubeplan.dev/config';
 
 /**
  * On an object in git: this target may take the object over from another ApplySet (it is relabelled into this target's

@@ -80,7 +80,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     throw error;
   }
   throwIfCancelled(options.signal, 'connecting to the cluster; nothing was written');
-  const { client, resources, ignore, policy: policyMap, repository } = await openCluster(config, options);
+  const { client, resources, ignore, policy: policyMap, repository, configFile } = await openCluster(config, options);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
   const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
@@ -91,6 +91,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     ignore,
     policy: policyMap,
     repository,
+    configFile,
     scrubber,
     forceConflicts,
   });
@@ -163,6 +164,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
               ignore,
               policy: policyMap,
               repository,
+              configFile,
               record: false,
               scrubber,
             });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ClusterClient, type DirectCredentials } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
@@ -37,5 +38,6 @@ export async function openCluster(config: Config, options: ClusterOptions) {
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
   const repository = await repositoryIdentity(config, options.env);
-  return { client, resources, ignore, policy, repository };
+  const configFile = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  return { client, resources, ignore, policy, repository, configFile };
 }

@@ -1,6 +1,7 @@
 import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap } from '../cluster/discovery.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
+import { removedTargetNotices } from '../diff/removed-targets.js';
 import { canI } from '../cluster/objects.js';
 import { missingAccess } from '../apply/preflight.js';
 import { loadConfig } from '../config/load-config.js';
@@ -73,7 +74,12 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
-    const { client, resources, ignore, policy, repository } = await openCluster(config, options);
+    const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
+    // A target removed from the config prunes nothing: say that its objects stay, and how to delete them.
+    for (const notice of await removedTargetNotices(client, resources, config, { repository, configFile })) {
+      notices.push(notice);
+      options.onNotice?.(notice);
+    }
     const forceConflicts = (target: string) =>
       (options.forceConflicts ?? false) ||
       (config.targets.find((t) => t.name === target)?.apply.forceConflicts ?? false);
@@ -99,6 +105,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
         ignore,
         policy,
         repository,
+        configFile,
         forceConflicts,
       });
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may

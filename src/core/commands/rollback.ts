@@ -35,7 +35,7 @@ export async function rollbackCommand(
       hint: `targets: ${config.targets.map((t) => t.name).join(', ')}`,
     });
   }
-  const { client, resources, ignore, policy, repository } = await openCluster(config, options);
+  const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
   const store = new RevisionStore(client, target.name, target.namespace);
   if (options.list) {
     const revisions = await store.list();
@@ -55,6 +55,7 @@ export async function rollbackCommand(
     ignore,
     policy,
     repository,
+    configFile,
     forceConflicts: options.forceConflicts || target.apply.forceConflicts,
     allowEmpty: true,
     recreate: target.apply.recreate,

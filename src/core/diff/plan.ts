@@ -49,6 +49,8 @@ export interface PlanOptions {
   policy?: ReadonlyMap<string, TargetPolicy>;
   /** This repository's identity: recorded on inventories, another repository's inventory is an error. */
   repository?: string | undefined;
+  /** The config file, relative to the repository root: recorded on inventories. */
+  configFile?: string | undefined;
   /**
    * Learns the values of every rendered and live Secret the plan sees, and scrubs them from the plan's errors; pass
    * one in to scrub later errors (apply, hooks) of the same run too.
@@ -160,6 +162,7 @@ export async function planTargets(
       hidden,
       hooks: hooks.planned,
       ...(options.repository ? { repository: options.repository } : {}),
+      ...(options.configFile ? { configFile: options.configFile } : {}),
     });
   }
   const changes = targets.flatMap((t) => t.changes);

@@ -71,6 +71,8 @@ export interface TargetPlan {
   hooks?: PlannedHook[];
   /** Never reported: the repository identity apply records on the inventory. */
   repository?: string;
+  /** Never reported: the config file (repository-relative) apply records on the inventory. */
+  configFile?: string;
   /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
   missingAccess?: {
     missing: { verb: string; group: string; resource: string; namespace: string | undefined }[];
