@@ -74,6 +74,31 @@ describe('alias bombs', () => {
     }
   });
 
+  it('one in a file a kustomization names (or in the kustomization) is refused before kustomize runs', () => {
+    // kustomize has no alias limit of its own: it would run until kubeplan's tool timeout.
+    const config = 'targets:\n  - name: ov\n    namespace: ns\n    kustomize: ov\n';
+    const resource = makeRepo({
+      'kubeplan.yaml': config,
+      'ov/kustomization.yaml': 'resources: [cm.yaml, bomb.yaml]\n',
+      'ov/cm.yaml': CM,
+      'ov/bomb.yaml': `${CM}---\n${BOMB}\n`,
+    });
+    expect(refusedQuickly(resource)).toContain('ov/bomb.yaml:6: the document contains excessive aliasing');
+    const patch = makeRepo({
+      'kubeplan.yaml': config,
+      'ov/kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: patch.yaml\n',
+      'ov/cm.yaml': CM,
+      'ov/patch.yaml': BOMB,
+    });
+    expect(refusedQuickly(patch)).toContain('ov/patch.yaml:1: the document contains excessive aliasing');
+    const itself = makeRepo({
+      'kubeplan.yaml': config,
+      'ov/kustomization.yaml': `resources: [cm.yaml]\nx:\n${BOMB.split('\n').slice(5).join('\n')}\n`,
+      'ov/cm.yaml': CM,
+    });
+    expect(refusedQuickly(itself)).toMatch(/ov\/kustomization\.yaml:\d+: the document contains excessive aliasing/);
+  });
+
   it('one in kubeplan.yaml is a config error with its line, not a crash', () => {
     const repo = makeRepo({
       'kubeplan.yaml': `${CONFIG}x:\n${BOMB.split('\n').slice(5).join('\n')}\n`,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { decodeUtf8, depthProblem, jsonTooDeepAt, UTF8_HINT } from '../manifests/input-limits.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,6 +208,7 @@ export function checkKustomizationTree(
     if (!file) return;
     const relFile = bounds.rel(file);
     bounds.check(file);
+    checkInputLimits(file, relFile);
     let parsed: unknown;
     try {
       parsed = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA });
@@ -241,7 +243,11 @@ export function checkKustomizationTree(
         });
       }
       const real = bounds.check(local, `${relFile}: ${value} (${bounds.rel(local)})`);
-      return real === undefined ? undefined : local;
+      if (real === undefined) return undefined;
+      // kustomize itself has no alias or depth limit: a bomb in a file it reads would pin it until the tool timeout.
+      if (!/generator/i.test(what) && /\.(ya?ml|json)$/i.test(local) && statSync(local).isFile())
+        checkInputLimits(local, bounds.rel(local));
+      return local;
     };
     const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
     const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
@@ -321,4 +327,28 @@ export function checkKustomizationTree(
   };
   visit(root);
   return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false }), folders };
+}
+
+/**
+ * A YAML or JSON file kustomize will read, held to the limits every other input has (aliases, depth, UTF-8): refused
+ * with file:line before kustomize runs.
+ */
+function checkInputLimits(file: string, rel: string): void {
+  const decoded = decodeUtf8(readFileSync(file));
+  if ('invalid' in decoded) {
+    throw new RenderError('the file is not valid UTF-8', {
+      where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
+      hint: UTF8_HINT,
+    });
+  }
+  if (/\.json$/i.test(file)) {
+    const deep = jsonTooDeepAt(decoded.text);
+    if (deep)
+      throw new RenderError(depthProblem().message, {
+        where: `${rel}:${deep.line}:${deep.column}`,
+        hint: depthProblem().hint,
+      });
+    return;
+  }
+  for (const doc of splitYamlStream(decoded.text)) parseDocument(doc, (line) => `${rel}:${line}`);
 }
