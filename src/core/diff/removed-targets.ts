@@ -22,7 +22,7 @@ export async function removedTargetNotices(
   const namespaces = [...new Set(config.targets.map((t) => applySetParent(t.name, t.namespace).namespace))].sort();
   const notices: string[] = [];
   for (const namespace of namespaces) {
-    let parents;
+    let parents: Awaited<ReturnType<typeof listLiveObjects>>;
     try {
       parents = await listLiveObjects(client, configMaps, namespace, APPLYSET_ID);
     } catch {
