@@ -75,3 +75,17 @@ export function abortOnSignals(onSignal: (name: NodeJS.Signals, count: number, e
     },
   };
 }
+
+/** Resolves when `signal` is aborted, or after `ms` (whichever comes first); at once without a signal. */
+export function waitForAbort(signal: AbortSignal | undefined, ms: number): Promise<void> {
+  if (!signal || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -40,7 +40,10 @@ export class ConfigError extends KubeplanError {}
 export class RenderError extends KubeplanError {}
 
 /** A required external program (helm, kubectl, kustomize) is missing or unusable. */
-export class ToolError extends KubeplanError {}
+export class ToolError extends KubeplanError {
+  /** The signal that stopped the tool, when one did (Ctrl-C reaches the whole process group). */
+  signal?: string;
+}
 
 /** Command-line or action input that does not make sense. */
 export class UsageError extends KubeplanError {}

@@ -4,8 +4,8 @@ import { orderTargets } from '../apply/order.js';
 import { ApplyError } from '../apply/apply-error.js';
 import { RevisionStore } from '../apply/revisions.js';
 import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
-import { cancelReason, CancelledError, throwIfCancelled } from '../cancel.js';
-import { KubeplanError } from '../errors.js';
+import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '../cancel.js';
+import { KubeplanError, ToolError } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
@@ -75,7 +75,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       cwd: options.cwd,
     });
   } catch (error) {
-    // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error.
+    // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error. The tool may die
+    // before kubeplan's own handler has run: give the signal a moment to arrive.
+    if (error instanceof ToolError && error.signal) await waitForAbort(options.signal, 1000);
     throwIfCancelled(options.signal, 'the render finished; nothing was written');
     throw error;
   }

@@ -27,6 +27,13 @@ export async function runTool(
     timeout: options.timeoutMs ?? 10 * 60_000,
     stripFinalNewline: false,
   });
+  if (result.failed && result.exitCode === undefined && result.signal && !result.timedOut) {
+    const stopped = new ToolError(`${file} ${args[0] ?? ''}: stopped by ${result.signal}`, {
+      hint: 'something sent the tool a signal (a cancelled job, Ctrl-C); run kubeplan again',
+    });
+    stopped.signal = result.signal;
+    throw stopped;
+  }
   if (result.failed && result.exitCode === undefined) {
     const reason = result.timedOut
       ? `timed out after ${(options.timeoutMs ?? 600_000) / 1000}s`
