@@ -38,15 +38,8 @@ export function throwIfCancelled(signal: AbortSignal | undefined, doing: string)
 /** Waits `ms`, or less when `signal` is aborted meanwhile (then throws a CancelledError). */
 export async function sleepUnlessCancelled(ms: number, signal: AbortSignal | undefined, doing: string): Promise<void> {
   throwIfCancelled(signal, doing);
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  if (signal) await waitForAbort(signal, ms);
+  else await new Promise<void>((resolve) => setTimeout(resolve, ms));
   throwIfCancelled(signal, doing);
 }
 

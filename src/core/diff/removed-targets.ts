@@ -1,4 +1,11 @@
-import { APPLYSET_ID, applySetParent, CONFIG_FILE, readInventory, REPOSITORY, TOOLING } from '../cluster/applyset.js';
+import {
+  APPLYSET_ID,
+  applySetParent,
+  CONFIG_FILE,
+  foreignRepository,
+  readInventory,
+  TOOLING,
+} from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap } from '../cluster/discovery.js';
 import { listLiveObjects } from '../cluster/objects.js';
@@ -34,8 +41,7 @@ export async function removedTargetNotices(
       if (target === parent.metadata.name || names.has(target)) continue;
       if (!(annotations[TOOLING] ?? '').startsWith('kubeplan/')) continue;
       // Another repository's or another config file's target is not this config's to report.
-      const repository = annotations[REPOSITORY];
-      if (repository && identity.repository && repository.toLowerCase() !== identity.repository.toLowerCase()) continue;
+      if (foreignRepository(parent, identity.repository, target)) continue;
       if ((annotations[CONFIG_FILE] ?? identity.configFile) !== identity.configFile) continue;
       notices.push(await describeRemoved(client, resources, target, namespace, identity.configFile));
     }

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { decodeUtf8, depthProblem, jsonTooDeepAt, UTF8_HINT } from '../manifests/input-limits.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import type { Manifest, SourceRef } from '../manifests/types.js';
 import type { RenderContext } from './context.js';
 import { repositoryAllowed } from './allowed-repositories.js';
 import { isInside, RepoBounds } from './repo-bounds.js';
+import { decodeManifestText } from './plain.js';
 import { runTool } from './run-tool.js';
 
 const ORIGIN = 'config.kubernetes.io/origin';
@@ -334,21 +334,7 @@ export function checkKustomizationTree(
  * with file:line before kustomize runs.
  */
 function checkInputLimits(file: string, rel: string): void {
-  const decoded = decodeUtf8(readFileSync(file));
-  if ('invalid' in decoded) {
-    throw new RenderError('the file is not valid UTF-8', {
-      where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
-      hint: UTF8_HINT,
-    });
-  }
-  if (/\.json$/i.test(file)) {
-    const deep = jsonTooDeepAt(decoded.text);
-    if (deep)
-      throw new RenderError(depthProblem().message, {
-        where: `${rel}:${deep.line}:${deep.column}`,
-        hint: depthProblem().hint,
-      });
-    return;
-  }
-  for (const doc of splitYamlStream(decoded.text)) parseDocument(doc, (line) => `${rel}:${line}`);
+  const json = /\.json$/i.test(file);
+  const text = decodeManifestText(readFileSync(file), rel, json);
+  if (!json) for (const doc of splitYamlStream(text)) parseDocument(doc, (line) => `${rel}:${line}`);
 }

@@ -16,22 +16,9 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
   const manifests: Manifest[] = [];
   for (const file of files) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
-    const decoded = decodeUtf8(await readFile(file));
-    if ('invalid' in decoded) {
-      throw new RenderError('the file is not valid UTF-8', {
-        where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
-        hint: UTF8_HINT,
-      });
-    }
-    const text = decoded.text;
+    const text = decodeManifestText(await readFile(file), rel, file.endsWith('.json'));
     if (file.endsWith('.json')) {
       const where = `${rel}:1`;
-      const deep = jsonTooDeepAt(text);
-      if (deep)
-        throw new RenderError(depthProblem().message, {
-          where: `${rel}:${deep.line}:${deep.column}`,
-          hint: depthProblem().hint,
-        });
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -97,4 +84,25 @@ function jsonErrorLine(text: string, error: Error): number {
   const position = /position (\d+)/.exec(error.message);
   if (position) return text.slice(0, Number(position[1])).split('\n').length;
   return 1;
+}
+
+/**
+ * A manifest file's text within the limits every input has, before any parser sees it: bytes that are not UTF-8, and
+ * JSON nested too deep, are refused with file:line:column. (YAML's limits are checked as each document is parsed.)
+ */
+export function decodeManifestText(bytes: Uint8Array, rel: string, json: boolean): string {
+  const decoded = decodeUtf8(bytes);
+  if ('invalid' in decoded) {
+    throw new RenderError('the file is not valid UTF-8', {
+      where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
+      hint: UTF8_HINT,
+    });
+  }
+  const deep = json ? jsonTooDeepAt(decoded.text) : undefined;
+  if (deep)
+    throw new RenderError(depthProblem().message, {
+      where: `${rel}:${deep.line}:${deep.column}`,
+      hint: depthProblem().hint,
+    });
+  return decoded.text;
 }
