@@ -8,6 +8,13 @@ import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
 import { ErrorList, EXIT_ERROR, formatError, KubeplanError, UsageError } from '../core/errors.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
+import {
+  parseApplyRequest,
+  parseBumpRequest,
+  parseConcurrency,
+  parseRollbackRequest,
+  type RequestSource,
+} from '../core/workflows/request.js';
 import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
@@ -171,7 +178,7 @@ function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv)
     context: emptyToUndefined(values.context),
     pin: { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) },
     direct: directCredentials(values, cwd, env),
-    concurrency: parseConcurrency(values.concurrency),
+    concurrency: parseConcurrency(cliSource(values)),
     cwd,
     env,
   };
@@ -259,16 +266,16 @@ async function apply(
     throw new UsageError('--wait and --no-wait exclude each other', {
       hint: 'pass one of them (waiting is the default)',
     });
-  const timeoutMs = parseDuration(values.timeout ?? '5m');
+  const request = parseApplyRequest(cliSource(values));
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env),
     signal,
     dryRun: values['dry-run'] ?? false,
-    forceConflicts: values['force-conflicts'] ?? false,
+    forceConflicts: request.forceConflicts,
     allowEmpty: values['allow-empty'] ?? false,
     noHooks: values['no-hooks'] ?? false,
-    waitTimeoutMs: values['no-wait'] ? undefined : timeoutMs,
-    hookTimeoutMs: timeoutMs,
+    waitTimeoutMs: request.waitTimeoutMs,
+    hookTimeoutMs: request.timeoutMs,
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
@@ -298,24 +305,14 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json')
     throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
-  const targets = values.target ?? [];
-  if (targets.length !== 1)
-    throw new UsageError('rollback needs exactly one --target', {
-      where: 'kubeplan rollback',
-      hint: 'kubeplan rollback --target NAME [--to-revision N], or --list to see the revisions',
-    });
-  const to = values['to-revision'];
-  if (to !== undefined && !/^[1-9]\d*$/.test(to))
-    throw new UsageError(`--to-revision must be a revision number, not "${to}"`, { hint: 'see them with --list' });
-  if (to !== undefined && values.list)
-    throw new UsageError('--list and --to-revision exclude each other', { hint: 'list first, then roll back' });
+  const request = parseRollbackRequest(cliSource(values));
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
     ...clusterArgs(values, cwd, env),
-    target: targets[0]!,
-    toRevision: to === undefined ? undefined : Number(to),
-    list: values.list ?? false,
-    forceConflicts: values['force-conflicts'] ?? false,
-    waitTimeoutMs: values['no-wait'] ? undefined : parseDuration(values.timeout ?? '5m'),
+    target: request.target,
+    toRevision: request.toRevision,
+    list: request.list,
+    forceConflicts: request.forceConflicts,
+    waitTimeoutMs: request.waitTimeoutMs,
     output,
     tooling: `kubeplan/v${version}`,
     onProgress: (message) => io.stderr(`${message}\n`),
@@ -380,19 +377,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     throw new UsageError('--local and --dry-run cannot be combined', {
       hint: '--dry-run writes nothing; --local edits the working tree',
     });
-  const images = values.image ?? [];
-  const tag = emptyToUndefined(values.tag);
-  const digest = emptyToUndefined(values.digest);
-  if ((tag || digest) && images.length !== 1) {
-    throw new UsageError('--tag and --digest need exactly one --image', {
-      hint: 'kubeplan bump --image ghcr.io/acme/shop --tag 2.5.0',
-    });
-  }
-  if (digest && !tag) throw new UsageError('--digest needs --tag', { hint: 'name the tag the digest belongs to' });
-  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
-    throw new UsageError(`--digest must be sha256: and 64 hex digits, not "${digest}"`, {
-      hint: 'copy the digest docker push printed',
-    });
+  const request = parseBumpRequest(cliSource(values));
   const endpoints = (values['registry-endpoint'] ?? []).map((e) => {
     const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(https?:\/\/[^/]+)\/?$/.exec(e);
     if (!m)
@@ -404,14 +389,10 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
   const mode = values.local ? 'local' : values['dry-run'] ? 'dry-run' : 'pull-requests';
   const publisher = mode === 'pull-requests' ? await cliPublisher(env, cwd) : undefined;
   const result = await (await import('../core/commands/bump.js')).bumpCommand({
-    config: values.config ?? 'kubeplan.yaml',
+    config: request.config,
     cwd,
     env,
-    request: {
-      only: tag ? [] : images,
-      dispatch: tag ? { image: images[0]!, tag, digest } : undefined,
-      explain: values.explain ?? false,
-    },
+    request: { only: request.images, dispatch: request.dispatch, explain: values.explain ?? false },
     mode,
     output,
     endpoints,
@@ -486,16 +467,6 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-function parseConcurrency(value: string | undefined): number {
-  const concurrency = value === undefined ? 16 : Number(value);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${value}"`, {
-      hint: 'the default, 16, suits most clusters',
-    });
-  }
-  return concurrency;
-}
-
 function toolsFrom(values: {
   helm?: string | undefined;
   kubectl?: string | undefined;
@@ -508,15 +479,23 @@ function toolsFrom(values: {
   };
 }
 
-/** `90s`, `5m`, `1h`, or plain seconds. */
-function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m)
-    throw new UsageError(`--timeout must be a duration like 90s, 5m or 1h, not "${text}"`, {
-      hint: 'use a number with s, m or h',
-    });
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
+/**
+ * Parsed flags as a request source for the parser the action uses too: names are the action's input names (targets is
+ * --target, diff-mode is --mode, wait is the absence of --no-wait), messages name the flags.
+ */
+function cliSource(values: Record<string, unknown>): RequestSource {
+  const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode' };
+  const flag = (name: string) => flags[name] ?? name;
+  return {
+    get: (name) => {
+      if (name === 'wait') return values['no-wait'] ? 'false' : 'true';
+      const value = values[flag(name)];
+      if (Array.isArray(value)) return value.length ? value.join('\n') : undefined;
+      if (typeof value === 'boolean') return String(value);
+      return typeof value === 'string' ? emptyToUndefined(value) : undefined;
+    },
+    label: (name) => `--${flag(name)}`,
+  };
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -5,9 +5,19 @@ export function marker(kind: 'plan' | 'error', key: string, part?: { index: numb
   return `<!-- kubeplan:${kind}:${key}${part ? ` part:${part.index}/${part.total}` : ''} -->`;
 }
 
-function parse(body: string): { kind: string; key: string; index: number } | undefined {
-  const m = /^<!-- kubeplan:(plan|error):([\w-]+)(?: part:(\d+)\/\d+)? -->/.exec(body);
+/** The kind, key and part of a kubeplan comment's marker. */
+export function parseMarker(body: string): { kind: string; key: string; index: number } | undefined {
+  const m = /^<!-- kubeplan:(plan|error):([\w.-]+)(?: part:(\d+)\/\d+)? -->/.exec(body);
   return m ? { kind: m[1]!, key: m[2]!, index: Number(m[3] ?? 1) } : undefined;
+}
+
+/**
+ * Whether a comment already says this: bodies compared without their volatile part (the run link and the time of the
+ * plan), so a re-run with the same plan at the same commit does not edit the comment.
+ */
+export function sameBody(a: string, b: string): boolean {
+  const stable = (s: string) => s.replace(/<!-- kubeplan:volatile -->[\s\S]*?<!-- \/kubeplan:volatile -->/g, '');
+  return a === b || stable(a) === stable(b);
 }
 
 /**
@@ -37,9 +47,12 @@ export async function syncPlanComments(
   pr: number,
   key: string,
   parts: string[],
+  /** Keys this plan's comments had before (an upgrade that changed the default key): taken over, not left behind. */
+  legacyKeys: readonly string[] = [],
 ): Promise<SyncResult> {
   const all = await ownComments(platform, pr);
-  const mine = all.map((c) => ({ c, m: parse(c.body) })).filter((x) => x.m?.key === key);
+  const keys = new Set([key, ...legacyKeys]);
+  const mine = all.map((c) => ({ c, m: parseMarker(c.body) })).filter((x) => x.m !== undefined && keys.has(x.m.key));
   const existing = mine
     .filter((x) => x.m!.kind === 'plan')
     .sort((a, b) => a.m!.index - b.m!.index || a.c.id - b.c.id)
@@ -47,7 +60,7 @@ export async function syncPlanComments(
   const result: SyncResult = { urls: [], created: 0, updated: 0, deleted: 0, minimized: 0 };
   for (const [i, body] of parts.entries()) {
     const current = existing[i];
-    if (current && current.body === body) result.urls.push(current.url);
+    if (current && sameBody(current.body, body)) result.urls.push(current.url);
     else if (current) {
       result.urls.push((await platform.updateComment(current.id, body)).url);
       result.updated++;
@@ -82,11 +95,23 @@ export async function upsertErrorComment(
 ): Promise<PlatformComment> {
   const all = await ownComments(platform, pr);
   const current = all.find((c) => {
-    const m = parse(c.body);
+    const m = parseMarker(c.body);
     return m?.kind === 'error' && m.key === key;
   });
-  if (current?.body === body) return current;
+  if (current && sameBody(current.body, body)) return current;
   return current ? platform.updateComment(current.id, body) : platform.createComment(pr, body);
 }
 
 export type { PlatformComment };
+
+/** Makes the one comment of the token's own that starts with `head` say `body`: edited in place, or created. */
+export async function upsertMarkedComment(
+  platform: ReviewPlatform,
+  pr: number,
+  head: string,
+  body: string,
+): Promise<PlatformComment> {
+  const existing = (await ownComments(platform, pr)).find((c) => c.body.startsWith(head));
+  if (existing && sameBody(existing.body, body)) return existing;
+  return existing ? platform.updateComment(existing.id, body) : platform.createComment(pr, body);
+}

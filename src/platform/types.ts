@@ -1,4 +1,9 @@
-/** The small interface the core's callers need from a forge (GitHub now, GitLab later). */
+/**
+ * The ports between the workflows (src/core/workflows/) and a CI platform (GitHub now, GitLab next): what a workflow
+ * needs from a forge and from the runner, and nothing else. An adapter implements them; tests implement them in
+ * memory (test/unit/workflows.test.ts).
+ */
+import type { BumpPublisher } from '../core/images/publish.js';
 
 export interface PullRequestRef {
   number: number;
@@ -10,6 +15,7 @@ export interface PullRequestRef {
 }
 
 export interface CiContext {
+  /** The platform's name for what started the run (pull_request, push, schedule, merge_request_event, …). */
   event: string;
   repository: { owner: string; name: string };
   sha: string;
@@ -19,6 +25,10 @@ export interface CiContext {
   push: { before: string; after: string; toDefaultBranch: boolean } | undefined;
   /** Link to this run's log, for reports. */
   runUrl: string | undefined;
+  /** Link to a commit of this repository on the forge (`…/commit/<sha>`), for reports. */
+  commitUrl?: ((sha: string) => string) | undefined;
+  /** Where the runner keeps this run's own files (RUNNER_TEMP, CI_BUILDS_DIR/tmp), created when missing. */
+  tempDir: string;
 }
 
 export interface PlatformComment {
@@ -42,4 +52,69 @@ export interface ReviewPlatform {
   deleteComment(id: number): Promise<void>;
   /** Collapses an outdated comment (GitHub: minimizeComment OUTDATED). */
   minimizeComment(comment: PlatformComment): Promise<void>;
+  /** The merged pull request a commit came from, if any (for the apply report on it). */
+  mergedPullRequest(sha: string): Promise<number | undefined>;
+}
+
+export interface TrackedIssue {
+  number: number;
+  title: string;
+  body: string;
+  author: string;
+}
+
+/** Issues (drift tracking). */
+export interface IssueTracker {
+  identity(): Promise<string>;
+  /** Open issues with this label, every page. */
+  listOpenIssues(label: string): Promise<TrackedIssue[]>;
+  createIssue(title: string, body: string, labels: string[]): Promise<number>;
+  updateIssue(number: number, fields: { title?: string; body?: string }): Promise<void>;
+  /** Comments, then closes it as completed. */
+  closeIssue(number: number, comment: string): Promise<void>;
+}
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure';
+
+/** Deployments / environments (GitHub Deployments, GitLab environments). */
+export interface Deployments {
+  /** Records a deployment of `sha` to `environment`; returns its id. */
+  create(environment: string, sha: string, description: string): Promise<number>;
+  setStatus(id: number, state: DeploymentState, description: string, logUrl: string | undefined): Promise<void>;
+}
+
+/** Change requests (pull requests, merge requests) that bumps open. */
+export type ChangeRequests = BumpPublisher;
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  message: string;
+  /** Relative to the repository root. */
+  file?: string | undefined;
+  line?: number | undefined;
+  title?: string | undefined;
+}
+
+/** The runner: its log, masking, job summary, step outputs and annotations. */
+export interface Reporter {
+  info(text: string): void;
+  warn(text: string): void;
+  notice(text: string): void;
+  /** Registers a credential: masked in the log and in everything written. */
+  mask(value: string | undefined): void;
+  /** A collapsible section of the log. */
+  group(name: string): void;
+  endGroup(): void;
+  summary(markdown: string): Promise<void>;
+  output(name: string, value: string): void;
+  annotate(annotation: Annotation): void;
+}
+
+/** What a workflow may use. A port that is undefined is not available in this run (no token, a fork, `comment: false`). */
+export interface Ports {
+  reporter: Reporter;
+  comments?: ReviewPlatform | undefined;
+  issues?: IssueTracker | undefined;
+  deployments?: Deployments | undefined;
+  changeRequests?: ChangeRequests | undefined;
 }

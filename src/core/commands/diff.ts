@@ -71,10 +71,12 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   const sets = await renderTargets(config, render);
   const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
   let plan: Plan;
+  let cluster: Plan['cluster'];
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
   } else {
     const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
+    cluster = { server: client.server, context: options.direct ? undefined : client.contextName };
     // A target removed from the config prunes nothing: say that its objects stay, and how to delete them.
     for (const notice of await removedTargetNotices(client, resources, config, { repository, configFile })) {
       notices.push(notice);
@@ -125,6 +127,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     }
   }
   if (notices.length > 0) plan.notices = notices;
+  if (cluster) plan.cluster = cluster;
   const report =
     options.output === 'json'
       ? formatPlanJson(plan)

@@ -15,6 +15,8 @@ export interface PackOptions {
   maxParts: number;
   /** Every diff in full (the job summary); comments show large created bodies as their digest (markdown.ts). */
   full?: boolean;
+  /** A line under the footer of every body: what was planned, where, when (workflows/plan.ts stamp()). */
+  stamp?: string | undefined;
 }
 
 /** Room kept for the marker and the "part N/M" line that are added once the number of parts is known. */
@@ -28,7 +30,7 @@ const RESERVE = 300;
 export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   const budget = options.limit - RESERVE;
   const header = planHeader(plan).join('\n');
-  const footer = planFooter(plan);
+  const footer = options.stamp ? `${planFooter(plan)}\n${options.stamp}` : planFooter(plan);
   const maxParts = Math.max(1, options.maxParts);
   const bodies: string[] = [];
   const sections = planSections(plan, { full: options.full ?? false });

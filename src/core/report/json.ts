@@ -12,6 +12,7 @@ export function formatPlanJson(plan: Plan): string {
       mode: plan.mode,
       modeReason: plan.modeReason,
       base: plan.base ?? null,
+      cluster: plan.cluster ? { server: plan.cluster.server, context: plan.cluster.context ?? null } : null,
       notices: plan.notices ?? [],
       summary: plan.summary,
       stats: plan.stats,

@@ -5,7 +5,7 @@ import type { DirectCredentials } from '../../core/cluster/client.js';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
 import { UsageError } from '../../core/errors.js';
 import { kubeconfigCredentials, type SecretMask } from '../../core/report/secret-mask.js';
-import { addSecret, runnerTempOf, type ActionInputs } from './inputs.js';
+import { type ActionSettings, addSecret } from './inputs.js';
 
 /**
  * How every action command reaches the cluster, in this order of preference: a GitHub OIDC ID token (oidc-audience),
@@ -14,16 +14,16 @@ import { addSecret, runnerTempOf, type ActionInputs } from './inputs.js';
  * there is no cluster at all.
  */
 export async function clusterOptions(
-  inputs: ActionInputs,
+  inputs: ActionSettings,
   env: NodeJS.ProcessEnv,
+  tempDir: string,
 ): Promise<ClusterOptions | undefined> {
   const direct = await directCredentials(inputs, env);
   let kubeconfig: string | undefined;
   if (inputs.kubeconfig) maskKubeconfig(inputs.kubeconfig, inputs.secrets);
   if (!direct && inputs.kubeconfig) {
-    const dir = runnerTempOf(inputs, env);
-    mkdirSync(dir, { recursive: true });
-    kubeconfig = writeKubeconfig(inputs.kubeconfig, dir);
+    mkdirSync(tempDir, { recursive: true });
+    kubeconfig = writeKubeconfig(inputs.kubeconfig, tempDir);
   } else if (!direct && env.KUBECONFIG) {
     // The runner's own kubeconfig (set by an earlier step): its credentials are as secret as the input's.
     for (const file of env.KUBECONFIG.split(path.delimiter).filter(Boolean)) {
@@ -49,7 +49,10 @@ export async function clusterOptions(
 /** The names of the inputs that give a cluster, for messages. */
 export const CLUSTER_INPUTS = 'kubeconfig, or cluster-server with oidc-audience (GitHub OIDC) or cluster-token';
 
-async function directCredentials(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<DirectCredentials | undefined> {
+async function directCredentials(
+  inputs: ActionSettings,
+  env: NodeJS.ProcessEnv,
+): Promise<DirectCredentials | undefined> {
   const { server, ca, token, oidcAudience } = inputs.cluster;
   const where = oidcAudience
     ? 'action input oidc-audience'

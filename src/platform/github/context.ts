@@ -9,7 +9,7 @@ interface PullRequestPayload {
 }
 
 /** The run as the GitHub runner describes it: GITHUB_* variables and the event payload file. */
-export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
+export function readGitHubContext(env: NodeJS.ProcessEnv, tempDir: string): CiContext {
   const [owner, name] = (env.GITHUB_REPOSITORY ?? '/').split('/');
   let payload: {
     pull_request?: PullRequestPayload;
@@ -56,5 +56,10 @@ export function readGitHubContext(env: NodeJS.ProcessEnv): CiContext {
       env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined,
+    commitUrl:
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+        ? (sha) => `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/commit/${sha}`
+        : undefined,
+    tempDir,
   };
 }

@@ -1,29 +1,34 @@
 import * as core from '@actions/core';
-import { info } from './log.js';
-import path from 'node:path';
-import { renderCommand } from '../../core/commands/render.js';
 import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { abortOnSignals, CancelledError } from '../../core/cancel.js';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
-import { formatSource } from '../../core/manifests/manifest-set.js';
-import { oneLine } from '../../core/report/escape.js';
+import { applyPush } from '../../core/workflows/apply.js';
+import { openBumps } from '../../core/workflows/bump.js';
+import { trackDrift } from '../../core/workflows/drift.js';
+import { planPullRequest } from '../../core/workflows/plan.js';
+import { renderTargetsToFiles } from '../../core/workflows/render.js';
+import type { Command } from '../../core/workflows/request.js';
+import { rollBack } from '../../core/workflows/rollback.js';
+import type { Outcome, WorkflowRun } from '../../core/workflows/types.js';
+import type { Reporter } from '../types.js';
+import { CLUSTER_INPUTS, clusterOptions, kubeconfigPath } from './cluster.js';
 import { readGitHubContext } from './context.js';
-import { readInputs, runnerTempOf } from './inputs.js';
-import { runApply } from './apply.js';
-import { runBump } from './bump.js';
-import { runRollback } from './rollback.js';
-import { runDrift } from './drift.js';
-import { kubeconfigPath } from './cluster.js';
-import { runPlan } from './plan.js';
+import { actionSource, commandOf, readSettings, requestOf, runnerTempOf } from './inputs.js';
+import { githubPorts } from './ports.js';
+import { actionsReporter } from './reporter.js';
 import { warnIfPullRequestHeadCheckedOut } from './untrusted-checkout.js';
 
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 
-/** The action: one error boundary around input parsing and the core call. */
+/**
+ * The action: read the inputs and the run's context, resolve the cluster and the ports, run the one workflow the
+ * command names, and write its outcome to the runner. One error boundary around all of it.
+ */
 export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   let kubeconfigFile: string | undefined;
-  let command: string | undefined;
+  let command: Command | undefined;
   // A cancelled workflow: the runner sends SIGINT, SIGTERM 7.5 s later, then SIGKILL. The credentials file goes at
   // once (the cluster client read it when it connected); apply stops before its next write and reports; any other
   // command, or a second signal, ends the step right away.
@@ -36,84 +41,48 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     core.setFailed(`${name}: the run was cancelled; kubeplan stopped`);
     process.exit(exitCode);
   });
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  let workingDirectory = workspace;
   try {
-    const inputs = readInputs(env);
-    command = inputs.command;
-    kubeconfigFile = kubeconfigPath(runnerTempOf(inputs, env));
+    command = commandOf(env);
+    const request = requestOf(command);
+    const settings = readSettings(env);
+    workingDirectory = settings.workingDirectory;
+    const reporter = actionsReporter(settings.secrets);
+    const ctx = readGitHubContext(env, runnerTempOf(settings.workingDirectory, env));
+    kubeconfigFile = kubeconfigPath(ctx.tempDir);
     if (env.GITHUB_EVENT_NAME === 'pull_request_target')
-      await warnIfPullRequestHeadCheckedOut(readGitHubContext(env), inputs.workingDirectory, env);
-    if (inputs.command === 'plan') {
-      await runPlan(inputs, readGitHubContext(env), env);
-      return;
-    }
-    if (inputs.command === 'rollback') {
-      await runRollback(inputs, readGitHubContext(env), env, version);
-      return;
-    }
-    if (inputs.command === 'bump') {
-      await runBump(inputs, env);
-      return;
-    }
-    if (inputs.command === 'drift') {
-      await runDrift(inputs, readGitHubContext(env), env);
-      return;
-    }
-    if (inputs.command === 'apply') {
-      await runApply(inputs, readGitHubContext(env), env, version, cancel.signal);
-      return;
-    }
-    const result = await renderCommand({
-      config: inputs.config,
-      targets: inputs.targets,
-      outDir: inputs.outDir,
-      format: inputs.format,
-      showSecrets: false,
-      tools: inputs.tools,
-      cwd: inputs.workingDirectory,
+      await warnIfPullRequestHeadCheckedOut(ctx, settings.workingDirectory, env);
+    const needsCluster = command !== 'render' && command !== 'bump';
+    const workflowRun: WorkflowRun = {
+      ctx,
+      ports: await githubPorts({
+        token: settings.githubToken,
+        ctx,
+        env,
+        reporter,
+        secrets: settings.secrets,
+        cwd: settings.workingDirectory,
+        changeRequests: command === 'bump',
+      }),
+      workingDirectory: settings.workingDirectory,
       env,
-      // On a pull request, its own kubeplan.yaml must not turn on what runs or fetches code while its content renders.
-      optInsFrom: readGitHubContext(env).pullRequest?.baseSha,
-      fetchOptIns: true,
-      onNotice: (notice) => core.notice(notice.replace(/`/g, '')),
-    });
-    const rows = result.sets.map((set, i) => ({
-      name: set.target,
-      objects: set.manifests.length,
-      hooks: set.manifests.filter((m) => m.hook).length,
-      file: result.files[i]!,
-    }));
-    for (const set of result.sets) {
-      core.startGroup(`${set.target}: ${set.manifests.length} objects`);
-      for (const m of set.manifests) {
-        const o = m.object;
-        info(
-          `${oneLine(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)}  ← ${oneLine(formatSource(m.source))}${m.hook ? '  [hook]' : ''}`,
-        );
-      }
-      core.endGroup();
-    }
-    core.setOutput('out-dir', inputs.outDir);
-    core.setOutput('objects', String(rows.reduce((n, r) => n + r.objects, 0)));
-    core.setOutput('targets', JSON.stringify(rows));
-    await core.summary
-      .addHeading('kubeplan render', 3)
-      .addTable([
-        [
-          { data: 'Target', header: true },
-          { data: 'Objects', header: true },
-          { data: 'Hooks', header: true },
-          { data: 'File', header: true },
-        ],
-        ...rows.map((r) => [
-          r.name,
-          String(r.objects),
-          String(r.hooks),
-          path.relative(inputs.workingDirectory, r.file),
-        ]),
-      ])
-      .write();
+      tools: settings.tools,
+      secrets: settings.secrets,
+      version,
+      signal: cancel.signal,
+      cluster: {
+        options: needsCluster ? await clusterOptions(settings, env, ctx.tempDir) : undefined,
+        inputs: CLUSTER_INPUTS,
+      },
+      label: actionSource.label,
+    };
+    const outcome = await dispatch(request, workflowRun, settings.registryAuth);
+    await deliver(outcome, reporter);
+    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.failed) core.setFailed(outcome.failed);
   } catch (error) {
-    fail(error, env);
+    fail(error, workspace, workingDirectory);
     if (error instanceof CancelledError) process.exitCode = error.exitCode;
   } finally {
     // The credentials written for this step never outlive it, also when it failed.
@@ -122,16 +91,42 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+function dispatch(
+  request: ReturnType<typeof requestOf>,
+  run: WorkflowRun,
+  registryAuth: Map<string, { username: string; password: string }>,
+): Promise<Outcome> {
+  switch (request.command) {
+    case 'render':
+      return renderTargetsToFiles(request, run);
+    case 'plan':
+      return planPullRequest(request, run);
+    case 'apply':
+      return applyPush(request, run);
+    case 'drift':
+      return trackDrift(request, run);
+    case 'bump':
+      return openBumps(request, run, registryAuth);
+    case 'rollback':
+      return rollBack(request, run);
+  }
+}
+
+/** Writes a workflow's outcome to the runner: outputs, the job summary, annotations. */
+async function deliver(outcome: Outcome, reporter: Reporter): Promise<void> {
+  for (const [name, value] of Object.entries(outcome.outputs)) reporter.output(name, value);
+  await reporter.summary(outcome.summary);
+  for (const a of outcome.annotations) reporter.annotate(a);
+}
+
 const MAX_ANNOTATIONS = 10;
 
 /**
  * Fails the step. Errors that name a file and line become annotations on that line of the pull request's files (at
  * most 10); the rest are plain error lines.
  */
-function fail(error: unknown, env: NodeJS.ProcessEnv): void {
+function fail(error: unknown, workspace: string, workingDirectory: string): void {
   const errors = error instanceof ErrorList ? error.errors : [error];
-  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-  const workingDirectory = path.resolve(workspace, core.getInput('working-directory') || '.');
   let annotated = 0;
   for (const e of errors) {
     const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : undefined;

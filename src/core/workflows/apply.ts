@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { marker, upsertMarkedComment } from '../../platform/sticky-comments.js';
+import type { TargetApplyResult } from '../apply/apply.js';
+import { CancelledError } from '../cancel.js';
+import { applyCommand, type StoppedApply } from '../commands/apply.js';
+import { formatError, KubeplanError, UsageError } from '../errors.js';
+import { objectName } from '../report/common.js';
+import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
+import { affectedSince } from './affected.js';
+import type { ApplyRequest } from './request.js';
+import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
+
+/**
+ * Apply a push to the default branch: every affected target, one deployment per target (in progress, then success or
+ * failure), the summary per target and stage, outputs, and the same summary as a comment on the merged pull request.
+ * A failed apply still returns its report, with the failure in `error`.
+ */
+export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promise<Outcome> {
+  const { ctx, ports, secrets } = run;
+  const log = ports.reporter;
+  if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
+    throw new UsageError('kubeplan never applies from a pull request event', {
+      where: run.label('command'),
+      hint: 'apply on push to the default branch; plan on pull requests',
+    });
+  }
+  const cluster = run.cluster.options;
+  if (!cluster)
+    throw new UsageError('apply needs a cluster', {
+      where: run.label('kubeconfig'),
+      hint: `pass ${run.cluster.inputs}`,
+    });
+  const sha = ctx.push?.after ?? ctx.sha;
+  const outcome = emptyOutcome();
+
+  let targets = request.targets;
+  if (targets.length === 0 && ctx.push && !/^0*$/.test(ctx.push.before) && request.onlyAffected) {
+    const affected = await affectedSince(
+      run,
+      request.config,
+      ctx.push.before,
+      `${ctx.push.before.slice(0, 7)}..${sha.slice(0, 7)}`,
+    );
+    if (affected) {
+      targets = affected.targets;
+      if (targets.length === 0) {
+        outcome.outputs = { applied: '{}', 'failed-target': '' };
+        outcome.summary = "### kubeplan apply: nothing to do\n\nNo target's files changed in this push.\n";
+        return outcome;
+      }
+    }
+  }
+
+  const { deployments } = ports;
+  const ids = new Map<string, number>();
+  const results: TargetApplyResult[] = [];
+  let failedTarget = '';
+  let failure: unknown;
+  let stopped: StoppedApply | undefined;
+  try {
+    const result = await applyCommand({
+      config: request.config,
+      targets,
+      tools: run.tools,
+      ...cluster,
+      signal: run.signal,
+      dryRun: false,
+      forceConflicts: request.forceConflicts,
+      allowEmpty: false,
+      noHooks: false,
+      waitTimeoutMs: request.waitTimeoutMs,
+      hookTimeoutMs: request.timeoutMs,
+      onProgress: (m) => log.info(m),
+      output: 'json',
+      tooling: `kubeplan/v${run.version}`,
+      around: {
+        before: async (target) => {
+          log.group(`apply ${target}`);
+          if (deployments)
+            await neverFail(run, 'record the deployment', async () => {
+              const id = await deployments.create(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+              ids.set(target, id);
+              await deployments.setStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
+            });
+        },
+        after: async (target, result, error) => {
+          if (result) {
+            results.push(result);
+            for (const o of result.objects.filter((x) => x.action !== 'unchanged'))
+              log.info(`${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
+            for (const n of result.notes) log.info(`note: ${n}`);
+          }
+          log.endGroup();
+          const id = ids.get(target);
+          if (deployments && id !== undefined) {
+            const description = result
+              ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned`
+              : error instanceof CancelledError
+                ? `cancelled (${error.signalName})${error.progress ? `: ${error.progress}` : ''}`
+                : error instanceof KubeplanError
+                  ? error.format()
+                  : String(error);
+            await neverFail(run, 'record the deployment status', () =>
+              deployments.setStatus(id, result ? 'success' : 'failure', secrets.mask(description), ctx.runUrl),
+            );
+          }
+          if (error) failedTarget = target;
+        },
+      },
+    });
+    // A stopped apply returns its failure with what it wrote before it (the summary lists both).
+    if (result.failure !== undefined) {
+      failure = result.failure;
+      stopped = result.stopped;
+    }
+  } catch (error) {
+    failure = error;
+  }
+
+  outcome.outputs = {
+    applied: JSON.stringify(
+      Object.fromEntries(
+        results.map((r) => [
+          r.target,
+          { created: r.created, updated: r.updated, recreated: r.recreated, pruned: r.pruned, unchanged: r.unchanged },
+        ]),
+      ),
+    ),
+    'failed-target': failedTarget,
+  };
+  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped));
+  outcome.summary = summary;
+  const { comments } = ports;
+  if (comments) {
+    await neverFail(run, 'comment on the merged pull request', async () => {
+      const pr = await comments.mergedPullRequest(sha);
+      if (pr === undefined) return;
+      const key = `apply-${createHash('sha256').update(`${request.config}|${sha}`).digest('hex').slice(0, 12)}`;
+      // Masked here, not only on the way out, so an unchanged comment compares equal and is not written again.
+      const body = secrets.mask(
+        `${marker('plan', key)}\n${summary}${ctx.runUrl ? `\n[Run log](${ctx.runUrl})\n` : ''}`,
+      );
+      await upsertMarkedComment(comments, pr, marker('plan', key), body);
+    });
+  }
+  if (failure !== undefined) outcome.error = failure;
+  return outcome;
+}
+
+/** The apply's job summary: per target what was written, and for a stopped apply what was written and not done. */
+export function applySummary(
+  sha: string,
+  results: TargetApplyResult[],
+  failedTarget: string,
+  failure: unknown,
+  stopped: StoppedApply | undefined,
+): string {
+  const out: string[] = [
+    failure
+      ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
+      : `### kubeplan applied \`${sha.slice(0, 7)}\``,
+    '',
+  ];
+  if (failure) out.push(fencedBlock(formatError(failure)), '');
+  if (results.length) {
+    out.push(
+      '| target | created | updated | recreated | pruned | unchanged |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of results)
+      out.push(
+        `| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`,
+      );
+    out.push('');
+    for (const r of results) {
+      const changed = r.objects.filter((o) => o.action !== 'unchanged');
+      if (!changed.length && !r.stages.some((s) => s.objects)) continue;
+      out.push(
+        `<details><summary>${htmlText(r.target)}: ${changed.length} object${changed.length === 1 ? '' : 's'} written</summary>`,
+        '',
+      );
+      for (const o of changed) out.push(`- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`);
+      out.push(
+        '',
+        ...r.stages
+          .filter((s) => s.objects || s.ms > 50)
+          .map((s) => `- stage ${s.name}: ${s.objects} objects, ${s.ms} ms`),
+        '',
+        '</details>',
+        '',
+      );
+    }
+  }
+  if (stopped) {
+    // What the stopped target wrote before it stopped, and every step (of it and of the targets never started) not done.
+    const written = stopped.target?.objects.filter((o) => o.action !== 'unchanged') ?? [];
+    if (stopped.target) {
+      out.push(`**${markdownText(stopped.target.target)}: written before it stopped (${written.length})**`, '');
+      out.push(
+        ...(written.length
+          ? written.map((o) => `- ${o.action} ${inlineCode(`${o.apiVersion} ${objectName(o)}`)}`)
+          : ['- nothing']),
+        '',
+      );
+    }
+    for (const { target, steps } of stopped.notDone) {
+      if (!steps.length) continue;
+      out.push(
+        `**${markdownText(target)}: not done${stopped.target?.target === target ? '' : ' (not started)'} (${steps.length})**`,
+        '',
+      );
+      for (const n of steps)
+        out.push(
+          `- ${n.kind ? `${n.step} ${inlineCode(`${n.apiVersion} ${objectName({ kind: n.kind, namespace: n.namespace, name: n.name! })}`)}` : n.step}`,
+        );
+      out.push('');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

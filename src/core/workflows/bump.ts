@@ -1,0 +1,90 @@
+import { bumpCommand } from '../commands/bump.js';
+import { UsageError } from '../errors.js';
+import type { BumpReport } from '../report/bump.js';
+import { inlineCode, markdownText } from '../report/escape.js';
+import type { BumpRequest } from './request.js';
+import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
+
+/**
+ * Open bumps: one change request per image or group that has a newer version, through the ChangeRequests port; the
+ * summary, and the outputs `bumps` and `pull-requests`. An image whose registry failed, or a change request that could
+ * not be written, fails the step; the others are still done.
+ */
+export async function openBumps(
+  request: BumpRequest,
+  run: WorkflowRun,
+  registryCredentials: ReadonlyMap<string, { username: string; password: string }> = new Map(),
+): Promise<Outcome> {
+  const publisher = run.ports.changeRequests;
+  if (!publisher)
+    throw new UsageError('bump opens pull requests and needs a token', {
+      where: run.label('token'),
+      hint: 'give the job a token that may push branches and open pull requests (GitHub: contents: write and pull-requests: write)',
+    });
+  const result = await bumpCommand({
+    config: request.config,
+    cwd: run.workingDirectory,
+    env: run.env,
+    request: { only: request.images, dispatch: request.dispatch, explain: false },
+    mode: 'pull-requests',
+    output: 'text',
+    endpoints: [],
+    credentials: registryCredentials,
+    publisher,
+  });
+  run.ports.reporter.info(result.output);
+  const { plan, pullRequests } = result.report;
+  const pullOf = (key: string) => pullRequests.find((p) => p.images.includes(key) && p.action !== 'closed');
+  const outcome = emptyOutcome();
+  outcome.outputs = {
+    bumps: JSON.stringify(
+      plan.images.map((i) => ({
+        image: i.image,
+        status: i.status,
+        from: i.from ?? null,
+        to: i.to ? i.to.tag : null,
+        pullRequest: pullOf(i.id)?.url ?? null,
+      })),
+    ),
+    'pull-requests': JSON.stringify(
+      pullRequests
+        .filter((p) => p.url && (p.action === 'created' || p.action === 'updated' || p.action === 'unchanged'))
+        .map((p) => p.url),
+    ),
+  };
+  outcome.summary = run.secrets.mask(bumpSummaryMarkdown(result.report));
+  const failed = [
+    ...plan.images.filter((i) => i.status === 'error').map((i) => `${i.image}: ${i.reason}`),
+    ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`),
+  ];
+  for (const f of failed) outcome.annotations.push({ level: 'error', message: f });
+  if (failed.length > 0)
+    outcome.failed = `kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`;
+  return outcome;
+}
+
+function bumpSummaryMarkdown(report: BumpReport): string {
+  const rows = report.plan.images.map((i) => {
+    const pr = report.pullRequests.find((p) => p.images.includes(i.id) && p.action !== 'closed');
+    const state =
+      i.status === 'bump'
+        ? `${i.from} → ${i.to!.tag}`
+        : i.status === 'current'
+          ? `current (${i.from})`
+          : `${i.status}: ${markdownText(i.reason ?? '')}`;
+    return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${markdownText(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
+  });
+  const closed = report.pullRequests
+    .filter((p) => p.action === 'closed')
+    .map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
+  return [
+    '### kubeplan bump',
+    '',
+    '| Image | Version | Pull request | Registry requests |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    ...closed,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,315 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import {
+  marker,
+  ownComments,
+  parseMarker,
+  syncPlanComments,
+  upsertErrorComment,
+} from '../../platform/sticky-comments.js';
+import type { CiContext } from '../../platform/types.js';
+import type { ClusterOptions } from '../commands/cluster-run.js';
+import { diffCommand } from '../commands/diff.js';
+import { emptyCounts, hasChanges, type Plan } from '../diff/types.js';
+import { formatError, UsageError } from '../errors.js';
+import { packCommentParts } from '../report/comment-parts.js';
+import { objectName, summaryLine, targetCounts } from '../report/common.js';
+import { fencedBlock, htmlText, inlineCode, oneLine } from '../report/escape.js';
+import { formatPlanJson } from '../report/json.js';
+import { affectedSince } from './affected.js';
+import type { FailOn, PlanRequest } from './request.js';
+import { emptyOutcome, type Outcome, reportOrWarn, type WorkflowRun } from './types.js';
+
+/** GitHub's limit for one comment body; GitLab's is 1,000,000 (its adapter passes its own). */
+export const COMMENT_LIMIT = 65_536;
+export const SUMMARY_LIMIT = 1024 * 1024;
+/** A plan of thousands of objects is read in the job summary and the JSON report, not in hundreds of comments. */
+export const MAX_COMMENT_PARTS = 5;
+
+export interface PlanLimits {
+  commentLimit: number;
+  summaryLimit: number;
+}
+
+/**
+ * Plan a pull request: which targets it affects, render and diff (against the cluster, or the intent diff against the
+ * base commit without one), the JSON report, the job summary, one sticky comment (in parts when it must) and the
+ * fail-on verdict. A fork's pull request gets the summary only.
+ */
+export async function planPullRequest(
+  request: PlanRequest,
+  run: WorkflowRun,
+  limits: PlanLimits = { commentLimit: COMMENT_LIMIT, summaryLimit: SUMMARY_LIMIT },
+): Promise<Outcome> {
+  const { ctx, ports } = run;
+  const log = ports.reporter;
+  const pr = ctx.pullRequest;
+  const cluster = run.cluster.options;
+  const key = commentKey(request, cluster);
+  const comments = request.comment !== 'never' && pr && !pr.fromFork ? ports.comments : undefined;
+  if (pr?.fromFork)
+    log.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
+  const offline = cluster === undefined;
+  if (offline && !pr) {
+    throw new UsageError('no cluster for the plan', {
+      where: run.label('kubeconfig'),
+      hint: `pass ${run.cluster.inputs} (outside pull requests a plan needs a cluster)`,
+    });
+  }
+  const notices: string[] = [];
+  let plan: Plan;
+  try {
+    let targets = request.targets;
+    let unaffected = false;
+    if (request.onlyAffected && pr && targets.length === 0) {
+      const affected = await affectedSince(run, request.config, pr.baseSha, 'this pull request');
+      if (affected) {
+        targets = affected.targets;
+        unaffected = targets.length === 0;
+      }
+    }
+    if (unaffected) return finish(request, run, key.key, comments, unaffectedPlan(), limits, key.legacy);
+    const result = await diffCommand({
+      config: request.config,
+      targets,
+      tools: run.tools,
+      // Offline (a pull request without cluster credentials): the intent diff against the base commit, no cluster.
+      ...(cluster ?? {
+        kubeconfig: undefined,
+        context: undefined,
+        concurrency: 16,
+        cwd: run.workingDirectory,
+        env: run.env,
+      }),
+      mode: request.diffMode,
+      base: offline ? pr!.baseSha : undefined,
+      offline,
+      // The pull request's own kubeplan.yaml must not turn on what runs or fetches code while its content renders.
+      optInsFrom: pr?.baseSha,
+      fetchOptIns: true,
+      onNotice: (notice) => {
+        notices.push(notice);
+        log.notice(notice.replace(/`/g, ''));
+      },
+      output: 'json',
+      forceConflicts: request.forceConflicts,
+      exitCode: false,
+      color: false,
+    });
+    plan = result.plan;
+  } catch (error) {
+    if (comments && pr) {
+      const body = `${marker('error', key.key)}\n### kubeplan: the plan failed\n\n${notices.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('')}${fencedBlock(formatError(error))}\n\n${stamp(ctx, undefined, new Date())}\n`;
+      await reportOrWarn(run, 'write the error comment', () =>
+        upsertErrorComment(comments, pr.number, key.key, run.secrets.mask(body)),
+      );
+    }
+    throw error;
+  }
+  if (offline)
+    log.info(
+      `no cluster credentials: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
+    );
+  return finish(request, run, key.key, comments, plan, limits, key.legacy);
+}
+
+function unaffectedPlan(): Plan {
+  return {
+    mode: 'intent',
+    modeReason: "no target's files changed in this pull request",
+    targets: [],
+    summary: emptyCounts(),
+    stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },
+  };
+}
+
+/** Report, comment, outputs and the fail-on verdict of a finished plan. */
+async function finish(
+  request: PlanRequest,
+  run: WorkflowRun,
+  key: string,
+  comments: WorkflowRun['ports']['comments'],
+  plan: Plan,
+  limits: PlanLimits,
+  legacyKeys: string[],
+): Promise<Outcome> {
+  const { ctx, ports, secrets } = run;
+  const log = ports.reporter;
+  const pr = ctx.pullRequest;
+  const outcome = emptyOutcome();
+  const reportPath = path.join(ctx.tempDir, 'kubeplan-report.json');
+  writeReport(reportPath, secrets.mask(formatPlanJson(plan)));
+  for (const target of plan.targets) {
+    const changed = target.changes.filter((c) => c.action !== 'unchanged');
+    log.group(`${target.target}: ${targetCounts(target)}`);
+    for (const c of changed)
+      log.info(
+        `${c.action.padEnd(7)} ${oneLine(c.apiVersion)} ${objectName(c)}${c.digest.length ? `  ${oneLine(c.digest.join('; '))}` : ''}${c.error ? `  error: ${oneLine(c.error.message)}` : ''}`,
+      );
+    log.endGroup();
+  }
+  log.info(summaryLine(plan.summary));
+
+  const now = new Date();
+  const footer = stamp(ctx, plan.cluster, now);
+  outcome.summary = secrets.mask(
+    packCommentParts(plan, {
+      limit: limits.summaryLimit,
+      marker: () => '',
+      fullReportHint: `the full report is ${path.basename(reportPath)} (report-path output)`,
+      maxParts: 1,
+      full: true,
+      stamp: footer,
+    })[0]!,
+  );
+
+  let commentUrl = '';
+  if (comments && pr) {
+    const quiet = request.comment === 'on-changes' && !hasChanges(plan.summary) && plan.summary.error === 0;
+    const parts = packCommentParts(plan, {
+      limit: limits.commentLimit,
+      marker: (i, n) => marker('plan', key, { index: i, total: n }),
+      fullReportHint: ctx.runUrl
+        ? `the full plan is in the [job summary](${ctx.runUrl})`
+        : 'the full plan is in the job summary',
+      maxParts: MAX_COMMENT_PARTS,
+      stamp: footer,
+    }).map((part) => secrets.mask(part));
+    const synced = await reportOrWarn(run, 'write the plan comment', async () => {
+      // on-changes: a plan without changes posts nothing, unless an earlier comment must now say "No changes".
+      if (quiet) {
+        const keys = new Set([key, ...legacyKeys]);
+        const earlier = (await ownComments(comments, pr.number)).some((c) => keys.has(parseMarker(c.body)?.key ?? ''));
+        if (!earlier) {
+          log.info('plan comment: none posted (comment: on-changes, and this plan has no changes)');
+          return undefined;
+        }
+      }
+      return syncPlanComments(comments, pr.number, key, parts, legacyKeys);
+    });
+    if (synced) {
+      commentUrl = synced.urls[0] ?? '';
+      log.info(
+        `plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`,
+      );
+    }
+  }
+
+  const changed = hasChanges(plan.summary);
+  outcome.outputs = {
+    'has-changes': String(changed),
+    summary: JSON.stringify(plan.summary),
+    'report-path': reportPath,
+    'comment-url': commentUrl,
+    matrix: JSON.stringify(
+      plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target),
+    ),
+  };
+  outcome.failed = planVerdict(plan, request.failOn);
+  return outcome;
+}
+
+/** Why the step fails, if it does: objects that could not be planned always; else what fail-on names. */
+export function planVerdict(plan: Plan, failOn: FailOn): string | undefined {
+  const s = plan.summary;
+  if (s.error > 0) return `${s.error} object${s.error === 1 ? '' : 's'} could not be planned; see the job summary`;
+  const fail =
+    (failOn === 'changes' && hasChanges(s)) ||
+    (failOn === 'destroy' && s.delete + s.replace > 0) ||
+    (failOn === 'replace' && s.replace > 0);
+  return fail ? `fail-on: ${failOn}: ${summaryLine(s)}` : undefined;
+}
+
+/**
+ * The sticky comment's key: the comment-key request value, else a hash of the config path, the targets and the
+ * cluster (server and context), so matrix jobs over several clusters keep one comment each. `legacy` is the key
+ * kubeplan used before the cluster was part of it, so an upgrade edits the old comment instead of adding one.
+ */
+export function commentKey(
+  request: Pick<PlanRequest, 'config' | 'targets' | 'commentKey'>,
+  cluster: ClusterOptions | undefined,
+): { key: string; legacy: string[] } {
+  const base = `${request.config}|${[...request.targets].sort().join(',')}`;
+  const legacy = createHash('sha256').update(base).digest('hex').slice(0, 12);
+  if (request.commentKey) return { key: request.commentKey, legacy: [] };
+  const identity = cluster ? clusterIdentity(cluster) : undefined;
+  if (!identity) return { key: legacy, legacy: [] };
+  return {
+    key: createHash('sha256').update(`${base}|${identity}`).digest('hex').slice(0, 12),
+    legacy: [legacy],
+  };
+}
+
+/** Which cluster a run's credentials reach, without connecting: the direct server, or the kubeconfig context's. */
+function clusterIdentity(options: ClusterOptions): string | undefined {
+  if (options.direct) return options.direct.server;
+  const files = options.kubeconfig
+    ? [path.resolve(options.cwd, options.kubeconfig)]
+    : (options.env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  type Kubeconfig = {
+    'current-context'?: string;
+    contexts?: { name?: string; context?: { cluster?: string } }[];
+    clusters?: { name?: string; cluster?: { server?: string } }[];
+  };
+  const docs: Kubeconfig[] = [];
+  for (const file of files) {
+    try {
+      const doc = load(readFileSync(file, 'utf8'));
+      if (doc && typeof doc === 'object') docs.push(doc as Kubeconfig);
+    } catch {
+      // unreadable: the cluster client says so when it connects
+    }
+  }
+  const contextName = options.context ?? docs.find((d) => d['current-context'])?.['current-context'];
+  const context = docs.flatMap((d) => d.contexts ?? []).find((c) => c.name === contextName);
+  const server = docs.flatMap((d) => d.clusters ?? []).find((c) => c.name === context?.context?.cluster)
+    ?.cluster?.server;
+  return contextName || server ? `${contextName ?? ''}@${server ?? ''}` : undefined;
+}
+
+/**
+ * The line that says what was planned: the head commit (linked), the cluster (context and server host, never a
+ * credential), the run and the time. The run and time sit between volatile markers: a re-run whose plan is the same
+ * does not edit the comment just to move them.
+ */
+export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date): string {
+  const head = ctx.pullRequest?.headSha ?? ctx.sha;
+  const short = head.slice(0, 7);
+  const commit = head ? (ctx.commitUrl ? `[${inlineCode(short)}](${ctx.commitUrl(head)})` : inlineCode(short)) : '';
+  let host = '';
+  if (cluster) {
+    try {
+      host = new URL(cluster.server).host;
+    } catch {
+      host = cluster.server;
+    }
+  }
+  const where = cluster
+    ? `cluster ${cluster.context ? `${htmlText(cluster.context)} (${htmlText(host)})` : htmlText(host)}`
+    : 'no cluster (intent diff)';
+  const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const runLink = ctx.runUrl ? `[run](${ctx.runUrl}) · ` : '';
+  return `<sub>Planned ${commit ? `${commit} ` : ''}against ${where}${VOLATILE_START} · ${runLink}${when}${VOLATILE_END}</sub>`;
+}
+
+export const VOLATILE_START = '<!-- kubeplan:volatile -->';
+export const VOLATILE_END = '<!-- /kubeplan:volatile -->';
+
+/** Writes the JSON report where the runner keeps its files, creating the folder (a runner without RUNNER_TEMP). */
+function writeReport(file: string, text: string): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new UsageError(
+      `cannot write the JSON report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        where: file,
+        hint: 'kubeplan keeps its files in RUNNER_TEMP (or .kubeplan in the working directory): make it writable',
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The one parser of what a user asks for, shared by the action (its inputs) and the CLI (its flags): every value is
+ * checked here, with the same rules and the same messages, naming the input or flag as the user wrote it.
+ */
+import { UsageError } from '../errors.js';
+import type { ManifestFormat } from '../manifests/serialize.js';
+
+/** Where request values come from: action inputs, CLI flags, GitLab component inputs. */
+export interface RequestSource {
+  /** The value as given; undefined when it is not given or empty. Names are the action's input names. */
+  get(name: string): string | undefined;
+  /** How the user names this value in a message: `action input fail-on`, `--fail-on`. */
+  label(name: string): string;
+}
+
+export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
+export type DiffMode = 'auto' | 'server' | 'client';
+/** Post the plan comment always, only when the plan has changes (or a comment exists), or never. */
+export type CommentMode = 'always' | 'on-changes' | 'never';
+
+interface Common {
+  config: string;
+  targets: string[];
+}
+
+export interface RenderRequest extends Common {
+  command: 'render';
+  /** Undefined: the platform's default folder. */
+  outDir: string | undefined;
+  format: ManifestFormat;
+}
+
+export interface PlanRequest extends Common {
+  command: 'plan';
+  diffMode: DiffMode;
+  failOn: FailOn;
+  comment: CommentMode;
+  /** Tells apart the sticky comments of several jobs on one pull request; undefined: config + targets + cluster. */
+  commentKey: string | undefined;
+  onlyAffected: boolean;
+  forceConflicts: boolean;
+}
+
+export interface ApplyRequest extends Common {
+  command: 'apply';
+  onlyAffected: boolean;
+  forceConflicts: boolean;
+  /** Wait for health at most this long; undefined: do not wait. */
+  waitTimeoutMs: number | undefined;
+  /** How long each hook may run. */
+  timeoutMs: number;
+}
+
+export interface DriftRequest extends Common {
+  command: 'drift';
+  /** Open, update and close tracking issues. */
+  trackIssues: boolean;
+}
+
+export interface BumpRequest {
+  command: 'bump';
+  config: string;
+  /** Only these images (the whole plan when empty). */
+  images: string[];
+  /** The dispatch form: one image moved to this tag (and digest). */
+  dispatch: { image: string; tag: string; digest: string | undefined } | undefined;
+}
+
+export interface RollbackRequest {
+  command: 'rollback';
+  config: string;
+  target: string;
+  /** A revision number; undefined: the one before the newest. */
+  toRevision: number | undefined;
+  list: boolean;
+  forceConflicts: boolean;
+  waitTimeoutMs: number | undefined;
+}
+
+export type WorkflowRequest = RenderRequest | PlanRequest | ApplyRequest | DriftRequest | BumpRequest | RollbackRequest;
+
+export type Command = WorkflowRequest['command'];
+
+export function parseRenderRequest(source: RequestSource): RenderRequest {
+  return {
+    command: 'render',
+    ...common(source),
+    outDir: source.get('out-dir'),
+    format: choice(source, 'output-format', ['yaml', 'json'] as const, 'yaml'),
+  };
+}
+
+export function parsePlanRequest(source: RequestSource): PlanRequest {
+  const comment = source.get('comment')?.toLowerCase() ?? 'true';
+  if (!['true', 'false', 'on-changes'].includes(comment))
+    throw new UsageError(`must be true, false or on-changes, not "${comment}"`, {
+      where: source.label('comment'),
+      hint: 'on-changes posts no comment on a pull request whose plan has no changes',
+    });
+  const commentKey = source.get('comment-key');
+  if (commentKey !== undefined && !/^[\w.-]{1,64}$/.test(commentKey))
+    throw new UsageError(`may hold letters, digits, _ . and - (at most 64), not "${commentKey}"`, {
+      where: source.label('comment-key'),
+      hint: 'for example the cluster of a matrix job: prod-eu',
+    });
+  return {
+    command: 'plan',
+    ...common(source),
+    diffMode: choice(source, 'diff-mode', ['auto', 'server', 'client'] as const, 'auto'),
+    failOn: choice(source, 'fail-on', ['never', 'changes', 'destroy', 'replace'] as const, 'never'),
+    comment: comment === 'true' ? 'always' : comment === 'false' ? 'never' : 'on-changes',
+    commentKey,
+    onlyAffected: bool(source, 'only-affected', true),
+    forceConflicts: bool(source, 'force-conflicts', false),
+  };
+}
+
+export function parseApplyRequest(source: RequestSource): ApplyRequest {
+  const timeoutMs = duration(source, 'timeout', '5m');
+  return {
+    command: 'apply',
+    ...common(source),
+    onlyAffected: bool(source, 'only-affected', true),
+    forceConflicts: bool(source, 'force-conflicts', false),
+    waitTimeoutMs: bool(source, 'wait', true) ? timeoutMs : undefined,
+    timeoutMs,
+  };
+}
+
+export function parseDriftRequest(source: RequestSource): DriftRequest {
+  return { command: 'drift', ...common(source), trackIssues: bool(source, 'comment', true) };
+}
+
+export function parseBumpRequest(source: RequestSource): BumpRequest {
+  const images = list(source.get('image'));
+  const tag = source.get('tag');
+  const digest = source.get('digest');
+  if ((tag || digest) && images.length !== 1)
+    throw new UsageError(
+      `${source.label('tag')} and ${source.label('digest')} need exactly one ${source.label('image')}`,
+      {
+        where: source.label(tag ? 'tag' : 'digest'),
+        hint: 'pass the image, its new tag (and digest), as app CI announces them: ghcr.io/acme/shop and 2.5.0',
+      },
+    );
+  if (digest && !tag)
+    throw new UsageError(`${source.label('digest')} needs ${source.label('tag')}`, {
+      where: source.label('digest'),
+      hint: 'name the tag the digest belongs to',
+    });
+  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new UsageError(`must be sha256: and 64 hex digits, not "${digest}"`, {
+      where: source.label('digest'),
+      hint: 'copy the digest docker push printed',
+    });
+  return {
+    command: 'bump',
+    config: source.get('config') ?? 'kubeplan.yaml',
+    images: tag ? [] : images,
+    dispatch: tag ? { image: images[0]!, tag, digest } : undefined,
+  };
+}
+
+export function parseRollbackRequest(source: RequestSource): RollbackRequest {
+  const { config, targets } = common(source);
+  if (targets.length !== 1)
+    throw new UsageError(`rollback needs exactly one target, not ${targets.length}`, {
+      where: source.label('targets'),
+      hint: 'name the one target to roll back; list its revisions first with to-revision list',
+    });
+  const to = source.get('to-revision');
+  const list = to === 'list' || bool(source, 'list', false);
+  if (to !== undefined && to !== 'list' && !/^[1-9]\d*$/.test(to))
+    throw new UsageError(`must be a revision number or list, not "${to}"`, {
+      where: source.label('to-revision'),
+      hint: 'see the revisions with list',
+    });
+  if (list && to !== undefined && to !== 'list')
+    throw new UsageError(`list and ${source.label('to-revision')} exclude each other`, {
+      where: source.label('to-revision'),
+      hint: 'list first, then roll back',
+    });
+  return {
+    command: 'rollback',
+    config,
+    target: targets[0]!,
+    toRevision: to === undefined || to === 'list' ? undefined : Number(to),
+    list,
+    forceConflicts: bool(source, 'force-conflicts', false),
+    waitTimeoutMs: bool(source, 'wait', true) ? duration(source, 'timeout', '5m') : undefined,
+  };
+}
+
+/** Requests to the apiserver in flight at once: 1 to 256, default 16. */
+export function parseConcurrency(source: RequestSource): number {
+  const text = source.get('concurrency') ?? '16';
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 256)
+    throw new UsageError(`must be a whole number from 1 to 256, not "${text}"`, {
+      where: source.label('concurrency'),
+      hint: 'the default, 16, suits most clusters',
+    });
+  return n;
+}
+
+/** `250ms`, `90s`, `5m`, `1h`, or plain seconds. */
+export function parseDurationText(text: string, label: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m)
+    throw new UsageError(`must be a duration like 90s, 5m or 1h, not "${text}"`, {
+      where: label,
+      hint: 'a whole number with ms, s, m or h (plain numbers are seconds)',
+    });
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+function common(source: RequestSource): Common {
+  return { config: source.get('config') ?? 'kubeplan.yaml', targets: list(source.get('targets')) };
+}
+
+/** Names separated by commas or new lines. */
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function duration(source: RequestSource, name: string, fallback: string): number {
+  return parseDurationText(source.get(name) ?? fallback, source.label(name));
+}
+
+function bool(source: RequestSource, name: string, fallback: boolean): boolean {
+  const value = (source.get(name) ?? String(fallback)).toLowerCase();
+  if (value !== 'true' && value !== 'false')
+    throw new UsageError(`must be true or false, not "${value}"`, {
+      where: source.label(name),
+    });
+  return value === 'true';
+}
+
+function choice<const T extends readonly string[]>(
+  source: RequestSource,
+  name: string,
+  choices: T,
+  fallback: T[number],
+): T[number] {
+  const value = source.get(name) ?? fallback;
+  if (!choices.includes(value))
+    throw new UsageError(`must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, not "${value}"`, {
+      where: source.label(name),
+    });
+  return value;
+}
