@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SecretMask } from '../../src/core/report/secret-mask.js';
 import { applyPush } from '../../src/core/workflows/apply.js';
 import { trackDrift } from '../../src/core/workflows/drift.js';
-import { planPullRequest } from '../../src/core/workflows/plan.js';
+import { commentKey, planPullRequest } from '../../src/core/workflows/plan.js';
 import {
   parseApplyRequest,
   parseBumpRequest,
@@ -165,6 +165,32 @@ describe('plan a pull request', () => {
     );
     memory.failNext('createComment', 422, 'Validation Failed: body is too long');
     await expect(planPullRequest(parsePlanRequest(source({})), run)).rejects.toMatchObject({ status: 422 });
+  });
+});
+
+describe('the comment key', () => {
+  it('an upgrade takes over the comment written under the key without the cluster instead of adding one', async () => {
+    const ns = await freshNamespace('legacy');
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+      'manifests/cm.json': cm('settings', '1'),
+    });
+    const memory = memoryPorts();
+    const run = workflowRun(
+      repo,
+      pullRequestContext({ baseSha: git('rev-parse', 'HEAD'), tempDir: scratch }),
+      memory,
+      true,
+    );
+    const request = parsePlanRequest(source({ 'only-affected': 'false' }));
+    const { key, legacy } = commentKey(request, run.cluster.options);
+    expect(legacy).toHaveLength(1);
+    expect(key).not.toBe(legacy[0]);
+    const old = await memory.ports.comments!.createComment(5, `<!-- kubeplan:plan:${legacy[0]} -->\nan old plan`);
+    await planPullRequest(request, run);
+    expect(memory.comments.get(5)).toHaveLength(1);
+    expect(memory.comments.get(5)![0]!.id).toBe(old.id);
+    expect(memory.comments.get(5)![0]!.body).toMatch(new RegExp(`^<!-- kubeplan:plan:${key} part:1/1 -->`));
   });
 });
 
