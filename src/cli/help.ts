@@ -31,6 +31,8 @@ Commands:
   bump      Move image references to the newest tags their policy allows, as
             pull requests (or local edits)
   rollback  Re-apply a stored revision of a target (apply: {rollback: true})
+  ci        In a GitLab CI job: what the pipeline calls for (merge request: plan
+            and note; default branch: apply; schedule: drift or bump)
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -215,4 +217,41 @@ Examples:
   kubeplan rollback --target shop-prod --list
   kubeplan rollback --target shop-prod
   kubeplan rollback --target shop-prod --to-revision 7
+`;
+
+export const CI_HELP = `Usage: kubeplan ci [options]
+
+Runs in a GitLab CI job what its pipeline calls for, through the same workflows
+as the GitHub Action: a merge-request pipeline plans and keeps one note on the
+merge request; a push to the default branch applies (with --apply true); a
+scheduled pipeline tracks drift in issues or opens bump merge requests; a
+pipeline triggered by app CI (KUBEPLAN_IMAGE, KUBEPLAN_TAG) opens that bump.
+Every option can also be given as a variable: --fail-on is $KUBEPLAN_FAIL_ON.
+
+Options:
+      --command NAME       auto (default), plan, apply, drift, bump, rollback
+                           or render
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        A target (repeat it; default: all); the variable
+                           KUBEPLAN_TARGETS takes names separated by commas
+      --apply BOOL         auto applies pushes to the default branch (false)
+      --schedule-command C What auto runs in a scheduled pipeline: drift or bump
+      --fail-on WHAT       never (default), changes, destroy or replace
+      --comment MODE       true (default), false or on-changes
+      --comment-key KEY    Names the merge-request note (default: config,
+                           targets and cluster)
+      --only-affected BOOL Plan and apply only targets whose files changed (true)
+      --mode MODE          auto (default), server or client
+      --force-conflicts    apply: take over fields other managers own
+      --no-wait            apply: do not wait for health
+      --timeout DURATION   apply: how long to wait (default: 5m)
+      --image, --tag, --digest
+                           bump: one image, or the dispatch form
+      --to-revision N      rollback: the revision, or list
+      --token-variable V   The variable holding the GitLab API token (default:
+                           KUBEPLAN_GITLAB_TOKEN; a project access token, api)
+      --dotenv FILE        Outputs as KUBEPLAN_* lines (artifacts:reports:dotenv)
+      --codequality FILE   Errors with file and line as a Code Quality report
+      --concurrency N      Requests to the apiserver in flight (default: 16)
+${CLUSTER_HELP}${TOOLS_HELP}  -h, --help               Show this help
 `;

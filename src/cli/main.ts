@@ -15,7 +15,16 @@ import {
   parseRollbackRequest,
   type RequestSource,
 } from '../core/workflows/request.js';
-import { APPLY_HELP, BUMP_HELP, DIFF_HELP, DRIFT_HELP, MAIN_HELP, RENDER_HELP, ROLLBACK_HELP } from './help.js';
+import {
+  APPLY_HELP,
+  BUMP_HELP,
+  CI_HELP,
+  DIFF_HELP,
+  DRIFT_HELP,
+  MAIN_HELP,
+  RENDER_HELP,
+  ROLLBACK_HELP,
+} from './help.js';
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -74,7 +83,9 @@ export async function main(
                   ? BUMP_HELP
                   : topic === 'rollback'
                     ? ROLLBACK_HELP
-                    : MAIN_HELP,
+                    : topic === 'ci'
+                      ? CI_HELP
+                      : MAIN_HELP,
       );
       return 0;
     }
@@ -88,6 +99,7 @@ export async function main(
     if (command === 'drift') return await drift(rest, env, cwd, io);
     if (command === 'bump') return await bump(rest, env, cwd, io);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
+    if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
@@ -347,6 +359,83 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   });
   io.stdout(result.report);
   return result.exitCode;
+}
+
+const CI_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  command: { type: 'string' },
+  apply: { type: 'string' },
+  'schedule-command': { type: 'string' },
+  'fail-on': { type: 'string' },
+  comment: { type: 'string' },
+  'comment-key': { type: 'string' },
+  'only-affected': { type: 'string' },
+  mode: { type: 'string' },
+  'force-conflicts': { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+  image: { type: 'string' },
+  tag: { type: 'string' },
+  digest: { type: 'string' },
+  'to-revision': { type: 'string' },
+  'token-variable': { type: 'string' },
+  dotenv: { type: 'string' },
+  codequality: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+/**
+ * `kubeplan ci`: a GitLab job. Flags win over KUBEPLAN_* variables (what the CI/CD component sets from its inputs),
+ * so the job's script never carries an input's text.
+ */
+async function ci(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const { values: flags } = parse(args, CI_OPTIONS, 'ci');
+  if (flags.help) {
+    io.stdout(CI_HELP);
+    return 0;
+  }
+  const variable = (name: string) => `KUBEPLAN_${name.toUpperCase().replace(/-/g, '_')}`;
+  const values: Record<string, unknown> = {};
+  for (const name of Object.keys(CI_OPTIONS)) {
+    const given = (flags as Record<string, unknown>)[name];
+    const fromEnv = env[variable(name)];
+    values[name] = given !== undefined ? given : fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  }
+  // Booleans given as variables: "true" / "false".
+  for (const name of ['force-conflicts', 'no-wait'])
+    if (typeof values[name] === 'string') values[name] = values[name] === 'true';
+  // KUBEPLAN_TARGETS: names separated by commas or new lines, as the action's targets input.
+  if (values.target === undefined && env.KUBEPLAN_TARGETS) values.target = [env.KUBEPLAN_TARGETS];
+  const cliValues = values as ClusterValues;
+  const flagsSource = cliSource(values);
+  const source: RequestSource = {
+    get: flagsSource.get,
+    label: (name) => {
+      if (name === 'token') return `$${values['token-variable'] ?? 'KUBEPLAN_GITLAB_TOKEN'} (--token-variable)`;
+      if (name === 'targets') return '--target ($KUBEPLAN_TARGETS)';
+      const flag = flagsSource.label(name);
+      return `${flag} ($${variable(flag.slice(2))})`;
+    },
+  };
+  const hasCluster =
+    cliValues.kubeconfig !== undefined || cliValues.server !== undefined || (env.KUBECONFIG ?? '') !== '';
+  const { runGitLabJob } = await import('../platform/gitlab/run.js');
+  return runGitLabJob({
+    source,
+    env,
+    cwd,
+    cluster: hasCluster ? clusterArgs(cliValues, cwd, env) : undefined,
+    write: io.stdout,
+    secrets,
+    version,
+    signal,
+  });
 }
 
 const BUMP_OPTIONS = {

@@ -81,6 +81,46 @@ export type WorkflowRequest = RenderRequest | PlanRequest | ApplyRequest | Drift
 
 export type Command = WorkflowRequest['command'];
 
+export const COMMANDS: readonly Command[] = ['render', 'plan', 'apply', 'drift', 'bump', 'rollback'];
+
+/** The command input: one of the commands, or `auto` (the platform picks one from the event). */
+export function parseCommand(source: RequestSource): Command | 'auto' {
+  const requested = source.get('command') ?? 'auto';
+  if (requested !== 'auto' && !COMMANDS.includes(requested as Command))
+    throw new UsageError(`must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, {
+      where: source.label('command'),
+    });
+  return requested as Command | 'auto';
+}
+
+/** What a scheduled run does: drift (the default) or bump. */
+export function parseScheduleCommand(source: RequestSource): 'drift' | 'bump' {
+  return choice(source, 'schedule-command', ['drift', 'bump'] as const, 'drift');
+}
+
+/** The request of a command, from the same source. */
+export function parseRequest(command: Command, source: RequestSource): WorkflowRequest {
+  switch (command) {
+    case 'render':
+      return parseRenderRequest(source);
+    case 'plan':
+      return parsePlanRequest(source);
+    case 'apply':
+      return parseApplyRequest(source);
+    case 'drift':
+      return parseDriftRequest(source);
+    case 'bump':
+      return parseBumpRequest(source);
+    case 'rollback':
+      return parseRollbackRequest(source);
+  }
+}
+
+/** A true/false value. */
+export function parseBoolean(source: RequestSource, name: string, fallback: boolean): boolean {
+  return bool(source, name, fallback);
+}
+
 export function parseRenderRequest(source: RequestSource): RenderRequest {
   return {
     command: 'render',

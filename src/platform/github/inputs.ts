@@ -4,16 +4,12 @@ import { UsageError } from '../../core/errors.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
 import { SecretMask } from '../../core/report/secret-mask.js';
 import {
-  parseApplyRequest,
-  parseBumpRequest,
-  parseConcurrency,
-  parseDriftRequest,
-  parsePlanRequest,
-  parseRenderRequest,
-  parseRollbackRequest,
   type Command,
+  parseBoolean,
+  parseCommand,
+  parseConcurrency,
+  parseScheduleCommand,
   type RequestSource,
-  type WorkflowRequest,
 } from '../../core/workflows/request.js';
 
 /** What the action reads besides the request: where, which tools, which cluster, which credentials. */
@@ -57,27 +53,13 @@ export function addSecret(secrets: SecretMask, value: string | undefined): void 
 
 /** The command this run does: the command input, or with `auto` what the event calls for. */
 export function commandOf(env: NodeJS.ProcessEnv): Command {
-  const requested = actionSource.get('command') ?? 'auto';
+  const requested = parseCommand(actionSource);
+  if (requested !== 'auto') return requested;
   const event = env.GITHUB_EVENT_NAME ?? '';
-  if (requested !== 'auto') {
-    const commands: Command[] = ['render', 'plan', 'apply', 'drift', 'bump', 'rollback'];
-    if (!commands.includes(requested as Command))
-      throw new UsageError(`must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, {
-        where: actionSource.label('command'),
-      });
-    return requested as Command;
-  }
   if (event === 'pull_request' || event === 'pull_request_target') return 'plan';
-  if (event === 'push' && bool('apply')) return 'apply';
+  if (event === 'push' && parseBoolean(actionSource, 'apply', false)) return 'apply';
   if (event === 'repository_dispatch') return 'bump';
-  if (event === 'schedule' || event === 'workflow_dispatch') {
-    const scheduled = actionSource.get('schedule-command') ?? 'drift';
-    if (scheduled !== 'drift' && scheduled !== 'bump')
-      throw new UsageError(`must be drift or bump, not "${scheduled}"`, {
-        where: actionSource.label('schedule-command'),
-      });
-    return scheduled;
-  }
+  if (event === 'schedule' || event === 'workflow_dispatch') return parseScheduleCommand(actionSource);
   throw new UsageError(
     `command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`,
     {
@@ -88,24 +70,6 @@ export function commandOf(env: NodeJS.ProcessEnv): Command {
           : 'set command: plan, apply, drift, bump or render explicitly',
     },
   );
-}
-
-/** The request for a command, parsed from the inputs by the parser the CLI uses too. */
-export function requestOf(command: Command): WorkflowRequest {
-  switch (command) {
-    case 'render':
-      return parseRenderRequest(actionSource);
-    case 'plan':
-      return parsePlanRequest(actionSource);
-    case 'apply':
-      return parseApplyRequest(actionSource);
-    case 'drift':
-      return parseDriftRequest(actionSource);
-    case 'bump':
-      return parseBumpRequest(actionSource);
-    case 'rollback':
-      return parseRollbackRequest(actionSource);
-  }
 }
 
 /** The inputs every command shares; credentials are masked as they are read. */
@@ -162,11 +126,4 @@ function parseRegistryAuth(text: string, secrets: SecretMask): Map<string, { use
     out.set(host, { username: m[2]!, password: m[3]! });
   });
   return out;
-}
-
-function bool(name: string): boolean {
-  const value = (actionSource.get(name) ?? 'false').toLowerCase();
-  if (value !== 'true' && value !== 'false')
-    throw new UsageError(`must be true or false, not "${value}"`, { where: actionSource.label(name) });
-  return value === 'true';
 }

@@ -3,18 +3,12 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { abortOnSignals, CancelledError } from '../../core/cancel.js';
 import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
-import { applyPush } from '../../core/workflows/apply.js';
-import { openBumps } from '../../core/workflows/bump.js';
-import { trackDrift } from '../../core/workflows/drift.js';
-import { planPullRequest } from '../../core/workflows/plan.js';
-import { renderTargetsToFiles } from '../../core/workflows/render.js';
-import type { Command } from '../../core/workflows/request.js';
-import { rollBack } from '../../core/workflows/rollback.js';
-import type { Outcome, WorkflowRun } from '../../core/workflows/types.js';
-import type { Reporter } from '../types.js';
+import { type Command, parseRequest } from '../../core/workflows/request.js';
+import { deliver, runWorkflow } from '../../core/workflows/index.js';
+import type { WorkflowRun } from '../../core/workflows/types.js';
 import { CLUSTER_INPUTS, clusterOptions, kubeconfigPath } from './cluster.js';
 import { readGitHubContext } from './context.js';
-import { actionSource, commandOf, readSettings, requestOf, runnerTempOf } from './inputs.js';
+import { actionSource, commandOf, readSettings, runnerTempOf } from './inputs.js';
 import { githubPorts } from './ports.js';
 import { actionsReporter } from './reporter.js';
 import { warnIfPullRequestHeadCheckedOut } from './untrusted-checkout.js';
@@ -45,7 +39,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   let workingDirectory = workspace;
   try {
     command = commandOf(env);
-    const request = requestOf(command);
+    const request = parseRequest(command, actionSource);
     const settings = readSettings(env);
     workingDirectory = settings.workingDirectory;
     const reporter = actionsReporter(settings.secrets);
@@ -77,7 +71,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
       },
       label: actionSource.label,
     };
-    const outcome = await dispatch(request, workflowRun, settings.registryAuth);
+    const outcome = await runWorkflow(request, workflowRun, { registryCredentials: settings.registryAuth });
     await deliver(outcome, reporter);
     if (outcome.error !== undefined) throw outcome.error;
     if (outcome.failed) core.setFailed(outcome.failed);
@@ -89,34 +83,6 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
     cancel.dispose();
   }
-}
-
-function dispatch(
-  request: ReturnType<typeof requestOf>,
-  run: WorkflowRun,
-  registryAuth: Map<string, { username: string; password: string }>,
-): Promise<Outcome> {
-  switch (request.command) {
-    case 'render':
-      return renderTargetsToFiles(request, run);
-    case 'plan':
-      return planPullRequest(request, run);
-    case 'apply':
-      return applyPush(request, run);
-    case 'drift':
-      return trackDrift(request, run);
-    case 'bump':
-      return openBumps(request, run, registryAuth);
-    case 'rollback':
-      return rollBack(request, run);
-  }
-}
-
-/** Writes a workflow's outcome to the runner: outputs, the job summary, annotations. */
-async function deliver(outcome: Outcome, reporter: Reporter): Promise<void> {
-  for (const [name, value] of Object.entries(outcome.outputs)) reporter.output(name, value);
-  await reporter.summary(outcome.summary);
-  for (const a of outcome.annotations) reporter.annotate(a);
 }
 
 const MAX_ANNOTATIONS = 10;

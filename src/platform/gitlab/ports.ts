@@ -1,0 +1,299 @@
+import { execa } from 'execa';
+import { UsageError } from '../../core/errors.js';
+import { BranchWriter } from '../../core/git/branch.js';
+import type { BumpChange, BumpPublisher, ExistingPull } from '../../core/images/publish.js';
+import type { SecretMask } from '../../core/report/secret-mask.js';
+import type {
+  CiContext,
+  Deployments,
+  IssueTracker,
+  PlatformComment,
+  Ports,
+  Reporter,
+  ReviewPlatform,
+} from '../types.js';
+import {
+  GitLabApi,
+  GitLabError,
+  type GitLabIssue,
+  type GitLabMergeRequest,
+  type GitLabNote,
+} from './api.js';
+
+/**
+ * The ports of a GitLab job over one API client: merge-request notes, issues, deployments (environments named after
+ * the target), and merge requests for bumps. Without a token the job has only the reporter: the plan goes to the log
+ * and the artifacts.
+ */
+export function gitlabPorts(options: {
+  api: GitLabApi | undefined;
+  ctx: CiContext;
+  env: NodeJS.ProcessEnv;
+  reporter: Reporter;
+  secrets: SecretMask;
+  token: string | undefined;
+  cwd: string;
+}): Ports {
+  const { api, reporter } = options;
+  if (!api) return { reporter };
+  return {
+    reporter,
+    comments: mergeRequestNotes(api, options.env),
+    issues: gitlabIssues(api),
+    deployments: gitlabDeployments(api, options.ctx),
+    changeRequests: mergeRequests(api, options),
+  };
+}
+
+/** The sticky plan as merge-request notes. GitLab cannot collapse a note, so an outdated one is folded into <details>. */
+function mergeRequestNotes(api: GitLabApi, env: NodeJS.ProcessEnv): ReviewPlatform {
+  // Notes are addressed under their merge request: remember which one each note belongs to.
+  const iidOf = new Map<number, number>();
+  const projectUrl = (env.CI_PROJECT_URL ?? '').replace(/\/+$/, '');
+  const toComment = (iid: number, n: GitLabNote): PlatformComment => {
+    iidOf.set(n.id, iid);
+    return {
+      id: n.id,
+      nodeId: String(n.id),
+      body: n.body,
+      url: `${projectUrl}/-/merge_requests/${iid}#note_${n.id}`,
+      minimized: false,
+      author: n.author.username,
+    };
+  };
+  const notesPath = (iid: number) => api.projectPath(`/merge_requests/${iid}/notes`);
+  const list = async (iid: number) =>
+    (await api.paginate<GitLabNote>(`${notesPath(iid)}?sort=asc&order_by=created_at`, 'list the merge request notes'))
+      .filter((n) => !n.system)
+      .map((n) => toComment(iid, n));
+  const iidFor = (id: number) => {
+    const iid = iidOf.get(id);
+    if (iid === undefined) throw new UsageError(`note ${id} was not listed first`, { where: 'GitLab notes' });
+    return iid;
+  };
+  return {
+    identity: () => api.identity(),
+    listComments: list,
+    createComment: async (iid, body) => {
+      try {
+        return toComment(
+          iid,
+          (await api.request<GitLabNote>('POST', notesPath(iid), { body }, 'create the plan note')).data,
+        );
+      } catch (error) {
+        // The response was lost (or GitLab failed after writing): a note with this body may exist. Never post twice.
+        if (!(error instanceof GitLabError) || (error.status !== 0 && error.status < 500)) throw error;
+        const me = await api.identity();
+        const found = (await list(iid)).find((c) => c.author === me && c.body === body);
+        if (found) return found;
+        return toComment(
+          iid,
+          (await api.request<GitLabNote>('POST', notesPath(iid), { body }, 'create the plan note')).data,
+        );
+      }
+    },
+    updateComment: async (id, body) => {
+      const iid = iidFor(id);
+      return toComment(
+        iid,
+        (await api.request<GitLabNote>('PUT', `${notesPath(iid)}/${id}`, { body }, 'update the plan note')).data,
+      );
+    },
+    deleteComment: async (id) => {
+      await api.request('DELETE', `${notesPath(iidFor(id))}/${id}`, undefined, 'delete a superseded plan note');
+    },
+    minimizeComment: async (comment) => {
+      const [first, ...rest] = comment.body.split('\n');
+      const body = `${first}\n<details><summary>An earlier kubeplan error (outdated)</summary>\n\n${rest.join('\n')}\n\n</details>\n`;
+      const iid = iidFor(comment.id);
+      await api.request('PUT', `${notesPath(iid)}/${comment.id}`, { body }, 'fold the outdated error note');
+    },
+    mergedPullRequest: async (sha) => {
+      const mrs = await api.request<GitLabMergeRequest[]>(
+        'GET',
+        api.projectPath(`/repository/commits/${sha}/merge_requests`),
+        undefined,
+        'find the merge request of the commit',
+      );
+      return mrs.data.find((m) => m.state === 'merged')?.iid;
+    },
+  };
+}
+
+/** Drift issues. GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
+function gitlabIssues(api: GitLabApi): IssueTracker {
+  const label = (l: string) => l.replace(/^kubeplan:(?!:)/, 'kubeplan::');
+  return {
+    identity: () => api.identity(),
+    listOpenIssues: async (l) =>
+      (
+        await api.paginate<GitLabIssue>(
+          api.projectPath(`/issues?state=opened&labels=${encodeURIComponent(label(l))}`),
+          'list the drift issues',
+        )
+      ).map((i) => ({
+        number: i.iid,
+        title: i.title,
+        body: i.description ?? '',
+        author: i.author?.username ?? '',
+      })),
+    createIssue: async (title, body, labels) =>
+      (
+        await api.request<GitLabIssue>(
+          'POST',
+          api.projectPath('/issues'),
+          { title, description: body, labels: labels.map(label).join(',') },
+          'open the drift issue',
+        )
+      ).data.iid,
+    updateIssue: async (iid, fields) => {
+      await api.request(
+        'PUT',
+        api.projectPath(`/issues/${iid}`),
+        { ...(fields.title ? { title: fields.title } : {}), ...(fields.body ? { description: fields.body } : {}) },
+        'update the drift issue',
+      );
+    },
+    closeIssue: async (iid, comment) => {
+      await api.request('POST', api.projectPath(`/issues/${iid}/notes`), { body: comment }, 'note on the drift issue');
+      await api.request('PUT', api.projectPath(`/issues/${iid}`), { state_event: 'close' }, 'close the drift issue');
+    },
+  };
+}
+
+/** A GitLab deployment per target: created, then running, then success or failed; the environment is the target. */
+function gitlabDeployments(api: GitLabApi, ctx: CiContext): Deployments {
+  return {
+    create: async (environment, sha) =>
+      (
+        await api.request<{ id: number }>(
+          'POST',
+          api.projectPath('/deployments'),
+          { environment, sha, ref: ctx.ref || 'main', tag: false, status: 'created' },
+          `record the deployment to ${environment}`,
+        )
+      ).data.id,
+    setStatus: async (id, state) => {
+      const status = state === 'in_progress' ? 'running' : state === 'success' ? 'success' : 'failed';
+      await api.request('PUT', api.projectPath(`/deployments/${id}`), { status }, 'update the deployment status');
+    },
+  };
+}
+
+/** The commit identity of bump merge requests. */
+const BOT = { name: 'kubeplan', email: 'kubeplan@noreply.invalid' };
+
+/**
+ * Bump merge requests: branches pushed with git over HTTPS (the token in an extra header, never in argv or
+ * .git/config), merge requests, labels and notes through the API.
+ */
+function mergeRequests(
+  api: GitLabApi,
+  options: { env: NodeJS.ProcessEnv; token: string | undefined; cwd: string },
+): BumpPublisher {
+  const { env } = options;
+  const server = (env.CI_SERVER_URL ?? '').replace(/\/+$/, '');
+  const remote = {
+    url: `${server}/${env.CI_PROJECT_PATH}.git`,
+    authHeader: `AUTHORIZATION: basic ${Buffer.from(`oauth2:${options.token}`).toString('base64')}`,
+  };
+  let git: Promise<{ writer: BranchWriter; head: string }> | undefined;
+  const clone = () => {
+    git ??= (async () => {
+      const top = await execa('git', ['rev-parse', '--show-toplevel'], {
+        cwd: options.cwd,
+        reject: false,
+        stdin: 'ignore',
+      });
+      if (top.exitCode !== 0)
+        throw new UsageError(`${options.cwd} is not a git clone; bump merge requests are made from one`, {
+          where: 'CI_PROJECT_DIR',
+          hint: 'run the job with the default GIT_STRATEGY (fetch or clone)',
+        });
+      const writer = new BranchWriter(String(top.stdout).trim(), remote, BOT, env);
+      return { writer, head: await writer.head() };
+    })();
+    return git;
+  };
+  const target = env.CI_COMMIT_BRANCH ?? env.CI_DEFAULT_BRANCH ?? 'main';
+  const toPull = (m: GitLabMergeRequest): ExistingPull => ({
+    number: m.iid,
+    url: m.web_url,
+    state: m.state === 'opened' ? 'open' : 'closed',
+    merged: m.state === 'merged',
+    branch: m.source_branch,
+    title: m.title,
+    body: m.description ?? '',
+  });
+  const projectId = env.CI_PROJECT_ID;
+  return {
+    findPulls: async (prefix, branches) => {
+      const open = (
+        await api.paginate<GitLabMergeRequest>(api.projectPath('/merge_requests?state=opened'), 'list merge requests')
+      ).filter(
+        (m) =>
+          m.source_branch.startsWith(prefix) &&
+          (projectId === undefined || m.source_project_id === undefined || String(m.source_project_id) === projectId),
+      );
+      const byBranch = await Promise.all(
+        branches.map((b) =>
+          api.paginate<GitLabMergeRequest>(
+            api.projectPath(`/merge_requests?state=all&source_branch=${encodeURIComponent(b)}`),
+            'list merge requests',
+          ),
+        ),
+      );
+      const all = new Map<number, GitLabMergeRequest>();
+      for (const m of [...open, ...byBranch.flat()]) all.set(m.iid, m);
+      return [...all.values()].sort((a, b) => b.iid - a.iid).map(toPull);
+    },
+    pushBranch: async (branch, files, message) => {
+      const { writer, head } = await clone();
+      const { commit, tree } = await writer.commit(head, files, message);
+      const existing = await writer.remoteBranch(branch);
+      if (existing && existing.tree === tree && existing.parent === head) return 'unchanged';
+      await writer.push(branch, commit);
+      return 'pushed';
+    },
+    createPull: async (change: BumpChange) => {
+      const mr = (
+        await api.request<GitLabMergeRequest>(
+          'POST',
+          api.projectPath('/merge_requests'),
+          {
+            source_branch: change.branch,
+            target_branch: target,
+            title: change.title,
+            description: change.body,
+            labels: change.labels.join(','),
+            remove_source_branch: true,
+          },
+          `open a merge request for ${change.branch}`,
+        )
+      ).data;
+      return { number: mr.iid, url: mr.web_url };
+    },
+    updatePull: async (iid, change) => {
+      await api.request(
+        'PUT',
+        api.projectPath(`/merge_requests/${iid}`),
+        { title: change.title, description: change.body },
+        `update merge request !${iid}`,
+      );
+    },
+    closePull: async (iid, comment) => {
+      await api.request(
+        'POST',
+        api.projectPath(`/merge_requests/${iid}/notes`),
+        { body: comment },
+        `note on merge request !${iid}`,
+      );
+      await api.request(
+        'PUT',
+        api.projectPath(`/merge_requests/${iid}`),
+        { state_event: 'close' },
+        `close merge request !${iid}`,
+      );
+    },
+  };
+}
