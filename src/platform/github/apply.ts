@@ -72,7 +72,9 @@ export async function runApply(
     try {
       await fn();
     } catch (error) {
-      core.warning(`cannot report to GitHub: ${(error as Error).message}`);
+      core.warning(
+        `cannot report to GitHub: ${error instanceof KubeplanError ? error.format() : (error as Error).message}`,
+      );
     }
   };
   try {

@@ -214,7 +214,7 @@ async function postOrWarn<T>(fn: () => Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (error instanceof GitHubError && (error.status === 403 || error.status === 404)) {
       core.warning(
-        `cannot write the plan comment (${error.message}); the plan is in the job summary. Give the workflow \`permissions: pull-requests: write\`.`,
+        `cannot write the plan comment (${error.message}); the plan is in the job summary. ${error.hint ?? 'Give the workflow `permissions: pull-requests: write`.'}`,
       );
       return undefined;
     }
