@@ -455,6 +455,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   ): Promise<R> {
     // In place: before-after-hook hands the next hook the options object it was given, not the one passed on.
     const options = maskParams(params, (s) => this.mask(s));
+    // The REST API version kubeplan was written against (GitHub answers the oldest supported one without it).
+    options.headers = { ...(options.headers as Record<string, string>), 'x-github-api-version': '2022-11-28' };
     const method = String(options.method ?? 'GET').toUpperCase();
     const route = String(options.url ?? '');
     const label = `${method} ${route.replace(/^https?:\/\/[^/]+/, '')}`;
