@@ -167,7 +167,9 @@ describe('the plan comment when GitHub fails', () => {
       },
     ]);
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain("GitHub's secondary rate limit (too many requests at once); waiting 1 s as it asks");
+    expect(run.stdout).toContain(
+      "POST /repos/acme/config/issues/103/comments: GitHub's secondary rate limit (too many requests at once); waiting 1 s as it asks",
+    );
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(commentsOn(103)).toHaveLength(1);
     expect(commentsOn(103)[0]!.body).toContain('Plan: +1 to create');

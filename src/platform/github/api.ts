@@ -459,7 +459,9 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     options.headers = { ...(options.headers as Record<string, string>), 'x-github-api-version': '2022-11-28' };
     const method = String(options.method ?? 'GET').toUpperCase();
     const route = String(options.url ?? '');
-    const label = `${method} ${route.replace(/^https?:\/\/[^/]+/, '')}`;
+    const label = `${method} ${route
+      .replace(/^https?:\/\/[^/]+/, '')
+      .replace(/\{(\w+)\}/g, (m, name: string) => (options[name] === undefined ? m : String(options[name])))}`;
     const repeatable = repeatableRequest(method, route);
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
@@ -556,7 +558,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
             : status === 404
               ? `check that ${where} exists and that the token can access it (a fine-grained token or GitHub App installation must include this repository, with ${op.permission})`
               : status === 422
-                ? 'GitHub refused what kubeplan sent as invalid, for the reason it gives above (for example a body over 65,536 characters or a pull request that exists already); the plan and report are in the job summary'
+                ? 'GitHub refused what kubeplan sent as invalid, for the reason it gives above (for example a text over its size limit, or a pull request that exists already); check what it names, then re-run the job'
                 : status >= 500
                   ? 'GitHub failed; re-run the job (https://www.githubstatus.com shows outages)'
                   : 'see GitHub’s message above';
