@@ -90,3 +90,14 @@ export class ClusterError extends KubeplanError {
     this.causes = details.causes ?? [];
   }
 }
+
+/** The forge (GitHub) refused or failed a request, or could not be reached. */
+export class ForgeError extends KubeplanError {
+  /** HTTP status (0 when the forge was not reached). */
+  readonly status: number;
+
+  constructor(message: string, details: ErrorDetails & { status: number }) {
+    super(message, details);
+    this.status = details.status;
+  }
+}

@@ -51,6 +51,7 @@ export interface ForgeDeployment {
   environment: string;
   description: string;
   statuses: { state: string; description: string; log_url: string }[];
+  createdAt: string;
 }
 
 export interface ForgeIssue {
@@ -74,7 +75,30 @@ export interface ForgePull {
   labels: string[];
 }
 
+/**
+ * A failure the forge injects into the next matching requests. Without `afterHandling` the request is refused and not
+ * processed; with it the request IS processed (the comment is created) and only its answer is replaced: the lost
+ * answer a client cannot tell from a failure.
+ */
+export interface ForgeFault {
+  method: string;
+  /** Matched against the request path (`/repos/acme/config/issues/3/comments`, `/graphql`). */
+  pathPattern: RegExp;
+  /** The status answered (500 when unset); ignored with `reset`. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** The JSON body answered; a GitHub-style `{message}` when unset. */
+  body?: unknown;
+  /** Destroys the connection instead of answering. */
+  reset?: boolean;
+  afterHandling?: boolean;
+  /** How many matching requests it hits (1 when unset); it is removed after the last. */
+  times?: number;
+}
+
 export interface Forge {
+  /** Failures to inject, first match wins (see ForgeFault). */
+  faults: ForgeFault[];
   /** Pull requests, by number (numbers are shared with issues, as on GitHub). */
   pulls: Map<number, ForgePull>;
   /** Where bare repositories live (`<gitRoot>/<owner>/<repo>.git`), served over `git http-backend` at `<url>/<owner>/<repo>.git`. */
@@ -124,6 +148,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const deployments: ForgeDeployment[] = [];
   const commitPulls = new Map<string, number[]>();
   const issues = new Map<number, ForgeIssue>();
+  const faults: ForgeFault[] = [];
   let nextIssue = 500;
   let nextId = 1000;
   let base = '';
@@ -187,7 +212,26 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
       const url = new URL(req.url ?? '/', base);
       const token = (req.headers.authorization ?? '').replace(/^(token|Bearer)\s+/i, '');
       let operation = 'unknown';
+      const faultIndex = faults.findIndex((f) => f.method === req.method && f.pathPattern.test(url.pathname));
+      const fault = faults[faultIndex];
+      if (fault) {
+        fault.times = (fault.times ?? 1) - 1;
+        if (fault.times <= 0) faults.splice(faultIndex, 1);
+      }
+      // The request as it was processed is recorded by `send`; one refused before processing, here.
+      const injure = (f: ForgeFault, record: boolean) => {
+        const status = f.reset ? 0 : (f.status ?? 500);
+        if (record) requests.push({ method: req.method ?? '', path: url.pathname, operation: 'fault', status });
+        if (f.reset) return void req.socket.destroy();
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...f.headers });
+        res.end(JSON.stringify(f.body ?? { message: status >= 500 ? 'Server Error' : 'injected failure' }));
+      };
+      if (fault && !fault.afterHandling) return injure(fault, true);
       const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+        if (fault?.afterHandling) {
+          requests.push({ method: req.method ?? '', path: url.pathname, operation, status });
+          return injure(fault, false);
+        }
         requests.push({ method: req.method ?? '', path: url.pathname, operation, status });
         if (body !== undefined && status < 300) check(operation, String(status), body);
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -255,6 +299,35 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         );
         return send(200, items);
       }
+      if (url.pathname === `${repoPrefix}/deployments` && req.method === 'GET') {
+        // repos/list-deployments: the items have create-deployment's shape (the trimmed description has only that).
+        operation = 'repos/list-deployments';
+        const sha = url.searchParams.get('sha');
+        const environment = url.searchParams.get('environment');
+        const op = spec.operations['repos/create-deployment']!;
+        const list = deployments
+          .filter((d) => (!sha || d.ref === sha) && (!environment || d.environment === environment))
+          .sort((a, b) => b.id - a.id)
+          .map((d) => {
+            const item = merge(sampleFromSchema(op.responses['201']), {
+              id: d.id,
+              node_id: `DE_${d.id}`,
+              url: `${base}${repoPrefix}/deployments/${d.id}`,
+              sha: d.ref,
+              ref: d.ref,
+              environment: d.environment,
+              description: d.description,
+              creator: null,
+              created_at: d.createdAt,
+              updated_at: d.createdAt,
+              statuses_url: `${base}${repoPrefix}/deployments/${d.id}/statuses`,
+              repository_url: `${base}${repoPrefix}`,
+            });
+            check('repos/create-deployment', '201', item);
+            return item;
+          });
+        return send(200, list);
+      }
       if (url.pathname === `${repoPrefix}/deployments` && req.method === 'POST') {
         operation = 'repos/create-deployment';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
@@ -266,6 +339,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           environment: b.environment ?? 'production',
           description: b.description ?? '',
           statuses: [],
+          createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
         };
         deployments.push(d);
         const op = spec.operations[operation]!;
@@ -280,6 +354,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
             environment: d.environment,
             description: d.description,
             creator: null,
+            created_at: d.createdAt,
+            updated_at: d.createdAt,
             statuses_url: `${base}${repoPrefix}/deployments/${d.id}/statuses`,
             repository_url: `${base}${repoPrefix}`,
           }),
@@ -697,6 +773,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     owner,
     repo,
     comments,
+    faults,
     pulls,
     gitRoot,
     issues,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { throwIfCancelled } from '../cancel.js';
 import { ClusterError, UsageError } from '../errors.js';
+import { APISERVER_POLICY, delayFor, mayRetry, retriesStatus, sleep } from '../http/retry-policy.js';
 import { Limiter } from './limiter.js';
 
 export interface ConnectOptions {
@@ -47,8 +48,6 @@ export interface Response<T> {
   status: number;
   body: T;
 }
-
-const MAX_ATTEMPTS = 5;
 
 /**
  * The largest request body the apiserver reads (k8s.io/apiserver MaxRequestBodyBytes: 3 MiB, twice etcd's default
@@ -193,9 +192,9 @@ export class ClusterClient {
         retryAfter = Array.isArray(ra) ? ra[0] : ra;
       } catch (error) {
         // Every request kubeplan sends is safe to repeat (reads, server-side apply, deletes).
-        if (attempt < MAX_ATTEMPTS) {
+        if (mayRetry(APISERVER_POLICY, attempt, 'network')) {
           this.stats.retries++;
-          await sleep(retryDelay(undefined, attempt));
+          await sleep(delayFor(APISERVER_POLICY, attempt));
           if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
           continue;
         }
@@ -208,11 +207,11 @@ export class ClusterClient {
       }
       if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
       if (
-        (status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) &&
-        attempt < MAX_ATTEMPTS
+        (retriesStatus(APISERVER_POLICY, status) || (status === 409 && isOptimisticConflict(text))) &&
+        mayRetry(APISERVER_POLICY, attempt, 'status')
       ) {
         this.stats.retries++;
-        await sleep(retryDelay(retryAfter, attempt));
+        await sleep(delayFor(APISERVER_POLICY, attempt, retryAfter));
         if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
         continue;
       }
@@ -434,15 +433,4 @@ function hintFor(status: number): string {
     default:
       return status >= 500 ? 'the apiserver failed: check its health and retry' : 'see the server message above';
   }
-}
-
-function retryDelay(retryAfter: string | undefined, attempt: number): number {
-  const seconds = retryAfter === undefined ? Number.NaN : Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1000;
-  const base = 200 * 2 ** (attempt - 1);
-  return base + Math.floor(Math.random() * base);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

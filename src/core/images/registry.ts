@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Limiter } from '../cluster/limiter.js';
 import { KubeplanError } from '../errors.js';
+import { delayFor, mayRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
 
 /** A registry refused or failed; names the registry and repository and what to do. */
 export class RegistryError extends KubeplanError {}
@@ -401,7 +402,10 @@ export class RegistryClient {
         this.count(image);
         res = await fetch(url, { method, headers });
       } catch (error) {
-        if (attempt < 3) continue;
+        if (mayRetry(REGISTRY_POLICY, attempt, 'network')) {
+          if (REGISTRY_POLICY.networkBackoff) await sleep(delayFor(REGISTRY_POLICY, attempt));
+          continue;
+        }
         throw new RegistryError(`cannot reach the registry at ${new URL(url).host} (${networkReason(error)})`, {
           where,
           hint: 'check the registry address (kubeplan.yaml registries, --registry-endpoint), DNS and network access from this runner, and HTTPS_PROXY/NO_PROXY',
@@ -416,12 +420,9 @@ export class RegistryClient {
         await this.answerChallenge(challenge, image, scope, where);
         continue;
       }
-      if ((res.status === 429 || res.status >= 500) && attempt < 5) {
-        const after = Number(res.headers.get('retry-after'));
+      if (retriesStatus(REGISTRY_POLICY, res.status) && mayRetry(REGISTRY_POLICY, attempt, 'status')) {
         await res.body?.cancel();
-        await new Promise((r) =>
-          setTimeout(r, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : 250 * 2 ** attempt),
-        );
+        await sleep(delayFor(REGISTRY_POLICY, attempt, res.headers.get('retry-after')));
         continue;
       }
       const text = await readText(res, `the answer to ${method} ${new URL(url).pathname}`, where).catch(() => '');

@@ -69,6 +69,9 @@ export async function neverFail(run: Pick<WorkflowRun, 'ports'>, what: string, f
   try {
     await fn();
   } catch (error) {
-    run.ports.reporter.warn(`cannot ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    const hint = (error as { hint?: string }).hint;
+    run.ports.reporter.warn(
+      `cannot ${what}: ${error instanceof Error ? error.message : String(error)}${hint ? ` (${hint})` : ''}`,
+    );
   }
 }

@@ -1,14 +1,21 @@
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { ForgeError } from '../../core/errors.js';
+import {
+  delayFor,
+  GITHUB_POLICY,
+  mayRetry,
+  type RetryPolicy,
+  retriesStatus,
+  retryAfterMs,
+  sleep,
+} from '../../core/http/retry-policy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 import type { PlatformComment, ReviewPlatform } from '../types.js';
+import { guardLogLines } from '../../core/report/escape.js';
 
-export class GitHubError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
+/** What callers written before ForgeError catch; the same class. */
+export { ForgeError as GitHubError } from '../../core/errors.js';
 
 export interface RestPull {
   number: number;
@@ -21,31 +28,85 @@ export interface RestPull {
 }
 
 interface RestComment {
-  id: number;
+  /** int64 in GitHub's description; JSON gives a number. */
+  id: number | bigint;
   node_id: string;
-  body?: string;
+  body?: string | undefined;
   html_url: string;
-  user?: { login: string } | null;
+  user?: { login: string } | null | undefined;
 }
 
 /** Who a GITHUB_TOKEN writes as: the installation token of the GitHub Actions app (github.com and GHES alike). */
 export const ACTIONS_BOT = 'github-actions[bot]';
 
+/** One thing kubeplan asks of GitHub: how errors name it, and the workflow permission it needs. */
+interface Operation {
+  what: string;
+  /** As written under a workflow's `permissions:`. */
+  permission: string;
+}
+
+const COMMENTS = 'pull-requests: write';
+const ISSUES = 'issues: write';
+const DEPLOYMENTS = 'deployments: write';
+const PULLS = 'contents: write, pull-requests: write';
+
+export interface GitHubApiOptions {
+  apiUrl: string;
+  graphqlUrl: string;
+  token: string;
+  owner: string;
+  repo: string;
+  secrets?: SecretMask | undefined;
+  /** The fetch every request goes through (a proxy-aware one, say); the global fetch by default. */
+  fetch?: typeof fetch | undefined;
+  /** How retries and rate limits are handled; GITHUB_POLICY by default. */
+  policy?: RetryPolicy | undefined;
+  /** Where the lines about waits and retries go; the action log by default. */
+  log?: ((line: string) => void) | undefined;
+}
+
+const KubeplanOctokit = Octokit.plugin(paginateRest);
+type Client = InstanceType<typeof KubeplanOctokit>;
+
+/** What Octokit throws for an HTTP failure (RequestError), read without depending on its class. */
+interface FailedRequest {
+  status: number;
+  message: string;
+  response?: { headers: Record<string, string | number | undefined>; data: unknown };
+  cause?: unknown;
+}
+
 /**
- * The one place that talks to GitHub: REST and GraphQL over fetch, with retries on 5xx, 429 and secondary rate
- * limits (honouring Retry-After), and Link-header pagination.
+ * The one place that talks to GitHub: Octokit's REST routes and GraphQL, paginated by its plugin, with kubeplan's
+ * own retry wrapper driven by GITHUB_POLICY. Requests that are safe to repeat (reads, edits, deletes, GraphQL) are
+ * retried on 500/502/503/504 and lost connections; a request that creates something (a comment, issue, pull request
+ * or deployment) is never sent twice blindly: after a lost answer it is looked up first and only posted again when
+ * it is not there. Secondary rate limits wait their Retry-After; a used-up rate limit waits for its reset when that
+ * is near. Every failure becomes a ForgeError naming the operation and what to do. Every body sent goes through the
+ * secret mask.
  */
 export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
-  constructor(
-    private readonly options: {
-      apiUrl: string;
-      graphqlUrl: string;
-      token: string;
-      owner: string;
-      repo: string;
-      secrets?: SecretMask | undefined;
-    },
-  ) {}
+  private readonly octokit: Client;
+  private readonly policy: RetryPolicy;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: GitHubApiOptions) {
+    this.policy = options.policy ?? GITHUB_POLICY;
+    // Retries and rate-limit waits are worth a line in the log; the adapter passes its reporter (stderr otherwise).
+    this.log = options.log ?? ((line) => process.stderr.write(`${guardLogLines(line)}\n`));
+    const warn = (message: string) => this.log(`GitHub: ${message}`);
+    this.octokit = new KubeplanOctokit({
+      auth: options.token,
+      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      userAgent: 'kubeplan',
+      request: { fetch: options.fetch ?? globalThis.fetch },
+      log: { debug: () => {}, info: () => {}, warn, error: warn },
+    });
+    this.octokit.hook.wrap('request', (request, params) =>
+      this.send(request as (options: Record<string, unknown>) => ReturnType<typeof request>, params),
+    );
+  }
 
   private identityOf: Promise<string> | undefined;
 
@@ -55,12 +116,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
    * GITHUB_TOKEN, whose comments are github-actions[bot]'s.
    */
   identity(): Promise<string> {
-    this.identityOf ??= this.request<{ data?: { viewer?: { login?: string } } }>('POST', this.options.graphqlUrl, {
-      query: 'query { viewer { login } }',
-    }).then(
-      ({ data }) => data?.data?.viewer?.login || ACTIONS_BOT,
-      () => ACTIONS_BOT,
-    );
+    this.identityOf ??= this.octokit
+      .graphql<{ viewer?: { login?: string } }>({ query: 'query { viewer { login } }', url: this.options.graphqlUrl })
+      .then(
+        (data) => data?.viewer?.login || ACTIONS_BOT,
+        () => ACTIONS_BOT,
+      );
     return this.identityOf;
   }
 
@@ -70,6 +131,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     repository: { owner: string; name: string },
     env: NodeJS.ProcessEnv,
     secrets?: SecretMask,
+    options: { fetch?: typeof fetch; log?: (line: string) => void } = {},
   ): GitHubApi {
     return new GitHubApi({
       secrets,
@@ -78,108 +140,127 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
       token,
       owner: repository.owner,
       repo: repository.name,
+      ...options,
     });
   }
 
-  async request<T>(method: string, url: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
-    const full = url.startsWith('http') ? url : `${this.options.apiUrl}${url}`;
-    for (let attempt = 1; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(full, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.options.token}`,
-            accept: 'application/vnd.github+json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'kubeplan',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          // Whatever kubeplan writes to GitHub (comments, issues, pull requests, statuses) never carries a credential.
-          body:
-            body === undefined
-              ? undefined
-              : JSON.stringify(body, (_key, value: unknown) =>
-                  typeof value === 'string' && this.options.secrets ? this.options.secrets.mask(value) : value,
-                ),
-        });
-      } catch (error) {
-        if (attempt < 3) {
-          await sleep(500 * attempt);
-          continue;
-        }
-        throw new GitHubError(`cannot reach ${full}: ${(error as Error).message}`, 0);
-      }
-      const text = await res.text();
-      const limited =
-        res.status === 429 ||
-        (res.status === 403 &&
-          (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0'));
-      if ((res.status >= 500 || limited) && attempt < 4) {
-        const after = Number(res.headers.get('retry-after'));
-        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : 1000 * 2 ** (attempt - 1));
-        continue;
-      }
-      if (!res.ok) {
-        let message = text;
-        try {
-          const parsed = JSON.parse(text) as { message?: string; errors?: { message?: string }[] };
-          message = [parsed.message, ...(parsed.errors ?? []).map((e) => e.message)].filter(Boolean).join(': ');
-        } catch {
-          // keep the raw text
-        }
-        throw new GitHubError(`${method} ${new URL(full).pathname}: ${res.status} ${message}`, res.status);
-      }
-      return { data: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
-    }
+  get repository(): { owner: string; repo: string } {
+    return { owner: this.options.owner, repo: this.options.repo };
   }
 
-  private repoPath(): string {
-    return `/repos/${encodeURIComponent(this.options.owner)}/${encodeURIComponent(this.options.repo)}`;
+  private get repo(): { owner: string; repo: string } {
+    return { owner: this.options.owner, repo: this.options.repo };
   }
 
   async listComments(pr: number): Promise<PlatformComment[]> {
-    const out: PlatformComment[] = [];
-    let url: string | undefined = `${this.repoPath()}/issues/${pr}/comments?per_page=100`;
-    while (url) {
-      const { data, headers }: { data: RestComment[]; headers: Headers } = await this.request<RestComment[]>(
-        'GET',
-        url,
-      );
-      out.push(...data.map(toComment));
-      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
-    }
-    return out;
+    return this.guard({ what: `listing the comments of pull request #${pr}`, permission: COMMENTS }, async () =>
+      (
+        await this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...this.repo,
+          issue_number: pr,
+          per_page: 100,
+        })
+      ).map(toComment),
+    );
   }
 
   async createComment(pr: number, body: string): Promise<PlatformComment> {
-    return toComment(
-      (await this.request<RestComment>('POST', `${this.repoPath()}/issues/${pr}/comments`, { body })).data,
+    const op = { what: `commenting on pull request #${pr}`, permission: COMMENTS };
+    const sent = this.mask(body);
+    return this.create(
+      op,
+      async () =>
+        toComment(
+          (
+            await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+              ...this.repo,
+              issue_number: pr,
+              body,
+            })
+          ).data,
+        ),
+      async () => {
+        const mine = await this.ownComments(pr);
+        return sameText(mine, sent, (c) => c.body);
+      },
     );
   }
 
   async updateComment(id: number, body: string): Promise<PlatformComment> {
-    return toComment(
-      (await this.request<RestComment>('PATCH', `${this.repoPath()}/issues/comments/${id}`, { body })).data,
+    return this.guard({ what: `editing comment ${id}`, permission: COMMENTS }, async () =>
+      toComment(
+        (
+          await this.octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+            ...this.repo,
+            comment_id: id,
+            body,
+          })
+        ).data,
+      ),
     );
   }
 
   async deleteComment(id: number): Promise<void> {
-    await this.request('DELETE', `${this.repoPath()}/issues/comments/${id}`);
+    await this.guard({ what: `deleting comment ${id}`, permission: COMMENTS }, () =>
+      this.octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...this.repo,
+        comment_id: id,
+      }),
+    );
+  }
+
+  async minimizeComment(comment: PlatformComment): Promise<void> {
+    await this.guard({ what: `minimizing comment ${comment.id}`, permission: COMMENTS }, () =>
+      this.octokit.graphql({
+        query:
+          'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
+        url: this.options.graphqlUrl,
+        id: comment.nodeId,
+        classifier: 'OUTDATED',
+      }),
+    );
   }
 
   /** A GitHub Deployment of `sha` to the environment named after the target; returns its id. */
   async createDeployment(environment: string, sha: string, description: string): Promise<number> {
-    const { data } = await this.request<{ id: number }>('POST', `${this.repoPath()}/deployments`, {
-      ref: sha,
-      environment,
-      description,
-      auto_merge: false,
-      required_contexts: [],
-      transient_environment: false,
-      production_environment: true,
-    });
-    return data.id;
+    const op = { what: `creating a deployment of ${sha.slice(0, 12)} to ${environment}`, permission: DEPLOYMENTS };
+    const started = Date.now();
+    return this.create(
+      op,
+      async () => {
+        const { data } = await this.octokit.request('POST /repos/{owner}/{repo}/deployments', {
+          ...this.repo,
+          ref: sha,
+          environment,
+          description,
+          auto_merge: false,
+          required_contexts: [],
+          transient_environment: false,
+          production_environment: true,
+        });
+        // 202 is GitHub's answer for a merge it made instead of a deployment (auto_merge, which is off).
+        if (!('id' in data))
+          throw new ForgeError(`${op.what}: GitHub did not create it (${data.message ?? 'no deployment'})`, {
+            status: 202,
+            where: this.where,
+            hint: 'check the ref and the environment protection rules',
+          });
+        return Number(data.id);
+      },
+      async () => {
+        const found = await this.octokit.request('GET /repos/{owner}/{repo}/deployments', {
+          ...this.repo,
+          sha,
+          environment,
+          per_page: 100,
+        });
+        // The one this run made: same description, created since it first asked (a minute of clock skew allowed).
+        return found.data
+          .filter((d) => d.description === this.mask(description) && Date.parse(d.created_at) >= started - 60_000)
+          .map((d) => Number(d.id))
+          .sort((a, b) => b - a)[0];
+      },
+    );
   }
 
   async setDeploymentStatus(
@@ -188,105 +269,301 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     description: string,
     logUrl: string | undefined,
   ): Promise<void> {
-    await this.request('POST', `${this.repoPath()}/deployments/${id}/statuses`, {
-      state,
-      description: description.slice(0, 140),
-      ...(logUrl ? { log_url: logUrl } : {}),
-      auto_inactive: true,
-    });
+    // A status repeated after a lost answer only says the same thing again, so this POST is retried like a read.
+    await this.guard({ what: `setting deployment ${id} to ${state}`, permission: DEPLOYMENTS }, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        ...this.repo,
+        deployment_id: id,
+        state,
+        description: description.slice(0, 140),
+        ...(logUrl ? { log_url: logUrl } : {}),
+        auto_inactive: true,
+      }),
+    );
   }
 
   /** The merged pull request a commit came from, if any. */
   async mergedPullRequest(sha: string): Promise<number | undefined> {
-    const { data } = await this.request<{ number: number; merged_at: string | null }[]>(
-      'GET',
-      `${this.repoPath()}/commits/${sha}/pulls`,
+    return this.guard(
+      { what: `finding the pull request of ${sha.slice(0, 12)}`, permission: 'pull-requests: read' },
+      async () =>
+        (
+          await this.octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+            ...this.repo,
+            commit_sha: sha,
+          })
+        ).data.find((p) => p.merged_at !== null)?.number,
     );
-    return data.find((p) => p.merged_at !== null)?.number;
   }
 
   /** Open issues with a label (the drift tracking issues), all pages. */
   async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string; author: string }[]> {
-    const out: { number: number; title: string; body: string; author: string }[] = [];
-    let url: string | undefined =
-      `${this.repoPath()}/issues?state=open&per_page=100&labels=${encodeURIComponent(label)}`;
-    while (url) {
-      const {
-        data,
-        headers,
-      }: {
-        data: {
-          number: number;
-          title: string;
-          body?: string | null;
-          pull_request?: unknown;
-          user?: { login: string } | null;
-        }[];
-        headers: Headers;
-      } = await this.request('GET', url);
-      out.push(
-        ...data
-          .filter((i) => !i.pull_request)
-          .map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', author: i.user?.login ?? '' })),
-      );
-      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
-    }
-    return out;
+    return this.guard({ what: `listing the open issues labelled ${label}`, permission: ISSUES }, async () =>
+      (
+        await this.octokit.paginate('GET /repos/{owner}/{repo}/issues', {
+          ...this.repo,
+          state: 'open',
+          labels: label,
+          per_page: 100,
+        })
+      )
+        .filter((i) => !i.pull_request)
+        .map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', author: i.user?.login ?? '' })),
+    );
   }
 
   async createIssue(title: string, body: string, labels: string[]): Promise<number> {
-    return (await this.request<{ number: number }>('POST', `${this.repoPath()}/issues`, { title, body, labels })).data
-      .number;
+    const op = { what: `opening the issue "${title}"`, permission: ISSUES };
+    return this.create(
+      op,
+      async () =>
+        (await this.octokit.request('POST /repos/{owner}/{repo}/issues', { ...this.repo, title, body, labels })).data
+          .number,
+      async () => {
+        const [open, me] = await Promise.all([this.listOpenIssues(labels.join(',')), this.identity()]);
+        const mine = open.filter((i) => i.author === me && i.title === this.mask(title));
+        return sameText(mine, this.mask(body), (i) => i.body)?.number;
+      },
+    );
   }
 
   async updateIssue(
     number: number,
     fields: { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' },
   ): Promise<void> {
-    await this.request('PATCH', `${this.repoPath()}/issues/${number}`, fields);
+    await this.guard({ what: `updating issue #${number}`, permission: ISSUES }, () =>
+      this.octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+        ...this.repo,
+        issue_number: number,
+        ...fields,
+      }),
+    );
   }
 
   /** Pull requests matching a query (`state=open`, `head=owner:branch`), all pages. */
   async listPulls(query: string): Promise<RestPull[]> {
-    const out: RestPull[] = [];
-    let url: string | undefined = `${this.repoPath()}/pulls?per_page=100&${query}`;
-    while (url) {
-      const { data, headers }: { data: RestPull[]; headers: Headers } = await this.request<RestPull[]>('GET', url);
-      out.push(...data);
-      url = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1];
-    }
-    return out;
+    const params = Object.fromEntries(new URLSearchParams(query)) as {
+      state?: 'open' | 'closed' | 'all';
+      head?: string;
+    };
+    return this.guard({ what: 'listing pull requests', permission: PULLS }, async () =>
+      (await this.octokit.paginate('GET /repos/{owner}/{repo}/pulls', { ...this.repo, ...params, per_page: 100 })).map(
+        toPull,
+      ),
+    );
   }
 
   async createPull(fields: { title: string; head: string; base: string; body: string }): Promise<RestPull> {
-    return (
-      await this.request<RestPull>('POST', `${this.repoPath()}/pulls`, { ...fields, maintainer_can_modify: false })
-    ).data;
+    const op = { what: `opening a pull request from ${fields.head}`, permission: PULLS };
+    return this.create(
+      op,
+      async () =>
+        toPull(
+          (
+            await this.octokit.request('POST /repos/{owner}/{repo}/pulls', {
+              ...this.repo,
+              ...fields,
+              maintainer_can_modify: false,
+            })
+          ).data,
+        ),
+      async () =>
+        (await this.listPulls(`state=open&head=${encodeURIComponent(`${this.options.owner}:${fields.head}`)}`))[0],
+    );
   }
 
   async updatePull(
     number: number,
     fields: { title?: string; body?: string; state?: 'open' | 'closed' },
   ): Promise<void> {
-    await this.request('PATCH', `${this.repoPath()}/pulls/${number}`, fields);
+    await this.guard({ what: `updating pull request #${number}`, permission: PULLS }, () =>
+      this.octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...this.repo,
+        pull_number: number,
+        ...fields,
+      }),
+    );
   }
 
   async addLabels(number: number, labels: string[]): Promise<void> {
-    await this.request('POST', `${this.repoPath()}/issues/${number}/labels`, { labels });
+    // Adding labels that are there already changes nothing, so this POST is retried like a read.
+    await this.guard({ what: `labelling #${number}`, permission: PULLS }, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+        ...this.repo,
+        issue_number: number,
+        labels,
+      }),
+    );
   }
 
-  get repository(): { owner: string; repo: string } {
-    return { owner: this.options.owner, repo: this.options.repo };
+  private async ownComments(pr: number): Promise<PlatformComment[]> {
+    const [all, me] = await Promise.all([this.listComments(pr), this.identity()]);
+    return all.filter((c) => c.author === me);
   }
 
-  async minimizeComment(comment: PlatformComment): Promise<void> {
-    const { data } = await this.request<{ errors?: { message: string }[] }>('POST', this.options.graphqlUrl, {
-      query:
-        'mutation($id: ID!, $classifier: ReportedContentClassifiers!) { minimizeComment(input: {subjectId: $id, classifier: $classifier}) { minimizedComment { isMinimized } } }',
-      variables: { id: comment.nodeId, classifier: 'OUTDATED' },
-    });
-    if (data.errors?.length)
-      throw new GitHubError(`minimizeComment: ${data.errors.map((e) => e.message).join('; ')}`, 200);
+  private get where(): string {
+    return `${this.options.owner}/${this.options.repo}`;
+  }
+
+  private mask(text: string): string {
+    return this.options.secrets ? this.options.secrets.mask(text) : text;
+  }
+
+  /** Runs one operation; whatever fails becomes a ForgeError that names it. */
+  private async guard<T>(op: Operation, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.forgeError(op, error);
+    }
+  }
+
+  /**
+   * Runs an operation that creates something. When its answer is lost (no answer, or a server error), whether it was
+   * made anyway is looked up first (`find`): the one found is returned, and it is posted again only when it is not
+   * there, within the policy's attempts.
+   */
+  private async create<T>(op: Operation, post: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await post();
+      } catch (error) {
+        const lost = lostAnswer(error, this.policy);
+        if (!lost) throw this.forgeError(op, error);
+        const wait = delayFor(this.policy, attempt, lost.retryAfter);
+        if (!mayRetry(this.policy, attempt, lost.kind, waited, wait)) throw this.forgeError(op, error);
+        this.log(`${op.what}: ${lost.reason}; checking in ${seconds(wait)} whether GitHub made it anyway`);
+        await sleep(wait);
+        waited += wait;
+        const found = await this.guard({ ...op, what: `${op.what} (looking whether it was made)` }, find);
+        if (found !== undefined) {
+          this.log(`${op.what}: GitHub had made it; not sending it again`);
+          return found;
+        }
+        this.log(`${op.what}: GitHub had not made it; sending it again (attempt ${attempt + 1})`);
+      }
+    }
+  }
+
+  /**
+   * Every request passes here: the body through the secret mask, then retries per policy. Requests that create
+   * something are not repeated after a lost answer here (`create` looks first); rate limits are waited out for all.
+   */
+  private async send<R>(
+    request: (options: Record<string, unknown>) => R | Promise<R>,
+    params: Record<string, unknown>,
+  ): Promise<R> {
+    // In place: before-after-hook hands the next hook the options object it was given, not the one passed on.
+    const options = maskParams(params, (s) => this.mask(s));
+    // The REST API version kubeplan was written against (GitHub answers the oldest supported one without it).
+    options.headers = { ...(options.headers as Record<string, string>), 'x-github-api-version': '2022-11-28' };
+    const method = String(options.method ?? 'GET').toUpperCase();
+    const route = String(options.url ?? '');
+    const label = `${method} ${route
+      .replace(/^https?:\/\/[^/]+/, '')
+      .replace(/\{(\w+)\}/g, (m, name: string) => (options[name] === undefined ? m : String(options[name])))}`;
+    const repeatable = repeatableRequest(method, route);
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(options);
+      } catch (error) {
+        const failed = error as FailedRequest;
+        if (typeof failed?.status !== 'number') throw error;
+        const headers = failed.response?.headers ?? {};
+        const header = (name: string) => {
+          const value = headers[name];
+          return value === undefined ? undefined : String(value);
+        };
+        let wait: number;
+        let why: string;
+        let kind: 'status' | 'network' = 'status';
+        const limit = rateLimit(failed);
+        if (limit === 'primary') {
+          const reset = Number(header('x-ratelimit-reset')) * 1000;
+          wait = Math.max(0, reset - Date.now()) + 1000;
+          if (!Number.isFinite(wait) || wait > this.policy.maxRateLimitWaitMs) throw error;
+          why = `GitHub's API rate limit for this token is used up until ${clock(reset)}; waiting ${seconds(wait)} for it to reset`;
+        } else if (limit === 'secondary') {
+          // GitHub: without a Retry-After, wait at least a minute.
+          wait = Math.min(retryAfterMs(header('retry-after')) ?? 60_000, this.policy.maxDelayMs);
+          why = `GitHub's secondary rate limit (too many requests at once); waiting ${seconds(wait)} as it asks`;
+        } else {
+          const lost = lostAnswer(failed, this.policy);
+          if (!lost || !repeatable) throw error;
+          wait = delayFor(this.policy, attempt, lost.retryAfter);
+          why = `${lost.reason}; retrying in ${seconds(wait)}`;
+          kind = lost.kind;
+        }
+        if (!mayRetry(this.policy, attempt, kind, waited, wait)) throw error;
+        this.log(`${label}: ${why} (attempt ${attempt + 1} of ${this.policy.attempts})`);
+        await sleep(wait);
+        waited += wait;
+      }
+    }
+  }
+
+  /** The ForgeError for a failed operation: GitHub's message and errors[], and what to do about it. */
+  private forgeError(op: Operation, error: unknown): ForgeError {
+    if (error instanceof ForgeError) return error;
+    const where = this.where;
+    const e = error as Partial<FailedRequest> & { name?: string; errors?: { type?: string; message?: string }[] };
+    if (e?.name === 'GraphqlResponseError') {
+      const errors = e.errors ?? [];
+      const forbidden = errors.some((x) => x.type === 'FORBIDDEN');
+      return new ForgeError(`${op.what}: GitHub refused it: ${this.mask(errors.map((x) => x.message).join('; '))}`, {
+        status: forbidden ? 403 : 200,
+        where,
+        hint: forbidden ? permissionHint(op) : 'see GitHub’s message; re-run the job if it says GitHub failed',
+        cause: error,
+      });
+    }
+    if (typeof e?.status !== 'number') {
+      return new ForgeError(`${op.what}: ${error instanceof Error ? error.message : String(error)}`, {
+        status: 0,
+        where,
+        hint: 're-run the job; if it fails again, check the GitHub API address (GITHUB_API_URL)',
+        cause: error,
+      });
+    }
+    if (!e.response) {
+      return new ForgeError(`${op.what}: cannot reach GitHub at ${this.options.apiUrl} (${networkReason(e)})`, {
+        status: 0,
+        where,
+        hint: 'check that this runner reaches the GitHub API (GITHUB_API_URL, HTTPS_PROXY/NO_PROXY); re-run the job if GitHub was down',
+        cause: error,
+      });
+    }
+    const status = e.status;
+    const headers = e.response.headers;
+    const header = (name: string) => (headers[name] === undefined ? undefined : String(headers[name]));
+    const said = this.mask(githubMessage(e.response.data));
+    const head = `${op.what}: GitHub answered ${status}${said ? ` ${said}` : ''}`;
+    const limit = rateLimit(e as FailedRequest);
+    if (limit === 'primary') {
+      const reset = clock(Number(header('x-ratelimit-reset')) * 1000);
+      return new ForgeError(`${op.what}: GitHub's API rate limit for this token is used up until ${reset}`, {
+        status,
+        where,
+        hint: `re-run the job after ${reset}, or run kubeplan less often with this token (a GitHub App installation token has a higher limit)`,
+      });
+    }
+    const hint =
+      limit === 'secondary'
+        ? 'GitHub’s secondary rate limit stopped it (too many requests at once); re-run the job in a few minutes'
+        : status === 401
+          ? 'GitHub refused the token (expired or revoked): pass a valid github-token (the default github.token works)'
+          : status === 403
+            ? permissionHint(op, header('x-accepted-github-permissions'))
+            : status === 404
+              ? `check that ${where} exists and that the token can access it (a fine-grained token or GitHub App installation must include this repository, with ${op.permission})`
+              : status === 422
+                ? 'GitHub refused what kubeplan sent as invalid, for the reason it gives above (for example a text over its size limit, or a pull request that exists already); check what it names, then re-run the job'
+                : status >= 500
+                  ? 'GitHub failed; re-run the job (https://www.githubstatus.com shows outages)'
+                  : 'see GitHub’s message above';
+    return new ForgeError(head, { status, where, hint });
   }
 }
 
@@ -301,9 +578,132 @@ export interface GitHubApiDeployments {
   mergedPullRequest(sha: string): Promise<number | undefined>;
 }
 
+/**
+ * Whether a request may be sent again after a lost answer: reads, edits, deletes and GraphQL (kubeplan's queries,
+ * and minimizeComment, which hides a hidden comment again to no effect), adding labels, and deployment statuses.
+ * Any other POST creates something and is left to `create`.
+ */
+function repeatableRequest(method: string, route: string): boolean {
+  if (method !== 'POST') return true;
+  if (/\/graphql$/.test(route)) return true;
+  return /\/issues\/\{issue_number\}\/labels$|\/deployments\/\{deployment_id\}\/statuses$/.test(route);
+}
+
+/** A failure after which the request may or may not have been carried out: no answer, or a server error. */
+function lostAnswer(
+  error: unknown,
+  policy: RetryPolicy,
+): { kind: 'status' | 'network'; reason: string; retryAfter?: string | undefined } | undefined {
+  const e = error as Partial<FailedRequest>;
+  if (error instanceof ForgeError || typeof e?.status !== 'number') return undefined;
+  if (!e.response) return { kind: 'network', reason: `no answer from GitHub (${networkReason(e)})` };
+  if (!retriesStatus(policy, e.status)) return undefined;
+  const retryAfter = e.response.headers['retry-after'];
+  return {
+    kind: 'status',
+    reason: `GitHub answered ${e.status}`,
+    retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+  };
+}
+
+/**
+ * GitHub's two rate limits. Primary: the token's hourly budget is used up (`x-ratelimit-remaining: 0`, wait for
+ * `x-ratelimit-reset`). Secondary: too many requests at once (a 403 or 429 with Retry-After, or a 403 that says so).
+ */
+function rateLimit(e: FailedRequest): 'primary' | 'secondary' | undefined {
+  if (e.status !== 403 && e.status !== 429) return undefined;
+  const headers = e.response?.headers ?? {};
+  if (headers['retry-after'] !== undefined) return 'secondary';
+  if (String(headers['x-ratelimit-remaining']) === '0' && headers['x-ratelimit-reset'] !== undefined) return 'primary';
+  if (e.status === 429 || /secondary rate limit/i.test(githubMessage(e.response?.data))) return 'secondary';
+  return undefined;
+}
+
+function permissionHint(op: Operation, accepted?: string): string {
+  const wanted = accepted ? acceptedPermissions(accepted) : undefined;
+  const sets = wanted?.length ? wanted : [op.permission];
+  return `the token may not do this: give the job ${sets.map((s) => `\`permissions: ${s}\``).join(' or ')} (or give the github-token input that access); a pull request from a fork never gets write access`;
+}
+
+/**
+ * GitHub's `x-accepted-github-permissions` (`issues=write; pull_requests=write`: any one of the `;`-separated sets,
+ * each a `,`-separated list) in a workflow's `permissions:` spelling (`pull-requests: write`).
+ */
+export function acceptedPermissions(header: string): string[] {
+  return header
+    .split(';')
+    .map((set) =>
+      set
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => {
+          const [name, level] = p.split('=');
+          return `${(name ?? '').trim().replace(/_/g, '-')}: ${(level ?? 'write').trim()}`;
+        })
+        .join(', '),
+    )
+    .filter(Boolean);
+}
+
+/** GitHub's error text: `message`, then each of `errors[]` (a string, or an object with message or field and code). */
+function githubMessage(data: unknown): string {
+  if (typeof data === 'string') return data.trim().slice(0, 500);
+  if (!data || typeof data !== 'object') return '';
+  const d = data as {
+    message?: unknown;
+    errors?: (string | { message?: string; resource?: string; field?: string; code?: string })[];
+  };
+  const details = (Array.isArray(d.errors) ? d.errors : []).map((x) =>
+    typeof x === 'string' ? x : (x?.message ?? [x?.resource, x?.field, x?.code].filter(Boolean).join(' ')),
+  );
+  return [typeof d.message === 'string' ? d.message : '', ...details].filter(Boolean).join(': ');
+}
+
+function networkReason(e: Partial<FailedRequest>): string {
+  const cause = (e.cause as { cause?: { code?: string; message?: string }; message?: string } | undefined) ?? {};
+  return cause.cause?.code ?? cause.cause?.message ?? e.message ?? 'no answer';
+}
+
+/** Masks every string in Octokit request parameters (the body's fields, GraphQL variables), in place. */
+function maskParams(params: Record<string, unknown>, mask: (s: string) => string): Record<string, unknown> {
+  const keep = new Set(['method', 'url', 'baseUrl', 'headers', 'request', 'mediaType']);
+  const deep = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? mask(value)
+      : Array.isArray(value)
+        ? value.map(deep)
+        : value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]))
+          : value;
+  for (const [k, v] of Object.entries(params)) if (!keep.has(k)) params[k] = deep(v);
+  return params;
+}
+
+/** The newest item whose text is `text`, else the newest whose first line is the same kubeplan marker. */
+function sameText<T extends { number?: number; id?: number }>(
+  items: T[],
+  text: string,
+  textOf: (item: T) => string,
+): T | undefined {
+  const newestFirst = [...items].sort((a, b) => (b.id ?? b.number ?? 0) - (a.id ?? a.number ?? 0));
+  const exact = newestFirst.find((i) => textOf(i) === text);
+  if (exact) return exact;
+  const marker = /^<!-- kubeplan:[^\n]*-->/.exec(text)?.[0];
+  return marker ? newestFirst.find((i) => textOf(i).startsWith(marker)) : undefined;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+function clock(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : 'an unknown time';
+}
+
 function toComment(c: RestComment): PlatformComment {
   return {
-    id: c.id,
+    id: Number(c.id),
     nodeId: c.node_id,
     body: c.body ?? '',
     url: c.html_url,
@@ -312,6 +712,22 @@ function toComment(c: RestComment): PlatformComment {
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function toPull(p: {
+  number: number;
+  html_url: string;
+  state: string;
+  title: string;
+  body: string | null;
+  merged_at: string | null;
+  head: { ref: string; repo: { full_name: string } | null };
+}): RestPull {
+  return {
+    number: p.number,
+    html_url: p.html_url,
+    state: p.state === 'closed' ? 'closed' : 'open',
+    title: p.title,
+    body: p.body,
+    merged_at: p.merged_at,
+    head: { ref: p.head.ref, repo: p.head.repo ? { full_name: p.head.repo.full_name } : null },
+  };
 }

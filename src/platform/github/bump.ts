@@ -62,10 +62,8 @@ export async function githubBumpPublisher(options: {
       if (!(error instanceof GitHubError)) throw error;
       throw new KubeplanError(`${what}: ${error.message}`, {
         where: options.repository,
-        hint:
-          error.status === 403 || error.status === 401
-            ? 'give the token contents: write and pull-requests: write'
-            : 'retry; GitHub failed',
+        // The client's hint knows the status: the permission GitHub asks for, a rate limit's reset, GitHub's errors.
+        hint: error.hint,
       });
     }
   };

@@ -21,7 +21,7 @@ export async function githubPorts(options: {
 }): Promise<Ports> {
   const { token, ctx, env, reporter, secrets } = options;
   if (!token) return { reporter };
-  const api = GitHubApi.forRun(token, ctx.repository, env, secrets);
+  const api = GitHubApi.forRun(token, ctx.repository, env, secrets, { log: (line) => reporter.info(line) });
   const issues: IssueTracker = {
     identity: () => api.identity(),
     listOpenIssues: (label) => api.listOpenIssues(label),

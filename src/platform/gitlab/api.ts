@@ -76,12 +76,7 @@ export class GitLabApi {
     return `/projects/${encodeURIComponent(this.options.project)}${suffix}`;
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    body: unknown,
-    what: string,
-  ): Promise<{ data: T; headers: Headers }> {
+  async request<T>(method: string, path: string, body: unknown, what: string): Promise<{ data: T; headers: Headers }> {
     const url = path.startsWith('http') ? path : `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
     const doFetch = this.options.fetch ?? fetch;
     const delays = this.options.delays ?? [1000, 2000, 4000];
@@ -132,7 +127,12 @@ export class GitLabApi {
     let page = '1';
     for (let pages = 0; page && pages < 1000; pages++) {
       const sep = path.includes('?') ? '&' : '?';
-      const { data, headers } = await this.request<T[]>('GET', `${path}${sep}per_page=100&page=${page}`, undefined, what);
+      const { data, headers } = await this.request<T[]>(
+        'GET',
+        `${path}${sep}per_page=100&page=${page}`,
+        undefined,
+        what,
+      );
       out.push(...data);
       page = headers.get('x-next-page') ?? '';
     }

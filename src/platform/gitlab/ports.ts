@@ -12,13 +12,7 @@ import type {
   Reporter,
   ReviewPlatform,
 } from '../types.js';
-import {
-  GitLabApi,
-  GitLabError,
-  type GitLabIssue,
-  type GitLabMergeRequest,
-  type GitLabNote,
-} from './api.js';
+import { type GitLabApi, GitLabError, type GitLabIssue, type GitLabMergeRequest, type GitLabNote } from './api.js';
 
 /**
  * The ports of a GitLab job over one API client: merge-request notes, issues, deployments (environments named after

@@ -39,7 +39,9 @@ export function gitlabReporter(
     group: (name) => {
       const id = `kubeplan_${++n}`;
       sections.push(id);
-      write(`\u001b[0Ksection_start:${now()}:${id}[collapsed=true]\r\u001b[0K${guardLogLines(secrets.mask(name)).replace(/\n/g, ' ')}\n`);
+      write(
+        `\u001b[0Ksection_start:${now()}:${id}[collapsed=true]\r\u001b[0K${guardLogLines(secrets.mask(name)).replace(/\n/g, ' ')}\n`,
+      );
     },
     endGroup: () => {
       const id = sections.pop();

@@ -60,10 +60,7 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
       `no GitLab API token in $${tokenVariable}: ${command === 'plan' ? 'the plan is in this log and in .kubeplan/ (keep it with artifacts: paths), not in a merge-request note' : 'nothing is written to GitLab'}. CI_JOB_TOKEN cannot write notes, issues or merge requests: add a project access token with the api scope as a masked CI/CD variable ${tokenVariable}.`,
     );
   }
-  const api =
-    token && apiUrl && project
-      ? new GitLabApi({ apiUrl, token, project, secrets })
-      : undefined;
+  const api = token && apiUrl && project ? new GitLabApi({ apiUrl, token, project, secrets }) : undefined;
   const run: WorkflowRun = {
     ctx,
     ports: gitlabPorts({ api, ctx, env, reporter, secrets, token, cwd: options.cwd }),
