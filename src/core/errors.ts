@@ -1,34 +1,166 @@
 /**
  * Typed errors thrown by the core. Each carries where the problem is (file:line, or a target, or an object) and what
  * to do about it; the entry points map them to exit codes and messages. Nothing below the entry calls process.exit.
+ * The place is data (`Where`): messages print it with formatWhere, annotations read its file and line from it.
  */
+import { oneLine } from './report/escape.js';
 
 /** Exit code for bad input and every other error a user can hit (kubectl's convention: 1 is reserved for "changes"). */
 export const EXIT_ERROR = 2;
 
+/** A List's item a problem is in: `(item 2 of the ConfigMapList)`. */
+export interface ItemRef {
+  /** 1-based. */
+  index: number;
+  /** The List's kind. */
+  of: string;
+}
+
+/**
+ * A place in a file: `kubeplan.yaml:12`, `apps/web.yaml:3:7`, or `target shop: charts/x/templates/y.yaml:6` when the
+ * file belongs to a target's render. `file` is printed as given; `path` is the same file as an absolute path, so
+ * annotations need not guess which folder `file` is relative to.
+ */
+export interface FileWhere {
+  file: string;
+  line?: number | undefined;
+  column?: number | undefined;
+  /** Absolute path of `file`. */
+  path?: string | undefined;
+  target?: string | undefined;
+  item?: ItemRef | undefined;
+}
+
+/** A target as a whole (`target shop-prod`), or a part of its render that is no file (`target shop: kustomize output`). */
+export interface TargetWhere {
+  target: string;
+  /** What in the target: `kustomize output`. */
+  part?: string | undefined;
+  item?: ItemRef | undefined;
+}
+
+/** A Kubernetes object: `apps/v1 Deployment shop/web`, `pre-apply hook batch/v1 Job shop/migrate`. */
+export interface ObjectWhere {
+  object: { apiVersion?: string | undefined; kind: string; namespace?: string | undefined; name: string };
+  /** The Helm hook phase the object runs in. */
+  hook?: string | undefined;
+}
+
+/** An action input (`action input fail-on`). */
+export interface ActionInputWhere {
+  input: string;
+  via: 'action';
+}
+
+/** A CLI command or one of its flags (`kubeplan rollback`, `kubeplan rollback --target`). */
+export interface CliWhere {
+  via: 'cli';
+  command: string;
+  /** The flag's name without dashes. */
+  input?: string | undefined;
+}
+
+/** An image repository at a registry: `ghcr.io/acme/web`. */
+export interface ImageWhere {
+  image: string;
+}
+
+/** A kubeconfig context (`context kind-dev`), an apiserver URL, or one request to it (`GET /api/v1/namespaces`). */
+export interface ClusterWhere {
+  context?: string | undefined;
+  server?: string | undefined;
+  request?: { method: string; path: string } | undefined;
+}
+
+/** A folder, such as a git repository's root. */
+export interface DirectoryWhere {
+  directory: string;
+}
+
+/** A call to a forge (GitHub, GitLab): `GitHub POST /repos/{owner}/{repo}/pulls`. */
+export interface ForgeWhere {
+  forge: string;
+  operation: string;
+}
+
+export type Where =
+  | FileWhere
+  | TargetWhere
+  | ObjectWhere
+  | ActionInputWhere
+  | CliWhere
+  | ImageWhere
+  | ClusterWhere
+  | DirectoryWhere
+  | ForgeWhere;
+
+/** The place as people read it in messages and logs. */
+export function formatWhere(where: Where | string): string {
+  if (typeof where === 'string') return where;
+  if ('file' in where) {
+    let s = where.target !== undefined ? `target ${where.target}: ${where.file}` : where.file;
+    if (where.line !== undefined) s += `:${where.line}`;
+    if (where.line !== undefined && where.column !== undefined) s += `:${where.column}`;
+    return s + formatItem(where.item);
+  }
+  if ('object' in where) {
+    const o = where.object;
+    const name = oneLine(`${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`);
+    return `${where.hook ? `${where.hook} hook ` : ''}${o.apiVersion ? `${o.apiVersion} ` : ''}${name}`;
+  }
+  if ('target' in where) return `target ${where.target}${where.part ? `: ${where.part}` : ''}${formatItem(where.item)}`;
+  if ('via' in where) {
+    if (where.via === 'action') return `action input ${where.input}`;
+    return `kubeplan ${where.command}${where.input ? ` --${where.input}` : ''}`;
+  }
+  if ('image' in where) return where.image;
+  if ('directory' in where) return where.directory;
+  if ('forge' in where) return `${where.forge} ${where.operation}`;
+  if (where.request) return `${where.request.method} ${where.request.path}`;
+  if (where.context !== undefined) return `context ${where.context}`;
+  return where.server ?? '';
+}
+
+function formatItem(item: ItemRef | undefined): string {
+  return item ? ` (item ${item.index} of the ${item.of})` : '';
+}
+
+/** The same place inside a List's item (file and target places only; others name no List). */
+export function inItem(where: Where, item: ItemRef): Where {
+  return 'file' in where || ('target' in where && !('object' in where)) ? { ...where, item } : where;
+}
+
 export interface ErrorDetails {
-  /** Where: `kubeplan.yaml:12`, `target shop-prod`, `apps/v1 Deployment shop/web`. */
-  where?: string | undefined;
+  /** Where: `{ file: 'kubeplan.yaml', line: 12 }`, `{ target: 'shop-prod' }`, `{ object: … }`, `{ input, via }`. */
+  // A plain string is still accepted while the platform adapters move to Where; it is printed as given.
+  where?: Where | string | undefined;
   /** What to do about it, one sentence. */
   hint?: string | undefined;
   cause?: unknown;
 }
 
 export class KubeplanError extends Error {
-  readonly where: string | undefined;
+  /** Where the problem is, as data (a string only from callers not yet converted). */
+  readonly location: Where | string | undefined;
   readonly hint: string | undefined;
   readonly exitCode: number = EXIT_ERROR;
 
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
-    this.where = details.where;
+    this.location = details.where;
     this.hint = details.hint;
+  }
+
+  /** Where the problem is, as printed: `kubeplan.yaml:12`, `target shop-prod`, `apps/v1 Deployment shop/web`. */
+  get where(): string | undefined {
+    return this.location === undefined ? undefined : formatWhere(this.location);
   }
 
   /** One block a person can read: `where: message` then an indented hint. */
   format(): string {
-    const head = this.where ? `${this.where}: ${this.message}` : this.message;
+    const where = this.where;
+    const head = where ? `${where}: ${this.message}` : this.message;
     return this.hint ? `${head}\n  hint: ${this.hint}` : head;
   }
 }
@@ -89,4 +221,14 @@ export class ClusterError extends KubeplanError {
     this.reason = details.reason;
     this.causes = details.causes ?? [];
   }
+}
+
+/** The place of a Kubernetes object (a Change, a manifest's object, or its identity). */
+export function objectWhere(o: {
+  apiVersion?: string | undefined;
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+}): ObjectWhere {
+  return { object: { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name } };
 }
