@@ -116,6 +116,18 @@ describe('bad render', () => {
     expect(err).toContain('x is required');
   });
 
+  it('a nil value in a template names the template file and line (helm 4 opens the error with file:line:column)', () => {
+    const repo = makeRepo({
+      ...CHART,
+      'charts/app/templates/nil.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nil\ndata:\n  x: {{ .Values.missing.deeper }}\n',
+      'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: charts/app\n',
+    });
+    const err = renderExpectingFailure(repo);
+    expect(err).toContain('error: target app: charts/app/templates/nil.yaml:6: helm template failed');
+    expect(err).toContain('nil pointer evaluating');
+  });
+
   it("a kustomize failure keeps kustomize's message and names the target", () => {
     const repo = makeRepo({
       'overlay/kustomization.yaml': 'resources:\n  - missing.yaml\n',
