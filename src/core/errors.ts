@@ -194,9 +194,60 @@ export class ErrorList extends KubeplanError {
 
 export function formatError(error: unknown): string {
   if (error instanceof KubeplanError) return error.format();
+  // A safety net: an operating-system error that was not wrapped where it happened still says what failed on which
+  // path and what to do, rather than blaming kubeplan.
+  if (isSystemError(error)) return systemError(error).format();
   if (error instanceof Error)
     return `unexpected error: ${error.stack ?? error.message}\n  hint: this is a bug in kubeplan; please report it with the command you ran`;
   return `unexpected error: ${String(error)}`;
+}
+
+/** An operating-system error (ENOENT, EACCES, ENOSPC, …) from reading or writing a file or starting a program. */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (!(error instanceof Error)) return false;
+  const e = error as NodeJS.ErrnoException;
+  return typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && (e.syscall !== undefined || e.path !== undefined);
+}
+
+const SYSTEM_ERRORS: Record<string, { says: string; hint: string }> = {
+  ENOENT: {
+    says: 'no such file or folder',
+    hint: 'check that the path exists: a folder named by an input, a flag or the environment (RUNNER_TEMP, TMPDIR, HOME) may be missing',
+  },
+  EACCES: { says: 'permission denied', hint: 'check the permissions of the path, or choose one the job may write' },
+  EPERM: {
+    says: 'operation not permitted',
+    hint: 'check the permissions of the path, or choose one the job may write',
+  },
+  EROFS: { says: 'the file system is read-only', hint: 'choose a path on a writable file system' },
+  ENOSPC: { says: 'no space left on the device', hint: 'free disk space on the runner' },
+  EDQUOT: { says: 'the disk quota is exceeded', hint: 'free disk space on the runner' },
+  ENOTDIR: {
+    says: 'a part of the path is a file, not a folder',
+    hint: 'remove the file in the way, or choose another path',
+  },
+  EISDIR: { says: 'the path is a folder, not a file', hint: 'choose a file path, not a folder' },
+  EEXIST: { says: 'the path already exists', hint: 'remove it, or choose another path' },
+  ELOOP: { says: 'too many levels of symbolic links', hint: 'fix the symlink loop' },
+  ENAMETOOLONG: { says: 'the path is too long', hint: 'choose a shorter path' },
+  EMFILE: { says: 'too many open files', hint: 'lower the concurrency, or raise the open-file limit (ulimit -n)' },
+  ENFILE: { says: 'too many open files', hint: 'lower the concurrency, or raise the open-file limit (ulimit -n)' },
+};
+
+/**
+ * An operating-system error as a KubeplanError: `cannot write the report to /tmp/x/plan.json: no such file or folder
+ * (ENOENT)` with a hint for that code. `what` says what kubeplan was doing (`write the report to PATH`); without it the
+ * failed call and its path are named (`open /tmp/x/plan.json`). The original error stays the cause.
+ */
+export function systemError(error: NodeJS.ErrnoException, what?: string, details: ErrorDetails = {}): KubeplanError {
+  const known = SYSTEM_ERRORS[error.code ?? ''];
+  const doing = what ?? [error.syscall, error.path].filter(Boolean).join(' ');
+  const says = known?.says ?? error.message.replace(/^[A-Z0-9]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new KubeplanError(`${doing ? `cannot ${doing}: ` : ''}${says} (${error.code})`, {
+    where: details.where,
+    hint: details.hint ?? known?.hint ?? 'check the path and its permissions',
+    cause: error,
+  });
 }
 
 /** The apiserver refused or failed a request, or could not be reached. */

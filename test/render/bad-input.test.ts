@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../helpers/fixture-repo.js';
@@ -190,5 +190,25 @@ describe('bad render', () => {
     expect(run.stderr).toContain('helm not found on PATH');
     expect(run.stderr).toContain('install Helm 4');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('an --out-dir that cannot be made (a file is in the way) names the path and what to do, not a kubeplan bug', () => {
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
+      'raw/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+      'out.txt': 'a file\n',
+    });
+    for (const [out, code] of [
+      [path.join(repo, 'out.txt'), 'EEXIST'],
+      [path.join(repo, 'out.txt', 'sub'), 'ENOTDIR'],
+    ] as const) {
+      const run = runCli(['render', '--out-dir', out], { cwd: repo });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`error: cannot create the output folder ${out}: `);
+      expect(run.stderr).toContain(`(${code})`);
+      expect(run.stderr).toContain('hint: choose another output folder (--out-dir, or the out-dir input)');
+      expect(run.stderr).not.toMatch(/bug|unexpected error|    at /);
+    }
+    expect(readFileSync(path.join(repo, 'out.txt'), 'utf8')).toBe('a file\n');
   });
 });

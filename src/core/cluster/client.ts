@@ -208,7 +208,7 @@ export class ClusterClient {
           hint: 'check that the cluster is running and the kubeconfig server URL and certificate are right',
         });
       }
-      if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+      if (status >= 200 && status < 300) return { status, body: parseAnswer<T>(text, status, method, url) };
       if (
         (status === 429 || (status >= 500 && status !== 501) || (status === 409 && isOptimisticConflict(text))) &&
         attempt < MAX_ATTEMPTS
@@ -347,6 +347,27 @@ function isOptimisticConflict(text: string): boolean {
     return !(parsed.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
   } catch {
     return false;
+  }
+}
+
+/**
+ * A 2xx answer's JSON. Anything else (an HTML login page of a proxy, a body cut off) is the server's fault, said as
+ * such: an answer to a watch or a table is never asked for, so every answer kubeplan reads is one JSON document.
+ */
+function parseAnswer<T>(text: string, status: number, method: string, url: URL): T {
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    // The start of a page says what answered; the start of broken JSON could be an object's data, so it is not shown.
+    const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    const what = /^[[{]/.test(start) ? 'malformed or cut off' : `starting "${start}"`;
+    throw new ClusterError(`the answer (${status}) is not JSON: ${what}`, {
+      status,
+      where: { request: { method, path: url.pathname } },
+      cause: error,
+      hint: 'check that the kubeconfig server URL is the apiserver itself, not a web page, login portal or proxy in front of it',
+    });
   }
 }
 
