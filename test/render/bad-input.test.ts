@@ -207,7 +207,7 @@ describe('bad render', () => {
       expect(run.stderr).toContain(`error: cannot create the output folder ${out}: `);
       expect(run.stderr).toContain(`(${code})`);
       expect(run.stderr).toContain('hint: choose another output folder (--out-dir, or the out-dir input)');
-      expect(run.stderr).not.toMatch(/bug|unexpected error|    at /);
+      expect(run.stderr).not.toMatch(/bug|unexpected error|\n\s+at /);
     }
     expect(readFileSync(path.join(repo, 'out.txt'), 'utf8')).toBe('a file\n');
   });
