@@ -283,3 +283,42 @@ export function objectWhere(o: {
 }): ObjectWhere {
   return { object: { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name } };
 }
+
+/**
+ * A forge (GitHub, GitLab) refused or failed a request, or could not be reached. `where` is `{ forge, operation }`;
+ * the hint comes from the status (forgeStatusHint) unless the caller knows better.
+ */
+export class ForgeError extends KubeplanError {
+  /** HTTP status (0 when the forge was not reached). */
+  readonly status: number;
+
+  constructor(message: string, details: ErrorDetails & { status: number }) {
+    super(message, details);
+    this.status = details.status;
+  }
+}
+
+/**
+ * What to do about a forge's answer, by status. `permission` names what the operation needs (`pull-requests: write`),
+ * `token` how the token is given (`the github-token input`), `rateLimited` marks a 403 that is a rate limit.
+ */
+export function forgeStatusHint(
+  status: number,
+  options: { forge: string; permission?: string | undefined; token?: string | undefined; rateLimited?: boolean },
+): string {
+  const token = options.token ?? 'the token';
+  if (status === 0)
+    return `check the network access to ${options.forge} from this runner (its API URL, DNS, HTTPS_PROXY/NO_PROXY)`;
+  if (status === 429 || (status === 403 && options.rateLimited))
+    return `${options.forge} limits requests: wait and run again, or use a token with a higher rate limit`;
+  if (status === 401) return `${options.forge} refused ${token}: check that it is set and current`;
+  if (status === 403)
+    return `${token} may not do this${options.permission ? `: it needs ${options.permission}` : ''} (in GitHub Actions, grant it under permissions: in the workflow)`;
+  if (status === 404)
+    return `not found, or ${token} cannot see it: check the repository, branch or number, and that ${token} has access to the repository`;
+  if (status === 409) return 'it changed meanwhile (another run or person): run again';
+  if (status === 422)
+    return `${options.forge} refused the request as invalid: check the names it carries (branch, labels, reviewers)`;
+  if (status >= 500) return `${options.forge} failed: retry later`;
+  return `${options.forge} answered ${status}: check the request`;
+}

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatError, formatWhere, KubeplanError, objectWhere, type Where } from '../../src/core/errors.js';
+import {
+  ForgeError,
+  forgeStatusHint,
+  formatError,
+  formatWhere,
+  KubeplanError,
+  objectWhere,
+  type Where,
+} from '../../src/core/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,5 +89,33 @@ describe('formatError', () => {
     const text = formatError(new TypeError('x is undefined'));
     expect(text).toMatch(/^unexpected error: TypeError: x is undefined\n\s+at /);
     expect(text).toContain('this is a bug in kubeplan');
+  });
+});
+
+describe('forge errors', () => {
+  it('say where (forge and operation) and a hint that fits the status', () => {
+    const hint = (status: number, extra: { rateLimited?: boolean } = {}) =>
+      forgeStatusHint(status, {
+        forge: 'GitHub',
+        permission: 'pull-requests: write',
+        token: 'the github-token input',
+        ...extra,
+      });
+    const error = new ForgeError('403 Resource not accessible by integration', {
+      status: 403,
+      where: { forge: 'GitHub', operation: 'POST /repos/acme/deploy/pulls' },
+      hint: hint(403),
+    });
+    expect(formatError(error)).toBe(
+      'GitHub POST /repos/acme/deploy/pulls: 403 Resource not accessible by integration\n' +
+        '  hint: the github-token input may not do this: it needs pull-requests: write (in GitHub Actions, grant it under permissions: in the workflow)',
+    );
+    expect(error.status).toBe(403);
+    expect(hint(403, { rateLimited: true })).toMatch(/^GitHub limits requests/);
+    expect(hint(429)).toMatch(/^GitHub limits requests/);
+    expect(hint(401)).toBe('GitHub refused the github-token input: check that it is set and current');
+    expect(hint(404)).toMatch(/^not found, or the github-token input cannot see it/);
+    expect(hint(502)).toBe('GitHub failed: retry later');
+    expect(hint(0)).toMatch(/^check the network access to GitHub/);
   });
 });
