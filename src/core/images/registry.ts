@@ -626,6 +626,7 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers };
     throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, {
+      cause: error,
       hint: 'fix or remove the Docker config file',
     });
   }
