@@ -44,6 +44,8 @@ export interface ObjectWhere {
   object: { apiVersion?: string | undefined; kind: string; namespace?: string | undefined; name: string };
   /** The Helm hook phase the object runs in. */
   hook?: string | undefined;
+  /** The file (relative to the repository root) and line the object was rendered from; not printed, for annotations. */
+  source?: { file: string; line?: number | undefined } | undefined;
 }
 
 /** An action input (`action input fail-on`). */
@@ -274,14 +276,16 @@ export class ClusterError extends KubeplanError {
   }
 }
 
-/** The place of a Kubernetes object (a Change, a manifest's object, or its identity). */
+/** The place of a Kubernetes object (a Change, or its identity), with the file it came from when known. */
 export function objectWhere(o: {
   apiVersion?: string | undefined;
   kind: string;
   namespace?: string | undefined;
   name: string;
+  source?: { file: string; line?: number | undefined } | undefined;
 }): ObjectWhere {
-  return { object: { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name } };
+  const object = { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name };
+  return o.source ? { object, source: { file: o.source.file, line: o.source.line } } : { object };
 }
 
 /**

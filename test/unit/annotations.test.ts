@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
-import { ErrorList, formatError, KubeplanError } from '../../src/core/errors.js';
+import { ApplyError } from '../../src/core/apply/apply-error.js';
+import { ErrorList, formatError, KubeplanError, objectWhere } from '../../src/core/errors.js';
 import { renderTargets } from '../../src/core/render/render-targets.js';
 import { errorAnnotations } from '../../src/core/report/annotations.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
@@ -89,6 +90,26 @@ describe('error annotations', () => {
     const error = await rejected(() => renderTargets(config, { targets: [], tools: {}, env: process.env, cwd: repo }));
     const [annotation] = errorAnnotations(error, { workspace: repo });
     expect(annotation).toMatchObject({ file: 'raw/a.yaml', line: 5 });
+  });
+
+  it('an error about an object points at the file and line it was rendered from, given the repository root', async () => {
+    const repo = makeRepo({
+      'deploy/kubeplan.yaml': 'targets:\n  - name: raw\n    namespace: web\n    manifests: ../raw\n',
+      'raw/a.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n',
+    });
+    const config = loadConfig('kubeplan.yaml', path.join(repo, 'deploy'));
+    const [set] = await renderTargets(config, { targets: [], tools: {}, env: process.env, cwd: repo });
+    const b = set!.manifests.find((m) => m.object.metadata.name === 'b')!;
+    const error = new ApplyError('conflicts with other field managers: .data.x (owned by kubectl)', {
+      where: objectWhere({ ...b.object, ...b.object.metadata, source: b.source }),
+    });
+    expect(error.where).toBe('v1 ConfigMap web/b');
+    expect(errorAnnotations(error, { workspace: repo, repositoryRoot: config.repoRoot })).toEqual([
+      { message: formatError(error), title: 'kubeplan', file: 'raw/a.yaml', line: 6 },
+    ]);
+    // Without the repository root the source cannot be placed: no guess.
+    expect(errorAnnotations(error, { workspace: repo })).toEqual([{ message: formatError(error), title: 'kubeplan' }]);
   });
 
   it('a file outside the workspace, or an error that names no file, gets no position', async () => {
