@@ -208,8 +208,13 @@ export function formatError(error: unknown): string {
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
   if (!(error instanceof Error)) return false;
   const e = error as NodeJS.ErrnoException;
-  return typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && (e.syscall !== undefined || e.path !== undefined);
+  return (
+    typeof e.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code) && (e.syscall !== undefined || e.path !== undefined)
+  );
 }
+
+const NETWORK_HINT =
+  'check the address, DNS and network access from this runner (HTTPS_PROXY/NO_PROXY), then run again';
 
 const SYSTEM_ERRORS: Record<string, { says: string; hint: string }> = {
   ENOENT: {
@@ -234,6 +239,12 @@ const SYSTEM_ERRORS: Record<string, { says: string; hint: string }> = {
   ENAMETOOLONG: { says: 'the path is too long', hint: 'choose a shorter path' },
   EMFILE: { says: 'too many open files', hint: 'lower the concurrency, or raise the open-file limit (ulimit -n)' },
   ENFILE: { says: 'too many open files', hint: 'lower the concurrency, or raise the open-file limit (ulimit -n)' },
+  ECONNREFUSED: { says: 'the connection was refused', hint: NETWORK_HINT },
+  ECONNRESET: { says: 'the connection was reset', hint: NETWORK_HINT },
+  ETIMEDOUT: { says: 'the connection timed out', hint: NETWORK_HINT },
+  ENOTFOUND: { says: 'the host name was not found', hint: NETWORK_HINT },
+  EAI_AGAIN: { says: 'the host name could not be looked up', hint: NETWORK_HINT },
+  EPIPE: { says: 'the other side closed the connection', hint: NETWORK_HINT },
 };
 
 /**

@@ -83,6 +83,12 @@ describe('formatError', () => {
       /^cannot open .*a-file\/x: a part of the path is a file, not a folder \(ENOTDIR\)\n {2}hint: /,
     );
     expect(formatError(notDir)).not.toMatch(/bug|\n\s+at /);
+    // A socket's error has no path: the call and the code say what failed.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
+    expect(formatError(reset)).toBe(
+      'cannot read: the connection was reset (ECONNRESET)\n' +
+        '  hint: check the address, DNS and network access from this runner (HTTPS_PROXY/NO_PROXY), then run again',
+    );
   });
 
   it('anything else unexpected is still reported as a bug, with its stack', () => {
