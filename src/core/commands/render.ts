@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { withOptInsFrom } from '../config/opt-ins.js';
-import { isSystemError, systemError } from '../errors.js';
+import { isSystemError, KubeplanError, systemError } from '../errors.js';
 import type { ManifestFormat } from '../manifests/serialize.js';
 import { serializeManifestSet, serializeManifestSets } from '../manifests/serialize.js';
 import type { ManifestSet } from '../manifests/types.js';
@@ -62,7 +62,11 @@ export async function renderCommand(options: RenderCommandOptions): Promise<Rend
   const dir = path.resolve(options.cwd, options.outDir);
   const hint = 'choose another output folder (--out-dir, or the out-dir input), or check its permissions';
   await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-    throw isSystemError(error) ? systemError(error, `create the output folder ${dir}`, { hint }) : error;
+    if (!isSystemError(error)) throw error;
+    // mkdir -p fails with EEXIST only when something that is not a folder is in the way.
+    if (error.code === 'EEXIST')
+      throw new KubeplanError(`the output folder ${dir} is a file, not a folder`, { hint, cause: error });
+    throw systemError(error, `create the output folder ${dir}`, { hint });
   });
   const files: string[] = [];
   for (const set of sets) {
