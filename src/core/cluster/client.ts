@@ -330,6 +330,7 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
       }
     } catch (error) {
       throw new UsageError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, {
+        cause: error,
         hint: 'check the file is a valid kubeconfig',
       });
     }

@@ -116,9 +116,10 @@ export function parseDocument(doc: RawDocument, where: (line: number) => Where):
       const at = errorAt(doc.text, error);
       const line = doc.line + at.line;
       if (/^nesting exceeded maxDepth/.test(error.reason))
-        throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint });
+        throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint, cause: error });
       throw new RenderError(`YAML syntax error: ${at.reason ?? error.reason}`, {
         where: where(line),
+        cause: error,
         hint: at.reason ? 'close it' : 'fix the YAML at that line',
       });
     }

@@ -215,6 +215,7 @@ export function checkKustomizationTree(
     } catch (error) {
       throw new RenderError(`cannot parse ${relFile}: ${(error as Error).message.split('\n')[0]}`, {
         where: { target: target.name },
+        cause: error,
         hint: 'fix the YAML of the kustomization',
       });
     }
