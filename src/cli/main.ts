@@ -181,7 +181,7 @@ type ClusterValues = {
 };
 
 /** What diff, apply and drift take alike: which config and targets, which tools, and which cluster. */
-function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv) {
+function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv, command: string) {
   return {
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
@@ -190,7 +190,7 @@ function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv)
     context: emptyToUndefined(values.context),
     pin: { server: emptyToUndefined(values['expect-server']), caSha256: emptyToUndefined(values['expect-ca-sha256']) },
     direct: directCredentials(values, cwd, env),
-    concurrency: parseConcurrency(cliSource(values)),
+    concurrency: parseConcurrency(cliSource(values, command)),
     cwd,
     env,
   };
@@ -230,7 +230,7 @@ async function diff(
     });
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
-    ...clusterArgs(values, cwd, env),
+    ...clusterArgs(values, cwd, env, 'diff'),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -278,9 +278,9 @@ async function apply(
     throw new UsageError('--wait and --no-wait exclude each other', {
       hint: 'pass one of them (waiting is the default)',
     });
-  const request = parseApplyRequest(cliSource(values));
+  const request = parseApplyRequest(cliSource(values, 'apply'));
   const result = await (await import('../core/commands/apply.js')).applyCommand({
-    ...clusterArgs(values, cwd, env),
+    ...clusterArgs(values, cwd, env, 'apply'),
     signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: request.forceConflicts,
@@ -317,9 +317,9 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json')
     throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
-  const request = parseRollbackRequest(cliSource(values));
+  const request = parseRollbackRequest(cliSource(values, 'rollback'));
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
-    ...clusterArgs(values, cwd, env),
+    ...clusterArgs(values, cwd, env, 'rollback'),
     target: request.target,
     toRevision: request.toRevision,
     list: request.list,
@@ -352,7 +352,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     });
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
-    ...clusterArgs(values, cwd, env),
+    ...clusterArgs(values, cwd, env, 'drift'),
     output,
     exitCode: values['exit-code'] ?? false,
     color: io.isTTY === true && env.NO_COLOR === undefined,
@@ -413,14 +413,15 @@ async function ci(
   // KUBEPLAN_TARGETS: names separated by commas or new lines, as the action's targets input.
   if (values.target === undefined && env.KUBEPLAN_TARGETS) values.target = [env.KUBEPLAN_TARGETS];
   const cliValues = values as ClusterValues;
-  const flagsSource = cliSource(values);
+  const flagsSource = cliSource(values, 'ci');
   const source: RequestSource = {
-    get: flagsSource.get,
-    label: (name) => {
-      if (name === 'token') return `$${values['token-variable'] ?? 'KUBEPLAN_GITLAB_TOKEN'} (--token-variable)`;
-      if (name === 'targets') return '--target ($KUBEPLAN_TARGETS)';
-      const flag = flagsSource.label(name);
-      return `${flag} ($${variable(flag.slice(2))})`;
+    ...flagsSource,
+    where: (name) => {
+      if (name === 'token')
+        return { via: 'cli', command: 'ci', variable: String(values['token-variable'] ?? 'KUBEPLAN_GITLAB_TOKEN') };
+      if (name === 'targets') return { via: 'cli', command: 'ci', input: 'target', variable: 'KUBEPLAN_TARGETS' };
+      const flag = flagsSource.name(name).slice(2);
+      return { via: 'cli', command: 'ci', input: flag, variable: variable(flag) };
     },
   };
   const hasCluster =
@@ -430,7 +431,7 @@ async function ci(
     source,
     env,
     cwd,
-    cluster: hasCluster ? clusterArgs(cliValues, cwd, env) : undefined,
+    cluster: hasCluster ? clusterArgs(cliValues, cwd, env, 'ci') : undefined,
     write: io.stdout,
     secrets,
     version,
@@ -466,7 +467,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     throw new UsageError('--local and --dry-run cannot be combined', {
       hint: '--dry-run writes nothing; --local edits the working tree',
     });
-  const request = parseBumpRequest(cliSource(values));
+  const request = parseBumpRequest(cliSource(values, 'bump'));
   const endpoints = (values['registry-endpoint'] ?? []).map((e) => {
     const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(https?:\/\/[^/]+)\/?$/.exec(e);
     if (!m)
@@ -497,7 +498,7 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
   const repository = env.GITHUB_REPOSITORY;
   if (!token || !repository) {
     throw new UsageError('opening pull requests needs GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)', {
-      where: 'kubeplan bump',
+      where: { via: 'cli', command: 'bump' },
       hint: 'set them, or pass --local to edit the working tree or --dry-run to only print the edits',
     });
   }
@@ -550,7 +551,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message, {
-      where: `kubeplan ${command}`,
+      where: { via: 'cli', command },
       hint: `run \`kubeplan ${command} --help\` to see the options`,
     });
   }
@@ -572,7 +573,7 @@ function toolsFrom(values: {
  * Parsed flags as a request source for the parser the action uses too: names are the action's input names (targets is
  * --target, diff-mode is --mode, wait is the absence of --no-wait), messages name the flags.
  */
-function cliSource(values: Record<string, unknown>): RequestSource {
+function cliSource(values: Record<string, unknown>, command: string): RequestSource {
   const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode' };
   const flag = (name: string) => flags[name] ?? name;
   return {
@@ -583,7 +584,8 @@ function cliSource(values: Record<string, unknown>): RequestSource {
       if (typeof value === 'boolean') return String(value);
       return typeof value === 'string' ? emptyToUndefined(value) : undefined;
     },
-    label: (name) => `--${flag(name)}`,
+    where: (name) => ({ via: 'cli', command, input: flag(name) }),
+    name: (name) => `--${flag(name)}`,
   };
 }
 

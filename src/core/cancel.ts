@@ -1,4 +1,4 @@
-import { KubeplanError } from './errors.js';
+import { KubeplanError, type Where } from './errors.js';
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
@@ -15,7 +15,7 @@ export class CancelledError extends KubeplanError {
   constructor(
     readonly signalName: string,
     message: string,
-    details: { where?: string | undefined; hint?: string | undefined; progress?: string | undefined } = {},
+    details: { where?: Where | undefined; hint?: string | undefined; progress?: string | undefined } = {},
   ) {
     super(message, details);
     this.progress = details.progress;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../helpers/fixture-repo.js';
@@ -116,6 +116,18 @@ describe('bad render', () => {
     expect(err).toContain('x is required');
   });
 
+  it('a nil value in a template names the template file and line (helm 4 opens the error with file:line:column)', () => {
+    const repo = makeRepo({
+      ...CHART,
+      'charts/app/templates/nil.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nil\ndata:\n  x: {{ .Values.missing.deeper }}\n',
+      'kubeplan.yaml': 'targets:\n  - name: app\n    helm:\n      chart: charts/app\n',
+    });
+    const err = renderExpectingFailure(repo);
+    expect(err).toContain('error: target app: charts/app/templates/nil.yaml:6: helm template failed');
+    expect(err).toContain('nil pointer evaluating');
+  });
+
   it("a kustomize failure keeps kustomize's message and names the target", () => {
     const repo = makeRepo({
       'overlay/kustomization.yaml': 'resources:\n  - missing.yaml\n',
@@ -178,5 +190,27 @@ describe('bad render', () => {
     expect(run.stderr).toContain('helm not found on PATH');
     expect(run.stderr).toContain('install Helm 4');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('an --out-dir that cannot be made (a file is in the way) names the path and what to do, not a kubeplan bug', () => {
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: raw\n    manifests: raw\n',
+      'raw/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+      'out.txt': 'a file\n',
+    });
+    for (const [out, says] of [
+      [path.join(repo, 'out.txt'), `the output folder ${path.join(repo, 'out.txt')} is a file, not a folder`],
+      [
+        path.join(repo, 'out.txt', 'sub'),
+        `cannot create the output folder ${path.join(repo, 'out.txt', 'sub')}: a part of the path is a file, not a folder (ENOTDIR)`,
+      ],
+    ] as const) {
+      const run = runCli(['render', '--out-dir', out], { cwd: repo });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`error: ${says}\n`);
+      expect(run.stderr).toContain('hint: choose another output folder (--out-dir, or the out-dir input)');
+      expect(run.stderr).not.toMatch(/bug|unexpected error|\n\s+at /);
+    }
+    expect(readFileSync(path.join(repo, 'out.txt'), 'utf8')).toBe('a file\n');
   });
 });

@@ -5,19 +5,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../../src/core/cluster/client.js';
-import { ClusterError } from '../../src/core/errors.js';
+import { ClusterError, formatError } from '../../src/core/errors.js';
 
 // A throttling apiserver stand-in on 127.0.0.1: the real apiserver never returns 429 on demand.
 let server: http.Server;
 let kubeconfig: string;
 let dir: string;
 const seen: { at: number; auth: string | undefined }[] = [];
-let mode: '429-then-ok' | 'always-503' | 'forbidden' = '429-then-ok';
+let mode: '429-then-ok' | 'always-503' | 'forbidden' | 'login-page' = '429-then-ok';
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     seen.push({ at: Date.now(), auth: req.headers.authorization });
-    if (mode === 'forbidden') {
+    if (mode === 'login-page') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>\n<title>Sign in to Corp SSO</title>\n</html>\n');
+    } else if (mode === 'forbidden') {
       res.writeHead(403, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           kind: 'Status',
@@ -72,5 +74,17 @@ describe('ClusterClient', () => {
     expect(error).toMatchObject({ status: 403, reason: 'Forbidden' });
     expect((error as ClusterError).format()).toContain('grant it with a Role');
     expect(seen).toHaveLength(1);
+  });
+
+  it("a 200 that is not JSON (a proxy's login page) is a cluster error naming the request, not a kubeplan bug", async () => {
+    mode = 'login-page';
+    const client = await connect();
+    const error = await client.request('GET', '/api/v1/namespaces/team/configmaps').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClusterError);
+    expect(formatError(error)).toBe(
+      'GET /api/v1/namespaces/team/configmaps: the answer (200) is not JSON: starting "<html> <title>Sign in to Corp SSO</title> </html>"\n' +
+        '  hint: check that the kubeconfig server URL is the apiserver itself, not a web page, login portal or proxy in front of it',
+    );
+    expect((error as Error).cause).toBeInstanceOf(SyntaxError);
   });
 });

@@ -5,6 +5,7 @@ import { ownedButNotRendered } from '../../src/core/diff/managed-fields.js';
 import { parseQuantity, quantitiesEqual } from '../../src/core/diff/quantity.js';
 import { SecretMasker, secretKeyChanges } from '../../src/core/diff/secrets.js';
 import type { KubeObject } from '../../src/core/manifests/types.js';
+import { removeFields } from '../../src/core/diff/ignore.js';
 
 describe('quantities', () => {
   it('compare by value across suffixes and notations', () => {
@@ -165,5 +166,23 @@ describe('diff helpers', () => {
       { key: 'c', change: 'added' },
     ]);
     expect(new SecretMasker().fingerprint('one')).not.toBe(masker.fingerprint('one'));
+  });
+});
+
+describe('removeFields (ignore rules by field manager)', () => {
+  it('removes the elements a managedFields set names, and a key that is not JSON names none instead of failing the plan', () => {
+    const live = {
+      spec: {
+        containers: [
+          { name: 'web', image: 'a' },
+          { name: 'side', image: 'b' },
+        ],
+      },
+    };
+    expect(
+      removeFields(live, { 'f:spec': { 'f:containers': { 'k:{"name":"side"}': { '.': {} }, 'k:{bad': { '.': {} } } } }),
+    ).toBe(true);
+    expect(live.spec.containers).toEqual([{ name: 'web', image: 'a' }]);
+    expect(removeFields(live, { 'f:spec': { 'f:containers': { 'k:{bad': { '.': {} } } } })).toBe(false);
   });
 });

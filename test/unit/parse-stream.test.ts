@@ -19,9 +19,9 @@ describe('splitYamlStream', () => {
 
   it('reports YAML errors at the line in the file', () => {
     const [, second] = splitYamlStream('a: 1\n---\nb: 2\nc: [\n');
-    expect(() => parseDocument(second!, (line) => `f.yaml:${line}`)).toThrow(/YAML syntax error/);
+    expect(() => parseDocument(second!, (line) => ({ file: 'f.yaml', line }))).toThrow(/YAML syntax error/);
     try {
-      parseDocument(second!, (line) => `f.yaml:${line}`);
+      parseDocument(second!, (line) => ({ file: 'f.yaml', line }));
     } catch (error) {
       expect((error as { where: string }).where).toMatch(/^f\.yaml:[45]$/);
     }
@@ -31,7 +31,7 @@ describe('splitYamlStream', () => {
     const [doc] = splitYamlStream(
       "a: 2024-01-01\nb: yes\nmode: 0644\nq: '0644'\nnum: 1_000\nf: 1e3\no: off\nbase: &b {x: 1}\nc:\n  <<: *b\n  z: 2\n",
     );
-    expect(parseDocument(doc!, String)).toEqual({
+    expect(parseDocument(doc!, () => ({ file: 'f.yaml' }))).toEqual({
       a: '2024-01-01',
       b: true,
       mode: 420,
@@ -43,28 +43,30 @@ describe('splitYamlStream', () => {
       c: { x: 1, z: 2 },
     });
     // A key that YAML 1.1 reads as a boolean becomes "true", as kubectl makes it.
-    expect(parseDocument(splitYamlStream('y: 1\n')[0]!, String)).toEqual({ true: 1 });
+    expect(parseDocument(splitYamlStream('y: 1\n')[0]!, () => ({ file: 'f.yaml' }))).toEqual({ true: 1 });
   });
 });
 
 describe('toObjects', () => {
   const src = { file: 'f.yaml', line: 1 };
   it('skips empty documents and flattens any *List', () => {
-    expect(toObjects(null, src, 'f')).toEqual([]);
+    expect(toObjects(null, src, { file: 'f' })).toEqual([]);
     const list = {
       apiVersion: 'v1',
       kind: 'ConfigMapList',
       items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }],
     };
-    expect(toObjects(list, src, 'f')).toHaveLength(1);
+    expect(toObjects(list, src, { file: 'f' })).toHaveLength(1);
   });
 
   it('rejects documents that are not objects, naming what is missing', () => {
-    expect(() => toObjects('just text', src, 'f.yaml:3')).toThrow(/the text "just text", not a Kubernetes object/);
-    expect(() => toObjects({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'x-' } }, src, 'f')).toThrow(
-      /generateName is not supported/,
+    expect(() => toObjects('just text', src, { file: 'f.yaml', line: 3 })).toThrow(
+      /the text "just text", not a Kubernetes object/,
     );
-    expect(() => toObjects([1, 2], src, 'f')).toThrow(/a list, not a Kubernetes object/);
+    expect(() =>
+      toObjects({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'x-' } }, src, { file: 'f' }),
+    ).toThrow(/generateName is not supported/);
+    expect(() => toObjects([1, 2], src, { file: 'f' })).toThrow(/a list, not a Kubernetes object/);
   });
 });
 
@@ -72,7 +74,7 @@ describe('a YAML error at the end of a document points at the unclosed construct
   const whereOf = (text: string): string => {
     const [doc] = splitYamlStream(text);
     try {
-      parseDocument(doc!, (line) => `f.yaml:${line}`);
+      parseDocument(doc!, (line) => ({ file: 'f.yaml', line }));
     } catch (error) {
       return `${(error as { where: string }).where}: ${(error as Error).message}`;
     }

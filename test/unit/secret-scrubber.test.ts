@@ -54,7 +54,10 @@ describe('SecretScrubber', () => {
       hint: 'value tok-live-123 is bad',
       causes: [{ field: 'data.token', message: 'got tok-live-123' }],
     });
-    const wrapped = new ApplyError('apply failed: 80613579', { where: 'v1 Secret ns/s', cause: cluster });
+    const wrapped = new ApplyError('apply failed: 80613579', {
+      where: { object: { apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 's' } },
+      cause: cluster,
+    });
     const list = scrubber.scrubError(new ErrorList([wrapped]));
     expect(list.format()).toBe('v1 Secret ns/s: apply failed: (redacted)');
     expect(cluster.message).toBe('denied (redacted)');

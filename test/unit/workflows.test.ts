@@ -25,9 +25,10 @@ import { helmBin, kubectlBin } from '../helpers/tools.js';
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-workflows-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const source = (values: Record<string, string>, via = 'input'): RequestSource => ({
+const source = (values: Record<string, string>, via = 'test'): RequestSource => ({
   get: (name) => (values[name] === '' ? undefined : values[name]),
-  label: (name) => `${via} ${name}`,
+  where: (name) => ({ via: 'cli', command: via, input: name }),
+  name: (name) => `--${name}`,
 });
 
 function gitRepo(files: Record<string, string>) {
@@ -76,7 +77,7 @@ function workflowRun(
         : undefined,
       inputs: 'a kubeconfig',
     },
-    label: (name) => `input ${name}`,
+    where: (name) => ({ input: name, via: 'action' }),
   };
 }
 
@@ -102,11 +103,12 @@ describe('one request parser for the action and the CLI', () => {
       failOn: 'never',
     });
     try {
-      parsePlanRequest(source({ 'fail-on': 'everything' }, 'action input'));
+      parsePlanRequest(source({ 'fail-on': 'everything' }, 'ci'));
       expect.unreachable();
     } catch (error) {
       expect((error as Error).message).toBe('must be never, changes, destroy or replace, not "everything"');
-      expect((error as { where?: unknown }).where).toBe('action input fail-on');
+      expect((error as { where?: unknown }).where).toBe('kubeplan ci --fail-on');
+      expect((error as { location?: unknown }).location).toEqual({ via: 'cli', command: 'ci', input: 'fail-on' });
     }
   });
 });

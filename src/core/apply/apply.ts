@@ -15,7 +15,7 @@ import { resourcePath, ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
 import type { Change, TargetPlan } from '../diff/types.js';
 import { sleepUnlessCancelled, throwIfCancelled } from '../cancel.js';
-import { ClusterError } from '../errors.js';
+import { ClusterError, objectWhere } from '../errors.js';
 import { ApplyError } from './apply-error.js';
 import { canBeUnhealthy, waitHealthy } from './health.js';
 import { deleteAndWait, runHooks } from './hooks.js';
@@ -231,7 +231,7 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
     throw new ApplyError(
       `${errors.length} object${errors.length === 1 ? '' : 's'} could not be planned, so nothing of this target was written: ${errors.map((e) => `${objectName(e)}: ${e.error?.message}`).join('; ')}`,
       {
-        where: `target ${plan.target}`,
+        where: { target: plan.target },
         // One error: its own hint says what to do (a missing namespace, a forbidden right); several: the plan lists them.
         hint:
           errors.length === 1 && errors[0]!.error?.hint
@@ -249,7 +249,7 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
     throw new ApplyError(
       `${c.apiVersion} ${objectName(c)} changes ${c.replaceFields?.join(', ')}, which cannot change in place; nothing of this target was written`,
       {
-        where: `target ${plan.target}`,
+        where: { target: plan.target },
         hint: never.has(c.kind)
           ? `revert the field: a ${c.kind} is never recreated automatically (its data or dependants would be lost)`
           : `revert the field, or allow it with \`apply: {recreate: [${c.kind}]}\` on the target in kubeplan.yaml`,
@@ -262,7 +262,7 @@ function refuseUnsafe(plan: TargetPlan, options: ApplyOptions): void {
     throw new ApplyError(
       `the target renders no objects, and applying it would delete all ${deletes} objects it applied before; nothing of this target was written`,
       {
-        where: `target ${plan.target}`,
+        where: { target: plan.target },
         hint: 'check the render (a wrong path or values file?), or pass --allow-empty if the target really is meant to be empty',
       },
     );
@@ -289,14 +289,14 @@ async function refuseForeignInventory(client: ClusterClient, plan: TargetPlan): 
     throw new ApplyError(
       `the inventory ConfigMap ${parent.namespace}/${parent.name} is an ApplySet managed by "${tooling}", not kubeplan; nothing of this target was written`,
       {
-        where: `target ${plan.target}`,
+        where: { target: plan.target },
         hint: `rename the target, or move the objects to kubeplan by deleting that ConfigMap after checking what ${tooling.split('/')[0]} manages`,
       },
     );
   }
   // The plan said so already, unless another repository applied in between.
   const foreign = foreignRepository(existing, plan.repository, plan.target);
-  if (foreign) throw new ApplyError(foreign.message, { where: `target ${plan.target}`, hint: foreign.hint });
+  if (foreign) throw new ApplyError(foreign.message, { where: { target: plan.target }, hint: foreign.hint });
   return existing;
 }
 
@@ -322,7 +322,7 @@ async function refuseOlderCommit(
     throw new ApplyError(
       `commit ${options.commit.sha.slice(0, 12)} is older than ${recorded.slice(0, 12)}, which is already applied; nothing of this target was written`,
       {
-        where: `target ${plan.target}`,
+        where: { target: plan.target },
         hint: 'a newer pipeline already ran: re-run the newest one instead (this guard keeps out-of-order merges from rolling back)',
       },
     );
@@ -346,7 +346,7 @@ async function applyChanges(
       const info = c.resource ?? resources?.lookup(c.object!);
       if (!info)
         throw new ApplyError(`the cluster has no kind ${c.kind} in ${c.apiVersion}`, {
-          where: `${c.apiVersion} ${objectName(c)}`,
+          where: objectWhere(c),
           hint: 'install its CRD first',
         });
       try {
@@ -358,12 +358,13 @@ async function applyChanges(
             .map((x) => `${x.field ?? ''} (${(x.message ?? '').replace(/^conflict with /, 'owned by ')})`)
             .join('; ');
           throw new ApplyError(`conflicts with other field managers: ${fields || error.message}`, {
-            where: `${c.apiVersion} ${objectName(c)}`,
+            where: objectWhere(c),
+            cause: error,
             hint: 'let kubeplan take the fields over with --force-conflicts, or stop the other manager from setting them',
           });
         }
         if (error instanceof ClusterError)
-          throw new ApplyError(error.message, { where: `${c.apiVersion} ${objectName(c)}`, hint: error.hint });
+          throw new ApplyError(error.message, { where: objectWhere(c), hint: error.hint, cause: error });
         throw error;
       }
       if (c.action === 'create') result.created++;
@@ -399,7 +400,7 @@ async function waitEstablished(
         throw new ApplyError(
           `CustomResourceDefinition ${name} was not Established after ${timeoutSeconds}s${established?.message ? `: ${established.message}` : ''}`,
           {
-            where: `apiextensions.k8s.io/v1 CustomResourceDefinition ${name}`,
+            where: { object: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name } },
             hint: 'check the CRD with kubectl describe crd',
           },
         );
@@ -476,8 +477,9 @@ async function deleteObject(client: ClusterClient, c: Change): Promise<void> {
     if (error instanceof ClusterError && error.status === 404) return; // already gone
     if (error instanceof ClusterError)
       throw new ApplyError(`cannot prune: ${error.message}`, {
-        where: `${c.apiVersion} ${objectName(c)}`,
+        where: objectWhere(c),
         hint: error.hint,
+        cause: error,
       });
     throw error;
   }

@@ -2,7 +2,7 @@ import { sleepUnlessCancelled } from '../cancel.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath } from '../cluster/discovery.js';
 import type { Change } from '../diff/types.js';
-import { ClusterError } from '../errors.js';
+import { ClusterError, objectWhere } from '../errors.js';
 import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 import { ApplyError } from './apply-error.js';
@@ -140,8 +140,9 @@ export async function waitHealthy(client: ClusterClient, changes: Change[], opti
         } catch (error) {
           if (error instanceof ClusterError)
             throw new ApplyError(`cannot read it back to check its health: ${error.message}`, {
-              where: `${c.apiVersion} ${objectName(c)}`,
+              where: objectWhere(c),
               hint: error.hint,
+              cause: error,
             });
           throw error;
         }
@@ -149,13 +150,13 @@ export async function waitHealthy(client: ClusterClient, changes: Change[], opti
         const health = assessHealth(live);
         if (health.state === 'failed')
           throw new ApplyError(`is unhealthy: ${health.reason}`, {
-            where: `${c.apiVersion} ${objectName(c)}`,
+            where: objectWhere(c),
             hint: 'see its events (kubectl describe) and fix the manifest; the rest of the apply stopped here',
           });
         if (health.state === 'pending') {
           if (Date.now() - started > deadline) {
             throw new ApplyError(`was not healthy after ${Math.round(deadline / 1000)}s: ${health.reason}`, {
-              where: `${c.apiVersion} ${objectName(c)}`,
+              where: objectWhere(c),
               hint: 'check its pods and events; raise --timeout (or progressDeadlineSeconds) if it is just slow',
             });
           }

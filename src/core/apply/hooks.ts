@@ -4,9 +4,8 @@ import type { ClusterClient } from '../cluster/client.js';
 import { resourcePath, type ResourceMap } from '../cluster/discovery.js';
 import { serverSideApply } from '../cluster/objects.js';
 import type { Change, PlannedHook } from '../diff/types.js';
-import { ClusterError } from '../errors.js';
+import { ClusterError, formatWhere, objectWhere, type Where } from '../errors.js';
 import type { KubeObject } from '../manifests/types.js';
-import { objectName } from '../report/common.js';
 import { ApplyError } from './apply-error.js';
 import { waitHealthy } from './health.js';
 
@@ -44,7 +43,8 @@ export async function runHooks(
       object: h.object,
       ...(resource ? { resource } : {}),
     };
-    const where = `${phase} hook ${h.object.apiVersion} ${objectName(change)}`;
+    const where: Where = { ...objectWhere(change), hook: phase };
+    const shown = formatWhere(where);
     if (!resource)
       throw new ApplyError(`the cluster has no kind ${h.object.kind} in ${h.object.apiVersion}`, {
         where,
@@ -55,19 +55,19 @@ export async function runHooks(
     if (policies.includes('before-hook-creation')) await deleteAndWait(client, change);
     try {
       await serverSideApply(client, resource, h.object, { dryRun: false, force: true });
-      options.onProgress?.(`running ${where}`);
+      options.onProgress?.(`running ${shown}`);
       await waitHealthy(client, [change], {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         ...(options.onProgress
-          ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${where}: ${p[0]!.reason}`) }
+          ? { onProgress: (p) => options.onProgress!(`waiting ${p[0]!.seconds}s for ${shown}: ${p[0]!.reason}`) }
           : {}),
       });
     } catch (error) {
       if (policies.includes('hook-failed')) await deleteAndWait(client, change).catch(() => undefined);
       // `where` names the hook once: the message says only what happened to it.
       if (error instanceof ApplyError || error instanceof ClusterError)
-        throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
+        throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint, cause: error });
       throw error;
     }
     if (policies.includes('hook-succeeded')) await deleteAndWait(client, change);
@@ -77,13 +77,14 @@ export async function runHooks(
 }
 
 /** The plan checked this too; the cluster may have changed since. Nothing but this target's own hook is replaced. */
-async function refuseForeignObject(client: ClusterClient, c: Change, id: string, where: string): Promise<void> {
+async function refuseForeignObject(client: ClusterClient, c: Change, id: string, where: Where): Promise<void> {
   let live: KubeObject;
   try {
     live = (await client.request<KubeObject>('GET', resourcePath(c.resource!, c.namespace, c.name))).body;
   } catch (error) {
     if (error instanceof ClusterError && error.status === 404) return;
-    if (error instanceof ClusterError) throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint });
+    if (error instanceof ClusterError)
+      throw new ApplyError(`failed: ${error.message}`, { where, hint: error.hint, cause: error });
     throw error;
   }
   if (isHookOf(live, id)) return;
@@ -110,7 +111,7 @@ export async function deleteAndWait(client: ClusterClient, c: Change): Promise<v
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new ApplyError('was not deleted within 60s (a finalizer?)', {
-    where: `${c.apiVersion} ${objectName(c)}`,
+    where: objectWhere(c),
     hint: 'check its finalizers',
   });
 }

@@ -81,7 +81,7 @@ export async function preflightAccess(
   throw new ApplyError(
     `the credentials${user ? ` (${user})` : ''} lack ${missing.length} right${missing.length === 1 ? '' : 's'} this apply needs, so nothing of this target was written:\n${lines.map((l) => `    - ${l}`).join('\n')}\n  this grants exactly them:\n${indent(access.grant)}`,
     {
-      where: `target ${plan.target}`,
+      where: { target: plan.target },
       hint: 'have a cluster admin apply the YAML above (or grant the rights another way), then run again',
     },
   );

@@ -87,7 +87,8 @@ export class RevisionStore {
       throw new KubeplanError(
         `revision ${revision.number} of target ${this.target} cannot be read: ${(error as Error).message}`,
         {
-          where: `Secret ${this.parent.namespace}/${revision.secretName}`,
+          where: { object: { kind: 'Secret', namespace: this.parent.namespace, name: revision.secretName } },
+          cause: error,
           hint: 'roll back to another revision (--to-revision), or delete this Secret if it was edited by hand',
         },
       );

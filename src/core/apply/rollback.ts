@@ -75,7 +75,7 @@ export async function rollbackTarget(
           ? `target ${target} has no stored revision to roll back to`
           : `target ${target} has no revision before the current one`,
       {
-        where: `target ${target}`,
+        where: { target },
         hint: `stored revisions: ${known} (kubeplan rollback --target ${target} --list); revisions are kept only with apply: {rollback: true}`,
       },
     );
@@ -146,7 +146,8 @@ export function rolledBackError(error: KubeplanError, outcome: RollbackOutcome, 
     ...(undone.length ? ['  could not be undone:', ...undone.map((u) => `    - ${u}`)] : []),
   ];
   return new ApplyError(lines.join('\n'), {
-    where: error.where,
+    where: error.location,
+    cause: error,
     hint: `fix the cause and apply again; the cluster is back at revision ${outcome.to.number}${error.hint ? ` (${error.hint})` : ''}`,
   });
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { throwIfCancelled } from '../cancel.js';
-import { ClusterError, UsageError } from '../errors.js';
+import { ClusterError, UsageError, type Where } from '../errors.js';
 import { APISERVER_POLICY, delayFor, mayRetry, retriesStatus, sleep } from '../http/retry-policy.js';
 import { Limiter } from './limiter.js';
 
@@ -140,7 +140,8 @@ export class ClusterClient {
     } catch (error) {
       throw new ClusterError(`cannot authenticate to ${this.server}: ${(error as Error).message}`, {
         status: 0,
-        where: `context ${this.contextName}`,
+        where: { context: this.contextName },
+        cause: error,
         hint: 'check the kubeconfig user (token, client certificate or exec plugin)',
       });
     }
@@ -170,7 +171,7 @@ export class ClusterClient {
       body = JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
       const bytes = Buffer.byteLength(body);
-      if (bytes > MAX_REQUEST_BYTES) throw tooLarge(bytes, `${method} ${url.pathname}`);
+      if (bytes > MAX_REQUEST_BYTES) throw tooLarge(bytes, { request: { method, path: url.pathname } });
     }
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++;
@@ -201,11 +202,12 @@ export class ClusterClient {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
           status: 0,
-          where: `context ${this.contextName}`,
+          where: { context: this.contextName },
+          cause: error,
           hint: 'check that the cluster is running and the kubeconfig server URL and certificate are right',
         });
       }
-      if (status >= 200 && status < 300) return { status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+      if (status >= 200 && status < 300) return { status, body: parseAnswer<T>(text, status, method, url) };
       if (
         (retriesStatus(APISERVER_POLICY, status) || (status === 409 && isOptimisticConflict(text))) &&
         mayRetry(APISERVER_POLICY, attempt, 'status')
@@ -241,7 +243,7 @@ function checkPin(
     throw new UsageError(
       `the kubeconfig points at ${cluster.server}, not the pinned cluster ${pin.server}; nothing was sent`,
       {
-        where: `context ${context}`,
+        where: { context },
         hint: 'check which kubeconfig or secret this job uses, or update the pinned server',
       },
     );
@@ -258,7 +260,7 @@ function checkPin(
       throw new UsageError(
         `the cluster CA ${actual ? `has sha256 ${actual}` : 'is missing from the kubeconfig'}, not the pinned ${wanted}; nothing was sent`,
         {
-          where: `context ${context}`,
+          where: { context },
           hint: 'a different cluster (or a man in the middle) answers at this address: check the kubeconfig before trusting it',
         },
       );
@@ -327,6 +329,7 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
       }
     } catch (error) {
       throw new UsageError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, {
+        cause: error,
         hint: 'check the file is a valid kubeconfig',
       });
     }
@@ -347,11 +350,32 @@ function isOptimisticConflict(text: string): boolean {
   }
 }
 
+/**
+ * A 2xx answer's JSON. Anything else (an HTML login page of a proxy, a body cut off) is the server's fault, said as
+ * such: an answer to a watch or a table is never asked for, so every answer kubeplan reads is one JSON document.
+ */
+function parseAnswer<T>(text: string, status: number, method: string, url: URL): T {
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    // The start of a page says what answered; the start of broken JSON could be an object's data, so it is not shown.
+    const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    const what = /^[[{]/.test(start) ? 'malformed or cut off' : `starting "${start}"`;
+    throw new ClusterError(`the answer (${status}) is not JSON: ${what}`, {
+      status,
+      where: { request: { method, path: url.pathname } },
+      cause: error,
+      hint: 'check that the kubeconfig server URL is the apiserver itself, not a web page, login portal or proxy in front of it',
+    });
+  }
+}
+
 /** A token given without a kubeconfig was refused: with OIDC the cause is in the cluster's trust setup. */
 function refusedCredentials(server: string, source: string): ClusterError {
   return new ClusterError(`${server} refused ${source} (401 Unauthorized)`, {
     status: 401,
-    where: server,
+    where: { server },
     hint: source.includes('OIDC')
       ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref"
       : 'check that the token is current and that the apiserver trusts its issuer',
@@ -391,13 +415,13 @@ function statusError(status: number, text: string, method: string, url: URL): Cl
     status,
     reason,
     causes,
-    where: `${method} ${url.pathname}`,
+    where: { request: { method, path: url.pathname } },
     hint: namespace ? missingNamespaceHint(namespace) : hintFor(status),
   });
 }
 
 /** An object too large for one apiserver request (checked before sending; 413 is the apiserver's answer). */
-export function tooLarge(bytes: number, where: string): ClusterError {
+export function tooLarge(bytes: number, where?: Where): ClusterError {
   return new ClusterError(
     `the object is ${(bytes / 1024 / 1024).toFixed(1)} MiB as JSON, more than the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB the apiserver accepts in one request`,
     {

@@ -174,13 +174,14 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
               ? rolledBackError(error, outcome, partial)
               : new ApplyError(
                   `${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`,
-                  { where: error.where, hint: error.hint },
+                  { where: error.location, hint: error.hint, cause: error },
                 );
           } catch (rollbackError) {
             failure = new ApplyError(
               `${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`,
               {
-                where: error.where,
+                where: error.location,
+                cause: rollbackError,
                 hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
               },
             );
@@ -236,7 +237,7 @@ function cancelledDuring(
     '  the inventory records a commit only once its apply has finished: it still names the last finished one until this apply is run again',
   ];
   return new CancelledError(error.signalName, lines.join('\n'), {
-    where: `target ${target.target}`,
+    where: { target: target.target },
     hint: 'run the apply again (re-run the workflow) to finish it',
     progress: `${written} of ${count(writes, 'object')} written${prunes ? `, ${partial.pruned} of ${count(prunes, 'prune')}` : ''}`,
   });

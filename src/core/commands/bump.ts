@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { EXIT_ERROR } from '../errors.js';
+import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
 import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
 import { dockerConfig, RegistryClient } from '../images/registry.js';
 import {
@@ -59,7 +59,16 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
   let pullRequests: PullRequestOutcome[] = [];
   if (options.mode === 'local') {
     for (const e of edits) {
-      writeFileSync(path.join(config.repoRoot, e.file), e.after);
+      const file = path.join(config.repoRoot, e.file);
+      try {
+        writeFileSync(file, e.after);
+      } catch (error) {
+        if (!isSystemError(error)) throw error;
+        throw systemError(error, `write the bumped ${e.file}`, {
+          where: { file: e.file, path: file },
+          hint: `check the file's permissions${written.length ? `; already written: ${written.join(', ')}` : ''}`,
+        });
+      }
       written.push(e.file);
     }
   } else if (options.mode === 'pull-requests') {

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { withOptInsFrom } from '../config/opt-ins.js';
+import { isSystemError, KubeplanError, systemError } from '../errors.js';
 import type { ManifestFormat } from '../manifests/serialize.js';
 import { serializeManifestSet, serializeManifestSets } from '../manifests/serialize.js';
 import type { ManifestSet } from '../manifests/types.js';
@@ -59,11 +60,22 @@ export async function renderCommand(options: RenderCommandOptions): Promise<Rend
     return { sets, files: [], stdout: out.text, redacted: out.redacted, notices };
   }
   const dir = path.resolve(options.cwd, options.outDir);
-  await mkdir(dir, { recursive: true });
+  const hint = 'choose another output folder (--out-dir, or the out-dir input), or check its permissions';
+  await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+    if (!isSystemError(error)) throw error;
+    // mkdir -p fails with EEXIST only when something that is not a folder is in the way.
+    if (error.code === 'EEXIST')
+      throw new KubeplanError(`the output folder ${dir} is a file, not a folder`, { hint, cause: error });
+    throw systemError(error, `create the output folder ${dir}`, { hint });
+  });
   const files: string[] = [];
   for (const set of sets) {
     const file = path.join(dir, `${set.target}.${options.format}`);
-    await writeFile(file, serializeManifestSet(set, { format: options.format, redactSecrets: false }).text);
+    await writeFile(file, serializeManifestSet(set, { format: options.format, redactSecrets: false }).text).catch(
+      (error: unknown) => {
+        throw isSystemError(error) ? systemError(error, `write ${file}`, { hint }) : error;
+      },
+    );
     files.push(file);
   }
   return { sets, files, stdout: undefined, redacted: 0, notices };

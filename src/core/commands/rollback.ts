@@ -31,7 +31,7 @@ export async function rollbackCommand(
   const target = config.targets.find((t) => t.name === options.target);
   if (!target) {
     throw new UsageError(`no target "${options.target}" in ${config.file}`, {
-      where: 'kubeplan rollback --target',
+      where: { via: 'cli', command: 'rollback', input: 'target' },
       hint: `targets: ${config.targets.map((t) => t.name).join(', ')}`,
     });
   }

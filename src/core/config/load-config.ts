@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError, ErrorList } from '../errors.js';
+import { ConfigError, ErrorList, formatWhere, type FileWhere } from '../errors.js';
 import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
 import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../manifests/input-limits.js';
 import { parseImageRef } from '../images/registry.js';
@@ -78,7 +78,8 @@ export function loadConfig(configPath: string, cwd: string = process.cwd()): Con
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`, {
-      where: shown,
+      where: { file: shown, path: file },
+      cause: error,
       hint:
         code === 'ENOENT'
           ? 'create kubeplan.yaml at the repository root (see the README) or pass --config PATH'
@@ -88,7 +89,7 @@ export function loadConfig(configPath: string, cwd: string = process.cwd()): Con
   const decoded = decodeUtf8(bytes);
   if ('invalid' in decoded) {
     throw new ConfigError('the config file is not valid UTF-8', {
-      where: `${shown}:${decoded.invalid.line}:${decoded.invalid.column}`,
+      where: { file: shown, line: decoded.invalid.line, column: decoded.invalid.column, path: file },
       hint: UTF8_HINT,
     });
   }
@@ -105,7 +106,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       doc.errors.map(
         (e) =>
           new ConfigError(`YAML syntax error: ${firstLine(e.message)}`, {
-            where: `${shown}:${lineOf(e.pos[0])}`,
+            where: { file: shown, line: lineOf(e.pos[0]), path: file },
             hint: 'fix the YAML syntax (indentation, quotes, colons) at that line',
           }),
       ),
@@ -114,14 +115,14 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
   const limited = limitedYamlValue(doc);
   if ('problem' in limited)
     throw new ConfigError(limited.problem.message, {
-      where: `${shown}:${lineOf(limited.offset)}`,
+      where: { file: shown, line: lineOf(limited.offset), path: file },
       hint: limited.problem.hint,
     });
   const raw = limited.value;
-  const locate = new Locator(doc, lineOf, shown);
+  const locate = new Locator(doc, lineOf, shown, file);
   if (raw === null || raw === undefined) {
     throw new ConfigError('the config file is empty', {
-      where: `${shown}:1`,
+      where: { file: shown, line: 1, path: file },
       hint: 'add a `targets:` list (see the README)',
     });
   }
@@ -138,7 +139,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     if (firstIndex !== undefined) {
       errors.push(
         new ConfigError(
-          `duplicate target name "${t.name}" (first defined at ${locate.where(['targets', firstIndex])})`,
+          `duplicate target name "${t.name}" (first defined at ${formatWhere(locate.where(['targets', firstIndex]))})`,
           {
             where: locate.where(['targets', i, 'name']),
             hint: 'give every target a unique name',
@@ -215,7 +216,7 @@ function readImages(config: RawConfig, locate: Locator, errors: ConfigError[], b
     if (first !== undefined) {
       errors.push(
         new ConfigError(
-          `image "${image.name}" is listed twice${image.files ? ' with the same files' : ' without files'} (first at ${locate.where(['images', first])})`,
+          `image "${image.name}" is listed twice${image.files ? ' with the same files' : ' without files'} (first at ${formatWhere(locate.where(['images', first]))})`,
           { where, hint: image.files ? 'merge the two entries' : 'merge the two entries, or give one of them files' },
         ),
       );
@@ -321,7 +322,7 @@ function resolveSource(t: RawTarget, paths: PathResolver, locate: Locator, i: nu
 function resolveChart(
   h: RawHelm,
   paths: PathResolver,
-  at: (...rest: (string | number)[]) => string,
+  at: (...rest: (string | number)[]) => FileWhere,
   targetLabel: string,
 ): ChartRef | undefined {
   if (h.chart.startsWith('oci://')) {
@@ -468,6 +469,8 @@ class Locator {
     private readonly doc: Document,
     private readonly lineOf: (offset: number | undefined) => number,
     readonly shown: string,
+    /** Absolute path of the config file. */
+    readonly file: string,
   ) {}
 
   line(pathSegments: (string | number)[]): number {
@@ -493,8 +496,12 @@ class Locator {
     return isScalar(key) && key.range ? this.lineOf(key.range[0]) : undefined;
   }
 
-  where(pathSegments: (string | number)[]): string {
-    return `${this.shown}:${this.line(pathSegments)}`;
+  where(pathSegments: (string | number)[]): FileWhere {
+    return this.at(this.line(pathSegments));
+  }
+
+  at(line: number): FileWhere {
+    return { file: this.shown, line, path: this.file };
   }
 }
 
@@ -537,7 +544,7 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const guess = closest(key, allowed);
       return new ConfigError(`${context}unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
-        where: `${locate.shown}:${locate.keyLine([...segments, key]) ?? locate.line(segments)}`,
+        where: locate.at(locate.keyLine([...segments, key]) ?? locate.line(segments)),
         hint: `allowed here: ${allowed.join(', ')}`,
       });
     }

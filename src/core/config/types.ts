@@ -1,5 +1,6 @@
 /** The validated, resolved form of kubeplan.yaml that the rest of the core consumes. */
 import type { ImageRules } from '../images/policy.js';
+import type { FileWhere } from '../errors.js';
 
 /** A path from kubeplan.yaml, resolved and checked to stay inside the repository. */
 export interface RepoPath {
@@ -75,7 +76,7 @@ export interface Target {
   apply: ApplyPolicy;
   policy: TargetPolicy;
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
-  where: string;
+  where: FileWhere;
 }
 
 export interface KustomizePolicy {
@@ -101,7 +102,8 @@ export interface ImageConfig {
   pin: boolean;
   group: string | undefined;
   skip: boolean;
-  where: string;
+  /** `kubeplan.yaml:LINE` of the image's entry. */
+  where: FileWhere;
 }
 
 /** kubeplan.yaml `registries[]`. */

@@ -88,7 +88,13 @@ export function removeFields(node: unknown, fields: FieldsV1): boolean {
         removed = true;
       } else removed = removeFields(record[body], child) || removed;
     } else if ((key.startsWith('k:') || key.startsWith('v:')) && Array.isArray(node)) {
-      const match = JSON.parse(body) as unknown;
+      // A key the server wrote, read as data: one that is not JSON names no element (never a crash of the plan).
+      let match: unknown;
+      try {
+        match = JSON.parse(body);
+      } catch {
+        continue;
+      }
       const index = node.findIndex((el) =>
         key.startsWith('v:')
           ? isDeepStrictEqual(el, match)

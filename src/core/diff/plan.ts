@@ -544,7 +544,7 @@ async function planObject(r: Resolved, ctx: ObjectContext): Promise<Change> {
   // Sent as JSON by dry-run and apply: a body the apiserver cannot take is an error of this object, found before any request.
   const bytes = Buffer.byteLength(JSON.stringify(r.object));
   if (bytes > MAX_REQUEST_BYTES)
-    return { ...base, action: 'error', error: toObjectError(tooLarge(bytes, '')), via: 'intent' };
+    return { ...base, action: 'error', error: toObjectError(tooLarge(bytes)), via: 'intent' };
   const liveObject = r.info ? ctx.live.objects.get(objectIdentity(r.object)) : undefined;
   const listError = r.info ? ctx.live.errors.get(listKey(r.info, r.object.metadata.namespace)) : undefined;
   if (listError) return { ...base, action: 'error', error: listError, via: 'intent' };

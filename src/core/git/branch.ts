@@ -65,7 +65,7 @@ export class BranchWriter {
       throw new KubeplanError(
         `git ${what} failed: ${redactUrl(String(r.stderr).trim().split('\n').slice(-3).join(' '))}`,
         {
-          where: this.repoRoot,
+          where: { directory: this.repoRoot },
           hint: 'check that the working directory is a clone of the config repository and the token may push branches',
         },
       );
@@ -96,7 +96,7 @@ export class BranchWriter {
         throw new KubeplanError(
           `${f.file} differs from the committed file (uncommitted changes?), so a bump branch made from ${base.slice(0, 12)} would not hold what was planned`,
           {
-            where: f.file,
+            where: { file: f.file, path: path.join(this.repoRoot, f.file) },
             hint: 'commit or stash the changes first, or use --local to edit the working tree',
           },
         );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { Config, ImageConfig } from '../config/types.js';
-import { KubeplanError } from '../errors.js';
+import { formatWhere, KubeplanError } from '../errors.js';
 import { applySplices, splicesFor } from './edit.js';
 import { chooseTag, DEFAULT_POLICY, newestTag, type Candidate, type ImageRules } from './policy.js';
 import { findReferences, type ImageReference, type ReferenceKind } from './references.js';
@@ -92,7 +92,7 @@ export async function planBumps(config: Config, request: BumpRequest, registry: 
       throw new KubeplanError(
         `no reference to ${missing.join(', ')} in the files of ${path.relative(process.cwd(), config.file) || config.file}'s targets`,
         {
-          where: missing.join(', '),
+          where: { image: missing.join(', ') },
           hint: `check the image name (the repository finds: ${[...new Set(scan.references.map((r) => r.name))].sort().join(', ') || 'no images'})`,
         },
       );
@@ -159,7 +159,7 @@ async function planImage(
     bump.requests = registry.requestsFor(ref);
     return bump;
   };
-  if (configured?.skip) return finish('skipped', `skip: true in kubeplan.yaml (${configured.where})`);
+  if (configured?.skip) return finish('skipped', `skip: true in kubeplan.yaml (${formatWhere(configured.where)})`);
   if (from === undefined)
     return finish(
       'skipped',
@@ -174,12 +174,12 @@ async function planImage(
       digest = await registry.digestOf(ref, dispatch.tag);
       if (!digest)
         throw new KubeplanError(`tag ${dispatch.tag} does not exist`, {
-          where: key,
+          where: { image: key },
           hint: 'push the image before announcing it, or check the tag',
         });
       if (dispatch.digest && dispatch.digest !== digest) {
         throw new KubeplanError(`tag ${dispatch.tag} points at ${digest}, not the announced ${dispatch.digest}`, {
-          where: key,
+          where: { image: key },
           hint: 'the tag moved since it was announced; announce the digest it has now, or push again',
         });
       }
@@ -203,7 +203,7 @@ async function planImage(
         digest = await registry.digestOf(ref, target);
         if (!digest)
           throw new KubeplanError(`tag ${target} was listed but its manifest is gone`, {
-            where: key,
+            where: { image: key },
             hint: 'retry; the tag was deleted while kubeplan ran',
           });
       }

@@ -91,14 +91,14 @@ function scalarText(value: string, slot: Slot, text: string): string {
  * which the splice guarantees for the bytes and this check guarantees for the meaning).
  */
 export function applySplices(file: string, text: string, splices: Splice[]): string {
-  const ordered = dedupeSplices(splices).sort((a, b) => b.start - a.start);
+  const ordered = dedupeSplices(file, splices).sort((a, b) => b.start - a.start);
   let out = text;
   for (const s of ordered) out = out.slice(0, s.start) + s.text + out.slice(s.end);
   const afterDocs = parseAllDocuments(out);
   const broken = afterDocs.find((d) => d.errors.length > 0);
   if (broken)
     throw new EditError(`the edit would break the YAML: ${broken.errors[0]!.message.split('\n')[0]}`, {
-      where: file,
+      where: { file },
       hint: 'report this as a kubeplan bug with the file attached; nothing was written',
     });
   // Aliases were checked when the file was read (input-limits); an edit changes scalars only, never the structure.
@@ -122,21 +122,21 @@ export function applySplices(file: string, text: string, splices: Splice[]): str
     ) as unknown;
   if (!isDeepStrictEqual(normalize(after), normalize(expected))) {
     throw new EditError('the edit would change more than the image version (an anchor or alias shares the value?)', {
-      where: file,
+      where: { file },
       hint: 'edit this file by hand, or give the shared value its own key; nothing was written',
     });
   }
   return out;
 }
 
-function dedupeSplices(splices: Splice[]): Splice[] {
+function dedupeSplices(file: string, splices: Splice[]): Splice[] {
   const seen = new Map<string, Splice>();
   for (const s of splices) {
     const key = `${s.start}:${s.end}`;
     const prior = seen.get(key);
     if (prior && prior.text !== s.text)
-      throw new EditError('two references want different values in the same place', {
-        where: String(s.path),
+      throw new EditError(`two references want different values in the same place (${String(s.path)})`, {
+        where: { file },
         hint: 'report this as a kubeplan bug',
       });
     seen.set(key, s);

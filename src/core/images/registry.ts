@@ -1,11 +1,31 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Limiter } from '../cluster/limiter.js';
-import { KubeplanError } from '../errors.js';
+import { type ErrorDetails, type ImageWhere, KubeplanError, type Where } from '../errors.js';
 import { delayFor, mayRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
 
 /** A registry refused or failed; names the registry and repository and what to do. */
-export class RegistryError extends KubeplanError {}
+export class RegistryError extends KubeplanError {
+  /** The HTTP status the registry (or its token service) answered, when it answered one. */
+  readonly status: number | undefined;
+  constructor(message: string, details: ErrorDetails & { status?: number | undefined } = {}) {
+    super(message, details);
+    this.status = details.status;
+  }
+}
+
+/** The place of an image's repository at its registry: `ghcr.io/acme/web`. */
+export function imageWhere(image: Pick<ImageRef, 'registry' | 'repository'>): ImageWhere {
+  return { image: `${image.registry}/${image.repository}` };
+}
+
+/** What to do about a registry status other than 401/403 (those name the credentials). */
+export function registryStatusHint(status: number): string {
+  if (status === 404) return 'check the image name';
+  if (status === 429) return 'the registry limits requests: retry later, or log in to get a higher limit';
+  if (status >= 500) return 'retry later; the registry failed';
+  return `the registry refused the request (HTTP ${status}): check the image name and the registry address (kubeplan.yaml registries, --registry-endpoint)`;
+}
 
 export interface ImageRef {
   /** The host to talk to (docker.io is registry-1.docker.io). */
@@ -172,7 +192,7 @@ export class RegistryClient {
 
   private async fetchTags(image: Pick<ImageRef, 'registry' | 'repository'>, pageSize: number): Promise<string[]> {
     const tags: string[] = [];
-    const where = `${image.registry}/${image.repository}`;
+    const where = imageWhere(image);
     const origin = new URL(this.base(image.registry)).origin;
     const fetched = new Set<string>();
     let next = new URL(`${origin}/v2/${image.repository}/tags/list?n=${pageSize}`);
@@ -266,7 +286,7 @@ export class RegistryClient {
         if (digest !== undefined && !DIGEST.test(digest)) {
           throw new RegistryError(
             `the manifest of ${tag} answered the digest ${JSON.stringify(digest.slice(0, 100))}, which is not a digest`,
-            { where: `${image.registry}/${image.repository}`, hint: notRegistryHint },
+            { where: imageWhere(image), hint: notRegistryHint },
           );
         }
         return digest;
@@ -287,8 +307,9 @@ export class RegistryClient {
     } catch (error) {
       if (error instanceof RegistryError) throw error;
       throw new RegistryError(`the registry's answer cannot be read: ${(error as Error).message}`, {
-        where: `${image.registry}/${image.repository}`,
+        where: imageWhere(image),
         hint: notRegistryHint,
+        cause: error,
       });
     }
   }
@@ -386,7 +407,7 @@ export class RegistryClient {
   ): Promise<Response> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base(image.registry)}${pathOrUrl}`;
     const scope = `repository:${image.repository}:pull`;
-    const where = `${image.registry}/${image.repository}`;
+    const where = imageWhere(image);
     let challenged = false;
     await this.ping(image.registry);
     const known = this.challenges.get(image.registry);
@@ -408,6 +429,7 @@ export class RegistryClient {
         }
         throw new RegistryError(`cannot reach the registry at ${new URL(url).host} (${networkReason(error)})`, {
           where,
+          cause: error,
           hint: 'check the registry address (kubeplan.yaml registries, --registry-endpoint), DNS and network access from this runner, and HTTPS_PROXY/NO_PROXY',
         });
       }
@@ -430,12 +452,11 @@ export class RegistryClient {
         `${method} ${new URL(url).pathname} answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
         {
           where,
+          status: res.status,
           hint:
             res.status === 401 || res.status === 403
               ? this.credentialsHint(image.registry)
-              : res.status === 404
-                ? 'check the image name'
-                : 'retry later; the registry failed',
+              : registryStatusHint(res.status),
         },
       );
     }
@@ -455,7 +476,7 @@ export class RegistryClient {
     challenge: string,
     image: Pick<ImageRef, 'registry' | 'repository'>,
     scope: string,
-    where: string,
+    where: Where,
   ): Promise<void> {
     const registry = image.registry;
     const scheme = challenge.split(' ')[0]?.toLowerCase();
@@ -501,6 +522,7 @@ export class RegistryClient {
     } catch (error) {
       throw new RegistryError(`cannot reach the token service ${realm.origin} (${networkReason(error)})`, {
         where,
+        cause: error,
         hint: 'check the network access to the token service',
       });
     }
@@ -508,7 +530,13 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new RegistryError(`the token service ${realm.origin} answered ${res.status}`, {
         where,
-        hint: send ? 'check the credentials' : this.credentialsHint(registry),
+        status: res.status,
+        hint:
+          res.status === 401 || res.status === 403
+            ? send
+              ? 'check the credentials'
+              : this.credentialsHint(registry)
+            : registryStatusHint(res.status),
       });
     }
     const body = (await readJson(res, `the token service ${realm.origin}`, where)) as {
@@ -532,7 +560,7 @@ const notRegistryHint =
   'check that the registry address (or its endpoint in kubeplan.yaml / --registry-endpoint) is an OCI registry API, not a web page, proxy or login portal';
 
 /** A response body as text, read up to MAX_BODY_BYTES (a larger one is an error, not an out-of-memory). */
-async function readText(res: Response, what: string, where: string): Promise<string> {
+async function readText(res: Response, what: string, where: Where): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   const tooLarge = () =>
     new RegistryError(`${what} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`, {
@@ -561,15 +589,16 @@ async function readText(res: Response, what: string, where: string): Promise<str
 }
 
 /** A response body as JSON; an HTML page or broken JSON is an error naming what was asked and what came back. */
-async function readJson(res: Response, what: string, where: string): Promise<unknown> {
+async function readJson(res: Response, what: string, where: Where): Promise<unknown> {
   const text = await readText(res, what, where);
   try {
     return JSON.parse(text);
-  } catch {
+  } catch (error) {
     const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
     const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
     throw new RegistryError(`${what} is not JSON (${type}${start ? `, starting "${start}"` : ', empty'})`, {
       where,
+      cause: error,
       hint: notRegistryHint,
     });
   }
@@ -598,6 +627,7 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers };
     throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, {
+      cause: error,
       hint: 'fix or remove the Docker config file',
     });
   }

@@ -24,7 +24,7 @@ export function buildManifestSet(target: string, namespace: string | undefined, 
       throw new RenderError(
         `${describeObject(m)} is rendered twice: by ${formatSource(first.source)} and by ${formatSource(m.source)}`,
         {
-          where: `target ${target}`,
+          where: { target },
           hint: 'remove one of them, or give them different names (an object can only be applied once)',
         },
       );

@@ -1,6 +1,6 @@
 import { load, YAMLException } from 'js-yaml';
 import { isSeq, LineCounter, parseDocument as parseYamlDocument } from 'yaml';
-import { RenderError } from '../errors.js';
+import { inItem, RenderError, type Where } from '../errors.js';
 import { depthProblem, MAX_DEPTH, valueLimitProblem } from './input-limits.js';
 import { KUBE_YAML_SCHEMA as schema } from './kube-yaml.js';
 import type { KubeObject, SourceRef } from './types.js';
@@ -91,7 +91,7 @@ function isBlankOrComment(line: string): boolean {
  * Parses one document; YAML errors name the file and the line. A document nesting deeper than MAX_DEPTH or expanding
  * to far more than it is through aliases (an alias bomb) is refused, as Kubernetes' YAML reader refuses it.
  */
-export function parseDocument(doc: RawDocument, where: (line: number) => string): unknown {
+export function parseDocument(doc: RawDocument, where: (line: number) => Where): unknown {
   if (doc.badSeparator !== undefined) {
     throw new RenderError(
       'a line starts with `---` followed by text: kubectl reads it as an invalid document separator',
@@ -116,9 +116,10 @@ export function parseDocument(doc: RawDocument, where: (line: number) => string)
       const at = errorAt(doc.text, error);
       const line = doc.line + at.line;
       if (/^nesting exceeded maxDepth/.test(error.reason))
-        throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint });
+        throw new RenderError(depthProblem().message, { where: where(line), hint: depthProblem().hint, cause: error });
       throw new RenderError(`YAML syntax error: ${at.reason ?? error.reason}`, {
         where: where(line),
+        cause: error,
         hint: at.reason ? 'close it' : 'fix the YAML at that line',
       });
     }
@@ -202,8 +203,8 @@ export function listItemLines(doc: RawDocument, value: unknown): number[] | unde
 export function toObjects(
   value: unknown,
   source: SourceRef,
-  where: string,
-  item?: (i: number) => { source: SourceRef; where: string },
+  where: Where,
+  item?: (i: number) => { source: SourceRef; where: Where },
 ): KubeObject[] {
   return sourcedObjects(value, source, where, item).map((m) => m.object);
 }
@@ -215,14 +216,14 @@ export function toObjects(
 export function sourcedObjects(
   value: unknown,
   source: SourceRef,
-  where: string,
-  item?: (i: number) => { source: SourceRef; where: string },
+  where: Where,
+  item?: (i: number) => { source: SourceRef; where: Where },
 ): { object: KubeObject; source: SourceRef }[] {
   if (value === null || value === undefined) return [];
   if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
     const kind = value.kind;
     return (value.items as unknown[]).flatMap((entry, i) => {
-      const at = item?.(i) ?? { source, where: `${where} (item ${i + 1} of the ${kind})` };
+      const at = item?.(i) ?? { source, where: inItem(where, { index: i + 1, of: kind }) };
       if (entry === null || entry === undefined) {
         throw new RenderError(`item ${i + 1} of the ${kind} is empty`, {
           where: at.where,
@@ -246,7 +247,7 @@ export function sourcedObjects(
   return toObject(value, where).map((object) => ({ object, source }));
 }
 
-function toObject(value: unknown, where: string): KubeObject[] {
+function toObject(value: unknown, where: Where): KubeObject[] {
   if (!isRecord(value)) {
     throw new RenderError(`document is ${describe(value)}, not a Kubernetes object`, {
       where,

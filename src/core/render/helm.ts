@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { HelmSource, Target } from '../config/types.js';
-import { RenderError } from '../errors.js';
+import { RenderError, type FileWhere, type Where } from '../errors.js';
 import { parseDocument, splitYamlStream, toObjects, type RawDocument } from '../manifests/parse-stream.js';
 import type { HelmHook, Manifest, SourceRef } from '../manifests/types.js';
 import type { RenderContext } from './context.js';
@@ -44,13 +44,13 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
   const args = helmTemplateArgs(target, source);
   const result = await runTool(ctx.helm, args, { cwd: ctx.repoRoot, env: ctx.env });
   if (result.exitCode !== 0)
-    throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args));
+    throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args), ctx.repoRoot);
   const docs = splitYamlStream(result.stdout);
   const sourceOf = (doc: RawDocument): SourceRef => templateSource(source, doc.helmSource);
   if (source.postRender) return postRender(target, source, docs, sourceOf, ctx);
   return docs.flatMap((doc) => {
     const src = sourceOf(doc);
-    const where = `target ${target.name}: ${src.file}`;
+    const where = templateWhere(target, source, src, ctx.repoRoot);
     return toObjects(
       parseDocument(doc, () => where),
       src,
@@ -67,7 +67,7 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
 function checkChartOrigin(target: Target, source: HelmSource, ctx: RenderContext): void {
   const chart = source.chart;
   if (chart.kind === 'local') {
-    new RepoBounds(ctx.repoRoot, `target ${target.name}`).checkTree(chart.path.abs);
+    new RepoBounds(ctx.repoRoot, { target: target.name }).checkTree(chart.path.abs);
     return;
   }
   const ref = chart.kind === 'oci' ? chart.ref : chart.repo;
@@ -91,6 +91,12 @@ function templateSource(source: HelmSource, template: string | undefined): Sourc
   return { file, template };
 }
 
+/** A template of the target's chart: repository-relative, with its absolute path when the chart is in the repository. */
+function templateWhere(target: Target, source: HelmSource, src: SourceRef, repoRoot: string, line?: number): FileWhere {
+  const local = source.chart.kind === 'local' && src.template !== undefined;
+  return { target: target.name, file: src.file, line, path: local ? path.join(repoRoot, src.file) : undefined };
+}
+
 function chartLabel(source: HelmSource): string {
   switch (source.chart.kind) {
     case 'local':
@@ -102,17 +108,29 @@ function chartLabel(source: HelmSource): string {
   }
 }
 
-function helmFailure(target: Target, source: HelmSource, output: string, command: string): RenderError {
+function helmFailure(
+  target: Target,
+  source: HelmSource,
+  output: string,
+  command: string,
+  repoRoot: string,
+): RenderError {
   const message = output.trim().replace(/^(?:Error|error):\s*/gm, '');
   const template =
     /template: ([^\s:()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(message) ??
     /error at \(([^\s:()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(message) ??
+    // Helm 4 opens a template's execution error with the place alone: `shop/templates/x.yaml:6:15`.
+    /^([^\s:()]+\.(?:ya?ml|tpl|txt|json)):(\d+)(?::\d+)?$/m.exec(message) ??
     /YAML parse error on ([^\s:]+\.(?:ya?ml|tpl)):/.exec(message);
-  let where = `target ${target.name}`;
-  if (template) {
-    const src = templateSource(source, template[1]);
-    where += `: ${src.file}${template[2] ? `:${template[2]}` : ''}`;
-  }
+  const where: Where = template
+    ? templateWhere(
+        target,
+        source,
+        templateSource(source, template[1]),
+        repoRoot,
+        template[2] ? Number(template[2]) : undefined,
+      )
+    : { target: target.name };
   let hint = `fix the chart or its values; reproduce with: ${command}`;
   if (/missing in charts\/ directory|found in Chart\.yaml, but missing/.test(message)) {
     hint = 'vendor the chart dependencies: run `helm dependency build` in the chart folder and commit charts/';
@@ -142,7 +160,7 @@ async function postRender(
   const kind = checkKustomizationTree(target, component.abs, ctx.repoRoot, ctx.policy, ctx.allowRepositories).kind;
   if (kind !== 'Component') {
     throw new RenderError(`${component.rel} is a ${kind}, but post-rendering a chart needs a Kustomize Component`, {
-      where: `target ${target.name}`,
+      where: { target: target.name },
       hint: 'set `apiVersion: kustomize.config.k8s.io/v1alpha1` and `kind: Component` in its kustomization.yaml',
     });
   }
@@ -152,7 +170,7 @@ async function postRender(
     const resources: string[] = [];
     for (const [i, doc] of docs.entries()) {
       const src = sourceOf(doc);
-      const where = `target ${target.name}: ${src.file}`;
+      const where = templateWhere(target, source, src, ctx.repoRoot);
       // Parse first so that YAML or non-object errors name the template, not a temporary file.
       if (
         toObjects(
@@ -195,7 +213,7 @@ async function runKustomizeBuild(target: Target, dir: string, ctx: RenderContext
     throw new RenderError(
       `kustomize ${what} failed:\n${indent((result.stderr || result.stdout).trim().replace(/^(?:Error|error):\s*/gm, ''))}`,
       {
-        where: `target ${target.name}`,
+        where: { target: target.name },
         hint: 'check the Component: it must be `kind: Component` and its patches must match objects the chart renders',
       },
     );

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
 import { findKustomizationFile } from '../config/load-config.js';
 import type { KustomizePolicy, KustomizeSource, Target } from '../config/types.js';
-import { RenderError } from '../errors.js';
+import { RenderError, type Where } from '../errors.js';
 import { isRecord, parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest, SourceRef } from '../manifests/types.js';
 import type { RenderContext } from './context.js';
@@ -38,7 +38,7 @@ export async function renderKustomize(
   const own = checkKustomizationTree(target, source.dir.abs, ctx.repoRoot, ctx.policy, ctx.allowRepositories);
   if (own.kind === 'Component') {
     throw new RenderError(`${source.dir.rel} is a Kustomize Component, which cannot be built on its own`, {
-      where: `target ${target.name}`,
+      where: { target: target.name },
       hint: 'pair it with a helm chart in the same target (post-render), or list it under components: in an overlay',
     });
   }
@@ -92,7 +92,7 @@ export function readOrigins(
 ): Manifest[] {
   const manifests: Manifest[] = [];
   for (const doc of splitYamlStream(output)) {
-    const where = `target ${target.name}: kustomize output`;
+    const where: Where = { target: target.name, part: 'kustomize output' };
     for (const object of toObjects(
       parseDocument(doc, () => where),
       { file: '' },
@@ -165,7 +165,7 @@ function kustomizeFailure(
       .map((l) => `    ${l}`)
       .join('\n')}`,
     {
-      where: `target ${target.name}`,
+      where: { target: target.name },
       hint,
     },
   );
@@ -195,7 +195,7 @@ export function checkKustomizationTree(
   policy: KustomizePolicy,
   allowRepositories: readonly string[] | 'any' = [],
 ): { kind: string; keepsOrigin: boolean; folders: string[] } {
-  const bounds = new RepoBounds(repoRoot, `target ${target.name}`);
+  const bounds = new RepoBounds(repoRoot, { target: target.name });
   const visited = new Set<string>();
   const folders: string[] = [];
   let top: { kind: string; keepsOrigin: boolean } | undefined;
@@ -214,7 +214,8 @@ export function checkKustomizationTree(
       parsed = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA });
     } catch (error) {
       throw new RenderError(`cannot parse ${relFile}: ${(error as Error).message.split('\n')[0]}`, {
-        where: `target ${target.name}`,
+        where: { target: target.name },
+        cause: error,
         hint: 'fix the YAML of the kustomization',
       });
     }
@@ -230,7 +231,7 @@ export function checkKustomizationTree(
       if (REMOTE.test(value) || (HOST_LIKE.test(value) && !existsSync(local))) {
         if (!policy.allowRemoteResources) {
           throw new RenderError(`${relFile} lists the remote ${what} "${value}"`, {
-            where: `target ${target.name}`,
+            where: { target: target.name },
             hint: 'remote resources are refused for pull-request code: vendor them into the repository, or opt in with `kustomize: {allowRemoteResources: true}` in kubeplan.yaml (read from the base branch on pull requests)',
           });
         }
@@ -238,7 +239,7 @@ export function checkKustomizationTree(
       }
       if (!isInside(repoRoot, local)) {
         throw new RenderError(`${relFile} lists "${value}", which leaves the repository`, {
-          where: `target ${target.name}`,
+          where: { target: target.name },
           hint: 'keep every file and folder a kustomization names inside the repository',
         });
       }
@@ -263,7 +264,7 @@ export function checkKustomizationTree(
         throw new RenderError(
           `${where} inflates the chart "${String(field(chart, 'name') ?? field(chart, 'chartName'))}" from ${repo}, which is not an allowed chart repository`,
           {
-            where: `target ${target.name}`,
+            where: { target: target.name },
             hint: `list the repository under \`helm: {allowRepositories: [${repo}]}\` in kubeplan.yaml (read from the base branch on pull requests), or vendor the chart into the repository`,
           },
         );
@@ -335,6 +336,6 @@ export function checkKustomizationTree(
  */
 function checkInputLimits(file: string, rel: string): void {
   const json = /\.json$/i.test(file);
-  const text = decodeManifestText(readFileSync(file), rel, json);
-  if (!json) for (const doc of splitYamlStream(text)) parseDocument(doc, (line) => `${rel}:${line}`);
+  const text = decodeManifestText(readFileSync(file), rel, json, file);
+  if (!json) for (const doc of splitYamlStream(text)) parseDocument(doc, (line) => ({ file: rel, line, path: file }));
 }

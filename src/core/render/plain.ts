@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestsSource, Target } from '../config/types.js';
-import { RenderError } from '../errors.js';
+import { RenderError, type FileWhere } from '../errors.js';
 import { decodeUtf8, jsonTooDeepAt, depthProblem, UTF8_HINT } from '../manifests/input-limits.js';
 import { listItemLines, parseDocument, sourcedObjects, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { Manifest } from '../manifests/types.js';
@@ -16,15 +16,17 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
   const manifests: Manifest[] = [];
   for (const file of files) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
-    const text = decodeManifestText(await readFile(file), rel, file.endsWith('.json'));
+    const text = decodeManifestText(await readFile(file), rel, file.endsWith('.json'), file);
+    const at = (line: number): FileWhere => ({ file: rel, line, path: file });
     if (file.endsWith('.json')) {
-      const where = `${rel}:1`;
+      const where = at(1);
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (error) {
         throw new RenderError(`invalid JSON: ${(error as Error).message}`, {
-          where: `${rel}:${jsonErrorLine(text, error as Error)}`,
+          where: at(jsonErrorLine(text, error as Error)),
+          cause: error,
           hint: 'fix the JSON, or rename the file to .yaml if it is YAML',
         });
       }
@@ -33,14 +35,13 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
       continue;
     }
     for (const doc of splitYamlStream(text)) {
-      const where = `${rel}:${doc.contentLine}`;
-      const value = parseDocument(doc, (line) => `${rel}:${line}`);
+      const where = at(doc.contentLine);
+      const value = parseDocument(doc, at);
       const src = { file: rel, line: doc.contentLine };
       // Each item of a List names its own line.
       const itemLines = listItemLines(doc, value);
       const item =
-        itemLines &&
-        ((i: number) => ({ source: { file: rel, line: itemLines[i]! }, where: `${rel}:${itemLines[i]!}` }));
+        itemLines && ((i: number) => ({ source: { file: rel, line: itemLines[i]! }, where: at(itemLines[i]!) }));
       for (const m of sourcedObjects(value, src, where, item)) manifests.push(m);
     }
   }
@@ -53,7 +54,7 @@ export async function renderPlain(target: Target, source: ManifestsSource, repoR
  * skipped file would make apply prune its objects.
  */
 function listManifestFiles(dir: string, repoRoot: string, target: Target): string[] {
-  const bounds = new RepoBounds(repoRoot, `target ${target.name}`);
+  const bounds = new RepoBounds(repoRoot, { target: target.name });
   const files: string[] = [];
   const onPath = new Set<string>();
   const walk = (shownDir: string, realDir: string) => {
@@ -90,18 +91,18 @@ function jsonErrorLine(text: string, error: Error): number {
  * A manifest file's text within the limits every input has, before any parser sees it: bytes that are not UTF-8, and
  * JSON nested too deep, are refused with file:line:column. (YAML's limits are checked as each document is parsed.)
  */
-export function decodeManifestText(bytes: Uint8Array, rel: string, json: boolean): string {
+export function decodeManifestText(bytes: Uint8Array, rel: string, json: boolean, abs?: string): string {
   const decoded = decodeUtf8(bytes);
   if ('invalid' in decoded) {
     throw new RenderError('the file is not valid UTF-8', {
-      where: `${rel}:${decoded.invalid.line}:${decoded.invalid.column}`,
+      where: { file: rel, line: decoded.invalid.line, column: decoded.invalid.column, path: abs },
       hint: UTF8_HINT,
     });
   }
   const deep = json ? jsonTooDeepAt(decoded.text) : undefined;
   if (deep)
     throw new RenderError(depthProblem().message, {
-      where: `${rel}:${deep.line}:${deep.column}`,
+      where: { file: rel, line: deep.line, column: deep.column, path: abs },
       hint: depthProblem().hint,
     });
   return decoded.text;

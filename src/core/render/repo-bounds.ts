@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { RenderError } from '../errors.js';
+import { RenderError, type Where } from '../errors.js';
 
 /**
  * Rendering reads pull-request content, which may hold symlinks. A link to /proc/self/environ, to the kubeconfig in
@@ -14,7 +14,7 @@ export class RepoBounds {
 
   constructor(
     readonly repoRoot: string,
-    private readonly where: string,
+    private readonly where: Where,
   ) {
     this.realRoot = safeRealpath(repoRoot) ?? path.resolve(repoRoot);
     this.gitDir = path.join(this.realRoot, '.git');

@@ -20,14 +20,14 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   const log = ports.reporter;
   if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
     throw new UsageError('kubeplan never applies from a pull request event', {
-      where: run.label('command'),
+      where: run.where('command'),
       hint: 'apply on push to the default branch; plan on pull requests',
     });
   }
   const cluster = run.cluster.options;
   if (!cluster)
     throw new UsageError('apply needs a cluster', {
-      where: run.label('kubeconfig'),
+      where: run.where('kubeconfig'),
       hint: `pass ${run.cluster.inputs}`,
     });
   const sha = ctx.push?.after ?? ctx.sha;

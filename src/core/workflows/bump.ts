@@ -18,7 +18,7 @@ export async function openBumps(
   const publisher = run.ports.changeRequests;
   if (!publisher)
     throw new UsageError('bump opens pull requests and needs a token', {
-      where: run.label('token'),
+      where: run.where('token'),
       hint: 'give the job a token that may push branches and open pull requests (GitHub: contents: write and pull-requests: write)',
     });
   const result = await bumpCommand({

@@ -17,7 +17,7 @@ export async function trackDrift(request: DriftRequest, run: WorkflowRun, now: D
   const cluster = run.cluster.options;
   if (!cluster)
     throw new UsageError('drift needs a cluster (read-only rights are enough)', {
-      where: run.label('kubeconfig'),
+      where: run.where('kubeconfig'),
       hint: `pass ${run.cluster.inputs}`,
     });
   const result = await driftCommand({

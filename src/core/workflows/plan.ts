@@ -13,7 +13,7 @@ import type { CiContext } from '../../platform/types.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
 import { emptyCounts, hasChanges, type Plan } from '../diff/types.js';
-import { formatError, UsageError } from '../errors.js';
+import { formatError, systemError, UsageError } from '../errors.js';
 import { packCommentParts } from '../report/comment-parts.js';
 import { objectName, summaryLine, targetCounts } from '../report/common.js';
 import { fencedBlock, htmlText, inlineCode, oneLine } from '../report/escape.js';
@@ -54,7 +54,7 @@ export async function planPullRequest(
   const offline = cluster === undefined;
   if (offline && !pr) {
     throw new UsageError('no cluster for the plan', {
-      where: run.label('kubeconfig'),
+      where: run.where('kubeconfig'),
       hint: `pass ${run.cluster.inputs} (outside pull requests a plan needs a cluster)`,
     });
   }
@@ -303,13 +303,9 @@ function writeReport(file: string, text: string): void {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   } catch (error) {
-    throw new UsageError(
-      `cannot write the JSON report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        where: file,
-        hint: 'kubeplan keeps its files in RUNNER_TEMP (or .kubeplan in the working directory): make it writable',
-        cause: error,
-      },
-    );
+    throw systemError(error as NodeJS.ErrnoException, `write the JSON report ${file}`, {
+      where: { directory: path.dirname(file) },
+      hint: 'kubeplan keeps its files in RUNNER_TEMP (CI_PROJECT_DIR/.kubeplan on GitLab): make that folder writable',
+    });
   }
 }

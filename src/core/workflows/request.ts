@@ -2,15 +2,17 @@
  * The one parser of what a user asks for, shared by the action (its inputs) and the CLI (its flags): every value is
  * checked here, with the same rules and the same messages, naming the input or flag as the user wrote it.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, type Where } from '../errors.js';
 import type { ManifestFormat } from '../manifests/serialize.js';
 
 /** Where request values come from: action inputs, CLI flags, GitLab component inputs. */
 export interface RequestSource {
   /** The value as given; undefined when it is not given or empty. Names are the action's input names. */
   get(name: string): string | undefined;
-  /** How the user names this value in a message: `action input fail-on`, `--fail-on`. */
-  label(name: string): string;
+  /** Where this value is given, for errors: `{ input: 'fail-on', via: 'action' }`, `kubeplan ci --fail-on`. */
+  where(name: string): Where;
+  /** How a message names this value in passing: `tag` for an action input, `--tag` for a flag. */
+  name(name: string): string;
 }
 
 export type FailOn = 'never' | 'changes' | 'destroy' | 'replace';
@@ -88,7 +90,7 @@ export function parseCommand(source: RequestSource): Command | 'auto' {
   const requested = source.get('command') ?? 'auto';
   if (requested !== 'auto' && !COMMANDS.includes(requested as Command))
     throw new UsageError(`must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, {
-      where: source.label('command'),
+      where: source.where('command'),
     });
   return requested as Command | 'auto';
 }
@@ -134,13 +136,13 @@ export function parsePlanRequest(source: RequestSource): PlanRequest {
   const comment = source.get('comment')?.toLowerCase() ?? 'true';
   if (!['true', 'false', 'on-changes'].includes(comment))
     throw new UsageError(`must be true, false or on-changes, not "${comment}"`, {
-      where: source.label('comment'),
+      where: source.where('comment'),
       hint: 'on-changes posts no comment on a pull request whose plan has no changes',
     });
   const commentKey = source.get('comment-key');
   if (commentKey !== undefined && !/^[\w.-]{1,64}$/.test(commentKey))
     throw new UsageError(`may hold letters, digits, _ . and - (at most 64), not "${commentKey}"`, {
-      where: source.label('comment-key'),
+      where: source.where('comment-key'),
       hint: 'for example the cluster of a matrix job: prod-eu',
     });
   return {
@@ -177,20 +179,20 @@ export function parseBumpRequest(source: RequestSource): BumpRequest {
   const digest = source.get('digest');
   if ((tag || digest) && images.length !== 1)
     throw new UsageError(
-      `${source.label('tag')} and ${source.label('digest')} need exactly one ${source.label('image')}`,
+      `${source.name('tag')} and ${source.name('digest')} need exactly one ${source.name('image')}`,
       {
-        where: source.label(tag ? 'tag' : 'digest'),
+        where: source.where(tag ? 'tag' : 'digest'),
         hint: 'pass the image, its new tag (and digest), as app CI announces them: ghcr.io/acme/shop and 2.5.0',
       },
     );
   if (digest && !tag)
-    throw new UsageError(`${source.label('digest')} needs ${source.label('tag')}`, {
-      where: source.label('digest'),
+    throw new UsageError(`${source.name('digest')} needs ${source.name('tag')}`, {
+      where: source.where('digest'),
       hint: 'name the tag the digest belongs to',
     });
   if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
     throw new UsageError(`must be sha256: and 64 hex digits, not "${digest}"`, {
-      where: source.label('digest'),
+      where: source.where('digest'),
       hint: 'copy the digest docker push printed',
     });
   return {
@@ -205,19 +207,19 @@ export function parseRollbackRequest(source: RequestSource): RollbackRequest {
   const { config, targets } = common(source);
   if (targets.length !== 1)
     throw new UsageError(`rollback needs exactly one target, not ${targets.length}`, {
-      where: source.label('targets'),
+      where: source.where('targets'),
       hint: 'name the one target to roll back; list its revisions first with to-revision list',
     });
   const to = source.get('to-revision');
   const list = to === 'list' || bool(source, 'list', false);
   if (to !== undefined && to !== 'list' && !/^[1-9]\d*$/.test(to))
     throw new UsageError(`must be a revision number or list, not "${to}"`, {
-      where: source.label('to-revision'),
+      where: source.where('to-revision'),
       hint: 'see the revisions with list',
     });
   if (list && to !== undefined && to !== 'list')
-    throw new UsageError(`list and ${source.label('to-revision')} exclude each other`, {
-      where: source.label('to-revision'),
+    throw new UsageError(`list and ${source.name('to-revision')} exclude each other`, {
+      where: source.where('to-revision'),
       hint: 'list first, then roll back',
     });
   return {
@@ -237,18 +239,18 @@ export function parseConcurrency(source: RequestSource): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 256)
     throw new UsageError(`must be a whole number from 1 to 256, not "${text}"`, {
-      where: source.label('concurrency'),
+      where: source.where('concurrency'),
       hint: 'the default, 16, suits most clusters',
     });
   return n;
 }
 
 /** `250ms`, `90s`, `5m`, `1h`, or plain seconds. */
-export function parseDurationText(text: string, label: string): number {
+export function parseDurationText(text: string, where: Where): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
   if (!m)
     throw new UsageError(`must be a duration like 90s, 5m or 1h, not "${text}"`, {
-      where: label,
+      where,
       hint: 'a whole number with ms, s, m or h (plain numbers are seconds)',
     });
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
@@ -267,14 +269,14 @@ function list(text: string | undefined): string[] {
 }
 
 function duration(source: RequestSource, name: string, fallback: string): number {
-  return parseDurationText(source.get(name) ?? fallback, source.label(name));
+  return parseDurationText(source.get(name) ?? fallback, source.where(name));
 }
 
 function bool(source: RequestSource, name: string, fallback: boolean): boolean {
   const value = (source.get(name) ?? String(fallback)).toLowerCase();
   if (value !== 'true' && value !== 'false')
     throw new UsageError(`must be true or false, not "${value}"`, {
-      where: source.label(name),
+      where: source.where(name),
     });
   return value === 'true';
 }
@@ -288,7 +290,7 @@ function choice<const T extends readonly string[]>(
   const value = source.get(name) ?? fallback;
   if (!choices.includes(value))
     throw new UsageError(`must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, not "${value}"`, {
-      where: source.label(name),
+      where: source.where(name),
     });
   return value;
 }

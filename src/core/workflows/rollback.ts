@@ -12,14 +12,14 @@ export async function rollBack(request: RollbackRequest, run: WorkflowRun): Prom
   const { ctx } = run;
   if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
     throw new UsageError('kubeplan never rolls back from a pull request event', {
-      where: run.label('command'),
+      where: run.where('command'),
       hint: 'run rollback from workflow_dispatch (GitLab: a manual job)',
     });
   }
   const cluster = run.cluster.options;
   if (!cluster)
     throw new UsageError('rollback needs a cluster', {
-      where: run.label('kubeconfig'),
+      where: run.where('kubeconfig'),
       hint: `pass ${run.cluster.inputs}`,
     });
   const result = await rollbackCommand({

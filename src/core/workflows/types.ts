@@ -1,5 +1,6 @@
 import type { Annotation, CiContext, Ports } from '../../platform/types.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
+import type { Where } from '../errors.js';
 import type { ToolOverrides } from '../render/tools.js';
 import type { SecretMask } from '../report/secret-mask.js';
 
@@ -22,8 +23,8 @@ export interface WorkflowRun {
    * it has none. `inputs` names what gives one, for messages.
    */
   cluster: { options: ClusterOptions | undefined; inputs: string };
-  /** How the user names an input in a message (`action input kubeconfig`, `--kubeconfig`): the request source's. */
-  label: (name: string) => string;
+  /** Where an input is given, for errors (`action input kubeconfig`, `kubeplan ci --kubeconfig`): the request source's. */
+  where: (name: string) => Where;
 }
 
 /** What a workflow hands back to the adapter, which writes it to the runner. */

@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
-import { ForgeError } from '../../core/errors.js';
+import { ForgeError, type ForgeWhere } from '../../core/errors.js';
 import {
   delayFor,
   GITHUB_POLICY,
@@ -401,8 +401,9 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     return all.filter((c) => c.author === me);
   }
 
-  private get where(): string {
-    return `${this.options.owner}/${this.options.repo}`;
+  private get where(): ForgeWhere {
+    // The repository, as owner/name: what the token must be able to reach.
+    return { forge: 'GitHub', operation: `${this.options.owner}/${this.options.repo}` };
   }
 
   private mask(text: string): string {

@@ -60,8 +60,9 @@ export async function githubBumpPublisher(options: {
       return await fn();
     } catch (error) {
       if (!(error instanceof GitHubError)) throw error;
+      // The client's error names the repository already.
       throw new KubeplanError(`${what}: ${error.message}`, {
-        where: options.repository,
+        where: error.location,
         // The client's hint knows the status: the permission GitHub asks for, a rate limit's reset, GitHub's errors.
         hint: error.hint,
       });
@@ -117,7 +118,7 @@ async function baseBranch(env: NodeJS.ProcessEnv, repoRoot: string): Promise<str
   const branch = String(r.stdout).trim();
   if (r.exitCode !== 0 || !branch) {
     throw new UsageError('cannot tell which branch bump pull requests go into (HEAD is detached)', {
-      where: repoRoot,
+      where: { directory: repoRoot },
       hint: 'run on a branch (GITHUB_REF=refs/heads/main), or check out the default branch',
     });
   }

@@ -54,11 +54,10 @@ async function directCredentials(
   env: NodeJS.ProcessEnv,
 ): Promise<DirectCredentials | undefined> {
   const { server, ca, token, oidcAudience } = inputs.cluster;
-  const where = oidcAudience
-    ? 'action input oidc-audience'
-    : token
-      ? 'action input cluster-token'
-      : 'action input cluster-ca';
+  const where = {
+    input: oidcAudience ? 'oidc-audience' : token ? 'cluster-token' : 'cluster-ca',
+    via: 'action',
+  } as const;
   if (!oidcAudience && !token) return undefined;
   if (!server)
     throw new UsageError(

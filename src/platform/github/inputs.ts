@@ -41,7 +41,8 @@ export const actionSource: RequestSource = {
     const value = core.getInput(name === 'token' ? 'github-token' : name);
     return value === '' ? undefined : value;
   },
-  label: (name) => `action input ${name === 'token' ? 'github-token' : name}`,
+  where: (name) => ({ input: name === 'token' ? 'github-token' : name, via: 'action' }),
+  name: (name) => (name === 'token' ? 'github-token' : name),
 };
 
 /** Masks a credential in the runner's log and in everything kubeplan writes. */
@@ -63,7 +64,7 @@ export function commandOf(env: NodeJS.ProcessEnv): Command {
   throw new UsageError(
     `command auto plans pull requests, and applies pushes when apply is true; this run is a "${event || 'unknown'}" event`,
     {
-      where: actionSource.label('command'),
+      where: actionSource.where('command'),
       hint:
         event === 'push'
           ? 'set apply: true to apply pushes to the default branch'
@@ -117,7 +118,7 @@ function parseRegistryAuth(text: string, secrets: SecretMask): Map<string, { use
       const colon = line.lastIndexOf(':');
       if (colon !== -1) addSecret(secrets, line.slice(colon + 1));
       throw new UsageError(`line ${i + 1} must be host=username:password`, {
-        where: actionSource.label('registry-auth'),
+        where: actionSource.where('registry-auth'),
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template literal
         hint: 'for example ghcr.io=bot:${{ secrets.GHCR_TOKEN }}',
       });

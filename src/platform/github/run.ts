@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
-import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { abortOnSignals, CancelledError } from '../../core/cancel.js';
-import { ErrorList, formatError, KubeplanError } from '../../core/errors.js';
+import { findRepoRoot } from '../../core/config/load-config.js';
+import { errorAnnotations } from '../../core/report/annotations.js';
 import { type Command, parseRequest } from '../../core/workflows/request.js';
 import { deliver, runWorkflow } from '../../core/workflows/index.js';
 import type { WorkflowRun } from '../../core/workflows/types.js';
@@ -69,7 +69,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
         options: needsCluster ? await clusterOptions(settings, env, ctx.tempDir) : undefined,
         inputs: CLUSTER_INPUTS,
       },
-      label: actionSource.label,
+      where: actionSource.where,
     };
     const outcome = await runWorkflow(request, workflowRun, { registryCredentials: settings.registryAuth });
     await deliver(outcome, reporter);
@@ -89,35 +89,20 @@ const MAX_ANNOTATIONS = 10;
 
 /**
  * Fails the step. Errors that name a file and line become annotations on that line of the pull request's files (at
- * most 10); the rest are plain error lines.
+ * most 10, read from the error's location data); the rest are plain error lines.
  */
 function fail(error: unknown, workspace: string, workingDirectory: string): void {
-  const errors = error instanceof ErrorList ? error.errors : [error];
+  const annotations = errorAnnotations(error, { workspace, repositoryRoot: findRepoRoot(workingDirectory) });
   let annotated = 0;
-  for (const e of errors) {
-    const location = e instanceof KubeplanError ? locate(e.where, workspace, workingDirectory) : undefined;
-    if (location && annotated < MAX_ANNOTATIONS) {
-      core.error(formatError(e), { file: location.file, startLine: location.line, title: 'kubeplan' });
+  for (const a of annotations) {
+    if (a.file && annotated < MAX_ANNOTATIONS) {
+      core.error(a.message, { file: a.file, startLine: a.line, startColumn: a.column, title: a.title });
       annotated++;
-    } else core.error(formatError(e));
+    } else core.error(a.message);
   }
   core.setFailed(
-    errors.length === 1
+    annotations.length === 1
       ? 'kubeplan failed: see the error above'
-      : `kubeplan failed with ${errors.length} errors: see above`,
+      : `kubeplan failed with ${annotations.length} errors: see above`,
   );
-}
-
-/** `kubeplan.yaml:5` or `target app: charts/x/templates/y.yaml:6` → a workspace-relative file and line. */
-function locate(
-  where: string | undefined,
-  workspace: string,
-  workingDirectory: string,
-): { file: string; line: number } | undefined {
-  const m = /(?:^|: )([^\s:]+\.(?:ya?ml|json|tpl)):(\d+)$/.exec(where ?? '');
-  if (!m) return undefined;
-  // Config errors name files from the working directory, render errors from the repository root.
-  const fromWorkingDirectory = path.resolve(workingDirectory, m[1]!);
-  const abs = existsSync(fromWorkingDirectory) ? fromWorkingDirectory : path.resolve(workspace, m[1]!);
-  return { file: path.relative(workspace, abs).split(path.sep).join('/'), line: Number(m[2]) };
 }

@@ -1,10 +1,10 @@
-import { KubeplanError } from '../../core/errors.js';
+import { type ErrorDetails, KubeplanError } from '../../core/errors.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 
 /** GitLab refused or failed a request: the status, GitLab's message, and what to do. */
 export class GitLabError extends KubeplanError {
   readonly status: number;
-  constructor(message: string, status: number, details: { where?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, status: number, details: ErrorDetails = {}) {
     super(message, details);
     this.status = status;
   }
@@ -105,7 +105,7 @@ export class GitLabApi {
           continue;
         }
         throw new GitLabError(`cannot ${what}: GitLab at ${new URL(url).origin} did not answer (${cause(error)})`, 0, {
-          where: `${method} ${new URL(url).pathname}`,
+          where: { forge: 'GitLab', operation: `${method} ${new URL(url).pathname}` },
           hint: 'check CI_API_V4_URL and the network (HTTPS_PROXY / NO_PROXY); retry the job',
           cause: error,
         });
@@ -159,7 +159,10 @@ function statusError(status: number, text: string, method: string, pathname: str
           : status === 400 || status === 422
             ? 'GitLab refused the content; see its message'
             : 'GitLab failed; retry the job';
-  return new GitLabError(`cannot ${what}: ${status} ${message}`, status, { where: `${method} ${pathname}`, hint });
+  return new GitLabError(`cannot ${what}: ${status} ${message}`, status, {
+    where: { forge: 'GitLab', operation: `${method} ${pathname}` },
+    hint,
+  });
 }
 
 function cause(error: unknown): string {

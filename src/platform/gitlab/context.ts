@@ -10,7 +10,7 @@ import type { CiContext } from '../types.js';
 export function readGitLabContext(env: NodeJS.ProcessEnv): CiContext {
   if (!env.GITLAB_CI) {
     throw new UsageError('kubeplan ci runs in a GitLab CI job, and GITLAB_CI is not set', {
-      where: 'kubeplan ci',
+      where: { via: 'cli', command: 'ci' },
       hint: 'run it from .gitlab-ci.yml (see the README: GitLab CI); elsewhere use kubeplan diff, apply, drift or bump',
     });
   }

@@ -62,7 +62,10 @@ function mergeRequestNotes(api: GitLabApi, env: NodeJS.ProcessEnv): ReviewPlatfo
       .map((n) => toComment(iid, n));
   const iidFor = (id: number) => {
     const iid = iidOf.get(id);
-    if (iid === undefined) throw new UsageError(`note ${id} was not listed first`, { where: 'GitLab notes' });
+    if (iid === undefined)
+      throw new UsageError(`note ${id} was not listed first`, {
+        where: { forge: 'GitLab', operation: `PUT note ${id}` },
+      });
     return iid;
   };
   return {
@@ -201,7 +204,7 @@ function mergeRequests(
       });
       if (top.exitCode !== 0)
         throw new UsageError(`${options.cwd} is not a git clone; bump merge requests are made from one`, {
-          where: 'CI_PROJECT_DIR',
+          where: { directory: options.cwd },
           hint: 'run the job with the default GIT_STRATEGY (fetch or clone)',
         });
       const writer = new BranchWriter(String(top.stdout).trim(), remote, BOT, env);

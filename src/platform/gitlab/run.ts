@@ -75,7 +75,7 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
       inputs:
         '--kubeconfig (or KUBECONFIG, which the GitLab agent sets; pick its context with --context), or --server with --token-env (an id_tokens variable)',
     },
-    label: source.label,
+    where: source.where,
   };
   const outcome = await runWorkflow(request, run, {
     limits: { commentLimit: NOTE_LIMIT, summaryLimit: SUMMARY_LIMIT },
@@ -112,10 +112,10 @@ function commandFor(source: RequestSource, pipelineSource: string, toDefaultBran
   throw new UsageError(
     `command auto plans merge-request pipelines, and applies pushes to the default branch when apply is true; this pipeline's source is "${pipelineSource || 'unknown'}"`,
     {
-      where: source.label('command'),
+      where: source.where('command'),
       hint:
         pipelineSource === 'push'
-          ? `set ${source.label('apply')} to true for the default branch (rules: - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH)`
+          ? `set ${source.name('apply')} to true for the default branch (rules: - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH)`
           : 'set the command explicitly: plan, apply, drift, bump, rollback or render',
     },
   );
