@@ -1,3 +1,4 @@
+import { proxyFetch } from '../../core/http/proxy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 import type { PlatformComment, ReviewPlatform } from '../types.js';
 
@@ -44,6 +45,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
       owner: string;
       repo: string;
       secrets?: SecretMask | undefined;
+      /** Used instead of the global fetch (proxyFetch(env): HTTPS_PROXY/NO_PROXY). */
+      fetch?: typeof fetch | undefined;
     },
   ) {}
 
@@ -78,6 +81,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
       token,
       owner: repository.owner,
       repo: repository.name,
+      fetch: proxyFetch(env),
     });
   }
 
@@ -86,7 +90,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(full, {
+        res = await (this.options.fetch ?? fetch)(full, {
           method,
           headers: {
             authorization: `Bearer ${this.options.token}`,

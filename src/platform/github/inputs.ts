@@ -4,6 +4,7 @@ import type { ReportFormat } from '../../core/commands/diff.js';
 import { UsageError } from '../../core/errors.js';
 import type { ManifestFormat } from '../../core/manifests/serialize.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
+import { proxyCredentials } from '../../core/http/proxy.js';
 import { SecretMask } from '../../core/report/secret-mask.js';
 
 export type ActionCommand = 'render' | 'plan' | 'apply' | 'drift' | 'bump' | 'rollback';
@@ -139,6 +140,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const secrets = new SecretMask();
   const token = optional('github-token');
   addSecret(secrets, token);
+  // The runner's proxy variables may carry a password (http://user:password@proxy:3128).
+  for (const value of proxyCredentials(env)) addSecret(secrets, value);
   const kubeconfig = optional('kubeconfig');
   const clusterToken = optional('cluster-token');
   addSecret(secrets, clusterToken);
