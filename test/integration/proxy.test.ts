@@ -114,6 +114,26 @@ describe('the apiserver through a proxy (kubectl rules: proxy-url, else HTTPS_PR
     for (const run of [diff, apply]) noPassword(run);
   });
 
+  it('--server with --token-env (no kubeconfig) goes through HTTPS_PROXY too, the --certificate-authority verified', async () => {
+    const ns = await freshNamespace('proxy-direct');
+    const before = proxy.to(`${APISERVER_NAME}:${port}`).length;
+    const run = await runCliAsync(
+      [
+        'diff',
+        '--server',
+        `https://${APISERVER_NAME}:${port}`,
+        '--token-env',
+        'CLUSTER_TOKEN',
+        '--certificate-authority',
+        bench().caFile,
+      ],
+      { cwd: configMapRepo(ns), env: { HTTPS_PROXY: proxy.url, CLUSTER_TOKEN: bench().adminToken } },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/1 to create/);
+    expect(proxy.to(`${APISERVER_NAME}:${port}`).length).toBeGreaterThan(before);
+  });
+
   it('the server certificate is verified end to end through the tunnel: a name it does not hold is refused', async () => {
     // The proxy connects proxied.test to the apiserver, whose certificate does not name proxied.test.
     const other = await startRecordingProxy({ hosts: { 'proxied.test': '127.0.0.1' } });

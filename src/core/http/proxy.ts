@@ -116,23 +116,7 @@ export function proxyFetch(env: NodeJS.ProcessEnv): typeof fetch {
   return proxied as typeof fetch;
 }
 
-/**
- * An undici dispatcher that sends each request the way `env` says (through its proxy, or directly), or through
- * `explicitProxyUrl` for every request when given (a kubeconfig's proxy-url). Undefined when nothing is proxied.
- */
-export async function proxyDispatcher(
-  env: NodeJS.ProcessEnv,
-  explicitProxyUrl?: string,
-): Promise<Dispatcher | undefined> {
-  if (explicitProxyUrl) {
-    const undici = await loadUndici();
-    return new undici.ProxyAgent({ uri: explicitProxyUrl });
-  }
-  const settings = proxySettings(env);
-  if (!settings.http && !settings.https) return undefined;
-  return routingDispatcher(await loadUndici(), settings);
-}
-
+/** An undici dispatcher that sends each request through the proxy `settings` name for it, or directly. */
 function routingDispatcher(undici: typeof import('undici'), settings: ProxySettings): Dispatcher {
   const agents = new Map<string, Dispatcher>();
   const through = (proxy: URL): Dispatcher => {
