@@ -283,6 +283,18 @@ describe('registries through a proxy (HTTP_PROXY forwards plain-HTTP registry re
     expect(direct.stdout).toContain('1.1.0');
     expect(proxy.records.length).toBe(before);
   });
+
+  it('a proxy that refuses the credentials fails the image with the 407, without the password', async () => {
+    const registryPort = new URL(registry.url).port;
+    const run = await runCliAsync(
+      ['bump', '--dry-run', '--registry-endpoint', `ghcr.io=http://registry.test:${registryPort}`],
+      { cwd: repoWithImage(), env: { HTTP_PROXY: proxy.url.replace(PROXY_PASSWORD, 'wrong-password') } },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).toMatch(/cannot reach the registry at registry\.test:\d+ \(.*407/);
+    expect(run.stdout + run.stderr).toContain('HTTPS_PROXY/NO_PROXY');
+    expect(run.stdout + run.stderr).not.toContain('wrong-password');
+  });
 });
 
 describe('GitHub through a proxy (the action)', () => {
