@@ -213,7 +213,7 @@ export class ClusterClient {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         if (this.proxy) {
           throw new ClusterError(
-            `cannot reach the apiserver at ${this.server} through ${this.proxy} (${code}: ${(error as Error).message})`,
+            `cannot reach the apiserver at ${this.server} through ${this.proxy} (${detail(error as Error)})`,
             {
               status: 0,
               where: `context ${this.contextName}`,
@@ -306,6 +306,12 @@ function clusterProxy(
     return undefined; // not a URL: the first request says so
   }
   return proxy && { url: proxy.url.href, label: `the proxy ${redactProxyUrl(proxy.url)} (${proxy.variable})` };
+}
+
+/** `CODE: message` of a network error (undici's messages say what the proxy answered: `Proxy response (407) …`). */
+function detail(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
 }
 
 function safeRedact(url: string): string {

@@ -43,7 +43,8 @@ export class SecretMask {
 
 /**
  * The credentials in a kubeconfig: tokens, passwords, client keys and certificates, the base64 ones also decoded (a
- * chart could hold either form), and the password of a cluster's proxy-url. Text that is not YAML is one credential as a whole.
+ * chart could hold either form), and the password in a cluster's proxy-url. Text that is not YAML is one credential
+ * as a whole.
  */
 export function kubeconfigCredentials(contents: string): string[] {
   try {
