@@ -7,6 +7,7 @@ const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ 
 import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
 import { ErrorList, EXIT_ERROR, formatError, KubeplanError, UsageError } from '../core/errors.js';
+import { proxyCredentials } from '../core/http/proxy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
   parseApplyRequest,
@@ -622,5 +623,6 @@ function knownCredentials(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
   const tokenEnv = flag('token-env');
   for (const value of [tokenEnv ? env[tokenEnv] : undefined, env.GITHUB_TOKEN, env.GH_TOKEN])
     secrets.add(value?.trim());
+  for (const value of proxyCredentials(env)) secrets.add(value);
   return secrets;
 }

@@ -79,6 +79,11 @@ export interface ClusterWhere {
   request?: { method: string; path: string } | undefined;
 }
 
+/** An environment variable of the run (`environment variable HTTPS_PROXY`). */
+export interface VariableWhere {
+  variable: string;
+}
+
 /** A folder, such as a git repository's root. */
 export interface DirectoryWhere {
   directory: string;
@@ -99,7 +104,8 @@ export type Where =
   | ImageWhere
   | ClusterWhere
   | DirectoryWhere
-  | ForgeWhere;
+  | ForgeWhere
+  | VariableWhere;
 
 /** The place as people read it in messages and logs. */
 export function formatWhere(where: Where): string {
@@ -120,6 +126,7 @@ export function formatWhere(where: Where): string {
     const variable = where.variable ? (where.input ? ` ($${where.variable})` : ` $${where.variable}`) : '';
     return `kubeplan ${where.command}${where.input ? ` --${where.input}` : ''}${variable}`;
   }
+  if ('variable' in where) return `environment variable ${where.variable}`;
   if ('image' in where) return where.image;
   if ('directory' in where) return where.directory;
   if ('forge' in where) return `${where.forge} ${where.operation}`;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { throwIfCancelled } from '../cancel.js';
 import { ClusterError, UsageError, type Where } from '../errors.js';
+import { proxyFor, proxySettings, redactProxyUrl } from '../http/proxy.js';
 import { APISERVER_POLICY, delayFor, mayRetry, retriesStatus, sleep } from '../http/retry-policy.js';
 import { Limiter } from './limiter.js';
 
@@ -83,6 +84,8 @@ export class ClusterClient {
   private credentialSource: string | undefined;
   /** Aborted on SIGINT/SIGTERM: writes not yet sent are refused (reads still run, to report what happened). */
   private signal: AbortSignal | undefined;
+  /** `the proxy http://proxy:3128 (HTTPS_PROXY)` when requests go through one (credentials redacted), for messages. */
+  private proxy: string | undefined;
 
   static async connect(options: ConnectOptions): Promise<ClusterClient> {
     // Loaded here, not at import: commands that need no cluster (render) should not pay for it.
@@ -113,6 +116,13 @@ export class ClusterClient {
       });
     }
     checkPin(cluster, options.pin, kc.getCurrentContext());
+    const proxy = clusterProxy(cluster, options.env);
+    if (proxy && !cluster.proxyUrl) {
+      // As kubectl: without a proxy-url the environment decides. client-node builds the tunnel from proxy-url (undici's
+      // ProxyAgent, CONNECT for https) with the cluster's CA and client certificate in its requestTls, so the server is
+      // still verified end to end (and the pinned CA still holds) through the proxy.
+      kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, proxyUrl: proxy.url } : c));
+    }
     const context = kc.getContextObject(kc.getCurrentContext());
     const client = new ClusterClient(
       cluster.server.replace(/\/+$/, ''),
@@ -125,6 +135,7 @@ export class ClusterClient {
       Math.max(1, options.concurrency),
     );
     client.credentialSource = options.direct?.source;
+    client.proxy = proxy?.label;
     client.signal = options.signal;
     await client.authenticate(RequestContext, HttpMethod.GET);
     return client;
@@ -200,6 +211,16 @@ export class ClusterClient {
           continue;
         }
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        if (this.proxy) {
+          throw new ClusterError(
+            `cannot reach the apiserver at ${this.server} through ${this.proxy} (${detail(error as Error)})`,
+            {
+              status: 0,
+              where: { context: this.contextName },
+              hint: 'check the proxy address and credentials, or exclude the apiserver host from the proxy with NO_PROXY',
+            },
+          );
+        }
         throw new ClusterError(`cannot reach the apiserver at ${this.server} (${code})`, {
           status: 0,
           where: { context: this.contextName },
@@ -265,6 +286,40 @@ function checkPin(
         },
       );
     }
+  }
+}
+
+/**
+ * The proxy the apiserver is reached through, as kubectl picks it: the kubeconfig cluster's proxy-url, else the
+ * environment (HTTPS_PROXY for an https:// server, NO_PROXY, never for loopback; see core/http/proxy.ts).
+ */
+function clusterProxy(
+  cluster: { server: string; proxyUrl?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): { url: string; label: string } | undefined {
+  if (cluster.proxyUrl)
+    return { url: cluster.proxyUrl, label: `the proxy ${safeRedact(cluster.proxyUrl)} (kubeconfig proxy-url)` };
+  const settings = proxySettings(env);
+  let proxy: ReturnType<typeof proxyFor>;
+  try {
+    proxy = proxyFor(cluster.server, settings);
+  } catch {
+    return undefined; // not a URL: the first request says so
+  }
+  return proxy && { url: proxy.url.href, label: `the proxy ${redactProxyUrl(proxy.url)} (${proxy.variable})` };
+}
+
+/** `CODE: message` of a network error (undici's messages say what the proxy answered: `Proxy response (407) …`). */
+function detail(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+}
+
+function safeRedact(url: string): string {
+  try {
+    return redactProxyUrl(url);
+  } catch {
+    return 'named there';
   }
 }
 

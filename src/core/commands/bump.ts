@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
+import { proxyFetch } from '../http/proxy.js';
 import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
 import { dockerConfig, RegistryClient } from '../images/registry.js';
 import {
@@ -50,6 +51,7 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]),
     registries,
     helpers: docker.helpers,
+    fetch: proxyFetch(options.env),
   });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');

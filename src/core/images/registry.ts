@@ -119,6 +119,8 @@ export interface RegistryClientOptions {
   concurrency?: number;
   /** Docker credential helpers config.json names per host (`*` for credsStore): kubeplan does not run them. */
   helpers?: ReadonlyMap<string, string>;
+  /** The fetch every request goes through (proxyFetch(env) honours HTTPS_PROXY/NO_PROXY); the global one by default. */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -143,6 +145,7 @@ export class RegistryClient {
   private readonly registries: NonNullable<RegistryClientOptions['registries']>;
   private readonly concurrency: number;
   private readonly helpers: ReadonlyMap<string, string>;
+  private readonly fetch: typeof fetch;
   /** Token realms on another host that asked for credentials kubeplan kept (per registry), for the hint. */
   private readonly withheld = new Map<string, string>();
   /** Requests made, in total and per `registry/repository` (token requests included). */
@@ -155,6 +158,7 @@ export class RegistryClient {
     this.registries = o.registries ?? [];
     this.concurrency = o.concurrency ?? 8;
     this.helpers = o.helpers ?? new Map();
+    this.fetch = o.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** What to do when a registry wants credentials kubeplan does not have (or would not send). */
@@ -367,7 +371,7 @@ export class RegistryClient {
       done = (async () => {
         this.stats.requests++;
         try {
-          const res = await fetch(`${this.base(registry)}/v2/`, { headers: { 'user-agent': 'kubeplan' } });
+          const res = await this.fetch(`${this.base(registry)}/v2/`, { headers: { 'user-agent': 'kubeplan' } });
           await res.body?.cancel();
           const challenge = res.headers.get('www-authenticate');
           if (res.status === 401 && challenge) this.challenges.set(registry, challenge);
@@ -421,7 +425,7 @@ export class RegistryClient {
       let res: Response;
       try {
         this.count(image);
-        res = await fetch(url, { method, headers });
+        res = await this.fetch(url, { method, headers });
       } catch (error) {
         if (mayRetry(REGISTRY_POLICY, attempt, 'network')) {
           if (REGISTRY_POLICY.networkBackoff) await sleep(delayFor(REGISTRY_POLICY, attempt));
@@ -518,7 +522,7 @@ export class RegistryClient {
     this.count(image);
     let res: Response;
     try {
-      res = await fetch(realm, { headers: send ? { authorization: basic(creds) } : {} });
+      res = await this.fetch(realm, { headers: send ? { authorization: basic(creds) } : {} });
     } catch (error) {
       throw new RegistryError(`cannot reach the token service ${realm.origin} (${networkReason(error)})`, {
         where,

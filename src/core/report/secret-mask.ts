@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { proxyUrlCredentials } from '../http/proxy.js';
 
 /** What every masked credential becomes, as in the runner's log. */
 export const MASKED = '***';
@@ -42,14 +43,19 @@ export class SecretMask {
 
 /**
  * The credentials in a kubeconfig: tokens, passwords, client keys and certificates, the base64 ones also decoded (a
- * chart could hold either form). Text that is not YAML is one credential as a whole.
+ * chart could hold either form), and the password in a cluster's proxy-url. Text that is not YAML is one credential
+ * as a whole.
  */
 export function kubeconfigCredentials(contents: string): string[] {
   try {
     const parsed = load(contents, { schema: CORE_SCHEMA }) as
-      | { users?: { user?: Record<string, unknown> }[] }
+      | { users?: { user?: Record<string, unknown> }[]; clusters?: { cluster?: Record<string, unknown> }[] }
       | undefined;
     const out: string[] = [];
+    for (const c of parsed?.clusters ?? []) {
+      const proxyUrl = c.cluster?.['proxy-url'];
+      if (typeof proxyUrl === 'string') out.push(...proxyUrlCredentials(proxyUrl));
+    }
     for (const u of parsed?.users ?? []) {
       for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
         const value = u.user?.[field];

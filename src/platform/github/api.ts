@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { ForgeError, type ForgeWhere } from '../../core/errors.js';
+import { proxyFetch } from '../../core/http/proxy.js';
 import {
   delayFor,
   GITHUB_POLICY,
@@ -140,6 +141,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
       token,
       owner: repository.owner,
       repo: repository.name,
+      // The runner's HTTPS_PROXY / NO_PROXY (Node's fetch alone ignores them).
+      fetch: proxyFetch(env),
       ...options,
     });
   }

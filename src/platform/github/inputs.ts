@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import type { ToolOverrides } from '../../core/render/tools.js';
+import { proxyCredentials } from '../../core/http/proxy.js';
 import { SecretMask } from '../../core/report/secret-mask.js';
 import {
   type Command,
@@ -76,6 +77,8 @@ export function commandOf(env: NodeJS.ProcessEnv): Command {
 /** The inputs every command shares; credentials are masked as they are read. */
 export function readSettings(env: NodeJS.ProcessEnv): ActionSettings {
   const secrets = new SecretMask();
+  // The runner's proxy variables may carry a password (http://user:password@proxy:3128).
+  for (const value of proxyCredentials(env)) addSecret(secrets, value);
   const optional = (name: string) => actionSource.get(name);
   const token = optional('github-token');
   addSecret(secrets, token);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
 import { UsageError } from '../../core/errors.js';
+import { proxyFetch } from '../../core/http/proxy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 import { deliver, runWorkflow } from '../../core/workflows/index.js';
 import { SUMMARY_LIMIT } from '../../core/workflows/plan.js';
@@ -60,7 +61,8 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
       `no GitLab API token in $${tokenVariable}: ${command === 'plan' ? 'the plan is in this log and in .kubeplan/ (keep it with artifacts: paths), not in a merge-request note' : 'nothing is written to GitLab'}. CI_JOB_TOKEN cannot write notes, issues or merge requests: add a project access token with the api scope as a masked CI/CD variable ${tokenVariable}.`,
     );
   }
-  const api = token && apiUrl && project ? new GitLabApi({ apiUrl, token, project, secrets }) : undefined;
+  const api =
+    token && apiUrl && project ? new GitLabApi({ apiUrl, token, project, secrets, fetch: proxyFetch(env) }) : undefined;
   const run: WorkflowRun = {
     ctx,
     ports: gitlabPorts({ api, ctx, env, reporter, secrets, token, cwd: options.cwd }),
