@@ -126,7 +126,7 @@ describe('the plan comment when GitHub fails', () => {
     ]);
     expect(run.code, run.stdout).not.toBe(0);
     expect(run.stdout).toContain(
-      '::error::acme/config: commenting on pull request #101: GitHub answered 422 Validation Failed: body is too long (maximum is 65536 characters)',
+      '::error::GitHub acme/config: commenting on pull request #101: GitHub answered 422 Validation Failed: body is too long (maximum is 65536 characters)',
     );
     expect(run.stdout).toMatch(/hint: GitHub refused what kubeplan sent as invalid/);
     expectCleanLog(run);
@@ -146,7 +146,7 @@ describe('the plan comment when GitHub fails', () => {
     ]);
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(
-      /::warning::cannot write the plan comment \(commenting on pull request #102: GitHub answered 403 Resource not accessible by integration\); the plan is in the job summary\. .*`permissions: pull-requests: write`/,
+      /::warning::cannot write the plan comment \(commenting on pull request #102: GitHub answered 403 Resource not accessible by integration\); the report is in the job summary\. .*`permissions: pull-requests: write`/,
     );
     expect(run.stdout).toContain('`permissions: issues: write`');
     expect(run.summary).toContain('Plan: +1 to create');

@@ -89,7 +89,7 @@ describe('creating through lost answers', () => {
     expect(requestsSeen - before).toBe(GITHUB_POLICY.attempts);
     expect(error).toBeInstanceOf(ForgeError);
     expect((error as ForgeError).format()).toBe(
-      `acme/config: editing comment ${comment.id}: GitHub answered 503 Server Error\n  hint: GitHub failed; re-run the job (https://www.githubstatus.com shows outages)`,
+      `GitHub acme/config: editing comment ${comment.id}: GitHub answered 503 Server Error\n  hint: GitHub failed; re-run the job (https://www.githubstatus.com shows outages)`,
     );
   });
 });
@@ -133,7 +133,7 @@ describe('errors name the operation and what to do', () => {
     const error = (await other.listComments(3).catch((e: unknown) => e)) as ForgeError;
     expect(error).toBeInstanceOf(ForgeError);
     expect(error.format()).toMatch(
-      /^acme\/elsewhere: listing the comments of pull request #3: GitHub answered 404 Not Found\n {2}hint: check that acme\/elsewhere exists and that the token can access it/,
+      /^GitHub acme\/elsewhere: listing the comments of pull request #3: GitHub answered 404 Not Found\n {2}hint: check that acme\/elsewhere exists and that the token can access it/,
     );
   });
 

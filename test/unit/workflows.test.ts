@@ -166,7 +166,11 @@ describe('plan a pull request', () => {
       'warning: cannot write the plan comment (Resource not accessible by integration); the report is in the job summary.',
     );
     memory.failNext('createComment', 422, 'Validation Failed: body is too long');
-    await expect(planPullRequest(parsePlanRequest(source({})), run)).rejects.toMatchObject({ status: 422 });
+    // A 422 fails the step, and the summary and outputs still say the plan.
+    const refused = await planPullRequest(parsePlanRequest(source({})), run);
+    expect(refused.error).toMatchObject({ status: 422 });
+    expect(refused.summary).toContain('~1 to update');
+    expect(refused.outputs['has-changes']).toBe('true');
   });
 });
 

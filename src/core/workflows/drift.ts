@@ -39,10 +39,15 @@ export async function trackDrift(request: DriftRequest, run: WorkflowRun, now: D
     );
   const { issues } = run.ports;
   if (issues && request.trackIssues) {
-    // Only issues this token opened: anyone who can label an issue could otherwise have kubeplan edit or close theirs.
-    const me = await issues.identity();
-    const open = (await issues.listOpenIssues(DRIFT_LABEL)).filter((i) => i.author === me);
-    for (const t of result.targets) await trackTarget(issues, open, t, run, now);
+    try {
+      // Only issues this token opened: anyone who can label an issue could otherwise have kubeplan edit or close theirs.
+      const me = await issues.identity();
+      const open = (await issues.listOpenIssues(DRIFT_LABEL)).filter((i) => i.author === me);
+      for (const t of result.targets) await trackTarget(issues, open, t, run, now);
+    } catch (error) {
+      // The report still reaches the summary and the outputs; the step fails with the forge's error.
+      outcome.error = error;
+    }
   }
   const failed = result.targets.filter((t) => t.errors.length > 0);
   if (failed.length)

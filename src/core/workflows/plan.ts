@@ -177,6 +177,7 @@ async function finish(
       maxParts: MAX_COMMENT_PARTS,
       stamp: footer,
     }).map((part) => secrets.mask(part));
+    // A comment GitHub refuses (422) fails the step, after the summary and outputs are written.
     const synced = await reportOrWarn(run, 'write the plan comment', async () => {
       // on-changes: a plan without changes posts nothing, unless an earlier comment must now say "No changes".
       if (quiet) {
@@ -188,6 +189,9 @@ async function finish(
         }
       }
       return syncPlanComments(comments, pr.number, key, parts, legacyKeys);
+    }).catch((error: unknown) => {
+      outcome.error = error;
+      return undefined;
     });
     if (synced) {
       commentUrl = synced.urls[0] ?? '';

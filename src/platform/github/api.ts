@@ -561,7 +561,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
           : status === 403
             ? permissionHint(op, header('x-accepted-github-permissions'))
             : status === 404
-              ? `check that ${where} exists and that the token can access it (a fine-grained token or GitHub App installation must include this repository, with ${op.permission})`
+              ? `check that ${where.operation} exists and that the token can access it (a fine-grained token or GitHub App installation must include this repository, with ${op.permission})`
               : status === 422
                 ? 'GitHub refused what kubeplan sent as invalid, for the reason it gives above (for example a text over its size limit, or a pull request that exists already); check what it names, then re-run the job'
                 : status >= 500
