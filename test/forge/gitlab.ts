@@ -37,6 +37,9 @@ import { serveGitHttpBackend } from './git-http.js';
  * - deployments: https://docs.gitlab.com/ee/api/deployments.html and lib/api/deployments.rb (environment, sha, ref,
  *   tag and status are all required; status one of running, success, failed, canceled; the environment is created
  *   when missing); environments: https://docs.gitlab.com/ee/api/environments.html
+ * - CI job tokens (JOB-TOKEN header, or `gitlab-ci-token:<token>` for git): lib/gitlab/auth/auth_finders.rb
+ *   `find_user_from_job_token` returns nothing unless the route sets `job_token_allowed`, so on every other route the
+ *   request is unauthenticated: 401 `{"message":"401 Unauthorized"}` (not 403). Merge request reads allow job tokens.
  * - parameter errors are Grape's: 400 `{"error":"title is missing"}`, `{"error":"state_event does not have a valid
  *   value"}`
  */
