@@ -74,6 +74,13 @@ describe('the GitLab stand-in: identity, projects and authentication', () => {
       json: { message: '401 Unauthorized' },
     });
     expect(await api('GET', '/nowhere')).toMatchObject({ status: 404, json: { error: '404 Not Found' } });
+    // Once tokens are registered, any other one is refused like a revoked token.
+    gitlab.knownTokens.add(TOKEN);
+    expect((await api('GET', '/user')).status).toBe(200);
+    expect(await api('GET', '/user', { token: 'glpat-revoked' })).toMatchObject({
+      status: 401,
+      json: { message: '401 Unauthorized' },
+    });
     expect(gitlab.violations).toEqual([]);
   });
 

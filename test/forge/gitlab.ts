@@ -171,6 +171,11 @@ export interface GitLab {
   readOnlyTokens: Set<string>;
   /** Who a token acts as; any other token is the project access token's bot user. */
   identities: Map<string, GitLabIdentity>;
+  /**
+   * When not empty, the only tokens GitLab knows (with the identities' and read-only ones): any other gets 401, as a
+   * revoked or mistyped token does.
+   */
+  knownTokens: Set<string>;
   faults: GitLabFault[];
   /** Requests that change something (git fetches and reads sent as POST are not counted). */
   writes(): GitLabRequest[];
@@ -241,6 +246,9 @@ export async function startGitLab(
   const violations: string[] = [];
   const readOnlyTokens = new Set<string>();
   const identities = new Map<string, GitLabIdentity>();
+  const knownTokens = new Set<string>();
+  const unknownToken = (token: string) =>
+    knownTokens.size > 0 && !knownTokens.has(token) && !identities.has(token) && !readOnlyTokens.has(token);
   const faults: GitLabFault[] = [];
   const project = { id: projectId, path: projectPath, defaultBranch, webUrl: '' };
   // A project access token's user: project_<id>_bot_<hash>, a bot.
@@ -1118,7 +1126,7 @@ export async function startGitLab(
       const bearer = /^Bearer\s+(.+)$/i.exec(header('authorization') ?? '')?.[1];
       const jobToken = header('job-token');
       const token = header('private-token') ?? bearer ?? jobToken ?? '';
-      if (!token) return send(401, { message: '401 Unauthorized' });
+      if (!token || (token !== jobToken && unknownToken(token))) return send(401, { message: '401 Unauthorized' });
       // A job token is only looked at on routes that allow one (route_setting :authentication, job_token_allowed);
       // anywhere else the request counts as unauthenticated.
       if (jobToken && token === jobToken && !route?.jobToken) return send(401, { message: '401 Unauthorized' });
@@ -1273,7 +1281,7 @@ export async function startGitLab(
       res.writeHead(404, { 'content-type': 'text/plain' });
       return void res.end('The project you were looking for could not be found.');
     }
-    if (!token) {
+    if (!token || (username !== 'gitlab-ci-token' && unknownToken(token))) {
       record(401);
       res.writeHead(401, { 'www-authenticate': 'Basic realm="GitLab"', 'content-type': 'text/plain' });
       return void res.end('HTTP Basic: Access denied');
@@ -1311,6 +1319,7 @@ export async function startGitLab(
     violations,
     readOnlyTokens,
     identities,
+    knownTokens,
     faults,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && r.operation !== 'git fetch'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
