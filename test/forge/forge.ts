@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { serveGitHttpBackend } from './git-http.js';
 import { merge, sampleFromSchema } from './sample.js';
 
 /**
@@ -722,46 +723,11 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
       res.writeHead(403);
       return void res.end('Permission denied');
     }
-    const child = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env.PATH,
-        GIT_PROJECT_ROOT: gitRoot,
-        GIT_HTTP_EXPORT_ALL: '1',
-        PATH_INFO: url.pathname,
-        QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: req.method,
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-        REMOTE_USER: 'x-access-token',
-        REMOTE_ADDR: '127.0.0.1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    req.pipe(child.stdin);
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.resume();
-    child.on('close', () => {
-      const out = Buffer.concat(chunks);
-      let split = out.indexOf('\r\n\r\n');
-      let sep = 4;
-      if (split === -1) {
-        split = out.indexOf('\n\n');
-        sep = 2;
-      }
-      const headers: Record<string, string> = {};
-      let status = 200;
-      for (const line of out.subarray(0, split).toString('utf8').split(/\r?\n/)) {
-        const colon = line.indexOf(':');
-        if (colon === -1) continue;
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === 'status') status = Number(value.split(' ')[0]);
-        else headers[name] = value;
-      }
-      record(status);
-      res.writeHead(status, headers);
-      res.end(out.subarray(split + sep));
+    serveGitHttpBackend(req, res, {
+      projectRoot: gitRoot!,
+      url,
+      remoteUser: 'x-access-token',
+      onStatus: record,
     });
   }
 
