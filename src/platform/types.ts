@@ -27,8 +27,10 @@ export interface CiContext {
   runUrl: string | undefined;
   /** Link to a commit of this repository on the forge (`…/commit/<sha>`), for reports. */
   commitUrl?: ((sha: string) => string) | undefined;
-  /** Where the runner keeps this run's own files (RUNNER_TEMP, CI_BUILDS_DIR/tmp), created when missing. */
+  /** Where the runner keeps this run's own files (RUNNER_TEMP, CI_PROJECT_DIR/.kubeplan), created when missing. */
   tempDir: string;
+  /** What this forge calls a change request, for messages: `pull request` (the default) or `merge request`. */
+  changeRequestName?: 'pull request' | 'merge request' | undefined;
 }
 
 export interface PlatformComment {

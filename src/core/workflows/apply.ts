@@ -19,9 +19,10 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   const { ctx, ports, secrets } = run;
   const log = ports.reporter;
   if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
-    throw new UsageError('kubeplan never applies from a pull request event', {
+    const cr = ctx.changeRequestName ?? 'pull request';
+    throw new UsageError(`kubeplan never applies from a ${cr} event`, {
       where: run.where('command'),
-      hint: 'apply on push to the default branch; plan on pull requests',
+      hint: `apply on push to the default branch; plan on ${cr}s`,
     });
   }
   const cluster = run.cluster.options;
@@ -132,7 +133,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   outcome.summary = summary;
   const { comments } = ports;
   if (comments) {
-    await neverFail(run, 'comment on the merged pull request', async () => {
+    await neverFail(run, `comment on the merged ${ctx.changeRequestName ?? 'pull request'}`, async () => {
       const pr = await comments.mergedPullRequest(sha);
       if (pr === undefined) return;
       const key = `apply-${createHash('sha256').update(`${request.config}|${sha}`).digest('hex').slice(0, 12)}`;

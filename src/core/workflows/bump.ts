@@ -17,9 +17,9 @@ export async function openBumps(
 ): Promise<Outcome> {
   const publisher = run.ports.changeRequests;
   if (!publisher)
-    throw new UsageError('bump opens pull requests and needs a token', {
+    throw new UsageError(`bump opens ${run.ctx.changeRequestName ?? 'pull request'}s and needs a token`, {
       where: run.where('token'),
-      hint: 'give the job a token that may push branches and open pull requests (GitHub: contents: write and pull-requests: write)',
+      hint: 'give the job a token that may push branches and open them (GitHub: contents: write and pull-requests: write; GitLab: a project access token with the api scope and the Developer role)',
     });
   const result = await bumpCommand({
     config: request.config,

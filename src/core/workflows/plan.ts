@@ -49,13 +49,13 @@ export async function planPullRequest(
   const cluster = run.cluster.options;
   const key = commentKey(request, cluster);
   const comments = request.comment !== 'never' && pr && !pr.fromFork ? ports.comments : undefined;
-  if (pr?.fromFork)
-    log.info('pull request from a fork: its token is read-only, so the plan goes to the job summary only');
+  const cr = ctx.changeRequestName ?? 'pull request';
+  if (pr?.fromFork) log.info(`${cr} from a fork: nothing is written back to it; the plan goes to the job summary only`);
   const offline = cluster === undefined;
   if (offline && !pr) {
     throw new UsageError('no cluster for the plan', {
       where: run.where('kubeconfig'),
-      hint: `pass ${run.cluster.inputs} (outside pull requests a plan needs a cluster)`,
+      hint: `pass ${run.cluster.inputs} (outside ${ctx.changeRequestName ?? 'pull request'}s a plan needs a cluster)`,
     });
   }
   const notices: string[] = [];
@@ -64,13 +64,13 @@ export async function planPullRequest(
     let targets = request.targets;
     let unaffected = false;
     if (request.onlyAffected && pr && targets.length === 0) {
-      const affected = await affectedSince(run, request.config, pr.baseSha, 'this pull request');
+      const affected = await affectedSince(run, request.config, pr.baseSha, `this ${cr}`);
       if (affected) {
         targets = affected.targets;
         unaffected = targets.length === 0;
       }
     }
-    if (unaffected) return finish(request, run, key.key, comments, unaffectedPlan(), limits, key.legacy);
+    if (unaffected) return finish(request, run, key.key, comments, unaffectedPlan(cr), limits, key.legacy);
     const result = await diffCommand({
       config: request.config,
       targets,
@@ -110,15 +110,15 @@ export async function planPullRequest(
   }
   if (offline)
     log.info(
-      `no cluster credentials: intent diff against the pull request's base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
+      `no cluster credentials: intent diff against the ${cr}'s base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
     );
   return finish(request, run, key.key, comments, plan, limits, key.legacy);
 }
 
-function unaffectedPlan(): Plan {
+function unaffectedPlan(changeRequest: string): Plan {
   return {
     mode: 'intent',
-    modeReason: "no target's files changed in this pull request",
+    modeReason: `no target's files changed in this ${changeRequest}`,
     targets: [],
     summary: emptyCounts(),
     stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },

@@ -11,7 +11,7 @@ import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 export async function rollBack(request: RollbackRequest, run: WorkflowRun): Promise<Outcome> {
   const { ctx } = run;
   if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
-    throw new UsageError('kubeplan never rolls back from a pull request event', {
+    throw new UsageError(`kubeplan never rolls back from a ${ctx.changeRequestName ?? 'pull request'} event`, {
       where: run.where('command'),
       hint: 'run rollback from workflow_dispatch (GitLab: a manual job)',
     });

@@ -53,5 +53,6 @@ export function readGitLabContext(env: NodeJS.ProcessEnv): CiContext {
     commitUrl: projectUrl ? (commit) => `${projectUrl}/-/commit/${commit}` : undefined,
     // Inside the project folder, so a job can keep the report as an artifact (artifacts: paths: [.kubeplan/]).
     tempDir: path.join(projectDir, '.kubeplan'),
+    changeRequestName: 'merge request',
   };
 }

@@ -166,12 +166,14 @@ function gitlabDeployments(api: GitLabApi, ctx: CiContext): Deployments {
         await api.request<{ id: number }>(
           'POST',
           api.projectPath('/deployments'),
-          { environment, sha, ref: ctx.ref || 'main', tag: false, status: 'created' },
+          // GitLab creates a deployment only as running, success, failed or canceled: it starts as running.
+          { environment, sha, ref: ctx.ref || 'main', tag: false, status: 'running' },
           `record the deployment to ${environment}`,
         )
       ).data.id,
     setStatus: async (id, state) => {
-      const status = state === 'in_progress' ? 'running' : state === 'success' ? 'success' : 'failed';
+      if (state === 'in_progress') return; // created running
+      const status = state === 'success' ? 'success' : 'failed';
       await api.request('PUT', api.projectPath(`/deployments/${id}`), { status }, 'update the deployment status');
     },
   };

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
+import { findRepoRoot } from '../../core/config/load-config.js';
 import { UsageError } from '../../core/errors.js';
 import { proxyFetch } from '../../core/http/proxy.js';
+import { errorAnnotations } from '../../core/report/annotations.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 import { deliver, runWorkflow } from '../../core/workflows/index.js';
 import { SUMMARY_LIMIT } from '../../core/workflows/plan.js';
@@ -13,7 +15,7 @@ import {
   parseScheduleCommand,
   type RequestSource,
 } from '../../core/workflows/request.js';
-import type { WorkflowRun } from '../../core/workflows/types.js';
+import type { Outcome, WorkflowRun } from '../../core/workflows/types.js';
 import { GitLabApi, NOTE_LIMIT } from './api.js';
 import { readGitLabContext } from './context.js';
 import { gitlabPorts } from './ports.js';
@@ -79,13 +81,21 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
     },
     where: source.where,
   };
-  const outcome = await runWorkflow(request, run, {
-    limits: { commentLimit: NOTE_LIMIT, summaryLimit: SUMMARY_LIMIT },
-  });
-  // Written before a failed apply's error is reported: later jobs read what it did.
-  await deliver(outcome, reporter);
-  reporter.finish();
-  if (outcome.error !== undefined) throw outcome.error;
+  let outcome: Outcome;
+  try {
+    outcome = await runWorkflow(request, run, { limits: { commentLimit: NOTE_LIMIT, summaryLimit: SUMMARY_LIMIT } });
+    // Written before a failed apply's error is reported: later jobs read what it did.
+    await deliver(outcome, reporter);
+    if (outcome.error !== undefined) throw outcome.error;
+  } catch (error) {
+    // Errors that name a file and line go to the Code Quality report, so they show on the merge request's diff.
+    const workspace = env.CI_PROJECT_DIR ?? options.cwd;
+    for (const a of errorAnnotations(error, { workspace, repositoryRoot: findRepoRoot(options.cwd) }))
+      if (a.file) reporter.annotate({ level: 'error', message: a.message, file: a.file, line: a.line, title: a.title });
+    throw error;
+  } finally {
+    reporter.finish();
+  }
   if (outcome.failed) {
     options.write(`error: ${secrets.mask(outcome.failed)}\n`);
     return 1;

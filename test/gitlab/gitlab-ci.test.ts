@@ -1,0 +1,320 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type GitLab, startGitLab } from '../forge/gitlab.js';
+import { OciTestClient } from '../harness/oci.js';
+import { api, bench, freshNamespace } from '../harness/kube.js';
+import { startRegistry, type RunningRegistry } from '../harness/registry.js';
+import { gitlabVariables, runComponentJob, type GitLabJobRun } from '../helpers/run-gitlab.js';
+
+// kubeplan ci in GitLab jobs, run the way a runner runs the CI/CD component (templates/kubeplan.yml), against the bench
+// apiserver, the bench registry and a local GitLab (test/forge/gitlab.ts) that serves the API and git over HTTP.
+const TOKEN = 'glpat-seeded-project-token-7f3a9c';
+const SECRET = 'seeded-secret-value-gl-5e1d';
+let gitlab: GitLab;
+let registry: RunningRegistry;
+let scratch: string;
+let bare: string;
+
+const gitEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  GIT_AUTHOR_NAME: 'dev',
+  GIT_AUTHOR_EMAIL: 'dev@acme.test',
+  GIT_COMMITTER_NAME: 'dev',
+  GIT_COMMITTER_EMAIL: 'dev@acme.test',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', env: gitEnv }).trim();
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-gitlab-'));
+  const gitRoot = path.join(scratch, 'git');
+  gitlab = await startGitLab({ gitRoot });
+  bare = path.join(gitRoot, 'acme', 'config.git');
+  mkdirSync(bare, { recursive: true });
+  git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
+  registry = await startRegistry(inject('registryBinary'), 'htpasswd');
+});
+afterAll(async () => {
+  await gitlab?.stop();
+  await registry?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A clone of a fresh config repository with one target in `ns`, its first commit on main pushed. */
+function project(ns: string, extra: Record<string, string> = {}) {
+  const dir = mkdtempSync(path.join(scratch, 'project-'));
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  const files: Record<string, string> = {
+    'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+    'manifests/cm.yaml': configMap('1'),
+    'manifests/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ${SECRET}\n`,
+    ...extra,
+  };
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '--quiet', '-m', 'config');
+  const commit = (message: string, changes: Record<string, string>) => {
+    for (const [name, content] of Object.entries(changes)) writeFileSync(path.join(dir, name), content);
+    git(dir, 'commit', '--quiet', '-am', message);
+    return git(dir, 'rev-parse', 'HEAD');
+  };
+  return { dir, head: () => git(dir, 'rev-parse', 'HEAD'), commit };
+}
+
+const configMap = (value: string) =>
+  `# settings\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  VALUE: "${value}"\n`;
+
+/** A merge request in the local GitLab, as it exists when its pipeline runs. */
+function openMergeRequest(iid: number, state: 'opened' | 'merged' = 'opened', sha?: string) {
+  const now = new Date().toISOString();
+  gitlab.mergeRequests.set(iid, {
+    id: 1000 + iid,
+    iid,
+    title: `Change ${iid}`,
+    description: '',
+    state,
+    source_branch: `change-${iid}`,
+    target_branch: 'main',
+    labels: [],
+    author: 'dev',
+    sha,
+    merge_commit_sha: state === 'merged' ? sha : null,
+    created_at: now,
+    updated_at: now,
+  });
+}
+
+/** A job of the component in `dir` for a pipeline of `source`, with the bench kubeconfig as the agent's. */
+function job(
+  dir: string,
+  source: Parameters<typeof gitlabVariables>[0]['source'],
+  options: {
+    sha: string;
+    mergeRequest?: { iid: number; baseSha: string; sourceProjectId?: number };
+    beforeSha?: string;
+    inputs?: Record<string, string | boolean>;
+    env?: Record<string, string>;
+    token?: string | null;
+  },
+): Promise<GitLabJobRun> {
+  return runComponentJob({
+    scratch,
+    projectDir: dir,
+    inputs: { image: 'registry.example.com/platform/kubeplan:1', ...options.inputs },
+    env: {
+      ...gitlabVariables({
+        apiUrl: gitlab.url,
+        serverUrl: gitlab.serverUrl,
+        projectId: gitlab.project.id,
+        projectPath: gitlab.project.path,
+        projectDir: dir,
+        source,
+        sha: options.sha,
+        mergeRequest: options.mergeRequest,
+        beforeSha: options.beforeSha,
+      }),
+      KUBECONFIG: bench().adminKubeconfig,
+      ...(options.token === null ? {} : { KUBEPLAN_GITLAB_TOKEN: options.token ?? TOKEN }),
+      ...options.env,
+    },
+  });
+}
+
+const notesOn = (iid: number) => gitlab.mergeRequestNotes.get(iid) ?? [];
+const ok = (run: GitLabJobRun) => expect(run.code, run.log).toBe(0);
+/** Nothing kubeplan wrote anywhere holds the token or the Secret's value. */
+function expectNoSecrets(run: GitLabJobRun) {
+  const written = [
+    run.log,
+    run.summary,
+    run.report,
+    JSON.stringify(run.dotenv),
+    JSON.stringify(run.codequality),
+    ...[...gitlab.mergeRequestNotes.values()].flat().map((n) => n.body),
+    ...[...gitlab.issues.values()].map((i) => `${i.title}${i.description}`),
+    ...[...gitlab.mergeRequests.values()].map((m) => `${m.title}${m.description}`),
+  ];
+  for (const text of written) {
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(SECRET);
+  }
+}
+
+describe('kubeplan ci on merge requests', () => {
+  it('keeps one note: created once, no write on a re-run, edited in place, then No changes', async () => {
+    const ns = await freshNamespace('glmr');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('debug', { 'manifests/cm.yaml': configMap('2') });
+    const mr = { iid: 11, baseSha: base };
+    openMergeRequest(11, 'opened', head);
+    const first = await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr });
+    ok(first);
+    expect(gitlab.violations).toEqual([]);
+    expect(notesOn(11), first.log).toHaveLength(1);
+    const note = notesOn(11)[0]!;
+    expect(note.body).toMatch(/^<!-- kubeplan:plan:[\w.-]+ part:1\/1 -->/);
+    expect(note.body).toContain('### kubeplan: Plan: +2 to create');
+    expect(note.body).toContain(`${gitlab.project.webUrl}/-/commit/${head}`);
+    expect(note.body).toContain(`[run](${gitlab.project.webUrl}/-/jobs/4242)`);
+    expect(first.dotenv).toMatchObject({ KUBEPLAN_HAS_CHANGES: 'true', KUBEPLAN_MATRIX: '["app"]' });
+    expect(first.dotenv.KUBEPLAN_COMMENT_URL).toBe(`${gitlab.project.webUrl}/-/merge_requests/11#note_${note.id}`);
+    expect(JSON.parse(first.report)).toMatchObject({ summary: { create: 2 } });
+    expect(first.summary).toContain('### kubeplan: Plan: +2 to create');
+    // GitLab's collapsible sections, not GitHub's ::group::.
+    expect(first.log).toMatch(/\u001b\[0Ksection_start:\d+:kubeplan_1\[collapsed=true\]\r\u001b\[0Kapp: /);
+    expect(first.log).not.toContain('::group::');
+    expectNoSecrets(first);
+
+    const writes = gitlab.writes().length;
+    ok(await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr }));
+    expect(gitlab.writes().length).toBe(writes);
+
+    const again = p.commit('info', { 'manifests/cm.yaml': configMap('3') });
+    ok(await job(p.dir, 'merge_request_event', { sha: again, mergeRequest: mr }));
+    expect(notesOn(11)).toHaveLength(1);
+    expect(notesOn(11)[0]!.id).toBe(note.id);
+    expect(notesOn(11)[0]!.body).toMatch(/\+ {2}VALUE: .3./);
+
+    // The merge request now changes nothing: its note says so instead of keeping a stale diff.
+    const same = p.head();
+    ok(await job(p.dir, 'merge_request_event', { sha: same, mergeRequest: { iid: 11, baseSha: same } }));
+    expect(notesOn(11)).toHaveLength(1);
+    expect(notesOn(11)[0]!.body).toContain('### kubeplan: No changes');
+  });
+
+  it('a fork merge request and a job without the token write nothing to GitLab, and the plan is in the log and artifacts', async () => {
+    const ns = await freshNamespace('glfork');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('change', { 'manifests/cm.yaml': configMap('2') });
+    openMergeRequest(12, 'opened', head);
+    openMergeRequest(13, 'opened', head);
+    const writes = gitlab.writes().length;
+    const fork = await job(p.dir, 'merge_request_event', {
+      sha: head,
+      mergeRequest: { iid: 12, baseSha: base, sourceProjectId: 777 },
+    });
+    ok(fork);
+    expect(fork.log).toContain('merge request from a fork: nothing is written back to it');
+    const tokenless = await job(p.dir, 'merge_request_event', {
+      sha: head,
+      mergeRequest: { iid: 13, baseSha: base },
+      token: null,
+    });
+    ok(tokenless);
+    expect(gitlab.writes().length).toBe(writes);
+    expect(tokenless.log).toContain('no GitLab API token in $KUBEPLAN_GITLAB_TOKEN');
+    expect(tokenless.log).toContain('CI_JOB_TOKEN cannot write notes');
+    expect(tokenless.summary).toContain('+2 to create');
+    expect(tokenless.log).toContain('create  v1 ConfigMap');
+  });
+
+  it('a broken config fails the job with a Code Quality entry on the file and line', async () => {
+    const ns = await freshNamespace('glbad');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('typo', {
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    nmespace: x\n`,
+    });
+    openMergeRequest(14, 'opened', head);
+    const run = await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: { iid: 14, baseSha: base } });
+    expect(run.code).toBe(2);
+    expect(run.log).toContain('kubeplan.yaml:5: target "app": unknown field "nmespace"');
+    expect(run.codequality).toEqual([
+      expect.objectContaining({ location: { path: 'kubeplan.yaml', lines: { begin: 5 } }, severity: 'major' }),
+    ]);
+    expect(notesOn(14)[0]!.body).toContain('### kubeplan: the plan failed');
+    expect(run.log).not.toMatch(/bug in kubeplan| {4}at /);
+  });
+});
+
+describe('kubeplan ci on the default branch and on schedules', () => {
+  it('tracks drift in a kubeplan::drift issue, applies with a deployment and a note on the merged merge request, then closes the issue', async () => {
+    const ns = await freshNamespace('glapply');
+    const p = project(ns);
+    const sha = p.head();
+    const drift = () => job(p.dir, 'schedule', { sha });
+    const drifting = await drift();
+    ok(drifting);
+    const open = [...gitlab.issues.values()].filter((i) => i.state === 'opened');
+    expect(open).toHaveLength(1);
+    expect(open[0]!.labels).toEqual(['kubeplan::drift']);
+    expect(open[0]!.title).toContain('kubeplan drift: app differs from git since');
+    const writes = gitlab.writes().length;
+    ok(await drift());
+    expect(gitlab.writes().length).toBe(writes);
+
+    // The commit is GitLab's (the merge of !21), so GitLab finds its merge request.
+    git(p.dir, 'push', '--quiet', bare, 'HEAD:refs/heads/settings');
+    openMergeRequest(21, 'merged', sha);
+    const apply = await job(p.dir, 'push', { sha, beforeSha: '0'.repeat(40), inputs: { apply: true } });
+    ok(apply);
+    expect(JSON.parse(apply.dotenv.KUBEPLAN_APPLIED!)).toMatchObject({ app: { created: 2 } });
+    expect((await api(`GET`, `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
+    const deployment = gitlab.deployments.find((d) => d.environment === 'app' && d.sha === sha)!;
+    expect(deployment.statuses).toEqual(['running', 'success']);
+    expect(notesOn(21).at(-1)?.body, apply.log).toContain(`### kubeplan applied \`${sha.slice(0, 7)}\``);
+    expectNoSecrets(apply);
+
+    ok(await drift());
+    expect(gitlab.issues.get(open[0]!.iid)!.state).toBe('closed');
+    expect(gitlab.issueNotes.get(open[0]!.iid)!.at(-1)!.body).toContain('The cluster matches git again for target app');
+  });
+});
+
+describe('kubeplan ci bumps', () => {
+  it('opens a merge request on a stable branch pushed over HTTPS, and updates it in place', async () => {
+    const pusher = new OciTestClient(registry);
+    for (const tag of ['1.0.0', '1.1.0']) await pusher.pushImage('acme/web', tag);
+    const seed = project('bump-ns', {
+      'manifests/deploy.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${registry.host}/acme/web:1.0.0  # the site\n`,
+    });
+    git(seed.dir, 'push', '--quiet', bare, 'main');
+    const docker = path.join(scratch, 'docker');
+    mkdirSync(docker, { recursive: true });
+    writeFileSync(
+      path.join(docker, 'config.json'),
+      JSON.stringify({
+        auths: {
+          [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') },
+        },
+      }),
+    );
+    const bump = () =>
+      job(seed.dir, 'schedule', {
+        sha: seed.head(),
+        env: { KUBEPLAN_SCHEDULE_COMMAND: 'bump', DOCKER_CONFIG: docker },
+      });
+    const first = await bump();
+    ok(first);
+    const mrs = [...gitlab.mergeRequests.values()].filter((m) => m.source_branch.startsWith('kubeplan/bump/'));
+    expect(mrs).toHaveLength(1);
+    expect(mrs[0]).toMatchObject({
+      title: `Bump ${registry.host}/acme/web from 1.0.0 to 1.1.0`,
+      state: 'opened',
+      target_branch: 'main',
+    });
+    expect(git(bare, 'show', `${mrs[0]!.source_branch}:manifests/deploy.yaml`)).toContain(
+      `image: ${registry.host}/acme/web:1.1.0  # the site`,
+    );
+    expect(JSON.parse(first.dotenv.KUBEPLAN_PULL_REQUESTS!)).toEqual([
+      `${gitlab.project.webUrl}/-/merge_requests/${mrs[0]!.iid}`,
+    ]);
+    await pusher.pushImage('acme/web', '1.2.0');
+    ok(await bump());
+    const after = [...gitlab.mergeRequests.values()].filter((m) => m.source_branch.startsWith('kubeplan/bump/'));
+    expect(after).toHaveLength(1);
+    expect(after[0]!.title).toBe(`Bump ${registry.host}/acme/web from 1.0.0 to 1.2.0`);
+    expect(readFileSync(path.join(seed.dir, '.git', 'config'), 'utf8')).not.toContain(TOKEN);
+    expectNoSecrets(first);
+    expect(first.log).not.toContain(registry.password);
+  });
+});
