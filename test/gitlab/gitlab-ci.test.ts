@@ -190,6 +190,43 @@ describe('kubeplan ci on merge requests', () => {
     expect(notesOn(11)[0]!.body).toContain('### kubeplan: No changes');
   });
 
+  it('finds its note again past GitLab’s pages, and reaches the cluster through the GitLab agent context', async () => {
+    const ns = await freshNamespace('glpage');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('change', { 'manifests/cm.yaml': configMap('2') });
+    openMergeRequest(15, 'opened', head);
+    // 130 notes of reviewers and GitLab itself before kubeplan's: its note is on the second page of 100.
+    const now = new Date().toISOString();
+    gitlab.mergeRequestNotes.set(
+      15,
+      Array.from({ length: 130 }, (_, i) => ({
+        id: 90_000 + i,
+        body: i % 2 ? `review remark ${i}` : 'added 1 commit',
+        author: i % 2 ? 'alice' : 'gitlab-bot',
+        created_at: now,
+        updated_at: now,
+        system: i % 2 === 0,
+      })),
+    );
+    // The agent's KUBECONFIG: one context per agent, named <agent-project-path>:<agent-name>; none is current.
+    const kubeconfig = readFileSync(bench().adminKubeconfig, 'utf8')
+      .replace(/current-context: .*/, 'current-context: ""')
+      .replaceAll('bench-admin', 'acme/agents:prod');
+    const agentConfig = path.join(scratch, 'agent-kubeconfig');
+    writeFileSync(agentConfig, kubeconfig);
+    const viaAgent = { inputs: { context: 'acme/agents:prod' }, env: { KUBECONFIG: agentConfig } };
+    const mr = { iid: 15, baseSha: base };
+    const first = await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr, ...viaAgent });
+    ok(first);
+    expect(notesOn(15)).toHaveLength(131);
+    expect(notesOn(15).at(-1)!.body).toContain('against cluster acme/agents:prod (');
+    const writes = gitlab.writes().length;
+    ok(await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr, ...viaAgent }));
+    expect(gitlab.writes().length).toBe(writes);
+    expect(notesOn(15)).toHaveLength(131);
+  });
+
   it('a fork merge request and a job without the token write nothing to GitLab, and the plan is in the log and artifacts', async () => {
     const ns = await freshNamespace('glfork');
     const p = project(ns);
@@ -316,5 +353,25 @@ describe('kubeplan ci bumps', () => {
     expect(readFileSync(path.join(seed.dir, '.git', 'config'), 'utf8')).not.toContain(TOKEN);
     expectNoSecrets(first);
     expect(first.log).not.toContain(registry.password);
+
+    // App CI announces 1.3.0 with a pipeline trigger: that version, through the same merge request.
+    await pusher.pushImage('acme/web', '1.3.0');
+    const announced = await job(seed.dir, 'trigger', {
+      sha: seed.head(),
+      env: { KUBEPLAN_IMAGE: `${registry.host}/acme/web`, KUBEPLAN_TAG: '1.3.0', DOCKER_CONFIG: docker },
+    });
+    ok(announced);
+    const bumped = [...gitlab.mergeRequests.values()].filter((m) => m.source_branch.startsWith('kubeplan/bump/'));
+    expect(bumped).toHaveLength(1);
+    expect(bumped[0]!.title).toBe(`Bump ${registry.host}/acme/web from 1.0.0 to 1.3.0`);
+
+    // Without the API token a bump cannot open anything, and says which variable to set.
+    const tokenless = await job(seed.dir, 'schedule', {
+      sha: seed.head(),
+      env: { KUBEPLAN_SCHEDULE_COMMAND: 'bump', DOCKER_CONFIG: docker },
+      token: null,
+    });
+    expect(tokenless.code, tokenless.log).toBe(2);
+    expect(tokenless.log).toContain('kubeplan ci $KUBEPLAN_GITLAB_TOKEN: bump opens merge requests and needs a token');
   });
 });
