@@ -254,6 +254,44 @@ describe('kubeplan ci on merge requests', () => {
     expect(tokenless.log).toContain('create  v1 ConfigMap');
   });
 
+  it('GitLab failing once is retried; a read_api token is a warning naming the scope; a refused note fails the job after its artifacts', async () => {
+    const ns = await freshNamespace('glfault');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('change', { 'manifests/cm.yaml': configMap('2') });
+    const mr = { iid: 16, baseSha: base };
+    openMergeRequest(16, 'opened', head);
+    gitlab.faults.push({ operation: 'merge_request_notes/list', status: 502, body: { message: '502 Bad Gateway' } });
+    const retried = await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr });
+    ok(retried);
+    expect(retried.log).toMatch(
+      /GitLab: GET \/api\/v4\/projects\/42\/merge_requests\/16\/notes: GitLab answered 502; retrying in 1 s/,
+    );
+    expect(notesOn(16)).toHaveLength(1);
+
+    gitlab.readOnlyTokens.add('glpat-read-only-token-0000');
+    const readOnly = await job(p.dir, 'merge_request_event', {
+      sha: p.commit('again', { 'manifests/cm.yaml': configMap('3') }),
+      mergeRequest: mr,
+      token: 'glpat-read-only-token-0000',
+    });
+    ok(readOnly);
+    expect(readOnly.log).toContain('cannot write the plan comment (cannot update the plan note: 403');
+    expect(readOnly.log).toContain('give the token the api scope');
+
+    gitlab.faults.push({
+      operation: 'merge_request_notes/update',
+      status: 400,
+      body: { message: '400 Bad request - Note {:note=>["is too long (maximum is 1000000 characters)"]}' },
+    });
+    const refused = await job(p.dir, 'merge_request_event', { sha: p.head(), mergeRequest: mr });
+    expect(refused.code).toBe(2);
+    expect(refused.log).toContain('cannot update the plan note: 400 400 Bad request - Note');
+    expect(refused.log).not.toMatch(/bug in kubeplan| {4}at /);
+    expect(refused.summary).toContain('VALUE');
+    expect(refused.dotenv.KUBEPLAN_HAS_CHANGES).toBe('true');
+  });
+
   it('a broken config fails the job with a Code Quality entry on the file and line', async () => {
     const ns = await freshNamespace('glbad');
     const p = project(ns);

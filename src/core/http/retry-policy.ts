@@ -86,6 +86,26 @@ export const GITHUB_POLICY: RetryPolicy = {
   maxRateLimitWaitMs: 5 * 60_000,
 };
 
+/**
+ * The GitLab API: 429 (its rate limits answer with Retry-After) and every 5xx but 501, for requests safe to repeat;
+ * a lost connection likewise.
+ */
+export const GITLAB_POLICY: RetryPolicy = {
+  name: 'GitLab',
+  statuses: [429],
+  serverErrors: true,
+  neverStatuses: [501],
+  attempts: 4,
+  networkAttempts: 4,
+  networkBackoff: true,
+  baseDelayMs: 1000,
+  jitter: false,
+  maxDelayMs: 60_000,
+  maxTotalMs: 10 * 60_000,
+  honourRetryAfter: true,
+  maxRateLimitWaitMs: 60_000,
+};
+
 /** Whether an answer with this status is worth another attempt under the policy. */
 export function retriesStatus(policy: RetryPolicy, status: number): boolean {
   if (policy.neverStatuses.includes(status)) return false;

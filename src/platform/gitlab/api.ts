@@ -1,4 +1,12 @@
 import { type ErrorDetails, KubeplanError } from '../../core/errors.js';
+import {
+  delayFor,
+  GITLAB_POLICY,
+  mayRetry,
+  type RetryPolicy,
+  retriesStatus,
+  sleep,
+} from '../../core/http/retry-policy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
 
 /** GitLab refused or failed a request: the status, GitLab's message, and what to do. */
@@ -41,7 +49,6 @@ export interface GitLabIssue {
 }
 
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE', 'HEAD']);
-const ATTEMPTS = 4;
 
 /**
  * The one place that talks to GitLab's REST API v4 (GitLab.com and self-managed alike, at CI_API_V4_URL): the token
@@ -57,8 +64,10 @@ export class GitLabApi {
       project: string;
       secrets?: SecretMask | undefined;
       fetch?: typeof fetch | undefined;
-      /** Waits between attempts, in ms (tests shorten them). */
-      delays?: number[];
+      /** How requests are retried (GITLAB_POLICY). */
+      policy?: RetryPolicy | undefined;
+      /** Where retries are said (the job log). */
+      log?: ((line: string) => void) | undefined;
     },
   ) {}
 
@@ -79,7 +88,15 @@ export class GitLabApi {
   async request<T>(method: string, path: string, body: unknown, what: string): Promise<{ data: T; headers: Headers }> {
     const url = path.startsWith('http') ? path : `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
     const doFetch = this.options.fetch ?? fetch;
-    const delays = this.options.delays ?? [1000, 2000, 4000];
+    const policy = this.options.policy ?? GITLAB_POLICY;
+    let waited = 0;
+    const wait = async (ms: number, why: string, attempt: number) => {
+      this.options.log?.(
+        `GitLab: ${method} ${new URL(url).pathname}: ${why}; retrying in ${Math.ceil(ms / 1000)} s (attempt ${attempt + 1} of ${policy.attempts})`,
+      );
+      waited += ms;
+      await sleep(ms);
+    };
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -100,8 +117,9 @@ export class GitLabApi {
                 ),
         });
       } catch (error) {
-        if (IDEMPOTENT.has(method) && attempt < ATTEMPTS) {
-          await sleep(delays[attempt - 1] ?? 4000);
+        const delay = policy.networkBackoff ? delayFor(policy, attempt) : 0;
+        if (IDEMPOTENT.has(method) && mayRetry(policy, attempt, 'network', waited, delay)) {
+          await wait(delay, `no answer (${cause(error)})`, attempt);
           continue;
         }
         throw new GitLabError(`cannot ${what}: GitLab at ${new URL(url).origin} did not answer (${cause(error)})`, 0, {
@@ -111,10 +129,14 @@ export class GitLabApi {
         });
       }
       const text = await res.text();
-      if ((res.status === 429 || res.status >= 500) && IDEMPOTENT.has(method) && attempt < ATTEMPTS) {
-        const after = Number(res.headers.get('retry-after'));
-        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : (delays[attempt - 1] ?? 4000));
-        continue;
+      // A 429 is a rate limit: safe to repeat for any method, since GitLab did nothing.
+      const retriable = IDEMPOTENT.has(method) || res.status === 429;
+      if (retriable && retriesStatus(policy, res.status)) {
+        const delay = delayFor(policy, attempt, res.headers.get('retry-after'));
+        if (mayRetry(policy, attempt, 'status', waited, delay)) {
+          await wait(delay, `GitLab answered ${res.status}`, attempt);
+          continue;
+        }
       }
       if (!res.ok) throw statusError(res.status, text, method, new URL(url).pathname, what);
       return { data: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
@@ -168,8 +190,4 @@ function statusError(status: number, text: string, method: string, pathname: str
 function cause(error: unknown): string {
   const c = (error as { cause?: { code?: string; message?: string } }).cause;
   return c?.code ?? c?.message ?? (error as Error).message;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -64,7 +64,16 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
     );
   }
   const api =
-    token && apiUrl && project ? new GitLabApi({ apiUrl, token, project, secrets, fetch: proxyFetch(env) }) : undefined;
+    token && apiUrl && project
+      ? new GitLabApi({
+          apiUrl,
+          token,
+          project,
+          secrets,
+          fetch: proxyFetch(env),
+          log: (line) => reporter.info(line),
+        })
+      : undefined;
   const run: WorkflowRun = {
     ctx,
     ports: gitlabPorts({ api, ctx, env, reporter, secrets, token, cwd: options.cwd }),
