@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { runAction } from '../helpers/run-action.js';
 
 // What the runner's environment can make go wrong is reported as what it is, never as "a bug in kubeplan".
@@ -19,27 +18,11 @@ afterAll(async () => {
 });
 
 function committedRepo(): { repo: string; base: string } {
-  const repo = makeRepo({
+  const { repo, head } = makeGitRepo({
     'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    manifests: manifests\n',
     'manifests/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: "1"\n',
   });
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, base: git('rev-parse', 'HEAD') };
+  return { repo, base: head() };
 }
 
 describe('the error boundary', () => {

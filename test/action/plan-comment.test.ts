@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApiserver, type RunningApiserver } from '../bench/servers.mjs';
 import { type Forge, startForge } from '../forge/forge.js';
 import { bench, freshNamespace } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { type ActionRun, runAction } from '../helpers/run-action.js';
 import { kubectlBin } from '../helpers/tools.js';
 
@@ -54,29 +54,12 @@ function plan(repo: string, pr: number, baseSha: string, inputs: Record<string, 
   });
 }
 
-/** A git repository with one target in `ns`; returns it and a git runner. */
+/** A git repository with one target in `ns`. */
 function gitRepo(ns: string) {
-  const repo = makeRepo({
+  return makeGitRepo({
     'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
     'manifests/cm.json': JSON.stringify(configMap('1')),
   });
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, git };
 }
 
 function configMap(value: string) {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import {
 import type { WorkflowRun } from '../../src/core/workflows/types.js';
 import type { CiContext } from '../../src/platform/types.js';
 import { bench, freshNamespace } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { memoryPorts, pullRequestContext } from '../helpers/memory-ports.js';
 import { helmBin, kubectlBin } from '../helpers/tools.js';
 
@@ -31,26 +30,7 @@ const source = (values: Record<string, string>, via = 'test'): RequestSource => 
   name: (name) => `--${name}`,
 });
 
-function gitRepo(files: Record<string, string>) {
-  const repo = makeRepo(files);
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, git };
-}
+const gitRepo = makeGitRepo;
 
 const cm = (name: string, value: string) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { VALUE: value } });
