@@ -40,7 +40,8 @@ Options:
 
 Exit codes: 0 success, 2 bad input or any other error (nothing is written);
 kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
-changes or drift.
+changes or drift; apply --plan / --expect-plan exits 4 when the plan is not
+the reviewed one (nothing is written).
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
@@ -96,11 +97,14 @@ ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto:
                            notes a change to them)
   -o, --output FORMAT      text (default), markdown or json
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
+      --out FILE           Also write the plan with its digests (the JSON
+                           report) to FILE, for kubeplan apply --plan FILE
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
 
 Examples:
   kubeplan diff
+  kubeplan diff --out plan.json          # review it, then: kubeplan apply --plan plan.json
   kubeplan diff --target shop-prod -o markdown > plan.md
   kubeplan diff --mode client --exit-code
   kubeplan diff --base origin/main --offline
@@ -130,6 +134,10 @@ ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
       --allow-empty        Let a target that renders nothing prune everything
       --no-hooks           Do not run Helm hooks (pre-/post-install and -upgrade
                            hooks run by weight around the stages; tests never)
+      --plan FILE          Apply only the plan kubeplan diff --out wrote: when
+                           git renders something else, or the cluster changed
+                           since, write nothing and exit 4, showing what differs
+      --expect-plan DIGEST Apply only if the plan is this sha256:… digest
   -o, --output FORMAT      text (default) or json
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
@@ -137,6 +145,7 @@ ${TOOLS_HELP}  -h, --help               Show this help
 Examples:
   kubeplan apply
   kubeplan apply --target shop-prod --dry-run
+  kubeplan apply --plan plan.json
 `;
 
 export const DRIFT_HELP = `Usage: kubeplan drift [options]

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Replaced by the bundler with package.json's version (scripts/build.mjs), so package.json is not bundled.
@@ -6,7 +6,15 @@ declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
-import { ErrorList, EXIT_ERROR, formatError, KubeplanError, UsageError } from '../core/errors.js';
+import {
+  ErrorList,
+  EXIT_ERROR,
+  formatError,
+  isSystemError,
+  KubeplanError,
+  systemError,
+  UsageError,
+} from '../core/errors.js';
 import { proxyCredentials } from '../core/http/proxy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
@@ -95,7 +103,7 @@ export async function main(
       return 0;
     }
     if (command === 'render') return await render(rest, env, cwd, io);
-    if (command === 'diff') return await diff(rest, env, cwd, io);
+    if (command === 'diff') return await diff(rest, env, cwd, io, secrets);
     if (command === 'apply') return await apply(rest, env, cwd, io, signal);
     if (command === 'drift') return await drift(rest, env, cwd, io);
     if (command === 'bump') return await bump(rest, env, cwd, io);
@@ -205,6 +213,7 @@ const DIFF_OPTIONS = {
   'opt-ins-from': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
+  out: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 async function diff(
@@ -212,6 +221,7 @@ async function diff(
   env: NodeJS.ProcessEnv,
   cwd: string,
   io: CliIO & { isTTY?: boolean },
+  secrets: SecretMask,
 ): Promise<number> {
   const { values } = parse(args, DIFF_OPTIONS, 'diff');
   if (values.help) {
@@ -242,6 +252,24 @@ async function diff(
     color: io.isTTY === true && env.NO_COLOR === undefined,
   });
   io.stdout(result.report);
+  const out = emptyToUndefined(values.out);
+  if (out) {
+    // The plan file `kubeplan apply --plan` binds to: the JSON report with its digests (no Secret value, no credential).
+    if (!result.plan.digests)
+      throw new UsageError('--out writes a plan to bind an apply to, and an intent plan (--offline, --base) has none', {
+        where: { via: 'cli', command: 'diff', input: 'out' },
+        hint: 'plan against the cluster without --base to write a plan file',
+      });
+    const { formatPlanJson } = await import('../core/report/json.js');
+    try {
+      writeFileSync(path.resolve(cwd, out), secrets.mask(formatPlanJson(result.plan)));
+    } catch (error) {
+      throw systemError(error as NodeJS.ErrnoException, `write the plan file ${out}`, {
+        where: { via: 'cli', command: 'diff', input: 'out' },
+      });
+    }
+    io.stderr(`wrote the plan ${result.plan.digests.plan} to ${out}\n`);
+  }
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
   if (errors > 0)
     io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
@@ -250,6 +278,8 @@ async function diff(
 
 const APPLY_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  plan: { type: 'string' },
+  'expect-plan': { type: 'string' },
   'dry-run': { type: 'boolean' },
   'force-conflicts': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
@@ -280,6 +310,7 @@ async function apply(
       hint: 'pass one of them (waiting is the default)',
     });
   const request = parseApplyRequest(cliSource(values, 'apply'));
+  const expect = boundPlan(emptyToUndefined(values.plan), emptyToUndefined(values['expect-plan']), cwd);
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env, 'apply'),
     signal,
@@ -289,6 +320,7 @@ async function apply(
     noHooks: values['no-hooks'] ?? false,
     waitTimeoutMs: request.waitTimeoutMs,
     hookTimeoutMs: request.timeoutMs,
+    ...(expect ? { expect } : {}),
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
@@ -567,6 +599,60 @@ function toolsFrom(values: {
     helm: emptyToUndefined(values.helm),
     kubectl: emptyToUndefined(values.kubectl),
     kustomize: emptyToUndefined(values.kustomize),
+  };
+}
+
+/**
+ * `--plan FILE` (a plan `kubeplan diff --out` wrote) or `--expect-plan sha256:…`: the plan an apply is bound to.
+ */
+function boundPlan(file: string | undefined, digest: string | undefined, cwd: string) {
+  if (file && digest)
+    throw new UsageError('--plan and --expect-plan exclude each other', {
+      where: { via: 'cli', command: 'apply', input: 'expect-plan' },
+      hint: 'bind to the plan file, or to one plan digest',
+    });
+  if (digest) {
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+      throw new UsageError(`must be sha256: and 64 hex digits, not "${digest}"`, {
+        where: { via: 'cli', command: 'apply', input: 'expect-plan' },
+        hint: 'copy the plan digest kubeplan diff printed (the digests.plan of its JSON report)',
+      });
+    return { digests: { plan: digest }, where: { via: 'cli' as const, command: 'apply', input: 'expect-plan' } };
+  }
+  if (!file) return undefined;
+  const where = { file, path: path.resolve(cwd, file) };
+  let parsed: unknown;
+  try {
+    const text = readFileSync(path.resolve(cwd, file), 'utf8');
+    if (text.length > 64 * 1024 * 1024) throw new UsageError('the plan file is larger than 64 MiB', { where });
+    parsed = JSON.parse(text);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (isSystemError(error)) throw systemError(error, `read the plan file ${file}`, { where });
+    throw new UsageError(`is not JSON: ${(error as Error).message}`, {
+      where,
+      hint: 'pass the file kubeplan diff --out wrote',
+    });
+  }
+  const report = parsed as { version?: unknown; digests?: { plan?: unknown; targets?: unknown; changes?: unknown } };
+  const d = report?.digests;
+  if (
+    report?.version !== 1 ||
+    !d ||
+    typeof d.plan !== 'string' ||
+    !/^sha256:[a-f0-9]{64}$/.test(d.plan) ||
+    !d.targets ||
+    typeof d.targets !== 'object'
+  )
+    throw new UsageError('holds no plan digests (a JSON report of kubeplan diff --out, version 1)', {
+      where,
+      hint: 'write the plan with kubeplan diff --out FILE against the same cluster',
+    });
+  const { changes, ...digests } = d as Record<string, unknown>;
+  return {
+    digests: digests as { plan: string },
+    changes: (changes && typeof changes === 'object' ? changes : {}) as Record<string, never[]>,
+    where,
   };
 }
 

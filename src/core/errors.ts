@@ -190,6 +190,14 @@ export class ToolError extends KubeplanError {
   signal?: string;
 }
 
+/**
+ * The plan computed now is not the plan that was reviewed (`kubeplan apply --plan` / `--expect-plan`): nothing was
+ * written. Exit code 4, so a pipeline can tell a refused binding from any other error.
+ */
+export class BindingError extends KubeplanError {
+  override readonly exitCode: number = 4;
+}
+
 /** Command-line or action input that does not make sense. */
 export class UsageError extends KubeplanError {}
 

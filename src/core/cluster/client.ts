@@ -82,6 +82,8 @@ export class ClusterClient {
 
   /** Where a token given without a kubeconfig came from (`a GitHub OIDC token (audience …)`): a 401 names it. */
   private credentialSource: string | undefined;
+  /** The sha256 of the cluster's CA certificate (undefined with the system's CAs): with the server, who the cluster is. */
+  caSha256: string | undefined;
   /** Aborted on SIGINT/SIGTERM: writes not yet sent are refused (reads still run, to report what happened). */
   private signal: AbortSignal | undefined;
   /** `the proxy http://proxy:3128 (HTTPS_PROXY)` when requests go through one (credentials redacted), for messages. */
@@ -135,6 +137,7 @@ export class ClusterClient {
       Math.max(1, options.concurrency),
     );
     client.credentialSource = options.direct?.source;
+    client.caSha256 = caFingerprint(caPemOf(cluster));
     client.proxy = proxy?.label;
     client.signal = options.signal;
     await client.authenticate(RequestContext, HttpMethod.GET);
@@ -253,6 +256,15 @@ export function caFingerprint(pem: string): string | undefined {
     .digest('hex');
 }
 
+/** The PEM of a kubeconfig cluster's CA (inline or in a file); empty when it has none. */
+function caPemOf(cluster: { caData?: string; caFile?: string }): string {
+  return cluster.caData
+    ? Buffer.from(cluster.caData, 'base64').toString('utf8')
+    : cluster.caFile && existsSync(cluster.caFile)
+      ? readFileSync(cluster.caFile, 'utf8')
+      : '';
+}
+
 function checkPin(
   cluster: { server: string; caData?: string; caFile?: string },
   pin: ConnectOptions['pin'],
@@ -270,12 +282,7 @@ function checkPin(
     );
   }
   if (pin.caSha256) {
-    const pem = cluster.caData
-      ? Buffer.from(cluster.caData, 'base64').toString('utf8')
-      : cluster.caFile && existsSync(cluster.caFile)
-        ? readFileSync(cluster.caFile, 'utf8')
-        : '';
-    const actual = caFingerprint(pem);
+    const actual = caFingerprint(caPemOf(cluster));
     const wanted = pin.caSha256.replace(/[:\s]/g, '').toLowerCase();
     if (actual !== wanted) {
       throw new UsageError(

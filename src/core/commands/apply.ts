@@ -1,11 +1,18 @@
 import { applyTarget, bundleDigest, emptyResult, stageOf, type TargetApplyResult } from '../apply/apply.js';
+import {
+  bindingDrift,
+  type CanonicalChange,
+  canonicalChanges,
+  type PlanDigests,
+  planDigests,
+} from '../diff/plan-digest.js';
 import { notDone, type NotDone } from '../apply/not-done.js';
 import { orderTargets } from '../apply/order.js';
 import { ApplyError } from '../apply/apply-error.js';
 import { RevisionStore } from '../apply/revisions.js';
 import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
 import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '../cancel.js';
-import { KubeplanError, ToolError } from '../errors.js';
+import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
@@ -32,6 +39,15 @@ export interface ApplyCommandOptions extends ClusterOptions {
   onProgress?: (message: string) => void;
   output: 'text' | 'json';
   tooling: string;
+  /**
+   * Apply only this plan: the reviewed digests (and changes) of a plan file (`--plan`), or one plan digest
+   * (`--expect-plan`). Anything else is a BindingError before anything is written.
+   */
+  expect?: {
+    digests: Pick<PlanDigests, 'plan'> & Partial<PlanDigests>;
+    changes?: Record<string, CanonicalChange[]>;
+    where?: Where | undefined;
+  };
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string): Promise<void>;
@@ -99,6 +115,20 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   });
   // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first.
   const plan: Plan = { ...planned, targets: orderTargets(planned.targets) };
+  plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
+  if (options.expect) {
+    // Bound to a reviewed plan: anything else is refused before the first write.
+    const changes = Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)]));
+    const drift = bindingDrift(options.expect, plan.digests, changes);
+    if (drift)
+      throw new BindingError(
+        `this is not the reviewed plan; nothing was written\n${drift.map((l) => `  ${l}`).join('\n')}`,
+        {
+          where: options.expect.where,
+          hint: `review the new plan (${plan.digests.plan}); to apply it anyway, pass --expect-plan ${plan.digests.plan}`,
+        },
+      );
+  }
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha

@@ -1,6 +1,7 @@
 import type { ClusterClient } from '../cluster/client.js';
 import type { ResourceMap } from '../cluster/discovery.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
+import { planDigests } from '../diff/plan-digest.js';
 import { removedTargetNotices } from '../diff/removed-targets.js';
 import { canI } from '../cluster/objects.js';
 import { missingAccess } from '../apply/preflight.js';
@@ -110,6 +111,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
         configFile,
         forceConflicts,
       });
+      plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
       // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
       if (mode === 'server') {

@@ -113,6 +113,8 @@ export interface Plan {
   drift?: { mode: DiffMode; targets: TargetPlan[]; summary: Counts };
   /** Why this mode (for --mode auto). */
   modeReason: string;
+  /** Render and plan digests (plan binding). Absent for an intent plan. */
+  digests?: import('./plan-digest.js').PlanDigests;
   /** The cluster the plan read: its server URL and kubeconfig context (no credential). Absent for an intent plan. */
   cluster?: { server: string; context?: string | undefined };
   /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */

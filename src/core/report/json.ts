@@ -1,4 +1,5 @@
 import type { Plan, TargetPlan } from '../diff/types.js';
+import { canonicalChanges } from '../diff/plan-digest.js';
 import { hookRows } from './common.js';
 
 /** Version of the JSON report schema (README: "JSON report"). Bumped only for incompatible changes. */
@@ -13,6 +14,14 @@ export function formatPlanJson(plan: Plan): string {
       modeReason: plan.modeReason,
       base: plan.base ?? null,
       cluster: plan.cluster ? { server: plan.cluster.server, context: plan.cluster.context ?? null } : null,
+      // Plan binding: what `kubeplan apply --plan` compares (README: "Plan binding").
+      digests: plan.digests
+        ? {
+            ...plan.digests,
+            cluster: { server: plan.digests.cluster.server, caSha256: plan.digests.cluster.caSha256 ?? null },
+            changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])),
+          }
+        : null,
       notices: plan.notices ?? [],
       summary: plan.summary,
       stats: plan.stats,
