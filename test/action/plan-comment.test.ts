@@ -84,6 +84,9 @@ describe('the plan comment', () => {
     const server = new URL(readFileSync(bench().adminKubeconfig, 'utf8').match(/server: (\S+)/)![1]!).host;
     expect(body).toContain(`against cluster bench-admin (${server})`);
     expect(body).toMatch(/ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // The short plan digest reviewers approve; the JSON report has the whole one (kubeplan apply --expect-plan).
+    const report = JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8'));
+    expect(body).toContain(`against cluster bench-admin (${server}) · plan \`${report.digests.plan.slice(0, 19)}\``);
     expect(run.summary).toContain(`against cluster bench-admin (${server})`);
     expect(JSON.parse(readFileSync(run.outputs['report-path']!, 'utf8')).cluster).toEqual({
       server: `https://${server}`,

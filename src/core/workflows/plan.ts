@@ -153,7 +153,8 @@ async function finish(
   log.info(summaryLine(plan.summary));
 
   const now = new Date();
-  const footer = stamp(ctx, plan.cluster, now);
+  // The short plan digest a reviewer approves: `kubeplan apply --expect-plan` takes the full one (JSON report).
+  const footer = stamp(ctx, plan.cluster, now, plan.digests?.plan);
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
@@ -275,10 +276,10 @@ function clusterIdentity(options: ClusterOptions): string | undefined {
 
 /**
  * The line that says what was planned: the head commit (linked), the cluster (context and server host, never a
- * credential), the run and the time. The run and time sit between volatile markers: a re-run whose plan is the same
+ * credential), the short plan digest, the run and the time. The run and time sit between volatile markers: a re-run whose plan is the same
  * does not edit the comment just to move them.
  */
-export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date): string {
+export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date, digest?: string): string {
   const head = ctx.pullRequest?.headSha ?? ctx.sha;
   const short = head.slice(0, 7);
   const commit = head ? (ctx.commitUrl ? `[${inlineCode(short)}](${ctx.commitUrl(head)})` : inlineCode(short)) : '';
@@ -295,7 +296,7 @@ export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date): strin
     : 'no cluster (intent diff)';
   const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const runLink = ctx.runUrl ? `[run](${ctx.runUrl}) · ` : '';
-  return `<sub>Planned ${commit ? `${commit} ` : ''}against ${where}${VOLATILE_START} · ${runLink}${when}${VOLATILE_END}</sub>`;
+  return `<sub>Planned ${commit ? `${commit} ` : ''}against ${where}${digest ? ` · plan ${inlineCode(digest.slice(0, 19))}` : ''}${VOLATILE_START} · ${runLink}${when}${VOLATILE_END}</sub>`;
 }
 
 export const VOLATILE_START = '<!-- kubeplan:volatile -->';
