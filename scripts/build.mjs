@@ -1,11 +1,12 @@
 // Bundles src/index.ts (the action) and src/cli.ts (the CLI) into dist/. With --check, builds into a temporary
 // folder and fails when the committed dist/ differs (CI runs this through `npm test`).
 import { build } from 'esbuild';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedFile, generateValidator } from './generate-validator.mjs';
+import { generateSubActions } from './sub-actions.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -55,6 +56,21 @@ if ((await readFile(generatedFile, 'utf8').catch(() => '')) !== validator) {
     process.exit(1);
   }
   await writeFile(generatedFile, validator);
+}
+
+// The per-command actions are committed next to action.yml; they follow it.
+const problems = [];
+for (const [file, text] of Object.entries(await generateSubActions(root))) {
+  if ((await readFile(path.join(root, file), 'utf8').catch(() => '')) === text) continue;
+  if (check) problems.push(file);
+  else {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), text);
+  }
+}
+if (problems.length > 0) {
+  console.error(`${problems.join(', ')} stale: run \`npm run build\` and commit them`);
+  process.exit(1);
 }
 
 if (!check) {

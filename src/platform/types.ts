@@ -3,6 +3,7 @@
  * needs from a forge and from the runner, and nothing else. An adapter implements them; tests implement them in
  * memory (test/unit/workflows.test.ts).
  */
+import type { DeploymentTarget } from '../core/config/types.js';
 import type { BumpPublisher } from '../core/images/publish.js';
 
 export interface PullRequestRef {
@@ -80,8 +81,8 @@ export type DeploymentState = 'in_progress' | 'success' | 'failure';
 
 /** Deployments / environments (GitHub Deployments, GitLab environments). */
 export interface Deployments {
-  /** Records a deployment of `sha` to `environment`; returns its id. */
-  create(environment: string, sha: string, description: string): Promise<number>;
+  /** Records a deployment of `sha` to the target's environment; returns its id. */
+  create(target: DeploymentTarget, sha: string, description: string): Promise<number>;
   setStatus(id: number, state: DeploymentState, description: string, logUrl: string | undefined): Promise<void>;
 }
 

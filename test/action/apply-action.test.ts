@@ -115,6 +115,64 @@ describe('the action on a push to the default branch (apply)', () => {
     expect(forge.violations).toEqual([]);
   });
 
+  it('the apply action records each deployment to the environment kubeplan.yaml names, production or not; none with deployments false', async () => {
+    const ns = uniq();
+    const { repo, git } = gitRepo({
+      'kubeplan.yaml':
+        `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n    environment: staging-eu\n    production: false\n` +
+        `  - name: jobs\n    namespace: ${ns}\n    manifests: jobs\n`,
+      'web/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('web', { V: '1' })],
+      }),
+      'jobs/cm.json': JSON.stringify(cm('jobs', { V: '1' })),
+    });
+    const head = git('rev-parse', 'HEAD');
+    // apply/action.yml runs apply/index.js: apply on a push without `apply: true`, whatever command says.
+    const run = await runActionHelper({
+      repo,
+      forge,
+      event: 'push',
+      payload: pushEvent('0'.repeat(40), head),
+      inputs: { command: 'render' },
+      scratch,
+      entry: 'apply/index.js',
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(Object.keys(JSON.parse(run.outputs.applied!)).sort()).toEqual(['jobs', 'web']);
+    expect(
+      forge.deployments
+        .filter((d) => d.ref === head)
+        .map(({ environment, production }) => ({ environment, production })),
+    ).toEqual([
+      { environment: 'staging-eu', production: false },
+      { environment: 'jobs', production: true },
+    ]);
+    expect(forge.deployments.find((d) => d.environment === 'staging-eu')!.statuses.map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
+
+    // A job with its own `environment:` gets its deployment from GitHub: kubeplan records none.
+    writeFileSync(path.join(repo, 'jobs/cm.json'), JSON.stringify(cm('jobs', { V: '2' })));
+    git('commit', '-qam', 'jobs v2');
+    const next = git('rev-parse', 'HEAD');
+    const quiet = await runActionHelper({
+      repo,
+      forge,
+      event: 'push',
+      payload: pushEvent(head, next),
+      inputs: { deployments: 'false' },
+      scratch,
+      entry: 'apply/index.js',
+    });
+    expect(quiet.code, quiet.stdout).toBe(0);
+    expect(JSON.parse(quiet.outputs.applied!)).toMatchObject({ jobs: { updated: 1 } });
+    expect(forge.deployments.filter((d) => d.ref === next)).toEqual([]);
+    expect(forge.violations).toEqual([]);
+  });
+
   it('reports a failing target: failure status, failed-target, the object named on the PR, and a failed step', async () => {
     const ns = uniq();
     const { repo, git } = gitRepo({

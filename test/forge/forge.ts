@@ -50,6 +50,8 @@ export interface ForgeDeployment {
   id: number;
   ref: string;
   environment: string;
+  /** production_environment as sent (GitHub's default: true only for an environment named production). */
+  production: boolean;
   description: string;
   statuses: { state: string; description: string; log_url: string }[];
   createdAt: string;
@@ -333,11 +335,12 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         operation = 'repos/create-deployment';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
         check(operation, 'request', body);
-        const b = body as { ref: string; environment?: string; description?: string };
+        const b = body as { ref: string; environment?: string; description?: string; production_environment?: boolean };
         const d: ForgeDeployment = {
           id: nextId++,
           ref: b.ref,
           environment: b.environment ?? 'production',
+          production: b.production_environment ?? (b.environment ?? 'production') === 'production',
           description: b.description ?? '',
           statuses: [],
           createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),

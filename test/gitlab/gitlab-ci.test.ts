@@ -314,7 +314,10 @@ describe('kubeplan ci on merge requests', () => {
 describe('kubeplan ci on the default branch and on schedules', () => {
   it('tracks drift in a kubeplan::drift issue, applies with a deployment and a note on the merged merge request, then closes the issue', async () => {
     const ns = await freshNamespace('glapply');
-    const p = project(ns);
+    // The deployment goes to the environment kubeplan.yaml names (GitLab's deployments API takes no tier).
+    const p = project(ns, {
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    environment: app-live\n`,
+    });
     const sha = p.head();
     const drift = () => job(p.dir, 'schedule', { sha });
     const drifting = await drift();
@@ -334,7 +337,7 @@ describe('kubeplan ci on the default branch and on schedules', () => {
     ok(apply);
     expect(JSON.parse(apply.dotenv.KUBEPLAN_APPLIED!)).toMatchObject({ app: { created: 2 } });
     expect((await api(`GET`, `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
-    const deployment = gitlab.deployments.find((d) => d.environment === 'app' && d.sha === sha)!;
+    const deployment = gitlab.deployments.find((d) => d.environment === 'app-live' && d.sha === sha)!;
     expect(deployment.statuses).toEqual(['running', 'success']);
     expect(notesOn(21).at(-1)?.body, apply.log).toContain(`### kubeplan applied \`${sha.slice(0, 7)}\``);
     expectNoSecrets(apply);

@@ -113,7 +113,7 @@ export function memoryPorts(options: { me?: string } = {}) {
       },
     },
     deployments: {
-      create: async (environment, sha) => {
+      create: async ({ environment }, sha) => {
         const id = nextId++;
         deployments.push({ id, environment, sha, statuses: [] });
         return id;

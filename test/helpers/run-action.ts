@@ -26,6 +26,8 @@ export async function runAction(options: {
   inputs: Record<string, string>;
   scratch: string;
   env?: Record<string, string>;
+  /** The action's main file, relative to the repository: dist/index.js, or a per-command action's (plan/index.js). */
+  entry?: string;
   /** Cancels the run the way the runner does: `signal` once `when` (polled with the log so far) holds. */
   interrupt?: { signal: NodeJS.Signals; when: (log: string) => boolean | Promise<boolean> };
 }): Promise<ActionRun> {
@@ -64,7 +66,7 @@ export async function runAction(options: {
     ...options.inputs,
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'index.js')], {
+  const child = spawn(process.execPath, [path.join(repoRoot, options.entry ?? 'dist/index.js')], {
     cwd: options.repo,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,11 @@ describe('creating through lost answers', () => {
   it('a deployment whose answer was lost is found by sha and environment, not created twice', async () => {
     const sha = 'c'.repeat(40);
     forge.faults.push({ method: 'POST', pathPattern: /\/deployments$/, status: 502, afterHandling: true });
-    const id = await api.createDeployment('shop-prod', sha, 'kubeplan apply ccccccc to shop-prod');
+    const id = await api.createDeployment(
+      { environment: 'shop-prod', production: true },
+      sha,
+      'kubeplan apply ccccccc to shop-prod',
+    );
     expect(forge.deployments.filter((d) => d.ref === sha)).toHaveLength(1);
     expect(id).toBe(forge.deployments.find((d) => d.ref === sha)!.id);
     expect(posts('/repos/acme/config/deployments')).toHaveLength(1);
@@ -56,7 +60,11 @@ describe('creating through lost answers', () => {
   it('a deployment whose POST failed before GitHub made it is created once', async () => {
     const sha = 'd'.repeat(40);
     forge.faults.push({ method: 'POST', pathPattern: /\/deployments$/, reset: true });
-    await api.createDeployment('shop-prod', sha, 'kubeplan apply ddddddd to shop-prod');
+    await api.createDeployment(
+      { environment: 'shop-prod', production: true },
+      sha,
+      'kubeplan apply ddddddd to shop-prod',
+    );
     expect(forge.deployments.filter((d) => d.ref === sha)).toHaveLength(1);
   });
 
@@ -103,7 +111,9 @@ describe('errors name the operation and what to do', () => {
       headers: { 'x-accepted-github-permissions': 'deployments=write' },
       body: { message: 'Resource not accessible by integration' },
     });
-    const error = (await api.createDeployment('web', 'e'.repeat(40), 'x').catch((e: unknown) => e)) as ForgeError;
+    const error = (await api
+      .createDeployment({ environment: 'web', production: true }, 'e'.repeat(40), 'x')
+      .catch((e: unknown) => e)) as ForgeError;
     expect(error).toBeInstanceOf(ForgeError);
     expect(error.status).toBe(403);
     expect(error.message).toContain('creating a deployment of eeeeeeeeeeee to web: GitHub answered 403');

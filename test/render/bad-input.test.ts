@@ -42,6 +42,16 @@ describe('bad config', () => {
     expect(err).toContain('kubeplan.yaml:5: target "app": unknown field "valuse" (did you mean "values"?)');
   });
 
+  it('a deployment environment that is not a name, or production that is not true or false, names the line', () => {
+    const repo = makeRepo({
+      'kubeplan.yaml': "targets:\n  - name: app\n    manifests: raw\n    environment: ''\n    production: 'yes'\n",
+      'raw/a.yaml': '',
+    });
+    const err = renderExpectingFailure(repo);
+    expect(err).toMatch(/kubeplan\.yaml:4: target "app": .*environment/);
+    expect(err).toMatch(/kubeplan\.yaml:5: target "app": .*production/);
+  });
+
   it('missing field names the target and line', () => {
     const repo = makeRepo({
       'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      releaseName: app\n',

@@ -15,6 +15,7 @@ import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '..
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
+import type { DeploymentTarget } from '../config/types.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
@@ -50,7 +51,7 @@ export interface ApplyCommandOptions extends ClusterOptions {
   };
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
-    before(target: string): Promise<void>;
+    before(target: string, deployment: DeploymentTarget): Promise<void>;
     after(target: string, result: TargetApplyResult | undefined, error: unknown): Promise<void>;
   };
 }
@@ -102,6 +103,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
   const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
+  const deploymentOf = (name: string) =>
+    config.targets.find((t) => t.name === name)?.deployment ?? { environment: name, production: true };
   const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
   const planned = await planTargets(sets, client, resources, {
     mode: 'server',
@@ -149,7 +152,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         stopped = { target: undefined, notDone: [steps(target, emptyResult(target.target)), ...rest] };
         break;
       }
-      await options.around?.before(target.target);
+      await options.around?.before(target.target, deploymentOf(target.target));
       let result: TargetApplyResult;
       const rollback = policy?.rollback ?? false;
       const applyOptions = {

@@ -35,6 +35,8 @@ interface RawHelm {
 interface RawTarget {
   name: string;
   namespace?: string;
+  environment?: string;
+  production?: boolean;
   apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean; rollback?: boolean };
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   ignore?: {
@@ -165,7 +167,9 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     };
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
-    if (source) targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, where });
+    const deployment = { environment: t.environment ?? t.name, production: t.production ?? true };
+    if (source)
+      targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, deployment, where });
   });
   const images = readImages(
     config,

@@ -68,6 +68,12 @@ export interface ApplyPolicy {
   rollback: boolean;
 }
 
+/** The environment of a target's deployments: its name (default the target's) and whether it is production. */
+export interface DeploymentTarget {
+  environment: string;
+  production: boolean;
+}
+
 export interface Target {
   name: string;
   namespace: string | undefined;
@@ -75,6 +81,8 @@ export interface Target {
   ignore: IgnoreRule[];
   apply: ApplyPolicy;
   policy: TargetPolicy;
+  /** Where apply records the target's deployment (kubeplan.yaml `environment`, `production`). */
+  deployment: DeploymentTarget;
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
   where: FileWhere;
 }

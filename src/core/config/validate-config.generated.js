@@ -4,18 +4,18 @@ import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = runtime0Module.default ? runtime0Module : { default: runtime0Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
 const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false}}},"policy":{"$ref":"#/definitions/policy"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
 const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
-const func2 = runtime0.default;
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = runtime0.default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern4 = new RegExp("^[^/\\\\]", "u");
 const pattern8 = new RegExp("^(/.*)?$", "u");
 const schema15 = {"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}};
-const func4 = Object.prototype.hasOwnProperty;
 const pattern2 = new RegExp("^https?://", "u");
 const pattern5 = new RegExp("^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
 
@@ -34,7 +34,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func4.call(schema15.properties, key0))){
+if(!(func2.call(schema15.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -48,7 +48,7 @@ errors++;
 if(data.chart !== undefined){
 let data0 = data.chart;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/chart",schemaPath:"#/properties/chart/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.chart,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -98,7 +98,7 @@ errors++;
 if(data.version !== undefined){
 let data2 = data.version;
 if(typeof data2 === "string"){
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err6 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -123,7 +123,7 @@ errors++;
 if(data.releaseName !== undefined){
 let data3 = data.releaseName;
 if(typeof data3 === "string"){
-if(func2(data3) > 53){
+if(func3(data3) > 53){
 const err8 = {instancePath:instancePath+"/releaseName",schemaPath:"#/properties/releaseName/maxLength",keyword:"maxLength",params:{limit: 53},message:"must NOT have more than 53 characters",schema:53,parentSchema:schema15.properties.releaseName,data:data3};
 if(vErrors === null){
 vErrors = [err8];
@@ -162,7 +162,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err11 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err11];
@@ -212,7 +212,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
 const _errs17 = errors;
 if(typeof key1 === "string"){
-if(func2(key1) < 1){
+if(func3(key1) < 1){
 const err15 = {instancePath:instancePath+"/set",schemaPath:"#/properties/set/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.set.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err15];
@@ -279,7 +279,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
-if(func2(data9) < 1){
+if(func3(data9) < 1){
 const err20 = {instancePath:instancePath+"/apiVersions/" + i1,schemaPath:"#/properties/apiVersions/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.apiVersions.items,data:data9};
 if(vErrors === null){
 vErrors = [err20];
@@ -357,7 +357,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "name") || (key0 === "namespace")) || (key0 === "helm")) || (key0 === "kustomize")) || (key0 === "manifests")) || (key0 === "ignore")) || (key0 === "apply")) || (key0 === "policy"))){
+if(!(func2.call(schema12.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -371,7 +371,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) > 63){
+if(func3(data0) > 63){
 const err2 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -406,7 +406,7 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(func2(data1) > 63){
+if(func3(data1) > 63){
 const err5 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data1};
 if(vErrors === null){
 vErrors = [err5];
@@ -438,17 +438,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.helm !== undefined){
-if(!(validate12(data.helm, {instancePath:instancePath+"/helm",parentData:data,parentDataProperty:"helm",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-if(data.kustomize !== undefined){
-let data3 = data.kustomize;
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-const err8 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data3};
+if(data.environment !== undefined){
+let data2 = data.environment;
+if(typeof data2 === "string"){
+if(func3(data2) > 255){
+const err8 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema12.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -457,8 +451,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!pattern4.test(data3)){
-const err9 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/pattern",keyword:"pattern",params:{pattern: "^[^/\\\\]"},message:"must match pattern \""+"^[^/\\\\]"+"\"",schema:"^[^/\\\\]",parentSchema:schema16,data:data3};
+if(func3(data2) < 1){
+const err9 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -469,7 +463,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data:data3};
+const err10 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.environment.type,parentSchema:schema12.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -479,11 +473,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.manifests !== undefined){
-let data4 = data.manifests;
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-const err11 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data4};
+if(data.production !== undefined){
+let data3 = data.production;
+if(typeof data3 !== "boolean"){
+const err11 = {instancePath:instancePath+"/production",schemaPath:"#/properties/production/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.production.type,parentSchema:schema12.properties.production,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -492,8 +485,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/pattern",keyword:"pattern",params:{pattern: "^[^/\\\\]"},message:"must match pattern \""+"^[^/\\\\]"+"\"",schema:"^[^/\\\\]",parentSchema:schema16,data:data4};
+}
+if(data.helm !== undefined){
+if(!(validate12(data.helm, {instancePath:instancePath+"/helm",parentData:data,parentDataProperty:"helm",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+if(data.kustomize !== undefined){
+let data5 = data.kustomize;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err12 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -502,9 +505,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data:data4};
+if(!pattern4.test(data5)){
+const err13 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/pattern",keyword:"pattern",params:{pattern: "^[^/\\\\]"},message:"must match pattern \""+"^[^/\\\\]"+"\"",schema:"^[^/\\\\]",parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -514,18 +516,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data5 = data.ignore;
-if(Array.isArray(data5)){
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-const _errs20 = errors;
-let valid8 = false;
-const _errs21 = errors;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.paths === undefined){
-const err14 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/0/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'",schema:schema19.anyOf[0].required,parentSchema:schema19.anyOf[0],data:data6};
+else {
+const err14 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -535,13 +527,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-var _valid0 = _errs21 === errors;
-valid8 = valid8 || _valid0;
-if(!valid8){
-const _errs22 = errors;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.managers === undefined){
-const err15 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/1/required",keyword:"required",params:{missingProperty: "managers"},message:"must have required property '"+"managers"+"'",schema:schema19.anyOf[1].required,parentSchema:schema19.anyOf[1],data:data6};
+if(data.manifests !== undefined){
+let data6 = data.manifests;
+if(typeof data6 === "string"){
+if(func3(data6) < 1){
+const err15 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -550,12 +540,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-var _valid0 = _errs22 === errors;
-valid8 = valid8 || _valid0;
-}
-if(!valid8){
-const err16 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data6};
+if(!pattern4.test(data6)){
+const err16 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/pattern",keyword:"pattern",params:{pattern: "^[^/\\\\]"},message:"must match pattern \""+"^[^/\\\\]"+"\"",schema:"^[^/\\\\]",parentSchema:schema16,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -564,21 +550,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-else {
-errors = _errs20;
-if(vErrors !== null){
-if(_errs20){
-vErrors.length = _errs20;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key1 in data6){
-if(!((((((key1 === "group") || (key1 === "kind")) || (key1 === "name")) || (key1 === "namespace")) || (key1 === "paths")) || (key1 === "managers"))){
-const err17 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data6};
+const err17 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -588,10 +562,18 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.group !== undefined){
-let data7 = data6.group;
-if(typeof data7 !== "string"){
-const err18 = {instancePath:instancePath+"/ignore/" + i0+"/group",schemaPath:"#/definitions/ignoreRule/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.group.type,parentSchema:schema19.properties.group,data:data7};
+if(data.ignore !== undefined){
+let data7 = data.ignore;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+let data8 = data7[i0];
+const _errs24 = errors;
+let valid8 = false;
+const _errs25 = errors;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.paths === undefined){
+const err18 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/0/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'",schema:schema19.anyOf[0].required,parentSchema:schema19.anyOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -601,11 +583,13 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data6.kind !== undefined){
-let data8 = data6.kind;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err19 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.kind,data:data8};
+var _valid0 = _errs25 === errors;
+valid8 = valid8 || _valid0;
+if(!valid8){
+const _errs26 = errors;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.managers === undefined){
+const err19 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf/1/required",keyword:"required",params:{missingProperty: "managers"},message:"must have required property '"+"managers"+"'",schema:schema19.anyOf[1].required,parentSchema:schema19.anyOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -615,8 +599,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.kind.type,parentSchema:schema19.properties.kind,data:data8};
+var _valid0 = _errs26 === errors;
+valid8 = valid8 || _valid0;
+}
+if(!valid8){
+const err20 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -625,12 +612,21 @@ vErrors.push(err20);
 }
 errors++;
 }
+else {
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
 }
-if(data6.name !== undefined){
-let data9 = data6.name;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err21 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data9};
+else {
+vErrors = null;
+}
+}
+}
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key1 in data8){
+if(!((((((key1 === "group") || (key1 === "kind")) || (key1 === "name")) || (key1 === "namespace")) || (key1 === "paths")) || (key1 === "managers"))){
+const err21 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -640,8 +636,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data9};
+if(data8.group !== undefined){
+let data9 = data8.group;
+if(typeof data9 !== "string"){
+const err22 = {instancePath:instancePath+"/ignore/" + i0+"/group",schemaPath:"#/definitions/ignoreRule/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.group.type,parentSchema:schema19.properties.group,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -651,11 +649,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data6.namespace !== undefined){
-let data10 = data6.namespace;
+if(data8.kind !== undefined){
+let data10 = data8.kind;
 if(typeof data10 === "string"){
-if(func2(data10) < 1){
-const err23 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.namespace,data:data10};
+if(func3(data10) < 1){
+const err23 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.kind,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -666,7 +664,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.namespace.type,parentSchema:schema19.properties.namespace,data:data10};
+const err24 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.kind.type,parentSchema:schema19.properties.kind,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -676,15 +674,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data6.paths !== undefined){
-let data11 = data6.paths;
-if(Array.isArray(data11)){
-const len1 = data11.length;
-for(let i1=0; i1<len1; i1++){
-let data12 = data11[i1];
-if(typeof data12 === "string"){
-if(!pattern8.test(data12)){
-const err25 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\"",schema:"^(/.*)?$",parentSchema:schema19.properties.paths.items,data:data12};
+if(data8.name !== undefined){
+let data11 = data8.name;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err25 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -695,7 +689,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.paths.items.type,parentSchema:schema19.properties.paths.items,data:data12};
+const err26 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -705,9 +699,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/ignore/" + i0+"/paths",schemaPath:"#/definitions/ignoreRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.paths.type,parentSchema:schema19.properties.paths,data:data11};
+if(data8.namespace !== undefined){
+let data12 = data8.namespace;
+if(typeof data12 === "string"){
+if(func3(data12) < 1){
+const err27 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.namespace,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -717,15 +713,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data6.managers !== undefined){
-let data13 = data6.managers;
-if(Array.isArray(data13)){
-const len2 = data13.length;
-for(let i2=0; i2<len2; i2++){
-let data14 = data13[i2];
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err28 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.managers.items,data:data14};
+else {
+const err28 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.namespace.type,parentSchema:schema19.properties.namespace,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -735,8 +724,15 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.managers.items.type,parentSchema:schema19.properties.managers.items,data:data14};
+if(data8.paths !== undefined){
+let data13 = data8.paths;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(typeof data14 === "string"){
+if(!pattern8.test(data14)){
+const err29 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\"",schema:"^(/.*)?$",parentSchema:schema19.properties.paths.items,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -746,9 +742,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath:instancePath+"/ignore/" + i0+"/managers",schemaPath:"#/definitions/ignoreRule/properties/managers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.managers.type,parentSchema:schema19.properties.managers,data:data13};
+const err30 = {instancePath:instancePath+"/ignore/" + i0+"/paths/" + i1,schemaPath:"#/definitions/ignoreRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.paths.items.type,parentSchema:schema19.properties.paths.items,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -760,7 +755,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data6};
+const err31 = {instancePath:instancePath+"/ignore/" + i0+"/paths",schemaPath:"#/definitions/ignoreRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.paths.type,parentSchema:schema19.properties.paths,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -770,9 +765,15 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.ignore.type,parentSchema:schema12.properties.ignore,data:data5};
+if(data8.managers !== undefined){
+let data15 = data8.managers;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+let data16 = data15[i2];
+if(typeof data16 === "string"){
+if(func3(data16) < 1){
+const err32 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.managers.items,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -782,12 +783,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.apply !== undefined){
-let data15 = data.apply;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key2 in data15){
-if(!((((key2 === "forceConflicts") || (key2 === "recreate")) || (key2 === "allowEmpty")) || (key2 === "rollback"))){
-const err33 = {instancePath:instancePath+"/apply",schemaPath:"#/properties/apply/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.apply,data:data15};
+else {
+const err33 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.managers.items.type,parentSchema:schema19.properties.managers.items,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -797,10 +794,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data15.forceConflicts !== undefined){
-let data16 = data15.forceConflicts;
-if(typeof data16 !== "boolean"){
-const err34 = {instancePath:instancePath+"/apply/forceConflicts",schemaPath:"#/properties/apply/properties/forceConflicts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.forceConflicts.type,parentSchema:schema12.properties.apply.properties.forceConflicts,data:data16};
+}
+else {
+const err34 = {instancePath:instancePath+"/ignore/" + i0+"/managers",schemaPath:"#/definitions/ignoreRule/properties/managers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.managers.type,parentSchema:schema19.properties.managers,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -810,16 +806,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data15.recreate !== undefined){
-let data17 = data15.recreate;
-if(Array.isArray(data17)){
-const len3 = data17.length;
-for(let i3=0; i3<len3; i3++){
-let data18 = data17[i3];
-const _errs49 = errors;
-const _errs50 = errors;
-if(!(((data18 === "CustomResourceDefinition") || (data18 === "Namespace")) || (data18 === "PersistentVolumeClaim"))){
-const err35 = {};
+}
+else {
+const err35 = {instancePath:instancePath+"/ignore/" + i0,schemaPath:"#/definitions/ignoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -828,9 +817,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-var valid17 = _errs50 === errors;
-if(valid17){
-const err36 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema12.properties.apply.properties.recreate.items.not,parentSchema:schema12.properties.apply.properties.recreate.items,data:data18};
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.ignore.type,parentSchema:schema12.properties.ignore,data:data7};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -839,20 +829,13 @@ vErrors.push(err36);
 }
 errors++;
 }
-else {
-errors = _errs49;
-if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err37 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.apply.properties.recreate.items,data:data18};
+if(data.apply !== undefined){
+let data17 = data.apply;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key2 in data17){
+if(!((((key2 === "forceConflicts") || (key2 === "recreate")) || (key2 === "allowEmpty")) || (key2 === "rollback"))){
+const err37 = {instancePath:instancePath+"/apply",schemaPath:"#/properties/apply/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.apply,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -862,8 +845,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.apply.properties.recreate.items.type,parentSchema:schema12.properties.apply.properties.recreate.items,data:data18};
+if(data17.forceConflicts !== undefined){
+let data18 = data17.forceConflicts;
+if(typeof data18 !== "boolean"){
+const err38 = {instancePath:instancePath+"/apply/forceConflicts",schemaPath:"#/properties/apply/properties/forceConflicts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.forceConflicts.type,parentSchema:schema12.properties.apply.properties.forceConflicts,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -873,9 +858,16 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/apply/recreate",schemaPath:"#/properties/apply/properties/recreate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.apply.properties.recreate.type,parentSchema:schema12.properties.apply.properties.recreate,data:data17};
+if(data17.recreate !== undefined){
+let data19 = data17.recreate;
+if(Array.isArray(data19)){
+const len3 = data19.length;
+for(let i3=0; i3<len3; i3++){
+let data20 = data19[i3];
+const _errs53 = errors;
+const _errs54 = errors;
+if(!(((data20 === "CustomResourceDefinition") || (data20 === "Namespace")) || (data20 === "PersistentVolumeClaim"))){
+const err39 = {};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -884,11 +876,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data15.allowEmpty !== undefined){
-let data19 = data15.allowEmpty;
-if(typeof data19 !== "boolean"){
-const err40 = {instancePath:instancePath+"/apply/allowEmpty",schemaPath:"#/properties/apply/properties/allowEmpty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.allowEmpty.type,parentSchema:schema12.properties.apply.properties.allowEmpty,data:data19};
+var valid17 = _errs54 === errors;
+if(valid17){
+const err40 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema12.properties.apply.properties.recreate.items.not,parentSchema:schema12.properties.apply.properties.recreate.items,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -897,11 +887,20 @@ vErrors.push(err40);
 }
 errors++;
 }
+else {
+errors = _errs53;
+if(vErrors !== null){
+if(_errs53){
+vErrors.length = _errs53;
 }
-if(data15.rollback !== undefined){
-let data20 = data15.rollback;
-if(typeof data20 !== "boolean"){
-const err41 = {instancePath:instancePath+"/apply/rollback",schemaPath:"#/properties/apply/properties/rollback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.rollback.type,parentSchema:schema12.properties.apply.properties.rollback,data:data20};
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data20 === "string"){
+if(func3(data20) < 1){
+const err41 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.apply.properties.recreate.items,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -911,9 +910,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
 else {
-const err42 = {instancePath:instancePath+"/apply",schemaPath:"#/properties/apply/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.properties.apply.type,parentSchema:schema12.properties.apply,data:data15};
+const err42 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.apply.properties.recreate.items.type,parentSchema:schema12.properties.apply.properties.recreate.items,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -923,12 +921,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data21 = data.policy;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key3 in data21){
-if(!((key3 === "namespaces") || (key3 === "clusterScoped"))){
-const err43 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data21};
+}
+else {
+const err43 = {instancePath:instancePath+"/apply/recreate",schemaPath:"#/properties/apply/properties/recreate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.apply.properties.recreate.type,parentSchema:schema12.properties.apply.properties.recreate,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -938,15 +933,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data21.namespaces !== undefined){
-let data22 = data21.namespaces;
-if(Array.isArray(data22)){
-const len4 = data22.length;
-for(let i4=0; i4<len4; i4++){
-let data23 = data22[i4];
-if(typeof data23 === "string"){
-if(func2(data23) < 1){
-const err44 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data23};
+if(data17.allowEmpty !== undefined){
+let data21 = data17.allowEmpty;
+if(typeof data21 !== "boolean"){
+const err44 = {instancePath:instancePath+"/apply/allowEmpty",schemaPath:"#/properties/apply/properties/allowEmpty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.allowEmpty.type,parentSchema:schema12.properties.apply.properties.allowEmpty,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -956,8 +946,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data23};
+if(data17.rollback !== undefined){
+let data22 = data17.rollback;
+if(typeof data22 !== "boolean"){
+const err45 = {instancePath:instancePath+"/apply/rollback",schemaPath:"#/properties/apply/properties/rollback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.apply.properties.rollback.type,parentSchema:schema12.properties.apply.properties.rollback,data:data22};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -969,7 +961,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data22};
+const err46 = {instancePath:instancePath+"/apply",schemaPath:"#/properties/apply/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.properties.apply.type,parentSchema:schema12.properties.apply,data:data17};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -979,15 +971,12 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data21.clusterScoped !== undefined){
-let data24 = data21.clusterScoped;
-if(Array.isArray(data24)){
-const len5 = data24.length;
-for(let i5=0; i5<len5; i5++){
-let data25 = data24[i5];
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err47 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data25};
+if(data.policy !== undefined){
+let data23 = data.policy;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key3 in data23){
+if(!((key3 === "namespaces") || (key3 === "clusterScoped"))){
+const err47 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data23};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -997,8 +986,15 @@ vErrors.push(err47);
 errors++;
 }
 }
-else {
-const err48 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data25};
+if(data23.namespaces !== undefined){
+let data24 = data23.namespaces;
+if(Array.isArray(data24)){
+const len4 = data24.length;
+for(let i4=0; i4<len4; i4++){
+let data25 = data24[i4];
+if(typeof data25 === "string"){
+if(func3(data25) < 1){
+const err48 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data25};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1008,9 +1004,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data24};
+const err49 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data25};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1022,7 +1017,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data21};
+const err50 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1032,14 +1027,67 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data23.clusterScoped !== undefined){
+let data26 = data23.clusterScoped;
+if(Array.isArray(data26)){
+const len5 = data26.length;
+for(let i5=0; i5<len5; i5++){
+let data27 = data26[i5];
+if(typeof data27 === "string"){
+if(func3(data27) < 1){
+const err51 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data27};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data26};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data23};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }
@@ -1078,7 +1126,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1117,7 +1165,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -1183,7 +1231,7 @@ errors++;
 if(data3.semver !== undefined){
 let data4 = data3.semver;
 if(typeof data4 === "string"){
-if(func2(data4) < 1){
+if(func3(data4) < 1){
 const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err10];
@@ -1248,7 +1296,7 @@ errors++;
 if(data3.pattern !== undefined){
 let data5 = data3.pattern;
 if(typeof data5 === "string"){
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -1385,7 +1433,7 @@ errors++;
 if(data.group !== undefined){
 let data11 = data.group;
 if(typeof data11 === "string"){
-if(func2(data11) > 63){
+if(func3(data11) > 63){
 const err24 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data11};
 if(vErrors === null){
 vErrors = [err24];
@@ -1666,7 +1714,7 @@ const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
 if(typeof data11 === "string"){
-if(func2(data11) < 1){
+if(func3(data11) < 1){
 const err15 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data11};
 if(vErrors === null){
 vErrors = [err15];
@@ -1707,7 +1755,7 @@ const len3 = data12.length;
 for(let i3=0; i3<len3; i3++){
 let data13 = data12[i3];
 if(typeof data13 === "string"){
-if(func2(data13) < 1){
+if(func3(data13) < 1){
 const err18 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data13};
 if(vErrors === null){
 vErrors = [err18];
@@ -1919,7 +1967,7 @@ errors++;
 if(data.repository !== undefined){
 let data22 = data.repository;
 if(typeof data22 === "string"){
-if(func2(data22) < 1){
+if(func3(data22) < 1){
 const err34 = {instancePath:instancePath+"/repository",schemaPath:"#/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.repository,data:data22};
 if(vErrors === null){
 vErrors = [err34];
@@ -1963,7 +2011,7 @@ const len6 = data24.length;
 for(let i6=0; i6<len6; i6++){
 let data25 = data24[i6];
 if(typeof data25 === "string"){
-if(func2(data25) < 1){
+if(func3(data25) < 1){
 const err37 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.bump.properties.labels.items,data:data25};
 if(vErrors === null){
 vErrors = [err37];

@@ -52,7 +52,8 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     }
   }
 
-  const { deployments } = ports;
+  // `deployments: false` when the job declares its environment: GitHub records that deployment itself.
+  const deployments = request.deployments ? ports.deployments : undefined;
   const ids = new Map<string, number>();
   const results: TargetApplyResult[] = [];
   let failedTarget = '';
@@ -75,11 +76,12 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       output: 'json',
       tooling: `kubeplan/v${run.version}`,
       around: {
-        before: async (target) => {
+        before: async (target, deployment) => {
           log.group(`apply ${target}`);
           if (deployments)
             await neverFail(run, 'record the deployment', async () => {
-              const id = await deployments.create(target, sha, `kubeplan apply ${sha.slice(0, 7)} to ${target}`);
+              const description = `kubeplan apply ${sha.slice(0, 7)} to ${target}`;
+              const id = await deployments.create(deployment, sha, description);
               ids.set(target, id);
               await deployments.setStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
             });

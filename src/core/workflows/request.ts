@@ -51,6 +51,8 @@ export interface ApplyRequest extends Common {
   waitTimeoutMs: number | undefined;
   /** How long each hook may run. */
   timeoutMs: number;
+  /** Record a deployment per target (false when the job's own `environment:` records one). */
+  deployments: boolean;
 }
 
 export interface DriftRequest extends Common {
@@ -166,6 +168,7 @@ export function parseApplyRequest(source: RequestSource): ApplyRequest {
     forceConflicts: bool(source, 'force-conflicts', false),
     waitTimeoutMs: bool(source, 'wait', true) ? timeoutMs : undefined,
     timeoutMs,
+    deployments: bool(source, 'deployments', true),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
+import type { DeploymentTarget } from '../../core/config/types.js';
 import { ForgeError, type ForgeWhere } from '../../core/errors.js';
 import { proxyFetch } from '../../core/http/proxy.js';
 import {
@@ -224,8 +225,9 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     );
   }
 
-  /** A GitHub Deployment of `sha` to the environment named after the target; returns its id. */
-  async createDeployment(environment: string, sha: string, description: string): Promise<number> {
+  /** A GitHub Deployment of `sha` to the target's environment (production or not); returns its id. */
+  async createDeployment(target: DeploymentTarget, sha: string, description: string): Promise<number> {
+    const { environment, production } = target;
     const op = { what: `creating a deployment of ${sha.slice(0, 12)} to ${environment}`, permission: DEPLOYMENTS };
     const started = Date.now();
     return this.create(
@@ -239,7 +241,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
           auto_merge: false,
           required_contexts: [],
           transient_environment: false,
-          production_environment: true,
+          production_environment: production,
         });
         // 202 is GitHub's answer for a merge it made instead of a deployment (auto_merge, which is off).
         if (!('id' in data))
@@ -572,7 +574,7 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
 }
 
 export interface GitHubApiDeployments {
-  createDeployment(environment: string, sha: string, description: string): Promise<number>;
+  createDeployment(target: DeploymentTarget, sha: string, description: string): Promise<number>;
   setDeploymentStatus(
     id: number,
     state: 'in_progress' | 'success' | 'failure',

@@ -33,7 +33,7 @@ export async function githubPorts(options: {
     },
   };
   const deployments: Deployments = {
-    create: (environment, sha, description) => api.createDeployment(environment, sha, description),
+    create: (target, sha, description) => api.createDeployment(target, sha, description),
     setStatus: (id, state, description, logUrl) => api.setDeploymentStatus(id, state, description, logUrl),
   };
   return {

@@ -158,10 +158,14 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
   };
 }
 
-/** A GitLab deployment per target: created, then running, then success or failed; the environment is the target. */
+/**
+ * A GitLab deployment per target: created, then running, then success or failed, to the target's environment. GitLab's
+ * deployments API has no tier (an environment's tier is guessed from its name or set on the environment), so
+ * `production` is not sent.
+ */
 function gitlabDeployments(api: GitLabApi, ctx: CiContext): Deployments {
   return {
-    create: async (environment, sha) =>
+    create: async ({ environment }, sha) =>
       (
         await api.request<{ id: number }>(
           'POST',

@@ -1,0 +1,1 @@
+export function ensureActionlint(options?: { log?: (msg: string) => void }): Promise<string>;
