@@ -254,6 +254,8 @@ Options:
       --force-conflicts    apply: take over fields other managers own
       --no-wait            apply: do not wait for health
       --timeout DURATION   apply: how long to wait (default: 5m)
+      --deployments BOOL   apply: record a GitLab deployment per target (true);
+                           false when the job declares environment: itself
       --image, --tag, --digest
                            bump: one image, or the dispatch form
       --to-revision N      rollback: the revision, or list

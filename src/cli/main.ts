@@ -407,6 +407,7 @@ const CI_OPTIONS = {
   'force-conflicts': { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
+  deployments: { type: 'string' },
   image: { type: 'string' },
   tag: { type: 'string' },
   digest: { type: 'string' },

@@ -342,6 +342,11 @@ describe('kubeplan ci on the default branch and on schedules', () => {
     expect(notesOn(21).at(-1)?.body, apply.log).toContain(`### kubeplan applied \`${sha.slice(0, 7)}\``);
     expectNoSecrets(apply);
 
+    // A job that declares environment: itself gets its deployment from GitLab: deployments false records none.
+    const count = gitlab.deployments.length;
+    ok(await job(p.dir, 'push', { sha, beforeSha: '0'.repeat(40), inputs: { apply: true, deployments: false } }));
+    expect(gitlab.deployments.length).toBe(count);
+
     ok(await drift());
     expect(gitlab.issues.get(open[0]!.iid)!.state).toBe('closed');
     expect(gitlab.issueNotes.get(open[0]!.iid)!.at(-1)!.body).toContain('The cluster matches git again for target app');
