@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
 import { repoRoot } from '../helpers/tools.js';
 
 // How the CLI behaves towards the person or script running it: the Node.js it needs, durations, colour, errors a
@@ -25,5 +26,21 @@ describe('the Node.js version', () => {
     expect(run.stderr).toContain(`kubeplan needs Node.js 24 or newer; this is Node.js ${version}`);
     expect(run.stderr).toContain('hint: install Node.js 24');
     expect(run.stderr).not.toMatch(/SyntaxError|\n\s+at /);
+  });
+});
+
+describe('durations', () => {
+  it('--timeout takes Go durations as helm and kubectl do, and refuses others naming the flag', () => {
+    // A config that does not exist: the run stops there, after the flags were taken.
+    for (const timeout of ['1m30s', '1h5m', '500ms', '90s', '5m', '90']) {
+      const run = runCli(['apply', '--timeout', timeout, '--config', 'missing.yaml']);
+      expect(run.code, timeout).toBe(2);
+      expect(run.stderr, timeout).toContain('missing.yaml');
+      expect(run.stderr, timeout).not.toContain('duration');
+    }
+    const bad = runCli(['apply', '--timeout', '1m30x', '--config', 'missing.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: kubeplan apply --timeout: must be a duration like 90s, 5m or 1h, not "1m30x"');
+    expect(bad.stderr).toContain('hint: numbers with a unit, ms, s, m or h, alone or combined as in 1m30s');
   });
 });
