@@ -26,6 +26,9 @@ import {
   RENDER_HELP,
   ROLLBACK_HELP,
 } from './help.js';
+import { closestName } from './suggest.js';
+
+const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'ci', 'help', 'version'];
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -101,7 +104,10 @@ export async function main(
     if (command === 'bump') return await bump(rest, env, cwd, io);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
-    throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
+    const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
+    throw new UsageError(`unknown command "${command}"`, {
+      hint: `${meant ? `did you mean \`kubeplan ${meant}\`? ` : ''}run \`kubeplan --help\` to see the commands`,
+    });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
     for (const e of errors) io.stderr(`error: ${formatError(e)}\n`);
@@ -551,9 +557,15 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     return parseArgs({ args, options, allowPositionals: false, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // Node's parseArgs names the option only in its message: `Unknown option '--kubconfig'`.
+    const unknown =
+      (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? /^Unknown option '--([^'=]+)/.exec(message)?.[1]
+        : undefined;
+    const meant = unknown === undefined ? undefined : closestName(unknown, Object.keys(options));
     throw new UsageError(message, {
       where: { via: 'cli', command },
-      hint: `run \`kubeplan ${command} --help\` to see the options`,
+      hint: `${meant ? `did you mean --${meant}? ` : ''}run \`kubeplan ${command} --help\` to see the options`,
     });
   }
 }

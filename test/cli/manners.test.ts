@@ -44,3 +44,46 @@ describe('durations', () => {
     expect(bad.stderr).toContain('hint: numbers with a unit, ms, s, m or h, alone or combined as in 1m30s');
   });
 });
+
+describe('did you mean', () => {
+  it('a mistyped command is answered with the command meant', () => {
+    for (const [typed, meant] of [
+      ['aply', 'apply'],
+      ['dif', 'diff'],
+      ['rollbak', 'rollback'],
+      ['drfit', 'drift'],
+      ['--verison', '--version'],
+    ]) {
+      const run = runCli([typed!]);
+      expect(run.code, typed).toBe(2);
+      expect(run.stderr, typed).toContain(`error: unknown command "${typed}"`);
+      expect(run.stderr, typed).toContain(`hint: did you mean \`kubeplan ${meant}\`? run \`kubeplan --help\``);
+    }
+    const far = runCli(['deploy']);
+    expect(far.stderr).toContain('hint: run `kubeplan --help` to see the commands');
+    expect(far.stderr).not.toContain('did you mean');
+  });
+
+  it('a mistyped flag is answered with the flag of that command meant', () => {
+    const cases: [string[], string][] = [
+      [['diff', '--kubconfig', 'x'], 'kubeconfig'],
+      [['apply', '--dryrun'], 'dry-run'],
+      [['apply', '--tagret=shop'], 'target'],
+      [['drift', '--exitcode'], 'exit-code'],
+      [['bump', '--dry-rnu'], 'dry-run'],
+    ];
+    for (const [args, meant] of cases) {
+      const run = runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toContain(
+        `error: kubeplan ${args[0]}: Unknown option '${args[1]!.split('=')[0]}'`,
+      );
+      expect(run.stderr, args.join(' ')).toContain(
+        `hint: did you mean --${meant}? run \`kubeplan ${args[0]} --help\` to see the options`,
+      );
+    }
+    const far = runCli(['diff', '--frobnicate']);
+    expect(far.stderr).toContain('hint: run `kubeplan diff --help` to see the options');
+    expect(far.stderr).not.toContain('did you mean');
+  });
+});
