@@ -211,6 +211,8 @@ const DIFF_OPTIONS = {
   'opt-ins-from': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 async function diff(
@@ -245,7 +247,7 @@ async function diff(
     onNotice: (notice) => io.stderr(`note: ${notice.replace(/`/g, '')}\n`),
     output,
     exitCode: values['exit-code'] ?? false,
-    color: io.isTTY === true && env.NO_COLOR === undefined,
+    color: colorWanted(values, env, io, 'diff'),
   });
   io.stdout(result.report);
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
@@ -344,6 +346,8 @@ const DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
@@ -362,7 +366,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     ...clusterArgs(values, cwd, env, 'drift'),
     output,
     exitCode: values['exit-code'] ?? false,
-    color: io.isTTY === true && env.NO_COLOR === undefined,
+    color: colorWanted(values, env, io, 'drift'),
   });
   io.stdout(result.report);
   return result.exitCode;
@@ -568,6 +572,30 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
       hint: `${meant ? `did you mean --${meant}? ` : ''}run \`kubeplan ${command} --help\` to see the options`,
     });
   }
+}
+
+/**
+ * Whether the text report is coloured: --color or --no-color if given; else FORCE_COLOR when set and not empty
+ * (force-color.org; 0 or false turn colour off, as for Node.js itself), which wins over NO_COLOR as there; else no
+ * colour when NO_COLOR is set and not empty (no-color.org); else colour when stdout is a terminal.
+ */
+function colorWanted(
+  values: { color?: boolean | undefined; 'no-color'?: boolean | undefined },
+  env: NodeJS.ProcessEnv,
+  io: CliIO,
+  command: string,
+): boolean {
+  if (values.color && values['no-color'])
+    throw new UsageError('--color and --no-color exclude each other', {
+      where: { via: 'cli', command },
+      hint: 'pass one of them (without either, colour follows FORCE_COLOR, NO_COLOR and whether stdout is a terminal)',
+    });
+  if (values.color) return true;
+  if (values['no-color']) return false;
+  const force = env.FORCE_COLOR ?? '';
+  if (force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if ((env.NO_COLOR ?? '') !== '') return false;
+  return io.isTTY === true;
 }
 
 function toolsFrom(values: {

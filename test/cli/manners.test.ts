@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { bench, freshNamespace } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { runCli, runCliAsync } from '../helpers/run-cli.js';
 import { repoRoot } from '../helpers/tools.js';
 
 // How the CLI behaves towards the person or script running it: the Node.js it needs, durations, colour, errors a
@@ -85,5 +87,48 @@ describe('did you mean', () => {
     const far = runCli(['diff', '--frobnicate']);
     expect(far.stderr).toContain('hint: run `kubeplan diff --help` to see the options');
     expect(far.stderr).not.toContain('did you mean');
+  });
+});
+
+/** A target with one ConfigMap the cluster does not have: diff plans a create, drift reports it missing. */
+async function missingConfigMapRepo() {
+  const ns = await freshNamespace('manners');
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { A: '1' } };
+  return makeRepo({
+    'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n`,
+    'm/cm.json': JSON.stringify(cm),
+  });
+}
+
+describe('colour', () => {
+  const ansi = '\u001b[';
+  it('diff and drift colour the text report by --color/--no-color, then FORCE_COLOR, then NO_COLOR', async () => {
+    const repo = await missingConfigMapRepo();
+    const kubeconfig = bench().adminKubeconfig;
+    const cases: [string[], NodeJS.ProcessEnv, boolean][] = [
+      // Not a terminal (a pipe): no colour unless asked for.
+      [[], {}, false],
+      [['--color'], {}, true],
+      [[], { FORCE_COLOR: '1' }, true],
+      [[], { FORCE_COLOR: 'true' }, true],
+      [[], { FORCE_COLOR: '0' }, false],
+      [[], { FORCE_COLOR: '' }, false],
+      // force-color.org: FORCE_COLOR wins over NO_COLOR; a flag wins over both.
+      [[], { FORCE_COLOR: '1', NO_COLOR: '1' }, true],
+      [['--no-color'], { FORCE_COLOR: '1' }, false],
+      [['--color'], { NO_COLOR: '1' }, true],
+    ];
+    for (const command of ['diff', 'drift']) {
+      for (const [flags, env, coloured] of cases) {
+        const run = await runCliAsync([command, '--kubeconfig', kubeconfig, ...flags], { cwd: repo, env });
+        const label = `${command} ${flags.join(' ')} ${JSON.stringify(env)}`;
+        expect(run.code, `${label}: ${run.stderr}`).toBe(0);
+        expect(run.stdout, label).toContain('settings');
+        expect(run.stdout.includes(ansi), label).toBe(coloured);
+      }
+    }
+    const both = runCli(['diff', '--color', '--no-color'], { cwd: repo });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('error: kubeplan diff: --color and --no-color exclude each other');
   });
 });
