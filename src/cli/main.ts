@@ -6,7 +6,15 @@ declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import type { DirectCredentials } from '../core/cluster/client.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
-import { ErrorList, EXIT_ERROR, formatError, KubeplanError, UsageError } from '../core/errors.js';
+import {
+  ErrorList,
+  EXIT_ERROR,
+  formatError,
+  isSystemError,
+  KubeplanError,
+  systemError,
+  UsageError,
+} from '../core/errors.js';
 import { proxyCredentials } from '../core/http/proxy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
@@ -61,9 +69,13 @@ export async function main(
 ): Promise<number> {
   // What the CLI prints can become a merge-request comment or a CI log that nobody masks: no credential it knows.
   const secrets = knownCredentials(argv, env, cwd);
+  let wroteStdout = false;
   const io: CliIO = {
     ...rawIO,
-    stdout: (text) => rawIO.stdout(secrets.mask(text)),
+    stdout: (text) => {
+      wroteStdout = true;
+      rawIO.stdout(secrets.mask(text));
+    },
     stderr: (text) => rawIO.stderr(secrets.mask(text)),
   };
   try {
@@ -110,6 +122,11 @@ export async function main(
     });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
+    // A script reading stdout gets its format, not nothing, unless the command already printed its report there.
+    if (!wroteStdout) {
+      const failure = failureOnStdout(argv, errors);
+      if (failure !== undefined) io.stdout(failure);
+    }
     for (const e of errors) io.stderr(`error: ${formatError(e)}\n`);
     // A cancelled apply exits as a process stopped by its signal does (130 for Ctrl-C); every other error with 2.
     return error instanceof KubeplanError ? error.exitCode : EXIT_ERROR;
@@ -515,6 +532,61 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
   }
   const { githubBumpPublisher } = await import('../platform/github/bump.js');
   return githubBumpPublisher({ token, repository, env, cwd });
+}
+
+/**
+ * What a failed command prints on stdout in the format asked for: with `-o json` (diff, apply, drift, bump, rollback)
+ * `{"error": {"message", "where", "hint"}}` (and `errors`, all of them, when there are several); with
+ * `drift -o openmetrics` `kubeplan_drift_check_success 0`, so a textfile collector or an alert sees the check fail
+ * (and the target's series at 0 too when the error names one).
+ */
+function failureOnStdout(argv: string[], errors: unknown[]): string | undefined {
+  const [command, ...args] = argv;
+  const output = outputFlag(args);
+  if (output === 'json' && ['diff', 'apply', 'drift', 'bump', 'rollback'].includes(command ?? '')) {
+    const fields = errors.map(errorFields);
+    return `${JSON.stringify({ error: fields[0], ...(fields.length > 1 ? { errors: fields } : {}) }, null, 2)}\n`;
+  }
+  if (output === 'openmetrics' && command === 'drift') {
+    const targets = new Set<string>();
+    for (const e of errors) {
+      const where = e instanceof KubeplanError ? e.location : undefined;
+      if (where && 'target' in where && where.target !== undefined) targets.add(where.target);
+    }
+    const label = (t: string) => `target="${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+    return `${[
+      '# TYPE kubeplan_drift_check_success gauge',
+      '# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.',
+      'kubeplan_drift_check_success 0',
+      ...[...targets].map((t) => `kubeplan_drift_check_success{${label(t)}} 0`),
+      '# EOF',
+    ].join('\n')}\n`;
+  }
+  return undefined;
+}
+
+/** The value of the last -o / --output among a command's arguments, as parseArgs would take it. */
+function outputFlag(args: string[]): string | undefined {
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '-o' || a === '--output') output = args[++i];
+    else if (a.startsWith('--output=')) output = a.slice('--output='.length);
+    else if (/^-o[^-]/.test(a)) output = a.slice(2).replace(/^=/, '');
+  }
+  return output;
+}
+
+/** An error as the JSON on stdout gives it: what, where and what to do, never a stack. */
+function errorFields(error: unknown): { message: string; where: string | null; hint: string | null } {
+  const e = isSystemError(error) && !(error instanceof KubeplanError) ? systemError(error) : error;
+  if (e instanceof KubeplanError) return { message: e.message, where: e.where ?? null, hint: e.hint ?? null };
+  return {
+    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
+    where: null,
+    hint: 'this is a bug in kubeplan; please report it with the command you ran',
+  };
 }
 
 /** `--server` + `--token-env` (+ `--certificate-authority`): a bearer token from a variable, no kubeconfig. */

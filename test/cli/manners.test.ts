@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bench, freshNamespace } from '../harness/kube.js';
@@ -118,17 +119,97 @@ describe('colour', () => {
       [['--no-color'], { FORCE_COLOR: '1' }, false],
       [['--color'], { NO_COLOR: '1' }, true],
     ];
-    for (const command of ['diff', 'drift']) {
-      for (const [flags, env, coloured] of cases) {
+    // drift decides the same way (one function): a few of the cases are enough there.
+    const runs = ['diff', 'drift'].flatMap((command) =>
+      (command === 'diff' ? cases : [cases[0]!, cases[2]!, cases[7]!]).map(async ([flags, env, coloured]) => {
         const run = await runCliAsync([command, '--kubeconfig', kubeconfig, ...flags], { cwd: repo, env });
         const label = `${command} ${flags.join(' ')} ${JSON.stringify(env)}`;
         expect(run.code, `${label}: ${run.stderr}`).toBe(0);
         expect(run.stdout, label).toContain('settings');
         expect(run.stdout.includes(ansi), label).toBe(coloured);
-      }
-    }
+      }),
+    );
+    await Promise.all(runs);
     const both = runCli(['diff', '--color', '--no-color'], { cwd: repo });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('error: kubeplan diff: --color and --no-color exclude each other');
+  }, 180_000);
+});
+
+describe('errors a script can parse', () => {
+  it('with -o json a failed diff, apply, drift, bump or rollback prints the error as JSON on stdout too', () => {
+    const runs: [string, string[]][] = [
+      ['diff', ['diff', '-o', 'json', '--config', 'missing.yaml']],
+      ['apply', ['apply', '--output=json', '--config', 'missing.yaml']],
+      ['drift', ['drift', '-ojson', '--config', 'missing.yaml']],
+      ['bump', ['bump', '--dry-run', '-o', 'json', '--config', 'missing.yaml']],
+      ['rollback', ['rollback', '-o', 'json', '--target', 'app', '--config', 'missing.yaml']],
+    ];
+    for (const [command, args] of runs) {
+      const run = runCli(args, { cwd: repoRoot });
+      expect(run.code, command).toBe(2);
+      expect(JSON.parse(run.stdout), command).toEqual({
+        error: {
+          message: 'config file not found',
+          where: 'missing.yaml',
+          hint: expect.stringContaining('pass --config PATH'),
+        },
+      });
+      expect(run.stderr, command).toContain('error: missing.yaml: config file not found');
+    }
+    // A flag the command does not know, and a value it refuses: JSON as well, where and hint included.
+    const flag = runCli(['diff', '-o', 'json', '--kubconfig', 'x']);
+    expect(flag.code).toBe(2);
+    expect(JSON.parse(flag.stdout)).toEqual({
+      error: {
+        message: "Unknown option '--kubconfig'",
+        where: 'kubeplan diff',
+        hint: 'did you mean --kubeconfig? run `kubeplan diff --help` to see the options',
+      },
+    });
+    const timeout = runCli(['apply', '-o', 'json', '--timeout', 'soon']);
+    expect(JSON.parse(timeout.stdout).error).toMatchObject({ where: 'kubeplan apply --timeout' });
+    // Without -o json stdout stays empty, as before.
+    const text = runCli(['diff', '--config', 'missing.yaml']);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe('');
+  });
+
+  it('drift -o openmetrics says kubeplan_drift_check_success 0 when the whole check fails', async () => {
+    const repo = await missingConfigMapRepo();
+    // Nothing listens on port 1: the cluster is unreachable.
+    const kubeconfig = path.join(repo, 'unreachable.yaml');
+    writeFileSync(
+      kubeconfig,
+      readFileSync(bench().adminKubeconfig, 'utf8').replace(/server: \S+/, 'server: https://127.0.0.1:1'),
+    );
+    const run = await runCliAsync(['drift', '-o', 'openmetrics', '--kubeconfig', kubeconfig], { cwd: repo });
+    expect(run.code).toBe(2);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toContain('kubeplan_drift_check_success 0');
+    expect(lines.at(-1)).toBe('# EOF');
+    expect(run.stderr).toContain('cannot reach the apiserver at https://127.0.0.1:1');
+    // A target whose render fails is marked too, by name.
+    const broken = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: web\n    namespace: web\n    helm:\n      chart: charts/c\n',
+      'charts/c/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 0.1.0\n',
+      'charts/c/templates/x.yaml': '{{ fail "boom" }}\n',
+    });
+    const render = await runCliAsync(['drift', '-o', 'openmetrics', '--kubeconfig', kubeconfig], { cwd: broken });
+    expect(render.code).toBe(2);
+    expect(render.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['kubeplan_drift_check_success 0', 'kubeplan_drift_check_success{target="web"} 0']),
+    );
+    expect(render.stderr).toContain('boom');
+  });
+
+  it('drift -o openmetrics marks a target whose objects could not be checked with check_success 0', async () => {
+    const repo = await missingConfigMapRepo();
+    // The limited user may not read ConfigMaps in this namespace.
+    const run = await runCliAsync(['drift', '-o', 'openmetrics', '--kubeconfig', bench().limitedKubeconfig], {
+      cwd: repo,
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout.split('\n')).toContain('kubeplan_drift_check_success{target="app"} 0');
   });
 });
