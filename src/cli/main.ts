@@ -16,6 +16,7 @@ import {
   UsageError,
 } from '../core/errors.js';
 import { proxyCredentials } from '../core/http/proxy.js';
+import { formatRetry, type OnRetry } from '../core/http/retry-policy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
   parseApplyRequest,
@@ -205,7 +206,7 @@ type ClusterValues = {
 };
 
 /** What diff, apply and drift take alike: which config and targets, which tools, and which cluster. */
-function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv, command: string) {
+function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv, command: string, io?: CliIO) {
   return {
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
@@ -217,7 +218,13 @@ function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv,
     concurrency: parseConcurrency(cliSource(values, command)),
     cwd,
     env,
+    ...(io ? { onRetry: retryLine(io) } : {}),
   };
+}
+
+/** A line on stderr before each retry, so a run waiting on a struggling server says why it is slow. */
+function retryLine(io: CliIO): OnRetry {
+  return (notice) => io.stderr(`${formatRetry(notice)}\n`);
 }
 
 const DIFF_OPTIONS = {
@@ -256,7 +263,7 @@ async function diff(
     });
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
-    ...clusterArgs(values, cwd, env, 'diff'),
+    ...clusterArgs(values, cwd, env, 'diff', io),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -306,7 +313,7 @@ async function apply(
     });
   const request = parseApplyRequest(cliSource(values, 'apply'));
   const result = await (await import('../core/commands/apply.js')).applyCommand({
-    ...clusterArgs(values, cwd, env, 'apply'),
+    ...clusterArgs(values, cwd, env, 'apply', io),
     signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: request.forceConflicts,
@@ -345,7 +352,7 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
     throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
   const request = parseRollbackRequest(cliSource(values, 'rollback'));
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
-    ...clusterArgs(values, cwd, env, 'rollback'),
+    ...clusterArgs(values, cwd, env, 'rollback', io),
     target: request.target,
     toRevision: request.toRevision,
     list: request.list,
@@ -380,7 +387,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     });
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
-    ...clusterArgs(values, cwd, env, 'drift'),
+    ...clusterArgs(values, cwd, env, 'drift', io),
     output,
     exitCode: values['exit-code'] ?? false,
     color: colorWanted(values, env, io, 'drift'),
@@ -515,6 +522,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     output,
     endpoints,
     ...(publisher ? { publisher } : {}),
+    onRetry: retryLine(io),
   });
   io.stdout(result.output);
   return result.exitCode;

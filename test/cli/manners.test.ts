@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { bench, freshNamespace } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCli, runCliAsync } from '../helpers/run-cli.js';
@@ -211,5 +214,80 @@ describe('errors a script can parse', () => {
     });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout.split('\n')).toContain('kubeplan_drift_check_success{target="app"} 0');
+  });
+});
+
+describe('progress while retrying', () => {
+  it('says on stderr which apiserver request it retries, when, and why; nothing when nothing is retried', async () => {
+    const repo = await missingConfigMapRepo();
+    // Discovery (GET /api) answers 503 twice, then passes.
+    let failures = 0;
+    const proxy = await startFaultProxy(bench(), (_n, req) =>
+      req.method === 'GET' && req.url === '/api' && failures++ < 2 ? '503' : undefined,
+    );
+    try {
+      const kubeconfig = path.join(repo, 'proxy.kubeconfig');
+      writeFileSync(kubeconfig, proxy.kubeconfig(bench().adminToken));
+      const run = await runCliAsync(['diff', '--kubeconfig', kubeconfig], { cwd: repo });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/^retrying GET \/api \(2\/5\) in \d+\.\d s: 503$/m);
+      expect(run.stderr).toMatch(/^retrying GET \/api \(3\/5\) in \d+\.\d s: 503$/m);
+      expect(run.stderr).not.toMatch(/\(4\/5\)/);
+      // The report on stdout is untouched by them.
+      expect(run.stdout).not.toContain('retrying');
+      const quiet = await runCliAsync(['diff', '--kubeconfig', kubeconfig], { cwd: repo });
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).not.toContain('retrying');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('says on stderr which registry request it retries', async () => {
+    // A registry whose tag list answers 503 twice, then the tags.
+    let failures = 0;
+    const registry = http.createServer((req, res) => {
+      if (req.url?.startsWith('/v2/acme/web/tags/list') && failures++ < 2) {
+        res.writeHead(503).end();
+        return;
+      }
+      if (req.url?.startsWith('/v2/acme/web/tags/list')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ name: 'acme/web', tags: ['1.0.0', '1.1.0'] }));
+        return;
+      }
+      res.writeHead(req.url === '/v2/' ? 200 : 404).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (registry.address() as AddressInfo).port;
+      const deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'ghcr.io/acme/web:1.0.0' }] },
+          },
+        },
+      };
+      const repo = makeRepo({
+        'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: app\n    manifests: m\n',
+        'm/web.yaml': JSON.stringify(deployment),
+      });
+      const run = await runCliAsync(['bump', '--dry-run', '--registry-endpoint', `ghcr.io=http://127.0.0.1:${port}`], {
+        cwd: repo,
+      });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain('1.1.0');
+      expect(run.stderr).toMatch(
+        new RegExp(`^retrying GET 127\\.0\\.0\\.1:${port}/v2/acme/web/tags/list \\(2/5\\) in \\d+\\.\\d s: 503$`, 'm'),
+      );
+      expect(run.stderr).toMatch(/\(3\/5\) in \d+\.\d s: 503$/m);
+    } finally {
+      await new Promise((resolve) => registry.close(resolve));
+    }
   });
 });
