@@ -172,10 +172,42 @@ describe('errors a script can parse', () => {
     });
     const timeout = runCli(['apply', '-o', 'json', '--timeout', 'soon']);
     expect(JSON.parse(timeout.stdout).error).toMatchObject({ where: 'kubeplan apply --timeout' });
+    // Several errors at once (every unknown field of kubeplan.yaml): the first, and all of them.
+    const invalid = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: a\n    namespace: x\n    manifests: m\n    foo: 1\n    bar: 2\n',
+    });
+    const several = runCli(['drift', '-o', 'json'], { cwd: invalid });
+    expect(several.code).toBe(2);
+    const parsed = JSON.parse(several.stdout) as { error: { where: string }; errors: { where: string }[] };
+    expect(parsed.error.where).toBe('kubeplan.yaml:5');
+    expect(parsed.errors.map((e) => e.where)).toEqual(['kubeplan.yaml:5', 'kubeplan.yaml:6']);
     // Without -o json stdout stays empty, as before.
     const text = runCli(['diff', '--config', 'missing.yaml']);
     expect(text.code).toBe(2);
     expect(text.stdout).toBe('');
+  });
+
+  it('a failed apply -o json prints its report, whose error says the same, and no second document', async () => {
+    const repo = await missingConfigMapRepo();
+    // Reads pass; every write of the ConfigMap fails with 503.
+    const proxy = await startFaultProxy(bench(), (_n, req) =>
+      req.method === 'PATCH' && /\/configmaps\/settings\?/.test(req.url ?? '') && !/dryRun/.test(req.url ?? '')
+        ? '503'
+        : undefined,
+    );
+    try {
+      const kubeconfig = path.join(repo, 'proxy.kubeconfig');
+      writeFileSync(kubeconfig, proxy.kubeconfig(bench().adminToken));
+      const run = await runCliAsync(['apply', '--no-wait', '-o', 'json', '--kubeconfig', kubeconfig], { cwd: repo });
+      expect(run.code).toBe(2);
+      const report = JSON.parse(run.stdout) as { finished: boolean; error: { message: string; where: string } };
+      expect(report.finished).toBe(false);
+      expect(report.error.message).toContain('injected 503');
+      expect(report.error.where).toContain('ConfigMap');
+      expect(run.stderr).toContain('injected 503');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('drift -o openmetrics says kubeplan_drift_check_success 0 when the whole check fails', async () => {
