@@ -15,7 +15,7 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /src/.tools/bin/helm /src/.tools/bin/kubectl /usr/local/bin/
 COPY package.json /opt/kubeplan/package.json
-COPY dist/cli.js /opt/kubeplan/dist/cli.js
+COPY dist/cli.js dist/cli-main.js /opt/kubeplan/dist/
 RUN ln -s /opt/kubeplan/dist/cli.js /usr/local/bin/kubeplan && chmod +x /opt/kubeplan/dist/cli.js \
   && kubeplan --version && helm version --short && kubectl version --client
 USER node

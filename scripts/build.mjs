@@ -1,5 +1,6 @@
-// Bundles src/index.ts (the action) and src/cli.ts (the CLI) into dist/. With --check, builds into a temporary
-// folder and fails when the committed dist/ differs (CI runs this through `npm test`).
+// Bundles src/index.ts (the action) and src/cli-main.ts (the CLI) into dist/, with src/cli.ts, the bin that checks the
+// Node.js version before it loads the CLI. With --check, builds into a temporary folder and fails when the committed
+// dist/ differs (CI runs this through `npm test`).
 import { build } from 'esbuild';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +16,7 @@ async function bundle(outdir) {
   await rm(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts', 'cli-main': 'src/cli-main.ts' },
     outdir,
     bundle: true,
     // One self-contained file per entry, no shared chunks: content-hashed chunk names renamed megabytes of dist/ in

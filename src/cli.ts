@@ -1,31 +1,19 @@
 #!/usr/bin/env node
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 
-// The bin entry. The V8 compile cache makes every run after the first start faster; the CLI is loaded after it is on.
-enableCompileCache?.();
-const { main } = await import('./cli/main.js');
-const { guardLogLines } = await import('./core/report/escape.js');
-const { abortOnSignals } = await import('./core/cancel.js');
-// Ctrl-C (or SIGTERM) during `kubeplan apply` stops it before its next write, with a report of what it wrote; a
-// second one, or one during any other command, quits at once.
-const command = process.argv[2];
-const cancel = abortOnSignals((name, count, exitCode) => {
-  if (count === 1 && command === 'apply') {
-    process.stderr.write(`\n${name}: stopping before the next write (again to quit at once)\n`);
-    return;
-  }
-  process.exit(exitCode);
-});
-process.exitCode = await main(
-  process.argv.slice(2),
-  process.env,
-  process.cwd(),
-  // In CI the output is the job log: no line of it (a diff line, a name) may start a workflow command.
-  {
-    stdout: (text) => process.stdout.write(guardLogLines(text)),
-    stderr: (text) => process.stderr.write(guardLogLines(text)),
-    isTTY: process.stdout.isTTY === true,
-  },
-  cancel.signal,
-);
-cancel.dispose();
+// The bin entry, kept apart from the CLI bundle (dist/cli-main.js) so that it runs on any Node.js: an older one fails
+// while loading the bundle (a Node.js 24 API it imports, newer syntax) with a stack trace that does not say why.
+const major = Number(process.versions.node.split('.')[0]);
+if (!(major >= 24)) {
+  process.stderr.write(
+    `error: kubeplan needs Node.js 24 or newer; this is Node.js ${process.version}\n` +
+      '  hint: install Node.js 24 (nvm install 24, or actions/setup-node with node-version: 24 in GitHub Actions),' +
+      ' or run the job in the node:24 image\n',
+  );
+  process.exit(2);
+}
+// The V8 compile cache makes every run after the first start faster; it is on before the bundle is compiled.
+nodeModule.enableCompileCache?.();
+// Not a literal, so the bundler leaves the bundle a separate file.
+const bundle = './cli-main.js';
+await import(bundle);

@@ -99,6 +99,8 @@ ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto:
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --out FILE           Also write the plan with its digests (the JSON
                            report) to FILE, for kubeplan apply --plan FILE
+      --color, --no-color  Colour the text report, or not (default: when stdout
+                           is a terminal; FORCE_COLOR and NO_COLOR are honoured)
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
 
@@ -162,6 +164,8 @@ ${CLUSTER_HELP}  -o, --output FORMAT      text (default), markdown, json or open
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)
       --exit-code          Exit 1 when there is drift (0 none, 2 error)
+      --color, --no-color  Colour the text report, or not (default: when stdout
+                           is a terminal; FORCE_COLOR and NO_COLOR are honoured)
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
 

@@ -16,6 +16,7 @@ import {
   UsageError,
 } from '../core/errors.js';
 import { proxyCredentials } from '../core/http/proxy.js';
+import { formatRetry, type OnRetry } from '../core/http/retry-policy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
   parseApplyRequest,
@@ -34,6 +35,9 @@ import {
   RENDER_HELP,
   ROLLBACK_HELP,
 } from './help.js';
+import { closestName } from './suggest.js';
+
+const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'ci', 'help', 'version'];
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -66,9 +70,13 @@ export async function main(
 ): Promise<number> {
   // What the CLI prints can become a merge-request comment or a CI log that nobody masks: no credential it knows.
   const secrets = knownCredentials(argv, env, cwd);
+  let wroteStdout = false;
   const io: CliIO = {
     ...rawIO,
-    stdout: (text) => rawIO.stdout(secrets.mask(text)),
+    stdout: (text) => {
+      wroteStdout = true;
+      rawIO.stdout(secrets.mask(text));
+    },
     stderr: (text) => rawIO.stderr(secrets.mask(text)),
   };
   try {
@@ -109,9 +117,17 @@ export async function main(
     if (command === 'bump') return await bump(rest, env, cwd, io);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
-    throw new UsageError(`unknown command "${command}"`, { hint: 'run `kubeplan --help` to see the commands' });
+    const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
+    throw new UsageError(`unknown command "${command}"`, {
+      hint: `${meant ? `did you mean \`kubeplan ${meant}\`? ` : ''}run \`kubeplan --help\` to see the commands`,
+    });
   } catch (error) {
     const errors = error instanceof ErrorList ? error.errors : [error];
+    // A script reading stdout gets its format, not nothing, unless the command already printed its report there.
+    if (!wroteStdout) {
+      const failure = failureOnStdout(argv, errors);
+      if (failure !== undefined) io.stdout(failure);
+    }
     for (const e of errors) io.stderr(`error: ${formatError(e)}\n`);
     // A cancelled apply exits as a process stopped by its signal does (130 for Ctrl-C); every other error with 2.
     return error instanceof KubeplanError ? error.exitCode : EXIT_ERROR;
@@ -190,7 +206,7 @@ type ClusterValues = {
 };
 
 /** What diff, apply and drift take alike: which config and targets, which tools, and which cluster. */
-function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv, command: string) {
+function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv, command: string, io?: CliIO) {
   return {
     config: values.config ?? 'kubeplan.yaml',
     targets: values.target ?? [],
@@ -202,7 +218,13 @@ function clusterArgs(values: ClusterValues, cwd: string, env: NodeJS.ProcessEnv,
     concurrency: parseConcurrency(cliSource(values, command)),
     cwd,
     env,
+    ...(io ? { onRetry: retryLine(io) } : {}),
   };
+}
+
+/** A line on stderr before each retry, so a run waiting on a struggling server says why it is slow. */
+function retryLine(io: CliIO): OnRetry {
+  return (notice) => io.stderr(`${formatRetry(notice)}\n`);
 }
 
 const DIFF_OPTIONS = {
@@ -214,6 +236,8 @@ const DIFF_OPTIONS = {
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
   out: { type: 'string' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 async function diff(
@@ -241,7 +265,7 @@ async function diff(
     });
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
-    ...clusterArgs(values, cwd, env, 'diff'),
+    ...clusterArgs(values, cwd, env, 'diff', io),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -249,7 +273,7 @@ async function diff(
     onNotice: (notice) => io.stderr(`note: ${notice.replace(/`/g, '')}\n`),
     output,
     exitCode: values['exit-code'] ?? false,
-    color: io.isTTY === true && env.NO_COLOR === undefined,
+    color: colorWanted(values, env, io, 'diff'),
   });
   io.stdout(result.report);
   const out = emptyToUndefined(values.out);
@@ -312,7 +336,7 @@ async function apply(
   const request = parseApplyRequest(cliSource(values, 'apply'));
   const expect = boundPlan(emptyToUndefined(values.plan), emptyToUndefined(values['expect-plan']), cwd);
   const result = await (await import('../core/commands/apply.js')).applyCommand({
-    ...clusterArgs(values, cwd, env, 'apply'),
+    ...clusterArgs(values, cwd, env, 'apply', io),
     signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: request.forceConflicts,
@@ -352,7 +376,7 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
     throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
   const request = parseRollbackRequest(cliSource(values, 'rollback'));
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
-    ...clusterArgs(values, cwd, env, 'rollback'),
+    ...clusterArgs(values, cwd, env, 'rollback', io),
     target: request.target,
     toRevision: request.toRevision,
     list: request.list,
@@ -370,6 +394,8 @@ const DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
@@ -385,10 +411,10 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
     });
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
-    ...clusterArgs(values, cwd, env, 'drift'),
+    ...clusterArgs(values, cwd, env, 'drift', io),
     output,
     exitCode: values['exit-code'] ?? false,
-    color: io.isTTY === true && env.NO_COLOR === undefined,
+    color: colorWanted(values, env, io, 'drift'),
   });
   io.stdout(result.report);
   return result.exitCode;
@@ -521,6 +547,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     output,
     endpoints,
     ...(publisher ? { publisher } : {}),
+    onRetry: retryLine(io),
   });
   io.stdout(result.output);
   return result.exitCode;
@@ -538,6 +565,61 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
   }
   const { githubBumpPublisher } = await import('../platform/github/bump.js');
   return githubBumpPublisher({ token, repository, env, cwd });
+}
+
+/**
+ * What a failed command prints on stdout in the format asked for: with `-o json` (diff, apply, drift, bump, rollback)
+ * `{"error": {"message", "where", "hint"}}` (and `errors`, all of them, when there are several); with
+ * `drift -o openmetrics` `kubeplan_drift_check_success 0`, so a textfile collector or an alert sees the check fail
+ * (and the target's series at 0 too when the error names one).
+ */
+function failureOnStdout(argv: string[], errors: unknown[]): string | undefined {
+  const [command, ...args] = argv;
+  const output = outputFlag(args);
+  if (output === 'json' && ['diff', 'apply', 'drift', 'bump', 'rollback'].includes(command ?? '')) {
+    const fields = errors.map(errorFields);
+    return `${JSON.stringify({ error: fields[0], ...(fields.length > 1 ? { errors: fields } : {}) }, null, 2)}\n`;
+  }
+  if (output === 'openmetrics' && command === 'drift') {
+    const targets = new Set<string>();
+    for (const e of errors) {
+      const where = e instanceof KubeplanError ? e.location : undefined;
+      if (where && 'target' in where && where.target !== undefined) targets.add(where.target);
+    }
+    const label = (t: string) => `target="${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+    return `${[
+      '# TYPE kubeplan_drift_check_success gauge',
+      '# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.',
+      'kubeplan_drift_check_success 0',
+      ...[...targets].map((t) => `kubeplan_drift_check_success{${label(t)}} 0`),
+      '# EOF',
+    ].join('\n')}\n`;
+  }
+  return undefined;
+}
+
+/** The value of the last -o / --output among a command's arguments, as parseArgs would take it. */
+function outputFlag(args: string[]): string | undefined {
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '-o' || a === '--output') output = args[++i];
+    else if (a.startsWith('--output=')) output = a.slice('--output='.length);
+    else if (/^-o[^-]/.test(a)) output = a.slice(2).replace(/^=/, '');
+  }
+  return output;
+}
+
+/** An error as the JSON on stdout gives it: what, where and what to do, never a stack. */
+function errorFields(error: unknown): { message: string; where: string | null; hint: string | null } {
+  const e = isSystemError(error) && !(error instanceof KubeplanError) ? systemError(error) : error;
+  if (e instanceof KubeplanError) return { message: e.message, where: e.where ?? null, hint: e.hint ?? null };
+  return {
+    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
+    where: null,
+    hint: 'this is a bug in kubeplan; please report it with the command you ran',
+  };
 }
 
 /** `--server` + `--token-env` (+ `--certificate-authority`): a bearer token from a variable, no kubeconfig. */
@@ -584,11 +666,41 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     return parseArgs({ args, options, allowPositionals: false, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // Node's parseArgs names the option only in its message: `Unknown option '--kubconfig'`.
+    const unknown =
+      (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? /^Unknown option '--([^'=]+)/.exec(message)?.[1]
+        : undefined;
+    const meant = unknown === undefined ? undefined : closestName(unknown, Object.keys(options));
     throw new UsageError(message, {
       where: { via: 'cli', command },
-      hint: `run \`kubeplan ${command} --help\` to see the options`,
+      hint: `${meant ? `did you mean --${meant}? ` : ''}run \`kubeplan ${command} --help\` to see the options`,
     });
   }
+}
+
+/**
+ * Whether the text report is coloured: --color or --no-color if given; else FORCE_COLOR when set and not empty
+ * (force-color.org; 0 or false turn colour off, as for Node.js itself), which wins over NO_COLOR as there; else no
+ * colour when NO_COLOR is set and not empty (no-color.org); else colour when stdout is a terminal.
+ */
+function colorWanted(
+  values: { color?: boolean | undefined; 'no-color'?: boolean | undefined },
+  env: NodeJS.ProcessEnv,
+  io: CliIO,
+  command: string,
+): boolean {
+  if (values.color && values['no-color'])
+    throw new UsageError('--color and --no-color exclude each other', {
+      where: { via: 'cli', command },
+      hint: 'pass one of them (without either, colour follows FORCE_COLOR, NO_COLOR and whether stdout is a terminal)',
+    });
+  if (values.color) return true;
+  if (values['no-color']) return false;
+  const force = env.FORCE_COLOR ?? '';
+  if (force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if ((env.NO_COLOR ?? '') !== '') return false;
+  return io.isTTY === true;
 }
 
 function toolsFrom(values: {

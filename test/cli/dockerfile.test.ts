@@ -16,6 +16,7 @@ describe('Dockerfile', () => {
       'scripts/setup-tools.mjs',
       'package.json',
       'dist/cli.js',
+      'dist/cli-main.js',
     ]);
     for (const file of copies) expect(existsSync(path.join(repoRoot, file)), file).toBe(true);
     const setup = readFileSync(path.join(repoRoot, 'scripts/setup-tools.mjs'), 'utf8');

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { throwIfCancelled } from '../cancel.js';
 import { ClusterError, UsageError, type Where } from '../errors.js';
 import { proxyFor, proxySettings, redactProxyUrl } from '../http/proxy.js';
-import { APISERVER_POLICY, delayFor, mayRetry, retriesStatus, sleep } from '../http/retry-policy.js';
+import { APISERVER_POLICY, delayFor, mayRetry, type OnRetry, retriesStatus, sleep } from '../http/retry-policy.js';
 import { Limiter } from './limiter.js';
 
 export interface ConnectOptions {
@@ -24,6 +24,8 @@ export interface ConnectOptions {
   direct?: DirectCredentials | undefined;
   /** Once aborted (SIGINT/SIGTERM), no further write is sent: each is refused with a CancelledError. */
   signal?: AbortSignal | undefined;
+  /** Told before each retry (the CLI prints a line on stderr); retries are silent without it. */
+  onRetry?: OnRetry | undefined;
 }
 
 /** Credentials without a kubeconfig: what the token is tells the hint when the cluster refuses it. */
@@ -88,6 +90,7 @@ export class ClusterClient {
   private signal: AbortSignal | undefined;
   /** `the proxy http://proxy:3128 (HTTPS_PROXY)` when requests go through one (credentials redacted), for messages. */
   private proxy: string | undefined;
+  private onRetry: OnRetry | undefined;
 
   static async connect(options: ConnectOptions): Promise<ClusterClient> {
     // Loaded here, not at import: commands that need no cluster (render) should not pay for it.
@@ -140,6 +143,7 @@ export class ClusterClient {
     client.caSha256 = caFingerprint(caPemOf(cluster));
     client.proxy = proxy?.label;
     client.signal = options.signal;
+    client.onRetry = options.onRetry;
     await client.authenticate(RequestContext, HttpMethod.GET);
     return client;
   }
@@ -209,7 +213,10 @@ export class ClusterClient {
         // Every request kubeplan sends is safe to repeat (reads, server-side apply, deletes).
         if (mayRetry(APISERVER_POLICY, attempt, 'network')) {
           this.stats.retries++;
-          await sleep(delayFor(APISERVER_POLICY, attempt));
+          const delayMs = delayFor(APISERVER_POLICY, attempt);
+          const reason = (error as NodeJS.ErrnoException).code ?? 'no answer';
+          this.tellRetry(method, url, attempt, APISERVER_POLICY.networkAttempts, delayMs, reason);
+          await sleep(delayMs);
           if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
           continue;
         }
@@ -237,13 +244,27 @@ export class ClusterClient {
         mayRetry(APISERVER_POLICY, attempt, 'status')
       ) {
         this.stats.retries++;
-        await sleep(delayFor(APISERVER_POLICY, attempt, retryAfter));
+        const delayMs = delayFor(APISERVER_POLICY, attempt, retryAfter);
+        this.tellRetry(method, url, attempt, APISERVER_POLICY.attempts, delayMs, String(status));
+        await sleep(delayMs);
         if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
         continue;
       }
       if (status === 401 && this.credentialSource) throw refusedCredentials(this.server, this.credentialSource);
       throw statusError(status, text, method, url);
     }
+  }
+
+  private tellRetry(method: string, url: URL, attempt: number, attempts: number, delayMs: number, reason: string) {
+    this.onRetry?.({
+      policy: APISERVER_POLICY.name,
+      method,
+      path: url.pathname,
+      attempt: attempt + 1,
+      attempts,
+      delayMs,
+      reason,
+    });
   }
 }
 

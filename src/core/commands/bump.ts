@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
 import { proxyFetch } from '../http/proxy.js';
+import type { OnRetry } from '../http/retry-policy.js';
 import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
 import { dockerConfig, RegistryClient } from '../images/registry.js';
 import {
@@ -27,6 +28,8 @@ export interface BumpOptions {
   credentials?: ReadonlyMap<string, { username: string; password: string }>;
   /** Opens the pull requests (mode pull-requests). */
   publisher?: BumpPublisher;
+  /** Told before each retry of a request to a registry (the CLI prints it on stderr). */
+  onRetry?: OnRetry | undefined;
 }
 
 export interface BumpResult {
@@ -52,6 +55,7 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     registries,
     helpers: docker.helpers,
     fetch: proxyFetch(options.env),
+    onRetry: options.onRetry,
   });
   const plan = await planBumps(config, options.request, registry);
   const moving = plan.images.filter((i) => i.status === 'bump');

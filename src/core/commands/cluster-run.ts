@@ -3,6 +3,7 @@ import { ClusterClient, type DirectCredentials } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
 import { repositoryIdentity } from '../git/repository.js';
+import type { OnRetry } from '../http/retry-policy.js';
 
 /** What every command that reads the cluster takes: which cluster, and how hard to push it. */
 export interface ClusterOptions {
@@ -17,6 +18,8 @@ export interface ClusterOptions {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGINT/SIGTERM: the client sends no further write. */
   signal?: AbortSignal | undefined;
+  /** Told before each retry of a request to the apiserver (the CLI prints it on stderr). */
+  onRetry?: OnRetry | undefined;
 }
 
 /**
@@ -33,6 +36,7 @@ export async function openCluster(config: Config, options: ClusterOptions) {
     env: options.env,
     cwd: options.cwd,
     signal: options.signal,
+    onRetry: options.onRetry,
   });
   const resources = await ResourceMap.discover(client);
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));

@@ -147,6 +147,30 @@ export function mayRetry(
   return attempt < attempts && waitedMs + nextDelayMs <= policy.maxTotalMs;
 }
 
+/** A retry about to happen, for a progress line while a client waits (`retrying GET /api/v1/pods (2/5) in 0.4 s: 503`). */
+export interface RetryNotice {
+  /** The policy's name: apiserver, registry. */
+  policy: string;
+  method: string;
+  /** The URL's path, without its query. */
+  path: string;
+  /** The attempt about to be made (2 for the first retry). */
+  attempt: number;
+  /** Attempts in all for this kind of failure. */
+  attempts: number;
+  delayMs: number;
+  /** Why: the status (`503`, `429`) or the network error's code (`ECONNREFUSED`). */
+  reason: string;
+}
+
+/** Told before each retry; clients stay silent without one. */
+export type OnRetry = (notice: RetryNotice) => void;
+
+/** `retrying GET /api/v1/namespaces (2/5) in 0.4 s: 503` */
+export function formatRetry(n: RetryNotice): string {
+  return `retrying ${n.method} ${n.path} (${n.attempt}/${n.attempts}) in ${(n.delayMs / 1000).toFixed(1)} s: ${n.reason}`;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Limiter } from '../cluster/limiter.js';
 import { type ErrorDetails, type ImageWhere, KubeplanError, type Where } from '../errors.js';
-import { delayFor, mayRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
+import { delayFor, mayRetry, type OnRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
 
 /** A registry refused or failed; names the registry and repository and what to do. */
 export class RegistryError extends KubeplanError {
@@ -121,6 +121,8 @@ export interface RegistryClientOptions {
   helpers?: ReadonlyMap<string, string>;
   /** The fetch every request goes through (proxyFetch(env) honours HTTPS_PROXY/NO_PROXY); the global one by default. */
   fetch?: typeof fetch;
+  /** Told before each retry (the CLI prints a line on stderr); retries are silent without it. */
+  onRetry?: OnRetry | undefined;
 }
 
 /**
@@ -146,6 +148,7 @@ export class RegistryClient {
   private readonly concurrency: number;
   private readonly helpers: ReadonlyMap<string, string>;
   private readonly fetch: typeof fetch;
+  private readonly onRetry: OnRetry | undefined;
   /** Token realms on another host that asked for credentials kubeplan kept (per registry), for the hint. */
   private readonly withheld = new Map<string, string>();
   /** Requests made, in total and per `registry/repository` (token requests included). */
@@ -159,6 +162,7 @@ export class RegistryClient {
     this.concurrency = o.concurrency ?? 8;
     this.helpers = o.helpers ?? new Map();
     this.fetch = o.fetch ?? ((input, init) => fetch(input, init));
+    this.onRetry = o.onRetry;
   }
 
   /** What to do when a registry wants credentials kubeplan does not have (or would not send). */
@@ -428,7 +432,9 @@ export class RegistryClient {
         res = await this.fetch(url, { method, headers });
       } catch (error) {
         if (mayRetry(REGISTRY_POLICY, attempt, 'network')) {
-          if (REGISTRY_POLICY.networkBackoff) await sleep(delayFor(REGISTRY_POLICY, attempt));
+          const delayMs = REGISTRY_POLICY.networkBackoff ? delayFor(REGISTRY_POLICY, attempt) : 0;
+          this.tellRetry(method, url, attempt, REGISTRY_POLICY.networkAttempts, delayMs, networkReason(error));
+          if (delayMs > 0) await sleep(delayMs);
           continue;
         }
         throw new RegistryError(`cannot reach the registry at ${new URL(url).host} (${networkReason(error)})`, {
@@ -448,7 +454,9 @@ export class RegistryClient {
       }
       if (retriesStatus(REGISTRY_POLICY, res.status) && mayRetry(REGISTRY_POLICY, attempt, 'status')) {
         await res.body?.cancel();
-        await sleep(delayFor(REGISTRY_POLICY, attempt, res.headers.get('retry-after')));
+        const delayMs = delayFor(REGISTRY_POLICY, attempt, res.headers.get('retry-after'));
+        this.tellRetry(method, url, attempt, REGISTRY_POLICY.attempts, delayMs, String(res.status));
+        await sleep(delayMs);
         continue;
       }
       const text = await readText(res, `the answer to ${method} ${new URL(url).pathname}`, where).catch(() => '');
@@ -464,6 +472,19 @@ export class RegistryClient {
         },
       );
     }
+  }
+
+  private tellRetry(method: string, url: string, attempt: number, attempts: number, delayMs: number, reason: string) {
+    const u = new URL(url);
+    this.onRetry?.({
+      policy: REGISTRY_POLICY.name,
+      method,
+      path: `${u.host}${u.pathname}`,
+      attempt: attempt + 1,
+      attempts,
+      delayMs,
+      reason,
+    });
   }
 
   private authorization(registry: string, scope: string): string | undefined {
