@@ -104,7 +104,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Runs a command; wall time, and the peak RSS of the process (GNU time, else polling VmHWM in /proc). */
 function run(cmd, args, { cwd, env, rss = false } = {}) {
   const timed = rss && gnuTime;
-  const [file, argv] = timed ? [gnuTime, ['-f', 'BENCH_MAXRSS_KB %M', cmd, ...args]] : [cmd, args];
+  const [file, argv] = timed ? [gnuTime, ['-f', 'BENCH_MAXRSS_KB %M BENCH_CPU_S %U %S', cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(file, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,11 +132,14 @@ function run(cmd, args, { cwd, env, rss = false } = {}) {
       if (poll) clearInterval(poll);
       const m = /BENCH_MAXRSS_KB (\d+)/.exec(stderr);
       const rssKb = m ? Number(m[1]) : hwm || undefined;
+      // CPU seconds (user + system) of the process: less disturbed than wall time on a shared machine.
+      const cpu = /BENCH_CPU_S ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined;
       if (status !== 0)
         reject(
           new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed (${status}): ${stderr.slice(-2000)}`),
         );
-      else resolve({ ms, stdout, stderr, rssKb });
+      else resolve({ ms, stdout, stderr, rssKb, cpuMs });
     });
   });
 }
@@ -267,7 +270,9 @@ for (const size of sizes) {
       }));
     };
 
-    const times = Object.fromEntries(contestants.map((c) => [c.key, { first: [], again: [], rss: [], stats: {} }]));
+    const times = Object.fromEntries(
+      contestants.map((c) => [c.key, { first: [], again: [], cpuFirst: [], cpuAgain: [], stats: {} }]),
+    );
     for (let r = 1; r <= runs; r++) {
       for (const c of contestants) {
         // Fresh namespaces and a target of their own for every contestant and run: the same starting state for all.
@@ -282,12 +287,13 @@ for (const size of sizes) {
         const t = times[c.key];
         t.first.push(first.ms);
         t.again.push(again.ms);
-        if (first.rssKb) t.rss.push(first.rssKb, again.rssKb);
+        if (first.cpuMs !== undefined) t.cpuFirst.push(first.cpuMs);
+        if (again.cpuMs !== undefined) t.cpuAgain.push(again.cpuMs);
         t.stats = { first: first.stats, again: again.stats };
         t.rssFirst = Math.max(t.rssFirst ?? 0, first.rssKb ?? 0);
         t.rssAgain = Math.max(t.rssAgain ?? 0, again.rssKb ?? 0);
         log(
-          `run ${r} ${c.key}: first apply ${(first.ms / 1000).toFixed(2)} s, re-apply ${(again.ms / 1000).toFixed(2)} s${first.rssKb ? `, peak RSS ${Math.round(first.rssKb / 1024)} / ${Math.round(again.rssKb / 1024)} MiB` : ''} (end state checked)${again.stats?.stages ? `\n  kubeplan re-apply stages: ${again.stats.stages.map((st) => `${st.name} ${Math.round(st.ms)} ms`).join(', ')}` : ''}`,
+          `run ${r} ${c.key}: first apply ${(first.ms / 1000).toFixed(2)} s, re-apply ${(again.ms / 1000).toFixed(2)} s${first.rssKb ? `, peak RSS ${Math.round(first.rssKb / 1024)} / ${Math.round(again.rssKb / 1024)} MiB` : ''}${first.cpuMs !== undefined ? `, CPU ${(first.cpuMs / 1000).toFixed(2)} / ${(again.cpuMs / 1000).toFixed(2)} s` : ''} (end state checked)${again.stats?.stages ? `\n  kubeplan re-apply stages: ${again.stats.stages.map((st) => `${st.name} ${Math.round(st.ms)} ms`).join(', ')}` : ''}`,
         );
       }
     }
@@ -299,6 +305,8 @@ for (const size of sizes) {
         again: median(t.again),
         rssFirst: t.rssFirst,
         rssAgain: t.rssAgain,
+        cpuFirst: t.cpuFirst.length ? median(t.cpuFirst) : undefined,
+        cpuAgain: t.cpuAgain.length ? median(t.cpuAgain) : undefined,
         stats: t.stats,
       };
     }
@@ -317,16 +325,16 @@ console.log(
   `\nkubeplan apply --no-wait against the anchors, ${runs} runs each (median), ${os.cpus().length} cores, node ${process.version}\n`,
 );
 console.log(
-  '| objects | scenario | kubectl apply --server-side | bare write loop (16) | list-and-write floor | kubeplan apply | kubectl ÷ kubeplan | loop ÷ kubeplan | floor ÷ kubeplan | kubeplan peak RSS |',
+  '| objects | scenario | kubectl apply --server-side | bare write loop (16) | list-and-write floor | kubeplan apply | kubectl ÷ kubeplan | loop ÷ kubeplan | floor ÷ kubeplan | kubeplan CPU (user+sys) | kubeplan peak RSS |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
-  for (const [scenario, key, rss] of [
-    ['first apply, empty namespaces', 'first', 'rssFirst'],
-    [`re-apply, ${r.changed} changed (6 %)`, 'again', 'rssAgain'],
+  for (const [scenario, key, rss, cpu] of [
+    ['first apply, empty namespaces', 'first', 'rssFirst', 'cpuFirst'],
+    [`re-apply, ${r.changed} changed (6 %)`, 'again', 'rssAgain', 'cpuAgain'],
   ]) {
     console.log(
-      `| ${r.total} | ${scenario} | ${s(r.kubectl?.[key])} | ${s(r.loop[key])} | ${s(r.floor[key])} | ${s(r.kubeplan[key])} | ${ratio(r.kubectl?.[key], r.kubeplan[key])} | ${ratio(r.loop[key], r.kubeplan[key])} | ${ratio(r.floor[key], r.kubeplan[key])} | ${mib(r.kubeplan[rss])} |`,
+      `| ${r.total} | ${scenario} | ${s(r.kubectl?.[key])} | ${s(r.loop[key])} | ${s(r.floor[key])} | ${s(r.kubeplan[key])} | ${ratio(r.kubectl?.[key], r.kubeplan[key])} | ${ratio(r.loop[key], r.kubeplan[key])} | ${ratio(r.floor[key], r.kubeplan[key])} | ${s(r.kubeplan[cpu])} | ${mib(r.kubeplan[rss])} |`,
     );
   }
 }
