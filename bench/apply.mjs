@@ -3,8 +3,8 @@
 // Timed: kubeplan apply --no-wait against kubectl apply --server-side, a bare write loop (one server-side apply PATCH
 // per object, 16 in flight, in its own Node process) and, for the re-apply, a floor that LISTs once per kind and
 // namespace, checks locally which objects already hold every field, and writes only the others. Every contestant
-// starts from the same state: its own fresh namespaces in each run. After each apply the cluster is read back object
-// by object, so a fast wrong answer cannot win. Medians of BENCH_RUNS; sizes from BENCH_APPLY_SIZES (default 1000;
+// starts from the same state: its own fresh namespaces in each run, and the objects of the contestant before it
+// deleted. After each apply the cluster is read back object by object, so a fast wrong answer cannot win. Medians of BENCH_RUNS; sizes from BENCH_APPLY_SIZES (default 1000;
 // BENCH_APPLY_SIZES=1000,10000 for the large run).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const NAMESPACES = 10;
 const KINDS = ['Deployment', 'Service', 'ConfigMap', 'Secret'];
+const PLURAL = { Deployment: 'deployments', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets' };
 
 /**
  * `count` objects: 10 Namespaces named `<prefix>-<n>` and the rest a quarter of each kind spread over them;
@@ -148,7 +149,6 @@ function run(cmd, args, { cwd, env, rss = false } = {}) {
 async function checkState(cluster, objects) {
   const dispatcher = new Agent({ connect: { ca: readFileSync(cluster.caFile) }, connections: 8 });
   const headers = { authorization: `Bearer ${cluster.adminToken}` };
-  const plural = { Deployment: 'deployments', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets' };
   const get = async (url) => {
     const res = await request(`${cluster.server}${url}`, { dispatcher, headers });
     const body = await res.body.json();
@@ -163,7 +163,7 @@ async function checkState(cluster, objects) {
       for (const kind of KINDS) {
         const base = kind === 'Deployment' ? '/apis/apps/v1' : '/api/v1';
         const live = new Map(
-          (await get(`${base}/namespaces/${ns}/${plural[kind]}`)).items.map((o) => [o.metadata.name, o]),
+          (await get(`${base}/namespaces/${ns}/${PLURAL[kind]}`)).items.map((o) => [o.metadata.name, o]),
         );
         const want = objects.filter((o) => o.kind === kind && o.metadata.namespace === ns);
         for (const o of want) {
@@ -190,6 +190,31 @@ function holds(desired, live) {
     return !!live && typeof live === 'object' && Object.entries(desired).every(([k, v]) => holds(v, live[k]));
   }
   return desired === live;
+}
+
+/**
+ * Deletes what a contestant wrote (every object of the bundle's kinds in its namespaces, one DELETE collection per
+ * kind and namespace), so the apiserver holds the same amount for every contestant after it. The Namespaces stay:
+ * without a namespace controller their deletion would never finish.
+ */
+async function cleanUp(cluster, objects) {
+  const dispatcher = new Agent({ connect: { ca: readFileSync(cluster.caFile) }, connections: 8 });
+  const headers = { authorization: `Bearer ${cluster.adminToken}` };
+  try {
+    const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+    const urls = namespaces.flatMap((ns) =>
+      KINDS.map((kind) => `${kind === 'Deployment' ? '/apis/apps/v1' : '/api/v1'}/namespaces/${ns}/${PLURAL[kind]}`),
+    );
+    await Promise.all(
+      urls.map(async (url) => {
+        const res = await request(`${cluster.server}${url}`, { method: 'DELETE', dispatcher, headers });
+        await res.body.text();
+        if (res.statusCode >= 300) throw new Error(`DELETE ${url}: ${res.statusCode}`);
+      }),
+    );
+  } finally {
+    await dispatcher.close();
+  }
 }
 
 /** A config repository with one target whose manifests are `objects`, one file per namespace. */
@@ -284,6 +309,7 @@ for (const size of sizes) {
         await checkState(cluster, base);
         const again = await c.apply(dir, prefix, head);
         await checkState(cluster, head);
+        await cleanUp(cluster, head);
         const t = times[c.key];
         t.first.push(first.ms);
         t.again.push(again.ms);
