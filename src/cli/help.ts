@@ -241,6 +241,8 @@ Options:
       --comment-key KEY    Names the merge-request note (default: config,
                            targets and cluster)
       --only-affected BOOL Plan and apply only targets whose files changed (true)
+      --labels BOOL        Put kubeplan:changes, kubeplan:destroy or
+                           kubeplan:no-changes on the merge request (false)
       --mode MODE          auto (default), server or client
       --force-conflicts    apply: take over fields other managers own
       --no-wait            apply: do not wait for health

@@ -371,6 +371,7 @@ const CI_OPTIONS = {
   comment: { type: 'string' },
   'comment-key': { type: 'string' },
   'only-affected': { type: 'string' },
+  labels: { type: 'string' },
   mode: { type: 'string' },
   'force-conflicts': { type: 'boolean' },
   'no-wait': { type: 'boolean' },

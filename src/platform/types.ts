@@ -56,6 +56,19 @@ export interface ReviewPlatform {
   minimizeComment(comment: PlatformComment): Promise<void>;
   /** The merged pull request a commit came from, if any (for the apply report on it). */
   mergedPullRequest(sha: string): Promise<number | undefined>;
+  /**
+   * Puts the labels `add` on the pull request (creating each in the repository with its colour when it is new there)
+   * and takes the labels `remove` off; labels it has already, or lacks already, cost no write. Optional: a platform
+   * without labels leaves it out.
+   */
+  setLabels?(pr: number, add: readonly LabelSpec[], remove: readonly string[]): Promise<void>;
+}
+
+/** A label kubeplan puts on a pull request: its name, and the colour (6 hex digits) and description it is created with. */
+export interface LabelSpec {
+  name: string;
+  color: string;
+  description: string;
 }
 
 export interface TrackedIssue {

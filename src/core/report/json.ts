@@ -4,11 +4,15 @@ import { hookRows } from './common.js';
 /** Version of the JSON report schema (README: "JSON report"). Bumped only for incompatible changes. */
 export const REPORT_VERSION = 1;
 
-/** The stable JSON report: summary counts, then per target the changes (unchanged objects are only counted). */
-export function formatPlanJson(plan: Plan): string {
+/**
+ * The stable JSON report: summary counts, then per target the changes (unchanged objects are only counted). `head`:
+ * the commit planned, where the caller knows it (a pull request's head), so `command: comment` can stamp it.
+ */
+export function formatPlanJson(plan: Plan, options: { head?: string | undefined } = {}): string {
   return `${JSON.stringify(
     {
       version: REPORT_VERSION,
+      head: options.head || null,
       mode: plan.mode,
       modeReason: plan.modeReason,
       base: plan.base ?? null,

@@ -41,6 +41,8 @@ export interface PlanRequest extends Common {
   commentKey: string | undefined;
   onlyAffected: boolean;
   forceConflicts: boolean;
+  /** Put kubeplan:changes, kubeplan:destroy or kubeplan:no-changes on the pull request. */
+  labels: boolean;
 }
 
 export interface ApplyRequest extends Common {
@@ -154,6 +156,7 @@ export function parsePlanRequest(source: RequestSource): PlanRequest {
     commentKey,
     onlyAffected: bool(source, 'only-affected', true),
     forceConflicts: bool(source, 'force-conflicts', false),
+    labels: bool(source, 'labels', false),
   };
 }
 
