@@ -372,6 +372,8 @@ const CI_OPTIONS = {
   'comment-key': { type: 'string' },
   'only-affected': { type: 'string' },
   labels: { type: 'string' },
+  'report-path': { type: 'string' },
+  'pull-request': { type: 'string' },
   mode: { type: 'string' },
   'force-conflicts': { type: 'boolean' },
   'no-wait': { type: 'boolean' },

@@ -105,6 +105,8 @@ export interface ForgePull {
   state: 'open' | 'closed';
   merged: boolean;
   labels: string[];
+  /** The head commit (pulls/get); the head branch's commit in gitRoot, else zeros, when unset. */
+  headSha?: string;
 }
 
 /**
@@ -508,10 +510,10 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           full_name: `${owner}/${repo}`,
           name: repo,
         };
-        const branch = (ref: string) => ({
+        const branch = (ref: string, sha?: string) => ({
           label: `${owner}:${ref}`,
           ref,
-          sha: headSha(ref) ?? '0'.repeat(40),
+          sha: sha ?? headSha(ref) ?? '0'.repeat(40),
           user: user(),
           repo: repoObject,
         });
@@ -535,7 +537,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
             default: false,
             description: '',
           })),
-          head: branch(p.head),
+          head: branch(p.head, p.headSha),
           base: branch(p.base),
           merged: p.merged,
           merged_at: p.merged ? '2026-01-01T00:00:00Z' : null,
@@ -600,6 +602,12 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         }
       }
       const pullMatch = new RegExp(`^${repoPrefix}/pulls/(\\d+)$`).exec(url.pathname);
+      if (pullMatch && req.method === 'GET') {
+        operation = 'pulls/get';
+        const pull = pulls.get(Number(pullMatch[1]));
+        if (!pull) return fail(404, 'Not Found');
+        return send(200, renderPull(pull));
+      }
       if (pullMatch && req.method === 'PATCH') {
         operation = 'pulls/update';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');

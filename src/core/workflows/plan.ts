@@ -317,10 +317,17 @@ export function commentKey(
   request: Pick<PlanRequest, 'config' | 'targets' | 'commentKey'>,
   cluster: ClusterOptions | undefined,
 ): { key: string; legacy: string[] } {
+  return commentKeyFor(request, cluster ? clusterIdentity(cluster) : undefined);
+}
+
+/** commentKey for a cluster named by its identity (`context@server`, or the server of direct credentials). */
+export function commentKeyFor(
+  request: Pick<PlanRequest, 'config' | 'targets' | 'commentKey'>,
+  identity: string | undefined,
+): { key: string; legacy: string[] } {
   const base = `${request.config}|${[...request.targets].sort().join(',')}`;
   const legacy = createHash('sha256').update(base).digest('hex').slice(0, 12);
   if (request.commentKey) return { key: request.commentKey, legacy: [] };
-  const identity = cluster ? clusterIdentity(cluster) : undefined;
   if (!identity) return { key: legacy, legacy: [] };
   return {
     key: createHash('sha256').update(`${base}|${identity}`).digest('hex').slice(0, 12),
@@ -360,8 +367,8 @@ function clusterIdentity(options: ClusterOptions): string | undefined {
  * credential), the run and the time. The run and time sit between volatile markers: a re-run whose plan is the same
  * does not edit the comment just to move them.
  */
-export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date): string {
-  const head = ctx.pullRequest?.headSha ?? ctx.sha;
+export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date, planned?: string): string {
+  const head = planned ?? ctx.pullRequest?.headSha ?? ctx.sha;
   const short = head.slice(0, 7);
   const commit = head ? (ctx.commitUrl ? `[${inlineCode(short)}](${ctx.commitUrl(head)})` : inlineCode(short)) : '';
   let host = '';

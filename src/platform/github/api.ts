@@ -440,6 +440,16 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
       });
   }
 
+  async pullRequestHead(pr: number): Promise<string | undefined> {
+    return this.guard({ what: `reading pull request #${pr}`, permission: 'pull-requests: read' }, async () => {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...this.repo,
+        pull_number: pr,
+      });
+      return data.state === 'open' ? data.head.sha : undefined;
+    });
+  }
+
   /** Creates a repository label; one that exists already (422 already_exists) is left as it is. */
   private async createLabel(label: LabelSpec): Promise<void> {
     await this.guard({ what: `creating the label ${label.name}`, permission: COMMENTS }, async () => {
