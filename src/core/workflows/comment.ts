@@ -40,7 +40,7 @@ export async function commentFromReport(
   if (ctx.triggeringRun && platform) await checkSameCommit(run, pr, head, ctx.triggeringRun);
 
   const outcome = emptyOutcome();
-  const footer = stamp(ctx, plan.cluster, new Date(), head ?? ctx.pullRequest?.headSha);
+  const footer = stamp(ctx, plan.cluster, new Date(), head ?? ctx.triggeringRun?.headSha ?? ctx.pullRequest?.headSha);
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
