@@ -70,7 +70,7 @@ export async function planPullRequest(
         unaffected = targets.length === 0;
       }
     }
-    if (unaffected) return finish(request, run, key.key, comments, unaffectedPlan(cr), limits, key.legacy);
+    if (unaffected) return finish(request, run, key.key, unaffectedPlan(cr), limits, key.legacy);
     const result = await diffCommand({
       config: request.config,
       targets,
@@ -112,7 +112,7 @@ export async function planPullRequest(
     log.info(
       `no cluster credentials: intent diff against the ${cr}'s base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
     );
-  return finish(request, run, key.key, comments, plan, limits, key.legacy);
+  return finish(request, run, key.key, plan, limits, key.legacy);
 }
 
 function unaffectedPlan(changeRequest: string): Plan {
@@ -130,7 +130,6 @@ async function finish(
   request: PlanRequest,
   run: WorkflowRun,
   key: string,
-  comments: WorkflowRun['ports']['comments'],
   plan: Plan,
   limits: PlanLimits,
   legacyKeys: string[],
