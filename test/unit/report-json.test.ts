@@ -92,6 +92,12 @@ describe('parsePlanJson', () => {
     expect(parseError('{"version": 2}').message).toContain(
       'is a JSON report of version 2; this kubeplan reads version 1',
     );
+    const hidden = JSON.parse(formatPlanJson(samplePlan()));
+    hidden.targets[0].hidden = { [`a\n::error::x${'y'.repeat(500)}`]: 'many' };
+    const message = parseError(JSON.stringify(hidden)).message;
+    expect(message).toContain('targets[0].hidden.a␤::error::xyyy');
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(200);
     expect(parseError('not json').message).toMatch(/^report\/kubeplan-report\.json is not JSON: /);
     const counts = JSON.parse(formatPlanJson(samplePlan()));
     counts.summary.create = '<img src=x>';

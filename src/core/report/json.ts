@@ -95,7 +95,7 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
   const top = r.object(doc, 'the report');
   if (top.version !== REPORT_VERSION)
     throw new UsageError(
-      `${file} is a JSON report of version ${oneLine(String(top.version))}; this kubeplan reads version ${REPORT_VERSION}`,
+      `${file} is a JSON report of version ${oneLine(JSON.stringify(top.version) ?? 'none').slice(0, 40)}; this kubeplan reads version ${REPORT_VERSION}`,
       { where: { file }, hint: 'use the same kubeplan version for the plan and the comment' },
     );
   const head = r.optional(top.head, 'head', (v, at) => {
@@ -223,7 +223,10 @@ class Reader {
       target: this.string(t.name, `${at}.name`),
       namespace: this.optional(t.namespace, `${at}.namespace`, this.string),
       summary: this.counts(t.summary, `${at}.summary`),
-      hidden: Object.fromEntries(Object.entries(hidden).map(([k, n]) => [k, this.integer(n, `${at}.hidden.${k}`)])),
+      // A key is the report's text: shown on one line and short, in case it is wrong.
+      hidden: Object.fromEntries(
+        Object.entries(hidden).map(([k, n]) => [k, this.integer(n, `${at}.hidden.${oneLine(k).slice(0, 60)}`)]),
+      ),
       ...(missingAccess ? { missingAccess } : {}),
       ...(hooks.length ? { hooks } : {}),
       changes: this.array(t.changes, `${at}.changes`).map((c, k) => this.change(c, `${at}.changes[${k}]`)),
