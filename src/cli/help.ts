@@ -242,8 +242,8 @@ pipeline triggered by app CI (KUBEPLAN_IMAGE, KUBEPLAN_TAG) opens that bump.
 Every option can also be given as a variable: --fail-on is $KUBEPLAN_FAIL_ON.
 
 Options:
-      --command NAME       auto (default), plan, apply, drift, bump, rollback
-                           or render
+      --command NAME       auto (default), plan, apply, drift, bump, rollback,
+                           comment or render
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        A target (repeat it; default: all); the variable
                            KUBEPLAN_TARGETS takes names separated by commas
@@ -254,6 +254,10 @@ Options:
       --comment-key KEY    Names the merge-request note (default: config,
                            targets and cluster)
       --only-affected BOOL Plan and apply only targets whose files changed (true)
+      --labels BOOL        Put kubeplan:changes, kubeplan:destroy or
+                           kubeplan:no-changes on the merge request (false)
+      --report-path FILE   comment: the JSON report a plan wrote
+      --pull-request IID   comment: the merge request to comment on
       --mode MODE          auto (default), server or client
       --force-conflicts    apply: take over fields other managers own
       --no-wait            apply: do not wait for health

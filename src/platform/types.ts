@@ -30,6 +30,11 @@ export interface CiContext {
   commitUrl?: ((sha: string) => string) | undefined;
   /** Where the runner keeps this run's own files (RUNNER_TEMP, CI_PROJECT_DIR/.kubeplan), created when missing. */
   tempDir: string;
+  /**
+   * A run started by another workflow's run (GitHub workflow_run): the commit that run was for and the pull requests
+   * GitHub links to it (empty for a fork's), as the event says, so nothing the other run wrote can change them.
+   */
+  triggeringRun?: { headSha: string; pullRequests: number[] } | undefined;
   /** What this forge calls a change request, for messages: `pull request` (the default) or `merge request`. */
   changeRequestName?: 'pull request' | 'merge request' | undefined;
 }
@@ -57,6 +62,21 @@ export interface ReviewPlatform {
   minimizeComment(comment: PlatformComment): Promise<void>;
   /** The merged pull request a commit came from, if any (for the apply report on it). */
   mergedPullRequest(sha: string): Promise<number | undefined>;
+  /**
+   * Puts the labels `add` on the pull request (creating each in the repository with its colour when it is new there)
+   * and takes the labels `remove` off; labels it has already, or lacks already, cost no write. Optional: a platform
+   * without labels leaves it out.
+   */
+  setLabels?(pr: number, add: readonly LabelSpec[], remove: readonly string[]): Promise<void>;
+  /** The head commit of an open pull request (undefined when it is not open), to check a report was planned there. */
+  pullRequestHead?(pr: number): Promise<string | undefined>;
+}
+
+/** A label kubeplan puts on a pull request: its name, and the colour (6 hex digits) and description it is created with. */
+export interface LabelSpec {
+  name: string;
+  color: string;
+  description: string;
 }
 
 export interface TrackedIssue {

@@ -622,6 +622,8 @@ describe('a huge plan does not flood the pull request', () => {
     const parts = commentsOn(14);
     expect(parts).toHaveLength(5);
     for (const p of parts) expect(p.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    // No cluster was read: the title says so, and only the counts that are not zero.
+    expect(parts[0]!.body).toContain('### kubeplan: Intent diff, no cluster. Plan: +2500 to create.\n');
     const shown = parts.map((p) => (p.body.match(/<summary>/g) ?? []).length).reduce((a, b) => a + b, 0);
     const note =
       /(\d+) more changed objects are not shown here \(a plan gets at most 5 comments\); the full plan is in the \[job summary\]\(https:\/\/github\.com\/acme\/config\/actions\/runs\/777\)\./.exec(

@@ -26,6 +26,37 @@ const spec = JSON.parse(
 ) as {
   operations: Record<string, Operation>;
 };
+/**
+ * Label operations missing from the trimmed description in github-openapi.json, transcribed from GitHub's REST
+ * description (@octokit/openapi-types: issues/list-labels-on-issue, issues/remove-label, issues/create-label): the
+ * label item is the one issues/add-labels answers with.
+ */
+{
+  const label = (spec.operations['issues/add-labels']!.responses['200'] as { items: object }).items;
+  spec.operations['issues/list-labels-on-issue'] ??= {
+    method: 'GET',
+    route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+    request: null,
+    responses: { '200': { type: 'array', items: label } },
+  };
+  spec.operations['issues/remove-label'] ??= {
+    method: 'DELETE',
+    route: '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+    request: null,
+    responses: { '200': { type: 'array', items: label } },
+  };
+  spec.operations['issues/create-label'] ??= {
+    method: 'POST',
+    route: '/repos/{owner}/{repo}/labels',
+    request: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: { name: { type: 'string' }, color: { type: 'string' }, description: { type: 'string' } },
+    },
+    responses: { '201': label },
+  };
+}
 
 export const BODY_LIMIT = 65_536;
 
@@ -76,6 +107,8 @@ export interface ForgePull {
   state: 'open' | 'closed';
   merged: boolean;
   labels: string[];
+  /** The head commit (pulls/get); the head branch's commit in gitRoot, else zeros, when unset. */
+  headSha?: string;
 }
 
 /**
@@ -120,6 +153,8 @@ export interface Forge {
   comments: Map<number, ForgeComment[]>;
   requests: ForgeRequest[];
   violations: string[];
+  /** The repository's labels, by name: the colour (6 hex digits) and description they were created with. */
+  labels: Map<string, { color: string; description: string | null }>;
   /** Tokens that may only read (fork pull requests). */
   readOnlyTokens: Set<string>;
   /** Who a token acts as (its comments' author, GraphQL `viewer`); any other token is `github-actions[bot]`. */
@@ -151,6 +186,16 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const deployments: ForgeDeployment[] = [];
   const commitPulls = new Map<string, number[]>();
   const issues = new Map<number, ForgeIssue>();
+  const labels = new Map<string, { color: string; description: string | null }>();
+  const renderLabel = (name: string, k: number) => ({
+    id: k + 1,
+    node_id: `LA_${k}`,
+    url: `${base}/repos/${owner}/${repo}/labels/${encodeURIComponent(name)}`,
+    name,
+    color: labels.get(name)?.color ?? 'ededed',
+    default: false,
+    description: labels.get(name)?.description ?? null,
+  });
   const faults: ForgeFault[] = [];
   let nextIssue = 500;
   let nextId = 1000;
@@ -468,10 +513,10 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           full_name: `${owner}/${repo}`,
           name: repo,
         };
-        const branch = (ref: string) => ({
+        const branch = (ref: string, sha?: string) => ({
           label: `${owner}:${ref}`,
           ref,
-          sha: headSha(ref) ?? '0'.repeat(40),
+          sha: sha ?? headSha(ref) ?? '0'.repeat(40),
           user: user(),
           repo: repoObject,
         });
@@ -495,7 +540,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
             default: false,
             description: '',
           })),
-          head: branch(p.head),
+          head: branch(p.head, p.headSha),
           base: branch(p.base),
           merged: p.merged,
           merged_at: p.merged ? '2026-01-01T00:00:00Z' : null,
@@ -560,6 +605,12 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         }
       }
       const pullMatch = new RegExp(`^${repoPrefix}/pulls/(\\d+)$`).exec(url.pathname);
+      if (pullMatch && req.method === 'GET') {
+        operation = 'pulls/get';
+        const pull = pulls.get(Number(pullMatch[1]));
+        if (!pull) return fail(404, 'Not Found');
+        return send(200, renderPull(pull));
+      }
       if (pullMatch && req.method === 'PATCH') {
         operation = 'pulls/update';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
@@ -583,18 +634,37 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           typeof l === 'string' ? l : l.name,
         );
         target.labels = [...new Set([...target.labels, ...names])];
-        return send(
-          200,
-          target.labels.map((name, k) => ({
-            id: k + 1,
-            node_id: `LA_${k}`,
-            url: `${base}${repoPrefix}/labels/${encodeURIComponent(name)}`,
-            name,
-            color: 'ededed',
-            default: false,
-            description: null,
-          })),
-        );
+        // GitHub creates a label it does not know yet, grey.
+        for (const name of names) if (!labels.has(name)) labels.set(name, { color: 'ededed', description: null });
+        return send(200, target.labels.map(renderLabel));
+      }
+      if (labelsMatch && req.method === 'GET') {
+        operation = 'issues/list-labels-on-issue';
+        const target = pulls.get(Number(labelsMatch[1])) ?? issues.get(Number(labelsMatch[1]));
+        if (!target) return fail(404, 'Not Found');
+        return send(200, target.labels.map(renderLabel));
+      }
+      const labelMatch = new RegExp(`^${repoPrefix}/issues/(\\d+)/labels/([^/]+)$`).exec(url.pathname);
+      if (labelMatch && req.method === 'DELETE') {
+        operation = 'issues/remove-label';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        const target = pulls.get(Number(labelMatch[1])) ?? issues.get(Number(labelMatch[1]));
+        const name = decodeURIComponent(labelMatch[2]!);
+        if (!target || !target.labels.includes(name)) return fail(404, 'Label does not exist');
+        target.labels = target.labels.filter((l) => l !== name);
+        return send(200, target.labels.map(renderLabel));
+      }
+      if (url.pathname === `${repoPrefix}/labels` && req.method === 'POST') {
+        operation = 'issues/create-label';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const b = body as { name: string; color?: string; description?: string };
+        if (b.color !== undefined && !/^[0-9a-fA-F]{6}$/.test(b.color))
+          return fail(422, 'Validation Failed', [{ resource: 'Label', code: 'invalid', field: 'color' }]);
+        if ([...labels.keys()].some((k) => k.toLowerCase() === b.name.toLowerCase()))
+          return fail(422, 'Validation Failed', [{ resource: 'Label', code: 'already_exists', field: 'name' }]);
+        labels.set(b.name, { color: b.color ?? 'ededed', description: b.description ?? null });
+        return send(201, renderLabel(b.name, labels.size));
       }
       const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
@@ -752,6 +822,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     violations,
     readOnlyTokens,
     identities,
+    labels,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql query'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -421,3 +421,32 @@ describe('kubeplan ci bumps', () => {
     expect(tokenless.log).toContain('kubeplan ci $KUBEPLAN_GITLAB_TOKEN: bump opens merge requests and needs a token');
   });
 });
+
+describe('kubeplan ci labels', () => {
+  it('labels: true puts kubeplan:changes on the merge request (the label created in colour), then kubeplan:no-changes, and no other label changes', async () => {
+    const ns = await freshNamespace('gllabel');
+    const p = project(ns);
+    const base = p.head();
+    const head = p.commit('change', { 'manifests/cm.yaml': configMap('2') });
+    openMergeRequest(17, 'opened', head);
+    gitlab.mergeRequests.get(17)!.labels = ['backend'];
+    const mr = { iid: 17, baseSha: base };
+    const first = await job(p.dir, 'merge_request_event', { sha: head, mergeRequest: mr, inputs: { labels: 'true' } });
+    ok(first);
+    expect(gitlab.violations).toEqual([]);
+    expect(gitlab.mergeRequests.get(17)!.labels.sort()).toEqual(['backend', 'kubeplan:changes']);
+    expect(gitlab.labels.get('kubeplan:changes')?.color).toBe('#fbca04');
+
+    const same = p.head();
+    ok(
+      await job(p.dir, 'merge_request_event', {
+        sha: same,
+        mergeRequest: { iid: 17, baseSha: same },
+        inputs: { labels: 'true' },
+      }),
+    );
+    expect(gitlab.mergeRequests.get(17)!.labels.sort()).toEqual(['backend', 'kubeplan:no-changes']);
+    expect(gitlab.labels.get('kubeplan:no-changes')?.color).toBe('#0e8a16');
+    expect(gitlab.violations).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import {
   parseApplyRequest,
   parseBumpRequest,
   parsePlanRequest,
+  parseRequest,
   type RequestSource,
 } from '../../src/core/workflows/request.js';
 import type { WorkflowRun } from '../../src/core/workflows/types.js';
@@ -90,6 +91,20 @@ describe('one request parser for the action and the CLI', () => {
       expect((error as { where?: unknown }).where).toBe('kubeplan ci --fail-on');
       expect((error as { location?: unknown }).location).toEqual({ via: 'cli', command: 'ci', input: 'fail-on' });
     }
+  });
+
+  it('parses the comment request: the report, the pull request, labels; and names what is missing or wrong', () => {
+    expect(
+      parseRequest('comment', source({ 'report-path': 'r.json', 'pull-request': '12', labels: 'true' })),
+    ).toMatchObject({ command: 'comment', reportPath: 'r.json', pullRequest: 12, labels: true, comment: 'always' });
+    expect(parsePlanRequest(source({})).labels).toBe(false);
+    expect(() => parseRequest('comment', source({}))).toThrow('command comment needs the JSON report a plan wrote');
+    expect(() => parseRequest('comment', source({ 'report-path': 'r.json', 'pull-request': '12; rm' }))).toThrow(
+      'must be a pull request number, not "12; rm"',
+    );
+    expect(() => parseRequest('comment', source({ 'report-path': 'r.json', labels: 'yes' }))).toThrow(
+      'must be true or false, not "yes"',
+    );
   });
 });
 

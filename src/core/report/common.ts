@@ -27,6 +27,22 @@ export function summaryLine(counts: Counts): string {
   return `${line}.`;
 }
 
+/**
+ * The comment's summary: only the counts that are not zero (`Plan: +3 to create, ~5 to update, 12 unchanged.`), so a
+ * reviewer reads what happens, not a row of zeros. The text report keeps the full line (summaryLine).
+ */
+export function compactSummaryLine(counts: Counts): string {
+  const parts: string[] = [];
+  if (counts.create) parts.push(`+${counts.create} to create`);
+  if (counts.update) parts.push(`~${counts.update} to update`);
+  if (counts.replace) parts.push(`±${counts.replace} to replace`);
+  if (counts.delete) parts.push(`-${counts.delete} to delete`);
+  if (counts.adopt) parts.push(`${counts.adopt} to adopt`);
+  if (counts.unchanged) parts.push(`${counts.unchanged} unchanged`);
+  if (counts.error) parts.push(`${counts.error} error${counts.error === 1 ? '' : 's'}`);
+  return `Plan: ${parts.length ? parts.join(', ') : 'nothing to plan'}.`;
+}
+
 /** A target header's counts: `2 changes, 1 error, 3 unchanged`; an object that could not be planned is no change. */
 export function targetCounts(target: Pick<TargetPlan, 'changes' | 'summary'>): string {
   const changes = target.changes.filter(

@@ -1,7 +1,7 @@
 import { load } from 'js-yaml';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
-import { hookRows, objectName, PRIORITY, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
+import { compactSummaryLine, hookRows, objectName, PRIORITY, sourceOf, SYMBOL, targetCounts } from './common.js';
 import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
 
 // Everything from the pull request (kinds, names, file names, keys, messages) goes through escape.ts: inlineCode,
@@ -32,13 +32,15 @@ export interface SectionOptions {
 
 /** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
 export function planHeader(plan: Plan): string[] {
-  const out: string[] = [`### kubeplan: ${summaryLine(plan.summary)}`, ''];
-  if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${plan.modeReason}.`, '');
+  // An intent diff read no cluster: the title says so, so nobody takes it for what the cluster would do.
+  const intent = plan.mode === 'intent' && !plan.drift && plan.targets.length > 0 ? 'Intent diff, no cluster. ' : '';
+  const out: string[] = [`### kubeplan: ${intent}${compactSummaryLine(plan.summary)}`, ''];
+  if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${htmlText(plan.modeReason)}.`, '');
   else if (!hasAnyChange(plan))
     out.splice(
       0,
       2,
-      `### kubeplan: No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`,
+      `### kubeplan: ${intent}No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`,
       '',
     );
   const destroys = plan.targets
@@ -137,9 +139,14 @@ export function planFooter(plan: Plan): string {
 
 const TABLE_ROWS = 100;
 
+const UNCHANGED_NAMES = 50;
+
 function tables(targets: TargetPlan[]): string[] {
   const out: string[] = [];
+  // A target where nothing happens gets no heading and no table: they share one line at the end.
+  const unchanged = targets.filter((t) => t.changes.every((c) => c.action === 'unchanged'));
   for (const target of targets) {
+    if (unchanged.includes(target)) continue;
     const changed = target.changes
       .filter((c) => c.action !== 'unchanged' && c.action !== 'adopt')
       .sort((a, b) => PRIORITY[a.action] - PRIORITY[b.action]);
@@ -156,6 +163,19 @@ function tables(targets: TargetPlan[]): string[] {
     }
     out.push(...adopted(target));
     out.push(...hookTable(target));
+  }
+  if (unchanged.length) {
+    const n = unchanged.length;
+    const objects = unchanged.reduce((k, t) => k + t.summary.unchanged, 0);
+    const names = unchanged
+      .slice(0, UNCHANGED_NAMES)
+      .map((t) => inlineCode(t.target))
+      .join(', ');
+    const more = n > UNCHANGED_NAMES ? ` and ${n - UNCHANGED_NAMES} more` : '';
+    out.push(
+      `${SYMBOL.unchanged} ${n} target${n === 1 ? '' : 's'} unchanged (${objects} object${objects === 1 ? '' : 's'}): ${names}${more}`,
+      '',
+    );
   }
   return out;
 }

@@ -9,7 +9,7 @@ import {
   syncPlanComments,
   upsertErrorComment,
 } from '../../platform/sticky-comments.js';
-import type { CiContext } from '../../platform/types.js';
+import type { CiContext, LabelSpec } from '../../platform/types.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
 import { emptyCounts, hasChanges, type Plan } from '../diff/types.js';
@@ -19,7 +19,7 @@ import { objectName, summaryLine, targetCounts } from '../report/common.js';
 import { fencedBlock, htmlText, inlineCode, oneLine } from '../report/escape.js';
 import { formatPlanJson } from '../report/json.js';
 import { affectedSince } from './affected.js';
-import type { FailOn, PlanRequest } from './request.js';
+import type { CommentMode, FailOn, PlanRequest } from './request.js';
 import { emptyOutcome, type Outcome, reportOrWarn, type WorkflowRun } from './types.js';
 
 /** GitHub's limit for one comment body; GitLab's is 1,000,000 (its adapter passes its own). */
@@ -70,7 +70,7 @@ export async function planPullRequest(
         unaffected = targets.length === 0;
       }
     }
-    if (unaffected) return finish(request, run, key.key, comments, unaffectedPlan(cr), limits, key.legacy);
+    if (unaffected) return finish(request, run, key.key, unaffectedPlan(cr), limits, key.legacy);
     const result = await diffCommand({
       config: request.config,
       targets,
@@ -112,7 +112,7 @@ export async function planPullRequest(
     log.info(
       `no cluster credentials: intent diff against the ${cr}'s base ${pr!.baseSha.slice(0, 12)} (render only, no cluster)`,
     );
-  return finish(request, run, key.key, comments, plan, limits, key.legacy);
+  return finish(request, run, key.key, plan, limits, key.legacy);
 }
 
 function unaffectedPlan(changeRequest: string): Plan {
@@ -130,17 +130,15 @@ async function finish(
   request: PlanRequest,
   run: WorkflowRun,
   key: string,
-  comments: WorkflowRun['ports']['comments'],
   plan: Plan,
   limits: PlanLimits,
   legacyKeys: string[],
 ): Promise<Outcome> {
   const { ctx, ports, secrets } = run;
   const log = ports.reporter;
-  const pr = ctx.pullRequest;
   const outcome = emptyOutcome();
   const reportPath = path.join(ctx.tempDir, 'kubeplan-report.json');
-  writeReport(reportPath, secrets.mask(formatPlanJson(plan)));
+  writeReport(reportPath, secrets.mask(formatPlanJson(plan, { head: ctx.pullRequest?.headSha ?? ctx.sha })));
   for (const target of plan.targets) {
     const changed = target.changes.filter((c) => c.action !== 'unchanged');
     log.group(`${target.target}: ${targetCounts(target)}`);
@@ -154,7 +152,7 @@ async function finish(
 
   const now = new Date();
   // The short plan digest a reviewer approves: `kubeplan apply --expect-plan` takes the full one (JSON report).
-  const footer = stamp(ctx, plan.cluster, now, plan.digests?.plan);
+  const footer = stamp(ctx, plan.cluster, now, { digest: plan.digests?.plan });
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
@@ -166,41 +164,15 @@ async function finish(
     })[0]!,
   );
 
-  let commentUrl = '';
-  if (comments && pr) {
-    const quiet = request.comment === 'on-changes' && !hasChanges(plan.summary) && plan.summary.error === 0;
-    const parts = packCommentParts(plan, {
-      limit: limits.commentLimit,
-      marker: (i, n) => marker('plan', key, { index: i, total: n }),
-      fullReportHint: ctx.runUrl
-        ? `the full plan is in the [job summary](${ctx.runUrl})`
-        : 'the full plan is in the job summary',
-      maxParts: MAX_COMMENT_PARTS,
-      stamp: footer,
-    }).map((part) => secrets.mask(part));
-    // A comment GitHub refuses (422) fails the step, after the summary and outputs are written.
-    const synced = await reportOrWarn(run, 'write the plan comment', async () => {
-      // on-changes: a plan without changes posts nothing, unless an earlier comment must now say "No changes".
-      if (quiet) {
-        const keys = new Set([key, ...legacyKeys]);
-        const earlier = (await ownComments(comments, pr.number)).some((c) => keys.has(parseMarker(c.body)?.key ?? ''));
-        if (!earlier) {
-          log.info('plan comment: none posted (comment: on-changes, and this plan has no changes)');
-          return undefined;
-        }
-      }
-      return syncPlanComments(comments, pr.number, key, parts, legacyKeys);
-    }).catch((error: unknown) => {
-      outcome.error = error;
-      return undefined;
-    });
-    if (synced) {
-      commentUrl = synced.urls[0] ?? '';
-      log.info(
-        `plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`,
-      );
-    }
-  }
+  const commentUrl = await publishPlan(run, plan, outcome, {
+    platform: ctx.pullRequest && !ctx.pullRequest.fromFork ? ports.comments : undefined,
+    key,
+    legacyKeys,
+    comment: request.comment,
+    labels: request.labels,
+    limit: limits.commentLimit,
+    footer,
+  });
 
   const changed = hasChanges(plan.summary);
   outcome.outputs = {
@@ -214,6 +186,115 @@ async function finish(
   };
   outcome.failed = planVerdict(plan, request.failOn);
   return outcome;
+}
+
+/** The labels a plan puts on its pull request (`labels: true`); only these are ever taken off. */
+export const PLAN_LABELS = {
+  changes: {
+    name: 'kubeplan:changes',
+    color: 'fbca04',
+    description: 'kubeplan: the plan creates, updates or deletes objects',
+  },
+  destroy: { name: 'kubeplan:destroy', color: 'd73a4a', description: 'kubeplan: the plan deletes or replaces objects' },
+  none: { name: 'kubeplan:no-changes', color: '0e8a16', description: 'kubeplan: the plan changes nothing' },
+} as const satisfies Record<string, LabelSpec>;
+
+/**
+ * What a finished plan writes to its pull request: the sticky comment (in parts when it must; an error there is kept
+ * in `outcome.error` so the summary and outputs are still written) and, with `labels`, kubeplan's labels. Shared by
+ * the plan and the comment-from-report workflows. Returns the URL of the comment's first part, or ''.
+ */
+export async function publishPlan(
+  run: WorkflowRun,
+  plan: Plan,
+  outcome: Outcome,
+  options: {
+    /** Where to write; undefined: nothing is written (a fork's pull request, no token). */
+    platform: WorkflowRun['ports']['comments'];
+    key: string;
+    legacyKeys: readonly string[];
+    comment: CommentMode;
+    labels: boolean;
+    limit: number;
+    footer: string;
+    /** The pull request to write on; the run's own by default. */
+    pullRequest?: number | undefined;
+  },
+): Promise<string> {
+  const { ctx, ports, secrets } = run;
+  const log = ports.reporter;
+  const pr = options.pullRequest ?? ctx.pullRequest?.number;
+  const { key, legacyKeys } = options;
+  const comments = options.comment === 'never' ? undefined : options.platform;
+  let commentUrl = '';
+  if (comments && pr !== undefined) {
+    const quiet = options.comment === 'on-changes' && !hasChanges(plan.summary) && plan.summary.error === 0;
+    const parts = packCommentParts(plan, {
+      limit: options.limit,
+      marker: (i, n) => marker('plan', key, { index: i, total: n }),
+      fullReportHint: ctx.runUrl
+        ? `the full plan is in the [job summary](${ctx.runUrl})`
+        : 'the full plan is in the job summary',
+      maxParts: MAX_COMMENT_PARTS,
+      stamp: options.footer,
+    }).map((part) => secrets.mask(part));
+    // A comment GitHub refuses (422) fails the step, after the summary and outputs are written.
+    const synced = await reportOrWarn(run, 'write the plan comment', async () => {
+      // on-changes: a plan without changes posts nothing, unless an earlier comment must now say "No changes".
+      if (quiet) {
+        const keys = new Set([key, ...legacyKeys]);
+        const earlier = (await ownComments(comments, pr)).some((c) => keys.has(parseMarker(c.body)?.key ?? ''));
+        if (!earlier) {
+          log.info('plan comment: none posted (comment: on-changes, and this plan has no changes)');
+          return undefined;
+        }
+      }
+      return syncPlanComments(comments, pr, key, parts, legacyKeys);
+    }).catch((error: unknown) => {
+      outcome.error = error;
+      return undefined;
+    });
+    if (synced) {
+      commentUrl = synced.urls[0] ?? '';
+      log.info(
+        `plan comment: ${synced.created} created, ${synced.updated} updated, ${synced.deleted} deleted${synced.minimized ? `, ${synced.minimized} outdated error comment minimized` : ''} (${parts.length} part${parts.length === 1 ? '' : 's'})`,
+      );
+    }
+  }
+  if (options.labels && pr !== undefined) await labelPullRequest(run, plan, outcome, options.platform, pr);
+  return commentUrl;
+}
+
+/** Puts kubeplan's labels for this plan on the pull request and takes its other ones off; no other label is touched. */
+async function labelPullRequest(
+  run: WorkflowRun,
+  plan: Plan,
+  outcome: Outcome,
+  platform: WorkflowRun['ports']['comments'],
+  pr: number,
+): Promise<void> {
+  const log = run.ports.reporter;
+  const cr = run.ctx.changeRequestName ?? 'pull request';
+  if (!platform?.setLabels) {
+    log.info(`labels: none set (no token that may write to this ${cr})`);
+    return;
+  }
+  const s = plan.summary;
+  const wanted: LabelSpec[] = [];
+  if (hasChanges(s)) wanted.push(PLAN_LABELS.changes);
+  if (s.delete + s.replace > 0) wanted.push(PLAN_LABELS.destroy);
+  // A plan with errors and nothing else is not "no changes": it gets none of the three.
+  if (!hasChanges(s) && s.error === 0) wanted.push(PLAN_LABELS.none);
+  const names = new Set(wanted.map((l) => l.name));
+  const remove = Object.values(PLAN_LABELS)
+    .map((l) => l.name)
+    .filter((n) => !names.has(n));
+  await reportOrWarn(run, `label the ${cr}`, async () => {
+    await platform.setLabels!(pr, wanted, remove);
+    log.info(`labels: ${wanted.map((l) => l.name).join(', ') || "none of kubeplan's"}`);
+  }).catch((error: unknown) => {
+    outcome.error ??= error;
+  });
 }
 
 /** Why the step fails, if it does: objects that could not be planned always; else what fail-on names. */
@@ -236,10 +317,17 @@ export function commentKey(
   request: Pick<PlanRequest, 'config' | 'targets' | 'commentKey'>,
   cluster: ClusterOptions | undefined,
 ): { key: string; legacy: string[] } {
+  return commentKeyFor(request, cluster ? clusterIdentity(cluster) : undefined);
+}
+
+/** commentKey for a cluster named by its identity (`context@server`, or the server of direct credentials). */
+export function commentKeyFor(
+  request: Pick<PlanRequest, 'config' | 'targets' | 'commentKey'>,
+  identity: string | undefined,
+): { key: string; legacy: string[] } {
   const base = `${request.config}|${[...request.targets].sort().join(',')}`;
   const legacy = createHash('sha256').update(base).digest('hex').slice(0, 12);
   if (request.commentKey) return { key: request.commentKey, legacy: [] };
-  const identity = cluster ? clusterIdentity(cluster) : undefined;
   if (!identity) return { key: legacy, legacy: [] };
   return {
     key: createHash('sha256').update(`${base}|${identity}`).digest('hex').slice(0, 12),
@@ -276,11 +364,17 @@ function clusterIdentity(options: ClusterOptions): string | undefined {
 
 /**
  * The line that says what was planned: the head commit (linked), the cluster (context and server host, never a
- * credential), the short plan digest, the run and the time. The run and time sit between volatile markers: a re-run whose plan is the same
- * does not edit the comment just to move them.
+ * credential), the short plan digest, the run and the time. The run and time sit between volatile markers: a re-run
+ * whose plan is the same does not edit the comment just to move them.
  */
-export function stamp(ctx: CiContext, cluster: Plan['cluster'], at: Date, digest?: string): string {
-  const head = ctx.pullRequest?.headSha ?? ctx.sha;
+export function stamp(
+  ctx: CiContext,
+  cluster: Plan['cluster'],
+  at: Date,
+  options: { head?: string | undefined; digest?: string | undefined } = {},
+): string {
+  const head = options.head ?? ctx.pullRequest?.headSha ?? ctx.sha;
+  const digest = options.digest;
   const short = head.slice(0, 7);
   const commit = head ? (ctx.commitUrl ? `[${inlineCode(short)}](${ctx.commitUrl(head)})` : inlineCode(short)) : '';
   let host = '';

@@ -41,6 +41,8 @@ export interface PlanRequest extends Common {
   commentKey: string | undefined;
   onlyAffected: boolean;
   forceConflicts: boolean;
+  /** Put kubeplan:changes, kubeplan:destroy or kubeplan:no-changes on the pull request. */
+  labels: boolean;
 }
 
 export interface ApplyRequest extends Common {
@@ -81,17 +83,36 @@ export interface RollbackRequest {
   waitTimeoutMs: number | undefined;
 }
 
-export type WorkflowRequest = RenderRequest | PlanRequest | ApplyRequest | DriftRequest | BumpRequest | RollbackRequest;
+/** Post the sticky plan comment from a JSON report another run wrote (fork pull requests: a workflow_run job). */
+export interface CommentRequest extends Common {
+  command: 'comment';
+  /** The JSON report (a plan's report-path output), relative to the working directory. */
+  reportPath: string;
+  /** The pull request to comment on; undefined: the run's own. */
+  pullRequest: number | undefined;
+  comment: CommentMode;
+  commentKey: string | undefined;
+  labels: boolean;
+}
+
+export type WorkflowRequest =
+  | RenderRequest
+  | PlanRequest
+  | ApplyRequest
+  | DriftRequest
+  | BumpRequest
+  | RollbackRequest
+  | CommentRequest;
 
 export type Command = WorkflowRequest['command'];
 
-export const COMMANDS: readonly Command[] = ['render', 'plan', 'apply', 'drift', 'bump', 'rollback'];
+export const COMMANDS: readonly Command[] = ['render', 'plan', 'apply', 'drift', 'bump', 'rollback', 'comment'];
 
 /** The command input: one of the commands, or `auto` (the platform picks one from the event). */
 export function parseCommand(source: RequestSource): Command | 'auto' {
   const requested = source.get('command') ?? 'auto';
   if (requested !== 'auto' && !COMMANDS.includes(requested as Command))
-    throw new UsageError(`must be auto, plan, apply, drift, bump, rollback or render, not "${requested}"`, {
+    throw new UsageError(`must be auto, plan, apply, drift, bump, rollback, comment or render, not "${requested}"`, {
       where: source.where('command'),
     });
   return requested as Command | 'auto';
@@ -117,6 +138,8 @@ export function parseRequest(command: Command, source: RequestSource): WorkflowR
       return parseBumpRequest(source);
     case 'rollback':
       return parseRollbackRequest(source);
+    case 'comment':
+      return parseCommentRequest(source);
   }
 }
 
@@ -156,6 +179,34 @@ export function parsePlanRequest(source: RequestSource): PlanRequest {
     commentKey,
     onlyAffected: bool(source, 'only-affected', true),
     forceConflicts: bool(source, 'force-conflicts', false),
+    labels: bool(source, 'labels', false),
+  };
+}
+
+export function parseCommentRequest(source: RequestSource): CommentRequest {
+  const reportPath = source.get('report-path');
+  if (reportPath === undefined)
+    throw new UsageError('command comment needs the JSON report a plan wrote', {
+      where: source.where('report-path'),
+      hint: 'download the artifact the plan job uploaded (its report-path output) and pass the file',
+    });
+  const number = source.get('pull-request');
+  if (number !== undefined && !/^[1-9]\d{0,9}$/.test(number.trim()))
+    throw new UsageError(`must be a pull request number, not "${number}"`, {
+      where: source.where('pull-request'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template literal
+      hint: 'in a workflow_run job: ${{ github.event.workflow_run.pull_requests[0].number }}, or the number the plan job saved',
+    });
+  const plan = parsePlanRequest(source);
+  return {
+    command: 'comment',
+    config: plan.config,
+    targets: plan.targets,
+    reportPath,
+    pullRequest: number === undefined ? undefined : Number(number),
+    comment: plan.comment,
+    commentKey: plan.commentKey,
+    labels: plan.labels,
   };
 }
 

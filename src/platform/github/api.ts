@@ -13,7 +13,7 @@ import {
   sleep,
 } from '../../core/http/retry-policy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
-import type { PlatformComment, ReviewPlatform } from '../types.js';
+import type { LabelSpec, PlatformComment, ReviewPlatform } from '../types.js';
 import { guardLogLines } from '../../core/report/escape.js';
 
 /** What callers written before ForgeError catch; the same class. */
@@ -401,6 +401,73 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
     );
   }
 
+  /**
+   * Puts `add` on the pull request and takes `remove` off, touching only what differs: the labels it has are read
+   * first. A label new to the repository is created with its colour and description first (once: GitHub answers 422
+   * when it exists, and its colour is then left as the maintainers set it).
+   */
+  async setLabels(pr: number, add: readonly LabelSpec[], remove: readonly string[]): Promise<void> {
+    const op = { what: `labelling pull request #${pr}`, permission: COMMENTS };
+    const current = await this.guard(op, async () =>
+      (
+        await this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+          ...this.repo,
+          issue_number: pr,
+          per_page: 100,
+        })
+      ).map((l) => l.name),
+    );
+    const missing = add.filter((l) => !current.includes(l.name));
+    for (const label of missing) await this.createLabel(label);
+    if (missing.length)
+      await this.guard(op, () =>
+        this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+          ...this.repo,
+          issue_number: pr,
+          labels: missing.map((l) => l.name),
+        }),
+      );
+    for (const name of remove.filter((n) => current.includes(n)))
+      await this.guard({ ...op, what: `removing the label ${name} from pull request #${pr}` }, async () => {
+        try {
+          await this.octokit.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', {
+            ...this.repo,
+            issue_number: pr,
+            name,
+          });
+        } catch (error) {
+          // Taken off meanwhile (by a person, or a retried request): what was asked is done.
+          if ((error as Partial<FailedRequest>).status !== 404) throw error;
+        }
+      });
+  }
+
+  async pullRequestHead(pr: number): Promise<string | undefined> {
+    return this.guard({ what: `reading pull request #${pr}`, permission: 'pull-requests: read' }, async () => {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...this.repo,
+        pull_number: pr,
+      });
+      return data.state === 'open' ? data.head.sha : undefined;
+    });
+  }
+
+  /** Creates a repository label; one that exists already (422 already_exists) is left as it is. */
+  private async createLabel(label: LabelSpec): Promise<void> {
+    await this.guard({ what: `creating the label ${label.name}`, permission: COMMENTS }, async () => {
+      try {
+        await this.octokit.request('POST /repos/{owner}/{repo}/labels', {
+          ...this.repo,
+          name: label.name,
+          color: label.color,
+          description: label.description,
+        });
+      } catch (error) {
+        if ((error as Partial<FailedRequest>).status !== 422) throw error;
+      }
+    });
+  }
+
   private async ownComments(pr: number): Promise<PlatformComment[]> {
     const [all, me] = await Promise.all([this.listComments(pr), this.identity()]);
     return all.filter((c) => c.author === me);
@@ -592,7 +659,10 @@ export interface GitHubApiDeployments {
 function repeatableRequest(method: string, route: string): boolean {
   if (method !== 'POST') return true;
   if (/\/graphql$/.test(route)) return true;
-  return /\/issues\/\{issue_number\}\/labels$|\/deployments\/\{deployment_id\}\/statuses$/.test(route);
+  // Creating a label twice only gets a 422 (already_exists), which setLabels takes as done.
+  return /\/issues\/\{issue_number\}\/labels$|\/deployments\/\{deployment_id\}\/statuses$|\/\{repo\}\/labels$/.test(
+    route,
+  );
 }
 
 /** A failure after which the request may or may not have been carried out: no answer, or a server error. */

@@ -16,6 +16,7 @@ export function readGitHubContext(env: NodeJS.ProcessEnv, tempDir: string): CiCo
     before?: string;
     after?: string;
     repository?: { default_branch?: string };
+    workflow_run?: { head_sha?: string; pull_requests?: { number?: number }[] };
   } = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
@@ -59,6 +60,15 @@ export function readGitHubContext(env: NodeJS.ProcessEnv, tempDir: string): CiCo
     commitUrl:
       env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
         ? (sha) => `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/commit/${sha}`
+        : undefined,
+    triggeringRun:
+      env.GITHUB_EVENT_NAME === 'workflow_run' && typeof payload.workflow_run?.head_sha === 'string'
+        ? {
+            headSha: payload.workflow_run.head_sha,
+            pullRequests: (payload.workflow_run.pull_requests ?? [])
+              .map((p) => p.number)
+              .filter((n): n is number => typeof n === 'number'),
+          }
         : undefined,
     tempDir,
   };

@@ -69,7 +69,9 @@ export function commandOf(env: NodeJS.ProcessEnv): Command {
       hint:
         event === 'push'
           ? 'set apply: true to apply pushes to the default branch'
-          : 'set command: plan, apply, drift, bump or render explicitly',
+          : event === 'workflow_run'
+            ? 'set command: comment (with report-path and pull-request) to comment the plan of a fork pull request'
+            : 'set command: plan, apply, drift, bump, comment or render explicitly',
     },
   );
 }

@@ -47,7 +47,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     kubeconfigFile = kubeconfigPath(ctx.tempDir);
     if (env.GITHUB_EVENT_NAME === 'pull_request_target')
       await warnIfPullRequestHeadCheckedOut(ctx, settings.workingDirectory, env);
-    const needsCluster = command !== 'render' && command !== 'bump';
+    const needsCluster = command !== 'render' && command !== 'bump' && command !== 'comment';
     const workflowRun: WorkflowRun = {
       ctx,
       ports: await githubPorts({

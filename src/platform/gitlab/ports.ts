@@ -105,6 +105,44 @@ function mergeRequestNotes(api: GitLabApi, env: NodeJS.ProcessEnv): ReviewPlatfo
       const iid = iidFor(comment.id);
       await api.request('PUT', `${notesPath(iid)}/${comment.id}`, { body }, 'fold the outdated error note');
     },
+    // Single-colon names (kubeplan:changes): GitLab's scoped labels (kubeplan::x) exclude each other, and a merge
+    // request may carry both kubeplan:changes and kubeplan:destroy.
+    setLabels: async (iid, add, remove) => {
+      const mr = (
+        await api.request<GitLabMergeRequest>(
+          'GET',
+          api.projectPath(`/merge_requests/${iid}`),
+          undefined,
+          'read the merge request labels',
+        )
+      ).data;
+      const current = mr.labels ?? [];
+      const missing = add.filter((l) => !current.includes(l.name));
+      const gone = remove.filter((n) => current.includes(n));
+      for (const label of missing) {
+        try {
+          await api.request(
+            'POST',
+            api.projectPath('/labels'),
+            { name: label.name, color: `#${label.color}`, description: label.description },
+            `create the label ${label.name}`,
+          );
+        } catch (error) {
+          // It exists already: its colour stays as the maintainers set it.
+          if (!(error instanceof GitLabError) || error.status !== 409) throw error;
+        }
+      }
+      if (missing.length === 0 && gone.length === 0) return;
+      await api.request(
+        'PUT',
+        api.projectPath(`/merge_requests/${iid}`),
+        {
+          ...(missing.length ? { add_labels: missing.map((l) => l.name).join(',') } : {}),
+          ...(gone.length ? { remove_labels: gone.join(',') } : {}),
+        },
+        `label merge request !${iid}`,
+      );
+    },
     mergedPullRequest: async (sha) => {
       const mrs = await api.request<GitLabMergeRequest[]>(
         'GET',
