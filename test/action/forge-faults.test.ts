@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Forge, type ForgeFault, startForge } from '../forge/forge.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { type ActionRun, runAction } from '../helpers/run-action.js';
 
 // dist/index.js planning a pull request (offline: the intent diff against the base commit) while the local forge
@@ -18,36 +17,19 @@ const TOKEN = 'ghs_faultstoken0123456789';
 
 beforeAll(async () => {
   forge = await startForge();
-  repo = makeRepo({
+  const made = makeGitRepo({
     'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: shop\n    manifests: manifests\n',
     'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}',
   });
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  base = git('rev-parse', 'HEAD');
-  writeFileSync(
-    path.join(repo, 'manifests/all.json'),
-    JSON.stringify({
+  repo = made.repo;
+  base = made.head();
+  made.commit('settings', {
+    'manifests/all.json': JSON.stringify({
       apiVersion: 'v1',
       kind: 'List',
       items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { LOG_LEVEL: 'info' } }],
     }),
-  );
-  git('commit', '-qam', 'settings');
+  });
 });
 afterAll(async () => {
   await forge.stop();

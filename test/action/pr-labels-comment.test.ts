@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Forge, startForge } from '../forge/forge.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { type ActionRun, runAction } from '../helpers/run-action.js';
 
 // Labels the plan puts on its pull request (labels: true), and command: comment, which posts the sticky comment from
@@ -54,29 +53,12 @@ function cm(name: string, value: string) {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { VALUE: value } };
 }
 
-/** A git repository with one target; returns it and a git runner. */
+/** A git repository with one target. */
 function gitRepo() {
-  const repo = makeRepo({
+  return makeGitRepo({
     'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: labels\n    manifests: manifests\n',
     'manifests/a.json': JSON.stringify(cm('a', '1')),
   });
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, git };
 }
 
 function openPull(number: number, labels: string[] = []) {
