@@ -180,7 +180,10 @@ export async function applyTarget(
     configFile: plan.configFile,
   };
   throwIfCancelled(options.signal, 'writing the inventory');
-  await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, unfinished);
+  // Nothing to write, prune or run: there is no apply under way to mark; the record stage below says all there is.
+  const idle = writes.length === 0 && deletes.length === 0 && !runsHooks && previous !== undefined;
+  if (!idle)
+    await writeParent(client, parent, id, [...rendered, ...deletes.map((d) => d.object!)], options.tooling, unfinished);
   await timed('everything else', stage(1), () => applyChanges(stage(1), client, options, result, current));
   await timed('webhooks and api services', stage(2), () => applyChanges(stage(2), client, options, result, current));
   if (options.waitTimeoutMs !== undefined) {
@@ -212,7 +215,11 @@ export async function applyTarget(
       result.objects.push(record('pruned', d));
     }
   });
-  await timed(RECORD_STAGE, [], () => writeParent(client, parent, id, rendered, options.tooling, stamp));
+  await timed(RECORD_STAGE, [], async () => {
+    const body = parentBody(parent, id, rendered, options.tooling, stamp);
+    // The inventory already says exactly this (a re-apply of the same commit that changed nothing): no write.
+    if (!sameRecord(previous, body)) await writeParentBody(client, parent, body);
+  });
   if (runsHooks) {
     await timed(`${phase} hooks (post)`, [], async () => {
       result.notes.push(
@@ -418,20 +425,53 @@ export function bundleDigest(objects: KubeObject[]): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
+interface ParentRecord {
+  commit: string | undefined;
+  digest: string | undefined;
+  repository: string | undefined;
+  configFile?: string | undefined;
+  applying?: string | undefined;
+}
+
 async function writeParent(
   client: ClusterClient,
   parent: { name: string; namespace: string },
   id: string,
   objects: KubeObject[],
   tooling: string,
-  record: {
-    commit: string | undefined;
-    digest: string | undefined;
-    repository: string | undefined;
-    configFile?: string | undefined;
-    applying?: string | undefined;
-  },
+  record: ParentRecord,
 ): Promise<void> {
+  await writeParentBody(client, parent, parentBody(parent, id, objects, tooling, record));
+}
+
+/** The annotations kubeplan owns on the inventory parent. */
+const PARENT_ANNOTATIONS = [
+  TOOLING,
+  CONTAINS_GROUP_KINDS,
+  ADDITIONAL_NAMESPACES,
+  COMMIT_ANNOTATION,
+  REPOSITORY,
+  CONFIG_FILE,
+  DIGEST_ANNOTATION,
+  APPLYING_ANNOTATION,
+];
+
+/** Whether the live inventory parent already holds exactly this body's id and kubeplan annotations. */
+function sameRecord(live: KubeObject | undefined, body: KubeObject): boolean {
+  if (!live) return false;
+  if (live.metadata.labels?.[APPLYSET_ID] !== body.metadata.labels?.[APPLYSET_ID]) return false;
+  const a = live.metadata.annotations ?? {};
+  const b = body.metadata.annotations ?? {};
+  return PARENT_ANNOTATIONS.every((k) => a[k] === b[k]);
+}
+
+function parentBody(
+  parent: { name: string; namespace: string },
+  id: string,
+  objects: KubeObject[],
+  tooling: string,
+  record: ParentRecord,
+): KubeObject {
   const groupKinds = [
     ...new Set(objects.map((o) => (o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind))),
   ].sort();
@@ -457,6 +497,14 @@ async function writeParent(
       },
     },
   };
+  return body;
+}
+
+async function writeParentBody(
+  client: ClusterClient,
+  parent: { name: string; namespace: string },
+  body: KubeObject,
+): Promise<void> {
   await client.request(
     'PATCH',
     `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`,
