@@ -1,6 +1,7 @@
 import { dump } from 'js-yaml';
 import { applySetParent } from '../cluster/applyset.js';
 import type { ClusterClient } from '../cluster/client.js';
+import { accessAllowed } from '../cluster/objects.js';
 import type { ResourceInfo } from '../cluster/discovery.js';
 import type { TargetPlan } from '../diff/types.js';
 import { ApplyError } from './apply-error.js';
@@ -104,29 +105,7 @@ export async function missingAccess(
   hooks = true,
 ): Promise<MissingAccess | undefined> {
   const needs = requiredAccess(plan, waits, revisions, hooks);
-  const results = await Promise.all(
-    needs.map(async (n) => {
-      const res = await client.request<{ status?: { allowed?: boolean } }>(
-        'POST',
-        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        {
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            spec: {
-              resourceAttributes: {
-                verb: n.verb,
-                group: n.group,
-                resource: n.resource,
-                ...(n.namespace ? { namespace: n.namespace } : {}),
-              },
-            },
-          },
-        },
-      );
-      return { need: n, allowed: res.body.status?.allowed === true };
-    }),
-  );
+  const results = await Promise.all(needs.map(async (n) => ({ need: n, allowed: await accessAllowed(client, n) })));
   const missing = results.filter((r) => !r.allowed).map((r) => r.need);
   if (missing.length === 0) return undefined;
   const user = await whoAmI(client);

@@ -49,11 +49,24 @@ export async function serverSideApply(
 }
 
 /** Whether the current credentials may do `verb` on the resource (a SelfSubjectAccessReview). */
-export async function canI(
+export function canI(
   client: ClusterClient,
   verb: string,
   info: ResourceInfo,
   namespace: string | undefined,
+): Promise<boolean> {
+  return accessAllowed(client, {
+    verb,
+    group: info.group,
+    resource: info.resource,
+    namespace: info.namespaced ? namespace : undefined,
+  });
+}
+
+/** One SelfSubjectAccessReview: may the current credentials do `verb` on `resource` (in `namespace`, or cluster-wide)? */
+export async function accessAllowed(
+  client: ClusterClient,
+  access: { verb: string; group: string; resource: string; namespace?: string | undefined },
 ): Promise<boolean> {
   const res = await client.request<{ status?: { allowed?: boolean } }>(
     'POST',
@@ -64,10 +77,10 @@ export async function canI(
         kind: 'SelfSubjectAccessReview',
         spec: {
           resourceAttributes: {
-            verb,
-            group: info.group,
-            resource: info.resource,
-            ...(info.namespaced && namespace ? { namespace } : {}),
+            verb: access.verb,
+            group: access.group,
+            resource: access.resource,
+            ...(access.namespace ? { namespace: access.namespace } : {}),
           },
         },
       },

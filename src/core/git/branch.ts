@@ -146,6 +146,23 @@ export class BranchWriter {
     return { commit, tree: tree!, parent: parent || undefined };
   }
 
+  /**
+   * One commit of `files` on `base`, pushed to `branch`, unless the branch already holds exactly that change on that
+   * base (then nothing is pushed).
+   */
+  async pushFiles(
+    base: string,
+    branch: string,
+    files: Parameters<BranchWriter['commit']>[1],
+    message: string,
+  ): Promise<'pushed' | 'unchanged'> {
+    const { commit, tree } = await this.commit(base, files, message);
+    const existing = await this.remoteBranch(branch);
+    if (existing && existing.tree === tree && existing.parent === base) return 'unchanged';
+    await this.push(branch, commit);
+    return 'pushed';
+  }
+
   /** Points the remote branch at `commit` (force: the branch belongs to kubeplan). */
   async push(branch: string, commit: string): Promise<void> {
     await this.must(

@@ -81,14 +81,8 @@ export async function githubBumpPublisher(options: {
         for (const p of [...open, ...byBranch.flat()]) all.set(p.number, p);
         return [...all.values()].sort((a, b) => b.number - a.number).map(toPull);
       }),
-    pushBranch: async (branch: string, files: FileEdit[], message: string) => {
-      const base = await (head ??= git.head());
-      const { commit, tree } = await git.commit(base, files, message);
-      const existing = await git.remoteBranch(branch);
-      if (existing && existing.tree === tree && existing.parent === base) return 'unchanged';
-      await git.push(branch, commit);
-      return 'pushed';
-    },
+    pushBranch: async (branch: string, files: FileEdit[], message: string) =>
+      git.pushFiles(await (head ??= git.head()), branch, files, message),
     createPull: (change: BumpChange) =>
       guard(`opening a pull request for ${change.branch}`, async () => {
         const pull = await api.createPull({ title: change.title, head: change.branch, base, body: change.body });

@@ -290,11 +290,7 @@ function mergeRequests(
     },
     pushBranch: async (branch, files, message) => {
       const { writer, head } = await clone();
-      const { commit, tree } = await writer.commit(head, files, message);
-      const existing = await writer.remoteBranch(branch);
-      if (existing && existing.tree === tree && existing.parent === head) return 'unchanged';
-      await writer.push(branch, commit);
-      return 'pushed';
+      return writer.pushFiles(head, branch, files, message);
     },
     createPull: async (change: BumpChange) => {
       const mr = (
