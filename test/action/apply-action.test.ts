@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
 import { api } from '../harness/kube.js';
 import { runAction as runActionHelper } from '../helpers/run-action.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 
 let forge: Forge;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-apply-action-'));
@@ -30,26 +29,7 @@ const uniq = () => `act-${Math.random().toString(36).slice(2, 8)}`;
 const runAction = (repo: string, event: string, payload: object, inputs: Record<string, string>) =>
   runActionHelper({ repo, forge, event, payload, inputs, scratch });
 
-function gitRepo(files: Record<string, string>) {
-  const repo = makeRepo(files);
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, git };
-}
+const gitRepo = makeGitRepo;
 
 const pushEvent = (before: string, after: string) => ({
   ref: 'refs/heads/main',

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge, BODY_LIMIT } from '../forge/forge.js';
 import { bench, freshNamespace } from '../harness/kube.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 
 // dist/index.js run the way the GitHub runner runs it, against the bench apiserver and the local forge.
 let forge: Forge;
@@ -65,11 +64,15 @@ async function runPlan(
   });
 }
 
-function repoWith(ns: string, objects: object[]) {
-  return makeRepo({
+function repoFiles(ns: string, objects: object[]) {
+  return {
     'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
     'manifests/all.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-  });
+  };
+}
+
+function repoWith(ns: string, objects: object[]) {
+  return makeRepo(repoFiles(ns, objects));
 }
 
 const cm = (name: string, data: Record<string, string>) => ({
@@ -192,23 +195,7 @@ describe('the action on a pull request (plan)', () => {
 
   it("on pull_request_target, warns when the pull request's head is checked out (untrusted code with secrets), not when the base is", async () => {
     const ns = await freshNamespace('prt');
-    const repo = repoWith(ns, [cm('x', { A: '1' })]);
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    rmSync(path.join(repo, '.git'), { recursive: true });
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'base');
+    const { repo, git } = makeGitRepo(repoFiles(ns, [cm('x', { A: '1' })]));
     const base = git('rev-parse', 'HEAD');
     writeFileSync(
       path.join(repo, 'manifests/all.json'),
@@ -315,28 +302,12 @@ describe('the action on a pull request (plan)', () => {
 describe('the action plans only the targets a pull request touches', () => {
   it('skips targets whose files did not change, and says so when none did', async () => {
     const ns = await freshNamespace('affected');
-    const repo = makeRepo({
+    const { repo, git } = makeGitRepo({
       'kubeplan.yaml': `targets:\n  - name: web\n    namespace: ${ns}\n    manifests: web\n  - name: jobs\n    namespace: ${ns}\n    manifests: jobs\n`,
       'web/cm.json': JSON.stringify(cm('web', { A: '1' })),
       'jobs/cm.json': JSON.stringify(cm('jobs', { B: '1' })),
       'README.md': 'docs\n',
     });
-    rmSync(path.join(repo, '.git'), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'base');
     const base = git('rev-parse', 'HEAD');
     writeFileSync(path.join(repo, 'web/cm.json'), JSON.stringify(cm('web', { A: '2' })));
     git('commit', '-qam', 'change web');
@@ -587,26 +558,10 @@ describe('text from the pull request cannot inject workflow commands or markdown
 
 describe('a huge plan does not flood the pull request', () => {
   it('stops at 5 comment parts, the last saying how many objects are left out and where the full plan is', async () => {
-    const repo = makeRepo({
+    const { repo, git } = makeGitRepo({
       'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: flood\n    manifests: manifests\n',
       'manifests/all.json': '{"apiVersion": "v1", "kind": "List", "items": []}',
     });
-    rmSync(path.join(repo, '.git'), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'base');
     const base = git('rev-parse', 'HEAD');
     const many = Array.from({ length: 2500 }, (_, i) =>
       cm(`config-${String(i).padStart(4, '0')}`, { PAYLOAD: `value-${i}-`.repeat(20) }),

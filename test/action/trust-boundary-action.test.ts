@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 
 // The plan of a pull request renders its content with the opt-ins of the base commit, and helm/kubectl never see the
@@ -61,26 +60,7 @@ function pullRequestEvent(number: number, baseSha: string, headSha: string) {
   };
 }
 
-function gitRepo(files: Record<string, string>) {
-  const repo = makeRepo(files);
-  rmSync(path.join(repo, '.git'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  return { repo, git };
-}
+const gitRepo = makeGitRepo;
 
 function plan(
   repo: string,
