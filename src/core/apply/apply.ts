@@ -147,7 +147,7 @@ export async function applyTarget(
       ),
     );
   let current = resources;
-  if (writes.some((c) => !c.resource)) current = await ResourceMap.discover(client);
+  if (writes.some((c) => !c.resource)) current = await discoverNewKinds(client, writes, crds, options);
   if (runsHooks) {
     await timed(`${phase} hooks (pre)`, [], async () => {
       result.notes.push(
@@ -414,6 +414,27 @@ async function waitEstablished(
       }
       await sleepUnlessCancelled(250, signal, `CustomResourceDefinition ${name} was Established`);
     }
+  }
+}
+
+/**
+ * Discovery after new CRDs: an Established CRD can still be missing from the aggregated discovery document for a moment
+ * (the apiserver refreshes it asynchronously), so the kinds this apply's own CRDs define are waited for, up to the CRD
+ * timeout. A kind no CRD of this apply defines is not waited for: its error comes at once.
+ */
+async function discoverNewKinds(
+  client: ClusterClient,
+  writes: Change[],
+  crds: Change[],
+  options: ApplyOptions,
+): Promise<ResourceMap> {
+  const groups = new Set(crds.map((c) => (c.object?.spec as { group?: string } | undefined)?.group).filter(Boolean));
+  const awaited = writes.filter((c) => !c.resource && c.object && groups.has(c.apiVersion.split('/')[0]!));
+  const deadline = Date.now() + options.crdTimeoutSeconds * 1000;
+  for (;;) {
+    const current = await ResourceMap.discover(client);
+    if (awaited.every((c) => current.lookup(c.object!)) || Date.now() > deadline) return current;
+    await sleepUnlessCancelled(200, options.signal, 'the new kinds were served');
   }
 }
 
