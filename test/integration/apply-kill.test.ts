@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
 import { api, bench } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 import { helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
 
@@ -100,27 +100,11 @@ describe('apply interrupted with Ctrl-C (SIGINT)', () => {
         kind: 'List',
         items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, ...items],
       });
-    const repo = makeRepo({
+    const { repo, git, head } = makeGitRepo({
       'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
       'manifests/all.json': bundle(deployment('nginx:1'), cm('old', { V: '1' })),
     });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    execFileSync('rm', ['-rf', path.join(repo, '.git')]);
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'one');
-    const first = git('rev-parse', 'HEAD');
+    const first = head();
     const applied = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
     expect(applied.code, applied.stderr).toBe(0);
     // The next commit rolls out a new image (the health wait never ends: no controller runs on the bench) and drops `old`.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
 import { api, bench, kubectl } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 interface ApplyJson {
@@ -345,27 +345,16 @@ describe('kubeplan apply: health', () => {
 
 describe('kubeplan apply: out-of-order merges', () => {
   it('refuses to apply a commit older than the one already applied, and records commit and digest', async () => {
-    const { execFileSync } = await import('node:child_process');
     const ns = uniq();
-    const repo = repoWith(ns, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { V: '1' })]);
-    const { rmSync } = await import('node:fs');
-    rmSync(path.join(repo, '.git'), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'v1');
-    const v1 = git('rev-parse', 'HEAD');
+    const { repo, git, head } = makeGitRepo({
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n`,
+      'manifests/all.json': JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { V: '1' })],
+      }),
+    });
+    const v1 = head();
     write(repo, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('a', { V: '2' })]);
     git('commit', '-qam', 'v2');
     const v2 = git('rev-parse', 'HEAD');

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { parseStream } from '../helpers/objects.js';
 import { runCli, runCliAsync, type CliRun } from '../helpers/run-cli.js';
 import { helmBin, kubectlBin } from '../helpers/tools.js';
@@ -409,26 +408,7 @@ describe('opt-ins come from the base commit when asked (--opt-ins-from)', () => 
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  function gitRepo(files: Record<string, string>) {
-    const repo = makeRepo(files);
-    rmSync(path.join(repo, '.git'), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@t',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@t',
-        },
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'base');
-    return { repo, git };
-  }
+  const gitRepo = (files: Record<string, string>) => makeGitRepo(files);
 
   it('a change cannot turn an opt-in on for itself, and is told so', async () => {
     const config = 'targets:\n  - name: ov\n    kustomize: ov\n';
