@@ -81,6 +81,17 @@ describe('apply.rollback: revisions, automatic rollback after a failed health ch
     expect((await runCliAsync(['apply', '--no-wait', ...kubeconfig], { cwd: repo })).stdout).toContain(
       'stored as revision 2',
     );
+    // Each revision records its compressed size, so listing revisions never has to read the bundles; one stored by an
+    // older kubeplan (no such annotation) is still listed with its size.
+    type Stored = { metadata: { annotations: Record<string, string> }; data: { bundle: string } };
+    const rev2 = await api<Stored>('GET', `/api/v1/namespaces/${ns}/secrets/kubeplan-app-rev-2`);
+    expect(Number(rev2.body.metadata.annotations['kubeplan.dev/revision-bytes'])).toBe(
+      Buffer.from(rev2.body.data.bundle, 'base64').length,
+    );
+    await api('PATCH', `/api/v1/namespaces/${ns}/secrets/kubeplan-app-rev-1`, {
+      body: { metadata: { annotations: { 'kubeplan.dev/revision-bytes': null } } },
+      contentType: 'application/merge-patch+json',
+    });
     const list = await runCliAsync(['rollback', '--target', 'app', '--list', ...kubeconfig], { cwd: repo });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^REVISION\s+COMMIT\s+APPLIED\s+OBJECTS\s+SIZE/m);

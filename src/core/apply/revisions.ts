@@ -16,6 +16,9 @@ const DIGEST = 'kubeplan.dev/bundle-digest';
 const APPLIED_AT = 'kubeplan.dev/applied-at';
 const OBJECTS = 'kubeplan.dev/objects';
 const ROLLBACK_OF = 'kubeplan.dev/rollback-of';
+const BYTES = 'kubeplan.dev/revision-bytes';
+/** Lists answered as metadata only: a revision's bundle (up to 900 KiB each) is not read to list revisions. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 const TYPE = 'kubeplan.dev/revision';
 
 export interface Revision {
@@ -24,8 +27,8 @@ export interface Revision {
   digest: string;
   appliedAt: string;
   objects: number;
-  /** Compressed size in bytes. */
-  bytes: number;
+  /** Compressed size in bytes (listed only when asked for). */
+  bytes?: number;
   /** The revision this one restored, for rollbacks. */
   rollbackOf: number | undefined;
   secretName: string;
@@ -51,22 +54,33 @@ export class RevisionStore {
     return `/api/v1/namespaces/${encodeURIComponent(this.parent.namespace)}/secrets${name ? `/${encodeURIComponent(name)}` : ''}`;
   }
 
-  /** Every stored revision, oldest first. */
-  async list(): Promise<Revision[]> {
-    const res = await this.client.request<{ items: KubeObject[] }>('GET', this.path(), {
-      list: true,
-      query: { labelSelector: `${OF}=${this.parent.name}` },
-    });
-    return res.body.items
+  /**
+   * Every stored revision, oldest first, read as metadata only. `sizes` adds each bundle's size: from its annotation,
+   * or, for revisions stored before kubeplan recorded it, by reading the Secrets in full.
+   */
+  async list(options: { sizes?: boolean } = {}): Promise<Revision[]> {
+    const read = async (accept: string) =>
+      (
+        await this.client.request<{ items: KubeObject[] | null }>('GET', this.path(), {
+          list: true,
+          accept,
+          query: { labelSelector: `${OF}=${this.parent.name}` },
+        })
+      ).body.items ?? []; // an empty PartialObjectMetadataList has `items: null`
+    let items = await read(METADATA_ONLY);
+    if (options.sizes && items.some((s) => !s.metadata.annotations?.[BYTES])) items = await read('application/json');
+    return items
       .map((s) => {
         const a = s.metadata.annotations ?? {};
+        const data = (s.data as Record<string, string> | undefined)?.bundle;
+        const bytes = a[BYTES] ? Number(a[BYTES]) : data !== undefined ? Buffer.from(data, 'base64').length : undefined;
         return {
           number: Number(a[NUMBER]),
           commit: a[COMMIT] || undefined,
           digest: a[DIGEST] ?? '',
           appliedAt: a[APPLIED_AT] ?? '',
           objects: Number(a[OBJECTS] ?? 0),
-          bytes: Buffer.from(String((s.data as Record<string, string> | undefined)?.bundle ?? ''), 'base64').length,
+          ...(options.sizes && bytes !== undefined ? { bytes } : {}),
           rollbackOf: a[ROLLBACK_OF] ? Number(a[ROLLBACK_OF]) : undefined,
           secretName: s.metadata.name,
         };
@@ -129,6 +143,7 @@ export class RevisionStore {
             [DIGEST]: record.digest,
             [APPLIED_AT]: new Date().toISOString(),
             [OBJECTS]: String(objects.length),
+            [BYTES]: String(bundle.length),
             ...(record.rollbackOf !== undefined ? { [ROLLBACK_OF]: String(record.rollbackOf) } : {}),
           },
         },

@@ -38,7 +38,7 @@ export async function rollbackCommand(
   const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
   const store = new RevisionStore(client, target.name, target.namespace);
   if (options.list) {
-    const revisions = await store.list();
+    const revisions = await store.list({ sizes: true });
     return {
       revisions,
       report:
@@ -93,7 +93,7 @@ function listText(target: string, revisions: Revision[], enabled: boolean): stri
     r.commit ? r.commit.slice(0, 12) : '-',
     r.appliedAt,
     String(r.objects),
-    `${Math.max(1, Math.round(r.bytes / 1024))} KiB`,
+    r.bytes === undefined ? '-' : `${Math.max(1, Math.round(r.bytes / 1024))} KiB`,
     `${r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : ''}${i === revisions.length - 1 ? `${r.rollbackOf !== undefined ? ', ' : ''}current` : ''}`,
   ]);
   const head = ['REVISION', 'COMMIT', 'APPLIED', 'OBJECTS', 'SIZE', ''];
