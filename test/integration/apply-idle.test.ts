@@ -27,6 +27,11 @@ describe('an idle re-apply', () => {
     const before = await state();
     expect(before.some((s) => s.startsWith('kubeplan-app@'))).toBe(true);
 
+    // The plan reads the inventory's members from its own LIST of the rendered kinds: one LIST here, not two.
+    const planned = await runCliAsync(['diff', '-o', 'json', '--kubeconfig', bench().adminKubeconfig], { cwd: g.repo });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(JSON.parse(planned.stdout).stats).toMatchObject({ objects: 1, lists: 1 });
+
     const again = await apply();
     expect(again.code, again.stderr).toBe(0);
     expect(await state()).toEqual(before);

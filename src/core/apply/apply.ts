@@ -110,7 +110,10 @@ export async function applyTarget(
   if (errors.length && errors.every((c) => c.error?.status === 403))
     await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   refuseUnsafe(plan, options);
-  await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
+  // With no object to write or prune there is at most the inventory's record to write (its own error is clear): the
+  // access reviews are for writing many objects all or nothing.
+  if (plan.changes.some((c) => !c.hook && c.action !== 'unchanged'))
+    await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   const previous = await refuseForeignInventory(client, plan);
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter(

@@ -111,11 +111,16 @@ export interface Inventory {
   parentObject?: KubeObject;
 }
 
-/** Reads the inventory: the parent, then one labelled LIST per recorded group-kind and namespace. */
+/**
+ * Reads the inventory: the parent, then one labelled LIST per recorded group-kind and namespace, unless `listed` has
+ * that kind (same version) and namespace listed in full already (the plan's own LISTs): then its members are picked
+ * from that list by their label, as the apiserver would.
+ */
 export async function readInventory(
   client: ClusterClient,
   resources: ResourceMap,
   parent: ApplySetParent,
+  listed?: (info: ResourceInfo, namespace: string | undefined) => KubeObject[] | undefined,
 ): Promise<Inventory> {
   const id = applySetId(parent);
   let parentObject: KubeObject;
@@ -141,10 +146,14 @@ export async function readInventory(
     const info = resources.preferred(group, kind);
     if (!info) continue; // the kind is gone from the cluster (its CRD was deleted): nothing left to delete
     const scopes = info.namespaced ? [...new Set(namespaces)] : [undefined];
-    for (const ns of scopes)
+    for (const ns of scopes) {
+      const all = listed?.(info, ns);
       lists.push(
-        listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os) => os.map((object) => ({ object, info }))),
+        all
+          ? Promise.resolve(all.filter((o) => o.metadata.labels?.[PART_OF] === id).map((object) => ({ object, info })))
+          : listLiveObjects(client, info, ns, `${PART_OF}=${id}`).then((os) => os.map((object) => ({ object, info }))),
       );
+    }
   }
   const members = (await Promise.all(lists)).flat();
   return { id, parent, exists: true, members, parentObject };

@@ -142,6 +142,7 @@ export async function planTargets(
       ...(await planDeletions(
         set,
         resolved[i]!,
+        live,
         client,
         resources,
         masker,
@@ -241,6 +242,7 @@ async function foreignHookObject(
 async function planDeletions(
   set: ManifestSet,
   resolved: Resolved[],
+  live: LiveState,
   client: ClusterClient,
   resources: ResourceMap,
   masker: SecretMasker,
@@ -252,7 +254,7 @@ async function planDeletions(
   const parent = applySetParent(set.target, set.namespace);
   let inventory: Awaited<ReturnType<typeof readInventory>>;
   try {
-    inventory = await readInventory(client, resources, parent);
+    inventory = await readInventory(client, resources, parent, (info, ns) => live.listed.get(listKey(info, ns)));
     for (const { object } of inventory.members) scrubber.add(object);
   } catch (error) {
     return [
@@ -493,6 +495,8 @@ function resolveManifest(
 
 interface LiveState {
   objects: Map<string, KubeObject>;
+  /** Each successful LIST's objects, by list key: the inventory reads its members from these instead of listing again. */
+  listed: Map<string, KubeObject[]>;
   /** LIST failures, by list key. */
   errors: Map<string, ObjectError>;
 }
@@ -511,11 +515,13 @@ async function listLive(client: ClusterClient, resolved: Resolved[]): Promise<Li
         namespace: r.info.namespaced ? r.object.metadata.namespace : undefined,
       });
   }
-  const state: LiveState = { objects: new Map(), errors: new Map() };
+  const state: LiveState = { objects: new Map(), errors: new Map(), listed: new Map() };
   await Promise.all(
     [...lists].map(async ([key, { info, namespace }]) => {
       try {
-        for (const o of await listLiveObjects(client, info, namespace)) state.objects.set(objectIdentity(o), o);
+        const objects = await listLiveObjects(client, info, namespace);
+        state.listed.set(key, objects);
+        for (const o of objects) state.objects.set(objectIdentity(o), o);
       } catch (error) {
         state.errors.set(key, toObjectError(error));
       }
