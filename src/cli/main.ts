@@ -114,7 +114,7 @@ export async function main(
     if (command === 'diff') return await diff(rest, env, cwd, io, secrets);
     if (command === 'apply') return await apply(rest, env, cwd, io, signal);
     if (command === 'drift') return await drift(rest, env, cwd, io);
-    if (command === 'bump') return await bump(rest, env, cwd, io);
+    if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
@@ -515,7 +515,13 @@ const BUMP_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function bump(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
   const { values } = parse(args, BUMP_OPTIONS, 'bump');
   if (values.help) {
     io.stdout(BUMP_HELP);
@@ -551,6 +557,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     endpoints,
     ...(publisher ? { publisher } : {}),
     onRetry: retryLine(io),
+    onSecret: (value) => secrets.add(value),
   });
   io.stdout(result.output);
   return result.exitCode;
