@@ -33,6 +33,8 @@ Commands:
   rollback  Re-apply a stored revision of a target (apply: {rollback: true})
   ci        In a GitLab CI job: what the pipeline calls for (merge request: plan
             and note; default branch: apply; schedule: drift or bump)
+  init      Write kubeplan.yaml from the charts, overlays and manifest folders
+            found here, and the GitHub workflows that plan, apply, drift, bump
 
 Options:
   -h, --help       Show help (kubeplan <command> --help for a command's options)
@@ -230,6 +232,31 @@ Examples:
   kubeplan rollback --target shop-prod --list
   kubeplan rollback --target shop-prod
   kubeplan rollback --target shop-prod --to-revision 7
+`;
+
+export const INIT_HELP = `Usage: kubeplan init [options]
+
+Scaffolds kubeplan.yaml from the folders of the repository: a folder with
+Chart.yaml becomes a helm target (one per values-<env>.yaml beside it), an
+overlay with kustomization.yaml a kustomize target (bases other overlays use and
+Components are left out), a folder of YAML/JSON Kubernetes objects a manifests
+target. Names come from the paths; namespaces to check are comments. Also
+writes .github/workflows/kubeplan-plan.yml, -apply.yml, -drift.yml and
+-bump.yml. Writes nothing when a file exists, unless --force.
+
+Options:
+  -c, --config FILE      Config file to write; its folder is scanned
+                         (default: kubeplan.yaml)
+      --branch NAME      The branch apply runs on (default: the current
+                         branch, else main)
+      --no-workflows     Write kubeplan.yaml only
+      --force            Overwrite files that exist
+      --dry-run          Print the files instead of writing them
+  -h, --help             Show this help
+
+Examples:
+  kubeplan init --dry-run
+  kubeplan init --branch production
 `;
 
 export const CI_HELP = `Usage: kubeplan ci [options]

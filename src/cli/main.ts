@@ -31,13 +31,14 @@ import {
   CI_HELP,
   DIFF_HELP,
   DRIFT_HELP,
+  INIT_HELP,
   MAIN_HELP,
   RENDER_HELP,
   ROLLBACK_HELP,
 } from './help.js';
 import { closestName } from './suggest.js';
 
-const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'ci', 'help', 'version'];
+const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'ci', 'init', 'help', 'version'];
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -102,7 +103,9 @@ export async function main(
                     ? ROLLBACK_HELP
                     : topic === 'ci'
                       ? CI_HELP
-                      : MAIN_HELP,
+                      : topic === 'init'
+                        ? INIT_HELP
+                        : MAIN_HELP,
       );
       return 0;
     }
@@ -114,9 +117,10 @@ export async function main(
     if (command === 'diff') return await diff(rest, env, cwd, io, secrets);
     if (command === 'apply') return await apply(rest, env, cwd, io, signal);
     if (command === 'drift') return await drift(rest, env, cwd, io);
-    if (command === 'bump') return await bump(rest, env, cwd, io);
+    if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
+    if (command === 'init') return await init(rest, cwd, io);
     const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
     throw new UsageError(`unknown command "${command}"`, {
       hint: `${meant ? `did you mean \`kubeplan ${meant}\`? ` : ''}run \`kubeplan --help\` to see the commands`,
@@ -420,6 +424,47 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   return result.exitCode;
 }
 
+const INIT_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  branch: { type: 'string' },
+  'no-workflows': { type: 'boolean' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+/** `kubeplan init`: kubeplan.yaml and the GitHub workflows from the folders it finds. */
+async function init(args: string[], cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, INIT_OPTIONS, 'init');
+  if (values.help) {
+    io.stdout(INIT_HELP);
+    return 0;
+  }
+  const branch = values.branch ?? (await currentBranch(cwd)) ?? 'main';
+  if (!/^[\w./-]+$/.test(branch) || branch.startsWith('-'))
+    throw new UsageError(`--branch "${branch}" is not a branch name`, {
+      where: { via: 'cli', command: 'init', input: 'branch' },
+      hint: 'name the branch apply runs on, for example --branch main',
+    });
+  const result = (await import('../core/commands/init.js')).initCommand({
+    cwd,
+    config: values.config ?? 'kubeplan.yaml',
+    workflows: !values['no-workflows'],
+    force: values.force ?? false,
+    dryRun: values['dry-run'] ?? false,
+    branch,
+  });
+  io.stdout(result.output);
+  return 0;
+}
+
+/** The branch checked out in cwd, when git knows one (not a detached HEAD). */
+async function currentBranch(cwd: string): Promise<string | undefined> {
+  const { execa } = await import('execa');
+  const r = await execa('git', ['symbolic-ref', '--short', '-q', 'HEAD'], { cwd, reject: false, stdin: 'ignore' });
+  return r.exitCode === 0 && String(r.stdout).trim() ? String(r.stdout).trim() : undefined;
+}
+
 const CI_OPTIONS = {
   ...CLUSTER_OPTIONS,
   command: { type: 'string' },
@@ -515,7 +560,13 @@ const BUMP_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function bump(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
   const { values } = parse(args, BUMP_OPTIONS, 'bump');
   if (values.help) {
     io.stdout(BUMP_HELP);
@@ -551,6 +602,7 @@ async function bump(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cli
     endpoints,
     ...(publisher ? { publisher } : {}),
     onRetry: retryLine(io),
+    onSecret: (value) => secrets.add(value),
   });
   io.stdout(result.output);
   return result.exitCode;

@@ -69,12 +69,17 @@ describe.each<RegistryAuth>(['anonymous', 'htpasswd', 'token'])(
         const error = await result;
         expect(error).toBeInstanceOf(RegistryError);
         expect((error as RegistryError).format()).toContain(`give kubeplan credentials for ${registry.host}`);
-        // A config.json that hands the registry to a credential helper says so: kubeplan does not run helpers.
-        const helped = await new RegistryClient({ helpers: new Map([[registry.host, 'ecr-login']]) })
+        // A config.json that hands the registry to a credential helper kubeplan cannot find names the helper.
+        const helped = await new RegistryClient({
+          helpers: new Map([[registry.host, 'ecr-login']]),
+          helperEnv: { PATH: '/nonexistent' },
+          dockerConfigFile: '/home/runner/.docker/config.json',
+        })
           .listTags(parseImageRef(`${registry.host}/acme/shop`))
           .catch((e: unknown) => e);
+        expect((helped as RegistryError).format()).toContain('docker-credential-ecr-login is not on PATH');
         expect((helped as RegistryError).format()).toContain(
-          `leaves ${registry.host} to docker-credential-ecr-login, which kubeplan does not run`,
+          `/home/runner/.docker/config.json (credHelpers) leaves ${registry.host} to docker-credential-ecr-login: install docker-credential-ecr-login`,
         );
       }
     });

@@ -81,6 +81,20 @@ describe('parsePlanJson', () => {
     expect(parsePlanJson(formatPlanJson(plan), 'r.json').head).toBeUndefined();
   });
 
+  it('keeps the tool versions for the footer (command: comment), and drops a "version" that is not one', () => {
+    const plan = { ...samplePlan(), tools: { helm: 'v4.1.4', kubectl: 'v1.35.2', kustomize: 'v5.7.1' } };
+    const read = parsePlanJson(formatPlanJson(plan), 'kubeplan-report.json');
+    expect(read.plan.tools).toEqual(plan.tools);
+    expect(formatPlanMarkdown(read.plan)).toContain(
+      '(the credentials may patch) · helm v4.1.4 · kubectl v1.35.2 (kustomize v5.7.1)</sub>',
+    );
+    const hostile = JSON.parse(formatPlanJson(plan));
+    hostile.tools = { helm: 'v4</sub><img src=x>', kubectl: '@mallory' };
+    const dropped = parsePlanJson(JSON.stringify(hostile), 'r.json').plan;
+    expect(dropped.tools).toBeUndefined();
+    expect(formatPlanMarkdown(dropped)).not.toContain('mallory');
+  });
+
   it('names the file and the field that is wrong', () => {
     const doc = JSON.parse(formatPlanJson(samplePlan()));
     doc.targets[0].changes[1].kind = 7;

@@ -30,6 +30,8 @@ export interface BumpOptions {
   publisher?: BumpPublisher;
   /** Told before each retry of a request to a registry (the CLI prints it on stderr). */
   onRetry?: OnRetry | undefined;
+  /** Told every registry secret read from Docker's config.json or a credential helper, to mask it everywhere. */
+  onSecret?: ((value: string) => void) | undefined;
 }
 
 export interface BumpResult {
@@ -50,10 +52,15 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     ...config.registries.filter((r) => !options.endpoints.some((e) => e.host === r.host)),
   ];
   const docker = dockerConfig(options.env);
+  for (const c of docker.credentials.values()) options.onSecret?.(c.password);
   const registry = new RegistryClient({
+    // Given credentials win over config.json's, and over its credential helpers (run only for hosts without any).
     credentials: new Map([...docker.credentials, ...(options.credentials ?? [])]),
     registries,
     helpers: docker.helpers,
+    dockerConfigFile: docker.file,
+    helperEnv: options.env,
+    onSecret: options.onSecret,
     fetch: proxyFetch(options.env),
     onRetry: options.onRetry,
   });

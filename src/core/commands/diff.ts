@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet } from '../manifests/types.js';
 import { renderTargets } from '../render/render-targets.js';
+import { toolVersionsFor } from '../render/tool-versions.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanMarkdown } from '../report/markdown.js';
@@ -69,6 +70,8 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     : { config: loaded, notices: [] };
   for (const notice of notices) options.onNotice?.(notice);
   const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
+  // Asked while the targets render; a render that fails reports its own error, and missing versions are left out.
+  const toolVersions = toolVersionsFor(config, render).catch(() => undefined);
   const sets = await renderTargets(config, render);
   const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
   let plan: Plan;
@@ -130,6 +133,8 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   }
   if (notices.length > 0) plan.notices = notices;
   if (cluster) plan.cluster = cluster;
+  const tools = await toolVersions;
+  if (tools && Object.keys(tools).length > 0) plan.tools = tools;
   const report =
     options.output === 'json'
       ? formatPlanJson(plan)

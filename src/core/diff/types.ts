@@ -119,6 +119,8 @@ export interface Plan {
   cluster?: { server: string; context?: string | undefined };
   /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */
   notices?: string[];
+  /** The versions of helm, kubectl and kustomize the render ran (only those it ran). */
+  tools?: import('../render/tool-versions.js').ToolVersions;
   targets: TargetPlan[];
   summary: Counts;
 }

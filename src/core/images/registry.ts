@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Limiter } from '../cluster/limiter.js';
 import { type ErrorDetails, type ImageWhere, KubeplanError, type Where } from '../errors.js';
 import { delayFor, mayRetry, type OnRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
+import { type HelperAnswer, runCredentialHelper } from './credential-helper.js';
 
 /** A registry refused or failed; names the registry and repository and what to do. */
 export class RegistryError extends KubeplanError {
@@ -117,8 +118,19 @@ export interface RegistryClientOptions {
   }[];
   /** Requests in flight per registry (default 8). */
   concurrency?: number;
-  /** Docker credential helpers config.json names per host (`*` for credsStore): kubeplan does not run them. */
+  /**
+   * Docker credential helpers config.json names per host (`credHelpers`; `*` for `credsStore`), run once per host the
+   * first time its registry asks for credentials and `credentials` has none for it.
+   */
   helpers?: ReadonlyMap<string, string>;
+  /** The Docker config file the helpers come from, for messages. */
+  dockerConfigFile?: string | undefined;
+  /** The environment the helpers run with (PATH, the cloud credentials ECR's and GCR's read); process.env by default. */
+  helperEnv?: NodeJS.ProcessEnv | undefined;
+  /** How long a helper may take (30 s by default). */
+  helperTimeoutMs?: number | undefined;
+  /** Told every secret a helper gives, the moment it is read, so that nothing kubeplan writes carries it. */
+  onSecret?: ((value: string) => void) | undefined;
   /** The fetch every request goes through (proxyFetch(env) honours HTTPS_PROXY/NO_PROXY); the global one by default. */
   fetch?: typeof fetch;
   /** Told before each retry (the CLI prints a line on stderr); retries are silent without it. */
@@ -147,6 +159,13 @@ export class RegistryClient {
   private readonly registries: NonNullable<RegistryClientOptions['registries']>;
   private readonly concurrency: number;
   private readonly helpers: ReadonlyMap<string, string>;
+  private readonly helperOptions: Pick<
+    RegistryClientOptions,
+    'dockerConfigFile' | 'helperEnv' | 'helperTimeoutMs' | 'onSecret'
+  >;
+  /** What each credential helper answered, per host kubeplan talks to (asked once per run). */
+  private readonly helperAnswers = new Map<string, Promise<HelperAnswer>>();
+  private readonly fromHelpers = new Map<string, Credentials>();
   private readonly fetch: typeof fetch;
   private readonly onRetry: OnRetry | undefined;
   /** Token realms on another host that asked for credentials kubeplan kept (per registry), for the hint. */
@@ -161,6 +180,12 @@ export class RegistryClient {
     this.registries = o.registries ?? [];
     this.concurrency = o.concurrency ?? 8;
     this.helpers = o.helpers ?? new Map();
+    this.helperOptions = {
+      dockerConfigFile: o.dockerConfigFile,
+      helperEnv: o.helperEnv,
+      helperTimeoutMs: o.helperTimeoutMs,
+      onSecret: o.onSecret,
+    };
     this.fetch = o.fetch ?? ((input, init) => fetch(input, init));
     this.onRetry = o.onRetry;
   }
@@ -175,10 +200,13 @@ export class RegistryClient {
     if (host !== registry && !this.credentials.has(host)) {
       return `${registry} is reached through the endpoint ${host}, which gets only credentials given for ${host} itself (a docker config.json auths entry or the registry-auth input for ${host}); the credentials of ${registry} are not sent to a mirror`;
     }
-    const helper = this.credentials.has(host) ? undefined : (this.helpers.get(host) ?? this.helpers.get('*'));
+    const helper = this.credentials.has(host) ? undefined : this.helperFor(host);
+    if (helper && this.fromHelpers.has(host)) {
+      return `check the credentials docker-credential-${helper} gives for ${host} (they may have expired or lack pull access): log in again, or give the credentials in registry-auth`;
+    }
     return helper
-      ? `Docker's config.json leaves ${host} to docker-credential-${helper}, which kubeplan does not run: give the credentials in registry-auth, or log in with a config that stores them (DOCKER_CONFIG pointing at one without credsStore)`
-      : `give kubeplan credentials for ${host} (a docker config.json auths entry or the registry-auth input)`;
+      ? `docker-credential-${helper} has no credentials for ${host}: log in to it (docker login ${host}, docker/login-action), or give the credentials in registry-auth`
+      : `give kubeplan credentials for ${host} (a docker config.json auths entry or credential helper, or the registry-auth input)`;
   }
 
   /** Requests made for one image so far. */
@@ -341,7 +369,41 @@ export class RegistryClient {
   }
 
   private credentialsFor(registry: string): Credentials | undefined {
-    return this.credentials.get(this.host(registry));
+    const host = this.host(registry);
+    return this.credentials.get(host) ?? this.fromHelpers.get(host);
+  }
+
+  /** The credential helper config.json names for a host: its own (credHelpers), else the store for all (credsStore). */
+  private helperFor(host: string): string | undefined {
+    return this.helpers.get(host) ?? this.helpers.get('*');
+  }
+
+  /**
+   * Runs the host's credential helper when it has one and no credentials were given: once per host and run, however
+   * many images ask. A helper that fails fails every image of the host, each with its own name.
+   */
+  private async loadHelperCredentials(registry: string, where: Where): Promise<void> {
+    const host = this.host(registry);
+    const helper = this.credentials.has(host) ? undefined : this.helperFor(host);
+    if (!helper) return;
+    let answer = this.helperAnswers.get(host);
+    if (!answer) {
+      answer = runCredentialHelper(helper, host, {
+        env: this.helperOptions.helperEnv ?? process.env,
+        source: this.helpers.has(host) ? 'credHelpers' : 'credsStore',
+        configFile: this.helperOptions.dockerConfigFile ?? "Docker's config.json",
+        timeoutMs: this.helperOptions.helperTimeoutMs,
+      }).then((a) => {
+        if (a.kind === 'credentials') {
+          this.helperOptions.onSecret?.(a.password);
+          this.fromHelpers.set(host, { username: a.username, password: a.password });
+        }
+        return a;
+      });
+      this.helperAnswers.set(host, answer);
+    }
+    const a = await answer;
+    if (a.kind === 'failed') throw new RegistryError(a.message, { where, hint: a.hint });
   }
 
   /**
@@ -505,6 +567,7 @@ export class RegistryClient {
   ): Promise<void> {
     const registry = image.registry;
     const scheme = challenge.split(' ')[0]?.toLowerCase();
+    await this.loadHelperCredentials(registry, where);
     const creds = this.credentialsFor(registry);
     if (scheme === 'basic') {
       if (!creds)
@@ -632,16 +695,21 @@ async function readJson(res: Response, what: string, where: Where): Promise<unkn
 /**
  * What Docker's config.json (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) says about registries: the
  * `auths` entries written by `docker login` and docker/login-action, and the credential helpers it names
- * (`credHelpers` per host, `credsStore` as `*`), which kubeplan does not run. Read once per run.
+ * (`credHelpers` per host, `credsStore` as `*`), which the RegistryClient runs when a registry asks. A host's own
+ * helper wins over its `auths` entry (as in Docker); an `auths` entry that holds credentials wins over `credsStore`
+ * (Docker's store holds them then; kubeplan uses what is written rather than run a store for it). Read once per run.
  */
 export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
   credentials: Map<string, Credentials>;
   helpers: Map<string, string>;
+  /** The config file read (whether or not it exists), for messages. */
+  file: string | undefined;
 } {
   const dir = env.DOCKER_CONFIG ?? (env.HOME ? path.join(env.HOME, '.docker') : undefined);
   const credentials = new Map<string, Credentials>();
   const helpers = new Map<string, string>();
-  if (!dir) return { credentials, helpers };
+  const file = dir ? path.join(dir, 'config.json') : undefined;
+  if (!dir) return { credentials, helpers, file };
   let config: {
     auths?: Record<string, { auth?: string; username?: string; password?: string }>;
     credsStore?: string;
@@ -650,7 +718,7 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
   try {
     config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { credentials, helpers, file };
     throw new RegistryError(`cannot read ${path.join(dir, 'config.json')}: ${(error as Error).message}`, {
       cause: error,
       hint: 'fix or remove the Docker config file',
@@ -673,9 +741,13 @@ export function dockerConfig(env: NodeJS.ProcessEnv = process.env): {
     }
     if (username !== undefined && password !== undefined) credentials.set(hostOf(key), { username, password });
   }
-  if (config.credsStore) helpers.set('*', config.credsStore);
-  for (const [key, helper] of Object.entries(config.credHelpers ?? {})) helpers.set(hostOf(key), helper);
-  return { credentials, helpers };
+  if (typeof config.credsStore === 'string' && config.credsStore) helpers.set('*', config.credsStore);
+  for (const [key, helper] of Object.entries(config.credHelpers ?? {})) {
+    if (typeof helper !== 'string' || !helper) continue;
+    helpers.set(hostOf(key), helper);
+    credentials.delete(hostOf(key));
+  }
+  return { credentials, helpers, file };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { formatSource } from '../manifests/manifest-set.js';
-import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
+import { HOOK_PHASES, type Action, type Change, type Counts, type Plan, type TargetPlan } from '../diff/types.js';
 import { oneLine } from './escape.js';
 
 export const SYMBOL: Record<Action, string> = {
@@ -106,4 +106,14 @@ export function hookRows(target: TargetPlan): HookRow[] {
       deletePolicies: h.hook.deletePolicies,
     }))
     .sort((a, b) => first(a.events) - first(b.events) || a.weight - b.weight || a.name.localeCompare(b.name));
+}
+
+/** `helm v4.1.4 · kubectl v1.35.2 (kustomize v5.7.1)`; empty when no tool ran. */
+export function toolVersionsLine(tools: Plan['tools']): string {
+  if (!tools) return '';
+  const parts: string[] = [];
+  if (tools.helm) parts.push(`helm ${tools.helm}`);
+  if (tools.kubectl) parts.push(`kubectl ${tools.kubectl}${tools.kustomize ? ` (kustomize ${tools.kustomize})` : ''}`);
+  else if (tools.kustomize) parts.push(`kustomize ${tools.kustomize}`);
+  return parts.join(' · ');
 }

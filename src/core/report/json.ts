@@ -29,6 +29,8 @@ export function formatPlanJson(plan: Plan, options: { head?: string | undefined 
           }
         : null,
       notices: plan.notices ?? [],
+      // The tools the render ran; a tool it did not run is absent.
+      tools: plan.tools ?? {},
       summary: plan.summary,
       stats: plan.stats,
       targets: targetsJson(plan.targets),
@@ -125,12 +127,20 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
       targets: r.targets(d.targets, `${at}.targets`),
     };
   });
+  // Versions only (a report from a fork is untrusted text): anything else is left out of the footer.
+  const tools = Object.fromEntries(
+    (['helm', 'kubectl', 'kustomize'] as const).flatMap((name) => {
+      const v = r.optional(r.object(top.tools ?? {}, 'tools')[name], `tools.${name}`, r.string);
+      return v !== undefined && /^v?\d+\.\d+[0-9A-Za-z.+-]{0,40}$/.test(v) ? [[name, v]] : [];
+    }),
+  );
   const plan: Plan = {
     mode: r.oneOf(top.mode, 'mode', ['server', 'client', 'intent'] as const),
     modeReason: r.string(top.modeReason, 'modeReason'),
     ...(base !== undefined ? { base } : {}),
     ...(cluster ? { cluster } : {}),
     notices: r.strings(top.notices, 'notices').map(markdownText),
+    ...(Object.keys(tools).length ? { tools } : {}),
     summary: r.counts(top.summary, 'summary'),
     stats: r.numbers(top.stats, 'stats', ['objects', 'fastPath', 'dryRuns', 'lists', 'requests'] as const),
     targets: r.targets(top.targets, 'targets'),

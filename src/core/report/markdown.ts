@@ -1,7 +1,16 @@
 import { load } from 'js-yaml';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
-import { compactSummaryLine, hookRows, objectName, PRIORITY, sourceOf, SYMBOL, targetCounts } from './common.js';
+import {
+  compactSummaryLine,
+  hookRows,
+  objectName,
+  PRIORITY,
+  sourceOf,
+  SYMBOL,
+  targetCounts,
+  toolVersionsLine,
+} from './common.js';
 import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
 
 // Everything from the pull request (kinds, names, file names, keys, messages) goes through escape.ts: inlineCode,
@@ -134,7 +143,8 @@ export function planSections(plan: Plan, options: SectionOptions = {}): string[]
 }
 
 export function planFooter(plan: Plan): string {
-  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${htmlText(plan.modeReason)})</sub>`;
+  const tools = toolVersionsLine(plan.tools);
+  return `<sub>mode: ${plan.drift ? `intent + ${plan.drift.mode} drift` : plan.mode} (${htmlText(plan.modeReason)})${tools ? ` · ${htmlText(tools)}` : ''}</sub>`;
 }
 
 const TABLE_ROWS = 100;

@@ -31,6 +31,7 @@ export async function openBumps(
     endpoints: [],
     credentials: registryCredentials,
     publisher,
+    onSecret: (value) => run.ports.reporter.mask(value),
   });
   run.ports.reporter.info(result.output);
   const { plan, pullRequests } = result.report;
