@@ -262,6 +262,8 @@ export interface ForgeDeployment {
   description: string;
   statuses: { state: string; description: string; log_url: string }[];
   createdAt: string;
+  /** The payload as sent (kubeplan's audit record). */
+  payload?: unknown;
 }
 
 export interface ForgeIssue {
@@ -585,7 +587,13 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         operation = 'repos/create-deployment';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
         check(operation, 'request', body);
-        const b = body as { ref: string; environment?: string; description?: string; production_environment?: boolean };
+        const b = body as {
+          ref: string;
+          environment?: string;
+          description?: string;
+          production_environment?: boolean;
+          payload?: unknown;
+        };
         const d: ForgeDeployment = {
           id: nextId++,
           ref: b.ref,
@@ -594,6 +602,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           description: b.description ?? '',
           statuses: [],
           createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          ...(b.payload !== undefined ? { payload: b.payload } : {}),
         };
         deployments.push(d);
         const op = spec.operations[operation]!;

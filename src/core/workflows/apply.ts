@@ -97,7 +97,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
                 if (b.kind === 'bound') log.info(`${b.target}: ${b.headline}`);
                 else if (!b.held) {
                   const message = `${b.target}: ${b.headline}; applied anyway (apply.binding: warn)`;
-                  log.warn([message, ...b.lines.map((l) => `  ${l}`)].join('\n'));
+                  log.info([message, ...b.lines.map((l) => `  ${l}`)].join('\n'));
                   outcome.annotations.push({ level: 'warning', title: 'kubeplan plan binding', message });
                 }
               }

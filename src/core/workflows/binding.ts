@@ -233,7 +233,7 @@ export function refusalMessage(held: readonly TargetBinding[]): { message: strin
     `not the reviewed plan; nothing of ${held.map((h) => h.target).join(', ')} was written (apply.binding: strict)`,
     ...held.flatMap((h) => [`  ${h.target}: ${h.headline}`, ...h.lines.map((l) => `    ${l}`)]),
   ].join('\n');
-  const hint = `review the plan now, then apply it with ${held
+  const hint = `review the plan now (kubeplan diff shows it), then apply it with ${held
     .map((h) => `kubeplan apply --target ${h.target} --expect-plan ${h.expectPlan}`)
     .join(
       ' and ',
