@@ -28,6 +28,7 @@ const repository = {
   fork: false,
   default_branch: 'main',
 };
+const SECRET = 'binding-action-secret-5e1f';
 const cm = (name: string, data: Record<string, string>) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
@@ -44,6 +45,12 @@ async function scenario(mode: 'strict' | 'warn'): Promise<Scenario> {
     'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: m\n    apply:\n      binding: ${mode}\n`,
     'm/settings.json': cm('settings', { V: '1' }),
     'm/other.json': cm('other', { W: '1' }),
+    'm/secret.json': JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db' },
+      stringData: { password: SECRET },
+    }),
   });
   const boot = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().adminKubeconfig], { cwd: g.repo });
   expect(boot.code, boot.stderr).toBe(0);
@@ -176,6 +183,10 @@ describe('plan binding on merge (the action)', () => {
     expect(forge.deployments.find((d) => d.ref === merge)!.payload).toEqual({
       kubeplan: { planDigest: digest, pullRequest: 11, approvers: ['alice'] },
     });
+    // The digests carry a Secret's values only through a hash: no record, comment or summary holds one.
+    const written = [JSON.stringify(forge.checkRuns), JSON.stringify([...forge.comments.values()]), run.summary];
+    for (const text of [...written, planned.summary, JSON.stringify(forge.deployments)])
+      expect(text).not.toContain(SECRET);
     expect(forge.violations).toEqual([]);
   });
 
