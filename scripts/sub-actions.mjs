@@ -19,7 +19,7 @@ export const SUB_ACTIONS = {
   },
   apply: {
     description: 'Apply a push to the cluster: server-side apply, prune, health, and a GitHub Deployment per target.',
-    inputs: [...shared, 'only-affected', 'force-conflicts', 'wait', 'timeout', 'deployments', ...tools],
+    inputs: [...shared, 'only-affected', 'force-conflicts', 'wait', 'timeout', 'deployments', 'expect-plan', ...tools],
     outputs: ['applied', 'failed-target'],
   },
   drift: {

@@ -70,6 +70,40 @@ export interface ReviewPlatform {
   setLabels?(pr: number, add: readonly LabelSpec[], remove: readonly string[]): Promise<void>;
   /** The head commit of an open pull request (undefined when it is not open), to check a report was planned there. */
   pullRequestHead?(pr: number): Promise<string | undefined>;
+  /** The head commit of a pull request, open or merged (plan binding: the commit its reviewers approved). */
+  pullRequestHeadSha?(pr: number): Promise<string>;
+  /** Every review of a pull request, oldest first (plan binding: who approved which commit). */
+  pullRequestReviews?(pr: number): Promise<PullRequestReview[]>;
+}
+
+/** A review of a pull request as plan binding reads it. */
+export interface PullRequestReview {
+  id: number;
+  /** The reviewer's login. */
+  user: string;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  state: string;
+  /** The commit the review was made on (null for a pending review). */
+  commitId: string | null;
+  submittedAt: string | undefined;
+}
+
+/**
+ * The `kubeplan plan` check run on a pull request's head commit, which carries the plan's digests (GitHub check runs).
+ * `key` tells apart the plans of several jobs (the sticky comment's key).
+ */
+export interface PlanChecks {
+  /** Creates the check run, or updates it; no write when it says exactly this already. */
+  upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'>;
+  /** The output text of every `kubeplan plan` check run on the commit, newest first. */
+  planChecks(sha: string): Promise<{ key: string; text: string }[]>;
+}
+
+export interface PlanCheck {
+  conclusion: 'success' | 'failure';
+  title: string;
+  summary: string;
+  text: string;
 }
 
 /** A label kubeplan puts on a pull request: its name, and the colour (6 hex digits) and description it is created with. */
@@ -97,12 +131,22 @@ export interface IssueTracker {
   closeIssue(number: number, comment: string): Promise<void>;
 }
 
+/** What kubeplan records in a deployment's payload: the plan applied, the pull request and who approved it. */
+export interface DeploymentPayload {
+  planDigest?: string | undefined;
+  pullRequest?: number | undefined;
+  approvers?: string[] | undefined;
+}
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure';
 
 /** Deployments / environments (GitHub Deployments, GitLab environments). */
 export interface Deployments {
-  /** Records a deployment of `sha` to the target's environment; returns its id. */
-  create(target: DeploymentTarget, sha: string, description: string): Promise<number>;
+  /**
+   * Records a deployment of `sha` to the target's environment; returns its id. `payload`: what the deployment records
+   * for audit (plan binding: the plan digest, the pull request and its approvers).
+   */
+  create(target: DeploymentTarget, sha: string, description: string, payload?: DeploymentPayload): Promise<number>;
   setStatus(id: number, state: DeploymentState, description: string, logUrl: string | undefined): Promise<void>;
 }
 
@@ -139,5 +183,7 @@ export interface Ports {
   comments?: ReviewPlatform | undefined;
   issues?: IssueTracker | undefined;
   deployments?: Deployments | undefined;
+  /** Where a plan keeps its digests for the apply on merge (GitHub check runs); undefined: the comment marker only. */
+  checks?: PlanChecks | undefined;
   changeRequests?: ChangeRequests | undefined;
 }

@@ -58,7 +58,183 @@ const spec = JSON.parse(
   };
 }
 
+/**
+ * Check runs and pull-request reviews, also missing from the trimmed description, transcribed from GitHub's REST
+ * description (@octokit/openapi-types: checks/create, checks/update, checks/list-for-ref, pulls/list-reviews and the
+ * check-run and pull-request-review schemas), down to the depth the trimmed ones keep.
+ */
+{
+  const nullable = (type: string) => ({ type: [type, 'null'] });
+  const conclusions = [
+    'action_required',
+    'cancelled',
+    'failure',
+    'neutral',
+    'success',
+    'skipped',
+    'stale',
+    'timed_out',
+  ];
+  const output = (required: string[]) => ({
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties: {
+      title: { type: 'string' },
+      summary: { type: 'string', maxLength: 65_535 },
+      text: { type: 'string', maxLength: 65_535 },
+      annotations: { type: 'array', maxItems: 50, items: { type: 'object' } },
+      images: { type: 'array', items: { type: 'object' } },
+    },
+  });
+  const requestBody = (required: string[]) => ({
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties: {
+      name: { type: 'string' },
+      head_sha: { type: 'string' },
+      details_url: { type: 'string' },
+      external_id: { type: 'string' },
+      status: { enum: ['queued', 'in_progress', 'completed'] },
+      started_at: { type: 'string', format: 'date-time' },
+      conclusion: { enum: conclusions },
+      completed_at: { type: 'string', format: 'date-time' },
+      output: output(required.includes('head_sha') ? ['title', 'summary'] : ['summary']),
+      actions: { type: 'array', maxItems: 3, items: { type: 'object' } },
+    },
+  });
+  const checkRun = {
+    type: 'object',
+    required: [
+      'id',
+      'node_id',
+      'head_sha',
+      'name',
+      'url',
+      'html_url',
+      'details_url',
+      'status',
+      'conclusion',
+      'started_at',
+      'completed_at',
+      'external_id',
+      'check_suite',
+      'output',
+      'app',
+      'pull_requests',
+    ],
+    properties: {
+      id: { type: 'integer' },
+      head_sha: { type: 'string' },
+      node_id: { type: 'string' },
+      external_id: nullable('string'),
+      url: { type: 'string' },
+      html_url: nullable('string'),
+      details_url: nullable('string'),
+      status: { enum: ['queued', 'in_progress', 'completed', 'waiting', 'requested', 'pending'] },
+      conclusion: { enum: [...conclusions.filter((c) => c !== 'stale'), null] },
+      started_at: { type: ['string', 'null'], format: 'date-time' },
+      completed_at: { type: ['string', 'null'], format: 'date-time' },
+      output: {
+        type: 'object',
+        required: ['title', 'summary', 'text', 'annotations_count', 'annotations_url'],
+        properties: {
+          title: nullable('string'),
+          summary: nullable('string'),
+          text: nullable('string'),
+          annotations_count: { type: 'integer' },
+          annotations_url: { type: 'string' },
+        },
+      },
+      name: { type: 'string' },
+      check_suite: { type: ['object', 'null'], required: ['id'], properties: { id: { type: 'integer' } } },
+      app: { type: ['object', 'null'] },
+      pull_requests: { type: 'array', items: { type: 'object' } },
+    },
+  };
+  const review = {
+    type: 'object',
+    required: [
+      'id',
+      'node_id',
+      'user',
+      'body',
+      'state',
+      'html_url',
+      'pull_request_url',
+      '_links',
+      'commit_id',
+      'author_association',
+    ],
+    properties: {
+      id: { type: 'integer' },
+      node_id: { type: 'string' },
+      user: { type: ['object', 'null'], required: ['login', 'id'], properties: { login: { type: 'string' } } },
+      body: { type: 'string' },
+      state: { type: 'string' },
+      html_url: { type: 'string' },
+      pull_request_url: { type: 'string' },
+      _links: { type: 'object', required: ['html', 'pull_request'] },
+      submitted_at: { type: 'string', format: 'date-time' },
+      commit_id: nullable('string'),
+      author_association: { type: 'string' },
+    },
+  };
+  spec.operations['checks/create'] ??= {
+    method: 'POST',
+    route: '/repos/{owner}/{repo}/check-runs',
+    request: requestBody(['name', 'head_sha']),
+    responses: { '201': checkRun },
+  };
+  spec.operations['checks/update'] ??= {
+    method: 'PATCH',
+    route: '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+    request: requestBody([]),
+    responses: { '200': checkRun },
+  };
+  spec.operations['checks/list-for-ref'] ??= {
+    method: 'GET',
+    route: '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+    request: null,
+    responses: {
+      '200': {
+        type: 'object',
+        required: ['total_count', 'check_runs'],
+        properties: { total_count: { type: 'integer' }, check_runs: { type: 'array', items: checkRun } },
+      },
+    },
+  };
+  spec.operations['pulls/list-reviews'] ??= {
+    method: 'GET',
+    route: '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+    request: null,
+    responses: { '200': { type: 'array', items: review } },
+  };
+}
+
 export const BODY_LIMIT = 65_536;
+
+export interface ForgeCheckRun {
+  id: number;
+  head_sha: string;
+  name: string;
+  external_id: string | null;
+  status: string;
+  conclusion: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  started_at: string;
+  completed_at: string | null;
+}
+
+export interface ForgeReview {
+  id: number;
+  user: string;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  state: string;
+  commit_id: string | null;
+  submitted_at: string;
+}
 
 export interface ForgeComment {
   id: number;
@@ -86,6 +262,8 @@ export interface ForgeDeployment {
   description: string;
   statuses: { state: string; description: string; log_url: string }[];
   createdAt: string;
+  /** The payload as sent (kubeplan's audit record). */
+  payload?: unknown;
 }
 
 export interface ForgeIssue {
@@ -159,6 +337,14 @@ export interface Forge {
   readOnlyTokens: Set<string>;
   /** Who a token acts as (its comments' author, GraphQL `viewer`); any other token is `github-actions[bot]`. */
   identities: Map<string, string>;
+  /** Check runs, in the order they were created. */
+  checkRuns: ForgeCheckRun[];
+  /** Tokens whose job has no `checks` permission: every check-run request is a 403. */
+  noChecksTokens: Set<string>;
+  /** Reviews per pull request number, in the order they were submitted. */
+  reviews: Map<number, ForgeReview[]>;
+  /** Submits a review of a pull request (a test's reviewer), now or at `at`. */
+  addReview(pr: number, review: { user: string; state: string; commitId: string | null; at?: string }): ForgeReview;
   writes(): ForgeRequest[];
   stop(): Promise<void>;
 }
@@ -197,6 +383,23 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     description: labels.get(name)?.description ?? null,
   });
   const faults: ForgeFault[] = [];
+  const checkRuns: ForgeCheckRun[] = [];
+  const noChecksTokens = new Set<string>();
+  const reviews = new Map<number, ForgeReview[]>();
+  let nextReview = 9000;
+  let reviewClock = Date.parse('2026-01-01T00:00:00Z');
+  const addReview = (pr: number, r: { user: string; state: string; commitId: string | null; at?: string }) => {
+    reviewClock += 1000;
+    const review: ForgeReview = {
+      id: nextReview++,
+      user: r.user,
+      state: r.state,
+      commit_id: r.commitId,
+      submitted_at: r.at ?? new Date(reviewClock).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    reviews.set(pr, [...(reviews.get(pr) ?? []), review]);
+    return review;
+  };
   let nextIssue = 500;
   let nextId = 1000;
   let base = '';
@@ -285,13 +488,17 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
         res.end(body === undefined ? undefined : JSON.stringify(body));
       };
-      const fail = (status: number, message: string, errors?: object[]) =>
-        send(status, {
-          message,
-          documentation_url: 'https://docs.github.com/rest',
-          ...(errors ? { errors } : {}),
-          status: String(status),
-        });
+      const fail = (status: number, message: string, errors?: object[], headers?: Record<string, string>) =>
+        send(
+          status,
+          {
+            message,
+            documentation_url: 'https://docs.github.com/rest',
+            ...(errors ? { errors } : {}),
+            status: String(status),
+          },
+          headers,
+        );
       if (!token) return fail(401, 'Requires authentication');
       let body: unknown;
       try {
@@ -380,7 +587,13 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         operation = 'repos/create-deployment';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
         check(operation, 'request', body);
-        const b = body as { ref: string; environment?: string; description?: string; production_environment?: boolean };
+        const b = body as {
+          ref: string;
+          environment?: string;
+          description?: string;
+          production_environment?: boolean;
+          payload?: unknown;
+        };
         const d: ForgeDeployment = {
           id: nextId++,
           ref: b.ref,
@@ -389,6 +602,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           description: b.description ?? '',
           statuses: [],
           createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          ...(b.payload !== undefined ? { payload: b.payload } : {}),
         };
         deployments.push(d);
         const op = spec.operations[operation]!;
@@ -666,6 +880,133 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         labels.set(b.name, { color: b.color ?? 'ededed', description: b.description ?? null });
         return send(201, renderLabel(b.name, labels.size));
       }
+      // Pages a list like GitHub: per_page (at most 100), page, and a Link header to the next page.
+      const page = <T>(list: T[]) => {
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+        const n = Math.max(Number(url.searchParams.get('page') ?? 1), 1);
+        const next = new URL(url);
+        next.searchParams.set('page', String(n + 1));
+        return {
+          items: list.slice((n - 1) * perPage, n * perPage),
+          headers: list.length > n * perPage ? { link: `<${next.href}>; rel="next"` } : ({} as Record<string, string>),
+        };
+      };
+      const reviewsMatch = new RegExp(`^${repoPrefix}/pulls/(\\d+)/reviews$`).exec(url.pathname);
+      if (reviewsMatch && req.method === 'GET') {
+        operation = 'pulls/list-reviews';
+        const number = Number(reviewsMatch[1]);
+        const known = pulls.has(number) || [...commitPulls.values()].some((l) => l.includes(number));
+        if (!known) return fail(404, 'Not Found');
+        const { items, headers } = page(reviews.get(number) ?? []);
+        return send(
+          200,
+          items.map((r) => ({
+            id: r.id,
+            node_id: `PRR_${r.id}`,
+            user: user(r.user),
+            body: '',
+            state: r.state,
+            html_url: `https://github.com/${owner}/${repo}/pull/${number}#pullrequestreview-${r.id}`,
+            pull_request_url: `${base}${repoPrefix}/pulls/${number}`,
+            _links: {
+              html: { href: `https://github.com/${owner}/${repo}/pull/${number}#pullrequestreview-${r.id}` },
+              pull_request: { href: `${base}${repoPrefix}/pulls/${number}` },
+            },
+            ...(r.state === 'PENDING' ? {} : { submitted_at: r.submitted_at }),
+            commit_id: r.commit_id,
+            author_association: 'MEMBER',
+          })),
+          headers,
+        );
+      }
+      const renderCheckRun = (c: ForgeCheckRun) => ({
+        id: c.id,
+        head_sha: c.head_sha,
+        node_id: `CR_${c.id}`,
+        external_id: c.external_id,
+        url: `${base}${repoPrefix}/check-runs/${c.id}`,
+        html_url: `https://github.com/${owner}/${repo}/runs/${c.id}`,
+        details_url: `https://github.com/${owner}/${repo}/runs/${c.id}`,
+        status: c.status,
+        conclusion: c.conclusion,
+        started_at: c.started_at,
+        completed_at: c.completed_at,
+        output: {
+          ...c.output,
+          annotations_count: 0,
+          annotations_url: `${base}${repoPrefix}/check-runs/${c.id}/annotations`,
+        },
+        name: c.name,
+        check_suite: { id: 1 },
+        app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
+        pull_requests: [],
+      });
+      const checksRefused = () =>
+        fail(403, 'Resource not accessible by integration', undefined, {
+          'x-accepted-github-permissions': 'checks=write',
+        });
+      const checkListMatch = new RegExp(`^${repoPrefix}/commits/([^/]+)/check-runs$`).exec(url.pathname);
+      if (checkListMatch && req.method === 'GET') {
+        operation = 'checks/list-for-ref';
+        if (noChecksTokens.has(token)) return checksRefused();
+        const name = url.searchParams.get('check_name');
+        const list = checkRuns
+          .filter((c) => c.head_sha === checkListMatch[1] && (!name || c.name === name))
+          .sort((a, b) => b.id - a.id);
+        const { items, headers } = page(list);
+        return send(200, { total_count: list.length, check_runs: items.map(renderCheckRun) }, headers);
+      }
+      const tooLongOutput = (b: { output?: { summary?: string; text?: string } }) =>
+        (b.output?.summary?.length ?? 0) > 65_535 || (b.output?.text?.length ?? 0) > 65_535;
+      if (url.pathname === `${repoPrefix}/check-runs` && req.method === 'POST') {
+        operation = 'checks/create';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        if (noChecksTokens.has(token)) return checksRefused();
+        check(operation, 'request', body);
+        const b = body as Partial<ForgeCheckRun> & { output?: { title: string; summary: string; text?: string } };
+        if (!b.name || !b.head_sha) return fail(422, 'Validation Failed', [{ resource: 'CheckRun', code: 'missing' }]);
+        if (tooLongOutput(b)) return fail(422, 'Validation Failed', [{ resource: 'CheckRun', code: 'too_long' }]);
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        const run: ForgeCheckRun = {
+          id: nextId++,
+          head_sha: b.head_sha,
+          name: b.name,
+          external_id: b.external_id ?? null,
+          status: b.status ?? 'queued',
+          conclusion: b.conclusion ?? null,
+          output: { title: b.output?.title ?? null, summary: b.output?.summary ?? null, text: b.output?.text ?? null },
+          started_at: now,
+          completed_at: b.conclusion ? (b.completed_at ?? now) : null,
+        };
+        checkRuns.push(run);
+        return send(201, renderCheckRun(run));
+      }
+      const checkMatch = new RegExp(`^${repoPrefix}/check-runs/(\\d+)$`).exec(url.pathname);
+      if (checkMatch && req.method === 'PATCH') {
+        operation = 'checks/update';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        if (noChecksTokens.has(token)) return checksRefused();
+        check(operation, 'request', body);
+        const run = checkRuns.find((c) => c.id === Number(checkMatch[1]));
+        if (!run) return fail(404, 'Not Found');
+        const b = body as Partial<ForgeCheckRun> & { output?: { title?: string; summary: string; text?: string } };
+        if (tooLongOutput(b)) return fail(422, 'Validation Failed', [{ resource: 'CheckRun', code: 'too_long' }]);
+        if (b.name !== undefined) run.name = b.name;
+        if (b.external_id !== undefined) run.external_id = b.external_id;
+        if (b.status !== undefined) run.status = b.status;
+        if (b.conclusion !== undefined) {
+          run.conclusion = b.conclusion;
+          run.status = 'completed';
+          run.completed_at = b.completed_at ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        }
+        if (b.output)
+          run.output = {
+            title: b.output.title ?? run.output.title,
+            summary: b.output.summary,
+            text: b.output.text ?? run.output.text,
+          };
+        return send(200, renderCheckRun(run));
+      }
       const prefix = `${repoPrefix}/issues/`;
       if (!url.pathname.startsWith(prefix)) return fail(404, 'Not Found');
       const rest = url.pathname.slice(prefix.length).split('/');
@@ -823,6 +1164,10 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     readOnlyTokens,
     identities,
     labels,
+    checkRuns,
+    noChecksTokens,
+    reviews,
+    addReview,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql query'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -34,6 +34,8 @@ export interface ApplyOptions {
   tooling: string;
   /** Seconds to wait for CRDs to be Established. */
   crdTimeoutSeconds: number;
+  /** What the inventory parent records about the review of this apply (plan binding, audit). */
+  review?: ReviewAudit | undefined;
   /** The commit being applied (recorded on the inventory parent), and how to check it is not older than the last. */
   commit?: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> };
   /** Kinds that may be deleted and created again when an immutable field changes. */
@@ -168,6 +170,7 @@ export async function applyTarget(
     .filter(Boolean);
   const stamp = {
     commit: options.commit?.sha,
+    review: options.review,
     digest: bundleDigest(rendered),
     repository: plan.repository,
     configFile: plan.configFile,
@@ -177,6 +180,11 @@ export async function applyTarget(
   const recorded = previous?.metadata.annotations ?? {};
   const unfinished = {
     commit: recorded[COMMIT_ANNOTATION],
+    review: {
+      planDigest: recorded[PLAN_DIGEST_ANNOTATION],
+      pullRequest: recorded[PULL_REQUEST_ANNOTATION] ? Number(recorded[PULL_REQUEST_ANNOTATION]) : undefined,
+      approvers: recorded[APPROVED_BY_ANNOTATION]?.split(',').filter(Boolean),
+    },
     digest: recorded[DIGEST_ANNOTATION],
     applying: options.commit?.sha,
     repository: plan.repository,
@@ -219,7 +227,14 @@ export async function applyTarget(
     }
   });
   await timed(RECORD_STAGE, [], async () => {
-    const body = parentBody(parent, id, rendered, options.tooling, stamp);
+    // A target this apply changed nothing of keeps the review record of the apply that last changed it.
+    const body = parentBody(
+      parent,
+      id,
+      rendered,
+      options.tooling,
+      idle ? { ...stamp, review: unfinished.review } : stamp,
+    );
     // The inventory already says exactly this (a re-apply of the same commit that changed nothing): no write.
     if (!sameRecord(previous, body)) await writeParentBody(client, parent, body);
   });
@@ -449,7 +464,20 @@ export function bundleDigest(objects: KubeObject[]): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** What an apply records about its review: the plan digest applied, the pull request and who approved it. */
+export interface ReviewAudit {
+  planDigest?: string | undefined;
+  pullRequest?: number | undefined;
+  approvers?: string[] | undefined;
+}
+
+/** The plan digest of the target as applied, the pull request it came from, and its approvers (plan binding). */
+export const PLAN_DIGEST_ANNOTATION = 'kubeplan.dev/plan-digest';
+export const PULL_REQUEST_ANNOTATION = 'kubeplan.dev/pull-request';
+export const APPROVED_BY_ANNOTATION = 'kubeplan.dev/approved-by';
+
 interface ParentRecord {
+  review?: ReviewAudit | undefined;
   commit: string | undefined;
   digest: string | undefined;
   repository: string | undefined;
@@ -478,6 +506,9 @@ const PARENT_ANNOTATIONS = [
   CONFIG_FILE,
   DIGEST_ANNOTATION,
   APPLYING_ANNOTATION,
+  PLAN_DIGEST_ANNOTATION,
+  PULL_REQUEST_ANNOTATION,
+  APPROVED_BY_ANNOTATION,
 ];
 
 /** Whether the live inventory parent already holds exactly this body's id and kubeplan annotations. */
@@ -518,6 +549,11 @@ function parentBody(
         ...(record.configFile ? { [CONFIG_FILE]: record.configFile } : {}),
         ...(record.digest ? { [DIGEST_ANNOTATION]: record.digest } : {}),
         ...(record.applying ? { [APPLYING_ANNOTATION]: record.applying } : {}),
+        ...(record.review?.planDigest ? { [PLAN_DIGEST_ANNOTATION]: record.review.planDigest } : {}),
+        ...(record.review?.pullRequest !== undefined
+          ? { [PULL_REQUEST_ANNOTATION]: String(record.review.pullRequest) }
+          : {}),
+        ...(record.review?.approvers?.length ? { [APPROVED_BY_ANNOTATION]: record.review.approvers.join(',') } : {}),
       },
     },
   };

@@ -15,7 +15,8 @@ import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '..
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { loadConfig } from '../config/load-config.js';
-import type { DeploymentTarget } from '../config/types.js';
+import type { BindingMode, DeploymentTarget } from '../config/types.js';
+import type { ReviewAudit } from '../apply/apply.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
@@ -49,6 +50,16 @@ export interface ApplyCommandOptions extends ClusterOptions {
     changes?: Record<string, CanonicalChange[]>;
     where?: Where | undefined;
   };
+  /**
+   * Plan binding on merge: called with the plan and its canonical changes before anything is written; returns the
+   * targets to hold (nothing of them is written, the others are applied) and, per target, what the inventory records
+   * about the review (the pull request and its approvers).
+   */
+  bind?: (
+    plan: Plan & { digests: PlanDigests },
+    changes: Record<string, CanonicalChange[]>,
+    modes: Record<string, BindingMode>,
+  ) => Promise<{ hold: ReadonlySet<string>; audit: Record<string, ReviewAudit> }>;
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string, deployment: DeploymentTarget): Promise<void>;
@@ -132,6 +143,13 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         },
       );
   }
+  let held: ReadonlySet<string> = new Set();
+  let audit: Record<string, ReviewAudit> = {};
+  if (options.bind && !options.dryRun) {
+    const changes = Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)]));
+    const modes = Object.fromEntries(config.targets.map((t) => [t.name, t.apply.binding]));
+    ({ hold: held, audit } = await options.bind(plan as Plan & { digests: PlanDigests }, changes, modes));
+  }
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha
@@ -152,6 +170,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         stopped = { target: undefined, notDone: [steps(target, emptyResult(target.target)), ...rest] };
         break;
       }
+      if (held.has(target.target)) continue;
       await options.around?.before(target.target, deploymentOf(target.target));
       let result: TargetApplyResult;
       const rollback = policy?.rollback ?? false;
@@ -166,6 +185,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
         noHooks: options.noHooks,
         revisions: rollback,
         ...(commit ? { commit } : {}),
+        review: { planDigest: plan.digests.targets[target.target]?.plan, ...audit[target.target] },
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         signal: options.signal,
       };

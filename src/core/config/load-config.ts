@@ -37,7 +37,13 @@ interface RawTarget {
   namespace?: string;
   environment?: string;
   production?: boolean;
-  apply?: { forceConflicts?: boolean; recreate?: string[]; allowEmpty?: boolean; rollback?: boolean };
+  apply?: {
+    forceConflicts?: boolean;
+    recreate?: string[];
+    allowEmpty?: boolean;
+    rollback?: boolean;
+    binding?: 'off' | 'warn' | 'strict';
+  };
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   ignore?: {
     group?: string;
@@ -164,6 +170,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       recreate: t.apply?.recreate ?? [],
       allowEmpty: t.apply?.allowEmpty ?? false,
       rollback: t.apply?.rollback ?? false,
+      binding: t.apply?.binding ?? 'warn',
     };
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };

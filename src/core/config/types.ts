@@ -66,7 +66,14 @@ export interface ApplyPolicy {
   allowEmpty: boolean;
   /** Store revisions and re-apply the last good one when an apply fails (kubeplan.yaml `apply.rollback`). */
   rollback: boolean;
+  /**
+   * How the apply on merge holds to the plan reviewers approved (kubeplan.yaml `apply.binding`): off, warn (apply,
+   * with a warning when it is not the reviewed plan) or strict (write nothing for this target then).
+   */
+  binding: BindingMode;
 }
+
+export type BindingMode = 'off' | 'warn' | 'strict';
 
 /** The environment of a target's deployments: its name (default the target's) and whether it is production. */
 export interface DeploymentTarget {

@@ -100,11 +100,20 @@ export function planDigests(
   return {
     semantics: PLAN_SEMANTICS,
     cluster,
-    plan: sha256(
-      canonicalJson({ semantics: PLAN_SEMANTICS, cluster, targets: Object.values(targets).map((t) => t.plan) }),
+    plan: combinedPlanDigest(
+      cluster,
+      Object.values(targets).map((t) => t.plan),
     ),
     targets,
   };
+}
+
+/**
+ * The plan digest of a plan of these targets (their plan digests, in target-name order): what `--expect-plan`
+ * compares. For one target it is the digest `kubeplan apply --target T --expect-plan` takes.
+ */
+export function combinedPlanDigest(cluster: PlanDigests['cluster'], targetPlans: readonly string[]): string {
+  return sha256(canonicalJson({ semantics: PLAN_SEMANTICS, cluster, targets: targetPlans }));
 }
 
 /** What a plan file (`kubeplan diff --out`) holds for binding: its digests and each target's canonical changes. */
@@ -150,20 +159,27 @@ export function bindingDrift(
       );
     else if (before.plan !== now.plan) {
       lines.push(`plan drift: target ${t}: the cluster changed since the plan was made`);
-      const old = new Map((expected.changes?.[t] ?? []).map((c) => [label(c), c]));
-      const cur = new Map((actualChanges[t] ?? []).map((c) => [label(c), c]));
-      for (const [k, c] of old)
-        if (!cur.has(k)) lines.push(`  - planned, now gone: ${k}${c.paths.length ? ` (${c.paths.join(', ')})` : ''}`);
-      for (const [k, c] of cur)
-        if (!old.has(k)) lines.push(`  + new since the plan: ${k}${c.paths.length ? ` (${c.paths.join(', ')})` : ''}`);
-      for (const [k, c] of cur) {
-        const o = old.get(k);
-        if (o && canonicalJson(o) !== canonicalJson(c))
-          lines.push(
-            `  ~ changed since the plan: ${k} (${o.paths.join(', ') || 'same fields'} → ${c.paths.join(', ') || 'same fields'})`,
-          );
-      }
+      lines.push(...changesDrift(expected.changes?.[t] ?? [], actualChanges[t] ?? []).map((l) => `  ${l}`));
     }
   }
   return lines.length ? lines : [`the plan now is ${actual.plan}, not ${expected.digests.plan}`];
+}
+
+/** The diff of two plans of one target: what was planned and is gone, what is new, what changed. */
+export function changesDrift(before: readonly CanonicalChange[], now: readonly CanonicalChange[]): string[] {
+  const lines: string[] = [];
+  const old = new Map(before.map((c) => [label(c), c]));
+  const cur = new Map(now.map((c) => [label(c), c]));
+  for (const [k, c] of old)
+    if (!cur.has(k)) lines.push(`- planned, now gone: ${k}${c.paths.length ? ` (${c.paths.join(', ')})` : ''}`);
+  for (const [k, c] of cur)
+    if (!old.has(k)) lines.push(`+ new since the plan: ${k}${c.paths.length ? ` (${c.paths.join(', ')})` : ''}`);
+  for (const [k, c] of cur) {
+    const o = old.get(k);
+    if (o && canonicalJson(o) !== canonicalJson(c))
+      lines.push(
+        `~ changed since the plan: ${k} (${o.paths.join(', ') || 'same fields'} → ${c.paths.join(', ') || 'same fields'})`,
+      );
+  }
+  return lines;
 }

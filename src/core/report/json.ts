@@ -1,4 +1,5 @@
 import { canonicalChanges } from '../diff/plan-digest.js';
+import { readDigests } from '../diff/plan-record.js';
 import { ACTIONS, type Change, type Counts, type Plan, type PlannedHook, type TargetPlan } from '../diff/types.js';
 import { UsageError } from '../errors.js';
 import { hookRows } from './common.js';
@@ -134,6 +135,11 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
       return v !== undefined && /^v?\d+\.\d+[0-9A-Za-z.+-]{0,40}$/.test(v) ? [[name, v]] : [];
     }),
   );
+  // Plan binding: the digests go on into the sticky comment's marker, so a malformed set is refused, not dropped.
+  const digests = r.optional(top.digests, 'digests', (v, at) => {
+    const d = readDigests(v);
+    return d ?? bad(at, 'must be the digests a plan wrote (sha256: digests of the plan, per target render and plan)');
+  });
   const plan: Plan = {
     mode: r.oneOf(top.mode, 'mode', ['server', 'client', 'intent'] as const),
     modeReason: r.string(top.modeReason, 'modeReason'),
@@ -145,6 +151,7 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
     stats: r.numbers(top.stats, 'stats', ['objects', 'fastPath', 'dryRuns', 'lists', 'requests'] as const),
     targets: r.targets(top.targets, 'targets'),
     ...(drift ? { drift } : {}),
+    ...(digests ? { digests } : {}),
   };
   return { plan, head };
 }

@@ -3,10 +3,12 @@ import { marker, upsertMarkedComment } from '../../platform/sticky-comments.js';
 import type { TargetApplyResult } from '../apply/apply.js';
 import { CancelledError } from '../cancel.js';
 import { applyCommand, type StoppedApply } from '../commands/apply.js';
-import { formatError, KubeplanError, UsageError } from '../errors.js';
+import { BindingError, formatError, KubeplanError, UsageError } from '../errors.js';
 import { objectName } from '../report/common.js';
 import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
 import { affectedSince } from './affected.js';
+import { bindTargets, refusalMessage, reviewEvidence, type TargetBinding } from './binding.js';
+import type { DeploymentPayload } from '../../platform/types.js';
 import type { ApplyRequest } from './request.js';
 import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
 
@@ -59,6 +61,9 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   let failedTarget = '';
   let failure: unknown;
   let stopped: StoppedApply | undefined;
+  // Plan binding: per target, whether this is the plan the merged pull request's reviewers approved.
+  let bindings: TargetBinding[] = [];
+  const payloads = new Map<string, DeploymentPayload>();
   try {
     const result = await applyCommand({
       config: request.config,
@@ -75,13 +80,45 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       onProgress: (m) => log.info(m),
       output: 'json',
       tooling: `kubeplan/v${run.version}`,
+      ...(request.expectPlan
+        ? {
+            // The way out of a strict binding: this digest, not a review, says what may be applied.
+            expect: { digests: { plan: request.expectPlan }, where: run.where('expect-plan') },
+          }
+        : {
+            bind: async (plan, changes, modes) => {
+              for (const [target, d] of Object.entries(plan.digests.targets))
+                payloads.set(target, { planDigest: d.plan });
+              if (!Object.keys(plan.digests.targets).some((t) => (modes[t] ?? 'warn') !== 'off'))
+                return { hold: new Set<string>(), audit: {} };
+              const evidence = await reviewEvidence(run, sha);
+              bindings = bindTargets(evidence, plan.digests, changes, modes, ctx.changeRequestName);
+              for (const b of bindings) {
+                if (b.kind === 'bound') log.info(`${b.target}: ${b.headline}`);
+                else if (!b.held) {
+                  const message = `${b.target}: ${b.headline}; applied anyway (apply.binding: warn)`;
+                  log.info([message, ...b.lines.map((l) => `  ${l}`)].join('\n'));
+                  outcome.annotations.push({ level: 'warning', title: 'kubeplan plan binding', message });
+                }
+              }
+              const review = {
+                pullRequest: evidence.pullRequest,
+                approvers: evidence.approvers.length ? evidence.approvers : undefined,
+              };
+              for (const p of payloads.values()) Object.assign(p, review);
+              return {
+                hold: new Set(bindings.filter((b) => b.held).map((b) => b.target)),
+                audit: Object.fromEntries([...payloads.keys()].map((t) => [t, review])),
+              };
+            },
+          }),
       around: {
         before: async (target, deployment) => {
           log.group(`apply ${target}`);
           if (deployments)
             await neverFail(run, 'record the deployment', async () => {
               const description = `kubeplan apply ${sha.slice(0, 7)} to ${target}`;
-              const id = await deployments.create(deployment, sha, description);
+              const id = await deployments.create(deployment, sha, description, payloads.get(target));
               ids.set(target, id);
               await deployments.setStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
             });
@@ -131,7 +168,12 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     ),
     'failed-target': failedTarget,
   };
-  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped));
+  const held = bindings.filter((b) => b.held);
+  if (held.length && failure === undefined) {
+    const { message, hint } = refusalMessage(held);
+    failure = new BindingError(message, { where: { target: held[0]!.target }, hint });
+  }
+  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped, bindings));
   outcome.summary = summary;
   const { comments } = ports;
   if (comments) {
@@ -157,14 +199,28 @@ export function applySummary(
   failedTarget: string,
   failure: unknown,
   stopped: StoppedApply | undefined,
+  bindings: readonly TargetBinding[] = [],
 ): string {
+  const held = bindings.filter((b) => b.held);
   const out: string[] = [
-    failure
-      ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
-      : `### kubeplan applied \`${sha.slice(0, 7)}\``,
+    failure instanceof BindingError
+      ? `### kubeplan apply of \`${sha.slice(0, 7)}\`: not the reviewed plan, ${held.map((b) => markdownText(b.target)).join(', ')} not applied`
+      : failure
+        ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
+        : `### kubeplan applied \`${sha.slice(0, 7)}\``,
     '',
   ];
   if (failure) out.push(fencedBlock(formatError(failure)), '');
+  if (bindings.length) {
+    out.push('**Plan binding**', '');
+    for (const b of bindings) {
+      const state = b.kind === 'bound' ? '✅' : b.held ? '⛔ not applied:' : '⚠️ applied anyway (warn):';
+      out.push(`- ${markdownText(b.target)}: ${state} ${markdownText(b.headline)}`);
+    }
+    out.push('');
+    const detail = bindings.filter((b) => b.kind !== 'bound' && b.lines.length && !b.held);
+    for (const b of detail) out.push(`${markdownText(b.target)}:`, '', fencedBlock(b.lines.join('\n')), '');
+  }
   if (results.length) {
     out.push(
       '| target | created | updated | recreated | pruned | unchanged |',

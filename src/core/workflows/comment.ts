@@ -4,7 +4,16 @@ import { hasChanges, type Plan } from '../diff/types.js';
 import { systemError, UsageError } from '../errors.js';
 import { packCommentParts } from '../report/comment-parts.js';
 import { parsePlanJson } from '../report/json.js';
-import { COMMENT_LIMIT, commentKeyFor, type PlanLimits, publishPlan, stamp, SUMMARY_LIMIT } from './plan.js';
+import { digestsMarker } from '../diff/plan-record.js';
+import {
+  COMMENT_LIMIT,
+  commentKeyFor,
+  type PlanLimits,
+  planRecord,
+  publishPlan,
+  stamp,
+  SUMMARY_LIMIT,
+} from './plan.js';
 import type { CommentRequest } from './request.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
@@ -40,10 +49,13 @@ export async function commentFromReport(
   if (ctx.triggeringRun && platform) await checkSameCommit(run, pr, head, ctx.triggeringRun);
 
   const outcome = emptyOutcome();
-  const footer = stamp(ctx, plan.cluster, new Date(), {
-    head: head ?? ctx.triggeringRun?.headSha ?? ctx.pullRequest?.headSha,
+  const planned = head ?? ctx.triggeringRun?.headSha ?? ctx.pullRequest?.headSha;
+  // A report holds no planned objects, so no canonical changes: the digests only.
+  const record = planned ? planRecord(plan, planned, { changes: false }) : undefined;
+  const footer = `${stamp(ctx, plan.cluster, new Date(), {
+    head: planned,
     digest: plan.digests?.plan,
-  });
+  })}${record ? `\n${digestsMarker(record)}` : ''}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,

@@ -9,7 +9,9 @@ import {
   syncPlanComments,
   upsertErrorComment,
 } from '../../platform/sticky-comments.js';
-import type { CiContext, LabelSpec } from '../../platform/types.js';
+import type { CiContext, LabelSpec, PlanChecks } from '../../platform/types.js';
+import { canonicalChanges } from '../diff/plan-digest.js';
+import { checkRunText, digestsMarker, type PlanRecord } from '../diff/plan-record.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
 import { emptyCounts, hasChanges, type Plan } from '../diff/types.js';
@@ -151,8 +153,11 @@ async function finish(
   log.info(summaryLine(plan.summary));
 
   const now = new Date();
-  // The short plan digest a reviewer approves: `kubeplan apply --expect-plan` takes the full one (JSON report).
-  const footer = stamp(ctx, plan.cluster, now, { digest: plan.digests?.plan });
+  // The short plan digest a reviewer approves: `kubeplan apply --expect-plan` takes the full one (JSON report). The
+  // hidden marker repeats every digest for the apply on merge (the fallback of the `kubeplan plan` check run).
+  const head = ctx.pullRequest?.headSha ?? ctx.sha;
+  const record = planRecord(plan, head, { changes: true });
+  const footer = `${stamp(ctx, plan.cluster, now, { digest: plan.digests?.plan })}${record ? `\n${digestsMarker(record)}` : ''}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
@@ -174,6 +179,10 @@ async function finish(
     footer,
   });
 
+  outcome.failed = planVerdict(plan, request.failOn);
+  const checks = ctx.pullRequest && !ctx.pullRequest.fromFork ? ports.checks : undefined;
+  if (checks && record) await recordPlanCheck(run, checks, key, record, plan, outcome);
+
   const changed = hasChanges(plan.summary);
   outcome.outputs = {
     'has-changes': String(changed),
@@ -184,8 +193,47 @@ async function finish(
       plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target),
     ),
   };
-  outcome.failed = planVerdict(plan, request.failOn);
   return outcome;
+}
+
+/** What the apply on merge compares with: the plan's digests at this commit, and its canonical changes. */
+export function planRecord(plan: Plan, head: string, options: { changes: boolean }): PlanRecord | undefined {
+  if (!plan.digests || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return undefined;
+  return {
+    head,
+    digests: plan.digests,
+    ...(options.changes
+      ? { changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])) }
+      : {}),
+  };
+}
+
+/**
+ * The `kubeplan plan` check run on the head commit, with the digests in its output. A token without `checks: write`
+ * only warns: the sticky comment's marker holds the digests too.
+ */
+async function recordPlanCheck(
+  run: WorkflowRun,
+  checks: PlanChecks,
+  key: string,
+  record: PlanRecord,
+  plan: Plan,
+  outcome: Outcome,
+): Promise<void> {
+  const log = run.ports.reporter;
+  await reportOrWarn(run, 'record the plan digests in the `kubeplan plan` check run (checks: write)', async () => {
+    const done = await checks.upsertPlanCheck(record.head, key, {
+      conclusion: outcome.failed ? 'failure' : 'success',
+      title: `plan ${record.digests.plan.slice(0, 19)}…: ${summaryLine(plan.summary)}`.slice(0, 200),
+      summary: run.secrets.mask(
+        `kubeplan planned ${Object.keys(record.digests.targets).length} target(s): ${summaryLine(plan.summary)}. Plan digest \`${record.digests.plan}\`.`,
+      ),
+      text: run.secrets.mask(checkRunText(record)),
+    });
+    log.info(`plan check run: ${done}`);
+  }).catch((error: unknown) => {
+    outcome.error ??= error;
+  });
 }
 
 /** The labels a plan puts on its pull request (`labels: true`); only these are ever taken off. */

@@ -55,6 +55,11 @@ export interface ApplyRequest extends Common {
   timeoutMs: number;
   /** Record a deployment per target (false when the job's own `environment:` records one). */
   deployments: boolean;
+  /**
+   * Apply only if the plan computed now has this digest (`expect-plan`, the way out of a strict plan binding);
+   * undefined: bind to the merged pull request's reviewed plan (kubeplan.yaml `apply.binding`).
+   */
+  expectPlan: string | undefined;
 }
 
 export interface DriftRequest extends Common {
@@ -220,7 +225,18 @@ export function parseApplyRequest(source: RequestSource): ApplyRequest {
     waitTimeoutMs: bool(source, 'wait', true) ? timeoutMs : undefined,
     timeoutMs,
     deployments: bool(source, 'deployments', true),
+    expectPlan: expectPlan(source),
   };
+}
+
+function expectPlan(source: RequestSource): string | undefined {
+  const digest = source.get('expect-plan')?.trim();
+  if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new UsageError(`must be sha256: and 64 hex digits, not "${digest}"`, {
+      where: source.where('expect-plan'),
+      hint: 'copy the digest the refused apply named (kubeplan apply --target T --expect-plan sha256:…)',
+    });
+  return digest;
 }
 
 export function parseDriftRequest(source: RequestSource): DriftRequest {

@@ -13,7 +13,16 @@ import {
   sleep,
 } from '../../core/http/retry-policy.js';
 import type { SecretMask } from '../../core/report/secret-mask.js';
-import type { LabelSpec, PlatformComment, ReviewPlatform } from '../types.js';
+import { PLAN_CHECK_NAME } from '../../core/diff/plan-record.js';
+import type {
+  DeploymentPayload,
+  LabelSpec,
+  PlanCheck,
+  PlanChecks,
+  PlatformComment,
+  PullRequestReview,
+  ReviewPlatform,
+} from '../types.js';
 import { guardLogLines } from '../../core/report/escape.js';
 
 /** What callers written before ForgeError catch; the same class. */
@@ -52,6 +61,7 @@ const COMMENTS = 'pull-requests: write';
 const ISSUES = 'issues: write';
 const DEPLOYMENTS = 'deployments: write';
 const PULLS = 'contents: write, pull-requests: write';
+const CHECKS = 'checks: write';
 
 export interface GitHubApiOptions {
   apiUrl: string;
@@ -88,7 +98,7 @@ interface FailedRequest {
  * is near. Every failure becomes a ForgeError naming the operation and what to do. Every body sent goes through the
  * secret mask.
  */
-export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
+export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChecks {
   private readonly octokit: Client;
   private readonly policy: RetryPolicy;
   private readonly log: (line: string) => void;
@@ -226,7 +236,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
   }
 
   /** A GitHub Deployment of `sha` to the target's environment (production or not); returns its id. */
-  async createDeployment(target: DeploymentTarget, sha: string, description: string): Promise<number> {
+  async createDeployment(
+    target: DeploymentTarget,
+    sha: string,
+    description: string,
+    payload?: DeploymentPayload,
+  ): Promise<number> {
     const { environment, production } = target;
     const op = { what: `creating a deployment of ${sha.slice(0, 12)} to ${environment}`, permission: DEPLOYMENTS };
     const started = Date.now();
@@ -242,6 +257,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
           required_contexts: [],
           transient_environment: false,
           production_environment: production,
+          // Audit: the plan applied, the pull request it came from and who approved it (plan binding).
+          ...(payload ? { payload: { kubeplan: payload } } : {}),
         });
         // 202 is GitHub's answer for a merge it made instead of a deployment (auto_merge, which is off).
         if (!('id' in data))
@@ -440,6 +457,114 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
           if ((error as Partial<FailedRequest>).status !== 404) throw error;
         }
       });
+  }
+
+  /** The head commit of a pull request, open or merged: what its reviewers approved. */
+  async pullRequestHeadSha(pr: number): Promise<string> {
+    return this.guard({ what: `reading pull request #${pr}`, permission: 'pull-requests: read' }, async () => {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...this.repo,
+        pull_number: pr,
+      });
+      return data.head.sha;
+    });
+  }
+
+  /** Every review of a pull request, all pages, oldest first. */
+  async pullRequestReviews(pr: number): Promise<PullRequestReview[]> {
+    return this.guard(
+      { what: `listing the reviews of pull request #${pr}`, permission: 'pull-requests: read' },
+      async () =>
+        (
+          await this.octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+            ...this.repo,
+            pull_number: pr,
+            per_page: 100,
+          })
+        ).map((r) => ({
+          id: Number(r.id),
+          user: r.user?.login ?? '',
+          state: r.state,
+          commitId: r.commit_id,
+          submittedAt: r.submitted_at,
+        })),
+    );
+  }
+
+  /** The `kubeplan plan` check runs on a commit (all pages), newest first: their key (external_id) and output text. */
+  async planChecks(sha: string): Promise<{ key: string; text: string }[]> {
+    return (await this.planCheckRuns(sha)).map((c) => ({ key: c.external_id ?? '', text: c.output.text ?? '' }));
+  }
+
+  private async planCheckRuns(sha: string) {
+    return this.guard(
+      { what: `listing the ${PLAN_CHECK_NAME} check runs of ${sha.slice(0, 12)}`, permission: 'checks: read' },
+      async () =>
+        (
+          await this.octokit.paginate('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+            ...this.repo,
+            ref: sha,
+            check_name: PLAN_CHECK_NAME,
+            filter: 'latest',
+            per_page: 100,
+          })
+        )
+          .filter((c) => c.name === PLAN_CHECK_NAME)
+          .sort((a, b) => Number(b.id) - Number(a.id)),
+    );
+  }
+
+  /**
+   * Creates the `kubeplan plan` check run of `key` on a commit, or updates this token's one; no write when it says
+   * exactly this already (a re-run of the same plan).
+   */
+  async upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'> {
+    const runs = await this.planCheckRuns(sha);
+    const existing = runs.find((c) => c.external_id === key);
+    const output = { title: check.title, summary: this.mask(check.summary), text: this.mask(check.text) };
+    const op = {
+      what: `recording the plan in the ${PLAN_CHECK_NAME} check run of ${sha.slice(0, 12)}`,
+      permission: CHECKS,
+    };
+    if (existing) {
+      if (
+        existing.status === 'completed' &&
+        existing.conclusion === check.conclusion &&
+        existing.output.title === output.title &&
+        existing.output.summary === output.summary &&
+        existing.output.text === output.text
+      )
+        return 'unchanged';
+      await this.guard(op, () =>
+        this.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+          ...this.repo,
+          check_run_id: Number(existing.id),
+          status: 'completed',
+          conclusion: check.conclusion,
+          completed_at: new Date().toISOString(),
+          output,
+        }),
+      );
+      return 'updated';
+    }
+    await this.create(
+      op,
+      async () => {
+        await this.octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+          ...this.repo,
+          name: PLAN_CHECK_NAME,
+          head_sha: sha,
+          external_id: key,
+          status: 'completed',
+          conclusion: check.conclusion,
+          completed_at: new Date().toISOString(),
+          output,
+        });
+        return true as const;
+      },
+      async () => ((await this.planCheckRuns(sha)).some((c) => c.external_id === key) ? (true as const) : undefined),
+    );
+    return 'created';
   }
 
   async pullRequestHead(pr: number): Promise<string | undefined> {
@@ -641,7 +766,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments {
 }
 
 export interface GitHubApiDeployments {
-  createDeployment(target: DeploymentTarget, sha: string, description: string): Promise<number>;
+  createDeployment(
+    target: DeploymentTarget,
+    sha: string,
+    description: string,
+    payload?: DeploymentPayload,
+  ): Promise<number>;
   setDeploymentStatus(
     id: number,
     state: 'in_progress' | 'success' | 'failure',

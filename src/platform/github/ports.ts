@@ -33,7 +33,7 @@ export async function githubPorts(options: {
     },
   };
   const deployments: Deployments = {
-    create: (target, sha, description) => api.createDeployment(target, sha, description),
+    create: (target, sha, description, payload) => api.createDeployment(target, sha, description, payload),
     setStatus: (id, state, description, logUrl) => api.setDeploymentStatus(id, state, description, logUrl),
   };
   return {
@@ -41,6 +41,7 @@ export async function githubPorts(options: {
     comments: api,
     issues,
     deployments,
+    checks: api,
     changeRequests: options.changeRequests
       ? await githubBumpPublisher({
           token,

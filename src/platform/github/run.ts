@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { abortOnSignals, CancelledError } from '../../core/cancel.js';
+import { BindingError } from '../../core/errors.js';
 import { findRepoRoot } from '../../core/config/load-config.js';
 import { errorAnnotations } from '../../core/report/annotations.js';
 import { type Command, parseRequest } from '../../core/workflows/request.js';
@@ -77,7 +78,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     if (outcome.failed) core.setFailed(outcome.failed);
   } catch (error) {
     fail(error, workspace, workingDirectory);
-    if (error instanceof CancelledError) process.exitCode = error.exitCode;
+    if (error instanceof CancelledError || error instanceof BindingError) process.exitCode = error.exitCode;
   } finally {
     // The credentials written for this step never outlive it, also when it failed.
     if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
