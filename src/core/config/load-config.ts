@@ -340,7 +340,7 @@ function checkPlacement(config: RawConfig, locate: Locator, errors: ConfigError[
     });
     if (t.rollout && t.clusters) {
       const seen = new Set<string>();
-      t.rollout.waves.forEach((wave, w) =>
+      t.rollout.waves.forEach((wave, w) => {
         wave.forEach((c, j) => {
           const problem = !t.clusters!.includes(c)
             ? `wave ${w + 1} names cluster "${c}", which is not in the target's clusters`
@@ -355,8 +355,8 @@ function checkPlacement(config: RawConfig, locate: Locator, errors: ConfigError[
                 hint: `put each of the target's clusters (${t.clusters!.join(', ')}) in exactly one wave`,
               }),
             );
-        }),
-      );
+        });
+      });
       const missing = t.clusters.filter((c) => !seen.has(c));
       if (missing.length)
         errors.push(
