@@ -112,8 +112,8 @@ export async function main(
     }
     if (command === 'render') return await render(rest, env, cwd, io);
     if (command === 'diff') return await diff(rest, env, cwd, io, secrets);
-    if (command === 'apply') return await apply(rest, env, cwd, io, signal);
-    if (command === 'drift') return await drift(rest, env, cwd, io);
+    if (command === 'apply') return await apply(rest, env, cwd, io, signal, secrets);
+    if (command === 'drift') return await drift(rest, env, cwd, io, secrets);
     if (command === 'bump') return await bump(rest, env, cwd, io);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
@@ -227,8 +227,26 @@ function retryLine(io: CliIO): OnRetry {
   return (notice) => io.stderr(`${formatRetry(notice)}\n`);
 }
 
+/** --cluster NAME (repeatable): only the instances on these named clusters (kubeplan.yaml clusters:). */
+const NAMED_CLUSTER_OPTIONS = {
+  cluster: { type: 'string', multiple: true },
+} satisfies ParseArgsConfig['options'];
+
+/** What diff, apply and drift take for named clusters: the --cluster filter, and where credentials read are masked. */
+function namedClusterArgs(values: { cluster?: string[] | undefined }, command: string, secrets: SecretMask) {
+  return {
+    clusters: (values.cluster ?? [])
+      .flatMap((c) => c.split(','))
+      .map((c) => c.trim())
+      .filter(Boolean),
+    clustersWhere: { via: 'cli' as const, command, input: 'cluster' },
+    onSecret: (value: string) => secrets.add(value),
+  };
+}
+
 const DIFF_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   mode: { type: 'string' },
   base: { type: 'string' },
   offline: { type: 'boolean' },
@@ -266,6 +284,7 @@ async function diff(
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
     ...clusterArgs(values, cwd, env, 'diff', io),
+    ...namedClusterArgs(values, 'diff', secrets),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -302,6 +321,7 @@ async function diff(
 
 const APPLY_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   plan: { type: 'string' },
   'expect-plan': { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -320,6 +340,7 @@ async function apply(
   cwd: string,
   io: CliIO,
   signal: AbortSignal | undefined,
+  secrets: SecretMask,
 ): Promise<number> {
   const { values } = parse(args, APPLY_OPTIONS, 'apply');
   if (values.help) {
@@ -337,6 +358,7 @@ async function apply(
   const expect = boundPlan(emptyToUndefined(values.plan), emptyToUndefined(values['expect-plan']), cwd);
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env, 'apply', io),
+    ...namedClusterArgs(values, 'apply', secrets),
     signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: request.forceConflicts,
@@ -392,13 +414,20 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
 
 const DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function drift(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
   const { values } = parse(args, DRIFT_OPTIONS, 'drift');
   if (values.help) {
     io.stdout(DRIFT_HELP);
@@ -412,6 +441,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
     ...clusterArgs(values, cwd, env, 'drift', io),
+    ...namedClusterArgs(values, 'drift', secrets),
     output,
     exitCode: values['exit-code'] ?? false,
     color: colorWanted(values, env, io, 'drift'),

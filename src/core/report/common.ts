@@ -1,5 +1,5 @@
 import { formatSource } from '../manifests/manifest-set.js';
-import { HOOK_PHASES, type Action, type Change, type Counts, type TargetPlan } from '../diff/types.js';
+import { HOOK_PHASES, type Action, type Change, type Counts, type Plan, type TargetPlan } from '../diff/types.js';
 import { oneLine } from './escape.js';
 
 export const SYMBOL: Record<Action, string> = {
@@ -106,4 +106,24 @@ export function hookRows(target: TargetPlan): HookRow[] {
       deletePolicies: h.hook.deletePolicies,
     }))
     .sort((a, b) => first(a.events) - first(b.events) || a.weight - b.weight || a.name.localeCompare(b.name));
+}
+
+/** One line per named cluster: `prod-eu (eu.example:6443): 1 to create, …` or why it could not be planned. */
+export function clusterLines(
+  plan: Pick<Plan, 'clusters'>,
+): { name: string; host: string; line: string; failed: boolean }[] {
+  return (plan.clusters ?? []).map((c) => {
+    let host = c.server;
+    try {
+      host = new URL(c.server).host;
+    } catch {
+      // not a URL: shown as it is
+    }
+    return {
+      name: c.name,
+      host,
+      line: c.error ? `not planned: ${c.error.message}` : compactSummaryLine(c.summary).replace(/^Plan: /, ''),
+      failed: c.error !== undefined,
+    };
+  });
 }

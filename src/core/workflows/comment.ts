@@ -43,6 +43,7 @@ export async function commentFromReport(
   const footer = stamp(ctx, plan.cluster, new Date(), {
     head: head ?? ctx.triggeringRun?.headSha ?? ctx.pullRequest?.headSha,
     digest: plan.digests?.plan,
+    clusters: plan.clusters?.map((c) => c.name),
   });
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
