@@ -271,9 +271,10 @@ async function diff(
     return 0;
   }
   const output = values.output ?? 'text';
+  if (output === 'matrix') return printMatrix(values, cwd, 'diff', io);
   if (output !== 'text' && output !== 'markdown' && output !== 'json') {
-    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, {
-      hint: 'use -o text, -o markdown or -o json',
+    throw new UsageError(`--output must be text, markdown, json or matrix, not "${output}"`, {
+      hint: 'use -o text, -o markdown, -o json, or -o matrix for the instances as a CI job matrix',
     });
   }
   const mode = values.mode ?? 'auto';
@@ -348,8 +349,11 @@ async function apply(
     return 0;
   }
   const output = values.output ?? 'text';
+  if (output === 'matrix') return printMatrix(values, cwd, 'apply', io);
   if (output !== 'text' && output !== 'json')
-    throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+    throw new UsageError(`--output must be text, json or matrix, not "${output}"`, {
+      hint: 'use -o text, -o json, or -o matrix for the instances as a CI job matrix',
+    });
   if (values.wait && values['no-wait'])
     throw new UsageError('--wait and --no-wait exclude each other', {
       hint: 'pass one of them (waiting is the default)',
@@ -374,6 +378,34 @@ async function apply(
   // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
   if (result.failure !== undefined) throw result.failure;
+  return 0;
+}
+
+/**
+ * `-o matrix`: the instances (target@cluster) the command would run, as the JSON list a CI fan-out takes (GitHub
+ * `strategy.matrix.include: ${{ fromJSON(...) }}`, GitLab `parallel:matrix` through a generated child pipeline), from
+ * kubeplan.yaml alone: nothing is rendered and no cluster is read.
+ */
+async function printMatrix(
+  values: { config?: string | undefined; target?: string[] | undefined; cluster?: string[] | undefined },
+  cwd: string,
+  command: string,
+  io: CliIO,
+): Promise<number> {
+  const [{ loadConfig }, { instanceMatrix }] = await Promise.all([
+    import('../core/config/load-config.js'),
+    import('../core/cluster/named-clusters.js'),
+  ]);
+  const config = loadConfig(values.config ?? 'kubeplan.yaml', cwd);
+  const clusters = (values.cluster ?? [])
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const targets = (values.target ?? [])
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
+  io.stdout(`${JSON.stringify(instanceMatrix(config, targets, clusters, { via: 'cli', command }))}\n`);
   return 0;
 }
 
@@ -452,6 +484,7 @@ async function drift(
 
 const CI_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   command: { type: 'string' },
   apply: { type: 'string' },
   'schedule-command': { type: 'string' },
@@ -807,7 +840,7 @@ function boundPlan(file: string | undefined, digest: string | undefined, cwd: st
  * --target, diff-mode is --mode, wait is the absence of --no-wait), messages name the flags.
  */
 function cliSource(values: Record<string, unknown>, command: string): RequestSource {
-  const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode' };
+  const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode', clusters: 'cluster' };
   const flag = (name: string) => flags[name] ?? name;
   return {
     get: (name) => {

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
-import { apiOn, namespaceOn, startConnectionCounter } from '../harness/clusters.js';
+import { apiOn, namespaceOn, rollOutOn, startConnectionCounter } from '../harness/clusters.js';
 import { bench } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
@@ -110,7 +110,7 @@ describe('named clusters', () => {
     }
   });
 
-  it.skip('refuses a cluster whose CA is not the pinned one before sending anything there; the other cluster applies', async () => {
+  it('refuses a cluster whose CA is not the pinned one before sending anything there; the other cluster applies', async () => {
     const ns = await namespaceOn([eu(), us], 'pin');
     const counter = await startConnectionCounter();
     try {
@@ -135,5 +135,90 @@ describe('named clusters', () => {
     } finally {
       await counter.stop();
     }
+  });
+
+  const deployment = (name: string) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:1.27' }] } },
+      },
+    });
+
+  it('applies in waves: a first wave whose rollout fails leaves the later waves untouched and names them skipped', async () => {
+    const ns = await namespaceOn([eu(), us], 'waves');
+    const repo = repoWith(
+      `  - {name: web, namespace: ${ns}, manifests: web, clusters: [eu, us], rollout: {waves: [[eu], [us]]}}\n` +
+        `  - {name: side, namespace: ${ns}, manifests: side, clusters: [us]}\n`,
+      { 'web/deploy.json': deployment('web'), 'side/cm.json': configMap('side', '1') },
+    );
+    // Nobody plays the Deployment controller on eu: its rollout never finishes.
+    const failed = await runCliAsync(['apply', '--timeout', '4s'], { cwd: repo, env: TOKENS() });
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toMatch(/failed:\s+web@eu \(/);
+    expect(failed.stdout).toContain('skipped: web@us (waits for web@eu, which failed)');
+    expect(failed.stdout).toMatch(/applied: side@us/);
+    expect(failed.stderr).toContain('1 instance failed, 1 skipped');
+    expect((await apiOn(us, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status).toBe(404);
+    expect((await cm(us, ns, 'side')).status).toBe(200);
+
+    // With the controller playing on eu, the first wave is healthy and the second one follows.
+    const running = runCliAsync(['apply', '--timeout', '60s', '-o', 'json'], { cwd: repo, env: TOKENS() });
+    const [rolledEu, rolledUs] = await Promise.all([rollOutOn(eu(), ns, 'web'), rollOutOn(us, ns, 'web')]);
+    expect([rolledEu, rolledUs]).toEqual([true, true]);
+    const applied = await running;
+    expect(applied.code, applied.stderr).toBe(0);
+    const report = JSON.parse(applied.stdout);
+    expect(report.instances.map((i: { name: string; status: string }) => [i.name, i.status])).toEqual([
+      ['web@eu', 'applied'],
+      ['web@us', 'applied'],
+      ['side@us', 'applied'],
+    ]);
+  });
+
+  it('one cluster down fails its own instances only: the others are applied, and the run exits non-zero', async () => {
+    const ns = await namespaceOn([eu(), us], 'down');
+    const closed = await startConnectionCounter();
+    const downServer = closed.server;
+    await closed.stop(); // nothing listens there any more
+    const clusters = `${defaultClusters()}  down: {server: ${downServer}, caFile: ca/us.pem, auth: {tokenEnv: US_TOKEN}}\n`;
+    const repo = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, down, us]}\n`,
+      { 'app/cm.json': configMap('everywhere', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/applied: app@eu, app@us/);
+    expect(run.stdout).toMatch(/failed:\s+app@down \(.*cannot reach the apiserver at https:\/\/127\.0\.0\.1:\d+/);
+    expect((await cm(eu(), ns, 'everywhere')).status).toBe(200);
+    expect((await cm(us, ns, 'everywhere')).status).toBe(200);
+    for (const token of Object.values(TOKENS())) expect(run.stdout + run.stderr).not.toContain(token);
+  });
+
+  it('removing a cluster or a target from the config prunes nothing there; the plan says what stays', async () => {
+    const ns = await namespaceOn([eu(), us], 'removed');
+    const both = `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n  - {name: extra, namespace: ${ns}, manifests: extra, clusters: [eu]}\n`;
+    const files = { 'app/cm.json': configMap('kept', '1'), 'extra/cm.json': configMap('extra', '1') };
+    const repo = repoWith(both, files);
+    expect((await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() })).code).toBe(0);
+    // us leaves the config entirely; extra leaves eu (it now runs nowhere but... nowhere: it is removed).
+    const onlyEu = `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\n`;
+    const after = repoWith(`  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`, files, onlyEu);
+    const diff = await runCliAsync(['diff'], { cwd: after, env: TOKENS() });
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stderr + diff.stdout).toContain(
+      `Target extra is no longer in kubeplan.yaml for cluster eu, but its inventory ${ns}/kubeplan-extra on cluster eu still lists 1 object`,
+    );
+    const apply = await runCliAsync(['apply', '--no-wait'], { cwd: after, env: TOKENS() });
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).not.toMatch(/pruned[^\n]*[1-9]/);
+    expect((await cm(eu(), ns, 'extra')).status).toBe(200);
+    expect((await cm(us, ns, 'kept')).status).toBe(200);
+    expect((await cm(eu(), ns, 'kept')).status).toBe(200);
   });
 });

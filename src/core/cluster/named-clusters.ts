@@ -179,3 +179,45 @@ async function oidcToken(env: NodeJS.ProcessEnv, audience: string, label: string
     });
   return answer.value;
 }
+
+/** One job of a fan-out matrix: an instance (target@cluster) and its rollout wave (1 without waves). */
+export interface MatrixEntry {
+  target: string;
+  cluster?: string;
+  instance?: string;
+  wave?: number;
+}
+
+/**
+ * `-o matrix`: the jobs a CI fan-out runs, from kubeplan.yaml alone (no render, no cluster): one `{target, cluster,
+ * instance, wave}` per selected instance; without named clusters one `{target}` per selected target.
+ */
+export function instanceMatrix(
+  config: Config,
+  targets: readonly string[],
+  clusters: readonly string[],
+  where?: Where,
+): MatrixEntry[] {
+  const known = new Set(config.targets.map((t) => t.name));
+  for (const t of targets)
+    if (!known.has(t))
+      throw new UsageError(`unknown target "${t}"`, {
+        where,
+        hint: `the targets in ${path.basename(config.file)} are ${[...known].join(', ')}`,
+      });
+  if (!config.clusters) {
+    if (clusters.length)
+      throw new UsageError(`--cluster ${clusters[0]}: ${path.basename(config.file)} has no clusters:`, {
+        where,
+        hint: 'name the clusters under a top-level clusters: map, or drop --cluster',
+      });
+    return config.targets
+      .filter((t) => targets.length === 0 || targets.includes(t.name))
+      .map((t) => ({ target: t.name }));
+  }
+  return selectInstances(config, targets, clusters, where).map((i) => {
+    const waves = config.targets.find((t) => t.name === i.target)?.rollout?.waves ?? [];
+    const wave = waves.findIndex((w) => w.includes(i.cluster));
+    return { target: i.target, cluster: i.cluster, instance: i.name, wave: wave + 1 || 1 };
+  });
+}
