@@ -115,8 +115,8 @@ export async function main(
     }
     if (command === 'render') return await render(rest, env, cwd, io);
     if (command === 'diff') return await diff(rest, env, cwd, io, secrets);
-    if (command === 'apply') return await apply(rest, env, cwd, io, signal);
-    if (command === 'drift') return await drift(rest, env, cwd, io);
+    if (command === 'apply') return await apply(rest, env, cwd, io, signal, secrets);
+    if (command === 'drift') return await drift(rest, env, cwd, io, secrets);
     if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
     if (command === 'rollback') return await rollback(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
@@ -231,8 +231,26 @@ function retryLine(io: CliIO): OnRetry {
   return (notice) => io.stderr(`${formatRetry(notice)}\n`);
 }
 
+/** --cluster NAME (repeatable): only the instances on these named clusters (kubeplan.yaml clusters:). */
+const NAMED_CLUSTER_OPTIONS = {
+  cluster: { type: 'string', multiple: true },
+} satisfies ParseArgsConfig['options'];
+
+/** What diff, apply and drift take for named clusters: the --cluster filter, and where credentials read are masked. */
+function namedClusterArgs(values: { cluster?: string[] | undefined }, command: string, secrets: SecretMask) {
+  return {
+    clusters: (values.cluster ?? [])
+      .flatMap((c) => c.split(','))
+      .map((c) => c.trim())
+      .filter(Boolean),
+    clustersWhere: { via: 'cli' as const, command, input: 'cluster' },
+    onSecret: (value: string) => secrets.add(value),
+  };
+}
+
 const DIFF_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   mode: { type: 'string' },
   base: { type: 'string' },
   offline: { type: 'boolean' },
@@ -257,9 +275,10 @@ async function diff(
     return 0;
   }
   const output = values.output ?? 'text';
+  if (output === 'matrix') return printMatrix(values, cwd, 'diff', io);
   if (output !== 'text' && output !== 'markdown' && output !== 'json') {
-    throw new UsageError(`--output must be text, markdown or json, not "${output}"`, {
-      hint: 'use -o text, -o markdown or -o json',
+    throw new UsageError(`--output must be text, markdown, json or matrix, not "${output}"`, {
+      hint: 'use -o text, -o markdown, -o json, or -o matrix for the instances as a CI job matrix',
     });
   }
   const mode = values.mode ?? 'auto';
@@ -270,6 +289,7 @@ async function diff(
   }
   const result = await (await import('../core/commands/diff.js')).diffCommand({
     ...clusterArgs(values, cwd, env, 'diff', io),
+    ...namedClusterArgs(values, 'diff', secrets),
     mode,
     base: emptyToUndefined(values.base),
     offline: values.offline ?? false,
@@ -306,6 +326,7 @@ async function diff(
 
 const APPLY_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   plan: { type: 'string' },
   'expect-plan': { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -324,6 +345,7 @@ async function apply(
   cwd: string,
   io: CliIO,
   signal: AbortSignal | undefined,
+  secrets: SecretMask,
 ): Promise<number> {
   const { values } = parse(args, APPLY_OPTIONS, 'apply');
   if (values.help) {
@@ -331,8 +353,11 @@ async function apply(
     return 0;
   }
   const output = values.output ?? 'text';
+  if (output === 'matrix') return printMatrix(values, cwd, 'apply', io);
   if (output !== 'text' && output !== 'json')
-    throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+    throw new UsageError(`--output must be text, json or matrix, not "${output}"`, {
+      hint: 'use -o text, -o json, or -o matrix for the instances as a CI job matrix',
+    });
   if (values.wait && values['no-wait'])
     throw new UsageError('--wait and --no-wait exclude each other', {
       hint: 'pass one of them (waiting is the default)',
@@ -341,6 +366,7 @@ async function apply(
   const expect = boundPlan(emptyToUndefined(values.plan), emptyToUndefined(values['expect-plan']), cwd);
   const result = await (await import('../core/commands/apply.js')).applyCommand({
     ...clusterArgs(values, cwd, env, 'apply', io),
+    ...namedClusterArgs(values, 'apply', secrets),
     signal,
     dryRun: values['dry-run'] ?? false,
     forceConflicts: request.forceConflicts,
@@ -356,6 +382,34 @@ async function apply(
   // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
   if (result.failure !== undefined) throw result.failure;
+  return 0;
+}
+
+/**
+ * `-o matrix`: the instances (target@cluster) the command would run, as the JSON list a CI fan-out takes (GitHub
+ * `strategy.matrix.include: ${{ fromJSON(...) }}`, GitLab `parallel:matrix` through a generated child pipeline), from
+ * kubeplan.yaml alone: nothing is rendered and no cluster is read.
+ */
+async function printMatrix(
+  values: { config?: string | undefined; target?: string[] | undefined; cluster?: string[] | undefined },
+  cwd: string,
+  command: string,
+  io: CliIO,
+): Promise<number> {
+  const [{ loadConfig }, { instanceMatrix }] = await Promise.all([
+    import('../core/config/load-config.js'),
+    import('../core/cluster/named-clusters.js'),
+  ]);
+  const config = loadConfig(values.config ?? 'kubeplan.yaml', cwd);
+  const clusters = (values.cluster ?? [])
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const targets = (values.target ?? [])
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
+  io.stdout(`${JSON.stringify(instanceMatrix(config, targets, clusters, { via: 'cli', command }))}\n`);
   return 0;
 }
 
@@ -396,13 +450,20 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
 
 const DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   output: { type: 'string', short: 'o' },
   'exit-code': { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function drift(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
   const { values } = parse(args, DRIFT_OPTIONS, 'drift');
   if (values.help) {
     io.stdout(DRIFT_HELP);
@@ -416,6 +477,7 @@ async function drift(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: Cl
   }
   const result = await (await import('../core/commands/drift.js')).driftCommand({
     ...clusterArgs(values, cwd, env, 'drift', io),
+    ...namedClusterArgs(values, 'drift', secrets),
     output,
     exitCode: values['exit-code'] ?? false,
     color: colorWanted(values, env, io, 'drift'),
@@ -467,6 +529,7 @@ async function currentBranch(cwd: string): Promise<string | undefined> {
 
 const CI_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   command: { type: 'string' },
   apply: { type: 'string' },
   'schedule-command': { type: 'string' },
@@ -829,7 +892,7 @@ function boundPlan(file: string | undefined, digest: string | undefined, cwd: st
  * --target, diff-mode is --mode, wait is the absence of --no-wait), messages name the flags.
  */
 function cliSource(values: Record<string, unknown>, command: string): RequestSource {
-  const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode' };
+  const flags: Record<string, string> = { targets: 'target', 'diff-mode': 'mode', clusters: 'cluster' };
   const flag = (name: string) => flags[name] ?? name;
   return {
     get: (name) => {

@@ -43,6 +43,9 @@ describe('text from a pull request in markdown', () => {
     expect(markdownText('[link](http://x) *b* | `c` @org/team')).toBe(
       '\\[link\\](http://x) \\*b\\* \\| \\`c\\` `@org/team`',
     );
+    // After a word character @ mentions nobody: an instance (target@cluster) reads as it is.
+    expect(markdownText('shop@prod-eu (@prod-eu)')).toBe('shop@prod-eu (`@prod-eu`)');
+    expect(htmlText('shop@prod-eu @x')).toBe('shop@prod-eu <code>@x</code>');
   });
 });
 

@@ -12,6 +12,8 @@ import { Limiter } from './limiter.js';
 export interface ConnectOptions {
   /** --kubeconfig; else $KUBECONFIG (several files merged), else ~/.kube/config, else in-cluster. */
   kubeconfig: string | undefined;
+  /** A kubeconfig's contents instead of a file (a named cluster's auth.kubeconfigEnv). */
+  kubeconfigText?: string | undefined;
   /** --context; else the kubeconfig's current context. */
   context: string | undefined;
   /** Requests in flight at once (default 16). */
@@ -378,6 +380,17 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
       currentContext: 'kubeplan',
     });
     return `the server ${d.server} with ${d.source}`;
+  }
+  if (options.kubeconfigText !== undefined) {
+    try {
+      kc.loadFromString(options.kubeconfigText);
+    } catch (error) {
+      throw new UsageError(`cannot read the kubeconfig: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'check the variable holds a valid kubeconfig (or the path of one)',
+      });
+    }
+    return 'the kubeconfig given by its variable';
   }
   const explicit = options.kubeconfig ?? undefined;
   const files = explicit

@@ -14,9 +14,14 @@ import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
 import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '../cancel.js';
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
+import { refuseClusterFilter } from './diff.js';
+import { applyNamedClusters, type InstanceOutcome } from './named-apply.js';
+import type { NamedClustersRequest } from './named-plan.js';
 import { loadConfig } from '../config/load-config.js';
-import type { BindingMode, DeploymentTarget } from '../config/types.js';
+import type { ApplyPolicy, BindingMode, DeploymentTarget, IgnoreRule, TargetPolicy } from '../config/types.js';
 import type { ReviewAudit } from '../apply/apply.js';
+import type { ClusterClient } from '../cluster/client.js';
+import type { ResourceMap } from '../cluster/discovery.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
@@ -25,7 +30,7 @@ import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { hookRows, objectName, summaryLine } from '../report/common.js';
 
-export interface ApplyCommandOptions extends ClusterOptions {
+export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedClustersRequest> {
   config: string;
   targets: string[];
   tools: ToolOverrides;
@@ -78,6 +83,8 @@ export interface ApplyCommandResult {
   stopped?: StoppedApply;
   failure?: unknown;
   report: string;
+  /** Named clusters: every instance, applied, failed or skipped (with why). */
+  instances?: InstanceOutcome[];
 }
 
 export interface StoppedApply {
@@ -110,6 +117,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     throw error;
   }
   throwIfCancelled(options.signal, 'connecting to the cluster; nothing was written');
+  if (config.clusters) return applyNamedClusters(config, sets, options);
+  refuseClusterFilter(options);
   const { client, resources, ignore, policy: policyMap, repository, configFile } = await openCluster(config, options);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
@@ -161,9 +170,21 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     target: t.target,
     steps: notDone(t, done, { wait: options.waitTimeoutMs !== undefined, hooks: !options.noHooks }),
   });
+  const applying: ApplyingCluster = {
+    client,
+    resources,
+    ignore,
+    policy: policyMap,
+    repository,
+    configFile,
+    scrubber,
+    sha,
+    commit,
+    policies,
+    forceConflicts,
+  };
   if (!options.dryRun) {
     for (const [index, target] of plan.targets.entries()) {
-      const policy = policies.get(target.target);
       const rest = plan.targets.slice(index + 1).map((t) => steps(t, emptyResult(t.target)));
       if (options.signal?.aborted) {
         stoppedBy = cancelledBefore(options.signal, plan, index, results);
@@ -172,82 +193,18 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       }
       if (held.has(target.target)) continue;
       await options.around?.before(target.target, deploymentOf(target.target));
-      let result: TargetApplyResult;
-      const rollback = policy?.rollback ?? false;
-      const applyOptions = {
-        forceConflicts: forceConflicts(target.target),
-        allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
-        recreate: policy?.recreate ?? [],
-        tooling: options.tooling,
-        crdTimeoutSeconds: 60,
-        waitTimeoutMs: options.waitTimeoutMs,
-        hookTimeoutMs: options.hookTimeoutMs,
-        noHooks: options.noHooks,
-        revisions: rollback,
-        ...(commit ? { commit } : {}),
-        review: { planDigest: plan.digests.targets[target.target]?.plan, ...audit[target.target] },
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        signal: options.signal,
-      };
-      const partial = emptyResult(target.target);
-      try {
-        result = await applyTarget(target, client, resources, applyOptions, partial);
-        if (rollback) {
-          // The revision a later failure rolls back to: what this apply made the cluster hold.
-          const objects = target.changes
-            .filter((c) => c.action !== 'delete' && !c.hook && c.object)
-            .map((c) => c.object!);
-          const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, {
-            commit: sha,
-            digest: bundleDigest(objects),
-          });
-          if (saved.number !== undefined) result.notes.push(`stored as revision ${saved.number}`);
-          if (saved.note) result.notes.push(saved.note);
-        }
-      } catch (error) {
-        let failure = error;
-        // Cancelled: no rollback (it would write), but a report of what was and was not written.
-        if (error instanceof CancelledError)
-          failure = cancelledDuring(error, target, partial, plan.targets.slice(index + 1));
-        const wrote =
-          partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
-        if (rollback && wrote && error instanceof KubeplanError && !(error instanceof CancelledError)) {
-          try {
-            const outcome = await rollbackTarget(target.target, target.namespace, client, resources, {
-              ...applyOptions,
-              to: 'newest',
-              ignore,
-              policy: policyMap,
-              repository,
-              configFile,
-              record: false,
-              scrubber,
-            });
-            failure = outcome
-              ? rolledBackError(error, outcome, partial)
-              : new ApplyError(
-                  `${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`,
-                  { where: error.location, hint: error.hint, cause: error },
-                );
-          } catch (rollbackError) {
-            failure = new ApplyError(
-              `${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`,
-              {
-                where: error.location,
-                cause: rollbackError,
-                hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
-              },
-            );
-          }
-        }
-        scrubber.scrubError(failure);
-        await options.around?.after(target.target, undefined, failure);
-        stopped = { target: partial, notDone: [steps(target, partial), ...rest] };
-        stoppedBy = failure;
+      const outcome = await applyPlannedTarget(target, applying, options, plan.targets.slice(index + 1), {
+        planDigest: plan.digests.targets[target.target]?.plan,
+        ...audit[target.target],
+      });
+      if ('failure' in outcome) {
+        await options.around?.after(target.target, undefined, outcome.failure);
+        stopped = { target: outcome.partial, notDone: [steps(target, outcome.partial), ...rest] };
+        stoppedBy = outcome.failure;
         break;
       }
-      await options.around?.after(target.target, result, undefined);
-      results.push(result);
+      await options.around?.after(target.target, outcome.result, undefined);
+      results.push(outcome.result);
     }
   }
   const moved = plan.targets.some((t, i) => planned.targets[i]!.target !== t.target);
@@ -259,6 +216,105 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       ? applyJson(plan, results, options.dryRun, stopped, stoppedBy)
       : applyText(plan, results, options.dryRun, stopped, order);
   return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
+}
+
+/** One cluster's connection and what every target's apply there shares. */
+export interface ApplyingCluster {
+  client: ClusterClient;
+  resources: ResourceMap;
+  ignore: ReadonlyMap<string, readonly IgnoreRule[]>;
+  policy: ReadonlyMap<string, TargetPolicy>;
+  repository: string | undefined;
+  configFile: string;
+  scrubber: SecretScrubber;
+  sha: string | undefined;
+  commit: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> } | undefined;
+  policies: ReadonlyMap<string, ApplyPolicy>;
+  forceConflicts: (target: string) => boolean;
+}
+
+/**
+ * Applies one planned target (storing a revision with rollback: true); a failure is returned with what it wrote before
+ * it (after rolling back when the target asks for it), scrubbed of Secret values. `notStarted`: for a cancellation's
+ * message.
+ */
+export async function applyPlannedTarget(
+  target: TargetPlan,
+  cluster: ApplyingCluster,
+  options: ApplyCommandOptions,
+  notStarted: TargetPlan[],
+  review?: ReviewAudit,
+): Promise<{ result: TargetApplyResult } | { failure: unknown; partial: TargetApplyResult }> {
+  const { client, resources, ignore, repository, configFile, scrubber, sha, commit } = cluster;
+  const policy = cluster.policies.get(target.target);
+  const rollback = policy?.rollback ?? false;
+  const applyOptions = {
+    forceConflicts: cluster.forceConflicts(target.target),
+    allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
+    recreate: policy?.recreate ?? [],
+    tooling: options.tooling,
+    crdTimeoutSeconds: 60,
+    waitTimeoutMs: options.waitTimeoutMs,
+    hookTimeoutMs: options.hookTimeoutMs,
+    noHooks: options.noHooks,
+    revisions: rollback,
+    ...(commit ? { commit } : {}),
+    ...(review ? { review } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    signal: options.signal,
+  };
+  const partial = emptyResult(target.target);
+  try {
+    const result = await applyTarget(target, client, resources, applyOptions, partial);
+    if (rollback) {
+      // The revision a later failure rolls back to: what this apply made the cluster hold.
+      const objects = target.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!);
+      const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, {
+        commit: sha,
+        digest: bundleDigest(objects),
+      });
+      if (saved.number !== undefined) result.notes.push(`stored as revision ${saved.number}`);
+      if (saved.note) result.notes.push(saved.note);
+    }
+    return { result };
+  } catch (error) {
+    let failure = error;
+    // Cancelled: no rollback (it would write), but a report of what was and was not written.
+    if (error instanceof CancelledError) failure = cancelledDuring(error, target, partial, notStarted);
+    const wrote =
+      partial.created + partial.updated + partial.recreated + partial.pruned > 0 || partial.stages.length > 0;
+    if (rollback && wrote && error instanceof KubeplanError && !(error instanceof CancelledError)) {
+      try {
+        const outcome = await rollbackTarget(target.target, target.namespace, client, resources, {
+          ...applyOptions,
+          to: 'newest',
+          ignore,
+          policy: cluster.policy,
+          repository,
+          configFile,
+          record: false,
+          scrubber,
+        });
+        failure = outcome
+          ? rolledBackError(error, outcome, partial)
+          : new ApplyError(
+              `${error.message}\n  no earlier revision to roll back to (the first apply with rollback: true stores the first one): nothing was undone`,
+              { where: error.location, hint: error.hint, cause: error },
+            );
+      } catch (rollbackError) {
+        failure = new ApplyError(
+          `${error.message}\n  the rollback failed too: ${rollbackError instanceof KubeplanError ? rollbackError.message : String(rollbackError)}`,
+          {
+            where: error.location,
+            cause: rollbackError,
+            hint: `the cluster is between revisions; fix the cause and apply again, or run kubeplan rollback --target ${target.target}`,
+          },
+        );
+      }
+    }
+    scrubber.scrubError(failure);
+    return { failure, partial };
+  }
 }
 
 /** A CancelledError that says what the interrupted target wrote, what it did not, and which targets never started. */
@@ -318,37 +374,7 @@ function applyText(
   stopped?: StoppedApply,
   order?: string,
 ): string {
-  if (dryRun) {
-    // What apply would write, stage by stage (every change was validated by a server-side dry-run).
-    const out: string[] = order ? [`note: ${order}`] : [];
-    const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
-    for (const t of plan.targets) {
-      out.push(`── target ${t.target}`);
-      for (const [n, name] of stages.entries()) {
-        const changes = t.changes.filter(
-          (c) =>
-            (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace') &&
-            stageOf(c.kind) === n,
-        );
-        if (changes.length)
-          out.push(
-            `  stage ${name}:`,
-            ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`),
-          );
-      }
-      const prunes = t.changes.filter((c) => c.action === 'delete');
-      if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
-      const hooks = hookRows(t);
-      if (hooks.length)
-        out.push(
-          '  helm hooks (run around the stages when something changes):',
-          ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`),
-        );
-      for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
-    }
-    out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
-    return `${out.join('\n')}\n`;
-  }
+  if (dryRun) return applyDryRunText(plan, order);
   const out: string[] = order ? [`note: ${order}`] : [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
@@ -378,6 +404,38 @@ function applyText(
       ? 'No changes: the cluster already matches git.'
       : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`,
   );
+  return `${out.join('\n')}\n`;
+}
+
+/** What apply would write, stage by stage (every change was validated by a server-side dry-run). */
+export function applyDryRunText(plan: Plan, order?: string): string {
+  const out: string[] = order ? [`note: ${order}`] : [];
+  const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
+  for (const t of plan.targets) {
+    out.push(`── target ${t.target}`);
+    for (const [n, name] of stages.entries()) {
+      const changes = t.changes.filter(
+        (c) =>
+          (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace') &&
+          stageOf(c.kind) === n,
+      );
+      if (changes.length)
+        out.push(
+          `  stage ${name}:`,
+          ...changes.map((c) => `    ${c.action.padEnd(7)} ${c.apiVersion} ${objectName(c)}`),
+        );
+    }
+    const prunes = t.changes.filter((c) => c.action === 'delete');
+    if (prunes.length) out.push('  prune:', ...prunes.map((c) => `    delete  ${c.apiVersion} ${objectName(c)}`));
+    const hooks = hookRows(t);
+    if (hooks.length)
+      out.push(
+        '  helm hooks (run around the stages when something changes):',
+        ...hooks.map((h) => `    ${h.events.join(',')} weight ${h.weight}: ${h.apiVersion} ${objectName(h)}`),
+      );
+    for (const e of t.changes.filter((c) => c.action === 'error')) out.push(`  error: ${describeError(e)}`);
+  }
+  out.push('', `Dry run, nothing written. ${summaryLine(plan.summary)}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -8,6 +8,8 @@ import type { OnRetry } from '../http/retry-policy.js';
 /** What every command that reads the cluster takes: which cluster, and how hard to push it. */
 export interface ClusterOptions {
   kubeconfig: string | undefined;
+  /** A kubeconfig's contents (a named cluster's auth.kubeconfigEnv), instead of a file. */
+  kubeconfigText?: string | undefined;
   context: string | undefined;
   /** Cluster pinning (expected server URL and CA sha256). */
   pin?: { server?: string | undefined; caSha256?: string | undefined };
@@ -29,6 +31,7 @@ export interface ClusterOptions {
 export async function openCluster(config: Config, options: ClusterOptions) {
   const client = await ClusterClient.connect({
     kubeconfig: options.kubeconfig,
+    ...(options.kubeconfigText !== undefined ? { kubeconfigText: options.kubeconfigText } : {}),
     context: options.context,
     ...(options.pin ? { pin: options.pin } : {}),
     direct: options.direct,

@@ -22,10 +22,11 @@ import type { ToolOverrides } from '../render/tools.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanMarkdown } from '../report/markdown.js';
 import { formatPlanText } from '../report/text.js';
+import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
-export interface DiffCommandOptions extends ClusterOptions {
+export interface DiffCommandOptions extends ClusterOptions, Partial<NamedClustersRequest> {
   config: string;
   targets: string[];
   tools: ToolOverrides;
@@ -78,7 +79,27 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   let cluster: Plan['cluster'];
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
+  } else if (config.clusters) {
+    refuseOneClusterOptions(options, 'diff');
+    if (options.base)
+      throw new UsageError('--base with named clusters (kubeplan.yaml clusters:) plans only without a cluster', {
+        hint: 'add --offline for the intent diff against the base, or drop --base to plan every instance against its cluster',
+      });
+    plan = await planNamedClusters(config, sets, options, {
+      targets: options.targets,
+      clusters: options.clusters ?? [],
+      clustersWhere: options.clustersWhere,
+      onSecret: options.onSecret,
+      mode: options.mode,
+      forceConflicts: options.forceConflicts,
+      chooseMode,
+    });
+    for (const notice of plan.notices ?? []) {
+      notices.push(notice);
+      options.onNotice?.(notice);
+    }
   } else {
+    refuseClusterFilter(options);
     const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
     cluster = { server: client.server, context: options.direct ? undefined : client.contextName };
     // A target removed from the config prunes nothing: say that its objects stay, and how to delete them.
@@ -141,7 +162,8 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       : options.output === 'markdown'
         ? formatPlanMarkdown(plan)
         : formatPlanText(plan, { color: options.color });
-  const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
+  const errors =
+    plan.summary.error + (plan.drift?.summary.error ?? 0) + (plan.clusters?.filter((c) => c.error).length ?? 0);
   const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
   return { plan, report, exitCode };
 }
@@ -177,6 +199,34 @@ async function renderAtRef(config: Config, ref: string, options: DiffCommandOpti
     if (options.targets.length > 0 && targets.length === 0) return [];
     return renderTargets(baseConfig, { targets, tools: options.tools, env: options.env, cwd });
   });
+}
+
+/**
+ * With named clusters each cluster's connection comes from kubeplan.yaml: a kubeconfig, context or server given for
+ * the run would be silently ignored, so it is refused.
+ */
+export function refuseOneClusterOptions(options: ClusterOptions, command: string): void {
+  const given = options.direct
+    ? '--server'
+    : options.kubeconfig
+      ? '--kubeconfig'
+      : options.context
+        ? '--context'
+        : undefined;
+  if (given)
+    throw new UsageError(`${given} names one cluster, and kubeplan.yaml names its clusters (clusters:)`, {
+      where: { via: 'cli', command, input: given.slice(2) },
+      hint: "drop it: each cluster's server, CA and credentials come from kubeplan.yaml (select clusters with --cluster)",
+    });
+}
+
+/** --cluster selects among named clusters: without kubeplan.yaml clusters: there is none to select. */
+export function refuseClusterFilter(options: Partial<NamedClustersRequest>): void {
+  if (options.clusters?.length)
+    throw new UsageError(`--cluster ${options.clusters[0]}: kubeplan.yaml has no clusters:`, {
+      where: options.clustersWhere,
+      hint: 'name the clusters under a top-level clusters: map and list them in the targets, or drop --cluster',
+    });
 }
 
 /** `auto`: server mode when the credentials may patch every kind and namespace the plan touches, else client mode. */

@@ -13,10 +13,12 @@ import { section } from '../report/markdown.js';
 import { inlineCode, markdownText } from '../report/escape.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanText } from '../report/text.js';
+import { refuseClusterFilter, refuseOneClusterOptions } from './diff.js';
+import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
 
 export type DriftFormat = 'text' | 'markdown' | 'json' | 'openmetrics';
 
-export interface DriftOptions extends ClusterOptions {
+export interface DriftOptions extends ClusterOptions, Partial<NamedClustersRequest> {
   config: string;
   targets: string[];
   tools: ToolOverrides;
@@ -61,14 +63,30 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
     env: options.env,
     cwd: options.cwd,
   });
-  const { client, resources, ignore, policy, repository } = await openCluster(config, options);
-  const plan = await planTargets(sets, client, resources, {
-    mode: 'client',
-    modeReason: 'drift is read-only',
-    ignore,
-    policy,
-    repository,
-  });
+  const plan = config.clusters ? await namedDrift() : await oneClusterDrift();
+  async function namedDrift() {
+    refuseOneClusterOptions(options, 'drift');
+    // Every instance against its own cluster; a cluster that cannot be read is reported, the others are checked.
+    return planNamedClusters(config, sets, options, {
+      targets: options.targets,
+      clusters: options.clusters ?? [],
+      clustersWhere: options.clustersWhere,
+      onSecret: options.onSecret,
+      mode: 'client',
+      chooseMode: async () => ({ mode: 'client', reason: 'drift is read-only' }),
+    });
+  }
+  async function oneClusterDrift() {
+    refuseClusterFilter(options);
+    const { client, resources, ignore, policy, repository } = await openCluster(config, options);
+    return planTargets(sets, client, resources, {
+      mode: 'client',
+      modeReason: 'drift is read-only',
+      ignore,
+      policy,
+      repository,
+    });
+  }
   for (const t of plan.targets) for (const c of t.changes) c.diff = relabelDiff(c.diff);
   const targets = plan.targets.map(driftOf);
   const now = (options.now ?? (() => new Date()))();
@@ -80,7 +98,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
         : options.output === 'markdown'
           ? targets.map((t) => formatDriftMarkdown(t)).join('\n')
           : formatPlanText(plan, { color: options.color, summary: driftSummaryLine(plan) });
-  const errors = targets.some((t) => t.errors.length > 0);
+  const errors = targets.some((t) => t.errors.length > 0) || (plan.clusters ?? []).some((c) => c.error);
   const drifted = targets.some((t) => t.drifted.length > 0);
   return { plan, targets, report, exitCode: errors ? EXIT_ERROR : options.exitCode && drifted ? 1 : 0 };
 }

@@ -8,6 +8,7 @@ import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../mani
 import { parseImageRef } from '../images/registry.js';
 import type {
   ChartRef,
+  ClusterConfig,
   Config,
   HelmSource,
   ImageConfig,
@@ -56,9 +57,20 @@ interface RawTarget {
   helm?: RawHelm;
   kustomize?: string;
   manifests?: string;
+  clusters?: string[];
+  dependsOn?: string[];
+  rollout?: { waves: string[][] };
+}
+interface RawCluster {
+  server: string;
+  caFile?: string;
+  ca?: string;
+  caSha256?: string;
+  auth: { oidcAudience?: string; tokenEnv?: string; kubeconfigEnv?: string; context?: string };
 }
 interface RawConfig {
   targets: RawTarget[];
+  clusters?: Record<string, RawCluster>;
   policy?: { namespaces?: string[]; clusterScoped?: string[] };
   kustomize?: Partial<KustomizePolicy>;
   helm?: { allowRepositories?: string[] };
@@ -176,8 +188,22 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     const deployment = { environment: t.environment ?? t.name, production: t.production ?? true };
     if (source)
-      targets.push({ name: t.name, namespace: t.namespace, source, ignore, apply, policy, deployment, where });
+      targets.push({
+        name: t.name,
+        namespace: t.namespace,
+        source,
+        ignore,
+        apply,
+        policy,
+        deployment,
+        where,
+        ...(t.clusters ? { clusters: t.clusters } : {}),
+        ...(t.dependsOn ? { dependsOn: t.dependsOn } : {}),
+        ...(t.rollout ? { rollout: t.rollout } : {}),
+      });
   });
+  const clusters = config.clusters ? readClusters(config.clusters, locate, errors, file, repoRoot) : undefined;
+  checkPlacement(config, locate, errors);
   const images = readImages(
     config,
     locate,
@@ -204,7 +230,183 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     })),
     bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
     ...(config.repository ? { repository: config.repository } : {}),
+    ...(clusters ? { clusters } : {}),
   };
+}
+
+/** kubeplan.yaml `clusters`: each cluster's server, CA (read from caFile here) and pin, and how to authenticate. */
+function readClusters(
+  raw: Record<string, RawCluster>,
+  locate: Locator,
+  errors: ConfigError[],
+  file: string,
+  repoRoot: string,
+): ClusterConfig[] {
+  return Object.entries(raw).flatMap(([name, c]) => {
+    const at = (...rest: string[]) => locate.where(['clusters', name, ...rest]);
+    const label = `cluster "${name}"`;
+    const before = errors.length;
+    let caPem = c.ca;
+    if (c.ca !== undefined && c.caFile !== undefined)
+      errors.push(
+        new ConfigError(`${label}: ca and caFile exclude each other`, {
+          where: at('ca'),
+          hint: 'keep one of them: the CA as PEM text (ca) or the path of its file (caFile)',
+        }),
+      );
+    else if (c.caFile !== undefined) {
+      const resolver = new PathResolver(path.dirname(file), repoRoot, locate, ['clusters', name], name, label);
+      const ca = resolver.resolve(c.caFile, ['caFile'], 'file');
+      errors.push(...resolver.errors);
+      if (ca) {
+        caPem = readFileSync(ca.abs, 'utf8');
+        if (!caPem.includes('-----BEGIN CERTIFICATE-----'))
+          errors.push(
+            new ConfigError(`${label}: caFile "${c.caFile}" is not a PEM certificate`, {
+              where: at('caFile'),
+              hint: 'point caFile at the CA certificate (-----BEGIN CERTIFICATE-----), as kubectl config view --raw shows it base64-decoded',
+            }),
+          );
+      }
+    }
+    const auth: ClusterConfig['auth'] | undefined =
+      c.auth.oidcAudience !== undefined
+        ? { kind: 'oidc', audience: c.auth.oidcAudience }
+        : c.auth.tokenEnv !== undefined
+          ? { kind: 'token', env: c.auth.tokenEnv }
+          : c.auth.kubeconfigEnv !== undefined && c.auth.context !== undefined
+            ? { kind: 'kubeconfig', env: c.auth.kubeconfigEnv, context: c.auth.context }
+            : undefined;
+    if (c.caSha256 !== undefined && caPem === undefined && auth?.kind !== 'kubeconfig')
+      errors.push(
+        new ConfigError(`${label}: caSha256 pins a CA, and the cluster has none`, {
+          where: at('caSha256'),
+          hint: 'add caFile or ca (the CA the pin names), or remove caSha256 to trust the system CAs',
+        }),
+      );
+    if (errors.length > before || !auth) return [];
+    return [
+      {
+        name,
+        server: c.server.replace(/\/+$/, ''),
+        caPem,
+        caSha256: c.caSha256?.replace(/:/g, '').toLowerCase(),
+        auth,
+        where: at(),
+      },
+    ];
+  });
+}
+
+/**
+ * Targets' `clusters`, `dependsOn` and `rollout.waves`: every name known, waves a partition of the target's clusters,
+ * no dependency cycle. Without a top-level `clusters:` no target may name one.
+ */
+function checkPlacement(config: RawConfig, locate: Locator, errors: ConfigError[]): void {
+  const known = Object.keys(config.clusters ?? {});
+  const targetNames = new Set(config.targets.map((t) => t.name));
+  config.targets.forEach((t, i) => {
+    const at = (...rest: (string | number)[]) => locate.where(['targets', i, ...rest]);
+    const label = `target "${t.name}"`;
+    if (!config.clusters) {
+      if (t.clusters || t.rollout)
+        errors.push(
+          new ConfigError(`${label} names clusters, and kubeplan.yaml has no top-level clusters:`, {
+            where: at(t.clusters ? 'clusters' : 'rollout'),
+            hint: "define the clusters under a top-level clusters: map (server, caFile or ca, auth), or remove the target's clusters and rollout",
+          }),
+        );
+    } else if (!t.clusters) {
+      errors.push(
+        new ConfigError(`${label} has no clusters`, {
+          where: at(),
+          hint: `list the clusters it runs on, e.g. clusters: [${known.join(', ')}]`,
+        }),
+      );
+    }
+    (t.clusters ?? []).forEach((c, j) => {
+      if (config.clusters && !known.includes(c))
+        errors.push(
+          new ConfigError(`${label}: unknown cluster "${c}"`, {
+            where: at('clusters', j),
+            hint: `the clusters defined under clusters: are ${known.join(', ')}`,
+          }),
+        );
+    });
+    (t.dependsOn ?? []).forEach((d, j) => {
+      if (d === t.name || !targetNames.has(d))
+        errors.push(
+          new ConfigError(
+            d === t.name ? `${label} depends on itself` : `${label}: dependsOn names unknown target "${d}"`,
+            {
+              where: at('dependsOn', j),
+              hint: `name other targets of this file: ${[...targetNames].filter((n) => n !== t.name).join(', ') || 'none'}`,
+            },
+          ),
+        );
+    });
+    if (t.rollout && t.clusters) {
+      const seen = new Set<string>();
+      t.rollout.waves.forEach((wave, w) => {
+        wave.forEach((c, j) => {
+          const problem = !t.clusters!.includes(c)
+            ? `wave ${w + 1} names cluster "${c}", which is not in the target's clusters`
+            : seen.has(c)
+              ? `cluster "${c}" is in more than one wave`
+              : undefined;
+          seen.add(c);
+          if (problem)
+            errors.push(
+              new ConfigError(`${label}: ${problem}`, {
+                where: at('rollout', 'waves', w, j),
+                hint: `put each of the target's clusters (${t.clusters!.join(', ')}) in exactly one wave`,
+              }),
+            );
+        });
+      });
+      const missing = t.clusters.filter((c) => !seen.has(c));
+      if (missing.length)
+        errors.push(
+          new ConfigError(`${label}: cluster${missing.length === 1 ? '' : 's'} ${missing.join(', ')} in no wave`, {
+            where: at('rollout', 'waves'),
+            hint: 'add every cluster of the target to one wave (a wave of its own runs last)',
+          }),
+        );
+    }
+  });
+  const cycle = dependencyCycle(config.targets);
+  if (cycle)
+    errors.push(
+      new ConfigError(`targets depend on each other in a cycle: ${cycle.join(' → ')}`, {
+        where: locate.where(['targets', config.targets.findIndex((t) => t.name === cycle[0]), 'dependsOn']),
+        hint: 'remove one of the dependsOn entries so the targets can be applied one after the other',
+      }),
+    );
+}
+
+function dependencyCycle(targets: RawTarget[]): string[] | undefined {
+  const deps = new Map(targets.map((t) => [t.name, t.dependsOn ?? []]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const d of deps.get(name) ?? []) {
+      if (d === name || !deps.has(d)) continue;
+      const found = visit(d);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const t of targets) {
+    const found = visit(t.name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function readImages(config: RawConfig, locate: Locator, errors: ConfigError[], base: string): ImageConfig[] {
@@ -383,12 +585,13 @@ class PathResolver {
     private readonly repoRoot: string,
     private readonly locate: Locator,
     private readonly prefix: (string | number)[],
-    private readonly targetName: string,
+    targetName: string,
+    private readonly label = `target "${targetName}"`,
   ) {}
 
   resolve(value: string, at: (string | number)[], kind: PathKind): RepoPath | undefined {
     const where = this.locate.where([...this.prefix, ...at]);
-    const label = `target "${this.targetName}"`;
+    const label = this.label;
     const fail = (message: string, hint: string) => {
       this.errors.push(new ConfigError(`${label}: ${message}`, { where, hint }));
       return undefined;
@@ -520,7 +723,7 @@ function validateSchema(raw: unknown, locate: Locator): void {
   if (validateConfig(raw)) return;
   const all = dedupe(validateConfig.errors ?? []);
   // An anyOf explains itself; the failures of its branches would only repeat it.
-  const anyOfPaths = all.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  const anyOfPaths = all.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
   const errors = all
     .filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p)))
     .map((e) => schemaError(e, raw, locate));
@@ -577,6 +780,18 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
           hint: `use lower-case letters, digits and dashes, starting and ending with a letter or digit, at most ${field === 'releaseName' ? 53 : 63} characters`,
         });
       }
+      if (field === 'server' && segments[0] === 'clusters') {
+        return new ConfigError(`${context}server ${JSON.stringify(e.data)} is not an https:// URL`, {
+          where: locate.where(segments),
+          hint: 'write the apiserver URL as kubectl cluster-info prints it (https://host:6443)',
+        });
+      }
+      if (field === 'caSha256') {
+        return new ConfigError(`${context}caSha256 ${JSON.stringify(e.data)} is not a sha256 fingerprint`, {
+          where: locate.where(segments),
+          hint: 'write the 64 hex digits openssl x509 -noout -fingerprint -sha256 -in ca.pem prints (colons allowed)',
+        });
+      }
       if (field === 'tokenRealm') {
         return new ConfigError(
           `${fieldPath} ${JSON.stringify(e.data)} is not a token service URL kubeplan sends credentials to`,
@@ -608,6 +823,14 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         hint: `add ${options.join(' or ')} (see the config reference in the README)`,
       });
     }
+    case 'oneOf':
+      if (field === 'auth') {
+        return new ConfigError(`${context}auth must be one of {oidcAudience}, {tokenEnv} or {kubeconfigEnv, context}`, {
+          where: locate.where(segments),
+          hint: 'oidcAudience: a GitHub OIDC ID token for that audience; tokenEnv: the variable holding a bearer token; kubeconfigEnv + context: the variable holding a kubeconfig (its path or contents) and the context in it',
+        });
+      }
+      break;
     case 'not':
       return new ConfigError(`${context}${fieldPath}: ${JSON.stringify(e.data)} is not allowed here`, {
         where: locate.where(segments),
@@ -632,6 +855,7 @@ function article(type: string): string {
 }
 
 function describeContext(segments: (string | number)[], raw: unknown): string {
+  if (segments[0] === 'clusters' && typeof segments[1] === 'string') return `cluster "${segments[1]}": `;
   if (segments[0] !== 'targets' || typeof segments[1] !== 'number') return '';
   const target = (raw as RawConfig).targets?.[segments[1]] as Partial<RawTarget> | undefined;
   const name =

@@ -92,6 +92,32 @@ export interface Target {
   deployment: DeploymentTarget;
   /** `kubeplan.yaml:LINE` of the target's entry, for messages. */
   where: FileWhere;
+  /** kubeplan.yaml `clusters`: the named clusters this target runs on (one instance per cluster). */
+  clusters?: string[] | undefined;
+  /** kubeplan.yaml `dependsOn`: targets applied (and healthy) before this one on the same cluster. */
+  dependsOn?: string[] | undefined;
+  /** kubeplan.yaml `rollout.waves`: the order of this target's clusters, wave after wave. */
+  rollout?: { waves: string[][] } | undefined;
+}
+
+/** How kubeplan authenticates to a named cluster; the config names where a credential is, never its value. */
+export type ClusterAuth =
+  | { kind: 'oidc'; audience: string }
+  | { kind: 'token'; env: string }
+  | { kind: 'kubeconfig'; env: string; context: string };
+
+/** kubeplan.yaml `clusters.NAME`: one named cluster. */
+export interface ClusterConfig {
+  name: string;
+  /** The apiserver URL, without a trailing slash. */
+  server: string;
+  /** The CA certificate (PEM) from `ca` or `caFile`; undefined: the system's CAs (or the kubeconfig's). */
+  caPem: string | undefined;
+  /** The pinned CA sha256 (lower-case hex, no colons). */
+  caSha256: string | undefined;
+  auth: ClusterAuth;
+  /** `kubeplan.yaml:LINE` of the cluster's entry. */
+  where: FileWhere;
 }
 
 export interface KustomizePolicy {
@@ -141,6 +167,8 @@ export interface Config {
   images: ImageConfig[];
   registries: RegistryConfig[];
   bump: { labels: string[]; branchPrefix: string };
+  /** kubeplan.yaml `clusters`, in the file's order; undefined without it (one cluster from the command line). */
+  clusters?: ClusterConfig[] | undefined;
   /** kubeplan.yaml `repository`: this repository's identity, overriding the CI context and the git remote. */
   repository?: string | undefined;
 }

@@ -2,16 +2,19 @@
 // @ts-nocheck
 import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = runtime0Module.default ? runtime0Module : { default: runtime0Module };
+import runtime1Module from "ajv/dist/runtime/equal.js";
+const runtime1 = runtime1Module.default ? runtime1Module : { default: runtime1Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."}}};
-const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"clusters":{"description":"Named clusters targets run on (targets list them in clusters). Without it kubeplan plans and applies against the one cluster of --kubeconfig / the cluster inputs. The list is static: a cluster that cannot be reached is never dropped, and removing a cluster here prunes nothing in it.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/definitions/dnsLabel"},"additionalProperties":{"$ref":"#/definitions/cluster"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."},"cluster":{"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}},"envName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
+const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func4 = runtime0.default;
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}}}};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
 const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
-const func2 = Object.prototype.hasOwnProperty;
-const func3 = runtime0.default;
+const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern4 = new RegExp("^[^/\\\\]", "u");
 const pattern8 = new RegExp("^(/.*)?$", "u");
@@ -48,7 +51,7 @@ errors++;
 if(data.chart !== undefined){
 let data0 = data.chart;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
+if(func4(data0) < 1){
 const err2 = {instancePath:instancePath+"/chart",schemaPath:"#/properties/chart/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.chart,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -98,7 +101,7 @@ errors++;
 if(data.version !== undefined){
 let data2 = data.version;
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
+if(func4(data2) < 1){
 const err6 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -123,7 +126,7 @@ errors++;
 if(data.releaseName !== undefined){
 let data3 = data.releaseName;
 if(typeof data3 === "string"){
-if(func3(data3) > 53){
+if(func4(data3) > 53){
 const err8 = {instancePath:instancePath+"/releaseName",schemaPath:"#/properties/releaseName/maxLength",keyword:"maxLength",params:{limit: 53},message:"must NOT have more than 53 characters",schema:53,parentSchema:schema15.properties.releaseName,data:data3};
 if(vErrors === null){
 vErrors = [err8];
@@ -162,7 +165,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
-if(func3(data5) < 1){
+if(func4(data5) < 1){
 const err11 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err11];
@@ -212,7 +215,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
 const _errs17 = errors;
 if(typeof key1 === "string"){
-if(func3(key1) < 1){
+if(func4(key1) < 1){
 const err15 = {instancePath:instancePath+"/set",schemaPath:"#/properties/set/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.set.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err15];
@@ -279,7 +282,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
-if(func3(data9) < 1){
+if(func4(data9) < 1){
 const err20 = {instancePath:instancePath+"/apiVersions/" + i1,schemaPath:"#/properties/apiVersions/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.apiVersions.items,data:data9};
 if(vErrors === null){
 vErrors = [err20];
@@ -371,7 +374,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func3(data0) > 63){
+if(func4(data0) > 63){
 const err2 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -406,7 +409,7 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(func3(data1) > 63){
+if(func4(data1) > 63){
 const err5 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data1};
 if(vErrors === null){
 vErrors = [err5];
@@ -441,7 +444,7 @@ errors++;
 if(data.environment !== undefined){
 let data2 = data.environment;
 if(typeof data2 === "string"){
-if(func3(data2) > 255){
+if(func4(data2) > 255){
 const err8 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema12.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err8];
@@ -451,7 +454,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(func3(data2) < 1){
+if(func4(data2) < 1){
 const err9 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err9];
@@ -495,7 +498,7 @@ errors = vErrors.length;
 if(data.kustomize !== undefined){
 let data5 = data.kustomize;
 if(typeof data5 === "string"){
-if(func3(data5) < 1){
+if(func4(data5) < 1){
 const err12 = {instancePath:instancePath+"/kustomize",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data5};
 if(vErrors === null){
 vErrors = [err12];
@@ -530,7 +533,7 @@ errors++;
 if(data.manifests !== undefined){
 let data6 = data.manifests;
 if(typeof data6 === "string"){
-if(func3(data6) < 1){
+if(func4(data6) < 1){
 const err15 = {instancePath:instancePath+"/manifests",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data6};
 if(vErrors === null){
 vErrors = [err15];
@@ -652,7 +655,7 @@ errors++;
 if(data8.kind !== undefined){
 let data10 = data8.kind;
 if(typeof data10 === "string"){
-if(func3(data10) < 1){
+if(func4(data10) < 1){
 const err23 = {instancePath:instancePath+"/ignore/" + i0+"/kind",schemaPath:"#/definitions/ignoreRule/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.kind,data:data10};
 if(vErrors === null){
 vErrors = [err23];
@@ -677,7 +680,7 @@ errors++;
 if(data8.name !== undefined){
 let data11 = data8.name;
 if(typeof data11 === "string"){
-if(func3(data11) < 1){
+if(func4(data11) < 1){
 const err25 = {instancePath:instancePath+"/ignore/" + i0+"/name",schemaPath:"#/definitions/ignoreRule/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err25];
@@ -702,7 +705,7 @@ errors++;
 if(data8.namespace !== undefined){
 let data12 = data8.namespace;
 if(typeof data12 === "string"){
-if(func3(data12) < 1){
+if(func4(data12) < 1){
 const err27 = {instancePath:instancePath+"/ignore/" + i0+"/namespace",schemaPath:"#/definitions/ignoreRule/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.namespace,data:data12};
 if(vErrors === null){
 vErrors = [err27];
@@ -772,7 +775,7 @@ const len2 = data15.length;
 for(let i2=0; i2<len2; i2++){
 let data16 = data15[i2];
 if(typeof data16 === "string"){
-if(func3(data16) < 1){
+if(func4(data16) < 1){
 const err32 = {instancePath:instancePath+"/ignore/" + i0+"/managers/" + i2,schemaPath:"#/definitions/ignoreRule/properties/managers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.managers.items,data:data16};
 if(vErrors === null){
 vErrors = [err32];
@@ -899,7 +902,7 @@ vErrors = null;
 }
 }
 if(typeof data20 === "string"){
-if(func3(data20) < 1){
+if(func4(data20) < 1){
 const err41 = {instancePath:instancePath+"/apply/recreate/" + i3,schemaPath:"#/properties/apply/properties/recreate/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.apply.properties.recreate.items,data:data20};
 if(vErrors === null){
 vErrors = [err41];
@@ -1006,7 +1009,7 @@ const len4 = data25.length;
 for(let i4=0; i4<len4; i4++){
 let data26 = data25[i4];
 if(typeof data26 === "string"){
-if(func3(data26) < 1){
+if(func4(data26) < 1){
 const err49 = {instancePath:instancePath+"/policy/namespaces/" + i4,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data26};
 if(vErrors === null){
 vErrors = [err49];
@@ -1047,7 +1050,7 @@ const len5 = data27.length;
 for(let i5=0; i5<len5; i5++){
 let data28 = data27[i5];
 if(typeof data28 === "string"){
-if(func3(data28) < 1){
+if(func4(data28) < 1){
 const err52 = {instancePath:instancePath+"/policy/clusterScoped/" + i5,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data28};
 if(vErrors === null){
 vErrors = [err52];
@@ -1093,9 +1096,11 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data.clusters !== undefined){
+let data29 = data.clusters;
+if(Array.isArray(data29)){
+if(data29.length < 1){
+const err56 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema12.properties.clusters,data:data29};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1104,18 +1109,729 @@ vErrors.push(err56);
 }
 errors++;
 }
+const len6 = data29.length;
+for(let i6=0; i6<len6; i6++){
+let data30 = data29[i6];
+if(typeof data30 === "string"){
+if(func4(data30) > 63){
+const err57 = {instancePath:instancePath+"/clusters/" + i6,schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data30};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(!pattern0.test(data30)){
+const err58 = {instancePath:instancePath+"/clusters/" + i6,schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data30};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/clusters/" + i6,schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data30};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+let i7 = data29.length;
+let j0;
+if(i7 > 1){
+outer0:
+for(;i7--;){
+for(j0 = i7; j0--;){
+if(func0(data29[i7], data29[j0])){
+const err60 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)",schema:true,parentSchema:schema12.properties.clusters,data:data29};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.clusters.type,parentSchema:schema12.properties.clusters,data:data29};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data.dependsOn !== undefined){
+let data31 = data.dependsOn;
+if(Array.isArray(data31)){
+const len7 = data31.length;
+for(let i8=0; i8<len7; i8++){
+let data32 = data31[i8];
+if(typeof data32 === "string"){
+if(func4(data32) > 63){
+const err62 = {instancePath:instancePath+"/dependsOn/" + i8,schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data32};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(!pattern0.test(data32)){
+const err63 = {instancePath:instancePath+"/dependsOn/" + i8,schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data32};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/dependsOn/" + i8,schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data32};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+let i9 = data31.length;
+let j1;
+if(i9 > 1){
+outer1:
+for(;i9--;){
+for(j1 = i9; j1--;){
+if(func0(data31[i9], data31[j1])){
+const err65 = {instancePath:instancePath+"/dependsOn",schemaPath:"#/properties/dependsOn/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i9+" are identical)",schema:true,parentSchema:schema12.properties.dependsOn,data:data31};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+break outer1;
+}
+}
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/dependsOn",schemaPath:"#/properties/dependsOn/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.dependsOn.type,parentSchema:schema12.properties.dependsOn,data:data31};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.rollout !== undefined){
+let data33 = data.rollout;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.waves === undefined){
+const err67 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/required",keyword:"required",params:{missingProperty: "waves"},message:"must have required property '"+"waves"+"'",schema:schema12.properties.rollout.required,parentSchema:schema12.properties.rollout,data:data33};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+for(const key4 in data33){
+if(!(key4 === "waves")){
+const err68 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.rollout,data:data33};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data33.waves !== undefined){
+let data34 = data33.waves;
+if(Array.isArray(data34)){
+if(data34.length < 1){
+const err69 = {instancePath:instancePath+"/rollout/waves",schemaPath:"#/properties/rollout/properties/waves/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema12.properties.rollout.properties.waves,data:data34};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+const len8 = data34.length;
+for(let i10=0; i10<len8; i10++){
+let data35 = data34[i10];
+if(Array.isArray(data35)){
+if(data35.length < 1){
+const err70 = {instancePath:instancePath+"/rollout/waves/" + i10,schemaPath:"#/properties/rollout/properties/waves/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema12.properties.rollout.properties.waves.items,data:data35};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+const len9 = data35.length;
+for(let i11=0; i11<len9; i11++){
+let data36 = data35[i11];
+if(typeof data36 === "string"){
+if(func4(data36) > 63){
+const err71 = {instancePath:instancePath+"/rollout/waves/" + i10+"/" + i11,schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data36};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+if(!pattern0.test(data36)){
+const err72 = {instancePath:instancePath+"/rollout/waves/" + i10+"/" + i11,schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data36};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/rollout/waves/" + i10+"/" + i11,schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data36};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/rollout/waves/" + i10,schemaPath:"#/properties/rollout/properties/waves/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.rollout.properties.waves.items.type,parentSchema:schema12.properties.rollout.properties.waves.items,data:data35};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/rollout/waves",schemaPath:"#/properties/rollout/properties/waves/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.rollout.properties.waves.type,parentSchema:schema12.properties.rollout.properties.waves,data:data34};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.properties.rollout.type,parentSchema:schema12.properties.rollout,data:data33};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
+const schema25 = {"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}};
+const schema27 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const pattern13 = new RegExp("^https://[^\\s/]+(/[^\\s]*)?$", "u");
+const pattern15 = new RegExp("-----BEGIN CERTIFICATE-----", "u");
+const pattern16 = new RegExp("^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$", "u");
+const pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.server === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.auth === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "server") || (key0 === "caFile")) || (key0 === "ca")) || (key0 === "caSha256")) || (key0 === "auth"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.server !== undefined){
+let data0 = data.server;
+if(typeof data0 === "string"){
+if(!pattern13.test(data0)){
+const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema25.properties.server,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.server.type,parentSchema:schema25.properties.server,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.caFile !== undefined){
+let data1 = data.caFile;
+if(typeof data1 === "string"){
+if(func4(data1) < 1){
+const err5 = {instancePath:instancePath+"/caFile",schemaPath:"#/definitions/relativePath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!pattern4.test(data1)){
+const err6 = {instancePath:instancePath+"/caFile",schemaPath:"#/definitions/relativePath/pattern",keyword:"pattern",params:{pattern: "^[^/\\\\]"},message:"must match pattern \""+"^[^/\\\\]"+"\"",schema:"^[^/\\\\]",parentSchema:schema16,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/caFile",schemaPath:"#/definitions/relativePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.ca !== undefined){
+let data2 = data.ca;
+if(typeof data2 === "string"){
+if(!pattern15.test(data2)){
+const err8 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/pattern",keyword:"pattern",params:{pattern: "-----BEGIN CERTIFICATE-----"},message:"must match pattern \""+"-----BEGIN CERTIFICATE-----"+"\"",schema:"-----BEGIN CERTIFICATE-----",parentSchema:schema25.properties.ca,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.ca.type,parentSchema:schema25.properties.ca,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.caSha256 !== undefined){
+let data3 = data.caSha256;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err10 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},message:"must match pattern \""+"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"+"\"",schema:"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",parentSchema:schema25.properties.caSha256,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.caSha256.type,parentSchema:schema25.properties.caSha256,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.auth !== undefined){
+let data4 = data.auth;
+const _errs12 = errors;
+let valid2 = false;
+let passing0 = null;
+const _errs13 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.oidcAudience === undefined){
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/required",keyword:"required",params:{missingProperty: "oidcAudience"},message:"must have required property '"+"oidcAudience"+"'",schema:schema25.properties.auth.oneOf[0].required,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key1 in data4){
+if(!(key1 === "oidcAudience")){
+const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data4.oidcAudience !== undefined){
+let data5 = data4.oidcAudience;
+if(typeof data5 === "string"){
+if(func4(data5) < 1){
+const err14 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.auth.oneOf[0].properties.oidcAudience.type,parentSchema:schema25.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[0].type,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid0 = _errs13 === errors;
+if(_valid0){
+valid2 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.tokenEnv === undefined){
+const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/required",keyword:"required",params:{missingProperty: "tokenEnv"},message:"must have required property '"+"tokenEnv"+"'",schema:schema25.properties.auth.oneOf[1].required,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+for(const key2 in data4){
+if(!(key2 === "tokenEnv")){
+const err18 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data4.tokenEnv !== undefined){
+let data6 = data4.tokenEnv;
+if(typeof data6 === "string"){
+if(!pattern17.test(data6)){
+const err19 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema27,data:data6};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[1].type,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid2){
+valid2 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid2 = true;
+passing0 = 1;
+}
+const _errs24 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.kubeconfigEnv === undefined){
+const err22 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "kubeconfigEnv"},message:"must have required property '"+"kubeconfigEnv"+"'",schema:schema25.properties.auth.oneOf[2].required,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data4.context === undefined){
+const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema25.properties.auth.oneOf[2].required,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+for(const key3 in data4){
+if(!((key3 === "kubeconfigEnv") || (key3 === "context"))){
+const err24 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data4.kubeconfigEnv !== undefined){
+let data7 = data4.kubeconfigEnv;
+if(typeof data7 === "string"){
+if(!pattern17.test(data7)){
+const err25 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema27,data:data7};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data7};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data4.context !== undefined){
+let data8 = data4.context;
+if(typeof data8 === "string"){
+if(func4(data8) < 1){
+const err27 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.auth.oneOf[2].properties.context,data:data8};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.auth.oneOf[2].properties.context.type,parentSchema:schema25.properties.auth.oneOf[2].properties.context,data:data8};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[2].type,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid0 = _errs24 === errors;
+if(_valid0 && valid2){
+valid2 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid2 = true;
+passing0 = 2;
+}
+}
+}
+if(!valid2){
+const err30 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.properties.auth.oneOf,parentSchema:schema25.properties.auth,data:data4};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+else {
+errors = _errs12;
+if(vErrors !== null){
+if(_errs12){
+vErrors.length = _errs12;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+const schema30 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema22.required,parentSchema:schema22,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1126,7 +1842,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "files")) || (key0 === "policy")) || (key0 === "exclude")) || (key0 === "pin")) || (key0 === "group")) || (key0 === "skip"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1139,8 +1855,8 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.name,data:data0};
+if(func4(data0) < 1){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1151,7 +1867,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.name.type,parentSchema:schema30.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1165,7 +1881,7 @@ if(data.files !== undefined){
 let data1 = data.files;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema22.properties.files,data:data1};
+const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema30.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1178,8 +1894,8 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.files.items,data:data2};
+if(func4(data2) < 1){
+const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1190,7 +1906,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.files.items.type,parentSchema:schema22.properties.files.items,data:data2};
+const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.files.items.type,parentSchema:schema30.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1202,7 +1918,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.files.type,parentSchema:schema22.properties.files,data:data1};
+const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.files.type,parentSchema:schema30.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1220,7 +1936,7 @@ let passing0 = null;
 const _errs10 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.semver === undefined){
-const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema22.properties.policy.oneOf[0].required,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
+const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema30.properties.policy.oneOf[0].required,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1231,7 +1947,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(key1 === "semver")){
-const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
+const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1244,8 +1960,8 @@ errors++;
 if(data3.semver !== undefined){
 let data4 = data3.semver;
 if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data4};
+if(func4(data4) < 1){
+const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1256,7 +1972,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema22.properties.policy.oneOf[0].properties.semver,data:data4};
+const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema30.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1268,7 +1984,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[0].type,parentSchema:schema22.properties.policy.oneOf[0],data:data3};
+const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.policy.oneOf[0].type,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1285,7 +2001,7 @@ passing0 = 0;
 const _errs15 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.pattern === undefined){
-const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema22.properties.policy.oneOf[1].required,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
+const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema30.properties.policy.oneOf[1].required,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1296,7 +2012,7 @@ errors++;
 }
 for(const key2 in data3){
 if(!(((key2 === "pattern") || (key2 === "extract")) || (key2 === "order"))){
-const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
+const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1309,8 +2025,8 @@ errors++;
 if(data3.pattern !== undefined){
 let data5 = data3.pattern;
 if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data5};
+if(func4(data5) < 1){
+const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1321,7 +2037,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema22.properties.policy.oneOf[1].properties.pattern,data:data5};
+const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema30.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1334,7 +2050,7 @@ errors++;
 if(data3.extract !== undefined){
 let data6 = data3.extract;
 if(typeof data6 !== "string"){
-const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema22.properties.policy.oneOf[1].properties.extract,data:data6};
+const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema30.properties.policy.oneOf[1].properties.extract,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1347,7 +2063,7 @@ errors++;
 if(data3.order !== undefined){
 let data7 = data3.order;
 if(!((data7 === "numerical") || (data7 === "alphabetical"))){
-const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema22.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema22.properties.policy.oneOf[1].properties.order,data:data7};
+const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema30.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema30.properties.policy.oneOf[1].properties.order,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1359,7 +2075,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.policy.oneOf[1].type,parentSchema:schema22.properties.policy.oneOf[1],data:data3};
+const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.policy.oneOf[1].type,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1380,7 +2096,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema22.properties.policy.oneOf,parentSchema:schema22.properties.policy,data:data3};
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema30.properties.policy.oneOf,parentSchema:schema30.properties.policy,data:data3};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1408,7 +2124,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 !== "string"){
-const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.exclude.items.type,parentSchema:schema22.properties.exclude.items,data:data9};
+const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.exclude.items.type,parentSchema:schema30.properties.exclude.items,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1420,7 +2136,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.exclude.type,parentSchema:schema22.properties.exclude,data:data8};
+const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.exclude.type,parentSchema:schema30.properties.exclude,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1433,7 +2149,7 @@ errors++;
 if(data.pin !== undefined){
 let data10 = data.pin;
 if(!(data10 === "digest")){
-const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema22.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.pin.enum,parentSchema:schema22.properties.pin,data:data10};
+const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema30.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.pin.enum,parentSchema:schema30.properties.pin,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1446,7 +2162,7 @@ errors++;
 if(data.group !== undefined){
 let data11 = data.group;
 if(typeof data11 === "string"){
-if(func3(data11) > 63){
+if(func4(data11) > 63){
 const err24 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data11};
 if(vErrors === null){
 vErrors = [err24];
@@ -1481,7 +2197,7 @@ errors++;
 if(data.skip !== undefined){
 let data12 = data.skip;
 if(typeof data12 !== "boolean"){
-const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.skip.type,parentSchema:schema22.properties.skip,data:data12};
+const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.skip.type,parentSchema:schema30.properties.skip,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1493,7 +2209,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1502,15 +2218,15 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-const pattern9 = new RegExp("^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$", "u");
-const pattern11 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
-const pattern12 = new RegExp("^https?://[^/]+/?$", "u");
-const pattern13 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
-const pattern14 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
+const pattern19 = new RegExp("^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$", "u");
+const pattern21 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
+const pattern22 = new RegExp("^https?://[^/]+/?$", "u");
+const pattern23 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
+const pattern24 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://kubeplan.dev/kubeplan.schema.json" */;
@@ -1528,7 +2244,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "targets") || (key0 === "kustomize")) || (key0 === "helm")) || (key0 === "policy")) || (key0 === "images")) || (key0 === "registries")) || (key0 === "repository")) || (key0 === "bump"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1571,12 +2287,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.kustomize !== undefined){
-let data2 = data.kustomize;
+if(data.clusters !== undefined){
+let data2 = data.clusters;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key1 in data2){
-if(!(((key1 === "allowExecPlugins") || (key1 === "allowRemoteResources")) || (key1 === "allowHelmCharts"))){
-const err4 = {instancePath:instancePath+"/kustomize",schemaPath:"#/properties/kustomize/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.kustomize,data:data2};
+if(Object.keys(data2).length < 1){
+const err4 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.clusters,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1585,11 +2300,11 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data2.allowExecPlugins !== undefined){
-let data3 = data2.allowExecPlugins;
-if(typeof data3 !== "boolean"){
-const err5 = {instancePath:instancePath+"/kustomize/allowExecPlugins",schemaPath:"#/properties/kustomize/properties/allowExecPlugins/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowExecPlugins.type,parentSchema:schema11.properties.kustomize.properties.allowExecPlugins,data:data3};
+for(const key1 in data2){
+const _errs7 = errors;
+if(typeof key1 === "string"){
+if(func4(key1) > 63){
+const err5 = {instancePath:instancePath+"/clusters",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1598,11 +2313,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data2.allowRemoteResources !== undefined){
-let data4 = data2.allowRemoteResources;
-if(typeof data4 !== "boolean"){
-const err6 = {instancePath:instancePath+"/kustomize/allowRemoteResources",schemaPath:"#/properties/kustomize/properties/allowRemoteResources/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowRemoteResources.type,parentSchema:schema11.properties.kustomize.properties.allowRemoteResources,data:data4};
+if(!pattern0.test(key1)){
+const err6 = {instancePath:instancePath+"/clusters",schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1612,10 +2324,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data2.allowHelmCharts !== undefined){
-let data5 = data2.allowHelmCharts;
-if(typeof data5 !== "boolean"){
-const err7 = {instancePath:instancePath+"/kustomize/allowHelmCharts",schemaPath:"#/properties/kustomize/properties/allowHelmCharts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowHelmCharts.type,parentSchema:schema11.properties.kustomize.properties.allowHelmCharts,data:data5};
+else {
+const err7 = {instancePath:instancePath+"/clusters",schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1624,10 +2334,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/kustomize",schemaPath:"#/properties/kustomize/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.kustomize.type,parentSchema:schema11.properties.kustomize,data:data2};
+var valid3 = _errs7 === errors;
+if(!valid3){
+const err8 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema11.properties.clusters.propertyNames,parentSchema:schema11.properties.clusters,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1637,12 +2346,15 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.helm !== undefined){
-let data6 = data.helm;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-if(!(key2 === "allowRepositories")){
-const err9 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.helm,data:data6};
+for(const key2 in data2){
+if(!(validate15(data2[key2], {instancePath:instancePath+"/clusters/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data2,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/clusters",schemaPath:"#/properties/clusters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.clusters.type,parentSchema:schema11.properties.clusters,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1652,15 +2364,12 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data6.allowRepositories !== undefined){
-let data7 = data6.allowRepositories;
-if(Array.isArray(data7)){
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-if(typeof data8 === "string"){
-if(!pattern9.test(data8)){
-const err10 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/pattern",keyword:"pattern",params:{pattern: "^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"},message:"must match pattern \""+"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"+"\"",schema:"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$",parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data8};
+if(data.kustomize !== undefined){
+let data4 = data.kustomize;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key3 in data4){
+if(!(((key3 === "allowExecPlugins") || (key3 === "allowRemoteResources")) || (key3 === "allowHelmCharts"))){
+const err10 = {instancePath:instancePath+"/kustomize",schemaPath:"#/properties/kustomize/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.kustomize,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1670,8 +2379,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.helm.properties.allowRepositories.items.type,parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data8};
+if(data4.allowExecPlugins !== undefined){
+let data5 = data4.allowExecPlugins;
+if(typeof data5 !== "boolean"){
+const err11 = {instancePath:instancePath+"/kustomize/allowExecPlugins",schemaPath:"#/properties/kustomize/properties/allowExecPlugins/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowExecPlugins.type,parentSchema:schema11.properties.kustomize.properties.allowExecPlugins,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1681,9 +2392,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/helm/allowRepositories",schemaPath:"#/properties/helm/properties/allowRepositories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.helm.properties.allowRepositories.type,parentSchema:schema11.properties.helm.properties.allowRepositories,data:data7};
+if(data4.allowRemoteResources !== undefined){
+let data6 = data4.allowRemoteResources;
+if(typeof data6 !== "boolean"){
+const err12 = {instancePath:instancePath+"/kustomize/allowRemoteResources",schemaPath:"#/properties/kustomize/properties/allowRemoteResources/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowRemoteResources.type,parentSchema:schema11.properties.kustomize.properties.allowRemoteResources,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1693,9 +2405,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.helm.type,parentSchema:schema11.properties.helm,data:data6};
+if(data4.allowHelmCharts !== undefined){
+let data7 = data4.allowHelmCharts;
+if(typeof data7 !== "boolean"){
+const err13 = {instancePath:instancePath+"/kustomize/allowHelmCharts",schemaPath:"#/properties/kustomize/properties/allowHelmCharts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.kustomize.properties.allowHelmCharts.type,parentSchema:schema11.properties.kustomize.properties.allowHelmCharts,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1705,12 +2418,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data9 = data.policy;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key3 in data9){
-if(!((key3 === "namespaces") || (key3 === "clusterScoped"))){
-const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data9};
+}
+else {
+const err14 = {instancePath:instancePath+"/kustomize",schemaPath:"#/properties/kustomize/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.kustomize.type,parentSchema:schema11.properties.kustomize,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1720,15 +2430,12 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data9.namespaces !== undefined){
-let data10 = data9.namespaces;
-if(Array.isArray(data10)){
-const len2 = data10.length;
-for(let i2=0; i2<len2; i2++){
-let data11 = data10[i2];
-if(typeof data11 === "string"){
-if(func3(data11) < 1){
-const err15 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data11};
+if(data.helm !== undefined){
+let data8 = data.helm;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key4 in data8){
+if(!(key4 === "allowRepositories")){
+const err15 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.helm,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1738,8 +2445,15 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data11};
+if(data8.allowRepositories !== undefined){
+let data9 = data8.allowRepositories;
+if(Array.isArray(data9)){
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(typeof data10 === "string"){
+if(!pattern19.test(data10)){
+const err16 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/pattern",keyword:"pattern",params:{pattern: "^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"},message:"must match pattern \""+"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"+"\"",schema:"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$",parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1749,9 +2463,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
 else {
-const err17 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data10};
+const err17 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.helm.properties.allowRepositories.items.type,parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1761,15 +2474,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data9.clusterScoped !== undefined){
-let data12 = data9.clusterScoped;
-if(Array.isArray(data12)){
-const len3 = data12.length;
-for(let i3=0; i3<len3; i3++){
-let data13 = data12[i3];
-if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err18 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data13};
+}
+else {
+const err18 = {instancePath:instancePath+"/helm/allowRepositories",schemaPath:"#/properties/helm/properties/allowRepositories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.helm.properties.allowRepositories.type,parentSchema:schema11.properties.helm.properties.allowRepositories,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1779,8 +2486,9 @@ vErrors.push(err18);
 errors++;
 }
 }
+}
 else {
-const err19 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data13};
+const err19 = {instancePath:instancePath+"/helm",schemaPath:"#/properties/helm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.helm.type,parentSchema:schema11.properties.helm,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1790,9 +2498,12 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data12};
+if(data.policy !== undefined){
+let data11 = data.policy;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key5 in data11){
+if(!((key5 === "namespaces") || (key5 === "clusterScoped"))){
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data11};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1802,9 +2513,15 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data9};
+if(data11.namespaces !== undefined){
+let data12 = data11.namespaces;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(typeof data13 === "string"){
+if(func4(data13) < 1){
+const err21 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.namespaces.items,data:data13};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1814,19 +2531,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.images !== undefined){
-let data14 = data.images;
-if(Array.isArray(data14)){
-const len4 = data14.length;
-for(let i4=0; i4<len4; i4++){
-if(!(validate15(data14[i4], {instancePath:instancePath+"/images/" + i4,parentData:data14,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err22 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.images.type,parentSchema:schema11.properties.images,data:data14};
+const err22 = {instancePath:instancePath+"/policy/namespaces/" + i2,schemaPath:"#/definitions/policy/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.namespaces.items.type,parentSchema:schema20.properties.namespaces.items,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1836,15 +2542,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.registries !== undefined){
-let data16 = data.registries;
-if(Array.isArray(data16)){
-const len5 = data16.length;
-for(let i5=0; i5<len5; i5++){
-let data17 = data16[i5];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.host === undefined){
-const err23 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.registries.items.required,parentSchema:schema11.properties.registries.items,data:data17};
+}
+else {
+const err23 = {instancePath:instancePath+"/policy/namespaces",schemaPath:"#/definitions/policy/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.namespaces.type,parentSchema:schema20.properties.namespaces,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1853,9 +2553,16 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key4 in data17){
-if(!((((key4 === "host") || (key4 === "insecure")) || (key4 === "endpoint")) || (key4 === "tokenRealm"))){
-const err24 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.registries.items,data:data17};
+}
+if(data11.clusterScoped !== undefined){
+let data14 = data11.clusterScoped;
+if(Array.isArray(data14)){
+const len3 = data14.length;
+for(let i3=0; i3<len3; i3++){
+let data15 = data14[i3];
+if(typeof data15 === "string"){
+if(func4(data15) < 1){
+const err24 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.clusterScoped.items,data:data15};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1865,11 +2572,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data17.host !== undefined){
-let data18 = data17.host;
-if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
-const err25 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]+(:[0-9]+)?$"+"\"",schema:"^[a-zA-Z0-9.-]+(:[0-9]+)?$",parentSchema:schema11.properties.registries.items.properties.host,data:data18};
+else {
+const err25 = {instancePath:instancePath+"/policy/clusterScoped/" + i3,schemaPath:"#/definitions/policy/properties/clusterScoped/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.clusterScoped.items.type,parentSchema:schema20.properties.clusterScoped.items,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1879,8 +2583,9 @@ vErrors.push(err25);
 errors++;
 }
 }
+}
 else {
-const err26 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.host.type,parentSchema:schema11.properties.registries.items.properties.host,data:data18};
+const err26 = {instancePath:instancePath+"/policy/clusterScoped",schemaPath:"#/definitions/policy/properties/clusterScoped/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.clusterScoped.type,parentSchema:schema20.properties.clusterScoped,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1890,10 +2595,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data17.insecure !== undefined){
-let data19 = data17.insecure;
-if(typeof data19 !== "boolean"){
-const err27 = {instancePath:instancePath+"/registries/" + i5+"/insecure",schemaPath:"#/properties/registries/items/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.registries.items.properties.insecure.type,parentSchema:schema11.properties.registries.items.properties.insecure,data:data19};
+}
+else {
+const err27 = {instancePath:instancePath+"/policy",schemaPath:"#/definitions/policy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1903,11 +2607,19 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data17.endpoint !== undefined){
-let data20 = data17.endpoint;
-if(typeof data20 === "string"){
-if(!pattern12.test(data20)){
-const err28 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/]+/?$"},message:"must match pattern \""+"^https?://[^/]+/?$"+"\"",schema:"^https?://[^/]+/?$",parentSchema:schema11.properties.registries.items.properties.endpoint,data:data20};
+if(data.images !== undefined){
+let data16 = data.images;
+if(Array.isArray(data16)){
+const len4 = data16.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate17(data16[i4], {instancePath:instancePath+"/images/" + i4,parentData:data16,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.images.type,parentSchema:schema11.properties.images,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1917,8 +2629,15 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.endpoint.type,parentSchema:schema11.properties.registries.items.properties.endpoint,data:data20};
+if(data.registries !== undefined){
+let data18 = data.registries;
+if(Array.isArray(data18)){
+const len5 = data18.length;
+for(let i5=0; i5<len5; i5++){
+let data19 = data18[i5];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.host === undefined){
+const err29 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.registries.items.required,parentSchema:schema11.properties.registries.items,data:data19};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1927,12 +2646,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data17.tokenRealm !== undefined){
-let data21 = data17.tokenRealm;
-if(typeof data21 === "string"){
-if(!pattern13.test(data21)){
-const err30 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/pattern",keyword:"pattern",params:{pattern: "^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"},message:"must match pattern \""+"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"+"\"",schema:"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$",parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data21};
+for(const key6 in data19){
+if(!((((key6 === "host") || (key6 === "insecure")) || (key6 === "endpoint")) || (key6 === "tokenRealm"))){
+const err30 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.registries.items,data:data19};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1942,8 +2658,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-else {
-const err31 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.tokenRealm.type,parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data21};
+if(data19.host !== undefined){
+let data20 = data19.host;
+if(typeof data20 === "string"){
+if(!pattern21.test(data20)){
+const err31 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]+(:[0-9]+)?$"+"\"",schema:"^[a-zA-Z0-9.-]+(:[0-9]+)?$",parentSchema:schema11.properties.registries.items.properties.host,data:data20};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1953,9 +2672,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
 else {
-const err32 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.registries.items.type,parentSchema:schema11.properties.registries.items,data:data17};
+const err32 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.host.type,parentSchema:schema11.properties.registries.items.properties.host,data:data20};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1965,9 +2683,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/registries",schemaPath:"#/properties/registries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.registries.type,parentSchema:schema11.properties.registries,data:data16};
+if(data19.insecure !== undefined){
+let data21 = data19.insecure;
+if(typeof data21 !== "boolean"){
+const err33 = {instancePath:instancePath+"/registries/" + i5+"/insecure",schemaPath:"#/properties/registries/items/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.registries.items.properties.insecure.type,parentSchema:schema11.properties.registries.items.properties.insecure,data:data21};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1977,11 +2696,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.repository !== undefined){
-let data22 = data.repository;
+if(data19.endpoint !== undefined){
+let data22 = data19.endpoint;
 if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err34 = {instancePath:instancePath+"/repository",schemaPath:"#/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.repository,data:data22};
+if(!pattern22.test(data22)){
+const err34 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/]+/?$"},message:"must match pattern \""+"^https?://[^/]+/?$"+"\"",schema:"^https?://[^/]+/?$",parentSchema:schema11.properties.registries.items.properties.endpoint,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1992,7 +2711,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/repository",schemaPath:"#/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.repository.type,parentSchema:schema11.properties.repository,data:data22};
+const err35 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.endpoint.type,parentSchema:schema11.properties.registries.items.properties.endpoint,data:data22};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2002,12 +2721,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.bump !== undefined){
-let data23 = data.bump;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key5 in data23){
-if(!((key5 === "labels") || (key5 === "branchPrefix"))){
-const err36 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.bump,data:data23};
+if(data19.tokenRealm !== undefined){
+let data23 = data19.tokenRealm;
+if(typeof data23 === "string"){
+if(!pattern23.test(data23)){
+const err36 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/pattern",keyword:"pattern",params:{pattern: "^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"},message:"must match pattern \""+"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"+"\"",schema:"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$",parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data23};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2017,15 +2735,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data23.labels !== undefined){
-let data24 = data23.labels;
-if(Array.isArray(data24)){
-const len6 = data24.length;
-for(let i6=0; i6<len6; i6++){
-let data25 = data24[i6];
-if(typeof data25 === "string"){
-if(func3(data25) < 1){
-const err37 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.bump.properties.labels.items,data:data25};
+else {
+const err37 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.registries.items.properties.tokenRealm.type,parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data23};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2035,8 +2746,9 @@ vErrors.push(err37);
 errors++;
 }
 }
+}
 else {
-const err38 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.labels.items.type,parentSchema:schema11.properties.bump.properties.labels.items,data:data25};
+const err38 = {instancePath:instancePath+"/registries/" + i5,schemaPath:"#/properties/registries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.registries.items.type,parentSchema:schema11.properties.registries.items,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2048,7 +2760,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/bump/labels",schemaPath:"#/properties/bump/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.bump.properties.labels.type,parentSchema:schema11.properties.bump.properties.labels,data:data24};
+const err39 = {instancePath:instancePath+"/registries",schemaPath:"#/properties/registries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.registries.type,parentSchema:schema11.properties.registries,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2058,11 +2770,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data23.branchPrefix !== undefined){
-let data26 = data23.branchPrefix;
-if(typeof data26 === "string"){
-if(!pattern14.test(data26)){
-const err40 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._/-]+/$"},message:"must match pattern \""+"^[A-Za-z0-9._/-]+/$"+"\"",schema:"^[A-Za-z0-9._/-]+/$",parentSchema:schema11.properties.bump.properties.branchPrefix,data:data26};
+if(data.repository !== undefined){
+let data24 = data.repository;
+if(typeof data24 === "string"){
+if(func4(data24) < 1){
+const err40 = {instancePath:instancePath+"/repository",schemaPath:"#/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.repository,data:data24};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2073,7 +2785,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.branchPrefix.type,parentSchema:schema11.properties.bump.properties.branchPrefix,data:data26};
+const err41 = {instancePath:instancePath+"/repository",schemaPath:"#/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.repository.type,parentSchema:schema11.properties.repository,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2083,9 +2795,12 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.bump.type,parentSchema:schema11.properties.bump,data:data23};
+if(data.bump !== undefined){
+let data25 = data.bump;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+if(!((key7 === "labels") || (key7 === "branchPrefix"))){
+const err42 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.bump,data:data25};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2095,14 +2810,92 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data25.labels !== undefined){
+let data26 = data25.labels;
+if(Array.isArray(data26)){
+const len6 = data26.length;
+for(let i6=0; i6<len6; i6++){
+let data27 = data26[i6];
+if(typeof data27 === "string"){
+if(func4(data27) < 1){
+const err43 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.bump.properties.labels.items,data:data27};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/bump/labels/" + i6,schemaPath:"#/properties/bump/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.labels.items.type,parentSchema:schema11.properties.bump.properties.labels.items,data:data27};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/bump/labels",schemaPath:"#/properties/bump/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.bump.properties.labels.type,parentSchema:schema11.properties.bump.properties.labels,data:data26};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data25.branchPrefix !== undefined){
+let data28 = data25.branchPrefix;
+if(typeof data28 === "string"){
+if(!pattern24.test(data28)){
+const err46 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._/-]+/$"},message:"must match pattern \""+"^[A-Za-z0-9._/-]+/$"+"\"",schema:"^[A-Za-z0-9._/-]+/$",parentSchema:schema11.properties.bump.properties.branchPrefix,data:data28};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.bump.properties.branchPrefix.type,parentSchema:schema11.properties.bump.properties.branchPrefix,data:data28};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/bump",schemaPath:"#/properties/bump/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.bump.type,parentSchema:schema11.properties.bump,data:data25};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }

@@ -22,11 +22,15 @@ export async function removedTargetNotices(
   resources: ResourceMap,
   config: Pick<Config, 'targets'>,
   identity: { repository: string | undefined; configFile: string },
+  /** Where to look: the namespaces of these targets (a named cluster: every target's, also those not on it). */
+  lookIn: Pick<Config, 'targets'> = config,
+  /** Says where the notice is about: ` on cluster prod-eu`. */
+  on = '',
 ): Promise<string[]> {
   const configMaps = resources.lookup({ apiVersion: 'v1', kind: 'ConfigMap' });
   if (!configMaps) return [];
   const names = new Set(config.targets.map((t) => t.name));
-  const namespaces = [...new Set(config.targets.map((t) => applySetParent(t.name, t.namespace).namespace))].sort();
+  const namespaces = [...new Set(lookIn.targets.map((t) => applySetParent(t.name, t.namespace).namespace))].sort();
   const notices: string[] = [];
   for (const namespace of namespaces) {
     let parents: Awaited<ReturnType<typeof listLiveObjects>>;
@@ -43,7 +47,7 @@ export async function removedTargetNotices(
       // Another repository's or another config file's target is not this config's to report.
       if (foreignRepository(parent, identity.repository, target)) continue;
       if ((annotations[CONFIG_FILE] ?? identity.configFile) !== identity.configFile) continue;
-      notices.push(await describeRemoved(client, resources, target, namespace, identity.configFile));
+      notices.push(await describeRemoved(client, resources, target, namespace, identity.configFile, on));
     }
   }
   return notices;
@@ -55,6 +59,7 @@ async function describeRemoved(
   target: string,
   namespace: string,
   configFile: string,
+  on: string,
 ): Promise<string> {
   const parent = applySetParent(target, namespace);
   let members: Awaited<ReturnType<typeof readInventory>>['members'] = [];
@@ -75,9 +80,9 @@ async function describeRemoved(
   commands.push(`kubectl delete --namespace ${namespace} configmap/${parent.name}`);
   const count = `${members.length} object${members.length === 1 ? '' : 's'}`;
   return (
-    `Target ${inlineCode(target)} is no longer in ${inlineCode(configFile)}, but its inventory ` +
-    `${inlineCode(`${namespace}/${parent.name}`)} still lists ${count}: kubeplan leaves them in the cluster (removing ` +
-    `a target prunes nothing). To delete them: ${commands.map((c) => inlineCode(c)).join(', then ')}. To keep ` +
+    `Target ${inlineCode(target)} is no longer in ${inlineCode(configFile)}${on ? `${on.replace(/^ on /, ' for ')}` : ''}, but its inventory ` +
+    `${inlineCode(`${namespace}/${parent.name}`)}${on} still lists ${count}: kubeplan leaves them in the cluster (removing ` +
+    `a target prunes nothing). To delete them${on ? ` (with a kubeconfig for that cluster)` : ''}: ${commands.map((c) => inlineCode(c)).join(', then ')}. To keep ` +
     `them managed, add the target back (a target of another name takes them over with ` +
     `${inlineCode('kubeplan.dev/adopt: "true"')}).`
   );

@@ -117,12 +117,25 @@ export interface Plan {
   digests?: import('./plan-digest.js').PlanDigests;
   /** The cluster the plan read: its server URL and kubeconfig context (no credential). Absent for an intent plan. */
   cluster?: { server: string; context?: string | undefined };
+  /**
+   * Named clusters (kubeplan.yaml `clusters:`): per cluster its server, its counts and, when it could not be planned
+   * (unreachable, refused pin, missing credential), why. Its instances are the targets named `target@cluster`.
+   */
+  clusters?: ClusterSummary[];
   /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */
   notices?: string[];
   /** The versions of helm, kubectl and kustomize the render ran (only those it ran). */
   tools?: import('../render/tool-versions.js').ToolVersions;
   targets: TargetPlan[];
   summary: Counts;
+}
+
+/** One named cluster of a plan: a summary line each, and the error that kept it from being planned. */
+export interface ClusterSummary {
+  name: string;
+  server: string;
+  summary: Counts;
+  error?: { message: string; hint: string | undefined } | undefined;
 }
 
 export function emptyCounts(): Counts {

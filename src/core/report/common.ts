@@ -117,3 +117,23 @@ export function toolVersionsLine(tools: Plan['tools']): string {
   else if (tools.kustomize) parts.push(`kustomize ${tools.kustomize}`);
   return parts.join(' · ');
 }
+
+/** One line per named cluster: `prod-eu (eu.example:6443): 1 to create, …` or why it could not be planned. */
+export function clusterLines(
+  plan: Pick<Plan, 'clusters'>,
+): { name: string; host: string; line: string; failed: boolean }[] {
+  return (plan.clusters ?? []).map((c) => {
+    let host = c.server;
+    try {
+      host = new URL(c.server).host;
+    } catch {
+      // not a URL: shown as it is
+    }
+    return {
+      name: c.name,
+      host,
+      line: c.error ? `not planned: ${c.error.message}` : compactSummaryLine(c.summary).replace(/^Plan: /, ''),
+      failed: c.error !== undefined,
+    };
+  });
+}

@@ -52,7 +52,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const MENTION = /@[A-Za-z0-9][\w-]*(?:\/[\w.-]+)?/g;
+// GitHub and GitLab mention only after a non-word character: `shop@prod-eu` (an instance) or a@b (an address) pings
+// nobody and stays as it is.
+const MENTION = /(?<!\w)@[A-Za-z0-9][\w-]*(?:\/[\w.-]+)?/g;
 
 /** Text inside HTML (`<summary>`, `<sub>`): one line, HTML-escaped, @mentions as code so nobody is pinged. */
 export function htmlText(text: string): string {
@@ -76,7 +78,6 @@ function withMentions(text: string, plain: (t: string) => string, mention: (m: s
   let out = '';
   let last = 0;
   for (const m of text.matchAll(MENTION)) {
-    // An address (a@b) is not a mention; still harmless as code.
     out += plain(text.slice(last, m.index)) + mention(m[0]);
     last = m.index + m[0].length;
   }

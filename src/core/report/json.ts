@@ -32,6 +32,17 @@ export function formatPlanJson(plan: Plan, options: { head?: string | undefined 
       notices: plan.notices ?? [],
       // The tools the render ran; a tool it did not run is absent.
       tools: plan.tools ?? {},
+      // Named clusters: a summary per cluster, and why one could not be planned (its instances are then absent).
+      ...(plan.clusters
+        ? {
+            clusters: plan.clusters.map((c) => ({
+              name: c.name,
+              server: c.server,
+              summary: c.summary,
+              error: c.error ? { message: c.error.message, hint: c.error.hint ?? null } : null,
+            })),
+          }
+        : {}),
       summary: plan.summary,
       stats: plan.stats,
       targets: targetsJson(plan.targets),
@@ -119,6 +130,25 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
     const context = r.optional(c.context, `${at}.context`, r.string);
     return { server: r.string(c.server, `${at}.server`), ...(context !== undefined ? { context } : {}) };
   });
+  const clusters = r.optional(top.clusters, 'clusters', (v, at) => {
+    if (!Array.isArray(v)) return bad(at, 'must be a list');
+    return v.map((item, i) => {
+      const c = r.object(item, `${at}[${i}]`);
+      const error = r.optional(c.error, `${at}[${i}].error`, (e, eAt) => {
+        const o = r.object(e, eAt);
+        return {
+          message: r.string(o.message, `${eAt}.message`),
+          hint: r.optional(o.hint, `${eAt}.hint`, r.string),
+        };
+      });
+      return {
+        name: r.string(c.name, `${at}[${i}].name`),
+        server: r.string(c.server, `${at}[${i}].server`),
+        summary: r.counts(c.summary, `${at}[${i}].summary`),
+        ...(error ? { error } : {}),
+      };
+    });
+  });
   const base = r.optional(top.base, 'base', r.string);
   const drift = r.optional(top.drift, 'drift', (v, at) => {
     const d = r.object(v, at);
@@ -145,6 +175,7 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
     modeReason: r.string(top.modeReason, 'modeReason'),
     ...(base !== undefined ? { base } : {}),
     ...(cluster ? { cluster } : {}),
+    ...(clusters ? { clusters } : {}),
     notices: r.strings(top.notices, 'notices').map(markdownText),
     ...(Object.keys(tools).length ? { tools } : {}),
     summary: r.counts(top.summary, 'summary'),

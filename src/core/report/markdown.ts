@@ -2,6 +2,7 @@ import { load } from 'js-yaml';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { describeNeed } from '../apply/preflight.js';
 import {
+  clusterLines,
   compactSummaryLine,
   hookRows,
   objectName,
@@ -64,6 +65,26 @@ export function planHeader(plan: Plan): string[] {
         .join(', ')}${destroys.length > 5 ? ', …' : ''}`,
       '',
     );
+  }
+  const lines = clusterLines(plan);
+  if (lines.length) {
+    out.push(
+      ...lines.map(
+        (l) =>
+          `- cluster ${inlineCode(l.name)} (${htmlText(l.host)}): ${l.failed ? `**${markdownText(l.line)}**` : l.line}`,
+      ),
+      '',
+    );
+    const failed = plan.clusters?.filter((c) => c.error) ?? [];
+    if (failed.length)
+      out.push(
+        '> [!CAUTION]',
+        `> ${failed.length} cluster${failed.length === 1 ? '' : 's'} could not be planned: ${failed.map((c) => inlineCode(c.name)).join(', ')}; ${failed.length === 1 ? 'its' : 'their'} instances are not in this plan.${failed
+          .filter((c) => c.error?.hint)
+          .map((c) => ` ${inlineCode(c.name)}: ${markdownText(c.error!.hint!)}`)
+          .join('')}`,
+        '',
+      );
   }
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors)

@@ -1,6 +1,6 @@
 import { describeNeed } from '../apply/preflight.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
-import { hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
+import { clusterLines, hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
 import { oneLine } from './escape.js';
 
 const COLOR = {
@@ -20,6 +20,10 @@ export function formatPlanText(plan: Plan, options: { color: boolean; summary?: 
   for (const notice of plan.notices ?? []) out.push(c('yellow', `note: ${notice.replace(/`/g, '')}`), '');
   if (plan.base) out.push(c('bold', `What this change does (${plan.base} → working tree):`), '');
   out.push(...formatTargets(plan.targets, c));
+  for (const l of clusterLines(plan))
+    out.push(c(l.failed ? 'red' : 'bold', `cluster ${oneLine(l.name)} (${oneLine(l.host)}): ${oneLine(l.line)}`));
+  for (const failed of plan.clusters?.filter((x) => x.error?.hint) ?? [])
+    out.push(c('dim', `  hint (${oneLine(failed.name)}): ${oneLine(failed.error!.hint!)}`));
   out.push(c('bold', options.summary ?? summaryLine(plan.summary)));
   if (plan.drift) {
     out.push(

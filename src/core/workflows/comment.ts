@@ -55,6 +55,7 @@ export async function commentFromReport(
   const footer = `${stamp(ctx, plan.cluster, new Date(), {
     head: planned,
     digest: plan.digests?.plan,
+    clusters: plan.clusters?.map((c) => c.name),
   })}${record ? `\n${digestsMarker(record)}` : ''}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {

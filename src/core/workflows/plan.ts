@@ -157,7 +157,10 @@ async function finish(
   // hidden marker repeats every digest for the apply on merge (the fallback of the `kubeplan plan` check run).
   const head = ctx.pullRequest?.headSha ?? ctx.sha;
   const record = planRecord(plan, head, { changes: true });
-  const footer = `${stamp(ctx, plan.cluster, now, { digest: plan.digests?.plan })}${record ? `\n${digestsMarker(record)}` : ''}`;
+  const footer = `${stamp(ctx, plan.cluster, now, {
+    digest: plan.digests?.plan,
+    clusters: plan.clusters?.map((c) => c.name),
+  })}${record ? `\n${digestsMarker(record)}` : ''}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
@@ -419,7 +422,7 @@ export function stamp(
   ctx: CiContext,
   cluster: Plan['cluster'],
   at: Date,
-  options: { head?: string | undefined; digest?: string | undefined } = {},
+  options: { head?: string | undefined; digest?: string | undefined; clusters?: string[] | undefined } = {},
 ): string {
   const head = options.head ?? ctx.pullRequest?.headSha ?? ctx.sha;
   const digest = options.digest;
@@ -435,7 +438,9 @@ export function stamp(
   }
   const where = cluster
     ? `cluster ${cluster.context ? `${htmlText(cluster.context)} (${htmlText(host)})` : htmlText(host)}`
-    : 'no cluster (intent diff)';
+    : options.clusters?.length
+      ? `cluster${options.clusters.length === 1 ? '' : 's'} ${options.clusters.map(htmlText).join(', ')}`
+      : 'no cluster (intent diff)';
   const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const runLink = ctx.runUrl ? `[run](${ctx.runUrl}) · ` : '';
   return `<sub>Planned ${commit ? `${commit} ` : ''}against ${where}${digest ? ` · plan ${inlineCode(digest.slice(0, 19))}` : ''}${VOLATILE_START} · ${runLink}${when}${VOLATILE_END}</sub>`;

@@ -1,0 +1,224 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
+import { apiOn, namespaceOn, rollOutOn, startConnectionCounter } from '../harness/clusters.js';
+import { bench } from '../harness/kube.js';
+import { makeRepo } from '../helpers/fixture-repo.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+
+// Named clusters (kubeplan.yaml clusters:) on the real bench: the shared apiserver is `eu`, a second one with its own
+// CA is `us`. Each cluster's token comes from its own variable; the plan has one section per instance (target@cluster).
+
+let us: RunningApiserver;
+beforeAll(async () => {
+  us = await startApiserver(inject('apiserverBinary'));
+}, 120_000);
+afterAll(async () => {
+  await us?.stop();
+});
+
+const eu = () => bench();
+const TOKENS = () => ({ EU_TOKEN: eu().adminToken, US_TOKEN: us.adminToken });
+
+const configMap = (name: string, value: string) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { VALUE: value } });
+
+/** A config repository with the two clusters (CAs as files) and the given targets (YAML list items). */
+function repoWith(targets: string, files: Record<string, string> = {}, clusters = defaultClusters()) {
+  return makeRepo({
+    'kubeplan.yaml': `clusters:\n${clusters}targets:\n${targets}`,
+    'ca/eu.pem': readFileSync(eu().caFile, 'utf8'),
+    'ca/us.pem': readFileSync(us.caFile, 'utf8'),
+    ...files,
+  });
+}
+
+function defaultClusters(pins: { eu?: string; us?: string } = {}) {
+  return (
+    `  eu: {server: ${eu().server}, caFile: ca/eu.pem${pins.eu ? `, caSha256: "${pins.eu}"` : ''}, auth: {tokenEnv: EU_TOKEN}}\n` +
+    `  us: {server: ${us.server}, caFile: ca/us.pem${pins.us ? `, caSha256: "${pins.us}"` : ''}, auth: {tokenEnv: US_TOKEN}}\n`
+  );
+}
+
+const fingerprint = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
+
+const cm = (server: Parameters<typeof apiOn>[0], ns: string, name: string) =>
+  apiOn<{ data?: Record<string, string> }>(server, 'GET', `/api/v1/namespaces/${ns}/configmaps/${name}`);
+
+describe('named clusters', () => {
+  it('plans every instance against its own cluster, one section each, a summary line per cluster; --cluster filters', async () => {
+    const ns = await namespaceOn([eu(), us], 'multi');
+    const repo = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n  - {name: edge, namespace: ${ns}, manifests: edge, clusters: [us]}\n`,
+      { 'app/cm.json': configMap('app', '2'), 'edge/cm.json': configMap('edge', '1') },
+    );
+    // The app already runs on eu with another value: an update there, a create on us.
+    await apiOn(eu(), 'POST', `/api/v1/namespaces/${ns}/configmaps`, { body: JSON.parse(configMap('app', '1')) });
+    const text = await runCliAsync(['diff'], { cwd: repo, env: TOKENS() });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('── target app@eu');
+    expect(text.stdout).toContain('── target app@us');
+    expect(text.stdout).toContain('── target edge@us');
+    expect(text.stdout).not.toContain('edge@eu');
+    expect(text.stdout).toMatch(/cluster eu \(127\.0\.0\.1:\d+\): ~1 to update/);
+    expect(text.stdout).toMatch(/cluster us \(127\.0\.0\.1:\d+\): \+2 to create/);
+    for (const token of Object.values(TOKENS())) expect(text.stdout + text.stderr).not.toContain(token);
+
+    const json = await runCliAsync(['diff', '-o', 'json', '--cluster', 'us'], { cwd: repo, env: TOKENS() });
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.targets.map((t: { name: string }) => t.name)).toEqual(['app@us', 'edge@us']);
+    expect(report.clusters).toEqual([
+      { name: 'us', server: us.server, summary: expect.objectContaining({ create: 2 }), error: null },
+    ]);
+
+    const markdown = await runCliAsync(['diff', '-o', 'markdown'], { cwd: repo, env: TOKENS() });
+    expect(markdown.stdout).toMatch(/- cluster `eu` \(127\.0\.0\.1:\d+\): ~1 to update/);
+    expect(markdown.stdout).toContain('app@us');
+
+    const unknown = await runCliAsync(['diff', '--cluster', 'asia'], { cwd: repo, env: TOKENS() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('kubeplan diff --cluster: unknown cluster "asia"');
+    expect(unknown.stderr).toContain('the clusters in kubeplan.yaml are eu, us');
+  });
+
+  it('plans the clusters it can reach: a CA that is not the pinned one is refused there before anything is sent', async () => {
+    const ns = await namespaceOn([eu()], 'pinplan');
+    const counter = await startConnectionCounter();
+    try {
+      const clusters =
+        `  eu: {server: ${eu().server}, caFile: ca/eu.pem, caSha256: "${fingerprint(eu().caFile)}", auth: {tokenEnv: EU_TOKEN}}\n` +
+        `  us: {server: ${counter.server}, caFile: ca/us.pem, caSha256: "${fingerprint(eu().caFile)}", auth: {tokenEnv: NO_SUCH_TOKEN}}\n`;
+      const repo = repoWith(
+        `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+        { 'app/cm.json': configMap('pinned', '1') },
+        clusters,
+      );
+      const run = await runCliAsync(['diff', '-o', 'json'], { cwd: repo, env: TOKENS() });
+      expect(run.code).toBe(2);
+      const report = JSON.parse(run.stdout);
+      expect(report.targets.map((t: { name: string }) => t.name)).toEqual(['app@eu']);
+      const failed = report.clusters.find((c: { name: string }) => c.name === 'us');
+      // Refused before its token was even read (the variable does not exist) and before any connection.
+      expect(failed.error.message).toMatch(
+        /kubeplan\.yaml:3: cluster us: its CA has sha256 [0-9a-f]{64}, not the pinned [0-9a-f]{64}; nothing was sent/,
+      );
+      expect(counter.connections()).toBe(0);
+    } finally {
+      await counter.stop();
+    }
+  });
+
+  it('refuses a cluster whose CA is not the pinned one before sending anything there; the other cluster applies', async () => {
+    const ns = await namespaceOn([eu(), us], 'pin');
+    const counter = await startConnectionCounter();
+    try {
+      const clusters =
+        `  eu: {server: ${eu().server}, caFile: ca/eu.pem, caSha256: "${fingerprint(eu().caFile)}", auth: {tokenEnv: EU_TOKEN}}\n` +
+        // us's CA is pinned to eu's fingerprint: a different cluster answers there as far as kubeplan knows.
+        `  us: {server: ${counter.server}, caFile: ca/us.pem, caSha256: "${fingerprint(eu().caFile)}", auth: {tokenEnv: US_TOKEN}}\n`;
+      const repo = repoWith(
+        `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+        { 'app/cm.json': configMap('pinned', '1') },
+        clusters,
+      );
+      const run = await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr + run.stdout).toMatch(
+        /cluster us: its CA has sha256 [0-9a-f]{64}, not the pinned [0-9a-f]{64}; nothing was sent/,
+      );
+      expect(counter.connections()).toBe(0);
+      expect((await cm(eu(), ns, 'pinned')).status).toBe(200);
+      expect(run.stdout).toMatch(/applied:\s+app@eu/);
+      expect(run.stdout).toMatch(/failed:\s+app@us/);
+    } finally {
+      await counter.stop();
+    }
+  });
+
+  const deployment = (name: string) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:1.27' }] } },
+      },
+    });
+
+  it('applies in waves: a first wave whose rollout fails leaves the later waves untouched and names them skipped', async () => {
+    const ns = await namespaceOn([eu(), us], 'waves');
+    const repo = repoWith(
+      `  - {name: web, namespace: ${ns}, manifests: web, clusters: [eu, us], rollout: {waves: [[eu], [us]]}}\n` +
+        `  - {name: side, namespace: ${ns}, manifests: side, clusters: [us]}\n`,
+      { 'web/deploy.json': deployment('web'), 'side/cm.json': configMap('side', '1') },
+    );
+    // Nobody plays the Deployment controller on eu: its rollout never finishes.
+    const failed = await runCliAsync(['apply', '--timeout', '4s'], { cwd: repo, env: TOKENS() });
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toMatch(/failed:\s+web@eu \(/);
+    expect(failed.stdout).toContain('skipped: web@us (waits for web@eu, which failed)');
+    expect(failed.stdout).toMatch(/applied: side@us/);
+    expect(failed.stderr).toContain('1 instance failed, 1 skipped');
+    expect((await apiOn(us, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status).toBe(404);
+    expect((await cm(us, ns, 'side')).status).toBe(200);
+
+    // With the controller playing on eu, the first wave is healthy and the second one follows.
+    const running = runCliAsync(['apply', '--timeout', '60s', '-o', 'json'], { cwd: repo, env: TOKENS() });
+    const [rolledEu, rolledUs] = await Promise.all([rollOutOn(eu(), ns, 'web'), rollOutOn(us, ns, 'web')]);
+    expect([rolledEu, rolledUs]).toEqual([true, true]);
+    const applied = await running;
+    expect(applied.code, applied.stderr).toBe(0);
+    const report = JSON.parse(applied.stdout);
+    expect(report.instances.map((i: { name: string; status: string }) => [i.name, i.status])).toEqual([
+      ['web@eu', 'applied'],
+      ['web@us', 'applied'],
+      ['side@us', 'applied'],
+    ]);
+  });
+
+  it('one cluster down fails its own instances only: the others are applied, and the run exits non-zero', async () => {
+    const ns = await namespaceOn([eu(), us], 'down');
+    const closed = await startConnectionCounter();
+    const downServer = closed.server;
+    await closed.stop(); // nothing listens there any more
+    const clusters = `${defaultClusters()}  down: {server: ${downServer}, caFile: ca/us.pem, auth: {tokenEnv: US_TOKEN}}\n`;
+    const repo = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, down, us]}\n`,
+      { 'app/cm.json': configMap('everywhere', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/applied: app@eu, app@us/);
+    expect(run.stdout).toMatch(/failed:\s+app@down \(.*cannot reach the apiserver at https:\/\/127\.0\.0\.1:\d+/);
+    expect((await cm(eu(), ns, 'everywhere')).status).toBe(200);
+    expect((await cm(us, ns, 'everywhere')).status).toBe(200);
+    for (const token of Object.values(TOKENS())) expect(run.stdout + run.stderr).not.toContain(token);
+  });
+
+  it('removing a cluster or a target from the config prunes nothing there; the plan says what stays', async () => {
+    const ns = await namespaceOn([eu(), us], 'removed');
+    const both = `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n  - {name: extra, namespace: ${ns}, manifests: extra, clusters: [eu]}\n`;
+    const files = { 'app/cm.json': configMap('kept', '1'), 'extra/cm.json': configMap('extra', '1') };
+    const repo = repoWith(both, files);
+    expect((await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() })).code).toBe(0);
+    // us leaves the config entirely; extra leaves eu (it now runs nowhere but... nowhere: it is removed).
+    const onlyEu = `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\n`;
+    const after = repoWith(`  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`, files, onlyEu);
+    const diff = await runCliAsync(['diff'], { cwd: after, env: TOKENS() });
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stderr + diff.stdout).toContain(
+      `Target extra is no longer in kubeplan.yaml for cluster eu, but its inventory ${ns}/kubeplan-extra on cluster eu still lists 1 object`,
+    );
+    const apply = await runCliAsync(['apply', '--no-wait'], { cwd: after, env: TOKENS() });
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).not.toMatch(/pruned[^\n]*[1-9]/);
+    expect((await cm(eu(), ns, 'extra')).status).toBe(200);
+    expect((await cm(us, ns, 'kept')).status).toBe(200);
+    expect((await cm(eu(), ns, 'kept')).status).toBe(200);
+  });
+});
