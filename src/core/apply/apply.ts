@@ -17,7 +17,7 @@ import type { Change, TargetPlan } from '../diff/types.js';
 import { sleepUnlessCancelled, throwIfCancelled } from '../cancel.js';
 import { ClusterError, objectWhere } from '../errors.js';
 import { ApplyError } from './apply-error.js';
-import { canBeUnhealthy, waitHealthy } from './health.js';
+import { canBeUnhealthy, type ControlledObject, waitHealthy } from './health.js';
 import { deleteAndWait, runHooks } from './hooks.js';
 import { preflightAccess } from './preflight.js';
 import type { KubeObject } from '../manifests/types.js';
@@ -59,6 +59,8 @@ export interface AppliedObject {
   kind: string;
   namespace?: string;
   name: string;
+  /** The phase Argo Rollouts or Flagger reported when the wait ended (a Rollout's Paused, a Canary's Progressing). */
+  phase?: string;
 }
 
 export interface TargetApplyResult {
@@ -106,6 +108,7 @@ export async function applyTarget(
   options: ApplyOptions,
   result: TargetApplyResult = emptyResult(plan.target),
 ): Promise<TargetApplyResult> {
+  const started = Date.now();
   // Missing rights show up as Forbidden dry-runs: report every missing right at once, with the grant that fixes it.
   const errors = plan.changes.filter((c) => c.action === 'error');
   const hooks = !options.noHooks;
@@ -206,16 +209,18 @@ export async function applyTarget(
     const written = [...writes, ...unchanged]
       .map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) }))
       .filter((c) => c.resource);
-    await timed(WAIT_STAGE, written, () =>
-      waitHealthy(client, written, {
+    await timed(WAIT_STAGE, written, async () => {
+      const controlled = await waitHealthy(client, written, {
         timeoutMs: options.waitTimeoutMs!,
         onProgress: (pending) =>
           options.onProgress?.(
             `target ${plan.target}: waiting ${pending[0]!.seconds}s for ${pending.map((p) => `${p.name} (${p.reason})`).join(', ')}`,
           ),
         signal: options.signal,
-      }),
-    );
+        since: started,
+      });
+      reportControllerPhases(result, controlled);
+    });
   }
   const pruneOrder = [...deletes].sort((a, b) => stageOf(b.kind) - stageOf(a.kind));
   await timed('prune', pruneOrder, async () => {
@@ -590,6 +595,29 @@ async function deleteObject(client: ClusterClient, c: Change): Promise<void> {
         cause: error,
       });
     throw error;
+  }
+}
+
+/**
+ * The phase Argo Rollouts or Flagger reported for each object it drives: on the object in the report, and as a note
+ * that says who goes on with it when the controller was left at a pause, a gate or an analysis.
+ */
+function reportControllerPhases(result: TargetApplyResult, controlled: ControlledObject[]): void {
+  for (const { change, controlled: c } of controlled) {
+    const entry = result.objects.find(
+      (o) => o.kind === change.kind && o.name === change.name && o.namespace === change.namespace,
+    );
+    if (entry) entry.phase = c.phase;
+    const words = `${c.controller} reports ${c.phase}${c.message ? ` (${c.message})` : ''}`;
+    result.notes.push(
+      `${change.apiVersion} ${objectName(change)}: ${words}${
+        c.handedOver
+          ? c.controller === 'Argo Rollouts'
+            ? '; Argo Rollouts goes on by itself after a timed pause, or on `kubectl argo rollouts promote`'
+            : '; Flagger goes on with the analysis by itself: its outcome shows on the Canary'
+          : ''
+      }`,
+    );
   }
 }
 
