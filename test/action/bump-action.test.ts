@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -351,5 +351,39 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(own.state).toBe('closed');
     expect(forge.comments.get(own.number)!.at(-1)!.body).toContain(`Superseded by #${group.number}`);
     expect(forge.violations).toEqual([]);
+  });
+
+  it("with no registry-auth, runs the credential helper Docker's config.json names, and masks the secret it gives", async () => {
+    const helperDir = mkdtempSync(path.join(scratch, 'helper-'));
+    const script = path.join(helperDir, 'docker-credential-bench');
+    writeFileSync(
+      script,
+      `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"${registry.username}","Secret":"${password()}"}\\n' "$server"\n`,
+    );
+    chmodSync(script, 0o755);
+    writeFileSync(path.join(helperDir, 'config.json'), JSON.stringify({ credsStore: 'bench' }));
+    const run = await runAction({
+      repo: work,
+      forge,
+      event: 'schedule',
+      payload: {},
+      scratch,
+      inputs: { 'schedule-command': 'bump', kubeconfig: '' },
+      env: {
+        GITHUB_SERVER_URL: forge.url,
+        DOCKER_CONFIG: helperDir,
+        PATH: `${helperDir}${path.delimiter}${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
+      },
+    });
+    // Without credentials every image of the htpasswd registry would fail the step.
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`::add-mask::${password()}`);
+    for (const text of [
+      run.stdout.replaceAll(`::add-mask::${password()}`, ''),
+      run.summary,
+      JSON.stringify(run.outputs),
+      ...pulls().map((p) => `${p.title}${p.body}`),
+    ])
+      expect(text).not.toContain(password());
   });
 });
