@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -35,7 +35,8 @@ describe('action command bump: pull requests through git http-backend and the lo
   beforeAll(async () => {
     registry = await startRegistry(inject('registryBinary'), 'htpasswd');
     pusher = new OciTestClient(registry);
-    for (const tag of ['2.4.0', '2.5.0']) await pusher.pushImage('acme/shop', tag);
+    await pusher.pushImage('acme/shop', '2.4.0');
+    await pusher.pushImage('acme/shop', '2.5.0', '2.5.0', { created: '2026-11-30T12:00:00Z' });
     for (const tag of ['1.0.0', '1.1.0']) await pusher.pushImage('acme/api', tag);
     for (const tag of ['3.0.0', '3.0.1']) await pusher.pushImage('acme/worker', tag);
     scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-bump-action-'));
@@ -137,9 +138,13 @@ describe('action command bump: pull requests through git http-backend and the lo
       labels: ['dependencies', 'images'],
     });
     expect(backend).toMatchObject({ title: 'Bump backend: api 1.1.0, worker 3.0.1', head: 'kubeplan/bump/backend' });
+    // The update type and the day the version was built (from its image config; none given for the others).
+    expect(shop!.body).toContain('| Image | Update | From | To | Built | Where | Digest |');
     expect(shop!.body).toContain(
-      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | \`2.4.0\` | \`2.5.0\` | \`chart/values.yaml:4\` | – |`,
+      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | minor | \`2.4.0\` | \`2.5.0\` | 2026-11-30 | \`chart/values.yaml:4\` | – |`,
     );
+    expect(backend!.body).toMatch(/\/acme\/api\) \| minor \| `1\.0\.0` \| `1\.1\.0` \| – \|/);
+    expect(backend!.body).toMatch(/\/acme\/worker\) \| patch \| `3\.0\.0` \| `3\.0\.1` \| – \|/);
     expect(shop!.body).toContain(
       `<!-- kubeplan:bump {"images":[{"key":"${registry.host}/acme/shop","to":"2.5.0"}]} -->`,
     );
@@ -346,5 +351,39 @@ describe('action command bump: pull requests through git http-backend and the lo
     expect(own.state).toBe('closed');
     expect(forge.comments.get(own.number)!.at(-1)!.body).toContain(`Superseded by #${group.number}`);
     expect(forge.violations).toEqual([]);
+  });
+
+  it("with no registry-auth, runs the credential helper Docker's config.json names, and masks the secret it gives", async () => {
+    const helperDir = mkdtempSync(path.join(scratch, 'helper-'));
+    const script = path.join(helperDir, 'docker-credential-bench');
+    writeFileSync(
+      script,
+      `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"${registry.username}","Secret":"${password()}"}\\n' "$server"\n`,
+    );
+    chmodSync(script, 0o755);
+    writeFileSync(path.join(helperDir, 'config.json'), JSON.stringify({ credsStore: 'bench' }));
+    const run = await runAction({
+      repo: work,
+      forge,
+      event: 'schedule',
+      payload: {},
+      scratch,
+      inputs: { 'schedule-command': 'bump', kubeconfig: '' },
+      env: {
+        GITHUB_SERVER_URL: forge.url,
+        DOCKER_CONFIG: helperDir,
+        PATH: `${helperDir}${path.delimiter}${inject('toolsDir')}${path.delimiter}${process.env.PATH}`,
+      },
+    });
+    // Without credentials every image of the htpasswd registry would fail the step.
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`::add-mask::${password()}`);
+    for (const text of [
+      run.stdout.replaceAll(`::add-mask::${password()}`, ''),
+      run.summary,
+      JSON.stringify(run.outputs),
+      ...pulls().map((p) => `${p.title}${p.body}`),
+    ])
+      expect(text).not.toContain(password());
   });
 });

@@ -193,6 +193,10 @@ describe('kubeplan init', () => {
       'config: "deploy/kubeplan.yaml"',
     );
 
+    const outside = runCli(['init', '--config', '../elsewhere/kubeplan.yaml'], { cwd: path.join(repo, 'src') });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('--config ../elsewhere/kubeplan.yaml is outside this folder');
+
     const empty = makeRepo({ 'README.md': '# nothing\n', 'values.yaml': 'a: 1\n' });
     const none = runCli(['init'], { cwd: empty });
     expect(none.code).toBe(2);

@@ -67,10 +67,14 @@ export class OciTestClient {
     return res.headers.get('docker-content-digest') ?? sha256(body);
   }
 
-  /** Pushes a one-layer image (config + layer + manifest) under `tag`; returns the manifest digest. */
-  async pushImage(repo: string, tag: string, seed = tag): Promise<string> {
+  /**
+   * Pushes a one-layer image (config + layer + manifest) under `tag`; returns the manifest digest. `created` goes
+   * into the image config as a build would write it.
+   */
+  async pushImage(repo: string, tag: string, seed = tag, options: { created?: string } = {}): Promise<string> {
     const config = Buffer.from(
       JSON.stringify({
+        ...(options.created ? { created: options.created } : {}),
         architecture: 'amd64',
         os: 'linux',
         rootfs: { type: 'layers', diff_ids: [] },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTag, policyProblem, type ImageRules } from '../../src/core/images/policy.js';
+import { chooseTag, policyProblem, type ImageRules, updateType } from '../../src/core/images/policy.js';
 
 const semver = (range: string, exclude: string[] = []): ImageRules => ({ policy: { semver: range }, exclude });
 const reasons = (current: string, tags: string[], rules: ImageRules) =>
@@ -92,5 +92,17 @@ describe('image tag policy', () => {
     expect(policyProblem({ semver: '^1' }, ['(unclosed'])).toMatch(/exclude "\(unclosed" is not a regular expression/);
     expect(policyProblem({ pattern: '^(\\d+)$', extract: '$ts' }, [])).toMatch(/names group ts/);
     expect(policyProblem({ pattern: '^(?<ts>\\d+)$', extract: '$ts' }, [])).toBeUndefined();
+  });
+
+  it('names the update type of a bump as Renovate does: major, minor, patch, prerelease, digest, other', () => {
+    expect(updateType('2.4.1', '3.0.0')).toBe('major');
+    expect(updateType('v2.4.1', 'v2.5.0')).toBe('minor');
+    expect(updateType('1.27', '1.28')).toBe('minor');
+    expect(updateType('2.4.1-alpine', '2.4.2-alpine')).toBe('patch');
+    expect(updateType('2.4.1', '2.4.2-rc.1')).toBe('prerelease');
+    expect(updateType('2.4.2-rc.1', '2.4.2')).toBe('prerelease');
+    expect(updateType('2.4.1', '2.4.1')).toBe('digest');
+    expect(updateType('main-abc123', 'main-def456')).toBe('other');
+    expect(updateType(undefined, '1.0.0')).toBe('other');
   });
 });

@@ -4,8 +4,8 @@ import { loadConfig } from '../config/load-config.js';
 import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
 import { proxyFetch } from '../http/proxy.js';
 import type { OnRetry } from '../http/retry-policy.js';
-import { editsOf, planBumps, type BumpRequest } from '../images/bump.js';
-import { dockerConfig, RegistryClient } from '../images/registry.js';
+import { editsOf, type ImageBump, planBumps, type BumpRequest } from '../images/bump.js';
+import { dockerConfig, parseImageRef, RegistryClient } from '../images/registry.js';
 import {
   formatBumpJson,
   formatBumpText,
@@ -86,6 +86,7 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     }
   } else if (options.mode === 'pull-requests') {
     if (!options.publisher) throw new Error('pull-requests mode needs a publisher');
+    await readCreated(moving, registry);
     pullRequests = await publishBumps(plan, config, options.publisher, {
       closeStale: options.request.dispatch === undefined,
     });
@@ -95,4 +96,19 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
     options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
   const failed = plan.images.some((i) => i.status === 'error') || pullRequests.some((p) => p.action === 'error');
   return { report, output, exitCode: failed ? EXIT_ERROR : 0 };
+}
+
+/**
+ * When each version a pull request moves to was built, for its body (a manifest and a config read per image, only
+ * when pull requests are opened). A registry that does not say, or fails here, leaves the date out; the bump stands.
+ */
+async function readCreated(moving: ImageBump[], registry: RegistryClient): Promise<void> {
+  await Promise.all(
+    moving.map(async (i) => {
+      if (!i.to) return;
+      const ref = parseImageRef(i.key);
+      i.to.created = await registry.imageCreated(ref, i.to.digest ?? i.to.tag).catch(() => undefined);
+      i.requests = registry.requestsFor(ref);
+    }),
+  );
 }

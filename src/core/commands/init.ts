@@ -75,6 +75,12 @@ const GENERIC = new Set([
 export function initCommand(options: InitOptions): InitResult {
   const configFile = path.resolve(options.cwd, options.config);
   const root = path.dirname(configFile);
+  if (path.relative(options.cwd, configFile).startsWith('..')) {
+    throw new UsageError(`--config ${options.config} is outside this folder, where the workflows go`, {
+      where: { via: 'cli', command: 'init', input: 'config' },
+      hint: 'run kubeplan init in the repository root and name the config file inside it (--config deploy/kubeplan.yaml)',
+    });
+  }
   const { targets, skipped } = scanRepository(root);
   if (targets.length === 0) {
     throw new UsageError(`found no Helm chart, Kustomize overlay or folder of Kubernetes manifests under ${root}`, {
@@ -430,7 +436,7 @@ function configYaml(targets: FoundTarget[], skipped: { path: string; reason: str
   const lines = [
     '# kubeplan configuration, scaffolded by `kubeplan init` from the folders of this repository.',
     '# Check the names and namespaces, then run `kubeplan render` and `kubeplan diff`.',
-    '# Schema: https://kubeplan.dev/kubeplan.schema.json (the package ships it as kubeplan.schema.json)',
+    "# Every key: README (kubeplan.yaml) and kubeplan.schema.json in kubeplan's package, which editors can complete from.",
     'targets:',
   ];
   for (const t of targets) {

@@ -45,7 +45,7 @@ export interface ImageBump {
   reason: string | undefined;
   /** The newest version the references hold today. */
   from: string | undefined;
-  to: { tag: string; digest: string | undefined } | undefined;
+  to: { tag: string; digest: string | undefined; created?: Date | undefined } | undefined;
   edits: FileEdit[];
   /** Registry requests this image cost (token requests included). */
   requests: number;

@@ -78,6 +78,24 @@ function readTag(tag: string): TagVersion | undefined {
   return version ? { prefix, version, parts, variant } : undefined;
 }
 
+/** What kind of move a bump is, as Renovate names them: the part of the version that changes, or only the digest. */
+export type UpdateType = 'major' | 'minor' | 'patch' | 'prerelease' | 'digest' | 'other';
+
+/**
+ * `2.4.1` → `3.0.0` is major, → `2.5.0` minor, → `2.4.2` patch, → `2.4.2-rc.1` prerelease; the same tag at a new
+ * digest is digest; tags that are no versions (`main-abc123`, a pattern policy's) are other.
+ */
+export function updateType(from: string | undefined, to: string): UpdateType {
+  if (from === to) return 'digest';
+  const a = from === undefined ? undefined : readTag(from);
+  const b = readTag(to);
+  if (!a || !b) return 'other';
+  if (a.version.major !== b.version.major) return 'major';
+  if (a.version.minor !== b.version.minor) return 'minor';
+  if (a.version.patch !== b.version.patch) return b.version.prerelease.length > 0 ? 'prerelease' : 'patch';
+  return b.version.prerelease.length > 0 || a.version.prerelease.length > 0 ? 'prerelease' : 'other';
+}
+
 /** True when the tag reads as a version kubeplan's semver policies can order. */
 export function isVersionTag(tag: string): boolean {
   return readTag(tag) !== undefined;

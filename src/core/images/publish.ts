@@ -3,6 +3,7 @@ import { KubeplanError } from '../errors.js';
 import type { PullRequestOutcome } from '../report/bump.js';
 import { describePolicy } from '../report/bump.js';
 import { editsOf, type BumpPlan, type FileEdit, type ImageBump } from './bump.js';
+import { updateType } from './policy.js';
 import { parseImageRef } from './registry.js';
 
 /** What a bump pull request records about itself, in a hidden marker of its body. */
@@ -118,7 +119,9 @@ function registryLink(key: string): string {
 function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): string {
   const rows = images.map((i) => {
     const where = i.references.filter((r) => r.to).map((r) => `\`${r.file}:${r.line}\``);
-    return `| [${i.image}](${registryLink(i.key)}) | \`${i.from}\` | \`${i.to!.tag}\` | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
+    // The build date, not "3 days ago": a re-run with nothing new must leave the body as it is.
+    const created = i.to!.created ? i.to!.created.toISOString().slice(0, 10) : '–';
+    return `| [${i.image}](${registryLink(i.key)}) | ${updateType(i.from, i.to!.tag)} | \`${i.from}\` | \`${i.to!.tag}\` | ${created} | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
   });
   const policies = images.map(
     (i) =>
@@ -129,8 +132,8 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
   return [
     `kubeplan found newer image versions:`,
     '',
-    '| Image | From | To | Where | Digest |',
-    '|---|---|---|---|---|',
+    '| Image | Update | From | To | Built | Where | Digest |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Policy: ${policies.join('; ')}. A newer version updates this pull request in place; closing it without merging skips this version.`,

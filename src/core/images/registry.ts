@@ -331,6 +331,47 @@ export class RegistryClient {
   }
 
   /**
+   * When an image version was built: the `created` time of its image config (a manifest and the config blob; for an
+   * index, the linux/amd64 manifest or else the first). Undefined when the registry or the image does not say.
+   */
+  imageCreated(image: Pick<ImageRef, 'registry' | 'repository'>, reference: string): Promise<Date | undefined> {
+    return this.unexpectedAsRegistryError(
+      image,
+      (async () => {
+        const where = imageWhere(image);
+        const manifestOf = async (ref: string) => {
+          const res = await this.request(
+            image,
+            'GET',
+            `/v2/${image.repository}/manifests/${encodeURIComponent(ref)}`,
+            MANIFEST_TYPES,
+          );
+          return (await readJson(res, `the manifest of ${ref}`, where)) as {
+            manifests?: { digest?: unknown; platform?: { os?: unknown; architecture?: unknown } }[];
+            config?: { digest?: unknown };
+          } | null;
+        };
+        let manifest = await manifestOf(reference);
+        if (Array.isArray(manifest?.manifests)) {
+          const chosen =
+            manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64') ??
+            manifest.manifests[0];
+          if (typeof chosen?.digest !== 'string' || !DIGEST.test(chosen.digest)) return undefined;
+          manifest = await manifestOf(chosen.digest);
+        }
+        const config = manifest?.config?.digest;
+        if (typeof config !== 'string' || !DIGEST.test(config)) return undefined;
+        const res = await this.request(image, 'GET', `/v2/${image.repository}/blobs/${config}`, '*/*');
+        const created = ((await readJson(res, `the image config ${config}`, where)) as { created?: unknown } | null)
+          ?.created;
+        if (typeof created !== 'string') return undefined;
+        const at = new Date(created);
+        return Number.isNaN(at.getTime()) ? undefined : at;
+      })(),
+    );
+  }
+
+  /**
    * Whatever a server makes go wrong below (a body cut off, a header fetch refuses) is that image's RegistryError, so
    * it fails the image and not the run.
    */
