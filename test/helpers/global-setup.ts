@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import { setupTools } from '../../scripts/setup-tools.mjs';
 import { ensureBench } from '../bench/build.mjs';
 import { startApiserver } from '../bench/servers.mjs';
+import { ensurePrometheus } from '../tools/prometheus.mjs';
 
 /**
  * Once per test run: extract helm and kubectl, build (or reuse) the bench binaries, start one kube-apiserver, and
@@ -25,7 +27,23 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   project.provide('toolsDir', tools);
   project.provide('registryBinary', binaries.registry);
   project.provide('apiserverBinary', binaries.apiserver);
+  // Prometheus takes minutes to build cold: only when a test file of this run starts one, and before the tests start,
+  // so the build does not compete with running tests for the CPU.
+  if (await runStartsPrometheus(project)) project.provide('prometheusBinary', await ensurePrometheus({ log }));
   return async () => {
     await stop();
   };
+}
+
+/** Whether a test file of this run (all of them, or those matching the command line's filters) calls startPrometheus. */
+async function runStartsPrometheus(project: TestProject): Promise<boolean> {
+  try {
+    // The command line's file filters (vitest keeps them on the instance while a run starts).
+    const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+    const specs = await project.vitest.getRelevantTestSpecifications(filters);
+    for (const spec of specs) if ((await readFile(spec.moduleId, 'utf8')).includes('startPrometheus(')) return true;
+    return false;
+  } catch {
+    return true; // cannot tell: build it (a cache hit costs nothing)
+  }
 }

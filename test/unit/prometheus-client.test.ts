@@ -13,6 +13,7 @@ import {
 import { ConfigError, UsageError } from '../../src/core/errors.js';
 import type { RetryNotice } from '../../src/core/http/retry-policy.js';
 import { SecretMask } from '../../src/core/report/secret-mask.js';
+import { startRecordingProxy } from '../harness/recording-proxy.js';
 
 /**
  * A scripted server speaking the Prometheus HTTP API: each query text maps to what the server answers, so the client's
@@ -192,6 +193,24 @@ describe('Prometheus client: preflight and the token', () => {
     await c.preflight();
     expect(seen.at(-1)).toEqual({ query: 'vector(1)', authorization: 'Bearer s3cret-prom-token' });
     expect(mask.mask('x s3cret-prom-token y')).toBe('x *** y');
+  });
+
+  it('goes through the proxy of HTTP_PROXY / HTTPS_PROXY like every other client', async () => {
+    const proxy = await startRecordingProxy({ hosts: { 'prometheus.example': '127.0.0.1' } });
+    try {
+      script = (_req, res) => send(res, 200, vector('1'));
+      const port = new URL(address).port;
+      const c = new PrometheusClient(
+        { address: `http://prometheus.example:${port}` },
+        { env: { HTTP_PROXY: proxy.url, NO_PROXY: 'other.example' } },
+      );
+      await c.preflight();
+      expect(proxy.to(`prometheus.example:${port}`)).toEqual([
+        expect.objectContaining({ method: 'GET', path: '/api/v1/query?query=vector%281%29' }),
+      ]);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('says the token in PROM_TOKEN was refused on 401 and 403, without the token', async () => {

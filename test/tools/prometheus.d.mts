@@ -1,0 +1,1 @@
+export function ensurePrometheus(options?: { log?: (msg: string) => void }): Promise<string>;
