@@ -98,14 +98,15 @@ export async function reviewEvidence(run: WorkflowRun, sha: string): Promise<Rev
   evidence.pullRequest = await attempt(`find the ${cr} of ${sha.slice(0, 7)}`, () => platform.mergedPullRequest(sha));
   const pr = evidence.pullRequest;
   if (pr === undefined) return evidence;
+  const ref = cr === 'merge request' ? `!${pr}` : `#${pr}`;
   if (!platform.pullRequestHeadSha || !platform.pullRequestReviews) {
     evidence.problems.push(`this forge does not tell kubeplan who approved a ${cr}`);
     return evidence;
   }
-  const head = await attempt(`read ${cr} #${pr}`, () => platform.pullRequestHeadSha!(pr));
+  const head = await attempt(`read ${cr} ${ref}`, () => platform.pullRequestHeadSha!(pr));
   if (!head) return evidence;
   evidence.head = head;
-  const reviews = await attempt(`read the reviews of ${cr} #${pr}`, () => platform.pullRequestReviews!(pr));
+  const reviews = await attempt(`read the reviews of ${cr} ${ref}`, () => platform.pullRequestReviews!(pr));
   if (reviews) Object.assign(evidence, approvalsOf(reviews, head));
   const checks = run.ports.checks;
   if (checks) {
@@ -118,7 +119,7 @@ export async function reviewEvidence(run: WorkflowRun, sha: string): Promise<Rev
     }
   }
   // The comment marker: the fallback for a plan run without `checks: write`; only kubeplan's own comments count.
-  const comments = await attempt(`read the comments of ${cr} #${pr}`, () => ownComments(platform, pr));
+  const comments = await attempt(`read the comments of ${cr} ${ref}`, () => ownComments(platform, pr));
   for (const c of comments ?? [])
     for (const record of parseDigestsMarkers(c.body)) if (record.head === head) evidence.records.push(record);
   return evidence;
@@ -149,6 +150,7 @@ export function bindTargets(
     };
     const drift = reviewed ? driftLines(reviewed, target, now, changes[target] ?? []) : undefined;
     const pr = evidence.pullRequest;
+    const ref = cr === 'merge request' ? `!${pr}` : `#${pr}`;
     let kind: BindingKind;
     let headline: string;
     let lines: string[] = drift?.lines ?? [];
@@ -160,18 +162,18 @@ export function bindTargets(
       lines = [...evidence.problems];
     } else if (evidence.approvers.length === 0 && evidence.stale.length > 0) {
       kind = 'stale-approval';
-      headline = `stale approval: ${cr} #${pr} was approved on an older commit (${evidence.stale
+      headline = `stale approval: ${cr} ${ref} was approved on an older commit (${evidence.stale
         .map((s) => `${s.user} on ${s.commit.slice(0, 7)}`)
         .join(', ')}), not on its head ${evidence.head?.slice(0, 7)}`;
     } else if (evidence.approvers.length === 0) {
       kind = 'unreviewed';
       headline =
-        `no reviewed plan: ${cr} #${pr} has no approval of its head ${evidence.head?.slice(0, 7) ?? ''}`.trim();
+        `no reviewed plan: ${cr} ${ref} has no approval of its head ${evidence.head?.slice(0, 7) ?? ''}`.trim();
       lines = [...evidence.problems, ...lines];
     } else if (!reviewed) {
       kind = 'unreviewed';
       const elsewhere = evidence.records.some((r) => r.digests.targets[target]);
-      headline = `no reviewed plan: no plan of target ${target} ${elsewhere ? `against ${now.cluster.server} ` : ''}was recorded on ${cr} #${pr}'s head ${evidence.head?.slice(0, 7)}`;
+      headline = `no reviewed plan: no plan of target ${target} ${elsewhere ? `against ${now.cluster.server} ` : ''}was recorded on ${cr} ${ref}'s head ${evidence.head?.slice(0, 7)}`;
       lines = [
         ...(elsewhere ? ['the plan recorded there was made against another cluster'] : []),
         ...evidence.problems,
@@ -180,11 +182,11 @@ export function bindTargets(
       kind = drift!.kind;
       headline =
         kind === 'intent-drift'
-          ? `intent drift: the merge commit renders target ${target} differently from ${cr} #${pr}'s reviewed head ${evidence.head?.slice(0, 7)}`
-          : `plan drift: the cluster changed since ${cr} #${pr} was planned: the plan of target ${target} is not the reviewed one`;
+          ? `intent drift: the merge commit renders target ${target} differently from ${cr} ${ref}'s reviewed head ${evidence.head?.slice(0, 7)}`
+          : `plan drift: the cluster changed since ${cr} ${ref} was planned: the plan of target ${target} is not the reviewed one`;
     } else {
       kind = 'bound';
-      headline = `applied exactly the reviewed plan ${digests.plan} (${cr} #${pr}, approved by ${evidence.approvers.join(', ')})`;
+      headline = `applied exactly the reviewed plan ${digests.plan} (${cr} ${ref}, approved by ${evidence.approvers.join(', ')})`;
     }
     out.push({ ...base, kind, headline, lines, held: mode === 'strict' && kind !== 'bound' });
   }
