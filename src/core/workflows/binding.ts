@@ -239,6 +239,6 @@ export function refusalMessage(held: readonly TargetBinding[]): { message: strin
     .map((h) => `kubeplan apply --target ${h.target} --expect-plan ${h.expectPlan}`)
     .join(
       ' and ',
-    )} (for example from a workflow_dispatch job whose environment has required reviewers: the action's expect-plan input)`;
+    )} (for example from a workflow_dispatch job whose environment has required reviewers: the action's expect-plan input, kubeplan ci --expect-plan on GitLab)`;
   return { message, hint };
 }
