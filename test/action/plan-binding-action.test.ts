@@ -223,6 +223,7 @@ describe('plan binding on merge (the action)', () => {
     const before = await versions(s.ns);
     const { run, merge } = await mergeAndApply(s, 12);
     expect(run.code, run.stdout).toBe(4);
+    expect(run.outputs['failed-target']).toBe('app');
     expect(run.summary).toContain('not the reviewed plan, app not applied');
     expect(run.summary).toContain('plan drift: the cluster changed since pull request #12 was planned');
     expect(run.summary).toContain(`- planned, now gone: update ConfigMap ${s.ns}/settings (data.V)`);
