@@ -295,3 +295,32 @@ describe('plan binding on merge (the action)', () => {
     expect(run.summary).toContain('app: ⚠️ applied anyway (warn): stale approval');
   });
 });
+
+describe('plan binding and command: comment', () => {
+  it("a workflow_run job's report comes from another run: its comment shows the plan but records no digests to bind to", async () => {
+    const s = await scenario('strict');
+    const head = openPullRequest(s, 16, { 'm/settings.json': cm('settings', { V: '2' }) });
+    const planned = await plan(s, 16, head);
+    expect(planned.code, planned.stdout).toBe(0);
+    const report = planned.outputs['report-path']!;
+    expect(parseDigestsMarkers(forge.comments.get(16)![0]!.body)).toHaveLength(1);
+    // The same report, posted by a workflow_run job on another pull request at the same head (as for a fork).
+    forge.pulls.set(17, { ...forge.pulls.get(16)!, number: 17 });
+    const run = await runAction({
+      repo: s.g.repo,
+      forge,
+      event: 'workflow_run',
+      payload: {
+        action: 'completed',
+        workflow_run: { head_sha: head, pull_requests: [] },
+        repository,
+      },
+      inputs: { command: 'comment', kubeconfig: '', 'report-path': report, 'pull-request': '17' },
+      scratch,
+    });
+    expect(run.code, run.stdout).toBe(0);
+    const body = forge.comments.get(17)![0]!.body;
+    expect(body).toContain('Plan: ~1 to update');
+    expect(body).not.toContain('kubeplan:digests');
+  });
+});
