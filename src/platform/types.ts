@@ -95,8 +95,8 @@ export interface PullRequestReview {
 export interface PlanChecks {
   /** Creates the check run, or updates it; no write when it says exactly this already. */
   upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'>;
-  /** The output text of every `kubeplan plan` check run on the commit, newest first. */
-  planChecks(sha: string): Promise<{ key: string; text: string }[]>;
+  /** The output text of every `kubeplan plan` check run on the commit (each plan made there), newest first. */
+  planChecks(sha: string): Promise<{ key: string; text: string; completedAt: string | undefined }[]>;
 }
 
 export interface PlanCheck {

@@ -259,6 +259,34 @@ describe('plan binding on merge (the action)', () => {
     expect(forge.violations).toEqual([]);
   });
 
+  it('strict: a plan of the head made again after the approval does not stand in for the approved one', async () => {
+    const s = await scenario('strict');
+    const head = openPullRequest(s, 18, {
+      'm/settings.json': cm('settings', { V: '2' }),
+      'm/other.json': cm('other', { W: '2' }),
+    });
+    expect((await plan(s, 18, head)).code).toBe(0);
+    forge.addReview(18, { user: 'alice', state: 'APPROVED', commitId: head });
+    // The cluster changes, and the plan job runs again on the same head: a second check run, with another plan.
+    await api('PATCH', `/api/v1/namespaces/${s.ns}/configmaps/settings?fieldManager=hand-edit&force=true`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: s.ns }, data: { V: '2' } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await plan(s, 18, head)).code).toBe(0);
+    const checks = forge.checkRuns.filter((c) => c.head_sha === head);
+    expect(checks).toHaveLength(2);
+    const approved = parseCheckRunText(checks[0]!.output.text)!;
+    const before = await versions(s.ns);
+    const { run } = await mergeAndApply(s, 18);
+    // Bound to the plan alice saw, not to the newer one: the merge plan is the newer one, so this is plan drift.
+    expect(run.code, run.stdout).toBe(4);
+    expect(run.summary).toContain('plan drift: the cluster changed since pull request #18 was planned');
+    expect(run.summary).toContain(`plan: reviewed ${approved.digests.targets.app!.plan.slice(0, 19)}…`);
+    expect(run.summary).toContain(`- planned, now gone: update ConfigMap ${s.ns}/settings (data.V)`);
+    expect(await versions(s.ns)).toEqual(before);
+  });
+
   it('strict: another pull request merged in between is intent drift: the merge commit renders otherwise', async () => {
     const s = await scenario('strict');
     const head = openPullRequest(s, 13, { 'm/settings.json': cm('settings', { V: '2' }) });

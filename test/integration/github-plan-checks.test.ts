@@ -39,15 +39,24 @@ describe('the kubeplan plan check run', () => {
     const sha = '1'.repeat(40);
     expect(await api.upsertPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('created');
     expect(await api.upsertPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('unchanged');
-    expect(await api.upsertPlanCheck(sha, 'k1', check('record 2'))).toBe('updated');
+    expect(await api.upsertPlanCheck(sha, 'k1', { ...check(`record ${SECRET}`), conclusion: 'failure' })).toBe(
+      'updated',
+    );
+    // Another plan: a new check run, so the one current at an earlier approval stays readable.
+    expect(await api.upsertPlanCheck(sha, 'k1', check('record 2'))).toBe('created');
     expect(await api.upsertPlanCheck(sha, 'k2', check('other key'))).toBe('created');
     const runs = forge.checkRuns.filter((c) => c.head_sha === sha);
-    expect(runs.map((c) => [c.external_id, c.output.text])).toEqual([
-      ['k1', 'record 2'],
-      ['k2', 'other key'],
+    expect(runs.map((c) => [c.external_id, c.output.text, c.conclusion])).toEqual([
+      ['k1', 'record ***', 'failure'],
+      ['k1', 'record 2', 'success'],
+      ['k2', 'other key', 'success'],
     ]);
     expect(JSON.stringify(forge.checkRuns)).not.toContain(SECRET);
-    expect((await api.planChecks(sha)).map((c) => c.key)).toEqual(['k2', 'k1']);
+    expect((await api.planChecks(sha)).map((c) => [c.key, c.text])).toEqual([
+      ['k2', 'other key'],
+      ['k1', 'record 2'],
+      ['k1', 'record ***'],
+    ]);
     expect(forge.violations).toEqual([]);
   });
 

@@ -21,8 +21,13 @@ export interface ReviewEvidence {
   approvers: string[];
   /** Approvals of an older commit (the pull request changed after them), not withdrawn later. */
   stale: { user: string; commit: string }[];
-  /** Plans recorded at the head commit: check runs first, then comment markers. */
-  records: PlanRecord[];
+  /**
+   * Plans recorded at the head commit: check runs first (newest first, each with the time it was made), then comment
+   * markers (no time: a comment is edited in place).
+   */
+  records: (PlanRecord & { at?: string | undefined })[];
+  /** When the newest approval that holds was given. */
+  approvedAt?: string | undefined;
   /** What could not be read (a token without the permission, a forge failure). */
   problems: string[];
 }
@@ -53,19 +58,22 @@ export interface TargetBinding {
 export function approvalsOf(
   reviews: readonly PullRequestReview[],
   head: string,
-): { approvers: string[]; stale: { user: string; commit: string }[] } {
+): { approvers: string[]; stale: { user: string; commit: string }[]; approvedAt: string | undefined } {
   const latest = new Map<string, PullRequestReview>();
   const ordered = [...reviews].sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? '') || a.id - b.id);
   for (const r of ordered)
     if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED') latest.set(r.user, r);
   const approvers: string[] = [];
   const stale: { user: string; commit: string }[] = [];
+  let approvedAt: string | undefined;
   for (const [user, r] of latest) {
     if (r.state !== 'APPROVED') continue;
-    if (r.commitId === head) approvers.push(user);
-    else stale.push({ user, commit: r.commitId ?? '' });
+    if (r.commitId === head) {
+      approvers.push(user);
+      if (r.submittedAt && (!approvedAt || r.submittedAt > approvedAt)) approvedAt = r.submittedAt;
+    } else stale.push({ user, commit: r.commitId ?? '' });
   }
-  return { approvers: approvers.sort(), stale };
+  return { approvers: approvers.sort(), stale, approvedAt };
 }
 
 /** Reads the evidence of a merge commit from the forge; what cannot be read is a problem, not an error. */
@@ -115,7 +123,7 @@ export async function reviewEvidence(run: WorkflowRun, sha: string): Promise<Rev
     );
     for (const c of found ?? []) {
       const record = parseCheckRunText(c.text);
-      if (record && record.head === head) evidence.records.push(record);
+      if (record && record.head === head) evidence.records.push({ ...record, at: c.completedAt });
     }
   }
   // The comment marker: the fallback for a plan run without `checks: write`; only kubeplan's own comments count.
@@ -141,7 +149,16 @@ export function bindTargets(
   for (const [target, digests] of Object.entries(now.targets)) {
     const mode = modes[target] ?? 'warn';
     if (mode === 'off') continue;
-    const reviewed = records.find((r) => r.digests.targets[target]);
+    // The plan that was current when the approval was given: the newest one recorded no later than it. A plan of the
+    // head recorded only after it (a re-run against a changed cluster) is not what was approved.
+    const candidates = records.filter((r) => r.digests.targets[target]);
+    const approved = evidence.approvedAt ? Date.parse(evidence.approvedAt) : Number.NaN;
+    const timed = candidates.filter((r) => r.at !== undefined && !Number.isNaN(Date.parse(r.at)));
+    const before = Number.isNaN(approved)
+      ? timed
+      : timed.filter((r) => Math.floor(Date.parse(r.at!) / 1000) <= Math.floor(approved / 1000));
+    const replannedAfterApproval = timed.length > 0 && before.length === 0;
+    const reviewed = timed.length ? before[0] : candidates[0];
     const base = {
       target,
       mode,
@@ -170,6 +187,10 @@ export function bindTargets(
       headline =
         `no reviewed plan: ${cr} ${ref} has no approval of its head ${evidence.head?.slice(0, 7) ?? ''}`.trim();
       lines = [...evidence.problems, ...lines];
+    } else if (replannedAfterApproval) {
+      kind = 'stale-approval';
+      headline = `stale approval: ${cr} ${ref} was approved (${evidence.approvers.join(', ')}) before the plan of its head recorded now was made`;
+      lines = candidates[0] ? driftLines(candidates[0], target, now, changes[target] ?? []).lines : [];
     } else if (!reviewed) {
       kind = 'unreviewed';
       const elsewhere = evidence.records.some((r) => r.digests.targets[target]);
