@@ -520,11 +520,11 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
   }
 
   /**
-   * Records a plan in the `kubeplan plan` check run of `key` on a commit: no write when the newest one says exactly
-   * this already (a re-run of the same plan), an update when only its conclusion or title differ, and a new check run
-   * when the plan differs, so the plan that was current when a reviewer approved stays readable.
+   * Records a plan in a `kubeplan plan` check run of `key` on a commit: no write when the newest one says exactly
+   * this already (a re-run of the same plan), else a new check run, never an edit, so the plan that was current when
+   * a reviewer approved stays readable with the time it was made.
    */
-  async upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'> {
+  async recordPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'unchanged'> {
     const runs = await this.planCheckRuns(sha);
     const existing = runs.find((c) => c.external_id === key);
     const output = { title: check.title, summary: this.mask(check.summary), text: this.mask(check.text) };
@@ -532,26 +532,15 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
       what: `recording the plan in the ${PLAN_CHECK_NAME} check run of ${sha.slice(0, 12)}`,
       permission: CHECKS,
     };
-    if (existing && existing.output.text === output.text) {
-      if (
-        existing.status === 'completed' &&
-        existing.conclusion === check.conclusion &&
-        existing.output.title === output.title &&
-        existing.output.summary === output.summary
-      )
-        return 'unchanged';
-      await this.guard(op, () =>
-        this.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-          ...this.repo,
-          check_run_id: Number(existing.id),
-          status: 'completed',
-          conclusion: check.conclusion,
-          completed_at: new Date().toISOString(),
-          output,
-        }),
-      );
-      return 'updated';
-    }
+    if (
+      existing &&
+      existing.status === 'completed' &&
+      existing.conclusion === check.conclusion &&
+      existing.output.title === output.title &&
+      existing.output.summary === output.summary &&
+      existing.output.text === output.text
+    )
+      return 'unchanged';
     await this.create(
       op,
       async () => {
@@ -568,7 +557,9 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
         return true as const;
       },
       async () =>
-        (await this.planCheckRuns(sha)).some((c) => c.external_id === key && c.output.text === output.text)
+        (await this.planCheckRuns(sha)).some(
+          (c) => c.external_id === key && c.output.text === output.text && c.conclusion === check.conclusion,
+        )
           ? (true as const)
           : undefined,
     );
