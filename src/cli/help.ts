@@ -291,6 +291,8 @@ Options:
       --timeout DURATION   apply: how long to wait (default: 5m)
       --deployments BOOL   apply: record a GitLab deployment per target (true);
                            false when the job declares environment: itself
+      --expect-plan DIGEST apply: only if the plan is this sha256:… digest, not
+                           the merge request's reviewed plan (apply.binding)
       --image, --tag, --digest
                            bump: one image, or the dispatch form
       --to-revision N      rollback: the revision, or list

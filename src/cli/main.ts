@@ -545,6 +545,7 @@ const CI_OPTIONS = {
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
   deployments: { type: 'string' },
+  'expect-plan': { type: 'string' },
   image: { type: 'string' },
   tag: { type: 'string' },
   digest: { type: 'string' },

@@ -93,10 +93,10 @@ export interface PullRequestReview {
  * `key` tells apart the plans of several jobs (the sticky comment's key).
  */
 export interface PlanChecks {
-  /** Creates the check run, or updates it; no write when it says exactly this already. */
-  upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'>;
-  /** The output text of every `kubeplan plan` check run on the commit, newest first. */
-  planChecks(sha: string): Promise<{ key: string; text: string }[]>;
+  /** Creates a check run for this plan; no write when the newest one of `key` says exactly this already. */
+  recordPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'unchanged'>;
+  /** The output text of every `kubeplan plan` check run on the commit (each plan made there), newest first. */
+  planChecks(sha: string): Promise<{ key: string; text: string; completedAt: string | undefined }[]>;
 }
 
 export interface PlanCheck {

@@ -223,6 +223,7 @@ describe('plan binding on merge (the action)', () => {
     const before = await versions(s.ns);
     const { run, merge } = await mergeAndApply(s, 12);
     expect(run.code, run.stdout).toBe(4);
+    expect(run.outputs['failed-target']).toBe('app');
     expect(run.summary).toContain('not the reviewed plan, app not applied');
     expect(run.summary).toContain('plan drift: the cluster changed since pull request #12 was planned');
     expect(run.summary).toContain(`- planned, now gone: update ConfigMap ${s.ns}/settings (data.V)`);
@@ -256,6 +257,34 @@ describe('plan binding on merge (the action)', () => {
     expect(out.code, out.stdout).toBe(0);
     expect((await data(s.ns, 'other')).W).toBe('2');
     expect(forge.violations).toEqual([]);
+  });
+
+  it('strict: a plan of the head made again after the approval does not stand in for the approved one', async () => {
+    const s = await scenario('strict');
+    const head = openPullRequest(s, 18, {
+      'm/settings.json': cm('settings', { V: '2' }),
+      'm/other.json': cm('other', { W: '2' }),
+    });
+    expect((await plan(s, 18, head)).code).toBe(0);
+    forge.addReview(18, { user: 'alice', state: 'APPROVED', commitId: head });
+    // The cluster changes, and the plan job runs again on the same head: a second check run, with another plan.
+    await api('PATCH', `/api/v1/namespaces/${s.ns}/configmaps/settings?fieldManager=hand-edit&force=true`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: s.ns }, data: { V: '2' } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await plan(s, 18, head)).code).toBe(0);
+    const checks = forge.checkRuns.filter((c) => c.head_sha === head);
+    expect(checks).toHaveLength(2);
+    const approved = parseCheckRunText(checks[0]!.output.text)!;
+    const before = await versions(s.ns);
+    const { run } = await mergeAndApply(s, 18);
+    // Bound to the plan alice saw, not to the newer one: the merge plan is the newer one, so this is plan drift.
+    expect(run.code, run.stdout).toBe(4);
+    expect(run.summary).toContain('plan drift: the cluster changed since pull request #18 was planned');
+    expect(run.summary).toContain(`plan: reviewed ${approved.digests.targets.app!.plan.slice(0, 19)}…`);
+    expect(run.summary).toContain(`- planned, now gone: update ConfigMap ${s.ns}/settings (data.V)`);
+    expect(await versions(s.ns)).toEqual(before);
   });
 
   it('strict: another pull request merged in between is intent drift: the merge commit renders otherwise', async () => {
@@ -292,5 +321,34 @@ describe('plan binding on merge (the action)', () => {
       `::warning::app: stale approval: pull request #15 was approved on an older commit (bob on ${first.slice(0, 7)})`,
     );
     expect(run.summary).toContain('app: ⚠️ applied anyway (warn): stale approval');
+  });
+});
+
+describe('plan binding and command: comment', () => {
+  it("a workflow_run job's report comes from another run: its comment shows the plan but records no digests to bind to", async () => {
+    const s = await scenario('strict');
+    const head = openPullRequest(s, 16, { 'm/settings.json': cm('settings', { V: '2' }) });
+    const planned = await plan(s, 16, head);
+    expect(planned.code, planned.stdout).toBe(0);
+    const report = planned.outputs['report-path']!;
+    expect(parseDigestsMarkers(forge.comments.get(16)![0]!.body)).toHaveLength(1);
+    // The same report, posted by a workflow_run job on another pull request at the same head (as for a fork).
+    forge.pulls.set(17, { ...forge.pulls.get(16)!, number: 17 });
+    const run = await runAction({
+      repo: s.g.repo,
+      forge,
+      event: 'workflow_run',
+      payload: {
+        action: 'completed',
+        workflow_run: { head_sha: head, pull_requests: [] },
+        repository,
+      },
+      inputs: { command: 'comment', kubeconfig: '', 'report-path': report, 'pull-request': '17' },
+      scratch,
+    });
+    expect(run.code, run.stdout).toBe(0);
+    const body = forge.comments.get(17)![0]!.body;
+    expect(body).toContain('Plan: ~1 to update');
+    expect(body).not.toContain('kubeplan:digests');
   });
 });

@@ -389,7 +389,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   let nextReview = 9000;
   let reviewClock = Date.parse('2026-01-01T00:00:00Z');
   const addReview = (pr: number, r: { user: string; state: string; commitId: string | null; at?: string }) => {
-    reviewClock += 1000;
+    // Whole seconds, as GitHub gives them, never before an earlier review nor before now.
+    reviewClock = Math.max(reviewClock + 1000, Math.ceil(Date.now() / 1000) * 1000);
     const review: ForgeReview = {
       id: nextReview++,
       user: r.user,

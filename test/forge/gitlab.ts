@@ -177,6 +177,17 @@ export interface GitLab {
    */
   knownTokens: Set<string>;
   faults: GitLabFault[];
+  /**
+   * Diff versions per merge request iid, oldest first: one per head the merge request had (GitLab adds one on every
+   * push to its source branch). merge_requests/versions answers from here.
+   */
+  mergeRequestVersions: Map<number, { id: number; head_commit_sha: string; created_at: string }[]>;
+  /** Who approves each merge request now (merge_requests/approvals `approved_by`). */
+  approvals: Map<number, Set<string>>;
+  /** Adds a version (a push to the merge request's branch) with this head. */
+  addVersion(iid: number, sha: string): void;
+  /** `username` approves (or, with `false`, unapproves) the merge request: GitLab's system note and approved_by. */
+  approve(iid: number, username: string, approved?: boolean): void;
   /** Requests that change something (git fetches and reads sent as POST are not counted). */
   writes(): GitLabRequest[];
   stop(): Promise<void>;
@@ -640,8 +651,86 @@ export async function startGitLab(
   };
   const sortEnums = { sort: ['asc', 'desc'], order_by: ['created_at', 'updated_at'] };
 
+  const mergeRequestVersions = new Map<number, { id: number; head_commit_sha: string; created_at: string }[]>();
+  const approvals = new Map<number, Set<string>>();
+  // Versions and approval notes get increasing times a millisecond apart, so their order is never a tie.
+  let clock = Date.now();
+  const tick = () => new Date(++clock).toISOString();
+  const addVersion = (iid: number, sha: string) =>
+    mergeRequestVersions.set(iid, [
+      ...(mergeRequestVersions.get(iid) ?? []),
+      { id: nextId++, head_commit_sha: sha, created_at: tick() },
+    ]);
+  const approve = (iid: number, username: string, approved = true) => {
+    const set = approvals.get(iid) ?? new Set<string>();
+    if (approved) set.add(username);
+    else set.delete(username);
+    approvals.set(iid, set);
+    const at = tick();
+    const note: GitLabNote = {
+      id: nextId++,
+      body: approved ? 'approved this merge request' : 'unapproved this merge request',
+      author: username,
+      created_at: at,
+      updated_at: at,
+      system: true,
+    };
+    mergeRequestNotes.set(iid, [...(mergeRequestNotes.get(iid) ?? []), note]);
+  };
+
   const routes: Route[] = [
     ...noteRoutes('merge_requests'),
+    {
+      // https://docs.gitlab.com/ee/api/merge_request_approvals.html (approvals of a merge request: approved_by)
+      method: 'GET',
+      pattern: /^\/merge_requests\/(\d+)\/approvals$/,
+      operation: 'merge_requests/approvals',
+      handle: ({ match, send }) => {
+        const mr = mergeRequests.get(Number(match[1]));
+        if (!mr) return send(404, notFound);
+        const by = [...(approvals.get(mr.iid) ?? [])];
+        send(200, {
+          id: mr.id,
+          iid: mr.iid,
+          project_id: projectId,
+          title: mr.title,
+          description: mr.description,
+          state: mr.state,
+          created_at: mr.created_at,
+          updated_at: mr.updated_at,
+          merge_status: 'can_be_merged',
+          approved: by.length > 0,
+          approvals_required: 0,
+          approvals_left: 0,
+          approved_by: by.map((u) => ({ user: userEntity(u) })),
+        });
+      },
+    },
+    {
+      // https://docs.gitlab.com/ee/api/merge_requests.html#get-merge-request-diff-versions (newest first)
+      method: 'GET',
+      pattern: /^\/merge_requests\/(\d+)\/versions$/,
+      operation: 'merge_requests/versions',
+      list: true,
+      jobToken: true,
+      handle: ({ match, send, list }) => {
+        const mr = mergeRequests.get(Number(match[1]));
+        if (!mr) return send(404, notFound);
+        list(
+          [...(mergeRequestVersions.get(mr.iid) ?? [])].reverse().map((v) => ({
+            id: v.id,
+            head_commit_sha: v.head_commit_sha,
+            base_commit_sha: '0'.repeat(40),
+            start_commit_sha: '0'.repeat(40),
+            created_at: v.created_at,
+            merge_request_id: mr.id,
+            state: 'collected',
+            real_size: '1',
+            patch_id_sha: null,
+          })),
+        );
+      },
+    },
     ...noteRoutes('issues'),
     {
       method: 'GET',
@@ -1321,6 +1410,10 @@ export async function startGitLab(
     identities,
     knownTokens,
     faults,
+    mergeRequestVersions,
+    approvals,
+    addVersion,
+    approve,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && r.operation !== 'git fetch'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -450,3 +450,82 @@ describe('kubeplan ci labels', () => {
     expect(gitlab.violations).toEqual([]);
   });
 });
+
+describe('kubeplan ci plan binding', () => {
+  it('applies exactly the plan of the approved merge request head; strict refuses an approval of an older version', async () => {
+    const ns = await freshNamespace('glbind');
+    const p = project(ns, {
+      'kubeplan.yaml': `targets:\n  - name: app\n    namespace: ${ns}\n    manifests: manifests\n    apply:\n      binding: strict\n`,
+    });
+    /** Merge request `iid` from branch change-<iid>, one version per value, planned at each, then merged and applied. */
+    const mergeRequest = async (iid: number, values: string[], approve: (versions: string[]) => void) => {
+      const from = p.head();
+      git(p.dir, 'checkout', '--quiet', '-b', `change-${iid}`);
+      const heads: string[] = [];
+      for (const v of values) {
+        heads.push(p.commit(`value ${v}`, { 'manifests/cm.yaml': configMap(v) }));
+        const now = new Date().toISOString();
+        gitlab.mergeRequests.set(iid, {
+          id: 1000 + iid,
+          iid,
+          title: `Change ${iid}`,
+          description: '',
+          state: 'opened',
+          source_branch: `change-${iid}`,
+          target_branch: 'main',
+          labels: [],
+          author: 'dev',
+          sha: heads.at(-1),
+          created_at: now,
+          updated_at: now,
+        });
+        gitlab.addVersion(iid, heads.at(-1)!);
+        ok(await job(p.dir, 'merge_request_event', { sha: heads.at(-1)!, mergeRequest: { iid, baseSha: from } }));
+        approve(heads);
+      }
+      git(p.dir, 'checkout', '--quiet', 'main');
+      git(p.dir, 'merge', '--quiet', '--no-ff', '-m', `Merge branch 'change-${iid}'`, `change-${iid}`);
+      const merge = p.head();
+      git(p.dir, 'push', '--quiet', '--force', bare, `HEAD:refs/heads/bind-${ns}`);
+      Object.assign(gitlab.mergeRequests.get(iid)!, { state: 'merged', merge_commit_sha: merge });
+      return {
+        merge,
+        heads,
+        apply: await job(p.dir, 'push', { sha: merge, beforeSha: from, inputs: { apply: true } }),
+      };
+    };
+
+    const first = await mergeRequest(31, ['2'], (heads) => heads.length === 1 && gitlab.approve(31, 'alice'));
+    expect(notesOn(31).find((n) => !n.system)!.body).toContain('<!-- kubeplan:digests {');
+    ok(first.apply);
+    expect(first.apply.summary).toMatch(
+      /applied exactly the reviewed plan sha256:[0-9a-f]{64} \(merge request !31, approved by alice\)/,
+    );
+    expect(
+      ((await api('GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).body as { data: { VALUE: string } }).data
+        .VALUE,
+    ).toBe('2');
+    expectNoSecrets(first.apply);
+
+    // bob approved the first version; a push made another one, which nobody approved.
+    const second = await mergeRequest(32, ['3', '4'], (heads) => heads.length === 1 && gitlab.approve(32, 'bob'));
+    expect(second.apply.code, second.apply.log).toBe(4);
+    expect(second.apply.summary).toContain(
+      `stale approval: merge request !32 was approved on an older commit (bob on ${second.heads[0]!.slice(0, 7)}), not on its head ${second.heads[1]!.slice(0, 7)}`,
+    );
+    const digest = /kubeplan apply --target app --expect-plan (sha256:[0-9a-f]{64})/.exec(second.apply.summary)![1]!;
+    const value = async () =>
+      ((await api('GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).body as { data: { VALUE: string } }).data
+        .VALUE;
+    expect(await value()).toBe('2');
+    // The way out: a manual pipeline applies the plan computed now, by its digest (KUBEPLAN_EXPECT_PLAN).
+    const out = await job(p.dir, 'web', {
+      sha: second.merge,
+      inputs: { command: 'apply' },
+      env: { KUBEPLAN_EXPECT_PLAN: digest },
+    });
+    ok(out);
+    expect(await value()).toBe('4');
+    expect(gitlab.violations).toEqual([]);
+  });
+});

@@ -34,20 +34,31 @@ afterAll(async () => {
 const check = (text: string) => ({ conclusion: 'success' as const, title: 't', summary: 's', text });
 
 describe('the kubeplan plan check run', () => {
-  it('is created once, left alone when it says the same, updated when the plan changes; secrets masked', async () => {
+  it('is created once, left alone when it says the same, made anew (never edited) when it changes; secrets masked', async () => {
     const api = client('ghs_checks1');
     const sha = '1'.repeat(40);
-    expect(await api.upsertPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('created');
-    expect(await api.upsertPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('unchanged');
-    expect(await api.upsertPlanCheck(sha, 'k1', check('record 2'))).toBe('updated');
-    expect(await api.upsertPlanCheck(sha, 'k2', check('other key'))).toBe('created');
+    expect(await api.recordPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('created');
+    expect(await api.recordPlanCheck(sha, 'k1', check(`record ${SECRET}`))).toBe('unchanged');
+    expect(await api.recordPlanCheck(sha, 'k1', { ...check(`record ${SECRET}`), conclusion: 'failure' })).toBe(
+      'created',
+    );
+    // Another plan: a new check run, so the one current at an earlier approval stays readable.
+    expect(await api.recordPlanCheck(sha, 'k1', check('record 2'))).toBe('created');
+    expect(await api.recordPlanCheck(sha, 'k2', check('other key'))).toBe('created');
     const runs = forge.checkRuns.filter((c) => c.head_sha === sha);
-    expect(runs.map((c) => [c.external_id, c.output.text])).toEqual([
-      ['k1', 'record 2'],
-      ['k2', 'other key'],
+    expect(runs.map((c) => [c.external_id, c.output.text, c.conclusion])).toEqual([
+      ['k1', 'record ***', 'success'],
+      ['k1', 'record ***', 'failure'],
+      ['k1', 'record 2', 'success'],
+      ['k2', 'other key', 'success'],
     ]);
     expect(JSON.stringify(forge.checkRuns)).not.toContain(SECRET);
-    expect((await api.planChecks(sha)).map((c) => c.key)).toEqual(['k2', 'k1']);
+    expect((await api.planChecks(sha)).map((c) => [c.key, c.text])).toEqual([
+      ['k2', 'other key'],
+      ['k1', 'record 2'],
+      ['k1', 'record ***'],
+      ['k1', 'record ***'],
+    ]);
     expect(forge.violations).toEqual([]);
   });
 
@@ -55,14 +66,14 @@ describe('the kubeplan plan check run', () => {
     const api = client('ghs_checks2');
     const sha = '2'.repeat(40);
     forge.faults.push({ method: 'POST', pathPattern: /\/check-runs$/, status: 502, afterHandling: true });
-    expect(await api.upsertPlanCheck(sha, 'k', check('x'))).toBe('created');
+    expect(await api.recordPlanCheck(sha, 'k', check('x'))).toBe('created');
     expect(forge.checkRuns.filter((c) => c.head_sha === sha)).toHaveLength(1);
   });
 
   it('reads every page of check runs', async () => {
     const api = client('ghs_checks3');
     const sha = '3'.repeat(40);
-    for (let i = 0; i < 130; i++) await api.upsertPlanCheck(sha, `key-${i}`, check(`t${i}`));
+    for (let i = 0; i < 130; i++) await api.recordPlanCheck(sha, `key-${i}`, check(`t${i}`));
     const found = await api.planChecks(sha);
     expect(found).toHaveLength(130);
     expect(new Set(found.map((c) => c.key)).size).toBe(130);
@@ -73,7 +84,7 @@ describe('the kubeplan plan check run', () => {
   it('a token without checks permission gets a ForgeError with status 403 that names checks: write', async () => {
     forge.noChecksTokens.add('ghs_nochecks');
     const error = await client('ghs_nochecks')
-      .upsertPlanCheck('4'.repeat(40), 'k', check('x'))
+      .recordPlanCheck('4'.repeat(40), 'k', check('x'))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForgeError);
     expect((error as ForgeError).status).toBe(403);

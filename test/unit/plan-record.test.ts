@@ -109,14 +109,18 @@ describe('plan binding decisions', () => {
   });
 
   it('an approval of the head counts; of an older commit it is stale; a later request for changes withdraws it', () => {
-    expect(approvalsOf([review(1, 'alice', 'APPROVED', head)], head)).toEqual({ approvers: ['alice'], stale: [] });
-    expect(approvalsOf([review(1, 'alice', 'APPROVED', 'a'.repeat(40))], head)).toEqual({
+    expect(approvalsOf([review(1, 'alice', 'APPROVED', head)], head)).toEqual({
+      approvers: ['alice'],
+      stale: [],
+      approvedAt: '2026-01-01T00:00:01Z',
+    });
+    expect(approvalsOf([review(1, 'alice', 'APPROVED', 'a'.repeat(40))], head)).toMatchObject({
       approvers: [],
       stale: [{ user: 'alice', commit: 'a'.repeat(40) }],
     });
     expect(
       approvalsOf([review(1, 'alice', 'APPROVED', head), review(2, 'alice', 'CHANGES_REQUESTED', head)], head),
-    ).toEqual({ approvers: [], stale: [] });
+    ).toMatchObject({ approvers: [], stale: [] });
     expect(
       approvalsOf([review(1, 'bob', 'APPROVED', head), review(2, 'bob', 'COMMENTED', head)], head).approvers,
     ).toEqual(['bob']);
@@ -157,5 +161,28 @@ describe('plan binding decisions', () => {
       { web: 'strict' },
     );
     expect(stale.find((b) => b.target === 'web')).toMatchObject({ kind: 'stale-approval', held: true });
+
+    // Check runs carry when each plan was made: the one current at the approval is the reviewed one.
+    const approvedAt = '2026-01-01T10:00:00Z';
+    const timed = {
+      ...evidence,
+      approvedAt,
+      records: [
+        { ...now, at: '2026-01-01T11:00:00Z' },
+        { ...reviewed, at: '2026-01-01T09:00:00Z' },
+      ],
+    };
+    expect(bindTargets(timed, reviewed.digests, reviewed.changes!, { web: 'strict', jobs: 'off' })[0]).toMatchObject({
+      kind: 'bound',
+    });
+    expect(bindTargets(timed, now.digests, now.changes!, { web: 'strict', jobs: 'off' })[0]).toMatchObject({
+      kind: 'plan-drift',
+    });
+    // Every plan recorded after the approval: what was approved is not known.
+    const late = { ...timed, records: [{ ...now, at: '2026-01-01T11:00:00Z' }] };
+    expect(bindTargets(late, now.digests, now.changes!, { web: 'strict', jobs: 'off' })[0]).toMatchObject({
+      kind: 'stale-approval',
+      held: true,
+    });
   });
 });

@@ -157,6 +157,13 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     failure = error;
   }
 
+  // Strict targets that were not the reviewed plan: nothing of them was written; the step fails with exit code 4.
+  const held = bindings.filter((b) => b.held);
+  if (held.length && failure === undefined) {
+    failedTarget = held[0]!.target;
+    const { message, hint } = refusalMessage(held);
+    failure = new BindingError(message, { where: { target: held[0]!.target }, hint });
+  }
   outcome.outputs = {
     applied: JSON.stringify(
       Object.fromEntries(
@@ -168,11 +175,6 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     ),
     'failed-target': failedTarget,
   };
-  const held = bindings.filter((b) => b.held);
-  if (held.length && failure === undefined) {
-    const { message, hint } = refusalMessage(held);
-    failure = new BindingError(message, { where: { target: held[0]!.target }, hint });
-  }
   const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped, bindings));
   outcome.summary = summary;
   const { comments } = ports;

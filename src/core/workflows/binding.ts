@@ -21,8 +21,13 @@ export interface ReviewEvidence {
   approvers: string[];
   /** Approvals of an older commit (the pull request changed after them), not withdrawn later. */
   stale: { user: string; commit: string }[];
-  /** Plans recorded at the head commit: check runs first, then comment markers. */
-  records: PlanRecord[];
+  /**
+   * Plans recorded at the head commit: check runs first (newest first, each with the time it was made), then comment
+   * markers (no time: a comment is edited in place).
+   */
+  records: (PlanRecord & { at?: string | undefined })[];
+  /** When the newest approval that holds was given. */
+  approvedAt?: string | undefined;
   /** What could not be read (a token without the permission, a forge failure). */
   problems: string[];
 }
@@ -53,19 +58,22 @@ export interface TargetBinding {
 export function approvalsOf(
   reviews: readonly PullRequestReview[],
   head: string,
-): { approvers: string[]; stale: { user: string; commit: string }[] } {
+): { approvers: string[]; stale: { user: string; commit: string }[]; approvedAt: string | undefined } {
   const latest = new Map<string, PullRequestReview>();
   const ordered = [...reviews].sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? '') || a.id - b.id);
   for (const r of ordered)
     if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED') latest.set(r.user, r);
   const approvers: string[] = [];
   const stale: { user: string; commit: string }[] = [];
+  let approvedAt: string | undefined;
   for (const [user, r] of latest) {
     if (r.state !== 'APPROVED') continue;
-    if (r.commitId === head) approvers.push(user);
-    else stale.push({ user, commit: r.commitId ?? '' });
+    if (r.commitId === head) {
+      approvers.push(user);
+      if (r.submittedAt && (!approvedAt || r.submittedAt > approvedAt)) approvedAt = r.submittedAt;
+    } else stale.push({ user, commit: r.commitId ?? '' });
   }
-  return { approvers: approvers.sort(), stale };
+  return { approvers: approvers.sort(), stale, approvedAt };
 }
 
 /** Reads the evidence of a merge commit from the forge; what cannot be read is a problem, not an error. */
@@ -98,14 +106,15 @@ export async function reviewEvidence(run: WorkflowRun, sha: string): Promise<Rev
   evidence.pullRequest = await attempt(`find the ${cr} of ${sha.slice(0, 7)}`, () => platform.mergedPullRequest(sha));
   const pr = evidence.pullRequest;
   if (pr === undefined) return evidence;
+  const ref = cr === 'merge request' ? `!${pr}` : `#${pr}`;
   if (!platform.pullRequestHeadSha || !platform.pullRequestReviews) {
     evidence.problems.push(`this forge does not tell kubeplan who approved a ${cr}`);
     return evidence;
   }
-  const head = await attempt(`read ${cr} #${pr}`, () => platform.pullRequestHeadSha!(pr));
+  const head = await attempt(`read ${cr} ${ref}`, () => platform.pullRequestHeadSha!(pr));
   if (!head) return evidence;
   evidence.head = head;
-  const reviews = await attempt(`read the reviews of ${cr} #${pr}`, () => platform.pullRequestReviews!(pr));
+  const reviews = await attempt(`read the reviews of ${cr} ${ref}`, () => platform.pullRequestReviews!(pr));
   if (reviews) Object.assign(evidence, approvalsOf(reviews, head));
   const checks = run.ports.checks;
   if (checks) {
@@ -114,11 +123,11 @@ export async function reviewEvidence(run: WorkflowRun, sha: string): Promise<Rev
     );
     for (const c of found ?? []) {
       const record = parseCheckRunText(c.text);
-      if (record && record.head === head) evidence.records.push(record);
+      if (record && record.head === head) evidence.records.push({ ...record, at: c.completedAt });
     }
   }
   // The comment marker: the fallback for a plan run without `checks: write`; only kubeplan's own comments count.
-  const comments = await attempt(`read the comments of ${cr} #${pr}`, () => ownComments(platform, pr));
+  const comments = await attempt(`read the comments of ${cr} ${ref}`, () => ownComments(platform, pr));
   for (const c of comments ?? [])
     for (const record of parseDigestsMarkers(c.body)) if (record.head === head) evidence.records.push(record);
   return evidence;
@@ -140,7 +149,16 @@ export function bindTargets(
   for (const [target, digests] of Object.entries(now.targets)) {
     const mode = modes[target] ?? 'warn';
     if (mode === 'off') continue;
-    const reviewed = records.find((r) => r.digests.targets[target]);
+    // The plan that was current when the approval was given: the newest one recorded no later than it. A plan of the
+    // head recorded only after it (a re-run against a changed cluster) is not what was approved.
+    const candidates = records.filter((r) => r.digests.targets[target]);
+    const approved = evidence.approvedAt ? Date.parse(evidence.approvedAt) : Number.NaN;
+    const timed = candidates.filter((r) => r.at !== undefined && !Number.isNaN(Date.parse(r.at)));
+    const before = Number.isNaN(approved)
+      ? timed
+      : timed.filter((r) => Math.floor(Date.parse(r.at!) / 1000) <= Math.floor(approved / 1000));
+    const replannedAfterApproval = timed.length > 0 && before.length === 0;
+    const reviewed = timed.length ? before[0] : candidates[0];
     const base = {
       target,
       mode,
@@ -149,6 +167,7 @@ export function bindTargets(
     };
     const drift = reviewed ? driftLines(reviewed, target, now, changes[target] ?? []) : undefined;
     const pr = evidence.pullRequest;
+    const ref = cr === 'merge request' ? `!${pr}` : `#${pr}`;
     let kind: BindingKind;
     let headline: string;
     let lines: string[] = drift?.lines ?? [];
@@ -160,18 +179,22 @@ export function bindTargets(
       lines = [...evidence.problems];
     } else if (evidence.approvers.length === 0 && evidence.stale.length > 0) {
       kind = 'stale-approval';
-      headline = `stale approval: ${cr} #${pr} was approved on an older commit (${evidence.stale
+      headline = `stale approval: ${cr} ${ref} was approved on an older commit (${evidence.stale
         .map((s) => `${s.user} on ${s.commit.slice(0, 7)}`)
         .join(', ')}), not on its head ${evidence.head?.slice(0, 7)}`;
     } else if (evidence.approvers.length === 0) {
       kind = 'unreviewed';
       headline =
-        `no reviewed plan: ${cr} #${pr} has no approval of its head ${evidence.head?.slice(0, 7) ?? ''}`.trim();
+        `no reviewed plan: ${cr} ${ref} has no approval of its head ${evidence.head?.slice(0, 7) ?? ''}`.trim();
       lines = [...evidence.problems, ...lines];
+    } else if (replannedAfterApproval) {
+      kind = 'stale-approval';
+      headline = `stale approval: ${cr} ${ref} was approved (${evidence.approvers.join(', ')}) before the plan of its head recorded now was made`;
+      lines = candidates[0] ? driftLines(candidates[0], target, now, changes[target] ?? []).lines : [];
     } else if (!reviewed) {
       kind = 'unreviewed';
       const elsewhere = evidence.records.some((r) => r.digests.targets[target]);
-      headline = `no reviewed plan: no plan of target ${target} ${elsewhere ? `against ${now.cluster.server} ` : ''}was recorded on ${cr} #${pr}'s head ${evidence.head?.slice(0, 7)}`;
+      headline = `no reviewed plan: no plan of target ${target} ${elsewhere ? `against ${now.cluster.server} ` : ''}was recorded on ${cr} ${ref}'s head ${evidence.head?.slice(0, 7)}`;
       lines = [
         ...(elsewhere ? ['the plan recorded there was made against another cluster'] : []),
         ...evidence.problems,
@@ -180,11 +203,11 @@ export function bindTargets(
       kind = drift!.kind;
       headline =
         kind === 'intent-drift'
-          ? `intent drift: the merge commit renders target ${target} differently from ${cr} #${pr}'s reviewed head ${evidence.head?.slice(0, 7)}`
-          : `plan drift: the cluster changed since ${cr} #${pr} was planned: the plan of target ${target} is not the reviewed one`;
+          ? `intent drift: the merge commit renders target ${target} differently from ${cr} ${ref}'s reviewed head ${evidence.head?.slice(0, 7)}`
+          : `plan drift: the cluster changed since ${cr} ${ref} was planned: the plan of target ${target} is not the reviewed one`;
     } else {
       kind = 'bound';
-      headline = `applied exactly the reviewed plan ${digests.plan} (${cr} #${pr}, approved by ${evidence.approvers.join(', ')})`;
+      headline = `applied exactly the reviewed plan ${digests.plan} (${cr} ${ref}, approved by ${evidence.approvers.join(', ')})`;
     }
     out.push({ ...base, kind, headline, lines, held: mode === 'strict' && kind !== 'bound' });
   }
@@ -237,6 +260,6 @@ export function refusalMessage(held: readonly TargetBinding[]): { message: strin
     .map((h) => `kubeplan apply --target ${h.target} --expect-plan ${h.expectPlan}`)
     .join(
       ' and ',
-    )} (for example from a workflow_dispatch job whose environment has required reviewers: the action's expect-plan input)`;
+    )} (for example from a workflow_dispatch job whose environment has required reviewers: the action's expect-plan input, kubeplan ci --expect-plan on GitLab)`;
   return { message, hint };
 }

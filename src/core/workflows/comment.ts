@@ -50,8 +50,11 @@ export async function commentFromReport(
 
   const outcome = emptyOutcome();
   const planned = head ?? ctx.triggeringRun?.headSha ?? ctx.pullRequest?.headSha;
-  // A report holds no planned objects, so no canonical changes: the digests only.
-  const record = planned ? planRecord(plan, planned, { changes: false }) : undefined;
+  // The digests marker is what the apply on merge binds to, so it is written only from a report of this same trusted
+  // run: a workflow_run job's report comes from another run (a fork's), whose digests need not match the plan its
+  // comment shows. A report holds no planned objects, so no canonical changes: the digests only.
+  const trusted = !ctx.triggeringRun && ctx.pullRequest !== undefined && !ctx.pullRequest.fromFork;
+  const record = planned && trusted ? planRecord(plan, planned, { changes: false }) : undefined;
   const footer = `${stamp(ctx, plan.cluster, new Date(), {
     head: planned,
     digest: plan.digests?.plan,

@@ -184,7 +184,7 @@ async function finish(
 
   outcome.failed = planVerdict(plan, request.failOn);
   const checks = ctx.pullRequest && !ctx.pullRequest.fromFork ? ports.checks : undefined;
-  if (checks && record) await recordPlanCheck(run, checks, key, record, plan, outcome);
+  if (checks && record) await recordPlanInCheckRun(run, checks, key, record, plan, outcome);
 
   const changed = hasChanges(plan.summary);
   outcome.outputs = {
@@ -215,7 +215,7 @@ export function planRecord(plan: Plan, head: string, options: { changes: boolean
  * The `kubeplan plan` check run on the head commit, with the digests in its output. A token without `checks: write`
  * only warns: the sticky comment's marker holds the digests too.
  */
-async function recordPlanCheck(
+async function recordPlanInCheckRun(
   run: WorkflowRun,
   checks: PlanChecks,
   key: string,
@@ -225,7 +225,7 @@ async function recordPlanCheck(
 ): Promise<void> {
   const log = run.ports.reporter;
   await reportOrWarn(run, 'record the plan digests in the `kubeplan plan` check run (checks: write)', async () => {
-    const done = await checks.upsertPlanCheck(record.head, key, {
+    const done = await checks.recordPlanCheck(record.head, key, {
       conclusion: outcome.failed ? 'failure' : 'success',
       title: `plan ${record.digests.plan.slice(0, 19)}…: ${summaryLine(plan.summary)}`.slice(0, 200),
       summary: run.secrets.mask(

@@ -492,8 +492,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
   }
 
   /** The `kubeplan plan` check runs on a commit (all pages), newest first: their key (external_id) and output text. */
-  async planChecks(sha: string): Promise<{ key: string; text: string }[]> {
-    return (await this.planCheckRuns(sha)).map((c) => ({ key: c.external_id ?? '', text: c.output.text ?? '' }));
+  async planChecks(sha: string): Promise<{ key: string; text: string; completedAt: string | undefined }[]> {
+    return (await this.planCheckRuns(sha)).map((c) => ({
+      key: c.external_id ?? '',
+      text: c.output.text ?? '',
+      completedAt: c.completed_at ?? undefined,
+    }));
   }
 
   private async planCheckRuns(sha: string) {
@@ -505,7 +509,8 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
             ...this.repo,
             ref: sha,
             check_name: PLAN_CHECK_NAME,
-            filter: 'latest',
+            // Every run, not only the latest: each plan of the commit is one, and binding reads the one approved.
+            filter: 'all',
             per_page: 100,
           })
         )
@@ -515,10 +520,11 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
   }
 
   /**
-   * Creates the `kubeplan plan` check run of `key` on a commit, or updates this token's one; no write when it says
-   * exactly this already (a re-run of the same plan).
+   * Records a plan in a `kubeplan plan` check run of `key` on a commit: no write when the newest one says exactly
+   * this already (a re-run of the same plan), else a new check run, never an edit, so the plan that was current when
+   * a reviewer approved stays readable with the time it was made.
    */
-  async upsertPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'updated' | 'unchanged'> {
+  async recordPlanCheck(sha: string, key: string, check: PlanCheck): Promise<'created' | 'unchanged'> {
     const runs = await this.planCheckRuns(sha);
     const existing = runs.find((c) => c.external_id === key);
     const output = { title: check.title, summary: this.mask(check.summary), text: this.mask(check.text) };
@@ -526,27 +532,15 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
       what: `recording the plan in the ${PLAN_CHECK_NAME} check run of ${sha.slice(0, 12)}`,
       permission: CHECKS,
     };
-    if (existing) {
-      if (
-        existing.status === 'completed' &&
-        existing.conclusion === check.conclusion &&
-        existing.output.title === output.title &&
-        existing.output.summary === output.summary &&
-        existing.output.text === output.text
-      )
-        return 'unchanged';
-      await this.guard(op, () =>
-        this.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-          ...this.repo,
-          check_run_id: Number(existing.id),
-          status: 'completed',
-          conclusion: check.conclusion,
-          completed_at: new Date().toISOString(),
-          output,
-        }),
-      );
-      return 'updated';
-    }
+    if (
+      existing &&
+      existing.status === 'completed' &&
+      existing.conclusion === check.conclusion &&
+      existing.output.title === output.title &&
+      existing.output.summary === output.summary &&
+      existing.output.text === output.text
+    )
+      return 'unchanged';
     await this.create(
       op,
       async () => {
@@ -562,7 +556,12 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
         });
         return true as const;
       },
-      async () => ((await this.planCheckRuns(sha)).some((c) => c.external_id === key) ? (true as const) : undefined),
+      async () =>
+        (await this.planCheckRuns(sha)).some(
+          (c) => c.external_id === key && c.output.text === output.text && c.conclusion === check.conclusion,
+        )
+          ? (true as const)
+          : undefined,
     );
     return 'created';
   }

@@ -26,6 +26,7 @@ export interface GitLabNote {
   body: string;
   author: { username: string };
   system?: boolean;
+  created_at?: string;
 }
 
 export interface GitLabMergeRequest {
@@ -38,6 +39,8 @@ export interface GitLabMergeRequest {
   source_project_id?: number;
   web_url: string;
   labels?: string[];
+  /** The head commit. */
+  sha?: string | null;
 }
 
 export interface GitLabIssue {

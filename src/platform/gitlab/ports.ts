@@ -9,6 +9,7 @@ import type {
   IssueTracker,
   PlatformComment,
   Ports,
+  PullRequestReview,
   Reporter,
   ReviewPlatform,
 } from '../types.js';
@@ -143,6 +144,16 @@ function mergeRequestNotes(api: GitLabApi, env: NodeJS.ProcessEnv): ReviewPlatfo
         `label merge request !${iid}`,
       );
     },
+    pullRequestHeadSha: async (iid) => {
+      const mr = await api.request<GitLabMergeRequest>(
+        'GET',
+        api.projectPath(`/merge_requests/${iid}`),
+        undefined,
+        `read merge request !${iid}`,
+      );
+      return mr.data.sha ?? '';
+    },
+    pullRequestReviews: (iid) => mergeRequestApprovals(api, iid),
     mergedPullRequest: async (sha) => {
       const mrs = await api.request<GitLabMergeRequest[]>(
         'GET',
@@ -153,6 +164,60 @@ function mergeRequestNotes(api: GitLabApi, env: NodeJS.ProcessEnv): ReviewPlatfo
       return mrs.data.find((m) => m.state === 'merged')?.iid;
     },
   };
+}
+
+/**
+ * A merge request's approvals as reviews (plan binding). GitLab records who approves now (approvals `approved_by`) but
+ * not of which commit: each approval's system note ("approved this merge request") is matched to the diff version
+ * that was the head when it was written. An approval with no note is of an unknown commit (stale); one withdrawn
+ * since (unapproved, or reset by a push) is a dismissal.
+ */
+async function mergeRequestApprovals(api: GitLabApi, iid: number): Promise<PullRequestReview[]> {
+  const [approvals, versions, notes] = await Promise.all([
+    api.request<{ approved_by?: { user?: { username?: string } }[] }>(
+      'GET',
+      api.projectPath(`/merge_requests/${iid}/approvals`),
+      undefined,
+      `read the approvals of merge request !${iid}`,
+    ),
+    api.paginate<{ head_commit_sha: string; created_at: string }>(
+      api.projectPath(`/merge_requests/${iid}/versions`),
+      `list the versions of merge request !${iid}`,
+    ),
+    api.paginate<GitLabNote>(
+      api.projectPath(`/merge_requests/${iid}/notes?sort=asc&order_by=created_at`),
+      'list the merge request notes',
+    ),
+  ]);
+  const byTime = [...versions].sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const headAt = (at: string) => byTime.filter((v) => v.created_at <= at).at(-1)?.head_commit_sha ?? null;
+  const reviews: PullRequestReview[] = [];
+  for (const n of notes) {
+    if (!n.system || !n.created_at) continue;
+    const state = /^approved this merge request/.test(n.body)
+      ? 'APPROVED'
+      : /^unapproved this merge request/.test(n.body)
+        ? 'DISMISSED'
+        : undefined;
+    if (state)
+      reviews.push({
+        id: n.id,
+        user: n.author.username,
+        state,
+        commitId: headAt(n.created_at),
+        submittedAt: n.created_at,
+      });
+  }
+  const now = new Set((approvals.data.approved_by ?? []).map((a) => a.user?.username ?? '').filter(Boolean));
+  const last = reviews.at(-1)?.submittedAt ?? '';
+  const latest = new Map(reviews.map((r) => [r.user, r]));
+  for (const user of now)
+    if (latest.get(user)?.state !== 'APPROVED')
+      reviews.push({ id: 0, user, state: 'APPROVED', commitId: null, submittedAt: `${last}~` });
+  for (const [user, r] of latest)
+    if (r.state === 'APPROVED' && !now.has(user))
+      reviews.push({ id: 0, user, state: 'DISMISSED', commitId: null, submittedAt: `${last}~` });
+  return reviews;
 }
 
 /** Drift issues. GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
