@@ -8,6 +8,7 @@ import { objectName } from '../report/common.js';
 import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
 import { affectedSince } from './affected.js';
 import type { ApplyRequest } from './request.js';
+import { namedClusterRun, namesClusters } from './named-clusters.js';
 import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
 
 /**
@@ -25,7 +26,8 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       hint: `apply on push to the default branch; plan on ${cr}s`,
     });
   }
-  const cluster = run.cluster.options;
+  const named = namesClusters(run, request.config);
+  const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('apply needs a cluster', {
       where: run.where('kubeconfig'),
