@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
 import { apiOn, namespaceOn, rollOutOn, startConnectionCounter } from '../harness/clusters.js';
 import { bench } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 // Named clusters (kubeplan.yaml clusters:) on the real bench: the shared apiserver is `eu`, a second one with its own
@@ -206,6 +206,23 @@ describe('named clusters', () => {
     const files = { 'app/cm.json': configMap('kept', '1'), 'extra/cm.json': configMap('extra', '1') };
     const repo = repoWith(both, files);
     expect((await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() })).code).toBe(0);
+    // Drift per instance: nothing drifted; a hand edit on us shows as drift of app@us only.
+    await apiOn(us, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/kept`, {
+      body: { data: { VALUE: 'by hand' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const drift = await runCliAsync(['drift', '-o', 'json', '--exit-code'], { cwd: repo, env: TOKENS() });
+    expect(drift.code, drift.stderr).toBe(1);
+    const drifted = JSON.parse(drift.stdout).targets.filter((t: { summary: { update: number } }) => t.summary.update);
+    expect(drifted.map((t: { name: string }) => t.name)).toEqual(['app@us']);
+    // The hand edit owns the field now: taking it back is --force-conflicts, on us only.
+    const back = await runCliAsync(['apply', '--no-wait', '--force-conflicts', '--cluster', 'us'], {
+      cwd: repo,
+      env: TOKENS(),
+    });
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('applied: app@us');
+    expect(back.stdout).not.toContain('@eu');
     // us leaves the config entirely; extra leaves eu (it now runs nowhere but... nowhere: it is removed).
     const onlyEu = `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\n`;
     const after = repoWith(`  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`, files, onlyEu);
@@ -220,5 +237,33 @@ describe('named clusters', () => {
     expect((await cm(eu(), ns, 'extra')).status).toBe(200);
     expect((await cm(us, ns, 'kept')).status).toBe(200);
     expect((await cm(eu(), ns, 'kept')).status).toBe(200);
+  });
+
+  it('a plan against the base commit names a cluster the change removes, what stays there and how to delete it', async () => {
+    const ns = await namespaceOn([eu()], 'gone');
+    const files = {
+      'ca/eu.pem': readFileSync(eu().caFile, 'utf8'),
+      'ca/us.pem': readFileSync(us.caFile, 'utf8'),
+      'app/cm.json': configMap('app', '1'),
+    };
+    const { repo, commit, git } = makeGitRepo({
+      ...files,
+      'kubeplan.yaml': `clusters:\n${defaultClusters()}targets:\n  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+    });
+    const base = git('rev-parse', 'HEAD');
+    commit('drop us', {
+      'kubeplan.yaml': `clusters:\n  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\ntargets:\n  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`,
+    });
+    const run = await runCliAsync(['diff', '--opt-ins-from', base, '-o', 'json'], { cwd: repo, env: TOKENS() });
+    expect(run.code, run.stderr).toBe(0);
+    const notices: string[] = JSON.parse(run.stdout).notices;
+    const notice = notices.find((n) => n.startsWith('Cluster `us` is no longer in `kubeplan.yaml`'));
+    expect(notice).toContain('removing a cluster prunes nothing');
+    expect(notice).toMatch(
+      new RegExp(
+        `\`app@us\` \\(inventory \`${ns}/kubeplan-app\`, objects labelled \`applyset\\.kubernetes\\.io/part-of=applyset-`,
+      ),
+    );
+    expect(notice).toContain('kubectl delete configmap -n NAMESPACE kubeplan-TARGET');
   });
 });
