@@ -266,4 +266,59 @@ describe('named clusters', () => {
     );
     expect(notice).toContain('kubectl delete configmap -n NAMESPACE kubeplan-TARGET');
   });
+
+  it('dependsOn orders targets within a cluster: a failed dependency skips its dependants there only', async () => {
+    // The namespace exists on us only: everything on eu fails to plan.
+    const ns = await namespaceOn([us], 'deps');
+    const repo = repoWith(
+      `  - {name: shop, namespace: ${ns}, manifests: shop, clusters: [eu, us], dependsOn: [platform]}\n` +
+        `  - {name: platform, namespace: ${ns}, manifests: platform, clusters: [eu, us]}\n`,
+      { 'shop/cm.json': configMap('shop', '1'), 'platform/cm.json': configMap('platform', '1') },
+    );
+    const run = await runCliAsync(['apply', '--no-wait', '-o', 'json'], { cwd: repo, env: TOKENS() });
+    expect(run.code).toBe(2);
+    const instances = JSON.parse(run.stdout).instances as { name: string; status: string; reason: string | null }[];
+    expect(Object.fromEntries(instances.map((i) => [i.name, i.status]))).toEqual({
+      'shop@eu': 'skipped',
+      'shop@us': 'applied',
+      'platform@eu': 'failed',
+      'platform@us': 'applied',
+    });
+    expect(instances.find((i) => i.name === 'shop@eu')!.reason).toBe('waits for platform@eu, which failed');
+    // platform was applied before shop on us, though shop comes first in the file
+    // (etcd's resourceVersion grows with every write: the smaller one was written first.)
+    const written = async (name: string) =>
+      Number(
+        (
+          await apiOn<{ metadata: { resourceVersion: string } }>(
+            us,
+            'GET',
+            `/api/v1/namespaces/${ns}/configmaps/${name}`,
+          )
+        ).body.metadata.resourceVersion,
+      );
+    expect(await written('platform')).toBeLessThan(await written('shop'));
+    expect(run.stderr).toContain('1 instance failed, 1 skipped');
+  });
+
+  it('-o matrix lists the instances from kubeplan.yaml alone, with their wave, for a CI fan-out', async () => {
+    const repo = repoWith(
+      `  - {name: web, manifests: web, clusters: [eu, us], rollout: {waves: [[us], [eu]]}}\n  - {name: side, manifests: web, clusters: [us]}\n`,
+      { 'web/cm.json': configMap('web', '1') },
+    );
+    // No token at all: nothing is read from a cluster.
+    const all = await runCliAsync(['apply', '-o', 'matrix'], { cwd: repo });
+    expect(all.code, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual([
+      { target: 'web', cluster: 'eu', instance: 'web@eu', wave: 2 },
+      { target: 'web', cluster: 'us', instance: 'web@us', wave: 1 },
+      { target: 'side', cluster: 'us', instance: 'side@us', wave: 1 },
+    ]);
+    const us1 = await runCliAsync(['diff', '-o', 'matrix', '--cluster', 'us', '--target', 'web'], { cwd: repo });
+    expect(JSON.parse(us1.stdout)).toEqual([{ target: 'web', cluster: 'us', instance: 'web@us', wave: 1 }]);
+    const plain = makeRepo({ 'kubeplan.yaml': 'targets:\n  - {name: app, manifests: m}\n', 'm/a.yaml': '' });
+    expect(JSON.parse((await runCliAsync(['apply', '-o', 'matrix'], { cwd: plain })).stdout)).toEqual([
+      { target: 'app' },
+    ]);
+  });
 });
