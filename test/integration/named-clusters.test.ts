@@ -321,4 +321,60 @@ describe('named clusters', () => {
       { target: 'app' },
     ]);
   });
+
+  it('auth by a kubeconfig in a variable (contents or path) with its context; the pinned server is checked before it is used', async () => {
+    const ns = await namespaceOn([eu(), us], 'kcfg');
+    const kubeconfigs = {
+      EU_KUBECONFIG: eu().adminKubeconfig,
+      US_KUBECONFIG: readFileSync(us.adminKubeconfig, 'utf8'),
+    };
+    const clusters =
+      `  eu: {server: ${eu().server}, auth: {kubeconfigEnv: EU_KUBECONFIG, context: bench-admin}}\n` +
+      `  us: {server: ${us.server}, caFile: ca/us.pem, auth: {kubeconfigEnv: US_KUBECONFIG, context: bench-admin}}\n`;
+    const repo = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+      { 'app/cm.json': configMap('via-kubeconfig', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: kubeconfigs });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('applied: app@eu, app@us');
+    // The kubeconfig's token is never printed, though kubeplan read it from a variable.
+    for (const token of [eu().adminToken, us.adminToken]) expect(run.stdout + run.stderr).not.toContain(token);
+
+    // us's kubeconfig given for a cluster whose server is eu's: refused before anything is sent with it.
+    const swapped = `  eu: {server: ${eu().server}, auth: {kubeconfigEnv: US_KUBECONFIG, context: bench-admin}}\n`;
+    const wrong = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`,
+      { 'app/cm.json': configMap('via-kubeconfig', '1') },
+      swapped,
+    );
+    const refused = await runCliAsync(['diff', '-o', 'json'], { cwd: wrong, env: kubeconfigs });
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).clusters[0].error.message).toContain(
+      `the kubeconfig points at ${us.server}, not the pinned cluster ${eu().server}; nothing was sent`,
+    );
+  });
+
+  it('auth by GitHub OIDC needs the runner token endpoint; missing variables name the cluster and the fix', async () => {
+    const clusters =
+      `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {oidcAudience: kubeplan-eu}}\n` +
+      `  us: {server: ${us.server}, caFile: ca/us.pem, auth: {tokenEnv: US_TOKEN}}\n`;
+    const repo = repoWith(
+      '  - {name: app, namespace: default, manifests: app, clusters: [eu, us]}\n',
+      { 'app/cm.json': configMap('oidc', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['diff', '-o', 'json'], { cwd: repo, env: {} });
+    expect(run.code).toBe(2);
+    const errors = Object.fromEntries(
+      JSON.parse(run.stdout).clusters.map((c: { name: string; error: { message: string; hint: string } }) => [
+        c.name,
+        `${c.error.message} / ${c.error.hint}`,
+      ]),
+    );
+    expect(errors.eu).toContain('cluster eu: auth.oidcAudience needs a GitHub OIDC token, and this job cannot get one');
+    expect(errors.eu).toContain('permissions: id-token: write');
+    expect(errors.us).toContain('cluster us: the variable US_TOKEN (auth.tokenEnv) is empty or not set');
+  });
 });
