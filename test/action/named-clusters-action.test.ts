@@ -107,6 +107,16 @@ describe('the action with named clusters', () => {
     expect(after).toHaveLength(2);
     expect(after[1]!.body).toContain('#### app@us');
     expect(after[1]!.body).not.toContain('app@eu');
+
+    // Without named clusters the clusters input selects nothing: refused, not ignored.
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - {name: app, namespace: ${ns}, manifests: manifests}\n`,
+    );
+    git('commit', '-qam', 'one cluster');
+    const plain = await plan({ clusters: 'us', kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8') });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stdout).toContain('action input clusters: us: kubeplan.yaml has no clusters:');
   });
 
   it('applies a push on every cluster with one GitHub Deployment per instance (environment target@cluster)', async () => {

@@ -77,6 +77,12 @@ describe('named clusters', () => {
     expect(markdown.stdout).toMatch(/- cluster `eu` \(127\.0\.0\.1:\d+\): ~1 to update/);
     expect(markdown.stdout).toContain('app@us');
 
+    const dryRun = await runCliAsync(['apply', '--dry-run'], { cwd: repo, env: TOKENS() });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('── target app@us');
+    expect(dryRun.stdout).toContain('Dry run, nothing written.');
+    expect((await cm(us, ns, 'app')).status).toBe(404);
+
     const unknown = await runCliAsync(['diff', '--cluster', 'asia'], { cwd: repo, env: TOKENS() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('kubeplan diff --cluster: unknown cluster "asia"');

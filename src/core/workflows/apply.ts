@@ -8,7 +8,7 @@ import { objectName } from '../report/common.js';
 import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
 import { affectedSince } from './affected.js';
 import type { ApplyRequest } from './request.js';
-import { namedClusterRun, namesClusters } from './named-clusters.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
 
 /**
@@ -27,6 +27,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     });
   }
   const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
   const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('apply needs a cluster', {

@@ -2,7 +2,7 @@ import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../commands
 import { UsageError } from '../errors.js';
 import type { IssueTracker, TrackedIssue } from '../../platform/types.js';
 import type { DriftRequest } from './request.js';
-import { namedClusterRun, namesClusters } from './named-clusters.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
 export const DRIFT_LABEL = 'kubeplan:drift';
@@ -16,7 +16,9 @@ const MARKER = /^<!-- kubeplan:drift:([\w.@-]+) first-seen:(\S+) -->/;
  */
 export async function trackDrift(request: DriftRequest, run: WorkflowRun, now: Date = new Date()): Promise<Outcome> {
   const log = run.ports.reporter;
-  const cluster = namesClusters(run, request.config) ? namedClusterRun(run, request) : run.cluster.options;
+  const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
+  const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('drift needs a cluster (read-only rights are enough)', {
       where: run.where('kubeconfig'),

@@ -42,3 +42,12 @@ export function namedClusterRun(
     onSecret: (value) => run.secrets.add(value),
   };
 }
+
+/** The clusters input selects among named clusters: without kubeplan.yaml clusters: it is refused, not ignored. */
+export function refuseClustersInput(run: WorkflowRun, request: { clusters?: string[] | undefined }): void {
+  if (request.clusters?.length)
+    throw new UsageError(`${request.clusters[0]}: kubeplan.yaml has no clusters:`, {
+      where: run.where('clusters'),
+      hint: 'name the clusters under a top-level clusters: map and list them in the targets, or leave clusters empty',
+    });
+}

@@ -20,7 +20,7 @@ import { fencedBlock, htmlText, inlineCode, oneLine } from '../report/escape.js'
 import { formatPlanJson } from '../report/json.js';
 import { affectedSince } from './affected.js';
 import type { CommentMode, FailOn, PlanRequest } from './request.js';
-import { namedClusterRun, namesClusters } from './named-clusters.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, type Outcome, reportOrWarn, type WorkflowRun } from './types.js';
 
 /** GitHub's limit for one comment body; GitLab's is 1,000,000 (its adapter passes its own). */
@@ -50,6 +50,7 @@ export async function planPullRequest(
   const cluster = run.cluster.options;
   // Named clusters (kubeplan.yaml clusters:): credentials per cluster from the config; a fork gets the intent diff.
   const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
   const key = named
     ? commentKeyFor(request, `clusters:${[...(request.clusters ?? [])].sort().join(',') || '*'}`)
     : commentKey(request, cluster);
