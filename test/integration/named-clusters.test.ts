@@ -87,6 +87,18 @@ describe('named clusters', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('kubeplan diff --cluster: unknown cluster "asia"');
     expect(unknown.stderr).toContain('the clusters in kubeplan.yaml are eu, us');
+
+    // A kubeconfig or pin for the run names one cluster: with named clusters it would be ignored, so it is refused.
+    for (const flags of [
+      ['--kubeconfig', eu().adminKubeconfig],
+      ['--expect-ca-sha256', 'ab'.repeat(32)],
+    ]) {
+      const refused = await runCliAsync(['diff', ...flags], { cwd: repo, env: TOKENS() });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(
+        `kubeplan diff ${flags[0]}: ${flags[0]} names one cluster, and kubeplan.yaml names its clusters`,
+      );
+    }
   });
 
   it('plans the clusters it can reach: a CA that is not the pinned one is refused there before anything is sent', async () => {

@@ -26,10 +26,16 @@ export function namedClusterRun(
   request: { clusters?: string[] | undefined },
 ): ClusterOptions & NamedClustersRequest {
   const options = run.cluster.options;
-  if (options?.kubeconfig || options?.direct)
+  if (options?.kubeconfig || options?.direct || options?.pin?.server || options?.pin?.caSha256)
     throw new UsageError('a cluster input names one cluster, and kubeplan.yaml names its clusters (clusters:)', {
-      where: run.where(options.direct ? 'cluster-server' : 'kubeconfig'),
-      hint: "leave kubeconfig, cluster-server, cluster-token and oidc-audience empty: each cluster's server, CA and credentials come from kubeplan.yaml (select clusters with the clusters input)",
+      where: run.where(
+        options.kubeconfig
+          ? 'kubeconfig'
+          : options.direct || options.pin?.server
+            ? 'cluster-server'
+            : 'cluster-ca-sha256',
+      ),
+      hint: "leave kubeconfig, cluster-server, cluster-ca, cluster-ca-sha256, cluster-token and oidc-audience empty: each cluster's server, CA, pin and credentials come from kubeplan.yaml (select clusters with the clusters input)",
     });
   return {
     kubeconfig: undefined,

@@ -322,6 +322,9 @@ async function labelPullRequest(
 /** Why the step fails, if it does: objects that could not be planned always; else what fail-on names. */
 export function planVerdict(plan: Plan, failOn: FailOn): string | undefined {
   const s = plan.summary;
+  const clusters = (plan.clusters ?? []).filter((c) => c.error).map((c) => c.name);
+  if (clusters.length)
+    return `cluster${clusters.length === 1 ? '' : 's'} ${clusters.join(', ')} could not be planned; see the job summary`;
   if (s.error > 0) return `${s.error} object${s.error === 1 ? '' : 's'} could not be planned; see the job summary`;
   const fail =
     (failOn === 'changes' && hasChanges(s)) ||
