@@ -14,17 +14,37 @@ const tools = ['helm', 'kubectl', 'kustomize'];
 export const SUB_ACTIONS = {
   plan: {
     description: 'Plan a pull request against the cluster: render, diff, one sticky comment and the job summary.',
-    inputs: [...shared, 'diff-mode', 'comment', 'comment-key', 'only-affected', 'fail-on', 'force-conflicts', ...tools],
+    inputs: [
+      ...shared,
+      'clusters',
+      'diff-mode',
+      'comment',
+      'comment-key',
+      'only-affected',
+      'fail-on',
+      'force-conflicts',
+      ...tools,
+    ],
     outputs: ['has-changes', 'summary', 'report-path', 'comment-url', 'matrix'],
   },
   apply: {
     description: 'Apply a push to the cluster: server-side apply, prune, health, and a GitHub Deployment per target.',
-    inputs: [...shared, 'only-affected', 'force-conflicts', 'wait', 'timeout', 'deployments', 'expect-plan', ...tools],
+    inputs: [
+      ...shared,
+      'clusters',
+      'only-affected',
+      'force-conflicts',
+      'wait',
+      'timeout',
+      'deployments',
+      'expect-plan',
+      ...tools,
+    ],
     outputs: ['applied', 'failed-target'],
   },
   drift: {
     description: 'Track drift: one issue per target whose cluster state differs from git, closed when it matches.',
-    inputs: [...shared, 'comment', ...tools],
+    inputs: [...shared, 'clusters', 'comment', ...tools],
     outputs: ['drifted-targets'],
   },
   bump: {

@@ -87,6 +87,8 @@ appear: the report says per key whether it was added, removed or changed.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Plan only this target; repeat for several
+      --cluster NAME       Only the instances on this named cluster (kubeplan.yaml
+                           clusters:); repeat for several
 ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto: server when the
                            credentials may patch every object, else client)
       --base REF           Also render the targets at git REF: the report shows
@@ -97,7 +99,9 @@ ${CLUSTER_HELP}      --mode MODE          server, client or auto (default: auto:
                            the config as committed at git REF, so the change being
                            planned cannot turn them on for itself (the report
                            notes a change to them)
-  -o, --output FORMAT      text (default), markdown or json
+  -o, --output FORMAT      text (default), markdown, json, or matrix: the
+                           instances as a CI job matrix, from kubeplan.yaml
+                           alone (no render, no cluster)
       --exit-code          Exit 1 when there are changes (0 none, 2 error)
       --out FILE           Also write the plan with its digests (the JSON
                            report) to FILE, for kubeplan apply --plan FILE
@@ -127,6 +131,8 @@ replaces an object.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Apply only this target; repeat for several
+      --cluster NAME       Only the instances on this named cluster (kubeplan.yaml
+                           clusters:); repeat for several
 ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
       --wait, --no-wait    Wait until every object of the target is healthy
                            (what this run wrote and what an earlier run left
@@ -142,7 +148,7 @@ ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
                            git renders something else, or the cluster changed
                            since, write nothing and exit 4, showing what differs
       --expect-plan DIGEST Apply only if the plan is this sha256:… digest
-  -o, --output FORMAT      text (default) or json
+  -o, --output FORMAT      text (default), json, or matrix (as for diff)
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
 
@@ -162,6 +168,8 @@ no longer has. Meant for a schedule; Secret values never appear.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        Check only this target; repeat for several
+      --cluster NAME       Only the instances on this named cluster (kubeplan.yaml
+                           clusters:); repeat for several
 ${CLUSTER_HELP}  -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
                            and _check_success per target)

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
 import { apiOn, namespaceOn, rollOutOn, startConnectionCounter } from '../harness/clusters.js';
 import { bench } from '../harness/kube.js';
-import { makeRepo } from '../helpers/fixture-repo.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 // Named clusters (kubeplan.yaml clusters:) on the real bench: the shared apiserver is `eu`, a second one with its own
@@ -77,10 +77,28 @@ describe('named clusters', () => {
     expect(markdown.stdout).toMatch(/- cluster `eu` \(127\.0\.0\.1:\d+\): ~1 to update/);
     expect(markdown.stdout).toContain('app@us');
 
+    const dryRun = await runCliAsync(['apply', '--dry-run'], { cwd: repo, env: TOKENS() });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('── target app@us');
+    expect(dryRun.stdout).toContain('Dry run, nothing written.');
+    expect((await cm(us, ns, 'app')).status).toBe(404);
+
     const unknown = await runCliAsync(['diff', '--cluster', 'asia'], { cwd: repo, env: TOKENS() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('kubeplan diff --cluster: unknown cluster "asia"');
     expect(unknown.stderr).toContain('the clusters in kubeplan.yaml are eu, us');
+
+    // A kubeconfig or pin for the run names one cluster: with named clusters it would be ignored, so it is refused.
+    for (const flags of [
+      ['--kubeconfig', eu().adminKubeconfig],
+      ['--expect-ca-sha256', 'ab'.repeat(32)],
+    ]) {
+      const refused = await runCliAsync(['diff', ...flags], { cwd: repo, env: TOKENS() });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(
+        `kubeplan diff ${flags[0]}: ${flags[0]} names one cluster, and kubeplan.yaml names its clusters`,
+      );
+    }
   });
 
   it('plans the clusters it can reach: a CA that is not the pinned one is refused there before anything is sent', async () => {
@@ -206,6 +224,23 @@ describe('named clusters', () => {
     const files = { 'app/cm.json': configMap('kept', '1'), 'extra/cm.json': configMap('extra', '1') };
     const repo = repoWith(both, files);
     expect((await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: TOKENS() })).code).toBe(0);
+    // Drift per instance: nothing drifted; a hand edit on us shows as drift of app@us only.
+    await apiOn(us, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/kept`, {
+      body: { data: { VALUE: 'by hand' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const drift = await runCliAsync(['drift', '-o', 'json', '--exit-code'], { cwd: repo, env: TOKENS() });
+    expect(drift.code, drift.stderr).toBe(1);
+    const drifted = JSON.parse(drift.stdout).targets.filter((t: { summary: { update: number } }) => t.summary.update);
+    expect(drifted.map((t: { name: string }) => t.name)).toEqual(['app@us']);
+    // The hand edit owns the field now: taking it back is --force-conflicts, on us only.
+    const back = await runCliAsync(['apply', '--no-wait', '--force-conflicts', '--cluster', 'us'], {
+      cwd: repo,
+      env: TOKENS(),
+    });
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('applied: app@us');
+    expect(back.stdout).not.toContain('@eu');
     // us leaves the config entirely; extra leaves eu (it now runs nowhere but... nowhere: it is removed).
     const onlyEu = `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\n`;
     const after = repoWith(`  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`, files, onlyEu);
@@ -220,5 +255,144 @@ describe('named clusters', () => {
     expect((await cm(eu(), ns, 'extra')).status).toBe(200);
     expect((await cm(us, ns, 'kept')).status).toBe(200);
     expect((await cm(eu(), ns, 'kept')).status).toBe(200);
+  });
+
+  it('a plan against the base commit names a cluster the change removes, what stays there and how to delete it', async () => {
+    const ns = await namespaceOn([eu()], 'gone');
+    const files = {
+      'ca/eu.pem': readFileSync(eu().caFile, 'utf8'),
+      'ca/us.pem': readFileSync(us.caFile, 'utf8'),
+      'app/cm.json': configMap('app', '1'),
+    };
+    const { repo, commit, git } = makeGitRepo({
+      ...files,
+      'kubeplan.yaml': `clusters:\n${defaultClusters()}targets:\n  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+    });
+    const base = git('rev-parse', 'HEAD');
+    commit('drop us', {
+      'kubeplan.yaml': `clusters:\n  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\ntargets:\n  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`,
+    });
+    const run = await runCliAsync(['diff', '--opt-ins-from', base, '-o', 'json'], { cwd: repo, env: TOKENS() });
+    expect(run.code, run.stderr).toBe(0);
+    const notices: string[] = JSON.parse(run.stdout).notices;
+    const notice = notices.find((n) => n.startsWith('Cluster `us` is no longer in `kubeplan.yaml`'));
+    expect(notice).toContain('removing a cluster prunes nothing');
+    expect(notice).toMatch(
+      new RegExp(
+        `\`app@us\` \\(inventory \`${ns}/kubeplan-app\`, objects labelled \`applyset\\.kubernetes\\.io/part-of=applyset-`,
+      ),
+    );
+    expect(notice).toContain('kubectl delete configmap -n NAMESPACE kubeplan-TARGET');
+  });
+
+  it('dependsOn orders targets within a cluster: a failed dependency skips its dependants there only', async () => {
+    // The namespace exists on us only: everything on eu fails to plan.
+    const ns = await namespaceOn([us], 'deps');
+    const repo = repoWith(
+      `  - {name: shop, namespace: ${ns}, manifests: shop, clusters: [eu, us], dependsOn: [platform]}\n` +
+        `  - {name: platform, namespace: ${ns}, manifests: platform, clusters: [eu, us]}\n`,
+      { 'shop/cm.json': configMap('shop', '1'), 'platform/cm.json': configMap('platform', '1') },
+    );
+    const run = await runCliAsync(['apply', '--no-wait', '-o', 'json'], { cwd: repo, env: TOKENS() });
+    expect(run.code).toBe(2);
+    const instances = JSON.parse(run.stdout).instances as { name: string; status: string; reason: string | null }[];
+    expect(Object.fromEntries(instances.map((i) => [i.name, i.status]))).toEqual({
+      'shop@eu': 'skipped',
+      'shop@us': 'applied',
+      'platform@eu': 'failed',
+      'platform@us': 'applied',
+    });
+    expect(instances.find((i) => i.name === 'shop@eu')!.reason).toBe('waits for platform@eu, which failed');
+    // platform was applied before shop on us, though shop comes first in the file
+    // (etcd's resourceVersion grows with every write: the smaller one was written first.)
+    const written = async (name: string) =>
+      Number(
+        (
+          await apiOn<{ metadata: { resourceVersion: string } }>(
+            us,
+            'GET',
+            `/api/v1/namespaces/${ns}/configmaps/${name}`,
+          )
+        ).body.metadata.resourceVersion,
+      );
+    expect(await written('platform')).toBeLessThan(await written('shop'));
+    expect(run.stderr).toContain('1 instance failed, 1 skipped');
+  });
+
+  it('-o matrix lists the instances from kubeplan.yaml alone, with their wave, for a CI fan-out', async () => {
+    const repo = repoWith(
+      `  - {name: web, manifests: web, clusters: [eu, us], rollout: {waves: [[us], [eu]]}}\n  - {name: side, manifests: web, clusters: [us]}\n`,
+      { 'web/cm.json': configMap('web', '1') },
+    );
+    // No token at all: nothing is read from a cluster.
+    const all = await runCliAsync(['apply', '-o', 'matrix'], { cwd: repo });
+    expect(all.code, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual([
+      { target: 'web', cluster: 'eu', instance: 'web@eu', wave: 2 },
+      { target: 'web', cluster: 'us', instance: 'web@us', wave: 1 },
+      { target: 'side', cluster: 'us', instance: 'side@us', wave: 1 },
+    ]);
+    const us1 = await runCliAsync(['diff', '-o', 'matrix', '--cluster', 'us', '--target', 'web'], { cwd: repo });
+    expect(JSON.parse(us1.stdout)).toEqual([{ target: 'web', cluster: 'us', instance: 'web@us', wave: 1 }]);
+    const plain = makeRepo({ 'kubeplan.yaml': 'targets:\n  - {name: app, manifests: m}\n', 'm/a.yaml': '' });
+    expect(JSON.parse((await runCliAsync(['apply', '-o', 'matrix'], { cwd: plain })).stdout)).toEqual([
+      { target: 'app' },
+    ]);
+  });
+
+  it('auth by a kubeconfig in a variable (contents or path) with its context; the pinned server is checked before it is used', async () => {
+    const ns = await namespaceOn([eu(), us], 'kcfg');
+    const kubeconfigs = {
+      EU_KUBECONFIG: eu().adminKubeconfig,
+      US_KUBECONFIG: readFileSync(us.adminKubeconfig, 'utf8'),
+    };
+    const clusters =
+      `  eu: {server: ${eu().server}, auth: {kubeconfigEnv: EU_KUBECONFIG, context: bench-admin}}\n` +
+      `  us: {server: ${us.server}, caFile: ca/us.pem, auth: {kubeconfigEnv: US_KUBECONFIG, context: bench-admin}}\n`;
+    const repo = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us]}\n`,
+      { 'app/cm.json': configMap('via-kubeconfig', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['apply', '--no-wait'], { cwd: repo, env: kubeconfigs });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('applied: app@eu, app@us');
+    // The kubeconfig's token is never printed, though kubeplan read it from a variable.
+    for (const token of [eu().adminToken, us.adminToken]) expect(run.stdout + run.stderr).not.toContain(token);
+
+    // us's kubeconfig given for a cluster whose server is eu's: refused before anything is sent with it.
+    const swapped = `  eu: {server: ${eu().server}, auth: {kubeconfigEnv: US_KUBECONFIG, context: bench-admin}}\n`;
+    const wrong = repoWith(
+      `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu]}\n`,
+      { 'app/cm.json': configMap('via-kubeconfig', '1') },
+      swapped,
+    );
+    const refused = await runCliAsync(['diff', '-o', 'json'], { cwd: wrong, env: kubeconfigs });
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).clusters[0].error.message).toContain(
+      `the kubeconfig points at ${us.server}, not the pinned cluster ${eu().server}; nothing was sent`,
+    );
+  });
+
+  it('auth by GitHub OIDC needs the runner token endpoint; missing variables name the cluster and the fix', async () => {
+    const clusters =
+      `  eu: {server: ${eu().server}, caFile: ca/eu.pem, auth: {oidcAudience: kubeplan-eu}}\n` +
+      `  us: {server: ${us.server}, caFile: ca/us.pem, auth: {tokenEnv: US_TOKEN}}\n`;
+    const repo = repoWith(
+      '  - {name: app, namespace: default, manifests: app, clusters: [eu, us]}\n',
+      { 'app/cm.json': configMap('oidc', '1') },
+      clusters,
+    );
+    const run = await runCliAsync(['diff', '-o', 'json'], { cwd: repo, env: {} });
+    expect(run.code).toBe(2);
+    const errors = Object.fromEntries(
+      JSON.parse(run.stdout).clusters.map((c: { name: string; error: { message: string; hint: string } }) => [
+        c.name,
+        `${c.error.message} / ${c.error.hint}`,
+      ]),
+    );
+    expect(errors.eu).toContain('cluster eu: auth.oidcAudience needs a GitHub OIDC token, and this job cannot get one');
+    expect(errors.eu).toContain('permissions: id-token: write');
+    expect(errors.us).toContain('cluster us: the variable US_TOKEN (auth.tokenEnv) is empty or not set');
   });
 });

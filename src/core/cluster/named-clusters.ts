@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { UsageError, type Where } from '../errors.js';
+import { parse as parseYaml } from 'yaml';
+import { inlineCode } from '../report/escape.js';
 import { kubeconfigCredentials } from '../report/secret-mask.js';
+import { applySetId, applySetParent, CONTAINS_GROUP_KINDS, PART_OF } from './applyset.js';
 import { caFingerprint } from './client.js';
 
 /** A target on one named cluster: `shop-prod@prod-eu`. Its own inventory, plan section and apply. */
@@ -220,4 +223,41 @@ export function instanceMatrix(
     const wave = waves.findIndex((w) => w.includes(i.cluster));
     return { target: i.target, cluster: i.cluster, instance: i.name, wave: wave + 1 || 1 };
   });
+}
+
+/**
+ * Clusters the committed config at the base named and this one does not: nobody plans, applies or checks them any
+ * more, and nothing there is pruned. The plan says so, with what stays there (each instance's inventory) and how to
+ * delete it. The base text is read leniently: anything unreadable names no cluster.
+ */
+export function removedClusterNotices(baseText: string, config: Config): string[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(baseText, { maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  const base = raw as { clusters?: unknown; targets?: unknown } | null;
+  if (!base || typeof base.clusters !== 'object' || base.clusters === null) return [];
+  const now = new Set((config.clusters ?? []).map((c) => c.name));
+  const targets = Array.isArray(base.targets)
+    ? (base.targets as { name?: unknown; namespace?: unknown; clusters?: unknown }[])
+    : [];
+  const file = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  return Object.keys(base.clusters)
+    .filter((name) => !now.has(name))
+    .map((name) => {
+      const there = targets.filter(
+        (t) => t && typeof t.name === 'string' && Array.isArray(t.clusters) && t.clusters.includes(name),
+      );
+      const inventories = there.map((t) => {
+        const parent = applySetParent(String(t.name), typeof t.namespace === 'string' ? t.namespace : undefined);
+        return `${inlineCode(instanceName(String(t.name), name))} (inventory ${inlineCode(`${parent.namespace}/${parent.name}`)}, objects labelled ${inlineCode(`${PART_OF}=${applySetId(parent)}`)})`;
+      });
+      return (
+        `Cluster ${inlineCode(name)} is no longer in ${inlineCode(file)}: kubeplan no longer plans, applies or checks ` +
+        `drift there, and removing a cluster prunes nothing. What it applied there stays${inventories.length ? `: ${inventories.join(', ')}` : ''}. ` +
+        `To delete it, with a kubeconfig for that cluster: ${inlineCode(`kubectl delete KINDS --all-namespaces -l ${PART_OF}=ID`)} (the kinds are in the inventory's ${inlineCode(CONTAINS_GROUP_KINDS)} annotation), then ${inlineCode('kubectl delete configmap -n NAMESPACE kubeplan-TARGET')}.`
+      );
+    });
 }

@@ -212,11 +212,15 @@ export function refuseOneClusterOptions(options: ClusterOptions, command: string
       ? '--kubeconfig'
       : options.context
         ? '--context'
-        : undefined;
+        : options.pin?.server
+          ? '--expect-server'
+          : options.pin?.caSha256
+            ? '--expect-ca-sha256'
+            : undefined;
   if (given)
     throw new UsageError(`${given} names one cluster, and kubeplan.yaml names its clusters (clusters:)`, {
       where: { via: 'cli', command, input: given.slice(2) },
-      hint: "drop it: each cluster's server, CA and credentials come from kubeplan.yaml (select clusters with --cluster)",
+      hint: "drop it: each cluster's server, CA, pin (caSha256) and credentials come from kubeplan.yaml (select clusters with --cluster)",
     });
 }
 

@@ -1,5 +1,6 @@
 import type { TargetApplyResult } from '../apply/apply.js';
 import { ApplyError } from '../apply/apply-error.js';
+import { CancelledError, cancelReason } from '../cancel.js';
 import { orderTargets } from '../apply/order.js';
 import { instanceName, type Instance, selectInstances } from '../cluster/named-clusters.js';
 import { headCommit, isAncestor } from '../git/ancestry.js';
@@ -234,7 +235,14 @@ export async function applyNamedClusters(
   const all = [...nodes.values()];
   const results = all.filter((n) => n.outcome?.status === 'applied').map((n) => n.outcome!.result!);
   const notApplied = all.filter((n) => n.outcome?.status !== 'applied').map((n) => n.outcome!);
-  const failure = notApplied.length ? instancesFailed(notApplied) : undefined;
+  const stopped = notApplied.length ? instancesFailed(notApplied) : undefined;
+  // Cancelled (SIGINT/SIGTERM): the same report, exiting as a process its signal stopped.
+  const failure =
+    stopped && options.signal?.aborted
+      ? new CancelledError(cancelReason(options.signal), stopped.message, {
+          hint: 'run the apply again (re-run the workflow) to apply the rest',
+        })
+      : stopped;
   const report = options.output === 'json' ? namedApplyJson(plan, all, false, failure) : namedApplyText(all, results);
   return { plan, results, report, instances: all.map((n) => n.outcome!), ...(failure ? { failure } : {}) };
 }

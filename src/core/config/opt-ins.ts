@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { inlineCode } from '../report/escape.js';
+import { removedClusterNotices } from '../cluster/named-clusters.js';
 import type { Config, HelmPolicy, KustomizePolicy } from './types.js';
 
 /**
@@ -54,7 +55,11 @@ export async function withOptInsFrom(
       hint: 'fetch it first (git fetch origin <branch>), or name another ref',
     });
   }
-  if (committed.kind === 'file') base = readOptIns(committed.text);
+  if (committed.kind === 'file') {
+    base = readOptIns(committed.text);
+    // A cluster the base named and this config does not: nothing there is pruned; the plan says what stays.
+    notices.push(...removedClusterNotices(committed.text, config));
+  }
   notices.push(...describeChanges(base, optInsOf(config), ref, relConfig, committed.kind === 'file'));
   return { config: { ...config, kustomize: base.kustomize, helm: base.helm }, notices };
 }

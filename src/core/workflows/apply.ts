@@ -10,6 +10,7 @@ import { affectedSince } from './affected.js';
 import { bindTargets, refusalMessage, reviewEvidence, type TargetBinding } from './binding.js';
 import type { DeploymentPayload } from '../../platform/types.js';
 import type { ApplyRequest } from './request.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
 
 /**
@@ -27,7 +28,9 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       hint: `apply on push to the default branch; plan on ${cr}s`,
     });
   }
-  const cluster = run.cluster.options;
+  const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
+  const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('apply needs a cluster', {
       where: run.where('kubeconfig'),

@@ -2,10 +2,12 @@ import { driftCommand, formatDriftMarkdown, type TargetDrift } from '../commands
 import { UsageError } from '../errors.js';
 import type { IssueTracker, TrackedIssue } from '../../platform/types.js';
 import type { DriftRequest } from './request.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
 export const DRIFT_LABEL = 'kubeplan:drift';
-const MARKER = /^<!-- kubeplan:drift:([\w.-]+) first-seen:(\S+) -->/;
+// A target, or an instance of one on a named cluster (shop@prod-eu).
+const MARKER = /^<!-- kubeplan:drift:([\w.@-]+) first-seen:(\S+) -->/;
 
 /**
  * Drift on a schedule: one tracking issue per drifting target (label kubeplan:drift), opened on first drift, edited
@@ -14,7 +16,9 @@ const MARKER = /^<!-- kubeplan:drift:([\w.-]+) first-seen:(\S+) -->/;
  */
 export async function trackDrift(request: DriftRequest, run: WorkflowRun, now: Date = new Date()): Promise<Outcome> {
   const log = run.ports.reporter;
-  const cluster = run.cluster.options;
+  const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
+  const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('drift needs a cluster (read-only rights are enough)', {
       where: run.where('kubeconfig'),
@@ -49,9 +53,12 @@ export async function trackDrift(request: DriftRequest, run: WorkflowRun, now: D
       outcome.error = error;
     }
   }
-  const failed = result.targets.filter((t) => t.errors.length > 0);
+  const failed = [
+    ...result.targets.filter((t) => t.errors.length > 0).map((t) => t.target),
+    ...(result.plan.clusters ?? []).filter((c) => c.error).map((c) => `cluster ${c.name}`),
+  ];
   if (failed.length)
-    outcome.failed = `drift could not be checked completely for ${failed.map((t) => t.target).join(', ')}; see the job summary`;
+    outcome.failed = `drift could not be checked completely for ${failed.join(', ')}; see the job summary`;
   return outcome;
 }
 

@@ -22,6 +22,7 @@ import { fencedBlock, htmlText, inlineCode, oneLine } from '../report/escape.js'
 import { formatPlanJson } from '../report/json.js';
 import { affectedSince } from './affected.js';
 import type { CommentMode, FailOn, PlanRequest } from './request.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, type Outcome, reportOrWarn, type WorkflowRun } from './types.js';
 
 /** GitHub's limit for one comment body; GitLab's is 1,000,000 (its adapter passes its own). */
@@ -49,11 +50,16 @@ export async function planPullRequest(
   const log = ports.reporter;
   const pr = ctx.pullRequest;
   const cluster = run.cluster.options;
-  const key = commentKey(request, cluster);
+  // Named clusters (kubeplan.yaml clusters:): credentials per cluster from the config; a fork gets the intent diff.
+  const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
+  const key = named
+    ? commentKeyFor(request, `clusters:${[...(request.clusters ?? [])].sort().join(',') || '*'}`)
+    : commentKey(request, cluster);
   const comments = request.comment !== 'never' && pr && !pr.fromFork ? ports.comments : undefined;
   const cr = ctx.changeRequestName ?? 'pull request';
   if (pr?.fromFork) log.info(`${cr} from a fork: nothing is written back to it; the plan goes to the job summary only`);
-  const offline = cluster === undefined;
+  const offline = named ? pr?.fromFork === true : cluster === undefined;
   if (offline && !pr) {
     throw new UsageError('no cluster for the plan', {
       where: run.where('kubeconfig'),
@@ -78,13 +84,15 @@ export async function planPullRequest(
       targets,
       tools: run.tools,
       // Offline (a pull request without cluster credentials): the intent diff against the base commit, no cluster.
-      ...(cluster ?? {
-        kubeconfig: undefined,
-        context: undefined,
-        concurrency: 16,
-        cwd: run.workingDirectory,
-        env: run.env,
-      }),
+      ...(named && !offline
+        ? namedClusterRun(run, request)
+        : (cluster ?? {
+            kubeconfig: undefined,
+            context: undefined,
+            concurrency: 16,
+            cwd: run.workingDirectory,
+            env: run.env,
+          })),
       mode: request.diffMode,
       base: offline ? pr!.baseSha : undefined,
       offline,
@@ -192,9 +200,7 @@ async function finish(
     summary: JSON.stringify(plan.summary),
     'report-path': reportPath,
     'comment-url': commentUrl,
-    matrix: JSON.stringify(
-      plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target),
-    ),
+    matrix: JSON.stringify(planMatrix(plan)),
   };
   return outcome;
 }
@@ -236,6 +242,19 @@ async function recordPlanInCheckRun(
     log.info(`plan check run: ${done}`);
   }).catch((error: unknown) => {
     outcome.error ??= error;
+  });
+}
+
+/**
+ * The `matrix` output: the targets with changes, for a job matrix; with named clusters `{target, cluster}` per
+ * instance with changes, so a workflow runs one job per cluster (`strategy.matrix.include: fromJSON(...)`).
+ */
+export function planMatrix(plan: Plan): (string | { target: string; cluster: string })[] {
+  const changed = plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target);
+  if (!plan.clusters) return changed;
+  return changed.map((name) => {
+    const at = name.lastIndexOf('@');
+    return { target: name.slice(0, at), cluster: name.slice(at + 1) };
   });
 }
 
@@ -351,6 +370,9 @@ async function labelPullRequest(
 /** Why the step fails, if it does: objects that could not be planned always; else what fail-on names. */
 export function planVerdict(plan: Plan, failOn: FailOn): string | undefined {
   const s = plan.summary;
+  const clusters = (plan.clusters ?? []).filter((c) => c.error).map((c) => c.name);
+  if (clusters.length)
+    return `cluster${clusters.length === 1 ? '' : 's'} ${clusters.join(', ')} could not be planned; see the job summary`;
   if (s.error > 0) return `${s.error} object${s.error === 1 ? '' : 's'} could not be planned; see the job summary`;
   const fail =
     (failOn === 'changes' && hasChanges(s)) ||

@@ -23,6 +23,8 @@ export type CommentMode = 'always' | 'on-changes' | 'never';
 interface Common {
   config: string;
   targets: string[];
+  /** Named clusters (kubeplan.yaml clusters:) to work on: the clusters input, `--cluster`; empty: all. */
+  clusters?: string[];
 }
 
 export interface RenderRequest extends Common {
@@ -336,7 +338,12 @@ export function parseDurationText(text: string, where: Where): number {
 }
 
 function common(source: RequestSource): Common {
-  return { config: source.get('config') ?? 'kubeplan.yaml', targets: list(source.get('targets')) };
+  const clusters = list(source.get('clusters'));
+  return {
+    config: source.get('config') ?? 'kubeplan.yaml',
+    targets: list(source.get('targets')),
+    ...(clusters.length ? { clusters } : {}),
+  };
 }
 
 /** Names separated by commas or new lines. */

@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
+import { type Forge, startForge } from '../forge/forge.js';
+import { apiOn, namespaceOn } from '../harness/clusters.js';
+import { bench } from '../harness/kube.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
+import { runAction } from '../helpers/run-action.js';
+
+// The action with named clusters (kubeplan.yaml clusters:): one plan comment with a section per instance and a summary
+// line per cluster, the matrix output as {target, cluster} pairs, the clusters input, and apply with a GitHub
+// Deployment per instance. dist/index.js against two bench apiservers and the local forge.
+let forge: Forge;
+let us: RunningApiserver;
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-named-clusters-'));
+beforeAll(async () => {
+  forge = await startForge();
+  us = await startApiserver(inject('apiserverBinary'));
+}, 120_000);
+afterAll(async () => {
+  await forge.stop();
+  await us?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const HEAD = 'b'.repeat(40);
+const TOKENS = () => ({ EU_TOKEN: bench().adminToken, US_TOKEN: us.adminToken });
+const configMap = (value: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'settings' },
+  data: { VALUE: value },
+});
+
+function gitRepo(ns: string) {
+  return makeGitRepo({
+    'kubeplan.yaml':
+      'clusters:\n' +
+      `  eu: {server: ${bench().server}, caFile: ca/eu.pem, auth: {tokenEnv: EU_TOKEN}}\n` +
+      `  us: {server: ${us.server}, caFile: ca/us.pem, auth: {tokenEnv: US_TOKEN}}\n` +
+      `targets:\n  - {name: app, namespace: ${ns}, manifests: manifests, clusters: [eu, us]}\n`,
+    'ca/eu.pem': readFileSync(bench().caFile, 'utf8'),
+    'ca/us.pem': readFileSync(us.caFile, 'utf8'),
+    'manifests/cm.json': JSON.stringify(configMap('1')),
+  });
+}
+
+function prEvent(number: number, baseSha: string) {
+  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false };
+  return {
+    action: 'synchronize',
+    number,
+    pull_request: {
+      number,
+      state: 'open',
+      base: { ref: 'main', sha: baseSha, repo },
+      head: { ref: 'change', sha: HEAD, repo },
+    },
+    repository: repo,
+  };
+}
+
+describe('the action with named clusters', () => {
+  it('plans every instance in one comment with a line per cluster; the matrix lists {target, cluster}', async () => {
+    const ns = await namespaceOn([bench(), us], 'act-multi');
+    const { repo, git } = gitRepo(ns);
+    const base = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'manifests/cm.json'), JSON.stringify(configMap('2')));
+    git('commit', '-qam', 'change');
+    const plan = (inputs: Record<string, string> = {}) =>
+      runAction({
+        repo,
+        forge,
+        event: 'pull_request',
+        payload: prEvent(41, base),
+        inputs: { 'github-token': 'ghs_namedclusters0123456789', kubeconfig: '', ...inputs },
+        scratch,
+        env: TOKENS(),
+      });
+    const run = await plan();
+    expect(run.code, run.stdout).toBe(0);
+    expect(JSON.parse(run.outputs.matrix!)).toEqual([
+      { target: 'app', cluster: 'eu' },
+      { target: 'app', cluster: 'us' },
+    ]);
+    const comments = forge.comments.get(41) ?? [];
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!.body;
+    expect(body).toContain('#### app@eu');
+    expect(body).toContain('#### app@us');
+    expect(body).toMatch(/- cluster `eu` \(127\.0\.0\.1:\d+\): \+1 to create/);
+    expect(body).toMatch(/- cluster `us` \(127\.0\.0\.1:\d+\): \+1 to create/);
+    expect(body).toContain('against clusters eu, us');
+    for (const token of Object.values(TOKENS())) {
+      expect(body).not.toContain(token);
+      expect(run.stdout).not.toContain(token);
+      expect(run.summary).not.toContain(token);
+    }
+
+    // A matrix job per cluster keeps its own comment; the one over all clusters stays as it was.
+    const onlyUs = await plan({ clusters: 'us' });
+    expect(onlyUs.code, onlyUs.stdout).toBe(0);
+    expect(JSON.parse(onlyUs.outputs.matrix!)).toEqual([{ target: 'app', cluster: 'us' }]);
+    const after = forge.comments.get(41) ?? [];
+    expect(after).toHaveLength(2);
+    expect(after[1]!.body).toContain('#### app@us');
+    expect(after[1]!.body).not.toContain('app@eu');
+
+    // Without named clusters the clusters input selects nothing: refused, not ignored.
+    writeFileSync(
+      path.join(repo, 'kubeplan.yaml'),
+      `targets:\n  - {name: app, namespace: ${ns}, manifests: manifests}\n`,
+    );
+    git('commit', '-qam', 'one cluster');
+    const plain = await plan({ clusters: 'us', kubeconfig: readFileSync(bench().adminKubeconfig, 'utf8') });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stdout).toContain('action input clusters: us: kubeplan.yaml has no clusters:');
+  });
+
+  it('applies a push on every cluster with one GitHub Deployment per instance (environment target@cluster)', async () => {
+    const ns = await namespaceOn([bench(), us], 'act-apply');
+    const { repo, git } = gitRepo(ns);
+    const head = git('rev-parse', 'HEAD');
+    const apply = (inputs: Record<string, string>) =>
+      runAction({
+        repo,
+        forge,
+        event: 'push',
+        payload: {
+          ref: 'refs/heads/main',
+          before: '0'.repeat(40),
+          after: head,
+          repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' },
+          pusher: { name: 'alice' },
+        },
+        inputs,
+        scratch,
+        entry: 'apply/index.js',
+        env: TOKENS(),
+      });
+    // A kubeconfig input names one cluster: with named clusters it would be ignored, so it is refused.
+    const refused = await apply({});
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain(
+      'action input kubeconfig: a cluster input names one cluster, and kubeplan.yaml names its clusters (clusters:)',
+    );
+    expect(forge.deployments.filter((d) => d.ref === head)).toEqual([]);
+    const run = await apply({ kubeconfig: '' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(Object.keys(JSON.parse(run.outputs.applied!)).sort()).toEqual(['app@eu', 'app@us']);
+    expect(
+      forge.deployments
+        .filter((d) => d.ref === head)
+        .map((d) => d.environment)
+        .sort(),
+    ).toEqual(['app@eu', 'app@us']);
+    for (const server of [bench(), us])
+      expect((await apiOn(server, 'GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
+  });
+});
