@@ -106,11 +106,13 @@ describe('kubeplan init', () => {
     const plan = readFileSync(path.join(repo, '.github/workflows/kubeplan-plan.yml'), 'utf8');
     expect(plan).toContain(`group: kubeplan-plan-\${{ github.event.pull_request.number }}`);
     expect(plan).toContain('pull-requests: write');
+    // Plan binding: the plan records its digests in a check run, the apply on merge reads it back.
+    expect(plan).toContain('checks: write');
     expect(plan).toContain('uses: kubeplan/kubeplan/plan@v1');
+    const apply = readFileSync(path.join(repo, '.github/workflows/kubeplan-apply.yml'), 'utf8');
+    expect(apply).toContain('checks: read');
     // The branch checked out is the one apply runs on.
-    expect(readFileSync(path.join(repo, '.github/workflows/kubeplan-apply.yml'), 'utf8')).toContain(
-      'branches: ["production"]',
-    );
+    expect(apply).toContain('branches: ["production"]');
   });
 
   it('refuses to overwrite what exists (writing nothing at all) unless --force; --dry-run prints and writes nothing', () => {
