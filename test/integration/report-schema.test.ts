@@ -126,6 +126,37 @@ describe('kubeplan-report.schema.json', () => {
     expect(ajv.getSchema(`${schema.$id}#/definitions/plan`)!(extra)).toBe(false);
   });
 
+  it('describes the plan and apply reports of named clusters', async () => {
+    const ns = `schema-${Math.random().toString(36).slice(2, 8)}`;
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const repo = makeRepo({
+      'kubeplan.yaml': [
+        'clusters:',
+        `  bench: {server: ${bench().server}, caFile: ca.pem, auth: {tokenEnv: BENCH_TOKEN}}`,
+        `  gone: {server: https://127.0.0.1:9, auth: {tokenEnv: BENCH_TOKEN}}`,
+        'targets:',
+        `  - {name: app, namespace: ${ns}, manifests: app, clusters: [bench, gone]}`,
+        '',
+      ].join('\n'),
+      'ca.pem': readFileSync(bench().caFile, 'utf8'),
+      'app/cm.json': JSON.stringify(cm('settings', { V: '1' })),
+    });
+    const env = { BENCH_TOKEN: bench().adminToken };
+    const json = async (args: string[], code: number) => {
+      const run = await runCliAsync([...args, '-o', 'json'], { cwd: repo, env });
+      expect(run.code, `${args.join(' ')}: ${run.stderr}${run.stdout.slice(0, 500)}`).toBe(code);
+      return JSON.parse(run.stdout) as Record<string, unknown>;
+    };
+    // One cluster answers, the other cannot be reached: both are in the reports.
+    const plan = await json(['diff'], 2);
+    expect((plan.clusters as { name: string }[]).map((c) => c.name)).toEqual(['bench', 'gone']);
+    check(plan, 'plan');
+    const applied = await json(['apply', '--no-wait'], 2);
+    expect((applied.instances as { status: string }[]).map((i) => i.status).sort()).toEqual(['applied', 'failed']);
+    check(applied, 'namedApply');
+    check(await json(['apply', '--dry-run', '--cluster', 'bench'], 0), 'namedApply');
+  });
+
   describe('bump', () => {
     let registry: RunningRegistry;
     beforeAll(async () => {
