@@ -20,6 +20,7 @@ export const SUB_ACTIONS = {
       'diff-mode',
       'comment',
       'comment-key',
+      'labels',
       'only-affected',
       'fail-on',
       'force-conflicts',
