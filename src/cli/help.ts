@@ -225,6 +225,8 @@ apply roll back to the last good one by itself. Hooks do not run.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        The target (exactly one)
+      --cluster NAME       With named clusters (kubeplan.yaml clusters:): the
+                           cluster whose instance rolls back
       --list               List the stored revisions instead
       --to-revision N      Roll back to revision N (default: the previous one)
 ${CLUSTER_HELP}      --force-conflicts    Take over fields other field managers own
