@@ -257,6 +257,8 @@ Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        A target (repeat it; default: all); the variable
                            KUBEPLAN_TARGETS takes names separated by commas
+      --cluster NAME       A named cluster (kubeplan.yaml clusters:) to work on
+                           (default: all); KUBEPLAN_CLUSTER, for parallel:matrix
       --apply BOOL         auto applies pushes to the default branch (false)
       --schedule-command C What auto runs in a scheduled pipeline: drift or bump
       --fail-on WHAT       never (default), changes, destroy or replace
