@@ -55,7 +55,7 @@ export const SUB_ACTIONS = {
   },
   rollback: {
     description: 'Roll one target back to a stored revision (re-apply it), or list its revisions.',
-    inputs: [...shared, 'to-revision', 'force-conflicts', 'wait', 'timeout', ...tools],
+    inputs: [...shared, 'clusters', 'to-revision', 'force-conflicts', 'wait', 'timeout', ...tools],
     outputs: ['rolled-back'],
   },
 };

@@ -227,6 +227,8 @@ apply roll back to the last good one by itself. Hooks do not run.
 Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        The target (exactly one)
+      --cluster NAME       With named clusters (kubeplan.yaml clusters:): the
+                           cluster whose instance rolls back
       --list               List the stored revisions instead
       --to-revision N      Roll back to revision N (default: the previous one)
 ${CLUSTER_HELP}      --force-conflicts    Take over fields other field managers own
@@ -282,6 +284,8 @@ Options:
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        A target (repeat it; default: all); the variable
                            KUBEPLAN_TARGETS takes names separated by commas
+      --cluster NAME       A named cluster (kubeplan.yaml clusters:) to work on
+                           (default: all); KUBEPLAN_CLUSTER, for parallel:matrix
       --apply BOOL         auto applies pushes to the default branch (false)
       --schedule-command C What auto runs in a scheduled pipeline: drift or bump
       --fail-on WHAT       never (default), changes, destroy or replace

@@ -118,7 +118,7 @@ export async function main(
     if (command === 'apply') return await apply(rest, env, cwd, io, signal, secrets);
     if (command === 'drift') return await drift(rest, env, cwd, io, secrets);
     if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
-    if (command === 'rollback') return await rollback(rest, env, cwd, io);
+    if (command === 'rollback') return await rollback(rest, env, cwd, io, secrets);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     if (command === 'init') return await init(rest, cwd, io);
     const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
@@ -415,6 +415,7 @@ async function printMatrix(
 
 const ROLLBACK_OPTIONS = {
   ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
   'to-revision': { type: 'string' },
   list: { type: 'boolean' },
   'force-conflicts': { type: 'boolean' },
@@ -423,7 +424,13 @@ const ROLLBACK_OPTIONS = {
   output: { type: 'string', short: 'o' },
 } satisfies ParseArgsConfig['options'];
 
-async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+async function rollback(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
   const { values } = parse(args, ROLLBACK_OPTIONS, 'rollback');
   if (values.help) {
     io.stdout(ROLLBACK_HELP);
@@ -435,6 +442,7 @@ async function rollback(args: string[], env: NodeJS.ProcessEnv, cwd: string, io:
   const request = parseRollbackRequest(cliSource(values, 'rollback'));
   const result = await (await import('../core/commands/rollback.js')).rollbackCommand({
     ...clusterArgs(values, cwd, env, 'rollback', io),
+    ...namedClusterArgs(values, 'rollback', secrets),
     target: request.target,
     toRevision: request.toRevision,
     list: request.list,

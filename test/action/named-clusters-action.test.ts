@@ -159,4 +159,50 @@ describe('the action with named clusters', () => {
     for (const server of [bench(), us])
       expect((await apiOn(server, 'GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
   });
+
+  it('tracks drift per instance: one issue for the instance that drifted, kept (not duplicated) by the next run', async () => {
+    const ns = await namespaceOn([bench(), us], 'act-drift');
+    const { repo, git } = gitRepo(ns);
+    const head = git('rev-parse', 'HEAD');
+    const apply = await runAction({
+      repo,
+      forge,
+      event: 'push',
+      payload: {
+        ref: 'refs/heads/main',
+        before: '0'.repeat(40),
+        after: head,
+        repository: { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, default_branch: 'main' },
+        pusher: { name: 'alice' },
+      },
+      inputs: { kubeconfig: '', deployments: 'false' },
+      scratch,
+      entry: 'apply/index.js',
+      env: TOKENS(),
+    });
+    expect(apply.code, apply.stdout).toBe(0);
+    await apiOn(us, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/settings?fieldManager=kubectl-edit`, {
+      body: { data: { VALUE: 'by hand' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const schedule = () =>
+      runAction({
+        repo,
+        forge,
+        event: 'schedule',
+        payload: { schedule: '0 * * * *' },
+        inputs: { kubeconfig: '' },
+        scratch,
+        env: TOKENS(),
+      });
+    const ours = () => [...forge.issues.values()].filter((i) => i.body.includes(`${ns}/settings`));
+    const first = await schedule();
+    expect(first.code, first.stdout).toBe(0);
+    expect(JSON.parse(first.outputs['drifted-targets']!)).toEqual(['app@us']);
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]!.title).toContain('app@us');
+    const second = await schedule();
+    expect(second.code, second.stdout).toBe(0);
+    expect(ours()).toHaveLength(1);
+  });
 });

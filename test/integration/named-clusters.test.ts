@@ -395,4 +395,46 @@ describe('named clusters', () => {
     expect(errors.eu).toContain('permissions: id-token: write');
     expect(errors.us).toContain('cluster us: the variable US_TOKEN (auth.tokenEnv) is empty or not set');
   });
+
+  it('rollback re-applies one instance: the cluster --cluster names, and only there', async () => {
+    const ns = await namespaceOn([eu(), us], 'rollback');
+    const config = `  - {name: app, namespace: ${ns}, manifests: app, clusters: [eu, us], apply: {rollback: true}}\n`;
+    const v1 = repoWith(config, { 'app/cm.json': configMap('versioned', '1') });
+    expect((await runCliAsync(['apply', '--no-wait'], { cwd: v1, env: TOKENS() })).code).toBe(0);
+    const v2 = repoWith(config, { 'app/cm.json': configMap('versioned', '2') });
+    expect((await runCliAsync(['apply', '--no-wait'], { cwd: v2, env: TOKENS() })).code).toBe(0);
+
+    const which = await runCliAsync(['rollback', '--target', 'app', '--no-wait'], { cwd: v2, env: TOKENS() });
+    expect(which.code).toBe(2);
+    expect(which.stderr).toContain('rollback re-applies one instance: name its cluster (target "app" runs on eu, us)');
+
+    const back = await runCliAsync(['rollback', '--target', 'app', '--cluster', 'us', '--no-wait'], {
+      cwd: v2,
+      env: TOKENS(),
+    });
+    expect(back.code, back.stderr).toBe(0);
+    expect((await cm(us, ns, 'versioned')).body.data).toEqual({ VALUE: '1' });
+    expect((await cm(eu(), ns, 'versioned')).body.data).toEqual({ VALUE: '2' });
+  });
+
+  it('applies the clusters side by side: each waits for its own rollout while the other is written', async () => {
+    const ns = await namespaceOn([eu(), us], 'sidebyside');
+    const repo = repoWith(`  - {name: web, namespace: ${ns}, manifests: web, clusters: [eu, us]}\n`, {
+      'web/deploy.json': deployment('web'),
+    });
+    const running = runCliAsync(['apply', '--timeout', '60s'], { cwd: repo, env: TOKENS() });
+    // Nobody has rolled anything out yet: one cluster after the other would write us only once eu is healthy.
+    const exists = async (server: Parameters<typeof apiOn>[0]) =>
+      (await apiOn(server, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status === 200;
+    let both = false;
+    for (let i = 0; i < 300 && !both; i++) {
+      both = (await exists(eu())) && (await exists(us));
+      if (!both) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(both).toBe(true);
+    await Promise.all([rollOutOn(eu(), ns, 'web'), rollOutOn(us, ns, 'web')]);
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('applied: web@eu, web@us');
+  });
 });

@@ -5,9 +5,12 @@ import { loadConfig } from '../config/load-config.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { UsageError } from '../errors.js';
 import { objectName } from '../report/common.js';
+import { namedClusterOptions } from '../cluster/named-clusters.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
+import { refuseClusterFilter, refuseOneClusterOptions } from './diff.js';
+import type { NamedClustersRequest } from './named-plan.js';
 
-export interface RollbackCommandOptions extends ClusterOptions {
+export interface RollbackCommandOptions extends ClusterOptions, Partial<NamedClustersRequest> {
   config: string;
   target: string;
   /** A revision number; undefined: the one before the newest. */
@@ -35,7 +38,10 @@ export async function rollbackCommand(
       hint: `targets: ${config.targets.map((t) => t.name).join(', ')}`,
     });
   }
-  const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
+  const { client, resources, ignore, policy, repository, configFile } = await openCluster(
+    config,
+    await rollbackCluster(config, target, options),
+  );
   const store = new RevisionStore(client, target.name, target.namespace);
   if (options.list) {
     const revisions = await store.list({ sizes: true });
@@ -106,4 +112,34 @@ function listText(target: string, revisions: Revision[], enabled: boolean): stri
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+/**
+ * Where a rollback runs: the run's cluster, or with named clusters the one instance of the target that --cluster (the
+ * clusters input) names; a target on one cluster needs none.
+ */
+async function rollbackCluster(
+  config: import('../config/types.js').Config,
+  target: import('../config/types.js').Target,
+  options: RollbackCommandOptions,
+): Promise<ClusterOptions> {
+  if (!config.clusters) {
+    refuseClusterFilter(options);
+    return options;
+  }
+  refuseOneClusterOptions(options, 'rollback');
+  const on = target.clusters ?? [];
+  const chosen = options.clusters ?? [];
+  const name = chosen.length === 0 && on.length === 1 ? on[0] : chosen.length === 1 ? chosen[0] : undefined;
+  if (!name || !on.includes(name))
+    throw new UsageError(
+      name
+        ? `target "${target.name}" does not run on cluster "${name}"`
+        : `rollback re-applies one instance: name its cluster (target "${target.name}" runs on ${on.join(', ')})`,
+      {
+        where: options.clustersWhere,
+        hint: `pass exactly one of ${on.map((c) => `--cluster ${c}`).join(', ')} (the clusters input in the action)`,
+      },
+    );
+  return namedClusterOptions(config.clusters.find((c) => c.name === name)!, options, options);
 }

@@ -83,6 +83,8 @@ export interface RollbackRequest {
   command: 'rollback';
   config: string;
   target: string;
+  /** With named clusters: the one cluster whose instance rolls back (the clusters input, `--cluster`). */
+  clusters?: string[];
   /** A revision number; undefined: the one before the newest. */
   toRevision: number | undefined;
   list: boolean;
@@ -276,7 +278,7 @@ export function parseBumpRequest(source: RequestSource): BumpRequest {
 }
 
 export function parseRollbackRequest(source: RequestSource): RollbackRequest {
-  const { config, targets } = common(source);
+  const { config, targets, clusters } = common(source);
   if (targets.length !== 1)
     throw new UsageError(`rollback needs exactly one target, not ${targets.length}`, {
       where: source.where('targets'),
@@ -298,6 +300,7 @@ export function parseRollbackRequest(source: RequestSource): RollbackRequest {
     command: 'rollback',
     config,
     target: targets[0]!,
+    ...(clusters ? { clusters } : {}),
     toRevision: to === undefined || to === 'list' ? undefined : Number(to),
     list,
     forceConflicts: bool(source, 'force-conflicts', false),

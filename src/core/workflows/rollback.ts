@@ -1,6 +1,7 @@
 import { rollbackCommand } from '../commands/rollback.js';
 import { UsageError } from '../errors.js';
 import { fencedBlock } from '../report/escape.js';
+import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import type { RollbackRequest } from './request.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
@@ -16,7 +17,9 @@ export async function rollBack(request: RollbackRequest, run: WorkflowRun): Prom
       hint: 'run rollback from workflow_dispatch (GitLab: a manual job)',
     });
   }
-  const cluster = run.cluster.options;
+  const named = namesClusters(run, request.config);
+  if (!named) refuseClustersInput(run, request);
+  const cluster = named ? namedClusterRun(run, request) : run.cluster.options;
   if (!cluster)
     throw new UsageError('rollback needs a cluster', {
       where: run.where('kubeconfig'),
