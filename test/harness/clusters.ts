@@ -1,40 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import net from 'node:net';
 import type { ApiserverInfo } from '../bench/servers.mjs';
 
-/** A raw request to one of several bench apiservers (kube.ts's `api` speaks to the shared one only), as admin. */
-export function apiOn<T = Record<string, unknown>>(
-  info: Pick<ApiserverInfo, 'server' | 'caFile' | 'adminToken'>,
-  method: string,
-  urlPath: string,
-  options: { body?: unknown; contentType?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(info.server + urlPath),
-      {
-        method,
-        ca: readFileSync(info.caFile),
-        headers: {
-          authorization: `Bearer ${info.adminToken}`,
-          accept: 'application/json',
-          ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T }));
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
+import { apiOn } from './kube.js';
+
+export { apiOn };
 
 /** Creates the same fresh namespace on every server given. */
 export async function namespaceOn(servers: Pick<ApiserverInfo, 'server' | 'caFile' | 'adminToken'>[], prefix: string) {

@@ -30,7 +30,16 @@ export function api<T = Record<string, unknown>>(
   urlPath: string,
   options: { body?: unknown; token?: string; contentType?: string } = {},
 ): Promise<ApiResponse<T>> {
-  const info = bench();
+  return apiOn<T>(bench(), method, urlPath, options);
+}
+
+/** A raw request to one of several bench apiservers (the shared one, or one a test started), as admin by default. */
+export function apiOn<T = Record<string, unknown>>(
+  info: Pick<ApiserverInfo, 'server' | 'caFile' | 'adminToken'>,
+  method: string,
+  urlPath: string,
+  options: { body?: unknown; token?: string; contentType?: string } = {},
+): Promise<ApiResponse<T>> {
   const url = new URL(info.server + urlPath);
   const payload =
     options.body === undefined
