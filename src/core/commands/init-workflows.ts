@@ -51,7 +51,7 @@ export function initWorkflows(options: { config: string | undefined; branch: str
       '  contents: read',
       '  deployments: write         # a GitHub Deployment per target',
       '  pull-requests: write       # "applied <sha>" on the merged pull request, and its reviews (plan binding)',
-      '  checks: read               # the reviewed plan\'s `kubeplan plan` check run (plan binding)',
+      "  checks: read               # the reviewed plan's `kubeplan plan` check run (plan binding)",
       'concurrency:',
       '  # One apply at a time, never cancelled half-way; kubeplan also refuses commits older than the applied one.',
       '  group: kubeplan-apply',
