@@ -158,6 +158,25 @@ describe('the action with named clusters', () => {
     ).toEqual(['app@eu', 'app@us']);
     for (const server of [bench(), us])
       expect((await apiOn(server, 'GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
+    // Plan binding holds one-cluster plans only: the default (warn) says it was not checked, strict writes nothing.
+    expect(run.stdout).toMatch(/::warning::plan binding not checked for app: /);
+    const config = readFileSync(path.join(repo, 'kubeplan.yaml'), 'utf8').replace(
+      'clusters: [eu, us]}',
+      'clusters: [eu, us], apply: {binding: strict}}',
+    );
+    writeFileSync(path.join(repo, 'kubeplan.yaml'), config);
+    writeFileSync(path.join(repo, 'manifests/cm.json'), JSON.stringify(configMap('2')));
+    git('commit', '-qam', 'strict');
+    const strict = await apply({ kubeconfig: '' });
+    expect(strict.code).not.toBe(0);
+    expect(strict.stdout).toContain(
+      'apply.binding: strict cannot be checked with named clusters (target app): nothing was written',
+    );
+    for (const server of [bench(), us])
+      expect(
+        (await apiOn<{ data: { VALUE: string } }>(server, 'GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).body
+          .data.VALUE,
+      ).toBe('1');
   });
 
   it('tracks drift per instance: one issue for the instance that drifted, kept (not duplicated) by the next run', async () => {

@@ -44,6 +44,8 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
   /** How long each Helm hook may run: --timeout, which holds for hooks under --no-wait too (default 5 minutes). */
   hookTimeoutMs?: number | undefined;
   onProgress?: (message: string) => void;
+  /** A warning for the run's summary and annotations (the CLI prints it on stderr). */
+  onWarning?: (message: string) => void;
   output: 'text' | 'json';
   tooling: string;
   /**

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { TargetApplyResult } from '../apply/apply.js';
 import { ApplyError } from '../apply/apply-error.js';
 import { CancelledError, cancelReason } from '../cancel.js';
@@ -64,6 +65,7 @@ export async function applyNamedClusters(
     });
   const instances = selectInstances(config, options.targets, options.clusters ?? [], options.clustersWhere);
   const selected = new Set(instances.map((i) => i.name));
+  if (options.bind) refuseBindingModes(config, instances, options);
   const clusters = (config.clusters ?? []).filter((c) => instances.some((i) => i.cluster === c.name));
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha
@@ -245,6 +247,29 @@ export async function applyNamedClusters(
       : stopped;
   const report = options.output === 'json' ? namedApplyJson(plan, all, false, failure) : namedApplyText(all, results);
   return { plan, results, report, instances: all.map((n) => n.outcome!), ...(failure ? { failure } : {}) };
+}
+
+/**
+ * The apply on merge binds one-cluster plans only: a target that asks for `apply.binding: strict` is refused before
+ * anything is written (its plan would go unchecked), and `warn` says that the binding was not checked.
+ */
+function refuseBindingModes(config: Config, instances: Instance[], options: ApplyCommandOptions): void {
+  const mode = (name: string) => config.targets.find((t) => t.name === name)?.apply.binding ?? 'warn';
+  const targets = [...new Set(instances.map((i) => i.target))];
+  const strict = targets.filter((t) => mode(t) === 'strict');
+  if (strict.length)
+    throw new UsageError(
+      `apply.binding: strict cannot be checked with named clusters (target${strict.length === 1 ? '' : 's'} ${strict.join(', ')}): nothing was written`,
+      {
+        where: { file: path.relative(config.repoRoot, config.file) || config.file, path: config.file },
+        hint: 'set apply.binding to warn or off for these targets; plan binding holds for configs without clusters: so far',
+      },
+    );
+  const warned = targets.filter((t) => mode(t) === 'warn');
+  if (warned.length)
+    options.onWarning?.(
+      `plan binding not checked for ${warned.join(', ')}: kubeplan binds the apply to the reviewed plan only without named clusters so far (apply.binding: off silences this)`,
+    );
 }
 
 /** What an instance waits for: its dependsOn targets on its cluster, and its own target on earlier waves' clusters. */

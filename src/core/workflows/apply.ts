@@ -81,6 +81,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       waitTimeoutMs: request.waitTimeoutMs,
       hookTimeoutMs: request.timeoutMs,
       onProgress: (m) => log.info(m),
+      onWarning: (message) => outcome.annotations.push({ level: 'warning', title: 'kubeplan plan binding', message }),
       output: 'json',
       tooling: `kubeplan/v${run.version}`,
       ...(request.expectPlan
