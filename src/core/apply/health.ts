@@ -36,7 +36,8 @@ interface Condition {
 /**
  * kstatus-style health of a live object: rollouts of Deployments, StatefulSets and DaemonSets (observed generation,
  * updated and available replicas), Job completion, PVC binding, and the generic Ready / Available conditions. Kinds
- * without a notion of health are ready once written.
+ * without a notion of health are ready once written. An Argo Rollouts Rollout and a Flagger Canary are read by the
+ * phase their controller writes (`controlled` carries it); `since` is when the apply started.
  */
 export function assessHealth(o: KubeObject, context: { since?: number } = {}): Health {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
