@@ -3,6 +3,7 @@ import { proxyFetch } from '../http/proxy.js';
 import { networkReason } from '../images/registry.js';
 import { delayFor, mayRetry, type OnRetry, retriesStatus, type RetryPolicy, sleep } from '../http/retry-policy.js';
 import { MASKED } from '../report/secret-mask.js';
+import { readBoundedText } from '../http/bounded-body.js';
 
 /** Where the canary analysis reads its metrics: a Prometheus HTTP API, with a bearer token from the environment. */
 export interface PrometheusSettings {
@@ -426,27 +427,15 @@ function oneLineQuery(promql: string): string {
   return line.length > 160 ? `${line.slice(0, 157)}…` : line;
 }
 
-async function readBounded(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel();
-      throw new PrometheusError(
-        `the answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`,
-        {
-          status: res.status,
-          kind: 'answer',
-          hint: 'an analysis query returns one number: aggregate the query with sum(...) or avg(...)',
-        },
-      );
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBounded(res: Response): Promise<string> {
+  return readBoundedText(
+    res,
+    MAX_ANSWER_BYTES,
+    () =>
+      new PrometheusError(`the answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`, {
+        status: res.status,
+        kind: 'answer',
+        hint: 'an analysis query returns one number: aggregate the query with sum(...) or avg(...)',
+      }),
+  );
 }

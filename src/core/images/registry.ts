@@ -4,6 +4,7 @@ import { Limiter } from '../cluster/limiter.js';
 import { type ErrorDetails, type ImageWhere, KubeplanError, type Where } from '../errors.js';
 import { delayFor, mayRetry, type OnRetry, REGISTRY_POLICY, retriesStatus, sleep } from '../http/retry-policy.js';
 import { type HelperAnswer, runCredentialHelper } from './credential-helper.js';
+import { readBoundedText } from '../http/bounded-body.js';
 
 /** A registry refused or failed; names the registry and repository and what to do. */
 export class RegistryError extends KubeplanError {
@@ -689,32 +690,16 @@ const notRegistryHint =
   'check that the registry address (or its endpoint in kubeplan.yaml / --registry-endpoint) is an OCI registry API, not a web page, proxy or login portal';
 
 /** A response body as text, read up to MAX_BODY_BYTES (a larger one is an error, not an out-of-memory). */
-async function readText(res: Response, what: string, where: Where): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  const tooLarge = () =>
-    new RegistryError(`${what} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`, {
-      where,
-      hint: 'a registry answers far less; check the registry, or set skip: true for this image in kubeplan.yaml',
-    });
-  if (declared > MAX_BODY_BYTES) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readText(res: Response, what: string, where: Where): Promise<string> {
+  return readBoundedText(
+    res,
+    MAX_BODY_BYTES,
+    () =>
+      new RegistryError(`${what} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; kubeplan stopped reading`, {
+        where,
+        hint: 'a registry answers far less; check the registry, or set skip: true for this image in kubeplan.yaml',
+      }),
+  );
 }
 
 /** A response body as JSON; an HTML page or broken JSON is an error naming what was asked and what came back. */
