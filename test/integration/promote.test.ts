@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
+import { runAction } from '../helpers/run-action.js';
 import { runCliAsync } from '../helpers/run-cli.js';
 
 // kubeplan promote (the built CLI): what the upstream really runs (its GitHub Deployments on the local forge, or its
@@ -203,7 +204,7 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
     const run = await promote();
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'shop-staging has a failure at', // the state, when, and what it said
+      'shop-staging recorded failure at', // the state, when, and what it said
     );
     expect(run.stderr).toContain('the rollout of Deployment shop did not finish');
     expect(run.stderr).toContain(`after its last success at`);
@@ -280,5 +281,96 @@ describe('kubeplan promote without a forge: the upstream inventory in the bench 
     const run = await runCliAsync(['promote', '--to', 'shop-qa'], { cwd: repo });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('needs GITHUB_TOKEN and GITHUB_REPOSITORY');
+  });
+});
+
+describe('the action with schedule-command: promote (local forge)', () => {
+  let forge: Forge;
+  let scratch: string;
+  let bare: string;
+  let work: string;
+  let commits: { first: string; applied: string; head: string };
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-promote-action-'));
+    const gitRoot = path.join(scratch, 'git');
+    forge = await startForge({ gitRoot });
+    bare = path.join(gitRoot, 'acme', 'config.git');
+    mkdirSync(bare, { recursive: true });
+    git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
+    const seed = path.join(scratch, 'seed');
+    mkdirSync(seed);
+    commits = seedRepo(
+      seed,
+      [
+        'targets:',
+        '  - name: shop-staging',
+        '    manifests: envs/staging',
+        '  - name: shop-prod',
+        '    manifests: envs/prod',
+        '    promote: {from: shop-staging, soak: 2h}',
+        '  - name: shop-eu',
+        '    manifests: envs/prod',
+        '    promote: {from: shop-staging, soak: 6h}',
+        '',
+      ].join('\n'),
+    );
+    git(seed, 'push', '--quiet', bare, 'main');
+    work = path.join(scratch, 'work');
+    git(scratch, 'clone', '--quiet', bare, work);
+    forge.deployments.push({
+      id: 9100,
+      ref: commits.applied,
+      environment: 'shop-staging',
+      production: true,
+      description: 'kubeplan apply',
+      createdAt: ago(3 * HOUR),
+      statuses: [{ state: 'success', description: 'applied', log_url: '', createdAt: ago(3 * HOUR) }],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await forge?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const promote = () =>
+    runAction({
+      repo: work,
+      forge,
+      event: 'schedule',
+      payload: {},
+      scratch,
+      inputs: { 'schedule-command': 'promote', kubeconfig: '' },
+      env: { GITHUB_SERVER_URL: forge.url },
+    });
+
+  it('opens the pull request of every soaked destination; one not soaked yet is a notice, not a failure', async () => {
+    const run = await promote();
+    expect(run.code, run.stdout).toBe(0);
+    expect(forge.violations).toEqual([]);
+    const pulls = [...forge.pulls.values()];
+    expect(pulls.map((p) => p.head)).toEqual(['kubeplan/promote/shop-prod']);
+    expect(git(bare, 'show', 'kubeplan/promote/shop-prod:envs/prod/deploy.yaml')).toBe(
+      deploy('2.5.0', '1.1.0').trimEnd(),
+    );
+    expect(JSON.parse(run.outputs['pull-requests']!)).toHaveLength(1);
+    expect(run.summary).toContain('| shop-prod | shop-staging @ `');
+    expect(run.summary).toMatch(/\| shop-eu \| – \| cannot promote shop-staging to shop-eu yet: .* the soak is 6h/);
+    expect(run.stdout).toContain('::notice');
+  });
+
+  it('fails the step when the upstream failed since its last success', async () => {
+    forge.deployments.push({
+      id: 9101,
+      ref: commits.head,
+      environment: 'shop-staging',
+      production: true,
+      description: 'kubeplan apply',
+      createdAt: ago(HOUR),
+      statuses: [{ state: 'error', description: 'cluster unreachable', log_url: '', createdAt: ago(HOUR) }],
+    });
+    const run = await promote();
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/::error.*shop-staging recorded error at .*cluster unreachable/);
   });
 });

@@ -20,6 +20,9 @@ import type { BumpChange, BumpPublisher } from '../images/publish.js';
 /** Promotion is refused: the upstream has not soaked, failed since, or never succeeded. Nothing was pushed. */
 export class PromoteRefused extends KubeplanError {}
 
+/** The upstream's success is younger than the soak: a scheduled run tries again later, this is no failure. */
+export class NotSoakedYet extends PromoteRefused {}
+
 /** What an upstream instance runs, as its deployments or its inventory say. */
 export interface UpstreamState {
   /** The environment (or inventory) it was read from. */
@@ -216,7 +219,7 @@ export async function promoteCommand(options: PromoteOptions): Promise<{ report:
     const failure = s.failedSince[0];
     if (failure)
       throw new PromoteRefused(
-        `cannot promote ${upstream.name} to ${dest.name}: ${s.name} has a ${failure.state} at ${failure.at} (${failure.description || 'no description'}) after its last success at ${s.appliedAt.toISOString()} (${s.sha.slice(0, 12)})`,
+        `cannot promote ${upstream.name} to ${dest.name}: ${s.name} recorded ${failure.state} at ${failure.at} (${failure.description || 'no description'}) after its last success at ${s.appliedAt.toISOString()} (${s.sha.slice(0, 12)})`,
         {
           where: { target: upstream.name },
           hint: `fix ${upstream.name} and apply it successfully again, then let it soak; nothing was pushed`,
@@ -232,7 +235,7 @@ export async function promoteCommand(options: PromoteOptions): Promise<{ report:
   const newest = Math.max(...applied.map((s) => s.appliedAt.getTime()));
   const ageMs = now.getTime() - newest;
   if (ageMs < soakMs)
-    throw new PromoteRefused(
+    throw new NotSoakedYet(
       `cannot promote ${upstream.name} to ${dest.name} yet: ${upstream.name} has run ${shas[0]!.slice(0, 12)} for ${duration(ageMs)} since ${new Date(newest).toISOString()}, and the soak is ${duration(soakMs)}`,
       {
         where: { target: dest.name },
