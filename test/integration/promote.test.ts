@@ -139,6 +139,9 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
       new RegExp(`shop-staging has run ${commits.applied.slice(0, 12)} for 30m since .*, and the soak is 2h`),
     );
     expect(run.stderr).toContain('nothing was pushed');
+    const json = await promote('-o', 'json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error.message).toContain('and the soak is 2h');
     expect(forge.pulls.size).toBe(0);
     expect(pushes()).toBe(0);
     expect(forge.violations).toEqual([]);
