@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentsSource, promoteCommand } from '../../src/core/commands/promote.js';
+import { formatError } from '../../src/core/errors.js';
+import { GitLabApi } from '../../src/platform/gitlab/api.js';
+import { gitlabPorts } from '../../src/platform/gitlab/ports.js';
+import type { CiContext } from '../../src/platform/types.js';
 import { startForge, type Forge } from '../forge/forge.js';
+import { startGitLab } from '../forge/gitlab.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
 import { runAction } from '../helpers/run-action.js';
 import { runCliAsync } from '../helpers/run-cli.js';
@@ -375,5 +381,71 @@ describe('the action with schedule-command: promote (local forge)', () => {
     const run = await promote();
     expect(run.code).not.toBe(0);
     expect(run.stdout).toMatch(/::error.*shop-staging recorded error at .*cluster unreachable/);
+  });
+});
+
+describe('promote reads GitLab deployments (local GitLab)', () => {
+  it('takes the commit of the newest successful deployment, and refuses after a failed one', async () => {
+    const gitlab = await startGitLab();
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-promote-gitlab-'));
+    try {
+      const repo = path.join(scratch, 'repo');
+      mkdirSync(repo);
+      const commits = seedRepo(
+        repo,
+        'targets:\n  - name: staging\n    manifests: envs/staging\n  - name: prod\n    manifests: envs/prod\n    promote: {from: staging}\n',
+      );
+      const api = new GitLabApi({ apiUrl: gitlab.url, token: 'glpat-promote', project: 'acme/config' });
+      const deploy = async (sha: string, status: string) => {
+        const { data } = await api.request<{ id: number }>(
+          'POST',
+          api.projectPath('/deployments'),
+          { environment: 'staging', sha, ref: 'main', tag: false, status: 'running' },
+          'create',
+        );
+        await api.request('PUT', api.projectPath(`/deployments/${data.id}`), { status }, 'finish');
+      };
+      await deploy(commits.first, 'success');
+      await deploy(commits.applied, 'success');
+      const ctx = { ref: 'main' } as CiContext;
+      const ports = gitlabPorts({
+        api,
+        ctx,
+        env: {},
+        reporter: undefined as never,
+        secrets: undefined as never,
+        token: 'glpat-promote',
+        cwd: repo,
+      });
+      const run = () =>
+        promoteCommand({
+          config: 'kubeplan.yaml',
+          cwd: repo,
+          env: process.env,
+          to: 'prod',
+          from: undefined,
+          dryRun: true,
+          output: 'text',
+          source: deploymentsSource(
+            (e) => ports.deployments!.history!(e),
+            () => undefined,
+          ),
+        });
+      const { report } = await run();
+      expect(report.upstream.sha).toBe(commits.applied);
+      expect(report.images.map((i) => `${i.image} ${i.to}`)).toEqual([
+        'ghcr.io/acme/shop 2.5.0',
+        'ghcr.io/acme/api 1.1.0',
+      ]);
+      await new Promise((r) => setTimeout(r, 1100)); // a later updated_at
+      await deploy(commits.head, 'failed');
+      expect(formatError(await run().catch((e: unknown) => e))).toMatch(
+        /staging recorded failure at .*GitLab deployment #3 failed/,
+      );
+      expect(gitlab.violations).toEqual([]);
+    } finally {
+      await gitlab.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
