@@ -715,7 +715,7 @@ async function promote(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: 
     const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
     source = core.deploymentsSource(
       (environment) => api.deploymentHistory(environment),
-      () => `${server}/${owner}/${name}/deployments`,
+      (d) => `${server}/${owner}/${name}/deployments/${encodeURIComponent(d.environment)}`,
     );
   } else {
     if (!dryRun)

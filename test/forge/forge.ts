@@ -649,6 +649,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
               deployment_url: `${base}${repoPrefix}/deployments/${d.id}`,
               repository_url: `${base}${repoPrefix}`,
               log_url: st.log_url,
+              // GitHub keeps target_url (the older name) equal to log_url.
+              target_url: st.log_url,
             });
             check('repos/create-deployment-status', '201', item);
             return item;

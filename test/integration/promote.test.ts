@@ -363,6 +363,8 @@ describe('the action with schedule-command: promote (local forge)', () => {
       deploy('2.5.0', '1.1.0').trimEnd(),
     );
     expect(JSON.parse(run.outputs['pull-requests']!)).toHaveLength(1);
+    // The deployment's status has no log URL: the body links the deployed commit instead.
+    expect(pulls[0]!.body).toContain(`[shop-staging](${forge.url}/acme/config/commit/${commits.applied})`);
     expect(run.summary).toContain('| shop-prod | shop-staging @ `');
     expect(run.summary).toMatch(/\| shop-eu \| – \| cannot promote shop-staging to shop-eu yet: .* the soak is 6h/);
     expect(run.stdout).toContain('::notice');

@@ -45,7 +45,8 @@ export interface UpstreamSource {
 /** The forge's deployments (GitHub Deployments): the newest `success` status, and any failure after it. */
 export function deploymentsSource(
   history: (environment: string) => Promise<DeploymentRecord[]>,
-  deploymentUrl: (id: number) => string | undefined,
+  /** A link for a deployment whose status has no log URL (the commit on the forge, its deployments page). */
+  deploymentUrl: (deployment: DeploymentRecord) => string | undefined,
 ): UpstreamSource {
   return {
     async lastApplied(upstream) {
@@ -72,7 +73,7 @@ export function deploymentsSource(
             name,
             sha: success.deployment.sha,
             appliedAt: new Date(success.createdAt),
-            link: success.logUrl ?? deploymentUrl(success.deployment.id),
+            link: success.logUrl ?? deploymentUrl(success.deployment),
             failedSince,
           };
         }),

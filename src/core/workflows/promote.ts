@@ -33,7 +33,7 @@ export async function openPromotions(request: PromoteRequest, run: WorkflowRun):
     });
   const source = deploymentsSource(
     (environment) => history(environment),
-    () => undefined,
+    (d) => run.ctx.commitUrl?.(d.sha),
   );
   const outcome = emptyOutcome();
   const rows: string[] = [];
