@@ -699,7 +699,7 @@ async function promote(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: 
     throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
   const to = emptyToUndefined(values.to);
   if (!to)
-    throw new UsageError('promote needs --to TARGET', {
+    throw new UsageError('no destination target given', {
       where: { via: 'cli', command: 'promote', input: 'to' },
       hint: 'name the destination target, e.g. kubeplan promote --to shop-prod --dry-run',
     });

@@ -121,6 +121,16 @@ describe('promote (core)', () => {
       publisher,
     });
 
+  it('refuses a deployed commit the clone does not have, saying to fetch it', async () => {
+    success('shop-staging@stg-a', 'f'.repeat(40), 3 * HOUR, 90);
+    success('shop-staging@stg-b', 'f'.repeat(40), 3 * HOUR, 91);
+    const error = formatError(await run().catch((e: unknown) => e));
+    expect(error).toContain(`the upstream's commit ${'f'.repeat(12)} is not in`);
+    expect(error).toContain('fetch-depth: 0');
+    expect(log).toEqual([]);
+    records.clear();
+  });
+
   it('refuses when the instances of the upstream run different commits', async () => {
     success('shop-staging@stg-a', applied, 3 * HOUR, 1);
     success('shop-staging@stg-b', repo.git('rev-parse', 'HEAD~1'), 3 * HOUR, 2);
