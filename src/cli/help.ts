@@ -244,6 +244,29 @@ Examples:
   kubeplan rollback --target shop-prod --to-revision 7
 `;
 
+export const PROMOTE_HELP = `Usage: kubeplan promote --to TARGET [options]
+
+Promotes to TARGET the versions its upstream (kubeplan.yaml promote.from, or
+--from) really runs: the image tags and chart version of the commit the upstream
+last applied successfully, read from its GitHub Deployments (with GITHUB_TOKEN
+and GITHUB_REPOSITORY) or else from its inventory in the cluster. Refused while
+that success is younger than promote.soak or when anything failed since. Opens
+or updates one pull request (branch kubeplan/promote/TARGET); --dry-run prints
+the edits and pushes nothing.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+      --to TARGET          The destination target (exactly one)
+      --from TARGET        The upstream target (default: promote.from)
+      --dry-run            Print what would change; push nothing
+${CLUSTER_HELP}  -o, --output FORMAT      text (default) or json
+  -h, --help               Show this help
+
+Examples:
+  kubeplan promote --to shop-prod --dry-run
+  GITHUB_TOKEN=… GITHUB_REPOSITORY=acme/config kubeplan promote --to shop-prod
+`;
+
 export const INIT_HELP = `Usage: kubeplan init [options]
 
 Scaffolds kubeplan.yaml from the folders of the repository: a folder with

@@ -34,11 +34,12 @@ import {
   INIT_HELP,
   MAIN_HELP,
   RENDER_HELP,
+  PROMOTE_HELP,
   ROLLBACK_HELP,
 } from './help.js';
 import { closestName } from './suggest.js';
 
-const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'ci', 'init', 'help', 'version'];
+const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'promote', 'ci', 'init', 'help', 'version'];
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -101,11 +102,13 @@ export async function main(
                   ? BUMP_HELP
                   : topic === 'rollback'
                     ? ROLLBACK_HELP
-                    : topic === 'ci'
-                      ? CI_HELP
-                      : topic === 'init'
-                        ? INIT_HELP
-                        : MAIN_HELP,
+                    : topic === 'promote'
+                      ? PROMOTE_HELP
+                      : topic === 'ci'
+                        ? CI_HELP
+                        : topic === 'init'
+                          ? INIT_HELP
+                          : MAIN_HELP,
       );
       return 0;
     }
@@ -119,6 +122,7 @@ export async function main(
     if (command === 'drift') return await drift(rest, env, cwd, io, secrets);
     if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
     if (command === 'rollback') return await rollback(rest, env, cwd, io, secrets);
+    if (command === 'promote') return await promote(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     if (command === 'init') return await init(rest, cwd, io);
     const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
@@ -680,6 +684,83 @@ async function bump(
   return result.exitCode;
 }
 
+const PROMOTE_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  to: { type: 'string' },
+  from: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+} satisfies ParseArgsConfig['options'];
+
+/**
+ * `kubeplan promote`: with GITHUB_TOKEN and GITHUB_REPOSITORY the upstream's GitHub Deployments say what it runs and
+ * the pull request is opened there; without them its inventory in the cluster says, and only --dry-run is possible.
+ */
+async function promote(args: string[], env: NodeJS.ProcessEnv, cwd: string, io: CliIO): Promise<number> {
+  const { values } = parse(args, PROMOTE_OPTIONS, 'promote');
+  if (values.help) {
+    io.stdout(PROMOTE_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, { hint: 'use -o text or -o json' });
+  const to = emptyToUndefined(values.to);
+  if (!to)
+    throw new UsageError('no destination target given', {
+      where: { via: 'cli', command: 'promote', input: 'to' },
+      hint: 'name the destination target, e.g. kubeplan promote --to shop-prod --dry-run',
+    });
+  const dryRun = values['dry-run'] ?? false;
+  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
+  const repository = env.GITHUB_REPOSITORY;
+  const core = await import('../core/commands/promote.js');
+  let source: import('../core/commands/promote.js').UpstreamSource;
+  if (token && repository) {
+    const [owner = '', name = ''] = repository.split('/');
+    const { GitHubApi } = await import('../platform/github/api.js');
+    const api = GitHubApi.forRun(token, { owner, name }, env, undefined);
+    const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+    source = core.deploymentsSource(
+      (environment) => api.deploymentHistory(environment),
+      (d) => `${server}/${owner}/${name}/deployments/${encodeURIComponent(d.environment)}`,
+    );
+  } else {
+    if (!dryRun)
+      throw new UsageError('opening the promotion pull request needs GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)', {
+        where: { via: 'cli', command: 'promote' },
+        hint: 'set them, or pass --dry-run to read the upstream from its inventory in the cluster and print the edits',
+      });
+    const cluster = clusterArgs(values, cwd, env, 'promote', io);
+    const { ClusterClient } = await import('../core/cluster/client.js');
+    const client = await ClusterClient.connect({
+      kubeconfig: cluster.kubeconfig,
+      context: cluster.context,
+      pin: cluster.pin,
+      direct: cluster.direct,
+      concurrency: cluster.concurrency,
+      env,
+      cwd,
+      onRetry: retryLine(io),
+    });
+    source = core.inventorySource(client);
+  }
+  const publisher = dryRun ? undefined : await cliPublisher(env, cwd);
+  const result = await core.promoteCommand({
+    config: values.config ?? 'kubeplan.yaml',
+    cwd,
+    env,
+    to,
+    from: emptyToUndefined(values.from),
+    dryRun,
+    output,
+    source,
+    publisher,
+  });
+  io.stdout(result.output);
+  return 0;
+}
+
 /** Pull requests from the CLI: GitHub, from the same variables a workflow has (GITHUB_TOKEN, GITHUB_REPOSITORY). */
 async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
   const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
@@ -703,7 +784,7 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
 function failureOnStdout(argv: string[], errors: unknown[]): string | undefined {
   const [command, ...args] = argv;
   const output = outputFlag(args);
-  if (output === 'json' && ['diff', 'apply', 'drift', 'bump', 'rollback'].includes(command ?? '')) {
+  if (output === 'json' && ['diff', 'apply', 'drift', 'bump', 'rollback', 'promote'].includes(command ?? '')) {
     const fields = errors.map(errorFields);
     return `${JSON.stringify({ error: fields[0], ...(fields.length > 1 ? { errors: fields } : {}) }, null, 2)}\n`;
   }

@@ -148,6 +148,17 @@ export interface Deployments {
    */
   create(target: DeploymentTarget, sha: string, description: string, payload?: DeploymentPayload): Promise<number>;
   setStatus(id: number, state: DeploymentState, description: string, logUrl: string | undefined): Promise<void>;
+  /** The newest deployments to an environment with their statuses, newest first (promote). Optional. */
+  history?(environment: string): Promise<DeploymentRecord[]>;
+}
+
+/** A deployment as promote reads it: the commit, and every status it got (oldest or newest first, either). */
+export interface DeploymentRecord {
+  id: number;
+  sha: string;
+  environment: string;
+  createdAt: string;
+  statuses: { state: string; createdAt: string; description: string; logUrl: string | undefined }[];
 }
 
 /** Change requests (pull requests, merge requests) that bumps open. */

@@ -260,7 +260,8 @@ export interface ForgeDeployment {
   /** production_environment as sent (GitHub's default: true only for an environment named production). */
   production: boolean;
   description: string;
-  statuses: { state: string; description: string; log_url: string }[];
+  /** In order; `createdAt` (ISO) is when the forge got it, or what a test set to play an older status. */
+  statuses: { state: string; description: string; log_url: string; createdAt?: string }[];
   createdAt: string;
   /** The payload as sent (kubeplan's audit record). */
   payload?: unknown;
@@ -626,6 +627,37 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         );
       }
       const statusMatch = new RegExp(`^${repoPrefix}/deployments/(\\d+)/statuses$`).exec(url.pathname);
+      if (statusMatch && req.method === 'GET') {
+        // repos/list-deployment-statuses: the items have create-deployment-status's shape (the trimmed description
+        // has only that), newest first as GitHub lists them.
+        operation = 'repos/list-deployment-statuses';
+        const d = deployments.find((x) => x.id === Number(statusMatch[1]));
+        if (!d) return fail(404, 'Not Found');
+        const op = spec.operations['repos/create-deployment-status']!;
+        const list = d.statuses
+          .map((st, k) => {
+            const item = merge(sampleFromSchema(op.responses['201']), {
+              id: d.id * 1000 + k,
+              node_id: `DES_${d.id}_${k}`,
+              state: st.state,
+              description: st.description,
+              environment: d.environment,
+              creator: null,
+              created_at: st.createdAt ?? d.createdAt,
+              updated_at: st.createdAt ?? d.createdAt,
+              url: `${base}${repoPrefix}/deployments/${d.id}/statuses/${k}`,
+              deployment_url: `${base}${repoPrefix}/deployments/${d.id}`,
+              repository_url: `${base}${repoPrefix}`,
+              log_url: st.log_url,
+              // GitHub keeps target_url (the older name) equal to log_url.
+              target_url: st.log_url,
+            });
+            check('repos/create-deployment-status', '201', item);
+            return item;
+          })
+          .reverse();
+        return send(200, list);
+      }
       if (statusMatch && req.method === 'POST') {
         operation = 'repos/create-deployment-status';
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
@@ -633,7 +665,12 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         const d = deployments.find((x) => x.id === Number(statusMatch[1]));
         if (!d) return fail(404, 'Not Found');
         const b = body as { state: string; description?: string; log_url?: string };
-        d.statuses.push({ state: b.state, description: b.description ?? '', log_url: b.log_url ?? '' });
+        d.statuses.push({
+          state: b.state,
+          description: b.description ?? '',
+          log_url: b.log_url ?? '',
+          createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        });
         const op = spec.operations[operation]!;
         return send(
           201,

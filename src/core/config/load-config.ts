@@ -60,6 +60,7 @@ interface RawTarget {
   clusters?: string[];
   dependsOn?: string[];
   rollout?: { waves: string[][] };
+  promote?: { from: string; soak?: string };
 }
 interface RawCluster {
   server: string;
@@ -200,6 +201,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
         ...(t.clusters ? { clusters: t.clusters } : {}),
         ...(t.dependsOn ? { dependsOn: t.dependsOn } : {}),
         ...(t.rollout ? { rollout: t.rollout } : {}),
+        ...(t.promote ? { promote: { from: t.promote.from, soakMs: goDurationMs(t.promote.soak ?? '0s') } } : {}),
       });
   });
   const clusters = config.clusters ? readClusters(config.clusters, locate, errors, file, repoRoot) : undefined;
@@ -345,6 +347,18 @@ function checkPlacement(config: RawConfig, locate: Locator, errors: ConfigError[
           ),
         );
     });
+    if (t.promote && (t.promote.from === t.name || !targetNames.has(t.promote.from)))
+      errors.push(
+        new ConfigError(
+          t.promote.from === t.name
+            ? `${label} promotes from itself`
+            : `${label}: promote.from names unknown target "${t.promote.from}"`,
+          {
+            where: at('promote', 'from'),
+            hint: `name the upstream target, one of: ${[...targetNames].filter((n) => n !== t.name).join(', ') || 'none'}`,
+          },
+        ),
+      );
     if (t.rollout && t.clusters) {
       const seen = new Set<string>();
       t.rollout.waves.forEach((wave, w) => {
@@ -890,4 +904,12 @@ function levenshtein(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/** A Go duration (`2h`, `1h30m`, `90s`, `500ms`; the schema checked its form) in milliseconds. */
+function goDurationMs(text: string): number {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return Math.round(
+    [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((ms, [, n, u]) => ms + Number(n) * unit[u!]!, 0),
+  );
 }

@@ -98,6 +98,8 @@ export interface Target {
   dependsOn?: string[] | undefined;
   /** kubeplan.yaml `rollout.waves`: the order of this target's clusters, wave after wave. */
   rollout?: { waves: string[][] } | undefined;
+  /** kubeplan.yaml `promote`: the upstream target whose versions `kubeplan promote` brings here, after `soakMs`. */
+  promote?: { from: string; soakMs: number } | undefined;
 }
 
 /** How kubeplan authenticates to a named cluster; the config names where a credential is, never its value. */

@@ -6,18 +6,19 @@ import runtime1Module from "ajv/dist/runtime/equal.js";
 const runtime1 = runtime1Module.default ? runtime1Module : { default: runtime1Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"clusters":{"description":"Named clusters targets run on (targets list them in clusters). Without it kubeplan plans and applies against the one cluster of --kubeconfig / the cluster inputs. The list is static: a cluster that cannot be reached is never dropped, and removing a cluster here prunes nothing in it.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/definitions/dnsLabel"},"additionalProperties":{"$ref":"#/definitions/cluster"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."},"cluster":{"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}},"envName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"clusters":{"description":"Named clusters targets run on (targets list them in clusters). Without it kubeplan plans and applies against the one cluster of --kubeconfig / the cluster inputs. The list is static: a cluster that cannot be reached is never dropped, and removing a cluster here prunes nothing in it.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/definitions/dnsLabel"},"additionalProperties":{"$ref":"#/definitions/cluster"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."},"cluster":{"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}},"envName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
 const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = runtime0.default;
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
 const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
 const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern4 = new RegExp("^[^/\\\\]", "u");
 const pattern8 = new RegExp("^(/.*)?$", "u");
+const pattern13 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
 const schema15 = {"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}};
 const pattern2 = new RegExp("^https?://", "u");
 const pattern5 = new RegExp("^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
@@ -1372,9 +1373,11 @@ vErrors.push(err76);
 errors++;
 }
 }
-}
-else {
-const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data.promote !== undefined){
+let data37 = data.promote;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.from === undefined){
+const err77 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema12.properties.promote.required,parentSchema:schema12.properties.promote,data:data37};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1383,23 +1386,118 @@ vErrors.push(err77);
 }
 errors++;
 }
+for(const key5 in data37){
+if(!((key5 === "from") || (key5 === "soak"))){
+const err78 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.promote,data:data37};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data37.from !== undefined){
+let data38 = data37.from;
+if(typeof data38 === "string"){
+if(func4(data38) > 63){
+const err79 = {instancePath:instancePath+"/promote/from",schemaPath:"#/definitions/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema13,data:data38};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+if(!pattern0.test(data38)){
+const err80 = {instancePath:instancePath+"/promote/from",schemaPath:"#/definitions/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema13,data:data38};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/promote/from",schemaPath:"#/definitions/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data:data38};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data37.soak !== undefined){
+let data39 = data37.soak;
+if(typeof data39 === "string"){
+if(!pattern13.test(data39)){
+const err82 = {instancePath:instancePath+"/promote/soak",schemaPath:"#/properties/promote/properties/soak/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$",parentSchema:schema12.properties.promote.properties.soak,data:data39};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/promote/soak",schemaPath:"#/properties/promote/properties/soak/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.promote.properties.soak.type,parentSchema:schema12.properties.promote.properties.soak,data:data39};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.properties.promote.type,parentSchema:schema12.properties.promote,data:data37};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}};
-const schema27 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
-const pattern13 = new RegExp("^https://[^\\s/]+(/[^\\s]*)?$", "u");
-const pattern15 = new RegExp("-----BEGIN CERTIFICATE-----", "u");
-const pattern16 = new RegExp("^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$", "u");
-const pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema26 = {"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}};
+const schema28 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const pattern15 = new RegExp("^https://[^\\s/]+(/[^\\s]*)?$", "u");
+const pattern17 = new RegExp("-----BEGIN CERTIFICATE-----", "u");
+const pattern18 = new RegExp("^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$", "u");
+const pattern19 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.server === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema25.required,parentSchema:schema25,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1409,7 +1507,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.auth === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema25.required,parentSchema:schema25,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1420,7 +1518,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "server") || (key0 === "caFile")) || (key0 === "ca")) || (key0 === "caSha256")) || (key0 === "auth"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1433,8 +1531,8 @@ errors++;
 if(data.server !== undefined){
 let data0 = data.server;
 if(typeof data0 === "string"){
-if(!pattern13.test(data0)){
-const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema25.properties.server,data:data0};
+if(!pattern15.test(data0)){
+const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema26.properties.server,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1445,7 +1543,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.server.type,parentSchema:schema25.properties.server,data:data0};
+const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.server.type,parentSchema:schema26.properties.server,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1493,8 +1591,8 @@ errors++;
 if(data.ca !== undefined){
 let data2 = data.ca;
 if(typeof data2 === "string"){
-if(!pattern15.test(data2)){
-const err8 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/pattern",keyword:"pattern",params:{pattern: "-----BEGIN CERTIFICATE-----"},message:"must match pattern \""+"-----BEGIN CERTIFICATE-----"+"\"",schema:"-----BEGIN CERTIFICATE-----",parentSchema:schema25.properties.ca,data:data2};
+if(!pattern17.test(data2)){
+const err8 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/pattern",keyword:"pattern",params:{pattern: "-----BEGIN CERTIFICATE-----"},message:"must match pattern \""+"-----BEGIN CERTIFICATE-----"+"\"",schema:"-----BEGIN CERTIFICATE-----",parentSchema:schema26.properties.ca,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1505,7 +1603,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.ca.type,parentSchema:schema25.properties.ca,data:data2};
+const err9 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.ca.type,parentSchema:schema26.properties.ca,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1518,8 +1616,8 @@ errors++;
 if(data.caSha256 !== undefined){
 let data3 = data.caSha256;
 if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err10 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},message:"must match pattern \""+"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"+"\"",schema:"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",parentSchema:schema25.properties.caSha256,data:data3};
+if(!pattern18.test(data3)){
+const err10 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},message:"must match pattern \""+"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"+"\"",schema:"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",parentSchema:schema26.properties.caSha256,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1530,7 +1628,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.caSha256.type,parentSchema:schema25.properties.caSha256,data:data3};
+const err11 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.caSha256.type,parentSchema:schema26.properties.caSha256,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1548,7 +1646,7 @@ let passing0 = null;
 const _errs13 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.oidcAudience === undefined){
-const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/required",keyword:"required",params:{missingProperty: "oidcAudience"},message:"must have required property '"+"oidcAudience"+"'",schema:schema25.properties.auth.oneOf[0].required,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/required",keyword:"required",params:{missingProperty: "oidcAudience"},message:"must have required property '"+"oidcAudience"+"'",schema:schema26.properties.auth.oneOf[0].required,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1559,7 +1657,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(key1 === "oidcAudience")){
-const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1573,7 +1671,7 @@ if(data4.oidcAudience !== undefined){
 let data5 = data4.oidcAudience;
 if(typeof data5 === "string"){
 if(func4(data5) < 1){
-const err14 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+const err14 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1584,7 +1682,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.auth.oneOf[0].properties.oidcAudience.type,parentSchema:schema25.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+const err15 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.auth.oneOf[0].properties.oidcAudience.type,parentSchema:schema26.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1596,7 +1694,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[0].type,parentSchema:schema25.properties.auth.oneOf[0],data:data4};
+const err16 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[0].type,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1613,7 +1711,7 @@ passing0 = 0;
 const _errs18 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.tokenEnv === undefined){
-const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/required",keyword:"required",params:{missingProperty: "tokenEnv"},message:"must have required property '"+"tokenEnv"+"'",schema:schema25.properties.auth.oneOf[1].required,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/required",keyword:"required",params:{missingProperty: "tokenEnv"},message:"must have required property '"+"tokenEnv"+"'",schema:schema26.properties.auth.oneOf[1].required,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1624,7 +1722,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!(key2 === "tokenEnv")){
-const err18 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+const err18 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1637,8 +1735,8 @@ errors++;
 if(data4.tokenEnv !== undefined){
 let data6 = data4.tokenEnv;
 if(typeof data6 === "string"){
-if(!pattern17.test(data6)){
-const err19 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema27,data:data6};
+if(!pattern19.test(data6)){
+const err19 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema28,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1649,7 +1747,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data6};
+const err20 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1661,7 +1759,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[1].type,parentSchema:schema25.properties.auth.oneOf[1],data:data4};
+const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[1].type,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1683,7 +1781,7 @@ passing0 = 1;
 const _errs24 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.kubeconfigEnv === undefined){
-const err22 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "kubeconfigEnv"},message:"must have required property '"+"kubeconfigEnv"+"'",schema:schema25.properties.auth.oneOf[2].required,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+const err22 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "kubeconfigEnv"},message:"must have required property '"+"kubeconfigEnv"+"'",schema:schema26.properties.auth.oneOf[2].required,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1693,7 +1791,7 @@ vErrors.push(err22);
 errors++;
 }
 if(data4.context === undefined){
-const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema25.properties.auth.oneOf[2].required,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema26.properties.auth.oneOf[2].required,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1704,7 +1802,7 @@ errors++;
 }
 for(const key3 in data4){
 if(!((key3 === "kubeconfigEnv") || (key3 === "context"))){
-const err24 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+const err24 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1717,8 +1815,8 @@ errors++;
 if(data4.kubeconfigEnv !== undefined){
 let data7 = data4.kubeconfigEnv;
 if(typeof data7 === "string"){
-if(!pattern17.test(data7)){
-const err25 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema27,data:data7};
+if(!pattern19.test(data7)){
+const err25 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema28,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1729,7 +1827,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data7};
+const err26 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1743,7 +1841,7 @@ if(data4.context !== undefined){
 let data8 = data4.context;
 if(typeof data8 === "string"){
 if(func4(data8) < 1){
-const err27 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.auth.oneOf[2].properties.context,data:data8};
+const err27 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.auth.oneOf[2].properties.context,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1754,7 +1852,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.auth.oneOf[2].properties.context.type,parentSchema:schema25.properties.auth.oneOf[2].properties.context,data:data8};
+const err28 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.auth.oneOf[2].properties.context.type,parentSchema:schema26.properties.auth.oneOf[2].properties.context,data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1766,7 +1864,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.auth.oneOf[2].type,parentSchema:schema25.properties.auth.oneOf[2],data:data4};
+const err29 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[2].type,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1788,7 +1886,7 @@ passing0 = 2;
 }
 }
 if(!valid2){
-const err30 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.properties.auth.oneOf,parentSchema:schema25.properties.auth,data:data4};
+const err30 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema26.properties.auth.oneOf,parentSchema:schema26.properties.auth,data:data4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1811,7 +1909,7 @@ vErrors = null;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1824,14 +1922,14 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema30 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
+const schema31 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1842,7 +1940,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "files")) || (key0 === "policy")) || (key0 === "exclude")) || (key0 === "pin")) || (key0 === "group")) || (key0 === "skip"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1856,7 +1954,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.name,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1867,7 +1965,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.name.type,parentSchema:schema30.properties.name,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1881,7 +1979,7 @@ if(data.files !== undefined){
 let data1 = data.files;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema30.properties.files,data:data1};
+const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1895,7 +1993,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.files.items,data:data2};
+const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1906,7 +2004,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.files.items.type,parentSchema:schema30.properties.files.items,data:data2};
+const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.files.items.type,parentSchema:schema31.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1918,7 +2016,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.files.type,parentSchema:schema30.properties.files,data:data1};
+const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.files.type,parentSchema:schema31.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1936,7 +2034,7 @@ let passing0 = null;
 const _errs10 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.semver === undefined){
-const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema30.properties.policy.oneOf[0].required,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
+const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema31.properties.policy.oneOf[0].required,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1947,7 +2045,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(key1 === "semver")){
-const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
+const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1961,7 +2059,7 @@ if(data3.semver !== undefined){
 let data4 = data3.semver;
 if(typeof data4 === "string"){
 if(func4(data4) < 1){
-const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.policy.oneOf[0].properties.semver,data:data4};
+const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1972,7 +2070,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema30.properties.policy.oneOf[0].properties.semver,data:data4};
+const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema31.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1984,7 +2082,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.policy.oneOf[0].type,parentSchema:schema30.properties.policy.oneOf[0],data:data3};
+const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.policy.oneOf[0].type,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2001,7 +2099,7 @@ passing0 = 0;
 const _errs15 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.pattern === undefined){
-const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema30.properties.policy.oneOf[1].required,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
+const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema31.properties.policy.oneOf[1].required,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2012,7 +2110,7 @@ errors++;
 }
 for(const key2 in data3){
 if(!(((key2 === "pattern") || (key2 === "extract")) || (key2 === "order"))){
-const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
+const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2026,7 +2124,7 @@ if(data3.pattern !== undefined){
 let data5 = data3.pattern;
 if(typeof data5 === "string"){
 if(func4(data5) < 1){
-const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.policy.oneOf[1].properties.pattern,data:data5};
+const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2037,7 +2135,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema30.properties.policy.oneOf[1].properties.pattern,data:data5};
+const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema31.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2050,7 +2148,7 @@ errors++;
 if(data3.extract !== undefined){
 let data6 = data3.extract;
 if(typeof data6 !== "string"){
-const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema30.properties.policy.oneOf[1].properties.extract,data:data6};
+const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema31.properties.policy.oneOf[1].properties.extract,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2063,7 +2161,7 @@ errors++;
 if(data3.order !== undefined){
 let data7 = data3.order;
 if(!((data7 === "numerical") || (data7 === "alphabetical"))){
-const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema30.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema30.properties.policy.oneOf[1].properties.order,data:data7};
+const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema31.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema31.properties.policy.oneOf[1].properties.order,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2075,7 +2173,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.policy.oneOf[1].type,parentSchema:schema30.properties.policy.oneOf[1],data:data3};
+const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.policy.oneOf[1].type,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2096,7 +2194,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema30.properties.policy.oneOf,parentSchema:schema30.properties.policy,data:data3};
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema31.properties.policy.oneOf,parentSchema:schema31.properties.policy,data:data3};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2124,7 +2222,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 !== "string"){
-const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.exclude.items.type,parentSchema:schema30.properties.exclude.items,data:data9};
+const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.exclude.items.type,parentSchema:schema31.properties.exclude.items,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2136,7 +2234,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.exclude.type,parentSchema:schema30.properties.exclude,data:data8};
+const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.exclude.type,parentSchema:schema31.properties.exclude,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2149,7 +2247,7 @@ errors++;
 if(data.pin !== undefined){
 let data10 = data.pin;
 if(!(data10 === "digest")){
-const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema30.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.pin.enum,parentSchema:schema30.properties.pin,data:data10};
+const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema31.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.pin.enum,parentSchema:schema31.properties.pin,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2197,7 +2295,7 @@ errors++;
 if(data.skip !== undefined){
 let data12 = data.skip;
 if(typeof data12 !== "boolean"){
-const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.skip.type,parentSchema:schema30.properties.skip,data:data12};
+const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.skip.type,parentSchema:schema31.properties.skip,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2209,7 +2307,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2222,11 +2320,11 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
-const pattern19 = new RegExp("^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$", "u");
-const pattern21 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
-const pattern22 = new RegExp("^https?://[^/]+/?$", "u");
-const pattern23 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
-const pattern24 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
+const pattern21 = new RegExp("^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$", "u");
+const pattern23 = new RegExp("^[a-zA-Z0-9.-]+(:[0-9]+)?$", "u");
+const pattern24 = new RegExp("^https?://[^/]+/?$", "u");
+const pattern25 = new RegExp("^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$", "u");
+const pattern26 = new RegExp("^[A-Za-z0-9._/-]+/$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://kubeplan.dev/kubeplan.schema.json" */;
@@ -2452,7 +2550,7 @@ const len1 = data9.length;
 for(let i1=0; i1<len1; i1++){
 let data10 = data9[i1];
 if(typeof data10 === "string"){
-if(!pattern19.test(data10)){
+if(!pattern21.test(data10)){
 const err16 = {instancePath:instancePath+"/helm/allowRepositories/" + i1,schemaPath:"#/properties/helm/properties/allowRepositories/items/pattern",keyword:"pattern",params:{pattern: "^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"},message:"must match pattern \""+"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"+"\"",schema:"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$",parentSchema:schema11.properties.helm.properties.allowRepositories.items,data:data10};
 if(vErrors === null){
 vErrors = [err16];
@@ -2661,7 +2759,7 @@ errors++;
 if(data19.host !== undefined){
 let data20 = data19.host;
 if(typeof data20 === "string"){
-if(!pattern21.test(data20)){
+if(!pattern23.test(data20)){
 const err31 = {instancePath:instancePath+"/registries/" + i5+"/host",schemaPath:"#/properties/registries/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]+(:[0-9]+)?$"+"\"",schema:"^[a-zA-Z0-9.-]+(:[0-9]+)?$",parentSchema:schema11.properties.registries.items.properties.host,data:data20};
 if(vErrors === null){
 vErrors = [err31];
@@ -2699,7 +2797,7 @@ errors++;
 if(data19.endpoint !== undefined){
 let data22 = data19.endpoint;
 if(typeof data22 === "string"){
-if(!pattern22.test(data22)){
+if(!pattern24.test(data22)){
 const err34 = {instancePath:instancePath+"/registries/" + i5+"/endpoint",schemaPath:"#/properties/registries/items/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/]+/?$"},message:"must match pattern \""+"^https?://[^/]+/?$"+"\"",schema:"^https?://[^/]+/?$",parentSchema:schema11.properties.registries.items.properties.endpoint,data:data22};
 if(vErrors === null){
 vErrors = [err34];
@@ -2724,7 +2822,7 @@ errors++;
 if(data19.tokenRealm !== undefined){
 let data23 = data19.tokenRealm;
 if(typeof data23 === "string"){
-if(!pattern23.test(data23)){
+if(!pattern25.test(data23)){
 const err36 = {instancePath:instancePath+"/registries/" + i5+"/tokenRealm",schemaPath:"#/properties/registries/items/properties/tokenRealm/pattern",keyword:"pattern",params:{pattern: "^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"},message:"must match pattern \""+"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"+"\"",schema:"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$",parentSchema:schema11.properties.registries.items.properties.tokenRealm,data:data23};
 if(vErrors === null){
 vErrors = [err36];
@@ -2854,7 +2952,7 @@ errors++;
 if(data25.branchPrefix !== undefined){
 let data28 = data25.branchPrefix;
 if(typeof data28 === "string"){
-if(!pattern24.test(data28)){
+if(!pattern26.test(data28)){
 const err46 = {instancePath:instancePath+"/bump/branchPrefix",schemaPath:"#/properties/bump/properties/branchPrefix/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._/-]+/$"},message:"must match pattern \""+"^[A-Za-z0-9._/-]+/$"+"\"",schema:"^[A-Za-z0-9._/-]+/$",parentSchema:schema11.properties.bump.properties.branchPrefix,data:data28};
 if(vErrors === null){
 vErrors = [err46];

@@ -2,6 +2,7 @@ import type { Reporter } from '../../platform/types.js';
 import { applyPush } from './apply.js';
 import { openBumps } from './bump.js';
 import { commentFromReport } from './comment.js';
+import { openPromotions } from './promote.js';
 import { trackDrift } from './drift.js';
 import { type PlanLimits, planPullRequest } from './plan.js';
 import { renderTargetsToFiles } from './render.js';
@@ -31,6 +32,8 @@ export function runWorkflow(
       return openBumps(request, run, extras.registryCredentials);
     case 'rollback':
       return rollBack(request, run);
+    case 'promote':
+      return openPromotions(request, run);
     case 'comment':
       return commentFromReport(request, run, extras.limits);
   }

@@ -79,6 +79,14 @@ export interface BumpRequest {
   dispatch: { image: string; tag: string; digest: string | undefined } | undefined;
 }
 
+/** Promotion pull requests: each destination (a target with promote.from) gets its upstream's soaked versions. */
+export interface PromoteRequest {
+  command: 'promote';
+  config: string;
+  /** The destinations; empty: every target with promote in kubeplan.yaml. */
+  targets: string[];
+}
+
 export interface RollbackRequest {
   command: 'rollback';
   config: string;
@@ -111,25 +119,38 @@ export type WorkflowRequest =
   | DriftRequest
   | BumpRequest
   | RollbackRequest
+  | PromoteRequest
   | CommentRequest;
 
 export type Command = WorkflowRequest['command'];
 
-export const COMMANDS: readonly Command[] = ['render', 'plan', 'apply', 'drift', 'bump', 'rollback', 'comment'];
+export const COMMANDS: readonly Command[] = [
+  'render',
+  'plan',
+  'apply',
+  'drift',
+  'bump',
+  'rollback',
+  'promote',
+  'comment',
+];
 
 /** The command input: one of the commands, or `auto` (the platform picks one from the event). */
 export function parseCommand(source: RequestSource): Command | 'auto' {
   const requested = source.get('command') ?? 'auto';
   if (requested !== 'auto' && !COMMANDS.includes(requested as Command))
-    throw new UsageError(`must be auto, plan, apply, drift, bump, rollback, comment or render, not "${requested}"`, {
-      where: source.where('command'),
-    });
+    throw new UsageError(
+      `must be auto, plan, apply, drift, bump, rollback, promote, comment or render, not "${requested}"`,
+      {
+        where: source.where('command'),
+      },
+    );
   return requested as Command | 'auto';
 }
 
-/** What a scheduled run does: drift (the default) or bump. */
-export function parseScheduleCommand(source: RequestSource): 'drift' | 'bump' {
-  return choice(source, 'schedule-command', ['drift', 'bump'] as const, 'drift');
+/** What a scheduled run does: drift (the default), bump or promote. */
+export function parseScheduleCommand(source: RequestSource): 'drift' | 'bump' | 'promote' {
+  return choice(source, 'schedule-command', ['drift', 'bump', 'promote'] as const, 'drift');
 }
 
 /** The request of a command, from the same source. */
@@ -147,6 +168,8 @@ export function parseRequest(command: Command, source: RequestSource): WorkflowR
       return parseBumpRequest(source);
     case 'rollback':
       return parseRollbackRequest(source);
+    case 'promote':
+      return { command: 'promote', config: source.get('config') ?? 'kubeplan.yaml', targets: common(source).targets };
     case 'comment':
       return parseCommentRequest(source);
   }

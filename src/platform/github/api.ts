@@ -16,6 +16,7 @@ import type { SecretMask } from '../../core/report/secret-mask.js';
 import { PLAN_CHECK_NAME } from '../../core/diff/plan-record.js';
 import type {
   DeploymentPayload,
+  DeploymentRecord,
   LabelSpec,
   PlanCheck,
   PlanChecks,
@@ -302,6 +303,41 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
         auto_inactive: true,
       }),
     );
+  }
+
+  /**
+   * The newest deployments to an environment (up to 30) with every status each got, newest first: what promote reads
+   * to find the commit an environment last applied successfully and whether anything failed since.
+   */
+  async deploymentHistory(environment: string): Promise<DeploymentRecord[]> {
+    const op = { what: `reading the deployments of ${environment}`, permission: 'deployments: read' };
+    return this.guard(op, async () => {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/deployments', {
+        ...this.repo,
+        environment,
+        per_page: 30,
+      });
+      return Promise.all(
+        data.map(async (d) => {
+          const statuses = await this.octokit.request(
+            'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+            { ...this.repo, deployment_id: Number(d.id), per_page: 100 },
+          );
+          return {
+            id: Number(d.id),
+            sha: d.sha,
+            environment: d.environment,
+            createdAt: d.created_at,
+            statuses: statuses.data.map((x) => ({
+              state: x.state,
+              createdAt: x.created_at,
+              description: x.description ?? '',
+              logUrl: x.log_url || x.target_url || undefined,
+            })),
+          };
+        }),
+      );
+    });
   }
 
   /** The merged pull request a commit came from, if any. */

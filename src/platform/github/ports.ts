@@ -35,6 +35,7 @@ export async function githubPorts(options: {
   const deployments: Deployments = {
     create: (target, sha, description, payload) => api.createDeployment(target, sha, description, payload),
     setStatus: (id, state, description, logUrl) => api.setDeploymentStatus(id, state, description, logUrl),
+    history: (environment) => api.deploymentHistory(environment),
   };
   return {
     reporter,

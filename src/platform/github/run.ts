@@ -48,7 +48,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
     kubeconfigFile = kubeconfigPath(ctx.tempDir);
     if (env.GITHUB_EVENT_NAME === 'pull_request_target')
       await warnIfPullRequestHeadCheckedOut(ctx, settings.workingDirectory, env);
-    const needsCluster = command !== 'render' && command !== 'bump' && command !== 'comment';
+    const needsCluster = command !== 'render' && command !== 'bump' && command !== 'promote' && command !== 'comment';
     const workflowRun: WorkflowRun = {
       ctx,
       ports: await githubPorts({
@@ -58,7 +58,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
         reporter,
         secrets: settings.secrets,
         cwd: settings.workingDirectory,
-        changeRequests: command === 'bump',
+        changeRequests: command === 'bump' || command === 'promote',
       }),
       workingDirectory: settings.workingDirectory,
       env,

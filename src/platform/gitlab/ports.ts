@@ -283,7 +283,42 @@ function gitlabDeployments(api: GitLabApi, ctx: CiContext): Deployments {
       const status = state === 'success' ? 'success' : 'failed';
       await api.request('PUT', api.projectPath(`/deployments/${id}`), { status }, 'update the deployment status');
     },
+    // GitLab keeps one status per deployment, the last one, as of updated_at (promote: success, and failures since).
+    history: async (environment) => {
+      const { data } = await api.request<GitLabDeploymentItem[]>(
+        'GET',
+        api.projectPath(
+          `/deployments?environment=${encodeURIComponent(environment)}&order_by=id&sort=desc&per_page=30`,
+        ),
+        undefined,
+        `read the deployments of ${environment}`,
+      );
+      return data.map((d) => ({
+        id: d.id,
+        sha: d.sha,
+        environment,
+        createdAt: d.created_at,
+        statuses: [
+          {
+            state: d.status === 'failed' ? 'failure' : d.status,
+            createdAt: d.finished_at ?? d.updated_at,
+            description: `GitLab deployment #${d.iid} ${d.status}`,
+            logUrl: undefined,
+          },
+        ],
+      }));
+    },
   };
+}
+
+interface GitLabDeploymentItem {
+  id: number;
+  iid: number;
+  sha: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
 }
 
 /** The commit identity of bump merge requests. */

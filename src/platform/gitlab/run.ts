@@ -84,7 +84,7 @@ export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
     version: options.version,
     signal: options.signal,
     cluster: {
-      options: command === 'render' || command === 'bump' ? undefined : options.cluster,
+      options: command === 'render' || command === 'bump' || command === 'promote' ? undefined : options.cluster,
       inputs:
         '--kubeconfig (or KUBECONFIG, which the GitLab agent sets; pick its context with --context), or --server with --token-env (an id_tokens variable)',
     },

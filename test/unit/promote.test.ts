@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deploymentsSource, promoteCommand } from '../../src/core/commands/promote.js';
+import { formatError } from '../../src/core/errors.js';
+import type { FileEdit } from '../../src/core/images/bump.js';
+import type { BumpChange, BumpPublisher, ExistingPull } from '../../src/core/images/publish.js';
+import type { DeploymentRecord } from '../../src/platform/types.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
+
+// promote in-process: a Helm chart version and image tag + digest moved together, an upstream on two named clusters,
+// and the one pull request updated in place when the upstream moves on.
+
+const HOUR = 3_600_000;
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const D3 = `sha256:${'3'.repeat(64)}`;
+
+const config = (stagingChart: string) => `clusters:
+  stg-a: {server: https://a.example:6443, auth: {tokenEnv: A_TOKEN}}
+  stg-b: {server: https://b.example:6443, auth: {tokenEnv: B_TOKEN}}
+  prod: {server: https://p.example:6443, auth: {tokenEnv: P_TOKEN}}
+helm:
+  allowRepositories: [oci://ghcr.io/acme/charts]
+targets:
+  - name: shop-staging
+    clusters: [stg-a, stg-b]
+    helm: {chart: oci://ghcr.io/acme/charts/shop, version: "${stagingChart}", values: [envs/staging.yaml]}
+  - name: shop-prod
+    clusters: [prod]
+    helm:
+      chart: oci://ghcr.io/acme/charts/shop
+      version: '1.2.0' # pinned
+      values: [envs/prod.yaml]
+    promote: {from: shop-staging, soak: 2h}
+`;
+const values = (tag: string, digest: string) =>
+  `image:\n  repository: ghcr.io/acme/shop\n  tag: ${tag}   # app\n  digest: "${digest}"\n`;
+
+function memoryPublisher() {
+  const pulls: (ExistingPull & { files: FileEdit[] })[] = [];
+  const branches = new Map<string, string>();
+  const log: string[] = [];
+  const publisher: BumpPublisher = {
+    findPulls: async (prefix, names) => pulls.filter((p) => p.branch.startsWith(prefix) || names.includes(p.branch)),
+    pushBranch: async (branch, files) => {
+      const content = JSON.stringify(files.map((f) => [f.file, f.after]));
+      if (branches.get(branch) === content) return 'unchanged';
+      branches.set(branch, content);
+      log.push(`push ${branch}`);
+      return 'pushed';
+    },
+    createPull: async (change: BumpChange) => {
+      const number = pulls.length + 1;
+      pulls.push({
+        number,
+        url: `https://forge/pull/${number}`,
+        state: 'open',
+        merged: false,
+        branch: change.branch,
+        title: change.title,
+        body: change.body,
+        files: change.files,
+      });
+      log.push(`create ${number}`);
+      return { number, url: `https://forge/pull/${number}` };
+    },
+    updatePull: async (number, change) => {
+      Object.assign(pulls.find((p) => p.number === number)!, { title: change.title, body: change.body });
+      log.push(`update ${number}`);
+    },
+    closePull: async () => {},
+  };
+  return { publisher, pulls, log };
+}
+
+describe('promote (core)', () => {
+  const repo = makeGitRepo({
+    'kubeplan.yaml': config('1.2.0'),
+    'envs/staging.yaml': values('2.4.0', D1),
+    'envs/prod.yaml': values('2.4.0', D1),
+  });
+  const applied = repo.commit('staging: chart 1.3.0, shop 2.5.0', {
+    'kubeplan.yaml': config('1.3.0'),
+    'envs/staging.yaml': values('2.5.0', D2),
+  });
+  const records = new Map<string, DeploymentRecord[]>();
+  const success = (environment: string, sha: string, msAgo: number, id: number) =>
+    records.set(environment, [
+      {
+        id,
+        sha,
+        environment,
+        createdAt: new Date(Date.now() - msAgo).toISOString(),
+        statuses: [
+          {
+            state: 'success',
+            createdAt: new Date(Date.now() - msAgo).toISOString(),
+            description: '',
+            logUrl: `https://ci/run/${id}`,
+          },
+        ],
+      },
+      ...(records.get(environment) ?? []),
+    ]);
+  const source = deploymentsSource(
+    async (environment) => records.get(environment) ?? [],
+    () => undefined,
+  );
+  const { publisher, pulls, log } = memoryPublisher();
+  const run = (dryRun = false) =>
+    promoteCommand({
+      config: 'kubeplan.yaml',
+      cwd: repo.repo,
+      env: process.env,
+      to: 'shop-prod',
+      from: undefined,
+      dryRun,
+      output: 'json',
+      source,
+      publisher,
+    });
+
+  it('refuses a deployed commit the clone does not have, saying to fetch it', async () => {
+    success('shop-staging@stg-a', 'f'.repeat(40), 3 * HOUR, 90);
+    success('shop-staging@stg-b', 'f'.repeat(40), 3 * HOUR, 91);
+    const error = formatError(await run().catch((e: unknown) => e));
+    expect(error).toContain(`the upstream's commit ${'f'.repeat(12)} is not in`);
+    expect(error).toContain('fetch-depth: 0');
+    expect(log).toEqual([]);
+    records.clear();
+  });
+
+  it('refuses when the instances of the upstream run different commits', async () => {
+    success('shop-staging@stg-a', applied, 3 * HOUR, 1);
+    success('shop-staging@stg-b', repo.git('rev-parse', 'HEAD~1'), 3 * HOUR, 2);
+    const error = await run().catch((e: unknown) => e);
+    expect(formatError(error)).toContain(
+      `its instances run different commits (shop-staging@stg-a: ${applied.slice(0, 12)}, shop-staging@stg-b: `,
+    );
+    expect(log).toEqual([]);
+  });
+
+  it('sets the chart version and the image tag and digest of the commit every instance runs, byte for byte', async () => {
+    success('shop-staging@stg-b', applied, 2.5 * HOUR, 3);
+    const { report } = await run();
+    expect(report.chart).toEqual({ from: '1.2.0', to: '1.3.0' });
+    expect(report.images).toEqual([
+      { image: 'ghcr.io/acme/shop', from: `2.4.0@${D1}`, to: `2.5.0@${D2}`, references: expect.any(Array) },
+    ]);
+    const files = Object.fromEntries(pulls[0]!.files.map((f) => [f.file, f.after]));
+    expect(files['kubeplan.yaml']).toBe(
+      readFileSync(path.join(repo.repo, 'kubeplan.yaml'), 'utf8').replace(
+        "version: '1.2.0' # pinned",
+        "version: '1.3.0' # pinned",
+      ),
+    );
+    expect(files['envs/prod.yaml']).toBe(values('2.5.0', D2));
+    expect(pulls[0]!.body).toContain('[shop-staging@stg-a](https://ci/run/1), [shop-staging@stg-b](https://ci/run/3)');
+    expect(log).toEqual(['push kubeplan/promote/shop-prod', 'create 1']);
+  });
+
+  it('updates the same pull request when the upstream moves on, and only once it soaked', async () => {
+    const newer = repo.commit('staging: shop 2.6.0', { 'envs/staging.yaml': values('2.6.0', D3) });
+    success('shop-staging@stg-a', newer, 3 * HOUR - 1, 4);
+    success('shop-staging@stg-b', newer, 30 * 60_000, 5);
+    expect(formatError(await run().catch((e: unknown) => e))).toMatch(/for 30m since .*, and the soak is 2h/);
+    // Time passes: that success is now 2 h 1 min old.
+    records.get('shop-staging@stg-b')![0]!.statuses[0]!.createdAt = new Date(
+      Date.now() - 2 * HOUR - 60_000,
+    ).toISOString();
+    const { report } = await run();
+    expect(report.pullRequest).toMatchObject({ action: 'updated', number: 1 });
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]!.title).toBe(`Promote shop-prod to shop-staging's versions (${newer.slice(0, 12)})`);
+    expect(report.images[0]!.to).toBe(`2.6.0@${D3}`);
+    const again = await run();
+    expect(again.report.pullRequest).toMatchObject({ action: 'unchanged', number: 1 });
+  });
+});
