@@ -33,6 +33,8 @@ Commands:
   rollback  Re-apply a stored revision of a target (apply: {rollback: true})
   ci        In a GitLab CI job: what the pipeline calls for (merge request: plan
             and note; default branch: apply; schedule: drift or bump)
+  promote   Open a pull request that gives a target the versions its upstream
+            target has run long enough (promote: {from, soak})
   init      Write kubeplan.yaml from the charts, overlays and manifest folders
             found here, and the GitHub workflows that plan, apply, drift, bump
 
