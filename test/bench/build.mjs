@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { acquireBuildLock } from './build-lock.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..', '..');
@@ -54,8 +55,6 @@ const TARGETS = [
     note: 'cold build takes a minute or two',
   },
 ];
-
-const LOCK_STALE_MS = 60 * 60 * 1000;
 
 function defaultLog(msg) {
   process.stderr.write(`${msg}\n`);
@@ -150,47 +149,6 @@ function resultFor(dir) {
   return Object.fromEntries(TARGETS.map((t) => [t.key, path.join(dir, t.name + EXE)]));
 }
 
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-async function acquireLock(lockPath, log, finalDir) {
-  let waitingLogged = false;
-  for (;;) {
-    try {
-      const fh = await fs.open(lockPath, 'wx');
-      await fh.writeFile(JSON.stringify({ pid: process.pid, at: Date.now() }));
-      await fh.close();
-      return true;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-    }
-    if (await isComplete(finalDir)) return false; // someone else finished
-    let stale = false;
-    try {
-      const [raw, st] = await Promise.all([fs.readFile(lockPath, 'utf8'), fs.stat(lockPath)]);
-      const info = JSON.parse(raw || '{}');
-      stale = (info.pid && !pidAlive(info.pid)) || Date.now() - st.mtimeMs > LOCK_STALE_MS;
-    } catch {
-      // lock vanished or half-written: just retry
-    }
-    if (stale) {
-      await fs.rm(lockPath, { force: true });
-      continue;
-    }
-    if (!waitingLogged) {
-      log(`waiting for another process building the test bench binaries (lock ${lockPath})…`);
-      waitingLogged = true;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 /**
  * Ensures the test-bench binaries are built and returns their absolute paths.
  * @param {{ log?: (msg: string) => void }} [options]
@@ -203,7 +161,11 @@ export async function ensureBench({ log = defaultLog } = {}) {
 
   await fs.mkdir(CACHE_ROOT, { recursive: true });
   const lockPath = path.join(CACHE_ROOT, `${hash}.lock`);
-  const mine = await acquireLock(lockPath, log, finalDir);
+  const mine = await acquireBuildLock(lockPath, {
+    done: () => isComplete(finalDir),
+    what: 'the test bench binaries',
+    log,
+  });
   if (!mine) return resultFor(finalDir);
   try {
     if (await isComplete(finalDir)) return resultFor(finalDir);

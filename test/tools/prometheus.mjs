@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { acquireBuildLock } from '../bench/build-lock.mjs';
 
 const TOOLS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const MODULE_DIR = path.join(TOOLS_DIR, 'prometheus');
@@ -21,7 +22,6 @@ const PKG = 'github.com/prometheus/prometheus/cmd/prometheus';
 // remove_all_sd leaves out Prometheus' service-discovery plugins (AWS, Azure, GCE, Kubernetes, …): the tests scrape
 // static targets, and the plugins' SDKs are more than half of a cold build.
 const ARGS = ['build', '-tags', 'remove_all_sd', '-mod=readonly', '-trimpath', '-buildvcs=false', '-ldflags', '-s -w'];
-const LOCK_STALE_MS = 60 * 60 * 1000;
 
 /** sha256 over the module's files and the build flags. */
 async function moduleHash() {
@@ -29,48 +29,6 @@ async function moduleHash() {
   for (const f of (await fs.readdir(MODULE_DIR)).sort())
     h.update(`${f}\0`).update(await fs.readFile(path.join(MODULE_DIR, f)));
   return h.digest('hex').slice(0, 16);
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-/** Takes the build lock (true), or returns false once another process finished the binary meanwhile. */
-async function acquireLock(lockPath, bin, log) {
-  let waitingLogged = false;
-  for (;;) {
-    try {
-      const fh = await fs.open(lockPath, 'wx');
-      await fh.writeFile(JSON.stringify({ pid: process.pid, at: Date.now() }));
-      await fh.close();
-      return true;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-    }
-    if (existsSync(bin)) return false;
-    let stale = false;
-    try {
-      const [raw, st] = await Promise.all([fs.readFile(lockPath, 'utf8'), fs.stat(lockPath)]);
-      const info = JSON.parse(raw || '{}');
-      stale = (info.pid && !pidAlive(info.pid)) || Date.now() - st.mtimeMs > LOCK_STALE_MS;
-    } catch {
-      // the lock vanished or is half-written: try again
-    }
-    if (stale) {
-      await fs.rm(lockPath, { force: true });
-      continue;
-    }
-    if (!waitingLogged) {
-      log(`waiting for another process building Prometheus (lock ${lockPath})…`);
-      waitingLogged = true;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 /**
@@ -85,7 +43,7 @@ export async function ensurePrometheus({ log = (m) => process.stderr.write(`${m}
   if (existsSync(bin)) return bin;
   await fs.mkdir(CACHE_ROOT, { recursive: true });
   const lockPath = path.join(CACHE_ROOT, `prometheus-${hash}.lock`);
-  if (!(await acquireLock(lockPath, bin, log))) return bin;
+  if (!(await acquireBuildLock(lockPath, { done: () => existsSync(bin), what: 'Prometheus', log }))) return bin;
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     if (existsSync(bin)) return bin;
