@@ -66,6 +66,26 @@ function seedRepo(dir: string, config: string): { first: string; applied: string
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const HOUR = 3_600_000;
 
+/**
+ * A config repository served by the local forge over git http-backend: the seed commits (seedRepo) pushed to
+ * acme/config, and a clone of it to run kubeplan in.
+ */
+async function forgeRepo(prefix: string, config: string) {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const gitRoot = path.join(scratch, 'git');
+  const forge = await startForge({ gitRoot });
+  const bare = path.join(gitRoot, 'acme', 'config.git');
+  mkdirSync(bare, { recursive: true });
+  git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
+  const seed = path.join(scratch, 'seed');
+  mkdirSync(seed);
+  const commits = seedRepo(seed, config);
+  git(seed, 'push', '--quiet', bare, 'main');
+  const work = path.join(scratch, 'work');
+  git(scratch, 'clone', '--quiet', bare, work);
+  return { scratch, forge, bare, commits, work };
+}
+
 describe('kubeplan promote with GitHub Deployments (local forge, git http-backend)', () => {
   let forge: Forge;
   let scratch: string;
@@ -75,16 +95,8 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
   const TOKEN = 'ghs_promotetoken';
 
   beforeAll(async () => {
-    scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-promote-'));
-    const gitRoot = path.join(scratch, 'git');
-    forge = await startForge({ gitRoot });
-    bare = path.join(gitRoot, 'acme', 'config.git');
-    mkdirSync(bare, { recursive: true });
-    git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
-    const seed = path.join(scratch, 'seed');
-    mkdirSync(seed);
-    commits = seedRepo(
-      seed,
+    ({ scratch, forge, bare, commits, work } = await forgeRepo(
+      'kubeplan-promote--',
       [
         'targets:',
         '  - name: shop-staging',
@@ -94,10 +106,7 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
         '    promote: {from: shop-staging, soak: 2h}',
         '',
       ].join('\n'),
-    );
-    git(seed, 'push', '--quiet', bare, 'main');
-    work = path.join(scratch, 'work');
-    git(scratch, 'clone', '--quiet', bare, work);
+    ));
   }, 60_000);
   afterAll(async () => {
     await forge?.stop();
@@ -301,16 +310,8 @@ describe('the action with schedule-command: promote (local forge)', () => {
   let commits: { first: string; applied: string; head: string };
 
   beforeAll(async () => {
-    scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-promote-action-'));
-    const gitRoot = path.join(scratch, 'git');
-    forge = await startForge({ gitRoot });
-    bare = path.join(gitRoot, 'acme', 'config.git');
-    mkdirSync(bare, { recursive: true });
-    git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
-    const seed = path.join(scratch, 'seed');
-    mkdirSync(seed);
-    commits = seedRepo(
-      seed,
+    ({ scratch, forge, bare, commits, work } = await forgeRepo(
+      'kubeplan-promote-action--',
       [
         'targets:',
         '  - name: shop-staging',
@@ -323,10 +324,7 @@ describe('the action with schedule-command: promote (local forge)', () => {
         '    promote: {from: shop-staging, soak: 6h}',
         '',
       ].join('\n'),
-    );
-    git(seed, 'push', '--quiet', bare, 'main');
-    work = path.join(scratch, 'work');
-    git(scratch, 'clone', '--quiet', bare, work);
+    ));
     forge.deployments.push({
       id: 9100,
       ref: commits.applied,
