@@ -596,6 +596,8 @@ async function ci(
     if (typeof values[name] === 'string') values[name] = values[name] === 'true';
   // KUBEPLAN_TARGETS: names separated by commas or new lines, as the action's targets input.
   if (values.target === undefined && env.KUBEPLAN_TARGETS) values.target = [env.KUBEPLAN_TARGETS];
+  // The component's clusters input; KUBEPLAN_CLUSTER (a parallel:matrix or pipeline variable) wins over it.
+  if (values.cluster === undefined && env.KUBEPLAN_CLUSTERS) values.cluster = env.KUBEPLAN_CLUSTERS;
   const cliValues = values as ClusterValues;
   const flagsSource = cliSource(values, 'ci');
   const source: RequestSource = {

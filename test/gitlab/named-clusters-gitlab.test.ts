@@ -55,11 +55,11 @@ describe('kubeplan ci with named clusters', () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '--quiet', '-m', 'config');
     const sha = git(dir, 'rev-parse', 'HEAD');
-    const job = (cluster: string) =>
+    const job = (cluster: string, input: Record<string, string> = {}) =>
       runComponentJob({
         scratch,
         projectDir: dir,
-        inputs: { image: 'registry.example.com/platform/kubeplan:1', apply: true, deployments: false },
+        inputs: { image: 'registry.example.com/platform/kubeplan:1', apply: true, deployments: false, ...input },
         env: {
           ...gitlabVariables({
             apiUrl: gitlab.url,
@@ -73,7 +73,7 @@ describe('kubeplan ci with named clusters', () => {
           }),
           KUBEPLAN_GITLAB_TOKEN: 'glpat-named-clusters-token-0123',
           EU_TOKEN: bench().adminToken,
-          KUBEPLAN_CLUSTER: cluster,
+          ...(cluster ? { KUBEPLAN_CLUSTER: cluster } : {}),
         },
       });
     const eu = await job('eu');
@@ -85,5 +85,14 @@ describe('kubeplan ci with named clusters', () => {
     const other = await job('down');
     expect(other.code).not.toBe(0);
     expect(other.log).toMatch(/app@down: .*cannot reach the apiserver at https:\/\/127\.0\.0\.1:\d+/);
+
+    // The component's clusters input does the same for one job; a matrix variable wins over it.
+    const viaInput = await job('', { clusters: 'eu' });
+    expect(viaInput.code, viaInput.log).toBe(0);
+    expect(JSON.parse(viaInput.dotenv.KUBEPLAN_APPLIED!)).toMatchObject({ 'app@eu': { unchanged: 1 } });
+    expect(viaInput.log).not.toContain('app@down');
+    const matrixWins = await job('down', { clusters: 'eu' });
+    expect(matrixWins.code).not.toBe(0);
+    expect(matrixWins.log).toMatch(/app@down: .*cannot reach the apiserver/);
   });
 });
