@@ -62,7 +62,16 @@ export function apiOn<T = Record<string, unknown>>(
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T }));
+        res.on('end', () => {
+          // Not every answer is JSON: a group version not served yet is a plain-text "404 page not found".
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = text;
+          }
+          resolve({ status: res.statusCode ?? 0, body: body as T });
+        });
       },
     );
     req.on('error', reject);
