@@ -15,6 +15,7 @@ import { Agent, request } from 'undici';
 import { ensureBench } from '../test/bench/build.mjs';
 import { startApiserver } from '../test/bench/servers.mjs';
 import { setupTools } from '../scripts/setup-tools.mjs';
+import { chooseChanges, KINDS, NAMESPACES, workload } from './workload.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,77 +28,26 @@ const cli = path.join(root, 'dist', 'cli.js');
 const loopScript = path.join(root, 'bench', 'apply-loop.mjs');
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-const NAMESPACES = 10;
-const KINDS = ['Deployment', 'Service', 'ConfigMap', 'Secret'];
 const PLURAL = { Deployment: 'deployments', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets' };
 
 /**
  * `count` objects: 10 Namespaces named `<prefix>-<n>` and the rest a quarter of each kind spread over them;
- * `changed` marks which ones get edited (as bench/diff.mjs, without its ApplySet label: each tool adds its own).
+ * `changed` marks which ones get edited (the diff benchmark's workload, without its ApplySet label: each tool adds its
+ * own).
  */
 function bundle(count, prefix, changed) {
-  const objects = Array.from({ length: NAMESPACES }, (_, i) => ({
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: `${prefix}-${i}` },
   }));
-  const perKind = Math.floor((count - NAMESPACES) / 4);
-  for (let i = 0; i < perKind; i++) {
-    const ns = `${prefix}-${i % NAMESPACES}`;
-    const edit = (kind) => changed.has(`${kind}/${i}`);
-    objects.push({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: `app-${i}`, namespace: ns, labels: { app: `app-${i}` } },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: `app-${i}` } },
-        template: {
-          metadata: { labels: { app: `app-${i}` } },
-          spec: {
-            containers: [
-              {
-                name: 'app',
-                image: `ghcr.io/example/app:${edit('Deployment') ? '1.1.0' : '1.0.0'}`,
-                ports: [{ containerPort: 8080 }],
-                resources: { requests: { cpu: '100m', memory: '128Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `app-${i}`, namespace: ns },
-      spec: { selector: { app: `app-${i}` }, ports: [{ port: edit('Service') ? 81 : 80, targetPort: 8080 }] },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `app-${i}`, namespace: ns },
-      data: { INDEX: String(i), MODE: edit('ConfigMap') ? 'debug' : 'production' },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: `app-${i}`, namespace: ns },
-      data: { token: Buffer.from(`token-${i}-${edit('Secret') ? 'rotated' : 'v1'}`).toString('base64') },
-    });
-  }
-  return objects;
+  return [...namespaces, ...workload({ perKind: Math.floor((count - NAMESPACES) / 4), prefix, changed })];
 }
 
-function chooseChanges(count) {
-  // 6 % of the objects that are not Namespaces, spread over the four kinds.
+// 6 % of the objects that are not Namespaces, spread over the four kinds.
+function changesOf(count) {
   const perKind = Math.floor((count - NAMESPACES) / 4);
-  const n = Math.round((perKind * 4 * 0.06) / 4);
-  const changed = new Set();
-  for (const kind of KINDS) {
-    for (let k = 0; k < n; k++) changed.add(`${kind}/${Math.floor((k * perKind) / n)}`);
-  }
-  return changed;
+  return chooseChanges(perKind, Math.round((perKind * 4 * 0.06) / 4));
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -235,7 +185,7 @@ for (const size of sizes) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-bench-apply-'));
   const cluster = await startApiserver(binary, { dataDir: path.join(work, 'cluster') });
   try {
-    const changed = chooseChanges(size);
+    const changed = changesOf(size);
     const total = bundle(size, 'x', new Set()).length;
     const doKubectl = size <= 2000 || process.env.BENCH_KUBECTL_ALL === '1';
 

@@ -12,6 +12,7 @@ import { Agent, request } from 'undici';
 import { ensureBench } from '../test/bench/build.mjs';
 import { startApiserver } from '../test/bench/servers.mjs';
 import { setupTools } from '../scripts/setup-tools.mjs';
+import { chooseChanges, NAMESPACES, workload } from './workload.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -22,7 +23,6 @@ const kubectlBin = path.join(tools, 'kubectl');
 const { apiserver: binary } = await ensureBench({ log });
 const cli = path.join(root, 'dist', 'cli.js');
 
-const NAMESPACES = 10;
 const TARGET = 'bench';
 const parentId = `applyset-${createHash('sha256')
   .update([`kubeplan-${TARGET}`, 'default', 'ConfigMap', ''].join('.'))
@@ -30,66 +30,11 @@ const parentId = `applyset-${createHash('sha256')
 const label = { 'applyset.kubernetes.io/part-of': parentId };
 
 /** `count` objects, a quarter of each kind, spread over 10 namespaces; `changed` marks which ones get edited. */
-function bundle(count, changed) {
-  const objects = [];
-  const perKind = Math.floor(count / 4);
-  for (let i = 0; i < perKind; i++) {
-    const ns = `bench-${i % NAMESPACES}`;
-    const edit = (kind) => changed.has(`${kind}/${i}`);
-    objects.push({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: `app-${i}`, namespace: ns, labels: { ...label, app: `app-${i}` } },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: `app-${i}` } },
-        template: {
-          metadata: { labels: { app: `app-${i}` } },
-          spec: {
-            containers: [
-              {
-                name: 'app',
-                image: `ghcr.io/example/app:${edit('Deployment') ? '1.1.0' : '1.0.0'}`,
-                ports: [{ containerPort: 8080 }],
-                resources: { requests: { cpu: '100m', memory: '128Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `app-${i}`, namespace: ns, labels: { ...label } },
-      spec: { selector: { app: `app-${i}` }, ports: [{ port: edit('Service') ? 81 : 80, targetPort: 8080 }] },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `app-${i}`, namespace: ns, labels: { ...label } },
-      data: { INDEX: String(i), MODE: edit('ConfigMap') ? 'debug' : 'production' },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: `app-${i}`, namespace: ns, labels: { ...label } },
-      data: { token: Buffer.from(`token-${i}-${edit('Secret') ? 'rotated' : 'v1'}`).toString('base64') },
-    });
-  }
-  return objects;
-}
+const bundle = (count, changed) =>
+  workload({ perKind: Math.floor(count / 4), prefix: 'bench', labels: label, changed });
 
-function chooseChanges(count) {
-  // 6 % of the objects, spread over the four kinds.
-  const perKind = Math.floor(count / 4);
-  const n = Math.round((count * 0.06) / 4);
-  const changed = new Set();
-  for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret']) {
-    for (let k = 0; k < n; k++) changed.add(`${kind}/${Math.floor((k * perKind) / n)}`);
-  }
-  return changed;
-}
+// 6 % of the objects, spread over the four kinds.
+const changesOf = (count) => chooseChanges(Math.floor(count / 4), Math.round((count * 0.06) / 4));
 
 function time(fn) {
   const started = process.hrtime.bigint();
@@ -132,7 +77,7 @@ for (const size of sizes) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-bench-diff-'));
   const cluster = await startApiserver(binary, { dataDir: path.join(work, 'cluster') });
   try {
-    const changed = chooseChanges(size);
+    const changed = changesOf(size);
     const base = bundle(size, new Set());
     const head = bundle(size, changed);
     const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({
