@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { parseDurationText } from '../duration.js';
 import { ConfigError, ErrorList, formatWhere, type FileWhere } from '../errors.js';
 import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
 import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../manifests/input-limits.js';
@@ -201,7 +202,14 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
         ...(t.clusters ? { clusters: t.clusters } : {}),
         ...(t.dependsOn ? { dependsOn: t.dependsOn } : {}),
         ...(t.rollout ? { rollout: t.rollout } : {}),
-        ...(t.promote ? { promote: { from: t.promote.from, soakMs: goDurationMs(t.promote.soak ?? '0s') } } : {}),
+        ...(t.promote
+          ? {
+              promote: {
+                from: t.promote.from,
+                soakMs: parseDurationText(t.promote.soak ?? '0s', locate.where(['targets', i, 'promote', 'soak'])),
+              },
+            }
+          : {}),
       });
   });
   const clusters = config.clusters ? readClusters(config.clusters, locate, errors, file, repoRoot) : undefined;
@@ -904,12 +912,4 @@ function levenshtein(a: string, b: string): number {
     }
   }
   return row[b.length]!;
-}
-
-/** A Go duration (`2h`, `1h30m`, `90s`, `500ms`; the schema checked its form) in milliseconds. */
-function goDurationMs(text: string): number {
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  return Math.round(
-    [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((ms, [, n, u]) => ms + Number(n) * unit[u!]!, 0),
-  );
 }
