@@ -137,12 +137,26 @@ describe('render examples/ with --out-dir', () => {
     const text = readFileSync(path.join(outDir, 'shop-prod.yaml'), 'utf8');
     expect(text).toContain('# Hook: pre-install,pre-upgrade (weight -5)');
     expect(text).toContain('# Source: examples/charts/shop/charts/cache/templates/statefulset.yaml');
-    expect(text).toContain('# Source: examples/charts/shop/templates/deployment.yaml');
+    // A template's line is where its document starts (after the header comment of migrate-job.yaml).
+    expect(text).toContain(
+      '# Source: examples/charts/shop/templates/deployment.yaml:1 (shop/templates/deployment.yaml)',
+    );
+    expect(text).toContain(
+      '# Source: examples/charts/shop/templates/migrate-job.yaml:2 (shop/templates/migrate-job.yaml)',
+    );
     const api = readFileSync(path.join(outDir, 'api-prod.yaml'), 'utf8');
-    expect(api).toContain('# Source: examples/apps/api/base/deployment.yaml');
+    // A Kustomize object names its base file and line, then each overlay that changed it and how: the prod overlay's
+    // replicas patch and image tag reach the Deployment; the Service only gets the name prefix.
+    expect(api).toContain(
+      '# Source: examples/apps/api/base/deployment.yaml:1, changed by examples/apps/api/base/kustomization.yaml (labels), then examples/apps/api/overlays/prod/kustomization.yaml (patches: replicas.yaml; namePrefix; images)\n',
+    );
+    expect(api).toContain(
+      '# Source: examples/apps/api/base/service.yaml:1, changed by examples/apps/api/base/kustomization.yaml (labels), then examples/apps/api/overlays/prod/kustomization.yaml (namePrefix)\n',
+    );
     expect(api).toContain('# Source: examples/apps/api/overlays/prod/kustomization.yaml (ConfigMapGenerator)');
-    // kustomize's origin annotations are only used to find sources; they never reach the objects.
+    // kustomize's origin and transformer annotations are only used to find sources; they never reach the objects.
     expect(api).not.toContain('config.kubernetes.io/origin');
+    expect(api).not.toContain('alpha.config.kubernetes.io/transformations');
   });
 
   it('is deterministic, and stdout is the same stream as the files', () => {

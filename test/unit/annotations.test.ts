@@ -112,6 +112,46 @@ describe('error annotations', () => {
     expect(errorAnnotations(error, { workspace: repo })).toEqual([{ message: formatError(error), title: 'kubeplan' }]);
   });
 
+  it('an error about a Helm object points at the line its document starts on in the template', async () => {
+    const repo = makeRepo({
+      'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      chart: charts/app\n',
+      'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+      // Two documents of one kind: the literal name tells them apart; the second's name is templated.
+      'charts/app/templates/rbac.yaml': [
+        '# Roles of the app',
+        '{{- if true }}',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: Role',
+        'metadata:',
+        '  name: reader',
+        'rules: []',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: Role',
+        'metadata:',
+        '  labels: {a: b}',
+        '  name: {{ .Release.Name }}-writer',
+        'rules: []',
+        '{{- end }}',
+        '',
+      ].join('\n'),
+      'charts/app/templates/cm.yaml': 'kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: {{ .Release.Name }}\n',
+    });
+    const config = loadConfig('kubeplan.yaml', repo);
+    const [set] = await renderTargets(config, { targets: [], tools: { helm: helmBin }, env: process.env, cwd: repo });
+    const where = (name: string) => {
+      const m = set!.manifests.find((x) => x.object.metadata.name === name)!;
+      const error = new ApplyError('the server refused it', {
+        where: objectWhere({ ...m.object, ...m.object.metadata, source: m.source }),
+      });
+      return errorAnnotations(error, { workspace: repo, repositoryRoot: config.repoRoot })[0];
+    };
+    expect(where('reader')).toMatchObject({ file: 'charts/app/templates/rbac.yaml', line: 3 });
+    // The other Role's document names another object: the templated one is the only one that can have made it.
+    expect(where('app-writer')).toMatchObject({ file: 'charts/app/templates/rbac.yaml', line: 9 });
+    expect(where('app')).toMatchObject({ file: 'charts/app/templates/cm.yaml', line: 2 });
+  });
+
   it('a file outside the workspace, or an error that names no file, gets no position', async () => {
     const repo = makeRepo({
       'deploy/kubeplan.yaml': 'targets:\n  - name: x\n    nmespace: y\n',

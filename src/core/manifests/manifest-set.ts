@@ -62,5 +62,6 @@ export function describeObject(m: Pick<Manifest, 'object'>): string {
 
 export function formatSource(source: SourceRef): string {
   const file = source.line ? `${source.file}:${source.line}` : source.file;
-  return source.template && source.template !== source.file ? `${file} (${source.template})` : file;
+  const base = source.template && source.template !== source.file ? `${file} (${source.template})` : file;
+  return source.changedBy?.length ? `${base}, changed by ${source.changedBy.join(', then ')}` : base;
 }

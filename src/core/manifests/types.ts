@@ -20,6 +20,11 @@ export interface SourceRef {
   line?: number;
   /** Helm's `# Source:` value (chart/templates/x.yaml), for Helm targets. */
   template?: string;
+  /**
+   * Kustomize: the overlays that changed the object after its base file, each as `overlays/prod/kustomization.yaml
+   * (patches: replicas.yaml, images)`, outermost last.
+   */
+  changedBy?: string[];
 }
 
 /** A Helm hook, kept in the manifest set and marked so the apply stage can run it at the right time. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { HelmSource, Target } from '../config/types.js';
 import { RenderError, type FileWhere, type Where } from '../errors.js';
 import { parseDocument, splitYamlStream, toObjects, type RawDocument } from '../manifests/parse-stream.js';
-import type { HelmHook, Manifest, SourceRef } from '../manifests/types.js';
+import type { HelmHook, KubeObject, Manifest, SourceRef } from '../manifests/types.js';
+import { SourceLines } from '../manifests/locate.js';
 import type { RenderContext } from './context.js';
 import { buildKustomizeArgs, checkKustomizationTree, readOrigins } from './kustomize.js';
 import { repositoryAllowed } from './allowed-repositories.js';
@@ -47,7 +48,10 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
     throw helmFailure(target, source, result.stderr || result.stdout, formatCommand('helm', args), ctx.repoRoot);
   const docs = splitYamlStream(result.stdout);
   const sourceOf = (doc: RawDocument): SourceRef => templateSource(source, doc.helmSource);
-  if (source.postRender) return postRender(target, source, docs, sourceOf, ctx);
+  // A local chart's templates are in the repository: an object's source names the line its document starts on.
+  const lines = source.chart.kind === 'local' ? new SourceLines(ctx.repoRoot) : undefined;
+  const locate = (src: SourceRef, object: KubeObject) => (lines && src.template ? lines.locate(src, object) : src);
+  if (source.postRender) return postRender(target, source, docs, sourceOf, locate, ctx);
   return docs.flatMap((doc) => {
     const src = sourceOf(doc);
     const where = templateWhere(target, source, src, ctx.repoRoot);
@@ -55,7 +59,7 @@ export async function renderHelm(target: Target, source: HelmSource, ctx: Render
       parseDocument(doc, () => where),
       src,
       where,
-    ).map((object) => withHook({ object, source: src }));
+    ).map((object) => withHook({ object, source: locate(src, object) }));
   });
 }
 
@@ -154,6 +158,7 @@ async function postRender(
   source: HelmSource,
   docs: RawDocument[],
   sourceOf: (doc: RawDocument) => SourceRef,
+  locate: (src: SourceRef, object: KubeObject) => SourceRef,
   ctx: RenderContext,
 ): Promise<Manifest[]> {
   const component = source.postRender!;
@@ -194,9 +199,10 @@ async function postRender(
     };
     await writeFile(path.join(dir, 'kustomization.yaml'), JSON.stringify(kustomization, null, 2));
     const output = await runKustomizeBuild(target, dir, ctx, `post-render with ${component.rel}`);
-    return readOrigins(output, target, (origin) => {
+    return readOrigins(output, target, (origin, object) => {
       const file = origin.path ? path.basename(origin.path) : undefined;
-      return (file ? byFile.get(file) : undefined) ?? { file: component.rel };
+      const src = file ? byFile.get(file) : undefined;
+      return src ? locate(src, object) : { file: component.rel };
     }).map(withHook);
   } finally {
     await rm(dir, { recursive: true, force: true });

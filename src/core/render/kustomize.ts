@@ -7,7 +7,8 @@ import { findKustomizationFile } from '../config/load-config.js';
 import type { KustomizePolicy, KustomizeSource, Target } from '../config/types.js';
 import { RenderError, type Where } from '../errors.js';
 import { isRecord, parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
-import type { Manifest, SourceRef } from '../manifests/types.js';
+import type { KubeObject, Manifest, SourceRef } from '../manifests/types.js';
+import { documentsOf, SourceLines } from '../manifests/locate.js';
 import type { RenderContext } from './context.js';
 import { repositoryAllowed } from './allowed-repositories.js';
 import { isInside, RepoBounds } from './repo-bounds.js';
@@ -15,6 +16,23 @@ import { decodeManifestText } from './plain.js';
 import { runTool } from './run-tool.js';
 
 const ORIGIN = 'config.kubernetes.io/origin';
+const TRANSFORMATIONS = 'alpha.config.kubernetes.io/transformations';
+
+/** The kustomization field behind each built-in transformer, as users write it. */
+const TRANSFORMER_FIELDS: Record<string, string> = {
+  PatchTransformer: 'patches',
+  PatchStrategicMergeTransformer: 'patchesStrategicMerge',
+  PatchJson6902Transformer: 'patchesJson6902',
+  ImageTagTransformer: 'images',
+  PrefixTransformer: 'namePrefix',
+  SuffixTransformer: 'nameSuffix',
+  PrefixSuffixTransformer: 'namePrefix/nameSuffix',
+  LabelTransformer: 'labels',
+  AnnotationsTransformer: 'commonAnnotations',
+  NamespaceTransformer: 'namespace',
+  ReplicaCountTransformer: 'replicas',
+  ReplacementTransformer: 'replacements',
+};
 
 export function buildKustomizeArgs(
   kind: 'kubectl' | 'kustomize',
@@ -48,7 +66,7 @@ export async function renderKustomize(
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: [path.relative(dir, source.dir.abs)],
-      buildMetadata: ['originAnnotations'],
+      buildMetadata: ['originAnnotations', 'transformerAnnotations'],
     };
     await writeFile(path.join(dir, 'kustomization.yaml'), JSON.stringify(wrapper, null, 2));
     const result = await runTool(
@@ -61,11 +79,19 @@ export async function renderKustomize(
     );
     if (result.exitCode !== 0)
       throw kustomizeFailure(target, source, result.stderr || result.stdout, dir, ctx.repoRoot);
+    // A base file in the repository: an object's source names the line its document starts on.
+    const lines = new SourceLines(ctx.repoRoot);
     return readOrigins(
       result.stdout,
       target,
-      (origin) => originSource(origin, dir, ctx.repoRoot) ?? { file: source.dir.rel },
-      { keepOrigin: own.keepsOrigin },
+      (origin, object, transformations) => {
+        const src = originSource(origin, dir, ctx.repoRoot);
+        if (!src) return { file: source.dir.rel };
+        const located = origin.repo || !origin.path ? src : lines.locate(src, object);
+        const changedBy = overlaysOf(transformations, object, dir, ctx.repoRoot);
+        return changedBy.length ? { ...located, changedBy } : located;
+      },
+      { keepOrigin: own.keepsOrigin, keepTransformations: own.keepsTransformations },
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -87,8 +113,8 @@ export interface Origin {
 export function readOrigins(
   output: string,
   target: Target,
-  toSource: (origin: Origin) => SourceRef,
-  options: { keepOrigin?: boolean } = {},
+  toSource: (origin: Origin, object: KubeObject, transformations: Transformation[]) => SourceRef,
+  options: { keepOrigin?: boolean; keepTransformations?: boolean } = {},
 ): Manifest[] {
   const manifests: Manifest[] = [];
   for (const doc of splitYamlStream(output)) {
@@ -109,10 +135,125 @@ export function readOrigins(
           if (Object.keys(annotations).length === 0) delete object.metadata.annotations;
         }
       }
-      manifests.push({ object, source: toSource(origin) });
+      const transformations: Transformation[] = [];
+      const rawTransformations = object.metadata.annotations?.[TRANSFORMATIONS];
+      if (typeof rawTransformations === 'string') {
+        const parsed = load(rawTransformations, { schema: CORE_SCHEMA });
+        if (Array.isArray(parsed)) transformations.push(...parsed.filter(isRecord).map((t) => t as Transformation));
+        const current = object.metadata.annotations;
+        if (!options.keepTransformations && current) {
+          delete current[TRANSFORMATIONS];
+          if (Object.keys(current).length === 0) delete object.metadata.annotations;
+        }
+      }
+      manifests.push({ object, source: toSource(origin, object, transformations) });
     }
   }
   return manifests;
+}
+
+/** One entry of kustomize's transformations annotation: the kustomization and the transformer that changed an object. */
+export interface Transformation {
+  configuredIn?: string;
+  configuredBy?: { apiVersion?: string; kind?: string; name?: string };
+}
+
+/**
+ * The overlays that changed an object, from kustomize's transformations annotation: one entry per kustomization file,
+ * naming its fields that did (`patches: replicas.yaml`, `images`, `namePrefix`), in the order kustomize ran them.
+ */
+function overlaysOf(
+  transformations: readonly Transformation[],
+  object: KubeObject,
+  wrapperDir: string,
+  repoRoot: string,
+): string[] {
+  const byFile = new Map<string, { abs: string; fields: string[] }>();
+  for (const t of transformations) {
+    if (!t.configuredIn || typeof t.configuredIn !== 'string') continue;
+    const abs = path.resolve(wrapperDir, t.configuredIn);
+    if (!isInside(repoRoot, abs)) continue;
+    const rel = path.relative(repoRoot, abs).split(path.sep).join('/');
+    const entry = byFile.get(rel) ?? { abs, fields: [] };
+    byFile.set(rel, entry);
+    const kind = t.configuredBy?.kind ?? 'transformer';
+    const field = TRANSFORMER_FIELDS[kind] ?? kind;
+    if (!entry.fields.includes(field)) entry.fields.push(field);
+  }
+  // kustomize names a transformer for every object it visited; keep those that can have changed this one.
+  const withPods = podSpecs(object).length > 0;
+  const spec = isRecord(object.spec) ? object.spec : {};
+  return [...byFile]
+    .map(([rel, { abs, fields }]) => {
+      const named = fields.flatMap((field) => {
+        if (field.startsWith('patches')) {
+          const files = patchFilesFor(abs, field, object);
+          return files.length ? [`${field}: ${files.join(', ')}`] : [];
+        }
+        if (field === 'images' && !withPods) return [];
+        if (field === 'replicas' && !('replicas' in spec)) return [];
+        return [field];
+      });
+      return named.length ? `${rel} (${named.join('; ')})` : '';
+    })
+    .filter(Boolean);
+}
+
+/** The pod specs of a workload (Pod, a template, a CronJob's job template). */
+function podSpecs(object: KubeObject): unknown[] {
+  const spec = isRecord(object.spec) ? object.spec : undefined;
+  if (!spec) return [];
+  if (Array.isArray(spec.containers)) return [spec];
+  const template = isRecord(spec.template) ? spec.template : undefined;
+  if (template && isRecord(template.spec)) return [template.spec];
+  const job = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
+  const jobTemplate = job && isRecord(job.template) ? job.template : undefined;
+  return jobTemplate && isRecord(jobTemplate.spec) ? [jobTemplate.spec] : [];
+}
+
+/** The patch files a kustomization lists under `field` that aim at `object` (by their target, else their own kind/name). */
+function patchFilesFor(kustomization: string, field: string, object: KubeObject): string[] {
+  let parsed: unknown;
+  try {
+    parsed = load(readFileSync(kustomization, 'utf8'), { schema: CORE_SCHEMA });
+  } catch {
+    return [];
+  }
+  const list = isRecord(parsed) && Array.isArray(parsed[field]) ? (parsed[field] as unknown[]) : [];
+  const dir = path.dirname(kustomization);
+  const files: string[] = [];
+  for (const item of list) {
+    const file = typeof item === 'string' ? item : isRecord(item) && typeof item.path === 'string' ? item.path : '';
+    if (!file || file.includes('\n')) continue;
+    const target = isRecord(item) && isRecord(item.target) ? item.target : undefined;
+    let aims: boolean;
+    if (target) {
+      aims =
+        (typeof target.kind !== 'string' || target.kind === object.kind) &&
+        (typeof target.name !== 'string' || nameMatches(target.name, object.metadata.name));
+    } else {
+      let text = '';
+      try {
+        text = readFileSync(path.resolve(dir, file), 'utf8');
+      } catch {
+        continue;
+      }
+      aims = documentsOf(text).some(
+        (d) => d.kind === object.kind && (d.name === undefined || object.metadata.name.includes(d.name)),
+      );
+    }
+    if (aims) files.push(file);
+  }
+  return files;
+}
+
+/** A patch target's name (a regular expression to kustomize) against an object's name, a prefix or suffix allowed. */
+function nameMatches(pattern: string, name: string): boolean {
+  try {
+    return new RegExp(pattern).test(name);
+  } catch {
+    return name.includes(pattern);
+  }
 }
 
 function originSource(origin: Origin, wrapperDir: string, repoRoot: string): SourceRef | undefined {
@@ -194,11 +335,11 @@ export function checkKustomizationTree(
   repoRoot: string,
   policy: KustomizePolicy,
   allowRepositories: readonly string[] | 'any' = [],
-): { kind: string; keepsOrigin: boolean; folders: string[] } {
+): { kind: string; keepsOrigin: boolean; keepsTransformations: boolean; folders: string[] } {
   const bounds = new RepoBounds(repoRoot, { target: target.name });
   const visited = new Set<string>();
   const folders: string[] = [];
-  let top: { kind: string; keepsOrigin: boolean } | undefined;
+  let top: { kind: string; keepsOrigin: boolean; keepsTransformations: boolean } | undefined;
   const visit = (dir: string) => {
     const realDir = bounds.check(dir);
     if (realDir === undefined || visited.has(realDir)) return;
@@ -223,6 +364,7 @@ export function checkKustomizationTree(
     top ??= {
       kind: typeof k.kind === 'string' ? k.kind : 'Kustomization',
       keepsOrigin: Array.isArray(k.buildMetadata) && k.buildMetadata.includes('originAnnotations'),
+      keepsTransformations: Array.isArray(k.buildMetadata) && k.buildMetadata.includes('transformerAnnotations'),
     };
     /** Checks one path or URL the kustomization names; returns the local path when it is an existing one. */
     const entry = (value: unknown, what: string): string | undefined => {
@@ -327,7 +469,7 @@ export function checkKustomizationTree(
     }
   };
   visit(root);
-  return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false }), folders };
+  return { ...(top ?? { kind: 'Kustomization', keepsOrigin: false, keepsTransformations: false }), folders };
 }
 
 /**

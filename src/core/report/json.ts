@@ -297,10 +297,12 @@ class Reader {
       const o = this.object(s, a);
       const line = this.optional(o.line, `${a}.line`, (n, p) => this.integer(n, p, 1));
       const template = this.optional(o.template, `${a}.template`, this.string);
+      const changedBy = this.optional(o.changedBy, `${a}.changedBy`, (f, p) => this.strings(f, p));
       return {
         file: this.string(o.file, `${a}.file`),
         ...(line !== undefined ? { line } : {}),
         ...(template !== undefined ? { template } : {}),
+        ...(changedBy !== undefined ? { changedBy } : {}),
       };
     });
     const hook = this.optional(c.hook, `${at}.hook`, (h, a) => {
