@@ -47,6 +47,11 @@ export interface RequestOptions {
   accept?: string;
   /** A LIST of a collection (counted in stats.lists; single-object GETs are not). */
   list?: boolean;
+  /**
+   * A compare-and-swap write (a resourceVersion in the body, or a create that must not exist yet): a 409 is the answer,
+   * never retried, since sending the same body again cannot succeed.
+   */
+  conflictIsAnswer?: boolean;
 }
 
 export interface Response<T> {
@@ -242,7 +247,8 @@ export class ClusterClient {
       }
       if (status >= 200 && status < 300) return { status, body: parseAnswer<T>(text, status, method, url) };
       if (
-        (retriesStatus(APISERVER_POLICY, status) || (status === 409 && isOptimisticConflict(text))) &&
+        (retriesStatus(APISERVER_POLICY, status) ||
+          (status === 409 && !options.conflictIsAnswer && isOptimisticConflict(text))) &&
         mayRetry(APISERVER_POLICY, attempt, 'status')
       ) {
         this.stats.retries++;
