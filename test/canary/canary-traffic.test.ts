@@ -8,6 +8,7 @@ import {
   trackDeployment,
   weightedRoute,
 } from '../../src/core/canary/traffic.js';
+import { effectiveManifests, templateHash } from '../../src/core/canary/effective.js';
 import { formatError } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/manifests/types.js';
 import { installCrds, installGatewayApiCrds, testCrd } from '../harness/crds.js';
@@ -202,7 +203,7 @@ describe('canary objects', () => {
     expect(replicaShare(50, 4)).toEqual({ canary: 4, share: 50, warning: undefined });
     const coarse = replicaShare(10, 2);
     expect(coarse).toMatchObject({ canary: 1, share: 33.3 });
-    expect(coarse.warning).toContain('1 canary pod take about 33.3 % of the traffic, not 10 %');
+    expect(coarse.warning).toContain('1 canary pod takes about 33.3 % of the traffic, not 10 %');
     expect(replicaShare(0, 3).canary).toBe(0);
   });
 });
@@ -237,6 +238,75 @@ describe('canary objects on the bench apiserver', () => {
     expect(live.body.spec.rules[0]!.backendRefs.map((b) => [b.name, b.weight])).toEqual([
       ['shop-stable', 90],
       ['shop-canary', 10],
+    ]);
+  });
+});
+
+describe('the objects a canary target applies', () => {
+  const manifests = (workload: KubeObject) =>
+    [workload, service, httpRoute([{ name: 'shop', port: 80 }])].map((object, i) => ({
+      object,
+      source: { file: `manifests/${i}.yaml`, line: 1 },
+    }));
+  const v1 = deployment('shop', labels);
+  const v2 = structuredClone(v1) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+  v2.spec.template.spec.containers[0]!.image = 'ghcr.io/example/shop:2.5.0';
+
+  it('steady: git’s workload on the stable track, derived Services next to the Service, the route at 100/0', () => {
+    const { manifests: out } = effectiveManifests(manifests(v1), gateway, { canary: false });
+    expect(out.map((m) => `${m.object.kind}/${m.object.metadata.name}@${m.source.file}`)).toEqual([
+      'Deployment/shop@manifests/0.yaml',
+      'Service/shop@manifests/1.yaml',
+      'Service/shop-stable@manifests/1.yaml',
+      'Service/shop-canary@manifests/1.yaml',
+      'HTTPRoute/shop@manifests/2.yaml',
+    ]);
+    expect(
+      view<{ spec: { rules: { backendRefs: { weight: number }[] }[] } }>(out[4]!.object).spec.rules[0]!.backendRefs.map(
+        (r) => r.weight,
+      ),
+    ).toEqual([100, 0]);
+  });
+
+  it('canary: the workload keeps the stable template, -canary runs git’s, the route sends the weight; the template hash tells them apart', () => {
+    const stableTemplate = (v1.spec as { template: unknown }).template;
+    const { manifests: out } = effectiveManifests(manifests(v2), gateway, { canary: true, stableTemplate, weight: 10 });
+    const image = (o: KubeObject) =>
+      view<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(o).spec.template.spec.containers[0]!
+        .image;
+    expect(out.map((m) => m.object.metadata.name)).toEqual([
+      'shop',
+      'shop-canary',
+      'shop',
+      'shop-stable',
+      'shop-canary',
+      'shop',
+    ]);
+    expect(image(out[0]!.object)).toBe('ghcr.io/example/shop:2.4.0');
+    expect(image(out[1]!.object)).toBe('ghcr.io/example/shop:2.5.0');
+    expect(
+      view<{ spec: { rules: { backendRefs: { weight: number }[] }[] } }>(out[5]!.object).spec.rules[0]!.backendRefs.map(
+        (r) => r.weight,
+      ),
+    ).toEqual([90, 10]);
+    expect(templateHash(v1)).not.toBe(templateHash(v2));
+    // Key order does not make another template.
+    const reordered = { ...v1, spec: Object.fromEntries(Object.entries(v1.spec as object).reverse()) };
+    expect(templateHash(reordered)).toBe(templateHash(v1));
+  });
+
+  it('replicas mode: no derived Services, the canary’s replica count from the weight, and a warning for a coarse split', () => {
+    const replicas = spec({ mode: 'replicas' });
+    const stableTemplate = (v1.spec as { template: unknown }).template;
+    const { manifests: out, warnings } = effectiveManifests(manifests(v2).slice(0, 2), replicas, {
+      canary: true,
+      stableTemplate,
+      weight: 10,
+    });
+    expect(out.map((m) => m.object.metadata.name)).toEqual(['shop', 'shop-canary', 'shop']);
+    expect(view<{ spec: { replicas: number } }>(out[1]!.object).spec.replicas).toBe(1);
+    expect(warnings).toEqual([
+      'with 3 stable replicas, 1 canary pod takes about 25 % of the traffic, not 10 %; more replicas split finer',
     ]);
   });
 });

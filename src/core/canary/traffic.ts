@@ -335,7 +335,7 @@ export function replicaShare(
   const share = Math.round((canary / (canary + stable)) * 1000) / 10;
   const warning =
     Math.abs(share - weight) > 5
-      ? `with ${stable} stable replica${stable === 1 ? '' : 's'}, ${canary} canary pod${canary === 1 ? '' : 's'} take about ${share} % of the traffic, not ${weight} %; more replicas split finer`
+      ? `with ${stable} stable replica${stable === 1 ? '' : 's'}, ${canary} canary ${canary === 1 ? 'pod takes' : 'pods take'} about ${share} % of the traffic, not ${weight} %; more replicas split finer`
       : undefined;
   return { canary, share, warning };
 }
