@@ -31,6 +31,10 @@ export interface CanaryState {
   step: number;
   /** The weight the route (or the replica share) was last set to, 0–100. */
   weight: number;
+  /** The canary was healthy at `weight` (set by the run that wrote it; a new step starts unhealthy). */
+  healthy?: boolean | undefined;
+  /** When the step's last measurement round was taken: the next waits an interval. */
+  lastRoundAt?: string | undefined;
   startedAt: string;
   stepStartedAt: string;
   /** When a run last looked after the canary: past `maxUnattended` the next run rolls back. */
