@@ -4,9 +4,10 @@
 // on every cluster, then 6 % of every target changes and the plan is timed: `kubeplan diff` over all clusters at once
 // against planning each cluster alone (`--cluster X`, one after the other; the sum is what a sequential plan costs,
 // the slowest single cluster is the floor for planning them side by side). Every run must report the same changed
-// objects per instance. Medians of BENCH_RUNS; objects per instance from BENCH_CLUSTERS_SIZE (default 250).
+// objects per instance. kubeplan is one Node process: its CPU time (GNU time) shows how much of a plan over clusters
+// is work no concurrency can overlap. Medians of BENCH_RUNS; objects per instance from BENCH_CLUSTERS_SIZE (default 250).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +27,21 @@ const TARGETS = ['t0', 't1', 't2', 't3'];
 const perKind = Math.floor((perInstance - NAMESPACES) / 4);
 const changed = chooseChanges(perKind, Math.round((perKind * 4 * 0.06) / 4));
 
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs the CLI in `cwd`; wall time and stdout; a non-zero exit (other than `ok`) is an error. */
+/**
+ * Runs the CLI in `cwd`; wall time, CPU seconds of the process (user + system, with GNU time) and stdout; a non-zero
+ * exit (other than `ok`) is an error.
+ */
 function kubeplan(args, { cwd, env, ok = [0] }) {
+  const argv = [cli, ...args];
+  const [file, fileArgs] = gnuTime
+    ? [gnuTime, ['-f', 'BENCH_CPU_S %U %S', process.execPath, ...argv]]
+    : [process.execPath, argv];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(file, fileArgs, {
       cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,10 +58,12 @@ function kubeplan(args, { cwd, env, ok = [0] }) {
     child.on('close', (status) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (!ok.includes(status))
-        reject(
+        return reject(
           new Error(`kubeplan ${args.join(' ')} failed (${status}): ${stderr.slice(-2000)}${stdout.slice(-2000)}`),
         );
-      else resolve({ ms, stdout, stderr });
+      const cpu = /BENCH_CPU_S ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined;
+      resolve({ ms, cpuMs, stdout, stderr });
     });
   });
 }
@@ -140,26 +151,38 @@ try {
   const max = [];
   const single = Object.fromEntries(CLUSTERS.map((c) => [c, []]));
   let stats;
+  // The apiservers settle (a burst of dry-runs leaves them collecting garbage) before each timed plan, and the order
+  // turns each run, so no contestant always follows the heaviest one.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+  const contestants = [undefined, ...CLUSTERS];
+  const cpu = Object.fromEntries(['all', ...CLUSTERS].map((c) => [c, []]));
   for (let r = 0; r < runs; r++) {
-    const together = await diff([]);
-    const planned = changesOf(together.stdout);
-    expected(planned.changes);
-    stats = planned.stats;
-    all.push(together.ms);
-    const times = [];
+    const times = {};
     const alone = {};
-    for (const c of CLUSTERS) {
-      const one = await diff(['--cluster', c]);
-      Object.assign(alone, changesOf(one.stdout).changes);
-      single[c].push(one.ms);
-      times.push(one.ms);
+    let planned;
+    for (const c of [...contestants.slice(r % 4), ...contestants.slice(0, r % 4)]) {
+      await settle();
+      const one = await diff(c ? ['--cluster', c] : []);
+      times[c ?? 'all'] = one.ms;
+      cpu[c ?? 'all'].push(one.cpuMs);
+      if (c) {
+        Object.assign(alone, changesOf(one.stdout).changes);
+        single[c].push(one.ms);
+      } else {
+        planned = changesOf(one.stdout);
+        expected(planned.changes);
+        stats = planned.stats;
+        all.push(one.ms);
+      }
     }
     if (JSON.stringify(alone, Object.keys(alone).sort()) !== JSON.stringify(planned.changes, Object.keys(alone).sort()))
       throw new Error('planning each cluster alone found other changes than planning them together');
-    sum.push(times.reduce((a, b) => a + b, 0));
-    max.push(Math.max(...times));
+    const together = { ms: times.all };
+    const each = CLUSTERS.map((c) => times[c]);
+    sum.push(each.reduce((a, b) => a + b, 0));
+    max.push(Math.max(...each));
     log(
-      `run ${r + 1}: all clusters ${(together.ms / 1000).toFixed(2)} s; alone ${times.map((t) => (t / 1000).toFixed(2)).join(' + ')} s`,
+      `run ${r + 1}: all clusters ${(together.ms / 1000).toFixed(2)} s; alone ${each.map((t) => (t / 1000).toFixed(2)).join(' + ')} s`,
     );
   }
   result = {
@@ -169,6 +192,7 @@ try {
     sum: median(sum),
     max: median(max),
     single: Object.fromEntries(CLUSTERS.map((c) => [c, median(single[c])])),
+    cpu: gnuTime ? Object.fromEntries(Object.entries(cpu).map(([c, xs]) => [c, median(xs)])) : undefined,
     stats,
   };
 } finally {
@@ -181,10 +205,10 @@ console.log(
   `\nkubeplan diff over ${CLUSTERS.length} named clusters against planning each cluster alone, ${runs} runs each (median), ${os.cpus().length} cores, node ${process.version}\n`,
 );
 console.log(
-  '| instances (objects, changed) | kubeplan diff, all clusters | each cluster alone, one after the other | slowest cluster alone | all vs sequential | all vs slowest alone | requests |',
+  '| instances (objects, changed) | kubeplan diff, all clusters | each cluster alone, one after the other | slowest cluster alone | all vs sequential | all vs slowest alone | kubeplan CPU: all clusters (each alone) | requests |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 const r = result;
 console.log(
-  `| ${TARGETS.length} targets × ${CLUSTERS.length} clusters (${r.total}, ${r.changedPerInstance * TARGETS.length * CLUSTERS.length}) | ${s(r.all)} | ${s(r.sum)} (${CLUSTERS.map((c) => s(r.single[c])).join(' + ')}) | ${s(r.max)} | ${(r.sum / r.all).toFixed(1)}× faster | ${(r.all / r.max).toFixed(2)}× its time | ${r.stats.lists} lists, ${r.stats.dryRuns} dry-runs, ${r.stats.fastPath} fast-path |`,
+  `| ${TARGETS.length} targets × ${CLUSTERS.length} clusters (${r.total}, ${r.changedPerInstance * TARGETS.length * CLUSTERS.length}) | ${s(r.all)} | ${s(r.sum)} (${CLUSTERS.map((c) => s(r.single[c])).join(' + ')}) | ${s(r.max)} | ${(r.sum / r.all).toFixed(1)}× faster | ${(r.all / r.max).toFixed(2)}× its time | ${r.cpu ? `${s(r.cpu.all)} (${CLUSTERS.map((c) => s(r.cpu[c])).join(' + ')})` : '–'} | ${r.stats.lists} lists, ${r.stats.dryRuns} dry-runs, ${r.stats.fastPath} fast-path |`,
 );
