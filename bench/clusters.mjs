@@ -160,7 +160,8 @@ try {
     const times = {};
     const alone = {};
     let planned;
-    for (const c of [...contestants.slice(r % 4), ...contestants.slice(0, r % 4)]) {
+    const turn = r % contestants.length;
+    for (const c of [...contestants.slice(turn), ...contestants.slice(0, turn)]) {
       await settle();
       const one = await diff(c ? ['--cluster', c] : []);
       times[c ?? 'all'] = one.ms;
@@ -175,14 +176,19 @@ try {
         all.push(one.ms);
       }
     }
-    if (JSON.stringify(alone, Object.keys(alone).sort()) !== JSON.stringify(planned.changes, Object.keys(alone).sort()))
+    const canonical = (changes) =>
+      JSON.stringify(
+        Object.keys(changes)
+          .sort()
+          .map((k) => [k, changes[k]]),
+      );
+    if (canonical(alone) !== canonical(planned.changes))
       throw new Error('planning each cluster alone found other changes than planning them together');
-    const together = { ms: times.all };
     const each = CLUSTERS.map((c) => times[c]);
     sum.push(each.reduce((a, b) => a + b, 0));
     max.push(Math.max(...each));
     log(
-      `run ${r + 1}: all clusters ${(together.ms / 1000).toFixed(2)} s; alone ${each.map((t) => (t / 1000).toFixed(2)).join(' + ')} s`,
+      `run ${r + 1}: all clusters ${(times.all / 1000).toFixed(2)} s; alone ${each.map((t) => (t / 1000).toFixed(2)).join(' + ')} s`,
     );
   }
   result = {
