@@ -150,6 +150,13 @@ describe('the action with named clusters', () => {
     const run = await apply({ kubeconfig: '' });
     expect(run.code, run.stdout).toBe(0);
     expect(Object.keys(JSON.parse(run.outputs.applied!)).sort()).toEqual(['app@eu', 'app@us']);
+    // The job summary: a table per cluster, each instance with its status, objects written, duration and environment.
+    for (const c of ['eu', 'us']) {
+      expect(run.summary).toMatch(new RegExp(`\\*\\*Cluster \`${c}\`\\*\\* \\(127\\.0\\.0\\.1:\\d+\\): 1 applied\n`));
+      expect(run.summary).toMatch(
+        new RegExp(`\\| app@${c} \\| ✅ applied \\| 1 \\(1 created\\) \\| \\d+\\.\\d s \\| app@${c} \\|  \\|`),
+      );
+    }
     expect(
       forge.deployments
         .filter((d) => d.ref === head)

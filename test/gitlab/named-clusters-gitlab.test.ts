@@ -81,10 +81,16 @@ describe('kubeplan ci with named clusters', () => {
     expect(JSON.parse(eu.dotenv.KUBEPLAN_APPLIED!)).toMatchObject({ 'app@eu': { created: 1 } });
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/settings`)).status).toBe(200);
     expect(eu.log).not.toContain(bench().adminToken);
+    expect(eu.summary).toMatch(/\*\*Cluster `eu`\*\* \(127\.0\.0\.1:\d+\): 1 applied\n/);
+    expect(eu.summary).toMatch(/\| app@eu \| ✅ applied \| 1 \(1 created\) \| \d+\.\d s \| app@eu \| {2}\|/);
 
     const other = await job('down');
     expect(other.code).not.toBe(0);
     expect(other.log).toMatch(/app@down: .*cannot reach the apiserver at https:\/\/127\.0\.0\.1:\d+/);
+    // summary.md: the cluster's table names the instance failed, and why.
+    expect(other.summary).toMatch(
+      /\| app@down \| ❌ failed \| 0 \| – \| app@down \| its cluster could not be reached or planned: .*cannot reach the apiserver/,
+    );
 
     // The component's clusters input does the same for one job; a matrix variable wins over it.
     const viaInput = await job('', { clusters: 'eu' });

@@ -180,6 +180,14 @@ describe('named clusters', () => {
     expect(failed.stdout).toMatch(/failed:\s+web@eu \(/);
     expect(failed.stdout).toContain('skipped: web@us (waits for web@eu, which failed)');
     expect(failed.stdout).toMatch(/applied: side@us/);
+    // A block per cluster: each instance's status, objects written, duration, environment and why it was not applied.
+    expect(failed.stdout).toMatch(/Cluster eu \(127\.0\.0\.1:\d+\): 1 failed\n/);
+    expect(failed.stdout).toMatch(/Cluster us \(127\.0\.0\.1:\d+\): 1 applied, 1 skipped\n/);
+    expect(failed.stdout).toMatch(/ {2}web@eu +failed +1 \(1 created\) +\d+\.\d s +web@eu +\S/);
+    expect(failed.stdout).toMatch(
+      / {2}web@us +skipped +– +– +web@us +an earlier rollout wave did not apply: waits for web@eu, which failed\n/,
+    );
+    expect(failed.stdout).toMatch(/ {2}side@us +applied +1 \(1 created\) +\d+\.\d s +side@us\n/);
     expect(failed.stderr).toContain('1 instance failed, 1 skipped');
     expect((await apiOn(us, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).status).toBe(404);
     expect((await cm(us, ns, 'side')).status).toBe(200);
@@ -303,6 +311,13 @@ describe('named clusters', () => {
       'platform@us': 'applied',
     });
     expect(instances.find((i) => i.name === 'shop@eu')!.reason).toBe('waits for platform@eu, which failed');
+    expect(instances.find((i) => i.name === 'shop@eu')).toMatchObject({
+      cause: 'dependsOn',
+      why: 'a dependsOn target did not apply: waits for platform@eu, which failed',
+      environment: 'shop@eu',
+      durationMs: null,
+    });
+    expect(instances.find((i) => i.name === 'platform@us')).toMatchObject({ cause: null, environment: 'platform@us' });
     // platform was applied before shop on us, though shop comes first in the file
     // (etcd's resourceVersion grows with every write: the smaller one was written first.)
     const written = async (name: string) =>

@@ -52,6 +52,23 @@ export function selectInstances(
   return out;
 }
 
+/**
+ * The targets a command over named clusters renders when `--cluster` names some: only those with an instance there,
+ * so a target that runs elsewhere is neither rendered by this job nor able to fail it (a CI fan-out runs one job per
+ * cluster). A name that is not a target stays in the list (the render refuses it). Undefined: no cluster named (or no
+ * named clusters), render the targets asked for.
+ */
+export function targetsOnClusters(
+  config: Config,
+  targets: readonly string[],
+  clusters: readonly string[],
+): string[] | undefined {
+  if (!config.clusters || clusters.length === 0) return undefined;
+  const on = (name: string) =>
+    config.targets.find((t) => t.name === name)?.clusters?.some((c) => clusters.includes(c)) ?? true;
+  return (targets.length > 0 ? targets : config.targets.map((t) => t.name)).filter(on);
+}
+
 /** The config as one cluster sees it: only the targets that run there (a target that left it is "removed" there). */
 export function configOnCluster(config: Config, cluster: string): Config {
   return { ...config, targets: config.targets.filter((t) => (t.clusters ?? []).includes(cluster)) };

@@ -26,6 +26,7 @@ import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import type { Plan, TargetPlan } from '../diff/types.js';
+import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { hookRows, objectName, summaryLine } from '../report/common.js';
@@ -105,12 +106,17 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const config = loadConfig(options.config, options.cwd);
   let sets: Awaited<ReturnType<typeof renderTargets>>;
   try {
-    sets = await renderTargets(config, {
-      targets: options.targets,
-      tools: options.tools,
-      env: options.env,
-      cwd: options.cwd,
-    });
+    // --cluster: only the targets on those clusters (none there: nothing to render).
+    const selected = targetsOnClusters(config, options.targets, options.clusters ?? []);
+    sets =
+      selected?.length === 0
+        ? []
+        : await renderTargets(config, {
+            targets: selected ?? options.targets,
+            tools: options.tools,
+            env: options.env,
+            cwd: options.cwd,
+          });
   } catch (error) {
     // Ctrl-C reaches helm and kustomize too: their failure is the cancellation, not a render error. The tool may die
     // before kubeplan's own handler has run: give the signal a moment to arrive.

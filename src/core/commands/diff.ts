@@ -22,6 +22,7 @@ import type { ToolOverrides } from '../render/tools.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanMarkdown } from '../report/markdown.js';
 import { formatPlanText } from '../report/text.js';
+import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
@@ -70,10 +71,13 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     ? await withOptInsFrom(loaded, options.optInsFrom, options.env, { fetch: options.fetchOptIns ?? false })
     : { config: loaded, notices: [] };
   for (const notice of notices) options.onNotice?.(notice);
-  const render = { targets: options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
+  // --cluster: only the targets on those clusters (none there: nothing to render); the intent diff (--offline) compares
+  // every target asked for, as at the base.
+  const selected = options.offline ? undefined : targetsOnClusters(config, options.targets, options.clusters ?? []);
+  const render = { targets: selected ?? options.targets, tools: options.tools, env: options.env, cwd: options.cwd };
   // Asked while the targets render; a render that fails reports its own error, and missing versions are left out.
   const toolVersions = toolVersionsFor(config, render).catch(() => undefined);
-  const sets = await renderTargets(config, render);
+  const sets = selected?.length === 0 ? [] : await renderTargets(config, render);
   const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
   let plan: Plan;
   let cluster: Plan['cluster'];

@@ -6,6 +6,7 @@ import { PART_OF } from '../cluster/applyset.js';
 import { planTargets } from '../diff/plan.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { EXIT_ERROR } from '../errors.js';
+import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
 import { objectName } from '../report/common.js';
@@ -57,12 +58,17 @@ export interface DriftResult {
  */
 export async function driftCommand(options: DriftOptions): Promise<DriftResult> {
   const config = loadConfig(options.config, options.cwd);
-  const sets = await renderTargets(config, {
-    targets: options.targets,
-    tools: options.tools,
-    env: options.env,
-    cwd: options.cwd,
-  });
+  // --cluster: only the targets on those clusters (none there: nothing to render).
+  const selected = targetsOnClusters(config, options.targets, options.clusters ?? []);
+  const sets =
+    selected?.length === 0
+      ? []
+      : await renderTargets(config, {
+          targets: selected ?? options.targets,
+          tools: options.tools,
+          env: options.env,
+          cwd: options.cwd,
+        });
   const plan = config.clusters ? await namedDrift() : await oneClusterDrift();
   async function namedDrift() {
     refuseOneClusterOptions(options, 'drift');

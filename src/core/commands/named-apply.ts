@@ -12,6 +12,7 @@ import { type ClusterSummary, countChanges, type Plan, type TargetPlan } from '.
 import { KubeplanError, UsageError } from '../errors.js';
 import type { ManifestSet } from '../manifests/types.js';
 import { objectName, summaryLine } from '../report/common.js';
+import { instanceTablesText, instanceWhy } from '../report/instances.js';
 import {
   type ApplyCommandOptions,
   type ApplyCommandResult,
@@ -35,6 +36,15 @@ export interface InstanceOutcome {
   error?: unknown;
   /** Skipped: why (`waits for shop@prod-eu, which failed`). */
   reason?: string | undefined;
+  /**
+   * Not applied, what stopped it: its cluster could not be reached or planned, an instance of an earlier rollout wave
+   * or of a dependsOn target did not apply, an instance before it on its cluster failed, or the run was cancelled.
+   */
+  cause?: 'unreachable' | 'wave' | 'dependsOn' | 'stopped' | 'cancelled' | undefined;
+  /** The deployment (environment) it is recorded as: `<environment>@<cluster>`. */
+  environment?: string | undefined;
+  /** Applied or failed: milliseconds from its start to its end. */
+  ms?: number | undefined;
 }
 
 /** A node of the run: an instance, its plan once its cluster is planned, the instances it waits for. */
@@ -138,6 +148,8 @@ export async function applyNamedClusters(
             status: 'failed',
             error: p.error,
             reason: `cluster ${p.cluster.name} could not be planned`,
+            cause: 'unreachable',
+            environment: environmentOf(config, n.instance),
           };
       continue;
     }
@@ -175,7 +187,7 @@ export async function applyNamedClusters(
   };
   const deploymentOf = (target: string, cluster: string) => {
     const d = config.targets.find((t) => t.name === target)?.deployment ?? { environment: target, production: true };
-    return { environment: instanceName(d.environment, cluster), production: d.production };
+    return { environment: environmentOf(config, { target, cluster }), production: d.production };
   };
   await Promise.all(
     prepared.map(async (p) => {
@@ -195,6 +207,9 @@ export async function applyNamedClusters(
             ...node.instance,
             status: 'skipped',
             reason: `waits for ${blocked.instance.name}, which ${blocked.outcome!.status === 'failed' ? 'failed' : 'was skipped'}`,
+            // The same target on another cluster is an earlier rollout wave; another target is a dependsOn.
+            cause: blocked.instance.target === node.instance.target ? 'wave' : 'dependsOn',
+            environment: environmentOf(config, node.instance),
           });
           continue;
         }
@@ -205,6 +220,8 @@ export async function applyNamedClusters(
             reason: stoppedBy
               ? `${stoppedBy} failed before it on cluster ${p.cluster.name}`
               : 'the apply was cancelled',
+            cause: stoppedBy ? 'stopped' : 'cancelled',
+            environment: environmentOf(config, node.instance),
           });
           continue;
         }
@@ -216,21 +233,24 @@ export async function applyNamedClusters(
 
   async function applyInstance(cluster: ClusterConfig, target: TargetPlan, node: Node, applying: ApplyingCluster) {
     const name = node.instance.name;
-    await options.around?.before(name, deploymentOf(target.target, cluster.name));
+    const deployment = deploymentOf(target.target, cluster.name);
+    await options.around?.before(name, deployment);
+    const started = performance.now();
     const outcome = await applyPlannedTarget(
       target,
       applying,
       { ...options, onProgress: (m) => options.onProgress?.(`${cluster.name}: ${m}`) },
       [],
     );
+    const timing = { environment: deployment.environment, ms: Math.round(performance.now() - started) };
     if ('failure' in outcome) {
       const partial = { ...outcome.partial, target: name };
-      settle(node, { ...node.instance, status: 'failed', result: partial, error: outcome.failure });
+      settle(node, { ...node.instance, status: 'failed', result: partial, error: outcome.failure, ...timing });
       await options.around?.after(name, undefined, outcome.failure);
       return;
     }
     const result = { ...outcome.result, target: name };
-    settle(node, { ...node.instance, status: 'applied', result });
+    settle(node, { ...node.instance, status: 'applied', result, ...timing });
     await options.around?.after(name, result, undefined);
   }
 
@@ -245,7 +265,8 @@ export async function applyNamedClusters(
           hint: 'run the apply again (re-run the workflow) to apply the rest',
         })
       : stopped;
-  const report = options.output === 'json' ? namedApplyJson(plan, all, false, failure) : namedApplyText(all, results);
+  const report =
+    options.output === 'json' ? namedApplyJson(plan, all, false, failure) : namedApplyText(all, results, summaries);
   return { plan, results, report, instances: all.map((n) => n.outcome!), ...(failure ? { failure } : {}) };
 }
 
@@ -270,6 +291,12 @@ function refuseBindingModes(config: Config, instances: Instance[], options: Appl
     options.onWarning?.(
       `plan binding not checked for ${warned.join(', ')}: kubeplan binds the apply to the reviewed plan only without named clusters so far (apply.binding: off silences this)`,
     );
+}
+
+/** The environment an instance's deployment is recorded as: its target's `deployment.environment`, `@cluster`. */
+function environmentOf(config: Config, instance: Pick<Instance, 'target' | 'cluster'>): string {
+  const environment = config.targets.find((t) => t.name === instance.target)?.deployment?.environment;
+  return instanceName(environment ?? instance.target, instance.cluster);
 }
 
 /** What an instance waits for: its dependsOn targets on its cluster, and its own target on earlier waves' clusters. */
@@ -331,8 +358,8 @@ function errorLine(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Per instance what was written, then the instances applied, failed and skipped. */
-function namedApplyText(nodes: Node[], results: TargetApplyResult[]): string {
+/** Per instance what was written, a table per cluster, then the instances applied, failed and skipped. */
+function namedApplyText(nodes: Node[], results: TargetApplyResult[], clusters: ClusterSummary[]): string {
   const out: string[] = [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
@@ -342,6 +369,11 @@ function namedApplyText(nodes: Node[], results: TargetApplyResult[]): string {
     for (const o of changed) out.push(`  ${o.action.padEnd(9)} ${o.apiVersion} ${objectName(o)}`);
     for (const n of r.notes) out.push(`  note: ${n}`);
   }
+  const tables = instanceTablesText(
+    nodes.filter((n) => n.outcome).map((n) => n.outcome!),
+    clusters,
+  );
+  if (tables.length) out.push(...tables);
   return `${out.join('\n')}${out.length ? '\n' : ''}${instanceLines(nodes)}`;
 }
 
@@ -384,6 +416,11 @@ function namedApplyJson(plan: Plan, nodes: Node[], dryRun: boolean, failure: unk
       objects: r?.objects ?? [],
       reason: o?.reason ?? null,
       error: o?.error === undefined ? null : errorLine(o.error),
+      // Not applied: what stopped it, in a word (unreachable, wave, dependsOn, stopped, cancelled) and in a sentence.
+      cause: o?.cause ?? null,
+      why: o && o.status !== 'applied' ? instanceWhy(o) : null,
+      environment: o?.environment ?? null,
+      durationMs: o?.ms ?? null,
     };
   });
   const error =

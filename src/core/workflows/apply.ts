@@ -4,7 +4,10 @@ import type { TargetApplyResult } from '../apply/apply.js';
 import { CancelledError } from '../cancel.js';
 import { applyCommand, type StoppedApply } from '../commands/apply.js';
 import { BindingError, formatError, KubeplanError, UsageError } from '../errors.js';
+import type { InstanceOutcome } from '../commands/named-apply.js';
+import type { ClusterSummary } from '../diff/types.js';
 import { objectName } from '../report/common.js';
+import { instanceTablesMarkdown } from '../report/instances.js';
 import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
 import { affectedSince } from './affected.js';
 import { bindTargets, refusalMessage, reviewEvidence, type TargetBinding } from './binding.js';
@@ -64,6 +67,8 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   let failedTarget = '';
   let failure: unknown;
   let stopped: StoppedApply | undefined;
+  // Named clusters: every instance applied, failed or skipped, for a table per cluster.
+  let instances: NamedOutcome | undefined;
   // Plan binding: per target, whether this is the plan the merged pull request's reviewers approved.
   let bindings: TargetBinding[] = [];
   const payloads = new Map<string, DeploymentPayload>();
@@ -152,6 +157,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
         },
       },
     });
+    if (result.instances) instances = { instances: result.instances, clusters: result.plan.clusters ?? [] };
     // A stopped apply returns its failure with what it wrote before it (the summary lists both).
     if (result.failure !== undefined) {
       failure = result.failure;
@@ -179,7 +185,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     ),
     'failed-target': failedTarget,
   };
-  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped, bindings));
+  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped, bindings, instances));
   outcome.summary = summary;
   const { comments } = ports;
   if (comments) {
@@ -198,6 +204,12 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   return outcome;
 }
 
+/** An apply over named clusters: what happened to each instance, and the clusters they are on. */
+export interface NamedOutcome {
+  instances: InstanceOutcome[];
+  clusters: ClusterSummary[];
+}
+
 /** The apply's job summary: per target what was written, and for a stopped apply what was written and not done. */
 export function applySummary(
   sha: string,
@@ -206,6 +218,7 @@ export function applySummary(
   failure: unknown,
   stopped: StoppedApply | undefined,
   bindings: readonly TargetBinding[] = [],
+  named?: NamedOutcome,
 ): string {
   const held = bindings.filter((b) => b.held);
   const out: string[] = [
@@ -227,16 +240,20 @@ export function applySummary(
     const detail = bindings.filter((b) => b.kind !== 'bound' && b.lines.length && !b.held);
     for (const b of detail) out.push(`${markdownText(b.target)}:`, '', fencedBlock(b.lines.join('\n')), '');
   }
+  // Named clusters: a table per cluster with every instance, the ones not applied too (and why).
+  if (named?.instances.length) out.push(...instanceTablesMarkdown(named.instances, named.clusters));
   if (results.length) {
-    out.push(
-      '| target | created | updated | recreated | pruned | unchanged |',
-      '| --- | --- | --- | --- | --- | --- |',
-    );
-    for (const r of results)
+    if (!named?.instances.length) {
       out.push(
-        `| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`,
+        '| target | created | updated | recreated | pruned | unchanged |',
+        '| --- | --- | --- | --- | --- | --- |',
       );
-    out.push('');
+      for (const r of results)
+        out.push(
+          `| ${markdownText(r.target)} | ${r.created} | ${r.updated} | ${r.recreated} | ${r.pruned} | ${r.unchanged} |`,
+        );
+      out.push('');
+    }
     for (const r of results) {
       const changed = r.objects.filter((o) => o.action !== 'unchanged');
       if (!changed.length && !r.stages.some((s) => s.objects)) continue;
