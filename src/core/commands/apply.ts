@@ -67,6 +67,8 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
     plan: Plan & { digests: PlanDigests },
     changes: Record<string, CanonicalChange[]>,
     modes: Record<string, BindingMode>,
+    /** Named clusters: the cluster this plan is of (called once per cluster); its targets are that cluster's. */
+    cluster?: string,
   ) => Promise<{ hold: ReadonlySet<string>; audit: Record<string, ReviewAudit> }>;
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import type { TargetApplyResult } from '../apply/apply.js';
+import type { ReviewAudit, TargetApplyResult } from '../apply/apply.js';
 import { ApplyError } from '../apply/apply-error.js';
 import { CancelledError, cancelReason } from '../cancel.js';
 import { orderTargets } from '../apply/order.js';
@@ -7,9 +6,10 @@ import { instanceName, type Instance, selectInstances } from '../cluster/named-c
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
+import { bindingDrift, canonicalChanges, planDigests } from '../diff/plan-digest.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { type ClusterSummary, countChanges, type Plan, type TargetPlan } from '../diff/types.js';
-import { KubeplanError, UsageError } from '../errors.js';
+import { BindingError, KubeplanError, UsageError } from '../errors.js';
 import type { ManifestSet } from '../manifests/types.js';
 import { objectName, summaryLine } from '../report/common.js';
 import { instanceTablesText, instanceWhy } from '../report/instances.js';
@@ -40,7 +40,7 @@ export interface InstanceOutcome {
    * Not applied, what stopped it: its cluster could not be reached or planned, an instance of an earlier rollout wave
    * or of a dependsOn target did not apply, an instance before it on its cluster failed, or the run was cancelled.
    */
-  cause?: 'unreachable' | 'wave' | 'dependsOn' | 'stopped' | 'cancelled' | undefined;
+  cause?: 'unreachable' | 'wave' | 'dependsOn' | 'stopped' | 'cancelled' | 'binding' | undefined;
   /** The deployment (environment) it is recorded as: `<environment>@<cluster>`. */
   environment?: string | undefined;
   /** Applied or failed: milliseconds from its start to its end. */
@@ -68,14 +68,16 @@ export async function applyNamedClusters(
   options: ApplyCommandOptions,
 ): Promise<ApplyCommandResult> {
   refuseOneClusterOptions(options, 'apply');
-  if (options.expect)
-    throw new UsageError('--plan and --expect-plan bind to a one-cluster plan; kubeplan.yaml names its clusters', {
-      where: options.expect.where,
-      hint: 'apply without a plan binding (each instance is planned again against its cluster before it is written)',
-    });
   const instances = selectInstances(config, options.targets, options.clusters ?? [], options.clustersWhere);
+  if (options.expect && new Set(instances.map((i) => i.cluster)).size !== 1)
+    throw new UsageError(
+      '--plan and --expect-plan bind one cluster’s plan, and this apply runs on several named clusters',
+      {
+        where: options.expect.where,
+        hint: 'add --cluster NAME (the clusters input, KUBEPLAN_CLUSTER) for the cluster whose plan the digest is',
+      },
+    );
   const selected = new Set(instances.map((i) => i.name));
-  if (options.bind) refuseBindingModes(config, instances, options);
   const clusters = (config.clusters ?? []).filter((c) => instances.some((i) => i.cluster === c.name));
   const sha = await headCommit(config.repoRoot, options.env);
   const commit = sha
@@ -167,6 +169,47 @@ export async function applyNamedClusters(
     clusters: summaries,
   };
 
+  // Plan binding per instance: each cluster's plan against what the merged pull request recorded for that cluster
+  // (its server and CA are in the digests). A held instance writes nothing; what waits for it is skipped.
+  const held = new Map<string, string>();
+  const audit = new Map<string, ReviewAudit>();
+  const digestsOf = (p: { plan: Plan; applying: ApplyingCluster }) => {
+    const here = sets.filter((s) => p.plan.targets.some((t) => t.target === s.target));
+    return {
+      digests: planDigests(p.plan, here, { server: p.applying.client.server, caSha256: p.applying.client.caSha256 }),
+      changes: Object.fromEntries(p.plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])),
+    };
+  };
+  if (options.expect)
+    for (const p of prepared) {
+      if ('error' in p) continue;
+      // Bound to a reviewed plan of this one cluster: anything else is refused before the first write.
+      const { digests, changes } = digestsOf(p);
+      const drift = bindingDrift(options.expect, digests, changes);
+      if (drift)
+        throw new BindingError(
+          `this is not the reviewed plan of cluster ${p.cluster.name}; nothing was written\n${drift.map((l) => `  ${l}`).join('\n')}`,
+          {
+            where: options.expect.where,
+            hint: `review the new plan (${digests.plan}); to apply it anyway, pass --expect-plan ${digests.plan}`,
+          },
+        );
+    }
+  if (options.bind && !options.dryRun && !options.expect)
+    for (const p of prepared) {
+      if ('error' in p) continue;
+      const { digests, changes } = digestsOf(p);
+      const modes = Object.fromEntries(config.targets.map((t) => [t.name, t.apply.binding]));
+      const bound = await options.bind({ ...p.plan, digests }, changes, modes, p.cluster.name);
+      for (const target of bound.hold)
+        held.set(
+          instanceName(target, p.cluster.name),
+          'not the reviewed plan (apply.binding: strict): see the plan binding above',
+        );
+      for (const [target, review] of Object.entries(bound.audit))
+        audit.set(instanceName(target, p.cluster.name), review);
+    }
+
   if (options.dryRun) {
     const outcomes = [...nodes.values()].filter((n) => n.outcome).map((n) => n.outcome!);
     const failure = outcomes.length ? instancesFailed(outcomes) : undefined;
@@ -213,6 +256,17 @@ export async function applyNamedClusters(
           });
           continue;
         }
+        const refusal = held.get(node.instance.name);
+        if (refusal) {
+          settle(node, {
+            ...node.instance,
+            status: 'skipped',
+            reason: refusal,
+            cause: 'binding',
+            environment: environmentOf(config, node.instance),
+          });
+          continue;
+        }
         if (stoppedBy || options.signal?.aborted) {
           settle(node, {
             ...node.instance,
@@ -241,6 +295,7 @@ export async function applyNamedClusters(
       applying,
       { ...options, onProgress: (m) => options.onProgress?.(`${cluster.name}: ${m}`) },
       [],
+      audit.get(name),
     );
     const timing = { environment: deployment.environment, ms: Math.round(performance.now() - started) };
     if ('failure' in outcome) {
@@ -268,29 +323,6 @@ export async function applyNamedClusters(
   const report =
     options.output === 'json' ? namedApplyJson(plan, all, false, failure) : namedApplyText(all, results, summaries);
   return { plan, results, report, instances: all.map((n) => n.outcome!), ...(failure ? { failure } : {}) };
-}
-
-/**
- * The apply on merge binds one-cluster plans only: a target that asks for `apply.binding: strict` is refused before
- * anything is written (its plan would go unchecked), and `warn` says that the binding was not checked.
- */
-function refuseBindingModes(config: Config, instances: Instance[], options: ApplyCommandOptions): void {
-  const mode = (name: string) => config.targets.find((t) => t.name === name)?.apply.binding ?? 'warn';
-  const targets = [...new Set(instances.map((i) => i.target))];
-  const strict = targets.filter((t) => mode(t) === 'strict');
-  if (strict.length)
-    throw new UsageError(
-      `apply.binding: strict cannot be checked with named clusters (target${strict.length === 1 ? '' : 's'} ${strict.join(', ')}): nothing was written`,
-      {
-        where: { file: path.relative(config.repoRoot, config.file) || config.file, path: config.file },
-        hint: 'set apply.binding to warn or off for these targets; plan binding holds for configs without clusters: so far',
-      },
-    );
-  const warned = targets.filter((t) => mode(t) === 'warn');
-  if (warned.length)
-    options.onWarning?.(
-      `plan binding not checked for ${warned.join(', ')}: kubeplan binds the apply to the reviewed plan only without named clusters so far (apply.binding: off silences this)`,
-    );
 }
 
 /** The environment an instance's deployment is recorded as: its target's `deployment.environment`, `@cluster`. */

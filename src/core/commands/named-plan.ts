@@ -10,6 +10,7 @@ import {
 } from '../cluster/named-clusters.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
+import { canonicalChanges, planDigests } from '../diff/plan-digest.js';
 import { removedTargetNotices } from '../diff/removed-targets.js';
 import { type ClusterSummary, countChanges, type DiffMode, type Plan, type TargetPlan } from '../diff/types.js';
 import { KubeplanError, type Where } from '../errors.js';
@@ -88,6 +89,7 @@ export async function planNamedClusters(
   const summaries: ClusterSummary[] = [];
   const stats = { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 };
   const reasons: string[] = [];
+  const clusterDigests: NonNullable<Plan['clusterDigests']> = [];
   let mode: DiffMode | undefined;
   for (const p of planned) {
     if ('error' in p) {
@@ -101,6 +103,7 @@ export async function planNamedClusters(
     }
     targets.push(...p.plan.targets);
     notices.push(...p.notices);
+    clusterDigests.push(p.digests);
     for (const k of Object.keys(stats) as (keyof typeof stats)[]) stats[k] += p.plan.stats[k];
     mode ??= p.plan.mode as DiffMode;
     reasons.push(`${p.cluster.name}: ${p.plan.modeReason}`);
@@ -114,6 +117,7 @@ export async function planNamedClusters(
     summary: countChanges(targets.flatMap((t) => t.changes)),
     stats,
     clusters: summaries,
+    ...(clusterDigests.length ? { clusterDigests } : {}),
     ...(notices.length ? { notices } : {}),
   };
 }
@@ -125,7 +129,7 @@ async function planOneCluster(
   sets: ManifestSet[],
   here: Set<string>,
   request: Parameters<typeof planNamedClusters>[3],
-): Promise<{ plan: Plan; notices: string[] }> {
+): Promise<{ plan: Plan; notices: string[]; digests: NonNullable<Plan['clusterDigests']>[number] }> {
   const { client, resources, ignore, policy, repository, configFile } = opened;
   const onCluster = configOnCluster(config, cluster.name);
   // A target that left this cluster (or the config) prunes nothing here: say what stays, and how to delete it.
@@ -158,8 +162,14 @@ async function planOneCluster(
       if (access) t.missingAccess = access;
     }
   }
+  // Digests before the targets become instances: the record an apply on merge binds each instance of this cluster to.
+  const digests = {
+    cluster: cluster.name,
+    digests: planDigests(plan, mine, { server: client.server, caSha256: client.caSha256 }),
+    changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])),
+  };
   for (const t of plan.targets) t.target = instanceName(t.target, cluster.name);
-  return { plan, notices };
+  return { plan, notices, digests };
 }
 
 /** A cluster's error for the report: what and what to do (the message names the cluster when it is kubeplan's). */

@@ -122,6 +122,15 @@ export interface Plan {
    * (unreachable, refused pin, missing credential), why. Its instances are the targets named `target@cluster`.
    */
   clusters?: ClusterSummary[];
+  /**
+   * Named clusters: per cluster planned, the digests of its instances (keyed by target name, with that cluster's
+   * server and CA) and their canonical changes: what a plan records so the apply on merge binds each instance.
+   */
+  clusterDigests?: {
+    cluster: string;
+    digests: import('./plan-digest.js').PlanDigests;
+    changes: Record<string, import('./plan-digest.js').CanonicalChange[]>;
+  }[];
   /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */
   notices?: string[];
   /** The versions of helm, kubectl and kustomize the render ran (only those it ran). */

@@ -40,6 +40,8 @@ export function instanceWhy(o: InstanceOutcome): string {
       return o.reason ?? 'an instance before it on its cluster failed';
     case 'cancelled':
       return o.reason ?? 'the apply was cancelled';
+    case 'binding':
+      return o.reason ?? 'not the reviewed plan (apply.binding: strict)';
     default:
       return error || o.reason || '';
   }

@@ -10,7 +10,8 @@ import { objectName } from '../report/common.js';
 import { instanceTablesMarkdown } from '../report/instances.js';
 import { fencedBlock, htmlText, inlineCode, markdownText } from '../report/escape.js';
 import { affectedSince } from './affected.js';
-import { bindTargets, refusalMessage, reviewEvidence, type TargetBinding } from './binding.js';
+import { bindTargets, type ReviewEvidence, refusalMessage, reviewEvidence, type TargetBinding } from './binding.js';
+import { instanceName } from '../cluster/named-clusters.js';
 import type { DeploymentPayload } from '../../platform/types.js';
 import type { ApplyRequest } from './request.js';
 import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
@@ -70,7 +71,8 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   // Named clusters: every instance applied, failed or skipped, for a table per cluster.
   let instances: NamedOutcome | undefined;
   // Plan binding: per target, whether this is the plan the merged pull request's reviewers approved.
-  let bindings: TargetBinding[] = [];
+  const bindings: (TargetBinding & { instance: string })[] = [];
+  let evidence: Promise<ReviewEvidence> | undefined;
   const payloads = new Map<string, DeploymentPayload>();
   try {
     const result = await applyCommand({
@@ -95,14 +97,26 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
             expect: { digests: { plan: request.expectPlan }, where: run.where('expect-plan') },
           }
         : {
-            bind: async (plan, changes, modes) => {
-              for (const [target, d] of Object.entries(plan.digests.targets))
-                payloads.set(target, { planDigest: d.plan });
+            bind: async (plan, changes, modes, cluster) => {
+              // Named clusters: called once per cluster; its targets are reported (and deployed) as instances.
+              const named = (target: string) => (cluster ? instanceName(target, cluster) : target);
+              const mine = new Map<string, DeploymentPayload>();
+              for (const [target, d] of Object.entries(plan.digests.targets)) {
+                const payload = { planDigest: d.plan };
+                payloads.set(named(target), payload);
+                mine.set(target, payload);
+              }
               if (!Object.keys(plan.digests.targets).some((t) => (modes[t] ?? 'warn') !== 'off'))
                 return { hold: new Set<string>(), audit: {} };
-              const evidence = await reviewEvidence(run, sha);
-              bindings = bindTargets(evidence, plan.digests, changes, modes, ctx.changeRequestName);
-              for (const b of bindings) {
+              evidence ??= reviewEvidence(run, sha);
+              const found = await evidence;
+              const bound = bindTargets(found, plan.digests, changes, modes, ctx.changeRequestName).map((b) => ({
+                ...b,
+                instance: named(b.target),
+              }));
+              // Reported by instance (`app@eu`): the summary, the refusal and its way out name the cluster.
+              bindings.push(...bound.map((x) => ({ ...x, target: x.instance })));
+              for (const b of bound.map((x) => ({ ...x, target: x.instance }))) {
                 if (b.kind === 'bound') log.info(`${b.target}: ${b.headline}`);
                 else if (!b.held) {
                   const message = `${b.target}: ${b.headline}; applied anyway (apply.binding: warn)`;
@@ -111,13 +125,13 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
                 }
               }
               const review = {
-                pullRequest: evidence.pullRequest,
-                approvers: evidence.approvers.length ? evidence.approvers : undefined,
+                pullRequest: found.pullRequest,
+                approvers: found.approvers.length ? found.approvers : undefined,
               };
-              for (const p of payloads.values()) Object.assign(p, review);
+              for (const p of mine.values()) Object.assign(p, review);
               return {
-                hold: new Set(bindings.filter((b) => b.held).map((b) => b.target)),
-                audit: Object.fromEntries([...payloads.keys()].map((t) => [t, review])),
+                hold: new Set(bound.filter((b) => b.held).map((b) => b.target)),
+                audit: Object.fromEntries([...mine.keys()].map((t) => [t, review])),
               };
             },
           }),
@@ -169,7 +183,11 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
 
   // Strict targets that were not the reviewed plan: nothing of them was written; the step fails with exit code 4.
   const held = bindings.filter((b) => b.held);
-  if (held.length && failure === undefined) {
+  // Named clusters: instances held by the binding (and those that wait for them) are the whole failure: exit 4 too.
+  const onlyHeld =
+    instances?.instances.every((i) => i.status === 'applied' || (i.status === 'skipped' && i.cause !== 'cancelled')) ??
+    false;
+  if (held.length && (failure === undefined || onlyHeld)) {
     failedTarget = held[0]!.target;
     const { message, hint } = refusalMessage(held);
     failure = new BindingError(message, { where: { target: held[0]!.target }, hint });

@@ -256,8 +256,13 @@ export function refusalMessage(held: readonly TargetBinding[]): { message: strin
     `not the reviewed plan; nothing of ${held.map((h) => h.target).join(', ')} was written (apply.binding: strict)`,
     ...held.flatMap((h) => [`  ${h.target}: ${h.headline}`, ...h.lines.map((l) => `    ${l}`)]),
   ].join('\n');
+  // An instance of a named cluster (`target@cluster`) is applied on its cluster alone.
+  const apply = (name: string) => {
+    const at = name.lastIndexOf('@');
+    return at < 0 ? `--target ${name}` : `--target ${name.slice(0, at)} --cluster ${name.slice(at + 1)}`;
+  };
   const hint = `review the plan now (kubeplan diff shows it), then apply it with ${held
-    .map((h) => `kubeplan apply --target ${h.target} --expect-plan ${h.expectPlan}`)
+    .map((h) => `kubeplan apply ${apply(h.target)} --expect-plan ${h.expectPlan}`)
     .join(
       ' and ',
     )} (for example from a workflow_dispatch job whose environment has required reviewers: the action's expect-plan input, kubeplan ci --expect-plan on GitLab)`;

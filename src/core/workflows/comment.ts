@@ -9,7 +9,7 @@ import {
   COMMENT_LIMIT,
   commentKeyFor,
   type PlanLimits,
-  planRecord,
+  planRecords,
   publishPlan,
   stamp,
   SUMMARY_LIMIT,
@@ -54,12 +54,12 @@ export async function commentFromReport(
   // run: a workflow_run job's report comes from another run (a fork's), whose digests need not match the plan its
   // comment shows. A report holds no planned objects, so no canonical changes: the digests only.
   const trusted = !ctx.triggeringRun && ctx.pullRequest !== undefined && !ctx.pullRequest.fromFork;
-  const record = planned && trusted ? planRecord(plan, planned, { changes: false }) : undefined;
+  const records = planned && trusted ? planRecords(plan, planned, { changes: false }) : [];
   const footer = `${stamp(ctx, plan.cluster, new Date(), {
     head: planned,
     digest: plan.digests?.plan,
     clusters: plan.clusters?.map((c) => c.name),
-  })}${record ? `\n${digestsMarker(record)}` : ''}`;
+  })}${records.map((r) => `\n${digestsMarker(r.record)}`).join('')}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,

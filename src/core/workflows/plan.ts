@@ -164,11 +164,11 @@ async function finish(
   // The short plan digest a reviewer approves: `kubeplan apply --expect-plan` takes the full one (JSON report). The
   // hidden marker repeats every digest for the apply on merge (the fallback of the `kubeplan plan` check run).
   const head = ctx.pullRequest?.headSha ?? ctx.sha;
-  const record = planRecord(plan, head, { changes: true });
+  const records = planRecords(plan, head, { changes: true });
   const footer = `${stamp(ctx, plan.cluster, now, {
     digest: plan.digests?.plan,
     clusters: plan.clusters?.map((c) => c.name),
-  })}${record ? `\n${digestsMarker(record)}` : ''}`;
+  })}${records.map((r) => `\n${digestsMarker(r.record)}`).join('')}`;
   outcome.summary = secrets.mask(
     packCommentParts(plan, {
       limit: limits.summaryLimit,
@@ -192,7 +192,10 @@ async function finish(
 
   outcome.failed = planVerdict(plan, request.failOn);
   const checks = ctx.pullRequest && !ctx.pullRequest.fromFork ? ports.checks : undefined;
-  if (checks && record) await recordPlanInCheckRun(run, checks, key, record, plan, outcome);
+  // One check run per cluster planned (named clusters: the key names the cluster), each with that cluster's digests.
+  if (checks)
+    for (const { record, cluster } of records)
+      await recordPlanInCheckRun(run, checks, cluster ? `${key}@${cluster}` : key, record, plan, outcome);
 
   const changed = hasChanges(plan.summary);
   outcome.outputs = {
@@ -205,16 +208,33 @@ async function finish(
   return outcome;
 }
 
-/** What the apply on merge compares with: the plan's digests at this commit, and its canonical changes. */
-export function planRecord(plan: Plan, head: string, options: { changes: boolean }): PlanRecord | undefined {
-  if (!plan.digests || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return undefined;
-  return {
-    head,
-    digests: plan.digests,
-    ...(options.changes
-      ? { changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])) }
-      : {}),
-  };
+/**
+ * What the apply on merge compares with: the plan's digests at this commit, and its canonical changes. With named
+ * clusters, one record per cluster planned (its server and CA in the digests, its instances keyed by target name).
+ */
+export function planRecords(
+  plan: Plan,
+  head: string,
+  options: { changes: boolean },
+): { record: PlanRecord; cluster?: string }[] {
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return [];
+  if (plan.clusterDigests)
+    return plan.clusterDigests.map((c) => ({
+      cluster: c.cluster,
+      record: { head, digests: c.digests, ...(options.changes ? { changes: c.changes } : {}) },
+    }));
+  if (!plan.digests) return [];
+  return [
+    {
+      record: {
+        head,
+        digests: plan.digests,
+        ...(options.changes
+          ? { changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])) }
+          : {}),
+      },
+    },
+  ];
 }
 
 /**
