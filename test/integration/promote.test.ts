@@ -216,8 +216,19 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
     expect([...forge.pulls.values()][0]!.body).toBe(before.body);
   });
 
+  it('a re-apply of the soaked commit 30 min ago does not restart the soak', async () => {
+    deployed(9004, commits.applied, 'success', 30 * 60_000);
+    const run = await promote('--dry-run', '-o', 'json');
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.upstream.sha).toBe(commits.applied);
+    // Counted from the first success of that commit (3 h ago), not from the re-apply.
+    expect(report.soak.ageMs).toBeGreaterThan(2.9 * HOUR);
+    expect(report.upstream.instances[0].link).toBe('https://github.com/acme/config/actions/runs/9004');
+  });
+
   it('refuses when a deployment failed after the last success, naming it', async () => {
-    deployed(9003, commits.head, 'failure', HOUR);
+    deployed(9003, commits.head, 'failure', 10 * 60_000);
     const before = { writes: forge.writes().length, pushes: pushes() };
     const run = await promote();
     expect(run.code).toBe(2);

@@ -178,3 +178,68 @@ describe('promote (core)', () => {
     expect(again.report.pullRequest).toMatchObject({ action: 'unchanged', number: 1 });
   });
 });
+
+describe('the soak counts from the first success of the commit the upstream runs', () => {
+  const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  const deployment = (id: number, sha: string, state: string, msAgo: number): DeploymentRecord => ({
+    id,
+    sha,
+    environment: 'staging',
+    createdAt: at(msAgo + 60_000),
+    statuses: [
+      // Newest first, as the forge lists them; the in-progress and inactive statuses are no outcome.
+      { state, createdAt: at(msAgo), description: state, logUrl: undefined },
+      { state: 'in_progress', createdAt: at(msAgo + 60_000), description: 'applying', logUrl: undefined },
+    ],
+  });
+  const upstream = { name: 'staging', deployment: { environment: 'staging' } } as never;
+  const stateOf = async (records: DeploymentRecord[]) => {
+    const [state] = await deploymentsSource(
+      async () => records,
+      () => undefined,
+    ).lastApplied(upstream);
+    return state as { sha: string; appliedAt: Date; lastSuccessAt: Date; failedSince: unknown[] };
+  };
+  const A = 'a'.repeat(40);
+  const B = 'b'.repeat(40);
+
+  it('a re-apply of the same commit 30 min ago keeps the soak from its success 3 h ago', async () => {
+    const first = deployment(1, A, 'success', 3 * HOUR);
+    // GitHub marks the older deployment inactive when the re-apply succeeds: still no outcome.
+    first.statuses.unshift({ state: 'inactive', createdAt: at(30 * 60_000), description: '', logUrl: undefined });
+    const state = await stateOf([deployment(2, A, 'success', 30 * 60_000), first]);
+    expect(state.sha).toBe(A);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(180);
+    expect(Math.round((Date.now() - state.lastSuccessAt.getTime()) / 60_000)).toBe(30);
+    expect(state.failedSince).toEqual([]);
+  });
+
+  it('a failure in between restarts it at the success after the failure', async () => {
+    const state = await stateOf([
+      deployment(3, A, 'success', 30 * 60_000),
+      deployment(2, A, 'failure', HOUR),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(30);
+  });
+
+  it('another commit applied in between restarts it too', async () => {
+    const state = await stateOf([
+      deployment(3, A, 'success', 30 * 60_000),
+      deployment(2, B, 'success', HOUR),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(state.sha).toBe(A);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(30);
+  });
+
+  it('a failure after the newest success is still reported', async () => {
+    const state = await stateOf([
+      deployment(3, B, 'error', 10 * 60_000),
+      deployment(2, A, 'success', 30 * 60_000),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(180);
+    expect(state.failedSince).toEqual([expect.objectContaining({ state: 'error' })]);
+  });
+});
