@@ -323,11 +323,11 @@ export async function promoteCommand(options: PromoteOptions): Promise<{ report:
 }
 
 /** The images (by normalized name) and chart version of the upstream target's source files at `sha`. */
-async function versionsAt(
+export async function versionsAt(
   config: Config,
   upstream: string,
   sha: string,
-  options: PromoteOptions,
+  options: Pick<PromoteOptions, 'env'>,
 ): Promise<{ images: Map<string, { tag: string; digest: string | undefined }>; chartVersion: string | undefined }> {
   const known = await execa('git', ['cat-file', '-e', `${sha}^{commit}`], {
     cwd: config.repoRoot,
@@ -400,13 +400,13 @@ function chartEdit(
 }
 
 /** A remote chart's `helm.version` (a local chart has none: its files are the version). */
-function chartVersionOf(target: Target): string | undefined {
+export function chartVersionOf(target: Target): string | undefined {
   return target.source.type === 'helm' && target.source.chart.kind !== 'local'
     ? target.source.chart.version
     : undefined;
 }
 
-function duration(ms: number): string {
+export function duration(ms: number): string {
   const m = Math.max(0, Math.floor(ms / 60_000));
   return m >= 60 ? `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}` : `${m}m`;
 }
