@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
 import { loadConfig } from '../config/load-config.js';
 import type { Config, Target } from '../config/types.js';
 import type { PolicyFinding } from '../diff/types.js';
@@ -211,7 +212,7 @@ function versionsOf(config: Config, target: Target): Version[] {
       tag: chart,
       digest: undefined,
       file: relativeConfig(config),
-      line: target.where.line,
+      line: helmVersionLine(config, target) ?? target.where.line,
     });
   return versions;
 }
@@ -242,6 +243,18 @@ async function versionsAtRef(
     if (error instanceof KubeplanError)
       return `reading the versions at ${ref.slice(0, 12)} failed: ${oneLineError(error)}`;
     throw error;
+  }
+}
+
+/** The line of a target's `helm.version` in kubeplan.yaml, where a chart version finding points. */
+function helmVersionLine(config: Config, target: Target): number | undefined {
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(config.file, 'utf8'), { lineCounter: lines });
+    const node = doc.getIn(['targets', config.targets.indexOf(target), 'helm', 'version'], true);
+    return isScalar(node) && node.range ? lines.linePos(node.range[0]).line : undefined;
+  } catch {
+    return undefined;
   }
 }
 
