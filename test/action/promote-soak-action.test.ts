@@ -42,9 +42,9 @@ const repo = makeGitRepo({
 const applied = repo.commit('staging: shop 2.5.0, api 1.1.0', { 'envs/staging/deploy.yaml': deploy('2.5.0', '1.1.0') });
 
 /** A pull request on main that sets shop-prod's shop image to `tag` (api stays), planned without a cluster. */
-async function planPullRequest(number: number, tag: string) {
+async function planPullRequest(number: number, tag: string, files: Record<string, string> = {}) {
   repo.git('checkout', '-q', '-B', `bump-${number}`, applied);
-  const head = repo.commit(`prod: shop ${tag}`, { 'envs/prod/deploy.yaml': deploy(tag, '1.0.0') });
+  const head = repo.commit(`prod: shop ${tag}`, { 'envs/prod/deploy.yaml': deploy(tag, '1.0.0'), ...files });
   const target = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false };
   return runAction({
     repo: repo.repo,
@@ -146,6 +146,17 @@ describe('the plan of a pull request that moves a promote destination (promote.s
     const comment = forge.comments.get(4)?.[0]?.body ?? '';
     expect(comment).toMatch(/shop-staging runs it only since \S+ \(30m\), and the soak is 2h/);
     expect(comment).toMatch(/wait for the soak \(plan again after \S+\), or take exactly the versions/);
+  });
+
+  it("a pull request cannot lift the policy it is checked against: the base's promote applies", async () => {
+    const config = readFileSync(path.join(repo.repo, 'kubeplan.yaml'), 'utf8');
+    const run = await planPullRequest(6, '2.6.0', {
+      'kubeplan.yaml': config.replace('    promote: {from: shop-staging, soak: 2h}\n', ''),
+    });
+    expect(run.code, run.stdout).not.toBe(0);
+    expect(forge.comments.get(6)?.[0]?.body ?? '').toContain(
+      'shop-prod sets ghcr.io/acme/shop 2.6.0 (envs/prod/deploy.yaml:9), which has not soaked in shop-staging',
+    );
   });
 
   it('without a token that may read deployments: a warning naming why, and the plan passes', async () => {

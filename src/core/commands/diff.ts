@@ -24,7 +24,7 @@ import { formatPlanMarkdown } from '../report/markdown.js';
 import { formatPlanText } from '../report/text.js';
 import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
 import { inventorySource } from './promote.js';
-import { checkPromotionSoak, type SoakCheck } from './soak-policy.js';
+import { checkPromotionSoak, promoteAt, type SoakCheck } from './soak-policy.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
@@ -162,12 +162,14 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       }
     }
   }
-  if (options.soak && config.targets.some((t) => t.promote)) {
+  const soakBase = options.soak?.base ?? options.base;
+  const basePromote = options.soak && soakBase ? await promoteAt(config, soakBase, options.env) : undefined;
+  if (options.soak && (config.targets.some((t) => t.promote) || basePromote?.size)) {
     const policy = await checkPromotionSoak(
       config,
       // An instance on a named cluster is `target@cluster`.
       new Set(plan.targets.map((t) => (config.clusters ? t.target.replace(/@[^@]*$/, '') : t.target))),
-      soakCheck(options.soak, options.base, oneCluster, config),
+      { ...soakCheck(options.soak, options.base, oneCluster, config), basePromote },
       options.env,
     );
     if (policy.length > 0) plan.policy = policy;

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parse, parseDocument } from 'yaml';
 import { loadConfig } from '../config/load-config.js';
 import type { Config, Target } from '../config/types.js';
 import type { PolicyFinding } from '../diff/types.js';
+import { parseDurationText } from '../duration.js';
 import { KubeplanError } from '../errors.js';
 import { withWorktree } from '../git/worktree.js';
 import { findReferences } from '../images/references.js';
@@ -22,8 +23,51 @@ export interface SoakCheck {
    * so it is not checked (a warning says why).
    */
   base: (dest: Target) => Promise<{ ref: string } | { none: true } | { unknown: string }>;
+  /**
+   * `promote` of each target as committed at the change's base (a pull request's): it wins over the change's own, so
+   * a pull request cannot remove or shorten the soak it is checked against.
+   */
+  basePromote?: Map<string, { from: string; soakMs: number }> | undefined;
   /** The clock (tests). */
   now?: Date | undefined;
+}
+
+/**
+ * The `promote` settings of the targets in the config file as committed at `ref` (read with git show, no checkout);
+ * an unreadable file or setting is left out (the change's own config then decides).
+ */
+export async function promoteAt(
+  config: Config,
+  ref: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, { from: string; soakMs: number }>> {
+  const shown = await execa('git', ['show', `${ref}:${relativeConfig(config)}`], {
+    cwd: config.repoRoot,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
+  const found = new Map<string, { from: string; soakMs: number }>();
+  if (shown.exitCode !== 0) return found;
+  let doc: unknown;
+  try {
+    doc = parse(String(shown.stdout));
+  } catch {
+    return found;
+  }
+  const targets = (doc as { targets?: unknown } | null)?.targets;
+  for (const t of Array.isArray(targets) ? targets : []) {
+    const { name, promote } = (t ?? {}) as { name?: unknown; promote?: { from?: unknown; soak?: unknown } };
+    if (typeof name !== 'string' || typeof promote?.from !== 'string') continue;
+    try {
+      const soak = promote.soak === undefined ? '0s' : String(promote.soak);
+      found.set(name, { from: promote.from, soakMs: parseDurationText(soak, { file: relativeConfig(config) }) });
+    } catch {
+      // A soak the base could not have loaded: the change's own setting decides.
+    }
+  }
+  return found;
 }
 
 /** One image reference (or the chart version) of a destination, with where it is written. */
@@ -52,11 +96,25 @@ export async function checkPromotionSoak(
 ): Promise<PolicyFinding[]> {
   const findings: PolicyFinding[] = [];
   const now = check.now ?? new Date();
-  const destinations = config.targets.filter((t) => t.promote && planned.has(t.name));
+  // A pull request cannot lift or shorten the policy it is checked against: the base's promote wins where it has one.
+  const promoteOf = (t: Target) => check.basePromote?.get(t.name) ?? t.promote;
+  const destinations = config.targets.filter((t) => promoteOf(t) && planned.has(t.name));
   const bases = new Map<string, Promise<Map<string, Version[]> | string>>();
-  for (const dest of destinations) {
+  for (const target of destinations) {
+    const dest = { ...target, promote: promoteOf(target) };
     const upstream = config.targets.find((t) => t.name === dest.promote!.from);
-    if (!upstream) continue;
+    if (!upstream) {
+      findings.push({
+        level: 'warning',
+        policy: POLICY,
+        target: dest.name,
+        message: `the soak of ${dest.name}'s versions was not checked: its upstream ${dest.promote!.from} is not a target of ${relativeConfig(config)} any more`,
+        hint: `before merging, check ${dest.promote!.from} runs them`,
+        file: relativeConfig(config),
+        line: dest.where.line,
+      });
+      continue;
+    }
     const warn = (why: string) =>
       findings.push({
         level: 'warning',
@@ -86,7 +144,7 @@ export async function checkPromotionSoak(
       continue;
     }
     const was = baseVersions.get(dest.name) ?? [];
-    const changed = versionsOf(config, dest).filter(
+    const changed = versionsOf(config, target).filter(
       (v) => !was.some((w) => w.key === v.key && w.tag === v.tag && w.digest === v.digest),
     );
     if (changed.length === 0) continue;
