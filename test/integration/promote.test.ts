@@ -312,8 +312,8 @@ describe('kubeplan promote without a forge: the upstream inventory in the bench 
     const prod = path.join(repo, 'envs/prod/deploy.yaml');
     writeFileSync(prod, deploy('2.5.0', '1.0.0'));
     try {
-      const diff = (target: string) =>
-        runCliAsync(['diff', '--base', 'HEAD', '-t', target, '-o', 'json', '--kubeconfig', bench().adminKubeconfig], {
+      const diff = (target: string, output = 'json') =>
+        runCliAsync(['diff', '--base', 'HEAD', '-t', target, '-o', output, '--kubeconfig', bench().adminKubeconfig], {
           cwd: repo,
         });
       // shop-staging's inventory was written a moment ago: 2.5.0 runs there, and has not soaked for 2h.
@@ -337,6 +337,10 @@ describe('kubeplan promote without a forge: the upstream inventory in the bench 
         .addSchema(schema)
         .getSchema(`${schema.$id}#/definitions/plan`)!;
       expect(validate(report) ? [] : validate.errors).toEqual([]);
+      const text = await diff('shop-prod', 'text');
+      expect(text.stdout).toMatch(
+        /^policy error \(promote\.soak, target shop-prod\): shop-prod sets ghcr\.io\/acme\/shop 2\.5\.0 .*\n {2}hint: wait for the soak \(plan again after \S+\), or take exactly the versions shop-staging has soaked with kubeplan promote --to shop-prod$/m,
+      );
       // shop-qa takes the same versions with no soak: they pass.
       const qa = await diff('shop-qa');
       // (The exit code is 2 for both: the cluster refuses the drift dry-run of this selector-less test Deployment.)
