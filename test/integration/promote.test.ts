@@ -341,6 +341,18 @@ describe('kubeplan promote without a forge: the upstream inventory in the bench 
       expect(text.stdout).toMatch(
         /^policy error \(promote\.soak, target shop-prod\): shop-prod sets ghcr\.io\/acme\/shop 2\.5\.0 .*\n {2}hint: wait for the soak \(plan again after \S+\), or take exactly the versions shop-staging has soaked with kubeplan promote --to shop-prod$/m,
       );
+      // Without --base the change starts at what shop-prod last applied here; it never was: a warning, no failure.
+      const unknown = await runCliAsync(
+        ['diff', '-t', 'shop-prod', '-o', 'json', '--kubeconfig', bench().adminKubeconfig],
+        { cwd: repo },
+      );
+      expect(unknown.stderr).not.toContain('policy error');
+      expect(JSON.parse(unknown.stdout).policy).toEqual([
+        expect.objectContaining({
+          level: 'warning',
+          message: expect.stringMatching(/was not checked: what the change sets cannot be told \(.*\); pass --base$/),
+        }),
+      ]);
       // shop-qa takes the same versions with no soak: they pass.
       const qa = await diff('shop-qa');
       // (The exit code is 2 for both: the cluster refuses the drift dry-run of this selector-less test Deployment.)

@@ -217,7 +217,8 @@ function soakCheck(
       if (ref) return { ref };
       if (!inventory) return { unknown: 'no --base, and no cluster to read the commit it last applied from' };
       const [state] = await inventory.lastApplied(dest);
-      if (!state || 'none' in state) return { none: true };
+      if (!state || 'none' in state)
+        return { unknown: `what the change sets cannot be told (${state?.none ?? 'no inventory'}); pass --base` };
       return { ref: state.sha };
     },
     now: given.now,

@@ -19,10 +19,9 @@ export interface SoakCheck {
   source: UpstreamSource | { unavailable: string };
   /**
    * The git ref the change starts from (a pull request's base, --base), or per destination the commit it last applied
-   * (its inventory); `{none}`: it was never applied, so every version is new; `{unknown}`: the change cannot be told,
-   * so it is not checked (a warning says why).
+   * (its inventory); `{unknown}`: the change cannot be told, so it is not checked (a warning says why).
    */
-  base: (dest: Target) => Promise<{ ref: string } | { none: true } | { unknown: string }>;
+  base: (dest: Target) => Promise<{ ref: string } | { unknown: string }>;
   /**
    * `promote` of each target as committed at the change's base (a pull request's): it wins over the change's own, so
    * a pull request cannot remove or shorten the soak it is checked against.
@@ -136,9 +135,9 @@ export async function checkPromotionSoak(
       warn(base.unknown);
       continue;
     }
-    let before = 'ref' in base ? bases.get(base.ref) : Promise.resolve(new Map<string, Version[]>());
-    if (!before && 'ref' in base) bases.set(base.ref, (before = versionsAtRef(config, base.ref, env)));
-    const baseVersions = await before!;
+    let before = bases.get(base.ref);
+    if (!before) bases.set(base.ref, (before = versionsAtRef(config, base.ref, env)));
+    const baseVersions = await before;
     if (typeof baseVersions === 'string') {
       warn(baseVersions);
       continue;
