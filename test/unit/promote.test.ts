@@ -329,6 +329,37 @@ describe('promote.soak as a policy of the plan (core): chart version, tag and di
     expect(finding!.message).toContain(`shop-staging runs 2.5.0@${D2} (commit ${applied.slice(0, 12)}, since `);
   });
 
+  it('an upstream that never succeeded, or failed since: errors that say so and what to do', async () => {
+    records.clear();
+    success('shop-staging@stg-a', 3 * HOUR);
+    const never = await check('1.3.0', '2.5.0', D2);
+    expect(never[0]!.message).toContain(
+      'which has not soaked in shop-staging: it never ran upstream: no deployment to environment shop-staging@stg-b succeeded',
+    );
+    expect(never[0]!.hint).toMatch(/^apply it to shop-staging first and let it soak, then take exactly the versions/);
+    success('shop-staging@stg-b', 3 * HOUR);
+    records.get('shop-staging@stg-b')!.unshift({
+      id: 99,
+      sha: applied,
+      environment: 'shop-staging@stg-b',
+      createdAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+      statuses: [
+        {
+          state: 'failure',
+          createdAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+          description: 'the rollout of Deployment shop did not finish',
+          logUrl: undefined,
+        },
+      ],
+    });
+    const failed = await check('1.3.0', '2.5.0', D2);
+    expect(failed).toHaveLength(2);
+    expect(failed[0]!.message).toMatch(
+      /shop-staging@stg-b recorded failure at \S+ \(the rollout of Deployment shop did not finish\) after its last success of [0-9a-f]{12}$/,
+    );
+    expect(failed[0]!.hint).toMatch(/^fix shop-staging and apply it successfully again, let it soak, then take/);
+  });
+
   it('instances on different commits: a warning (the soak cannot be told), not an error', async () => {
     success('shop-staging@stg-a', 3 * HOUR);
     success('shop-staging@stg-b', 3 * HOUR, repo.git('rev-parse', 'main~1'));

@@ -172,10 +172,17 @@ export async function checkPromotionSoak(
       const at = `${v.file}${v.line ? `:${v.line}` : ''}`;
       let why: string;
       let hint = promoteHint;
-      if ('never' in verdict) why = `it never ran upstream: ${verdict.never}`;
-      else if (verdict.failed) why = verdict.failed;
-      else if (!runs) why = `it never ran upstream: ${upstream.name} does not run ${v.what} (${verdict.since})`;
-      else if (same) {
+      const first = `apply it to ${upstream.name} first and let it soak, then ${promoteHint}`;
+      if ('never' in verdict) {
+        why = `it never ran upstream: ${verdict.never}`;
+        hint = first;
+      } else if (verdict.failed) {
+        why = verdict.failed;
+        hint = `fix ${upstream.name} and apply it successfully again, let it soak, then ${promoteHint}`;
+      } else if (!runs) {
+        why = `it never ran upstream: ${upstream.name} does not run ${v.what} (${verdict.since})`;
+        hint = first;
+      } else if (same) {
         why = `${upstream.name} runs it only since ${verdict.appliedAt.toISOString()} (${duration(verdict.ageMs)}), and the soak is ${duration(verdict.soakMs)}`;
         hint = `wait for the soak (plan again after ${new Date(verdict.appliedAt.getTime() + verdict.soakMs).toISOString()}), or ${promoteHint}`;
       } else
