@@ -300,6 +300,9 @@ async function diff(
     optInsFrom: emptyToUndefined(values['opt-ins-from']),
     onNotice: (notice) => io.stderr(`note: ${notice.replace(/`/g, '')}\n`),
     output,
+    // promote.soak: the upstream's inventory in the cluster this plan reads; the change starts at --base, else at the
+    // commit the destination last applied there.
+    soak: {},
     exitCode: values['exit-code'] ?? false,
     color: colorWanted(values, env, io, 'diff'),
   });
@@ -325,6 +328,8 @@ async function diff(
   const errors = result.plan.summary.error + (result.plan.drift?.summary.error ?? 0);
   if (errors > 0)
     io.stderr(`error: ${errors} object${errors === 1 ? '' : 's'} could not be planned (see the report)\n`);
+  const policy = (result.plan.policy ?? []).filter((p) => p.level === 'error').length;
+  if (policy > 0) io.stderr(`error: ${policy} policy error${policy === 1 ? '' : 's'} (see the report)\n`);
   return result.exitCode;
 }
 

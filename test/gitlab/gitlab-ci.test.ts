@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type GitLab, startGitLab } from '../forge/gitlab.js';
+import { GitLabApi } from '../../src/platform/gitlab/api.js';
 import { OciTestClient } from '../harness/oci.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry.js';
@@ -526,6 +527,64 @@ describe('kubeplan ci plan binding', () => {
     });
     ok(out);
     expect(await value()).toBe('4');
+    expect(gitlab.violations).toEqual([]);
+  });
+});
+
+describe('kubeplan ci: promote.soak on a merge request', () => {
+  it("fails the plan of a merge request that sets the destination to a version its upstream's GitLab deployments have not soaked", async () => {
+    const ns = await freshNamespace('glsoak');
+    const deploy = (name: string, tag: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n        - name: shop\n          image: ghcr.io/acme/shop:${tag}\n`;
+    const p = project(ns, {
+      'kubeplan.yaml': [
+        'targets:',
+        '  - name: shop-staging',
+        `    namespace: ${ns}`,
+        '    manifests: envs/staging',
+        '  - name: shop-prod',
+        `    namespace: ${ns}`,
+        '    manifests: envs/prod',
+        '    promote: {from: shop-staging, soak: 2h}',
+        '',
+      ].join('\n'),
+      'envs/staging/deploy.yaml': deploy('shop-staging', '2.4.0'),
+      'envs/prod/deploy.yaml': deploy('shop-prod', '2.4.0'),
+    });
+    const applied = p.commit('staging: shop 2.5.0', { 'envs/staging/deploy.yaml': deploy('shop-staging', '2.5.0') });
+    // shop-staging's deployment of that commit, 3 hours ago.
+    const gl = new GitLabApi({ apiUrl: gitlab.url, token: TOKEN, project: gitlab.project.path });
+    const { data } = await gl.request<{ id: number }>(
+      'POST',
+      gl.projectPath('/deployments'),
+      { environment: 'shop-staging', sha: applied, ref: 'main', tag: false, status: 'running' },
+      'create',
+    );
+    await gl.request('PUT', gl.projectPath(`/deployments/${data.id}`), { status: 'success' }, 'finish');
+    gitlab.deployments.find((d) => d.id === data.id)!.updated_at = new Date(Date.now() - 3 * 3_600_000).toISOString();
+
+    const bump = async (iid: number, tag: string) => {
+      git(p.dir, 'checkout', '--quiet', '-B', `change-${iid}`, applied);
+      const head = p.commit(`prod: shop ${tag}`, { 'envs/prod/deploy.yaml': deploy('shop-prod', tag) });
+      openMergeRequest(iid, 'opened', head);
+      return job(p.dir, 'merge_request_event', { sha: head, mergeRequest: { iid, baseSha: applied } });
+    };
+    const unsoaked = await bump(31, '2.6.0');
+    expect(unsoaked.code, unsoaked.log).not.toBe(0);
+    const note = notesOn(31)[0]!.body;
+    expect(note).toContain('**Policy `promote.soak`**, target `shop-prod`');
+    expect(note).toContain(
+      `shop-prod sets ghcr.io/acme/shop 2.6.0 (envs/prod/deploy.yaml:14), which has not soaked in shop-staging: shop-staging runs 2.5.0 (commit ${applied.slice(0, 12)}, since `,
+    );
+    expect(unsoaked.codequality).toEqual([
+      expect.objectContaining({ location: { path: 'envs/prod/deploy.yaml', lines: { begin: 14 } }, severity: 'major' }),
+    ]);
+    expect(JSON.parse(unsoaked.report).policy).toHaveLength(1);
+    expectNoSecrets(unsoaked);
+
+    const soaked = await bump(32, '2.5.0');
+    ok(soaked);
+    expect(notesOn(32)[0]!.body).not.toContain('promote.soak');
     expect(gitlab.violations).toEqual([]);
   });
 });

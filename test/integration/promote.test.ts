@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentsSource, promoteCommand } from '../../src/core/commands/promote.js';
 import { formatError } from '../../src/core/errors.js';
@@ -13,6 +14,7 @@ import { startGitLab } from '../forge/gitlab.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
 import { runAction } from '../helpers/run-action.js';
 import { runCliAsync } from '../helpers/run-cli.js';
+import { repoRoot } from '../helpers/tools.js';
 
 // kubeplan promote (the built CLI): what the upstream really runs (its GitHub Deployments on the local forge, or its
 // inventory in the bench cluster), the soak, and one pull request per destination with exactly those versions.
@@ -216,8 +218,19 @@ describe('kubeplan promote with GitHub Deployments (local forge, git http-backen
     expect([...forge.pulls.values()][0]!.body).toBe(before.body);
   });
 
+  it('a re-apply of the soaked commit 30 min ago does not restart the soak', async () => {
+    deployed(9004, commits.applied, 'success', 30 * 60_000);
+    const run = await promote('--dry-run', '-o', 'json');
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.upstream.sha).toBe(commits.applied);
+    // Counted from the first success of that commit (3 h ago), not from the re-apply.
+    expect(report.soak.ageMs).toBeGreaterThan(2.9 * HOUR);
+    expect(report.upstream.instances[0].link).toBe('https://github.com/acme/config/actions/runs/9004');
+  });
+
   it('refuses when a deployment failed after the last success, naming it', async () => {
-    deployed(9003, commits.head, 'failure', HOUR);
+    deployed(9003, commits.head, 'failure', 10 * 60_000);
     const before = { writes: forge.writes().length, pushes: pushes() };
     const run = await promote();
     expect(run.code).toBe(2);
@@ -293,6 +306,61 @@ describe('kubeplan promote without a forge: the upstream inventory in the bench 
     const run = await promote('--to', 'shop-prod');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/shop-staging has run [0-9a-f]{12} for 0m since .*, and the soak is 2h/);
+  });
+
+  it('kubeplan diff: a change to a version the upstream has not soaked is a policy error (its inventory in the cluster)', async () => {
+    const prod = path.join(repo, 'envs/prod/deploy.yaml');
+    writeFileSync(prod, deploy('2.5.0', '1.0.0'));
+    try {
+      const diff = (target: string, output = 'json') =>
+        runCliAsync(['diff', '--base', 'HEAD', '-t', target, '-o', output, '--kubeconfig', bench().adminKubeconfig], {
+          cwd: repo,
+        });
+      // shop-staging's inventory was written a moment ago: 2.5.0 runs there, and has not soaked for 2h.
+      const run = await diff('shop-prod');
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain('error: 1 policy error (see the report)');
+      const report = JSON.parse(run.stdout);
+      expect(report.policy).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          target: 'shop-prod',
+          file: 'envs/prod/deploy.yaml',
+          line: 9,
+          message: expect.stringMatching(
+            /^shop-prod sets ghcr\.io\/acme\/shop 2\.5\.0 \(envs\/prod\/deploy\.yaml:9\), which has not soaked in shop-staging: shop-staging runs it only since \S+ \(0m\), and the soak is 2h$/,
+          ),
+        }),
+      ]);
+      const schema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan-report.schema.json'), 'utf8'));
+      const validate = new Ajv({ strict: true, allErrors: true })
+        .addSchema(schema)
+        .getSchema(`${schema.$id}#/definitions/plan`)!;
+      expect(validate(report) ? [] : validate.errors).toEqual([]);
+      const text = await diff('shop-prod', 'text');
+      expect(text.stdout).toMatch(
+        /^policy error \(promote\.soak, target shop-prod\): shop-prod sets ghcr\.io\/acme\/shop 2\.5\.0 .*\n {2}hint: wait for the soak \(plan again after \S+\), or take exactly the versions shop-staging has soaked with kubeplan promote --to shop-prod$/m,
+      );
+      // Without --base the change starts at what shop-prod last applied here; it never was: a warning, no failure.
+      const unknown = await runCliAsync(
+        ['diff', '-t', 'shop-prod', '-o', 'json', '--kubeconfig', bench().adminKubeconfig],
+        { cwd: repo },
+      );
+      expect(unknown.stderr).not.toContain('policy error');
+      expect(JSON.parse(unknown.stdout).policy).toEqual([
+        expect.objectContaining({
+          level: 'warning',
+          message: expect.stringMatching(/was not checked: what the change sets cannot be told \(.*\); pass --base$/),
+        }),
+      ]);
+      // shop-qa takes the same versions with no soak: they pass.
+      const qa = await diff('shop-qa');
+      // (The exit code is 2 for both: the cluster refuses the drift dry-run of this selector-less test Deployment.)
+      expect(qa.stderr).not.toContain('policy error');
+      expect(JSON.parse(qa.stdout).policy).toEqual([]);
+    } finally {
+      git(repo, 'checkout', '--', 'envs/prod/deploy.yaml');
+    }
   });
 
   it('without --dry-run and without a forge, says what it needs', async () => {

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deploymentsSource, promoteCommand } from '../../src/core/commands/promote.js';
+import { checkPromotionSoak } from '../../src/core/commands/soak-policy.js';
+import { loadConfig } from '../../src/core/config/load-config.js';
 import { formatError } from '../../src/core/errors.js';
 import type { FileEdit } from '../../src/core/images/bump.js';
 import type { BumpChange, BumpPublisher, ExistingPull } from '../../src/core/images/publish.js';
@@ -176,5 +178,193 @@ describe('promote (core)', () => {
     expect(report.images[0]!.to).toBe(`2.6.0@${D3}`);
     const again = await run();
     expect(again.report.pullRequest).toMatchObject({ action: 'unchanged', number: 1 });
+  });
+});
+
+describe('the soak counts from the first success of the commit the upstream runs', () => {
+  const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  const deployment = (id: number, sha: string, state: string, msAgo: number): DeploymentRecord => ({
+    id,
+    sha,
+    environment: 'staging',
+    createdAt: at(msAgo + 60_000),
+    statuses: [
+      // Newest first, as the forge lists them; the in-progress and inactive statuses are no outcome.
+      { state, createdAt: at(msAgo), description: state, logUrl: undefined },
+      { state: 'in_progress', createdAt: at(msAgo + 60_000), description: 'applying', logUrl: undefined },
+    ],
+  });
+  const upstream = { name: 'staging', deployment: { environment: 'staging' } } as never;
+  const stateOf = async (records: DeploymentRecord[]) => {
+    const [state] = await deploymentsSource(
+      async () => records,
+      () => undefined,
+    ).lastApplied(upstream);
+    return state as { sha: string; appliedAt: Date; lastSuccessAt: Date; failedSince: unknown[] };
+  };
+  const A = 'a'.repeat(40);
+  const B = 'b'.repeat(40);
+
+  it('a re-apply of the same commit 30 min ago keeps the soak from its success 3 h ago', async () => {
+    const first = deployment(1, A, 'success', 3 * HOUR);
+    // GitHub marks the older deployment inactive when the re-apply succeeds: still no outcome.
+    first.statuses.unshift({ state: 'inactive', createdAt: at(30 * 60_000), description: '', logUrl: undefined });
+    const state = await stateOf([deployment(2, A, 'success', 30 * 60_000), first]);
+    expect(state.sha).toBe(A);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(180);
+    expect(Math.round((Date.now() - state.lastSuccessAt.getTime()) / 60_000)).toBe(30);
+    expect(state.failedSince).toEqual([]);
+  });
+
+  it('a failure in between restarts it at the success after the failure', async () => {
+    const state = await stateOf([
+      deployment(3, A, 'success', 30 * 60_000),
+      deployment(2, A, 'failure', HOUR),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(30);
+  });
+
+  it('another commit applied in between restarts it too', async () => {
+    const state = await stateOf([
+      deployment(3, A, 'success', 30 * 60_000),
+      deployment(2, B, 'success', HOUR),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(state.sha).toBe(A);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(30);
+  });
+
+  it('a failure after the newest success is still reported', async () => {
+    const state = await stateOf([
+      deployment(3, B, 'error', 10 * 60_000),
+      deployment(2, A, 'success', 30 * 60_000),
+      deployment(1, A, 'success', 3 * HOUR),
+    ]);
+    expect(Math.round((Date.now() - state.appliedAt.getTime()) / 60_000)).toBe(180);
+    expect(state.failedSince).toEqual([expect.objectContaining({ state: 'error' })]);
+  });
+});
+
+describe('promote.soak as a policy of the plan (core): chart version, tag and digest, instances', () => {
+  const repo = makeGitRepo({
+    'kubeplan.yaml': config('1.2.0'),
+    'envs/staging.yaml': values('2.4.0', D1),
+    'envs/prod.yaml': values('2.4.0', D1),
+  });
+  const applied = repo.commit('staging: chart 1.3.0, shop 2.5.0', {
+    'kubeplan.yaml': config('1.3.0'),
+    'envs/staging.yaml': values('2.5.0', D2),
+  });
+  const records = new Map<string, DeploymentRecord[]>();
+  const success = (environment: string, msAgo: number, sha = applied) =>
+    records.set(environment, [
+      {
+        id: records.size + 1,
+        sha,
+        environment,
+        createdAt: new Date(Date.now() - msAgo).toISOString(),
+        statuses: [
+          {
+            state: 'success',
+            createdAt: new Date(Date.now() - msAgo).toISOString(),
+            description: '',
+            logUrl: undefined,
+          },
+        ],
+      },
+    ]);
+  /** The pull request: shop-prod's chart version and values as given, planned against `applied`. */
+  const check = async (chart: string, tag: string, digest: string) => {
+    repo.git('checkout', '-q', '-B', 'pr', applied);
+    writeFileSync(
+      path.join(repo.repo, 'kubeplan.yaml'),
+      config('1.3.0').replace("version: '1.2.0' # pinned", `version: '${chart}' # pinned`),
+    );
+    writeFileSync(path.join(repo.repo, 'envs/prod.yaml'), values(tag, digest));
+    repo.git('commit', '-qam', 'prod', '--allow-empty');
+    return checkPromotionSoak(
+      loadConfig('kubeplan.yaml', repo.repo),
+      new Set(['shop-prod']),
+      {
+        source: deploymentsSource(
+          async (environment) => records.get(environment) ?? [],
+          () => undefined,
+        ),
+        base: async () => ({ ref: applied }),
+      },
+      process.env,
+    );
+  };
+
+  it("passes the chart version, tag and digest every instance has run for the soak, and leaves the base's alone", async () => {
+    success('shop-staging@stg-a', 3 * HOUR);
+    success('shop-staging@stg-b', 2.5 * HOUR);
+    expect(await check('1.3.0', '2.5.0', D2)).toEqual([]);
+    // Nothing changed from the base: nothing to check, whatever the upstream runs.
+    records.clear();
+    expect(await check('1.2.0', '2.4.0', D1)).toEqual([]);
+  });
+
+  it('an instance that runs them for 30 min only: an error for the chart version and for the image', async () => {
+    success('shop-staging@stg-a', 3 * HOUR);
+    success('shop-staging@stg-b', 30 * 60_000);
+    const findings = await check('1.3.0', '2.5.0', D2);
+    expect(findings.map((f) => [f.level, f.file, f.line])).toEqual([
+      ['error', 'envs/prod.yaml', 3],
+      ['error', 'kubeplan.yaml', 15],
+    ]);
+    expect(findings[1]!.message).toMatch(
+      /^shop-prod sets chart oci:\/\/ghcr\.io\/acme\/charts\/shop 1\.3\.0 \(kubeplan\.yaml:15\), which has not soaked in shop-staging: shop-staging runs it only since \S+ \(30m\), and the soak is 2h$/,
+    );
+    expect(findings[0]!.hint).toMatch(/^wait for the soak \(plan again after \S+\), or take exactly the versions/);
+  });
+
+  it('a digest the upstream does not run is an error, naming what it runs', async () => {
+    success('shop-staging@stg-a', 3 * HOUR);
+    success('shop-staging@stg-b', 3 * HOUR);
+    const [finding, ...rest] = await check('1.3.0', '2.5.0', D3);
+    expect(rest).toEqual([]);
+    expect(finding!.message).toContain(`sets ghcr.io/acme/shop 2.5.0@${D3}`);
+    expect(finding!.message).toContain(`shop-staging runs 2.5.0@${D2} (commit ${applied.slice(0, 12)}, since `);
+  });
+
+  it('an upstream that never succeeded, or failed since: errors that say so and what to do', async () => {
+    records.clear();
+    success('shop-staging@stg-a', 3 * HOUR);
+    const never = await check('1.3.0', '2.5.0', D2);
+    expect(never[0]!.message).toContain(
+      'which has not soaked in shop-staging: it never ran upstream: no deployment to environment shop-staging@stg-b succeeded',
+    );
+    expect(never[0]!.hint).toMatch(/^apply it to shop-staging first and let it soak, then take exactly the versions/);
+    success('shop-staging@stg-b', 3 * HOUR);
+    records.get('shop-staging@stg-b')!.unshift({
+      id: 99,
+      sha: applied,
+      environment: 'shop-staging@stg-b',
+      createdAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+      statuses: [
+        {
+          state: 'failure',
+          createdAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+          description: 'the rollout of Deployment shop did not finish',
+          logUrl: undefined,
+        },
+      ],
+    });
+    const failed = await check('1.3.0', '2.5.0', D2);
+    expect(failed).toHaveLength(2);
+    expect(failed[0]!.message).toMatch(
+      /shop-staging@stg-b recorded failure at \S+ \(the rollout of Deployment shop did not finish\) after its last success of [0-9a-f]{12}$/,
+    );
+    expect(failed[0]!.hint).toMatch(/^fix shop-staging and apply it successfully again, let it soak, then take/);
+  });
+
+  it('instances on different commits: a warning (the soak cannot be told), not an error', async () => {
+    success('shop-staging@stg-a', 3 * HOUR);
+    success('shop-staging@stg-b', 3 * HOUR, repo.git('rev-parse', 'main~1'));
+    const [warning] = await check('1.3.0', '2.5.0', D2);
+    expect(warning).toMatchObject({ level: 'warning', file: 'kubeplan.yaml', line: 11 });
+    expect(warning!.message).toContain('its instances run different commits');
   });
 });

@@ -95,6 +95,40 @@ describe('parsePlanJson', () => {
     expect(formatPlanMarkdown(dropped)).not.toContain('mallory');
   });
 
+  it('keeps the policy findings (command: comment), and nothing in them starts a marker or a mention', () => {
+    const plan: Plan = {
+      ...samplePlan(),
+      policy: [
+        {
+          level: 'error',
+          policy: 'promote.soak',
+          target: 'web',
+          message: 'web sets ghcr.io/acme/web 2.6.0 (web/deploy.yaml:9), which has not soaked in staging',
+          hint: 'take exactly the versions staging has soaked with kubeplan promote --to web',
+          file: 'web/deploy.yaml',
+          line: 9,
+        },
+        { level: 'warning', policy: 'promote.soak', target: 'jobs', message: 'not checked', hint: 'check' },
+      ],
+    };
+    const read = parsePlanJson(formatPlanJson(plan), 'kubeplan-report.json').plan;
+    expect(read.policy).toEqual(plan.policy);
+    const md = formatPlanMarkdown(read);
+    expect(md).toBe(formatPlanMarkdown(plan));
+    expect(md).toContain('> [!CAUTION]\n> **Policy `promote.soak`**, target `web`: web sets ghcr.io/acme/web 2.6.0');
+    expect(md).toContain('> [!WARNING]\n> **Policy `promote.soak`**, target `jobs`: not checked');
+    const doc = JSON.parse(formatPlanJson(plan));
+    doc.policy[0].message = 'x\n<!-- kubeplan:plan:k --> @admin';
+    doc.policy[0].hint = '@acme/admins <b>';
+    const hostile = formatPlanMarkdown(parsePlanJson(JSON.stringify(doc), 'r.json').plan);
+    const prose = hostile.replace(/(`+)[^`]*?\1/g, '').replace(/<code>.*?<\/code>/g, '');
+    expect(prose).not.toContain('<!--');
+    expect(prose).not.toContain('@');
+    expect(prose).not.toContain('<b>');
+    doc.policy[0].level = 'fatal';
+    expect(parseError(JSON.stringify(doc)).message).toContain('policy[0].level must be one of error, warning');
+  });
+
   it('names the file and the field that is wrong', () => {
     const doc = JSON.parse(formatPlanJson(samplePlan()));
     doc.targets[0].changes[1].kind = 7;

@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load-config.js';
 import { withOptInsFrom } from '../config/opt-ins.js';
 import { planTargets } from '../diff/plan.js';
 import { planIntent } from '../diff/intent.js';
-import { countChanges, hasChanges, type DiffMode, type Plan } from '../diff/types.js';
+import { countChanges, hasChanges, type DiffMode, type Plan, policyErrors } from '../diff/types.js';
 import { ConfigError, EXIT_ERROR, UsageError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { withWorktree } from '../git/worktree.js';
@@ -24,6 +24,8 @@ import { formatPlanMarkdown } from '../report/markdown.js';
 import { formatPlanText } from '../report/text.js';
 import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
+import { inventorySource } from './promote.js';
+import { checkPromotionSoak, promoteAt, type SoakCheck } from './soak-policy.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
@@ -48,6 +50,12 @@ export interface DiffCommandOptions extends ClusterOptions, Partial<NamedCluster
   output: ReportFormat;
   /** The apply this plan predicts runs with --force-conflicts (the action's force-conflicts input). */
   forceConflicts?: boolean;
+  /**
+   * `promote.soak` as a policy of this plan: where the upstreams' state is read (a forge's deployments; by default the
+   * upstream's inventory in the one cluster this plan reads) and the ref the change starts from (by default --base,
+   * else the commit each destination last applied to that cluster). Undefined: not checked.
+   */
+  soak?: { source?: SoakCheck['source'] | undefined; base?: string | undefined; now?: Date | undefined } | undefined;
   /** 0 no changes, 1 changes, 2 error (kubectl's convention); without it 0 unless an error. */
   exitCode: boolean;
   color: boolean;
@@ -81,6 +89,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
   const baseSets = options.base ? await renderAtRef(config, options.base, options) : undefined;
   let plan: Plan;
   let cluster: Plan['cluster'];
+  let oneCluster: ClusterClient | undefined;
   if (options.offline && baseSets) {
     plan = intentPlan(baseSets, sets, options.base!);
   } else if (config.clusters) {
@@ -106,6 +115,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     refuseClusterFilter(options);
     const { client, resources, ignore, policy, repository, configFile } = await openCluster(config, options);
     cluster = { server: client.server, context: options.direct ? undefined : client.contextName };
+    oneCluster = client;
     // A target removed from the config prunes nothing: say that its objects stay, and how to delete them.
     for (const notice of await removedTargetNotices(client, resources, config, { repository, configFile })) {
       notices.push(notice);
@@ -156,6 +166,18 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
       }
     }
   }
+  const soakBase = options.soak?.base ?? options.base;
+  const basePromote = options.soak && soakBase ? await promoteAt(config, soakBase, options.env) : undefined;
+  if (options.soak && (config.targets.some((t) => t.promote) || basePromote?.size)) {
+    const policy = await checkPromotionSoak(
+      config,
+      // An instance on a named cluster is `target@cluster`.
+      new Set(plan.targets.map((t) => (config.clusters ? t.target.replace(/@[^@]*$/, '') : t.target))),
+      { ...soakCheck(options.soak, options.base, oneCluster, config), basePromote },
+      options.env,
+    );
+    if (policy.length > 0) plan.policy = policy;
+  }
   if (notices.length > 0) plan.notices = notices;
   if (cluster) plan.cluster = cluster;
   const tools = await toolVersions;
@@ -167,9 +189,44 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
         ? formatPlanMarkdown(plan)
         : formatPlanText(plan, { color: options.color });
   const errors =
-    plan.summary.error + (plan.drift?.summary.error ?? 0) + (plan.clusters?.filter((c) => c.error).length ?? 0);
+    plan.summary.error +
+    (plan.drift?.summary.error ?? 0) +
+    (plan.clusters?.filter((c) => c.error).length ?? 0) +
+    policyErrors(plan).length;
   const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
   return { plan, report, exitCode };
+}
+
+/**
+ * Where the soak policy reads the upstreams' state and the change's start: as given (a pull request: the forge's
+ * deployments and its base), else from the one cluster this plan read (the upstream's inventory; the commit the
+ * destination last applied, or --base). Without either, the policy is not checked and a warning says why.
+ */
+function soakCheck(
+  given: NonNullable<DiffCommandOptions['soak']>,
+  base: string | undefined,
+  client: ClusterClient | undefined,
+  config: Config,
+): SoakCheck {
+  const inventory = client ? inventorySource(client) : undefined;
+  const ref = given.base ?? base;
+  return {
+    source: given.source ??
+      inventory ?? {
+        unavailable: config.clusters
+          ? "with named clusters kubeplan diff reads no upstream's state (a pull request's plan reads its deployments)"
+          : "no cluster to read the upstream's inventory from",
+      },
+    base: async (dest) => {
+      if (ref) return { ref };
+      if (!inventory) return { unknown: 'no --base, and no cluster to read the commit it last applied from' };
+      const [state] = await inventory.lastApplied(dest);
+      if (!state || 'none' in state)
+        return { unknown: `what the change sets cannot be told (${state?.none ?? 'no inventory'}); pass --base` };
+      return { ref: state.sha };
+    },
+    now: given.now,
+  };
 }
 
 function intentPlan(baseSets: ManifestSet[], sets: ManifestSet[], base: string): Plan {

@@ -28,8 +28,10 @@ export interface UpstreamState {
   /** The environment (or inventory) it was read from. */
   name: string;
   sha: string;
-  /** When its last success was recorded. */
+  /** Since when it runs that commit: its first success of it, with only successes of it since. */
   appliedAt: Date;
+  /** Its newest success of that commit (a re-apply), which failures are counted after. */
+  lastSuccessAt: Date;
   /** A link to the deployment (its log), when the forge has one. */
   link: string | undefined;
   /** Failures (or an apply under way) recorded after that success. */
@@ -42,7 +44,11 @@ export interface UpstreamSource {
   lastApplied(upstream: Target): Promise<(UpstreamState | { name: string; none: string })[]>;
 }
 
-/** The forge's deployments (GitHub Deployments): the newest `success` status, and any failure after it. */
+/**
+ * The forge's deployments (GitHub Deployments): the commit of the newest `success` status, since its first success in
+ * a row (a re-apply of the same commit does not restart the soak; a failure, or another commit applied in between,
+ * does), and any failure after the newest success.
+ */
 export function deploymentsSource(
   history: (environment: string) => Promise<DeploymentRecord[]>,
   /** A link for a deployment whose status has no log URL (the commit on the forge, its deployments page). */
@@ -59,8 +65,19 @@ export function deploymentsSource(
           const events = records
             .flatMap((d) => d.statuses.map((s) => ({ ...s, deployment: d })))
             .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.deployment.id - a.deployment.id);
-          const success = events.find((e) => e.state === 'success');
+          const newest = events.findIndex((e) => e.state === 'success');
+          const success = events[newest];
           if (!success) return { name, none: `no deployment to environment ${name} succeeded` };
+          const sha = success.deployment.sha;
+          // Back in time from the newest success: its earlier successes of the same commit, until a failure or an
+          // outcome of another commit (in_progress, queued and inactive statuses are no outcome).
+          let first = success;
+          for (const e of events.slice(newest + 1)) {
+            const outcome = e.state === 'success' || e.state === 'failure' || e.state === 'error';
+            if (!outcome) continue;
+            if (e.state !== 'success' || e.deployment.sha !== sha) break;
+            first = e;
+          }
           const failedSince = events
             .filter(
               (e) =>
@@ -71,8 +88,9 @@ export function deploymentsSource(
             .map((e) => ({ state: e.state, at: e.createdAt, description: e.description }));
           return {
             name,
-            sha: success.deployment.sha,
-            appliedAt: new Date(success.createdAt),
+            sha,
+            appliedAt: new Date(first.createdAt),
+            lastSuccessAt: new Date(success.createdAt),
             link: success.logUrl ?? deploymentUrl(success.deployment),
             failedSince,
           };
@@ -124,6 +142,7 @@ export function inventorySource(client: ClusterClient): UpstreamSource {
           name,
           sha,
           appliedAt: new Date(at),
+          lastSuccessAt: new Date(at),
           link: undefined,
           failedSince: applying
             ? [
@@ -220,7 +239,7 @@ export async function promoteCommand(options: PromoteOptions): Promise<{ report:
     const failure = s.failedSince[0];
     if (failure)
       throw new PromoteRefused(
-        `cannot promote ${upstream.name} to ${dest.name}: ${s.name} recorded ${failure.state} at ${failure.at} (${failure.description || 'no description'}) after its last success at ${s.appliedAt.toISOString()} (${s.sha.slice(0, 12)})`,
+        `cannot promote ${upstream.name} to ${dest.name}: ${s.name} recorded ${failure.state} at ${failure.at} (${failure.description || 'no description'}) after its last success at ${s.lastSuccessAt.toISOString()} (${s.sha.slice(0, 12)})`,
         {
           where: { target: upstream.name },
           hint: `fix ${upstream.name} and apply it successfully again, then let it soak; nothing was pushed`,
@@ -304,11 +323,11 @@ export async function promoteCommand(options: PromoteOptions): Promise<{ report:
 }
 
 /** The images (by normalized name) and chart version of the upstream target's source files at `sha`. */
-async function versionsAt(
+export async function versionsAt(
   config: Config,
   upstream: string,
   sha: string,
-  options: PromoteOptions,
+  options: Pick<PromoteOptions, 'env'>,
 ): Promise<{ images: Map<string, { tag: string; digest: string | undefined }>; chartVersion: string | undefined }> {
   const known = await execa('git', ['cat-file', '-e', `${sha}^{commit}`], {
     cwd: config.repoRoot,
@@ -381,13 +400,13 @@ function chartEdit(
 }
 
 /** A remote chart's `helm.version` (a local chart has none: its files are the version). */
-function chartVersionOf(target: Target): string | undefined {
+export function chartVersionOf(target: Target): string | undefined {
   return target.source.type === 'helm' && target.source.chart.kind !== 'local'
     ? target.source.chart.version
     : undefined;
 }
 
-function duration(ms: number): string {
+export function duration(ms: number): string {
   const m = Math.max(0, Math.floor(ms / 60_000));
   return m >= 60 ? `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}` : `${m}m`;
 }

@@ -133,10 +133,32 @@ export interface Plan {
   }[];
   /** What the reader should know about how the plan was made (a pull request that changes an opt-in). */
   notices?: string[];
+  /**
+   * Policies of the change as a whole, not of one object (`promote.soak`: a destination set to a version its upstream
+   * has not soaked): an error fails the plan; a warning says a policy could not be checked, and why.
+   */
+  policy?: PolicyFinding[];
   /** The versions of helm, kubectl and kustomize the render ran (only those it ran). */
   tools?: import('../render/tool-versions.js').ToolVersions;
   targets: TargetPlan[];
   summary: Counts;
+}
+
+/** A policy finding of a plan: which policy, the target, what and why, what to do, and where it is written. */
+export interface PolicyFinding {
+  level: 'error' | 'warning';
+  policy: 'promote.soak';
+  target: string;
+  message: string;
+  hint: string;
+  /** Repository-relative file the finding is about (the image reference, kubeplan.yaml for a chart version). */
+  file?: string | undefined;
+  line?: number | undefined;
+}
+
+/** The policy errors of a plan (a failed verdict). */
+export function policyErrors(plan: Pick<Plan, 'policy'>): PolicyFinding[] {
+  return (plan.policy ?? []).filter((p) => p.level === 'error');
 }
 
 /** One named cluster of a plan: a summary line each, and the error that kept it from being planned. */

@@ -1,6 +1,14 @@
 import { canonicalChanges } from '../diff/plan-digest.js';
 import { readDigests } from '../diff/plan-record.js';
-import { ACTIONS, type Change, type Counts, type Plan, type PlannedHook, type TargetPlan } from '../diff/types.js';
+import {
+  ACTIONS,
+  type Change,
+  type Counts,
+  type Plan,
+  type PlannedHook,
+  type PolicyFinding,
+  type TargetPlan,
+} from '../diff/types.js';
 import { UsageError } from '../errors.js';
 import { hookRows } from './common.js';
 import { markdownText, oneLine } from './escape.js';
@@ -30,6 +38,8 @@ export function formatPlanJson(plan: Plan, options: { head?: string | undefined 
           }
         : null,
       notices: plan.notices ?? [],
+      // Policies of the change as a whole (promote.soak): an error fails the plan, a warning says what was not checked.
+      policy: (plan.policy ?? []).map((p) => ({ ...p, file: p.file ?? null, line: p.line ?? null })),
       // The tools the render ran; a tool it did not run is absent.
       tools: plan.tools ?? {},
       // Named clusters: a summary per cluster, and why one could not be planned (its instances are then absent).
@@ -170,7 +180,22 @@ export function parsePlanJson(text: string, file: string): { plan: Plan; head: s
     const d = readDigests(v);
     return d ?? bad(at, 'must be the digests a plan wrote (sha256: digests of the plan, per target render and plan)');
   });
+  const policy = r.array(top.policy ?? [], 'policy').map((v, i): PolicyFinding => {
+    const at = `policy[${i}]`;
+    const p = r.object(v, at);
+    const line = r.optional(p.line, `${at}.line`, (n, a) => r.integer(n, a, 1));
+    return {
+      level: r.oneOf(p.level, `${at}.level`, ['error', 'warning'] as const),
+      policy: r.oneOf(p.policy, `${at}.policy`, ['promote.soak'] as const),
+      target: r.string(p.target, `${at}.target`),
+      message: r.string(p.message, `${at}.message`),
+      hint: r.string(p.hint, `${at}.hint`),
+      file: r.optional(p.file, `${at}.file`, r.string),
+      line,
+    };
+  });
   const plan: Plan = {
+    ...(policy.length ? { policy } : {}),
     mode: r.oneOf(top.mode, 'mode', ['server', 'client', 'intent'] as const),
     modeReason: r.string(top.modeReason, 'modeReason'),
     ...(base !== undefined ? { base } : {}),

@@ -89,6 +89,7 @@ export function planHeader(plan: Plan): string[] {
   const errors = plan.summary.error + (plan.drift?.summary.error ?? 0);
   if (errors)
     out.push(`> [!CAUTION]`, `> ${errors} object${errors === 1 ? '' : 's'} could not be planned; see below.`, '');
+  out.push(...policyLines(plan));
   // Notices are kubeplan's own markdown; the values from the change in them are inline code already.
   for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${notice}`, '');
   if (plan.base) out.push(`What this change does, ${inlineCode(plan.base)} → head:`, '');
@@ -105,6 +106,16 @@ export function planHeader(plan: Plan): string[] {
     );
   }
   return out;
+}
+
+/** Policy errors (the plan fails) and policy warnings (a policy could not be checked): what, why and what to do. */
+function policyLines(plan: Plan): string[] {
+  return (plan.policy ?? []).flatMap((p) => [
+    p.level === 'error' ? '> [!CAUTION]' : '> [!WARNING]',
+    `> **Policy ${inlineCode(p.policy)}**, target ${inlineCode(p.target)}: ${markdownText(p.message)}`,
+    `> _${markdownText(p.hint)}_`,
+    '',
+  ]);
 }
 
 /** The apply this plan predicts would be refused: the rights it lacks, and the YAML that grants exactly them. */

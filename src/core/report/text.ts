@@ -18,6 +18,15 @@ export function formatPlanText(plan: Plan, options: { color: boolean; summary?: 
   const c = (code: keyof typeof COLOR, text: string) => (options.color ? `${COLOR[code]}${text}${COLOR.reset}` : text);
   const out: string[] = [];
   for (const notice of plan.notices ?? []) out.push(c('yellow', `note: ${notice.replace(/`/g, '')}`), '');
+  for (const p of plan.policy ?? [])
+    out.push(
+      c(
+        p.level === 'error' ? 'red' : 'yellow',
+        `${p.level === 'error' ? 'policy error' : 'policy warning'} (${p.policy}, target ${oneLine(p.target)}): ${oneLine(p.message)}`,
+      ),
+      c('dim', `  hint: ${oneLine(p.hint)}`),
+      '',
+    );
   if (plan.base) out.push(c('bold', `What this change does (${plan.base} → working tree):`), '');
   out.push(...formatTargets(plan.targets, c));
   for (const l of clusterLines(plan))

@@ -14,7 +14,8 @@ import { canonicalChanges } from '../diff/plan-digest.js';
 import { checkRunText, digestsMarker, type PlanRecord } from '../diff/plan-record.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
-import { emptyCounts, hasChanges, type Plan } from '../diff/types.js';
+import { emptyCounts, hasChanges, type Plan, policyErrors } from '../diff/types.js';
+import { deploymentsSource } from '../commands/promote.js';
 import { formatError, systemError, UsageError } from '../errors.js';
 import { packCommentParts } from '../report/comment-parts.js';
 import { objectName, summaryLine, targetCounts } from '../report/common.js';
@@ -105,6 +106,15 @@ export async function planPullRequest(
       },
       output: 'json',
       forceConflicts: request.forceConflicts,
+      // promote.soak: what the upstreams run, from the forge's deployments; the change starts at the base.
+      soak: pr
+        ? {
+            source: ports.deployments?.history
+              ? deploymentsSource(ports.deployments.history.bind(ports.deployments), (d) => ctx.commitUrl?.(d.sha))
+              : { unavailable: "this run has no token that may read the upstream's deployments" },
+            base: pr.baseSha,
+          }
+        : undefined,
       exitCode: false,
       color: false,
     });
@@ -191,6 +201,14 @@ async function finish(
   });
 
   outcome.failed = planVerdict(plan, request.failOn);
+  for (const p of plan.policy ?? [])
+    outcome.annotations.push({
+      level: p.level,
+      title: `kubeplan policy ${p.policy} (${p.target})`,
+      message: `${p.message} (${p.hint})`,
+      file: p.file,
+      line: p.line,
+    });
   const checks = ctx.pullRequest && !ctx.pullRequest.fromFork ? ports.checks : undefined;
   // One check run per cluster planned (named clusters: the key names the cluster), each with that cluster's digests.
   if (checks)
@@ -318,7 +336,11 @@ export async function publishPlan(
   const comments = options.comment === 'never' ? undefined : options.platform;
   let commentUrl = '';
   if (comments && pr !== undefined) {
-    const quiet = options.comment === 'on-changes' && !hasChanges(plan.summary) && plan.summary.error === 0;
+    const quiet =
+      options.comment === 'on-changes' &&
+      !hasChanges(plan.summary) &&
+      plan.summary.error === 0 &&
+      policyErrors(plan).length === 0;
     const parts = packCommentParts(plan, {
       limit: options.limit,
       marker: (i, n) => marker('plan', key, { index: i, total: n }),
@@ -394,6 +416,9 @@ export function planVerdict(plan: Plan, failOn: FailOn): string | undefined {
   if (clusters.length)
     return `cluster${clusters.length === 1 ? '' : 's'} ${clusters.join(', ')} could not be planned; see the job summary`;
   if (s.error > 0) return `${s.error} object${s.error === 1 ? '' : 's'} could not be planned; see the job summary`;
+  const policy = policyErrors(plan);
+  if (policy.length > 0)
+    return `${policy.length} policy error${policy.length === 1 ? '' : 's'} (${[...new Set(policy.map((p) => `${p.policy} in ${p.target}`))].join(', ')}); see the plan`;
   const fail =
     (failOn === 'changes' && hasChanges(s)) ||
     (failOn === 'destroy' && s.delete + s.replace > 0) ||
