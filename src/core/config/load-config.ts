@@ -86,7 +86,13 @@ interface RawConfig {
     skip?: boolean;
   }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
-  bump?: { labels?: string[]; branchPrefix?: string };
+  bump?: {
+    labels?: string[];
+    branchPrefix?: string;
+    reviewers?: string[];
+    assignees?: string[];
+    commitMessagePrefix?: string;
+  };
   repository?: string;
 }
 
@@ -238,7 +244,13 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       endpoint: r.endpoint?.replace(/\/$/, ''),
       tokenRealm: r.tokenRealm,
     })),
-    bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
+    bump: {
+      labels: config.bump?.labels ?? [],
+      branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/',
+      reviewers: config.bump?.reviewers ?? [],
+      assignees: config.bump?.assignees ?? [],
+      commitMessagePrefix: config.bump?.commitMessagePrefix ?? '',
+    },
     ...(config.repository ? { repository: config.repository } : {}),
     ...(clusters ? { clusters } : {}),
   };

@@ -19,6 +19,10 @@ export interface ExistingPull {
   branch: string;
   title: string;
   body: string;
+  /** Who is asked to review it now (GitHub: logins and `org/team`); undefined when the forge did not say. */
+  reviewers?: string[] | undefined;
+  /** Who it is assigned to now; undefined when the forge did not say. */
+  assignees?: string[] | undefined;
 }
 
 /** One pull request kubeplan wants: a branch holding base + these edits. */
@@ -30,6 +34,9 @@ export interface BumpChange {
   files: FileEdit[];
   labels: string[];
   state: BumpState;
+  /** kubeplan.yaml bump.reviewers and bump.assignees (bump pull requests only). */
+  reviewers?: string[] | undefined;
+  assignees?: string[] | undefined;
 }
 
 /** The forge and git operations bump pull requests need (GitHub today; GitLab through the same interface). */
@@ -41,6 +48,11 @@ export interface BumpPublisher {
   createPull(change: BumpChange): Promise<{ number: number; url: string }>;
   updatePull(number: number, change: BumpChange): Promise<void>;
   closePull(number: number, comment: string): Promise<void>;
+  /**
+   * Asks `reviewers` for a review and assigns `assignees` (adding to those it has). What the forge refuses (not a
+   * collaborator, no such user) comes back as warnings naming the person; the pull request stands.
+   */
+  addPeople?(number: number, people: { reviewers: string[]; assignees: string[] }): Promise<string[]>;
 }
 
 const MARKER = /<!-- kubeplan:bump (\{.*?\}) -->/;
@@ -81,10 +93,11 @@ export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
   return [...groups].map(([name, images]) => {
     const files = editsOf(images, plan.textOf);
     const state: BumpState = { images: images.map((i) => ({ key: i.id, to: versionText(i) })) };
-    const title =
+    const title = `${config.bump.commitMessagePrefix}${
       images.length === 1
         ? `Bump ${images[0]!.image} from ${images[0]!.from} to ${images[0]!.to!.tag}`
-        : `Bump ${name}: ${images.map((i) => `${shortName(i.image)} ${i.to!.tag}`).join(', ')}`;
+        : `Bump ${name}: ${images.map((i) => `${shortName(i.image)} ${i.to!.tag}`).join(', ')}`
+    }`;
     return {
       branch: `${config.bump.branchPrefix}${name}`,
       title,
@@ -93,6 +106,8 @@ export function bumpChanges(plan: BumpPlan, config: Config): BumpChange[] {
       files,
       labels: config.bump.labels,
       state,
+      reviewers: config.bump.reviewers,
+      assignees: config.bump.assignees,
     };
   });
 }
@@ -152,6 +167,35 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
 }
 
 /**
+ * The people of `wanted` not in `now`, all of them when the forge did not say. Logins compare case-insensitively, and
+ * teams (`org/team`) by the team's name, which is all a forge may report.
+ */
+function missing(wanted: string[] | undefined, now: string[] | undefined): string[] {
+  const key = (p: string) => (p.includes('/') ? `team:${p.split('/').at(-1)}` : p).toLowerCase();
+  const have = new Set((now ?? []).map(key));
+  return (wanted ?? []).filter((p) => !have.has(key(p)));
+}
+
+/** Requests reviews and assignments; a forge that cannot, or fails at it, leaves warnings and the pull request stands. */
+async function addPeople(
+  publisher: BumpPublisher,
+  number: number,
+  people: { reviewers: string[]; assignees: string[] },
+): Promise<string[]> {
+  if (people.reviewers.length === 0 && people.assignees.length === 0) return [];
+  if (!publisher.addPeople)
+    return ['this forge cannot request reviewers or assignees; bump.reviewers and bump.assignees are not used'];
+  try {
+    return await publisher.addPeople(number, people);
+  } catch (error) {
+    if (!(error instanceof KubeplanError)) throw error;
+    return [
+      `requesting ${[...people.reviewers, ...people.assignees].join(', ')} on #${number} failed: ${error.message}${error.hint ? ` (${error.hint})` : ''}`,
+    ];
+  }
+}
+
+/**
  * Opens, updates, skips and closes bump pull requests so that each image (or group) has at most one, on a stable
  * branch: a newer version updates the same branch and pull request; a pull request closed without merging means "skip
  * this version"; an open one whose images need no bump any more (someone moved them, or they joined a group) is
@@ -192,16 +236,37 @@ export async function publishBumps(
       if (open) {
         const same = open.title === change.title && open.body === change.body;
         if (!same) await publisher.updatePull(open.number, change);
+        const action = same && pushed === 'unchanged' ? 'unchanged' : 'updated';
+        // A newer version asks again those configured who are not asked (or assigned) now; a run with nothing new
+        // writes nothing, so someone taken off by hand stays off until the next version.
+        const warnings =
+          action === 'updated'
+            ? await addPeople(publisher, open.number, {
+                reviewers: missing(change.reviewers, open.reviewers),
+                assignees: missing(change.assignees, open.assignees),
+              })
+            : [];
         outcomes.push({
           branch: change.branch,
           images,
-          action: same && pushed === 'unchanged' ? 'unchanged' : 'updated',
+          action,
           number: open.number,
           url: open.url,
+          ...(warnings.length > 0 ? { warnings } : {}),
         });
       } else {
         const created = await publisher.createPull(change);
-        outcomes.push({ branch: change.branch, images, action: 'created', ...created });
+        const warnings = await addPeople(publisher, created.number, {
+          reviewers: change.reviewers ?? [],
+          assignees: change.assignees ?? [],
+        });
+        outcomes.push({
+          branch: change.branch,
+          images,
+          action: 'created',
+          ...created,
+          ...(warnings.length > 0 ? { warnings } : {}),
+        });
       }
     } catch (error) {
       if (!(error instanceof KubeplanError)) throw error;

@@ -11,6 +11,8 @@ export interface PullRequestOutcome {
   number?: number;
   url?: string;
   reason?: string;
+  /** What the forge refused without failing the pull request (a reviewer who is not a collaborator). */
+  warnings?: string[];
 }
 
 export interface BumpReport {
@@ -114,6 +116,7 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
   }
   for (const pr of report.pullRequests) {
     out.push(`${pr.branch}: ${pr.action}${pr.url ? ` ${pr.url}` : ''}${pr.reason ? ` (${pr.reason})` : ''}`);
+    for (const w of pr.warnings ?? []) out.push(`  warning: ${w}`);
   }
   for (const f of report.written) out.push(`wrote ${f}`);
   const s = bumpSummary(plan);

@@ -59,6 +59,9 @@ export async function openBumps(
     ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`),
   ];
   for (const f of failed) outcome.annotations.push({ level: 'error', message: f });
+  for (const p of pullRequests)
+    for (const w of p.warnings ?? [])
+      outcome.annotations.push({ level: 'warning', message: `${p.number ? `#${p.number}` : p.branch}: ${w}` });
   if (failed.length > 0)
     outcome.failed = `kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`;
   return outcome;
@@ -78,6 +81,11 @@ function bumpSummaryMarkdown(report: BumpReport): string {
   const closed = report.pullRequests
     .filter((p) => p.action === 'closed')
     .map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
+  const warnings = report.pullRequests.flatMap((p) =>
+    (p.warnings ?? []).map(
+      (w) => `- warning, ${p.number ? `#${p.number}` : markdownText(p.branch)}: ${markdownText(w)}`,
+    ),
+  );
   return [
     '### kubeplan bump',
     '',
@@ -86,6 +94,7 @@ function bumpSummaryMarkdown(report: BumpReport): string {
     ...rows,
     '',
     ...closed,
+    ...warnings,
     '',
   ].join('\n');
 }
