@@ -213,7 +213,9 @@ describe('action command bump: pull requests through git http-backend and the lo
     shop.state = 'closed';
     const skipped = await bump();
     expect(skipped.code, skipped.stdout).toBe(0);
-    expect(skipped.stdout, skipped.stdout).toContain(`#${shop.number} for these versions was closed without merging`);
+    expect(skipped.stdout, skipped.stdout).toContain(
+      `${registry.host}/acme/shop: 2.6.0 skipped: #${shop.number} was closed without merging; reopen #${shop.number} to get it again`,
+    );
     expect(pulls().filter((p) => p.state === 'open')).toHaveLength(1);
 
     await pusher.pushImage('acme/shop', '2.7.0');

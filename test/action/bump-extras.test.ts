@@ -1,12 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
 import { OciTestClient } from '../harness/oci.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry.js';
 import { runAction } from '../helpers/run-action.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { repoRoot } from '../helpers/tools.js';
+
+const reportSchema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan-report.schema.json'), 'utf8')) as {
+  $id: string;
+};
+const ajv = new Ajv({ strict: true, allErrors: true });
+ajv.addSchema(reportSchema);
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -173,5 +182,98 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
     expect(pr.assignees).toEqual(['alice', 'carol']);
     expect(forge.violations).toEqual([]);
     noSecrets(run);
+  });
+
+  const cli = (...args: string[]) =>
+    runCliAsync(['bump', ...args], {
+      cwd: work,
+      env: {
+        GITHUB_TOKEN: 'ghs_clitoken',
+        GITHUB_REPOSITORY: 'acme/config',
+        GITHUB_API_URL: forge.url,
+        GITHUB_SERVER_URL: forge.url,
+        DOCKER_CONFIG: dockerConfig(),
+      },
+    });
+  const dockerConfig = () => {
+    const dir = path.join(scratch, 'docker');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }),
+    );
+    return dir;
+  };
+
+  it('a pull request closed without merging skips its version, and every report says why and how to get it back', async () => {
+    const pr = pull();
+    pr.state = 'closed';
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    const why = `#${pr.number} was closed without merging; reopen #${pr.number} to get it again (a newer version opens a new pull request)`;
+    expect(run.stdout).toContain(`${registry.host}/acme/web: 1.2.0 skipped: ${why}`);
+    expect(run.stdout).toContain('0 to bump, 0 current, 1 skipped, 0 failed');
+    expect(run.summary).toContain(`| \`${registry.host}/acme/web\` | 1.0.0 → 1.2.0 skipped: #${pr.number} was closed`);
+    expect(JSON.parse(run.outputs.bumps!)).toEqual([
+      {
+        image: `${registry.host}/acme/web`,
+        status: 'skipped',
+        from: '1.0.0',
+        to: '1.2.0',
+        pullRequest: `https://github.com/acme/config/pull/${pr.number}`,
+      },
+    ]);
+    expect([...forge.pulls.values()].filter((p) => p.state === 'open')).toEqual([]);
+
+    // --explain says it next to the tag, and -o json names the pull request (in the published schema).
+    const explain = await cli('--explain');
+    expect(explain.code, explain.stderr + explain.stdout).toBe(0);
+    expect(explain.stdout).toMatch(
+      new RegExp(`1\\.2\\.0 +chosen, but #${pr.number} was closed without merging; reopen`),
+    );
+    const json = await cli('-o', 'json');
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.images[0]).toMatchObject({
+      status: 'skipped',
+      reason: why,
+      to: { tag: '1.2.0' },
+      skippedBy: { number: pr.number, url: `https://github.com/acme/config/pull/${pr.number}` },
+    });
+    const validate = ajv.getSchema(`${reportSchema.$id}#/definitions/bump`)!;
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
+    expect(forge.violations).toEqual([]);
+  });
+
+  it('reopening the closed pull request gets its version again, as the note says', async () => {
+    const pr = pull();
+    pr.state = 'open';
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(`${branch()}: (updated|unchanged) https://github.com/acme/config/pull/${pr.number}`),
+    );
+    expect(JSON.parse(run.outputs.bumps!)[0]).toMatchObject({ status: 'bump', to: '1.2.0' });
+  });
+
+  it('the pull request for a newer version lists the version skipped before and the pull request that skipped it', async () => {
+    const closed = pull();
+    closed.state = 'closed';
+    await pusher.pushImage('acme/web', '1.3.0');
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    const pr = pull();
+    expect(pr.number).not.toBe(closed.number);
+    expect(pr.title).toBe(`chore(deps): Bump ${registry.host}/acme/web from 1.0.0 to 1.3.0`);
+    expect(pr.body).toContain(
+      `Skipped before (closing a bump pull request without merging skips its versions):\n\n- \`${registry.host}/acme/web\` \`1.2.0\`: #${closed.number} was closed without merging\n`,
+    );
+    // Only versions others than this one: 1.3.0 was never declined.
+    expect(pr.body).not.toMatch(/`1\.3\.0`: #/);
+    // A re-run writes nothing: the note is the same every time.
+    const before = forge.writes().length;
+    expect((await bump()).code).toBe(0);
+    expect(forge.writes().length).toBe(before);
+    expect(forge.violations).toEqual([]);
   });
 });

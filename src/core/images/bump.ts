@@ -51,6 +51,8 @@ export interface ImageBump {
   requests: number;
   /** With --explain: every tag the registry listed and why it was not chosen. */
   candidates: Candidate[] | undefined;
+  /** The pull request closed without merging that makes kubeplan skip `to` (pull-requests mode). */
+  skippedBy?: { number: number; url: string } | undefined;
   /** The splices per file, for combining images into one change. */
   splices: Map<string, ReturnType<typeof splicesFor>>;
 }

@@ -167,6 +167,45 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
 }
 
 /**
+ * Why a version is skipped, and what brings it back: the rule is "a pull request of this branch, closed without
+ * merging, that moved exactly these images to exactly these versions". Reopening it makes it kubeplan's again (the
+ * next run updates it); a newer version opens a new one.
+ */
+function declinedReason(number: number): string {
+  return `#${number} was closed without merging; reopen #${number} to get it again (a newer version opens a new pull request)`;
+}
+
+/** Versions of these images that closed, unmerged pull requests of the branch asked for: the newest per image first. */
+function skippedVersions(
+  pulls: ExistingPull[],
+  state: BumpState,
+): { key: string; to: string; number: number; url: string }[] {
+  const out: { key: string; to: string; number: number; url: string }[] = [];
+  for (const pull of [...pulls].sort((a, b) => b.number - a.number)) {
+    if (pull.state !== 'closed' || pull.merged) continue;
+    for (const s of readState(pull.body)?.images ?? []) {
+      const now = state.images.find((i) => i.key === s.key);
+      if (now && now.to !== s.to && !out.some((o) => o.key === s.key && o.to === s.to))
+        out.push({ key: s.key, to: s.to, number: pull.number, url: pull.url });
+    }
+  }
+  return out.slice(0, 10);
+}
+
+function withSkippedNote(
+  body: string,
+  skipped: { key: string; to: string; number: number }[],
+  images: ImageBump[],
+): string {
+  const nameOf = (key: string) => images.find((i) => i.id === key)?.image ?? key;
+  const lines = skipped.map(
+    (s) => `- \`${nameOf(s.key)}\` \`${s.to.replace(/@.*/, '')}\`: #${s.number} was closed without merging`,
+  );
+  const note = ['Skipped before (closing a bump pull request without merging skips its versions):', '', ...lines, ''];
+  return body.replace('<details><summary>Edits', `${note.join('\n')}\n<details><summary>Edits`);
+}
+
+/**
  * The people of `wanted` not in `now`, all of them when the forge did not say. Logins compare case-insensitively, and
  * teams (`org/team`) by the team's name, which is all a forge may report.
  */
@@ -222,16 +261,26 @@ export async function publishBumps(
         (p) => p.state === 'closed' && !p.merged && sameState(readState(p.body), change.state),
       );
       if (!open && declined) {
+        const why = declinedReason(declined.number);
+        const declinedImages = plan.images.filter((i) => images.includes(i.id));
+        for (const image of declinedImages) {
+          image.status = 'skipped';
+          image.reason = why;
+          image.skippedBy = { number: declined.number, url: declined.url };
+        }
         outcomes.push({
           branch: change.branch,
           images,
           action: 'skipped',
           number: declined.number,
           url: declined.url,
-          reason: `#${declined.number} for these versions was closed without merging`,
+          reason: `${declinedImages.map((i) => i.to!.tag).join(', ')} skipped: ${why}`,
         });
         continue;
       }
+      // Versions skipped before on this branch, said in the body of the pull request for a newer one.
+      const skippedBefore = skippedVersions(mine, change.state);
+      if (skippedBefore.length > 0) change.body = withSkippedNote(change.body, skippedBefore, plan.images);
       const pushed = await publisher.pushBranch(change.branch, change.files, change.commitMessage);
       if (open) {
         const same = open.title === change.title && open.body === change.body;

@@ -66,6 +66,7 @@ export function formatBumpJson(report: BumpReport): string {
           to: r.to ?? null,
         })),
         edits: i.edits.map((e) => ({ file: e.file, diff: e.diff })),
+        ...(i.skippedBy ? { skippedBy: i.skippedBy } : {}),
         ...(i.candidates
           ? { candidates: i.candidates.map((c) => ({ tag: c.tag, rejected: c.rejected ?? null })) }
           : {}),
@@ -92,7 +93,7 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
         : i.status === 'current'
           ? `current (${i.from})`
           : i.status === 'skipped'
-            ? `skipped: ${i.reason}`
+            ? `${i.skippedBy ? `${i.to!.tag} ` : ''}skipped: ${i.reason}`
             : `error: ${i.reason}`;
     out.push(`${i.image}${i.files ? ` (in ${i.files.join(', ')})` : ''}: ${head}  [${policy}; ${requests}]`);
     for (const r of i.references) {
@@ -103,7 +104,9 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
     if (options.explain && i.candidates) {
       out.push('  candidates:');
       for (const c of i.candidates)
-        out.push(`    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? 'chosen' : 'current')}`);
+        out.push(
+          `    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? (i.skippedBy ? `chosen, but ${i.reason}` : 'chosen') : 'current')}`,
+        );
     }
   }
   if (options.explain && plan.skippedFiles.length > 0) {

@@ -75,7 +75,7 @@ function bumpSummaryMarkdown(report: BumpReport): string {
         ? `${i.from} → ${i.to!.tag}`
         : i.status === 'current'
           ? `current (${i.from})`
-          : `${i.status}: ${markdownText(i.reason ?? '')}`;
+          : `${i.skippedBy ? `${i.from} → ${i.to!.tag} ` : ''}${i.status}: ${markdownText(i.reason ?? '')}`;
     return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${markdownText(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });
   const closed = report.pullRequests
