@@ -139,9 +139,9 @@ describe('action command bump: pull requests through git http-backend and the lo
     });
     expect(backend).toMatchObject({ title: 'Bump backend: api 1.1.0, worker 3.0.1', head: 'kubeplan/bump/backend' });
     // The update type and the day the version was built (from its image config; none given for the others).
-    expect(shop!.body).toContain('| Image | Update | From | To | Built | Where | Digest |');
+    expect(shop!.body).toContain('| Image | Update | From | To | Built | Source | Where | Digest |');
     expect(shop!.body).toContain(
-      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | minor | \`2.4.0\` | \`2.5.0\` | 2026-11-30 | \`chart/values.yaml:4\` | – |`,
+      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | minor | \`2.4.0\` | \`2.5.0\` | 2026-11-30 | – | \`chart/values.yaml:4\` | – |`,
     );
     expect(backend!.body).toMatch(/\/acme\/api\) \| minor \| `1\.0\.0` \| `1\.1\.0` \| – \|/);
     expect(backend!.body).toMatch(/\/acme\/worker\) \| patch \| `3\.0\.0` \| `3\.0\.1` \| – \|/);

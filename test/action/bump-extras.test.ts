@@ -276,4 +276,35 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
     expect(forge.writes().length).toBe(before);
     expect(forge.violations).toEqual([]);
   });
+
+  it("links the version's source and the commit it was built from, read from the linux/amd64 image of an index", async () => {
+    const revision = '0123456789abcdef0123456789abcdef01234567';
+    const arm = await pusher.pushImage('acme/web', '1.4.0-arm64', 'arm', {
+      architecture: 'arm64',
+      labels: { 'org.opencontainers.image.source': 'https://github.com/acme/not-this-one' },
+    });
+    const amd = await pusher.pushImage('acme/web', '1.4.0-amd64', 'amd', {
+      created: '2026-12-01T08:00:00Z',
+      labels: {
+        // A label is the image author's text: a token in it must not reach the pull request.
+        'org.opencontainers.image.source': 'https://x-access-token:ghp_labelsecret123@github.com/acme/web.git',
+        'org.opencontainers.image.revision': revision,
+      },
+    });
+    await pusher.pushIndex('acme/web', '1.4.0', [
+      { digest: arm, architecture: 'arm64' },
+      { digest: amd, architecture: 'amd64' },
+    ]);
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    const pr = pull();
+    expect(pr.title).toBe(`chore(deps): Bump ${registry.host}/acme/web from 1.0.0 to 1.4.0`);
+    expect(pr.body).toContain(
+      `| minor | \`1.0.0\` | \`1.4.0\` | 2026-12-01 | [github.com/acme/web](https://github.com/acme/web) ([0123456](https://github.com/acme/web/commit/${revision})) | \`apps/web.yaml:9\` | – |`,
+    );
+    expect(pr.body).not.toContain('not-this-one');
+    expect(pr.body).not.toContain('ghp_labelsecret123');
+    expect(run.stdout).not.toContain('ghp_labelsecret123');
+    noSecrets(run);
+  });
 });

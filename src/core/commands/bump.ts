@@ -99,15 +99,21 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
 }
 
 /**
- * When each version a pull request moves to was built, for its body (a manifest and a config read per image, only
- * when pull requests are opened). A registry that does not say, or fails here, leaves the date out; the bump stands.
+ * When each version a pull request moves to was built and where its source lives, for its body (a manifest and a
+ * config read per image, only when pull requests are opened): the config's `created` and its
+ * `org.opencontainers.image.source` (else `.url`) and `.revision` labels. A registry that does not say, or fails
+ * here, leaves them out; the bump stands.
  */
 async function readCreated(moving: ImageBump[], registry: RegistryClient): Promise<void> {
   await Promise.all(
     moving.map(async (i) => {
       if (!i.to) return;
       const ref = parseImageRef(i.key);
-      i.to.created = await registry.imageCreated(ref, i.to.digest ?? i.to.tag).catch(() => undefined);
+      const config = await registry.imageConfig(ref, i.to.digest ?? i.to.tag).catch(() => undefined);
+      i.to.created = config?.created;
+      i.to.source = config?.labels['org.opencontainers.image.source'];
+      i.to.url = config?.labels['org.opencontainers.image.url'];
+      i.to.revision = config?.labels['org.opencontainers.image.revision'];
       i.requests = registry.requestsFor(ref);
     }),
   );

@@ -45,7 +45,20 @@ export interface ImageBump {
   reason: string | undefined;
   /** The newest version the references hold today. */
   from: string | undefined;
-  to: { tag: string; digest: string | undefined; created?: Date | undefined } | undefined;
+  to:
+    | {
+        tag: string;
+        digest: string | undefined;
+        created?: Date | undefined;
+        /**
+         * The version's OCI labels (org.opencontainers.image.source, .url, .revision) as the image gives them: where
+         * its source lives, its home page, the commit it was built from. Untrusted text.
+         */
+        source?: string | undefined;
+        url?: string | undefined;
+        revision?: string | undefined;
+      }
+    | undefined;
   edits: FileEdit[];
   /** Registry requests this image cost (token requests included). */
   requests: number;

@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import { KubeplanError } from '../errors.js';
 import type { PullRequestOutcome } from '../report/bump.js';
 import { describePolicy } from '../report/bump.js';
+import { markdownText } from '../report/escape.js';
 import { editsOf, type BumpPlan, type FileEdit, type ImageBump } from './bump.js';
 import { updateType } from './policy.js';
 import { parseImageRef } from './registry.js';
@@ -131,12 +132,70 @@ function registryLink(key: string): string {
   return `${loopback ? 'http' : 'https'}://${ref.registry}/${ref.repository}`;
 }
 
+/**
+ * An http(s) URL from an image label, fit for a markdown link: no credentials, query or fragment (a label is the
+ * image author's text, and may carry a token), and every character that could end the link or the table cell
+ * percent-encoded. Undefined for anything else (`git@…`, `javascript:`, not a URL).
+ */
+export function safeLinkUrl(raw: string | undefined): string | undefined {
+  if (!raw || raw.length > 2000) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) return undefined;
+  const path = url.pathname.replace(/\.git$/, '').replace(/\/+$/, '');
+  return `${url.protocol}//${url.host}${path}`.replace(
+    /[()[\]<>`"'|*\\\s]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+/**
+ * The Source cell: a link to where the version's source lives (its org.opencontainers.image.source label, else
+ * .url), and, for a GitHub or GitLab repository with a known revision, to the commit it was built from.
+ */
+export function sourceCell(to: {
+  source?: string | undefined;
+  url?: string | undefined;
+  revision?: string | undefined;
+}): string {
+  const home = safeLinkUrl(to.source) ?? safeLinkUrl(to.url);
+  if (!home) return '–';
+  const url = new URL(home);
+  const parts = url.pathname.split('/').filter(Boolean);
+  const github = url.hostname === 'github.com' && parts.length >= 2;
+  const gitlab = /(^|\.)gitlab\./.test(url.hostname) && parts.length >= 2;
+  // GitHub repositories are owner/name; GitLab projects are group/…/name, up to its /-/ pages.
+  const repo = github
+    ? parts.slice(0, 2)
+    : gitlab
+      ? parts.slice(0, parts.includes('-') ? parts.indexOf('-') : undefined)
+      : parts;
+  const shown = `${url.host}/${repo.join('/')}`.replace(/\/$/, '');
+  let text = shown;
+  try {
+    text = decodeURIComponent(shown);
+  } catch {
+    // a stray % stays encoded
+  }
+  const revision = to.revision && /^[0-9a-f]{7,64}$/i.test(to.revision) ? to.revision.toLowerCase() : undefined;
+  const base = `${url.protocol}//${url.host}/${repo.join('/')}`;
+  const commit =
+    revision && (github || gitlab)
+      ? ` ([${revision.slice(0, 7)}](${base}${gitlab ? '/-' : ''}/commit/${revision}))`
+      : '';
+  return `[${markdownText(text)}](${home})${commit}`;
+}
+
 function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): string {
   const rows = images.map((i) => {
     const where = i.references.filter((r) => r.to).map((r) => `\`${r.file}:${r.line}\``);
     // The build date, not "3 days ago": a re-run with nothing new must leave the body as it is.
     const created = i.to!.created ? i.to!.created.toISOString().slice(0, 10) : '–';
-    return `| [${i.image}](${registryLink(i.key)}) | ${updateType(i.from, i.to!.tag)} | \`${i.from}\` | \`${i.to!.tag}\` | ${created} | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
+    return `| [${i.image}](${registryLink(i.key)}) | ${updateType(i.from, i.to!.tag)} | \`${i.from}\` | \`${i.to!.tag}\` | ${created} | ${sourceCell(i.to!)} | ${where.join('<br>')} | ${i.to!.digest ? `\`${i.to!.digest}\`` : '–'} |`;
   });
   const policies = images.map(
     (i) =>
@@ -147,8 +206,8 @@ function pullBody(images: ImageBump[], files: FileEdit[], state: BumpState): str
   return [
     `kubeplan found newer image versions:`,
     '',
-    '| Image | Update | From | To | Built | Where | Digest |',
-    '|---|---|---|---|---|---|---|',
+    '| Image | Update | From | To | Built | Source | Where | Digest |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Policy: ${policies.join('; ')}. A newer version updates this pull request in place; closing it without merging skips this version.`,
