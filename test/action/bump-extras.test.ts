@@ -307,4 +307,56 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
     expect(run.stdout).not.toContain('ghp_labelsecret123');
     noSecrets(run);
   });
+
+  const dashboard = () => [...forge.issues.values()].filter((i) => i.title === 'kubeplan dashboard');
+
+  it('bump.dashboard keeps one "kubeplan dashboard" issue: current, next, skipped versions and the open pull request', async () => {
+    const config = path.join(seed, 'kubeplan.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('bump:\n', 'bump:\n  dashboard: true\n'));
+    git(seed, 'commit', '--quiet', '-am', 'dashboard');
+    git(seed, 'push', '--quiet', bare, 'main');
+    git(work, 'pull', '--quiet', '--ff-only');
+    // Someone else's issue with the same title and label is never kubeplan's to edit.
+    forge.issues.set(400, {
+      number: 400,
+      user: 'mallory',
+      title: 'kubeplan dashboard',
+      body: '<!-- kubeplan:dashboard -->\nmine',
+      state: 'open',
+      labels: ['kubeplan:dashboard'],
+    });
+    const skippedPull = [...forge.pulls.values()].find((p) => p.state === 'closed' && p.body.includes('"to":"1.2.0"'))!;
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    const open = pull();
+    const issues = dashboard().filter((i) => i.user !== 'mallory');
+    expect(issues).toHaveLength(1);
+    const issue = issues[0]!;
+    expect(issue).toMatchObject({ state: 'open', labels: ['kubeplan:dashboard'] });
+    expect(issue.body).toContain('| Image | Current | Next | Skipped | Pull request |');
+    expect(issue.body).toContain(
+      `| \`${registry.host}/acme/web\` | \`1.0.0\` | \`1.4.0\` | \`1.2.0\` ([#${skippedPull.number}](https://github.com/acme/config/pull/${skippedPull.number}) closed) | [#${open.number}](https://github.com/acme/config/pull/${open.number}) |`,
+    );
+    expect(forge.issues.get(400)!.body).toBe('<!-- kubeplan:dashboard -->\nmine');
+    expect(run.stdout).toContain(`dashboard: opened issue #${issue.number}`);
+
+    // Nothing new: nothing written, the issue included.
+    const before = forge.writes().length;
+    const again = await bump();
+    expect(again.code, again.stdout).toBe(0);
+    expect(forge.writes().length).toBe(before);
+    expect(again.stdout).toContain(`dashboard: issue #${issue.number} is up to date`);
+
+    // The open pull request is closed without merging: the same issue now says 1.4.0 is skipped, and by which.
+    open.state = 'closed';
+    const skipped = await bump();
+    expect(skipped.code, skipped.stdout).toBe(0);
+    expect(dashboard().filter((i) => i.user !== 'mallory')).toHaveLength(1);
+    expect(issue.body).toContain(
+      `| \`${registry.host}/acme/web\` | \`1.0.0\` | \`1.4.0\` skipped | \`1.4.0\` ([#${open.number}](https://github.com/acme/config/pull/${open.number}) closed)<br>\`1.2.0\` ([#${skippedPull.number}](https://github.com/acme/config/pull/${skippedPull.number}) closed) | – |`,
+    );
+    expect(skipped.stdout).toContain(`dashboard: updated issue #${issue.number}`);
+    expect(forge.violations).toEqual([]);
+    noSecrets(skipped);
+  });
 });

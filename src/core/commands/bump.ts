@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/types.js';
 import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
 import { proxyFetch } from '../http/proxy.js';
 import type { OnRetry } from '../http/retry-policy.js';
@@ -36,6 +37,8 @@ export interface BumpOptions {
 
 export interface BumpResult {
   report: BumpReport;
+  /** kubeplan.yaml as read. */
+  config: Config;
   output: string;
   exitCode: number;
 }
@@ -95,7 +98,7 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
   const output =
     options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
   const failed = plan.images.some((i) => i.status === 'error') || pullRequests.some((p) => p.action === 'error');
-  return { report, output, exitCode: failed ? EXIT_ERROR : 0 };
+  return { report, config, output, exitCode: failed ? EXIT_ERROR : 0 };
 }
 
 /**

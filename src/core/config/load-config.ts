@@ -92,6 +92,7 @@ interface RawConfig {
     reviewers?: string[];
     assignees?: string[];
     commitMessagePrefix?: string;
+    dashboard?: boolean;
   };
   repository?: string;
 }
@@ -250,6 +251,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       reviewers: config.bump?.reviewers ?? [],
       assignees: config.bump?.assignees ?? [],
       commitMessagePrefix: config.bump?.commitMessagePrefix ?? '',
+      dashboard: config.bump?.dashboard ?? false,
     },
     ...(config.repository ? { repository: config.repository } : {}),
     ...(clusters ? { clusters } : {}),

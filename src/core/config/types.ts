@@ -176,6 +176,8 @@ export interface Config {
     assignees: string[];
     /** Before the commit message and the title (`chore(deps): `); empty for none. */
     commitMessagePrefix: string;
+    /** Keep the "kubeplan dashboard" issue up to date. */
+    dashboard: boolean;
   };
   /** kubeplan.yaml `clusters`, in the file's order; undefined without it (one cluster from the command line). */
   clusters?: ClusterConfig[] | undefined;

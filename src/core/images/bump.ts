@@ -64,6 +64,11 @@ export interface ImageBump {
   requests: number;
   /** With --explain: every tag the registry listed and why it was not chosen. */
   candidates: Candidate[] | undefined;
+  /**
+   * Versions newer than `from` that pull requests closed without merging skipped, newest pull request first, `to`'s
+   * included (pull-requests mode; for the dashboard).
+   */
+  skippedVersions?: { version: string; number: number; url: string }[] | undefined;
   /** The pull request closed without merging that makes kubeplan skip `to` (pull-requests mode). */
   skippedBy?: { number: number; url: string } | undefined;
   /** The splices per file, for combining images into one change. */

@@ -4,7 +4,7 @@ import type { PullRequestOutcome } from '../report/bump.js';
 import { describePolicy } from '../report/bump.js';
 import { markdownText } from '../report/escape.js';
 import { editsOf, type BumpPlan, type FileEdit, type ImageBump } from './bump.js';
-import { updateType } from './policy.js';
+import { newestTag, updateType } from './policy.js';
 import { parseImageRef } from './registry.js';
 
 /** What a bump pull request records about itself, in a hidden marker of its body. */
@@ -234,17 +234,21 @@ function declinedReason(number: number): string {
   return `#${number} was closed without merging; reopen #${number} to get it again (a newer version opens a new pull request)`;
 }
 
-/** Versions of these images that closed, unmerged pull requests of the branch asked for: the newest per image first. */
+/**
+ * Versions of these images that closed, unmerged pull requests of the branch asked for (the newest pull request
+ * first): other versions than the change's, or with `including`, the change's own too.
+ */
 function skippedVersions(
   pulls: ExistingPull[],
   state: BumpState,
+  including = false,
 ): { key: string; to: string; number: number; url: string }[] {
   const out: { key: string; to: string; number: number; url: string }[] = [];
   for (const pull of [...pulls].sort((a, b) => b.number - a.number)) {
     if (pull.state !== 'closed' || pull.merged) continue;
     for (const s of readState(pull.body)?.images ?? []) {
       const now = state.images.find((i) => i.key === s.key);
-      if (now && now.to !== s.to && !out.some((o) => o.key === s.key && o.to === s.to))
+      if (now && (including || now.to !== s.to) && !out.some((o) => o.key === s.key && o.to === s.to))
         out.push({ key: s.key, to: s.to, number: pull.number, url: pull.url });
     }
   }
@@ -316,6 +320,21 @@ export async function publishBumps(
     try {
       const mine = pulls.filter((p) => p.branch === change.branch);
       const open = mine.find((p) => p.state === 'open');
+      // Only versions still ahead of the references: one moved past by hand is not skipped any more.
+      const skippedHere = skippedVersions(mine, change.state, true).filter((s) => {
+        const image = plan.images.find((i) => i.id === s.key);
+        const version = s.to.replace(/@.*/, '');
+        return (
+          image?.from !== undefined &&
+          version !== image.from &&
+          newestTag([image.from, version], image.policy.rules.policy) === version
+        );
+      });
+      for (const image of plan.images.filter((i) => images.includes(i.id))) {
+        const own = skippedHere.filter((s) => s.key === image.id);
+        if (own.length > 0)
+          image.skippedVersions = own.map((s) => ({ version: s.to.replace(/@.*/, ''), number: s.number, url: s.url }));
+      }
       const declined = mine.find(
         (p) => p.state === 'closed' && !p.merged && sameState(readState(p.body), change.state),
       );
@@ -338,7 +357,9 @@ export async function publishBumps(
         continue;
       }
       // Versions skipped before on this branch, said in the body of the pull request for a newer one.
-      const skippedBefore = skippedVersions(mine, change.state);
+      const skippedBefore = skippedHere.filter(
+        (s) => !change.state.images.some((i) => i.key === s.key && i.to === s.to),
+      );
       if (skippedBefore.length > 0) change.body = withSkippedNote(change.body, skippedBefore, plan.images);
       const pushed = await publisher.pushBranch(change.branch, change.files, change.commitMessage);
       if (open) {
