@@ -822,6 +822,21 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
           hint: 'write the apiserver URL as kubectl cluster-info prints it (https://host:6443)',
         });
       }
+      if ((field === 'reviewers' || field === 'assignees') && segments[0] === 'bump') {
+        return new ConfigError(`${fieldPath} ${JSON.stringify(e.data)} is not a login`, {
+          where: locate.where(segments),
+          hint:
+            field === 'reviewers'
+              ? 'write a GitHub login or org/team (a GitLab username), without @'
+              : 'write a GitHub login (a GitLab username), without @',
+        });
+      }
+      if (field === 'commitMessagePrefix') {
+        return new ConfigError(`bump.commitMessagePrefix must be one line of at most 100 characters`, {
+          where: locate.where(segments),
+          hint: 'write the prefix of the first line only, e.g. "chore(deps): "',
+        });
+      }
       if (field === 'caSha256') {
         return new ConfigError(`${context}caSha256 ${JSON.stringify(e.data)} is not a sha256 fingerprint`, {
           where: locate.where(segments),
