@@ -359,4 +359,26 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
     expect(forge.violations).toEqual([]);
     noSecrets(skipped);
   });
+
+  it('a dashboard GitHub refuses to edit is a warning; the bump pull request is still opened', async () => {
+    const issue = dashboard().find((i) => i.user !== 'mallory')!;
+    const before = issue.body;
+    forge.faults.push({
+      method: 'PATCH',
+      pathPattern: new RegExp(`/issues/${issue.number}$`),
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    await pusher.pushImage('acme/web', '1.5.0');
+    const run = await bump();
+    expect(run.code, run.stdout).toBe(0);
+    expect(pull()).toMatchObject({
+      state: 'open',
+      title: `chore(deps): Bump ${registry.host}/acme/web from 1.0.0 to 1.5.0`,
+    });
+    expect(run.stdout).toMatch(
+      /::warning::the dashboard issue was not updated: updating issue #\d+: GitHub answered 403/,
+    );
+    expect(issue.body).toBe(before);
+  });
 });
