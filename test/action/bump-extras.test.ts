@@ -381,4 +381,20 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
     );
     expect(issue.body).toBe(before);
   });
+
+  it('the CLI keeps the dashboard too, saying so on stderr; a run for one image leaves it as it is', async () => {
+    const issue = dashboard().find((i) => i.user !== 'mallory')!;
+    const one = await cli('--image', `${registry.host}/acme/web`, '-o', 'json');
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).not.toContain('dashboard');
+    expect(issue.body).not.toContain('`1.5.0`');
+    const run = await cli('-o', 'json');
+    expect(run.code, run.stderr).toBe(0);
+    // stdout stays the JSON report.
+    expect(JSON.parse(run.stdout).version).toBe(1);
+    expect(run.stderr).toContain(`dashboard: updated issue #${issue.number}`);
+    expect(issue.body).toContain(`| \`1.0.0\` | \`1.5.0\` |`);
+    expect(`${run.stdout}${run.stderr}${issue.body}`).not.toContain('ghs_clitoken');
+    expect(forge.violations).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@ import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, formatBumpDashboard
 import type { BumpReport } from '../report/bump.js';
 import { inlineCode, markdownText } from '../report/escape.js';
 import type { BumpRequest } from './request.js';
+import type { IssueTracker } from '../../platform/types.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
 /**
@@ -65,7 +66,10 @@ export async function openBumps(
       outcome.annotations.push({ level: 'warning', message: `${p.number ? `#${p.number}` : p.branch}: ${w}` });
   // The dashboard shows every image: a run for some images (--image, a dispatch) leaves it as it is.
   if (result.config.bump.dashboard && request.images.length === 0 && request.dispatch === undefined) {
-    const said = await updateDashboard(run, formatBumpDashboard(result.report, run.ctx));
+    const said = await updateBumpDashboard(
+      run.ports.issues,
+      run.secrets.mask(formatBumpDashboard(result.report, run.ctx)),
+    );
     if (said.level === 'warning') outcome.annotations.push({ level: 'warning', message: said.message });
     else run.ports.reporter.info(said.message);
   }
@@ -79,17 +83,15 @@ export async function openBumps(
  * place when its text differs, opened when there is none. It only reports: a forge that refuses says so in a warning,
  * and the bumps stand.
  */
-async function updateDashboard(
-  run: WorkflowRun,
-  text: string,
+export async function updateBumpDashboard(
+  issues: IssueTracker | undefined,
+  body: string,
 ): Promise<{ level: 'info' | 'warning'; message: string }> {
-  const issues = run.ports.issues;
   if (!issues)
     return {
       level: 'warning',
       message: 'bump.dashboard is set, but this run cannot write issues (no token); the dashboard was not updated',
     };
-  const body = run.secrets.mask(text);
   try {
     // Only an issue this token opened: anyone who can label an issue could otherwise have kubeplan rewrite theirs.
     const me = await issues.identity();
