@@ -227,7 +227,7 @@ async function mergeRequestApprovals(api: GitLabApi, iid: number): Promise<PullR
   return reviews;
 }
 
-/** Drift issues. GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
+/** Issues (drift, the bump dashboard). GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
 function gitlabIssues(api: GitLabApi): IssueTracker {
   const label = (l: string) => l.replace(/^kubeplan:(?!:)/, 'kubeplan::');
   return {
@@ -236,7 +236,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
       (
         await api.paginate<GitLabIssue>(
           api.projectPath(`/issues?state=opened&labels=${encodeURIComponent(label(l))}`),
-          'list the drift issues',
+          `list the open issues labelled ${label(l)}`,
         )
       ).map((i) => ({
         number: i.iid,
@@ -250,7 +250,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
           'POST',
           api.projectPath('/issues'),
           { title, description: body, labels: labels.map(label).join(',') },
-          'open the drift issue',
+          `open the issue "${title}"`,
         )
       ).data.iid,
     updateIssue: async (iid, fields) => {
@@ -258,7 +258,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
         'PUT',
         api.projectPath(`/issues/${iid}`),
         { ...(fields.title ? { title: fields.title } : {}), ...(fields.body ? { description: fields.body } : {}) },
-        'update the drift issue',
+        `update issue #${iid}`,
       );
     },
     closeIssue: async (iid, comment) => {
