@@ -326,8 +326,13 @@ describe('action command bump: reviewers, assignees, commit prefix, skipped vers
       labels: ['kubeplan:dashboard'],
     });
     const skippedPull = [...forge.pulls.values()].find((p) => p.state === 'closed' && p.body.includes('"to":"1.2.0"'))!;
+    const reviewRequests = calls('pulls/request-reviewers').length;
     const run = await bump();
     expect(run.code, run.stdout).toBe(0);
+    // main moved (the config commit): the branch is rebuilt on it, but that is no new version, so nobody (not even
+    // ghost, who is always missing) is asked again.
+    expect(run.stdout).toMatch(/acme-web: updated/);
+    expect(calls('pulls/request-reviewers').length).toBe(reviewRequests);
     const open = pull();
     const issues = dashboard().filter((i) => i.user !== 'mallory');
     expect(issues).toHaveLength(1);

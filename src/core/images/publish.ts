@@ -366,15 +366,15 @@ export async function publishBumps(
         const same = open.title === change.title && open.body === change.body;
         if (!same) await publisher.updatePull(open.number, change);
         const action = same && pushed === 'unchanged' ? 'unchanged' : 'updated';
-        // A newer version asks again those configured who are not asked (or assigned) now; a run with nothing new
-        // writes nothing, so someone taken off by hand stays off until the next version.
-        const warnings =
-          action === 'updated'
-            ? await addPeople(publisher, open.number, {
-                reviewers: missing(change.reviewers, open.reviewers),
-                assignees: missing(change.assignees, open.assignees),
-              })
-            : [];
+        // A newer version asks again those configured who are not asked (or assigned) now; a run with nothing new, or
+        // one that only rebuilds the branch on a newer base, asks nobody: someone taken off by hand (or who reviewed)
+        // stays off until the next version.
+        const warnings = !sameState(readState(open.body), change.state)
+          ? await addPeople(publisher, open.number, {
+              reviewers: missing(change.reviewers, open.reviewers),
+              assignees: missing(change.assignees, open.assignees),
+            })
+          : [];
         outcomes.push({
           branch: change.branch,
           images,
