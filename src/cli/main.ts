@@ -688,6 +688,17 @@ async function bump(
     onSecret: (value) => secrets.add(value),
   });
   io.stdout(result.output);
+  // The dashboard shows every image: a run for some (--image, --tag) leaves it as it is. Said on stderr (-o json).
+  if (mode === 'pull-requests' && result.config.bump.dashboard && request.images.length === 0 && !request.dispatch) {
+    const [owner = '', name = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const { GitHubApi } = await import('../platform/github/api.js');
+    const { githubIssues } = await import('../platform/github/ports.js');
+    const { updateBumpDashboard } = await import('../core/workflows/bump.js');
+    const { formatBumpDashboard } = await import('../core/report/bump-dashboard.js');
+    const api = GitHubApi.forRun(env.GITHUB_TOKEN ?? env.GH_TOKEN ?? '', { owner, name }, env, secrets);
+    const said = await updateBumpDashboard(githubIssues(api), secrets.mask(formatBumpDashboard(result.report)));
+    io.stderr(`${said.level === 'warning' ? 'warning: ' : ''}${said.message}\n`);
+  }
   return result.exitCode;
 }
 

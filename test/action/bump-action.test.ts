@@ -139,9 +139,9 @@ describe('action command bump: pull requests through git http-backend and the lo
     });
     expect(backend).toMatchObject({ title: 'Bump backend: api 1.1.0, worker 3.0.1', head: 'kubeplan/bump/backend' });
     // The update type and the day the version was built (from its image config; none given for the others).
-    expect(shop!.body).toContain('| Image | Update | From | To | Built | Where | Digest |');
+    expect(shop!.body).toContain('| Image | Update | From | To | Built | Source | Where | Digest |');
     expect(shop!.body).toContain(
-      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | minor | \`2.4.0\` | \`2.5.0\` | 2026-11-30 | \`chart/values.yaml:4\` | – |`,
+      `| [${registry.host}/acme/shop](http://${registry.host}/acme/shop) | minor | \`2.4.0\` | \`2.5.0\` | 2026-11-30 | – | \`chart/values.yaml:4\` | – |`,
     );
     expect(backend!.body).toMatch(/\/acme\/api\) \| minor \| `1\.0\.0` \| `1\.1\.0` \| – \|/);
     expect(backend!.body).toMatch(/\/acme\/worker\) \| patch \| `3\.0\.0` \| `3\.0\.1` \| – \|/);
@@ -213,7 +213,9 @@ describe('action command bump: pull requests through git http-backend and the lo
     shop.state = 'closed';
     const skipped = await bump();
     expect(skipped.code, skipped.stdout).toBe(0);
-    expect(skipped.stdout, skipped.stdout).toContain(`#${shop.number} for these versions was closed without merging`);
+    expect(skipped.stdout, skipped.stdout).toContain(
+      `${registry.host}/acme/shop: 2.6.0 skipped: #${shop.number} was closed without merging; reopen #${shop.number} to get it again`,
+    );
     expect(pulls().filter((p) => p.state === 'open')).toHaveLength(1);
 
     await pusher.pushImage('acme/shop', '2.7.0');

@@ -213,6 +213,58 @@ const spec = JSON.parse(
   };
 }
 
+/**
+ * Review requests and assignees, also missing from the trimmed description, transcribed from GitHub's REST description
+ * (@octokit/openapi-types: pulls/request-reviewers answers a pull-request-simple, issues/add-assignees an issue): the
+ * answers are the shapes pulls/list and issues/create answer with.
+ */
+{
+  const pullSimple = (spec.operations['pulls/list']!.responses['200'] as { items: object }).items;
+  spec.operations['pulls/request-reviewers'] ??= {
+    method: 'POST',
+    route: '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+    request: {
+      type: 'object',
+      additionalProperties: false,
+      anyOf: [{ required: ['reviewers'] }, { required: ['team_reviewers'] }],
+      properties: {
+        reviewers: { type: 'array', items: { type: 'string' } },
+        team_reviewers: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    responses: { '201': pullSimple },
+  };
+  spec.operations['issues/add-assignees'] ??= {
+    method: 'POST',
+    route: '/repos/{owner}/{repo}/issues/{issue_number}/assignees',
+    request: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        assignees: {
+          type: 'array',
+          items: {
+            oneOf: [
+              { type: 'string' },
+              {
+                type: 'object',
+                required: ['login'],
+                properties: {
+                  login: { type: 'string' },
+                  rationale: { type: 'string' },
+                  suggest: { type: 'boolean' },
+                  confidence: { enum: ['low', 'medium', 'high'] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+    responses: { '201': spec.operations['issues/create']!.responses['201']! },
+  };
+}
+
 export const BODY_LIMIT = 65_536;
 
 export interface ForgeCheckRun {
@@ -288,6 +340,12 @@ export interface ForgePull {
   labels: string[];
   /** The head commit (pulls/get); the head branch's commit in gitRoot, else zeros, when unset. */
   headSha?: string;
+  /** Logins asked for a review (pulls/request-reviewers). */
+  requestedReviewers?: string[];
+  /** Team slugs asked for a review. */
+  requestedTeams?: string[];
+  /** Logins it is assigned to (issues/add-assignees). */
+  assignees?: string[];
 }
 
 /**
@@ -344,6 +402,13 @@ export interface Forge {
   noChecksTokens: Set<string>;
   /** Reviews per pull request number, in the order they were submitted. */
   reviews: Map<number, ForgeReview[]>;
+  /**
+   * Who has access to the repository, when not empty: a review requested from anyone else is refused (422, as GitHub
+   * refuses a non-collaborator) and an assignee who is not one is skipped silently, as GitHub does.
+   */
+  collaborators: Set<string>;
+  /** The organization's teams (slugs) that may be asked to review; any other team is refused (422). */
+  teams: Set<string>;
   /** Submits a review of a pull request (a test's reviewer), now or at `at`. */
   addReview(pr: number, review: { user: string; state: string; commitId: string | null; at?: string }): ForgeReview;
   writes(): ForgeRequest[];
@@ -387,6 +452,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
   const checkRuns: ForgeCheckRun[] = [];
   const noChecksTokens = new Set<string>();
   const reviews = new Map<number, ForgeReview[]>();
+  const collaborators = new Set<string>();
+  const teams = new Set<string>();
   let nextReview = 9000;
   let reviewClock = Date.parse('2026-01-01T00:00:00Z');
   const addReview = (pr: number, r: { user: string; state: string; commitId: string | null; at?: string }) => {
@@ -755,6 +822,9 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         if (b.state !== undefined) issue.state = b.state;
         return send(200, renderIssue(issue));
       }
+      const teamSchema = (
+        spec.operations['pulls/create']!.responses['201'] as { properties: Record<string, { items: object }> }
+      ).properties.requested_teams!.items;
       const renderPull = (p: ForgePull) => {
         const op = spec.operations['pulls/create']!;
         const repoObject = {
@@ -794,11 +864,22 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
           })),
           head: branch(p.head, p.headSha),
           base: branch(p.base),
+          requested_reviewers: (p.requestedReviewers ?? []).map((login) => user(login)),
+          requested_teams: (p.requestedTeams ?? []).map((slug, k) =>
+            merge(sampleFromSchema(teamSchema), {
+              id: 300 + k,
+              name: slug,
+              slug,
+              html_url: `https://github.com/orgs/${owner}/teams/${slug}`,
+              parent: null,
+            }),
+          ),
+          assignees: (p.assignees ?? []).map((login) => user(login)),
           merged: p.merged,
           merged_at: p.merged ? '2026-01-01T00:00:00Z' : null,
           closed_at: p.state === 'closed' ? '2026-01-01T00:00:00Z' : null,
           user: user(),
-          assignee: null,
+          assignee: p.assignees?.length ? user(p.assignees[0]) : null,
           milestone: null,
           merged_by: null,
           auto_merge: null,
@@ -874,6 +955,65 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         if (b.body !== undefined) pull.body = b.body;
         if (b.state !== undefined) pull.state = b.state;
         return send(200, renderPull(pull));
+      }
+      const reviewersMatch = new RegExp(`^${repoPrefix}/pulls/(\\d+)/requested_reviewers$`).exec(url.pathname);
+      if (reviewersMatch && req.method === 'POST') {
+        operation = 'pulls/request-reviewers';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const pull = pulls.get(Number(reviewersMatch[1]));
+        if (!pull) return fail(404, 'Not Found');
+        const b = body as { reviewers?: string[]; team_reviewers?: string[] };
+        const users = b.reviewers ?? [];
+        const slugs = b.team_reviewers ?? [];
+        // GitHub's answers (pulls/request-reviewers 422; the author: "Review cannot be requested from pull request author.").
+        if (users.some((u) => u.toLowerCase() === loginOf(token).toLowerCase()))
+          return fail(422, 'Review cannot be requested from pull request author.');
+        const outsider =
+          (collaborators.size > 0 &&
+            users.some((u) => ![...collaborators].some((c) => c.toLowerCase() === u.toLowerCase()))) ||
+          slugs.some((t) => !teams.has(t));
+        if (outsider)
+          return fail(
+            422,
+            `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${owner}/${repo} repository.`,
+          );
+        pull.requestedReviewers = [...new Set([...(pull.requestedReviewers ?? []), ...users])];
+        pull.requestedTeams = [...new Set([...(pull.requestedTeams ?? []), ...slugs])];
+        return send(201, renderPull(pull));
+      }
+      const assigneesMatch = new RegExp(`^${repoPrefix}/issues/(\\d+)/assignees$`).exec(url.pathname);
+      if (assigneesMatch && req.method === 'POST') {
+        operation = 'issues/add-assignees';
+        if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
+        check(operation, 'request', body);
+        const number = Number(assigneesMatch[1]);
+        const target = pulls.get(number) ?? issues.get(number);
+        if (!target) return fail(404, 'Not Found');
+        const names = ((body as { assignees?: (string | { login: string })[] }).assignees ?? []).map((a) =>
+          typeof a === 'string' ? a : a.login,
+        );
+        // Who may not be assigned is left out silently; GitHub assigns at most 10.
+        const allowed = names.filter(
+          (n) => collaborators.size === 0 || [...collaborators].some((c) => c.toLowerCase() === n.toLowerCase()),
+        );
+        const record = target as { assignees?: string[] };
+        record.assignees = [...new Set([...(record.assignees ?? []), ...allowed])].slice(0, 10);
+        const issue = pulls.has(number)
+          ? {
+              number,
+              user: loginOf(token),
+              title: pulls.get(number)!.title,
+              body: '',
+              state: pulls.get(number)!.state,
+              labels: [],
+            }
+          : issues.get(number)!;
+        return send(201, {
+          ...(renderIssue(issue as ForgeIssue) as object),
+          assignee: record.assignees[0] ? user(record.assignees[0]) : null,
+          assignees: record.assignees.map((l) => user(l)),
+        });
       }
       const labelsMatch = new RegExp(`^${repoPrefix}/issues/(\\d+)/labels$`).exec(url.pathname);
       if (labelsMatch && req.method === 'POST') {
@@ -1205,6 +1345,8 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
     checkRuns,
     noChecksTokens,
     reviews,
+    collaborators,
+    teams,
     addReview,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.operation !== 'graphql query'),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -82,6 +82,9 @@ export interface GitLabMergeRequest {
   merge_commit_sha?: string | null;
   squash_commit_sha?: string | null;
   remove_source_branch?: boolean;
+  /** User ids (merge_requests/create and update `assignee_ids`, `reviewer_ids`). */
+  assignee_ids?: number[];
+  reviewer_ids?: number[];
   merged_at?: string | null;
   closed_at?: string | null;
   created_at: string;
@@ -171,6 +174,8 @@ export interface GitLab {
   readOnlyTokens: Set<string>;
   /** Who a token acts as; any other token is the project access token's bot user. */
   identities: Map<string, GitLabIdentity>;
+  /** Other users of the instance, by username: what `GET /users?username=` finds (with the identities). */
+  users: Map<string, GitLabIdentity>;
   /**
    * When not empty, the only tokens GitLab knows (with the identities' and read-only ones): any other gets 401, as a
    * revoked or mistyped token does.
@@ -257,6 +262,7 @@ export async function startGitLab(
   const violations: string[] = [];
   const readOnlyTokens = new Set<string>();
   const identities = new Map<string, GitLabIdentity>();
+  const users = new Map<string, GitLabIdentity>();
   const knownTokens = new Set<string>();
   const unknownToken = (token: string) =>
     knownTokens.size > 0 && !knownTokens.has(token) && !identities.has(token) && !readOnlyTokens.has(token);
@@ -270,7 +276,8 @@ export async function startGitLab(
     bot: true,
   };
   const identityOf = (token: string) => identities.get(token) ?? projectBot;
-  const knownUsers = () => [projectBot, ...identities.values()];
+  const knownUsers = () => [projectBot, ...identities.values(), ...users.values()];
+  const userById = (id: number) => knownUsers().find((u) => u.id === id);
   let nextId = 1000;
   let serverUrl = '';
   let apiUrl = '';
@@ -352,9 +359,9 @@ export async function startGitLab(
     upvotes: 0,
     downvotes: 0,
     author: userEntity(mr.author),
-    assignees: [],
-    assignee: null,
-    reviewers: [],
+    assignees: (mr.assignee_ids ?? []).map((id) => userEntity(userById(id)!.username)),
+    assignee: mr.assignee_ids?.length ? userEntity(userById(mr.assignee_ids[0]!)!.username) : null,
+    reviewers: (mr.reviewer_ids ?? []).map((id) => userEntity(userById(id)!.username)),
     source_project_id: projectId,
     target_project_id: projectId,
     labels: mr.labels,
@@ -503,6 +510,9 @@ export async function startGitLab(
     archived: false,
   });
 
+  /** The ids of users that exist (GitLab leaves out the others). */
+  const knownIds = (value: unknown): number[] =>
+    Array.isArray(value) ? [...new Set(value.filter((id): id is number => userById(Number(id)) !== undefined))] : [];
   const labelsOf = (value: unknown): string[] =>
     (Array.isArray(value) ? value.map(String) : String(value ?? '').split(',')).map((l) => l.trim()).filter(Boolean);
   /** Labels named on an issue or merge request that the project lacks are created, as GitLab does. */
@@ -836,6 +846,8 @@ export async function startGitLab(
           labels: [],
           author: user.username,
           remove_source_branch: body.remove_source_branch === true,
+          assignee_ids: knownIds(body.assignee_ids),
+          reviewer_ids: knownIds(body.reviewer_ids),
           created_at: at,
           updated_at: at,
         };
@@ -882,6 +894,9 @@ export async function startGitLab(
         if (typeof body.description === 'string') mr.description = body.description;
         if (typeof body.target_branch === 'string') mr.target_branch = body.target_branch;
         if (typeof body.remove_source_branch === 'boolean') mr.remove_source_branch = body.remove_source_branch;
+        // The lists are replaced, not added to, as GitLab does.
+        if (body.assignee_ids !== undefined) mr.assignee_ids = knownIds(body.assignee_ids);
+        if (body.reviewer_ids !== undefined) mr.reviewer_ids = knownIds(body.reviewer_ids);
         applyLabelEdits(mr, body);
         if (mr.state !== 'merged') {
           if (body.state_event === 'close' && mr.state === 'opened') {
@@ -1190,11 +1205,11 @@ export async function startGitLab(
       const apiPath = url.pathname.slice('/api/v4'.length);
       const projectMatch = /^\/projects\/([^/]+)(\/.*)?$/.exec(apiPath);
       const rest = projectMatch ? (projectMatch[2] ?? '') : undefined;
-      const route =
-        apiPath === '/user' && req.method === 'GET'
-          ? undefined
-          : routes.find((r) => r.method === req.method && rest !== undefined && r.pattern.test(rest));
-      if (apiPath === '/user' && req.method === 'GET') operation = 'user/get';
+      const global = (apiPath === '/user' || apiPath === '/users') && req.method === 'GET';
+      const route = global
+        ? undefined
+        : routes.find((r) => r.method === req.method && rest !== undefined && r.pattern.test(rest));
+      if (global) operation = apiPath === '/user' ? 'user/get' : 'users/list';
       else if (route) operation = route.operation;
       else return send(404, { error: '404 Not Found' });
 
@@ -1257,6 +1272,19 @@ export async function startGitLab(
           private_profile: false,
           commit_email: `${user.username}@noreply.127.0.0.1`,
         });
+      }
+      // https://docs.gitlab.com/ee/api/users.html#list-users: `username` finds one user, case-insensitively.
+      if (operation === 'users/list') {
+        for (const name of url.searchParams.keys())
+          if (!['username', 'page', 'per_page'].includes(name))
+            violations.push(`${operation} query: unknown parameter ${name}`);
+        const wanted = (url.searchParams.get('username') ?? '').toLowerCase();
+        if (!wanted) violations.push('users/list query: kubeplan lists users only by username');
+        const found = knownUsers().filter((u) => u.username.toLowerCase() === wanted);
+        return send(
+          200,
+          found.slice(0, 1).map((u) => userEntity(u.username)),
+        );
       }
       if (!route || !projectMatch || !findProject(projectMatch[1]!))
         return send(404, { message: '404 Project Not Found' });
@@ -1408,6 +1436,7 @@ export async function startGitLab(
     violations,
     readOnlyTokens,
     identities,
+    users,
     knownTokens,
     faults,
     mergeRequestVersions,

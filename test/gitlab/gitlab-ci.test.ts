@@ -423,6 +423,77 @@ describe('kubeplan ci bumps', () => {
   });
 });
 
+describe('kubeplan ci bumps with reviewers and assignees', () => {
+  it('looks the usernames up, sends their ids with the commit prefix, warns about a name GitLab does not know, and keeps the dashboard issue', async () => {
+    const pusher = new OciTestClient(registry);
+    for (const tag of ['1.0.0', '1.1.0']) await pusher.pushImage('acme/people', tag);
+    gitlab.users.set('alice', { id: 7001, username: 'alice', name: 'Alice', bot: false });
+    gitlab.users.set('bob', { id: 7002, username: 'bob', name: 'Bob', bot: false });
+    const seed = project('bump-people', {
+      'kubeplan.yaml': [
+        'targets:',
+        '  - name: app',
+        '    namespace: bump-people',
+        '    manifests: manifests',
+        'bump:',
+        '  reviewers: [alice, ghost]',
+        '  assignees: [bob]',
+        '  commitMessagePrefix: "chore(deps): "',
+        '  dashboard: true',
+        '',
+      ].join('\n'),
+      'manifests/deploy.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: people}\nspec:\n  template:\n    spec:\n      containers:\n        - name: people\n          image: ${registry.host}/acme/people:1.0.0\n`,
+    });
+    git(seed.dir, 'push', '--quiet', '--force', bare, 'main');
+    const docker = path.join(scratch, 'docker-people');
+    mkdirSync(docker, { recursive: true });
+    writeFileSync(
+      path.join(docker, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }),
+    );
+    const bump = () =>
+      job(seed.dir, 'schedule', {
+        sha: seed.head(),
+        env: { KUBEPLAN_SCHEDULE_COMMAND: 'bump', DOCKER_CONFIG: docker },
+      });
+    const first = await bump();
+    ok(first);
+    expect(gitlab.violations).toEqual([]);
+    const mr = [...gitlab.mergeRequests.values()].find((m) => m.source_branch.endsWith('acme-people'))!;
+    expect(mr.title).toBe(`chore(deps): Bump ${registry.host}/acme/people from 1.0.0 to 1.1.0`);
+    expect(git(bare, 'log', '-1', '--format=%s', mr.source_branch)).toBe(mr.title);
+    expect(mr.reviewer_ids).toEqual([7001]);
+    expect(mr.assignee_ids).toEqual([7002]);
+    expect(first.log).toContain(
+      `warning: reviewer ghost was not added to !${mr.iid}: GitLab has no user of that name (check bump.reviewers in kubeplan.yaml)`,
+    );
+    // The dashboard issue, with GitLab's scoped label and merge request references.
+    const dashboard = [...gitlab.issues.values()].filter((i) => i.title === 'kubeplan dashboard');
+    expect(dashboard).toHaveLength(1);
+    expect(dashboard[0]!.labels).toEqual(['kubeplan::dashboard']);
+    expect(dashboard[0]!.description).toContain('| Image | Current | Next | Skipped | Merge request |');
+    expect(dashboard[0]!.description).toContain(
+      `| \`${registry.host}/acme/people\` | \`1.0.0\` | \`1.1.0\` | – | [!${mr.iid}](${gitlab.project.webUrl}/-/merge_requests/${mr.iid}) |`,
+    );
+    expectNoSecrets(first);
+
+    // Someone else was asked by hand: a newer version adds only who is missing, and keeps them.
+    mr.reviewer_ids = [7002];
+    await pusher.pushImage('acme/people', '1.2.0');
+    const writes = gitlab.requests.filter((r) => r.operation === 'merge_requests/update').length;
+    ok(await bump());
+    expect(mr.title).toBe(`chore(deps): Bump ${registry.host}/acme/people from 1.0.0 to 1.2.0`);
+    expect(mr.reviewer_ids).toEqual([7002, 7001]);
+    expect(mr.assignee_ids).toEqual([7002]);
+    expect([...gitlab.issues.values()].filter((i) => i.title === 'kubeplan dashboard')[0]!.description).toContain(
+      `| \`1.0.0\` | \`1.2.0\` | – | [!${mr.iid}]`,
+    );
+    // The title and description, then the reviewers (the assignee is there already).
+    expect(gitlab.requests.filter((r) => r.operation === 'merge_requests/update').length).toBe(writes + 2);
+    expect(gitlab.violations).toEqual([]);
+  });
+});
+
 describe('kubeplan ci labels', () => {
   it('labels: true puts kubeplan:changes on the merge request (the label created in colour), then kubeplan:no-changes, and no other label changes', async () => {
     const ns = await freshNamespace('gllabel');

@@ -71,14 +71,19 @@ export class OciTestClient {
    * Pushes a one-layer image (config + layer + manifest) under `tag`; returns the manifest digest. `created` goes
    * into the image config as a build would write it.
    */
-  async pushImage(repo: string, tag: string, seed = tag, options: { created?: string } = {}): Promise<string> {
+  async pushImage(
+    repo: string,
+    tag: string,
+    seed = tag,
+    options: { created?: string; labels?: Record<string, string>; architecture?: string } = {},
+  ): Promise<string> {
     const config = Buffer.from(
       JSON.stringify({
         ...(options.created ? { created: options.created } : {}),
-        architecture: 'amd64',
+        architecture: options.architecture ?? 'amd64',
         os: 'linux',
         rootfs: { type: 'layers', diff_ids: [] },
-        config: { Labels: { seed } },
+        config: { Labels: { seed, ...options.labels } },
       }),
     );
     const layer = Buffer.from(`layer for ${repo}:${seed}`);
@@ -94,6 +99,32 @@ export class OciTestClient {
         layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
       },
       'application/vnd.oci.image.manifest.v1+json',
+    );
+  }
+
+  /**
+   * Pushes a multi-platform image index under `tag` over images already pushed (by digest, with their platforms, in
+   * this order); returns the index digest.
+   */
+  async pushIndex(repo: string, tag: string, images: { digest: string; architecture: string }[]): Promise<string> {
+    const manifests = [];
+    for (const image of images) {
+      const res = await this.fetch(`/v2/${repo}/manifests/${image.digest}`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      const size = (await res.arrayBuffer()).byteLength;
+      manifests.push({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: image.digest,
+        size,
+        platform: { os: 'linux', architecture: image.architecture },
+      });
+    }
+    return this.pushManifest(
+      repo,
+      tag,
+      { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests },
+      'application/vnd.oci.image.index.v1+json',
     );
   }
 

@@ -52,6 +52,19 @@ describe('bad config', () => {
     expect(err).toMatch(/kubeplan\.yaml:5: target "app": .*production/);
   });
 
+  it('a bump reviewer written with @, or a commit prefix over two lines, names the line and the fix', () => {
+    const repo = makeRepo({
+      'kubeplan.yaml':
+        'targets:\n  - name: app\n    manifests: raw\nbump:\n  reviewers: [alice, "@bob"]\n  assignees: [acme/platform]\n  commitMessagePrefix: "chore:\\n"\n',
+      'raw/a.yaml': '',
+    });
+    const err = renderExpectingFailure(repo);
+    expect(err).toContain('kubeplan.yaml:5: bump.reviewers[1] "@bob" is not a login');
+    expect(err).toContain('hint: write a GitHub login or org/team (a GitLab username), without @');
+    expect(err).toContain('kubeplan.yaml:6: bump.assignees[0] "acme/platform" is not a login');
+    expect(err).toContain('kubeplan.yaml:7: bump.commitMessagePrefix must be one line of at most 100 characters');
+  });
+
   it('missing field names the target and line', () => {
     const repo = makeRepo({
       'kubeplan.yaml': 'targets:\n  - name: app\n    namespace: web\n    helm:\n      releaseName: app\n',

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/types.js';
 import { EXIT_ERROR, isSystemError, systemError } from '../errors.js';
 import { proxyFetch } from '../http/proxy.js';
 import type { OnRetry } from '../http/retry-policy.js';
@@ -36,6 +37,8 @@ export interface BumpOptions {
 
 export interface BumpResult {
   report: BumpReport;
+  /** kubeplan.yaml as read. */
+  config: Config;
   output: string;
   exitCode: number;
 }
@@ -95,19 +98,25 @@ export async function bumpCommand(options: BumpOptions): Promise<BumpResult> {
   const output =
     options.output === 'json' ? formatBumpJson(report) : formatBumpText(report, { explain: options.request.explain });
   const failed = plan.images.some((i) => i.status === 'error') || pullRequests.some((p) => p.action === 'error');
-  return { report, output, exitCode: failed ? EXIT_ERROR : 0 };
+  return { report, config, output, exitCode: failed ? EXIT_ERROR : 0 };
 }
 
 /**
- * When each version a pull request moves to was built, for its body (a manifest and a config read per image, only
- * when pull requests are opened). A registry that does not say, or fails here, leaves the date out; the bump stands.
+ * When each version a pull request moves to was built and where its source lives, for its body (a manifest and a
+ * config read per image, only when pull requests are opened): the config's `created` and its
+ * `org.opencontainers.image.source` (else `.url`) and `.revision` labels. A registry that does not say, or fails
+ * here, leaves them out; the bump stands.
  */
 async function readCreated(moving: ImageBump[], registry: RegistryClient): Promise<void> {
   await Promise.all(
     moving.map(async (i) => {
       if (!i.to) return;
       const ref = parseImageRef(i.key);
-      i.to.created = await registry.imageCreated(ref, i.to.digest ?? i.to.tag).catch(() => undefined);
+      const config = await registry.imageConfig(ref, i.to.digest ?? i.to.tag).catch(() => undefined);
+      i.to.created = config?.created;
+      i.to.source = config?.labels['org.opencontainers.image.source'];
+      i.to.url = config?.labels['org.opencontainers.image.url'];
+      i.to.revision = config?.labels['org.opencontainers.image.revision'];
       i.requests = registry.requestsFor(ref);
     }),
   );

@@ -86,7 +86,14 @@ interface RawConfig {
     skip?: boolean;
   }[];
   registries?: { host: string; insecure?: boolean; endpoint?: string; tokenRealm?: string }[];
-  bump?: { labels?: string[]; branchPrefix?: string };
+  bump?: {
+    labels?: string[];
+    branchPrefix?: string;
+    reviewers?: string[];
+    assignees?: string[];
+    commitMessagePrefix?: string;
+    dashboard?: boolean;
+  };
   repository?: string;
 }
 
@@ -238,7 +245,14 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
       endpoint: r.endpoint?.replace(/\/$/, ''),
       tokenRealm: r.tokenRealm,
     })),
-    bump: { labels: config.bump?.labels ?? [], branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/' },
+    bump: {
+      labels: config.bump?.labels ?? [],
+      branchPrefix: config.bump?.branchPrefix ?? 'kubeplan/bump/',
+      reviewers: config.bump?.reviewers ?? [],
+      assignees: config.bump?.assignees ?? [],
+      commitMessagePrefix: config.bump?.commitMessagePrefix ?? '',
+      dashboard: config.bump?.dashboard ?? false,
+    },
     ...(config.repository ? { repository: config.repository } : {}),
     ...(clusters ? { clusters } : {}),
   };
@@ -806,6 +820,21 @@ function schemaError(e: ErrorObject, raw: unknown, locate: Locator): ConfigError
         return new ConfigError(`${context}server ${JSON.stringify(e.data)} is not an https:// URL`, {
           where: locate.where(segments),
           hint: 'write the apiserver URL as kubectl cluster-info prints it (https://host:6443)',
+        });
+      }
+      if ((field === 'reviewers' || field === 'assignees') && segments[0] === 'bump') {
+        return new ConfigError(`${fieldPath} ${JSON.stringify(e.data)} is not a login`, {
+          where: locate.where(segments),
+          hint:
+            field === 'reviewers'
+              ? 'write a GitHub login or org/team (a GitLab username), without @'
+              : 'write a GitHub login (a GitLab username), without @',
+        });
+      }
+      if (field === 'commitMessagePrefix') {
+        return new ConfigError(`bump.commitMessagePrefix must be one line of at most 100 characters`, {
+          where: locate.where(segments),
+          hint: 'write the prefix of the first line only, e.g. "chore(deps): "',
         });
       }
       if (field === 'caSha256') {

@@ -168,7 +168,17 @@ export interface Config {
   helm: HelmPolicy;
   images: ImageConfig[];
   registries: RegistryConfig[];
-  bump: { labels: string[]; branchPrefix: string };
+  bump: {
+    labels: string[];
+    branchPrefix: string;
+    /** GitHub logins or `org/team`; GitLab usernames. */
+    reviewers: string[];
+    assignees: string[];
+    /** Before the commit message and the title (`chore(deps): `); empty for none. */
+    commitMessagePrefix: string;
+    /** Keep the "kubeplan dashboard" issue up to date. */
+    dashboard: boolean;
+  };
   /** kubeplan.yaml `clusters`, in the file's order; undefined without it (one cluster from the command line). */
   clusters?: ClusterConfig[] | undefined;
   /** kubeplan.yaml `repository`: this repository's identity, overriding the CI context and the git remote. */

@@ -45,12 +45,32 @@ export interface ImageBump {
   reason: string | undefined;
   /** The newest version the references hold today. */
   from: string | undefined;
-  to: { tag: string; digest: string | undefined; created?: Date | undefined } | undefined;
+  to:
+    | {
+        tag: string;
+        digest: string | undefined;
+        created?: Date | undefined;
+        /**
+         * The version's OCI labels (org.opencontainers.image.source, .url, .revision) as the image gives them: where
+         * its source lives, its home page, the commit it was built from. Untrusted text.
+         */
+        source?: string | undefined;
+        url?: string | undefined;
+        revision?: string | undefined;
+      }
+    | undefined;
   edits: FileEdit[];
   /** Registry requests this image cost (token requests included). */
   requests: number;
   /** With --explain: every tag the registry listed and why it was not chosen. */
   candidates: Candidate[] | undefined;
+  /**
+   * Versions newer than `from` that pull requests closed without merging skipped, newest pull request first, `to`'s
+   * included (pull-requests mode; for the dashboard).
+   */
+  skippedVersions?: { version: string; number: number; url: string }[] | undefined;
+  /** The pull request closed without merging that makes kubeplan skip `to` (pull-requests mode). */
+  skippedBy?: { number: number; url: string } | undefined;
   /** The splices per file, for combining images into one change. */
   splices: Map<string, ReturnType<typeof splicesFor>>;
 }

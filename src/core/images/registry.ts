@@ -332,10 +332,14 @@ export class RegistryClient {
   }
 
   /**
-   * When an image version was built: the `created` time of its image config (a manifest and the config blob; for an
-   * index, the linux/amd64 manifest or else the first). Undefined when the registry or the image does not say.
+   * What an image version says about itself: the `created` time and the labels of its image config (a manifest and
+   * the config blob; for an index, the linux/amd64 manifest or else the first), over the annotations of the index and
+   * the manifest. Undefined when the registry or the image does not say.
    */
-  imageCreated(image: Pick<ImageRef, 'registry' | 'repository'>, reference: string): Promise<Date | undefined> {
+  imageConfig(
+    image: Pick<ImageRef, 'registry' | 'repository'>,
+    reference: string,
+  ): Promise<{ created: Date | undefined; labels: Record<string, string> } | undefined> {
     return this.unexpectedAsRegistryError(
       image,
       (async () => {
@@ -350,24 +354,34 @@ export class RegistryClient {
           return (await readJson(res, `the manifest of ${ref}`, where)) as {
             manifests?: { digest?: unknown; platform?: { os?: unknown; architecture?: unknown } }[];
             config?: { digest?: unknown };
+            annotations?: unknown;
           } | null;
         };
+        const labels: Record<string, string> = {};
+        const take = (from: unknown) => {
+          if (typeof from !== 'object' || from === null || Array.isArray(from)) return;
+          for (const [k, v] of Object.entries(from)) if (typeof v === 'string') labels[k] = v;
+        };
         let manifest = await manifestOf(reference);
+        take(manifest?.annotations);
         if (Array.isArray(manifest?.manifests)) {
           const chosen =
             manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64') ??
             manifest.manifests[0];
           if (typeof chosen?.digest !== 'string' || !DIGEST.test(chosen.digest)) return undefined;
           manifest = await manifestOf(chosen.digest);
+          take(manifest?.annotations);
         }
         const config = manifest?.config?.digest;
         if (typeof config !== 'string' || !DIGEST.test(config)) return undefined;
         const res = await this.request(image, 'GET', `/v2/${image.repository}/blobs/${config}`, '*/*');
-        const created = ((await readJson(res, `the image config ${config}`, where)) as { created?: unknown } | null)
-          ?.created;
-        if (typeof created !== 'string') return undefined;
-        const at = new Date(created);
-        return Number.isNaN(at.getTime()) ? undefined : at;
+        const blob = (await readJson(res, `the image config ${config}`, where)) as {
+          created?: unknown;
+          config?: { Labels?: unknown } | null;
+        } | null;
+        take(blob?.config?.Labels);
+        const at = typeof blob?.created === 'string' ? new Date(blob.created) : undefined;
+        return { created: at && !Number.isNaN(at.getTime()) ? at : undefined, labels };
       })(),
     );
   }

@@ -11,6 +11,8 @@ export interface PullRequestOutcome {
   number?: number;
   url?: string;
   reason?: string;
+  /** What the forge refused without failing the pull request (a reviewer who is not a collaborator). */
+  warnings?: string[];
 }
 
 export interface BumpReport {
@@ -64,6 +66,7 @@ export function formatBumpJson(report: BumpReport): string {
           to: r.to ?? null,
         })),
         edits: i.edits.map((e) => ({ file: e.file, diff: e.diff })),
+        ...(i.skippedBy ? { skippedBy: i.skippedBy } : {}),
         ...(i.candidates
           ? { candidates: i.candidates.map((c) => ({ tag: c.tag, rejected: c.rejected ?? null })) }
           : {}),
@@ -90,7 +93,7 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
         : i.status === 'current'
           ? `current (${i.from})`
           : i.status === 'skipped'
-            ? `skipped: ${i.reason}`
+            ? `${i.skippedBy ? `${i.to!.tag} ` : ''}skipped: ${i.reason}`
             : `error: ${i.reason}`;
     out.push(`${i.image}${i.files ? ` (in ${i.files.join(', ')})` : ''}: ${head}  [${policy}; ${requests}]`);
     for (const r of i.references) {
@@ -101,7 +104,9 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
     if (options.explain && i.candidates) {
       out.push('  candidates:');
       for (const c of i.candidates)
-        out.push(`    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? 'chosen' : 'current')}`);
+        out.push(
+          `    ${c.tag.padEnd(24)} ${c.rejected ?? (c.tag === i.to?.tag ? (i.skippedBy ? `chosen, but ${i.reason}` : 'chosen') : 'current')}`,
+        );
     }
   }
   if (options.explain && plan.skippedFiles.length > 0) {
@@ -114,6 +119,7 @@ export function formatBumpText(report: BumpReport, options: { explain: boolean }
   }
   for (const pr of report.pullRequests) {
     out.push(`${pr.branch}: ${pr.action}${pr.url ? ` ${pr.url}` : ''}${pr.reason ? ` (${pr.reason})` : ''}`);
+    for (const w of pr.warnings ?? []) out.push(`  warning: ${w}`);
   }
   for (const f of report.written) out.push(`wrote ${f}`);
   const s = bumpSummary(plan);

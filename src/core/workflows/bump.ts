@@ -1,8 +1,10 @@
 import { bumpCommand } from '../commands/bump.js';
-import { UsageError } from '../errors.js';
+import { KubeplanError, UsageError } from '../errors.js';
+import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, formatBumpDashboard } from '../report/bump-dashboard.js';
 import type { BumpReport } from '../report/bump.js';
 import { inlineCode, markdownText } from '../report/escape.js';
 import type { BumpRequest } from './request.js';
+import type { IssueTracker } from '../../platform/types.js';
 import { emptyOutcome, type Outcome, type WorkflowRun } from './types.js';
 
 /**
@@ -59,9 +61,59 @@ export async function openBumps(
     ...pullRequests.filter((p) => p.action === 'error').map((p) => `${p.branch}: ${p.reason}`),
   ];
   for (const f of failed) outcome.annotations.push({ level: 'error', message: f });
+  for (const p of pullRequests)
+    for (const w of p.warnings ?? [])
+      outcome.annotations.push({ level: 'warning', message: `${p.number ? `#${p.number}` : p.branch}: ${w}` });
+  // The dashboard shows every image: a run for some images (--image, a dispatch) leaves it as it is.
+  if (result.config.bump.dashboard && request.images.length === 0 && request.dispatch === undefined) {
+    const said = await updateBumpDashboard(
+      run.ports.issues,
+      run.secrets.mask(formatBumpDashboard(result.report, run.ctx)),
+    );
+    if (said.level === 'warning') outcome.annotations.push({ level: 'warning', message: said.message });
+    else run.ports.reporter.info(said.message);
+  }
   if (failed.length > 0)
     outcome.failed = `kubeplan bump: ${failed.length} image${failed.length === 1 ? '' : 's'} or pull request${failed.length === 1 ? '' : 's'} failed; the others were done`;
   return outcome;
+}
+
+/**
+ * Keeps the one dashboard issue up to date: the open issue with the label and marker that this token opened, edited in
+ * place when its text differs, opened when there is none. It only reports: a forge that refuses says so in a warning,
+ * and the bumps stand.
+ */
+export async function updateBumpDashboard(
+  issues: IssueTracker | undefined,
+  body: string,
+): Promise<{ level: 'info' | 'warning'; message: string }> {
+  if (!issues)
+    return {
+      level: 'warning',
+      message: 'bump.dashboard is set, but this run cannot write issues (no token); the dashboard was not updated',
+    };
+  try {
+    // Only an issue this token opened: anyone who can label an issue could otherwise have kubeplan rewrite theirs.
+    const me = await issues.identity();
+    const mine = (await issues.listOpenIssues(DASHBOARD_LABEL)).filter(
+      (i) => i.author === me && i.body.startsWith(DASHBOARD_MARKER),
+    );
+    const issue = mine.sort((a, b) => a.number - b.number)[0];
+    if (!issue) {
+      const number = await issues.createIssue(DASHBOARD_TITLE, body, [DASHBOARD_LABEL]);
+      return { level: 'info', message: `dashboard: opened issue #${number}` };
+    }
+    if (issue.body === body && issue.title === DASHBOARD_TITLE)
+      return { level: 'info', message: `dashboard: issue #${issue.number} is up to date` };
+    await issues.updateIssue(issue.number, { title: DASHBOARD_TITLE, body });
+    return { level: 'info', message: `dashboard: updated issue #${issue.number}` };
+  } catch (error) {
+    if (!(error instanceof KubeplanError)) throw error;
+    return {
+      level: 'warning',
+      message: `the dashboard issue was not updated: ${error.message}${error.hint ? ` (${error.hint})` : ''}`,
+    };
+  }
 }
 
 function bumpSummaryMarkdown(report: BumpReport): string {
@@ -72,12 +124,17 @@ function bumpSummaryMarkdown(report: BumpReport): string {
         ? `${i.from} → ${i.to!.tag}`
         : i.status === 'current'
           ? `current (${i.from})`
-          : `${i.status}: ${markdownText(i.reason ?? '')}`;
+          : `${i.skippedBy ? `${i.from} → ${i.to!.tag} ` : ''}${i.status}: ${markdownText(i.reason ?? '')}`;
     return `| ${inlineCode(i.image, { table: true })} | ${state} | ${pr?.url ? `[#${pr.number}](${pr.url}) ${pr.action}` : pr ? `${pr.action}${pr.reason ? `: ${markdownText(pr.reason)}` : ''}` : '–'} | ${i.requests} |`;
   });
   const closed = report.pullRequests
     .filter((p) => p.action === 'closed')
     .map((p) => `- closed #${p.number}: ${markdownText(p.reason ?? '')}`);
+  const warnings = report.pullRequests.flatMap((p) =>
+    (p.warnings ?? []).map(
+      (w) => `- warning, ${p.number ? `#${p.number}` : markdownText(p.branch)}: ${markdownText(w)}`,
+    ),
+  );
   return [
     '### kubeplan bump',
     '',
@@ -86,6 +143,7 @@ function bumpSummaryMarkdown(report: BumpReport): string {
     ...rows,
     '',
     ...closed,
+    ...warnings,
     '',
   ].join('\n');
 }

@@ -37,6 +37,9 @@ export interface RestPull {
   body: string | null;
   merged_at: string | null;
   head: { ref: string; repo: { full_name: string } | null };
+  /** Logins asked for a review now, and teams as `org/slug`. */
+  requestedReviewers: string[];
+  assignees: string[];
 }
 
 interface RestComment {
@@ -443,6 +446,33 @@ export class GitHubApi implements ReviewPlatform, GitHubApiDeployments, PlanChec
     );
   }
 
+  /** Asks users (logins) and teams (slugs) to review a pull request; those asked already stay asked. */
+  async requestReviewers(number: number, reviewers: string[], teams: string[]): Promise<void> {
+    await this.guard({ what: `requesting reviews on pull request #${number}`, permission: PULLS }, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', {
+        ...this.repo,
+        pull_number: number,
+        ...(reviewers.length > 0 ? { reviewers } : {}),
+        ...(teams.length > 0 ? { team_reviewers: teams } : {}),
+      }),
+    );
+  }
+
+  /** Assigns people to an issue or pull request; returns who it is assigned to now (GitHub ignores who may not be). */
+  async addAssignees(number: number, assignees: string[]): Promise<string[]> {
+    return this.guard(
+      { what: `assigning #${number}`, permission: PULLS },
+      async () =>
+        (
+          await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/assignees', {
+            ...this.repo,
+            issue_number: number,
+            assignees,
+          })
+        ).data.assignees?.map((a) => a.login) ?? [],
+    );
+  }
+
   async addLabels(number: number, labels: string[]): Promise<void> {
     // Adding labels that are there already changes nothing, so this POST is retried like a read.
     await this.guard({ what: `labelling #${number}`, permission: PULLS }, () =>
@@ -825,7 +855,8 @@ function repeatableRequest(method: string, route: string): boolean {
   if (method !== 'POST') return true;
   if (/\/graphql$/.test(route)) return true;
   // Creating a label twice only gets a 422 (already_exists), which setLabels takes as done.
-  return /\/issues\/\{issue_number\}\/labels$|\/deployments\/\{deployment_id\}\/statuses$|\/\{repo\}\/labels$/.test(
+  // Requesting a reviewer or adding an assignee twice changes nothing.
+  return /\/issues\/\{issue_number\}\/(labels|assignees)$|\/deployments\/\{deployment_id\}\/statuses$|\/\{repo\}\/labels$|\/pulls\/\{pull_number\}\/requested_reviewers$/.test(
     route,
   );
 }
@@ -961,7 +992,13 @@ function toPull(p: {
   body: string | null;
   merged_at: string | null;
   head: { ref: string; repo: { full_name: string } | null };
+  requested_reviewers?: { login: string }[] | null;
+  requested_teams?: { slug: string; html_url?: string }[] | null;
+  assignees?: { login: string }[] | null;
 }): RestPull {
+  // A team's page is …/orgs/<org>/teams/<slug>: the org kubeplan.yaml names it with.
+  const teamName = (t: { slug: string; html_url?: string }) =>
+    `${/\/orgs\/([^/]+)\/teams\//.exec(t.html_url ?? '')?.[1] ?? ''}/${t.slug}`;
   return {
     number: p.number,
     html_url: p.html_url,
@@ -970,5 +1007,10 @@ function toPull(p: {
     body: p.body,
     merged_at: p.merged_at,
     head: { ref: p.head.ref, repo: p.head.repo ? { full_name: p.head.repo.full_name } : null },
+    requestedReviewers: [
+      ...(p.requested_reviewers ?? []).map((u) => u.login),
+      ...(p.requested_teams ?? []).map(teamName),
+    ],
+    assignees: (p.assignees ?? []).map((u) => u.login),
   };
 }

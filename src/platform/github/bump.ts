@@ -54,6 +54,8 @@ export async function githubBumpPublisher(options: {
     branch: p.head.ref,
     title: p.title,
     body: p.body ?? '',
+    reviewers: p.requestedReviewers,
+    assignees: p.assignees,
   });
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -98,7 +100,57 @@ export async function githubBumpPublisher(options: {
         await api.createComment(number, comment);
         await api.updatePull(number, { state: 'closed' });
       }),
+    addPeople: (number, people) => addPeople(api, number, people),
   };
+}
+
+/**
+ * Requests the reviews (logins; `org/team` as a team) and assignments of a pull request. GitHub refuses a whole
+ * review request when one reviewer may not review (422: not a collaborator, the author, an unknown team), so after
+ * a refusal each is asked alone and only the refused ones become warnings. GitHub silently skips an assignee who may
+ * not be assigned; that is a warning too.
+ */
+async function addPeople(
+  api: GitHubApi,
+  number: number,
+  people: { reviewers: string[]; assignees: string[] },
+): Promise<string[]> {
+  const warnings: string[] = [];
+  const refused = (who: string, error: unknown) => {
+    if (!(error instanceof GitHubError)) throw error;
+    warnings.push(
+      `reviewer ${who} was not requested on #${number}: ${error.message} (check bump.reviewers in kubeplan.yaml: GitHub asks only collaborators of the repository, never the pull request's author, and teams of its organization, which a GITHUB_TOKEN cannot see; give them access or remove them)`,
+    );
+  };
+  const ask = (list: string[]) =>
+    api.requestReviewers(
+      number,
+      list.filter((r) => !r.includes('/')),
+      list.filter((r) => r.includes('/')).map((r) => r.split('/').at(-1)!),
+    );
+  if (people.reviewers.length > 0) {
+    try {
+      await ask(people.reviewers);
+    } catch (error) {
+      if (!(error instanceof GitHubError) || error.status !== 422 || people.reviewers.length === 1)
+        refused(people.reviewers.join(', '), error);
+      else for (const reviewer of people.reviewers) await ask([reviewer]).catch((e: unknown) => refused(reviewer, e));
+    }
+  }
+  if (people.assignees.length > 0) {
+    try {
+      const now = new Set((await api.addAssignees(number, people.assignees)).map((a) => a.toLowerCase()));
+      const skipped = people.assignees.filter((a) => !now.has(a.toLowerCase()));
+      if (skipped.length > 0)
+        warnings.push(
+          `GitHub did not assign ${skipped.join(', ')} to #${number} (it assigns only people with access to the repository; check bump.assignees in kubeplan.yaml)`,
+        );
+    } catch (error) {
+      if (!(error instanceof GitHubError)) throw error;
+      warnings.push(`${people.assignees.join(', ')} not assigned to #${number}: ${error.message}`);
+    }
+  }
+  return warnings;
 }
 
 /** The branch bump pull requests go into: the branch the workflow runs on, else the checked-out branch. */

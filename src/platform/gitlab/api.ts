@@ -41,6 +41,13 @@ export interface GitLabMergeRequest {
   labels?: string[];
   /** The head commit. */
   sha?: string | null;
+  reviewers?: GitLabUser[] | null;
+  assignees?: GitLabUser[] | null;
+}
+
+export interface GitLabUser {
+  id: number;
+  username: string;
 }
 
 export interface GitLabIssue {

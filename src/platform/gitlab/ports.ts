@@ -13,7 +13,14 @@ import type {
   Reporter,
   ReviewPlatform,
 } from '../types.js';
-import { type GitLabApi, GitLabError, type GitLabIssue, type GitLabMergeRequest, type GitLabNote } from './api.js';
+import {
+  type GitLabApi,
+  GitLabError,
+  type GitLabIssue,
+  type GitLabMergeRequest,
+  type GitLabNote,
+  type GitLabUser,
+} from './api.js';
 
 /**
  * The ports of a GitLab job over one API client: merge-request notes, issues, deployments (environments named after
@@ -220,7 +227,7 @@ async function mergeRequestApprovals(api: GitLabApi, iid: number): Promise<PullR
   return reviews;
 }
 
-/** Drift issues. GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
+/** Issues (drift, the bump dashboard). GitLab's scoped label kubeplan::drift stands for kubeplan:drift. */
 function gitlabIssues(api: GitLabApi): IssueTracker {
   const label = (l: string) => l.replace(/^kubeplan:(?!:)/, 'kubeplan::');
   return {
@@ -229,7 +236,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
       (
         await api.paginate<GitLabIssue>(
           api.projectPath(`/issues?state=opened&labels=${encodeURIComponent(label(l))}`),
-          'list the drift issues',
+          `list the open issues labelled ${label(l)}`,
         )
       ).map((i) => ({
         number: i.iid,
@@ -243,7 +250,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
           'POST',
           api.projectPath('/issues'),
           { title, description: body, labels: labels.map(label).join(',') },
-          'open the drift issue',
+          `open the issue "${title}"`,
         )
       ).data.iid,
     updateIssue: async (iid, fields) => {
@@ -251,7 +258,7 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
         'PUT',
         api.projectPath(`/issues/${iid}`),
         { ...(fields.title ? { title: fields.title } : {}), ...(fields.body ? { description: fields.body } : {}) },
-        'update the drift issue',
+        `update issue #${iid}`,
       );
     },
     closeIssue: async (iid, comment) => {
@@ -357,15 +364,22 @@ function mergeRequests(
     return git;
   };
   const target = env.CI_COMMIT_BRANCH ?? env.CI_DEFAULT_BRANCH ?? 'main';
-  const toPull = (m: GitLabMergeRequest): ExistingPull => ({
-    number: m.iid,
-    url: m.web_url,
-    state: m.state === 'opened' ? 'open' : 'closed',
-    merged: m.state === 'merged',
-    branch: m.source_branch,
-    title: m.title,
-    body: m.description ?? '',
-  });
+  // Who each merge request has now, as listed: GitLab replaces the lists on update, so additions are sent with them.
+  const people = new Map<number, { reviewers: GitLabUser[]; assignees: GitLabUser[] }>();
+  const toPull = (m: GitLabMergeRequest): ExistingPull => {
+    people.set(m.iid, { reviewers: m.reviewers ?? [], assignees: m.assignees ?? [] });
+    return {
+      number: m.iid,
+      url: m.web_url,
+      state: m.state === 'opened' ? 'open' : 'closed',
+      merged: m.state === 'merged',
+      branch: m.source_branch,
+      title: m.title,
+      body: m.description ?? '',
+      reviewers: (m.reviewers ?? []).map((u) => u.username),
+      assignees: (m.assignees ?? []).map((u) => u.username),
+    };
+  };
   const projectId = env.CI_PROJECT_ID;
   return {
     findPulls: async (prefix, branches) => {
@@ -408,6 +422,7 @@ function mergeRequests(
           `open a merge request for ${change.branch}`,
         )
       ).data;
+      toPull(mr);
       return { number: mr.iid, url: mr.web_url };
     },
     updatePull: async (iid, change) => {
@@ -432,5 +447,80 @@ function mergeRequests(
         `close merge request !${iid}`,
       );
     },
+    addPeople: (iid, wanted) => addMergeRequestPeople(api, iid, wanted, people),
   };
+}
+
+/**
+ * Adds reviewers and assignees (usernames, each looked up once: GitLab takes user ids) to a merge request, keeping
+ * those it has. A name GitLab does not know, or a team, is a warning naming it; the merge request stands.
+ */
+async function addMergeRequestPeople(
+  api: GitLabApi,
+  iid: number,
+  wanted: { reviewers: string[]; assignees: string[] },
+  people: Map<number, { reviewers: GitLabUser[]; assignees: GitLabUser[] }>,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  const resolve = async (names: string[], role: 'reviewer' | 'assignee') => {
+    const found: GitLabUser[] = [];
+    for (const name of names) {
+      if (name.includes('/')) {
+        warnings.push(
+          `${role} ${name} was not added to !${iid}: GitLab asks users, not groups, for reviews (name the users in bump.reviewers in kubeplan.yaml)`,
+        );
+        continue;
+      }
+      try {
+        const { data } = await api.request<GitLabUser[]>(
+          'GET',
+          `/users?username=${encodeURIComponent(name)}`,
+          undefined,
+          `look up the GitLab user ${name}`,
+        );
+        if (data[0]) found.push(data[0]);
+        else
+          warnings.push(
+            `${role} ${name} was not added to !${iid}: GitLab has no user of that name (check bump.${role}s in kubeplan.yaml)`,
+          );
+      } catch (error) {
+        if (!(error instanceof GitLabError)) throw error;
+        warnings.push(`${role} ${name} was not added to !${iid}: ${error.message}`);
+      }
+    }
+    return found;
+  };
+  const reviewers = await resolve(wanted.reviewers, 'reviewer');
+  const assignees = await resolve(wanted.assignees, 'assignee');
+  let now = people.get(iid);
+  if (!now) {
+    const { data } = await api.request<GitLabMergeRequest>(
+      'GET',
+      api.projectPath(`/merge_requests/${iid}`),
+      undefined,
+      `read merge request !${iid}`,
+    );
+    now = { reviewers: data.reviewers ?? [], assignees: data.assignees ?? [] };
+  }
+  const union = (have: GitLabUser[], add: GitLabUser[]) =>
+    add.some((u) => !have.some((h) => h.id === u.id))
+      ? [...new Set([...have.map((u) => u.id), ...add.map((u) => u.id)])]
+      : undefined;
+  const reviewerIds = union(now.reviewers, reviewers);
+  const assigneeIds = union(now.assignees, assignees);
+  if (!reviewerIds && !assigneeIds) return warnings;
+  try {
+    await api.request(
+      'PUT',
+      api.projectPath(`/merge_requests/${iid}`),
+      { ...(reviewerIds ? { reviewer_ids: reviewerIds } : {}), ...(assigneeIds ? { assignee_ids: assigneeIds } : {}) },
+      `add reviewers and assignees to merge request !${iid}`,
+    );
+  } catch (error) {
+    if (!(error instanceof GitLabError)) throw error;
+    warnings.push(
+      `${[...reviewers, ...assignees].map((u) => u.username).join(', ')} not added to !${iid}: ${error.message}`,
+    );
+  }
+  return warnings;
 }
