@@ -4,7 +4,7 @@ import { resourcePath, type ResourceMap, type ResourceInfo } from '../cluster/di
 import { listLiveObjects, serverSideApply } from '../cluster/objects.js';
 import { ClusterError } from '../errors.js';
 import { apiGroup, objectIdentity } from '../manifests/scope.js';
-import { MAX_DEPTH, valueLimitProblem } from '../manifests/input-limits.js';
+import { MAX_DEPTH } from '../manifests/input-limits.js';
 import { isSecret } from '../manifests/redact.js';
 import type { KubeObject, Manifest, ManifestSet } from '../manifests/types.js';
 import { renderedMatchesLive } from './compare.js';
@@ -796,11 +796,27 @@ const LIVE_MAX_DEPTH = MAX_DEPTH + 10;
  */
 function liveTooDeep(live: KubeObject): ObjectError | undefined {
   // metadata.managedFields[].fieldsV1 mirrors the object's fields four levels deeper than the object has them.
-  if (!valueLimitProblem(live, LIVE_MAX_DEPTH)) return undefined;
+  if (!deeperThan(live, LIVE_MAX_DEPTH)) return undefined;
   return {
     message: `the live object nests deeper than ${LIVE_MAX_DEPTH} levels, too deep for kubeplan to compare`,
     hint: 'see what wrote it (kubectl get -o json); kubeplan plans objects nested up to that depth',
   };
+}
+
+/**
+ * Whether a value nests more than `max` collections deep. A live object is parsed JSON: a tree without aliases, its
+ * size bounded by the bytes read, so a plain walk that stops at `max` levels does (the YAML input check also measures
+ * aliases, which costs more on every object of every LIST).
+ */
+function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (deeperThan(item, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
+  return false;
 }
 
 /** Server messages may quote Secret values (an admission policy echoing the object): they never leave kubeplan. */
