@@ -87,7 +87,10 @@ describe('kubeplan ci with named clusters', () => {
     const other = await job('down');
     expect(other.code).not.toBe(0);
     expect(other.log).toMatch(/app@down: .*cannot reach the apiserver at https:\/\/127\.0\.0\.1:\d+/);
-    // summary.md: the cluster's table names the instance failed, and why.
+    // summary.md: the heading counts the instances, the cluster's table names the instance failed, and why.
+    expect(other.summary).toMatch(
+      /^### kubeplan apply of `[0-9a-f]{7}`: 0 of 1 instances applied; not applied: app@down\n/,
+    );
     expect(other.summary).toMatch(
       /\| app@down \| ❌ failed \| 0 \| – \| app@down \| its cluster could not be reached or planned: .*cannot reach the apiserver/,
     );

@@ -239,12 +239,18 @@ export function applySummary(
   named?: NamedOutcome,
 ): string {
   const held = bindings.filter((b) => b.held);
+  // Named clusters: the heading counts instances, naming those not applied (a failure may hold several).
+  const notApplied = named?.instances.filter((i) => i.status !== 'applied') ?? [];
+  const instancesLine = () =>
+    `### kubeplan apply of \`${sha.slice(0, 7)}\`: ${named!.instances.length - notApplied.length} of ${named!.instances.length} instances applied; not applied: ${notApplied.map((i) => markdownText(i.name)).join(', ')}`;
   const out: string[] = [
     failure instanceof BindingError
       ? `### kubeplan apply of \`${sha.slice(0, 7)}\`: not the reviewed plan, ${held.map((b) => markdownText(b.target)).join(', ')} not applied`
-      : failure
-        ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
-        : `### kubeplan applied \`${sha.slice(0, 7)}\``,
+      : failure && notApplied.length
+        ? instancesLine()
+        : failure
+          ? `### kubeplan apply of \`${sha.slice(0, 7)}\` failed in target ${markdownText(failedTarget)}`
+          : `### kubeplan applied \`${sha.slice(0, 7)}\``,
     '',
   ];
   if (failure) out.push(fencedBlock(formatError(failure)), '');
