@@ -67,6 +67,15 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
     changes: Record<string, CanonicalChange[]>,
     modes: Record<string, BindingMode>,
   ) => Promise<{ hold: ReadonlySet<string>; audit: Record<string, ReviewAudit> }>;
+  /**
+   * kubeplan recover: `beforeWrite` is called once per cluster after it is planned and before anything is written
+   * there (with --dry-run too); when it throws, the run stops with nothing written. `install(target)`: the recovery
+   * wrote that target's inventory first (its commit guard), so its Helm hooks run as install hooks.
+   */
+  recover?: {
+    beforeWrite(cluster: { name: string | undefined; applying: ApplyingCluster; targets: TargetPlan[] }): Promise<void>;
+    install(target: string): boolean;
+  };
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string, deployment: DeploymentTarget): Promise<void>;
@@ -185,6 +194,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     policies,
     forceConflicts,
   };
+  await options.recover?.beforeWrite({ name: undefined, applying, targets: plan.targets });
   if (!options.dryRun) {
     for (const [index, target] of plan.targets.entries()) {
       const rest = plan.targets.slice(index + 1).map((t) => steps(t, emptyResult(t.target)));
@@ -264,6 +274,7 @@ export async function applyPlannedTarget(
     ...(review ? { review } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     signal: options.signal,
+    ...(options.recover?.install(target.target) ? { install: true } : {}),
   };
   const partial = emptyResult(target.target);
   try {

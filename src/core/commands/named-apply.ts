@@ -154,6 +154,10 @@ export async function applyNamedClusters(
     stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },
     clusters: summaries,
   };
+  if (options.recover)
+    for (const p of prepared)
+      if (!('error' in p))
+        await options.recover.beforeWrite({ name: p.cluster.name, applying: p.applying, targets: p.plan.targets });
 
   if (options.dryRun) {
     const outcomes = [...nodes.values()].filter((n) => n.outcome).map((n) => n.outcome!);

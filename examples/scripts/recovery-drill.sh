@@ -1,0 +1,51 @@
+#!/bin/sh
+# kubeplan recovery drill: rebuild a cluster from git onto an EMPTY cluster, then check that it matches git.
+# Run it on a schedule against a scratch cluster, so the day a cluster is lost you know the recovery works and how
+# long it takes (the recovery time is in the report).
+#
+# Usage: recovery-drill.sh CLUSTER [OPTION...]
+#   CLUSTER   the named cluster to rebuild (kubeplan.yaml clusters:), or - for the one cluster the kubeconfig or
+#             --server names (a config without clusters:)
+#   OPTION    given to both `kubeplan recover` and `kubeplan drift`: -c FILE, --kubeconfig FILE, --context NAME,
+#             --server URL --token-env NAME, --concurrency N …
+# Environment:
+#   KUBEPLAN  the kubeplan command (default: kubeplan; e.g. "npx --yes kubeplan@1")
+# Point the cluster's credentials at an empty cluster made for the drill, never at production: recover refuses a
+# cluster that already has inventories of this repository (exit 3) and writes nothing there.
+#
+# Exit codes: 0 the drill passed (recovered, and drift found nothing); otherwise the failing step's: recover 2 (a
+# target failed, bad input) or 3 (the cluster is not empty); drift 1 (the recovered cluster differs from git) or 2.
+set -u
+
+if [ $# -lt 1 ] || [ "$1" = "" ]; then
+  echo "usage: $0 CLUSTER|- [kubeplan options]" >&2
+  exit 2
+fi
+cluster=$1
+shift
+kubeplan=${KUBEPLAN:-kubeplan}
+if [ "$cluster" != "-" ]; then
+  set -- --cluster "$cluster" "$@"
+fi
+
+echo "recovery drill: kubeplan recover $*" >&2
+# $kubeplan is split on purpose: KUBEPLAN may be a command with arguments.
+$kubeplan recover "$@"
+status=$?
+if [ "$status" -ne 0 ]; then
+  echo "recovery drill FAILED: kubeplan recover exited $status" >&2
+  exit "$status"
+fi
+
+echo "recovery drill: kubeplan drift --exit-code $*" >&2
+$kubeplan drift --exit-code "$@"
+status=$?
+if [ "$status" -ne 0 ]; then
+  if [ "$status" -eq 1 ]; then
+    echo "recovery drill FAILED: the recovered cluster differs from git (kubeplan drift exited 1)" >&2
+  else
+    echo "recovery drill FAILED: kubeplan drift exited $status" >&2
+  fi
+  exit "$status"
+fi
+echo "recovery drill passed: the cluster was rebuilt from git and matches it" >&2
