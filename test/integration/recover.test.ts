@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoControllers } from '../../scripts/demo-controllers.mjs';
 import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
 import { apiOn } from '../harness/clusters.js';
-import { makeGitRepo } from '../helpers/fixture-repo.js';
+import { startForge } from '../forge/forge.js';
+import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { type CliRun, runCliAsync } from '../helpers/run-cli.js';
 import { examplesDir, helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
 
@@ -84,16 +85,17 @@ const inventories = async (s: RunningApiserver) =>
   ).body.items;
 
 /** Runs the shipped drill script with sh, kubeplan being the built CLI. */
-function drill(cwd: string, args: string[]): Promise<CliRun> {
+function drill(cwd: string, args: string[], kubeplan?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [path.join(examplesDir, 'scripts', 'recovery-drill.sh'), ...args], {
       cwd,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        KUBEPLAN: `${process.execPath} ${path.join(repoRoot, 'dist', 'cli.js')}`,
+        KUBEPLAN: kubeplan ?? `${process.execPath} ${path.join(repoRoot, 'dist', 'cli.js')}`,
         KUBEPLAN_HELM: helmBin,
         KUBEPLAN_KUBECTL: kubectlBin,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -155,6 +157,11 @@ describe('kubeplan recover: the examples onto an empty cluster', () => {
     const json = await runCliAsync(['recover', '-o', 'json', ...kube], { cwd: repo });
     expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout).error.message).toContain('already has 4 kubeplan inventories');
+    expect(await versions(empty)).toEqual(populated);
+    // The drill on a cluster that is not empty fails with recover's exit code, and says so.
+    const notEmpty = await drill(repo, ['-', ...kube]);
+    expect(notEmpty.code).toBe(3);
+    expect(notEmpty.stderr).toContain('recovery drill FAILED: kubeplan recover exited 3');
     expect(await versions(empty)).toEqual(populated);
 
     const forced = await runCliAsync(['recover', '--force', ...kube], { cwd: repo });
@@ -312,6 +319,47 @@ describe('kubeplan recover --cluster (named clusters)', () => {
     expect(refused.stderr).toContain('kubeplan recover --cluster: cluster prod-us already has 2 kubeplan inventories');
     expect(refused.stderr).toContain(`shop/kubeplan-app (target app, commit ${first.slice(0, 12)})`);
     expect(await versions(prodUs)).toEqual(populated);
+
+    // The drill fails when the recovered cluster differs from git: here its kubeplan restores the older commit.
+    const wrapper = makeRepo({
+      'kubeplan.sh': `#!/bin/sh\ncommand=$1\nshift\nif [ "$command" = recover ]; then set -- --force --to ${first} "$@"; fi\nexec "${process.execPath}" "${path.join(repoRoot, 'dist', 'cli.js')}" "$command" "$@"\n`,
+    });
+    const drifted = await drill(repo, ['prod-us'], `sh ${path.join(wrapper, 'kubeplan.sh')}`, env);
+    expect(drifted.code, drifted.stderr).toBe(1);
+    expect(drifted.stderr).toContain(
+      'recovery drill FAILED: the recovered cluster differs from git (kubeplan drift exited 1)',
+    );
+
+    // --to last-successful: the newest commit the cluster's instances last applied successfully (GitHub Deployments).
+    const forge = await startForge();
+    try {
+      const at = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+      const deployed = (id: number, environment: string, sha: string, state: string, min: number) =>
+        forge.deployments.push({
+          id,
+          ref: sha,
+          environment,
+          production: true,
+          description: `kubeplan apply ${sha.slice(0, 12)}`,
+          createdAt: at(min + 1),
+          statuses: [{ state, description: state, log_url: '', createdAt: at(min) }],
+        });
+      deployed(1, 'platform@prod-us', first, 'success', 60);
+      deployed(2, 'app@prod-us', first, 'success', 60);
+      deployed(3, 'app@prod-us', head(), 'failure', 10);
+      deployed(4, 'app@prod-eu', head(), 'success', 5);
+      const fromForge = await runCliAsync(
+        ['recover', '--cluster', 'prod-us', '--to', 'last-successful', '--dry-run', '--force', '-o', 'json'],
+        {
+          cwd: repo,
+          env: { ...env, GITHUB_TOKEN: 'ghs_recover', GITHUB_REPOSITORY: 'acme/config', GITHUB_API_URL: forge.url },
+        },
+      );
+      expect(fromForge.code, fromForge.stderr).toBe(0);
+      expect(JSON.parse(fromForge.stdout)).toMatchObject({ commit: first, to: 'last-successful', dryRun: true });
+    } finally {
+      await forge.stop();
+    }
 
     const forced = await cli('recover', '--cluster', 'prod-us', '--force', '--timeout', '2m');
     expect(forced.code, forced.stderr).toBe(0);
