@@ -17,21 +17,23 @@ import { examplesDir, helmBin, kubectlBin, repoRoot } from '../helpers/tools.js'
 
 let empty: RunningApiserver;
 let prodUs: RunningApiserver;
+let partial: RunningApiserver;
 const stops: (() => Promise<void>)[] = [];
 beforeAll(async () => {
-  [empty, prodUs] = await Promise.all([
+  [empty, prodUs, partial] = await Promise.all([
+    startApiserver(inject('apiserverBinary')),
     startApiserver(inject('apiserverBinary')),
     startApiserver(inject('apiserverBinary')),
   ]);
   // The bench runs no controllers: rollouts finish and Jobs complete as the demo plays them; PVCs get Bound.
-  for (const s of [empty, prodUs]) {
+  for (const s of [empty, prodUs, partial]) {
     stops.push(startDemoControllers({ server: s.server, caFile: s.caFile, token: s.adminToken }));
     stops.push(bindClaims(s));
   }
 }, 180_000);
 afterAll(async () => {
   for (const stop of stops) await stop();
-  await Promise.all([empty?.stop(), prodUs?.stop()]);
+  await Promise.all([empty?.stop(), prodUs?.stop(), partial?.stop()]);
 });
 
 /** Plays the volume binder: every PersistentVolumeClaim becomes Bound. */
@@ -366,4 +368,55 @@ describe('kubeplan recover --cluster (named clusters)', () => {
     expect(forced.stdout).toContain(`to commit ${head().slice(0, 12)} (--to head)`);
     expect((await cli('drift', '--cluster', 'prod-us', '--exit-code')).code).toBe(0);
   }, 300_000);
+});
+
+describe('kubeplan recover: a recovery that stops part-way', () => {
+  it('records the commit guard before the first object, reports the failed target, is refused again, --force finishes', async () => {
+    const { repo, commit, head } = makeGitRepo({
+      'kubeplan.yaml': [
+        'targets:',
+        '  - {name: platform, manifests: platform}',
+        '  - {name: app, namespace: shop, manifests: app}',
+        '  - {name: broken, namespace: shop, manifests: broken}',
+        '',
+      ].join('\n'),
+      'platform/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n',
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {VALUE: "1"}\n',
+      // In a namespace nothing creates: its plan fails, so nothing of it is written.
+      'broken/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lost, namespace: nowhere}\ndata: {VALUE: "1"}\n',
+    });
+    const kube = ['--kubeconfig', partial.adminKubeconfig];
+    const run = await runCliAsync(['recover', '-o', 'json', ...kube], { cwd: repo });
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report.finished).toBe(false);
+    expect(report.guard.inventories).toBe(3);
+    expect(report.instances.map((i: { name: string; status: string }) => `${i.name} ${i.status}`)).toEqual([
+      'platform applied',
+      'app applied',
+      'broken failed',
+    ]);
+    expect(report.instances[2].reason).toContain('could not be planned, so nothing of this target was written');
+    expect(report.error.message).toContain('nowhere');
+    // The guard is on broken's inventory though none of its objects was written: an apply of an older commit is
+    // refused from now on, and the record says that this apply has not finished.
+    const broken = (await inventories(partial)).find((p) => p.metadata.name === 'kubeplan-broken')!;
+    expect(broken.metadata.annotations?.['kubeplan.dev/commit']).toBe(head());
+    expect(broken.metadata.annotations?.['kubeplan.dev/applying-commit']).toBe(head());
+    const text = await runCliAsync(['recover', ...kube], { cwd: repo });
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain(
+      `shop/kubeplan-broken (target broken, commit ${head().slice(0, 12)}, an apply of ${head().slice(0, 12)} not finished)`,
+    );
+
+    // Fixed in git: --force finishes the recovery over the inventories the first run wrote.
+    commit('fix broken', {
+      'broken/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lost}\ndata: {VALUE: "1"}\n',
+    });
+    const forced = await runCliAsync(['recover', '--force', ...kube], { cwd: repo });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/broken: applied in/);
+    expect((await runCliAsync(['drift', '--exit-code', ...kube], { cwd: repo })).code).toBe(0);
+  }, 180_000);
 });

@@ -104,10 +104,11 @@ export async function recoverCommand(options: RecoverOptions): Promise<RecoverRe
     const { client, resources, repository, configFile } = c.applying;
     state.server = client.server;
     state.order = c.targets.map((t) => (c.name ? instanceName(t.target, c.name) : t.target));
-    state.inventories = await inventoriesOf(client, resources, repository, configFile);
+    const namespaces = [...new Set(c.targets.map((t) => applySetParent(t.target, t.namespace).namespace))];
+    state.inventories = await inventoriesOf(client, resources, repository, configFile, namespaces);
     if (state.inventories.length > 0 && !options.force)
       throw new RecoverRefused(
-        `${c.name ? `cluster ${c.name}` : `the cluster at ${client.server}`} already has ${state.inventories.length} kubeplan ${state.inventories.length === 1 ? 'inventory' : 'inventories'} of this repository; nothing was written\n${state.inventories.map((i) => `  ${i}`).join('\n')}`,
+        `${c.name ? `cluster ${c.name}` : 'this cluster'} already has ${state.inventories.length} kubeplan ${state.inventories.length === 1 ? 'inventory' : 'inventories'} of this repository; nothing was written\n${state.inventories.map((i) => `  ${i}`).join('\n')}`,
         {
           where: c.name ? where('cluster') : { server: client.server },
           hint: 'recover rebuilds an empty (new) cluster: bring a running one back to git with kubeplan apply; to recover over these inventories anyway (to finish a recovery that stopped part-way), pass --force',
@@ -262,10 +263,20 @@ async function inventoriesOf(
   resources: ResourceMap,
   repository: string | undefined,
   configFile: string,
+  namespaces: string[],
 ): Promise<string[]> {
   const configMaps = resources.lookup({ apiVersion: 'v1', kind: 'ConfigMap' });
   if (!configMaps) return [];
-  const parents = await listLiveObjects(client, configMaps, undefined, APPLYSET_ID);
+  let parents: KubeObject[];
+  try {
+    parents = await listLiveObjects(client, configMaps, undefined, APPLYSET_ID);
+  } catch (error) {
+    if (!(error instanceof ClusterError && error.status === 403)) throw error;
+    // No right to list ConfigMaps in every namespace: the namespaces this config's inventories live in.
+    parents = [];
+    for (const namespace of namespaces)
+      parents.push(...(await listLiveObjects(client, configMaps, namespace, APPLYSET_ID)));
+  }
   const out: string[] = [];
   for (const p of parents) {
     const annotations = p.metadata.annotations ?? {};
