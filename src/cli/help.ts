@@ -47,7 +47,8 @@ Options:
 Exit codes: 0 success, 2 bad input or any other error (nothing is written);
 kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
 changes or drift; apply --plan / --expect-plan exits 4 when the plan is not
-the reviewed one (nothing is written).
+the reviewed one (nothing is written); recover exits 3 when the cluster already
+has inventories of this repository (nothing is written).
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
