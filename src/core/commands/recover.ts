@@ -407,18 +407,18 @@ function recoverText(r: RecoverReport): string {
   ];
   if (r.inventoriesFound.length)
     out.push(
-      `  --force: recovered over ${r.inventoriesFound.length} existing inventor${r.inventoriesFound.length === 1 ? 'y' : 'ies'}: ${r.inventoriesFound.join(', ')}`,
+      `  --force: recovered over ${r.inventoriesFound.length} existing inventor${r.inventoriesFound.length === 1 ? 'y' : 'ies'}:${r.inventoriesFound.map((i) => `\n    ${i}`).join('')}`,
     );
   if (r.dryRun) {
     out.push(`  would apply, in this order: ${r.instances.map((i) => i.name).join(', ') || 'nothing'}`);
   } else {
     out.push(
-      `  commit guard recorded on ${r.guard.inventories} inventor${r.guard.inventories === 1 ? 'y' : 'ies'} before the first object (${seconds(r.guard.ms)})`,
+      `  commit guard recorded on ${r.guard.inventories} inventor${r.guard.inventories === 1 ? 'y' : 'ies'} before the first object (${seconds(r.guard.ms)})${r.inventoriesFound.length ? `; the ${r.inventoriesFound.length} existing ones keep their record (a commit older than theirs is refused)` : ''}`,
     );
     for (const i of r.instances) {
       const stages = i.stages.filter((s) => s.objects > 0 || s.ms >= 1000).map((s) => `${s.name} ${seconds(s.ms)}`);
       out.push(
-        `  ${i.name}: ${i.status}${i.ms !== undefined ? ` in ${seconds(i.ms)}` : ''}${i.status === 'applied' ? ` (${i.created} created${i.updated ? `, ${i.updated} updated` : ''}${stages.length ? `; ${stages.join(', ')}` : ''})` : i.reason ? ` (${i.reason})` : ''}`,
+        `  ${i.name}: ${i.status}${i.ms !== undefined ? ` in ${seconds(i.ms)}` : ''}${i.status === 'applied' ? ` (${i.created || i.updated ? `${i.created} created${i.updated ? `, ${i.updated} updated` : ''}` : 'no changes'}${stages.length ? `; ${stages.join(', ')}` : ''})` : i.reason ? ` (${i.reason})` : ''}`,
       );
     }
     out.push(`  recovery time: ${seconds(r.recoveryMs)}${r.finished ? '' : ' (not finished)'}`);
