@@ -376,8 +376,9 @@ describe('kubeplan recover: a recovery that stops part-way', () => {
       'kubeplan.yaml': [
         'targets:',
         '  - {name: platform, manifests: platform}',
+        // Listed before app, applied after it: dependsOn orders targets without named clusters too.
+        '  - {name: broken, namespace: shop, manifests: broken, dependsOn: [app]}',
         '  - {name: app, namespace: shop, manifests: app}',
-        '  - {name: broken, namespace: shop, manifests: broken}',
         '',
       ].join('\n'),
       'platform/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n',

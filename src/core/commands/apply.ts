@@ -15,7 +15,7 @@ import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '..
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { refuseClusterFilter } from './diff.js';
-import { applyNamedClusters, type InstanceOutcome } from './named-apply.js';
+import { applyNamedClusters, byDependencies, type InstanceOutcome } from './named-apply.js';
 import type { NamedClustersRequest } from './named-plan.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ApplyPolicy, BindingMode, DeploymentTarget, IgnoreRule, TargetPolicy } from '../config/types.js';
@@ -147,8 +147,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     scrubber,
     forceConflicts,
   });
-  // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first.
-  const plan: Plan = { ...planned, targets: orderTargets(planned.targets) };
+  // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first; a target's
+  // dependsOn targets run before it.
+  const plan: Plan = { ...planned, targets: byDependencies(config, orderTargets(planned.targets)) };
   plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
   if (options.expect) {
     // Bound to a reviewed plan: anything else is refused before the first write.

@@ -292,7 +292,7 @@ function waitsFor(config: Config, instance: Instance): string[] {
 }
 
 /** A cluster's targets in apply order: dependsOn first, else the planner's order (creators of namespaces and CRDs first). */
-function byDependencies(config: Config, targets: TargetPlan[]): TargetPlan[] {
+export function byDependencies(config: Config, targets: TargetPlan[]): TargetPlan[] {
   const names = new Set(targets.map((t) => t.target));
   const placed = new Set<string>();
   const out: TargetPlan[] = [];
