@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { Ajv } from 'ajv';
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -35,6 +36,17 @@ afterAll(async () => {
   for (const stop of stops) await stop();
   await Promise.all([empty?.stop(), prodUs?.stop(), partial?.stop()]);
 });
+
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan-report.schema.json'), 'utf8')) as { $id: string };
+const ajv = new Ajv({ strict: true, allErrors: true });
+ajv.addSchema(schema);
+/** The report is what kubeplan-report.schema.json says `kubeplan recover -o json` prints. */
+function expectRecoverSchema(report: unknown): void {
+  for (const id of [`${schema.$id}#/definitions/recover`, schema.$id]) {
+    const validate = ajv.getSchema(id)!;
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
+  }
+}
 
 /** Plays the volume binder: every PersistentVolumeClaim becomes Bound. */
 function bindClaims(s: RunningApiserver): () => Promise<void> {
@@ -276,6 +288,7 @@ describe('kubeplan recover --cluster (named clusters)', () => {
     expect(run.stdout + run.stderr).not.toContain(seed);
     expect(run.stdout + run.stderr).not.toContain(b64(seed));
     const report = JSON.parse(run.stdout);
+    expectRecoverSchema(report);
     expect(report).toMatchObject({
       command: 'recover',
       dryRun: false,
@@ -358,6 +371,7 @@ describe('kubeplan recover --cluster (named clusters)', () => {
         },
       );
       expect(fromForge.code, fromForge.stderr).toBe(0);
+      expectRecoverSchema(JSON.parse(fromForge.stdout));
       expect(JSON.parse(fromForge.stdout)).toMatchObject({ commit: first, to: 'last-successful', dryRun: true });
     } finally {
       await forge.stop();
@@ -391,6 +405,7 @@ describe('kubeplan recover: a recovery that stops part-way', () => {
     const run = await runCliAsync(['recover', '-o', 'json', ...kube], { cwd: repo });
     expect(run.code).toBe(2);
     const report = JSON.parse(run.stdout);
+    expectRecoverSchema(report);
     expect(report.finished).toBe(false);
     expect(report.guard.inventories).toBe(3);
     expect(report.instances.map((i: { name: string; status: string }) => `${i.name} ${i.status}`)).toEqual([
