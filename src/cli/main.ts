@@ -15,7 +15,7 @@ import {
   systemError,
   UsageError,
 } from '../core/errors.js';
-import { proxyCredentials } from '../core/http/proxy.js';
+import { proxyCredentials, proxyFetch } from '../core/http/proxy.js';
 import { formatRetry, type OnRetry } from '../core/http/retry-policy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
@@ -518,15 +518,7 @@ async function recover(
     });
   const request = parseApplyRequest(cliSource(values, 'recover'));
   const to = emptyToUndefined(values.to) ?? 'head';
-  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
-  const repository = env.GITHUB_REPOSITORY;
-  let deployments: ((environment: string) => Promise<import('../platform/types.js').DeploymentRecord[]>) | undefined;
-  if (to === 'last-successful' && token && repository) {
-    const [owner = '', name = ''] = repository.split('/');
-    const { GitHubApi } = await import('../platform/github/api.js');
-    const api = GitHubApi.forRun(token, { owner, name }, env, undefined);
-    deployments = (environment) => api.deploymentHistory(environment);
-  }
+  const history = to === 'last-successful' ? await deploymentHistory(env, secrets) : undefined;
   const result = await (await import('../core/commands/recover.js')).recoverCommand({
     ...clusterArgs(values, cwd, env, 'recover', io),
     ...namedClusterArgs(values, 'recover', secrets),
@@ -537,8 +529,9 @@ async function recover(
     forceConflicts: request.forceConflicts,
     waitTimeoutMs: request.timeoutMs,
     hookTimeoutMs: request.timeoutMs,
-    deployments,
-    noForge: `${token ? 'GITHUB_REPOSITORY is' : repository ? 'GITHUB_TOKEN is' : 'GITHUB_TOKEN and GITHUB_REPOSITORY are'} not set`,
+    deployments: history,
+    noForge:
+      'no forge is configured here (GitHub Deployments need GITHUB_TOKEN and GITHUB_REPOSITORY; GitLab deployments need KUBEPLAN_GITLAB_TOKEN in a GitLab CI job, with CI_API_V4_URL and CI_PROJECT_ID)',
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
@@ -547,6 +540,34 @@ async function recover(
   io.stdout(result.output);
   if (result.failure !== undefined) throw result.failure;
   return 0;
+}
+
+/**
+ * Where the CLI reads deployment history (recover --to last-successful): GitHub Deployments with GITHUB_TOKEN and
+ * GITHUB_REPOSITORY; in a GitLab CI job, GitLab deployments with KUBEPLAN_GITLAB_TOKEN; else none.
+ */
+async function deploymentHistory(env: NodeJS.ProcessEnv, secrets: SecretMask) {
+  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
+  const repository = env.GITHUB_REPOSITORY;
+  if (token && repository) {
+    const [owner = '', name = ''] = repository.split('/');
+    const { GitHubApi } = await import('../platform/github/api.js');
+    const api = GitHubApi.forRun(token, { owner, name }, env, undefined);
+    return (environment: string) => api.deploymentHistory(environment);
+  }
+  const gitlabToken = env.KUBEPLAN_GITLAB_TOKEN?.trim();
+  const project = env.CI_PROJECT_ID ?? env.CI_PROJECT_PATH;
+  if (gitlabToken && env.CI_API_V4_URL && project) {
+    secrets.add(gitlabToken);
+    const [{ GitLabApi }, { gitlabDeploymentHistory }] = await Promise.all([
+      import('../platform/gitlab/api.js'),
+      import('../platform/gitlab/ports.js'),
+    ]);
+    return gitlabDeploymentHistory(
+      new GitLabApi({ apiUrl: env.CI_API_V4_URL, token: gitlabToken, project, secrets, fetch: proxyFetch(env) }),
+    );
+  }
+  return undefined;
 }
 
 const DRIFT_OPTIONS = {

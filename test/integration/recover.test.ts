@@ -8,6 +8,8 @@ import { startDemoControllers } from '../../scripts/demo-controllers.mjs';
 import { type RunningApiserver, startApiserver } from '../bench/servers.mjs';
 import { apiOn } from '../harness/clusters.js';
 import { startForge } from '../forge/forge.js';
+import { startGitLab } from '../forge/gitlab.js';
+import { GitLabApi } from '../../src/platform/gitlab/api.js';
 import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { type CliRun, runCliAsync } from '../helpers/run-cli.js';
 import { examplesDir, helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
@@ -264,7 +266,7 @@ describe('kubeplan recover --cluster (named clusters)', () => {
     const noForge = await cli('recover', '--cluster', 'prod-us', '--to', 'last-successful');
     expect(noForge.code).toBe(2);
     expect(noForge.stderr).toContain(
-      "kubeplan recover --to: --to last-successful reads the forge's deployment history, and GITHUB_TOKEN and GITHUB_REPOSITORY are not set",
+      "kubeplan recover --to: --to last-successful reads the forge's deployment history, and no forge is configured here (GitHub Deployments need GITHUB_TOKEN and GITHUB_REPOSITORY; GitLab deployments need KUBEPLAN_GITLAB_TOKEN",
     );
     expect(noForge.stderr).toContain('pass --to SHA');
     const unknown = await cli('recover', '--cluster', 'prod-us', '--to', 'no-such-ref');
@@ -375,6 +377,40 @@ describe('kubeplan recover --cluster (named clusters)', () => {
       expect(JSON.parse(fromForge.stdout)).toMatchObject({ commit: first, to: 'last-successful', dryRun: true });
     } finally {
       await forge.stop();
+    }
+    // The same from a GitLab CI job: GitLab deployments, read with KUBEPLAN_GITLAB_TOKEN.
+    const gitlab = await startGitLab();
+    try {
+      const api = new GitLabApi({ apiUrl: gitlab.url, token: 'glpat-recover', project: 'acme/config' });
+      const deploy = async (environment: string, sha: string, status: string) => {
+        const { data } = await api.request<{ id: number }>(
+          'POST',
+          api.projectPath('/deployments'),
+          { environment, sha, ref: 'main', tag: false, status: 'running' },
+          'create',
+        );
+        await api.request('PUT', api.projectPath(`/deployments/${data.id}`), { status }, 'finish');
+      };
+      await deploy('platform@prod-us', head(), 'success');
+      await deploy('app@prod-us', first, 'success');
+      const fromGitLab = await runCliAsync(
+        ['recover', '--cluster', 'prod-us', '--to', 'last-successful', '--dry-run', '--force', '-o', 'json'],
+        {
+          cwd: repo,
+          env: {
+            ...env,
+            KUBEPLAN_GITLAB_TOKEN: 'glpat-recover',
+            CI_API_V4_URL: gitlab.url,
+            CI_PROJECT_ID: 'acme/config',
+          },
+        },
+      );
+      expect(fromGitLab.code, fromGitLab.stderr).toBe(0);
+      // platform last succeeded with the newer commit, app with the older: the newest of them.
+      expect(JSON.parse(fromGitLab.stdout)).toMatchObject({ commit: head(), to: 'last-successful' });
+      expect(fromGitLab.stdout + fromGitLab.stderr).not.toContain('glpat-recover');
+    } finally {
+      await gitlab.stop();
     }
 
     const forced = await cli('recover', '--cluster', 'prod-us', '--force', '--timeout', '2m');

@@ -220,10 +220,10 @@ async function resolveCommit(
 async function lastSuccessful(config: Config, options: RecoverOptions, cluster: string | undefined): Promise<string> {
   if (!options.deployments)
     throw new UsageError(
-      `--to last-successful reads the forge's deployment history, and ${options.noForge ?? 'no forge is configured'}`,
+      `--to last-successful reads the forge's deployment history, and ${options.noForge ?? 'no forge is configured here'}`,
       {
         where: where('to'),
-        hint: 'set GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name) to read GitHub Deployments, or pass --to SHA: the commit to restore (the one your last successful apply job ran)',
+        hint: 'set those variables, or pass --to SHA: the commit to restore (the one your last successful apply job ran)',
       },
     );
   const targets = config.targets.filter((t) => !cluster || (t.clusters ?? []).includes(cluster));
