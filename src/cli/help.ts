@@ -270,8 +270,9 @@ Options:
                            commit), a commit SHA (rendered in a temporary git
                            worktree), or last-successful: the newest commit the
                            cluster's targets last applied successfully, read from
-                           GitHub Deployments (needs GITHUB_TOKEN and
-                           GITHUB_REPOSITORY)
+                           GitHub Deployments (GITHUB_TOKEN, GITHUB_REPOSITORY)
+                           or, in a GitLab CI job, its deployments
+                           (KUBEPLAN_GITLAB_TOKEN)
       --force              Recover over existing inventories of this repository
                            (to finish a recovery that stopped part-way)
       --dry-run            Plan against the cluster and report what would be
