@@ -53,13 +53,19 @@ describe('recoveryGaps', () => {
     ]);
   });
 
-  it('lists only the PVCs and LoadBalancers the recovery creates, not those that exist already', async () => {
+  it('lists only the PVCs and LoadBalancers the recovery creates (PVCs filled from a snapshot aside)', async () => {
     const claim = (name: string) => obj('v1', 'PersistentVolumeClaim', name, { spec: {} });
     const lb = (name: string) => obj('v1', 'Service', name, { spec: { type: 'LoadBalancer' } });
     const gaps = await recoveryGaps(
       [
         { object: claim('new'), created: true },
         { object: claim('kept'), created: false },
+        {
+          object: obj('v1', 'PersistentVolumeClaim', 'from-snapshot', {
+            spec: { dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'nightly' } },
+          }),
+          created: true,
+        },
         { object: lb('front'), created: true },
         { object: lb('old'), created: false },
         { object: obj('v1', 'Service', 'internal', { spec: { type: 'ClusterIP' } }), created: true },

@@ -102,6 +102,11 @@ function secretsMadeBy(o: KubeObject): string[] {
   return [];
 }
 
+function hasDataSource(spec: unknown): boolean {
+  const s = spec as { dataSource?: unknown; dataSourceRef?: unknown } | undefined;
+  return !!(s?.dataSource || s?.dataSourceRef);
+}
+
 /**
  * What git cannot restore, from the objects a recovery writes to one cluster (every target on it): PVCs it creates
  * and the claims of StatefulSets it creates (empty volumes), Secrets used but not rendered (`exists` tells which are in
@@ -131,12 +136,14 @@ export async function recoveryGaps(
     const ns = o.metadata.namespace;
     if (o.kind === 'Secret' && o.apiVersion === 'v1') rendered.add(key(ns, o.metadata.name));
     for (const s of secretsMadeBy(o)) rendered.add(key(ns, s));
-    if (created && o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1') addPvc(ns, o.metadata.name, 'rendered');
+    // A claim with a data source (a VolumeSnapshot, another PVC, a volume populator) is filled from it, not empty.
+    if (created && o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1' && !hasDataSource(o.spec))
+      addPvc(ns, o.metadata.name, 'rendered');
     if (created && o.kind === 'StatefulSet') {
       const spec = o.spec as { replicas?: number; volumeClaimTemplates?: { metadata?: { name?: string } }[] };
       const replicas = spec?.replicas ?? 1;
       for (const t of spec?.volumeClaimTemplates ?? []) {
-        if (!t.metadata?.name) continue;
+        if (!t.metadata?.name || hasDataSource((t as { spec?: unknown }).spec)) continue;
         for (let i = 0; i < replicas; i++)
           addPvc(
             ns,
