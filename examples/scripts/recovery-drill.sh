@@ -9,7 +9,8 @@
 #   OPTION    given to both `kubeplan recover` and `kubeplan drift`: -c FILE, --kubeconfig FILE, --context NAME,
 #             --server URL --token-env NAME, --concurrency N …
 # Environment:
-#   KUBEPLAN  the kubeplan command (default: kubeplan; e.g. "npx --yes kubeplan@1")
+#   KUBEPLAN  the kubeplan command (default: kubeplan; e.g. "npx --yes kubeplan")
+#   KUBEPLAN_RECOVER_OPTIONS  options for `kubeplan recover` only, e.g. "--timeout 15m" (split on spaces)
 # Point the cluster's credentials at an empty cluster made for the drill, never at production: recover refuses a
 # cluster that already has inventories of this repository (exit 3) and writes nothing there.
 #
@@ -28,9 +29,11 @@ if [ "$cluster" != "-" ]; then
   set -- --cluster "$cluster" "$@"
 fi
 
-echo "recovery drill: kubeplan recover $*" >&2
-# $kubeplan is split on purpose: KUBEPLAN may be a command with arguments.
-$kubeplan recover "$@"
+recover_options=${KUBEPLAN_RECOVER_OPTIONS:-}
+echo "recovery drill: kubeplan recover $recover_options $*" >&2
+# $kubeplan and $recover_options are split on purpose: each may hold several words.
+# shellcheck disable=SC2086
+$kubeplan recover $recover_options "$@"
 status=$?
 if [ "$status" -ne 0 ]; then
   echo "recovery drill FAILED: kubeplan recover exited $status" >&2
@@ -38,6 +41,7 @@ if [ "$status" -ne 0 ]; then
 fi
 
 echo "recovery drill: kubeplan drift --exit-code $*" >&2
+# shellcheck disable=SC2086
 $kubeplan drift --exit-code "$@"
 status=$?
 if [ "$status" -ne 0 ]; then

@@ -145,8 +145,9 @@ describe('kubeplan recover: the examples onto an empty cluster', () => {
     expect(await versions(empty)).toEqual(before);
     expect(await inventories(empty)).toEqual([]);
 
-    const run = await drill(repo, ['-', ...kube]);
+    const run = await drill(repo, ['-', ...kube], undefined, { KUBEPLAN_RECOVER_OPTIONS: '--timeout 3m' });
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`recovery drill: kubeplan recover --timeout 3m --kubeconfig ${empty.adminKubeconfig}`);
     expect(run.stdout).toMatch(/commit guard recorded on 4 inventories before the first object/);
     expect(run.stdout).toMatch(/shop-prod: applied in [\d.]+ (ms|s) \(\d+ created;/);
     expect(run.stdout).toMatch(/recovery time: [\d.]+ (ms|s)\n/);
