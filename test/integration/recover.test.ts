@@ -262,7 +262,13 @@ describe('kubeplan recover --cluster (named clusters)', () => {
 
     const none = await cli('recover');
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('kubeplan recover --cluster: recover rebuilds one cluster');
+    expect(none.stderr).toContain(
+      'kubeplan recover --cluster: recover rebuilds one cluster at a time, and no --cluster was given (kubeplan.yaml names its clusters)',
+    );
+    const typo = await cli('recover', '--cluster', 'prod-uss');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('kubeplan recover --cluster: unknown cluster "prod-uss"');
+    expect(typo.stderr).toContain('pass --cluster NAME, one of prod-us');
     expect(none.stderr).toContain('pass --cluster NAME, one of prod-us');
     const noForge = await cli('recover', '--cluster', 'prod-us', '--to', 'last-successful');
     expect(noForge.code).toBe(2);

@@ -178,13 +178,16 @@ export async function recoverCommand(options: RecoverOptions): Promise<RecoverRe
 function chooseCluster(config: Config, clusters: string[]): string | undefined {
   if (!config.clusters) return undefined; // the one cluster the kubeconfig or --server names; apply refuses --cluster
   const known = config.clusters.map((c) => c.name);
+  const hint = `pass --cluster NAME, one of ${known.join(', ')}`;
   if (clusters.length !== 1)
     throw new UsageError(
       clusters.length === 0
-        ? 'recover rebuilds one cluster, and kubeplan.yaml names several (clusters:)'
+        ? `recover rebuilds one cluster at a time, and no --cluster was given (${path.basename(config.file)} names its clusters)`
         : `recover rebuilds one cluster at a time, not ${clusters.length} (${clusters.join(', ')})`,
-      { where: where('cluster'), hint: `pass --cluster NAME, one of ${known.join(', ')}` },
+      { where: where('cluster'), hint },
     );
+  if (!known.includes(clusters[0]!))
+    throw new UsageError(`unknown cluster "${clusters[0]}"`, { where: where('cluster'), hint });
   return clusters[0];
 }
 
