@@ -11,7 +11,19 @@ let readme = readFileSync(readmeFile, 'utf8');
 const help = (args) =>
   execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { encoding: 'utf8' });
 let changed = 0;
-for (const command of [undefined, 'render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'promote', 'ci', 'init']) {
+for (const command of [
+  undefined,
+  'render',
+  'diff',
+  'apply',
+  'drift',
+  'bump',
+  'rollback',
+  'recover',
+  'promote',
+  'ci',
+  'init',
+]) {
   const text = help(command ? [command, '--help'] : ['--help']);
   const usage = text.split('\n')[0];
   const start = readme.indexOf(`\`\`\`text\n${usage}`);

@@ -31,6 +31,8 @@ Commands:
   bump      Move image references to the newest tags their policy allows, as
             pull requests (or local edits)
   rollback  Re-apply a stored revision of a target (apply: {rollback: true})
+  recover   Rebuild a lost cluster from git onto an empty one, and report what
+            git cannot restore (empty volumes, Secrets, load balancer addresses)
   ci        In a GitLab CI job: what the pipeline calls for (merge request: plan
             and note; default branch: apply; schedule: drift or bump)
   promote   Open a pull request that gives a target the versions its upstream
@@ -45,7 +47,8 @@ Options:
 Exit codes: 0 success, 2 bad input or any other error (nothing is written);
 kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
 changes or drift; apply --plan / --expect-plan exits 4 when the plan is not
-the reviewed one (nothing is written).
+the reviewed one (nothing is written); recover exits 3 when the cluster already
+has inventories of this repository (nothing is written).
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
@@ -244,6 +247,52 @@ Examples:
   kubeplan rollback --target shop-prod --list
   kubeplan rollback --target shop-prod
   kubeplan rollback --target shop-prod --to-revision 7
+`;
+
+export const RECOVER_HELP = `Usage: kubeplan recover [--cluster NAME] [options]
+
+Rebuilds a lost cluster from git onto an empty one, through the same plan and
+staged server-side apply as kubeplan apply. Refuses a cluster that already has
+kubeplan inventories of this repository (unless --force); records the commit on
+every target's inventory before the first object (the guard that refuses older
+pipelines); applies every target on the cluster in dependency order, all stages
+and Helm hooks, waiting until each is healthy; then reports the time per target
+and stage (the recovery time) and what git cannot restore: PersistentVolumeClaims
+created empty, Secrets the workloads use that no target renders, and
+LoadBalancer Services that get new external addresses.
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+      --cluster NAME       With named clusters (kubeplan.yaml clusters:): the
+                           cluster to rebuild (exactly one); without them, the
+                           cluster the kubeconfig or --server names
+      --to WHAT            The commit to restore: head (default: the checked-out
+                           commit), a commit SHA (rendered in a temporary git
+                           worktree), or last-successful: the newest commit the
+                           cluster's targets last applied successfully, read from
+                           GitHub Deployments (GITHUB_TOKEN, GITHUB_REPOSITORY)
+                           or, in a GitLab CI job, its deployments
+                           (KUBEPLAN_GITLAB_TOKEN)
+      --force              Recover over existing inventories of this repository
+                           (to finish a recovery that stopped part-way)
+      --dry-run            Plan against the cluster and report what would be
+                           recovered and what git cannot restore; write nothing
+${CLUSTER_HELP}      --timeout D          How long to wait for each target to be healthy, e.g.
+                           90s, 10m (default: 5m); also each Helm hook's limit
+      --force-conflicts    Take over fields other field managers own
+  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+${TOOLS_HELP}  -h, --help               Show this help
+
+Exit codes: 0 recovered (every target applied and healthy), 2 bad input, an
+unreachable cluster or a target that failed (the report says which were
+applied), 3 refused: the cluster has inventories of this repository (nothing
+was written), 130 or 143 cancelled.
+
+Examples:
+  kubeplan recover --cluster prod-us --dry-run
+  kubeplan recover --cluster prod-us
+  kubeplan recover --cluster prod-us --to 3f2a9c1 -o json > recovery.json
 `;
 
 export const PROMOTE_HELP = `Usage: kubeplan promote --to TARGET [options]

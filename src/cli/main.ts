@@ -15,7 +15,7 @@ import {
   systemError,
   UsageError,
 } from '../core/errors.js';
-import { proxyCredentials } from '../core/http/proxy.js';
+import { proxyCredentials, proxyFetch } from '../core/http/proxy.js';
 import { formatRetry, type OnRetry } from '../core/http/retry-policy.js';
 import { kubeconfigCredentials, SecretMask } from '../core/report/secret-mask.js';
 import {
@@ -35,11 +35,25 @@ import {
   MAIN_HELP,
   RENDER_HELP,
   PROMOTE_HELP,
+  RECOVER_HELP,
   ROLLBACK_HELP,
 } from './help.js';
 import { closestName } from './suggest.js';
 
-const COMMANDS = ['render', 'diff', 'apply', 'drift', 'bump', 'rollback', 'promote', 'ci', 'init', 'help', 'version'];
+const COMMANDS = [
+  'render',
+  'diff',
+  'apply',
+  'drift',
+  'bump',
+  'rollback',
+  'recover',
+  'promote',
+  'ci',
+  'init',
+  'help',
+  'version',
+];
 
 /** Where the CLI writes; the real process streams in production, buffers in tests. */
 export interface CliIO {
@@ -102,13 +116,15 @@ export async function main(
                   ? BUMP_HELP
                   : topic === 'rollback'
                     ? ROLLBACK_HELP
-                    : topic === 'promote'
-                      ? PROMOTE_HELP
-                      : topic === 'ci'
-                        ? CI_HELP
-                        : topic === 'init'
-                          ? INIT_HELP
-                          : MAIN_HELP,
+                    : topic === 'recover'
+                      ? RECOVER_HELP
+                      : topic === 'promote'
+                        ? PROMOTE_HELP
+                        : topic === 'ci'
+                          ? CI_HELP
+                          : topic === 'init'
+                            ? INIT_HELP
+                            : MAIN_HELP,
       );
       return 0;
     }
@@ -122,6 +138,7 @@ export async function main(
     if (command === 'drift') return await drift(rest, env, cwd, io, secrets);
     if (command === 'bump') return await bump(rest, env, cwd, io, secrets);
     if (command === 'rollback') return await rollback(rest, env, cwd, io, secrets);
+    if (command === 'recover') return await recover(rest, env, cwd, io, signal, secrets);
     if (command === 'promote') return await promote(rest, env, cwd, io);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     if (command === 'init') return await init(rest, cwd, io);
@@ -465,6 +482,99 @@ async function rollback(
   return 0;
 }
 
+const RECOVER_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  ...NAMED_CLUSTER_OPTIONS,
+  to: { type: 'string' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'force-conflicts': { type: 'boolean' },
+  timeout: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} satisfies ParseArgsConfig['options'];
+
+/**
+ * `kubeplan recover`: rebuilds a cluster from git. --to last-successful reads GitHub Deployments with GITHUB_TOKEN and
+ * GITHUB_REPOSITORY, as promote does.
+ */
+async function recover(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  signal: AbortSignal | undefined,
+  secrets: SecretMask,
+): Promise<number> {
+  const { values } = parse(args, RECOVER_OPTIONS, 'recover');
+  if (values.help) {
+    io.stdout(RECOVER_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, {
+      where: { via: 'cli', command: 'recover', input: 'output' },
+      hint: 'use -o text or -o json',
+    });
+  if (values.target?.length)
+    throw new UsageError('recover rebuilds every target on the cluster; --target would leave the others out', {
+      where: { via: 'cli', command: 'recover', input: 'target' },
+      hint: 'drop --target (to apply some targets only, use kubeplan apply --target)',
+    });
+  const request = parseApplyRequest(cliSource(values, 'recover'));
+  const to = emptyToUndefined(values.to) ?? 'head';
+  const history = to === 'last-successful' ? await deploymentHistory(env, secrets) : undefined;
+  const result = await (await import('../core/commands/recover.js')).recoverCommand({
+    ...clusterArgs(values, cwd, env, 'recover', io),
+    ...namedClusterArgs(values, 'recover', secrets),
+    signal,
+    to,
+    force: values.force ?? false,
+    dryRun: values['dry-run'] ?? false,
+    forceConflicts: request.forceConflicts,
+    waitTimeoutMs: request.timeoutMs,
+    hookTimeoutMs: request.timeoutMs,
+    deployments: history,
+    noForge:
+      'no forge is configured here (GitHub Deployments need GITHUB_TOKEN and GITHUB_REPOSITORY; GitLab deployments need KUBEPLAN_GITLAB_TOKEN in a GitLab CI job, with CI_API_V4_URL and CI_PROJECT_ID)',
+    onProgress: (message) => io.stderr(`${message}\n`),
+    output,
+    tooling: `kubeplan/v${version}`,
+  });
+  // A recovery that stopped still reports what it applied, and what git cannot restore.
+  io.stdout(result.output);
+  if (result.failure !== undefined) throw result.failure;
+  return 0;
+}
+
+/**
+ * Where the CLI reads deployment history (recover --to last-successful): GitHub Deployments with GITHUB_TOKEN and
+ * GITHUB_REPOSITORY; in a GitLab CI job, GitLab deployments with KUBEPLAN_GITLAB_TOKEN; else none.
+ */
+async function deploymentHistory(env: NodeJS.ProcessEnv, secrets: SecretMask) {
+  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
+  const repository = env.GITHUB_REPOSITORY;
+  if (token && repository) {
+    const [owner = '', name = ''] = repository.split('/');
+    const { GitHubApi } = await import('../platform/github/api.js');
+    const api = GitHubApi.forRun(token, { owner, name }, env, undefined);
+    return (environment: string) => api.deploymentHistory(environment);
+  }
+  const gitlabToken = env.KUBEPLAN_GITLAB_TOKEN?.trim();
+  const project = env.CI_PROJECT_ID ?? env.CI_PROJECT_PATH;
+  if (gitlabToken && env.CI_API_V4_URL && project) {
+    secrets.add(gitlabToken);
+    const [{ GitLabApi }, { gitlabDeploymentHistory }] = await Promise.all([
+      import('../platform/gitlab/api.js'),
+      import('../platform/gitlab/ports.js'),
+    ]);
+    return gitlabDeploymentHistory(
+      new GitLabApi({ apiUrl: env.CI_API_V4_URL, token: gitlabToken, project, secrets, fetch: proxyFetch(env) }),
+    );
+  }
+  return undefined;
+}
+
 const DRIFT_OPTIONS = {
   ...CLUSTER_OPTIONS,
   ...NAMED_CLUSTER_OPTIONS,
@@ -802,7 +912,10 @@ async function cliPublisher(env: NodeJS.ProcessEnv, cwd: string) {
 function failureOnStdout(argv: string[], errors: unknown[]): string | undefined {
   const [command, ...args] = argv;
   const output = outputFlag(args);
-  if (output === 'json' && ['diff', 'apply', 'drift', 'bump', 'rollback', 'promote'].includes(command ?? '')) {
+  if (
+    output === 'json' &&
+    ['diff', 'apply', 'drift', 'bump', 'rollback', 'recover', 'promote'].includes(command ?? '')
+  ) {
     const fields = errors.map(errorFields);
     return `${JSON.stringify({ error: fields[0], ...(fields.length > 1 ? { errors: fields } : {}) }, null, 2)}\n`;
   }

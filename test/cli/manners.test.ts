@@ -140,13 +140,14 @@ describe('colour', () => {
 });
 
 describe('errors a script can parse', () => {
-  it('with -o json a failed diff, apply, drift, bump or rollback prints the error as JSON on stdout too', () => {
+  it('with -o json a failed diff, apply, drift, bump, rollback or recover prints the error as JSON on stdout too', () => {
     const runs: [string, string[]][] = [
       ['diff', ['diff', '-o', 'json', '--config', 'missing.yaml']],
       ['apply', ['apply', '--output=json', '--config', 'missing.yaml']],
       ['drift', ['drift', '-ojson', '--config', 'missing.yaml']],
       ['bump', ['bump', '--dry-run', '-o', 'json', '--config', 'missing.yaml']],
       ['rollback', ['rollback', '-o', 'json', '--target', 'app', '--config', 'missing.yaml']],
+      ['recover', ['recover', '-o', 'json', '--config', 'missing.yaml']],
     ];
     for (const [command, args] of runs) {
       const run = runCli(args, { cwd: repoRoot });

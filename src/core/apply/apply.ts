@@ -51,6 +51,11 @@ export interface ApplyOptions {
   revisions?: boolean;
   /** Aborted on SIGINT/SIGTERM: no further write starts, waits stop, and the apply throws a CancelledError. */
   signal?: AbortSignal | undefined;
+  /**
+   * kubeplan recover: the inventory parent was written by the recovery's commit guard just before, so it is no earlier
+   * release: Helm hooks run as install hooks.
+   */
+  install?: boolean | undefined;
 }
 
 export interface AppliedObject {
@@ -126,7 +131,7 @@ export async function applyTarget(
       !c.hook && (c.action === 'create' || c.action === 'update' || c.action === 'adopt' || c.action === 'replace'),
   );
   const deletes = plan.changes.filter((c) => c.action === 'delete');
-  const phase = previous === undefined ? 'install' : 'upgrade';
+  const phase = previous === undefined || options.install ? 'install' : 'upgrade';
   const hookTimeout = options.hookTimeoutMs ?? options.waitTimeoutMs ?? 5 * 60_000;
   const hookProgress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), signal: options.signal };
   // Hooks surround a release that changes something: applying an unchanged target runs none (as no upgrade happens).
@@ -488,6 +493,26 @@ interface ParentRecord {
   repository: string | undefined;
   configFile?: string | undefined;
   applying?: string | undefined;
+}
+
+/**
+ * kubeplan recover: records the commit on a target's inventory parent before anything of the target is written, as
+ * the applied commit (so the out-of-order guard refuses a pipeline of an older one from now on) and as the commit under
+ * way (so the record says the apply has not finished until it has).
+ */
+export async function writeCommitGuard(client: ClusterClient, plan: TargetPlan, tooling: string, sha: string) {
+  const parent = applySetParent(plan.target, plan.namespace);
+  const rendered = plan.changes
+    .filter((c) => c.action !== 'delete' && !c.hook)
+    .map((c) => c.object!)
+    .filter(Boolean);
+  await writeParent(client, parent, applySetId(parent), rendered, tooling, {
+    commit: sha,
+    applying: sha,
+    digest: undefined,
+    repository: plan.repository,
+    configFile: plan.configFile,
+  });
 }
 
 async function writeParent(

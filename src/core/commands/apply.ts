@@ -15,7 +15,7 @@ import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '..
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
 import { refuseClusterFilter } from './diff.js';
-import { applyNamedClusters, type InstanceOutcome } from './named-apply.js';
+import { applyNamedClusters, byDependencies, type InstanceOutcome } from './named-apply.js';
 import type { NamedClustersRequest } from './named-plan.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ApplyPolicy, BindingMode, DeploymentTarget, IgnoreRule, TargetPolicy } from '../config/types.js';
@@ -70,6 +70,15 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
     /** Named clusters: the cluster this plan is of (called once per cluster); its targets are that cluster's. */
     cluster?: string,
   ) => Promise<{ hold: ReadonlySet<string>; audit: Record<string, ReviewAudit> }>;
+  /**
+   * kubeplan recover: `beforeWrite` is called once per cluster after it is planned and before anything is written
+   * there (with --dry-run too); when it throws, the run stops with nothing written. `install(target)`: the recovery
+   * wrote that target's inventory first (its commit guard), so its Helm hooks run as install hooks.
+   */
+  recover?: {
+    beforeWrite(cluster: { name: string | undefined; applying: ApplyingCluster; targets: TargetPlan[] }): Promise<void>;
+    install(target: string): boolean;
+  };
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string, deployment: DeploymentTarget): Promise<void>;
@@ -146,8 +155,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     scrubber,
     forceConflicts,
   });
-  // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first.
-  const plan: Plan = { ...planned, targets: orderTargets(planned.targets) };
+  // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first; a target's
+  // dependsOn targets run before it.
+  const plan: Plan = { ...planned, targets: byDependencies(config, orderTargets(planned.targets)) };
   plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
   if (options.expect) {
     // Bound to a reviewed plan: anything else is refused before the first write.
@@ -193,6 +203,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     policies,
     forceConflicts,
   };
+  await options.recover?.beforeWrite({ name: undefined, applying, targets: plan.targets });
   if (!options.dryRun) {
     for (const [index, target] of plan.targets.entries()) {
       const rest = plan.targets.slice(index + 1).map((t) => steps(t, emptyResult(t.target)));
@@ -272,6 +283,7 @@ export async function applyPlannedTarget(
     ...(review ? { review } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     signal: options.signal,
+    ...(options.recover?.install(target.target) ? { install: true } : {}),
   };
   const partial = emptyResult(target.target);
   try {

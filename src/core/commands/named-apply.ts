@@ -168,6 +168,10 @@ export async function applyNamedClusters(
     stats: { objects: 0, fastPath: 0, dryRuns: 0, lists: 0, requests: 0 },
     clusters: summaries,
   };
+  if (options.recover)
+    for (const p of prepared)
+      if (!('error' in p))
+        await options.recover.beforeWrite({ name: p.cluster.name, applying: p.applying, targets: p.plan.targets });
 
   // Plan binding per instance: each cluster's plan against what the merged pull request recorded for that cluster
   // (its server and CA are in the digests). A held instance writes nothing; what waits for it is skipped.
@@ -347,7 +351,7 @@ function waitsFor(config: Config, instance: Instance): string[] {
 }
 
 /** A cluster's targets in apply order: dependsOn first, else the planner's order (creators of namespaces and CRDs first). */
-function byDependencies(config: Config, targets: TargetPlan[]): TargetPlan[] {
+export function byDependencies(config: Config, targets: TargetPlan[]): TargetPlan[] {
   const names = new Set(targets.map((t) => t.target));
   const placed = new Set<string>();
   const out: TargetPlan[] = [];

@@ -5,6 +5,7 @@ import type { BumpChange, BumpPublisher, ExistingPull } from '../../core/images/
 import type { SecretMask } from '../../core/report/secret-mask.js';
 import type {
   CiContext,
+  DeploymentRecord,
   Deployments,
   IssueTracker,
   PlatformComment,
@@ -268,6 +269,32 @@ function gitlabIssues(api: GitLabApi): IssueTracker {
   };
 }
 
+/** An environment's deployments, newest first, as promote and recover --to last-successful read them. */
+export function gitlabDeploymentHistory(api: GitLabApi): (environment: string) => Promise<DeploymentRecord[]> {
+  return async (environment) => {
+    const { data } = await api.request<GitLabDeploymentItem[]>(
+      'GET',
+      api.projectPath(`/deployments?environment=${encodeURIComponent(environment)}&order_by=id&sort=desc&per_page=30`),
+      undefined,
+      `read the deployments of ${environment}`,
+    );
+    return data.map((d) => ({
+      id: d.id,
+      sha: d.sha,
+      environment,
+      createdAt: d.created_at,
+      statuses: [
+        {
+          state: d.status === 'failed' ? 'failure' : d.status,
+          createdAt: d.finished_at ?? d.updated_at,
+          description: `GitLab deployment #${d.iid} ${d.status}`,
+          logUrl: undefined,
+        },
+      ],
+    }));
+  };
+}
+
 /**
  * A GitLab deployment per target: created, then running, then success or failed, to the target's environment. GitLab's
  * deployments API has no tier (an environment's tier is guessed from its name or set on the environment), so
@@ -291,30 +318,7 @@ function gitlabDeployments(api: GitLabApi, ctx: CiContext): Deployments {
       await api.request('PUT', api.projectPath(`/deployments/${id}`), { status }, 'update the deployment status');
     },
     // GitLab keeps one status per deployment, the last one, as of updated_at (promote: success, and failures since).
-    history: async (environment) => {
-      const { data } = await api.request<GitLabDeploymentItem[]>(
-        'GET',
-        api.projectPath(
-          `/deployments?environment=${encodeURIComponent(environment)}&order_by=id&sort=desc&per_page=30`,
-        ),
-        undefined,
-        `read the deployments of ${environment}`,
-      );
-      return data.map((d) => ({
-        id: d.id,
-        sha: d.sha,
-        environment,
-        createdAt: d.created_at,
-        statuses: [
-          {
-            state: d.status === 'failed' ? 'failure' : d.status,
-            createdAt: d.finished_at ?? d.updated_at,
-            description: `GitLab deployment #${d.iid} ${d.status}`,
-            logUrl: undefined,
-          },
-        ],
-      }));
-    },
+    history: gitlabDeploymentHistory(api),
   };
 }
 
