@@ -201,6 +201,7 @@ async function finish(
   });
 
   outcome.failed = planVerdict(plan, request.failOn);
+  outcome.annotations.push(...objectErrorAnnotations(plan, run));
   for (const p of plan.policy ?? [])
     outcome.annotations.push({
       level: p.level,
@@ -281,6 +282,33 @@ async function recordPlanInCheckRun(
   }).catch((error: unknown) => {
     outcome.error ??= error;
   });
+}
+
+/** GitHub shows at most 10 error annotations per step; a few more leave room for the policy ones. */
+const OBJECT_ANNOTATIONS = 20;
+
+/**
+ * An object the plan could not plan (an RBAC denial, a webhook's rejection, an unknown kind) as an error annotation on
+ * the line it was rendered from: a manifest's document, a Helm template's or a Kustomize base's (repository-relative,
+ * like the policy annotations). Objects without a known line are in the comment only.
+ */
+function objectErrorAnnotations(plan: Plan, run: WorkflowRun): Outcome['annotations'] {
+  const out: Outcome['annotations'] = [];
+  for (const t of plan.targets)
+    for (const c of t.changes) {
+      if (!c.error || c.source?.line === undefined || /^[a-z]+:\/\//i.test(c.source.file)) continue;
+      if (out.length >= OBJECT_ANNOTATIONS) return out;
+      out.push({
+        level: 'error',
+        title: `kubeplan plan of ${t.target}`,
+        message: run.secrets.mask(
+          `${c.apiVersion} ${objectName(c)}: ${c.error.message}${c.error.hint ? ` (${c.error.hint})` : ''}`,
+        ),
+        file: c.source.file,
+        line: c.source.line,
+      });
+    }
+  return out;
 }
 
 /**
