@@ -72,6 +72,9 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   let instances: NamedOutcome | undefined;
   // Plan binding: per target, whether this is the plan the merged pull request's reviewers approved.
   const bindings: (TargetBinding & { instance: string })[] = [];
+  // Targets applied although not bound (warn): one annotation per reason, naming them all (a push that merged no pull
+  // request would otherwise warn once per target and instance).
+  const warned: { target: string; headline: string }[] = [];
   let evidence: Promise<ReviewEvidence> | undefined;
   const payloads = new Map<string, DeploymentPayload>();
   try {
@@ -121,7 +124,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
                 else if (!b.held) {
                   const message = `${b.target}: ${b.headline}; applied anyway (apply.binding: warn)`;
                   log.info([message, ...b.lines.map((l) => `  ${l}`)].join('\n'));
-                  outcome.annotations.push({ level: 'warning', title: 'kubeplan plan binding', message });
+                  warned.push({ target: b.target, headline: b.headline });
                 }
               }
               const review = {
@@ -180,6 +183,15 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   } catch (error) {
     failure = error;
   }
+
+  const reasons = new Map<string, string[]>();
+  for (const w of warned) reasons.set(w.headline, [...(reasons.get(w.headline) ?? []), w.target]);
+  for (const [headline, names] of reasons)
+    outcome.annotations.push({
+      level: 'warning',
+      title: 'kubeplan plan binding',
+      message: `${names.join(', ')}: ${headline}; applied anyway (apply.binding: warn)`,
+    });
 
   // Strict targets that were not the reviewed plan: nothing of them was written; the step fails with exit code 4.
   const held = bindings.filter((b) => b.held);
