@@ -301,8 +301,9 @@ function objectErrorAnnotations(plan: Plan, run: WorkflowRun): Outcome['annotati
       out.push({
         level: 'error',
         title: `kubeplan plan of ${t.target}`,
+        // Names as they are (not one-lined): the runner's command escaping keeps a newline in a name inside the message.
         message: run.secrets.mask(
-          `${c.apiVersion} ${objectName(c)}: ${c.error.message}${c.error.hint ? ` (${c.error.hint})` : ''}`,
+          `${c.apiVersion} ${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}: ${c.error.message}${c.error.hint ? ` (${c.error.hint})` : ''}`,
         ),
         file: c.source.file,
         line: c.source.line,
