@@ -34,6 +34,9 @@ async function bundle(outdir) {
       __KUBEPLAN_VERSION__: JSON.stringify(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version),
     },
     sourcemap: false,
+    // No comments or indentation: a smaller bundle that is also plain ASCII (a bundled comment's non-ASCII character
+    // made Node read the whole source as a two-byte string), so every run reads and compiles less. Names are kept.
+    minifyWhitespace: true,
     logLevel: 'warning',
   });
 }
