@@ -1,3 +1,4 @@
+import { podSpecOf } from '../manifests/pod-spec.js';
 import type { KubeObject } from '../manifests/types.js';
 
 /** An object named in the recovery report: kind, namespace, name, and what made it so. */
@@ -41,18 +42,6 @@ interface ContainerLike {
   envFrom?: { secretRef?: { name?: string; optional?: boolean } }[];
 }
 
-/** Where a kind keeps its pod template. */
-function podSpecOf(o: KubeObject): PodSpecLike | undefined {
-  const spec = o.spec as Record<string, unknown> | undefined;
-  if (!spec) return undefined;
-  if (o.kind === 'Pod') return spec as PodSpecLike;
-  if (o.kind === 'CronJob') {
-    const job = (spec.jobTemplate as { spec?: { template?: { spec?: PodSpecLike } } } | undefined)?.spec;
-    return job?.template?.spec;
-  }
-  return (spec.template as { spec?: PodSpecLike } | undefined)?.spec;
-}
-
 const objectLabel = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
@@ -73,7 +62,7 @@ export function referencedSecrets(o: KubeObject): string[] {
   if (o.kind === 'Ingress') {
     for (const t of (o.spec as { tls?: { secretName?: string }[] } | undefined)?.tls ?? []) add(t.secretName);
   }
-  const pod = podSpecOf(o);
+  const pod = podSpecOf(o) as PodSpecLike | undefined;
   if (pod && typeof pod === 'object') {
     for (const c of [...(pod.containers ?? []), ...(pod.initContainers ?? []), ...(pod.ephemeralContainers ?? [])]) {
       for (const e of c.env ?? []) add(e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.optional);

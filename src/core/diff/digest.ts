@@ -1,6 +1,7 @@
 import { isSecret } from '../manifests/redact.js';
 import type { KubeObject } from '../manifests/types.js';
 import { changedPaths, isPlainObject } from './field-diff.js';
+import { podSpecOf } from '../manifests/pod-spec.js';
 import type { SecretKeyChange } from './secrets.js';
 
 /**
@@ -14,8 +15,8 @@ export function digest(
 ): string[] {
   const lines: string[] = [];
   if (!before || !after) return lines;
-  const podA = podSpec(before);
-  const podB = podSpec(after);
+  const podA = podSpecOf(before);
+  const podB = podSpecOf(after);
   if (podA && podB) {
     for (const field of ['initContainers', 'containers'] as const) {
       const a = containers(podA[field]);
@@ -60,18 +61,6 @@ export function digest(
     if (paths.length > 5) lines.push(`… and ${paths.length - 5} more fields`);
   }
   return lines;
-}
-
-function podSpec(object: KubeObject): Record<string, unknown> | undefined {
-  const spec = object.spec as Record<string, unknown> | undefined;
-  if (!spec) return undefined;
-  if (object.kind === 'Pod') return spec;
-  if (object.kind === 'CronJob') {
-    const job = (spec.jobTemplate as { spec?: { template?: { spec?: unknown } } } | undefined)?.spec?.template?.spec;
-    return isPlainObject(job) ? job : undefined;
-  }
-  const template = (spec.template as { spec?: unknown } | undefined)?.spec;
-  return isPlainObject(template) ? template : undefined;
 }
 
 function containers(list: unknown): Map<string, Record<string, unknown>> {

@@ -9,6 +9,7 @@ import { RenderError, type Where } from '../errors.js';
 import { isRecord, parseDocument, splitYamlStream, toObjects } from '../manifests/parse-stream.js';
 import type { KubeObject, Manifest, SourceRef } from '../manifests/types.js';
 import { documentsOf, SourceLines } from '../manifests/locate.js';
+import { podSpecOf } from '../manifests/pod-spec.js';
 import type { RenderContext } from './context.js';
 import { repositoryAllowed } from './allowed-repositories.js';
 import { isInside, RepoBounds } from './repo-bounds.js';
@@ -181,7 +182,7 @@ function overlaysOf(
     if (!entry.fields.includes(field)) entry.fields.push(field);
   }
   // kustomize names a transformer for every object it visited; keep those that can have changed this one.
-  const withPods = podSpecs(object).length > 0;
+  const withPods = podSpecOf(object) !== undefined;
   const spec = isRecord(object.spec) ? object.spec : {};
   return [...byFile]
     .map(([rel, { abs, fields }]) => {
@@ -197,18 +198,6 @@ function overlaysOf(
       return named.length ? `${rel} (${named.join('; ')})` : '';
     })
     .filter(Boolean);
-}
-
-/** The pod specs of a workload (Pod, a template, a CronJob's job template). */
-function podSpecs(object: KubeObject): unknown[] {
-  const spec = isRecord(object.spec) ? object.spec : undefined;
-  if (!spec) return [];
-  if (Array.isArray(spec.containers)) return [spec];
-  const template = isRecord(spec.template) ? spec.template : undefined;
-  if (template && isRecord(template.spec)) return [template.spec];
-  const job = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
-  const jobTemplate = job && isRecord(job.template) ? job.template : undefined;
-  return jobTemplate && isRecord(jobTemplate.spec) ? [jobTemplate.spec] : [];
 }
 
 /** The patch files a kustomization lists under `field` that aim at `object` (by their target, else their own kind/name). */
