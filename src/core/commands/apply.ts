@@ -2,9 +2,9 @@ import { applyTarget, bundleDigest, emptyResult, stageOf, type TargetApplyResult
 import {
   bindingDrift,
   type CanonicalChange,
-  canonicalChanges,
   type PlanDigests,
   planDigests,
+  targetChanges,
 } from '../diff/plan-digest.js';
 import { notDone, type NotDone } from '../apply/not-done.js';
 import { orderTargets } from '../apply/order.js';
@@ -159,25 +159,15 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   // dependsOn targets run before it.
   const plan: Plan = { ...planned, targets: byDependencies(config, orderTargets(planned.targets)) };
   plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
-  if (options.expect) {
-    // Bound to a reviewed plan: anything else is refused before the first write.
-    const changes = Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)]));
-    const drift = bindingDrift(options.expect, plan.digests, changes);
-    if (drift)
-      throw new BindingError(
-        `this is not the reviewed plan; nothing was written\n${drift.map((l) => `  ${l}`).join('\n')}`,
-        {
-          where: options.expect.where,
-          hint: `review the new plan (${plan.digests.plan}); to apply it anyway, pass --expect-plan ${plan.digests.plan}`,
-        },
-      );
-  }
+  const binds = options.bind && !options.dryRun ? options.bind : undefined;
+  // The canonical changes only when a binding compares them (one pass for both).
+  const changes = options.expect || binds ? targetChanges(plan) : {};
+  if (options.expect) refuseUnexpectedPlan(options.expect, plan.digests, changes);
   let held: ReadonlySet<string> = new Set();
   let audit: Record<string, ReviewAudit> = {};
-  if (options.bind && !options.dryRun) {
-    const changes = Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)]));
+  if (binds) {
     const modes = Object.fromEntries(config.targets.map((t) => [t.name, t.apply.binding]));
-    ({ hold: held, audit } = await options.bind(plan as Plan & { digests: PlanDigests }, changes, modes));
+    ({ hold: held, audit } = await binds(plan as Plan & { digests: PlanDigests }, changes, modes));
   }
   const results: TargetApplyResult[] = [];
   const sha = await headCommit(config.repoRoot, options.env);
@@ -237,6 +227,27 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       ? applyJson(plan, results, options.dryRun, stopped, stoppedBy)
       : applyText(plan, results, options.dryRun, stopped, order);
   return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
+}
+
+/**
+ * Bound to a reviewed plan (`--plan`, `--expect-plan`): anything else is refused before the first write, with the
+ * difference and the digest of the plan computed now. `cluster`: the named cluster the plan is of.
+ */
+export function refuseUnexpectedPlan(
+  expect: NonNullable<ApplyCommandOptions['expect']>,
+  digests: PlanDigests,
+  changes: Record<string, CanonicalChange[]>,
+  cluster?: string,
+): void {
+  const drift = bindingDrift(expect, digests, changes);
+  if (!drift) return;
+  throw new BindingError(
+    `this is not the reviewed plan${cluster ? ` of cluster ${cluster}` : ''}; nothing was written\n${drift.map((l) => `  ${l}`).join('\n')}`,
+    {
+      where: expect.where,
+      hint: `review the new plan (${digests.plan}); to apply it anyway, pass --expect-plan ${digests.plan}`,
+    },
+  );
 }
 
 /** One cluster's connection and what every target's apply there shares. */

@@ -6,10 +6,10 @@ import { instanceName, type Instance, selectInstances } from '../cluster/named-c
 import { headCommit, isAncestor } from '../git/ancestry.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
-import { bindingDrift, canonicalChanges, planDigests } from '../diff/plan-digest.js';
+import { planDigests, targetChanges } from '../diff/plan-digest.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { type ClusterSummary, countChanges, type Plan, type TargetPlan } from '../diff/types.js';
-import { BindingError, KubeplanError, UsageError } from '../errors.js';
+import { KubeplanError, UsageError } from '../errors.js';
 import type { ManifestSet } from '../manifests/types.js';
 import { objectName, summaryLine } from '../report/common.js';
 import { instanceTablesText, instanceWhy } from '../report/instances.js';
@@ -19,6 +19,7 @@ import {
   type ApplyingCluster,
   applyDryRunText,
   applyPlannedTarget,
+  refuseUnexpectedPlan,
 } from './apply.js';
 import { refuseOneClusterOptions } from './diff.js';
 import { describe, openNamedCluster } from './named-plan.js';
@@ -181,7 +182,7 @@ export async function applyNamedClusters(
     const here = sets.filter((s) => p.plan.targets.some((t) => t.target === s.target));
     return {
       digests: planDigests(p.plan, here, { server: p.applying.client.server, caSha256: p.applying.client.caSha256 }),
-      changes: Object.fromEntries(p.plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])),
+      changes: targetChanges(p.plan),
     };
   };
   if (options.expect)
@@ -189,15 +190,7 @@ export async function applyNamedClusters(
       if ('error' in p) continue;
       // Bound to a reviewed plan of this one cluster: anything else is refused before the first write.
       const { digests, changes } = digestsOf(p);
-      const drift = bindingDrift(options.expect, digests, changes);
-      if (drift)
-        throw new BindingError(
-          `this is not the reviewed plan of cluster ${p.cluster.name}; nothing was written\n${drift.map((l) => `  ${l}`).join('\n')}`,
-          {
-            where: options.expect.where,
-            hint: `review the new plan (${digests.plan}); to apply it anyway, pass --expect-plan ${digests.plan}`,
-          },
-        );
+      refuseUnexpectedPlan(options.expect, digests, changes, p.cluster.name);
     }
   if (options.bind && !options.dryRun && !options.expect)
     for (const p of prepared) {

@@ -10,7 +10,7 @@ import {
 } from '../cluster/named-clusters.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { planTargets } from '../diff/plan.js';
-import { canonicalChanges, planDigests } from '../diff/plan-digest.js';
+import { planDigests, targetChanges } from '../diff/plan-digest.js';
 import { removedTargetNotices } from '../diff/removed-targets.js';
 import { type ClusterSummary, countChanges, type DiffMode, type Plan, type TargetPlan } from '../diff/types.js';
 import { KubeplanError, type Where } from '../errors.js';
@@ -166,7 +166,7 @@ async function planOneCluster(
   const digests = {
     cluster: cluster.name,
     digests: planDigests(plan, mine, { server: client.server, caSha256: client.caSha256 }),
-    changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])),
+    changes: targetChanges(plan),
   };
   for (const t of plan.targets) t.target = instanceName(t.target, cluster.name);
   return { plan, notices, digests };

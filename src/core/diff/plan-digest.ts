@@ -65,6 +65,11 @@ export function renderDigest(objects: readonly KubeObject[]): string {
 }
 
 /** The changes of a target's plan as the digest sees them, in a canonical order (unchanged objects are left out). */
+/** Every target's canonical changes, by target name: what a plan record keeps and a binding compares. */
+export function targetChanges(plan: Pick<Plan, 'targets'>): Record<string, CanonicalChange[]> {
+  return Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)]));
+}
+
 export function canonicalChanges(changes: readonly Change[]): CanonicalChange[] {
   const out = changes
     .filter((c) => c.action !== 'unchanged')

@@ -10,7 +10,7 @@ import {
   upsertErrorComment,
 } from '../../platform/sticky-comments.js';
 import type { CiContext, LabelSpec, PlanChecks } from '../../platform/types.js';
-import { canonicalChanges } from '../diff/plan-digest.js';
+import { targetChanges } from '../diff/plan-digest.js';
 import { checkRunText, digestsMarker, type PlanRecord } from '../diff/plan-record.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
@@ -248,9 +248,7 @@ export function planRecords(
       record: {
         head,
         digests: plan.digests,
-        ...(options.changes
-          ? { changes: Object.fromEntries(plan.targets.map((t) => [t.target, canonicalChanges(t.changes)])) }
-          : {}),
+        ...(options.changes ? { changes: targetChanges(plan) } : {}),
       },
     },
   ];
