@@ -8,6 +8,7 @@ import { inlineCode } from '../report/escape.js';
 import { kubeconfigCredentials } from '../report/secret-mask.js';
 import { applySetId, applySetParent, CONTAINS_GROUP_KINDS, PART_OF } from './applyset.js';
 import { caFingerprint } from './client.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 /** A target on one named cluster: `shop-prod@prod-eu`. Its own inventory, plan section and apply. */
 export interface Instance {
@@ -260,7 +261,7 @@ export function removedClusterNotices(baseText: string, config: Config): string[
   const targets = Array.isArray(base.targets)
     ? (base.targets as { name?: unknown; namespace?: unknown; clusters?: unknown }[])
     : [];
-  const file = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  const file = configPathInRepo(config);
   return Object.keys(base.clusters)
     .filter((name) => !now.has(name))
     .map((name) => {

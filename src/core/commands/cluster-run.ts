@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { ClusterClient, type DirectCredentials } from '../cluster/client.js';
 import { ResourceMap } from '../cluster/discovery.js';
 import type { Config, IgnoreRule, TargetPolicy } from '../config/types.js';
 import { repositoryIdentity } from '../git/repository.js';
 import type { OnRetry } from '../http/retry-policy.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 /** What every command that reads the cluster takes: which cluster, and how hard to push it. */
 export interface ClusterOptions {
@@ -45,6 +45,6 @@ export async function openCluster(config: Config, options: ClusterOptions) {
   const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
   const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
   const repository = await repositoryIdentity(config, options.env);
-  const configFile = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  const configFile = configPathInRepo(config);
   return { client, resources, ignore, policy, repository, configFile };
 }

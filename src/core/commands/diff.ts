@@ -26,6 +26,7 @@ import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { type NamedClustersRequest, planNamedClusters } from './named-plan.js';
 import { inventorySource } from './promote.js';
 import { checkPromotionSoak, promoteAt, type SoakCheck } from './soak-policy.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
@@ -245,7 +246,7 @@ function intentPlan(baseSets: ManifestSet[], sets: ManifestSet[], base: string):
 /** Renders the same config file and targets as they were at a git ref, in a temporary worktree. */
 async function renderAtRef(config: Config, ref: string, options: DiffCommandOptions): Promise<ManifestSet[]> {
   return withWorktree(config.repoRoot, ref, options.env, async (dir) => {
-    const relConfig = path.relative(config.repoRoot, config.file);
+    const relConfig = configPathInRepo(config);
     const cwd = path.join(dir, path.relative(config.repoRoot, path.resolve(options.cwd)));
     let baseConfig: Config;
     try {

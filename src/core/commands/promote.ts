@@ -16,6 +16,7 @@ import { applySplices, splicesFor } from '../images/edit.js';
 import { findReferences, type ImageReference, type Slot } from '../images/references.js';
 import { isScalar, parseDocument } from 'yaml';
 import type { BumpChange, BumpPublisher } from '../images/publish.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 /** Promotion is refused: the upstream has not soaked, failed since, or never succeeded. Nothing was pushed. */
 export class PromoteRefused extends KubeplanError {}
@@ -339,7 +340,7 @@ export async function versionsAt(
       where: { target: upstream },
       hint: 'fetch the full history first (actions/checkout with fetch-depth: 0, or git fetch); nothing was pushed',
     });
-  const configRel = path.relative(config.repoRoot, config.file);
+  const configRel = configPathInRepo(config);
   return withWorktree(config.repoRoot, sha, options.env, async (dir) => {
     const then = loadConfig(path.join(dir, configRel), dir);
     const target = then.targets.find((t) => t.name === upstream);
@@ -374,7 +375,7 @@ function chartEdit(
 ): { from: string; to: string } | undefined {
   const current = chartVersionOf(dest);
   if (!upstreamVersion || !current || current === upstreamVersion) return undefined;
-  const file = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  const file = configPathInRepo(config);
   const at = ['targets', config.targets.indexOf(dest), 'helm', 'version'];
   const node = parseDocument(textOf(file)).getIn(at, true);
   if (!isScalar(node) || !node.range || (node.type !== 'PLAIN' && !node.type?.startsWith('QUOTE_')))

@@ -18,6 +18,7 @@ import type { KubeObject } from '../manifests/types.js';
 import { objectName } from '../report/common.js';
 import { type ApplyCommandOptions, type ApplyCommandResult, type ApplyingCluster, applyCommand } from './apply.js';
 import { deploymentsSource } from './promote.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 /** The cluster already holds inventories of this repository: recover refuses it (exit 3) and writes nothing. */
 export class RecoverRefused extends KubeplanError {
@@ -128,7 +129,7 @@ export async function recoverCommand(options: RecoverOptions): Promise<RecoverRe
     state.guardMs = Date.now() - guardStarted;
   };
 
-  const relConfig = path.relative(config.repoRoot, config.file);
+  const relConfig = configPathInRepo(config);
   const relCwd = path.relative(config.repoRoot, path.resolve(options.cwd));
   const apply = (configFile: string, cwd: string) =>
     applyCommand({

@@ -10,6 +10,7 @@ import { KubeplanError } from '../errors.js';
 import { withWorktree } from '../git/worktree.js';
 import { findReferences } from '../images/references.js';
 import { chartVersionOf, duration, type UpstreamSource, type UpstreamState, versionsAt } from './promote.js';
+import { configPathInRepo } from '../config/config-path.js';
 
 /**
  * Where a plan reads what the upstreams run (a forge's deployments, or the upstream's inventory in the cluster), or
@@ -40,7 +41,7 @@ export async function promoteAt(
   ref: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Map<string, { from: string; soakMs: number }>> {
-  const shown = await execa('git', ['show', `${ref}:${relativeConfig(config)}`], {
+  const shown = await execa('git', ['show', `${ref}:${configPathInRepo(config)}`], {
     cwd: config.repoRoot,
     env,
     extendEnv: false,
@@ -61,7 +62,7 @@ export async function promoteAt(
     if (typeof name !== 'string' || typeof promote?.from !== 'string') continue;
     try {
       const soak = promote.soak === undefined ? '0s' : String(promote.soak);
-      found.set(name, { from: promote.from, soakMs: parseDurationText(soak, { file: relativeConfig(config) }) });
+      found.set(name, { from: promote.from, soakMs: parseDurationText(soak, { file: configPathInRepo(config) }) });
     } catch {
       // A soak the base could not have loaded: the change's own setting decides.
     }
@@ -107,9 +108,9 @@ export async function checkPromotionSoak(
         level: 'warning',
         policy: POLICY,
         target: dest.name,
-        message: `the soak of ${dest.name}'s versions was not checked: its upstream ${dest.promote!.from} is not a target of ${relativeConfig(config)} any more`,
+        message: `the soak of ${dest.name}'s versions was not checked: its upstream ${dest.promote!.from} is not a target of ${configPathInRepo(config)} any more`,
         hint: `before merging, check ${dest.promote!.from} runs them`,
-        file: relativeConfig(config),
+        file: configPathInRepo(config),
         line: dest.where.line,
       });
       continue;
@@ -121,7 +122,7 @@ export async function checkPromotionSoak(
         target: dest.name,
         message: `the soak of ${dest.name}'s versions in ${upstream.name} was not checked: ${why}`,
         hint: `before merging, check ${upstream.name} runs them, or take exactly its soaked versions with kubeplan promote --to ${dest.name}`,
-        file: relativeConfig(config),
+        file: configPathInRepo(config),
         line: dest.where.line,
       });
     let base: Awaited<ReturnType<SoakCheck['base']>>;
@@ -275,7 +276,7 @@ function versionsOf(config: Config, target: Target): Version[] {
       key: CHART,
       tag: chart,
       digest: undefined,
-      file: relativeConfig(config),
+      file: configPathInRepo(config),
       line: helmVersionLine(config, target) ?? target.where.line,
     });
   return versions;
@@ -294,7 +295,7 @@ async function versionsAtRef(
   });
   if (known.exitCode !== 0)
     return `the change's base ${ref.slice(0, 12)} is not in the clone (check out with fetch-depth: 0)`;
-  const configRel = path.relative(config.repoRoot, config.file);
+  const configRel = configPathInRepo(config);
   try {
     return await withWorktree(config.repoRoot, ref, env, async (dir) => {
       const file = path.join(dir, configRel);
@@ -330,10 +331,6 @@ function sameVersion(v: Version, runs: { tag: string | undefined; digest: string
 
 function versionText(v: { tag: string | undefined; digest: string | undefined }): string {
   return `${v.tag ?? ''}${v.digest ? `@${v.digest}` : ''}`;
-}
-
-function relativeConfig(config: Config): string {
-  return path.relative(config.repoRoot, config.file).split(path.sep).join('/');
 }
 
 function chartName(target: Target): string {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { checkKustomizationTree } from '../render/kustomize.js';
 import type { Config, Target } from './types.js';
+import { configPathInRepo } from './config-path.js';
 
 /**
  * The files and folders a target is rendered from, relative to the repository root: the chart folder and values
@@ -46,7 +47,7 @@ export function targetInputs(target: Target, config: Config): string[] | undefin
  * affects every target.
  */
 export function affectedTargets(config: Config, changedFiles: readonly string[]): string[] {
-  const configFile = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  const configFile = configPathInRepo(config);
   if (changedFiles.includes(configFile)) return config.targets.map((t) => t.name);
   return config.targets
     .filter((t) => {

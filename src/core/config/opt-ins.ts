@@ -1,10 +1,10 @@
-import path from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { inlineCode } from '../report/escape.js';
 import { removedClusterNotices } from '../cluster/named-clusters.js';
 import type { Config, HelmPolicy, KustomizePolicy } from './types.js';
+import { configPathInRepo } from './config-path.js';
 
 /**
  * The settings that let rendering run or fetch code: exec plugins, remote resources, Helm charts in kustomizations,
@@ -38,7 +38,7 @@ export async function withOptInsFrom(
   env: NodeJS.ProcessEnv,
   options: { fetch?: boolean } = {},
 ): Promise<TrustedOptIns> {
-  const relConfig = path.relative(config.repoRoot, config.file).split(path.sep).join('/');
+  const relConfig = configPathInRepo(config);
   const committed = await readCommittedFile(config.repoRoot, ref, relConfig, env, options.fetch ?? false);
   let base: OptIns = NO_OPT_INS;
   const notices: string[] = [];
