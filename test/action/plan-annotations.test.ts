@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Forge, startForge } from '../forge/forge.js';
 import { freshNamespace } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
-import { runAction } from '../helpers/run-action.js';
+import { pullRequestEvent, runAction } from '../helpers/run-action.js';
 
 // An object the plan cannot plan is an error annotation on the line it was rendered from: the Helm template's
 // document, the Kustomize base's, the manifest's — so it shows on the pull request's files.
@@ -18,23 +18,6 @@ afterAll(async () => {
   await forge.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-function pullRequest(number: number) {
-  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false };
-  return {
-    action: 'synchronize',
-    number,
-    pull_request: {
-      number,
-      state: 'open',
-      html_url: `https://github.com/acme/config/pull/${number}`,
-      base: { ref: 'main', sha: 'a'.repeat(40), repo },
-      head: { ref: 'change', sha: 'b'.repeat(40), repo },
-    },
-    repository: repo,
-    sender: { login: 'alice', type: 'User' },
-  };
-}
 
 const widget = (name: string) =>
   `apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: ${name}\nspec:\n  size: 1\n`;
@@ -64,7 +47,14 @@ describe('object errors as annotations', () => {
       'overlay/prod/kustomization.yaml': 'resources: [../base]\nnamePrefix: prod-\n',
       'raw/widgets.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw-cm\n---\n${widget('raw-w')}`,
     });
-    const run = await runAction({ repo, forge, event: 'pull_request', payload: pullRequest(61), inputs: {}, scratch });
+    const run = await runAction({
+      repo,
+      forge,
+      event: 'pull_request',
+      payload: pullRequestEvent(61),
+      inputs: {},
+      scratch,
+    });
     expect(run.code).not.toBe(0);
     const annotations = run.stdout.split('\n').filter((l) => l.startsWith('::error title=kubeplan plan of '));
     const at = (target: string, file: string, line: number) =>

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, type Forge } from '../forge/forge.js';
 import { freshNamespace } from '../harness/kube.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
-import { runAction } from '../helpers/run-action.js';
+import { pullRequestEvent, runAction } from '../helpers/run-action.js';
 import { bare, helmBin, kubectlBin } from '../helpers/tools.js';
 
 // The plan comment's footer names the helm, kubectl and kustomize versions the render ran, and only those.
@@ -19,25 +19,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function pullRequest(number: number) {
-  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false };
-  return {
-    action: 'synchronize',
-    number,
-    pull_request: {
-      number,
-      state: 'open',
-      html_url: `https://github.com/acme/config/pull/${number}`,
-      base: { ref: 'main', sha: 'a'.repeat(40), repo },
-      head: { ref: 'change', sha: 'b'.repeat(40), repo },
-    },
-    repository: repo,
-    sender: { login: 'alice', type: 'User' },
-  };
-}
-
 const plan = (repo: string, pr: number) =>
-  runAction({ repo, forge, event: 'pull_request', payload: pullRequest(pr), inputs: {}, scratch });
+  runAction({ repo, forge, event: 'pull_request', payload: pullRequestEvent(pr), inputs: {}, scratch });
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  LOG_LEVEL: info\n`;

@@ -89,3 +89,21 @@ export async function runAction(options: {
     outputs[m[1]!] = m[3]!;
   return { code: await code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
 }
+
+/** A `pull_request` (synchronize) event of acme/config: head b…b on branch change, base a…a on main. */
+export function pullRequestEvent(number: number) {
+  const repo = { full_name: 'acme/config', name: 'config', owner: { login: 'acme' }, fork: false };
+  return {
+    action: 'synchronize',
+    number,
+    pull_request: {
+      number,
+      state: 'open',
+      html_url: `https://github.com/acme/config/pull/${number}`,
+      base: { ref: 'main', sha: 'a'.repeat(40), repo },
+      head: { ref: 'change', sha: 'b'.repeat(40), repo },
+    },
+    repository: repo,
+    sender: { login: 'alice', type: 'User' },
+  };
+}
