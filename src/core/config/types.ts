@@ -1,4 +1,8 @@
 /** The validated, resolved form of kubeplan.yaml that the rest of the core consumes. */
+import type { AnalysisLimits } from '../canary/analysis.js';
+import type { CanaryStep } from '../canary/machine.js';
+import type { MetricCheck, PrometheusSettings } from '../canary/prometheus.js';
+import type { TrafficSpec } from '../canary/traffic.js';
 import type { ImageRules } from '../images/policy.js';
 import type { FileWhere } from '../errors.js';
 
@@ -100,6 +104,33 @@ export interface Target {
   rollout?: { waves: string[][] } | undefined;
   /** kubeplan.yaml `promote`: the upstream target whose versions `kubeplan promote` brings here, after `soakMs`. */
   promote?: { from: string; soakMs: number } | undefined;
+  /** kubeplan.yaml `canary`: a new pod template of the workload goes out as a metric-gated canary (#19). */
+  canary?: CanaryConfig | undefined;
+}
+
+/** kubeplan.yaml `targets[].canary`, checked and with durations in milliseconds. */
+export interface CanaryConfig {
+  workload: { kind: 'Deployment'; name: string };
+  /** The Service in git that selects the workload's pods; `<service>-stable` / `-canary` are derived from it. */
+  service: string;
+  traffic: TrafficSpec;
+  /** At least one step; a step has a weight (1–100, with an optional pause) or is an approval gate. */
+  steps: CanaryStep[];
+  analysis: {
+    /** Time between two measurement rounds of a step. */
+    intervalMs: number;
+    /** The same interval as a PromQL duration, for `{{ interval }}` in queries (`1m`). */
+    interval: string;
+    limits: AnalysisLimits;
+    prometheus: PrometheusSettings;
+    metrics: MetricCheck[];
+  };
+  /** The whole canary, from its start: past it, it rolls back. */
+  timeoutMs: number;
+  /** No run looked after it for longer than this: the next run rolls back. */
+  maxUnattendedMs: number;
+  /** `kubeplan.yaml:LINE` of the `canary` entry. */
+  where: FileWhere;
 }
 
 /** How kubeplan authenticates to a named cluster; the config names where a credential is, never its value. */
