@@ -37,6 +37,8 @@ Commands:
             and note; default branch: apply; schedule: drift or bump)
   promote   Open a pull request that gives a target the versions its upstream
             target has run long enough (promote: {from, soak})
+  canary    Show, continue, promote, abort or retry the canary of a target
+            (canary: in kubeplan.yaml), from where it stands in the cluster
   init      Write kubeplan.yaml from the charts, overlays and manifest folders
             found here, and the GitHub workflows that plan, apply, drift, bump
 
@@ -48,7 +50,47 @@ Exit codes: 0 success, 2 bad input or any other error (nothing is written);
 kubeplan diff --exit-code and drift --exit-code also exit 1 when there are
 changes or drift; apply --plan / --expect-plan exits 4 when the plan is not
 the reviewed one (nothing is written); recover exits 3 when the cluster already
-has inventories of this repository (nothing is written).
+has inventories of this repository (nothing is written); apply and canary exit 1
+when a canary was rolled back and 3 when it is not finished.
+`;
+
+export const CANARY_HELP = `Usage: kubeplan canary <status|continue|promote|abort|retry> [options]
+
+A target with canary: in kubeplan.yaml sends a new pod template to a share of the
+traffic, measures it with Prometheus step by step, and promotes or rolls it back.
+Its state lives in the cluster (ConfigMap kubeplan-canary-<target>), so any run
+can go on where another stopped. Every command but status first makes the
+cluster match the state (the checked-out commit must render the canary's
+template), then moves the canary as kubeplan apply does, within --canary-budget.
+
+Commands:
+  status     Where each canary is: phase, step, weight, holder, measurements
+  continue   Go on from where the canary stands; at an approval gate, approve it
+  promote    Count the current step as passed and go to the next one; with
+             --full, promote now (skip the remaining steps)
+  abort      Roll back now: weights to stable, canary deleted
+  retry      Canary again a pod template that failed (it is held back until then)
+
+Options:
+  -c, --config FILE        Config file (default: kubeplan.yaml)
+  -t, --target NAME        Only this target; repeat for several (default: every
+                           target with a canary)
+      --full               promote: skip every remaining step
+      --canary-budget D    How long this run moves the canary (default: 15m)
+      --timeout D          How long to wait until a Deployment is healthy
+                           (default: 5m)
+${CLUSTER_HELP}  -o, --output FORMAT      text (default) or json
+      --concurrency N      Requests in flight at once (default: 16)
+${TOOLS_HELP}  -h, --help               Show this help
+
+Exit codes: 0 promoted (status: no canary under way), 1 rolled back, 2 bad
+input or an error, 3 not finished (budget, approval gate, another run holds
+it; status: a canary is under way).
+
+Examples:
+  kubeplan canary status
+  kubeplan canary continue --target shop-prod
+  kubeplan canary promote --full --target shop-prod
 `;
 
 export const RENDER_HELP = `Usage: kubeplan render [options]
@@ -153,9 +195,20 @@ ${CLUSTER_HELP}      --dry-run            Plan only; write nothing
                            git renders something else, or the cluster changed
                            since, write nothing and exit 4, showing what differs
       --expect-plan DIGEST Apply only if the plan is this sha256:… digest
+      --canary-budget D    How long this run moves canaries (targets with
+                           canary:), e.g. 10m (default: 15m); past it the canary
+                           stays where it is and kubeplan canary continue (or
+                           the next apply) goes on
+      --no-canary          Apply a new pod template as the stable version at
+                           once, without a canary (ends one under way)
   -o, --output FORMAT      text (default), json, or matrix (as for diff)
       --concurrency N      Requests in flight at once (default: 16)
 ${TOOLS_HELP}  -h, --help               Show this help
+
+Exit codes: 0 applied (and every canary promoted, or none needed), 1 a canary
+was rolled back, 2 bad input or a failure, 3 a canary is not finished (its
+budget ran out, it waits at an approval gate, or another run moves it), 4 not
+the reviewed plan.
 
 Examples:
   kubeplan apply

@@ -28,6 +28,7 @@ import {
 import {
   APPLY_HELP,
   BUMP_HELP,
+  CANARY_HELP,
   CI_HELP,
   DIFF_HELP,
   DRIFT_HELP,
@@ -39,6 +40,7 @@ import {
   ROLLBACK_HELP,
 } from './help.js';
 import { closestName } from './suggest.js';
+import { parseDurationText } from '../core/duration.js';
 
 const COMMANDS = [
   'render',
@@ -49,6 +51,7 @@ const COMMANDS = [
   'rollback',
   'recover',
   'promote',
+  'canary',
   'ci',
   'init',
   'help',
@@ -120,11 +123,13 @@ export async function main(
                       ? RECOVER_HELP
                       : topic === 'promote'
                         ? PROMOTE_HELP
-                        : topic === 'ci'
-                          ? CI_HELP
-                          : topic === 'init'
-                            ? INIT_HELP
-                            : MAIN_HELP,
+                        : topic === 'canary'
+                          ? CANARY_HELP
+                          : topic === 'ci'
+                            ? CI_HELP
+                            : topic === 'init'
+                              ? INIT_HELP
+                              : MAIN_HELP,
       );
       return 0;
     }
@@ -140,6 +145,7 @@ export async function main(
     if (command === 'rollback') return await rollback(rest, env, cwd, io, secrets);
     if (command === 'recover') return await recover(rest, env, cwd, io, signal, secrets);
     if (command === 'promote') return await promote(rest, env, cwd, io);
+    if (command === 'canary') return await canary(rest, env, cwd, io, signal, secrets);
     if (command === 'ci') return await ci(rest, env, cwd, io, secrets, signal);
     if (command === 'init') return await init(rest, cwd, io);
     const meant = closestName(command, command.startsWith('--') ? ['--help', '--version'] : COMMANDS);
@@ -362,6 +368,8 @@ const APPLY_OPTIONS = {
   wait: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
+  'canary-budget': { type: 'string' },
+  'no-canary': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
 } satisfies ParseArgsConfig['options'];
 
@@ -401,6 +409,11 @@ async function apply(
     waitTimeoutMs: request.waitTimeoutMs,
     hookTimeoutMs: request.timeoutMs,
     ...(expect ? { expect } : {}),
+    canary: {
+      disabled: values['no-canary'] ?? false,
+      budgetMs: canaryBudget(values['canary-budget'], 'apply'),
+    },
+    onSecret: (value) => secrets.add(value),
     onProgress: (message) => io.stderr(`${message}\n`),
     output,
     tooling: `kubeplan/v${version}`,
@@ -408,7 +421,97 @@ async function apply(
   // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
   if (result.failure !== undefined) throw result.failure;
-  return 0;
+  return canaryExitCode(result.canaries);
+}
+
+function canaryBudget(text: string | undefined, command: string): number {
+  if (text === undefined) return 15 * 60_000;
+  return parseDurationText(text, { via: 'cli', command, input: 'canary-budget' });
+}
+
+/** 1 when a canary was rolled back, 3 when one is not finished, else 0. */
+function canaryExitCode(canaries: readonly { exitCode: number }[] | undefined): number {
+  const codes = (canaries ?? []).map((c) => c.exitCode);
+  return codes.includes(1) ? 1 : codes.includes(3) ? 3 : 0;
+}
+
+const CANARY_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  full: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'canary-budget': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} satisfies ParseArgsConfig['options'];
+
+const CANARY_ACTIONS = ['status', 'continue', 'promote', 'abort', 'retry'];
+
+/** `kubeplan canary status|continue|promote [--full]|abort|retry`: apply's canary part, with an instruction. */
+async function canary(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CliIO,
+  signal: AbortSignal | undefined,
+  secrets: SecretMask,
+): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '-h' || action === '--help') {
+    io.stdout(CANARY_HELP);
+    return action === undefined ? EXIT_ERROR : 0;
+  }
+  if (!CANARY_ACTIONS.includes(action)) {
+    const meant = closestName(action, CANARY_ACTIONS);
+    throw new UsageError(`unknown canary command "${action}"`, {
+      where: { via: 'cli', command: 'canary' },
+      hint: `${meant ? `did you mean \`kubeplan canary ${meant}\`? ` : ''}the canary commands are ${CANARY_ACTIONS.join(', ')}`,
+    });
+  }
+  const { values } = parse(rest, CANARY_OPTIONS, `canary ${action}`);
+  if (values.help) {
+    io.stdout(CANARY_HELP);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${output}"`, {
+      where: { via: 'cli', command: 'canary', input: 'output' },
+      hint: 'use -o text or -o json',
+    });
+  if (values.full && action !== 'promote')
+    throw new UsageError(`--full is for kubeplan canary promote, not ${action}`, {
+      where: { via: 'cli', command: `canary ${action}`, input: 'full' },
+      hint: 'kubeplan canary promote --full promotes now',
+    });
+  const commands = await import('../core/commands/canary-apply.js');
+  if (action === 'status') {
+    const status = await commands.canaryStatusCommand({
+      ...clusterArgs(values, cwd, env, 'canary', io),
+      output,
+    });
+    io.stdout(status.report);
+    return status.underWay ? 3 : 0;
+  }
+  const request = parseApplyRequest(cliSource(values, 'canary'));
+  const control =
+    action === 'promote' && values.full ? 'promote-full' : (action as 'continue' | 'promote' | 'abort' | 'retry');
+  const result = await (await import('../core/commands/apply.js')).applyCommand({
+    ...clusterArgs(values, cwd, env, 'canary', io),
+    signal,
+    dryRun: false,
+    forceConflicts: request.forceConflicts,
+    allowEmpty: false,
+    noHooks: false,
+    waitTimeoutMs: request.waitTimeoutMs,
+    hookTimeoutMs: request.timeoutMs,
+    canary: { control, budgetMs: canaryBudget(values['canary-budget'], `canary ${action}`) },
+    onSecret: (value) => secrets.add(value),
+    onProgress: (message) => io.stderr(`${message}\n`),
+    output,
+    tooling: `kubeplan/v${version}`,
+  });
+  io.stdout(result.report);
+  if (result.failure !== undefined) throw result.failure;
+  return canaryExitCode(result.canaries);
 }
 
 /**

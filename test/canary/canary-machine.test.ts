@@ -43,6 +43,7 @@ const fresh = () =>
       commit: 'b'.repeat(40),
       templateHash: 'sha256:new',
       stableRevision: 4,
+      stableTemplate: { spec: { containers: [{ name: 'shop', image: 'shop:1' }] } },
       failedTemplates: [],
     },
     plan,

@@ -34,6 +34,7 @@ function started(target: string, ns: string): CanaryState {
     commit: 'a'.repeat(40),
     templateHash: 'sha256:1111',
     stableRevision: 3,
+    stableTemplate: { spec: { containers: [{ name: 'shop', image: 'shop:1' }] } },
     phase: 'Progressing',
     step: 0,
     weight: 10,

@@ -15,13 +15,18 @@ import {
   canaryParts,
   derivedServices,
   replicaShare,
+  TRACK,
   trackDeployment,
   weightedRoute,
 } from './traffic.js';
 
 /** Where the canary is, as far as the objects go. */
 export type CanaryPlace =
-  | { canary: false }
+  /**
+   * No canary. `stableTemplate`: the workload keeps it instead of git's (git's template failed its canary and is held
+   * back until `kubeplan canary retry` or a commit that changes it).
+   */
+  | { canary: false; stableTemplate?: unknown }
   | {
       canary: true;
       /** The stable pod template (as git rendered it when it was applied last with success). */
@@ -29,10 +34,26 @@ export type CanaryPlace =
       weight: number;
     };
 
-/** A stable digest of a pod template: what "the same template" means for starting, refusing or retrying a canary. */
+/**
+ * A stable digest of a pod template: what "the same template" means for starting, refusing or retrying a canary. The
+ * track label kubeplan adds is left out, so git's template and the one a revision stored (labelled) compare equal.
+ */
 export function templateHash(workload: KubeObject): string {
-  const template = isRecord(workload.spec) ? workload.spec.template : undefined;
-  return `sha256:${createHash('sha256').update(canonicalJson(template)).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(canonicalJson(podTemplate(workload)))
+    .digest('hex')}`;
+}
+
+/** The workload's pod template without kubeplan's track label (a copy). */
+export function podTemplate(workload: KubeObject): unknown {
+  const template = isRecord(workload.spec) ? structuredClone(workload.spec.template) : undefined;
+  const labels = isRecord(template) && isRecord(template.metadata) ? template.metadata.labels : undefined;
+  if (isRecord(labels)) {
+    delete labels[TRACK];
+    if (Object.keys(labels).length === 0 && isRecord(template) && isRecord(template.metadata))
+      delete template.metadata.labels;
+  }
+  return template;
 }
 
 function canonicalJson(value: unknown): string {
@@ -68,7 +89,9 @@ export function effectiveManifests(
   for (const m of manifests) {
     if (m.object === parts.workload) {
       if (!place.canary) {
-        out.push({ ...m, object: trackDeployment(m.object, 'stable') });
+        const workload = structuredClone(m.object) as KubeObject & { spec: Record<string, unknown> };
+        if (place.stableTemplate !== undefined) workload.spec.template = structuredClone(place.stableTemplate);
+        out.push({ ...m, object: trackDeployment(workload, 'stable') });
         continue;
       }
       const stable = structuredClone(m.object) as KubeObject & { spec: Record<string, unknown> };

@@ -26,6 +26,8 @@ export interface CanaryState {
   templateHash: string;
   /** The rollback revision that holds the stable version. */
   stableRevision: number | undefined;
+  /** The stable pod template (from that revision's bundle): what the stable Deployment runs while the canary lasts. */
+  stableTemplate: unknown;
   phase: CanaryPhase;
   /** Index into the canary's steps. */
   step: number;
@@ -119,6 +121,7 @@ export class CanaryStateStore {
     for (const key of ['commit', 'templateHash', 'phase', 'startedAt', 'stepStartedAt', 'attendedAt'] as const)
       if (typeof s[key] !== 'string') throw broken(`lacks ${key}`);
     if (typeof s.step !== 'number' || typeof s.weight !== 'number') throw broken('lacks step or weight');
+    if (s.stableTemplate === null || typeof s.stableTemplate !== 'object') throw broken('lacks stableTemplate');
     return {
       ...(s as CanaryState),
       failedTemplates: Array.isArray(s.failedTemplates) ? s.failedTemplates : [],

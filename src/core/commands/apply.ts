@@ -14,6 +14,16 @@ import { rollbackTarget, rolledBackError } from '../apply/rollback.js';
 import { cancelReason, CancelledError, throwIfCancelled, waitForAbort } from '../cancel.js';
 import { BindingError, KubeplanError, ToolError, type Where } from '../errors.js';
 import { openCluster, type ClusterOptions } from './cluster-run.js';
+import {
+  applyCanaryTarget,
+  type CanaryRequest,
+  canaryTargetNames,
+  canaryText,
+  DEFAULT_CANARY_BUDGET_MS,
+  preflightCanaries,
+  prepareCanaries,
+} from './canary-apply.js';
+import type { CanaryRunResult } from '../canary/drive.js';
 import { refuseClusterFilter } from './diff.js';
 import { applyNamedClusters, byDependencies, type InstanceOutcome } from './named-apply.js';
 import type { NamedClustersRequest } from './named-plan.js';
@@ -26,6 +36,7 @@ import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import type { Plan, TargetPlan } from '../diff/types.js';
+import type { ManifestSet } from '../manifests/types.js';
 import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
@@ -79,6 +90,10 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
     beforeWrite(cluster: { name: string | undefined; applying: ApplyingCluster; targets: TargetPlan[] }): Promise<void>;
     install(target: string): boolean;
   };
+  /** Canaries: `--no-canary`, `--canary-budget`, and the instruction of a `kubeplan canary` command. */
+  canary?: CanaryRequest | undefined;
+  /** Registers a secret (the Prometheus token) with the run's mask the moment it is read. */
+  onSecret?: ((value: string) => void) | undefined;
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string, deployment: DeploymentTarget): Promise<void>;
@@ -99,6 +114,8 @@ export interface ApplyCommandResult {
   report: string;
   /** Named clusters: every instance, applied, failed or skipped (with why). */
   instances?: InstanceOutcome[];
+  /** The canaries this run moved: where each one ended or stopped. */
+  canaries?: CanaryRunResult[];
 }
 
 export interface StoppedApply {
@@ -115,7 +132,9 @@ export interface StoppedApply {
  */
 export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyCommandResult> {
   const config = loadConfig(options.config, options.cwd);
-  let sets: Awaited<ReturnType<typeof renderTargets>>;
+  // kubeplan canary continue|promote|abort|retry: the canary targets only.
+  if (options.canary?.control) options = { ...options, targets: canaryTargetNames(config, options.targets) };
+  let sets: ManifestSet[];
   try {
     // --cluster: only the targets on those clusters (none there: nothing to render).
     const selected = targetsOnClusters(config, options.targets, options.clusters ?? []);
@@ -138,15 +157,27 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   throwIfCancelled(options.signal, 'connecting to the cluster; nothing was written');
   if (config.clusters) return applyNamedClusters(config, sets, options);
   refuseClusterFilter(options);
+  const started = Date.now();
   const { client, resources, ignore, policy: policyMap, repository, configFile } = await openCluster(config, options);
+  const sha = await headCommit(config.repoRoot, options.env);
+  // Canary targets apply the objects of their canary's place (read from the cluster; nothing written yet).
+  const canaries = await prepareCanaries(config, sets, client, {
+    commit: sha,
+    request: options.canary,
+    onWarning: options.onWarning,
+  });
+  sets = canaries.sets;
+  const prometheus = options.dryRun
+    ? new Map()
+    : await preflightCanaries(canaries.preps, options.env, options.onSecret);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
   const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
   const deploymentOf = (name: string) =>
     config.targets.find((t) => t.name === name)?.deployment ?? { environment: name, production: true };
   const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
-  const planned = await planTargets(sets, client, resources, {
-    mode: 'server',
+  const planOptions = {
+    mode: 'server' as const,
     modeReason: 'apply plans with server-side dry-runs',
     ignore,
     policy: policyMap,
@@ -154,7 +185,8 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     configFile,
     scrubber,
     forceConflicts,
-  });
+  };
+  const planned = await planTargets(sets, client, resources, planOptions);
   // The plan accepts a namespace or a CRD that any target creates: the targets that create them run first; a target's
   // dependsOn targets run before it.
   const plan: Plan = { ...planned, targets: byDependencies(config, orderTargets(planned.targets)) };
@@ -170,7 +202,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     ({ hold: held, audit } = await binds(plan as Plan & { digests: PlanDigests }, changes, modes));
   }
   const results: TargetApplyResult[] = [];
-  const sha = await headCommit(config.repoRoot, options.env);
+  const canaryResults: CanaryRunResult[] = [];
   const commit = sha
     ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) }
     : undefined;
@@ -204,10 +236,20 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
       }
       if (held.has(target.target)) continue;
       await options.around?.before(target.target, deploymentOf(target.target));
-      const outcome = await applyPlannedTarget(target, applying, options, plan.targets.slice(index + 1), {
-        planDigest: plan.digests.targets[target.target]?.plan,
-        ...audit[target.target],
-      });
+      const review = { planDigest: plan.digests.targets[target.target]?.plan, ...audit[target.target] };
+      const prep = canaries.preps.get(target.target);
+      const outcome = prep
+        ? await applyCanaryTarget(prep, target, {
+            applying,
+            options,
+            planOptions,
+            apply: (t, revision, waitTimeoutMs) =>
+              applyPlannedTarget(t, applying, { ...options, waitTimeoutMs }, [], review, { storeRevision: revision }),
+            prometheus: prometheus.get(target.target),
+            budgetEnd: started + (options.canary?.budgetMs ?? DEFAULT_CANARY_BUDGET_MS),
+          })
+        : await applyPlannedTarget(target, applying, options, plan.targets.slice(index + 1), review);
+      if ('canary' in outcome && outcome.canary) canaryResults.push(outcome.canary as CanaryRunResult);
       if ('failure' in outcome) {
         await options.around?.after(target.target, undefined, outcome.failure);
         stopped = { target: outcome.partial, notDone: [steps(target, outcome.partial), ...rest] };
@@ -222,11 +264,18 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const order = moved
     ? `targets run in the order ${plan.targets.map((t) => t.target).join(', ')}: a target that creates a Namespace or CRD another one needs runs before it`
     : undefined;
+  const dryRunNotes = options.dryRun ? [...canaries.preps.values()].map((p) => `target ${p.target}: ${p.note}`) : [];
   const report =
     options.output === 'json'
-      ? applyJson(plan, results, options.dryRun, stopped, stoppedBy)
-      : applyText(plan, results, options.dryRun, stopped, order);
-  return { plan, results, report, ...(stopped ? { stopped, failure: stoppedBy } : {}) };
+      ? applyJson(plan, results, options.dryRun, stopped, stoppedBy, canaryResults)
+      : applyText(plan, results, options.dryRun, stopped, order, canaryResults, dryRunNotes);
+  return {
+    plan,
+    results,
+    report,
+    ...(canaryResults.length ? { canaries: canaryResults } : {}),
+    ...(stopped ? { stopped, failure: stoppedBy } : {}),
+  };
 }
 
 /**
@@ -276,6 +325,8 @@ export async function applyPlannedTarget(
   options: ApplyCommandOptions,
   notStarted: TargetPlan[],
   review?: ReviewAudit,
+  /** `storeRevision: false`: a canary's in-between place is not a stable version (a failure still rolls back). */
+  extra: { storeRevision?: boolean } = {},
 ): Promise<{ result: TargetApplyResult } | { failure: unknown; partial: TargetApplyResult }> {
   const { client, resources, ignore, repository, configFile, scrubber, sha, commit } = cluster;
   const policy = cluster.policies.get(target.target);
@@ -299,7 +350,7 @@ export async function applyPlannedTarget(
   const partial = emptyResult(target.target);
   try {
     const result = await applyTarget(target, client, resources, applyOptions, partial);
-    if (rollback) {
+    if (rollback && extra.storeRevision !== false) {
       // The revision a later failure rolls back to: what this apply made the cluster hold.
       const objects = target.changes.filter((c) => c.action !== 'delete' && !c.hook && c.object).map((c) => c.object!);
       const saved = await new RevisionStore(client, target.target, target.namespace).save(objects, {
@@ -406,8 +457,10 @@ function applyText(
   dryRun: boolean,
   stopped?: StoppedApply,
   order?: string,
+  canaries: CanaryRunResult[] = [],
+  dryRunNotes: string[] = [],
 ): string {
-  if (dryRun) return applyDryRunText(plan, order);
+  if (dryRun) return applyDryRunText(plan, order, dryRunNotes);
   const out: string[] = order ? [`note: ${order}`] : [];
   for (const r of results) {
     const changed = r.objects.filter((o) => o.action !== 'unchanged');
@@ -418,6 +471,8 @@ function applyText(
     for (const s of r.stages.filter((x) => x.objects > 0))
       out.push(`  stage ${s.name}: ${s.objects} object${s.objects === 1 ? '' : 's'} in ${s.ms} ms`);
     for (const n of r.notes) out.push(`  note: ${n}`);
+    const canary = canaries.find((c) => c.target === r.target);
+    if (canary) out.push(...canaryText(canary));
   }
   if (stopped) {
     out.push(...stoppedText(stopped));
@@ -441,8 +496,8 @@ function applyText(
 }
 
 /** What apply would write, stage by stage (every change was validated by a server-side dry-run). */
-export function applyDryRunText(plan: Plan, order?: string): string {
-  const out: string[] = order ? [`note: ${order}`] : [];
+export function applyDryRunText(plan: Plan, order?: string, notes: string[] = []): string {
+  const out: string[] = [...(order ? [`note: ${order}`] : []), ...notes.map((n) => `note: ${n}`)];
   const stages = ['crds, namespaces, cluster rbac', 'everything else', 'webhooks and api services'];
   for (const t of plan.targets) {
     out.push(`── target ${t.target}`);
@@ -516,6 +571,7 @@ function applyJson(
   dryRun: boolean,
   stopped?: StoppedApply,
   failure?: unknown,
+  canaries: CanaryRunResult[] = [],
 ): string {
   const targets = [
     ...results.map((r) => ({ ...r, status: 'applied', notDone: [] as NotDone[] })),
@@ -531,5 +587,5 @@ function applyJson(
       : failure instanceof KubeplanError
         ? { message: failure.message, where: failure.where ?? null, hint: failure.hint ?? null }
         : { message: String(failure), where: null, hint: null };
-  return `${JSON.stringify({ version: 1, dryRun, finished: !stopped, plan: plan.summary, targets, error }, null, 2)}\n`;
+  return `${JSON.stringify({ version: 1, dryRun, finished: !stopped, plan: plan.summary, targets, ...(canaries.length ? { canaries } : {}), error }, null, 2)}\n`;
 }
