@@ -7,6 +7,7 @@ import { ConfigError, ErrorList, formatWhere, type FileWhere } from '../errors.j
 import { DEFAULT_POLICY, policyProblem, type TagPolicy } from '../images/policy.js';
 import { decodeUtf8, limitedYamlValue, tooDeepToParse, UTF8_HINT } from '../manifests/input-limits.js';
 import { parseImageRef } from '../images/registry.js';
+import { type RawCanary, readCanary } from './canary-config.js';
 import type {
   ChartRef,
   ClusterConfig,
@@ -62,6 +63,7 @@ interface RawTarget {
   dependsOn?: string[];
   rollout?: { waves: string[][] };
   promote?: { from: string; soak?: string };
+  canary?: RawCanary;
 }
 interface RawCluster {
   server: string;
@@ -196,6 +198,19 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
     const policySource = t.policy ?? config.policy;
     const policy = { namespaces: policySource?.namespaces, clusterScoped: policySource?.clusterScoped };
     const deployment = { environment: t.environment ?? t.name, production: t.production ?? true };
+    const canary =
+      t.canary &&
+      readCanary(
+        t.canary,
+        {
+          target: t.name,
+          namespace: t.namespace,
+          rollback: t.apply?.rollback,
+          clusters: t.clusters ? 'target' : config.clusters ? 'file' : undefined,
+          at: (...rest) => locate.where(['targets', i, ...rest]),
+        },
+        errors,
+      );
     if (source)
       targets.push({
         name: t.name,
@@ -217,6 +232,7 @@ export function parseConfig(text: string, file: string, shown: string = path.bas
               },
             }
           : {}),
+        ...(canary ? { canary } : {}),
       });
   });
   const clusters = config.clusters ? readClusters(config.clusters, locate, errors, file, repoRoot) : undefined;

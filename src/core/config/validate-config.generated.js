@@ -6,14 +6,15 @@ import runtime1Module from "ajv/dist/runtime/equal.js";
 const runtime1 = runtime1Module.default ? runtime1Module : { default: runtime1Module };
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"clusters":{"description":"Named clusters targets run on (targets list them in clusters). Without it kubeplan plans and applies against the one cluster of --kubeconfig / the cluster inputs. The list is static: a cluster that cannot be reached is never dropped, and removing a cluster here prunes nothing in it.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/definitions/dnsLabel"},"additionalProperties":{"$ref":"#/definitions/cluster"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"},"reviewers":{"description":"Who reviews every bump pull request: GitHub logins, or org/team for a team; GitLab usernames. Requested when the pull request is opened, and those missing when a newer version updates it. One the forge refuses (not a collaborator, no such user) is a warning, not a failed bump.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"}},"assignees":{"description":"Who every bump pull request is assigned to: GitHub logins or GitLab usernames. Assigned when it is opened, and those missing when a newer version updates it.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$"}},"commitMessagePrefix":{"description":"Put before the commit message and the title of every bump pull request, e.g. \"chore(deps): \" for Conventional Commits.","type":"string","maxLength":100,"pattern":"^[^\\r\\n]*$"},"dashboard":{"description":"Keep one issue titled \"kubeplan dashboard\" (label kubeplan:dashboard) up to date on every full bump run that opens pull requests (not --image, not a dispatch): per image the current version, the next one, the versions skipped by pull requests closed without merging, and the open pull request.","type":"boolean","default":false}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."},"cluster":{"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}},"envName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://kubeplan.dev/kubeplan.schema.json","title":"kubeplan.yaml","description":"What kubeplan renders, plans and applies. Paths are relative to this file and may not leave the repository.","type":"object","additionalProperties":false,"required":["targets"],"properties":{"targets":{"description":"The units kubeplan renders, diffs and applies, each from one source.","type":"array","minItems":1,"items":{"$ref":"#/definitions/target"}},"clusters":{"description":"Named clusters targets run on (targets list them in clusters). Without it kubeplan plans and applies against the one cluster of --kubeconfig / the cluster inputs. The list is static: a cluster that cannot be reached is never dropped, and removing a cluster here prunes nothing in it.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/definitions/dnsLabel"},"additionalProperties":{"$ref":"#/definitions/cluster"}},"kustomize":{"description":"Rules for running Kustomize on pull-request code. Everything that runs or fetches code is off by default.","type":"object","additionalProperties":false,"properties":{"allowExecPlugins":{"description":"Pass --enable-alpha-plugins --enable-exec so exec KRM functions and plugins run (they run code from the pull request). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowRemoteResources":{"description":"Allow files and folders fetched from git or HTTP URLs (resources, bases, components, generators, transformers, validators, patches and generator files). On pull requests this is read from the base commit's config.","type":"boolean","default":false},"allowHelmCharts":{"description":"Pass --enable-helm so kustomizations may inflate helmCharts (remote ones only from helm.allowRepositories). On pull requests this is read from the base commit's config.","type":"boolean","default":false}}},"helm":{"description":"Rules for Helm charts that are not in the repository.","type":"object","additionalProperties":false,"properties":{"allowRepositories":{"description":"Chart repositories (https://…) and OCI locations (oci://…) remote charts may come from: helm targets with repo or an oci:// chart, and helmCharts in kustomizations. A URL allows itself and every path below it. Empty by default: remote charts are refused. On pull requests this is read from the base commit's config.","type":"array","items":{"type":"string","pattern":"^(https?|oci)://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%+=,;:@/-]*)?$"}}}},"policy":{"$ref":"#/definitions/policy","description":"The default policy of every target (a target's own policy replaces it)."},"images":{"description":"How image-bump pull requests pick versions, per image. Images not listed move to newer versions with the same major (semver: minor).","type":"array","items":{"$ref":"#/definitions/image"}},"registries":{"description":"How to reach registries: plain HTTP for registries without TLS, another endpoint (a mirror or pull-through cache) for a host, or a token service on another host trusted with the credentials. Loopback registries are always spoken to over HTTP.","type":"array","items":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"description":"The registry host as image references spell it (ghcr.io, registry.acme.io:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]+(:[0-9]+)?$"},"insecure":{"description":"Speak plain HTTP to this host.","type":"boolean","default":false},"endpoint":{"description":"Reach this host's registry API at this URL instead (http:// or https://). The endpoint gets only credentials given for its own host, never this host's.","type":"string","pattern":"^https?://[^/]+/?$"},"tokenRealm":{"description":"The token service on another host that may receive this registry's credentials, as the registry's Bearer challenge names it (its realm, e.g. https://gitlab.acme.io/jwt/auth). Without it kubeplan sends credentials only to a realm on the registry's own host. https:// (http:// only on loopback).","type":"string","pattern":"^(https://[^/?#\\s]+|http://(localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$"}}}},"repository":{"description":"This repository's identity as host/path (github.com/acme/deploy), recorded on every inventory kubeplan writes so that another repository with a target of the same name cannot take it over. Default: the CI context (GITHUB_REPOSITORY, CI_PROJECT_PATH), else the git remote origin. Set it to the old identity after moving or renaming the repository.","type":"string","minLength":1},"bump":{"description":"Image-bump pull requests.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels every bump pull request gets.","type":"array","items":{"type":"string","minLength":1}},"branchPrefix":{"description":"Branch names are <branchPrefix><image-slug or group>.","type":"string","default":"kubeplan/bump/","pattern":"^[A-Za-z0-9._/-]+/$"},"reviewers":{"description":"Who reviews every bump pull request: GitHub logins, or org/team for a team; GitLab usernames. Requested when the pull request is opened, and those missing when a newer version updates it. One the forge refuses (not a collaborator, no such user) is a warning, not a failed bump.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"}},"assignees":{"description":"Who every bump pull request is assigned to: GitHub logins or GitLab usernames. Assigned when it is opened, and those missing when a newer version updates it.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$"}},"commitMessagePrefix":{"description":"Put before the commit message and the title of every bump pull request, e.g. \"chore(deps): \" for Conventional Commits.","type":"string","maxLength":100,"pattern":"^[^\\r\\n]*$"},"dashboard":{"description":"Keep one issue titled \"kubeplan dashboard\" (label kubeplan:dashboard) up to date on every full bump run that opens pull requests (not --image, not a dispatch): per image the current version, the next one, the versions skipped by pull requests closed without merging, and the open pull request.","type":"boolean","default":false}}}},"definitions":{"dnsLabel":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63},"relativePath":{"type":"string","minLength":1,"pattern":"^[^/\\\\]"},"target":{"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}},"canary":{"$ref":"#/definitions/canary"}}},"canary":{"description":"Roll a new pod template of one Deployment out as a metric-gated canary: git's new version runs as <workload>-canary next to the stable one, takes a growing share of the traffic step by step while Prometheus metrics are checked, and is promoted when every step passed or rolled back when one fails. Needs apply.rollback: true (the last good revision is the stable version) and namespace; only in a kubeplan.yaml without named clusters for now.","type":"object","additionalProperties":false,"required":["workload","service","traffic","steps","analysis"],"properties":{"workload":{"description":"The workload of this target the canary runs.","type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"description":"Deployment (the only kind). An Argo Rollouts Rollout or a Flagger canary keeps its own controller: kubeplan applies it and reads its health as it is.","type":"string"},"name":{"description":"The Deployment's name, as this target renders it; the canary runs as <name>-canary.","type":"string"}}},"service":{"description":"The Service in git that selects the workload's pods; kubeplan derives <service>-stable and <service>-canary from it (at most 56 characters, so the derived names fit in 63).","type":"string"},"traffic":{"description":"How the traffic is split: exactly one of gatewayAPI, istio or replicas.","type":"object","additionalProperties":false,"properties":{"gatewayAPI":{"description":"A Gateway API HTTPRoute of this target sends weight percent to <service>-canary and the rest to <service>-stable.","type":"object","additionalProperties":false,"required":["route"],"properties":{"route":{"description":"The name of an HTTPRoute this target renders in its namespace, sending to service.","type":"string"}}},"istio":{"description":"An Istio VirtualService of this target sends weight percent to <service>-canary and the rest to <service>-stable.","type":"object","additionalProperties":false,"required":["virtualService"],"properties":{"virtualService":{"description":"The name of a VirtualService this target renders in its namespace, routing to service.","type":"string"}}},"replicas":{"description":"No mesh: the canary's pods sit behind the Service itself and the share is the canary's part of all ready pods (approximate; no HorizontalPodAutoscaler on the workload). Written replicas: {}.","type":"object","additionalProperties":false,"properties":{}}}},"steps":{"description":"The canary's steps, in order (at least one): {weight, pause} sends weight percent of the traffic to the canary, waits pause, then measures analysis.checks rounds; {approve: true} waits for kubeplan canary continue. Weights never go down from one step to the next; after the last step the canary is promoted.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"weight":{"description":"Percent of the traffic to the canary: a whole number from 1 to 100.","type":"number"},"pause":{"description":"How long to wait at this weight before measuring: a duration such as 30s, 2m or 1h30m (default 0s).","type":"string"},"approve":{"description":"true: a manual gate, alone in its step; the canary waits here until kubeplan canary continue.","type":"boolean"}}}},"analysis":{"description":"How the canary is measured: Prometheus queries, each a number that must stay within its min and max.","type":"object","additionalProperties":false,"required":["prometheus","metrics"],"properties":{"interval":{"description":"Time between two measurement rounds, and the value of {{ interval }} in queries: a PromQL duration such as 30s, 1m or 1m30s, at least 1s (default 1m).","type":"string"},"checks":{"description":"Measurement rounds each weighted step needs, after its pause, to pass (default 3, at least 1).","type":"number"},"failureLimit":{"description":"Out-of-range measurements tolerated over the whole canary; one more rolls it back (default 0).","type":"number"},"noDataLimit":{"description":"Measurements with no data (an empty result or NaN) tolerated over the whole canary; one more rolls it back (default 2).","type":"number"},"errorLimit":{"description":"Rounds in a row with a query error (Prometheus refused, failed or did not answer) tolerated; one more rolls the canary back (default 4).","type":"number"},"prometheus":{"description":"The Prometheus HTTP API the queries go to.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"Its URL, http:// or https://, before /api/v1 (a path prefix such as /prometheus is kept), without credentials.","type":"string"},"tokenEnv":{"description":"The environment variable holding a bearer token for it; without it no Authorization header is sent.","type":"string"}}},"metrics":{"description":"The checks of each round (at least one): a PromQL query that returns one number, and the range it must be in.","type":"array","items":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"description":"Unique among the metrics: letters, digits, -, _ and ., at most 63 characters.","type":"string"},"query":{"description":"An instant query returning one number (one series or a scalar). {{ canary }}, {{ stable }}, {{ namespace }} and {{ interval }} are filled in.","type":"string"},"min":{"description":"A measurement below this is out of range.","type":"number"},"max":{"description":"A measurement above this is out of range.","type":"number"}}}}}},"timeout":{"description":"The longest the whole canary may take, from its start; past it, it rolls back: a duration such as 45m or 2h (default 1h).","type":"string"},"maxUnattended":{"description":"The longest no kubeplan run may look after a running canary; past it, the next run rolls it back: a duration such as 10m or 1h (default 30m).","type":"string"}}},"helm":{"type":"object","additionalProperties":false,"required":["chart"],"description":"A Helm chart rendered with helm template.","properties":{"chart":{"description":"A local chart folder (relative path), an oci:// reference, or a chart name in `repo`.","type":"string","minLength":1},"repo":{"description":"Chart repository URL (https://…) that holds `chart`.","type":"string","pattern":"^https?://"},"version":{"description":"Chart version or semver range for remote charts (oci:// or repo).","type":"string","minLength":1},"releaseName":{"description":"Helm release name; defaults to the target name.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":53},"values":{"description":"Values files, applied in order (helm -f).","type":"array","items":{"$ref":"#/definitions/relativePath"}},"set":{"description":"Values set by key path (a.b.c), applied after the files. Each value keeps its YAML type: \"9090\" is a string, 9090 a number (helm --set-json).","type":"object","propertyNames":{"minLength":1}},"kubeVersion":{"description":"Capabilities.KubeVersion for rendering without a cluster (helm --kube-version), e.g. v1.35.0.","type":"string","pattern":"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"apiVersions":{"description":"Extra Capabilities.APIVersions (helm --api-versions), e.g. monitoring.coreos.com/v1 or monitoring.coreos.com/v1/ServiceMonitor.","type":"array","items":{"type":"string","minLength":1}},"includeCRDs":{"description":"Render the chart's crds/ folder (helm --include-crds).","type":"boolean","default":true}}},"ignoreRule":{"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]},"policy":{"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}},"image":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."},"cluster":{"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}},"envName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}};
 const schema13 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","maxLength":63};
 const schema20 = {"type":"object","additionalProperties":false,"description":"What a target may touch. Any rendered object outside is an error in the plan, and apply writes nothing.","properties":{"namespaces":{"description":"Namespaces the target's namespaced objects may be in; * matches any run of characters (team-*).","type":"array","items":{"type":"string","minLength":1}},"clusterScoped":{"description":"Cluster-scoped kinds the target may create or change (Namespace, ClusterRole, …); an empty list allows none.","type":"array","items":{"type":"string","minLength":1}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = runtime0.default;
-const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One of helm, kustomize or manifests; helm and kustomize together mean the Kustomize Component post-renders the chart.","properties":{"name":{"description":"Unique name, lower-case letters, digits and dashes.","$ref":"#/definitions/dnsLabel"},"namespace":{"description":"Namespaced objects without a namespace get this one; also Helm's --namespace.","$ref":"#/definitions/dnsLabel"},"environment":{"description":"The GitHub (or GitLab) environment apply records this target's deployment to. Default: the target's name.","type":"string","minLength":1,"maxLength":255},"production":{"description":"Whether that environment is a production one (GitHub's production_environment). Default: true.","type":"boolean","default":true},"helm":{"$ref":"#/definitions/helm"},"kustomize":{"description":"Alone: the Kustomize overlay to build. With helm: a Component applied to the chart's output.","$ref":"#/definitions/relativePath"},"manifests":{"description":"A folder of .yaml, .yml and .json files, read recursively in sorted order.","$ref":"#/definitions/relativePath"},"ignore":{"description":"Differences the plan does not report for this target: JSON pointers per kind/name, or every field some field managers own (for example replicas owned by an HPA). The diff only: apply still sends what git says.","type":"array","items":{"$ref":"#/definitions/ignoreRule"}},"apply":{"description":"How kubeplan apply treats this target.","type":"object","additionalProperties":false,"properties":{"forceConflicts":{"description":"Take over fields other field managers own instead of failing.","type":"boolean","default":false},"recreate":{"description":"Kinds that may be deleted and created again when an immutable field changes (never CustomResourceDefinition, Namespace or PersistentVolumeClaim).","type":"array","items":{"type":"string","minLength":1,"not":{"enum":["CustomResourceDefinition","Namespace","PersistentVolumeClaim"]}}},"allowEmpty":{"description":"Let the target render nothing and prune everything it applied before.","type":"boolean","default":false},"rollback":{"description":"Keep each successful apply as a revision (a Secret next to the inventory, last 10, up to 900 KiB compressed) and, when a stage or the health check fails, re-apply the last successful revision. kubeplan rollback does it by hand.","type":"boolean","default":false},"binding":{"description":"Plan binding on merge: whether the apply must be exactly the plan the pull request's reviewers approved. warn applies and warns when it is not (intent drift, plan drift, a stale approval, no reviewed plan); strict writes nothing for this target then and fails (exit 4), until kubeplan apply --expect-plan applies the new plan; off does not check.","enum":["off","warn","strict"],"default":"warn"}}},"policy":{"$ref":"#/definitions/policy"},"clusters":{"description":"The named clusters (top-level clusters) this target runs on: one instance target@cluster per cluster, each with its own inventory there.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"dependsOn":{"description":"Targets applied before this one on the same cluster (an instance waits until those instances applied and are healthy).","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/dnsLabel"}},"rollout":{"description":"The order this target's clusters are applied in.","type":"object","additionalProperties":false,"required":["waves"],"properties":{"waves":{"description":"Lists of clusters: a wave starts only when every instance of the previous wave applied and is healthy; a failure stops the later waves. Every cluster of the target is in exactly one wave.","type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/dnsLabel"}}}}},"promote":{"description":"kubeplan promote --to this target: the versions it takes from another target once they ran there long enough.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The upstream target whose last successful deployment's image versions and chart version are promoted here.","$ref":"#/definitions/dnsLabel"},"soak":{"description":"How long the upstream's last success must be in place, with no failure since, before promoting: a Go duration such as 30m, 2h or 1h30m (default 0s).","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}},"canary":{"$ref":"#/definitions/canary"}}};
 const schema16 = {"type":"string","minLength":1,"pattern":"^[^/\\\\]"};
 const schema19 = {"type":"object","additionalProperties":false,"description":"Which objects (all fields optional: an empty match is every object) and what to ignore in them.","properties":{"group":{"description":"API group; \"\" is the core group.","type":"string"},"kind":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"namespace":{"type":"string","minLength":1},"paths":{"description":"JSON pointers (RFC 6901) to ignore, e.g. /spec/replicas or /metadata/annotations/example.com~1checksum.","type":"array","items":{"type":"string","pattern":"^(/.*)?$"}},"managers":{"description":"Ignore every field these field managers own in the live object (e.g. kube-controller-manager for an HPA's replicas).","type":"array","items":{"type":"string","minLength":1}}},"anyOf":[{"required":["paths"]},{"required":["managers"]}]};
+const schema25 = {"description":"Roll a new pod template of one Deployment out as a metric-gated canary: git's new version runs as <workload>-canary next to the stable one, takes a growing share of the traffic step by step while Prometheus metrics are checked, and is promoted when every step passed or rolled back when one fails. Needs apply.rollback: true (the last good revision is the stable version) and namespace; only in a kubeplan.yaml without named clusters for now.","type":"object","additionalProperties":false,"required":["workload","service","traffic","steps","analysis"],"properties":{"workload":{"description":"The workload of this target the canary runs.","type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"description":"Deployment (the only kind). An Argo Rollouts Rollout or a Flagger canary keeps its own controller: kubeplan applies it and reads its health as it is.","type":"string"},"name":{"description":"The Deployment's name, as this target renders it; the canary runs as <name>-canary.","type":"string"}}},"service":{"description":"The Service in git that selects the workload's pods; kubeplan derives <service>-stable and <service>-canary from it (at most 56 characters, so the derived names fit in 63).","type":"string"},"traffic":{"description":"How the traffic is split: exactly one of gatewayAPI, istio or replicas.","type":"object","additionalProperties":false,"properties":{"gatewayAPI":{"description":"A Gateway API HTTPRoute of this target sends weight percent to <service>-canary and the rest to <service>-stable.","type":"object","additionalProperties":false,"required":["route"],"properties":{"route":{"description":"The name of an HTTPRoute this target renders in its namespace, sending to service.","type":"string"}}},"istio":{"description":"An Istio VirtualService of this target sends weight percent to <service>-canary and the rest to <service>-stable.","type":"object","additionalProperties":false,"required":["virtualService"],"properties":{"virtualService":{"description":"The name of a VirtualService this target renders in its namespace, routing to service.","type":"string"}}},"replicas":{"description":"No mesh: the canary's pods sit behind the Service itself and the share is the canary's part of all ready pods (approximate; no HorizontalPodAutoscaler on the workload). Written replicas: {}.","type":"object","additionalProperties":false,"properties":{}}}},"steps":{"description":"The canary's steps, in order (at least one): {weight, pause} sends weight percent of the traffic to the canary, waits pause, then measures analysis.checks rounds; {approve: true} waits for kubeplan canary continue. Weights never go down from one step to the next; after the last step the canary is promoted.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"weight":{"description":"Percent of the traffic to the canary: a whole number from 1 to 100.","type":"number"},"pause":{"description":"How long to wait at this weight before measuring: a duration such as 30s, 2m or 1h30m (default 0s).","type":"string"},"approve":{"description":"true: a manual gate, alone in its step; the canary waits here until kubeplan canary continue.","type":"boolean"}}}},"analysis":{"description":"How the canary is measured: Prometheus queries, each a number that must stay within its min and max.","type":"object","additionalProperties":false,"required":["prometheus","metrics"],"properties":{"interval":{"description":"Time between two measurement rounds, and the value of {{ interval }} in queries: a PromQL duration such as 30s, 1m or 1m30s, at least 1s (default 1m).","type":"string"},"checks":{"description":"Measurement rounds each weighted step needs, after its pause, to pass (default 3, at least 1).","type":"number"},"failureLimit":{"description":"Out-of-range measurements tolerated over the whole canary; one more rolls it back (default 0).","type":"number"},"noDataLimit":{"description":"Measurements with no data (an empty result or NaN) tolerated over the whole canary; one more rolls it back (default 2).","type":"number"},"errorLimit":{"description":"Rounds in a row with a query error (Prometheus refused, failed or did not answer) tolerated; one more rolls the canary back (default 4).","type":"number"},"prometheus":{"description":"The Prometheus HTTP API the queries go to.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"Its URL, http:// or https://, before /api/v1 (a path prefix such as /prometheus is kept), without credentials.","type":"string"},"tokenEnv":{"description":"The environment variable holding a bearer token for it; without it no Authorization header is sent.","type":"string"}}},"metrics":{"description":"The checks of each round (at least one): a PromQL query that returns one number, and the range it must be in.","type":"array","items":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"description":"Unique among the metrics: letters, digits, -, _ and ., at most 63 characters.","type":"string"},"query":{"description":"An instant query returning one number (one series or a scalar). {{ canary }}, {{ stable }}, {{ namespace }} and {{ interval }} are filled in.","type":"string"},"min":{"description":"A measurement below this is out of range.","type":"number"},"max":{"description":"A measurement above this is out of range.","type":"number"}}}}}},"timeout":{"description":"The longest the whole canary may take, from its start; past it, it rolls back: a duration such as 45m or 2h (default 1h).","type":"string"},"maxUnattended":{"description":"The longest no kubeplan run may look after a running canary; past it, the next run rolls it back: a duration such as 10m or 1h (default 30m).","type":"string"}}};
 const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern4 = new RegExp("^[^/\\\\]", "u");
@@ -1470,9 +1471,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-}
-else {
-const err85 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(data.canary !== undefined){
+let data40 = data.canary;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.workload === undefined){
+const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/required",keyword:"required",params:{missingProperty: "workload"},message:"must have required property '"+"workload"+"'",schema:schema25.required,parentSchema:schema25,data:data40};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1481,12 +1484,723 @@ vErrors.push(err85);
 }
 errors++;
 }
+if(data40.service === undefined){
+const err86 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema25.required,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+if(data40.traffic === undefined){
+const err87 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/required",keyword:"required",params:{missingProperty: "traffic"},message:"must have required property '"+"traffic"+"'",schema:schema25.required,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if(data40.steps === undefined){
+const err88 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema25.required,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+if(data40.analysis === undefined){
+const err89 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/required",keyword:"required",params:{missingProperty: "analysis"},message:"must have required property '"+"analysis"+"'",schema:schema25.required,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+for(const key6 in data40){
+if(!(((((((key6 === "workload") || (key6 === "service")) || (key6 === "traffic")) || (key6 === "steps")) || (key6 === "analysis")) || (key6 === "timeout")) || (key6 === "maxUnattended"))){
+const err90 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data40.workload !== undefined){
+let data41 = data40.workload;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.kind === undefined){
+const err91 = {instancePath:instancePath+"/canary/workload",schemaPath:"#/definitions/canary/properties/workload/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema25.properties.workload.required,parentSchema:schema25.properties.workload,data:data41};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+if(data41.name === undefined){
+const err92 = {instancePath:instancePath+"/canary/workload",schemaPath:"#/definitions/canary/properties/workload/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema25.properties.workload.required,parentSchema:schema25.properties.workload,data:data41};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+for(const key7 in data41){
+if(!((key7 === "kind") || (key7 === "name"))){
+const err93 = {instancePath:instancePath+"/canary/workload",schemaPath:"#/definitions/canary/properties/workload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.workload,data:data41};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data41.kind !== undefined){
+let data42 = data41.kind;
+if(typeof data42 !== "string"){
+const err94 = {instancePath:instancePath+"/canary/workload/kind",schemaPath:"#/definitions/canary/properties/workload/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workload.properties.kind.type,parentSchema:schema25.properties.workload.properties.kind,data:data42};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data41.name !== undefined){
+let data43 = data41.name;
+if(typeof data43 !== "string"){
+const err95 = {instancePath:instancePath+"/canary/workload/name",schemaPath:"#/definitions/canary/properties/workload/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workload.properties.name.type,parentSchema:schema25.properties.workload.properties.name,data:data43};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/canary/workload",schemaPath:"#/definitions/canary/properties/workload/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.workload.type,parentSchema:schema25.properties.workload,data:data41};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data40.service !== undefined){
+let data44 = data40.service;
+if(typeof data44 !== "string"){
+const err97 = {instancePath:instancePath+"/canary/service",schemaPath:"#/definitions/canary/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.service.type,parentSchema:schema25.properties.service,data:data44};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data40.traffic !== undefined){
+let data45 = data40.traffic;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key8 in data45){
+if(!(((key8 === "gatewayAPI") || (key8 === "istio")) || (key8 === "replicas"))){
+const err98 = {instancePath:instancePath+"/canary/traffic",schemaPath:"#/definitions/canary/properties/traffic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.traffic,data:data45};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data45.gatewayAPI !== undefined){
+let data46 = data45.gatewayAPI;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.route === undefined){
+const err99 = {instancePath:instancePath+"/canary/traffic/gatewayAPI",schemaPath:"#/definitions/canary/properties/traffic/properties/gatewayAPI/required",keyword:"required",params:{missingProperty: "route"},message:"must have required property '"+"route"+"'",schema:schema25.properties.traffic.properties.gatewayAPI.required,parentSchema:schema25.properties.traffic.properties.gatewayAPI,data:data46};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+for(const key9 in data46){
+if(!(key9 === "route")){
+const err100 = {instancePath:instancePath+"/canary/traffic/gatewayAPI",schemaPath:"#/definitions/canary/properties/traffic/properties/gatewayAPI/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.traffic.properties.gatewayAPI,data:data46};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data46.route !== undefined){
+let data47 = data46.route;
+if(typeof data47 !== "string"){
+const err101 = {instancePath:instancePath+"/canary/traffic/gatewayAPI/route",schemaPath:"#/definitions/canary/properties/traffic/properties/gatewayAPI/properties/route/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.traffic.properties.gatewayAPI.properties.route.type,parentSchema:schema25.properties.traffic.properties.gatewayAPI.properties.route,data:data47};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/canary/traffic/gatewayAPI",schemaPath:"#/definitions/canary/properties/traffic/properties/gatewayAPI/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.traffic.properties.gatewayAPI.type,parentSchema:schema25.properties.traffic.properties.gatewayAPI,data:data46};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data45.istio !== undefined){
+let data48 = data45.istio;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.virtualService === undefined){
+const err103 = {instancePath:instancePath+"/canary/traffic/istio",schemaPath:"#/definitions/canary/properties/traffic/properties/istio/required",keyword:"required",params:{missingProperty: "virtualService"},message:"must have required property '"+"virtualService"+"'",schema:schema25.properties.traffic.properties.istio.required,parentSchema:schema25.properties.traffic.properties.istio,data:data48};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+for(const key10 in data48){
+if(!(key10 === "virtualService")){
+const err104 = {instancePath:instancePath+"/canary/traffic/istio",schemaPath:"#/definitions/canary/properties/traffic/properties/istio/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.traffic.properties.istio,data:data48};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data48.virtualService !== undefined){
+let data49 = data48.virtualService;
+if(typeof data49 !== "string"){
+const err105 = {instancePath:instancePath+"/canary/traffic/istio/virtualService",schemaPath:"#/definitions/canary/properties/traffic/properties/istio/properties/virtualService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.traffic.properties.istio.properties.virtualService.type,parentSchema:schema25.properties.traffic.properties.istio.properties.virtualService,data:data49};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/canary/traffic/istio",schemaPath:"#/definitions/canary/properties/traffic/properties/istio/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.traffic.properties.istio.type,parentSchema:schema25.properties.traffic.properties.istio,data:data48};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data45.replicas !== undefined){
+let data50 = data45.replicas;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+for(const key11 in data50){
+const err107 = {instancePath:instancePath+"/canary/traffic/replicas",schemaPath:"#/definitions/canary/properties/traffic/properties/replicas/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.traffic.properties.replicas,data:data50};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/canary/traffic/replicas",schemaPath:"#/definitions/canary/properties/traffic/properties/replicas/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.traffic.properties.replicas.type,parentSchema:schema25.properties.traffic.properties.replicas,data:data50};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/canary/traffic",schemaPath:"#/definitions/canary/properties/traffic/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.traffic.type,parentSchema:schema25.properties.traffic,data:data45};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data40.steps !== undefined){
+let data51 = data40.steps;
+if(Array.isArray(data51)){
+const len10 = data51.length;
+for(let i12=0; i12<len10; i12++){
+let data52 = data51[i12];
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key12 in data52){
+if(!(((key12 === "weight") || (key12 === "pause")) || (key12 === "approve"))){
+const err110 = {instancePath:instancePath+"/canary/steps/" + i12,schemaPath:"#/definitions/canary/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.steps.items,data:data52};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data52.weight !== undefined){
+let data53 = data52.weight;
+if(!(typeof data53 == "number")){
+const err111 = {instancePath:instancePath+"/canary/steps/" + i12+"/weight",schemaPath:"#/definitions/canary/properties/steps/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.steps.items.properties.weight.type,parentSchema:schema25.properties.steps.items.properties.weight,data:data53};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data52.pause !== undefined){
+let data54 = data52.pause;
+if(typeof data54 !== "string"){
+const err112 = {instancePath:instancePath+"/canary/steps/" + i12+"/pause",schemaPath:"#/definitions/canary/properties/steps/items/properties/pause/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.steps.items.properties.pause.type,parentSchema:schema25.properties.steps.items.properties.pause,data:data54};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data52.approve !== undefined){
+let data55 = data52.approve;
+if(typeof data55 !== "boolean"){
+const err113 = {instancePath:instancePath+"/canary/steps/" + i12+"/approve",schemaPath:"#/definitions/canary/properties/steps/items/properties/approve/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema25.properties.steps.items.properties.approve.type,parentSchema:schema25.properties.steps.items.properties.approve,data:data55};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/canary/steps/" + i12,schemaPath:"#/definitions/canary/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.steps.items.type,parentSchema:schema25.properties.steps.items,data:data52};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/canary/steps",schemaPath:"#/definitions/canary/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.steps.type,parentSchema:schema25.properties.steps,data:data51};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data40.analysis !== undefined){
+let data56 = data40.analysis;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+if(data56.prometheus === undefined){
+const err116 = {instancePath:instancePath+"/canary/analysis",schemaPath:"#/definitions/canary/properties/analysis/required",keyword:"required",params:{missingProperty: "prometheus"},message:"must have required property '"+"prometheus"+"'",schema:schema25.properties.analysis.required,parentSchema:schema25.properties.analysis,data:data56};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+if(data56.metrics === undefined){
+const err117 = {instancePath:instancePath+"/canary/analysis",schemaPath:"#/definitions/canary/properties/analysis/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'",schema:schema25.properties.analysis.required,parentSchema:schema25.properties.analysis,data:data56};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+for(const key13 in data56){
+if(!(((((((key13 === "interval") || (key13 === "checks")) || (key13 === "failureLimit")) || (key13 === "noDataLimit")) || (key13 === "errorLimit")) || (key13 === "prometheus")) || (key13 === "metrics"))){
+const err118 = {instancePath:instancePath+"/canary/analysis",schemaPath:"#/definitions/canary/properties/analysis/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.analysis,data:data56};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data56.interval !== undefined){
+let data57 = data56.interval;
+if(typeof data57 !== "string"){
+const err119 = {instancePath:instancePath+"/canary/analysis/interval",schemaPath:"#/definitions/canary/properties/analysis/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.analysis.properties.interval.type,parentSchema:schema25.properties.analysis.properties.interval,data:data57};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data56.checks !== undefined){
+let data58 = data56.checks;
+if(!(typeof data58 == "number")){
+const err120 = {instancePath:instancePath+"/canary/analysis/checks",schemaPath:"#/definitions/canary/properties/analysis/properties/checks/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.checks.type,parentSchema:schema25.properties.analysis.properties.checks,data:data58};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data56.failureLimit !== undefined){
+let data59 = data56.failureLimit;
+if(!(typeof data59 == "number")){
+const err121 = {instancePath:instancePath+"/canary/analysis/failureLimit",schemaPath:"#/definitions/canary/properties/analysis/properties/failureLimit/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.failureLimit.type,parentSchema:schema25.properties.analysis.properties.failureLimit,data:data59};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data56.noDataLimit !== undefined){
+let data60 = data56.noDataLimit;
+if(!(typeof data60 == "number")){
+const err122 = {instancePath:instancePath+"/canary/analysis/noDataLimit",schemaPath:"#/definitions/canary/properties/analysis/properties/noDataLimit/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.noDataLimit.type,parentSchema:schema25.properties.analysis.properties.noDataLimit,data:data60};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data56.errorLimit !== undefined){
+let data61 = data56.errorLimit;
+if(!(typeof data61 == "number")){
+const err123 = {instancePath:instancePath+"/canary/analysis/errorLimit",schemaPath:"#/definitions/canary/properties/analysis/properties/errorLimit/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.errorLimit.type,parentSchema:schema25.properties.analysis.properties.errorLimit,data:data61};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data56.prometheus !== undefined){
+let data62 = data56.prometheus;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.address === undefined){
+const err124 = {instancePath:instancePath+"/canary/analysis/prometheus",schemaPath:"#/definitions/canary/properties/analysis/properties/prometheus/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema25.properties.analysis.properties.prometheus.required,parentSchema:schema25.properties.analysis.properties.prometheus,data:data62};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+for(const key14 in data62){
+if(!((key14 === "address") || (key14 === "tokenEnv"))){
+const err125 = {instancePath:instancePath+"/canary/analysis/prometheus",schemaPath:"#/definitions/canary/properties/analysis/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.analysis.properties.prometheus,data:data62};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data62.address !== undefined){
+let data63 = data62.address;
+if(typeof data63 !== "string"){
+const err126 = {instancePath:instancePath+"/canary/analysis/prometheus/address",schemaPath:"#/definitions/canary/properties/analysis/properties/prometheus/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.analysis.properties.prometheus.properties.address.type,parentSchema:schema25.properties.analysis.properties.prometheus.properties.address,data:data63};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data62.tokenEnv !== undefined){
+let data64 = data62.tokenEnv;
+if(typeof data64 !== "string"){
+const err127 = {instancePath:instancePath+"/canary/analysis/prometheus/tokenEnv",schemaPath:"#/definitions/canary/properties/analysis/properties/prometheus/properties/tokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.analysis.properties.prometheus.properties.tokenEnv.type,parentSchema:schema25.properties.analysis.properties.prometheus.properties.tokenEnv,data:data64};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/canary/analysis/prometheus",schemaPath:"#/definitions/canary/properties/analysis/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.analysis.properties.prometheus.type,parentSchema:schema25.properties.analysis.properties.prometheus,data:data62};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data56.metrics !== undefined){
+let data65 = data56.metrics;
+if(Array.isArray(data65)){
+const len11 = data65.length;
+for(let i13=0; i13<len11; i13++){
+let data66 = data65[i13];
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.name === undefined){
+const err129 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13,schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema25.properties.analysis.properties.metrics.items.required,parentSchema:schema25.properties.analysis.properties.metrics.items,data:data66};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+if(data66.query === undefined){
+const err130 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13,schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'",schema:schema25.properties.analysis.properties.metrics.items.required,parentSchema:schema25.properties.analysis.properties.metrics.items,data:data66};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+for(const key15 in data66){
+if(!((((key15 === "name") || (key15 === "query")) || (key15 === "min")) || (key15 === "max"))){
+const err131 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13,schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.analysis.properties.metrics.items,data:data66};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data66.name !== undefined){
+let data67 = data66.name;
+if(typeof data67 !== "string"){
+const err132 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13+"/name",schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.analysis.properties.metrics.items.properties.name.type,parentSchema:schema25.properties.analysis.properties.metrics.items.properties.name,data:data67};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data66.query !== undefined){
+let data68 = data66.query;
+if(typeof data68 !== "string"){
+const err133 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13+"/query",schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.analysis.properties.metrics.items.properties.query.type,parentSchema:schema25.properties.analysis.properties.metrics.items.properties.query,data:data68};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data66.min !== undefined){
+let data69 = data66.min;
+if(!(typeof data69 == "number")){
+const err134 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13+"/min",schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.metrics.items.properties.min.type,parentSchema:schema25.properties.analysis.properties.metrics.items.properties.min,data:data69};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data66.max !== undefined){
+let data70 = data66.max;
+if(!(typeof data70 == "number")){
+const err135 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13+"/max",schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema25.properties.analysis.properties.metrics.items.properties.max.type,parentSchema:schema25.properties.analysis.properties.metrics.items.properties.max,data:data70};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/canary/analysis/metrics/" + i13,schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.analysis.properties.metrics.items.type,parentSchema:schema25.properties.analysis.properties.metrics.items,data:data66};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/canary/analysis/metrics",schemaPath:"#/definitions/canary/properties/analysis/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.analysis.properties.metrics.type,parentSchema:schema25.properties.analysis.properties.metrics,data:data65};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/canary/analysis",schemaPath:"#/definitions/canary/properties/analysis/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.analysis.type,parentSchema:schema25.properties.analysis,data:data56};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data40.timeout !== undefined){
+let data71 = data40.timeout;
+if(typeof data71 !== "string"){
+const err139 = {instancePath:instancePath+"/canary/timeout",schemaPath:"#/definitions/canary/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.timeout.type,parentSchema:schema25.properties.timeout,data:data71};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data40.maxUnattended !== undefined){
+let data72 = data40.maxUnattended;
+if(typeof data72 !== "string"){
+const err140 = {instancePath:instancePath+"/canary/maxUnattended",schemaPath:"#/definitions/canary/properties/maxUnattended/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.maxUnattended.type,parentSchema:schema25.properties.maxUnattended,data:data72};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/canary",schemaPath:"#/definitions/canary/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data:data40};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+}
+else {
+const err142 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}};
-const schema28 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const schema27 = {"type":"object","additionalProperties":false,"required":["server","auth"],"description":"One cluster: where it is, who it is (its CA, optionally pinned) and how kubeplan authenticates. Credential values are never in this file.","properties":{"server":{"description":"The apiserver URL (https://…).","type":"string","pattern":"^https://[^\\s/]+(/[^\\s]*)?$"},"caFile":{"description":"The CA certificate (PEM) that signed the apiserver's certificate, a path relative to this file. Not a secret.","$ref":"#/definitions/relativePath"},"ca":{"description":"The CA certificate as PEM text (instead of caFile).","type":"string","pattern":"-----BEGIN CERTIFICATE-----"},"caSha256":{"description":"Pins the cluster's CA: the sha256 of its certificate (DER; openssl x509 -fingerprint -sha256, colons allowed). A different CA is refused before any credential is sent.","type":"string","pattern":"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},"auth":{"description":"How kubeplan authenticates: oidcAudience (a GitHub OIDC ID token for this audience), tokenEnv (a bearer token in this environment variable) or kubeconfigEnv with context (a kubeconfig in this environment variable: its path, or its contents).","oneOf":[{"type":"object","additionalProperties":false,"required":["oidcAudience"],"properties":{"oidcAudience":{"type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["tokenEnv"],"properties":{"tokenEnv":{"$ref":"#/definitions/envName"}}},{"type":"object","additionalProperties":false,"required":["kubeconfigEnv","context"],"properties":{"kubeconfigEnv":{"$ref":"#/definitions/envName"},"context":{"type":"string","minLength":1}}}]}}};
+const schema29 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
 const pattern15 = new RegExp("^https://[^\\s/]+(/[^\\s]*)?$", "u");
 const pattern17 = new RegExp("-----BEGIN CERTIFICATE-----", "u");
 const pattern18 = new RegExp("^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$", "u");
@@ -1497,7 +2211,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.server === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema26.required,parentSchema:schema26,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema27.required,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1507,7 +2221,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.auth === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema26.required,parentSchema:schema26,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema27.required,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1518,7 +2232,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "server") || (key0 === "caFile")) || (key0 === "ca")) || (key0 === "caSha256")) || (key0 === "auth"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1532,7 +2246,7 @@ if(data.server !== undefined){
 let data0 = data.server;
 if(typeof data0 === "string"){
 if(!pattern15.test(data0)){
-const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema26.properties.server,data:data0};
+const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema27.properties.server,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1543,7 +2257,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.server.type,parentSchema:schema26.properties.server,data:data0};
+const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.server.type,parentSchema:schema27.properties.server,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1592,7 +2306,7 @@ if(data.ca !== undefined){
 let data2 = data.ca;
 if(typeof data2 === "string"){
 if(!pattern17.test(data2)){
-const err8 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/pattern",keyword:"pattern",params:{pattern: "-----BEGIN CERTIFICATE-----"},message:"must match pattern \""+"-----BEGIN CERTIFICATE-----"+"\"",schema:"-----BEGIN CERTIFICATE-----",parentSchema:schema26.properties.ca,data:data2};
+const err8 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/pattern",keyword:"pattern",params:{pattern: "-----BEGIN CERTIFICATE-----"},message:"must match pattern \""+"-----BEGIN CERTIFICATE-----"+"\"",schema:"-----BEGIN CERTIFICATE-----",parentSchema:schema27.properties.ca,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1603,7 +2317,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.ca.type,parentSchema:schema26.properties.ca,data:data2};
+const err9 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.ca.type,parentSchema:schema27.properties.ca,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1617,7 +2331,7 @@ if(data.caSha256 !== undefined){
 let data3 = data.caSha256;
 if(typeof data3 === "string"){
 if(!pattern18.test(data3)){
-const err10 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},message:"must match pattern \""+"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"+"\"",schema:"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",parentSchema:schema26.properties.caSha256,data:data3};
+const err10 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"},message:"must match pattern \""+"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"+"\"",schema:"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",parentSchema:schema27.properties.caSha256,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1628,7 +2342,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.caSha256.type,parentSchema:schema26.properties.caSha256,data:data3};
+const err11 = {instancePath:instancePath+"/caSha256",schemaPath:"#/properties/caSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.caSha256.type,parentSchema:schema27.properties.caSha256,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1646,7 +2360,7 @@ let passing0 = null;
 const _errs13 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.oidcAudience === undefined){
-const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/required",keyword:"required",params:{missingProperty: "oidcAudience"},message:"must have required property '"+"oidcAudience"+"'",schema:schema26.properties.auth.oneOf[0].required,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/required",keyword:"required",params:{missingProperty: "oidcAudience"},message:"must have required property '"+"oidcAudience"+"'",schema:schema27.properties.auth.oneOf[0].required,parentSchema:schema27.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1657,7 +2371,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(key1 === "oidcAudience")){
-const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
+const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema27.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1671,7 +2385,7 @@ if(data4.oidcAudience !== undefined){
 let data5 = data4.oidcAudience;
 if(typeof data5 === "string"){
 if(func4(data5) < 1){
-const err14 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+const err14 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1682,7 +2396,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.auth.oneOf[0].properties.oidcAudience.type,parentSchema:schema26.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
+const err15 = {instancePath:instancePath+"/auth/oidcAudience",schemaPath:"#/properties/auth/oneOf/0/properties/oidcAudience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.auth.oneOf[0].properties.oidcAudience.type,parentSchema:schema27.properties.auth.oneOf[0].properties.oidcAudience,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1694,7 +2408,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[0].type,parentSchema:schema26.properties.auth.oneOf[0],data:data4};
+const err16 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.properties.auth.oneOf[0].type,parentSchema:schema27.properties.auth.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1711,7 +2425,7 @@ passing0 = 0;
 const _errs18 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.tokenEnv === undefined){
-const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/required",keyword:"required",params:{missingProperty: "tokenEnv"},message:"must have required property '"+"tokenEnv"+"'",schema:schema26.properties.auth.oneOf[1].required,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
+const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/required",keyword:"required",params:{missingProperty: "tokenEnv"},message:"must have required property '"+"tokenEnv"+"'",schema:schema27.properties.auth.oneOf[1].required,parentSchema:schema27.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1722,7 +2436,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!(key2 === "tokenEnv")){
-const err18 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
+const err18 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema27.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1736,7 +2450,7 @@ if(data4.tokenEnv !== undefined){
 let data6 = data4.tokenEnv;
 if(typeof data6 === "string"){
 if(!pattern19.test(data6)){
-const err19 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema28,data:data6};
+const err19 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema29,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1747,7 +2461,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data6};
+const err20 = {instancePath:instancePath+"/auth/tokenEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.type,parentSchema:schema29,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1759,7 +2473,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[1].type,parentSchema:schema26.properties.auth.oneOf[1],data:data4};
+const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.properties.auth.oneOf[1].type,parentSchema:schema27.properties.auth.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1781,7 +2495,7 @@ passing0 = 1;
 const _errs24 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.kubeconfigEnv === undefined){
-const err22 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "kubeconfigEnv"},message:"must have required property '"+"kubeconfigEnv"+"'",schema:schema26.properties.auth.oneOf[2].required,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
+const err22 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "kubeconfigEnv"},message:"must have required property '"+"kubeconfigEnv"+"'",schema:schema27.properties.auth.oneOf[2].required,parentSchema:schema27.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1791,7 +2505,7 @@ vErrors.push(err22);
 errors++;
 }
 if(data4.context === undefined){
-const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema26.properties.auth.oneOf[2].required,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
+const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema27.properties.auth.oneOf[2].required,parentSchema:schema27.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1802,7 +2516,7 @@ errors++;
 }
 for(const key3 in data4){
 if(!((key3 === "kubeconfigEnv") || (key3 === "context"))){
-const err24 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
+const err24 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema27.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1816,7 +2530,7 @@ if(data4.kubeconfigEnv !== undefined){
 let data7 = data4.kubeconfigEnv;
 if(typeof data7 === "string"){
 if(!pattern19.test(data7)){
-const err25 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema28,data:data7};
+const err25 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema29,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1827,7 +2541,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data7};
+const err26 = {instancePath:instancePath+"/auth/kubeconfigEnv",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.type,parentSchema:schema29,data:data7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1841,7 +2555,7 @@ if(data4.context !== undefined){
 let data8 = data4.context;
 if(typeof data8 === "string"){
 if(func4(data8) < 1){
-const err27 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.auth.oneOf[2].properties.context,data:data8};
+const err27 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.auth.oneOf[2].properties.context,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1852,7 +2566,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.auth.oneOf[2].properties.context.type,parentSchema:schema26.properties.auth.oneOf[2].properties.context,data:data8};
+const err28 = {instancePath:instancePath+"/auth/context",schemaPath:"#/properties/auth/oneOf/2/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.auth.oneOf[2].properties.context.type,parentSchema:schema27.properties.auth.oneOf[2].properties.context,data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1864,7 +2578,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.auth.oneOf[2].type,parentSchema:schema26.properties.auth.oneOf[2],data:data4};
+const err29 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.properties.auth.oneOf[2].type,parentSchema:schema27.properties.auth.oneOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1886,7 +2600,7 @@ passing0 = 2;
 }
 }
 if(!valid2){
-const err30 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema26.properties.auth.oneOf,parentSchema:schema26.properties.auth,data:data4};
+const err30 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema27.properties.auth.oneOf,parentSchema:schema27.properties.auth,data:data4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1909,7 +2623,7 @@ vErrors = null;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1922,14 +2636,14 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
+const schema32 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The image as references spell it, without tag (ghcr.io/acme/shop, nginx).","type":"string","minLength":1},"files":{"description":"Only the references in these files (globs relative to this file: * within a folder, ** across folders). An image may have several entries with different files (staging on prereleases, prod on releases); each set of references moves on its own, in its own pull request. An entry without files covers the rest.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"policy":{"description":"Which tags are candidates and which is newest.","oneOf":[{"type":"object","additionalProperties":false,"required":["semver"],"properties":{"semver":{"description":"A semver range (^2.4.0, >=1.2 <2), or minor (same major as the current tag) or patch (same major.minor).","type":"string","minLength":1}}},{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression tags must match; named groups may be extracted.","type":"string","minLength":1},"extract":{"description":"What to order by, from the pattern's groups: $ts, ${ts} or $1 (default: the whole tag).","type":"string"},"order":{"description":"How extracted values are ordered (newest is the largest).","enum":["numerical","alphabetical"],"default":"numerical"}}}]},"exclude":{"description":"Regular expressions: tags any of them matches are never chosen.","type":"array","items":{"type":"string"}},"pin":{"description":"digest: write tag@sha256:... (one HEAD request per bump).","enum":["digest"]},"group":{"description":"Images with the same group move in one pull request.","$ref":"#/definitions/dnsLabel"},"skip":{"description":"Never bump this image.","type":"boolean","default":false}},"description":"How one image (or, with files, some of its references) is bumped."};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1940,7 +2654,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "files")) || (key0 === "policy")) || (key0 === "exclude")) || (key0 === "pin")) || (key0 === "group")) || (key0 === "skip"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1954,7 +2668,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.name,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1965,7 +2679,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1979,7 +2693,7 @@ if(data.files !== undefined){
 let data1 = data.files;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.files,data:data1};
+const err4 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema32.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1993,7 +2707,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.files.items,data:data2};
+const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2004,7 +2718,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.files.items.type,parentSchema:schema31.properties.files.items,data:data2};
+const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.files.items.type,parentSchema:schema32.properties.files.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2016,7 +2730,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.files.type,parentSchema:schema31.properties.files,data:data1};
+const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.files.type,parentSchema:schema32.properties.files,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2034,7 +2748,7 @@ let passing0 = null;
 const _errs10 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.semver === undefined){
-const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema31.properties.policy.oneOf[0].required,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
+const err8 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/required",keyword:"required",params:{missingProperty: "semver"},message:"must have required property '"+"semver"+"'",schema:schema32.properties.policy.oneOf[0].required,parentSchema:schema32.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2045,7 +2759,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(key1 === "semver")){
-const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
+const err9 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2059,7 +2773,7 @@ if(data3.semver !== undefined){
 let data4 = data3.semver;
 if(typeof data4 === "string"){
 if(func4(data4) < 1){
-const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.policy.oneOf[0].properties.semver,data:data4};
+const err10 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2070,7 +2784,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema31.properties.policy.oneOf[0].properties.semver,data:data4};
+const err11 = {instancePath:instancePath+"/policy/semver",schemaPath:"#/properties/policy/oneOf/0/properties/semver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.policy.oneOf[0].properties.semver.type,parentSchema:schema32.properties.policy.oneOf[0].properties.semver,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2082,7 +2796,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.policy.oneOf[0].type,parentSchema:schema31.properties.policy.oneOf[0],data:data3};
+const err12 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.policy.oneOf[0].type,parentSchema:schema32.properties.policy.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2099,7 +2813,7 @@ passing0 = 0;
 const _errs15 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.pattern === undefined){
-const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema31.properties.policy.oneOf[1].required,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
+const err13 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema32.properties.policy.oneOf[1].required,parentSchema:schema32.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2110,7 +2824,7 @@ errors++;
 }
 for(const key2 in data3){
 if(!(((key2 === "pattern") || (key2 === "extract")) || (key2 === "order"))){
-const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
+const err14 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2124,7 +2838,7 @@ if(data3.pattern !== undefined){
 let data5 = data3.pattern;
 if(typeof data5 === "string"){
 if(func4(data5) < 1){
-const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.policy.oneOf[1].properties.pattern,data:data5};
+const err15 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2135,7 +2849,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema31.properties.policy.oneOf[1].properties.pattern,data:data5};
+const err16 = {instancePath:instancePath+"/policy/pattern",schemaPath:"#/properties/policy/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.policy.oneOf[1].properties.pattern.type,parentSchema:schema32.properties.policy.oneOf[1].properties.pattern,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2148,7 +2862,7 @@ errors++;
 if(data3.extract !== undefined){
 let data6 = data3.extract;
 if(typeof data6 !== "string"){
-const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema31.properties.policy.oneOf[1].properties.extract,data:data6};
+const err17 = {instancePath:instancePath+"/policy/extract",schemaPath:"#/properties/policy/oneOf/1/properties/extract/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.policy.oneOf[1].properties.extract.type,parentSchema:schema32.properties.policy.oneOf[1].properties.extract,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2161,7 +2875,7 @@ errors++;
 if(data3.order !== undefined){
 let data7 = data3.order;
 if(!((data7 === "numerical") || (data7 === "alphabetical"))){
-const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema31.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema31.properties.policy.oneOf[1].properties.order,data:data7};
+const err18 = {instancePath:instancePath+"/policy/order",schemaPath:"#/properties/policy/oneOf/1/properties/order/enum",keyword:"enum",params:{allowedValues: schema32.properties.policy.oneOf[1].properties.order.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.policy.oneOf[1].properties.order.enum,parentSchema:schema32.properties.policy.oneOf[1].properties.order,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2173,7 +2887,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.policy.oneOf[1].type,parentSchema:schema31.properties.policy.oneOf[1],data:data3};
+const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.policy.oneOf[1].type,parentSchema:schema32.properties.policy.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2194,7 +2908,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema31.properties.policy.oneOf,parentSchema:schema31.properties.policy,data:data3};
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema32.properties.policy.oneOf,parentSchema:schema32.properties.policy,data:data3};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2222,7 +2936,7 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 !== "string"){
-const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.exclude.items.type,parentSchema:schema31.properties.exclude.items,data:data9};
+const err21 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.exclude.items.type,parentSchema:schema32.properties.exclude.items,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2234,7 +2948,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.exclude.type,parentSchema:schema31.properties.exclude,data:data8};
+const err22 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.exclude.type,parentSchema:schema32.properties.exclude,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2247,7 +2961,7 @@ errors++;
 if(data.pin !== undefined){
 let data10 = data.pin;
 if(!(data10 === "digest")){
-const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema31.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.pin.enum,parentSchema:schema31.properties.pin,data:data10};
+const err23 = {instancePath:instancePath+"/pin",schemaPath:"#/properties/pin/enum",keyword:"enum",params:{allowedValues: schema32.properties.pin.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.pin.enum,parentSchema:schema32.properties.pin,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2295,7 +3009,7 @@ errors++;
 if(data.skip !== undefined){
 let data12 = data.skip;
 if(typeof data12 !== "boolean"){
-const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.skip.type,parentSchema:schema31.properties.skip,data:data12};
+const err27 = {instancePath:instancePath+"/skip",schemaPath:"#/properties/skip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.skip.type,parentSchema:schema32.properties.skip,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2307,7 +3021,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err28];
 }
