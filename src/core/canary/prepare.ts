@@ -165,9 +165,10 @@ export async function prepareCanary(
       plan,
       options.now,
     );
+    // The old canary goes (its Deployment pruned, weight 0); the machine's first step creates the new one.
     return at(
       'restart',
-      { canary: true, stableTemplate, weight: 0 },
+      { canary: false, stableTemplate },
       `a new template: the ${describeCanary(active, plan.steps.length)} restarts with ${short(state.commit)} at step 1`,
       state,
       stableTemplate,
@@ -226,9 +227,10 @@ export async function prepareCanary(
     plan,
     options.now,
   );
+  // The rest of the commit goes out now with the stable template; the machine's first step creates the canary.
   return at(
     'start',
-    { canary: true, stableTemplate, weight: 0 },
+    { canary: false, stableTemplate },
     `a new pod template: a canary of ${short(state.commit)} starts (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}; the stable version is revision ${newest.number})`,
     state,
     stableTemplate,
