@@ -21,6 +21,7 @@ for (const command of [
   'rollback',
   'recover',
   'promote',
+  'canary',
   'ci',
   'init',
 ]) {

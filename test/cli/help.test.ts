@@ -21,8 +21,8 @@ describe('CLI help', () => {
     expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);
   });
 
-  it('the help of diff, apply, drift, bump, rollback, recover, promote and init is printed verbatim in README', () => {
-    for (const command of ['diff', 'apply', 'drift', 'bump', 'rollback', 'recover', 'promote', 'init']) {
+  it('the help of diff, apply, drift, bump, rollback, recover, promote, canary and init is printed verbatim in README', () => {
+    for (const command of ['diff', 'apply', 'drift', 'bump', 'rollback', 'recover', 'promote', 'canary', 'init']) {
       const run = runCli([command, '--help']);
       expect(run.code).toBe(0);
       expect(readme).toContain(`\`\`\`text\n${run.stdout}\`\`\``);
