@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { ConfigError, ErrorList, formatError } from '../../src/core/errors.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
+import { repoRoot } from '../helpers/tools.js';
 
 // kubeplan.yaml `targets[].canary` (#19): what it resolves to, and each problem refused with its line and what to do.
 
@@ -442,5 +444,32 @@ describe('canary in kubeplan.yaml: what it refuses, at the line', () => {
     expect(errorsOf(interval).join('\n')).toContain(
       `${lineOf(interval, 'intervall')}: target "shop-prod": unknown field "intervall" (did you mean "interval"?)`,
     );
+  });
+});
+
+describe('kubeplan.schema.json: canary', () => {
+  it('describes every key of canary, for completion in editors', () => {
+    const schema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan.schema.json'), 'utf8'));
+    const undescribed: string[] = [];
+    const walk = (node: Record<string, unknown>, at: string) => {
+      const properties = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [key, child] of Object.entries(properties)) {
+        if (typeof child.description !== 'string') undescribed.push(`${at}.${key}`);
+        walk(child, `${at}.${key}`);
+        if (child.items) walk(child.items as Record<string, unknown>, `${at}.${key}[]`);
+      }
+    };
+    expect(schema.definitions.target.properties.canary).toEqual({ $ref: '#/definitions/canary' });
+    walk(schema.definitions.canary, 'canary');
+    expect(undescribed).toEqual([]);
+    expect(Object.keys(schema.definitions.canary.properties)).toEqual([
+      'workload',
+      'service',
+      'traffic',
+      'steps',
+      'analysis',
+      'timeout',
+      'maxUnattended',
+    ]);
   });
 });
