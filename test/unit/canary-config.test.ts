@@ -212,10 +212,16 @@ describe('canary in kubeplan.yaml: what it refuses, at the line', () => {
     const yaml = edit(BASE, ['name: shop}', 'name: Shop}'], ['service: shop', `service: ${'s'.repeat(57)}`]);
     const text = errorsOf(yaml).join('\n');
     expect(text).toContain(
-      `${lineOf(yaml, 'name: Shop')}: target "shop-prod": canary.workload.name "Shop" is not a Kubernetes object name kubeplan can add -canary to`,
+      `${lineOf(yaml, 'name: Shop')}: target "shop-prod": canary.workload.name "Shop" is not a Deployment name kubeplan can add -canary to`,
     );
-    expect(text).toContain(`${lineOf(yaml, 'service: sss')}: target "shop-prod": canary.service "${'s'.repeat(57)}"`);
+    expect(text).toContain(
+      `${lineOf(yaml, 'service: sss')}: target "shop-prod": canary.service "${'s'.repeat(57)}" is not a Service name kubeplan can derive -stable and -canary from`,
+    );
     expect(text).toContain('at most 56 characters');
+    const route = edit(BASE, ['traffic: {replicas: {}}', 'traffic: {gatewayAPI: {route: shop_route}}']);
+    expect(errorsOf(route)).toEqual([
+      `${lineOf(route, 'shop_route')}: target "shop-prod": canary.traffic.gatewayAPI.route "shop_route" is not a Kubernetes object name\n  hint: write the name as the target renders it: lower-case letters, digits, dashes and dots, at most 253 characters`,
+    ]);
   });
 
   it('needs exactly one of gatewayAPI, istio and replicas', () => {
