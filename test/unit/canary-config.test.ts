@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { ConfigError, ErrorList, formatError } from '../../src/core/errors.js';
 import { makeRepo } from '../helpers/fixture-repo.js';
+import { repoRoot } from '../helpers/tools.js';
 
 // kubeplan.yaml `targets[].canary` (#19): what it resolves to, and each problem refused with its line and what to do.
 
@@ -210,10 +212,16 @@ describe('canary in kubeplan.yaml: what it refuses, at the line', () => {
     const yaml = edit(BASE, ['name: shop}', 'name: Shop}'], ['service: shop', `service: ${'s'.repeat(57)}`]);
     const text = errorsOf(yaml).join('\n');
     expect(text).toContain(
-      `${lineOf(yaml, 'name: Shop')}: target "shop-prod": canary.workload.name "Shop" is not a Kubernetes object name kubeplan can add -canary to`,
+      `${lineOf(yaml, 'name: Shop')}: target "shop-prod": canary.workload.name "Shop" is not a Deployment name kubeplan can add -canary to`,
     );
-    expect(text).toContain(`${lineOf(yaml, 'service: sss')}: target "shop-prod": canary.service "${'s'.repeat(57)}"`);
+    expect(text).toContain(
+      `${lineOf(yaml, 'service: sss')}: target "shop-prod": canary.service "${'s'.repeat(57)}" is not a Service name kubeplan can derive -stable and -canary from`,
+    );
     expect(text).toContain('at most 56 characters');
+    const route = edit(BASE, ['traffic: {replicas: {}}', 'traffic: {gatewayAPI: {route: shop_route}}']);
+    expect(errorsOf(route)).toEqual([
+      `${lineOf(route, 'shop_route')}: target "shop-prod": canary.traffic.gatewayAPI.route "shop_route" is not a Kubernetes object name\n  hint: write the name as the target renders it: lower-case letters, digits, dashes and dots, at most 253 characters`,
+    ]);
   });
 
   it('needs exactly one of gatewayAPI, istio and replicas', () => {
@@ -442,5 +450,32 @@ describe('canary in kubeplan.yaml: what it refuses, at the line', () => {
     expect(errorsOf(interval).join('\n')).toContain(
       `${lineOf(interval, 'intervall')}: target "shop-prod": unknown field "intervall" (did you mean "interval"?)`,
     );
+  });
+});
+
+describe('kubeplan.schema.json: canary', () => {
+  it('describes every key of canary, for completion in editors', () => {
+    const schema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan.schema.json'), 'utf8'));
+    const undescribed: string[] = [];
+    const walk = (node: Record<string, unknown>, at: string) => {
+      const properties = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [key, child] of Object.entries(properties)) {
+        if (typeof child.description !== 'string') undescribed.push(`${at}.${key}`);
+        walk(child, `${at}.${key}`);
+        if (child.items) walk(child.items as Record<string, unknown>, `${at}.${key}[]`);
+      }
+    };
+    expect(schema.definitions.target.properties.canary).toEqual({ $ref: '#/definitions/canary' });
+    walk(schema.definitions.canary, 'canary');
+    expect(undescribed).toEqual([]);
+    expect(Object.keys(schema.definitions.canary.properties)).toEqual([
+      'workload',
+      'service',
+      'traffic',
+      'steps',
+      'analysis',
+      'timeout',
+      'maxUnattended',
+    ]);
   });
 });

@@ -81,15 +81,8 @@ export function readCanary(raw: RawCanary, ctx: CanaryContext, errors: ConfigErr
       at('workload', 'kind'),
       'name a Deployment; an Argo Rollouts Rollout or a Flagger canary keeps its own controller: remove canary, and kubeplan applies it and reads its health as it is',
     );
-  checkName(
-    raw.workload.name,
-    DNS_SUBDOMAIN,
-    253 - '-canary'.length,
-    'canary.workload.name',
-    at('workload', 'name'),
-    fail,
-  );
-  checkName(raw.service, DNS_LABEL, 63 - '-canary'.length, 'canary.service', at('service'), fail);
+  checkName(raw.workload.name, 'workload', 'canary.workload.name', at('workload', 'name'), fail);
+  checkName(raw.service, 'service', 'canary.service', at('service'), fail);
   const traffic = readTraffic(raw.traffic, at, fail);
   const steps = readSteps(raw.steps, at, fail);
   const analysis = readAnalysis(raw.analysis, at, fail, errors);
@@ -147,13 +140,36 @@ function checkTarget(ctx: CanaryContext, at: At, fail: Fail): void {
     );
 }
 
-function checkName(name: string, pattern: RegExp, max: number, key: string, where: FileWhere, fail: Fail): void {
-  if (pattern.test(name) && name.length <= max) return;
-  const service = pattern === DNS_LABEL;
+const NAMES = {
+  // `<service>-stable` and `<service>-canary` must be Service names too.
+  service: {
+    pattern: DNS_LABEL,
+    max: 63 - '-canary'.length,
+    what: 'a Service name kubeplan can derive -stable and -canary from',
+    chars: 'lower-case letters, digits and dashes, starting with a letter',
+  },
+  workload: {
+    pattern: DNS_SUBDOMAIN,
+    max: 253 - '-canary'.length,
+    what: 'a Deployment name kubeplan can add -canary to',
+    chars: 'lower-case letters, digits, dashes and dots',
+  },
+  route: {
+    pattern: DNS_SUBDOMAIN,
+    max: 253,
+    what: 'a Kubernetes object name',
+    chars: 'lower-case letters, digits, dashes and dots',
+  },
+};
+
+/** The name of an object kubeplan looks up in the target's render. */
+function checkName(name: string, kind: keyof typeof NAMES, key: string, where: FileWhere, fail: Fail): void {
+  const rule = NAMES[kind];
+  if (rule.pattern.test(name) && name.length <= rule.max) return;
   fail(
-    `${key} ${JSON.stringify(name)} is not a ${service ? 'Service' : 'Kubernetes object'} name kubeplan can add -canary to`,
+    `${key} ${JSON.stringify(name)} is not ${rule.what}`,
     where,
-    `write the name as the target renders it: lower-case letters, digits and dashes${service ? ', starting with a letter' : ' (and dots)'}, at most ${max} characters`,
+    `write the name as the target renders it: ${rule.chars}, at most ${rule.max} characters`,
   );
 }
 
@@ -174,13 +190,13 @@ function readTraffic(raw: RawCanary['traffic'], at: At, fail: Fail): TrafficSpec
   }
   if (raw.gatewayAPI) {
     const route = raw.gatewayAPI.route;
-    checkName(route, DNS_SUBDOMAIN, 253, 'canary.traffic.gatewayAPI.route', at('traffic', 'gatewayAPI', 'route'), fail);
+    checkName(route, 'route', 'canary.traffic.gatewayAPI.route', at('traffic', 'gatewayAPI', 'route'), fail);
     return { mode: 'gatewayAPI', route };
   }
   if (raw.istio) {
     const virtualService = raw.istio.virtualService;
     const where = at('traffic', 'istio', 'virtualService');
-    checkName(virtualService, DNS_SUBDOMAIN, 253, 'canary.traffic.istio.virtualService', where, fail);
+    checkName(virtualService, 'route', 'canary.traffic.istio.virtualService', where, fail);
     return { mode: 'istio', virtualService };
   }
   return { mode: 'replicas' };
