@@ -221,8 +221,8 @@ export class ClusterClient {
       const token = this.tokenSource && (await this.tokenSource.token());
       if (token) headers.authorization = `Bearer ${token}`;
       this.stats.requests++;
-      if (method === 'GET' && attempt === 1 && options.list) this.stats.lists++;
-      if (url.searchParams.get('dryRun') === 'All' && attempt === 1) this.stats.dryRuns++;
+      if (method === 'GET' && attempt === 1 && !renewed && options.list) this.stats.lists++;
+      if (url.searchParams.get('dryRun') === 'All' && attempt === 1 && !renewed) this.stats.dryRuns++;
       let status: number;
       let text: string;
       let retryAfter: string | undefined;
@@ -283,6 +283,7 @@ export class ClusterClient {
         // A short-lived token may have run out between two renewals: ask for a new one once, and send once more.
         renewed = true;
         await this.tokenSource.refresh(token);
+        if (method !== 'GET') throwIfCancelled(this.signal, `resending ${method} ${urlPath} with a renewed token`);
         attempt--; // not a retry: the retry budget stays for 429/5xx
         continue;
       }
