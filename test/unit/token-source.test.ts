@@ -33,6 +33,7 @@ describe('token sources', () => {
     });
     expect(jwtTimes('opaque-token')).toEqual({});
     expect(jwtTimes('a.%%%.c')).toEqual({});
+    expect(jwtTimes(jwt({ iat: 'yesterday', exp: 1e20 }))).toEqual({});
     expect(fixedToken(jwt({ exp: 500 })).expiresAt()).toEqual(new Date(500_000));
     expect(fixedToken('opaque').expiresAt()).toBeUndefined();
     expect(fixedToken('opaque').refresh).toBeUndefined();

@@ -27,7 +27,10 @@ export function jwtTimes(token: string): { issuedAt?: Date; expiresAt?: Date } {
   }
   if (!claims || typeof claims !== 'object') return {};
   const { iat, exp } = claims as { iat?: unknown; exp?: unknown };
-  const date = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : undefined);
+  const date = (v: unknown) => {
+    const at = typeof v === 'number' ? new Date(v * 1000) : undefined;
+    return at && !Number.isNaN(at.getTime()) ? at : undefined; // a date beyond what Date holds says nothing
+  };
   const issuedAt = date(iat);
   const expiresAt = date(exp);
   return { ...(issuedAt ? { issuedAt } : {}), ...(expiresAt ? { expiresAt } : {}) };
