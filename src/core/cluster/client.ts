@@ -8,6 +8,7 @@ import { ClusterError, UsageError, type Where } from '../errors.js';
 import { proxyFor, proxySettings, redactProxyUrl } from '../http/proxy.js';
 import { APISERVER_POLICY, delayFor, mayRetry, type OnRetry, retriesStatus, sleep } from '../http/retry-policy.js';
 import { Limiter } from './limiter.js';
+import { jwtTimes, type TokenSource, tokenSourceOf } from './token-source.js';
 
 export interface ConnectOptions {
   /** --kubeconfig; else $KUBECONFIG (several files merged), else ~/.kube/config, else in-cluster. */
@@ -33,7 +34,8 @@ export interface ConnectOptions {
 /** Credentials without a kubeconfig: what the token is tells the hint when the cluster refuses it. */
 export interface DirectCredentials {
   server: string;
-  token: string;
+  /** A fixed bearer token, or a source that renews a short-lived one (GitHub OIDC ID tokens). */
+  token: string | TokenSource;
   /** PEM of the CA that signed the server's certificate; undefined trusts the system's CAs. */
   caPem: string | undefined;
   /** Where the token came from, for messages: `GitHub OIDC (audience kubeplan)`, `$KUBEPLAN_ID_TOKEN`. */
@@ -91,6 +93,8 @@ export class ClusterClient {
 
   /** Where a token given without a kubeconfig came from (`a GitHub OIDC token (audience …)`): a 401 names it. */
   private credentialSource: string | undefined;
+  /** The token given without a kubeconfig: its header is set on each request, so a renewed one is used at once. */
+  private tokenSource: TokenSource | undefined;
   /** The sha256 of the cluster's CA certificate (undefined with the system's CAs): with the server, who the cluster is. */
   caSha256: string | undefined;
   /** Aborted on SIGINT/SIGTERM: writes not yet sent are refused (reads still run, to report what happened). */
@@ -107,7 +111,8 @@ export class ClusterClient {
       import('@kubernetes/client-node/dist/gen/http/http.js'),
     ]);
     const kc = new KubeConfig();
-    const source = loadKubeConfig(kc, options);
+    const tokenSource = options.direct ? tokenSourceOf(options.direct.token) : undefined;
+    const source = loadKubeConfig(kc, options, tokenSource && (await tokenSource.token()));
     if (options.context) {
       if (!kc.getContextObject(options.context)) {
         throw new UsageError(`context "${options.context}" is not in ${source}`, {
@@ -147,6 +152,7 @@ export class ClusterClient {
       Math.max(1, options.concurrency),
     );
     client.credentialSource = options.direct?.source;
+    client.tokenSource = tokenSource;
     client.caSha256 = caFingerprint(caPemOf(cluster));
     client.proxy = proxy?.label;
     client.signal = options.signal;
@@ -174,6 +180,18 @@ export class ClusterClient {
     this.dispatcher = ctx.getDispatcher();
   }
 
+  /**
+   * When the credential this client sends stops working, for a caller that runs long (a canary) to end in time: a
+   * fixed bearer token's JWT `exp` (the cluster-token input, auth.tokenEnv, --token-env, a kubeconfig token or an exec
+   * plugin's token, all read once). Undefined when the token is renewed as it runs out (GitHub OIDC), or when nothing
+   * says (a token that is not a JWT, a client certificate).
+   */
+  credentialExpiresAt(): Date | undefined {
+    if (this.tokenSource) return this.tokenSource.refresh ? undefined : this.tokenSource.expiresAt();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(this.headers.authorization ?? '')?.[1];
+    return bearer ? jwtTimes(bearer).expiresAt : undefined;
+  }
+
   /** Sends one request; throws ClusterError for any status that is not 2xx after retries. */
   async request<T>(
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
@@ -198,10 +216,13 @@ export class ClusterClient {
       const bytes = Buffer.byteLength(body);
       if (bytes > MAX_REQUEST_BYTES) throw tooLarge(bytes, { request: { method, path: url.pathname } });
     }
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
+      const token = this.tokenSource && (await this.tokenSource.token());
+      if (token) headers.authorization = `Bearer ${token}`;
       this.stats.requests++;
-      if (method === 'GET' && attempt === 1 && options.list) this.stats.lists++;
-      if (url.searchParams.get('dryRun') === 'All' && attempt === 1) this.stats.dryRuns++;
+      if (method === 'GET' && attempt === 1 && !renewed && options.list) this.stats.lists++;
+      if (url.searchParams.get('dryRun') === 'All' && attempt === 1 && !renewed) this.stats.dryRuns++;
       let status: number;
       let text: string;
       let retryAfter: string | undefined;
@@ -258,9 +279,27 @@ export class ClusterClient {
         if (method !== 'GET') throwIfCancelled(this.signal, `retrying ${method} ${urlPath}`);
         continue;
       }
+      if (status === 401 && token && this.tokenSource?.refresh && !renewed) {
+        // A short-lived token may have run out between two renewals: ask for a new one once, and send once more.
+        renewed = true;
+        await this.tokenSource.refresh(token);
+        if (method !== 'GET') throwIfCancelled(this.signal, `resending ${method} ${urlPath} with a renewed token`);
+        attempt--; // not a retry: the retry budget stays for 429/5xx
+        continue;
+      }
+      if (status === 401) {
+        const expired = this.expiredCredential();
+        if (expired) throw expiredCredentials(this.server, this.credentialSource, expired);
+      }
       if (status === 401 && this.credentialSource) throw refusedCredentials(this.server, this.credentialSource);
       throw statusError(status, text, method, url);
     }
+  }
+
+  /** When the fixed token this client sends expired, if it has. */
+  private expiredCredential(): Date | undefined {
+    const at = this.tokenSource?.refresh ? undefined : this.credentialExpiresAt();
+    return at && at.getTime() <= Date.now() ? at : undefined;
   }
 
   private tellRetry(method: string, url: URL, attempt: number, attempts: number, delayMs: number, reason: string) {
@@ -359,7 +398,11 @@ function safeRedact(url: string): string {
   }
 }
 
-function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, options: ConnectOptions): string {
+function loadKubeConfig(
+  kc: import('@kubernetes/client-node').KubeConfig,
+  options: ConnectOptions,
+  directToken: string | undefined,
+): string {
   if (options.direct) {
     const d = options.direct;
     if (!/^https:\/\//.test(d.server)) {
@@ -381,7 +424,7 @@ function loadKubeConfig(kc: import('@kubernetes/client-node').KubeConfig, option
           ...(d.caPem ? { caData: Buffer.from(d.caPem).toString('base64') } : {}),
         },
       ],
-      users: [{ name: 'kubeplan', token: d.token }],
+      users: [{ name: 'kubeplan', token: directToken }],
       contexts: [{ name: 'kubeplan', cluster: 'kubeplan', user: 'kubeplan' }],
       currentContext: 'kubeplan',
     });
@@ -482,6 +525,18 @@ function refusedCredentials(server: string, source: string): ClusterError {
       ? "check the apiserver's AuthenticationConfiguration: its jwt issuer must be the token's issuer, its audiences must include the audience kubeplan asked for, and its claim rules must accept this repository and ref"
       : 'check that the token is current and that the apiserver trusts its issuer',
   });
+}
+
+/** A fixed token was refused after its `exp`: no retry helps, only a token that lives longer than the run. */
+function expiredCredentials(server: string, source: string | undefined, at: Date): ClusterError {
+  return new ClusterError(
+    `${server} refused ${source ?? 'the kubeconfig token'} (401 Unauthorized): the token expired at ${at.toISOString()}`,
+    {
+      status: 401,
+      where: { server },
+      hint: 'kubeplan cannot renew a token it is given: use a token that lives longer than the run (a canary included), or let kubeplan ask for its own with GitHub OIDC (the oidc-audience input, or auth.oidcAudience for a named cluster), which it renews before each token expires',
+    },
+  );
 }
 
 function statusError(status: number, text: string, method: string, url: URL): ClusterError {

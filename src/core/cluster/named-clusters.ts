@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterOptions } from '../commands/cluster-run.js';
+import type { DirectCredentials } from './client.js';
 import type { ClusterConfig, Config } from '../config/types.js';
 import { UsageError, type Where } from '../errors.js';
 import { parse as parseYaml } from 'yaml';
@@ -8,6 +9,7 @@ import { inlineCode } from '../report/escape.js';
 import { kubeconfigCredentials } from '../report/secret-mask.js';
 import { applySetId, applySetParent, CONTAINS_GROUP_KINDS, PART_OF } from './applyset.js';
 import { caFingerprint } from './client.js';
+import { renewingToken } from './token-source.js';
 import { configPathInRepo } from '../config/config-path.js';
 
 /** A target on one named cluster: `shop-prod@prod-eu`. Its own inventory, plan section and apply. */
@@ -126,11 +128,15 @@ export async function namedClusterOptions(
     for (const secret of kubeconfigCredentials(text)) context.onSecret?.(secret);
     return { ...common, kubeconfig: undefined, kubeconfigText: text, context: auth.context };
   }
-  const token =
-    auth.kind === 'token'
-      ? tokenFromEnv(base.env, auth.env, label, where)
-      : await oidcToken(base.env, auth.audience, label, where);
-  context.onSecret?.(token);
+  const onSecret = (value: string) => context.onSecret?.(value);
+  let token: DirectCredentials['token'];
+  if (auth.kind === 'token') {
+    token = tokenFromEnv(base.env, auth.env, label, where);
+    onSecret(token);
+  } else {
+    // An ID token expires minutes after it is issued: the client asks for a new one (masked as it arrives) in time.
+    token = await renewingToken(() => oidcToken(base.env, auth.audience, label, where), onSecret);
+  }
   return {
     ...common,
     kubeconfig: undefined,

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DirectCredentials } from '../../core/cluster/client.js';
+import { renewingToken } from '../../core/cluster/token-source.js';
 import type { ClusterOptions } from '../../core/commands/cluster-run.js';
 import { UsageError } from '../../core/errors.js';
 import { kubeconfigCredentials, type SecretMask } from '../../core/report/secret-mask.js';
@@ -71,17 +72,19 @@ async function directCredentials(
         hint: 'add `permissions: id-token: write` to the job (a pull request from a fork never gets it)',
       });
     }
-    let idToken: string;
-    try {
-      idToken = await core.getIDToken(oidcAudience);
-    } catch (error) {
-      throw new UsageError(`cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`, {
-        where,
-        hint: 'retry; check the job has `permissions: id-token: write`',
-      });
-    }
-    addSecret(inputs.secrets, idToken);
-    return { server, token: idToken, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };
+    const idToken = async () => {
+      try {
+        return await core.getIDToken(oidcAudience);
+      } catch (error) {
+        throw new UsageError(
+          `cannot get a GitHub OIDC token for audience ${oidcAudience}: ${(error as Error).message}`,
+          { where, hint: 'retry; check the job has `permissions: id-token: write`' },
+        );
+      }
+    };
+    // An ID token expires minutes after it is issued: the client asks for a new one (masked as it arrives) in time.
+    const token = await renewingToken(idToken, (value) => addSecret(inputs.secrets, value));
+    return { server, token, caPem: ca, source: `a GitHub OIDC token (audience ${oidcAudience})` };
   }
   return { server, token: token!, caPem: ca, source: 'the cluster-token input' };
 }
