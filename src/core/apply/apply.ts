@@ -28,6 +28,8 @@ export { ApplyError };
 export interface ApplyOptions {
   /** Take fields owned by other field managers instead of failing. */
   forceConflicts: boolean;
+  /** Objects whose fields apply takes whatever forceConflicts says (a canary's route: its weights are kubeplan's). */
+  takesOver?: ((object: KubeObject) => boolean) | undefined;
   /** Allow a target that renders nothing to prune everything it applied before. */
   allowEmpty: boolean;
   /** `kubeplan/<version>`, recorded on the inventory parent. */
@@ -386,7 +388,10 @@ async function applyChanges(
         });
       try {
         if (c.action === 'replace') await deleteAndWait(client, { ...c, resource: info });
-        await serverSideApply(client, info, c.object!, { dryRun: false, force: options.forceConflicts });
+        await serverSideApply(client, info, c.object!, {
+          dryRun: false,
+          force: options.forceConflicts || (options.takesOver?.(c.object!) ?? false),
+        });
       } catch (error) {
         if (error instanceof ClusterError && error.status === 409) {
           const fields = error.causes
