@@ -30,6 +30,8 @@ export interface ApplyOptions {
   forceConflicts: boolean;
   /** Objects whose fields apply takes whatever forceConflicts says (a canary's route: its weights are kubeplan's). */
   takesOver?: ((object: KubeObject) => boolean) | undefined;
+  /** Objects whose health apply does not wait for (a canary's Deployment: the canary's steps judge it). */
+  judgedElsewhere?: ((object: KubeObject) => boolean) | undefined;
   /** Allow a target that renders nothing to prune everything it applied before. */
   allowEmpty: boolean;
   /** `kubeplan/<version>`, recorded on the inventory parent. */
@@ -214,6 +216,7 @@ export async function applyTarget(
       (c) => c.action === 'unchanged' && !c.hook && c.object && canBeUnhealthy(c.kind),
     );
     const written = [...writes, ...unchanged]
+      .filter((c) => !(c.object && options.judgedElsewhere?.(c.object)))
       .map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) }))
       .filter((c) => c.resource);
     await timed(WAIT_STAGE, written, async () => {

@@ -18,6 +18,7 @@ import {
   applyCanaryTarget,
   type CanaryRequest,
   canaryBudgetEnd,
+  canaryJudges,
   canaryTakesOver,
   canaryTargetNames,
   canaryText,
@@ -233,6 +234,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     commit,
     policies,
     forceConflicts,
+    canaryJudges: (target: string, object: KubeObject) => canaryJudges(canaries.preps.get(target), object),
   };
   await options.recover?.beforeWrite({ name: undefined, applying, targets: plan.targets });
   if (!options.dryRun) {
@@ -321,6 +323,8 @@ export interface ApplyingCluster {
   commit: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> } | undefined;
   policies: ReadonlyMap<string, ApplyPolicy>;
   forceConflicts: (target: string, object?: KubeObject) => boolean;
+  /** A canary's Deployment: its health is judged by the canary's steps, not by the apply's wait. */
+  canaryJudges?: (target: string, object: KubeObject) => boolean;
 }
 
 /**
@@ -343,6 +347,7 @@ export async function applyPlannedTarget(
   const applyOptions = {
     forceConflicts: cluster.forceConflicts(target.target),
     takesOver: (object: KubeObject) => cluster.forceConflicts(target.target, object),
+    judgedElsewhere: (object: KubeObject) => cluster.canaryJudges?.(target.target, object) ?? false,
     allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
     recreate: policy?.recreate ?? [],
     tooling: options.tooling,

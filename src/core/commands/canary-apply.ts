@@ -359,3 +359,13 @@ export function canaryTakesOver(prep: CanaryPrep | undefined, object: KubeObject
     (object.metadata.namespace ?? prep.namespace) === prep.namespace
   );
 }
+
+/** The canary Deployment: a failing canary is the canary's to roll back, not a failed apply. */
+export function canaryJudges(prep: CanaryPrep | undefined, object: KubeObject): boolean {
+  return (
+    prep !== undefined &&
+    object.kind === 'Deployment' &&
+    object.metadata.name === `${prep.spec.workload.name}-canary` &&
+    (object.metadata.namespace ?? prep.namespace) === prep.namespace
+  );
+}
