@@ -227,7 +227,7 @@ export async function driveCanary(
           holding.stopBeating();
           return action.phase === 'Succeeded'
             ? result(0, holding.state.message ?? 'promoted')
-            : result(1, `rolled back: ${holding.state.message ?? 'the canary failed'}`);
+            : result(1, holding.state.message ?? 'the canary failed');
         case 'gate':
           return stop(`${action.message}: run kubeplan canary continue (or promote, or abort)`);
         case 'wait': {

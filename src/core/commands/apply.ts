@@ -19,6 +19,7 @@ import {
   type CanaryRequest,
   canaryBudgetEnd,
   canaryJudges,
+  canarySummary,
   canaryTakesOver,
   canaryTargetNames,
   canaryText,
@@ -504,8 +505,10 @@ function applyText(
   out.push(
     '',
     total === 0
-      ? 'No changes: the cluster already matches git.'
-      : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.`,
+      ? canaries.length
+        ? `No other changes. ${canarySummary(canaries)}`
+        : 'No changes: the cluster already matches git.'
+      : `Applied: ${results.reduce((t, r) => t + r.created, 0)} created, ${results.reduce((t, r) => t + r.updated, 0)} updated, ${results.reduce((t, r) => t + r.pruned, 0)} pruned.${canaries.length ? ` ${canarySummary(canaries)}` : ''}`,
   );
   return `${out.join('\n')}\n`;
 }

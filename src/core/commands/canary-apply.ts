@@ -237,9 +237,9 @@ export function canaryText(c: CanaryRunResult): string[] {
   const at = `step ${c.step}/${c.steps}, ${c.weight} %`;
   const head =
     c.exitCode === 0
-      ? `canary of ${c.commit.slice(0, 7)}: promoted (${c.message})`
+      ? `canary of ${c.commit.slice(0, 7)}: promoted after ${c.steps} step${c.steps === 1 ? '' : 's'}${c.message === 'promoted' ? '' : ` (${c.message})`}`
       : c.exitCode === 1
-        ? `canary of ${c.commit.slice(0, 7)}: ROLLED BACK (${c.message})`
+        ? `canary of ${c.commit.slice(0, 7)}: ROLLED BACK: ${c.message}`
         : `canary of ${c.commit.slice(0, 7)}: not finished at ${at} (${c.phase}): ${c.message}`;
   const last = c.measurements
     .slice(-3)
@@ -368,4 +368,15 @@ export function canaryJudges(prep: CanaryPrep | undefined, object: KubeObject): 
     object.metadata.name === `${prep.spec.workload.name}-canary` &&
     (object.metadata.namespace ?? prep.namespace) === prep.namespace
   );
+}
+
+/** The last line of apply's text report about canaries: what each one came to. */
+export function canarySummary(canaries: readonly CanaryRunResult[]): string {
+  const what = (c: CanaryRunResult) =>
+    c.exitCode === 0
+      ? `${c.target} promoted`
+      : c.exitCode === 1
+        ? `${c.target} ROLLED BACK`
+        : `${c.target} not finished (step ${c.step}/${c.steps}, ${c.weight} %)`;
+  return `Canary: ${canaries.map(what).join(', ')}.`;
 }
