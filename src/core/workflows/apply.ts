@@ -255,11 +255,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun, control
     failure = undefined;
     stopped = undefined;
     failedTarget = '';
-    outcome.annotations.push({
-      level: 'notice',
-      title: 'kubeplan canary',
-      message: `${heldCanary.message}; this run left it as it is (that run goes on with it)`,
-    });
+    log.notice(secrets.mask(`${heldCanary.message}; this run left it as it is (that run goes on with it)`));
   }
 
   const reasons = new Map<string, string[]>();
@@ -296,6 +292,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun, control
   };
   const verdict = canaryVerdict(canaries);
   outcome.annotations.push(...verdict.annotations);
+  for (const n of verdict.notices) log.notice(secrets.mask(n));
   if (verdict.failed && failure === undefined) outcome.failed = verdict.failed;
   // command: canary, or a canary rolled back: the heading says what happened to the canaries.
   const heading =

@@ -46,11 +46,13 @@ export function canariesOutput(canaries: readonly CanaryRunResult[]): string {
 
 /**
  * The job's verdict on its canaries: a rolled-back one fails it (one line naming the target and the reason, and an
- * error annotation per canary); one not finished is a notice that says what moves it on.
+ * error annotation per canary); one not finished is a notice (through the reporter, so GitLab's log has it too) that
+ * says what moves it on.
  */
 export function canaryVerdict(canaries: readonly CanaryRunResult[]): {
   failed: string | undefined;
   annotations: Annotation[];
+  notices: string[];
 } {
   const annotations: Annotation[] = [];
   const rolledBack = canaries.filter((c) => c.exitCode === 1);
@@ -60,16 +62,16 @@ export function canaryVerdict(canaries: readonly CanaryRunResult[]): {
       title: 'kubeplan canary',
       message: `target ${c.target}: the canary of ${c.commit.slice(0, 7)} was ${c.message}`,
     });
-  for (const c of canaries.filter((x) => x.exitCode === 3))
-    annotations.push({
-      level: 'notice',
-      title: 'kubeplan canary',
-      message: `target ${c.target}: the canary of ${c.commit.slice(0, 7)} is not finished, at ${canaryPlace(c)}: ${c.message}; ${c.phase === 'Paused' ? APPROVE : MOVES_ON}`,
-    });
+  const notices = canaries
+    .filter((x) => x.exitCode === 3)
+    .map(
+      (c) =>
+        `target ${c.target}: the canary of ${c.commit.slice(0, 7)} is not finished, at ${canaryPlace(c)}: ${c.message}; ${c.phase === 'Paused' ? APPROVE : MOVES_ON}`,
+    );
   const failed = rolledBack.length
     ? `the canary of ${rolledBack.map((c) => `target ${c.target} was ${c.message}`).join('; the canary of ')}`
     : undefined;
-  return { failed, annotations };
+  return { failed, annotations, notices };
 }
 
 /** The summary's canary table: target, phase, step, weight, the last measurements, and what happened. */
