@@ -157,7 +157,7 @@ describe('canaries from the action', () => {
       expect(run.summary).toContain('| target | phase | step | weight | last measurements | message |');
       expect(run.summary).toMatch(/\| shop \| ✅ Succeeded \| 2\/2 \| 0 % \| success-rate: 100 \(ok\) \|/);
       expect(statuses(next)).toEqual([
-        ['in_progress: applying ' + next.slice(0, 7), `success: canary of ${next.slice(0, 7)} promoted`],
+        [`in_progress: applying ${next.slice(0, 7)}`, `success: canary of ${next.slice(0, 7)} promoted`],
       ]);
       // The token was registered with the runner's mask the moment it was read, and is in nothing written.
       expect(run.stdout).toContain(`::add-mask::${PROM_TOKEN}`);
@@ -189,7 +189,7 @@ describe('canaries from the action', () => {
       expect(run.summary).toContain('⏸️ Progressing | 1/3 | 10 %');
       expect(run.summary).toContain('Not finished: shop; a scheduled run with schedule-command: canary moves it on');
       expect(statuses(next)).toEqual([
-        ['in_progress: applying ' + next.slice(0, 7), 'in_progress: canary 10 % (step 1/3)'],
+        [`in_progress: applying ${next.slice(0, 7)}`, 'in_progress: canary 10 % (step 1/3)'],
       ]);
       expect(await stableImage(ns)).toBe('shop:1');
 
@@ -212,7 +212,7 @@ describe('canaries from the action', () => {
       // The deployment the push left in progress is the one that ends: no second deployment of the commit.
       expect(statuses(next)).toEqual([
         [
-          'in_progress: applying ' + next.slice(0, 7),
+          `in_progress: applying ${next.slice(0, 7)}`,
           'in_progress: canary 10 % (step 1/3)',
           `success: canary of ${next.slice(0, 7)} promoted`,
         ],
