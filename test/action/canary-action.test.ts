@@ -193,6 +193,53 @@ describe('canaries from the action', () => {
       ]);
       expect(await stableImage(ns)).toBe('shop:1');
 
+      // canary-action status reports it and changes nothing.
+      const status = await runAction({
+        repo,
+        forge,
+        event: 'workflow_dispatch',
+        payload: {},
+        inputs: { command: 'canary', 'canary-action': 'status' },
+        scratch,
+        env: { GITHUB_SHA: next },
+      });
+      expect(status.code, status.stdout).toBe(0);
+      expect(JSON.parse(status.outputs.canaries!)).toEqual([
+        { target: 'shop', phase: 'Progressing', step: 1, steps: 3, weight: 10, exitCode: 3 },
+      ]);
+      expect(status.summary).toContain('### kubeplan canary status');
+      expect(status.summary).toContain('⏸️ Progressing | 1/3 | 10 %');
+
+      // Another run moves the canary (a live heartbeat): a scheduled run leaves it alone and does not fail.
+      const holder = async (heartbeat: Date) => {
+        const url = `/api/v1/namespaces/${ns}/configmaps/kubeplan-canary-shop`;
+        const cm = (await api<{ data: Record<string, string> }>('GET', url)).body;
+        const state = JSON.parse(cm.data['state.json']!);
+        state.holder = { run: 'https://ci.example/other-run', heartbeat: heartbeat.toISOString() };
+        cm.data['state.json'] = JSON.stringify(state);
+        expect((await api('PUT', url, { body: cm })).status).toBe(200);
+      };
+      await holder(new Date());
+      const held = await runAction({
+        repo,
+        forge,
+        event: 'schedule',
+        payload: { schedule: '*/5 * * * *' },
+        inputs: { 'schedule-command': 'canary', wait: 'true', timeout: '30s' },
+        scratch,
+        env: { PROM_TOKEN, GITHUB_SHA: next },
+      });
+      expect(held.code, held.stdout).toBe(0);
+      expect(held.stdout).toMatch(
+        /::notice::the canary of target shop is moved by another run \(https:\/\/ci.example\/other-run, heartbeat \d+ s ago\); this run left it as it is/,
+      );
+      expect(held.outputs['failed-target']).toBe('');
+      expect(statuses(next)).toEqual([
+        [`in_progress: applying ${next.slice(0, 7)}`, 'in_progress: canary 10 % (step 1/3)'],
+      ]);
+      // That run died: its heartbeat is two minutes old, so the next run takes the canary over.
+      await holder(new Date(Date.now() - 120_000));
+
       // The schedule: command auto runs schedule-command canary, here promoting at once.
       const scheduled = await runAction({
         repo,
