@@ -28,6 +28,10 @@ export { ApplyError };
 export interface ApplyOptions {
   /** Take fields owned by other field managers instead of failing. */
   forceConflicts: boolean;
+  /** Objects whose fields apply takes whatever forceConflicts says (a canary's route: its weights are kubeplan's). */
+  takesOver?: ((object: KubeObject) => boolean) | undefined;
+  /** Objects whose health apply does not wait for (a canary's Deployment: the canary's steps judge it). */
+  judgedElsewhere?: ((object: KubeObject) => boolean) | undefined;
   /** Allow a target that renders nothing to prune everything it applied before. */
   allowEmpty: boolean;
   /** `kubeplan/<version>`, recorded on the inventory parent. */
@@ -212,6 +216,7 @@ export async function applyTarget(
       (c) => c.action === 'unchanged' && !c.hook && c.object && canBeUnhealthy(c.kind),
     );
     const written = [...writes, ...unchanged]
+      .filter((c) => !(c.object && options.judgedElsewhere?.(c.object)))
       .map((c) => (c.resource ? c : { ...c, resource: current.lookup(c.object!) }))
       .filter((c) => c.resource);
     await timed(WAIT_STAGE, written, async () => {
@@ -386,7 +391,10 @@ async function applyChanges(
         });
       try {
         if (c.action === 'replace') await deleteAndWait(client, { ...c, resource: info });
-        await serverSideApply(client, info, c.object!, { dryRun: false, force: options.forceConflicts });
+        await serverSideApply(client, info, c.object!, {
+          dryRun: false,
+          force: options.forceConflicts || (options.takesOver?.(c.object!) ?? false),
+        });
       } catch (error) {
         if (error instanceof ClusterError && error.status === 409) {
           const fields = error.causes

@@ -17,6 +17,9 @@ import { openCluster, type ClusterOptions } from './cluster-run.js';
 import {
   applyCanaryTarget,
   type CanaryRequest,
+  canaryBudgetEnd,
+  canaryJudges,
+  canaryTakesOver,
   canaryTargetNames,
   canaryText,
   DEFAULT_CANARY_BUDGET_MS,
@@ -36,7 +39,7 @@ import { headCommit, isAncestor } from '../git/ancestry.js';
 import { planTargets } from '../diff/plan.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import type { Plan, TargetPlan } from '../diff/types.js';
-import type { ManifestSet } from '../manifests/types.js';
+import type { KubeObject, ManifestSet } from '../manifests/types.js';
 import { targetsOnClusters } from '../cluster/named-clusters.js';
 import { renderTargets } from '../render/render-targets.js';
 import type { ToolOverrides } from '../render/tools.js';
@@ -173,6 +176,11 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     onWarning: options.onWarning,
   });
   sets = canaries.sets;
+  // A canary's route is written by kubeplan alone (its backend list is atomic): a hand edit is taken back.
+  const forceConflicts = (target: string, object?: KubeObject) =>
+    options.forceConflicts ||
+    (policies.get(target)?.forceConflicts ?? false) ||
+    (object !== undefined && canaryTakesOver(canaries.preps.get(target), object));
   const prometheus = options.dryRun
     ? new Map()
     : await preflightCanaries(canaries.preps, options.env, options.onSecret);
@@ -181,7 +189,6 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
   const deploymentOf = (name: string) =>
     config.targets.find((t) => t.name === name)?.deployment ?? { environment: name, production: true };
-  const forceConflicts = (target: string) => options.forceConflicts || (policies.get(target)?.forceConflicts ?? false);
   const planOptions = {
     mode: 'server' as const,
     modeReason: 'apply plans with server-side dry-runs',
@@ -209,6 +216,9 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   }
   const results: TargetApplyResult[] = [];
   const canaryResults: CanaryRunResult[] = [];
+  const budgetEnd = canaryBudgetEnd(started, options.canary?.budgetMs ?? DEFAULT_CANARY_BUDGET_MS, client, (m) =>
+    canaries.preps.size ? options.onWarning?.(m) : undefined,
+  );
   const commit = sha
     ? { sha, isAncestor: (older: string, newer: string) => isAncestor(config.repoRoot, older, newer, options.env) }
     : undefined;
@@ -230,6 +240,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     commit,
     policies,
     forceConflicts,
+    canaryJudges: (target: string, object: KubeObject) => canaryJudges(canaries.preps.get(target), object),
   };
   await options.recover?.beforeWrite({ name: undefined, applying, targets: plan.targets });
   if (!options.dryRun) {
@@ -252,7 +263,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
             apply: (t, revision, waitTimeoutMs) =>
               applyPlannedTarget(t, applying, { ...options, waitTimeoutMs }, [], review, { storeRevision: revision }),
             prometheus: prometheus.get(target.target),
-            budgetEnd: started + (options.canary?.budgetMs ?? DEFAULT_CANARY_BUDGET_MS),
+            budgetEnd,
           })
         : await applyPlannedTarget(target, applying, options, plan.targets.slice(index + 1), review);
       const canary = 'canary' in outcome ? (outcome.canary as CanaryRunResult | undefined) : undefined;
@@ -318,7 +329,9 @@ export interface ApplyingCluster {
   sha: string | undefined;
   commit: { sha: string; isAncestor: (older: string, newer: string) => Promise<boolean | undefined> } | undefined;
   policies: ReadonlyMap<string, ApplyPolicy>;
-  forceConflicts: (target: string) => boolean;
+  forceConflicts: (target: string, object?: KubeObject) => boolean;
+  /** A canary's Deployment: its health is judged by the canary's steps, not by the apply's wait. */
+  canaryJudges?: (target: string, object: KubeObject) => boolean;
 }
 
 /**
@@ -340,6 +353,8 @@ export async function applyPlannedTarget(
   const rollback = policy?.rollback ?? false;
   const applyOptions = {
     forceConflicts: cluster.forceConflicts(target.target),
+    takesOver: (object: KubeObject) => cluster.forceConflicts(target.target, object),
+    judgedElsewhere: (object: KubeObject) => cluster.canaryJudges?.(target.target, object) ?? false,
     allowEmpty: options.allowEmpty || (policy?.allowEmpty ?? false),
     recreate: policy?.recreate ?? [],
     tooling: options.tooling,

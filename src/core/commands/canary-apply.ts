@@ -321,3 +321,51 @@ export function canaryTargetNames(config: Config, named: readonly string[]): str
       );
   return named.length ? [...named] : withCanary;
 }
+
+/**
+ * When this run stops moving canaries: its budget, or shortly before a credential that cannot be renewed expires (a
+ * fixed token; GitHub OIDC tokens are renewed), so the run stops with the state stored instead of failing half-way.
+ */
+export function canaryBudgetEnd(
+  started: number,
+  budgetMs: number,
+  client: Pick<ClusterClient, 'credentialExpiresAt'>,
+  warn: (message: string) => void,
+): number {
+  const end = started + budgetMs;
+  const expires = client.credentialExpiresAt();
+  if (!expires) return end;
+  const capped = expires.getTime() - 30_000;
+  if (capped >= end) return end;
+  warn(
+    `the cluster token expires at ${expires.toISOString()}: canaries are moved until 30 s before it, not for the whole --canary-budget; use GitHub OIDC (renewed) or a longer-lived token`,
+  );
+  return Math.max(started, capped);
+}
+
+/** The canary's route: kubeplan writes its weights, so it takes the route's fields back from a hand edit. */
+export function canaryTakesOver(prep: CanaryPrep | undefined, object: KubeObject): boolean {
+  if (!prep) return false;
+  const traffic = prep.spec.traffic;
+  const [kind, name] =
+    traffic.mode === 'gatewayAPI'
+      ? ['HTTPRoute', traffic.route]
+      : traffic.mode === 'istio'
+        ? ['VirtualService', traffic.virtualService]
+        : [undefined, undefined];
+  return (
+    object.kind === kind &&
+    object.metadata.name === name &&
+    (object.metadata.namespace ?? prep.namespace) === prep.namespace
+  );
+}
+
+/** The canary Deployment: a failing canary is the canary's to roll back, not a failed apply. */
+export function canaryJudges(prep: CanaryPrep | undefined, object: KubeObject): boolean {
+  return (
+    prep !== undefined &&
+    object.kind === 'Deployment' &&
+    object.metadata.name === `${prep.spec.workload.name}-canary` &&
+    (object.metadata.namespace ?? prep.namespace) === prep.namespace
+  );
+}

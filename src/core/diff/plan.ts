@@ -60,7 +60,7 @@ export interface PlanOptions {
    * Whether apply takes fields other managers own (--force-conflicts or the target's apply.forceConflicts), per target
    * name: a conflict note then says apply takes them over, otherwise that apply will fail on them.
    */
-  forceConflicts?: (target: string) => boolean;
+  forceConflicts?: (target: string, object?: KubeObject) => boolean;
 }
 
 /** A manifest with what the cluster says about its kind. */
@@ -130,7 +130,7 @@ export async function planTargets(
           mode: options.mode,
           ignore: options.ignore?.get(set.target) ?? [],
           describeSet,
-          forceConflicts: options.forceConflicts?.(set.target) ?? false,
+          forceConflicts: options.forceConflicts?.(set.target, r.object) ?? false,
         });
         for (const [rule, n] of Object.entries(own)) {
           if (change.action !== 'unchanged' || rule.startsWith('ignore')) hidden[rule] = (hidden[rule] ?? 0) + n;
