@@ -39,9 +39,11 @@ export const SUB_ACTIONS = {
       'timeout',
       'deployments',
       'expect-plan',
+      'canary-budget',
+      'no-canary',
       ...tools,
     ],
-    outputs: ['applied', 'failed-target'],
+    outputs: ['applied', 'failed-target', 'canaries'],
   },
   drift: {
     description: 'Track drift: one issue per target whose cluster state differs from git, closed when it matches.',

@@ -401,20 +401,22 @@ export const CI_HELP = `Usage: kubeplan ci [options]
 Runs in a GitLab CI job what its pipeline calls for, through the same workflows
 as the GitHub Action: a merge-request pipeline plans and keeps one note on the
 merge request; a push to the default branch applies (with --apply true); a
-scheduled pipeline tracks drift in issues or opens bump merge requests; a
-pipeline triggered by app CI (KUBEPLAN_IMAGE, KUBEPLAN_TAG) opens that bump.
+scheduled pipeline tracks drift in issues, opens bump merge requests or moves
+canaries on; a pipeline triggered by app CI (KUBEPLAN_IMAGE, KUBEPLAN_TAG)
+opens that bump.
 Every option can also be given as a variable: --fail-on is $KUBEPLAN_FAIL_ON.
 
 Options:
       --command NAME       auto (default), plan, apply, drift, bump, rollback,
-                           comment or render
+                           comment, canary or render
   -c, --config FILE        Config file (default: kubeplan.yaml)
   -t, --target NAME        A target (repeat it; default: all); the variable
                            KUBEPLAN_TARGETS takes names separated by commas
       --cluster NAME       A named cluster (kubeplan.yaml clusters:) to work on
                            (default: all); KUBEPLAN_CLUSTER, for parallel:matrix
       --apply BOOL         auto applies pushes to the default branch (false)
-      --schedule-command C What auto runs in a scheduled pipeline: drift or bump
+      --schedule-command C What auto runs in a scheduled pipeline: drift, bump,
+                           promote or canary
       --fail-on WHAT       never (default), changes, destroy or replace
       --comment MODE       true (default), false or on-changes
       --comment-key KEY    Names the merge-request note (default: config,
@@ -435,6 +437,10 @@ Options:
       --image, --tag, --digest
                            bump: one image, or the dispatch form
       --to-revision N      rollback: the revision, or list
+      --canary-budget D    apply, canary: how long to move canaries (15m)
+      --no-canary          apply: git's pod template at once, without a canary
+      --canary-action A    canary: continue (default), promote, promote-full,
+                           abort, retry or status
       --token-variable V   The variable holding the GitLab API token (default:
                            KUBEPLAN_GITLAB_TOKEN; a project access token, api)
       --dotenv FILE        Outputs as KUBEPLAN_* lines (artifacts:reports:dotenv)

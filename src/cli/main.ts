@@ -781,6 +781,9 @@ const CI_OPTIONS = {
   digest: { type: 'string' },
   'to-revision': { type: 'string' },
   'token-variable': { type: 'string' },
+  'canary-budget': { type: 'string' },
+  'no-canary': { type: 'boolean' },
+  'canary-action': { type: 'string' },
   dotenv: { type: 'string' },
   codequality: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
@@ -810,7 +813,7 @@ async function ci(
     values[name] = given !== undefined ? given : fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   }
   // Booleans given as variables: "true" / "false".
-  for (const name of ['force-conflicts', 'no-wait'])
+  for (const name of ['force-conflicts', 'no-wait', 'no-canary'])
     if (typeof values[name] === 'string') values[name] = values[name] === 'true';
   // KUBEPLAN_TARGETS: names separated by commas or new lines, as the action's targets input.
   if (values.target === undefined && env.KUBEPLAN_TARGETS) values.target = [env.KUBEPLAN_TARGETS];

@@ -101,7 +101,13 @@ export interface ApplyCommandOptions extends ClusterOptions, Partial<NamedCluste
   /** Called around each target, e.g. to report GitHub Deployments; an error in the target is passed and rethrown. */
   around?: {
     before(target: string, deployment: DeploymentTarget): Promise<void>;
-    after(target: string, result: TargetApplyResult | undefined, error: unknown): Promise<void>;
+    after(
+      target: string,
+      result: TargetApplyResult | undefined,
+      error: unknown,
+      /** The target's canary, where this run left it (a canary target that moved one). */
+      canary?: CanaryRunResult,
+    ): Promise<void>;
   };
 }
 
@@ -261,14 +267,15 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
             budgetEnd,
           })
         : await applyPlannedTarget(target, applying, options, plan.targets.slice(index + 1), review);
-      if ('canary' in outcome && outcome.canary) canaryResults.push(outcome.canary as CanaryRunResult);
+      const canary = 'canary' in outcome ? (outcome.canary as CanaryRunResult | undefined) : undefined;
+      if (canary) canaryResults.push(canary);
       if ('failure' in outcome) {
         await options.around?.after(target.target, undefined, outcome.failure);
         stopped = { target: outcome.partial, notDone: [steps(target, outcome.partial), ...rest] };
         stoppedBy = outcome.failure;
         break;
       }
-      await options.around?.after(target.target, outcome.result, undefined);
+      await options.around?.after(target.target, outcome.result, undefined, canary);
       results.push(outcome.result);
     }
   }

@@ -16,13 +16,28 @@ import type { DeploymentPayload } from '../../platform/types.js';
 import type { ApplyRequest } from './request.js';
 import { namedClusterRun, namesClusters, refuseClustersInput } from './named-clusters.js';
 import { emptyOutcome, neverFail, type Outcome, type WorkflowRun } from './types.js';
+import type { CanaryRunResult } from '../canary/drive.js';
+import type { CanaryControl } from '../canary/prepare.js';
+import { CanaryHeld } from '../canary/state.js';
+import {
+  canariesOutput,
+  canaryDeploymentStatus,
+  canaryPlace,
+  canarySummary,
+  canaryVerdict,
+  openCanaryDeployment,
+} from './canary.js';
 
 /**
  * Apply a push to the default branch: every affected target, one deployment per target (in progress, then success or
  * failure), the summary per target and stage, outputs, and the same summary as a comment on the merged pull request.
- * A failed apply still returns its report, with the failure in `error`.
+ * A failed apply still returns its report, with the failure in `error`. A canary the apply moved keeps its deployment
+ * in progress until it ends; one rolled back fails the step, one not finished does not.
+ *
+ * `control`: `command: canary` (the canary targets only, with that instruction): the deployment each canary's apply
+ * keeps in progress gets its new status (one is recorded when there is none).
  */
-export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promise<Outcome> {
+export async function applyPush(request: ApplyRequest, run: WorkflowRun, control?: CanaryControl): Promise<Outcome> {
   const { ctx, ports, secrets } = run;
   const log = ports.reporter;
   if (ctx.pullRequest || /^(pull_request|merge_request)/.test(ctx.event)) {
@@ -44,7 +59,7 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   const outcome = emptyOutcome();
 
   let targets = request.targets;
-  if (targets.length === 0 && ctx.push && !/^0*$/.test(ctx.push.before) && request.onlyAffected) {
+  if (!control && targets.length === 0 && ctx.push && !/^0*$/.test(ctx.push.before) && request.onlyAffected) {
     const affected = await affectedSince(
       run,
       request.config,
@@ -77,6 +92,9 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
   const warned: { target: string; headline: string }[] = [];
   let evidence: Promise<ReviewEvidence> | undefined;
   const payloads = new Map<string, DeploymentPayload>();
+  const canaries: CanaryRunResult[] = [];
+  // Where each target's deployment is, for `command: canary`: the one its canary keeps in progress.
+  const environments = new Map<string, { environment: string; production: boolean }>();
   try {
     const result = await applyCommand({
       config: request.config,
@@ -94,6 +112,9 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       onWarning: (message) => outcome.annotations.push({ level: 'warning', title: 'kubeplan plan binding', message }),
       output: 'json',
       tooling: `kubeplan/v${run.version}`,
+      canary: { disabled: request.canary.disabled, budgetMs: request.canary.budgetMs, control },
+      // The Prometheus token (canary.analysis.prometheus.tokenEnv): masked in the log and in all kubeplan writes.
+      onSecret: (value) => log.mask(value),
       ...(request.expectPlan
         ? {
             // The way out of a strict binding: this digest, not a review, says what may be applied.
@@ -138,10 +159,14 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
               };
             },
           }),
+      // command: canary moves what is applied already: no plan binding to a merged pull request.
+      ...(control ? { bind: undefined } : {}),
       around: {
         before: async (target, deployment) => {
-          log.group(`apply ${target}`);
-          if (deployments)
+          log.group(`${control ? `canary ${control}` : 'apply'} ${target}`);
+          environments.set(target, deployment);
+          // command: canary records its deployment once it knows the canary's commit (after the target).
+          if (deployments && !control)
             await neverFail(run, 'record the deployment', async () => {
               const description = `kubeplan apply ${sha.slice(0, 7)} to ${target}`;
               const id = await deployments.create(deployment, sha, description, payloads.get(target));
@@ -149,7 +174,11 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
               await deployments.setStatus(id, 'in_progress', `applying ${sha.slice(0, 7)}`, ctx.runUrl);
             });
         },
-        after: async (target, result, error) => {
+        after: async (target, result, error, canary) => {
+          if (canary) {
+            canaries.push(canary);
+            log.info(`${target}: ${canaryPlace(canary)}, ${canary.phase}: ${canary.message}`);
+          }
           if (result) {
             results.push(result);
             for (const o of result.objects.filter((x) => x.action !== 'unchanged'))
@@ -157,7 +186,40 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
             for (const n of result.notes) log.info(`note: ${n}`);
           }
           log.endGroup();
+          if (deployments && canary) {
+            await neverFail(run, 'record the canary on the deployment', async () => {
+              const { state, description } = canaryDeploymentStatus(canary);
+              const environment = environments.get(target) ?? { environment: target, production: true };
+              // The deployment of the canary's commit that an earlier run left in progress.
+              const open =
+                control || canary.commit !== sha
+                  ? await openCanaryDeployment(deployments, environment.environment, canary.commit)
+                  : undefined;
+              const mine = ids.get(target);
+              if (open !== undefined && open !== mine)
+                await deployments.setStatus(open, state, secrets.mask(description), ctx.runUrl);
+              if (mine !== undefined) await deployments.setStatus(mine, state, secrets.mask(description), ctx.runUrl);
+              else if (open === undefined) {
+                const id = await deployments.create(
+                  environment,
+                  canary.commit,
+                  `kubeplan canary ${canary.commit.slice(0, 7)} to ${target}`,
+                );
+                await deployments.setStatus(id, state, secrets.mask(description), ctx.runUrl);
+              }
+            });
+            if (error) failedTarget = target;
+            return;
+          }
           const id = ids.get(target);
+          if (error instanceof CanaryHeld && deployments && id !== undefined) {
+            // Another run moves this target's canary: not done by this run, not failed either.
+            await neverFail(run, 'record the deployment status', () =>
+              deployments.setStatus(id, 'in_progress', 'canary moved by another run', ctx.runUrl),
+            );
+            failedTarget = target;
+            return;
+          }
           if (deployments && id !== undefined) {
             const description = result
               ? `${result.created} created, ${result.updated} updated, ${result.pruned} pruned`
@@ -182,6 +244,18 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
     }
   } catch (error) {
     failure = error;
+  }
+  // Another run moves a canary: this run stops there, but did not fail, unless it left another target undone.
+  let heldCanary: CanaryHeld | undefined;
+  if (
+    failure instanceof CanaryHeld &&
+    (stopped?.notDone ?? []).every((n) => n.target === stopped?.target?.target || n.steps.length === 0)
+  ) {
+    heldCanary = failure;
+    failure = undefined;
+    stopped = undefined;
+    failedTarget = '';
+    log.notice(secrets.mask(`${heldCanary.message}; this run left it as it is (that run goes on with it)`));
   }
 
   const reasons = new Map<string, string[]>();
@@ -214,11 +288,31 @@ export async function applyPush(request: ApplyRequest, run: WorkflowRun): Promis
       ),
     ),
     'failed-target': failedTarget,
+    canaries: canariesOutput(canaries),
   };
-  const summary = secrets.mask(applySummary(sha, results, failedTarget, failure, stopped, bindings, instances));
+  const verdict = canaryVerdict(canaries);
+  outcome.annotations.push(...verdict.annotations);
+  for (const n of verdict.notices) log.notice(secrets.mask(n));
+  if (verdict.failed && failure === undefined) outcome.failed = verdict.failed;
+  // command: canary, or a canary rolled back: the heading says what happened to the canaries.
+  const heading =
+    failure !== undefined
+      ? ''
+      : verdict.failed
+        ? `### kubeplan ${control ? `canary ${control}` : 'apply'} of \`${sha.slice(0, 7)}\` failed: ${markdownText(verdict.failed)}\n\n`
+        : control
+          ? `### kubeplan canary ${control} at \`${sha.slice(0, 7)}\`\n\n${canaries.length ? '' : 'No canary moved in this run.\n\n'}`
+          : '';
+  const summary = secrets.mask(
+    heading +
+      applySummary(sha, results, failedTarget, failure, stopped, bindings, instances, heading !== '') +
+      (canaries.length ? `\n${canarySummary(canaries)}` : '') +
+      (heldCanary ? `\n${markdownText(heldCanary.message)}: this run left the canary as it is.\n` : ''),
+  );
   outcome.summary = summary;
   const { comments } = ports;
-  if (comments) {
+  // command: canary leaves the merged pull request's apply comment as that apply wrote it.
+  if (comments && !control) {
     await neverFail(run, `comment on the merged ${ctx.changeRequestName ?? 'pull request'}`, async () => {
       const pr = await comments.mergedPullRequest(sha);
       if (pr === undefined) return;
@@ -249,6 +343,8 @@ export function applySummary(
   stopped: StoppedApply | undefined,
   bindings: readonly TargetBinding[] = [],
   named?: NamedOutcome,
+  /** `command: canary` heads the summary itself. */
+  noHeading = false,
 ): string {
   const held = bindings.filter((b) => b.held);
   // Named clusters: the heading counts instances, naming those not applied (a failure may hold several).
@@ -265,6 +361,7 @@ export function applySummary(
           : `### kubeplan applied \`${sha.slice(0, 7)}\``,
     '',
   ];
+  if (noHeading && !failure) out.splice(0, 2);
   if (failure) out.push(fencedBlock(formatError(failure)), '');
   if (bindings.length) {
     out.push('**Plan binding**', '');

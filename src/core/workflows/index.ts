@@ -1,6 +1,7 @@
 import type { Reporter } from '../../platform/types.js';
 import { applyPush } from './apply.js';
 import { openBumps } from './bump.js';
+import { canaryCommand } from './canary.js';
 import { commentFromReport } from './comment.js';
 import { openPromotions } from './promote.js';
 import { trackDrift } from './drift.js';
@@ -36,6 +37,8 @@ export function runWorkflow(
       return openPromotions(request, run);
     case 'comment':
       return commentFromReport(request, run, extras.limits);
+    case 'canary':
+      return canaryCommand(request, run);
   }
 }
 

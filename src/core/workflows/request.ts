@@ -65,6 +65,23 @@ export interface ApplyRequest extends Common {
    * undefined: bind to the merged pull request's reviewed plan (kubeplan.yaml `apply.binding`).
    */
   expectPlan: string | undefined;
+  /** Canaries: how long this run moves them (`canary-budget`), or none at all (`no-canary`). */
+  canary: { disabled: boolean; budgetMs: number };
+}
+
+/** What `command: canary` does to every unfinished canary (of `targets`, default all): `canary-action`. */
+export const CANARY_ACTIONS = ['continue', 'promote', 'promote-full', 'abort', 'retry', 'status'] as const;
+export type CanaryAction = (typeof CANARY_ACTIONS)[number];
+
+/** `command: canary`: move the canaries under way on (a schedule), or approve, promote, abort or retry one. */
+export interface CanaryCommandRequest extends Common {
+  command: 'canary';
+  action: CanaryAction;
+  budgetMs: number;
+  forceConflicts: boolean;
+  waitTimeoutMs: number | undefined;
+  timeoutMs: number;
+  deployments: boolean;
 }
 
 export interface DriftRequest extends Common {
@@ -123,7 +140,8 @@ export type WorkflowRequest =
   | BumpRequest
   | RollbackRequest
   | PromoteRequest
-  | CommentRequest;
+  | CommentRequest
+  | CanaryCommandRequest;
 
 export type Command = WorkflowRequest['command'];
 
@@ -136,6 +154,7 @@ export const COMMANDS: readonly Command[] = [
   'rollback',
   'promote',
   'comment',
+  'canary',
 ];
 
 /** The command input: one of the commands, or `auto` (the platform picks one from the event). */
@@ -143,7 +162,7 @@ export function parseCommand(source: RequestSource): Command | 'auto' {
   const requested = source.get('command') ?? 'auto';
   if (requested !== 'auto' && !COMMANDS.includes(requested as Command))
     throw new UsageError(
-      `must be auto, plan, apply, drift, bump, rollback, promote, comment or render, not "${requested}"`,
+      `must be auto, plan, apply, drift, bump, rollback, promote, comment, canary or render, not "${requested}"`,
       {
         where: source.where('command'),
       },
@@ -151,9 +170,9 @@ export function parseCommand(source: RequestSource): Command | 'auto' {
   return requested as Command | 'auto';
 }
 
-/** What a scheduled run does: drift (the default), bump or promote. */
-export function parseScheduleCommand(source: RequestSource): 'drift' | 'bump' | 'promote' {
-  return choice(source, 'schedule-command', ['drift', 'bump', 'promote'] as const, 'drift');
+/** What a scheduled run does: drift (the default), bump, promote or canary (continue every unfinished canary). */
+export function parseScheduleCommand(source: RequestSource): 'drift' | 'bump' | 'promote' | 'canary' {
+  return choice(source, 'schedule-command', ['drift', 'bump', 'promote', 'canary'] as const, 'drift');
 }
 
 /** The request of a command, from the same source. */
@@ -175,6 +194,8 @@ export function parseRequest(command: Command, source: RequestSource): WorkflowR
       return { command: 'promote', config: source.get('config') ?? 'kubeplan.yaml', targets: common(source).targets };
     case 'comment':
       return parseCommentRequest(source);
+    case 'canary':
+      return parseCanaryCommandRequest(source);
   }
 }
 
@@ -256,6 +277,28 @@ export function parseApplyRequest(source: RequestSource): ApplyRequest {
     timeoutMs,
     deployments: bool(source, 'deployments', true),
     expectPlan: expectPlan(source),
+    canary: { disabled: bool(source, 'no-canary', false), budgetMs: duration(source, 'canary-budget', '15m') },
+  };
+}
+
+export function parseCanaryCommandRequest(source: RequestSource): CanaryCommandRequest {
+  const apply = parseApplyRequest(source);
+  if (apply.canary.disabled)
+    throw new UsageError(`${source.name('no-canary')} is for apply, not for the canary command`, {
+      where: source.where('no-canary'),
+      hint: `end a canary under way with ${source.name('canary-action')} promote-full or abort`,
+    });
+  return {
+    command: 'canary',
+    config: apply.config,
+    targets: apply.targets,
+    ...(apply.clusters ? { clusters: apply.clusters } : {}),
+    action: choice(source, 'canary-action', CANARY_ACTIONS, 'continue'),
+    budgetMs: apply.canary.budgetMs,
+    forceConflicts: apply.forceConflicts,
+    waitTimeoutMs: apply.waitTimeoutMs,
+    timeoutMs: apply.timeoutMs,
+    deployments: apply.deployments,
   };
 }
 

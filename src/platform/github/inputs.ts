@@ -71,7 +71,7 @@ export function commandOf(env: NodeJS.ProcessEnv): Command {
           ? 'set apply: true to apply pushes to the default branch'
           : event === 'workflow_run'
             ? 'set command: comment (with report-path and pull-request) to comment the plan of a fork pull request'
-            : 'set command: plan, apply, drift, bump, comment or render explicitly',
+            : 'set command: plan, apply, drift, bump, comment, canary or render explicitly',
     },
   );
 }

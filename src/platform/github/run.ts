@@ -29,7 +29,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<void> {
   // command, or a second signal, ends the step right away.
   const cancel = abortOnSignals((name, count, exitCode) => {
     if (kubeconfigFile) rmSync(kubeconfigFile, { force: true });
-    if (count === 1 && command === 'apply') {
+    if (count === 1 && (command === 'apply' || command === 'canary')) {
       core.warning(`${name}: the run was cancelled; kubeplan stops before its next write and reports what it wrote`);
       return;
     }

@@ -39,9 +39,9 @@ export interface GitLabJobOptions {
 
 /**
  * `kubeplan ci` in a GitLab job: what the pipeline calls for (a merge-request pipeline plans and notes, a push to the
- * default branch applies when apply is on, a scheduled pipeline tracks drift or opens bumps, a pipeline triggered by
- * app CI bumps), through the same workflows the GitHub Action runs. Returns the exit code: 0, 1 when the verdict
- * fails the job (fail-on, objects that could not be planned), or the error's.
+ * default branch applies when apply is on, a scheduled pipeline tracks drift, opens bumps or moves canaries on, a
+ * pipeline triggered by app CI bumps), through the same workflows the GitHub Action runs. Returns the exit code: 0, 1
+ * when the verdict fails the job (fail-on, objects that could not be planned), or the error's.
  */
 export async function runGitLabJob(options: GitLabJobOptions): Promise<number> {
   const { source, env, secrets } = options;
@@ -137,7 +137,7 @@ function commandFor(source: RequestSource, pipelineSource: string, toDefaultBran
       hint:
         pipelineSource === 'push'
           ? `set ${source.name('apply')} to true for the default branch (rules: - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH)`
-          : 'set the command explicitly: plan, apply, drift, bump, rollback or render',
+          : 'set the command explicitly: plan, apply, drift, bump, rollback, canary or render',
     },
   );
 }
