@@ -40,6 +40,12 @@ afterAll(async () => {
 });
 
 /** A namespace with the controller stand-in and the shop installed at shop:1 (the stable revision). */
+/** One CI system for all runs of a test: the inventory records the repository it names. */
+const CI = { GITHUB_REPOSITORY: 'acme/deploy', GITHUB_SERVER_URL: 'https://github.example' };
+/** A run of kubeplan from CI run 1000 unless told another. */
+const run = (repo: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  kubeplan(repo, args, { ...CI, GITHUB_RUN_ID: '1000', ...env });
+
 async function installed(steps: string[], checks = 1) {
   const ns = await freshNamespace('canary');
   const controller = startDeploymentController(ns);
@@ -48,7 +54,7 @@ async function installed(steps: string[], checks = 1) {
     'kubeplan.yaml': canaryConfig(ns, prometheus.url, { steps, checks }),
     'app/app.json': app('shop:1'),
   });
-  const first = await kubeplan(repo.repo, ['apply']);
+  const first = await run(repo.repo, ['apply']);
   expect(first.code, first.stderr).toBe(0);
   return { ns, ...repo };
 }
@@ -59,7 +65,7 @@ describe('a canary moved by several runs', () => {
   it('a budget that runs out leaves it at its step (exit 3); status shows it; promote --full finishes it', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     commit('shop 2', { 'app/app.json': app('shop:2') });
-    const started = await kubeplan(repo, ['apply', '--canary-budget', '3s']);
+    const started = await run(repo, ['apply', '--canary-budget', '3s']);
     expect(started.code, started.stderr).toBe(3);
     expect(started.stdout).toContain('not finished at step 1/2, 10 %');
     expect(started.stdout).toContain('kubeplan canary continue');
@@ -70,31 +76,31 @@ describe('a canary moved by several runs', () => {
     expect(state).toMatchObject({ phase: 'Progressing', step: 0, weight: 10 });
     expect(state?.holder).toBeUndefined();
 
-    const status = await kubeplan(repo, ['canary', 'status']);
+    const status = await run(repo, ['canary', 'status']);
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/canary of [0-9a-f]{7} at step 1\/2 \(10 %\): Progressing/);
-    const json = JSON.parse((await kubeplan(repo, ['canary', 'status', '-o', 'json'])).stdout);
+    const json = JSON.parse((await run(repo, ['canary', 'status', '-o', 'json'])).stdout);
     expect(json.canaries[0]).toMatchObject({ target: 'shop', steps: 2, state: { phase: 'Progressing', weight: 10 } });
 
     // Continuing within another short budget keeps it where it is (the pause is 10 minutes).
-    const again = await kubeplan(repo, ['canary', 'continue', '--canary-budget', '2s']);
+    const again = await run(repo, ['canary', 'continue', '--canary-budget', '2s']);
     expect(again.code, again.stderr).toBe(3);
     expect(await canaryWeight(ns)).toBe(10);
 
-    const full = await watchWeights(ns, kubeplan(repo, ['canary', 'promote', '--full']));
+    const full = await watchWeights(ns, run(repo, ['canary', 'promote', '--full']));
     expect(full.result.code, full.result.stderr).toBe(0);
     expect(full.weights.at(-1)).toBe(0);
     expect(await image(ns)).toBe('shop:2');
     expect((await getDeployment(ns, 'shop-canary')).status).toBe(404);
     expect((await canaryState(ns))?.phase).toBe('Succeeded');
-    const done = await kubeplan(repo, ['canary', 'status']);
+    const done = await run(repo, ['canary', 'status']);
     expect(done.code).toBe(0);
   }, 180_000);
 
   it('an approval gate stops the run (exit 3); a route edited by hand is put back; canary continue approves it', async () => {
     const { ns, repo, commit } = await installed(['{weight: 10, pause: 1s}', '{approve: true}', '{weight: 50}']);
     commit('shop 2', { 'app/app.json': app('shop:2') });
-    const gated = await kubeplan(repo, ['apply']);
+    const gated = await run(repo, ['apply']);
     expect(gated.code, gated.stderr).toBe(3);
     expect(gated.stdout).toContain('waiting for approval at step 2/3');
     expect((await canaryState(ns))?.phase).toBe('Paused');
@@ -112,7 +118,7 @@ describe('a canary moved by several runs', () => {
     });
     expect(put.status).toBe(200);
 
-    const approved = await watchWeights(ns, kubeplan(repo, ['canary', 'continue']));
+    const approved = await watchWeights(ns, run(repo, ['canary', 'continue']));
     expect(approved.result.code, approved.result.stderr).toBe(0);
     expect(approved.weights).toEqual([80, 10, 50, 0]);
     expect(await routeWeights(ns)).toEqual({ 'shop-stable': 100, 'shop-canary': 0 });
@@ -122,30 +128,30 @@ describe('a canary moved by several runs', () => {
   it('abort rolls back (exit 1) and holds the template back; a new commit mid-canary restarts it', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     commit('shop 2', { 'app/app.json': app('shop:2') });
-    expect((await kubeplan(repo, ['apply', '--canary-budget', '2s'])).code).toBe(3);
+    expect((await run(repo, ['apply', '--canary-budget', '2s'])).code).toBe(3);
 
     // A new image while shop:2 is at 10 %: the canary restarts with shop:3, stable stays shop:1.
     const sha = commit('shop 3', { 'app/app.json': app('shop:3') });
-    const restarted = await kubeplan(repo, ['apply', '--canary-budget', '2s']);
+    const restarted = await run(repo, ['apply', '--canary-budget', '2s']);
     expect(restarted.code, restarted.stderr).toBe(3);
     expect(restarted.stdout).toContain('restarts with');
     expect(await image(ns, 'shop-canary')).toBe('shop:3');
     expect(await image(ns)).toBe('shop:1');
     expect((await canaryState(ns))?.commit).toBe(sha);
 
-    const aborted = await watchWeights(ns, kubeplan(repo, ['canary', 'abort']));
+    const aborted = await watchWeights(ns, run(repo, ['canary', 'abort']));
     expect(aborted.result.code, aborted.result.stderr).toBe(1);
     expect(aborted.result.stdout).toContain('aborted by');
     expect(aborted.weights.at(-1)).toBe(0);
     expect(await image(ns)).toBe('shop:1');
     expect((await getDeployment(ns, 'shop-canary')).status).toBe(404);
     expect((await canaryState(ns))?.phase).toBe('Failed');
-    const held = await kubeplan(repo, ['apply']);
+    const held = await run(repo, ['apply']);
     expect(held.code).toBe(0);
     expect(held.stdout).toContain('failed its canary');
     expect(await image(ns)).toBe('shop:1');
     // Nothing under way: the controls say so.
-    const none = await kubeplan(repo, ['canary', 'continue']);
+    const none = await run(repo, ['canary', 'continue']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('has no canary under way');
   }, 180_000);
@@ -153,14 +159,10 @@ describe('a canary moved by several runs', () => {
   it('two runs at once: the second exits 3 naming the run that moves the canary', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     commit('shop 2', { 'app/app.json': app('shop:2') });
-    const first = kubeplan(repo, ['apply', '--canary-budget', '8s'], {
-      GITHUB_RUN_ID: '1001',
-      GITHUB_REPOSITORY: 'acme/deploy',
-      GITHUB_SERVER_URL: 'https://github.example',
-    });
+    const first = run(repo, ['apply', '--canary-budget', '8s'], { ...CI, GITHUB_RUN_ID: '1001' });
     // Wait until the first run holds the canary.
     for (let i = 0; i < 100 && !(await canaryState(ns))?.holder; i++) await new Promise((r) => setTimeout(r, 100));
-    const second = await kubeplan(repo, ['canary', 'continue'], {
+    const second = await run(repo, ['canary', 'continue'], {
       GITHUB_RUN_ID: '1002',
       GITHUB_REPOSITORY: 'acme/deploy',
     });
@@ -177,7 +179,7 @@ describe('a canary moved by several runs', () => {
     const closed = 'http://127.0.0.1:9';
     const badConfig = canaryConfig(ns, closed, { steps: LONG_PAUSE });
     commit('shop 2 measured nowhere', { 'kubeplan.yaml': badConfig, 'app/app.json': app('shop:2') });
-    const down = await kubeplan(repo, ['apply']);
+    const down = await run(repo, ['apply']);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('Prometheus is not usable');
     expect(down.stderr).toContain('before anything was written');
@@ -203,7 +205,7 @@ describe('a canary moved by several runs', () => {
       'kubeplan.yaml': canaryConfig(ns, prometheus.url, { steps: LONG_PAUSE }),
       'app/app.json': app('shop:2', { route: weighted }),
     });
-    const refused = await kubeplan(repo, ['apply']);
+    const refused = await run(repo, ['apply']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('gives the canary Service shop-canary weight 30 in git');
     expect(await resourceVersions(ns)).toEqual(before);
