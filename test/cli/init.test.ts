@@ -66,6 +66,8 @@ describe('kubeplan init', () => {
     // subfolder); the Component only post-renders and is named as left out.
     expect(targetsOf(repo)).toEqual([
       { name: 'api-prod', type: 'kustomize', path: 'apps/api/overlays/prod' },
+      // examples/canary's manifests folder (its own kubeplan.yaml is the canary demo's).
+      { name: 'canary', type: 'manifests', path: 'canary/app' },
       { name: 'shop-prod', type: 'helm', path: 'charts/shop', values: ['envs/prod/values.yaml'] },
       { name: 'shop-staging', type: 'helm', path: 'charts/shop', values: ['envs/staging/values.yaml'] },
       { name: 'platform', type: 'manifests', path: 'platform' },
