@@ -29,13 +29,21 @@ export const deployment = (image: string, broken = false) => ({
   },
 });
 
-/** app/app.json: the shop at `image` (`broken`: its pods never become available), plus `extra` objects. */
-export const app = (image: string, options: { broken?: boolean; extra?: object[]; route?: object } = {}) =>
+/**
+ * app/app.json: the shop at `image` (`broken`: its pods never become available), its route (`route: null`: none),
+ * plus `extra` objects.
+ */
+export const app = (image: string, options: { broken?: boolean; extra?: object[]; route?: object | null } = {}) =>
   JSON.stringify(
     {
       apiVersion: 'v1',
       kind: 'List',
-      items: [deployment(image, options.broken), service, options.route ?? route, ...(options.extra ?? [])],
+      items: [
+        deployment(image, options.broken),
+        service,
+        ...(options.route === null ? [] : [options.route ?? route]),
+        ...(options.extra ?? []),
+      ],
     },
     null,
     2,
@@ -48,7 +56,7 @@ export const SUCCESS_RATE =
 export const canaryConfig = (
   ns: string,
   prometheusUrl: string,
-  options: { steps?: string[]; checks?: number; tokenEnv?: string } = {},
+  options: { steps?: string[]; checks?: number; tokenEnv?: string; traffic?: string; query?: string } = {},
 ) => `targets:
   - name: shop
     namespace: ${ns}
@@ -58,7 +66,7 @@ export const canaryConfig = (
       workload: {kind: Deployment, name: shop}
       service: shop
       traffic:
-        gatewayAPI: {route: shop}
+        ${options.traffic ?? 'gatewayAPI: {route: shop}'}
       steps:
 ${(options.steps ?? ['{weight: 10, pause: 1s}', '{weight: 50}']).map((s) => `        - ${s}`).join('\n')}
       analysis:
@@ -67,7 +75,7 @@ ${(options.steps ?? ['{weight: 10, pause: 1s}', '{weight: 50}']).map((s) => `   
         prometheus: {address: ${prometheusUrl}${options.tokenEnv ? `, tokenEnv: ${options.tokenEnv}` : ''}}
         metrics:
           - name: success-rate
-            query: ${SUCCESS_RATE}
+            query: ${options.query ?? SUCCESS_RATE}
             min: 99
       timeout: 10m
       maxUnattended: 10m
