@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installGatewayApiCrds } from '../harness/crds.js';
 import { startDeploymentController } from '../harness/deploy-controller.js';
@@ -173,7 +175,7 @@ describe('a canary moved by several runs', () => {
     expect(await canaryWeight(ns)).toBe(10);
   }, 180_000);
 
-  it('Prometheus unreachable, or a canary weight in git: exit 2 and nothing written', async () => {
+  it('Prometheus unreachable or refusing the token, a query of another shape, or a canary weight in git: exit 2 and nothing written', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     const before = await resourceVersions(ns);
     const closed = 'http://127.0.0.1:9';
@@ -209,5 +211,47 @@ describe('a canary moved by several runs', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('gives the canary Service shop-canary weight 30 in git');
     expect(await resourceVersions(ns)).toEqual(before);
+
+    // A query that answers a range vector, and one that answers a series per track: refused at the preflight.
+    for (const [query, says] of [
+      ['http_requests_total[5s]', 'range vector'],
+      ['sum by (track) (rate(http_requests_total[5s]))', 'series'],
+    ] as const) {
+      commit(`query ${query}`, {
+        'kubeplan.yaml': canaryConfig(ns, prometheus.url, { steps: LONG_PAUSE, query }),
+        'app/app.json': app('shop:2'),
+      });
+      const shape = await run(repo, ['apply']);
+      expect(shape.code, shape.stderr).toBe(2);
+      expect(shape.stderr).toContain(says);
+      expect(await resourceVersions(ns)).toEqual(before);
+    }
+
+    // Prometheus behind a proxy that wants a bearer token: the wrong one is a 401 at the preflight, named by its
+    // variable, and the token itself is in no output.
+    const token = 'prom-token-5e3c1d9a7b';
+    const front = createServer((req, res) => {
+      if (req.headers.authorization !== 'Bearer right-token') {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
+        return;
+      }
+      res.writeHead(502).end();
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+      commit('a token Prometheus refuses', {
+        'kubeplan.yaml': canaryConfig(ns, url, { steps: LONG_PAUSE, tokenEnv: 'PROM_TOKEN' }),
+        'app/app.json': app('shop:2'),
+      });
+      const refusedToken = await run(repo, ['apply'], { PROM_TOKEN: token });
+      expect(refusedToken.code).toBe(2);
+      expect(refusedToken.stderr).toContain('the token in PROM_TOKEN was refused by Prometheus');
+      expect(refusedToken.stdout + refusedToken.stderr).not.toContain(token);
+      expect(await resourceVersions(ns)).toEqual(before);
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((r) => front.close(() => r()));
+    }
   }, 180_000);
 });
