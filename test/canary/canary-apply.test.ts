@@ -12,6 +12,7 @@ import {
   image,
   kubeplan,
   revisionCount,
+  SCRAPED,
   watchWeights,
 } from './canary-fixture.js';
 
@@ -26,7 +27,9 @@ let exporter: Exporter;
 beforeAll(async () => {
   await installGatewayApiCrds();
   exporter = await startExporter();
+  exporter.setRates('shop-canary', { '200': 50 });
   prometheus = await startPrometheus({ targets: [exporter.target] });
+  await prometheus.waitForScrape(SCRAPED, 60_000);
 }, 120_000);
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   kubeplan,
   resourceVersions,
   routeWeights,
+  SCRAPED,
   watchWeights,
 } from './canary-fixture.js';
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
   exporter = await startExporter();
   exporter.setRates('shop-canary', { '200': 50 });
   prometheus = await startPrometheus({ targets: [exporter.target] });
+  await prometheus.waitForScrape(SCRAPED, 60_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -163,8 +165,9 @@ describe('a canary moved by several runs', () => {
     commit('shop 2', { 'app/app.json': app('shop:2') });
     const first = run(repo, ['apply', '--canary-budget', '8s'], { ...CI, GITHUB_RUN_ID: '1001' });
     // Wait until the first run holds the canary.
-    for (let i = 0; i < 100 && !(await canaryState(ns))?.holder; i++) await new Promise((r) => setTimeout(r, 100));
-    const second = await run(repo, ['canary', 'continue'], {
+    for (let i = 0; i < 600 && !(await canaryState(ns))?.holder?.run.endsWith('/1001'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const second = await run(repo, ['canary', 'continue', '--canary-budget', '5s'], {
       GITHUB_RUN_ID: '1002',
       GITHUB_REPOSITORY: 'acme/deploy',
     });

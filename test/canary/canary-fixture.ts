@@ -52,6 +52,9 @@ export const app = (image: string, options: { broken?: boolean; extra?: object[]
 export const SUCCESS_RATE =
   'sum(rate(http_requests_total{track="{{ canary }}",code!~"5.."}[5s])) / sum(rate(http_requests_total{track="{{ canary }}"}[5s])) * 100';
 
+/** A query with a sample once Prometheus has scraped the canary's requests twice (a rate needs two samples). */
+export const SCRAPED = 'sum(rate(http_requests_total{track="shop-canary"}[5s])) > 0';
+
 /** kubeplan.yaml with the shop target and its canary; `steps` as YAML flow lines. */
 export const canaryConfig = (
   ns: string,

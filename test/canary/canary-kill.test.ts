@@ -7,7 +7,16 @@ import { bench, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
-import { app, canaryConfig, canaryState, getDeployment, image, kubeplan, routeWeights } from './canary-fixture.js';
+import {
+  app,
+  canaryConfig,
+  canaryState,
+  getDeployment,
+  image,
+  kubeplan,
+  routeWeights,
+  SCRAPED,
+} from './canary-fixture.js';
 
 /**
  * A CI job killed (SIGKILL: no clean-up at all) at a random point of a canary, then `kubeplan canary continue` (or
@@ -24,6 +33,7 @@ beforeAll(async () => {
   exporter = await startExporter();
   exporter.setRates('shop-canary', { '200': 50 });
   prometheus = await startPrometheus({ targets: [exporter.target] });
+  await prometheus.waitForScrape(SCRAPED, 60_000);
 }, 120_000);
 
 afterAll(async () => {

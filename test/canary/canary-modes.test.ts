@@ -4,7 +4,7 @@ import { startDeploymentController } from '../harness/deploy-controller.js';
 import { api, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
-import { app, canaryConfig, canaryState, getDeployment, image, kubeplan } from './canary-fixture.js';
+import { app, canaryConfig, canaryState, getDeployment, image, kubeplan, SCRAPED } from './canary-fixture.js';
 
 /**
  * The other traffic modes and analysis outcomes, end to end: an Istio VirtualService split by weight (Istio's CRD as
@@ -19,6 +19,7 @@ beforeAll(async () => {
   exporter = await startExporter();
   exporter.setRates('shop-canary', { '200': 50 });
   prometheus = await startPrometheus({ targets: [exporter.target] });
+  await prometheus.waitForScrape(SCRAPED, 60_000);
 }, 120_000);
 
 afterAll(async () => {
