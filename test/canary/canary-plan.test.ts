@@ -1,0 +1,250 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installGatewayApiCrds } from '../harness/crds.js';
+import { startDeploymentController } from '../harness/deploy-controller.js';
+import { api, bench, freshNamespace } from '../harness/kube.js';
+import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
+import { makeGitRepo } from '../helpers/fixture-repo.js';
+import { runCliAsync } from '../helpers/run-cli.js';
+import { repoRoot } from '../helpers/tools.js';
+
+/**
+ * `kubeplan diff` and `kubeplan drift` see a canary target at its canary's place, as apply does, on the bench: the
+ * real Gateway API CRDs, a real Prometheus, the test playing the Deployment controller. A plan file of a canary's
+ * start binds the apply; during a canary its weights and Deployment are neither a change nor drift.
+ */
+let prometheus: BenchPrometheus;
+let exporter: Exporter;
+
+beforeAll(async () => {
+  await installGatewayApiCrds();
+  exporter = await startExporter();
+  prometheus = await startPrometheus({ targets: [exporter.target] });
+}, 120_000);
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await exporter?.close();
+});
+
+const SECRET_VALUE = 'canary-plan-s3cret-value';
+
+const route = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'shop' },
+  spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }] },
+};
+const service = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'shop' },
+  spec: { selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] },
+};
+const secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'shop-token' },
+  stringData: { token: SECRET_VALUE },
+};
+// A chart that writes a Secret's value into an env value: the plan's template diff must not show it.
+const deployment = (image: string, env: Record<string, string> = {}) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'shop' },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: 'shop' } },
+    template: {
+      metadata: { labels: { app: 'shop' } },
+      spec: {
+        containers: [
+          {
+            name: 'shop',
+            image,
+            ...(Object.keys(env).length ? { env: Object.entries(env).map(([name, value]) => ({ name, value })) } : {}),
+          },
+        ],
+      },
+    },
+  },
+});
+const app = (image: string, env: Record<string, string> = {}) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment(image, env), service, route, secret] }, null, 2);
+
+const config = (ns: string, prometheusUrl: string) => `targets:
+  - name: shop
+    namespace: ${ns}
+    manifests: app
+    apply: {rollback: true}
+    canary:
+      workload: {kind: Deployment, name: shop}
+      service: shop
+      traffic:
+        gatewayAPI: {route: shop}
+      steps:
+        - {weight: 10, pause: 10m}
+        - {weight: 50}
+      analysis:
+        interval: 1s
+        checks: 1
+        prometheus: {address: ${prometheusUrl}}
+        metrics:
+          - name: success-rate
+            query: sum(rate(http_requests_total{track="{{ canary }}",code!~"5.."}[5s])) / sum(rate(http_requests_total{track="{{ canary }}"}[5s])) * 100
+            min: 99
+      timeout: 30m
+      maxUnattended: 30m
+`;
+
+const run = (repo: string, args: string[]) =>
+  runCliAsync([...args, '--kubeconfig', bench().adminKubeconfig], { cwd: repo });
+
+interface TargetJson {
+  name: string;
+  summary: Record<string, number>;
+  changes: { action: string; kind: string; name: string }[];
+  canary: {
+    start: string;
+    note: string;
+    state: { phase: string; step: number; steps: number; weight: number; commit: string } | null;
+    templateDiff: string | null;
+  } | null;
+}
+
+/**
+ * `secretFree`: the value a Secret holds appears nowhere. Not while a canary runs git's template that has it in an env
+ * value: a plan shows such a Deployment's diff as it is (a literal env value is no Secret).
+ */
+const diffJson = async (repo: string, extra: string[] = [], secretFree = true) => {
+  const r = await run(repo, ['diff', '-o', 'json', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  if (secretFree) expect(`${r.stdout}${r.stderr}`).not.toContain(SECRET_VALUE);
+  const report = JSON.parse(r.stdout) as { targets: TargetJson[] };
+  // The published schema describes the report with its canary.
+  expect(validatePlan(report) ? [] : validatePlan.errors).toEqual([]);
+  return report.targets.find((t) => t.name === 'shop')!;
+};
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'kubeplan-report.schema.json'), 'utf8')) as { $id: string };
+const ajv = new Ajv({ strict: true, allErrors: true });
+ajv.addSchema(schema);
+const validatePlan = ajv.getSchema(`${schema.$id}#/definitions/plan`)!;
+
+const changed = (t: TargetJson) => t.changes.filter((c) => c.action !== 'unchanged');
+
+const canaryWeight = async (ns: string) => {
+  const got = await api<{ spec: { rules: { backendRefs: { name: string; weight?: number }[] }[] } }>(
+    'GET',
+    `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes/shop`,
+  );
+  return got.body.spec.rules[0]?.backendRefs.find((b) => b.name === 'shop-canary')?.weight;
+};
+const deploymentStatus = async (ns: string, name: string) =>
+  (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`)).status;
+
+describe('plan, diff and drift of a canary target', () => {
+  it('see the canary’s place: a start binds its apply, a canary under way is no change and no drift, restart and held are said', async () => {
+    const ns = await freshNamespace('canaryplan');
+    const controller = startDeploymentController(ns);
+    try {
+      const { repo, commit, git } = makeGitRepo({
+        'kubeplan.yaml': config(ns, prometheus.url),
+        'app/app.json': app('shop:1'),
+      });
+      const first = await run(repo, ['apply']);
+      expect(first.code, first.stderr).toBe(0);
+
+      // Steady: the stable track label, the derived Services and the route at 100/0 are what apply wrote.
+      const steady = await diffJson(repo);
+      expect(changed(steady)).toEqual([]);
+      expect(steady.canary).toMatchObject({ start: 'steady', state: null, templateDiff: null });
+      const steadyDrift = await run(repo, ['drift', '--exit-code']);
+      expect(steadyDrift.code, steadyDrift.stdout).toBe(0);
+
+      // A new image: the plan starts a canary; the stable Deployment keeps its template, so nothing else changes.
+      const sha = commit('shop 2', { 'app/app.json': app('shop:2', { TOKEN: SECRET_VALUE }) });
+      const start = await diffJson(repo, ['--out', 'plan.json']);
+      expect(changed(start)).toEqual([]);
+      expect(start.canary?.start).toBe('start');
+      expect(start.canary?.note).toBe('merging this starts a canary of the new pod template (steps: 10 %, 50 %)');
+      expect(start.canary?.templateDiff).toMatch(/^-.*image: shop:1$/m);
+      expect(start.canary?.templateDiff).toMatch(/^\+.*image: shop:2$/m);
+      expect(start.canary?.templateDiff).toContain('(redacted)');
+      expect(readFileSync(path.join(repo, 'plan.json'), 'utf8')).not.toContain(SECRET_VALUE);
+      const markdown = await run(repo, ['diff', '-o', 'markdown']);
+      expect(markdown.stdout).toContain(
+        '**Canary** of `shop`: merging this starts a canary of the new pod template (steps: 10 %, 50 %)',
+      );
+      expect(markdown.stdout).toMatch(/^\+.*image: shop:2$/m);
+      expect(markdown.stdout).not.toContain(SECRET_VALUE);
+
+      // The reviewed plan binds the apply (exit 3: the canary waits out its 10-minute pause past the budget, not 4).
+      const applied = await run(repo, ['apply', '--plan', 'plan.json', '--canary-budget', '5s', '--timeout', '30s']);
+      expect(applied.stderr).not.toContain('not the reviewed plan');
+      expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(3);
+      expect(await canaryWeight(ns)).toBe(10);
+      expect(await deploymentStatus(ns, 'shop-canary')).toBe(200);
+
+      // During the canary: its Deployment, the weights and the stable template are no change and no drift.
+      const during = await diffJson(repo);
+      expect(changed(during)).toEqual([]);
+      expect(during.canary).toMatchObject({
+        start: 'resume',
+        state: { phase: 'Progressing', step: 1, steps: 2, weight: 10, commit: sha },
+        templateDiff: null,
+      });
+      expect(during.canary?.note).toBe(
+        `canary of ${sha.slice(0, 7)} at step 1/2 (10 %); it goes on: this change renders the pod template it runs`,
+      );
+      const drift = await run(repo, ['drift', '--exit-code']);
+      expect(drift.code, drift.stdout).toBe(0);
+      const metrics = await run(repo, ['drift', '-o', 'openmetrics']);
+      expect(metrics.code, metrics.stderr).toBe(0);
+      expect(metrics.stdout).toContain('kubeplan_drift_objects{target="shop"} 0');
+      expect(metrics.stdout).toContain('# TYPE kubeplan_canary_weight gauge');
+      expect(metrics.stdout).toContain('kubeplan_canary_weight{target="shop"} 10');
+      expect(metrics.stdout).toContain('kubeplan_canary_step{target="shop"} 1');
+      expect(metrics.stdout).toContain('kubeplan_canary_phase{target="shop",phase="Progressing"} 1');
+      expect(metrics.stdout).toContain('kubeplan_canary_phase{target="shop",phase="Failed"} 0');
+      const age = /kubeplan_canary_heartbeat_age_seconds\{target="shop"\} (\d+)/.exec(metrics.stdout);
+      expect(Number(age?.[1])).toBeLessThan(120);
+      expect(metrics.stdout.trimEnd().endsWith('# EOF')).toBe(true);
+
+      // Another template while the canary runs: the plan says it restarts, and shows what the new canary runs.
+      writeFileSync(path.join(repo, 'app/app.json'), app('shop:3'));
+      const restart = await run(repo, ['diff']);
+      expect(restart.code, restart.stderr).toBe(0);
+      expect(restart.stdout).toContain(
+        `canary: canary of ${sha.slice(0, 7)} at step 1/2 (10 %); merging this restarts it`,
+      );
+      expect(restart.stdout).toMatch(/^ {6}\+.*image: shop:3$/m);
+      const restartJson = await diffJson(repo, [], false);
+      expect(restartJson.canary?.start).toBe('restart');
+      // The running canary goes (the new one starts at step 1 after the apply).
+      expect(changed(restartJson)).toContainEqual(
+        expect.objectContaining({ action: 'delete', kind: 'Deployment', name: 'shop-canary' }),
+      );
+      git('checkout', '--', 'app/app.json');
+
+      // Aborted: the template is held back; the plan says merging changes nothing for it until canary retry.
+      const aborted = await run(repo, ['canary', 'abort', '--timeout', '30s']);
+      expect(aborted.code, `${aborted.stdout}${aborted.stderr}`).toBe(1);
+      const held = await diffJson(repo);
+      expect(changed(held)).toEqual([]);
+      expect(held.canary?.start).toBe('held');
+      expect(held.canary?.note).toMatch(
+        /^this pod template failed its canary \(.*aborted by .*\); merging this changes nothing for it until kubeplan canary retry$/,
+      );
+      expect(held.canary?.templateDiff).toMatch(/^\+.*image: shop:2$/m);
+
+      // An intent diff reads no canary state: it says so.
+      const intent = await run(repo, ['diff', '--offline', '--base', 'HEAD~1']);
+      expect(intent.code, intent.stderr).toBe(0);
+      expect(intent.stderr).toContain('target shop has a canary: this intent diff reads no canary state');
+    } finally {
+      await controller.stop();
+    }
+  }, 240_000);
+});
