@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +8,12 @@ import { startDeploymentController } from '../harness/deploy-controller.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
+import { SecretMask } from '../../src/core/report/secret-mask.js';
+import { planPullRequest } from '../../src/core/workflows/plan.js';
+import { parsePlanRequest, type RequestSource } from '../../src/core/workflows/request.js';
+import { memoryPorts, pullRequestContext } from '../helpers/memory-ports.js';
 import { runCliAsync } from '../helpers/run-cli.js';
-import { repoRoot } from '../helpers/tools.js';
+import { helmBin, kubectlBin, repoRoot } from '../helpers/tools.js';
 
 /**
  * `kubeplan diff` and `kubeplan drift` see a canary target at its canary's place, as apply does, on the bench: the
@@ -24,9 +29,12 @@ beforeAll(async () => {
   prometheus = await startPrometheus({ targets: [exporter.target] });
 }, 120_000);
 
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'kubeplan-canaryplan-'));
+
 afterAll(async () => {
   await prometheus?.stop();
   await exporter?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 const SECRET_VALUE = 'canary-plan-s3cret-value';
@@ -247,4 +255,51 @@ describe('plan, diff and drift of a canary target', () => {
       await controller.stop();
     }
   }, 240_000);
+
+  it('a pull request that starts a canary gets its comment with comment: on-changes, though no object changes yet', async () => {
+    const ns = await freshNamespace('canaryplan');
+    const controller = startDeploymentController(ns);
+    try {
+      const { repo, commit } = makeGitRepo({
+        'kubeplan.yaml': config(ns, prometheus.url),
+        'app/app.json': app('shop:1'),
+      });
+      const first = await run(repo, ['apply']);
+      expect(first.code, first.stderr).toBe(0);
+      const base = commit('noop', { 'notes.txt': 'x' });
+      commit('shop 2', { 'app/app.json': app('shop:2') });
+      const memory = memoryPorts();
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+      const values: Record<string, string> = { comment: 'on-changes' };
+      const source: RequestSource = {
+        get: (name) => values[name],
+        where: (name) => ({ via: 'cli', command: 'test', input: name }),
+        name: (name) => `--${name}`,
+      };
+      const outcome = await planPullRequest(parsePlanRequest(source), {
+        ctx: pullRequestContext({ baseSha: base, tempDir: scratch }),
+        ports: memory.ports,
+        workingDirectory: repo,
+        env,
+        tools: { helm: helmBin, kubectl: kubectlBin, kustomize: undefined },
+        secrets: new SecretMask(),
+        version: '0.0.0-test',
+        cluster: {
+          options: { kubeconfig: bench().adminKubeconfig, context: undefined, concurrency: 4, cwd: repo, env },
+          inputs: 'a kubeconfig',
+        },
+        where: (name) => ({ input: name, via: 'action' }),
+      });
+      expect(outcome.outputs['has-changes']).toBe('false');
+      const [comment] = memory.comments.get(5) ?? [];
+      expect(comment?.body).toContain('No changes.');
+      expect(comment?.body).toContain('Merging this starts a canary.');
+      expect(comment?.body).toContain(
+        '**Canary** of `shop`: merging this starts a canary of the new pod template (steps: 10 %, 50 %)',
+      );
+      expect(comment?.body).toMatch(/^\+.*image: shop:2$/m);
+    } finally {
+      await controller.stop();
+    }
+  }, 120_000);
 });

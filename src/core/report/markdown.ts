@@ -46,13 +46,16 @@ export function planHeader(plan: Plan, options: SectionOptions = {}): string[] {
   const intent = plan.mode === 'intent' && !plan.drift && plan.targets.length > 0 ? 'Intent diff, no cluster. ' : '';
   const out: string[] = [`### kubeplan: ${intent}${compactSummaryLine(plan.summary)}`, ''];
   if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${htmlText(plan.modeReason)}.`, '');
-  else if (!hasAnyChange(plan))
+  else if (!hasAnyChange(plan)) {
+    // The objects a canary adds come after the apply: a plan that starts one changes nothing yet, and says what comes.
+    const starts = plan.targets.some((t) => t.canary?.start === 'start');
     out.splice(
       0,
       2,
-      `### kubeplan: ${intent}No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`,
+      `### kubeplan: ${intent}No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.${starts ? ' Merging this starts a canary.' : ''}`,
       '',
     );
+  }
   const destroys = plan.targets
     .flatMap((t) => t.changes)
     .filter((c) => c.action === 'delete' || c.action === 'replace');

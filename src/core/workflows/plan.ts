@@ -363,11 +363,14 @@ export async function publishPlan(
   const comments = options.comment === 'never' ? undefined : options.platform;
   let commentUrl = '';
   if (comments && pr !== undefined) {
+    // A canary that merging starts (or restarts) is news even when no object changes now: the canary's own objects
+    // come after the apply.
     const quiet =
       options.comment === 'on-changes' &&
       !hasChanges(plan.summary) &&
       plan.summary.error === 0 &&
-      policyErrors(plan).length === 0;
+      policyErrors(plan).length === 0 &&
+      !plan.targets.some((t) => t.canary?.start === 'start' || t.canary?.start === 'restart');
     const parts = packCommentParts(plan, {
       limit: options.limit,
       marker: (i, n) => marker('plan', key, { index: i, total: n }),
