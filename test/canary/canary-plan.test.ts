@@ -302,4 +302,47 @@ describe('plan, diff and drift of a canary target', () => {
       await controller.stop();
     }
   }, 120_000);
+
+  it('read-only credentials that may not read the canary’s state are told what to grant', async () => {
+    const ns = await freshNamespace('canaryplan');
+    const controller = startDeploymentController(ns);
+    try {
+      const { repo } = makeGitRepo({ 'kubeplan.yaml': config(ns, prometheus.url), 'app/app.json': app('shop:1') });
+      const first = await run(repo, ['apply']);
+      expect(first.code, first.stderr).toBe(0);
+      // Everything of the target but Secrets (the rollback revisions are Secrets).
+      await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+        body: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'reader' },
+          rules: [
+            { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['get', 'list'] },
+            { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+            { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list'] },
+          ],
+        },
+      });
+      await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+        body: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'reader' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+          subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }],
+        },
+      });
+      const drift = await runCliAsync(['drift', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
+      expect(drift.code).toBe(2);
+      expect(drift.stderr).toContain(
+        `target shop: these credentials may not read where the target's canary stands: secrets is forbidden`,
+      );
+      expect(drift.stderr).toContain(
+        `(Secrets of type kubeplan.dev/revision) in namespace ${ns}: grant get and list on configmaps and secrets there`,
+      );
+      expect(drift.stderr).not.toContain('a bug in kubeplan');
+    } finally {
+      await controller.stop();
+    }
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ import { planTargets } from '../diff/plan.js';
 import { planIntent } from '../diff/intent.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { canaryPlanInfo } from '../canary/plan-info.js';
-import { prepareCanaries } from './canary-apply.js';
+import { readCanaryPlaces } from './canary-plan.js';
 import { countChanges, hasChanges, type DiffMode, type Plan, policyErrors } from '../diff/types.js';
 import { ConfigError, EXIT_ERROR, UsageError } from '../errors.js';
 import type { Config } from '../config/types.js';
@@ -146,12 +146,9 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     } else {
       // A canary target is planned at its canary's place, as apply plans it (read from the cluster, nothing written),
       // so the plan digests bind and the canary's own objects are no change.
-      const canaries = await prepareCanaries(config, sets, client, {
-        commit: undefined,
-        onWarning: (warning) => {
-          notices.push(warning);
-          options.onNotice?.(warning);
-        },
+      const canaries = await readCanaryPlaces(config, sets, client, (warning) => {
+        notices.push(warning);
+        options.onNotice?.(warning);
       });
       const planned = canaries.sets;
       const scrubber = new SecretScrubber();

@@ -6,7 +6,7 @@ import { PART_OF } from '../cluster/applyset.js';
 import { planTargets } from '../diff/plan.js';
 import { canaryActive } from '../canary/prepare.js';
 import type { CanaryPhase, CanaryState } from '../canary/state.js';
-import { prepareCanaries } from './canary-apply.js';
+import { readCanaryPlaces } from './canary-plan.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { EXIT_ERROR } from '../errors.js';
 import { targetsOnClusters } from '../cluster/named-clusters.js';
@@ -91,7 +91,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
     const { client, resources, ignore, policy, repository } = await openCluster(config, options);
     // A canary target is compared at its canary's place, as apply writes it: the canary's weights, its Deployment and
     // the stable track are not drift.
-    const prepared = await prepareCanaries(config, sets, client, { commit: undefined });
+    const prepared = await readCanaryPlaces(config, sets, client);
     for (const prep of prepared.preps.values())
       canaries.push({ target: prep.target, steps: prep.plan.steps.length, state: prep.stored?.state });
     return planTargets(prepared.sets, client, resources, {
