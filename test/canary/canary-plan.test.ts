@@ -206,6 +206,11 @@ describe('plan, diff and drift of a canary target', () => {
       expect(during.canary?.note).toBe(
         `canary of ${sha.slice(0, 7)} at step 1/2 (10 %); it goes on: this change renders the pod template it runs`,
       );
+      // A plan made during the canary binds the apply that resumes it (exit 3 again: the pause outlasts the budget).
+      await diffJson(repo, ['--out', 'during.json']);
+      const resumed = await run(repo, ['apply', '--plan', 'during.json', '--canary-budget', '2s', '--timeout', '30s']);
+      expect(resumed.code, `${resumed.stdout}${resumed.stderr}`).toBe(3);
+      expect(await canaryWeight(ns)).toBe(10);
       const drift = await run(repo, ['drift', '--exit-code']);
       expect(drift.code, drift.stdout).toBe(0);
       const metrics = await run(repo, ['drift', '-o', 'openmetrics']);
