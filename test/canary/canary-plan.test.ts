@@ -232,6 +232,7 @@ describe('plan, diff and drift of a canary target', () => {
       expect(restart.stdout).toContain(
         `canary: canary of ${sha.slice(0, 7)} at step 1/2 (10 %); merging this restarts it`,
       );
+      expect(restart.stdout).toContain("what the canary runs: git's pod template against the stable one");
       expect(restart.stdout).toMatch(/^ {6}\+.*image: shop:3$/m);
       const restartJson = await diffJson(repo, [], false);
       expect(restartJson.canary?.start).toBe('restart');
@@ -251,6 +252,8 @@ describe('plan, diff and drift of a canary target', () => {
         /^this pod template failed its canary \(.*aborted by .*\); merging this changes nothing for it until kubeplan canary retry$/,
       );
       expect(held.canary?.templateDiff).toMatch(/^\+.*image: shop:2$/m);
+      const heldText = await run(repo, ['diff']);
+      expect(heldText.stdout).toContain("the template held back: git's pod template against the stable one");
 
       // An intent diff reads no canary state: it says so.
       const intent = await run(repo, ['diff', '--offline', '--base', 'HEAD~1']);

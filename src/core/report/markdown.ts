@@ -10,6 +10,7 @@ import {
   sourceOf,
   SYMBOL,
   targetCounts,
+  templateDiffTitle,
   toolVersionsLine,
 } from './common.js';
 import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
@@ -137,7 +138,7 @@ function canaryLines(targets: TargetPlan[], full: boolean): string[] {
     out.push(`**Canary** of ${inlineCode(t.target)}: ${markdownText(canary.note)}`, '');
     if (canary.templateDiff)
       out.push(
-        `<details><summary>${htmlText("What the canary runs: git's pod template against the stable one")}</summary>`,
+        `<details><summary>${htmlText(templateDiffTitle(canary).replace(/^./, (c) => c.toUpperCase()))}</summary>`,
         '',
         fencedBlock(full ? canary.templateDiff : cutLines(canary.templateDiff, CANARY_DIFF_BUDGET), 'diff'),
         '',

@@ -1,6 +1,15 @@
 import { describeNeed } from '../apply/preflight.js';
 import type { CanaryPlanInfo, Change, Plan, TargetPlan } from '../diff/types.js';
-import { clusterLines, hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
+import {
+  clusterLines,
+  hookRows,
+  objectName,
+  sourceOf,
+  summaryLine,
+  SYMBOL,
+  targetCounts,
+  templateDiffTitle,
+} from './common.js';
 import { oneLine } from './escape.js';
 
 const COLOR = {
@@ -108,7 +117,7 @@ function formatTargets(
 function formatCanary(canary: CanaryPlanInfo, c: (code: keyof typeof COLOR, text: string) => string): string[] {
   const lines = [c('cyan', `  canary: ${oneLine(canary.note)}`)];
   if (canary.templateDiff) {
-    lines.push(c('dim', "    what the canary runs: git's pod template against the stable one"));
+    lines.push(c('dim', `    ${templateDiffTitle(canary)}`));
     lines.push(...diffLines(canary.templateDiff, c, '      '));
   }
   return lines;
