@@ -167,6 +167,7 @@ describe('plan, diff and drift of a canary target', () => {
       // Steady: the stable track label, the derived Services and the route at 100/0 are what apply wrote.
       const steady = await diffJson(repo);
       expect(changed(steady)).toEqual([]);
+      expect(changed(await diffJson(repo, ['--mode', 'client']))).toEqual([]);
       expect(steady.canary).toMatchObject({ start: 'steady', state: null, templateDiff: null });
       const steadyDrift = await run(repo, ['drift', '--exit-code']);
       expect(steadyDrift.code, steadyDrift.stdout).toBe(0);
@@ -198,6 +199,7 @@ describe('plan, diff and drift of a canary target', () => {
       // During the canary: its Deployment, the weights and the stable template are no change and no drift.
       const during = await diffJson(repo);
       expect(changed(during)).toEqual([]);
+      expect(changed(await diffJson(repo, ['--mode', 'client']))).toEqual([]);
       expect(during.canary).toMatchObject({
         start: 'resume',
         state: { phase: 'Progressing', step: 1, steps: 2, weight: 10, commit: sha },
