@@ -301,6 +301,8 @@ describe('plan, diff and drift of a canary target', () => {
         where: (name) => ({ input: name, via: 'action' }),
       });
       expect(outcome.outputs['has-changes']).toBe('false');
+      // The target's job in a matrix of the plan runs: its canary starts on merge.
+      expect(JSON.parse(outcome.outputs.matrix ?? '')).toEqual(['shop']);
       const [comment] = memory.comments.get(5) ?? [];
       expect(comment?.body).toContain('No changes.');
       expect(comment?.body).toContain('Merging this starts a canary.');

@@ -311,11 +311,14 @@ function objectErrorAnnotations(plan: Plan, run: WorkflowRun): Outcome['annotati
 }
 
 /**
- * The `matrix` output: the targets with changes, for a job matrix; with named clusters `{target, cluster}` per
- * instance with changes, so a workflow runs one job per cluster (`strategy.matrix.include: fromJSON(...)`).
+ * The `matrix` output: the targets with changes (a target whose canary merging starts counts: its objects come after
+ * the apply), for a job matrix; with named clusters `{target, cluster}` per instance with changes, so a workflow runs
+ * one job per cluster (`strategy.matrix.include: fromJSON(...)`).
  */
 export function planMatrix(plan: Plan): (string | { target: string; cluster: string })[] {
-  const changed = plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target);
+  const changed = plan.targets
+    .filter((t) => t.changes.some((c) => c.action !== 'unchanged') || t.canary?.start === 'start')
+    .map((t) => t.target);
   if (!plan.clusters) return changed;
   return changed.map((name) => {
     const at = name.lastIndexOf('@');
