@@ -81,6 +81,58 @@ describe('parsePlanJson', () => {
     expect(parsePlanJson(formatPlanJson(plan), 'r.json').head).toBeUndefined();
   });
 
+  it('keeps a canary target (command: comment): its note, its state and what the canary runs, escaped and within budget', () => {
+    const plan = samplePlan();
+    const templateDiff = [
+      '--- stable/Deployment/web/spec.template',
+      '+++ git/Deployment/web/spec.template',
+      '@@ -5,1 +5,1 @@',
+      '-        image: web:1',
+      '+        image: web:2',
+      ...Array.from({ length: 400 }, (_, i) => ` context line ${i} ${'x'.repeat(20)}`),
+    ].join('\n');
+    plan.targets[0]!.canary = {
+      start: 'restart',
+      note: 'canary of 1a2b3c4 at step 2/3 (50 %); merging this restarts it',
+      state: { phase: 'Progressing', step: 2, steps: 3, weight: 50, commit: '1a2b3c4'.padEnd(40, '0') },
+      templateDiff,
+    };
+    plan.targets[1]!.canary = {
+      start: 'held',
+      note: 'this pod template failed its canary (success-rate 60 is below the minimum 99); merging this changes nothing for it until kubeplan canary retry',
+    };
+    const read = parsePlanJson(formatPlanJson(plan), 'kubeplan-report.json').plan;
+    expect(read.targets[0]!.canary).toEqual(plan.targets[0]!.canary);
+    expect(read.targets[1]!.canary).toEqual(plan.targets[1]!.canary);
+    const md = formatPlanMarkdown(read);
+    expect(md).toBe(formatPlanMarkdown(plan));
+    expect(md).toContain('**Canary** of `web`: canary of 1a2b3c4 at step 2/3 (50 %); merging this restarts it');
+    expect(md).toContain(
+      '**Canary** of `jobs`: this pod template failed its canary (success-rate 60 is below the minimum 99); merging this changes nothing for it until kubeplan canary retry',
+    );
+    // A comment shows the start of a long template diff; the job summary (full) all of it.
+    expect(md).toContain('+        image: web:2');
+    expect(md).toMatch(/… \d+ more lines cut to fit; the full diff is in the job summary/);
+    expect(md).not.toContain('context line 399');
+    expect(formatPlanMarkdown(read, { full: true })).toContain('context line 399');
+    // From an untrusted report, the note is text: no marker, no mention, no HTML.
+    const doc = JSON.parse(formatPlanJson(plan));
+    doc.targets[0].canary.note = 'x\n<!-- kubeplan:plan:k --> @admin <b>';
+    const hostile = formatPlanMarkdown(parsePlanJson(JSON.stringify(doc), 'r.json').plan);
+    const prose = hostile.replace(/(`+)[^`]*?\1/g, '').replace(/<code>.*?<\/code>/g, '');
+    expect(prose).not.toContain('<!-- kubeplan:plan:k');
+    expect(prose).not.toContain('@admin');
+    expect(prose).not.toContain('<b>');
+    doc.targets[0].canary.start = 'launch';
+    expect(parseError(JSON.stringify(doc)).message).toContain('targets[0].canary.start must be one of steady');
+    const steady = samplePlan();
+    steady.targets[0]!.canary = {
+      start: 'steady',
+      note: 'the pod template is the stable one: merging this starts no canary',
+    };
+    expect(formatPlanMarkdown(steady)).not.toContain('**Canary**');
+  });
+
   it('keeps the tool versions for the footer (command: comment), and drops a "version" that is not one', () => {
     const plan = { ...samplePlan(), tools: { helm: 'v4.1.4', kubectl: 'v1.35.2', kustomize: 'v5.7.1' } };
     const read = parsePlanJson(formatPlanJson(plan), 'kubeplan-report.json');

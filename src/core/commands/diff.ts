@@ -9,6 +9,9 @@ import { loadConfig } from '../config/load-config.js';
 import { withOptInsFrom } from '../config/opt-ins.js';
 import { planTargets } from '../diff/plan.js';
 import { planIntent } from '../diff/intent.js';
+import { SecretScrubber } from '../diff/secrets.js';
+import { canaryPlanInfo } from '../canary/plan-info.js';
+import { readCanaryPlaces } from './canary-plan.js';
 import { countChanges, hasChanges, type DiffMode, type Plan, policyErrors } from '../diff/types.js';
 import { ConfigError, EXIT_ERROR, UsageError } from '../errors.js';
 import type { Config } from '../config/types.js';
@@ -19,6 +22,7 @@ import type { ManifestSet } from '../manifests/types.js';
 import { renderTargets } from '../render/render-targets.js';
 import { toolVersionsFor } from '../render/tool-versions.js';
 import type { ToolOverrides } from '../render/tools.js';
+import { inlineCode } from '../report/escape.js';
 import { formatPlanJson } from '../report/json.js';
 import { formatPlanMarkdown } from '../report/markdown.js';
 import { formatPlanText } from '../report/text.js';
@@ -140,17 +144,30 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
         stats: drift.stats,
       };
     } else {
-      const { mode, reason } = await chooseMode(options.mode, client, resources, sets);
-      plan = await planTargets(sets, client, resources, {
+      // A canary target is planned at its canary's place, as apply plans it (read from the cluster, nothing written),
+      // so the plan digests bind and the canary's own objects are no change.
+      const canaries = await readCanaryPlaces(config, sets, client, (warning) => {
+        notices.push(warning);
+        options.onNotice?.(warning);
+      });
+      const planned = canaries.sets;
+      const scrubber = new SecretScrubber();
+      const { mode, reason } = await chooseMode(options.mode, client, resources, planned);
+      plan = await planTargets(planned, client, resources, {
         mode,
         modeReason: reason,
         ignore,
         policy,
         repository,
         configFile,
+        scrubber,
         forceConflicts,
       });
-      plan.digests = planDigests(plan, sets, { server: client.server, caSha256: client.caSha256 });
+      plan.digests = planDigests(plan, planned, { server: client.server, caSha256: client.caSha256 });
+      for (const t of plan.targets) {
+        const prep = canaries.preps.get(t.target);
+        if (prep) t.canary = canaryPlanInfo(prep, (text) => scrubber.scrub(text));
+      }
       // The same RBAC preflight apply runs, for the apply this plan predicts: with server-mode credentials (they may
       // patch) a missing right (delete for a prune, create in a new namespace) shows in the plan, not at merge time.
       if (mode === 'server') {
@@ -165,6 +182,14 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
           if (access) t.missingAccess = access;
         }
       }
+    }
+  }
+  if (plan.mode === 'intent') {
+    const canaryTargets = sets.filter((s) => config.targets.find((t) => t.name === s.target)?.canary);
+    if (canaryTargets.length) {
+      const notice = intentCanaryNotice(canaryTargets.map((s) => s.target));
+      notices.push(notice);
+      options.onNotice?.(notice);
     }
   }
   const soakBase = options.soak?.base ?? options.base;
@@ -228,6 +253,12 @@ function soakCheck(
     },
     now: given.now,
   };
+}
+
+/** An intent diff reads no canary state: its canary targets are shown as git renders them. */
+function intentCanaryNotice(targets: string[]): string {
+  const names = targets.map((t) => inlineCode(t)).join(', ');
+  return `${targets.length === 1 ? `target ${names} has` : `targets ${names} have`} a canary: this intent diff reads no canary state, so it shows ${targets.length === 1 ? 'it' : 'them'} as git renders ${targets.length === 1 ? 'it' : 'them'}, not at the canary's place (the stable track label, the derived Services, the route weights, a canary Deployment under way); a plan against the cluster shows what apply does`;
 }
 
 function intentPlan(baseSets: ManifestSet[], sets: ManifestSet[], base: string): Plan {

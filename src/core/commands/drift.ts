@@ -4,6 +4,9 @@ import type { ManagedFieldsEntry } from '../diff/managed-fields.js';
 import { FIELD_MANAGER } from '../diff/managed-fields.js';
 import { PART_OF } from '../cluster/applyset.js';
 import { planTargets } from '../diff/plan.js';
+import { canaryActive } from '../canary/prepare.js';
+import type { CanaryPhase, CanaryState } from '../canary/state.js';
+import { readCanaryPlaces } from './canary-plan.js';
 import type { Change, Plan, TargetPlan } from '../diff/types.js';
 import { EXIT_ERROR } from '../errors.js';
 import { targetsOnClusters } from '../cluster/named-clusters.js';
@@ -69,6 +72,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
           env: options.env,
           cwd: options.cwd,
         });
+  const canaries: CanaryGauge[] = [];
   const plan = config.clusters ? await namedDrift() : await oneClusterDrift();
   async function namedDrift() {
     refuseOneClusterOptions(options, 'drift');
@@ -85,7 +89,12 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
   async function oneClusterDrift() {
     refuseClusterFilter(options);
     const { client, resources, ignore, policy, repository } = await openCluster(config, options);
-    return planTargets(sets, client, resources, {
+    // A canary target is compared at its canary's place, as apply writes it: the canary's weights, its Deployment and
+    // the stable track are not drift.
+    const prepared = await readCanaryPlaces(config, sets, client);
+    for (const prep of prepared.preps.values())
+      canaries.push({ target: prep.target, steps: prep.plan.steps.length, state: prep.stored?.state });
+    return planTargets(prepared.sets, client, resources, {
       mode: 'client',
       modeReason: 'drift is read-only',
       ignore,
@@ -98,7 +107,7 @@ export async function driftCommand(options: DriftOptions): Promise<DriftResult> 
   const now = (options.now ?? (() => new Date()))();
   const report =
     options.output === 'openmetrics'
-      ? formatOpenMetrics(targets, now)
+      ? formatOpenMetrics(targets, now, canaries)
       : options.output === 'json'
         ? formatPlanJson(plan)
         : options.output === 'markdown'
@@ -205,8 +214,17 @@ export function formatDriftMarkdown(t: TargetDrift): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A canary target's stored state, for its gauges. */
+export interface CanaryGauge {
+  target: string;
+  steps: number;
+  state: CanaryState | undefined;
+}
+
+const PHASES: readonly CanaryPhase[] = ['Progressing', 'Paused', 'Promoting', 'RollingBack', 'Succeeded', 'Failed'];
+
 /** OpenMetrics for a textfile collector or a Pushgateway. */
-export function formatOpenMetrics(targets: TargetDrift[], now: Date): string {
+export function formatOpenMetrics(targets: TargetDrift[], now: Date, canaries: CanaryGauge[] = []): string {
   const label = (t: string) => `target="${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   const out = [
     '# TYPE kubeplan_drift_objects gauge',
@@ -223,7 +241,44 @@ export function formatOpenMetrics(targets: TargetDrift[], now: Date): string {
     '# TYPE kubeplan_drift_check_success gauge',
     '# HELP kubeplan_drift_check_success 1 when every object of the target could be checked.',
     ...targets.map((t) => `kubeplan_drift_check_success{${label(t.target)}} ${t.errors.length === 0 ? 1 : 0}`),
+    ...canaryMetrics(canaries, now, label),
     '# EOF',
   ];
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Per canary target: its weight and step (0 with no canary under way), its phase as one 1 among the phases (all 0
+ * before its first canary), and, while one is under way, how long ago a run looked after it: the holder's heartbeat,
+ * or when the last run let go of it (past maxUnattended the next run rolls it back).
+ */
+function canaryMetrics(canaries: CanaryGauge[], now: Date, label: (t: string) => string): string[] {
+  if (canaries.length === 0) return [];
+  const active = (c: CanaryGauge) => (canaryActive(c.state) ? c.state : undefined);
+  return [
+    '# TYPE kubeplan_canary_weight gauge',
+    '# HELP kubeplan_canary_weight Percent of the traffic the canary under way gets (0 with none).',
+    ...canaries.map((c) => `kubeplan_canary_weight{${label(c.target)}} ${active(c)?.weight ?? 0}`),
+    '# TYPE kubeplan_canary_step gauge',
+    '# HELP kubeplan_canary_step The step the canary under way is at, 1-based (0 with none).',
+    ...canaries.map((c) => {
+      const s = active(c);
+      return `kubeplan_canary_step{${label(c.target)}} ${s ? Math.min(s.step + 1, c.steps) : 0}`;
+    }),
+    '# TYPE kubeplan_canary_phase gauge',
+    "# HELP kubeplan_canary_phase 1 for the phase of the target's last canary, 0 for the others (all 0 before the first).",
+    ...canaries.flatMap((c) =>
+      PHASES.map((p) => `kubeplan_canary_phase{${label(c.target)},phase="${p}"} ${c.state?.phase === p ? 1 : 0}`),
+    ),
+    '# TYPE kubeplan_canary_heartbeat_age_seconds gauge',
+    '# HELP kubeplan_canary_heartbeat_age_seconds Seconds since a run last looked after the canary under way: the heartbeat of the run that moves it, else when the last run let go of it.',
+    ...canaries.flatMap((c) => {
+      const s = active(c);
+      if (!s) return [];
+      const at = Date.parse(s.holder?.heartbeat ?? s.attendedAt);
+      return [
+        `kubeplan_canary_heartbeat_age_seconds{${label(c.target)}} ${Math.max(0, Math.floor((now.getTime() - at) / 1000))}`,
+      ];
+    }),
+  ];
 }

@@ -73,12 +73,35 @@ export interface TargetPlan {
   repository?: string;
   /** Never reported: the config file (repository-relative) apply records on the inventory. */
   configFile?: string;
+  /**
+   * A target with a canary (kubeplan.yaml `canary`): where its canary stands and what merging the change does to it.
+   * The target's changes are those of the canary's place (its stable track, derived Services, route weights, and the
+   * canary Deployment while one runs), as apply computes them.
+   */
+  canary?: CanaryPlanInfo;
   /** Rights the apply this plan predicts needs and the plan's credentials lack (server mode only). */
   missingAccess?: {
     missing: { verb: string; group: string; resource: string; namespace: string | undefined }[];
     user: string | undefined;
     grant: string;
   };
+}
+
+export const CANARY_STARTS = ['steady', 'first-install', 'held', 'start', 'resume', 'restart', 'skip'] as const;
+
+/** A canary target in a plan (README: "Canary"). */
+export interface CanaryPlanInfo {
+  /** What the apply of this change finds (src/core/canary/prepare.ts CanaryStart). */
+  start: (typeof CANARY_STARTS)[number];
+  /** One line: where the canary stands and what merging this does to it. */
+  note: string;
+  /** The canary under way (resume, restart): its phase, step (1-based) of steps, weight and the commit it runs. */
+  state?: { phase: string; step: number; steps: number; weight: number; commit: string } | undefined;
+  /**
+   * start, restart, held: what the canary runs, as a unified diff of the stable pod template → git's (YAML; values of
+   * the Secrets the plan saw are scrubbed).
+   */
+  templateDiff?: string | undefined;
 }
 
 /** The hook events apply runs, in order (Helm's install and upgrade phases); `test`, delete and rollback hooks never run. */

@@ -29,7 +29,7 @@ const RESERVE = 300;
  */
 export function packCommentParts(plan: Plan, options: PackOptions): string[] {
   const budget = options.limit - RESERVE;
-  const header = planHeader(plan).join('\n');
+  const header = planHeader(plan, { full: options.full ?? false }).join('\n');
   const footer = options.stamp ? `${planFooter(plan)}\n\n${options.stamp}` : planFooter(plan);
   const maxParts = Math.max(1, options.maxParts);
   const bodies: string[] = [];

@@ -1,5 +1,13 @@
 import { formatSource } from '../manifests/manifest-set.js';
-import { HOOK_PHASES, type Action, type Change, type Counts, type Plan, type TargetPlan } from '../diff/types.js';
+import {
+  type Action,
+  type CanaryPlanInfo,
+  type Change,
+  type Counts,
+  HOOK_PHASES,
+  type Plan,
+  type TargetPlan,
+} from '../diff/types.js';
 import { oneLine } from './escape.js';
 
 export const SYMBOL: Record<Action, string> = {
@@ -136,4 +144,11 @@ export function clusterLines(
       failed: c.error !== undefined,
     };
   });
+}
+
+/** What a canary's template diff is: the template a canary runs, or the one held back after a failed canary. */
+export function templateDiffTitle(canary: CanaryPlanInfo): string {
+  return canary.start === 'held'
+    ? "the template held back: git's pod template against the stable one"
+    : "what the canary runs: git's pod template against the stable one";
 }

@@ -2,6 +2,7 @@ import { canonicalChanges } from '../diff/plan-digest.js';
 import { readDigests } from '../diff/plan-record.js';
 import {
   ACTIONS,
+  CANARY_STARTS,
   type Change,
   type Counts,
   type Plan,
@@ -76,6 +77,15 @@ function targetsJson(targets: TargetPlan[]) {
           rights: t.missingAccess.missing.map((m) => ({ ...m, namespace: m.namespace ?? null })),
           user: t.missingAccess.user ?? null,
           grant: t.missingAccess.grant,
+        }
+      : null,
+    // A canary target: where its canary stands and what merging the change does to it.
+    canary: t.canary
+      ? {
+          start: t.canary.start,
+          note: t.canary.note,
+          state: t.canary.state ?? null,
+          templateDiff: t.canary.templateDiff ?? null,
         }
       : null,
     changes: t.changes
@@ -301,9 +311,30 @@ class Reader {
         },
       };
     });
+    const canary = this.optional(t.canary, `${at}.canary`, (v, a) => {
+      const o = this.object(v, a);
+      const state = this.optional(o.state, `${a}.state`, (x, p) => {
+        const st = this.object(x, p);
+        return {
+          phase: this.string(st.phase, `${p}.phase`),
+          step: this.integer(st.step, `${p}.step`),
+          steps: this.integer(st.steps, `${p}.steps`),
+          weight: this.integer(st.weight, `${p}.weight`),
+          commit: this.string(st.commit, `${p}.commit`),
+        };
+      });
+      const templateDiff = this.optional(o.templateDiff, `${a}.templateDiff`, this.string);
+      return {
+        start: this.oneOf(o.start, `${a}.start`, CANARY_STARTS),
+        note: this.string(o.note, `${a}.note`),
+        ...(state ? { state } : {}),
+        ...(templateDiff !== undefined ? { templateDiff } : {}),
+      };
+    });
     return {
       target: this.string(t.name, `${at}.name`),
       namespace: this.optional(t.namespace, `${at}.namespace`, this.string),
+      ...(canary ? { canary } : {}),
       summary: this.counts(t.summary, `${at}.summary`),
       // A key is the report's text: shown on one line and short, in case it is wrong.
       hidden: Object.fromEntries(

@@ -10,6 +10,7 @@ import {
   sourceOf,
   SYMBOL,
   targetCounts,
+  templateDiffTitle,
   toolVersionsLine,
 } from './common.js';
 import { escapeHtml, fencedBlock, htmlText, inlineCode, markdownText } from './escape.js';
@@ -23,7 +24,7 @@ export { escapeHtml };
  * collapsible section per changed object (digest, notes, diff). Sections are ordered by priority.
  */
 export function formatPlanMarkdown(plan: Plan, options: SectionOptions = {}): string {
-  return `${[...planHeader(plan), ...planSections(plan, options).flat(), planFooter(plan)].join('\n')}\n`;
+  return `${[...planHeader(plan, options), ...planSections(plan, options).flat(), planFooter(plan)].join('\n')}\n`;
 }
 
 /**
@@ -41,18 +42,21 @@ export interface SectionOptions {
 }
 
 /** Title, destroy/replace banner and one table per target: what every comment part 1 starts with. */
-export function planHeader(plan: Plan): string[] {
+export function planHeader(plan: Plan, options: SectionOptions = {}): string[] {
   // An intent diff read no cluster: the title says so, so nobody takes it for what the cluster would do.
   const intent = plan.mode === 'intent' && !plan.drift && plan.targets.length > 0 ? 'Intent diff, no cluster. ' : '';
   const out: string[] = [`### kubeplan: ${intent}${compactSummaryLine(plan.summary)}`, ''];
   if (plan.targets.length === 0) out.splice(0, 2, `### kubeplan: No changes: ${htmlText(plan.modeReason)}.`, '');
-  else if (!hasAnyChange(plan))
+  else if (!hasAnyChange(plan)) {
+    // The objects a canary adds come after the apply: a plan that starts one changes nothing yet, and says what comes.
+    const starts = plan.targets.some((t) => t.canary?.start === 'start');
     out.splice(
       0,
       2,
-      `### kubeplan: ${intent}No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.`,
+      `### kubeplan: ${intent}No changes. ${plan.summary.unchanged} objects match ${plan.mode === 'intent' ? 'the base' : 'the cluster'}.${starts ? ' Merging this starts a canary.' : ''}`,
       '',
     );
+  }
   const destroys = plan.targets
     .flatMap((t) => t.changes)
     .filter((c) => c.action === 'delete' || c.action === 'replace');
@@ -94,6 +98,7 @@ export function planHeader(plan: Plan): string[] {
   for (const notice of plan.notices ?? []) out.push('> [!NOTE]', `> ${notice}`, '');
   if (plan.base) out.push(`What this change does, ${inlineCode(plan.base)} → head:`, '');
   out.push(...tables(plan.targets));
+  out.push(...canaryLines(plan.targets, options.full ?? false));
   out.push(...missingRights(plan.targets));
   if (plan.drift) {
     const n = plan.drift.targets.reduce(
@@ -116,6 +121,46 @@ function policyLines(plan: Plan): string[] {
     `> _${markdownText(p.hint)}_`,
     '',
   ]);
+}
+
+/** The longest pod template diff a canary shows in a comment; the job summary and the JSON report have it all. */
+export const CANARY_DIFF_BUDGET = 4 * 1024;
+
+/**
+ * Each canary target (but one whose template is the stable one): where its canary stands and what merging does to it,
+ * and what a new canary runs (git's pod template against the stable one), folded.
+ */
+function canaryLines(targets: TargetPlan[], full: boolean): string[] {
+  const out: string[] = [];
+  for (const t of targets) {
+    const canary = t.canary;
+    if (!canary || canary.start === 'steady') continue;
+    out.push(`**Canary** of ${inlineCode(t.target)}: ${markdownText(canary.note)}`, '');
+    if (canary.templateDiff)
+      out.push(
+        `<details><summary>${htmlText(templateDiffTitle(canary).replace(/^./, (c) => c.toUpperCase()))}</summary>`,
+        '',
+        fencedBlock(full ? canary.templateDiff : cutLines(canary.templateDiff, CANARY_DIFF_BUDGET), 'diff'),
+        '',
+        '</details>',
+        '',
+      );
+  }
+  return out;
+}
+
+/** The first lines of `text` within `budget` characters, and how many lines were cut. */
+function cutLines(text: string, budget: number): string {
+  if (text.length <= budget) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > budget) break;
+    kept.push(line);
+    size += line.length + 1;
+  }
+  return `${kept.join('\n')}\n… ${lines.length - kept.length} more lines cut to fit; the full diff is in the job summary and in \`kubeplan diff -o json\``;
 }
 
 /** The apply this plan predicts would be refused: the rights it lacks, and the YAML that grants exactly them. */

@@ -1,6 +1,15 @@
 import { describeNeed } from '../apply/preflight.js';
-import type { Change, Plan, TargetPlan } from '../diff/types.js';
-import { clusterLines, hookRows, objectName, sourceOf, summaryLine, SYMBOL, targetCounts } from './common.js';
+import type { CanaryPlanInfo, Change, Plan, TargetPlan } from '../diff/types.js';
+import {
+  clusterLines,
+  hookRows,
+  objectName,
+  sourceOf,
+  summaryLine,
+  SYMBOL,
+  targetCounts,
+  templateDiffTitle,
+} from './common.js';
 import { oneLine } from './escape.js';
 
 const COLOR = {
@@ -69,6 +78,7 @@ function formatTargets(
         `── target ${oneLine(target.target)}${target.namespace ? ` (namespace ${oneLine(target.namespace)})` : ''}: ${targetCounts(target)}`,
       ),
     );
+    if (target.canary) out.push(...formatCanary(target.canary, c));
     for (const ch of changed) out.push(...formatChange(ch, c));
     const rows = hooks ? hookRows(target) : [];
     if (rows.length) {
@@ -103,6 +113,31 @@ function formatTargets(
   return out;
 }
 
+/** The canary's line under its target and, when a canary would run another template, that template's diff. */
+function formatCanary(canary: CanaryPlanInfo, c: (code: keyof typeof COLOR, text: string) => string): string[] {
+  const lines = [c('cyan', `  canary: ${oneLine(canary.note)}`)];
+  if (canary.templateDiff) {
+    lines.push(c('dim', `    ${templateDiffTitle(canary)}`));
+    lines.push(...diffLines(canary.templateDiff, c, '      '));
+  }
+  return lines;
+}
+
+function diffLines(diff: string, c: (code: keyof typeof COLOR, text: string) => string, indent: string): string[] {
+  return diff.split('\n').map((raw) => {
+    const line = oneLine(raw);
+    const colored =
+      line.startsWith('+') && !line.startsWith('+++')
+        ? c('green', line)
+        : line.startsWith('-') && !line.startsWith('---')
+          ? c('red', line)
+          : line.startsWith('@@')
+            ? c('cyan', line)
+            : line;
+    return `${indent}${colored}`;
+  });
+}
+
 function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) => string): string[] {
   const color =
     ch.action === 'create' ? 'green' : ch.action === 'update' ? 'yellow' : ch.action === 'adopt' ? 'cyan' : 'red';
@@ -121,18 +156,6 @@ function formatChange(ch: Change, c: (code: keyof typeof COLOR, text: string) =>
     if (ch.error.hint) lines.push(`    hint: ${oneLine(ch.error.hint)}`);
   }
   // An adopt only adds the inventory label: one line, no diff.
-  if (ch.diff && ch.action !== 'adopt') {
-    for (const line of ch.diff.split('\n').map(oneLine)) {
-      const colored =
-        line.startsWith('+') && !line.startsWith('+++')
-          ? c('green', line)
-          : line.startsWith('-') && !line.startsWith('---')
-            ? c('red', line)
-            : line.startsWith('@@')
-              ? c('cyan', line)
-              : line;
-      lines.push(`    ${colored}`);
-    }
-  }
+  if (ch.diff && ch.action !== 'adopt') lines.push(...diffLines(ch.diff, c, '    '));
   return lines;
 }

@@ -311,11 +311,14 @@ function objectErrorAnnotations(plan: Plan, run: WorkflowRun): Outcome['annotati
 }
 
 /**
- * The `matrix` output: the targets with changes, for a job matrix; with named clusters `{target, cluster}` per
- * instance with changes, so a workflow runs one job per cluster (`strategy.matrix.include: fromJSON(...)`).
+ * The `matrix` output: the targets with changes (a target whose canary merging starts counts: its objects come after
+ * the apply), for a job matrix; with named clusters `{target, cluster}` per instance with changes, so a workflow runs
+ * one job per cluster (`strategy.matrix.include: fromJSON(...)`).
  */
 export function planMatrix(plan: Plan): (string | { target: string; cluster: string })[] {
-  const changed = plan.targets.filter((t) => t.changes.some((c) => c.action !== 'unchanged')).map((t) => t.target);
+  const changed = plan.targets
+    .filter((t) => t.changes.some((c) => c.action !== 'unchanged') || t.canary?.start === 'start')
+    .map((t) => t.target);
   if (!plan.clusters) return changed;
   return changed.map((name) => {
     const at = name.lastIndexOf('@');
@@ -363,11 +366,14 @@ export async function publishPlan(
   const comments = options.comment === 'never' ? undefined : options.platform;
   let commentUrl = '';
   if (comments && pr !== undefined) {
+    // A canary that merging starts (or restarts) is news even when no object changes now: the canary's own objects
+    // come after the apply.
     const quiet =
       options.comment === 'on-changes' &&
       !hasChanges(plan.summary) &&
       plan.summary.error === 0 &&
-      policyErrors(plan).length === 0;
+      policyErrors(plan).length === 0 &&
+      !plan.targets.some((t) => t.canary?.start === 'start' || t.canary?.start === 'restart');
     const parts = packCommentParts(plan, {
       limit: options.limit,
       marker: (i, n) => marker('plan', key, { index: i, total: n }),
