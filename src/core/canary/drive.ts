@@ -6,12 +6,11 @@
  */
 import { hostname } from 'node:os';
 import { CancelledError } from '../cancel.js';
-import { KubeplanError } from '../errors.js';
 import type { CanaryPlace } from './effective.js';
 import { abort, advance, approve, type CanaryOutcome, decide, promoteNow } from './machine.js';
 import { canaryActive, type CanaryControl, type CanaryPrep, describeCanary } from './prepare.js';
 import type { Measurement } from './prometheus.js';
-import type { CanaryPhase, CanaryState, CanaryStateStore, StoredState } from './state.js';
+import { CanaryHeld, type CanaryPhase, type CanaryState, type CanaryStateStore, type StoredState } from './state.js';
 
 /** A run that has not beaten its heartbeat for this long is taken to be dead: the next run takes the canary over. */
 export const STALE_AFTER_MS = 60_000;
@@ -133,31 +132,37 @@ export async function claimCanary(
     };
     return { state: ended, resourceVersion: await store.save(run, ended, taken.resourceVersion) };
   }
-  let held: StoredState | undefined;
-  if (prep.start === 'resume' || prep.start === 'restart') {
-    held = await store.acquire(run, now, STALE_AFTER_MS);
-  } else if (prep.stored) {
-    // start: replace an ended canary's state, unless another run changed it meanwhile.
-    held = await store.acquire(run, now, STALE_AFTER_MS);
+  // Stored (resume, restart, or a start over an ended canary): taken unless another live run holds it.
+  const held = prep.stored ? await store.acquire(run, now, STALE_AFTER_MS) : undefined;
+  let state: CanaryState = { ...prep.state!, holder: { run, heartbeat: now.toISOString() } };
+  if (prep.start === 'resume' && held) {
+    if (held.state.templateHash !== prep.state?.templateHash) {
+      await store.save(run, { ...held.state, holder: undefined }, held.resourceVersion);
+      throw new CanaryHeld(`the canary of target ${prep.target} moved to another template while this run read it`, {
+        where: { target: prep.target },
+        hint: 'another run restarted it: run this command again (it then starts from the new state)',
+      });
+    }
+    // Moved on by another run since this run read it: the place this run applies is older, so the weight is set
+    // again before anything else.
+    const assumed = prep.place.canary ? prep.place.weight : undefined;
+    state = held.state.weight === assumed ? held.state : { ...held.state, healthy: false };
   }
-  let state: CanaryState =
-    prep.start === 'resume' && held ? held.state : { ...prep.state!, holder: { run, heartbeat: now.toISOString() } };
   if (control === 'continue') state = approve(prep.plan, state, now);
   else if (control === 'promote-full') state = promoteNow(state, now);
   else if (control === 'promote') state = skipStep(prep, state, now);
   else if (control === 'abort') state = abort(state, now, run);
-  const resourceVersion = held
-    ? await store.save(run, state, held.resourceVersion)
-    : await store.write(state, undefined).then((rv) => {
-        if (rv === undefined)
-          return store.acquire(run, now, STALE_AFTER_MS).then(() => {
-            throw new KubeplanError(`the canary of target ${prep.target} was started by another run meanwhile`, {
-              where: { target: prep.target },
-              hint: 'run kubeplan canary status to see it; this run wrote nothing',
-            });
-          });
-        return rv;
-      });
+  if (held) return { state, resourceVersion: await store.save(run, state, held.resourceVersion) };
+  const created = await store.write(state, undefined);
+  if (created === undefined) {
+    // Another run created it between this run's read and now: it holds it (CanaryHeld, exit 3), or it is done.
+    await store.acquire(run, now, STALE_AFTER_MS);
+    throw new CanaryHeld(`the canary of target ${prep.target} was started by another run meanwhile`, {
+      where: { target: prep.target },
+      hint: 'run kubeplan canary status to see it; this run wrote nothing',
+    });
+  }
+  const resourceVersion = created;
   return { state, resourceVersion };
 }
 
