@@ -230,7 +230,9 @@ Options:
                            clusters:); repeat for several
 ${CLUSTER_HELP}  -o, --output FORMAT      text (default), markdown, json or openmetrics
                            (kubeplan_drift_objects, _first_seen_timestamp_seconds
-                           and _check_success per target)
+                           and _check_success per target; kubeplan_canary_weight,
+                           _step, _phase and _heartbeat_age_seconds per canary
+                           target)
       --exit-code          Exit 1 when there is drift (0 none, 2 error)
       --color, --no-color  Colour the text report, or not (default: when stdout
                            is a terminal; FORCE_COLOR and NO_COLOR are honoured)

@@ -182,6 +182,8 @@ describe('plan, diff and drift of a canary target', () => {
       expect(start.canary?.templateDiff).toMatch(/^\+.*image: shop:2$/m);
       expect(start.canary?.templateDiff).toContain('(redacted)');
       expect(readFileSync(path.join(repo, 'plan.json'), 'utf8')).not.toContain(SECRET_VALUE);
+      // diff --exit-code: a canary to start is a change to deploy.
+      expect((await run(repo, ['diff', '--exit-code'])).code).toBe(1);
       const markdown = await run(repo, ['diff', '-o', 'markdown']);
       expect(markdown.stdout).toContain(
         '**Canary** of `shop`: merging this starts a canary of the new pod template (steps: 10 %, 50 %)',
@@ -300,7 +302,8 @@ describe('plan, diff and drift of a canary target', () => {
         },
         where: (name) => ({ input: name, via: 'action' }),
       });
-      expect(outcome.outputs['has-changes']).toBe('false');
+      // No object changes now, but merging deploys something: has-changes (and diff --exit-code) say so.
+      expect(outcome.outputs['has-changes']).toBe('true');
       // The target's job in a matrix of the plan runs: its canary starts on merge.
       expect(JSON.parse(outcome.outputs.matrix ?? '')).toEqual(['shop']);
       const [comment] = memory.comments.get(5) ?? [];

@@ -1042,7 +1042,7 @@ export async function startForge(options: { owner?: string; repo?: string; gitRo
         if (readOnlyTokens.has(token)) return fail(403, 'Resource not accessible by integration');
         const target = pulls.get(Number(labelMatch[1])) ?? issues.get(Number(labelMatch[1]));
         const name = decodeURIComponent(labelMatch[2]!);
-        if (!target || !target.labels.includes(name)) return fail(404, 'Label does not exist');
+        if (!target?.labels.includes(name)) return fail(404, 'Label does not exist');
         target.labels = target.labels.filter((l) => l !== name);
         return send(200, target.labels.map(renderLabel));
       }

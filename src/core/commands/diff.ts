@@ -12,7 +12,7 @@ import { planIntent } from '../diff/intent.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { canaryPlanInfo } from '../canary/plan-info.js';
 import { readCanaryPlaces } from './canary-plan.js';
-import { countChanges, hasChanges, type DiffMode, type Plan, policyErrors } from '../diff/types.js';
+import { countChanges, type DiffMode, type Plan, planChanges, policyErrors } from '../diff/types.js';
 import { ConfigError, EXIT_ERROR, UsageError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { withWorktree } from '../git/worktree.js';
@@ -219,7 +219,7 @@ export async function diffCommand(options: DiffCommandOptions): Promise<DiffComm
     (plan.drift?.summary.error ?? 0) +
     (plan.clusters?.filter((c) => c.error).length ?? 0) +
     policyErrors(plan).length;
-  const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && hasChanges(plan.summary) ? 1 : 0;
+  const exitCode = errors > 0 ? EXIT_ERROR : options.exitCode && planChanges(plan) ? 1 : 0;
   return { plan, report, exitCode };
 }
 

@@ -205,3 +205,13 @@ export function countChanges(changes: readonly Change[]): Counts {
 export function hasChanges(counts: Counts): boolean {
   return counts.create + counts.update + counts.replace + counts.delete + counts.adopt > 0;
 }
+
+/** Merging starts (or restarts) the target's canary: a change to deploy, though its objects come after the apply. */
+export function startsCanary(target: Pick<TargetPlan, 'canary'>): boolean {
+  return target.canary?.start === 'start' || target.canary?.start === 'restart';
+}
+
+/** The plan deploys something: an object changes, or a canary starts (diff --exit-code, has-changes, labels). */
+export function planChanges(plan: Pick<Plan, 'summary' | 'targets'>): boolean {
+  return hasChanges(plan.summary) || plan.targets.some(startsCanary);
+}

@@ -14,7 +14,7 @@ import { targetChanges } from '../diff/plan-digest.js';
 import { checkRunText, digestsMarker, type PlanRecord } from '../diff/plan-record.js';
 import type { ClusterOptions } from '../commands/cluster-run.js';
 import { diffCommand } from '../commands/diff.js';
-import { emptyCounts, hasChanges, type Plan, policyErrors } from '../diff/types.js';
+import { emptyCounts, type Plan, planChanges, policyErrors, startsCanary } from '../diff/types.js';
 import { deploymentsSource } from '../commands/promote.js';
 import { formatError, systemError, UsageError } from '../errors.js';
 import { packCommentParts } from '../report/comment-parts.js';
@@ -216,7 +216,7 @@ async function finish(
     for (const { record, cluster } of records)
       await recordPlanInCheckRun(run, checks, cluster ? `${key}@${cluster}` : key, record, plan, outcome);
 
-  const changed = hasChanges(plan.summary);
+  const changed = planChanges(plan);
   outcome.outputs = {
     'has-changes': String(changed),
     summary: JSON.stringify(plan.summary),
@@ -317,7 +317,7 @@ function objectErrorAnnotations(plan: Plan, run: WorkflowRun): Outcome['annotati
  */
 export function planMatrix(plan: Plan): (string | { target: string; cluster: string })[] {
   const changed = plan.targets
-    .filter((t) => t.changes.some((c) => c.action !== 'unchanged') || t.canary?.start === 'start')
+    .filter((t) => t.changes.some((c) => c.action !== 'unchanged') || startsCanary(t))
     .map((t) => t.target);
   if (!plan.clusters) return changed;
   return changed.map((name) => {
@@ -370,10 +370,9 @@ export async function publishPlan(
     // come after the apply.
     const quiet =
       options.comment === 'on-changes' &&
-      !hasChanges(plan.summary) &&
+      !planChanges(plan) &&
       plan.summary.error === 0 &&
-      policyErrors(plan).length === 0 &&
-      !plan.targets.some((t) => t.canary?.start === 'start' || t.canary?.start === 'restart');
+      policyErrors(plan).length === 0;
     const parts = packCommentParts(plan, {
       limit: options.limit,
       marker: (i, n) => marker('plan', key, { index: i, total: n }),
@@ -426,10 +425,10 @@ async function labelPullRequest(
   }
   const s = plan.summary;
   const wanted: LabelSpec[] = [];
-  if (hasChanges(s)) wanted.push(PLAN_LABELS.changes);
+  if (planChanges(plan)) wanted.push(PLAN_LABELS.changes);
   if (s.delete + s.replace > 0) wanted.push(PLAN_LABELS.destroy);
   // A plan with errors and nothing else is not "no changes": it gets none of the three.
-  if (!hasChanges(s) && s.error === 0) wanted.push(PLAN_LABELS.none);
+  if (!planChanges(plan) && s.error === 0) wanted.push(PLAN_LABELS.none);
   const names = new Set(wanted.map((l) => l.name));
   const remove = Object.values(PLAN_LABELS)
     .map((l) => l.name)
@@ -453,7 +452,7 @@ export function planVerdict(plan: Plan, failOn: FailOn): string | undefined {
   if (policy.length > 0)
     return `${policy.length} policy error${policy.length === 1 ? '' : 's'} (${[...new Set(policy.map((p) => `${p.policy} in ${p.target}`))].join(', ')}); see the plan`;
   const fail =
-    (failOn === 'changes' && hasChanges(s)) ||
+    (failOn === 'changes' && planChanges(plan)) ||
     (failOn === 'destroy' && s.delete + s.replace > 0) ||
     (failOn === 'replace' && s.replace > 0);
   return fail ? `fail-on: ${failOn}: ${summaryLine(s)}` : undefined;
