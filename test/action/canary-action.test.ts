@@ -9,6 +9,7 @@ import { api, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { runAction } from '../helpers/run-action.js';
+import { SCRAPED } from '../canary/canary-fixture.js';
 
 /**
  * Canaries from the action on the bench (real Gateway API CRDs, a real Prometheus scraping an exporter the test
@@ -26,7 +27,9 @@ beforeAll(async () => {
   forge = await startForge();
   await installGatewayApiCrds();
   exporter = await startExporter();
+  exporter.setRates('shop-canary', { '200': 50 });
   prometheus = await startPrometheus({ targets: [exporter.target] });
+  await prometheus.waitForScrape(SCRAPED, 60_000);
 }, 120_000);
 
 afterAll(async () => {

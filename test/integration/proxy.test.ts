@@ -380,7 +380,10 @@ describe('GitHub through a proxy (the action)', () => {
           HTTP_PROXY: proxy.url,
         },
       });
-      expect(issuer.actions.minted).toHaveLength(1);
+      // The token, and a renewal when the apiserver refused it: a request refused with the current token asks for one
+      // new token, once (discovery's requests in flight share it, or one of them asks again after it).
+      expect(issuer.actions.minted.length).toBeGreaterThanOrEqual(2);
+      expect(issuer.actions.minted.length).toBeLessThanOrEqual(3);
       // @actions/http-client tunnels (CONNECT) even to a plain-HTTP endpoint.
       expect(proxy.to(`oidc.test:${tokenUrl.port}`)).toContainEqual(expect.objectContaining({ authorized: true }));
       // The bench apiserver does not trust this issuer: the token was fetched, and then refused by the cluster.

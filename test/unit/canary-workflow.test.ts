@@ -74,7 +74,7 @@ describe('canary inputs', () => {
 
 describe('the verdict on canaries', () => {
   it('a rolled-back canary fails the job naming the target and the reason; one not finished is a notice', () => {
-    const rolledBack = canary({ exitCode: 1, phase: 'Failed', weight: 0, message: 'rolled back: success-rate 60' });
+    const rolledBack = canary({ exitCode: 1, phase: 'Failed', weight: 0, message: 'success-rate 60' });
     const open = canary({});
     const gate = canary({ target: 'cart', phase: 'Paused', message: 'waiting for approval at step 2/3' });
     const verdict = canaryVerdict([rolledBack, open, gate]);
@@ -98,7 +98,7 @@ describe('the verdict on canaries', () => {
       state: 'success',
       description: 'canary of abcdef0 promoted',
     });
-    expect(canaryDeploymentStatus(canary({ exitCode: 1, message: 'rolled back: timeout' }))).toEqual({
+    expect(canaryDeploymentStatus(canary({ exitCode: 1, message: 'timeout' }))).toEqual({
       state: 'failure',
       description: 'canary rolled back: timeout',
     });

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { CancelledError } from '../cancel.js';
 import type { CanaryPlace } from './effective.js';
 import { abort, advance, approve, type CanaryOutcome, decide, promoteNow } from './machine.js';
-import { canaryActive, type CanaryControl, type CanaryPrep, describeCanary } from './prepare.js';
+import { canaryActive, type CanaryControl, type CanaryPrep } from './prepare.js';
 import type { Measurement } from './prometheus.js';
 import { CanaryHeld, type CanaryPhase, type CanaryState, type CanaryStateStore, type StoredState } from './state.js';
 
@@ -314,4 +314,3 @@ function describeStep(prep: CanaryPrep, state: CanaryState): string {
   return `step ${Math.min(state.step + 1, prep.plan.steps.length)}/${prep.plan.steps.length}`;
 }
 
-export { describeCanary };

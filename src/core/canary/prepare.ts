@@ -61,7 +61,7 @@ export interface CanaryPrep {
 
 export type CanaryTarget = Target & { canary: CanaryConfig; namespace: string };
 
-export const canaryPlanOf = (config: CanaryConfig): CanaryPlan => ({
+const canaryPlanOf = (config: CanaryConfig): CanaryPlan => ({
   steps: config.steps,
   limits: config.analysis.limits,
   intervalMs: config.analysis.intervalMs,
@@ -69,7 +69,7 @@ export const canaryPlanOf = (config: CanaryConfig): CanaryPlan => ({
   maxUnattendedMs: config.maxUnattendedMs,
 });
 
-export const canarySpecOf = (target: CanaryTarget): CanarySpec => ({
+const canarySpecOf = (target: CanaryTarget): CanarySpec => ({
   target: target.name,
   namespace: target.namespace,
   workload: target.canary.workload,

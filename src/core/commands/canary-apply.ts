@@ -115,7 +115,7 @@ export async function preflightCanaries(
 
 const moves = (prep: CanaryPrep) => prep.start === 'start' || prep.start === 'restart' || prep.start === 'resume';
 
-export function queryVariables(prep: CanaryPrep) {
+function queryVariables(prep: CanaryPrep) {
   const name = prep.spec.workload.name;
   return { canary: `${name}-canary`, stable: name, namespace: prep.namespace, interval: prep.config.analysis.interval };
 }
@@ -139,16 +139,15 @@ export interface CanaryApplyContext {
  * Claims the canary before the target is written (another live run holding it stops this one, exit 3); the command's
  * instruction (`canary continue`, `promote`, `abort`) is applied to the state then.
  */
-export function claimForApply(prep: CanaryPrep, options: ApplyCommandOptions) {
+function claimForApply(prep: CanaryPrep, options: ApplyCommandOptions) {
   return claimCanary(prep, runIdentity(options.env), options.canary?.control, new Date());
 }
 
 /** After the target's apply: moves the claimed canary within the run's budget. */
-export function runCanary(prep: CanaryPrep, claimed: StoredState, ctx: CanaryApplyContext): Promise<CanaryRunResult> {
+function runCanary(prep: CanaryPrep, claimed: StoredState, ctx: CanaryApplyContext): Promise<CanaryRunResult> {
   return driveCanary(prep, claimed, runIdentity(ctx.options.env), ctx.budgetEnd, canaryDriver(prep, ctx));
 }
 
-export const canaryMoves = moves;
 
 function canaryDriver(prep: CanaryPrep, ctx: CanaryApplyContext): CanaryDriver {
   const { client, resources } = ctx.applying;

@@ -26,7 +26,7 @@ export function canaryPlace(c: Pick<CanaryRunResult, 'weight' | 'step' | 'steps'
 /** The status of the target's deployment after the run moved its canary. */
 export function canaryDeploymentStatus(c: CanaryRunResult): { state: DeploymentState; description: string } {
   if (c.exitCode === 0) return { state: 'success', description: `canary of ${c.commit.slice(0, 7)} promoted` };
-  if (c.exitCode === 1) return { state: 'failure', description: `canary ${c.message}` };
+  if (c.exitCode === 1) return { state: 'failure', description: `canary rolled back: ${c.message}` };
   return { state: 'in_progress', description: canaryPlace(c) };
 }
 
@@ -60,7 +60,7 @@ export function canaryVerdict(canaries: readonly CanaryRunResult[]): {
     annotations.push({
       level: 'error',
       title: 'kubeplan canary',
-      message: `target ${c.target}: the canary of ${c.commit.slice(0, 7)} was ${c.message}`,
+      message: `target ${c.target}: the canary of ${c.commit.slice(0, 7)} was rolled back: ${c.message}`,
     });
   const notices = canaries
     .filter((x) => x.exitCode === 3)
@@ -69,7 +69,7 @@ export function canaryVerdict(canaries: readonly CanaryRunResult[]): {
         `target ${c.target}: the canary of ${c.commit.slice(0, 7)} is not finished, at ${canaryPlace(c)}: ${c.message}; ${c.phase === 'Paused' ? APPROVE : MOVES_ON}`,
     );
   const failed = rolledBack.length
-    ? `the canary of ${rolledBack.map((c) => `target ${c.target} was ${c.message}`).join('; the canary of ')}`
+    ? `the canary of ${rolledBack.map((c) => `target ${c.target} was rolled back: ${c.message}`).join('; the canary of ')}`
     : undefined;
   return { failed, annotations, notices };
 }
