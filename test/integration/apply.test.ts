@@ -623,6 +623,25 @@ describe('kubeplan apply: access reviews the plan already answered', () => {
     expect(c.body.data.X).toBe('2');
   });
 
+  it('a missing right is reported before a foreign inventory, though both are checked at once', async () => {
+    const ns = uniq();
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const made = await kubectl(
+      ['apply', '--server-side', '--applyset=configmaps/kubeplan-app', '--prune', '-n', ns, '-f', '-'],
+      { input: JSON.stringify(cm('k', { K: '1' })), env: { KUBECTL_APPLYSET: 'true' } },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    // May read and update ConfigMaps there (the plan's dry-run of k passes), not create them (the inventory's right).
+    await role(ns, 'updater', ['get', 'list', 'patch']);
+    const repo = repoWith(ns, [cm('k', { K: '2' })]);
+    const refused = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`- create configmaps in namespace ${ns}`);
+    expect(refused.stderr).not.toContain('managed by');
+    const k = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${ns}/configmaps/k`);
+    expect(k.body.data.K).toBe('1');
+  });
+
   it('a right no dry-run proved is still asked, and its lack refused before any write', async () => {
     const [ns, other] = [uniq(), uniq()];
     for (const name of [ns, other])
