@@ -18,9 +18,20 @@ const check = process.argv.includes('--check');
 // render` and `--version` never read, compile or evaluate them (nor the Node built-ins they import: http, tls, net...).
 // Fixed names, not content-hashed chunks, so a commit that changes a command does not rename files.
 const vendorDir = 'vendor';
-// undici is CommonJS: its vendor file re-exports, by name, what client-node and kubeplan import from it (a static
-// import of a name missing here fails the build below), and the whole module as `default`.
-const undiciExports = ['Agent', 'ProxyAgent', 'fetch', 'request'];
+// undici is CommonJS: its vendor file re-exports by name every `module.exports.X` of its index.js (read, not run: the
+// build may run on an older Node.js), and the whole module as `default`. A static import of a name missing here fails
+// the build below.
+const undiciExports = [
+  ...(await readFile(path.join(root, 'node_modules', 'undici', 'index.js'), 'utf8')).matchAll(
+    /^module\.exports\.([A-Za-z_$][\w$]*)\s*=/gm,
+  ),
+]
+  .map((m) => m[1])
+  .filter((name, i, all) => all.indexOf(name) === i)
+  .sort();
+for (const name of ['Agent', 'ProxyAgent', 'fetch', 'request']) {
+  if (!undiciExports.includes(name)) throw new Error(`undici's index.js no longer assigns module.exports.${name}`);
+}
 const vendorModules = {
   undici: `import undici from 'undici';\nexport default undici;\nexport const { ${undiciExports.join(', ')} } = undici;\n`,
   // The two client-node modules ClusterClient imports, as one file (they share client-node's own modules).
