@@ -16,6 +16,7 @@ RUN apt-get update \
 COPY --from=tools /src/.tools/bin/helm /src/.tools/bin/kubectl /usr/local/bin/
 COPY package.json /opt/kubeplan/package.json
 COPY dist/cli.js dist/cli-main.js /opt/kubeplan/dist/
+COPY dist/vendor /opt/kubeplan/dist/vendor
 RUN ln -s /opt/kubeplan/dist/cli.js /usr/local/bin/kubeplan && chmod +x /opt/kubeplan/dist/cli.js \
   && kubeplan --version && helm version --short && kubectl version --client
 USER node

@@ -17,6 +17,7 @@ describe('Dockerfile', () => {
       'package.json',
       'dist/cli.js',
       'dist/cli-main.js',
+      'dist/vendor',
     ]);
     for (const file of copies) expect(existsSync(path.join(repoRoot, file)), file).toBe(true);
     const setup = readFileSync(path.join(repoRoot, 'scripts/setup-tools.mjs'), 'utf8');

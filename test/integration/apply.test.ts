@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySetId, applySetParent, PART_OF } from '../../src/core/cluster/applyset.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { api, bench, kubectl } from '../harness/kube.js';
 import { makeGitRepo, makeRepo } from '../helpers/fixture-repo.js';
 import { runCliAsync } from '../helpers/run-cli.js';
@@ -560,6 +561,109 @@ describe('kubeplan apply: RBAC preflight', () => {
     const ok = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
     expect(ok.code, ok.stderr).toBe(0);
     expect((await api('GET', `/api/v1/namespaces/${ns}/configmaps/a`)).status).toBe(200);
+  });
+});
+
+describe('kubeplan apply: access reviews the plan already answered', () => {
+  const role = async (ns: string, name: string, verbs: string[]) => {
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }],
+      },
+    });
+    await api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'User', name: 'limited', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    });
+  };
+
+  it('a re-apply asks only about the inventory: the dry-runs of the changed objects proved their rights', async () => {
+    const [ns, other] = [uniq(), uniq()];
+    for (const name of [ns, other])
+      await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    const objects = (v: string) => [
+      cm('a', { X: v }),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: v } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'svc' },
+        spec: { selector: { app: 'a' }, ports: [{ port: Number(v) + 80 }] },
+      },
+      { ...cm('c', { X: v }), metadata: { name: 'c', namespace: other } },
+    ];
+    const repo = repoWith(ns, objects('1'));
+    expect((await apply(repo)).run.code).toBe(0);
+    write(repo, objects('2'));
+    const reviews: string[] = [];
+    const proxy = await startFaultProxy(bench(), (_n, req) => {
+      if (req.method === 'POST' && req.url?.includes('selfsubjectaccessreviews')) reviews.push(req.url);
+      return undefined;
+    });
+    try {
+      const kubeconfig = path.join(repo, 'proxy.kubeconfig');
+      writeFileSync(kubeconfig, proxy.kubeconfig(bench().adminToken));
+      const again = await apply(repo, ['--kubeconfig', kubeconfig]);
+      expect(again.run.code, again.run.stderr).toBe(0);
+      expect(again.report!.targets[0]).toMatchObject({ updated: 4, unchanged: 0 });
+    } finally {
+      await proxy.stop();
+    }
+    // get, create and patch of the inventory ConfigMap; not patch of the Secret, the Service or the ConfigMaps.
+    expect(reviews).toHaveLength(3);
+    const c = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${other}/configmaps/c`);
+    expect(c.body.data.X).toBe('2');
+  });
+
+  it('a missing right is reported before a foreign inventory, though both are checked at once', async () => {
+    const ns = uniq();
+    await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const made = await kubectl(
+      ['apply', '--server-side', '--applyset=configmaps/kubeplan-app', '--prune', '-n', ns, '-f', '-'],
+      { input: JSON.stringify(cm('k', { K: '1' })), env: { KUBECTL_APPLYSET: 'true' } },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    // May read and update ConfigMaps there (the plan's dry-run of k passes), not create them (the inventory's right).
+    await role(ns, 'updater', ['get', 'list', 'patch']);
+    const repo = repoWith(ns, [cm('k', { K: '2' })]);
+    const refused = await runCliAsync(['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig], { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`- create configmaps in namespace ${ns}`);
+    expect(refused.stderr).not.toContain('managed by');
+    const k = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${ns}/configmaps/k`);
+    expect(k.body.data.K).toBe('1');
+  });
+
+  it('a right no dry-run proved is still asked, and its lack refused before any write', async () => {
+    const [ns, other] = [uniq(), uniq()];
+    for (const name of [ns, other])
+      await api('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    // The inventory's namespace: every right on ConfigMaps. The other one: update, not create.
+    await role(ns, 'inventory', ['get', 'list', 'create', 'patch', 'update', 'delete']);
+    await role(other, 'updater', ['get', 'list', 'patch']);
+    await api('POST', `/api/v1/namespaces/${other}/configmaps`, { body: cm('c', { X: '1' }) });
+    const inOther = (name: string, v: string) => ({ ...cm(name, { X: v }), metadata: { name, namespace: other } });
+    const repo = repoWith(ns, [cm('a', { X: '1' }), inOther('c', '2'), inOther('d', '1')]);
+    const limited = ['apply', '--no-wait', '--kubeconfig', bench().limitedKubeconfig];
+    const refused = await runCliAsync(limited, { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`- create configmaps in namespace ${other}`);
+    expect(refused.stderr).not.toContain(`- patch configmaps in namespace ${other}`);
+    for (const [where, name] of [
+      [ns, 'a'],
+      [other, 'd'],
+    ])
+      expect((await api('GET', `/api/v1/namespaces/${where}/configmaps/${name}`)).status).toBe(404);
+    const c = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${other}/configmaps/c`);
+    expect(c.body.data.X).toBe('1');
   });
 });
 

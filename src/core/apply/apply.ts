@@ -125,10 +125,17 @@ export async function applyTarget(
     await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
   refuseUnsafe(plan, options);
   // With no object to write or prune there is at most the inventory's record to write (its own error is clear): the
-  // access reviews are for writing many objects all or nothing.
-  if (plan.changes.some((c) => !c.hook && c.action !== 'unchanged'))
-    await preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks);
-  const previous = await refuseForeignInventory(client, plan);
+  // access reviews are for writing many objects all or nothing. They and the inventory's read are sent together; a
+  // missing right is reported before a foreign inventory, as when they were asked one after the other.
+  const [access, inventory] = await Promise.allSettled([
+    plan.changes.some((c) => !c.hook && c.action !== 'unchanged')
+      ? preflightAccess(client, plan, options.waitTimeoutMs !== undefined, options.revisions, hooks)
+      : undefined,
+    refuseForeignInventory(client, plan),
+  ]);
+  if (access.status === 'rejected') throw access.reason;
+  if (inventory.status === 'rejected') throw inventory.reason;
+  const previous = inventory.value;
   await refuseOlderCommit(plan, previous, options, result);
   const writes = plan.changes.filter(
     (c) =>

@@ -26,11 +26,32 @@ const SECRETS: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'> = {
 
 /** Every (verb, group, resource, namespace) applying this plan needs: create/patch to write, delete to prune, get to wait. */
 export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Need[] {
-  const needs = new Map<string, Need>();
+  return [...accessNeeds(plan, waits, revisions, hooks).values()].map((n) => n.need);
+}
+
+/**
+ * The rights of `requiredAccess` that the plan's server-side dry-runs have not already proven. A dry-run is authorized
+ * exactly like the write it previews: an update's (a server-side apply PATCH) proves `patch`, a create's (a server-side
+ * apply of an object that does not exist yet) proves `patch` and `create`, for that object. A right is proven only when
+ * every object that needs it had such a dry-run; anything else (the inventory ConfigMap, revisions, hooks, waits,
+ * prunes, replaces, objects planned without a dry-run) is still asked.
+ */
+export function unprovenAccess(plan: TargetPlan, waits: boolean, revisions = false, hooks = true): Need[] {
+  return [...accessNeeds(plan, waits, revisions, hooks).values()].filter((n) => !n.proven).map((n) => n.need);
+}
+
+function accessNeeds(
+  plan: TargetPlan,
+  waits: boolean,
+  revisions: boolean,
+  hooks: boolean,
+): Map<string, { need: Need; proven: boolean }> {
+  const needs = new Map<string, { need: Need; proven: boolean }>();
   const add = (
     verb: string,
     info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>,
     namespace: string | undefined,
+    proven = false,
   ) => {
     const n: Need = {
       verb,
@@ -38,14 +59,16 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
       resource: info.resource,
       namespace: info.namespaced ? namespace : undefined,
     };
-    needs.set(`${n.verb}|${n.group}|${n.resource}|${n.namespace ?? ''}`, n);
+    const key = `${n.verb}|${n.group}|${n.resource}|${n.namespace ?? ''}`;
+    needs.set(key, { need: n, proven: (needs.get(key)?.proven ?? true) && proven });
   };
   for (const c of plan.changes) {
     if (!c.resource) continue;
+    const dryRun = c.via === 'dry-run';
     // An object the plan could not dry-run (Forbidden) may have to be created.
     if (c.action === 'create' || c.action === 'error')
-      for (const v of ['create', 'patch']) add(v, c.resource!, c.namespace);
-    if (c.action === 'update' || c.action === 'adopt') add('patch', c.resource, c.namespace);
+      for (const v of ['create', 'patch']) add(v, c.resource!, c.namespace, dryRun && c.action === 'create');
+    if (c.action === 'update' || c.action === 'adopt') add('patch', c.resource, c.namespace, dryRun);
     if (c.action === 'replace') for (const v of ['delete', 'create', 'patch']) add(v, c.resource!, c.namespace);
     if (c.action === 'delete') add('delete', c.resource, c.namespace);
     if (waits && ['create', 'update', 'adopt', 'replace', 'error'].includes(c.action))
@@ -61,7 +84,7 @@ export function requiredAccess(plan: TargetPlan, waits: boolean, revisions = fal
   for (const verb of ['get', 'create', 'patch']) add(verb, CONFIGMAPS, parent.namespace);
   // Revisions (apply.rollback) are Secrets next to the parent: listed, read, created, and the oldest deleted.
   if (revisions) for (const verb of ['list', 'get', 'create', 'delete']) add(verb, SECRETS, parent.namespace);
-  return [...needs.values()];
+  return needs;
 }
 
 /**
@@ -96,7 +119,10 @@ export interface MissingAccess {
   grant: string;
 }
 
-/** The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. */
+/**
+ * The rights applying this plan needs that the credentials lack (SelfSubjectAccessReviews), or undefined. Rights the
+ * plan's dry-runs proved are not asked again: a re-apply that changes a few objects asks about the inventory only.
+ */
 export async function missingAccess(
   client: ClusterClient,
   plan: TargetPlan,
@@ -104,7 +130,7 @@ export async function missingAccess(
   revisions = false,
   hooks = true,
 ): Promise<MissingAccess | undefined> {
-  const needs = requiredAccess(plan, waits, revisions, hooks);
+  const needs = unprovenAccess(plan, waits, revisions, hooks);
   const results = await Promise.all(needs.map(async (n) => ({ need: n, allowed: await accessAllowed(client, n) })));
   const missing = results.filter((r) => !r.allowed).map((r) => r.need);
   if (missing.length === 0) return undefined;

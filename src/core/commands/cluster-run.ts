@@ -29,6 +29,18 @@ export interface ClusterOptions {
  * repository's identity (recorded on inventories), for the planner.
  */
 export async function openCluster(config: Config, options: ClusterOptions) {
+  // Without a CI context the identity is a git subprocess: it runs while the client connects and discovers.
+  const [{ client, resources }, repository] = await Promise.all([
+    connectAndDiscover(options),
+    repositoryIdentity(config, options.env),
+  ]);
+  const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
+  const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
+  const configFile = configPathInRepo(config);
+  return { client, resources, ignore, policy, repository, configFile };
+}
+
+async function connectAndDiscover(options: ClusterOptions) {
   const client = await ClusterClient.connect({
     kubeconfig: options.kubeconfig,
     ...(options.kubeconfigText !== undefined ? { kubeconfigText: options.kubeconfigText } : {}),
@@ -41,10 +53,5 @@ export async function openCluster(config: Config, options: ClusterOptions) {
     signal: options.signal,
     onRetry: options.onRetry,
   });
-  const resources = await ResourceMap.discover(client);
-  const ignore: ReadonlyMap<string, readonly IgnoreRule[]> = new Map(config.targets.map((t) => [t.name, t.ignore]));
-  const policy: ReadonlyMap<string, TargetPolicy> = new Map(config.targets.map((t) => [t.name, t.policy]));
-  const repository = await repositoryIdentity(config, options.env);
-  const configFile = configPathInRepo(config);
-  return { client, resources, ignore, policy, repository, configFile };
+  return { client, resources: await ResourceMap.discover(client) };
 }

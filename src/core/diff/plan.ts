@@ -330,25 +330,30 @@ async function planDeletions(
       }
       const before = masker.mask(stripNoise(m, hidden) as KubeObject);
       const secrets = isSecret(before) ? secretKeyChanges(before, undefined) : undefined;
-      return {
-        action: 'delete' as const,
-        apiVersion: m.apiVersion,
-        kind: m.kind,
-        ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
-        name: m.metadata.name,
-        paths: [],
-        digest: [
-          isDestructiveDelete(m)
-            ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost`
-            : 'no longer rendered',
-        ],
-        diff: unifiedDiff(label(m), labelSecretPair(before, undefined)[0], undefined),
-        ...(secrets ? { secrets } : {}),
-        destructive: isDestructiveDelete(m),
-        via: 'intent' as const,
-        object: m,
-        resource: info,
-      };
+      return diffOnRead(
+        {
+          action: 'delete' as const,
+          apiVersion: m.apiVersion,
+          kind: m.kind,
+          ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}),
+          name: m.metadata.name,
+          paths: [],
+          digest: [
+            isDestructiveDelete(m)
+              ? `delete: ${m.kind} ${m.metadata.name} and everything in it is lost`
+              : 'no longer rendered',
+          ],
+          diff: '',
+          ...(secrets ? { secrets } : {}),
+          destructive: isDestructiveDelete(m),
+          via: 'intent' as const,
+          object: m,
+          resource: info,
+        },
+        label(m),
+        before,
+        undefined,
+      );
     });
 }
 
@@ -615,16 +620,21 @@ async function planCreate(r: Resolved, ctx: ObjectContext): Promise<Change> {
   }
   const after = ctx.masker.mask(stripNoise(r.object, ctx.hidden) as KubeObject);
   const secrets = isSecret(after) ? secretKeyChanges(undefined, after) : undefined;
-  return {
-    ...base,
-    action: 'create',
-    paths: [],
-    digest: digestForCreate(after),
-    diff: unifiedDiff(label(r.object), undefined, labelSecretPair(undefined, after)[1]),
-    ...(secrets ? { secrets } : {}),
-    ...(notes.length ? { notes } : {}),
-    via: ctx.mode === 'server' && notes.length === 0 ? 'dry-run' : 'client',
-  };
+  return diffOnRead(
+    {
+      ...base,
+      action: 'create',
+      paths: [],
+      digest: digestForCreate(after),
+      diff: '',
+      ...(secrets ? { secrets } : {}),
+      ...(notes.length ? { notes } : {}),
+      via: ctx.mode === 'server' && notes.length === 0 ? 'dry-run' : 'client',
+    },
+    label(r.object),
+    undefined,
+    after,
+  );
 }
 
 async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContext): Promise<Change> {
@@ -658,18 +668,23 @@ async function planUpdate(r: Resolved, liveObject: KubeObject, ctx: ObjectContex
   const adopt = joins && paths.length === 1;
   if (joins && !adopt) notes.push(`not managed by kubeplan yet: joins the target's inventory (label ${PART_OF})`);
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
-  return {
-    ...base,
-    live: liveObject,
-    action: adopt ? 'adopt' : 'update',
-    ...(joins ? { joinsInventory: true } : {}),
-    paths,
-    digest: adopt ? ['joins the inventory'] : digest(before, after, secrets),
-    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
-    ...(secrets ? { secrets } : {}),
-    ...(notes.length ? { notes } : {}),
-    via,
-  };
+  return diffOnRead(
+    {
+      ...base,
+      live: liveObject,
+      action: adopt ? 'adopt' : 'update',
+      ...(joins ? { joinsInventory: true } : {}),
+      paths,
+      digest: adopt ? ['joins the inventory'] : digest(before, after, secrets),
+      diff: '',
+      ...(secrets ? { secrets } : {}),
+      ...(notes.length ? { notes } : {}),
+      via,
+    },
+    label(r.object),
+    before,
+    after,
+  );
 }
 
 /** `after` without the inventory label (and without an empty label map `before` did not have): what else changes. */
@@ -706,21 +721,26 @@ async function planReplace(r: Resolved, liveObject: KubeObject, ctx: ObjectConte
   const after = ctx.masker.mask(stripNoise(recreated, ctx.hidden) as KubeObject);
   applyIgnoreRules(ctx.ignore, liveObject, [before, after], ctx.hidden);
   const secrets = isSecret(after) ? secretKeyChanges(before, after) : undefined;
-  return {
-    ...describe(r),
-    live: liveObject,
-    action: 'replace',
-    replaceFields: fields,
-    destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(
-      r.object.kind,
-    ),
-    paths: changedPaths(before, after).filter((p) => !p.startsWith('metadata.')),
-    digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
-    diff: unifiedDiff(label(r.object), ...labelSecretPair(before, after)),
-    ...(secrets ? { secrets } : {}),
-    ...(notes.length ? { notes } : {}),
-    via: ctx.mode === 'server' ? 'dry-run' : 'client',
-  };
+  return diffOnRead(
+    {
+      ...describe(r),
+      live: liveObject,
+      action: 'replace',
+      replaceFields: fields,
+      destructive: ['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'CustomResourceDefinition'].includes(
+        r.object.kind,
+      ),
+      paths: changedPaths(before, after).filter((p) => !p.startsWith('metadata.')),
+      digest: [`replace: ${fields.join(', ')} cannot change in place; the object is deleted and created again`],
+      diff: '',
+      ...(secrets ? { secrets } : {}),
+      ...(notes.length ? { notes } : {}),
+      via: ctx.mode === 'server' ? 'dry-run' : 'client',
+    },
+    label(r.object),
+    before,
+    after,
+  );
 }
 
 /**
@@ -841,4 +861,29 @@ function toObjectError(error: unknown): ObjectError {
     };
   }
   return { message: (error as Error).message ?? String(error) };
+}
+
+/**
+ * `change` with its unified diff (`title`, `before` → `after`, Secret values labelled) made when it is first read,
+ * not during the plan: every plan report reads it, apply never does (at 1,000 created objects the diffs were most of
+ * the plan's own work). `before` and `after` are the plan's own masked copies, so the text is the same either way.
+ */
+function diffOnRead(
+  change: Change,
+  title: string,
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+): Change {
+  let text: string | undefined;
+  return Object.defineProperty(change, 'diff', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      text ??= unifiedDiff(title, ...labelSecretPair(before, after));
+      return text;
+    },
+    set: (value: string) => {
+      text = value;
+    },
+  });
 }
