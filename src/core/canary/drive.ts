@@ -313,4 +313,3 @@ export async function driveCanary(
 function describeStep(prep: CanaryPrep, state: CanaryState): string {
   return `step ${Math.min(state.step + 1, prep.plan.steps.length)}/${prep.plan.steps.length}`;
 }
-

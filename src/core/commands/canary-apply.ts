@@ -148,7 +148,6 @@ function runCanary(prep: CanaryPrep, claimed: StoredState, ctx: CanaryApplyConte
   return driveCanary(prep, claimed, runIdentity(ctx.options.env), ctx.budgetEnd, canaryDriver(prep, ctx));
 }
 
-
 function canaryDriver(prep: CanaryPrep, ctx: CanaryApplyContext): CanaryDriver {
   const { client, resources } = ctx.applying;
   const waitMs = ctx.options.waitTimeoutMs ?? 5 * 60_000;
