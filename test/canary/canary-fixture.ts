@@ -107,24 +107,32 @@ export async function routeWeights(ns: string): Promise<Record<string, number | 
 }
 
 /** Reads the route's canary weight every 100 ms while `during` runs; the distinct weights in order, and the last. */
-export async function watchWeights<T>(ns: string, during: Promise<T>): Promise<{ result: T; weights: number[] }> {
-  const weights: number[] = [];
-  const read = async () => {
-    const w = await canaryWeight(ns);
-    if (w !== undefined && weights.at(-1) !== w) weights.push(w);
+export function watchWeights<T>(ns: string, during: Promise<T>): Promise<{ result: T; weights: number[] }> {
+  return watchValues(() => canaryWeight(ns), during).then(({ result, values }) => ({ result, weights: values }));
+}
+
+/** Calls `read` every 100 ms while `during` runs, and once after it: the distinct defined values in order. */
+export async function watchValues<T, V>(
+  read: () => Promise<V | undefined>,
+  during: Promise<T>,
+): Promise<{ result: T; values: V[] }> {
+  const values: V[] = [];
+  const take = async () => {
+    const v = await read();
+    if (v !== undefined && values.at(-1) !== v) values.push(v);
   };
   let done = false;
   const watcher = (async () => {
     while (!done) {
-      await read();
+      await take();
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
   const result = await during;
   done = true;
   await watcher;
-  await read(); // where the run left it
-  return { result, weights };
+  await take(); // where the run left it
+  return { result, values };
 }
 
 export const getDeployment = (ns: string, name: string) =>

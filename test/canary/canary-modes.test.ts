@@ -4,7 +4,16 @@ import { startDeploymentController } from '../harness/deploy-controller.js';
 import { api, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
-import { app, canaryConfig, canaryState, getDeployment, image, kubeplan, SCRAPED } from './canary-fixture.js';
+import {
+  app,
+  canaryConfig,
+  canaryState,
+  getDeployment,
+  image,
+  kubeplan,
+  SCRAPED,
+  watchValues,
+} from './canary-fixture.js';
 
 /**
  * The other traffic modes and analysis outcomes, end to end: an Istio VirtualService split by weight (Istio's CRD as
@@ -58,22 +67,16 @@ describe('canary traffic modes and analysis outcomes', () => {
       const { repo, commit } = makeGitRepo(files('shop:1'));
       expect((await kubeplan(repo, ['apply'])).code).toBe(0);
       commit('shop 2', files('shop:2'));
-      const seen: number[] = [];
-      let done = false;
-      const watch = (async () => {
-        while (!done) {
+      const { result: run, values: seen } = await watchValues(
+        async () => {
           const vs = await api<VirtualServiceBody>(
             'GET',
             `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/shop`,
           );
-          const w = vs.body.spec.http[0]?.route.find((r) => r.destination.host === 'shop-canary')?.weight;
-          if (w !== undefined && seen.at(-1) !== w) seen.push(w);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
-      const run = await kubeplan(repo, ['apply']);
-      done = true;
-      await watch;
+          return vs.body.spec.http[0]?.route.find((r) => r.destination.host === 'shop-canary')?.weight;
+        },
+        kubeplan(repo, ['apply']),
+      );
       expect(run.code, run.stderr).toBe(0);
       expect(seen).toEqual([0, 10, 50, 0]);
       const vs = await api<VirtualServiceBody>(
@@ -102,21 +105,16 @@ describe('canary traffic modes and analysis outcomes', () => {
       const { repo, commit } = makeGitRepo(files('shop:1'));
       expect((await kubeplan(repo, ['apply'])).code).toBe(0);
       commit('shop 2', files('shop:2'));
-      const replicas: number[] = [];
-      let done = false;
-      const watch = (async () => {
-        while (!done) {
+      const { result: run, values: replicas } = await watchValues(
+        async () => {
           const d = await api<{ spec: { replicas: number } }>(
             'GET',
             `/apis/apps/v1/namespaces/${ns}/deployments/shop-canary`,
           );
-          if (d.status === 200 && replicas.at(-1) !== d.body.spec.replicas) replicas.push(d.body.spec.replicas);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
-      const run = await kubeplan(repo, ['apply']);
-      done = true;
-      await watch;
+          return d.status === 200 ? d.body.spec.replicas : undefined;
+        },
+        kubeplan(repo, ['apply']),
+      );
       expect(run.code, run.stderr).toBe(0);
       // 2 stable replicas: 34 % is 1 canary pod of 3, 50 % 2 of 4.
       expect(replicas).toEqual([1, 2]);

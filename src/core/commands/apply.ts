@@ -168,8 +168,11 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
   if (config.clusters) return applyNamedClusters(config, sets, options);
   refuseClusterFilter(options);
   const started = Date.now();
-  const { client, resources, ignore, policy: policyMap, repository, configFile } = await openCluster(config, options);
-  const sha = await headCommit(config.repoRoot, options.env);
+  // The head commit (a git subprocess) is read while the client connects and discovers.
+  const [{ client, resources, ignore, policy: policyMap, repository, configFile }, sha] = await Promise.all([
+    openCluster(config, options),
+    headCommit(config.repoRoot, options.env),
+  ]);
   // Canary targets apply the objects of their canary's place (read from the cluster; nothing written yet).
   const canaries = await prepareCanaries(config, sets, client, {
     commit: sha,

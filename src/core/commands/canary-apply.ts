@@ -18,9 +18,9 @@ import {
   prepareCanary,
 } from '../canary/prepare.js';
 import { CanaryStateStore } from '../canary/state.js';
-import { ClusterClient } from '../cluster/client.js';
+import type { ClusterClient } from '../cluster/client.js';
 import { loadConfig } from '../config/load-config.js';
-import type { ClusterOptions } from './cluster-run.js';
+import { type ClusterOptions, connectClient } from './cluster-run.js';
 import { measure, PrometheusClient, QueryShapeError } from '../canary/prometheus.js';
 import { ClusterError, UsageError } from '../errors.js';
 import type { Config } from '../config/types.js';
@@ -251,17 +251,7 @@ export async function canaryStatusCommand(
 ): Promise<{ report: string; underWay: boolean }> {
   const config = loadConfig(options.config, options.cwd);
   const targets = canaryTargetNames(config, options.targets);
-  const client = await ClusterClient.connect({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    ...(options.pin ? { pin: options.pin } : {}),
-    direct: options.direct,
-    concurrency: options.concurrency,
-    env: options.env,
-    cwd: options.cwd,
-    signal: options.signal,
-    onRetry: options.onRetry,
-  });
+  const client = await connectClient(options);
   const now = Date.now();
   const rows = await Promise.all(
     targets.map(async (name) => {

@@ -41,7 +41,13 @@ export async function openCluster(config: Config, options: ClusterOptions) {
 }
 
 async function connectAndDiscover(options: ClusterOptions) {
-  const client = await ClusterClient.connect({
+  const client = await connectClient(options);
+  return { client, resources: await ResourceMap.discover(client) };
+}
+
+/** A client of the cluster the options name (no discovery). */
+export function connectClient(options: ClusterOptions): Promise<ClusterClient> {
+  return ClusterClient.connect({
     kubeconfig: options.kubeconfig,
     ...(options.kubeconfigText !== undefined ? { kubeconfigText: options.kubeconfigText } : {}),
     context: options.context,
@@ -53,5 +59,4 @@ async function connectAndDiscover(options: ClusterOptions) {
     signal: options.signal,
     onRetry: options.onRetry,
   });
-  return { client, resources: await ResourceMap.discover(client) };
 }
