@@ -101,6 +101,18 @@ describe('a canary moved by several runs', () => {
     expect(done.code).toBe(0);
   }, 180_000);
 
+  it('a budget that runs out mid-pause (exit 3), then canary continue finishes it', async () => {
+    const { ns, repo, commit } = await installed(['{weight: 10, pause: 6s}', '{weight: 50}']);
+    commit('shop 2', { 'app/app.json': app('shop:2') });
+    const short = await run(repo, ['apply', '--canary-budget', '2s']);
+    expect(short.code, short.stderr).toBe(3);
+    expect(await canaryWeight(ns)).toBe(10);
+    const finished = await watchWeights(ns, run(repo, ['canary', 'continue']));
+    expect(finished.result.code, finished.result.stderr).toBe(0);
+    expect(finished.weights).toEqual([10, 50, 0]);
+    expect(await image(ns)).toBe('shop:2');
+  }, 180_000);
+
   it('an approval gate stops the run (exit 3); a route edited by hand is put back; canary continue approves it', async () => {
     const { ns, repo, commit } = await installed(['{weight: 10, pause: 1s}', '{approve: true}', '{weight: 50}']);
     commit('shop 2', { 'app/app.json': app('shop:2') });
@@ -214,6 +226,53 @@ describe('a canary moved by several runs', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('gives the canary Service shop-canary weight 30 in git');
     expect(await resourceVersions(ns)).toEqual(before);
+
+    // Bad canary objects, each refused before anything is read or written.
+    const other = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shop-worker' },
+      spec: {
+        selector: { matchLabels: { app: 'shop', role: 'worker' } },
+        template: {
+          metadata: { labels: { app: 'shop', role: 'worker' } },
+          spec: { containers: [{ name: 'w', image: 'worker:1' }] },
+        },
+      },
+    };
+    const elsewhere = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'shop' },
+      spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'other', port: 80 }] }] },
+    };
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'shop' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
+        minReplicas: 2,
+        maxReplicas: 5,
+      },
+    };
+    for (const [files, says] of [
+      [{ 'app/app.json': app('shop:2', { extra: [other] }) }, 'shop-worker'],
+      [{ 'app/app.json': app('shop:2', { route: elsewhere }) }, 'never sends traffic to Service shop'],
+      [
+        {
+          'kubeplan.yaml': canaryConfig(ns, prometheus.url, { steps: LONG_PAUSE, traffic: 'replicas: {}' }),
+          'app/app.json': app('shop:2', { route: null, extra: [hpa] }),
+        },
+        'HorizontalPodAutoscaler shop scales Deployment shop',
+      ],
+    ] as const) {
+      commit(`bad: ${says}`, { 'kubeplan.yaml': canaryConfig(ns, prometheus.url, { steps: LONG_PAUSE }), ...files });
+      const bad = await run(repo, ['apply']);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toContain(says);
+      expect(await resourceVersions(ns)).toEqual(before);
+    }
 
     // A query that answers a range vector, and one that answers a series per track: refused at the preflight.
     for (const [query, says] of [
