@@ -9,7 +9,7 @@ import { api, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { runAction } from '../helpers/run-action.js';
-import { SCRAPED } from '../canary/canary-fixture.js';
+import { app, canaryConfig, SCRAPED } from '../canary/canary-fixture.js';
 
 /**
  * Canaries from the action on the bench (real Gateway API CRDs, a real Prometheus scraping an exporter the test
@@ -39,67 +39,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const route = {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  kind: 'HTTPRoute',
-  metadata: { name: 'shop' },
-  spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }] },
-};
-const service = {
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name: 'shop' },
-  spec: { selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] },
-};
-const app = (image: string) =>
-  JSON.stringify(
-    {
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'shop' },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: { app: 'shop' } },
-            template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'shop', image }] } },
-          },
-        },
-        service,
-        route,
-      ],
-    },
-    null,
-    2,
-  );
+const config = (ns: string, steps: string[]) =>
+  canaryConfig(ns, prometheus.url, { steps, checks: 2, tokenEnv: 'PROM_TOKEN' });
 
-const config = (ns: string, steps: string) => `targets:
-  - name: shop
-    namespace: ${ns}
-    manifests: app
-    apply: {rollback: true}
-    canary:
-      workload: {kind: Deployment, name: shop}
-      service: shop
-      traffic:
-        gatewayAPI: {route: shop}
-      steps:
-${steps}
-      analysis:
-        interval: 1s
-        checks: 2
-        prometheus: {address: ${prometheus.url}, tokenEnv: PROM_TOKEN}
-        metrics:
-          - name: success-rate
-            query: sum(rate(http_requests_total{track="{{ canary }}",code!~"5.."}[5s])) / sum(rate(http_requests_total{track="{{ canary }}"}[5s])) * 100
-            min: 99
-      timeout: 10m
-      maxUnattended: 10m
-`;
-const QUICK = '        - {weight: 10, pause: 1s}\n        - {weight: 50}';
-const SLOW = '        - {weight: 10, pause: 10m}\n        - {weight: 50}\n        - {weight: 80}';
+const QUICK = ['{weight: 10, pause: 1s}', '{weight: 50}'];
+const SLOW = ['{weight: 10, pause: 10m}', '{weight: 50}', '{weight: 80}'];
 
 const pushEvent = (before: string, after: string) => ({
   ref: 'refs/heads/main',

@@ -15,7 +15,8 @@ const service = {
   metadata: { name: 'shop' },
   spec: { selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] },
 };
-export const deployment = (image: string, broken = false) => ({
+/** The shop Deployment at `image`; `broken`: its pods never become available; `env`: plain env values. */
+export const deployment = (image: string, options: { broken?: boolean; env?: Record<string, string> } = {}) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'shop' },
@@ -23,8 +24,16 @@ export const deployment = (image: string, broken = false) => ({
     replicas: 2,
     selector: { matchLabels: { app: 'shop' } },
     template: {
-      metadata: { labels: { app: 'shop' }, ...(broken ? { annotations: { [BROKEN]: 'true' } } : {}) },
-      spec: { containers: [{ name: 'shop', image }] },
+      metadata: { labels: { app: 'shop' }, ...(options.broken ? { annotations: { [BROKEN]: 'true' } } : {}) },
+      spec: {
+        containers: [
+          {
+            name: 'shop',
+            image,
+            ...(options.env ? { env: Object.entries(options.env).map(([name, value]) => ({ name, value })) } : {}),
+          },
+        ],
+      },
     },
   },
 });
@@ -33,13 +42,16 @@ export const deployment = (image: string, broken = false) => ({
  * app/app.json: the shop at `image` (`broken`: its pods never become available), its route (`route: null`: none),
  * plus `extra` objects.
  */
-export const app = (image: string, options: { broken?: boolean; extra?: object[]; route?: object | null } = {}) =>
+export const app = (
+  image: string,
+  options: { broken?: boolean; env?: Record<string, string>; extra?: object[]; route?: object | null } = {},
+) =>
   JSON.stringify(
     {
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        deployment(image, options.broken),
+        deployment(image, options),
         service,
         ...(options.route === null ? [] : [options.route ?? route]),
         ...(options.extra ?? []),

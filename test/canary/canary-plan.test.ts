@@ -7,6 +7,7 @@ import { installGatewayApiCrds } from '../harness/crds.js';
 import { startDeploymentController } from '../harness/deploy-controller.js';
 import { api, bench, freshNamespace } from '../harness/kube.js';
 import { type BenchPrometheus, type Exporter, startExporter, startPrometheus } from '../harness/prometheus.js';
+import { app as fixtureApp, canaryConfig } from './canary-fixture.js';
 import { makeGitRepo } from '../helpers/fixture-repo.js';
 import { SecretMask } from '../../src/core/report/secret-mask.js';
 import { planPullRequest } from '../../src/core/workflows/plan.js';
@@ -39,18 +40,6 @@ afterAll(async () => {
 
 const SECRET_VALUE = 'canary-plan-s3cret-value';
 
-const route = {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  kind: 'HTTPRoute',
-  metadata: { name: 'shop' },
-  spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }] },
-};
-const service = {
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name: 'shop' },
-  spec: { selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] },
-};
 const secret = {
   apiVersion: 'v1',
   kind: 'Secret',
@@ -58,54 +47,9 @@ const secret = {
   stringData: { token: SECRET_VALUE },
 };
 // A chart that writes a Secret's value into an env value: the plan's template diff must not show it.
-const deployment = (image: string, env: Record<string, string> = {}) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'shop' },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: 'shop' } },
-    template: {
-      metadata: { labels: { app: 'shop' } },
-      spec: {
-        containers: [
-          {
-            name: 'shop',
-            image,
-            ...(Object.keys(env).length ? { env: Object.entries(env).map(([name, value]) => ({ name, value })) } : {}),
-          },
-        ],
-      },
-    },
-  },
-});
-const app = (image: string, env: Record<string, string> = {}) =>
-  JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment(image, env), service, route, secret] }, null, 2);
-
-const config = (ns: string, prometheusUrl: string) => `targets:
-  - name: shop
-    namespace: ${ns}
-    manifests: app
-    apply: {rollback: true}
-    canary:
-      workload: {kind: Deployment, name: shop}
-      service: shop
-      traffic:
-        gatewayAPI: {route: shop}
-      steps:
-        - {weight: 10, pause: 10m}
-        - {weight: 50}
-      analysis:
-        interval: 1s
-        checks: 1
-        prometheus: {address: ${prometheusUrl}}
-        metrics:
-          - name: success-rate
-            query: sum(rate(http_requests_total{track="{{ canary }}",code!~"5.."}[5s])) / sum(rate(http_requests_total{track="{{ canary }}"}[5s])) * 100
-            min: 99
-      timeout: 30m
-      maxUnattended: 30m
-`;
+const app = (image: string, env?: Record<string, string>) => fixtureApp(image, { env, extra: [secret] });
+const config = (ns: string, prometheusUrl: string) =>
+  canaryConfig(ns, prometheusUrl, { steps: ['{weight: 10, pause: 10m}', '{weight: 50}'], checks: 1 });
 
 const run = (repo: string, args: string[]) =>
   runCliAsync([...args, '--kubeconfig', bench().adminKubeconfig], { cwd: repo });

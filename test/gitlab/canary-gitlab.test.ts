@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { app, canaryConfig } from '../canary/canary-fixture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitLab, startGitLab } from '../forge/gitlab.js';
 import { installGatewayApiCrds } from '../harness/crds.js';
@@ -44,57 +45,12 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-const app = (image: string) =>
-  JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'shop' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'shop' } },
-          template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'shop', image }] } },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'shop' },
-        spec: { selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] },
-      },
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
-        metadata: { name: 'shop' },
-        spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }] },
-      },
-    ],
+const config = (ns: string) =>
+  canaryConfig(ns, prometheus.url, {
+    steps: ['{weight: 10, pause: 10m}', '{weight: 50}'],
+    checks: 3,
+    tokenEnv: 'PROM_TOKEN',
   });
-
-const config = (ns: string) => `targets:
-  - name: shop
-    namespace: ${ns}
-    manifests: app
-    apply: {rollback: true}
-    canary:
-      workload: {kind: Deployment, name: shop}
-      service: shop
-      traffic:
-        gatewayAPI: {route: shop}
-      steps:
-        - {weight: 10, pause: 10m}
-        - {weight: 50}
-      analysis:
-        interval: 1s
-        prometheus: {address: ${prometheus.url}, tokenEnv: PROM_TOKEN}
-        metrics:
-          - name: success-rate
-            query: sum(rate(http_requests_total{track="{{ canary }}",code!~"5.."}[5s])) / sum(rate(http_requests_total{track="{{ canary }}"}[5s])) * 100
-            min: 99
-`;
 
 function job(
   dir: string,

@@ -67,37 +67,42 @@ class Holding {
     private readonly now: () => Date,
   ) {}
 
+  /** Stores `next` as this run's (holder and heartbeat set; none once the canary ended). */
   save(next: CanaryState): Promise<void> {
-    const write = this.chain.then(async () => {
-      const ended = next.phase === 'Succeeded' || next.phase === 'Failed';
-      const state: CanaryState = {
-        ...next,
-        holder: ended ? undefined : { run: this.run, heartbeat: this.now().toISOString() },
-      };
-      this.resourceVersion = await this.store.save(this.run, state, this.resourceVersion);
-      this.state = state;
-    });
-    this.chain = write.catch(() => undefined);
-    return write;
+    return this.write(() => this.held(next));
+  }
+
+  private held(state: CanaryState): CanaryState {
+    const ended = state.phase === 'Succeeded' || state.phase === 'Failed';
+    return { ...state, holder: ended ? undefined : { run: this.run, heartbeat: this.now().toISOString() } };
   }
 
   /** Lets go of the canary (between runs nobody holds it). */
   release(): Promise<void> {
     this.stopBeating();
+    return this.write(() => ({ ...this.state, holder: undefined }));
+  }
+
+  /** A heartbeat every few seconds: the state as it is when the write runs, with a new heartbeat. */
+  beat(onError: (error: unknown) => void): void {
+    this.timer = setInterval(() => {
+      this.write(() => this.held(this.state)).catch(onError);
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * One write after the ones before it; `make` runs then, so a heartbeat queued behind a move writes the moved state,
+   * never the one before it.
+   */
+  private write(make: () => CanaryState): Promise<void> {
     const write = this.chain.then(async () => {
-      const state: CanaryState = { ...this.state, holder: undefined };
+      const state = make();
       this.resourceVersion = await this.store.save(this.run, state, this.resourceVersion);
       this.state = state;
     });
     this.chain = write.catch(() => undefined);
     return write;
-  }
-
-  beat(onError: (error: unknown) => void): void {
-    this.timer = setInterval(() => {
-      this.save(this.state).catch(onError);
-    }, HEARTBEAT_MS);
-    this.timer.unref();
   }
 
   stopBeating(): void {

@@ -180,6 +180,7 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     onWarning: options.onWarning,
   });
   sets = canaries.sets;
+  const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
   // A canary's route is written by kubeplan alone (its backend list is atomic): a hand edit is taken back.
   const forceConflicts = (target: string, object?: KubeObject) =>
     options.forceConflicts ||
@@ -190,7 +191,6 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<ApplyC
     : await preflightCanaries(canaries.preps, options.env, options.onSecret);
   // Learns every Secret value the plan sees: apply and hook errors (server messages may echo objects) are scrubbed too.
   const scrubber = new SecretScrubber();
-  const policies = new Map(config.targets.map((t) => [t.name, t.apply]));
   const deploymentOf = (name: string) =>
     config.targets.find((t) => t.name === name)?.deployment ?? { environment: name, production: true };
   const planOptions = {
