@@ -172,6 +172,29 @@ describe('a canary moved by several runs', () => {
     expect(none.stderr).toContain('has no canary under way');
   }, 180_000);
 
+  it('kubeplan rollback during a canary restores the stable version and ends the canary', async () => {
+    const { ns, repo, commit } = await installed(LONG_PAUSE);
+    commit('shop 2', { 'app/app.json': app('shop:2') });
+    expect((await run(repo, ['apply', '--canary-budget', '2s'])).code).toBe(3);
+    expect(await canaryWeight(ns)).toBe(10);
+    const rolled = await run(repo, ['rollback', '--target', 'shop']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toContain('rolled back to revision 1');
+    expect(rolled.stdout).toContain('ended with this rollback');
+    expect((await getDeployment(ns, 'shop-canary')).status).toBe(404);
+    expect(await routeWeights(ns)).toEqual({ 'shop-stable': 100, 'shop-canary': 0 });
+    expect(await image(ns)).toBe('shop:1');
+    expect(await canaryState(ns)).toMatchObject({
+      phase: 'Failed',
+      message: 'ended by kubeplan rollback to revision 1',
+    });
+    // The template is held back: the next apply keeps shop:1 and says so.
+    const next = await run(repo, ['apply']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('failed its canary');
+    expect(await image(ns)).toBe('shop:1');
+  }, 180_000);
+
   it('two runs at once: the second exits 3 naming the run that moves the canary', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     commit('shop 2', { 'app/app.json': app('shop:2') });

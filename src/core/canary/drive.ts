@@ -318,3 +318,39 @@ export async function driveCanary(
 function describeStep(prep: CanaryPrep, state: CanaryState): string {
   return `step ${Math.min(state.step + 1, prep.plan.steps.length)}/${prep.plan.steps.length}`;
 }
+
+/**
+ * `kubeplan rollback` of a canary target while a canary is under way: the canary is taken first (another live run
+ * moving it stops the rollback before anything is written, exit 3), and once the rollback is done it ends as rolled
+ * back, its template held back like a failed one. Undefined when no canary is under way.
+ */
+export async function takeCanaryForRollback(store: CanaryStateStore, run: string, now: Date) {
+  const stored = await store.read();
+  if (!stored || !canaryActive(stored.state)) return undefined;
+  const taken = await store.acquire(run, now, STALE_AFTER_MS);
+  if (!taken) return undefined;
+  const { state, resourceVersion } = taken;
+  const commit = /^[0-9a-f]{40}$/.test(state.commit) ? state.commit.slice(0, 7) : state.commit;
+  return {
+    async end(revision: number): Promise<string> {
+      await store.save(
+        run,
+        {
+          ...state,
+          phase: 'Failed',
+          weight: 0,
+          holder: undefined,
+          message: `ended by kubeplan rollback to revision ${revision}`,
+          failedTemplates: state.failedTemplates.includes(state.templateHash)
+            ? state.failedTemplates
+            : [...state.failedTemplates, state.templateHash],
+        },
+        resourceVersion,
+      );
+      return `the canary of ${commit} ended with this rollback: its pod template is held back until kubeplan canary retry or a commit that changes it`;
+    },
+    async release(): Promise<void> {
+      await store.save(run, { ...state, holder: undefined }, resourceVersion).catch(() => undefined);
+    },
+  };
+}

@@ -2,6 +2,8 @@ import type { TargetApplyResult } from '../apply/apply.js';
 import { RevisionStore, type Revision } from '../apply/revisions.js';
 import { rollbackTarget } from '../apply/rollback.js';
 import { loadConfig } from '../config/load-config.js';
+import { runIdentity, takeCanaryForRollback } from '../canary/drive.js';
+import { CanaryStateStore } from '../canary/state.js';
 import { SecretScrubber } from '../diff/secrets.js';
 import { UsageError } from '../errors.js';
 import { objectName } from '../report/common.js';
@@ -53,10 +55,20 @@ export async function rollbackCommand(
           : listText(target.name, revisions, target.apply.rollback),
     };
   }
+  // A canary under way: this run takes it first; by default the rollback restores its stable version (the newest
+  // revision: a canary stores none), and the canary ends with it.
+  const canary =
+    target.canary && target.namespace
+      ? await takeCanaryForRollback(
+          new CanaryStateStore(client, target.name, target.namespace),
+          runIdentity(options.env),
+          new Date(),
+        )
+      : undefined;
   const scrubber = new SecretScrubber();
   const outcome = await rollbackTarget(target.name, target.namespace, client, resources, {
     scrubber,
-    to: options.toRevision ?? 'previous',
+    to: options.toRevision ?? (canary ? 'newest' : 'previous'),
     record: true,
     ignore,
     policy,
@@ -69,10 +81,21 @@ export async function rollbackCommand(
     crdTimeoutSeconds: 60,
     waitTimeoutMs: options.waitTimeoutMs,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
+    await canary?.release();
     throw scrubber.scrubError(error);
   });
+  // 'newest' with no revision left (deleted by hand) has nothing to return to.
+  if (!(outcome as typeof outcome | undefined)) {
+    await canary?.release();
+    throw new UsageError(`target ${target.name} has no stored revision to roll back to`, {
+      where: { target: target.name },
+      hint: 'a canary keeps its stable version as the newest revision: were the revision Secrets deleted? kubeplan canary abort ends the canary instead',
+    });
+  }
+  const canaryNote = canary ? await canary.end(outcome.to.number) : undefined;
   const r = outcome.result;
+  if (canaryNote) r.notes.push(canaryNote);
   const revisions = await store.list();
   if (options.output === 'json')
     return {
