@@ -66,8 +66,6 @@ describe('kubeplan init', () => {
     // subfolder); the Component only post-renders and is named as left out.
     expect(targetsOf(repo)).toEqual([
       { name: 'api-prod', type: 'kustomize', path: 'apps/api/overlays/prod' },
-      // examples/canary's manifests folder (its own kubeplan.yaml is the canary demo's).
-      { name: 'canary', type: 'manifests', path: 'canary/app' },
       { name: 'shop-prod', type: 'helm', path: 'charts/shop', values: ['envs/prod/values.yaml'] },
       { name: 'shop-staging', type: 'helm', path: 'charts/shop', values: ['envs/staging/values.yaml'] },
       { name: 'platform', type: 'manifests', path: 'platform' },
@@ -75,6 +73,8 @@ describe('kubeplan init', () => {
     const config = readFileSync(path.join(repo, 'kubeplan.yaml'), 'utf8');
     expect(config).toContain('    # namespace: shop-staging   # objects without a namespace go here');
     expect(config).toContain('#   components/hardening: a Kustomize Component');
+    // examples/canary has a kubeplan.yaml of its own (the canary demo's): another config, left out.
+    expect(config).toContain('#   canary: has a kubeplan.yaml of its own');
     const render = runCli(['render', '-o', 'json'], { cwd: repo });
     expect(render.code, render.stderr).toBe(0);
     expect(render.stdout).toContain('"kind": "ResourceQuota"');

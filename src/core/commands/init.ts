@@ -160,6 +160,8 @@ interface DirInfo {
   /** YAML/JSON files here that are not Kubernetes objects. */
   others: string[];
   children: DirInfo[];
+  /** A subfolder with a kubeplan.yaml of its own: another config's, not read. */
+  ownConfig?: boolean;
 }
 
 /** Walks the folder: charts (not into them), kustomizations, and folders of manifests. */
@@ -205,6 +207,10 @@ export function scanRepository(root: string): { targets: FoundTarget[]; skipped:
     !d.manifests.some((f) => usedFiles.has(path.join(d.abs, f))) &&
     d.children.every(plain);
   const visit = (d: DirInfo) => {
+    if (d.ownConfig) {
+      skipped.push({ path: d.rel, reason: 'has a kubeplan.yaml of its own (a config of its own: run kubeplan there)' });
+      return;
+    }
     if (d.chart) {
       if (d.library) skipped.push({ path: d.rel, reason: 'a library chart (no objects of its own)' });
       else targets.push(...chartTargets(d));
@@ -298,6 +304,10 @@ function readDir(abs: string, rel: string): DirInfo {
   try {
     entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
   } catch {
+    return info;
+  }
+  if (rel !== '' && entries.some((e) => e.isFile() && /^kubeplan\.ya?ml$/.test(e.name))) {
+    info.ownConfig = true;
     return info;
   }
   if (entries.some((e) => e.isFile() && e.name === 'Chart.yaml')) {
