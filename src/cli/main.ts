@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 declare const __KUBEPLAN_VERSION__: string;
 const version = typeof __KUBEPLAN_VERSION__ === 'string' ? __KUBEPLAN_VERSION__ : '0.0.0-dev';
 import type { DirectCredentials } from '../core/cluster/client.js';
+import type { ApplyCommandOptions } from '../core/commands/apply.js';
 // Each command's module is loaded when it runs: `kubeplan render` does not parse the cluster, diff or bump code.
 import {
   ErrorList,
@@ -40,7 +41,6 @@ import {
   ROLLBACK_HELP,
 } from './help.js';
 import { closestName } from './suggest.js';
-import { parseDurationText } from '../core/duration.js';
 
 const COMMANDS = [
   'render',
@@ -398,40 +398,45 @@ async function apply(
     });
   const request = parseApplyRequest(cliSource(values, 'apply'));
   const expect = boundPlan(emptyToUndefined(values.plan), emptyToUndefined(values['expect-plan']), cwd);
-  const result = await (await import('../core/commands/apply.js')).applyCommand({
-    ...clusterArgs(values, cwd, env, 'apply', io),
-    ...namedClusterArgs(values, 'apply', secrets),
-    signal,
-    dryRun: values['dry-run'] ?? false,
-    forceConflicts: request.forceConflicts,
-    allowEmpty: values['allow-empty'] ?? false,
-    noHooks: values['no-hooks'] ?? false,
-    waitTimeoutMs: request.waitTimeoutMs,
-    hookTimeoutMs: request.timeoutMs,
-    ...(expect ? { expect } : {}),
-    canary: {
-      disabled: values['no-canary'] ?? false,
-      budgetMs: canaryBudget(values['canary-budget'], 'apply'),
+  return runApply(
+    {
+      ...clusterArgs(values, cwd, env, 'apply', io),
+      ...namedClusterArgs(values, 'apply', secrets),
+      signal,
+      dryRun: values['dry-run'] ?? false,
+      forceConflicts: request.forceConflicts,
+      allowEmpty: values['allow-empty'] ?? false,
+      noHooks: values['no-hooks'] ?? false,
+      waitTimeoutMs: request.waitTimeoutMs,
+      hookTimeoutMs: request.timeoutMs,
+      ...(expect ? { expect } : {}),
+      canary: request.canary,
+      output,
     },
+    io,
+    secrets,
+  );
+}
+
+/**
+ * Runs an apply (`kubeplan apply`, and `kubeplan canary` but status) and prints its report, also when it stopped
+ * part-way (what it wrote and what it did not do), before the error. Exit 1 when a canary was rolled back, 3 when one
+ * is not finished, else 0.
+ */
+async function runApply(
+  options: Omit<ApplyCommandOptions, 'onSecret' | 'onProgress' | 'tooling'>,
+  io: CliIO,
+  secrets: SecretMask,
+): Promise<number> {
+  const result = await (await import('../core/commands/apply.js')).applyCommand({
+    ...options,
     onSecret: (value) => secrets.add(value),
     onProgress: (message) => io.stderr(`${message}\n`),
-    output,
     tooling: `kubeplan/v${version}`,
   });
-  // A failed or cancelled apply still reports what it wrote before it stopped and what it did not do.
   io.stdout(result.report);
   if (result.failure !== undefined) throw result.failure;
-  return canaryExitCode(result.canaries);
-}
-
-function canaryBudget(text: string | undefined, command: string): number {
-  if (text === undefined) return 15 * 60_000;
-  return parseDurationText(text, { via: 'cli', command, input: 'canary-budget' });
-}
-
-/** 1 when a canary was rolled back, 3 when one is not finished, else 0. */
-function canaryExitCode(canaries: readonly { exitCode: number }[] | undefined): number {
-  const codes = (canaries ?? []).map((c) => c.exitCode);
+  const codes = (result.canaries ?? []).map((c) => c.exitCode);
   return codes.includes(1) ? 1 : codes.includes(3) ? 3 : 0;
 }
 
@@ -494,24 +499,22 @@ async function canary(
   const request = parseApplyRequest(cliSource(values, 'canary'));
   const control =
     action === 'promote' && values.full ? 'promote-full' : (action as 'continue' | 'promote' | 'abort' | 'retry');
-  const result = await (await import('../core/commands/apply.js')).applyCommand({
-    ...clusterArgs(values, cwd, env, 'canary', io),
-    signal,
-    dryRun: false,
-    forceConflicts: request.forceConflicts,
-    allowEmpty: false,
-    noHooks: false,
-    waitTimeoutMs: request.waitTimeoutMs,
-    hookTimeoutMs: request.timeoutMs,
-    canary: { control, budgetMs: canaryBudget(values['canary-budget'], `canary ${action}`) },
-    onSecret: (value) => secrets.add(value),
-    onProgress: (message) => io.stderr(`${message}\n`),
-    output,
-    tooling: `kubeplan/v${version}`,
-  });
-  io.stdout(result.report);
-  if (result.failure !== undefined) throw result.failure;
-  return canaryExitCode(result.canaries);
+  return runApply(
+    {
+      ...clusterArgs(values, cwd, env, 'canary', io),
+      signal,
+      dryRun: false,
+      forceConflicts: request.forceConflicts,
+      allowEmpty: false,
+      noHooks: false,
+      waitTimeoutMs: request.waitTimeoutMs,
+      hookTimeoutMs: request.timeoutMs,
+      canary: { control, budgetMs: request.canary.budgetMs },
+      output,
+    },
+    io,
+    secrets,
+  );
 }
 
 /**

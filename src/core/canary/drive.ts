@@ -7,8 +7,8 @@
 import { hostname } from 'node:os';
 import { CancelledError } from '../cancel.js';
 import type { CanaryPlace } from './effective.js';
-import { abort, advance, approve, type CanaryOutcome, decide, promoteNow } from './machine.js';
-import { canaryActive, type CanaryControl, type CanaryPrep } from './prepare.js';
+import { abort, advance, approve, type CanaryOutcome, decide, promoteNow, withFailedTemplate } from './machine.js';
+import { canaryActive, type CanaryControl, type CanaryPrep, short } from './prepare.js';
 import type { Measurement } from './prometheus.js';
 import { CanaryHeld, type CanaryPhase, type CanaryState, type CanaryStateStore, type StoredState } from './state.js';
 
@@ -330,7 +330,7 @@ export async function takeCanaryForRollback(store: CanaryStateStore, run: string
   const taken = await store.acquire(run, now, STALE_AFTER_MS);
   if (!taken) return undefined;
   const { state, resourceVersion } = taken;
-  const commit = /^[0-9a-f]{40}$/.test(state.commit) ? state.commit.slice(0, 7) : state.commit;
+  const commit = short(state.commit);
   return {
     async end(revision: number): Promise<string> {
       await store.save(
@@ -341,9 +341,7 @@ export async function takeCanaryForRollback(store: CanaryStateStore, run: string
           weight: 0,
           holder: undefined,
           message: `ended by kubeplan rollback to revision ${revision}`,
-          failedTemplates: state.failedTemplates.includes(state.templateHash)
-            ? state.failedTemplates
-            : [...state.failedTemplates, state.templateHash],
+          failedTemplates: withFailedTemplate(state),
         },
         resourceVersion,
       );

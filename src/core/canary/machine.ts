@@ -127,11 +127,16 @@ export function advance(plan: CanaryPlan, state: CanaryState, outcome: CanaryOut
         phase: 'Failed',
         weight: 0,
         holder: undefined,
-        failedTemplates: state.failedTemplates.includes(state.templateHash)
-          ? state.failedTemplates
-          : [...state.failedTemplates, state.templateHash],
+        failedTemplates: withFailedTemplate(state),
       };
   }
+}
+
+/** The failed templates with the canary's own added: it is not canaried again until retry or a new template. */
+export function withFailedTemplate(state: CanaryState): string[] {
+  return state.failedTemplates.includes(state.templateHash)
+    ? state.failedTemplates
+    : [...state.failedTemplates, state.templateHash];
 }
 
 function failing(state: CanaryState, reason: string): CanaryState {

@@ -80,7 +80,8 @@ const canarySpecOf = (target: CanaryTarget): CanarySpec => ({
 const ENDED = new Set(['Succeeded', 'Failed']);
 export const canaryActive = (state: CanaryState | undefined): boolean => state !== undefined && !ENDED.has(state.phase);
 
-const short = (sha: string) => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
+/** A commit as people read it: 7 hex digits (anything else, such as `unknown`, as it is). */
+export const short = (sha: string) => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
 
 /** `canary of 1a2b3c4 at step 2/3 (50 %)` */
 export function describeCanary(state: CanaryState, steps: number): string {
