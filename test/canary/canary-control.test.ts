@@ -198,7 +198,8 @@ describe('a canary moved by several runs', () => {
   it('two runs at once: the second exits 3 naming the run that moves the canary', async () => {
     const { ns, repo, commit } = await installed(LONG_PAUSE);
     commit('shop 2', { 'app/app.json': app('shop:2') });
-    const first = run(repo, ['apply', '--canary-budget', '8s'], { ...CI, GITHUB_RUN_ID: '1001' });
+    // A budget long enough that the first run still holds the canary while the second starts on a loaded machine.
+    const first = run(repo, ['apply', '--canary-budget', '20s'], { ...CI, GITHUB_RUN_ID: '1001' });
     // Wait until the first run holds the canary.
     for (let i = 0; i < 600 && !(await canaryState(ns))?.holder?.run.endsWith('/1001'); i++)
       await new Promise((r) => setTimeout(r, 100));
